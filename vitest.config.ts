@@ -1,0 +1,29 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: unit tests run anywhere in milliseconds; integration tests need the real
+// runtime (daprd, placement, scheduler, PostgreSQL, RabbitMQ) started by scripts/infra.sh.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["{core,services,actors,adapters,db,scripts}/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // Integration suites start real sidecars on fixed port ranges; run files one at a time.
+          fileParallelism: false,
+          pool: "forks",
+        },
+      },
+    ],
+  },
+});
