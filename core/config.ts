@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+/**
+ * Every setting the services read from the environment, in one zod schema. This is the single
+ * source: services parse it at start-up (a bad value stops the process with a clear message)
+ * and the configuration reference in README is generated from it.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+export const configSchema = z.object({
+  ROLE: z
+    .enum(["api", "dispatcher", "all"])
+    .default("all")
+    .describe("Which parts this process runs: the REST API, the dispatcher (actors and consumers), or both (embedded mode)."),
+  APP_HOST: z.string().default("127.0.0.1").describe("Address the app listens on for its sidecar and clients."),
+  APP_PORT: port.default(3000).describe("Port the app listens on (the sidecar's --app-port)."),
+  DAPR_HOST: z.string().default("127.0.0.1").describe("Address of this app's Dapr sidecar."),
+  DAPR_HTTP_PORT: port.default(3500).describe("HTTP port of this app's Dapr sidecar."),
+  DAPR_API_TOKEN: z.string().min(16).optional().describe("Token the app presents to its sidecar (dapr-api-token). Secret."),
+  APP_API_TOKEN: z.string().min(16).optional().describe("Token the sidecar presents to the app; requests without it are refused. Secret."),
+  PUBSUB_NAME: z.string().default("pubsub").describe("Name of the Dapr pub/sub component."),
+  STATESTORE_NAME: z.string().default("statestore").describe("Name of the Dapr state store component."),
+  ACTOR_IDLE_TIMEOUT: z.string().default("1h").describe("How long an idle actor stays activated (Dapr duration)."),
+  ACTOR_DRAIN_TIMEOUT: z.string().default("20s").describe("How long a rebalanced or stopping actor host waits for calls in flight."),
+  DATABASE_URL: z.string().optional().describe("PostgreSQL URL. Unset: the embedded database (PGlite) is used. Secret."),
+  EMBEDDED_DB_DIR: z.string().optional().describe("Directory of the embedded database; unset means in memory."),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level."),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000).describe("How long shutdown waits for requests in flight."),
+  OPS_API_TOKEN: z
+    .string()
+    .min(16)
+    .optional()
+    .describe("Bearer token for the operator endpoints under /internal (pipeline probes, dead letters). Unset: they are off. Secret."),
+  TRUST_GATEWAY_HEADERS: bool.default(false).describe("Honour x-account-ids headers set by a trusted gateway."),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}

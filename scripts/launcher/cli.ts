@@ -1,0 +1,48 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { consoleSink } from "./proc.js";
+import { componentSet } from "./sets.js";
+import { startStack, type PubSubKind, type StateKind } from "./stack.js";
+
+/**
+ * `npm run platform -- --set production` — runs the platform in the foreground until Ctrl-C or
+ * SIGTERM, then stops exactly the processes it started.
+ */
+const { values } = parseArgs({
+  options: {
+    set: { type: "string", default: "embedded" },
+    pubsub: { type: "string" },
+    state: { type: "string" },
+    "base-port": { type: "string", default: "41000" },
+    "run-dir": { type: "string" },
+  },
+});
+
+const set = componentSet(values.set, { pubsub: values.pubsub as PubSubKind | undefined, state: values.state as StateKind | undefined });
+const runDir = values["run-dir"] ?? mkdtempSync(join(tmpdir(), "turumba-"));
+const sink = consoleSink();
+const stack = await startStack({
+  name: values.set,
+  pubsub: set.pubsub,
+  state: set.state,
+  apps: set.apps,
+  env: set.env,
+  basePort: Number(values["base-port"]),
+  runDir,
+  sink,
+});
+for (const [id, a] of stack.apps) sink("launcher", `${id}: app http://127.0.0.1:${a.ports.app}  sidecar http://127.0.0.1:${a.ports.daprHttp}`);
+sink("launcher", `running (${set.pubsub} pub/sub, ${set.state} state, run dir ${runDir}); Ctrl-C stops everything`);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  sink("launcher", `${signal}: stopping`);
+  await stack.stop();
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -1,0 +1,53 @@
+import type { AppSpec, PubSubKind, StateKind } from "./stack.js";
+
+/**
+ * Named topologies. A component set is nothing but a choice of resources paths: switching
+ * broker or state store never touches code.
+ */
+export interface ComponentSet {
+  pubsub: PubSubKind;
+  state: StateKind;
+  apps: AppSpec[];
+  env: Record<string, string>;
+}
+
+const pg = process.env.DATABASE_URL ?? "postgres://turumba:turumba@127.0.0.1:5432/turumba";
+const amqp = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+const redis = process.env.REDIS_HOST ?? "127.0.0.1:6379";
+
+export const SETS: Record<string, ComponentSet> = {
+  // Nothing to install: in-memory broker and SQLite state inside one sidecar, PGlite for data.
+  embedded: {
+    pubsub: "in-memory",
+    state: "sqlite",
+    apps: [{ id: "turumba", role: "all" }],
+    env: {},
+  },
+  // RabbitMQ + PostgreSQL, with the API and the dispatcher as separate apps.
+  production: {
+    pubsub: "rabbitmq",
+    state: "postgresql",
+    apps: [
+      { id: "messaging-api", role: "api" },
+      { id: "dispatcher", role: "dispatcher" },
+    ],
+    env: {
+      DATABASE_URL: pg,
+      TURUMBA_SECRET_AMQP_URL: amqp,
+      TURUMBA_SECRET_DAPR_STATE_PG_URL: pg,
+      TURUMBA_SECRET_REDIS_HOST: redis,
+    },
+  },
+};
+
+export function componentSet(name: string, overrides: { pubsub?: PubSubKind; state?: StateKind } = {}): ComponentSet {
+  const set = SETS[name];
+  if (!set) throw new Error(`unknown component set '${name}' (${Object.keys(SETS).join(", ")})`);
+  return {
+    ...set,
+    pubsub: overrides.pubsub ?? set.pubsub,
+    state: overrides.state ?? set.state,
+    // Swapping in an external broker or store brings its connection secrets along.
+    env: overrides.pubsub || overrides.state ? { ...SETS.production!.env, ...set.env } : set.env,
+  };
+}

@@ -1,0 +1,279 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isOurProcess, startProcess, type LogSink, type ManagedProcess } from "./proc.js";
+import { httpOk, waitFor } from "./wait.js";
+
+/**
+ * Starts the Dapr control plane (placement, scheduler) and each app with its own daprd sidecar,
+ * on loopback ports derived from one base port. Used by the CLI (`npm run platform`), the demo
+ * and every integration test, so all three run the same topology.
+ */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export type PubSubKind = "in-memory" | "rabbitmq" | "redis-streams";
+export type StateKind = "sqlite" | "postgresql" | "redis";
+export type Role = "api" | "dispatcher" | "all";
+
+export interface AppSpec {
+  /** Dapr app id; `turumba` for the all-in-one embedded app. */
+  id: string;
+  role: Role;
+  env?: Record<string, string>;
+}
+
+export interface StackOptions {
+  name: string;
+  pubsub: PubSubKind;
+  state: StateKind;
+  apps: AppSpec[];
+  basePort: number;
+  runDir: string;
+  sink: LogSink;
+  daprBinDir?: string;
+  /** Extra environment for every app and sidecar (DATABASE_URL, AMQP URL, …). */
+  env?: Record<string, string>;
+  daprLogLevel?: "debug" | "info" | "warn" | "error";
+}
+
+export interface AppPorts {
+  app: number;
+  daprHttp: number;
+  daprGrpc: number;
+  daprInternalGrpc: number;
+  daprMetrics: number;
+}
+
+export interface RunningApp {
+  spec: AppSpec;
+  ports: AppPorts;
+  app?: ManagedProcess;
+  daprd?: ManagedProcess;
+}
+
+export interface Stack {
+  opts: StackOptions;
+  apps: Map<string, RunningApp>;
+  tokens: { daprApiToken: string; appApiToken: string; opsApiToken: string };
+  placementPort: number;
+  schedulerPort: number;
+  url(appId: string, path?: string): string;
+  startApp(appId: string): Promise<void>;
+  stopApp(appId: string, signal?: NodeJS.Signals): Promise<void>;
+  startSidecar(appId: string): Promise<void>;
+  stopSidecar(appId: string, signal?: NodeJS.Signals): Promise<void>;
+  restartSidecar(appId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function appPorts(basePort: number, index: number): AppPorts {
+  const b = basePort + 10 + index * 10;
+  return { app: b, daprHttp: b + 1, daprGrpc: b + 2, daprInternalGrpc: b + 3, daprMetrics: b + 4 };
+}
+
+export function resourcesPaths(pubsub: PubSubKind, state: StateKind): string[] {
+  return [
+    join(REPO_ROOT, "components/common"),
+    join(REPO_ROOT, "components/pubsub", pubsub),
+    join(REPO_ROOT, "components/state", state),
+    join(REPO_ROOT, "dapr/resiliency"),
+  ];
+}
+
+export function defaultDaprBinDir(): string {
+  if (process.env.DAPR_BIN_DIR) return process.env.DAPR_BIN_DIR;
+  const out = execFileSync(join(REPO_ROOT, "scripts/dapr-binaries.sh"), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return out.trim().split("\n").pop()!;
+}
+
+/** Kills processes a previous launcher with the same run dir left behind (it was SIGKILLed). */
+function reapLeftovers(runDir: string, sink: LogSink): void {
+  const file = join(runDir, "pids.json");
+  let recorded: { pid: number; needle: string }[] = [];
+  try {
+    recorded = JSON.parse(readFileSync(file, "utf8")) as typeof recorded;
+  } catch {
+    return;
+  }
+  for (const { pid, needle } of recorded) {
+    if (isOurProcess(pid, needle)) {
+      sink("launcher", `killing leftover ${needle} (pid ${pid})`);
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  mkdirSync(opts.runDir, { recursive: true });
+  reapLeftovers(opts.runDir, opts.sink);
+  const bin = opts.daprBinDir ?? defaultDaprBinDir();
+  // Fresh tokens per launch unless the caller pins them (an operator who wants to curl /internal).
+  const token = () => randomBytes(24).toString("hex");
+  const tokens = {
+    daprApiToken: process.env.DAPR_API_TOKEN ?? token(),
+    appApiToken: process.env.APP_API_TOKEN ?? token(),
+    opsApiToken: process.env.OPS_API_TOKEN ?? token(),
+  };
+  const placementPort = opts.basePort;
+  const schedulerPort = opts.basePort + 1;
+  const ctl = { placementHealth: opts.basePort + 2, schedulerHealth: opts.basePort + 3, placementMetrics: opts.basePort + 4, schedulerMetrics: opts.basePort + 5, etcdClient: opts.basePort + 6, etcdPeer: opts.basePort + 7 };
+  const procs: ManagedProcess[] = [];
+  const apps = new Map<string, RunningApp>();
+  opts.apps.forEach((spec, i) => apps.set(spec.id, { spec, ports: appPorts(opts.basePort, i) }));
+
+  const recordPids = () => {
+    const all = [...procs, ...[...apps.values()].flatMap((a) => [a.app, a.daprd].filter((p): p is ManagedProcess => !!p))];
+    const entries = all.filter((p) => p.child.exitCode === null).map((p) => ({ pid: p.pid, needle: p.name.split(":").pop()! }));
+    writeFileSync(join(opts.runDir, "pids.json"), JSON.stringify(entries));
+  };
+  const baseEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TZ: "UTC", ...opts.env };
+
+  const placement = startProcess(`placement`, join(bin, "placement"), [
+    "--port", String(placementPort),
+    "--listen-address", "127.0.0.1",
+    "--healthz-port", String(ctl.placementHealth),
+    "--healthz-listen-address", "127.0.0.1",
+    "--metrics-port", String(ctl.placementMetrics),
+    "--metrics-listen-address", "127.0.0.1",
+    "--log-level", "warn",
+  ], { env: baseEnv, sink: opts.sink });
+  procs.push(placement);
+  const schedulerData = join(opts.runDir, "scheduler");
+  mkdirSync(schedulerData, { recursive: true });
+  const scheduler = startProcess(`scheduler`, join(bin, "scheduler"), [
+    "--port", String(schedulerPort),
+    "--listen-address", "127.0.0.1",
+    "--healthz-port", String(ctl.schedulerHealth),
+    "--healthz-listen-address", "127.0.0.1",
+    "--metrics-port", String(ctl.schedulerMetrics),
+    "--metrics-listen-address", "127.0.0.1",
+    "--etcd-data-dir", schedulerData,
+    "--etcd-client-port", String(ctl.etcdClient),
+    "--etcd-client-listen-address", "127.0.0.1",
+    "--etcd-initial-cluster", `dapr-scheduler-server-0=http://127.0.0.1:${ctl.etcdPeer}`,
+    "--id", "dapr-scheduler-server-0",
+    "--log-level", "warn",
+    // The embedded etcd logs at info whatever --log-level says; keep only its warnings and errors.
+  ], { env: baseEnv, sink: opts.sink, keepLine: (l) => !/"level":"(info|debug)"/.test(l) });
+  procs.push(scheduler);
+  recordPids();
+
+  const stack: Stack = {
+    opts,
+    apps,
+    tokens,
+    placementPort,
+    schedulerPort,
+    url(appId, path = "") {
+      const a = apps.get(appId);
+      if (!a) throw new Error(`no app ${appId}`);
+      return `http://127.0.0.1:${a.ports.app}${path}`;
+    },
+    async startApp(appId) {
+      const a = mustApp(apps, appId);
+      const env: NodeJS.ProcessEnv = {
+        ...baseEnv,
+        ROLE: a.spec.role,
+        APP_HOST: "127.0.0.1",
+        APP_PORT: String(a.ports.app),
+        DAPR_HOST: "127.0.0.1",
+        DAPR_HTTP_PORT: String(a.ports.daprHttp),
+        DAPR_API_TOKEN: tokens.daprApiToken,
+        APP_API_TOKEN: tokens.appApiToken,
+        OPS_API_TOKEN: tokens.opsApiToken,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+        ...a.spec.env,
+      };
+      a.app = startProcess(`${appId}:app`, process.execPath, ["--import", "tsx", join(REPO_ROOT, "services/main.ts")], { env, cwd: REPO_ROOT, sink: opts.sink });
+      recordPids();
+      await Promise.race([
+        waitFor(`${appId} app /health`, () => httpOk(stack.url(appId, "/health")), 60_000),
+        a.app.exited.then((code) => {
+          throw new Error(`${appId} app exited with code ${code} during start-up`);
+        }),
+      ]);
+    },
+    async stopApp(appId, signal = "SIGTERM") {
+      const a = mustApp(apps, appId);
+      await a.app?.stop(signal);
+      a.app = undefined;
+    },
+    async startSidecar(appId) {
+      const a = mustApp(apps, appId);
+      const env: NodeJS.ProcessEnv = {
+        ...baseEnv,
+        DAPR_API_TOKEN: tokens.daprApiToken,
+        APP_API_TOKEN: tokens.appApiToken,
+        TURUMBA_SECRET_DAPR_STATE_SQLITE_PATH: join(opts.runDir, "state.db"),
+      };
+      const args = [
+        "--app-id", appId,
+        "--app-port", String(a.ports.app),
+        "--app-protocol", "http",
+        "--app-channel-address", "127.0.0.1",
+        "--dapr-listen-addresses", "127.0.0.1",
+        "--dapr-http-port", String(a.ports.daprHttp),
+        "--dapr-grpc-port", String(a.ports.daprGrpc),
+        "--dapr-internal-grpc-port", String(a.ports.daprInternalGrpc),
+        "--metrics-port", String(a.ports.daprMetrics),
+        "--placement-host-address", `127.0.0.1:${placementPort}`,
+        "--scheduler-host-address", `127.0.0.1:${schedulerPort}`,
+        "--config", join(REPO_ROOT, "dapr/config.yaml"),
+        "--log-level", opts.daprLogLevel ?? "warn",
+        "--enable-app-health-check",
+        "--app-health-check-path", "/health",
+        "--app-health-probe-interval", "3",
+        ...resourcesPaths(opts.pubsub, opts.state).flatMap((p) => ["--resources-path", p]),
+      ];
+      a.daprd = startProcess(`${appId}:daprd`, join(bin, "daprd"), args, { env, sink: opts.sink });
+      recordPids();
+      await Promise.race([
+        waitFor(`${appId} sidecar healthz`, () => httpOk(`http://127.0.0.1:${a.ports.daprHttp}/v1.0/healthz`), 90_000),
+        a.daprd.exited.then((code) => {
+          throw new Error(`${appId} daprd exited with code ${code} during start-up`);
+        }),
+      ]);
+    },
+    async stopSidecar(appId, signal = "SIGTERM") {
+      const a = mustApp(apps, appId);
+      await a.daprd?.stop(signal);
+      a.daprd = undefined;
+    },
+    async restartSidecar(appId) {
+      await stack.stopSidecar(appId);
+      await stack.startSidecar(appId);
+    },
+    async stop() {
+      // Apps first (they drain in-flight work through their sidecars), then sidecars, then control plane.
+      await Promise.all([...apps.keys()].map((id) => stack.stopApp(id)));
+      await Promise.all([...apps.keys()].map((id) => stack.stopSidecar(id)));
+      await Promise.all(procs.map((p) => p.stop()));
+      writeFileSync(join(opts.runDir, "pids.json"), "[]");
+    },
+  };
+
+  try {
+    await waitFor("placement", () => httpOk(`http://127.0.0.1:${ctl.placementHealth}/healthz`), 30_000);
+    await waitFor("scheduler", () => httpOk(`http://127.0.0.1:${ctl.schedulerHealth}/healthz`), 60_000);
+    for (const id of apps.keys()) {
+      await stack.startApp(id);
+      await stack.startSidecar(id);
+    }
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  return stack;
+}
+
+function mustApp(apps: Map<string, RunningApp>, id: string): RunningApp {
+  const a = apps.get(id);
+  if (!a) throw new Error(`no app ${id}`);
+  return a;
+}

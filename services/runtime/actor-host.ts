@@ -1,0 +1,37 @@
+import { CommunicationProtocolEnum, DaprServer, type AbstractActor, type DaprClient } from "@dapr/dapr";
+import type { RequestHandler } from "express";
+import type { AppConfig } from "../../core/config.js";
+
+type ActorClass = new (...args: never[]) => AbstractActor;
+
+/**
+ * Hosts actors through the SDK's actor runtime without letting the SDK own our HTTP server:
+ * we take the SDK's request handler (its /dapr/config and /actors/* routes) and mount it inside
+ * our app, behind the app-token check. The SDK's server is never started, so it never listens.
+ */
+export async function createActorHost(
+  cfg: AppConfig,
+  actors: ActorClass[],
+): Promise<{ handler: RequestHandler; client: DaprClient }> {
+  const server = new DaprServer({
+    serverHost: cfg.APP_HOST,
+    serverPort: String(cfg.APP_PORT),
+    communicationProtocol: CommunicationProtocolEnum.HTTP,
+    clientOptions: {
+      daprHost: cfg.DAPR_HOST,
+      daprPort: String(cfg.DAPR_HTTP_PORT),
+      daprApiToken: cfg.DAPR_API_TOKEN,
+      communicationProtocol: CommunicationProtocolEnum.HTTP,
+      actor: {
+        actorIdleTimeout: cfg.ACTOR_IDLE_TIMEOUT,
+        drainOngoingCallTimeout: cfg.ACTOR_DRAIN_TIMEOUT,
+        drainRebalancedActors: true,
+        reentrancy: { enabled: false },
+      },
+    },
+  });
+  await server.actor.init();
+  for (const cls of actors) await server.actor.registerActor(cls as never);
+  const inner = server.daprServer.getServer() as unknown as RequestHandler;
+  return { handler: inner, client: server.client };
+}
