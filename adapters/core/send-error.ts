@@ -1,0 +1,79 @@
+import type { DispatchResult } from "./types.js";
+
+/**
+ * How the caller should treat a failed send. Adapters classify; the channel actor decides
+ * whether to retry, back off or fail the message — adapters never retry or sleep themselves.
+ */
+export type SendErrorKind = "permanent" | "retryable" | "throttled";
+
+export interface SendErrorInit {
+  kind: SendErrorKind;
+  /** Our stable code, e.g. "recipient_opted_out", "provider_unavailable", "outside_care_window". */
+  code: string;
+  message: string;
+  /** The provider's own error code, kept verbatim for support tickets and dashboards. */
+  providerCode?: string | null;
+  /** How long the provider asked us to wait, when it said so. */
+  retryAfterMs?: number | null;
+  /** The recipient refused messages from us (STOP, blocked bot); the contact should be marked. */
+  optOut?: boolean;
+  /** HTTP status or SMPP command_status, when there was one. */
+  status?: number | null;
+}
+
+export class SendError extends Error {
+  readonly kind: SendErrorKind;
+  readonly code: string;
+  readonly providerCode: string | null;
+  readonly retryAfterMs: number | null;
+  readonly optOut: boolean;
+  readonly status: number | null;
+
+  constructor(init: SendErrorInit) {
+    super(init.message);
+    this.name = "SendError";
+    this.kind = init.kind;
+    this.code = init.code;
+    this.providerCode = init.providerCode ?? null;
+    this.retryAfterMs = init.retryAfterMs ?? null;
+    this.optOut = init.optOut ?? false;
+    this.status = init.status ?? null;
+  }
+
+  get retryable(): boolean {
+    return this.kind !== "permanent";
+  }
+
+  get throttled(): boolean {
+    return this.kind === "throttled";
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      kind: this.kind,
+      code: this.code,
+      message: this.message,
+      providerCode: this.providerCode,
+      retryAfterMs: this.retryAfterMs,
+      optOut: this.optOut,
+      status: this.status,
+    };
+  }
+}
+
+export function isSendError(err: unknown): err is SendError {
+  return err instanceof SendError;
+}
+
+/** The record the actor stores for a failed attempt, in the seed's DispatchResult shape. */
+export function failedResult(err: SendError): DispatchResult {
+  return {
+    success: false,
+    providerMessageId: null,
+    status: err.kind === "throttled" ? "rate_limited" : "failed",
+    errorCode: err.code,
+    errorMessage: err.message,
+    metadata: { kind: err.kind, providerCode: err.providerCode, retryAfterMs: err.retryAfterMs, optOut: err.optOut },
+  };
+}

@@ -1,0 +1,22 @@
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+/** Constant-time string comparison; different lengths compare unequal without early exit on content. */
+export function safeEqual(a: string | undefined | null, b: string | undefined | null): boolean {
+  if (typeof a !== "string" || typeof b !== "string" || a.length === 0) return false;
+  const left = Buffer.from(a, "utf8");
+  const right = Buffer.from(b, "utf8");
+  if (left.length !== right.length) {
+    // Still spend the comparison so timing does not reveal the expected length.
+    timingSafeEqual(left, left);
+    return false;
+  }
+  return timingSafeEqual(left, right);
+}
+
+export function hmac(algorithm: "sha1" | "sha256" | "sha512" | "md5", key: string, data: string | Buffer): Buffer {
+  return createHmac(algorithm, key).update(data).digest();
+}
+
+export function md5Hex(data: string): string {
+  return createHash("md5").update(data, "utf8").digest("hex");
+}

@@ -1,0 +1,170 @@
+import { classifyHttpFailure } from "../core/classify.js";
+import type { ChannelAdapter, HttpAdapterOptions } from "../core/contract.js";
+import { HttpAdapterBase, parseJsonBody } from "../core/http-adapter.js";
+import { answerMetaChallenge, graphError, verifyMetaSignature } from "../core/meta-webhook.js";
+import { RecentKeys } from "../core/recent-keys.js";
+import { SendError } from "../core/send-error.js";
+import {
+  inboundMessage,
+  sentResult,
+  statusUpdate,
+  type DispatchPayload,
+  type DispatchResult,
+  type InboundMessage,
+  type StatusUpdate,
+  type WebhookRequest,
+} from "../core/types.js";
+import { MESSENGER_SECRET_FIELDS, MessengerCredentials } from "./credentials.js";
+import { ATTACHMENT_TYPES, CODE_NAMES, MESSAGING_TYPES, RETRYABLE_CODES, THROTTLING_CODES } from "./vocabulary.js";
+
+/** Messenger Send API adapter. Docs: https://developers.facebook.com/docs/messenger-platform/reference/send-api */
+export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredentials> implements ChannelAdapter {
+  readonly channelType = "messenger" as const;
+  readonly provider = "default";
+  readonly credentialsSchema = MessengerCredentials;
+  readonly secretFields = MESSENGER_SECRET_FIELDS;
+  private readonly seen = new RecentKeys(10_000);
+
+  constructor(opts: HttpAdapterOptions = {}) {
+    super(opts, { baseUrl: "https://graph.facebook.com", name: "messenger" });
+  }
+
+  protected providerName(): string {
+    return "messenger";
+  }
+
+  async send(payload: DispatchPayload): Promise<DispatchResult> {
+    const creds = this.creds(payload.credentials);
+    const messagingType = (payload.metadata.messaging_type as string | undefined) ?? "RESPONSE";
+    if (!MESSAGING_TYPES.includes(messagingType as (typeof MESSAGING_TYPES)[number])) {
+      throw this.logRefusal(new SendError({ kind: "permanent", code: "invalid_messaging_type", message: `messaging_type must be one of ${MESSAGING_TYPES.join(", ")}` }), {
+        messageId: payload.messageId,
+      });
+    }
+    const tag = payload.metadata.tag as string | undefined;
+    const reply = await this.http(creds, {
+      method: "POST",
+      // The Send API takes the page token as a query parameter; the redactor keeps it out of logs.
+      url: `${this.baseUrl}/${creds.api_version}/me/messages?access_token=${encodeURIComponent(creds.page_access_token)}`,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        recipient: { id: payload.deliveryAddress },
+        messaging_type: messagingType,
+        message: { text: payload.messageBody },
+        ...(tag ? { tag } : {}),
+      }),
+    });
+    const json = reply.json as { recipient_id?: string; message_id?: string } | undefined;
+    if (reply.status >= 200 && reply.status < 300 && json?.message_id) {
+      return sentResult(json.message_id, { recipientId: json.recipient_id ?? payload.deliveryAddress });
+    }
+    throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
+  }
+
+  private classify(status: number, json: unknown, retryAfterMs: number | null, creds: MessengerCredentials): SendError {
+    const err = graphError(json);
+    return classifyHttpFailure(
+      {
+        status,
+        providerCode: err?.code !== undefined ? String(err.code) : null,
+        message: this.redactor(creds).text(err?.message ?? `HTTP ${status}`),
+        retryAfterMs,
+      },
+      { throttlingCodes: THROTTLING_CODES, retryableCodes: RETRYABLE_CODES, codeNames: CODE_NAMES },
+    );
+  }
+
+  protected async probe(creds: MessengerCredentials): Promise<void> {
+    const reply = await this.http(creds, {
+      method: "GET",
+      url: `${this.baseUrl}/${creds.api_version}/me?fields=id,name&access_token=${encodeURIComponent(creds.page_access_token)}`,
+    });
+    if (reply.status !== 200) throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
+  }
+
+  verifyWebhookSignature(req: WebhookRequest, credentials: unknown): boolean {
+    return verifyMetaSignature(req, this.creds(credentials).app_secret);
+  }
+
+  answerVerificationChallenge(req: WebhookRequest, credentials: unknown): string | null {
+    return answerMetaChallenge(req, this.creds(credentials).verify_token);
+  }
+
+  /**
+   * Delivery events list the message ids they confirm, so each becomes a "delivered" update.
+   * Read events carry only a watermark: every message to that user sent before it was read,
+   * so the update names the recipient and the watermark and leaves the id null.
+   * Docs: https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-deliveries
+   *       https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/message-reads
+   */
+  parseStatus(req: WebhookRequest): StatusUpdate[] {
+    const out: StatusUpdate[] = [];
+    for (const event of messagingEvents(req)) {
+      const user = event.sender?.id ?? null;
+      if (event.delivery) {
+        const watermark = toIso(event.delivery.watermark);
+        for (const mid of event.delivery.mids ?? []) {
+          if (!this.seen.add(`delivered:${mid}`)) continue;
+          out.push(statusUpdate({ providerMessageId: mid, status: "delivered", recipient: user, watermark, occurredAt: watermark }));
+        }
+      }
+      if (event.read) {
+        const watermark = toIso(event.read.watermark);
+        if (!this.seen.add(`read:${user}:${event.read.watermark}`)) continue;
+        out.push(statusUpdate({ providerMessageId: null, status: "read", recipient: user, watermark, occurredAt: toIso(event.timestamp) ?? watermark }));
+      }
+    }
+    return out;
+  }
+
+  parseInbound(req: WebhookRequest): InboundMessage[] {
+    const out: InboundMessage[] = [];
+    for (const event of messagingEvents(req)) {
+      const m = event.message;
+      // Echoes are our own outgoing messages reflected back; they are not inbound.
+      if (!m?.mid || m.is_echo || !event.sender?.id) continue;
+      if (!this.seen.add(`message:${m.mid}`)) continue;
+      const attachment = m.attachments?.[0];
+      const contentType = m.text !== undefined ? "text" : (ATTACHMENT_TYPES.get(attachment?.type as never) ?? "unsupported");
+      const text = m.text ?? `[${attachment?.type ?? "unsupported"}]`;
+      out.push(
+        inboundMessage({
+          providerMessageId: m.mid,
+          from: event.sender.id,
+          to: event.recipient?.id ?? null,
+          contentType,
+          text,
+          receivedAt: toIso(event.timestamp) ?? new Date().toISOString(),
+          metadata: { quickReply: m.quick_reply?.payload ?? null, attachments: m.attachments?.length ?? 0 },
+        }),
+      );
+    }
+    return out;
+  }
+}
+
+interface MessagingEvent {
+  sender?: { id: string };
+  recipient?: { id: string };
+  timestamp?: number;
+  message?: {
+    mid?: string;
+    text?: string;
+    is_echo?: boolean;
+    quick_reply?: { payload?: string };
+    attachments?: Array<{ type?: string; payload?: unknown }>;
+  };
+  delivery?: { mids?: string[]; watermark?: number };
+  read?: { watermark?: number };
+}
+
+function messagingEvents(req: WebhookRequest): MessagingEvent[] {
+  const body = parseJsonBody(req.rawBody) as { object?: string; entry?: Array<{ messaging?: MessagingEvent[] }> } | undefined;
+  if (body?.object !== "page") return [];
+  return (body.entry ?? []).flatMap((e) => e.messaging ?? []);
+}
+
+/** Messenger timestamps and watermarks are epoch milliseconds. */
+function toIso(ms: number | undefined): string | null {
+  return typeof ms === "number" && ms > 0 ? new Date(ms).toISOString() : null;
+}

@@ -1,0 +1,169 @@
+import { HttpAdapterBase } from "../core/http-adapter.js";
+import { classifyHttpFailure } from "../core/classify.js";
+import type { ChannelAdapter, HttpAdapterOptions, WebhookRegistration } from "../core/contract.js";
+import { SendError } from "../core/send-error.js";
+import { safeEqual } from "../core/signatures.js";
+import {
+  header,
+  inboundMessage,
+  sentResult,
+  type DispatchPayload,
+  type DispatchResult,
+  type InboundMessage,
+  type StatusUpdate,
+  type WebhookRequest,
+} from "../core/types.js";
+import { parseJsonBody } from "../core/http-adapter.js";
+import type { HttpReply } from "../core/http.js";
+import { TELEGRAM_SECRET_FIELDS, TelegramCredentials } from "./credentials.js";
+import { INVALID_CONTENT_PHRASES, INVALID_RECIPIENT_PHRASES, NON_TEXT_FIELDS, OPT_OUT_PHRASES, PARSE_MODES } from "./vocabulary.js";
+
+interface TelegramReply {
+  ok: boolean;
+  result?: unknown;
+  error_code?: number;
+  description?: string;
+  parameters?: { retry_after?: number; migrate_to_chat_id?: number };
+}
+
+/** Telegram Bot API adapter. Docs: https://core.telegram.org/bots/api */
+export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials> implements ChannelAdapter {
+  readonly channelType = "telegram" as const;
+  readonly provider = "default";
+  readonly credentialsSchema = TelegramCredentials;
+  readonly secretFields = TELEGRAM_SECRET_FIELDS;
+
+  constructor(opts: HttpAdapterOptions = {}) {
+    super(opts, { baseUrl: "https://api.telegram.org", name: "telegram" });
+  }
+
+  protected providerName(): string {
+    return "telegram";
+  }
+
+  private async call(creds: TelegramCredentials, method: string, body: unknown): Promise<TelegramReply> {
+    const reply = await this.http(creds, {
+      method: "POST",
+      url: `${this.baseUrl}/bot${creds.bot_token}/${method}`,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const json = reply.json as TelegramReply | undefined;
+    if (reply.status >= 200 && reply.status < 300 && json?.ok) return json;
+    throw this.classify(reply, json, creds);
+  }
+
+  private classify(reply: HttpReply, json: TelegramReply | undefined, creds: TelegramCredentials): SendError {
+    const description = this.redactor(creds).text(json?.description ?? `HTTP ${reply.status}`);
+    const lower = description.toLowerCase();
+    const status = json?.error_code ?? reply.status;
+    const retryAfter = json?.parameters?.retry_after;
+    const providerCode = String(status);
+    if (status === 403 && OPT_OUT_PHRASES.some((p) => lower.includes(p))) {
+      return new SendError({ kind: "permanent", code: "recipient_opted_out", optOut: true, providerCode, message: description, status });
+    }
+    if (status === 400 && INVALID_RECIPIENT_PHRASES.some((p) => lower.includes(p))) {
+      return new SendError({ kind: "permanent", code: "invalid_recipient", providerCode, message: description, status });
+    }
+    if (status === 400 && INVALID_CONTENT_PHRASES.some((p) => lower.includes(p))) {
+      return new SendError({ kind: "permanent", code: "invalid_content", providerCode, message: description, status });
+    }
+    return classifyHttpFailure({
+      status,
+      providerCode,
+      message: description,
+      // Telegram puts the wait in the body (parameters.retry_after, seconds), not only in a header.
+      retryAfterMs: retryAfter !== undefined ? retryAfter * 1000 : reply.retryAfterMs,
+    });
+  }
+
+  async send(payload: DispatchPayload): Promise<DispatchResult> {
+    const creds = this.creds(payload.credentials);
+    const parseMode = payload.metadata.parse_mode;
+    if (parseMode !== undefined && !PARSE_MODES.includes(parseMode as (typeof PARSE_MODES)[number])) {
+      throw this.logRefusal(
+        new SendError({ kind: "permanent", code: "invalid_parse_mode", message: `parse_mode must be one of ${PARSE_MODES.join(", ")}` }),
+        { messageId: payload.messageId },
+      );
+    }
+    const reply = await this.call(creds, "sendMessage", {
+      chat_id: payload.deliveryAddress,
+      text: payload.messageBody,
+      ...(parseMode ? { parse_mode: parseMode } : {}),
+      ...(payload.metadata.disable_notification ? { disable_notification: true } : {}),
+    });
+    const result = reply.result as { message_id: number; chat?: { id: number }; date?: number };
+    return sentResult(String(result.message_id), { chatId: result.chat?.id ?? payload.deliveryAddress, date: result.date });
+  }
+
+  protected async probe(creds: TelegramCredentials): Promise<void> {
+    await this.call(creds, "getMe", {});
+  }
+
+  async registerWebhook(credentials: unknown, webhook: WebhookRegistration): Promise<void> {
+    const creds = this.creds(credentials);
+    const secret = webhook.secretToken ?? creds.webhook_secret;
+    if (!secret) throw new SendError({ kind: "permanent", code: "webhook_secret_missing", message: "a webhook secret token is required" });
+    await this.call(creds, "setWebhook", {
+      url: webhook.url,
+      secret_token: secret,
+      allowed_updates: ["message", "edited_message"],
+    });
+  }
+
+  verifyWebhookSignature(req: WebhookRequest, credentials: unknown): boolean {
+    const creds = this.creds(credentials);
+    return safeEqual(header(req, "x-telegram-bot-api-secret-token"), creds.webhook_secret);
+  }
+
+  parseInbound(req: WebhookRequest): InboundMessage[] {
+    const update = parseJsonBody(req.rawBody) as TelegramUpdate | undefined;
+    const message = update?.message ?? update?.edited_message;
+    // Callback queries, chat member changes, polls …: acknowledged and ignored.
+    if (!update || !message?.chat) return [];
+    const edited = !update.message;
+    const base = {
+      providerMessageId: `${message.chat.id}:${message.message_id}`,
+      from: String(message.chat.id),
+      to: null,
+      receivedAt: new Date((message.edit_date ?? message.date ?? 0) * 1000).toISOString(),
+      metadata: {
+        updateId: update.update_id,
+        chatType: message.chat.type,
+        username: message.from?.username ?? null,
+        firstName: message.from?.first_name ?? null,
+        edited,
+      },
+    };
+    if (typeof message.text === "string") return [inboundMessage({ ...base, contentType: "text", text: message.text })];
+    for (const [field, contentType] of NON_TEXT_FIELDS) {
+      if (message[field] !== undefined) {
+        const caption = typeof message.caption === "string" ? ` ${message.caption}` : "";
+        return [inboundMessage({ ...base, contentType, text: `[${field}]${caption}` })];
+      }
+    }
+    return [inboundMessage({ ...base, contentType: "unsupported", text: "[unsupported message]" })];
+  }
+
+  /** The Bot API has no delivery receipts: a 200 from sendMessage is the last word. */
+  parseStatus(_req: WebhookRequest): StatusUpdate[] {
+    return [];
+  }
+}
+
+interface TelegramMessage {
+  message_id: number;
+  date?: number;
+  edit_date?: number;
+  chat?: { id: number; type?: string };
+  from?: { id: number; username?: string; first_name?: string };
+  text?: string;
+  caption?: string;
+  [field: string]: unknown;
+}
+
+interface TelegramUpdate {
+  update_id: number;
+  message?: TelegramMessage;
+  edited_message?: TelegramMessage;
+}

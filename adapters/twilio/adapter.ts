@@ -1,0 +1,140 @@
+import { classifyHttpFailure } from "../core/classify.js";
+import type { ChannelAdapter, HttpAdapterOptions } from "../core/contract.js";
+import { formBody } from "../core/http.js";
+import { HttpAdapterBase, parseForm } from "../core/http-adapter.js";
+import { hmac, safeEqual } from "../core/signatures.js";
+import { segmentInfo } from "../core/sms-encoding.js";
+import type { SendError } from "../core/send-error.js";
+import {
+  header,
+  inboundMessage,
+  sentResult,
+  statusUpdate,
+  type DispatchPayload,
+  type DispatchResult,
+  type InboundMessage,
+  type StatusUpdate,
+  type WebhookRequest,
+} from "../core/types.js";
+import { TWILIO_SECRET_FIELDS, TwilioCredentials } from "./credentials.js";
+import { CODE_NAMES, OPT_OUT_CODES, STATUS_MAP, THROTTLING_CODES } from "./vocabulary.js";
+
+/** Twilio Programmable Messaging (SMS). Docs: https://www.twilio.com/docs/messaging/api/message-resource */
+export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> implements ChannelAdapter {
+  readonly channelType = "sms" as const;
+  readonly provider = "twilio";
+  readonly credentialsSchema = TwilioCredentials;
+  readonly secretFields = TWILIO_SECRET_FIELDS;
+
+  constructor(opts: HttpAdapterOptions = {}) {
+    super(opts, { baseUrl: "https://api.twilio.com", name: "twilio" });
+  }
+
+  protected providerName(): string {
+    return "twilio";
+  }
+
+  private auth(creds: TwilioCredentials): string {
+    return "Basic " + Buffer.from(`${creds.account_sid}:${creds.auth_token}`).toString("base64");
+  }
+
+  async send(payload: DispatchPayload): Promise<DispatchResult> {
+    const creds = this.creds(payload.credentials);
+    const reply = await this.http(creds, {
+      method: "POST",
+      url: `${this.baseUrl}/2010-04-01/Accounts/${creds.account_sid}/Messages.json`,
+      headers: { authorization: this.auth(creds), "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: formBody({
+        To: payload.deliveryAddress,
+        From: creds.messaging_service_sid ? undefined : creds.from,
+        MessagingServiceSid: creds.messaging_service_sid,
+        Body: payload.messageBody,
+        StatusCallback: creds.status_callback_url,
+      }),
+    });
+    const json = reply.json as { sid?: string; status?: string; num_segments?: string; code?: number; message?: string } | undefined;
+    if (reply.status >= 200 && reply.status < 300 && json?.sid) {
+      const local = segmentInfo(payload.messageBody);
+      return sentResult(json.sid, {
+        providerStatus: json.status ?? null,
+        segments: Number(json.num_segments ?? local.segments) || local.segments,
+        encoding: local.encoding,
+      });
+    }
+    throw this.classify(reply.status, json, reply.retryAfterMs, creds);
+  }
+
+  private classify(status: number, json: { code?: number; message?: string } | undefined, retryAfterMs: number | null, creds: TwilioCredentials): SendError {
+    return classifyHttpFailure(
+      {
+        status,
+        providerCode: json?.code !== undefined ? String(json.code) : null,
+        message: this.redactor(creds).text(json?.message ?? `HTTP ${status}`),
+        retryAfterMs,
+      },
+      { throttlingCodes: THROTTLING_CODES, optOutCodes: OPT_OUT_CODES, codeNames: CODE_NAMES },
+    );
+  }
+
+  protected async probe(creds: TwilioCredentials): Promise<void> {
+    const reply = await this.http(creds, {
+      method: "GET",
+      url: `${this.baseUrl}/2010-04-01/Accounts/${creds.account_sid}.json`,
+      headers: { authorization: this.auth(creds), accept: "application/json" },
+    });
+    if (reply.status !== 200) throw this.classify(reply.status, reply.json as never, reply.retryAfterMs, creds);
+  }
+
+  /**
+   * X-Twilio-Signature = base64(HMAC-SHA1(auth token, full URL + each POST parameter name and
+   * value, sorted by name)). Docs: https://www.twilio.com/docs/usage/webhooks/webhooks-security
+   */
+  verifyWebhookSignature(req: WebhookRequest, credentials: unknown): boolean {
+    const creds = this.creds(credentials);
+    const supplied = header(req, "x-twilio-signature");
+    const isForm = (header(req, "content-type") ?? "").includes("application/x-www-form-urlencoded");
+    const params = isForm ? [...new URLSearchParams(req.rawBody)] : [];
+    params.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const data = req.url + params.map(([k, v]) => k + v).join("");
+    const expected = hmac("sha1", creds.auth_token, Buffer.from(data, "utf8")).toString("base64");
+    return safeEqual(supplied, expected);
+  }
+
+  parseStatus(req: WebhookRequest): StatusUpdate[] {
+    const form = parseForm(req.rawBody);
+    const raw = form.MessageStatus ?? form.SmsStatus;
+    const status = raw ? STATUS_MAP.get(raw) : undefined;
+    const sid = form.MessageSid ?? form.SmsSid;
+    if (!status || !sid) return [];
+    const code = form.ErrorCode && form.ErrorCode !== "0" ? form.ErrorCode : null;
+    return [
+      statusUpdate({
+        providerMessageId: sid,
+        status,
+        recipient: form.To ?? null,
+        errorCode: code,
+        errorMessage: code ? (form.ErrorMessage ?? CODE_NAMES.get(code) ?? null) : null,
+        optOut: code !== null && OPT_OUT_CODES.has(code),
+        metadata: { providerStatus: raw },
+      }),
+    ];
+  }
+
+  parseInbound(req: WebhookRequest): InboundMessage[] {
+    const form = parseForm(req.rawBody);
+    const status = form.SmsStatus ?? form.MessageStatus;
+    if (status !== "received" || !form.MessageSid || !form.From) return [];
+    const media = Number(form.NumMedia ?? "0");
+    return [
+      inboundMessage({
+        providerMessageId: form.MessageSid,
+        from: form.From,
+        to: form.To ?? null,
+        contentType: media > 0 && !form.Body ? "image" : "text",
+        text: form.Body ?? "",
+        receivedAt: this.now().toISOString(),
+        metadata: { segments: Number(form.NumSegments ?? "1"), numMedia: media, fromCountry: form.FromCountry ?? null },
+      }),
+    ];
+  }
+}

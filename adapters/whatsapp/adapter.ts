@@ -1,0 +1,243 @@
+import { classifyHttpFailure } from "../core/classify.js";
+import type { ChannelAdapter, HttpAdapterOptions } from "../core/contract.js";
+import { HttpAdapterBase, parseJsonBody } from "../core/http-adapter.js";
+import { answerMetaChallenge, epochSecondsToIso, graphError, verifyMetaSignature } from "../core/meta-webhook.js";
+import { RecentKeys } from "../core/recent-keys.js";
+import { SendError } from "../core/send-error.js";
+import {
+  inboundMessage,
+  sentResult,
+  statusUpdate,
+  type DispatchPayload,
+  type DispatchResult,
+  type InboundMessage,
+  type StatusUpdate,
+  type WebhookRequest,
+} from "../core/types.js";
+import { WHATSAPP_SECRET_FIELDS, WhatsAppCredentials } from "./credentials.js";
+import {
+  CODE_NAMES,
+  CUSTOMER_CARE_WINDOW_MS,
+  E164,
+  MEDIA_TYPES,
+  OPT_OUT_CODES,
+  RETRYABLE_CODES,
+  STATUS_MAP,
+  THROTTLING_CODES,
+} from "./vocabulary.js";
+
+export interface WhatsAppTemplate {
+  name: string;
+  language: string;
+  components?: unknown[];
+}
+
+/** WhatsApp Cloud API adapter. Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages */
+export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials> implements ChannelAdapter {
+  readonly channelType = "whatsapp" as const;
+  readonly provider = "default";
+  readonly credentialsSchema = WhatsAppCredentials;
+  readonly secretFields = WHATSAPP_SECRET_FIELDS;
+  /** Meta retries webhooks and may repeat a status; remember recent ones so each yields one result. */
+  private readonly seen = new RecentKeys(10_000);
+
+  constructor(opts: HttpAdapterOptions = {}) {
+    super(opts, { baseUrl: "https://graph.facebook.com", name: "whatsapp" });
+  }
+
+  protected providerName(): string {
+    return "whatsapp";
+  }
+
+  async send(payload: DispatchPayload): Promise<DispatchResult> {
+    const creds = this.creds(payload.credentials);
+    const refuse = (code: string, message: string) =>
+      this.logRefusal(new SendError({ kind: "permanent", code, message }), { messageId: payload.messageId });
+    if (!E164.test(payload.deliveryAddress)) throw refuse("invalid_recipient", "WhatsApp recipients must be E.164 phone numbers");
+    const template = payload.metadata.template as WhatsAppTemplate | undefined;
+    if (!template && !this.insideCareWindow(payload.metadata.last_inbound_at)) {
+      throw refuse("outside_care_window", "free-form WhatsApp messages need a customer message in the last 24 hours; use a template");
+    }
+    const to = payload.deliveryAddress.replace(/^\+/, "");
+    const body = template
+      ? {
+          messaging_product: "whatsapp",
+          recipient_type: "individual",
+          to,
+          type: "template",
+          template: { name: template.name, language: { code: template.language }, ...(template.components ? { components: template.components } : {}) },
+        }
+      : {
+          messaging_product: "whatsapp",
+          recipient_type: "individual",
+          to,
+          type: "text",
+          text: { preview_url: payload.metadata.preview_url === true, body: payload.messageBody },
+        };
+    const reply = await this.http(creds, {
+      method: "POST",
+      url: `${this.baseUrl}/${creds.api_version}/${creds.phone_number_id}/messages`,
+      headers: { authorization: `Bearer ${creds.access_token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const json = reply.json as { messages?: Array<{ id: string; message_status?: string }>; contacts?: Array<{ wa_id: string }> } | undefined;
+    const id = json?.messages?.[0]?.id;
+    if (reply.status >= 200 && reply.status < 300 && id) {
+      return sentResult(id, { waId: json?.contacts?.[0]?.wa_id ?? null, kind: template ? "template" : "text" });
+    }
+    throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
+  }
+
+  private insideCareWindow(lastInboundAt: unknown): boolean {
+    if (typeof lastInboundAt !== "string") return false;
+    const at = Date.parse(lastInboundAt);
+    return Number.isFinite(at) && this.now().getTime() - at < CUSTOMER_CARE_WINDOW_MS;
+  }
+
+  private classify(status: number, json: unknown, retryAfterMs: number | null, creds: WhatsAppCredentials): SendError {
+    const err = graphError(json);
+    const details = err?.error_data?.details ? ` (${err.error_data.details})` : "";
+    return classifyHttpFailure(
+      {
+        status,
+        providerCode: err?.code !== undefined ? String(err.code) : null,
+        message: this.redactor(creds).text(`${err?.message ?? `HTTP ${status}`}${details}`),
+        retryAfterMs,
+      },
+      { throttlingCodes: THROTTLING_CODES, retryableCodes: RETRYABLE_CODES, optOutCodes: OPT_OUT_CODES, codeNames: CODE_NAMES },
+    );
+  }
+
+  protected async probe(creds: WhatsAppCredentials): Promise<void> {
+    const reply = await this.http(creds, {
+      method: "GET",
+      url: `${this.baseUrl}/${creds.api_version}/${creds.phone_number_id}?fields=id,display_phone_number`,
+      headers: { authorization: `Bearer ${creds.access_token}` },
+    });
+    if (reply.status !== 200) throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
+  }
+
+  verifyWebhookSignature(req: WebhookRequest, credentials: unknown): boolean {
+    return verifyMetaSignature(req, this.creds(credentials).app_secret);
+  }
+
+  answerVerificationChallenge(req: WebhookRequest, credentials: unknown): string | null {
+    return answerMetaChallenge(req, this.creds(credentials).verify_token);
+  }
+
+  parseStatus(req: WebhookRequest): StatusUpdate[] {
+    const out: StatusUpdate[] = [];
+    for (const value of changeValues(req)) {
+      for (const s of value.statuses ?? []) {
+        const status = STATUS_MAP.get(s.status as never);
+        if (!status || !s.id) continue;
+        if (!this.seen.add(`status:${s.id}:${s.status}`)) continue;
+        const error = s.errors?.[0];
+        const code = error?.code !== undefined ? String(error.code) : null;
+        out.push(
+          statusUpdate({
+            providerMessageId: s.id,
+            status,
+            recipient: s.recipient_id ?? null,
+            occurredAt: epochSecondsToIso(s.timestamp),
+            errorCode: code,
+            errorMessage: error ? [error.title, error.error_data?.details].filter(Boolean).join(": ") : null,
+            optOut: code !== null && OPT_OUT_CODES.has(code),
+            metadata: {
+              conversationId: s.conversation?.id ?? null,
+              category: s.pricing?.category ?? s.conversation?.origin?.type ?? null,
+              billable: s.pricing?.billable ?? null,
+            },
+          }),
+        );
+      }
+    }
+    return out;
+  }
+
+  parseInbound(req: WebhookRequest): InboundMessage[] {
+    const out: InboundMessage[] = [];
+    for (const value of changeValues(req)) {
+      const names = new Map((value.contacts ?? []).map((c) => [c.wa_id, c.profile?.name ?? null]));
+      for (const m of value.messages ?? []) {
+        if (!m.id || !m.from) continue;
+        if (!this.seen.add(`message:${m.id}`)) continue;
+        const { contentType, text } = describeMessage(m);
+        out.push(
+          inboundMessage({
+            providerMessageId: m.id,
+            from: `+${m.from.replace(/^\+/, "")}`,
+            to: value.metadata?.display_phone_number ?? null,
+            contentType,
+            text,
+            receivedAt: epochSecondsToIso(m.timestamp) ?? this.now().toISOString(),
+            metadata: {
+              profileName: names.get(m.from) ?? null,
+              phoneNumberId: value.metadata?.phone_number_id ?? null,
+              type: m.type,
+              context: m.context?.id ?? null,
+            },
+          }),
+        );
+      }
+    }
+    return out;
+  }
+}
+
+function describeMessage(m: WaMessage): { contentType: InboundMessage["contentType"]; text: string } {
+  if (m.type === "text") return { contentType: "text", text: m.text?.body ?? "" };
+  const media = MEDIA_TYPES.get(m.type as never);
+  if (media) {
+    const caption = (m[m.type] as { caption?: string } | undefined)?.caption;
+    return { contentType: media, text: caption ? `[${m.type}] ${caption}` : `[${m.type}]` };
+  }
+  if (m.type === "location") return { contentType: "location", text: `[location] ${m.location?.latitude},${m.location?.longitude}` };
+  if (m.type === "contacts") return { contentType: "contact", text: "[contacts]" };
+  if (m.type === "reaction") return { contentType: "reaction", text: `[reaction] ${m.reaction?.emoji ?? ""}`.trim() };
+  if (m.type === "button") return { contentType: "text", text: m.button?.text ?? "" };
+  if (m.type === "interactive") {
+    const reply = m.interactive?.button_reply ?? m.interactive?.list_reply;
+    return { contentType: "text", text: reply?.title ?? "[interactive]" };
+  }
+  return { contentType: "unsupported", text: `[unsupported: ${m.type}]` };
+}
+
+interface WaMessage {
+  from: string;
+  id: string;
+  timestamp?: string;
+  type: string;
+  text?: { body: string };
+  location?: { latitude: number; longitude: number };
+  reaction?: { emoji?: string };
+  button?: { text?: string };
+  interactive?: { button_reply?: { title?: string }; list_reply?: { title?: string } };
+  context?: { id?: string };
+  [key: string]: unknown;
+}
+
+interface WaStatus {
+  id: string;
+  status: string;
+  timestamp?: string;
+  recipient_id?: string;
+  errors?: Array<{ code?: number; title?: string; message?: string; error_data?: { details?: string } }>;
+  conversation?: { id?: string; origin?: { type?: string } };
+  pricing?: { billable?: boolean; category?: string };
+}
+
+interface ChangeValue {
+  messaging_product?: string;
+  metadata?: { display_phone_number?: string; phone_number_id?: string };
+  contacts?: Array<{ wa_id: string; profile?: { name?: string } }>;
+  messages?: WaMessage[];
+  statuses?: WaStatus[];
+}
+
+/** entry[].changes[].value for the "messages" field; other fields (account updates …) are ignored. */
+function changeValues(req: WebhookRequest): ChangeValue[] {
+  const body = parseJsonBody(req.rawBody) as { object?: string; entry?: Array<{ changes?: Array<{ field?: string; value?: ChangeValue }> }> } | undefined;
+  if (body?.object !== "whatsapp_business_account") return [];
+  return (body.entry ?? []).flatMap((e) => (e.changes ?? []).filter((c) => c.field === "messages" && c.value).map((c) => c.value!));
+}
