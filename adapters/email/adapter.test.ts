@@ -1,0 +1,235 @@
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SendError } from "../core/send-error.js";
+import { DispatchPayload } from "../core/types.js";
+import { captureLogger, fixture, jsonWebhook, webhookRequest } from "../testkit/index.js";
+import { EmailAdapter } from "./adapter.js";
+import { EMAIL_SECRET_FIELDS } from "./credentials.js";
+
+/** A real SMTP server on 127.0.0.1: AUTH PLAIN/LOGIN, recipients that fail in the ways real ones do. */
+const received: ParsedMail[] = [];
+let connections = 0;
+let port = 0;
+const server = new SMTPServer({
+  secure: false,
+  disabledCommands: ["STARTTLS"],
+  allowInsecureAuth: true,
+  authMethods: ["PLAIN", "LOGIN"],
+  logger: false,
+  onConnect(_session, cb) {
+    connections++;
+    cb();
+  },
+  onAuth(auth, _session, cb) {
+    if (auth.username === "mailer" && auth.password === "smtp-Pa55word!") return cb(null, { user: "mailer" });
+    return cb(Object.assign(new Error("5.7.8 Authentication credentials invalid"), { responseCode: 535 }));
+  },
+  onRcptTo(address, _session, cb) {
+    const rejections: Record<string, [number, string]> = {
+      "unknown@example.org": [550, "5.1.1 user unknown"],
+      "spamtrap@example.org": [550, "5.7.1 message refused by policy"],
+      "busy@example.org": [451, "4.7.1 Rate limited, try again later"],
+      "later@example.org": [421, "4.3.2 service shutting down"],
+      "full@example.org": [452, "4.2.2 mailbox full"],
+    };
+    const r = rejections[address.address];
+    if (r) return cb(Object.assign(new Error(r[1]), { responseCode: r[0] }));
+    return cb();
+  },
+  onData(stream, _session, cb) {
+    simpleParser(stream)
+      .then((mail) => {
+        received.push(mail);
+        cb();
+      })
+      .catch((err: Error) => cb(err));
+  },
+});
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const creds = () => ({
+  smtp_host: "127.0.0.1",
+  smtp_port: port,
+  smtp_username: "mailer",
+  smtp_password: "smtp-Pa55word!",
+  require_tls: false,
+  from_email: "noreply@clinic.example.com",
+  from_name: "Turumba Clinic — ክሊኒክ",
+  reply_to: "desk@clinic.example.com",
+  webhook_token: "mail-hook-token-6b5a4c3d2e1f",
+});
+
+function payload(overrides: Partial<DispatchPayload> & { credentials?: Record<string, unknown> } = {}): DispatchPayload {
+  return DispatchPayload.parse({
+    messageId: randomUUID(),
+    channelId: randomUUID(),
+    channelType: "email",
+    deliveryAddress: "patient@example.net",
+    messageBody: "<h1>Selam Almaz</h1><p>Your appointment is on <b>Friday</b> at 10:00 — ቀጠሮ.</p><p><a href=\"https://clinic.example.com/a/42\">Details</a></p>",
+    metadata: { subject: "Appointment reminder — የቀጠሮ ማስታወሻ ✓", is_html: true, headers: { "X-Campaign": "reminders" } },
+    ...overrides,
+    credentials: { ...creds(), ...overrides.credentials },
+  });
+}
+
+describe("email over a real SMTP server", () => {
+  it("sends HTML with a text alternative, UTF-8 subject, reply-to and our message id header", async () => {
+    const adapter = new EmailAdapter();
+    const p = payload();
+    const result = await adapter.send(p);
+    await adapter.close();
+    const mail = received.find((m) => m.headers.get("x-turumba-message-id") === p.messageId);
+    expect(mail).toBeDefined();
+    expect(result.providerMessageId).toBe(`<${p.messageId}@clinic.example.com>`);
+    expect(mail!.messageId).toBe(`<${p.messageId}@clinic.example.com>`);
+    expect(mail!.subject).toBe("Appointment reminder — የቀጠሮ ማስታወሻ ✓");
+    expect(mail!.from?.value[0]).toEqual({ name: "Turumba Clinic — ክሊኒክ", address: "noreply@clinic.example.com" });
+    expect(mail!.replyTo?.value[0]?.address).toBe("desk@clinic.example.com");
+    expect((mail!.to as { value: Array<{ address: string }> }).value[0]?.address).toBe("patient@example.net");
+    expect(mail!.headers.get("x-campaign")).toBe("reminders");
+    expect(mail!.html).toContain("<b>Friday</b> at 10:00 — ቀጠሮ.");
+    expect(mail!.text).toContain("Selam Almaz");
+    expect(mail!.text).toContain("Friday at 10:00 — ቀጠሮ.");
+    expect(mail!.text).toContain("Details [https://clinic.example.com/a/42]");
+    expect(mail!.text).not.toContain("<b>");
+  });
+
+  it("plain text messages have no HTML part", async () => {
+    const adapter = new EmailAdapter();
+    const p = payload({ messageBody: "Plain reminder: ሰላም", metadata: { subject: "Plain" } });
+    await adapter.send(p);
+    await adapter.close();
+    const mail = received.find((m) => m.headers.get("x-turumba-message-id") === p.messageId)!;
+    expect(mail.text?.trim()).toBe("Plain reminder: ሰላም");
+    expect(mail.html).toBe(false);
+  });
+
+  it("pools connections: several sends share one SMTP connection", async () => {
+    const adapter = new EmailAdapter({ maxConnections: 1 });
+    const before = connections;
+    for (let i = 0; i < 4; i++) await adapter.send(payload({ messageBody: `message ${i}`, metadata: { subject: `n${i}` } }));
+    await adapter.close();
+    expect(connections - before).toBe(1);
+  });
+
+  it.each([
+    ["550 5.1.1 unknown user → permanent invalid recipient", "unknown@example.org", "permanent", "invalid_recipient", "550"],
+    ["550 5.7.1 policy → permanent rejected", "spamtrap@example.org", "permanent", "provider_rejected", "550"],
+    ["451 4.7.1 rate limited → throttled", "busy@example.org", "throttled", "provider_throttled", "451"],
+    ["421 → retryable", "later@example.org", "retryable", "provider_unavailable", "421"],
+    ["452 mailbox full → retryable", "full@example.org", "retryable", "provider_unavailable", "452"],
+  ] as const)("%s", async (_n, to, kind, code, providerCode) => {
+    const adapter = new EmailAdapter();
+    const err = await adapter.send(payload({ deliveryAddress: to })).catch((e: unknown) => e);
+    await adapter.close();
+    expect(err).toBeInstanceOf(SendError);
+    expect(err).toMatchObject({ kind, code, providerCode });
+  });
+
+  it("wrong password → permanent auth failure", async () => {
+    const adapter = new EmailAdapter();
+    const err = await adapter.send(payload({ credentials: { smtp_password: "not-the-password" } })).catch((e: unknown) => e);
+    await adapter.close();
+    expect(err).toMatchObject({ kind: "permanent", code: "provider_auth_failed" });
+  });
+
+  it("server not listening → retryable unreachable", async () => {
+    const adapter = new EmailAdapter({ connectionTimeoutMs: 2000 });
+    const err = await adapter.send(payload({ credentials: { smtp_port: 1 } })).catch((e: unknown) => e);
+    await adapter.close();
+    expect(err).toMatchObject({ kind: "retryable", code: "provider_unreachable" });
+  });
+
+  it("verifyCredentials logs in", async () => {
+    const adapter = new EmailAdapter();
+    await expect(adapter.verifyCredentials(creds())).resolves.toBe(true);
+    await expect(adapter.verifyCredentials({ ...creds(), smtp_password: "nope-nope" })).resolves.toBe(false);
+    const health = await adapter.checkHealth(creds());
+    expect(health.status).toBe("connected");
+  });
+
+  it("secrets never appear in logs, results or errors", async () => {
+    const { logger, output } = captureLogger();
+    const adapter = new EmailAdapter({ logger });
+    const surfaces: string[] = [];
+    const secretsSeen: string[] = [];
+    for (const overrides of [{}, { deliveryAddress: "unknown@example.org" }, { deliveryAddress: "busy@example.org" }, { credentials: { smtp_password: "wrong-Pa55word-xyz" } }]) {
+      const p = payload(overrides);
+      for (const f of EMAIL_SECRET_FIELDS) secretsSeen.push(String(p.credentials[f]));
+      try {
+        surfaces.push(JSON.stringify(await adapter.send(p)));
+      } catch (err) {
+        surfaces.push(JSON.stringify(err), (err as Error).message, (err as Error).stack ?? "");
+      }
+    }
+    await adapter.close();
+    surfaces.push(output());
+    expect(output().length).toBeGreaterThan(0);
+    expect(EMAIL_SECRET_FIELDS.length).toBeGreaterThan(0);
+    const all = surfaces.join("\n");
+    for (const secret of secretsSeen) expect(all.includes(secret), secret).toBe(false);
+  });
+});
+
+describe("email bounce and complaint notifications", () => {
+  const adapter = new EmailAdapter();
+  it("SES bounce inside an SNS envelope → failed for our Message-ID", () => {
+    const updates = adapter.parseStatus(jsonWebhook(fixture(import.meta.url, "ses-bounce-sns.json")));
+    expect(updates).toEqual([
+      expect.objectContaining({
+        providerMessageId: "<3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b@clinic.example.com>",
+        status: "failed",
+        recipient: "no-such-user@example.org",
+        errorCode: "bounce:Permanent/General",
+        errorMessage: "smtp; 550 5.1.1 user unknown",
+        optOut: false,
+        metadata: expect.objectContaining({ turumbaMessageId: "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b", permanent: true }),
+      }),
+    ]);
+  });
+
+  it("SES complaint → failed and opted out", () => {
+    const [u] = adapter.parseStatus(jsonWebhook(fixture(import.meta.url, "ses-complaint.json")));
+    expect(u).toMatchObject({ providerMessageId: "<9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d@clinic.example.com>", status: "failed", errorCode: "complaint", optOut: true, recipient: "patient@example.net" });
+  });
+
+  it("event webhook array: delivered, bounce, spam report; opens ignored", () => {
+    const updates = adapter.parseStatus(jsonWebhook(fixture(import.meta.url, "esp-events.json")));
+    expect(updates.map((u) => [u.status, u.errorCode, u.optOut])).toEqual([
+      ["delivered", null, false],
+      ["failed", "bounce:bounce", false],
+      ["failed", "complaint", true],
+    ]);
+    expect(adapter.parseInbound(jsonWebhook(fixture(import.meta.url, "esp-events.json")))).toEqual([]);
+  });
+
+  it("signed event webhook: ECDSA P-256 over timestamp + body", () => {
+    // Key pair and signature made with openssl (ecparam prime256v1; dgst -sha256 -sign) over "1732271040" + file bytes.
+    const publicKey = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEB6GRKyxbzIW6OoDmBhM+ZJddxTNzfr/7j8d0v3ma7rIx66gDeMCnjdwWrSEUQ1uJTkhmNRKM4f00KMDfTkKIjw==";
+    const signature = "MEYCIQDCngg3EKGVIyjGP7kF+2euGlvLNseghZHiUJXtFKLYqgIhAJTO+up1UPNzLvOakSpKMHQOw/gbyuMlma/2XnPdnAZU";
+    const body = fixture(import.meta.url, "esp-events.json");
+    const c = { ...creds(), event_webhook_public_key: publicKey };
+    const req = (ts: string, b = body) =>
+      jsonWebhook(b, { headers: { "X-Twilio-Email-Event-Webhook-Signature": signature, "X-Twilio-Email-Event-Webhook-Timestamp": ts } });
+    expect(adapter.verifyWebhookSignature(req("1732271040"), c)).toBe(true);
+    expect(adapter.verifyWebhookSignature(req("1732271041"), c)).toBe(false);
+    expect(adapter.verifyWebhookSignature(req("1732271040", body.replace("spamreport", "delivered")), c)).toBe(false);
+  });
+
+  it("token-carrying notification URL", () => {
+    const c = creds();
+    const body = fixture(import.meta.url, "ses-complaint.json");
+    expect(adapter.verifyWebhookSignature(webhookRequest({ url: `https://hooks.example.test/webhooks/email/c1?token=${c.webhook_token}`, rawBody: body }), c)).toBe(true);
+    expect(adapter.verifyWebhookSignature(webhookRequest({ url: "https://hooks.example.test/webhooks/email/c1?token=guess", rawBody: body }), c)).toBe(false);
+  });
+});

@@ -1,0 +1,207 @@
+import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
+import nodemailer, { type Transporter } from "nodemailer";
+import type SMTPPool from "nodemailer/lib/smtp-pool/index.js";
+import { createLogger, type Logger } from "../../core/logger.js";
+import type { ChannelAdapter } from "../core/contract.js";
+import { parseCredentials } from "../core/credentials.js";
+import { parseJsonBody } from "../core/http-adapter.js";
+import { Redactor } from "../core/secrets.js";
+import { SendError } from "../core/send-error.js";
+import { safeEqual } from "../core/signatures.js";
+import {
+  header,
+  sentResult,
+  statusUpdate,
+  type ChannelHealth,
+  type DispatchPayload,
+  type DispatchResult,
+  type InboundMessage,
+  type StatusUpdate,
+  type WebhookRequest,
+} from "../core/types.js";
+import { EMAIL_SECRET_FIELDS, EmailCredentials } from "./credentials.js";
+import { htmlToText } from "./html-to-text.js";
+import { parseNotification } from "./notifications.js";
+import { MESSAGE_ID_HEADER, NETWORK_ERROR_CODES, classifySmtpReply } from "./vocabulary.js";
+
+export interface EmailAdapterOptions {
+  logger?: Logger;
+  /** Connections per pooled transport (one transport per distinct SMTP account). */
+  maxConnections?: number;
+  /** Accept self-signed certificates: only for local peers such as the simulator. */
+  allowSelfSignedTls?: boolean;
+  connectionTimeoutMs?: number;
+}
+
+interface SmtpError {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  message?: string;
+}
+
+/**
+ * E-mail over SMTP with pooled connections (nodemailer). One pool per SMTP account, created on
+ * first use and kept until `close()`; the pool reconnects by itself when the server hangs up.
+ */
+export class EmailAdapter implements ChannelAdapter {
+  readonly channelType = "email" as const;
+  readonly provider = "default";
+  readonly credentialsSchema = EmailCredentials;
+  readonly secretFields = EMAIL_SECRET_FIELDS;
+  private readonly logger: Logger;
+  private readonly pools = new Map<string, Transporter<SMTPPool.SentMessageInfo>>();
+
+  constructor(private readonly opts: EmailAdapterOptions = {}) {
+    this.logger = opts.logger ?? createLogger("adapter.email");
+  }
+
+  private creds(input: unknown): EmailCredentials {
+    try {
+      return parseCredentials(EmailCredentials, input);
+    } catch (err) {
+      if (err instanceof SendError) this.logger.info({ provider: "smtp", code: err.code }, "send refused");
+      throw err;
+    }
+  }
+
+  private transportOptions(c: EmailCredentials): SMTPPool.Options {
+    return {
+      pool: true,
+      host: c.smtp_host,
+      port: c.smtp_port,
+      secure: c.secure,
+      requireTLS: !c.secure && c.require_tls,
+      auth: c.smtp_username ? { user: c.smtp_username, pass: c.smtp_password ?? "" } : undefined,
+      maxConnections: this.opts.maxConnections ?? 5,
+      maxMessages: 500,
+      connectionTimeout: this.opts.connectionTimeoutMs ?? 10_000,
+      greetingTimeout: this.opts.connectionTimeoutMs ?? 10_000,
+      socketTimeout: 30_000,
+      tls: this.opts.allowSelfSignedTls ? { rejectUnauthorized: false } : undefined,
+      logger: false,
+    };
+  }
+
+  private pool(c: EmailCredentials): Transporter<SMTPPool.SentMessageInfo> {
+    // Keyed by a hash so the password is not kept as a readable map key.
+    const key = createHash("sha256").update(JSON.stringify([c.smtp_host, c.smtp_port, c.secure, c.smtp_username, c.smtp_password])).digest("hex");
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = nodemailer.createTransport(this.transportOptions(c));
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  async send(payload: DispatchPayload): Promise<DispatchResult> {
+    const c = this.creds(payload.credentials);
+    const redactor = Redactor.for(c, this.secretFields);
+    const meta = payload.metadata;
+    const isHtml = meta.is_html === true || meta.html === true;
+    const domain = c.message_id_domain ?? c.from_email.split("@")[1] ?? "turumba.local";
+    const messageIdHeader = `<${payload.messageId}@${domain}>`;
+    const extraHeaders = (meta.headers && typeof meta.headers === "object" ? meta.headers : {}) as Record<string, string>;
+    const started = performance.now();
+    try {
+      const info = await this.pool(c).sendMail({
+        from: c.from_name ? { name: c.from_name, address: c.from_email } : c.from_email,
+        to: payload.deliveryAddress,
+        replyTo: (meta.reply_to as string | undefined) ?? c.reply_to,
+        subject: (meta.subject as string | undefined) ?? "",
+        text: isHtml ? ((meta.text as string | undefined) ?? htmlToText(payload.messageBody)) : payload.messageBody,
+        html: isHtml ? payload.messageBody : undefined,
+        messageId: messageIdHeader,
+        headers: { ...extraHeaders, [MESSAGE_ID_HEADER]: payload.messageId },
+      });
+      this.logger.debug({ provider: "smtp", host: c.smtp_host, messageId: payload.messageId, ms: Math.round(performance.now() - started) }, "mail accepted");
+      if (info.rejected.length > 0) {
+        throw new SendError({ kind: "permanent", code: "invalid_recipient", message: `recipient rejected: ${info.response ?? ""}` });
+      }
+      return sentResult(info.messageId ?? messageIdHeader, { response: redactor.text(info.response ?? ""), accepted: info.accepted.map(String) });
+    } catch (err) {
+      if (err instanceof SendError) throw err;
+      const e = this.classify(err as SmtpError, redactor);
+      this.logger.warn({ provider: "smtp", host: c.smtp_host, code: e.code, kind: e.kind, providerCode: e.providerCode }, "mail not accepted");
+      throw e;
+    }
+  }
+
+  private classify(err: SmtpError, redactor: Redactor): SendError {
+    const message = redactor.text(err.response ?? err.message ?? "SMTP error");
+    if (err.code === "EAUTH") {
+      return new SendError({ kind: "permanent", code: "provider_auth_failed", providerCode: String(err.responseCode ?? "EAUTH"), message });
+    }
+    if (err.responseCode) {
+      const rule = classifySmtpReply(err.responseCode, err.response ?? "");
+      return new SendError({ ...rule, providerCode: String(err.responseCode), message, status: err.responseCode });
+    }
+    if (err.code && NETWORK_ERROR_CODES.has(err.code)) {
+      return new SendError({ kind: "retryable", code: "provider_unreachable", providerCode: err.code, message });
+    }
+    // TLS negotiation failures and protocol surprises: the server may recover, the actor decides.
+    return new SendError({ kind: "retryable", code: "provider_unavailable", providerCode: err.code ?? null, message });
+  }
+
+  /** Logs in with a fresh connection (not the pool) and says whether the server accepted us. */
+  async verifyCredentials(credentials: unknown): Promise<boolean> {
+    const c = this.creds(credentials);
+    const transport = nodemailer.createTransport({ ...this.transportOptions(c), pool: false } as never);
+    try {
+      await transport.verify();
+      return true;
+    } catch (err) {
+      const e = this.classify(err as SmtpError, Redactor.for(c, this.secretFields));
+      if (e.kind === "permanent") return false;
+      throw e;
+    } finally {
+      transport.close();
+    }
+  }
+
+  async checkHealth(credentials: unknown): Promise<ChannelHealth> {
+    const started = performance.now();
+    try {
+      const ok = await this.verifyCredentials(credentials);
+      return ok
+        ? { status: "connected", latencyMs: Math.round(performance.now() - started), errorMessage: null }
+        : { status: "error", latencyMs: null, errorMessage: "SMTP login refused" };
+    } catch (err) {
+      return { status: "disconnected", latencyMs: null, errorMessage: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** Inbound e-mail arrives by IMAP polling, not webhooks (seed 002 Part 4). */
+  parseInbound(_req: WebhookRequest): InboundMessage[] {
+    return [];
+  }
+
+  parseStatus(req: WebhookRequest): StatusUpdate[] {
+    return parseNotification(parseJsonBody(req.rawBody)).map((n) => statusUpdate(n));
+  }
+
+  /**
+   * Notifications come either signed (ECDSA P-256 over timestamp + body, for ESPs that sign
+   * their event webhooks) or through a URL that carries our token.
+   */
+  verifyWebhookSignature(req: WebhookRequest, credentials: unknown): boolean {
+    const c = this.creds(credentials);
+    const signature = header(req, "x-twilio-email-event-webhook-signature");
+    const timestamp = header(req, "x-twilio-email-event-webhook-timestamp");
+    if (signature && timestamp && c.event_webhook_public_key) {
+      try {
+        const key = createPublicKey({ key: Buffer.from(c.event_webhook_public_key, "base64"), format: "der", type: "spki" });
+        return verifySignature("sha256", Buffer.from(timestamp + req.rawBody, "utf8"), key, Buffer.from(signature, "base64"));
+      } catch {
+        return false;
+      }
+    }
+    const token = new URL(req.url, "http://placeholder").searchParams.get("token");
+    return safeEqual(token, c.webhook_token);
+  }
+
+  async close(): Promise<void> {
+    for (const pool of this.pools.values()) pool.close();
+    this.pools.clear();
+  }
+}
