@@ -24,6 +24,7 @@ export const configSchema = z.object({
   PUBSUB_NAME: z.string().default("pubsub").describe("Name of the Dapr pub/sub component."),
   STATESTORE_NAME: z.string().default("statestore").describe("Name of the Dapr state store component."),
   ACTOR_IDLE_TIMEOUT: z.string().default("1h").describe("How long an idle actor stays activated (Dapr duration)."),
+  ACTOR_SCAN_INTERVAL: z.string().default("30s").describe("How often the sidecar looks for idle actors to deactivate."),
   ACTOR_DRAIN_TIMEOUT: z.string().default("20s").describe("How long a rebalanced or stopping actor host waits for calls in flight."),
   DATABASE_URL: z.string().optional().describe("PostgreSQL URL. Unset: the embedded database (PGlite) is used. Secret."),
   EMBEDDED_DB_DIR: z.string().optional().describe("Directory of the embedded database; unset means in memory."),

@@ -20,6 +20,15 @@ const { values } = parseArgs({
   },
 });
 
+// Signals that arrive while the platform is still starting are honoured once it is up.
+const control: { requested?: string; stop?: (signal: string) => Promise<void> } = {};
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (control.stop) void control.stop(signal);
+    else control.requested = signal;
+  });
+}
+
 const set = componentSet(values.set, { pubsub: values.pubsub as PubSubKind | undefined, state: values.state as StateKind | undefined });
 const runDir = values["run-dir"] ?? mkdtempSync(join(tmpdir(), "turumba-"));
 const sink = consoleSink();
@@ -37,12 +46,11 @@ for (const [id, a] of stack.apps) sink("launcher", `${id}: app http://127.0.0.1:
 sink("launcher", `running (${set.pubsub} pub/sub, ${set.state} state, run dir ${runDir}); Ctrl-C stops everything`);
 
 let stopping = false;
-const stop = async (signal: string) => {
+control.stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   sink("launcher", `${signal}: stopping`);
   await stack.stop();
   process.exit(0);
 };
-process.on("SIGINT", () => void stop("SIGINT"));
-process.on("SIGTERM", () => void stop("SIGTERM"));
+if (control.requested) await control.stop(control.requested);

@@ -9,6 +9,8 @@ import { createInterface } from "node:readline";
  */
 export interface ManagedProcess {
   name: string;
+  /** The command line as /proc/<pid>/cmdline shows it (NUL-separated): identifies our process. */
+  cmdline: string;
   child: ChildProcess;
   pid: number;
   exited: Promise<number | null>;
@@ -54,6 +56,7 @@ export function startProcess(
   const pid = child.pid;
   return {
     name,
+    cmdline: [command, ...args].join("\0"),
     child,
     pid,
     exited,
@@ -69,10 +72,10 @@ export function startProcess(
   };
 }
 
-/** True if `pid` is alive and its command line contains `needle` (guards against pid reuse). */
-export function isOurProcess(pid: number, needle: string): boolean {
+/** True if `pid` is alive and runs exactly `cmdline` (guards against pid reuse; zombies have none). */
+export function isOurProcess(pid: number, cmdline: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(needle);
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0$/, "") === cmdline;
   } catch {
     return false;
   }

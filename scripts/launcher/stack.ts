@@ -91,15 +91,15 @@ export function defaultDaprBinDir(): string {
 /** Kills processes a previous launcher with the same run dir left behind (it was SIGKILLed). */
 function reapLeftovers(runDir: string, sink: LogSink): void {
   const file = join(runDir, "pids.json");
-  let recorded: { pid: number; needle: string }[] = [];
+  let recorded: { pid: number; name: string; cmdline: string }[] = [];
   try {
     recorded = JSON.parse(readFileSync(file, "utf8")) as typeof recorded;
   } catch {
     return;
   }
-  for (const { pid, needle } of recorded) {
-    if (isOurProcess(pid, needle)) {
-      sink("launcher", `killing leftover ${needle} (pid ${pid})`);
+  for (const { pid, name, cmdline } of recorded) {
+    if (isOurProcess(pid, cmdline)) {
+      sink("launcher", `killing leftover ${name} (pid ${pid})`);
       try {
         process.kill(pid, "SIGKILL");
       } catch {
@@ -122,14 +122,22 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   const placementPort = opts.basePort;
   const schedulerPort = opts.basePort + 1;
-  const ctl = { placementHealth: opts.basePort + 2, schedulerHealth: opts.basePort + 3, placementMetrics: opts.basePort + 4, schedulerMetrics: opts.basePort + 5, etcdClient: opts.basePort + 6, etcdPeer: opts.basePort + 7 };
+  const ctl = {
+    placementHealth: opts.basePort + 2,
+    schedulerHealth: opts.basePort + 3,
+    placementMetrics: opts.basePort + 4,
+    schedulerMetrics: opts.basePort + 5,
+    etcdClient: opts.basePort + 6,
+    etcdPeer: opts.basePort + 7,
+    placementRaft: opts.basePort + 8,
+  };
   const procs: ManagedProcess[] = [];
   const apps = new Map<string, RunningApp>();
   opts.apps.forEach((spec, i) => apps.set(spec.id, { spec, ports: appPorts(opts.basePort, i) }));
 
   const recordPids = () => {
     const all = [...procs, ...[...apps.values()].flatMap((a) => [a.app, a.daprd].filter((p): p is ManagedProcess => !!p))];
-    const entries = all.filter((p) => p.child.exitCode === null).map((p) => ({ pid: p.pid, needle: p.name.split(":").pop()! }));
+    const entries = all.filter((p) => p.child.exitCode === null).map((p) => ({ pid: p.pid, name: p.name, cmdline: p.cmdline }));
     writeFileSync(join(opts.runDir, "pids.json"), JSON.stringify(entries));
   };
   const baseEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TZ: "UTC", ...opts.env };
@@ -137,6 +145,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const placement = startProcess(`placement`, join(bin, "placement"), [
     "--port", String(placementPort),
     "--listen-address", "127.0.0.1",
+    // Its own raft port, so several stacks (tests, a demo) can run side by side.
+    "--initial-cluster", `dapr-placement-0=127.0.0.1:${ctl.placementRaft}`,
     "--healthz-port", String(ctl.placementHealth),
     "--healthz-listen-address", "127.0.0.1",
     "--metrics-port", String(ctl.placementMetrics),
@@ -192,12 +202,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       };
       a.app = startProcess(`${appId}:app`, process.execPath, ["--import", "tsx", join(REPO_ROOT, "services/main.ts")], { env, cwd: REPO_ROOT, sink: opts.sink });
       recordPids();
-      await Promise.race([
-        waitFor(`${appId} app /health`, () => httpOk(stack.url(appId, "/health")), 60_000),
-        a.app.exited.then((code) => {
-          throw new Error(`${appId} app exited with code ${code} during start-up`);
-        }),
-      ]);
+      await waitHealthy(a.app, () => httpOk(stack.url(appId, "/health")), 60_000);
     },
     async stopApp(appId, signal = "SIGTERM") {
       const a = mustApp(apps, appId);
@@ -233,12 +238,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ];
       a.daprd = startProcess(`${appId}:daprd`, join(bin, "daprd"), args, { env, sink: opts.sink });
       recordPids();
-      await Promise.race([
-        waitFor(`${appId} sidecar healthz`, () => httpOk(`http://127.0.0.1:${a.ports.daprHttp}/v1.0/healthz`), 90_000),
-        a.daprd.exited.then((code) => {
-          throw new Error(`${appId} daprd exited with code ${code} during start-up`);
-        }),
-      ]);
+      await waitHealthy(a.daprd, () => httpOk(`http://127.0.0.1:${a.ports.daprHttp}/v1.0/healthz`), 90_000);
     },
     async stopSidecar(appId, signal = "SIGTERM") {
       const a = mustApp(apps, appId);
@@ -259,8 +259,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
 
   try {
-    await waitFor("placement", () => httpOk(`http://127.0.0.1:${ctl.placementHealth}/healthz`), 30_000);
-    await waitFor("scheduler", () => httpOk(`http://127.0.0.1:${ctl.schedulerHealth}/healthz`), 60_000);
+    await waitHealthy(placement, () => httpOk(`http://127.0.0.1:${ctl.placementHealth}/healthz`), 30_000);
+    await waitHealthy(scheduler, () => httpOk(`http://127.0.0.1:${ctl.schedulerHealth}/healthz`), 60_000);
     for (const id of apps.keys()) {
       await stack.startApp(id);
       await stack.startSidecar(id);
@@ -270,6 +270,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     throw err;
   }
   return stack;
+}
+
+/** Waits for a process to answer its health probe; fails at once if it exits first. */
+async function waitHealthy(p: ManagedProcess, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  let exited = false;
+  const died = p.exited.then((code) => {
+    exited = true;
+    throw new Error(`${p.name} exited with code ${code} during start-up (see its log lines)`);
+  });
+  died.catch(() => undefined);
+  await Promise.race([waitFor(`${p.name} to become healthy`, async () => !exited && (await probe()), timeoutMs), died]);
 }
 
 function mustApp(apps: Map<string, RunningApp>, id: string): RunningApp {

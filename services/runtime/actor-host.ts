@@ -1,6 +1,7 @@
 import { CommunicationProtocolEnum, DaprServer, type AbstractActor, type DaprClient } from "@dapr/dapr";
 import type { RequestHandler } from "express";
 import type { AppConfig } from "../../core/config.js";
+import { daprClientOptions } from "./dapr-client.js";
 
 type ActorClass = new (...args: never[]) => AbstractActor;
 
@@ -17,18 +18,7 @@ export async function createActorHost(
     serverHost: cfg.APP_HOST,
     serverPort: String(cfg.APP_PORT),
     communicationProtocol: CommunicationProtocolEnum.HTTP,
-    clientOptions: {
-      daprHost: cfg.DAPR_HOST,
-      daprPort: String(cfg.DAPR_HTTP_PORT),
-      daprApiToken: cfg.DAPR_API_TOKEN,
-      communicationProtocol: CommunicationProtocolEnum.HTTP,
-      actor: {
-        actorIdleTimeout: cfg.ACTOR_IDLE_TIMEOUT,
-        drainOngoingCallTimeout: cfg.ACTOR_DRAIN_TIMEOUT,
-        drainRebalancedActors: true,
-        reentrancy: { enabled: false },
-      },
-    },
+    clientOptions: daprClientOptions(cfg),
   });
   await server.actor.init();
   for (const cls of actors) await server.actor.registerActor(cls as never);
