@@ -1,0 +1,126 @@
+import { createLogger, type Logger } from "../../core/logger.js";
+import type { ChannelAdapter } from "../core/contract.js";
+import { parseCredentials } from "../core/credentials.js";
+import { SendError } from "../core/send-error.js";
+import {
+  sentResult,
+  type ChannelHealth,
+  type DispatchPayload,
+  type DispatchResult,
+  type InboundMessage,
+  type StatusUpdate,
+  type WebhookRequest,
+} from "../core/types.js";
+import { SMPP_SECRET_FIELDS, SmppCredentials } from "./credentials.js";
+import { SmppSession, type SmppSessionOptions } from "./session.js";
+
+export interface SmppAdapterOptions extends SmppSessionOptions {
+  logger?: Logger;
+}
+
+/**
+ * SMPP as a ChannelAdapter. Sessions are per channel and long-lived; this adapter keeps one per
+ * channel id for callers that want the plain adapter contract, while the channel actor may hold
+ * its own SmppSession directly. Receipts and MO arrive on the bind, not by webhook, so they are
+ * delivered to listeners rather than parsed from HTTP requests.
+ */
+export class SmppAdapter implements ChannelAdapter {
+  readonly channelType = "smpp" as const;
+  readonly provider = "default";
+  readonly credentialsSchema = SmppCredentials;
+  readonly secretFields = SMPP_SECRET_FIELDS;
+  private readonly sessions = new Map<string, SmppSession>();
+  private readonly logger: Logger;
+  private readonly receiptListeners: Array<(channelId: string, u: StatusUpdate) => void> = [];
+  private readonly inboundListeners: Array<(channelId: string, m: InboundMessage) => void> = [];
+
+  constructor(private readonly opts: SmppAdapterOptions = {}) {
+    this.logger = opts.logger ?? createLogger("adapter.smpp");
+  }
+
+  private creds(input: unknown): SmppCredentials {
+    try {
+      return parseCredentials(SmppCredentials, input);
+    } catch (err) {
+      if (err instanceof SendError) this.logger.info({ provider: "smpp", code: err.code }, "send refused");
+      throw err;
+    }
+  }
+
+  onReceipt(listener: (channelId: string, u: StatusUpdate) => void): void {
+    this.receiptListeners.push(listener);
+  }
+
+  onInbound(listener: (channelId: string, m: InboundMessage) => void): void {
+    this.inboundListeners.push(listener);
+  }
+
+  /** The channel's session, bound on first use. */
+  async session(channelId: string, credentials: unknown): Promise<SmppSession> {
+    let s = this.sessions.get(channelId);
+    if (!s || s.status === "closed") {
+      const session = new SmppSession(this.creds(credentials), { ...this.opts, logger: this.logger });
+      session.onReceipt((u) => this.receiptListeners.forEach((l) => l(channelId, u)));
+      session.onInbound((m) => this.inboundListeners.forEach((l) => l(channelId, m)));
+      this.sessions.set(channelId, session);
+      s = session;
+      try {
+        await session.start();
+      } catch (err) {
+        if ((err as SendError).kind === "permanent") this.sessions.delete(channelId);
+        throw err;
+      }
+    }
+    return s;
+  }
+
+  async send(payload: DispatchPayload): Promise<DispatchResult> {
+    const session = await this.session(payload.channelId, payload.credentials);
+    const result = await session.submit({ messageId: payload.messageId, to: payload.deliveryAddress, text: payload.messageBody });
+    return sentResult(result.segmentIds[0]!, { segmentIds: result.segmentIds, segments: result.segments, encoding: result.encoding });
+  }
+
+  /** Bind with a throwaway session and unbind: the SMSC's answer to the credentials. */
+  async verifyCredentials(credentials: unknown): Promise<boolean> {
+    const probe = new SmppSession(this.creds(credentials), { ...this.opts, logger: this.logger });
+    try {
+      await probe.start();
+      return true;
+    } catch (err) {
+      if (err instanceof SendError && err.kind === "permanent") return false;
+      throw err;
+    } finally {
+      await probe.close();
+    }
+  }
+
+  async checkHealth(credentials: unknown): Promise<ChannelHealth> {
+    const started = performance.now();
+    try {
+      const ok = await this.verifyCredentials(credentials);
+      return ok
+        ? { status: "connected", latencyMs: Math.round(performance.now() - started), errorMessage: null }
+        : { status: "error", latencyMs: null, errorMessage: "bind refused" };
+    } catch (err) {
+      return { status: "disconnected", latencyMs: null, errorMessage: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  parseInbound(_req: WebhookRequest): InboundMessage[] {
+    return [];
+  }
+
+  parseStatus(_req: WebhookRequest): StatusUpdate[] {
+    return [];
+  }
+
+  /** SMPP has no webhooks; nothing arriving over HTTP can be genuine. */
+  verifyWebhookSignature(_req: WebhookRequest, _credentials: unknown): boolean {
+    return false;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.close()));
+    this.sessions.clear();
+  }
+}

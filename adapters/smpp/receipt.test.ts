@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { IdIndex, allKeys } from "./message-ids.js";
+import { MoAssembler } from "./mo-assembler.js";
+import { parseReceipt, parseReceiptText, receiptDateToIso } from "./receipt.js";
+
+describe("receipt text", () => {
+  it.each([
+    [
+      "SMPP 3.4 Appendix B layout",
+      "id:0123456789 sub:001 dlvrd:001 submit date:2411221005 done date:2411221006 stat:DELIVRD err:000 text:Your code is 48",
+      { id: "0123456789", sub: "001", dlvrd: "001", "submit date": "2411221005", "done date": "2411221006", stat: "DELIVRD", err: "000", text: "Your code is 48" },
+    ],
+    ["upper-case keys, no text field", "ID:7B SUB:001 DLVRD:000 SUBMIT DATE:2411221005 DONE DATE:2411221107 STAT:EXPIRED ERR:000", { id: "7B", stat: "EXPIRED", "done date": "2411221107" }],
+    ["text containing a colon", "id:a1 sub:001 dlvrd:000 submit date:2411221005 done date:2411221006 stat:UNDELIV err:034 text:Hi: see", { stat: "UNDELIV", err: "034", text: "Hi: see" }],
+  ] as const)("%s", (_n, text, expected) => {
+    expect(parseReceiptText(text)).toMatchObject(expected);
+  });
+
+  it.each([
+    ["text only", { text: "id:1F3A07 sub:001 dlvrd:001 submit date:2411221005 done date:2411221006 stat:DELIVRD err:000 text:", receiptedMessageId: null, messageState: null }, { id: "1F3A07", status: "delivered", err: null }],
+    ["TLVs win over text", { text: "id:999 stat:ENROUTE err:000", receiptedMessageId: "1F3A07", messageState: 5 }, { id: "1F3A07", status: "failed", stat: "UNDELIV" }],
+    ["TLVs only", { text: "", receiptedMessageId: "abc\0", messageState: 2 }, { id: "abc", status: "delivered" }],
+    ["intermediate ENROUTE", { text: "id:5 stat:ENROUTE err:000", receiptedMessageId: null, messageState: null }, { status: "sent" }],
+    ["REJECTD with error", { text: "id:5 stat:REJECTD err:0B1", receiptedMessageId: null, messageState: null }, { status: "failed", err: "0B1" }],
+  ] as const)("parseReceipt: %s", (_n, input, expected) => {
+    expect(parseReceipt({ networkErrorCode: null, ...input })).toMatchObject(expected);
+  });
+
+  it("unknown stat or no id → not a receipt", () => {
+    expect(parseReceipt({ text: "id:5 stat:WHATEVER", receiptedMessageId: null, messageState: null, networkErrorCode: null })).toBeNull();
+    expect(parseReceipt({ text: "hello", receiptedMessageId: null, messageState: null, networkErrorCode: null })).toBeNull();
+  });
+
+  it("dates", () => {
+    expect(receiptDateToIso("2411221006")).toBe("2024-11-22T10:06:00.000Z");
+    expect(receiptDateToIso("241122100630")).toBe("2024-11-22T10:06:30.000Z");
+    expect(receiptDateToIso("garbage")).toBeNull();
+  });
+});
+
+describe("message id normalisation", () => {
+  it.each([
+    ["same id", "1F3A07", "1F3A07", true],
+    ["case", "1F3A07", "1f3a07", true],
+    ["leading zeros", "00001F3A07", "1F3A07", true],
+    ["hex submit, decimal receipt", "1F3A07", "2046471", true],
+    ["hex submit, zero-padded decimal receipt", "1F3A07", "0002046471", true],
+    ["decimal submit, hex receipt", "2046471", "1f3a07", true],
+    ["uuid-like ids", "b5e2c2f0-1c7e-4d2e-9a37-0a1b2c3d4e5f", "B5E2C2F0-1C7E-4D2E-9A37-0A1B2C3D4E5F", true],
+    ["different numbers", "1F3A07", "1F3A08", false],
+    ["different decimal", "2046471", "2046472", false],
+  ] as const)("%s: %s ~ %s → %s", (_n, submitted, receipted, match) => {
+    const index = new IdIndex<string>();
+    index.add(submitted, "msg");
+    expect(index.find(receipted) === "msg").toBe(match);
+  });
+
+  it("a literal match wins over a cross-radix one", () => {
+    const index = new IdIndex<string>();
+    index.add("10", "hex-sixteen-or-decimal-ten"); // literal "10"
+    index.add("A", "hex-ten"); // also the number 10
+    expect(index.find("10")).toBe("hex-sixteen-or-decimal-ten");
+    expect(index.find("a")).toBe("hex-ten");
+    index.delete("hex-sixteen-or-decimal-ten");
+    expect(index.find("10")).toBe("hex-ten"); // decimal 10 == 0xA
+    expect(allKeys("000")).toContain("s:0");
+  });
+});
+
+describe("MO reassembly", () => {
+  const part = (sequence: number, text: string, total = 3, reference = 9) => ({ source: "251911", destination: "8080", text, dataCoding: 8, concat: { reference, total, sequence } });
+
+  it("joins parts in sequence order whatever the arrival order", () => {
+    const mo = new MoAssembler();
+    expect(mo.add(part(3, "C"))).toEqual([]);
+    expect(mo.add(part(1, "A"))).toEqual([]);
+    expect(mo.add(part(2, "B"))).toEqual([expect.objectContaining({ text: "ABC", parts: 3, complete: true })]);
+    expect(mo.waiting).toBe(0);
+  });
+
+  it("a surrogate pair split across parts is whole after joining", () => {
+    const [hi, lo] = ["\ud83d", "\udc4b"];
+    const mo = new MoAssembler();
+    mo.add(part(1, "x" + hi, 2));
+    expect(mo.add(part(2, lo + "y", 2))[0]?.text).toBe("x👋y");
+  });
+
+  it("keeps different references apart and releases incomplete messages after the TTL", () => {
+    let now = 0;
+    const mo = new MoAssembler(1000, () => now);
+    mo.add(part(1, "A", 2, 1));
+    mo.add(part(1, "X", 2, 2));
+    expect(mo.add(part(2, "Y", 2, 2))).toEqual([expect.objectContaining({ text: "XY" })]);
+    now = 1500;
+    expect(mo.expire()).toEqual([expect.objectContaining({ text: "A", complete: false })]);
+  });
+});

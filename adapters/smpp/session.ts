@@ -1,0 +1,553 @@
+import { randomUUID } from "node:crypto";
+import smpp from "smpp";
+import { createLogger, type Logger } from "../../core/logger.js";
+import { SendError } from "../core/send-error.js";
+import {
+  DATA_CODING,
+  concatUdh,
+  detectEncoding,
+  encodeText,
+  splitSegments,
+  type ConcatInfo,
+  type SmsEncoding,
+} from "../core/sms-encoding.js";
+import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../core/types.js";
+import type { SmppCredentials } from "./credentials.js";
+import { IdIndex } from "./message-ids.js";
+import { MoAssembler } from "./mo-assembler.js";
+import { parseReceipt, receiptDateToIso, type ParsedReceipt } from "./receipt.js";
+import {
+  BIND_AUTH_FAILURES,
+  ESME,
+  ESM_DELIVERY_RECEIPT,
+  ESM_INTERMEDIATE_NOTIFICATION,
+  ESM_TYPE_MASK,
+  ESM_UDHI,
+  classifySubmitStatus,
+  esmeName,
+} from "./vocabulary.js";
+
+export type SessionState = "idle" | "connecting" | "bound" | "reconnecting" | "closed";
+
+export interface SmppSessionOptions {
+  logger?: Logger;
+  /** First rebind delay; doubles per failed attempt up to `reconnectMaxMs`, with jitter. */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  connectTimeoutMs?: number;
+  /** How long a submit_sm may wait for its submit_sm_resp before the outcome is called unknown. */
+  responseTimeoutMs?: number;
+  /** How long a submit may wait for a window slot or a bind. */
+  queueTimeoutMs?: number;
+  /** How long a receipt that matches no submit is kept in case its submit_sm_resp is still coming. */
+  orphanReceiptTtlMs?: number;
+}
+
+export interface SubmitRequest {
+  /** Our message id; receipts carry it back in metadata. */
+  messageId: string;
+  to: string;
+  text: string;
+  /** Force an alphabet; detected from the text otherwise. */
+  encoding?: SmsEncoding;
+}
+
+export interface SubmitResult {
+  /** The SMSC's id for each segment, in segment order. */
+  segmentIds: string[];
+  segments: number;
+  encoding: SmsEncoding;
+}
+
+interface Outstanding {
+  messageId: string;
+  providerId: string;
+  segment: number;
+  segments: number;
+  submittedAt: number;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: SendError) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface OrphanReceipt {
+  receipt: ParsedReceipt;
+  at: number;
+}
+
+/**
+ * One SMPP transceiver bind to one SMSC account. It keeps the bind alive (enquire_link),
+ * rebinds with backoff after a drop, limits outstanding submit_sm to the agreed window,
+ * encodes and concatenates long messages, and turns deliver_sm into status updates (receipts)
+ * and inbound messages (MO, reassembled). Acknowledged submits live in the session object, not
+ * the TCP connection, so a receipt that arrives on a later bind still finds its message.
+ */
+export class SmppSession {
+  private state: SessionState = "idle";
+  private current: smpp.Session | null = null;
+  private inFlight = 0;
+  private readonly waiters: Waiter[] = [];
+  private readonly unacked = new Set<(err: SendError) => void>();
+  private readonly outstanding = new IdIndex<Outstanding>();
+  private readonly orphans = new IdIndex<OrphanReceipt>();
+  private readonly mo: MoAssembler;
+  private reference = Math.floor(Math.random() * 256);
+  private attempt = 0;
+  private enquireTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private awaitingEnquire = false;
+  private readonly logger: Logger;
+  private readonly receiptListeners: Array<(u: StatusUpdate) => void> = [];
+  private readonly inboundListeners: Array<(m: InboundMessage) => void> = [];
+  private readonly stateListeners: Array<(s: SessionState) => void> = [];
+  private readonly counters = { binds: 0, submitted: 0, receipts: 0, orphanReceipts: 0, inbound: 0, drops: 0 };
+  private readonly opts: Required<Omit<SmppSessionOptions, "logger">>;
+
+  constructor(private readonly creds: SmppCredentials, options: SmppSessionOptions = {}) {
+    this.logger = options.logger ?? createLogger("adapter.smpp");
+    this.opts = {
+      reconnectBaseMs: options.reconnectBaseMs ?? 500,
+      reconnectMaxMs: options.reconnectMaxMs ?? 30_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      responseTimeoutMs: options.responseTimeoutMs ?? 30_000,
+      queueTimeoutMs: options.queueTimeoutMs ?? 30_000,
+      orphanReceiptTtlMs: options.orphanReceiptTtlMs ?? 10 * 60_000,
+    };
+    this.mo = new MoAssembler();
+  }
+
+  get status(): SessionState {
+    return this.state;
+  }
+
+  stats() {
+    return { state: this.state, inFlight: this.inFlight, queued: this.waiters.length, awaitingReceipt: this.outstanding.size, heldReceipts: this.orphans.size, ...this.counters };
+  }
+
+  onReceipt(listener: (u: StatusUpdate) => void): void {
+    this.receiptListeners.push(listener);
+  }
+
+  onInbound(listener: (m: InboundMessage) => void): void {
+    this.inboundListeners.push(listener);
+  }
+
+  onState(listener: (s: SessionState) => void): void {
+    this.stateListeners.push(listener);
+  }
+
+  /**
+   * Bind once. Resolves when bound; rejects with a permanent SendError when the SMSC refuses
+   * the credentials (no rebinding then) and with a retryable one when it cannot be reached
+   * (rebinding continues in the background and queued submits go out once bound).
+   */
+  async start(): Promise<void> {
+    if (this.state === "bound") return;
+    if (this.state === "closed") throw new SendError({ kind: "permanent", code: "smpp_session_closed", message: "session was closed" });
+    try {
+      await this.bindOnce();
+    } catch (err) {
+      const e = err as SendError;
+      if (e.kind === "permanent") this.setState("closed");
+      else this.scheduleReconnect();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    this.setState("closed");
+    this.clearTimers();
+    const closed = new SendError({ kind: "retryable", code: "smpp_session_closed", message: "SMPP session closed" });
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(closed);
+    }
+    const s = this.current;
+    this.current = null;
+    if (!s) return;
+    await new Promise<void>((resolve) => {
+      const done = setTimeout(() => s.destroy(() => resolve()), 2000);
+      const sent = s.send(new smpp.PDU("unbind"), () => {
+        clearTimeout(done);
+        s.close(() => resolve());
+      });
+      if (!sent) {
+        clearTimeout(done);
+        s.destroy();
+        resolve();
+      }
+    });
+    for (const fail of [...this.unacked]) fail(closed);
+  }
+
+  /** Tear the TCP connection down without unbinding, as a network fault would. For drills and tests. */
+  dropConnection(): void {
+    this.current?.socket.destroy();
+  }
+
+  async submit(req: SubmitRequest): Promise<SubmitResult> {
+    const encoding = req.encoding ?? detectEncoding(req.text);
+    const parts = splitSegments(req.text, encoding);
+    if (parts.length > 255) throw new SendError({ kind: "permanent", code: "invalid_content", message: "message needs more than 255 segments" });
+    const reference = parts.length > 1 ? this.nextReference() : 0;
+    const segmentIds = await Promise.all(
+      parts.map((part, i) =>
+        this.submitSegment(req, {
+          segment: i + 1,
+          segments: parts.length,
+          encoding,
+          shortMessage: parts.length > 1 ? Buffer.concat([concatUdh(reference, parts.length, i + 1), encodeText(part, encoding)]) : encodeText(part, encoding),
+        }),
+      ),
+    );
+    this.counters.submitted++;
+    return { segmentIds, segments: parts.length, encoding };
+  }
+
+  private nextReference(): number {
+    this.reference = (this.reference + 1) % 256;
+    return this.reference;
+  }
+
+  private sourceTonNpi(): { ton: number; npi: number } {
+    const alpha = /[^0-9+]/.test(this.creds.source_addr);
+    return {
+      ton: this.creds.source_addr_ton ?? (alpha ? 5 : 1),
+      npi: this.creds.source_addr_npi ?? (alpha ? 0 : 1),
+    };
+  }
+
+  private async submitSegment(
+    req: SubmitRequest,
+    seg: { segment: number; segments: number; encoding: SmsEncoding; shortMessage: Buffer },
+  ): Promise<string> {
+    await this.acquireSlot();
+    const session = this.current;
+    const { ton, npi } = this.sourceTonNpi();
+    return new Promise<string>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.unacked.delete(fail);
+        this.releaseSlot();
+        fn();
+      };
+      const fail = (err: SendError) => finish(() => reject(err));
+      const timer = setTimeout(
+        () => fail(new SendError({ kind: "retryable", code: "smpp_response_timeout", message: `no submit_sm_resp within ${this.opts.responseTimeoutMs} ms` })),
+        this.opts.responseTimeoutMs,
+      );
+      this.unacked.add(fail);
+      const sent = session?.submit_sm(
+        {
+          source_addr_ton: ton,
+          source_addr_npi: npi,
+          source_addr: this.creds.source_addr,
+          dest_addr_ton: this.creds.dest_addr_ton,
+          dest_addr_npi: this.creds.dest_addr_npi,
+          destination_addr: req.to.replace(/^\+/, ""),
+          esm_class: seg.segments > 1 ? ESM_UDHI : 0,
+          registered_delivery: 1,
+          data_coding: DATA_CODING[seg.encoding],
+          short_message: seg.shortMessage,
+        },
+        (pdu: smpp.PDU) => {
+          if (pdu.command_status !== ESME.ROK) {
+            const rule = classifySubmitStatus(pdu.command_status);
+            fail(new SendError({ ...rule, providerCode: esmeName(pdu.command_status), status: pdu.command_status, message: `submit_sm refused: ${esmeName(pdu.command_status)}` }));
+            return;
+          }
+          const providerId = typeof pdu.message_id === "string" ? pdu.message_id : "";
+          finish(() => {
+            this.recordAcknowledged({ messageId: req.messageId, providerId, segment: seg.segment, segments: seg.segments, submittedAt: Date.now() });
+            resolve(providerId);
+          });
+        },
+      );
+      if (!sent) fail(new SendError({ kind: "retryable", code: "smpp_connection_lost", message: "SMPP connection not writable" }));
+    });
+  }
+
+  /** Remember an acknowledged segment; deliver a receipt that raced ahead of its submit_sm_resp. */
+  private recordAcknowledged(o: Outstanding): void {
+    const early = this.orphans.find(o.providerId);
+    this.outstanding.add(o.providerId, o);
+    if (early) {
+      this.orphans.delete(early);
+      this.logger.debug({ providerId: o.providerId }, "receipt arrived before submit_sm_resp; matched now");
+      this.emitReceipt(o, early.receipt);
+    }
+  }
+
+  private acquireSlot(): Promise<void> {
+    if (this.state === "bound" && this.inFlight < this.creds.window_size && this.waiters.length === 0) {
+      this.inFlight++;
+      return Promise.resolve();
+    }
+    if (this.state === "closed") return Promise.reject(new SendError({ kind: "retryable", code: "smpp_session_closed", message: "SMPP session closed" }));
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(
+            this.state === "bound"
+              ? new SendError({ kind: "throttled", code: "smpp_window_full", message: "no window slot became free in time" })
+              : new SendError({ kind: "retryable", code: "smpp_not_bound", message: `SMPP session is ${this.state}` }),
+          );
+        }, this.opts.queueTimeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private releaseSlot(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.state === "bound" && this.inFlight < this.creds.window_size && this.waiters.length > 0) {
+      const w = this.waiters.shift()!;
+      clearTimeout(w.timer);
+      this.inFlight++;
+      w.resolve();
+    }
+  }
+
+  private bindOnce(): Promise<void> {
+    this.setState("connecting");
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (err?: SendError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timeout);
+        if (err) reject(err);
+        else resolve();
+      };
+      const s = smpp.connect({ host: this.creds.host, port: this.creds.port, tls: this.creds.tls });
+      this.current = s;
+      const timeout = setTimeout(() => {
+        settle(new SendError({ kind: "retryable", code: "provider_unreachable", message: `no bind within ${this.opts.connectTimeoutMs} ms` }));
+        s.destroy();
+      }, this.opts.connectTimeoutMs);
+      s.on("error", (err: NodeJS.ErrnoException) => {
+        this.logger.warn({ host: this.creds.host, port: this.creds.port, code: err.code }, "smpp socket error");
+        settle(new SendError({ kind: "retryable", code: "provider_unreachable", providerCode: err.code ?? null, message: `SMPP connection failed: ${err.code ?? "error"}` }));
+      });
+      s.on("close", () => {
+        settle(new SendError({ kind: "retryable", code: "provider_unreachable", message: "connection closed before bind" }));
+        this.onClose(s);
+      });
+      s.on("pdu", (pdu: smpp.PDU) => this.onPdu(s, pdu));
+      s.on("connect", () => {
+        s.bind_transceiver(
+          { system_id: this.creds.system_id, password: this.creds.password, system_type: this.creds.system_type, interface_version: 0x34 },
+          (pdu: smpp.PDU) => {
+            if (pdu.command_status !== ESME.ROK) {
+              const auth = BIND_AUTH_FAILURES.has(pdu.command_status);
+              settle(new SendError({
+                kind: auth ? "permanent" : "retryable",
+                code: auth ? "provider_auth_failed" : "smpp_bind_failed",
+                providerCode: esmeName(pdu.command_status),
+                status: pdu.command_status,
+                message: `bind_transceiver refused: ${esmeName(pdu.command_status)}`,
+              }));
+              s.destroy();
+              return;
+            }
+            this.attempt = 0;
+            this.counters.binds++;
+            this.setState("bound");
+            this.startEnquireLink(s);
+            this.logger.info({ host: this.creds.host, port: this.creds.port, systemId: this.creds.system_id, smsc: pdu.system_id }, "smpp bound");
+            settle();
+            this.pump();
+          },
+        );
+      });
+    });
+  }
+
+  private onClose(s: smpp.Session): void {
+    if (s !== this.current) return;
+    this.current = null;
+    this.stopEnquireLink();
+    // Segments without a submit_sm_resp have an unknown outcome; the caller decides on a retry.
+    const lost = new SendError({ kind: "retryable", code: "smpp_connection_lost", message: "SMPP connection lost before submit_sm_resp" });
+    for (const fail of [...this.unacked]) fail(lost);
+    this.inFlight = 0;
+    if (this.state === "closed") return;
+    if (this.state === "bound") {
+      this.counters.drops++;
+      this.logger.warn({ host: this.creds.host, port: this.creds.port, awaitingReceipt: this.outstanding.size }, "smpp connection dropped; rebinding");
+    }
+    if (this.state !== "connecting" || this.attempt > 0 || this.counters.binds > 0) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.state === "closed" || this.reconnectTimer) return;
+    this.setState("reconnecting");
+    const delay = Math.min(this.opts.reconnectMaxMs, this.opts.reconnectBaseMs * 2 ** this.attempt);
+    const jittered = Math.round(delay * (0.5 + Math.random() * 0.5));
+    this.attempt++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.bindOnce().catch((err: SendError) => {
+        if (err.kind === "permanent") {
+          this.logger.error({ code: err.code, providerCode: err.providerCode }, "smpp rebind refused; giving up");
+          void this.close();
+        }
+        // Retryable failures reschedule through the close handler.
+      });
+    }, jittered);
+  }
+
+  private startEnquireLink(s: smpp.Session): void {
+    this.stopEnquireLink();
+    this.awaitingEnquire = false;
+    this.enquireTimer = setInterval(() => {
+      if (this.awaitingEnquire) {
+        // The previous enquire_link went unanswered for a whole interval: the link is dead.
+        this.logger.warn({ host: this.creds.host }, "enquire_link unanswered; dropping connection");
+        s.destroy();
+        return;
+      }
+      this.awaitingEnquire = true;
+      s.enquire_link({}, () => {
+        this.awaitingEnquire = false;
+      });
+    }, this.creds.enquire_link_interval_ms);
+  }
+
+  private stopEnquireLink(): void {
+    if (this.enquireTimer) clearInterval(this.enquireTimer);
+    this.enquireTimer = null;
+  }
+
+  private clearTimers(): void {
+    this.stopEnquireLink();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+
+  private setState(state: SessionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    for (const l of this.stateListeners) l(state);
+  }
+
+  private onPdu(s: smpp.Session, pdu: smpp.PDU): void {
+    switch (pdu.command) {
+      case "enquire_link":
+        s.send(pdu.response());
+        return;
+      case "unbind":
+        s.send(pdu.response());
+        s.close();
+        return;
+      case "deliver_sm":
+      case "data_sm":
+        try {
+          this.onDeliver(pdu);
+        } finally {
+          s.send(pdu.response());
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onDeliver(pdu: smpp.PDU): void {
+    const esm = Number(pdu.esm_class ?? 0);
+    const type = esm & ESM_TYPE_MASK;
+    const body = (pdu.short_message ?? pdu.message_payload) as { message?: string | Buffer; udh?: Buffer[] } | undefined;
+    const text = typeof body?.message === "string" ? body.message : body?.message ? body.message.toString("latin1") : "";
+    const receiptedId = typeof pdu.receipted_message_id === "string" ? pdu.receipted_message_id : null;
+    if (type === ESM_DELIVERY_RECEIPT || type === ESM_INTERMEDIATE_NOTIFICATION || receiptedId) {
+      const receipt = parseReceipt({
+        text,
+        receiptedMessageId: receiptedId,
+        messageState: typeof pdu.message_state === "number" ? pdu.message_state : null,
+        networkErrorCode: Buffer.isBuffer(pdu.network_error_code) ? pdu.network_error_code : null,
+      });
+      if (!receipt) {
+        this.logger.warn({ esm }, "unparseable delivery receipt ignored");
+        return;
+      }
+      this.onReceiptPdu(receipt);
+      return;
+    }
+    const assembled = this.mo.add({
+      source: typeof pdu.source_addr === "string" ? pdu.source_addr : "",
+      destination: typeof pdu.destination_addr === "string" ? pdu.destination_addr : "",
+      text,
+      concat: concatFromUdh(body?.udh ?? [], pdu),
+      dataCoding: Number(pdu.data_coding ?? 0),
+    });
+    for (const m of assembled) {
+      this.counters.inbound++;
+      const msg = inboundMessage({
+        providerMessageId: randomUUID(),
+        from: m.source.startsWith("+") || !/^\d+$/.test(m.source) ? m.source : `+${m.source}`,
+        to: m.destination,
+        text: m.text,
+        metadata: { parts: m.parts, complete: m.complete, dataCoding: m.dataCoding },
+      });
+      for (const l of this.inboundListeners) l(msg);
+    }
+  }
+
+  private onReceiptPdu(receipt: ParsedReceipt): void {
+    const match = this.outstanding.find(receipt.id);
+    if (!match) {
+      // The submit_sm_resp may still be in flight (SMSCs do send receipts first): hold it.
+      this.purgeOrphans();
+      this.counters.orphanReceipts++;
+      this.orphans.add(receipt.id, { receipt, at: Date.now() });
+      return;
+    }
+    this.emitReceipt(match, receipt);
+  }
+
+  private purgeOrphans(): void {
+    const limit = Date.now() - this.opts.orphanReceiptTtlMs;
+    for (const o of [...this.orphans.values()]) if (o.at < limit) this.orphans.delete(o);
+  }
+
+  private emitReceipt(o: Outstanding, r: ParsedReceipt): void {
+    this.counters.receipts++;
+    if (r.status !== "sent") this.outstanding.delete(o);
+    const update = statusUpdate({
+      providerMessageId: o.providerId,
+      status: r.status,
+      errorCode: r.status === "failed" ? (r.err ? `${r.stat}:${r.err}` : r.stat) : null,
+      errorMessage: r.status === "failed" ? `${r.stat}${r.err ? ` err:${r.err}` : ""}${r.networkErrorCode ? ` net:${r.networkErrorCode}` : ""}` : null,
+      occurredAt: receiptDateToIso(r.doneDate),
+      metadata: { messageId: o.messageId, segment: o.segment, segments: o.segments, receiptId: r.id, stat: r.stat },
+    });
+    for (const l of this.receiptListeners) l(update);
+  }
+}
+
+/** Concatenation info from the UDH IEs the smpp package splits out, or from SAR TLVs. */
+function concatFromUdh(udh: Buffer[], pdu: smpp.PDU): ConcatInfo | null {
+  for (const ie of udh) {
+    if (ie[0] === 0x00 && ie[1] === 3 && ie.length >= 5) return { reference: ie[2]!, total: ie[3]!, sequence: ie[4]! };
+    if (ie[0] === 0x08 && ie[1] === 4 && ie.length >= 6) return { reference: ie.readUInt16BE(2), total: ie[4]!, sequence: ie[5]! };
+  }
+  if (typeof pdu.sar_msg_ref_num === "number" && typeof pdu.sar_total_segments === "number" && typeof pdu.sar_segment_seqnum === "number") {
+    return { reference: pdu.sar_msg_ref_num, total: pdu.sar_total_segments, sequence: pdu.sar_segment_seqnum };
+  }
+  return null;
+}
