@@ -1,0 +1,109 @@
+import { Router } from "express";
+import { hex, type SimContext } from "../context.js";
+
+/** WhatsApp Cloud API and Messenger Send API on one Graph-shaped router. */
+export function metaRoutes(ctx: SimContext): {
+  router: Router;
+  sendWhatsAppInbound: (from: string, text: string) => Promise<boolean>;
+  sendMessengerInbound: (from: string, text: string) => Promise<boolean>;
+} {
+  const router = Router();
+  const now = () => Math.floor(Date.now() / 1000);
+  const graphError = (code: number, message: string) => ({ error: { message, type: "OAuthException", code, fbtrace_id: "SIM" + hex(ctx.nextId(), 8) } });
+
+  // Messenger first: "/:version/me/messages" would otherwise match the WhatsApp pattern.
+  router.post("/:version/me/messages", async (req, res) => {
+    const ok = await ctx.admit("messenger", res, {
+      throttle: () => [429, graphError(613, "(#613) Calls to this api have exceeded the rate limit.")],
+      error: () => [500, graphError(2, "An unexpected error has occurred. Please retry your request later.")],
+    });
+    if (!ok) return;
+    const body = req.body as { recipient?: { id?: string }; message?: { text?: string } };
+    const psid = body.recipient?.id;
+    if (!psid || !body.message) {
+      res.status(400).json(graphError(100, "(#100) The parameter recipient is required"));
+      return;
+    }
+    const mid = `m_SIM${hex(ctx.nextId(), 12)}`;
+    ctx.stats.of("messenger").accepted++;
+    ctx.stats.remember("messenger", mid, psid);
+    res.json({ recipient_id: psid, message_id: mid });
+    const url = ctx.behaviour("messenger").webhookUrl;
+    // Messenger reports deliveries only; a failed outcome is silence, as on the real platform.
+    if (url && ctx.dice.outcome(ctx.behaviour("messenger")) === "delivered") {
+      ctx.later("messenger", () =>
+        ctx.webhooks.postJson("messenger", url, {
+          object: "page",
+          entry: [{ id: "100000000000001", time: Date.now(), messaging: [{ sender: { id: psid }, recipient: { id: "100000000000001" }, delivery: { mids: [mid], watermark: Date.now() } }] }],
+        }),
+      );
+    }
+  });
+
+  router.get("/:version/me", (_req, res) => {
+    res.json({ id: "100000000000001", name: "Simulator Page" });
+  });
+
+  router.post("/:version/:phoneNumberId/messages", async (req, res) => {
+    const ok = await ctx.admit("whatsapp", res, {
+      throttle: () => [429, graphError(130429, "(#130429) Rate limit hit")],
+      error: () => [500, graphError(131000, "(#131000) Something went wrong")],
+    });
+    if (!ok) return;
+    const body = req.body as { to?: string; type?: string };
+    const phoneNumberId = String(req.params.phoneNumberId);
+    if (!body.to || !body.type) {
+      res.status(400).json(graphError(100, "(#100) Invalid parameter"));
+      return;
+    }
+    const wamid = "wamid.SIM" + Buffer.from(hex(ctx.nextId(), 16)).toString("base64");
+    ctx.stats.of("whatsapp").accepted++;
+    ctx.stats.remember("whatsapp", wamid, body.to);
+    res.json({ messaging_product: "whatsapp", contacts: [{ input: body.to, wa_id: body.to.replace(/^\+/, "") }], messages: [{ id: wamid }] });
+    const behaviour = ctx.behaviour("whatsapp");
+    const url = behaviour.webhookUrl;
+    if (!url) return;
+    const outcome = ctx.dice.outcome(behaviour);
+    const status = (s: string, extra: Record<string, unknown> = {}) => ({
+      object: "whatsapp_business_account",
+      entry: [{ id: "200000000000001", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId }, statuses: [{ id: wamid, status: s, timestamp: String(now()), recipient_id: body.to!.replace(/^\+/, ""), ...extra }] } }] }],
+    });
+    ctx.later("whatsapp", async () => {
+      await ctx.webhooks.postJson("whatsapp", url, status("sent"));
+      await ctx.webhooks.postJson(
+        "whatsapp",
+        url,
+        outcome === "delivered" ? status("delivered") : status("failed", { errors: [{ code: 131026, title: "Message undeliverable", error_data: { details: "Simulated failure" } }] }),
+      );
+    });
+  });
+
+  router.get("/:version/:phoneNumberId", (req, res) => {
+    res.json({ id: String(req.params.phoneNumberId), display_phone_number: "+1 555-000-0000" });
+  });
+
+  const sendWhatsAppInbound = async (from: string, text: string): Promise<boolean> => {
+    const url = ctx.behaviour("whatsapp").webhookUrl;
+    if (!url) return false;
+    const waId = from.replace(/^\+/, "");
+    ctx.stats.of("whatsapp").inboundSent++;
+    await ctx.webhooks.postJson("whatsapp", url, {
+      object: "whatsapp_business_account",
+      entry: [{ id: "200000000000001", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550000000", phone_number_id: "300000000000001" }, contacts: [{ profile: { name: "Sim User" }, wa_id: waId }], messages: [{ from: waId, id: "wamid.SIMIN" + hex(ctx.nextId(), 12), timestamp: String(now()), type: "text", text: { body: text } }] } }] }],
+    });
+    return true;
+  };
+
+  const sendMessengerInbound = async (from: string, text: string): Promise<boolean> => {
+    const url = ctx.behaviour("messenger").webhookUrl;
+    if (!url) return false;
+    ctx.stats.of("messenger").inboundSent++;
+    await ctx.webhooks.postJson("messenger", url, {
+      object: "page",
+      entry: [{ id: "100000000000001", time: Date.now(), messaging: [{ sender: { id: from }, recipient: { id: "100000000000001" }, timestamp: Date.now(), message: { mid: "m_SIMIN" + hex(ctx.nextId(), 12), text } }] }],
+    });
+    return true;
+  };
+
+  return { router, sendWhatsAppInbound, sendMessengerInbound };
+}

@@ -1,0 +1,124 @@
+import type { AddressInfo } from "node:net";
+import smpp from "smpp";
+import { safeEqual } from "../../adapters/core/signatures.js";
+import { hex, type SimContext } from "./context.js";
+
+const ESME_RINVPASWD = 0x0e;
+const ESME_RSYSERR = 0x08;
+const ESME_RTHROTTLED = 0x58;
+
+interface PendingReceipt {
+  systemId: string;
+  pdu: Record<string, unknown>;
+}
+
+/**
+ * An SMSC on the smpp package's server side: transceiver binds, submit_sm with the configured
+ * latency and fault rates, delivery receipts (TLVs and text) after the receipt delay, and
+ * deliver_sm MO on demand. Receipts for a bind that went away wait for the next bind.
+ */
+export async function startSmsc(ctx: SimContext, port: number): Promise<{ server: smpp.Server; port: number; sendMo: (from: string, to: string, text: string) => boolean }> {
+  const bound = new Map<smpp.Session, string>();
+  const parked: PendingReceipt[] = [];
+
+  const deliver = (systemId: string, pdu: Record<string, unknown>) => {
+    const target = [...bound.entries()].find(([, id]) => id === systemId)?.[0];
+    if (!target) {
+      parked.push({ systemId, pdu });
+      return;
+    }
+    target.deliver_sm(pdu);
+  };
+
+  const server = smpp.createServer({}, (session: smpp.Session) => {
+    session.on("error", () => undefined);
+    session.on("close", () => bound.delete(session));
+    session.on("bind_transceiver", (pdu: smpp.PDU) => {
+      const { systemId, password } = ctx.config.smpp;
+      const okId = !systemId || pdu.system_id === systemId;
+      const okPass = !password || safeEqual(typeof pdu.password === "string" ? pdu.password : "", password);
+      if (!okId || !okPass) {
+        session.send(pdu.response({ command_status: ESME_RINVPASWD }));
+        return;
+      }
+      const id = typeof pdu.system_id === "string" ? pdu.system_id : "";
+      session.send(pdu.response({ system_id: "SIMSMSC" }));
+      bound.set(session, id);
+      ctx.stats.of("smpp").binds++;
+      for (const p of parked.splice(0).filter((x) => x.systemId === id)) session.deliver_sm(p.pdu);
+    });
+    session.on("enquire_link", (pdu: smpp.PDU) => session.send(pdu.response()));
+    session.on("unbind", (pdu: smpp.PDU) => {
+      session.send(pdu.response());
+      session.close();
+    });
+    session.on("submit_sm", (pdu: smpp.PDU) => {
+      const counters = ctx.stats.of("smpp");
+      counters.requests++;
+      const systemId = bound.get(session);
+      if (systemId === undefined) {
+        session.send(pdu.response({ command_status: 0x04 }));
+        return;
+      }
+      const b = ctx.behaviour("smpp");
+      const answer = () => {
+        const fault = ctx.dice.fault(b);
+        if (fault) {
+          if (fault === "throttle") counters.throttled++;
+          else counters.errors++;
+          session.send(pdu.response({ command_status: fault === "throttle" ? ESME_RTHROTTLED : ESME_RSYSERR }));
+          return;
+        }
+        const messageId = hex(ctx.nextId(), 10).toUpperCase();
+        counters.units++;
+        const esm = Number(pdu.esm_class ?? 0);
+        const udh = (pdu.short_message as { udh?: Buffer[] } | undefined)?.udh?.[0];
+        // A concatenated message counts once, on its last segment.
+        if (!(esm & 0x40) || !udh || udh[4] === udh[3]) counters.accepted++;
+        ctx.stats.remember("smpp", messageId, String(pdu.destination_addr));
+        session.send(pdu.response({ message_id: messageId }));
+        if (Number(pdu.registered_delivery ?? 0) & 0x01) {
+          const delivered = ctx.dice.outcome(b) === "delivered";
+          const stamp = new Date().toISOString().replace(/[-T:]/g, "").slice(2, 12);
+          const text = `id:${messageId} sub:001 dlvrd:${delivered ? "001" : "000"} submit date:${stamp} done date:${stamp} stat:${delivered ? "DELIVRD" : "UNDELIV"} err:${delivered ? "000" : "001"} text:`;
+          ctx.later("smpp", async () =>
+            deliver(systemId, {
+              source_addr: pdu.destination_addr,
+              destination_addr: pdu.source_addr,
+              esm_class: 0x04,
+              data_coding: 0,
+              short_message: Buffer.from(text, "ascii"),
+              receipted_message_id: messageId,
+              message_state: delivered ? 2 : 5,
+            }),
+          );
+        }
+      };
+      const delay = ctx.dice.latency(b);
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+
+  const sendMo = (from: string, to: string, text: string): boolean => {
+    const session = bound.keys().next().value;
+    if (!session) return false;
+    const ucs2 = /[^\x20-\x7e]/.test(text);
+    session.deliver_sm({
+      source_addr: from.replace(/^\+/, ""),
+      destination_addr: to,
+      esm_class: 0,
+      data_coding: ucs2 ? 0x08 : 0x00,
+      short_message: ucs2 ? Buffer.from(text, "utf16le").swap16() : Buffer.from(text, "ascii"),
+    });
+    ctx.stats.of("smpp").inboundSent++;
+    return true;
+  };
+
+  return { server, port: (server.address() as AddressInfo).port, sendMo };
+}

@@ -1,0 +1,64 @@
+import type { AddressInfo } from "node:net";
+import { SMTPServer } from "smtp-server";
+import { safeEqual } from "../../adapters/core/signatures.js";
+import { sleep } from "./behaviour.js";
+import type { SimContext } from "./context.js";
+
+/** Reads just the header block of a message: enough to find our message id without a parser. */
+function headerValue(raw: string, name: string): string | null {
+  const head = raw.split(/\r?\n\r?\n/, 1)[0] ?? "";
+  const unfolded = head.replace(/\r?\n[ \t]+/g, " ");
+  const line = unfolded.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(name.toLowerCase() + ":"));
+  return line ? line.slice(name.length + 1).trim() : null;
+}
+
+/**
+ * An SMTP server that accepts mail like a relay would: AUTH when configured, latency, 451 4.7.1
+ * for its throttle rate and 421 for its error rate, decided per message at DATA time.
+ */
+export async function startSmtp(ctx: SimContext, port: number): Promise<{ server: SMTPServer; port: number }> {
+  const server = new SMTPServer({
+    secure: false,
+    disabledCommands: ["STARTTLS"],
+    allowInsecureAuth: true,
+    authOptional: !ctx.config.smtp.username,
+    logger: false,
+    size: 25 * 1024 * 1024,
+    onAuth(auth, _session, cb) {
+      const { username, password } = ctx.config.smtp;
+      if (!username || (auth.username === username && safeEqual(auth.password ?? "", password ?? ""))) return cb(null, { user: auth.username });
+      return cb(Object.assign(new Error("5.7.8 Authentication credentials invalid"), { responseCode: 535 }));
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => {
+        const counters = ctx.stats.of("smtp");
+        counters.requests++;
+        const b = ctx.behaviour("smtp");
+        void sleep(ctx.dice.latency(b)).then(() => {
+          const fault = ctx.dice.fault(b);
+          if (fault === "throttle") {
+            counters.throttled++;
+            return cb(Object.assign(new Error("4.7.1 Rate limited, try again later"), { responseCode: 451 }));
+          }
+          if (fault === "error") {
+            counters.errors++;
+            return cb(Object.assign(new Error("4.3.2 Service temporarily unavailable"), { responseCode: 421 }));
+          }
+          const raw = Buffer.concat(chunks).toString("utf8");
+          const id = headerValue(raw, "X-Turumba-Message-Id") ?? headerValue(raw, "Message-ID") ?? "unknown";
+          counters.accepted++;
+          counters.units += session.envelope.rcptTo.length;
+          ctx.stats.remember("smtp", id, session.envelope.rcptTo.map((r) => r.address).join(","));
+          cb(null, "2.0.0 Ok: queued as SIM" + ctx.nextId());
+        });
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return { server, port: (server.server.address() as AddressInfo).port };
+}

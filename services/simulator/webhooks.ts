@@ -1,0 +1,61 @@
+import { createHash, createHmac, randomUUID } from "node:crypto";
+import { request } from "undici";
+import type { Logger } from "../../core/logger.js";
+import type { ProviderKey, SimulatorConfig } from "./config.js";
+import type { SimStats } from "./stats.js";
+
+/**
+ * Signs and posts webhooks exactly as each provider does, so the receiving side can verify them
+ * with its production code. Signing is written here independently of the adapters on purpose.
+ */
+export class WebhookSender {
+  constructor(
+    private readonly config: () => SimulatorConfig,
+    private readonly stats: SimStats,
+    private readonly logger: Logger,
+  ) {}
+
+  async postJson(provider: ProviderKey, url: string, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+    const raw = JSON.stringify(body);
+    const signed: Record<string, string> = provider === "whatsapp" || provider === "messenger"
+      ? { "x-hub-signature-256": "sha256=" + createHmac("sha256", this.config().signing.metaAppSecret).update(raw).digest("hex") }
+      : {};
+    await this.post(provider, url, raw, { "content-type": "application/json", ...signed, ...headers });
+  }
+
+  /** Twilio: X-Twilio-Signature = base64 HMAC-SHA1(auth token, URL + sorted name+value pairs). */
+  async postTwilio(url: string, params: Record<string, string>, authToken: string): Promise<void> {
+    const data = url + Object.keys(params).sort().map((k) => k + params[k]).join("");
+    const signature = createHmac("sha1", authToken).update(data, "utf8").digest("base64");
+    await this.post("twilio", url, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature });
+  }
+
+  /** Vonage: sorted "&k=v" (values with & and = replaced by _), md5(… + secret) or HMAC. */
+  async postVonage(url: string, params: Record<string, string>): Promise<void> {
+    const { vonageSignatureSecret: secret, vonageSignatureMethod: method } = this.config().signing;
+    const full: Record<string, string> = { ...params, timestamp: String(Math.floor(Date.now() / 1000)), nonce: randomUUID() };
+    const base = Object.keys(full).sort().map((k) => `&${k}=${full[k]!.replace(/[&=]/g, "_")}`).join("");
+    full.sig = method === "md5hash" ? createHash("md5").update(base + secret).digest("hex") : createHmac("sha256", secret).update(base).digest("hex").toUpperCase();
+    await this.post("vonage", url, new URLSearchParams(full).toString(), { "content-type": "application/x-www-form-urlencoded" });
+  }
+
+  async postForm(provider: ProviderKey, url: string, params: Record<string, string>): Promise<void> {
+    await this.post(provider, url, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded" });
+  }
+
+  private async post(provider: ProviderKey, url: string, body: string, headers: Record<string, string>): Promise<void> {
+    const counters = this.stats.of(provider);
+    try {
+      const res = await request(url, { method: "POST", body, headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      await res.body.dump();
+      if (res.statusCode >= 200 && res.statusCode < 300) counters.webhooksSent++;
+      else {
+        counters.webhooksFailed++;
+        this.logger.warn({ provider, status: res.statusCode }, "webhook refused by receiver");
+      }
+    } catch (err) {
+      counters.webhooksFailed++;
+      this.logger.warn({ provider, err: (err as Error).message }, "webhook delivery failed");
+    }
+  }
+}
