@@ -350,6 +350,8 @@ export class SmppSession {
       });
       s.on("pdu", (pdu: smpp.PDU) => this.onPdu(s, pdu));
       s.on("connect", () => {
+        // PDUs are small and latency-bound; Nagle's algorithm would hold each one back.
+        s.socket.setNoDelay(true);
         s.bind_transceiver(
           { system_id: this.creds.system_id, password: this.creds.password, system_type: this.creds.system_type, interface_version: 0x34 },
           (pdu: smpp.PDU) => {

@@ -31,6 +31,7 @@ export async function startSmsc(ctx: SimContext, port: number): Promise<{ server
   };
 
   const server = smpp.createServer({}, (session: smpp.Session) => {
+    session.socket.setNoDelay(true);
     session.on("error", () => undefined);
     session.on("close", () => bound.delete(session));
     session.on("bind_transceiver", (pdu: smpp.PDU) => {
