@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { IdIndex, allKeys } from "./message-ids.js";
 import { MoAssembler } from "./mo-assembler.js";
-import { parseReceipt, parseReceiptText, receiptDateToIso } from "./receipt.js";
+import { fixtureJson } from "../testkit/index.js";
+import { parseReceipt, parseReceiptText, receiptDateToIso, type ParsedReceipt } from "./receipt.js";
+
+const receiptFixtures = fixtureJson<Array<{ name: string; text: string; expected: Partial<ParsedReceipt> }>>(import.meta.url, "receipts.json");
+
+describe("receipt text fixtures (formats seen from SMSCs)", () => {
+  it.each(receiptFixtures.map((f) => [f.name, f] as const))("%s", (_n, f) => {
+    expect(parseReceipt({ text: f.text, receiptedMessageId: null, messageState: null, networkErrorCode: null })).toMatchObject(f.expected);
+  });
+});
 
 describe("receipt text", () => {
   it.each([

@@ -161,7 +161,7 @@ describe("SMPP session against an independent SMSC", () => {
     await withSession(
       async () => {
         const before = (await smsc.stats()).enquire_links;
-        await new Promise((r) => setTimeout(r, 2300));
+        await new Promise((r) => setTimeout(r, 3300));
         expect((await smsc.stats()).enquire_links - before).toBeGreaterThanOrEqual(2);
       },
       { enquire_link_interval_ms: 1000 },
