@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 const providerIo = ["undici", "nodemailer", "smpp", "smpp/*"];
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "coverage/**"] },
+  { ignores: ["node_modules/**", "dist/**", "coverage/**", "eslint.config.js"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

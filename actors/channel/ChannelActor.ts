@@ -1,6 +1,6 @@
 import { AbstractActor, Temporal } from "@dapr/dapr";
 import { readState } from "../state.js";
-import { applyProbeDelivery, applyReminderFired, emptyLedger, type ProbeLedger } from "./probe-ledger.js";
+import { applyProbeDelivery, applyReminderFired, emptyLedger, type DeliveryOutcome, type ProbeLedger } from "./probe-ledger.js";
 
 const LEDGER = "probe-ledger";
 const ACTIVATIONS = "activations";
@@ -11,7 +11,8 @@ const ACTIVATIONS = "activations";
  * token bucket and SMPP bind. For now it records pipeline probes and reminder firings in its
  * persisted state, proving the runtime end to end.
  *
- * The Dapr actor type is this class's name: keep it, and never minify the build.
+ * The Dapr actor type is this class's name: keep it, and never minify the build. Every method
+ * takes one object: the SDK's body serializer does not keep a top-level array intact.
  */
 export class ChannelActor extends AbstractActor {
   override async onActivate(): Promise<void> {
@@ -22,15 +23,22 @@ export class ChannelActor extends AbstractActor {
     await sm.saveState();
   }
 
-  async recordProbe(probe: { probeId: string; failTimes?: number }): Promise<{ outcome: string }> {
+  /**
+   * Records a batch of probe deliveries in one turn and one state write. Returns the outcome per
+   * probe; a simulated failure is reported, not thrown, so the rest of the batch still counts.
+   */
+  async recordProbes(req: { probes: { probeId: string; failTimes?: number; sentAt?: string }[] }): Promise<Record<string, DeliveryOutcome>> {
     const sm = this.getStateManager<ProbeLedger>();
-    const ledger = await readState(this, LEDGER, emptyLedger());
-    const next = applyProbeDelivery(ledger, { probeId: probe.probeId, failTimes: probe.failTimes ?? 0 }, new Date());
-    await sm.setState(LEDGER, next.ledger);
-    // Save now: a simulated failure below must still leave its attempt on record.
-    await sm.saveState();
-    if (next.outcome === "simulated_failure") throw new Error(`simulated failure of probe ${probe.probeId}`);
-    return { outcome: next.outcome };
+    let ledger = await readState(this, LEDGER, emptyLedger());
+    const outcomes: Record<string, DeliveryOutcome> = {};
+    const now = new Date();
+    for (const probe of req.probes) {
+      const next = applyProbeDelivery(ledger, { probeId: probe.probeId, failTimes: probe.failTimes ?? 0, sentAt: probe.sentAt }, now);
+      ledger = next.ledger;
+      outcomes[probe.probeId] = next.outcome;
+    }
+    await sm.setState(LEDGER, ledger);
+    return outcomes;
   }
 
   async getProbeState(): Promise<ProbeLedger & { activations: number }> {

@@ -3,6 +3,8 @@
  * the actor saw; `deliveries` counts the ones that succeeded, which must be exactly one per probe.
  */
 export interface ProbeEntry {
+  /** When the API published the probe (from the event), for end-to-end latency. */
+  sentAt?: string;
   attempts: number;
   deliveries: number;
   firstSeenAt: string;
@@ -25,11 +27,11 @@ export type DeliveryOutcome = "recorded" | "simulated_failure";
 
 export function applyProbeDelivery(
   ledger: ProbeLedger,
-  probe: { probeId: string; failTimes: number },
+  probe: { probeId: string; failTimes: number; sentAt?: string },
   now: Date,
 ): { ledger: ProbeLedger; outcome: DeliveryOutcome } {
   const at = now.toISOString();
-  const prev = ledger.probes[probe.probeId] ?? { attempts: 0, deliveries: 0, firstSeenAt: at, lastSeenAt: at };
+  const prev = ledger.probes[probe.probeId] ?? { sentAt: probe.sentAt, attempts: 0, deliveries: 0, firstSeenAt: at, lastSeenAt: at };
   const attempts = prev.attempts + 1;
   const fail = attempts <= probe.failTimes;
   const entry: ProbeEntry = { ...prev, attempts, lastSeenAt: at, deliveries: prev.deliveries + (fail ? 0 : 1) };

@@ -15,7 +15,7 @@ const { values } = parseArgs({
     set: { type: "string", default: "embedded" },
     pubsub: { type: "string" },
     state: { type: "string" },
-    "base-port": { type: "string", default: "41000" },
+    "base-port": { type: "string", default: "21000" },
     "run-dir": { type: "string" },
   },
 });

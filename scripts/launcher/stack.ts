@@ -29,6 +29,7 @@ export interface StackOptions {
   pubsub: PubSubKind;
   state: StateKind;
   apps: AppSpec[];
+  /** First of ~100 ports; keep it below the kernel's ephemeral range (32768+) so no outgoing connection holds one. */
   basePort: number;
   runDir: string;
   sink: LogSink;

@@ -1,29 +1,42 @@
-import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import express, { Router } from "express";
 import { z } from "zod";
 import type { Logger } from "../../core/logger.js";
-import { probeEventSchema } from "../../core/probe-events.js";
+import { MicroBatcher } from "../../core/micro-batcher.js";
+import { probeEventSchema, type ProbeEvent } from "../../core/probe-events.js";
+import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { subscriptionRoute } from "../runtime/pubsub-handler.js";
 
 /**
  * Routes the sidecar calls for declarative subscriptions (components/common/subscriptions.yaml).
- * Each one goes through subscriptionRoute, so a thrown error is a RETRY and bad data a DROP.
- * Mount under /events.
+ * Deliveries handled concurrently are gathered per channel, so the consumer makes one actor call
+ * per channel per batch. Every route answers a status per event: a failure is a RETRY and bad
+ * data a DROP, never a silent ack. Mount under /events.
  */
 export function dispatcherRoutes(actors: ActorInvoker, log: Logger): Router {
   const r = Router();
-  r.use(express.json({ type: ["application/json", "application/cloudevents+json"], limit: "1mb" }));
+  const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });
+
+  const probes = new MicroBatcher<string, ProbeEvent, string>({
+    maxItems: 100,
+    // Short: a broker that delivers one event at a time (the in-memory one) gains nothing from
+    // waiting, while concurrent deliveries (RabbitMQ prefetch) still arrive within a millisecond.
+    maxWaitMs: 1,
+    flush: async (channelId, batch) => {
+      const outcomes = await actors.invoke<Record<string, string>>("ChannelActor", channelId, "recordProbes", {
+        probes: batch.map((p) => ({ probeId: p.probeId, failTimes: p.failTimes, sentAt: p.sentAt })),
+      });
+      return batch.map((p) => outcomes[p.probeId] ?? "missing");
+    },
+  });
 
   r.post(
     "/pipeline-probe",
+    json,
     subscriptionRoute(
       probeEventSchema,
-      async (probe, ctx) => {
-        await actors.invoke("ChannelActor", probe.channelId, "recordProbe", {
-          probeId: probe.probeId,
-          failTimes: probe.failTimes,
-        });
-        ctx.log.debug({ probeId: probe.probeId }, "probe recorded");
+      async (probe) => {
+        const outcome = await probes.add(probe.channelId, probe);
+        if (outcome !== "recorded") throw new Error(`probe ${probe.probeId}: ${outcome}`);
       },
       log,
     ),
@@ -31,6 +44,7 @@ export function dispatcherRoutes(actors: ActorInvoker, log: Logger): Router {
 
   r.post(
     "/dead-letter",
+    json,
     subscriptionRoute(
       z.unknown(),
       async (data, ctx) => {

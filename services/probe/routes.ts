@@ -54,7 +54,8 @@ export function probeRoutes(deps: { actors: ActorInvoker; publisher: EventPublis
       ids.push(probeId);
       events.push({ probeId, channelId: body.channelId, failTimes: body.failTimes, sentAt: new Date().toISOString(), traceparent: newTraceparent() });
     }
-    for (const e of events) await deps.publisher.publish(PROBE_TOPIC, e);
+    if (deps.publisher.publishBulk && events.length > 1) await deps.publisher.publishBulk(PROBE_TOPIC, events);
+    else for (const e of events) await deps.publisher.publish(PROBE_TOPIC, e);
     res.status(202).json({ channelId: body.channelId, probeIds: ids });
   });
 

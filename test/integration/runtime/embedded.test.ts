@@ -1,4 +1,4 @@
 import { runtimeSlice } from "./slice.js";
 
 // In-memory pub/sub and SQLite actor state inside one sidecar: the embedded default.
-runtimeSlice({ set: "embedded", basePort: 42000 });
+runtimeSlice({ set: "embedded", basePort: 23000 });

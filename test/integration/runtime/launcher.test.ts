@@ -35,7 +35,7 @@ const alive = (pids: { pid: number; name: string; cmdline: string }[]) => pids.f
 
 describe("launcher", () => {
   it("records every process it starts: placement, scheduler, app and sidecar", async () => {
-    const { child, exited, pids } = await launch(44000);
+    const { child, exited, pids } = await launch(25000);
     try {
       expect(pids.map((p) => p.name).sort()).toEqual(["placement", "scheduler", "turumba:app", "turumba:daprd"]);
       expect(alive(pids)).toHaveLength(4);
@@ -48,7 +48,7 @@ describe("launcher", () => {
   });
 
   it("leaves no orphan daprd, placement or scheduler when it is killed with SIGKILL", async () => {
-    const { child, exited, pids } = await launch(44100);
+    const { child, exited, pids } = await launch(25100);
     try {
       expect(alive(pids)).toHaveLength(4);
     } finally {

@@ -15,8 +15,8 @@ interface RabbitQueue {
 // RabbitMQ pub/sub and PostgreSQL actor state, API and dispatcher as separate apps.
 runtimeSlice({
   set: "production",
-  basePort: 43000,
-  extra: () => {
+  basePort: 24000,
+  extra: (_t, channel) => {
     it("declares durable, non-auto-deleted RabbitMQ queues with a dead-letter exchange", async () => {
       const res = await fetch(`${RABBIT_API}/api/queues/%2F`, { headers: { authorization: RABBIT_AUTH } });
       expect(res.status).toBe(200);
@@ -33,7 +33,7 @@ runtimeSlice({
       const client = new pg.Client({ connectionString: process.env.DATABASE_URL ?? "postgres://turumba:turumba@127.0.0.1:5432/turumba" });
       await client.connect();
       try {
-        const r = await client.query<{ key: string }>("select key from dapr_state where key like $1", ["%ChannelActor||once||probe-ledger"]);
+        const r = await client.query<{ key: string }>("select key from dapr_state where key like $1", [`%ChannelActor||${channel("once")}||probe-ledger`]);
         expect(r.rowCount).toBeGreaterThan(0);
       } finally {
         await client.end();

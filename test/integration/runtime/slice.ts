@@ -22,8 +22,11 @@ export function runtimeSlice(opts: {
   basePort: number;
   pubsub?: PubSubKind;
   state?: StateKind;
-  extra?: (get: () => TestStack) => void;
+  extra?: (get: () => TestStack, channel: (name: string) => string) => void;
 }) {
+  // Durable state stores outlive a test run: channel ids are unique per run.
+  const run = Date.now().toString(36);
+  const channel = (name: string) => `${name}-${run}`;
   describe(`runtime slice on ${opts.set}${opts.pubsub ? ` (${opts.pubsub}/${opts.state})` : ""}`, () => {
     let t: TestStack;
     beforeAll(async () => {
@@ -41,25 +44,25 @@ export function runtimeSlice(opts: {
     };
 
     it("delivers each published event exactly once to its actor", async () => {
-      const sent = await t.ops("/internal/probes", { method: "POST", body: { channelId: "once", count: 40 } });
+      const sent = await t.ops("/internal/probes", { method: "POST", body: { channelId: channel("once"), count: 40 } });
       expect(sent.status).toBe(202);
       const ids = (sent.body as { probeIds: string[] }).probeIds;
       const state = await eventually("all 40 probes recorded", async () => {
-        const s = await probeState("once");
+        const s = await probeState(channel("once"));
         return ids.every((id) => s.probes[id]?.deliveries) ? s : undefined;
       });
       // Give a duplicate the time to show up before judging.
       await new Promise((r) => setTimeout(r, 2_000));
-      const settled = await probeState("once");
+      const settled = await probeState(channel("once"));
       for (const id of ids) expect(settled.probes[id]).toMatchObject({ attempts: 1, deliveries: 1 });
       expect(Object.keys(state.probes)).toHaveLength(40);
     });
 
     it("redelivers an event whose handler failed until it succeeds", async () => {
-      const sent = await t.ops("/internal/probes", { method: "POST", body: { channelId: "retry", failTimes: 2 } });
+      const sent = await t.ops("/internal/probes", { method: "POST", body: { channelId: channel("retry"), failTimes: 2 } });
       const [id] = (sent.body as { probeIds: string[] }).probeIds;
       const entry = await eventually("the probe to succeed on its third delivery", async () => {
-        const e = (await probeState("retry")).probes[id!];
+        const e = (await probeState(channel("retry"))).probes[id!];
         return e?.deliveries ? e : undefined;
       });
       expect(entry).toMatchObject({ attempts: 3, deliveries: 1 });
@@ -78,22 +81,22 @@ export function runtimeSlice(opts: {
     });
 
     it("keeps actor state across a deactivation and a sidecar restart", async () => {
-      const sent = await t.ops("/internal/probes", { method: "POST", body: { channelId: "persist", count: 3 } });
+      const sent = await t.ops("/internal/probes", { method: "POST", body: { channelId: channel("persist"), count: 3 } });
       const ids = (sent.body as { probeIds: string[] }).probeIds;
       const before = await eventually("probes recorded", async () => {
-        const s = await probeState("persist");
+        const s = await probeState(channel("persist"));
         return ids.every((id) => s.probes[id]?.deliveries === 1) ? s : undefined;
       });
       // Idle timeout is 4 s: the actor deactivates, and the next call activates it again from state.
       await new Promise((r) => setTimeout(r, 7_000));
-      const reactivated = await probeState("persist");
+      const reactivated = await probeState(channel("persist"));
       expect(reactivated.activations).toBeGreaterThan(before.activations);
       for (const id of ids) expect(reactivated.probes[id]?.deliveries).toBe(1);
 
       await t.stack.restartSidecar(t.dispatcherApp);
       if (t.apiApp !== t.dispatcherApp) await t.stack.restartSidecar(t.apiApp);
       const afterRestart = await eventually("actor reachable after sidecar restart", async () => {
-        const r = await t.ops("/internal/probes/persist");
+        const r = await t.ops(`/internal/probes/${channel("persist")}`);
         return r.status === 200 ? (r.body as ProbeState) : undefined;
       }, 60_000);
       for (const id of ids) expect(afterRestart.probes[id]?.deliveries).toBe(1);
@@ -101,25 +104,25 @@ export function runtimeSlice(opts: {
 
     it("fires an actor reminder through the scheduler", async () => {
       const name = `r${Date.now()}`;
-      const r = await t.ops("/internal/probes/remind/reminders", { method: "POST", body: { name, dueMs: 1_500 } });
+      const r = await t.ops(`/internal/probes/${channel("remind")}/reminders`, { method: "POST", body: { name, dueMs: 1_500 } });
       expect(r.status).toBe(202);
       const fired = await eventually("the reminder to fire", async () => {
-        const s = await probeState("remind");
+        const s = await probeState(channel("remind"));
         return s.reminders[name]?.length ? s.reminders[name] : undefined;
       }, 30_000);
       expect(fired).toHaveLength(1);
     });
 
     it("refuses operator endpoints without the token and sidecar routes without the app token", async () => {
-      const anon = await fetch(t.stack.url(t.apiApp, "/internal/probes/once"));
+      const anon = await fetch(t.stack.url(t.apiApp, `/internal/probes/${channel("once")}`));
       expect(anon.status).toBe(401);
       expect(await anon.json()).toMatchObject({ code: "unauthorized" });
-      const forged = await fetch(t.stack.url(t.dispatcherApp, "/actors/ChannelActor/once/method/getProbeState"), { method: "PUT" });
+      const forged = await fetch(t.stack.url(t.dispatcherApp, `/actors/ChannelActor/${channel("once")}/method/getProbeState`), { method: "PUT" });
       expect(forged.status).toBe(401);
       const sidecarNoToken = await fetch(`http://127.0.0.1:${t.stack.apps.get(t.apiApp)!.ports.daprHttp}/v1.0/metadata`);
       expect(sidecarNoToken.status).toBe(401);
     });
 
-    opts.extra?.(() => t);
+    opts.extra?.(() => t, channel);
   });
 }
