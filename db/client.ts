@@ -1,0 +1,109 @@
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import pg from "pg";
+import { schema } from "./schema.js";
+
+/**
+ * One schema, two drivers: PostgreSQL through `pg` (production and every integration test) and
+ * PGlite, PostgreSQL compiled to WebAssembly, for the embedded default that needs no server.
+ * Repositories only see `Orm`, which both drivers (and their transactions) satisfy.
+ */
+export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** A single connection for work that must share a session (advisory locks, DDL scripts). */
+export interface Session {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Several statements in one round trip (simple protocol); no parameters. */
+  exec(text: string): Promise<void>;
+}
+
+export interface Database {
+  readonly kind: "pg" | "pglite";
+  readonly orm: Orm;
+  withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  /** True when a trivial query answers; used by readiness probes. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL URL; when absent the embedded database is used. */
+  url?: string;
+  /** Directory of the embedded database; absent means in memory. */
+  embeddedDir?: string;
+  poolMax?: number;
+  /** Server-side cap on any one statement, so a pathological filter cannot hold a connection. */
+  statementTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Database> {
+  return opts.url ? openPg(opts.url, opts) : openPglite(opts.embeddedDir);
+}
+
+function openPg(url: string, opts: OpenDatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolMax ?? 20,
+    statement_timeout: opts.statementTimeoutMs ?? 15_000,
+    application_name: opts.applicationName ?? "turumba",
+  });
+  // An idle client losing its server must not crash the process; the next checkout reconnects.
+  pool.on("error", () => undefined);
+  const orm = drizzlePg(pool, { schema }) as unknown as Orm;
+  return {
+    kind: "pg",
+    orm,
+    async withSession(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: async <R>(text: string, params?: unknown[]) => ({ rows: (await client.query(text, params)).rows as R[] }),
+          exec: async (text) => {
+            await client.query(text);
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      try {
+        await pool.query("SELECT 1");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dir: string | undefined): Promise<Database> {
+  const client = new PGlite(dir);
+  await client.waitReady;
+  const orm = drizzlePglite(client, { schema }) as unknown as Orm;
+  const session: Session = {
+    query: async <R>(text: string, params?: unknown[]) => ({ rows: (await client.query(text, params)).rows as R[] }),
+    exec: async (text) => {
+      await client.exec(text);
+    },
+  };
+  return {
+    kind: "pglite",
+    orm,
+    // PGlite is a single session already; its own lock serialises callers.
+    withSession: (fn) => fn(session),
+    async ping() {
+      try {
+        await client.query("SELECT 1");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,69 @@
+import { lt } from "drizzle-orm";
+import type { Logger } from "../core/logger.js";
+import type { Database } from "./client.js";
+import { maintainPartitions, type PartitionReport } from "./partitions.js";
+import { apiRateLimits, idempotencyKeys } from "./schema.js";
+
+/**
+ * Housekeeping every API replica may run (partition work is serialised by an advisory lock):
+ * monthly partitions ahead and behind, expired Idempotency-Keys, finished rate-limit windows.
+ */
+export interface MaintenanceOptions {
+  monthsAhead?: number;
+  retentionMonths?: number;
+  dropDetached?: boolean;
+  /** Rate-limit windows older than this are deleted. */
+  rateWindowMs?: number;
+}
+
+export interface MaintenanceReport {
+  partitions: PartitionReport;
+  idempotencyKeysPurged: number;
+  rateWindowsPurged: number;
+}
+
+export async function runMaintenance(db: Database, now: Date, opts: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+  const partitions = await maintainPartitions(db, {
+    now,
+    monthsAhead: opts.monthsAhead,
+    retentionMonths: opts.retentionMonths,
+    dropDetached: opts.dropDetached,
+  });
+  const keys = await db.orm.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now)).returning({ k: idempotencyKeys.key });
+  const windowMs = opts.rateWindowMs ?? 60_000;
+  const windows = await db.orm
+    .delete(apiRateLimits)
+    .where(lt(apiRateLimits.windowStart, new Date(now.getTime() - 2 * windowMs)))
+    .returning({ b: apiRateLimits.bucket });
+  return { partitions, idempotencyKeysPurged: keys.length, rateWindowsPurged: windows.length };
+}
+
+/** Runs maintenance now and then every `intervalMs` until stopped; failures are logged and retried next time. */
+export function startMaintenance(
+  db: Database,
+  opts: MaintenanceOptions & { intervalMs?: number; log: Logger; clock?: () => Date },
+): { stop(): void; done: Promise<void> } {
+  const clock = opts.clock ?? (() => new Date());
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const tick = async () => {
+    try {
+      const report = await runMaintenance(db, clock(), opts);
+      opts.log.info({ report }, "database maintenance done");
+    } catch (err) {
+      opts.log.error({ err }, "database maintenance failed");
+    }
+    if (!stopped) {
+      timer = setTimeout(() => void tick(), opts.intervalMs ?? 3_600_000);
+      timer.unref();
+    }
+  };
+  const done = tick();
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+    done,
+  };
+}

@@ -1,0 +1,76 @@
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { Orm } from "../client.js";
+import { compileFilters, type FilterCondition, type FilterSpecs } from "./filters.js";
+import { compileSort, type SortCondition, type SortSpecs } from "./sort.js";
+
+/** The accounts a caller may see. Every repository call takes one; no query runs unscoped. */
+export interface Scope {
+  accountIds: readonly string[];
+}
+
+export interface ListQuery {
+  filters: FilterCondition[];
+  sort: SortCondition[];
+  skip: number;
+  limit: number;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  /** Exact up to the count cap; when more rows match, the cap itself with `totalCapped` set. */
+  total: number;
+  totalCapped: boolean;
+}
+
+export type ScopedTable = PgTable & { id: AnyPgColumn; accountId: AnyPgColumn };
+
+export interface ResourceSpec<T extends ScopedTable> {
+  table: T;
+  filters: FilterSpecs;
+  sorts: SortSpecs;
+  defaultSort: SortCondition[];
+}
+
+/** Widens a generic table for drizzle's builders, whose overloads cannot see through a type parameter. */
+export function plainTable(table: PgTable): PgTable {
+  return table;
+}
+
+export function scopeCondition(accountId: AnyPgColumn, scope: Scope): SQL {
+  if (scope.accountIds.length === 0) throw new Error("a scope with no account sees nothing; refusing to build an unscoped query");
+  return scope.accountIds.length === 1 ? eq(accountId, scope.accountIds[0]) : inArray(accountId, [...scope.accountIds]);
+}
+
+/**
+ * One page plus the number of matching rows. Counting stops at `countCap` rows: an exact
+ * count over a month of messages would cost more than the page itself, and nobody pages
+ * through ten thousand rows without narrowing the filter.
+ */
+export async function listResource<T extends ScopedTable>(
+  orm: Orm,
+  spec: ResourceSpec<T>,
+  scope: Scope,
+  query: ListQuery,
+  countCap: number,
+): Promise<ListResult<T["$inferSelect"]>> {
+  const where = and(scopeCondition(spec.table.accountId, scope), compileFilters(query.filters, spec.filters));
+  const order = compileSort(query.sort.length > 0 ? query.sort : spec.defaultSort, spec.sorts, spec.table.id);
+  const page = orm
+    .select()
+    .from(plainTable(spec.table))
+    .where(where)
+    .orderBy(...order)
+    .limit(query.limit)
+    .offset(query.skip);
+  const capped = orm
+    .select({ one: sql`1` })
+    .from(plainTable(spec.table))
+    .where(where)
+    .limit(countCap + 1)
+    .as("capped");
+  const count = orm.select({ n: sql<number>`count(*)::int` }).from(capped);
+  const [items, counted] = await Promise.all([page, count]);
+  const n = Number(counted[0]?.n ?? 0);
+  return { items: items, total: Math.min(n, countCap), totalCapped: n > countCap };
+}
