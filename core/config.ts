@@ -35,6 +35,22 @@ export const configSchema = z.object({
     .min(16)
     .optional()
     .describe("Bearer token for the operator endpoints under /internal (pipeline probes, dead letters). Unset: they are off. Secret."),
+  CREDENTIALS_KEYS: z
+    .string()
+    .optional()
+    .describe("Key ring for channel credentials at rest: `id:base64-32-bytes[,id:…]`; the first is used for new writes unless CREDENTIALS_ACTIVE_KEY_ID says otherwise. Unset: a per-process random key (embedded demo only). Secret."),
+  CREDENTIALS_ACTIVE_KEY_ID: z.string().optional().describe("Key id that seals new credentials (key rotation)."),
+  PROVIDER_BASE_URLS: z
+    .string()
+    .optional()
+    .describe('JSON map of provider key to base URL, e.g. {"telegram":"http://127.0.0.1:4010"}: points adapters at the provider simulator.'),
+  DISPATCH_MAX_BATCH: z.coerce.number().int().min(1).max(5_000).default(200).describe("Most messages one channel send turn claims and sends concurrently."),
+  CREDENTIALS_TTL_MS: z.coerce.number().int().min(1_000).default(300_000).describe("How long a channel actor trusts its cached channel settings and credentials."),
+  CHANNEL_HEALTH_EVERY_MS: z.coerce.number().int().min(1_000).default(60_000).describe("How often an idle channel actor checks its provider's health."),
+  BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(20).describe("Consecutive retryable failures that open a channel's circuit."),
+  BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(30_000).describe("How long an open circuit stays open before a trial batch."),
+  SWEEP_STALE_QUEUED_MS: z.coerce.number().int().min(1_000).default(15_000).describe("Queued messages untouched this long get their channel nudged again (lost publish, lost timer)."),
+  SWEEP_STUCK_SENDING_MS: z.coerce.number().int().min(5_000).default(120_000).describe("Messages in `sending` this long belonged to a dispatcher that died mid-send; they are requeued and counted."),
   TRUST_GATEWAY_HEADERS: bool.default(false).describe("Honour x-account-ids headers set by a trusted gateway."),
 });
 

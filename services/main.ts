@@ -1,10 +1,21 @@
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import express from "express";
 import { ChannelActor } from "../actors/channel/ChannelActor.js";
 import { DeadLetterActor } from "../actors/deadletter/DeadLetterActor.js";
+import { LimiterActor } from "../actors/limits/LimiterActor.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
+import { createAdapterRegistry } from "../adapters/index.js";
+import { setDispatchPorts } from "../actors/channel/dispatch-ports.js";
+import { openDatabase } from "../db/client.js";
+import { runMigrations } from "../db/migrate.js";
+import { SecretBox } from "../db/secret-box.js";
+import { dispatchRoutes } from "./dispatcher/dispatch-routes.js";
 import { dispatcherRoutes } from "./dispatcher/routes.js";
+import { sweep } from "./dispatcher/sweeper.js";
+import { createDispatchPorts } from "./dispatcher/wiring.js";
+import { registry as metricsRegistry } from "./metrics.js";
 import { errorHandler } from "./http/error-handler.js";
 import { probeRoutes } from "./probe/routes.js";
 import { createActorHost } from "./runtime/actor-host.js";
@@ -23,6 +34,10 @@ const log = createLogger(`turumba-${cfg.ROLE}`);
 const hostsDispatcher = cfg.ROLE === "dispatcher" || cfg.ROLE === "all";
 const servesApi = cfg.ROLE === "api" || cfg.ROLE === "all";
 
+const db = await openDatabase({ url: cfg.DATABASE_URL, embeddedDir: cfg.EMBEDDED_DB_DIR, applicationName: `turumba-${cfg.ROLE}` });
+await runMigrations(db);
+const box = credentialsBox(cfg.CREDENTIALS_KEYS, cfg.CREDENTIALS_ACTIVE_KEY_ID, cfg.ROLE);
+
 const client = createDaprClient(cfg);
 const actors = createActorInvoker(client);
 const publisher = new DaprEventPublisher(client, cfg.PUBSUB_NAME);
@@ -31,25 +46,36 @@ const app = express();
 app.disable("x-powered-by");
 let shuttingDown = false;
 
+app.get("/metrics", async (_req, res) => {
+  res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+});
 app.get("/health", (_req, res) => {
   res.json({ status: "ok", role: cfg.ROLE });
 });
 app.get("/ready", async (_req, res) => {
   // Ready means the sidecar answers too: without it we can neither publish nor host actors.
   const sidecar = await fetch(`http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}/v1.0/healthz`).then((r) => r.status < 300, () => false);
-  const ok = sidecar && !shuttingDown;
-  res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "not_ready", sidecar, shuttingDown });
+  const database = await db.ping();
+  const ok = sidecar && database && !shuttingDown;
+  res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "not_ready", sidecar, database, shuttingDown });
 });
 
 if (hostsDispatcher) {
   // Everything the sidecar calls is refused without the app token.
-  app.use(["/dapr", "/actors", "/events", "/healthz"], requireAppToken(cfg.APP_API_TOKEN));
+  app.use(["/dapr", "/actors", "/events", "/healthz", "/dispatch-sweeper"], requireAppToken(cfg.APP_API_TOKEN));
+  const adapters = createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) });
+  setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log }));
+  app.use("/events", dispatchRoutes(actors, log));
+  app.post("/dispatch-sweeper", async (_req, res) => {
+    const r = await sweep({ db, actors, log, staleQueuedMs: cfg.SWEEP_STALE_QUEUED_MS, stuckSendingMs: cfg.SWEEP_STUCK_SENDING_MS });
+    res.json(r);
+  });
   // Subscriptions are declarative (components/common/subscriptions.yaml); none are programmatic.
   app.get("/dapr/subscribe", (_req, res) => {
     res.json([]);
   });
   app.use("/events", dispatcherRoutes(actors, log));
-  const host = await createActorHost(cfg, [ChannelActor, DeadLetterActor]);
+  const host = await createActorHost(cfg, [ChannelActor, DeadLetterActor, LimiterActor]);
   // Only actor traffic goes to the SDK's handler: it installs body parsers of its own that would
   // consume request bodies meant for other routes.
   app.use((req, res, next) => (isActorRuntimePath(req.path) ? host.handler(req, res, next) : next()));
@@ -64,13 +90,31 @@ server.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => server.listen(cfg.APP_PORT, cfg.APP_HOST, resolve));
 log.info({ port: cfg.APP_PORT, role: cfg.ROLE }, "listening");
 
+function parseBaseUrls(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  return JSON.parse(text) as Record<string, string>;
+}
+
+/**
+ * The key ring for channel credentials. Separate API and dispatcher processes must share it, so
+ * only the all-in-one embedded app may fall back to a key of its own.
+ */
+function credentialsBox(keys: string | undefined, activeKeyId: string | undefined, role: string): SecretBox {
+  if (keys) return SecretBox.fromKeyRing(keys, activeKeyId);
+  if (role !== "all") throw new Error("CREDENTIALS_KEYS is required when the API and the dispatcher run as separate processes");
+  log.warn("CREDENTIALS_KEYS unset: using a random per-process key (credentials will not survive a restart)");
+  return SecretBox.fromKeyRing(`ephemeral:${randomBytes(32).toString("base64")}`);
+}
+
 async function shutdown(signal: string): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   log.info({ signal }, "shutting down");
   const timer = setTimeout(() => process.exit(0), cfg.SHUTDOWN_GRACE_MS);
   timer.unref();
-  server.close(() => process.exit(0));
+  server.close(() => {
+    void db.close().finally(() => process.exit(0));
+  });
   server.closeIdleConnections();
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,5 +1,7 @@
 import { AbstractActor, Temporal } from "@dapr/dapr";
 import { readState } from "../state.js";
+import { ChannelDispatcher, type TurnResult } from "./channel-dispatcher.js";
+import { dispatchPorts } from "./dispatch-ports.js";
 import { applyProbeDelivery, applyReminderFired, emptyLedger, type DeliveryOutcome, type ProbeLedger } from "./probe-ledger.js";
 
 const LEDGER = "probe-ledger";
@@ -7,14 +9,64 @@ const ACTIVATIONS = "activations";
 
 /**
  * One actor per channel id. Dapr guarantees a single activation of each id in the cluster and
- * runs its calls one at a time (no reentrancy), which is what later lets it own the channel's
- * token bucket and SMPP bind. For now it records pipeline probes and reminder firings in its
- * persisted state, proving the runtime end to end.
+ * runs its calls one at a time (no reentrancy), which is what lets it own the channel's token
+ * bucket, its decrypted credentials (memory only), its provider connection (the SMPP bind is
+ * opened on first use and closed on deactivation) and its send turn. The turn logic lives in
+ * ChannelDispatcher; this class only maps Dapr calls, timers and lifecycle onto it.
+ *
+ * It also records pipeline probes and reminder firings in persisted state (operator probes).
  *
  * The Dapr actor type is this class's name: keep it, and never minify the build. Every method
  * takes one object: the SDK's body serializer does not keep a top-level array intact.
  */
 export class ChannelActor extends AbstractActor {
+  private dispatcher?: ChannelDispatcher;
+
+  private get turns(): ChannelDispatcher {
+    this.dispatcher ??= new ChannelDispatcher(this.getActorId().getId(), dispatchPorts());
+    return this.dispatcher;
+  }
+
+  /** There may be work for this channel (new messages, a resume): run a send turn now. */
+  async nudge(): Promise<TurnResult> {
+    return this.runTurn();
+  }
+
+  /** Timer callback: the bucket has tokens again, or a retry came due. */
+  async wake(): Promise<void> {
+    await this.runTurn();
+  }
+
+  /** The channel was updated (credentials, limits, status): reload it, then run a turn. */
+  async refresh(): Promise<TurnResult> {
+    await this.turns.invalidate();
+    return this.runTurn();
+  }
+
+  private async runTurn(): Promise<TurnResult> {
+    let result: TurnResult;
+    try {
+      result = await this.turns.turn();
+    } catch (err) {
+      // Database or sidecar trouble: try again shortly rather than stall the channel. Logged
+      // here because the SDK answers the caller with an opaque 500.
+      dispatchPorts().log.error({ channelId: this.getActorId().getId(), err: err instanceof Error ? err.message : String(err) }, "send turn failed");
+      await this.armWake(1_000);
+      throw err;
+    }
+    if (result.wakeInMs !== undefined) await this.armWake(result.wakeInMs);
+    return result;
+  }
+
+  private async armWake(ms: number): Promise<void> {
+    await this.registerActorTimer("wake", "wake", Temporal.Duration.from({ milliseconds: Math.round(ms) }));
+  }
+
+  override async onDeactivate(): Promise<void> {
+    // Closes the provider connection (the SMPP unbind happens here).
+    await this.dispatcher?.close();
+  }
+
   override async onActivate(): Promise<void> {
     const sm = this.getStateManager<number>();
     const n = await readState(this, ACTIVATIONS, 0);

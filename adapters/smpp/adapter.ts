@@ -119,6 +119,18 @@ export class SmppAdapter implements ChannelAdapter {
     return false;
   }
 
+  /** Unbinds one channel's session (its owner, the channel actor, is deactivating). */
+  async closeChannel(channelId: string): Promise<void> {
+    const s = this.sessions.get(channelId);
+    this.sessions.delete(channelId);
+    await s?.close();
+  }
+
+  /** State of the channel's bind, if one was opened: what health means for a persistent bind. */
+  sessionStatus(channelId: string): string | undefined {
+    return this.sessions.get(channelId)?.status;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();

@@ -18,8 +18,10 @@ export type StateKind = "sqlite" | "postgresql" | "redis";
 export type Role = "api" | "dispatcher" | "all";
 
 export interface AppSpec {
-  /** Dapr app id; `turumba` for the all-in-one embedded app. */
+  /** Name of this process in the stack (and its Dapr app id unless `appId` says otherwise). */
   id: string;
+  /** Dapr app id, for a second replica of an app: `{id: "dispatcher-2", appId: "dispatcher"}`. */
+  appId?: string;
   role: Role;
   env?: Record<string, string>;
 }
@@ -141,7 +143,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const entries = all.filter((p) => p.child.exitCode === null).map((p) => ({ pid: p.pid, name: p.name, cmdline: p.cmdline }));
     writeFileSync(join(opts.runDir, "pids.json"), JSON.stringify(entries));
   };
-  const baseEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TZ: "UTC", ...opts.env };
+  // One credentials key ring per stack: the API seals channel credentials, the dispatcher opens them.
+  const credentialsKeys = process.env.CREDENTIALS_KEYS ?? `k1:${randomBytes(32).toString("base64")}`;
+  const baseEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TZ: "UTC", CREDENTIALS_KEYS: credentialsKeys, ...opts.env };
 
   const placement = startProcess(`placement`, join(bin, "placement"), [
     "--port", String(placementPort),
@@ -219,7 +223,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         TURUMBA_SECRET_DAPR_STATE_SQLITE_PATH: join(opts.runDir, "state.db"),
       };
       const args = [
-        "--app-id", appId,
+        "--app-id", a.spec.appId ?? appId,
         "--app-port", String(a.ports.app),
         "--app-protocol", "http",
         "--app-channel-address", "127.0.0.1",

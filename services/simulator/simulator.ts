@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import { z } from "zod";
 import { createLogger, type Logger } from "../../core/logger.js";
 import { Dice } from "./behaviour.js";
-import { SimulatorConfig, type SimulatorConfigInput } from "./config.js";
+import { SimulatorConfig, type ProviderKey, type SimulatorConfigInput } from "./config.js";
 import { SimContext } from "./context.js";
 import { metaRoutes } from "./routes/meta.js";
 import { smsRoutes } from "./routes/sms.js";
@@ -62,6 +62,12 @@ export async function startSimulator(input: SimulatorConfigInput = {}, opts: { l
 
   app.get("/_sim/stats", (_req, res) => {
     res.json(stats.snapshot());
+  });
+  app.get("/_sim/timeline/:provider", (req, res) => {
+    res.json({ provider: req.params.provider, acceptedAt: stats.timelineOf(req.params.provider as ProviderKey) });
+  });
+  app.get("/_sim/recipients/:provider", (req, res) => {
+    res.json({ provider: req.params.provider, recipients: stats.recipientsOf(req.params.provider as ProviderKey) });
   });
   app.post("/_sim/reset", (_req, res) => {
     stats.reset();

@@ -23,6 +23,11 @@ export class SimStats {
   private counters = new Map<ProviderKey, ProviderCounters>();
   /** Recent accepted messages (provider id and addressee) for tests that compare both sides. */
   private recent: Array<{ provider: ProviderKey; id: string; to: string; at: string }> = [];
+  /** Acceptance times (epoch ms) per provider, bounded: rate tests check every sliding second. */
+  private timeline = new Map<ProviderKey, number[]>();
+  private static readonly TIMELINE_MAX = 200_000;
+  /** Accepted sends per addressee and provider: duplicate checks compare these with our rows. */
+  private recipients = new Map<ProviderKey, Map<string, number>>();
 
   of(provider: ProviderKey): ProviderCounters {
     let c = this.counters.get(provider);
@@ -34,13 +39,33 @@ export class SimStats {
   }
 
   remember(provider: ProviderKey, id: string, to: string): void {
-    this.recent.push({ provider, id, to, at: new Date().toISOString() });
+    const now = Date.now();
+    let times = this.timeline.get(provider);
+    if (!times) this.timeline.set(provider, (times = []));
+    times.push(now);
+    let byTo = this.recipients.get(provider);
+    if (!byTo) this.recipients.set(provider, (byTo = new Map()));
+    if (byTo.size < SimStats.TIMELINE_MAX || byTo.has(to)) byTo.set(to, (byTo.get(to) ?? 0) + 1);
+    if (times.length > SimStats.TIMELINE_MAX) times.splice(0, times.length - SimStats.TIMELINE_MAX);
+    this.recent.push({ provider, id, to, at: new Date(now).toISOString() });
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
   }
 
   reset(): void {
     this.counters = new Map();
     this.recent = [];
+    this.timeline = new Map();
+    this.recipients = new Map();
+  }
+
+  /** Accepted sends per addressee for one provider. */
+  recipientsOf(provider: ProviderKey): Record<string, number> {
+    return Object.fromEntries(this.recipients.get(provider) ?? []);
+  }
+
+  /** Acceptance times of one provider, oldest first. */
+  timelineOf(provider: ProviderKey): number[] {
+    return [...(this.timeline.get(provider) ?? [])];
   }
 
   snapshot() {

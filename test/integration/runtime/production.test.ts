@@ -16,7 +16,7 @@ interface RabbitQueue {
 runtimeSlice({
   set: "production",
   basePort: 24000,
-  extra: (_t, channel) => {
+  extra: (get, channel) => {
     it("declares durable, non-auto-deleted RabbitMQ queues with a dead-letter exchange", async () => {
       const res = await fetch(`${RABBIT_API}/api/queues/%2F`, { headers: { authorization: RABBIT_AUTH } });
       expect(res.status).toBe(200);
@@ -30,7 +30,7 @@ runtimeSlice({
     });
 
     it("keeps actor state in PostgreSQL", async () => {
-      const client = new pg.Client({ connectionString: process.env.DATABASE_URL ?? "postgres://turumba:turumba@127.0.0.1:5432/turumba" });
+      const client = new pg.Client({ connectionString: get().databaseUrl });
       await client.connect();
       try {
         const r = await client.query<{ key: string }>("select key from dapr_state where key like $1", [`%ChannelActor||${channel("once")}||probe-ledger`]);

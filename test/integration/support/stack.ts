@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileSink } from "../../../scripts/launcher/proc.js";
 import { componentSet } from "../../../scripts/launcher/sets.js";
 import { startStack, type PubSubKind, type Stack, type StateKind } from "../../../scripts/launcher/stack.js";
+import { createTestDatabase } from "./database.js";
 
 /**
  * Starts a real stack (placement, scheduler, apps and their daprd sidecars) for one test file.
@@ -17,6 +18,8 @@ export interface TestStack {
   apiApp: string;
   /** The app that hosts actors and consumers. */
   dispatcherApp: string;
+  /** PostgreSQL database of this stack (fresh per stack), when the set uses one. */
+  databaseUrl?: string;
   ops(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: unknown }>;
   stop(): Promise<void>;
 }
@@ -27,18 +30,32 @@ export async function startTestStack(opts: {
   pubsub?: PubSubKind;
   state?: StateKind;
   appEnv?: Record<string, string>;
+  /** Environment for every process (CREDENTIALS_KEYS, PROVIDER_BASE_URLS, …). */
+  env?: Record<string, string>;
+  /** Extra dispatcher replicas (same Dapr app id, own process and sidecar). */
+  extraDispatchers?: number;
 }): Promise<TestStack> {
   const set = componentSet(opts.set, { pubsub: opts.pubsub, state: opts.state });
   const runDir = mkdtempSync(join(tmpdir(), `turumba-it-${opts.set}-`));
   const logFile = join(runDir, "stack.log");
   const logs = fileSink(logFile);
   const apps = set.apps.map((a) => ({ ...a, env: { ...a.env, ...opts.appEnv } }));
+  for (let i = 2; i <= 1 + (opts.extraDispatchers ?? 0); i++) {
+    apps.push({ id: `dispatcher-${i}`, appId: "dispatcher", role: "dispatcher", env: { ...opts.appEnv } });
+  }
+  // A fresh database per stack: tests never see each other's rows or migrations.
+  const database = set.env.DATABASE_URL ? await createTestDatabase("stack") : undefined;
+  const env = {
+    ...set.env,
+    ...(database ? { DATABASE_URL: database.url, TURUMBA_SECRET_DAPR_STATE_PG_URL: database.url } : {}),
+    ...opts.env,
+  };
   const stack = await startStack({
     name: opts.set,
     pubsub: set.pubsub,
     state: set.state,
     apps,
-    env: set.env,
+    env,
     basePort: opts.basePort,
     runDir,
     sink: logs.sink,
@@ -51,6 +68,7 @@ export async function startTestStack(opts: {
     logFile,
     apiApp,
     dispatcherApp,
+    databaseUrl: database?.url,
     async ops(path, init = {}) {
       const res = await fetch(stack.url(apiApp, path), {
         method: init.method ?? "GET",
@@ -69,6 +87,7 @@ export async function startTestStack(opts: {
     async stop() {
       await stack.stop();
       logs.close();
+      await database?.drop();
     },
   };
 }

@@ -1,0 +1,33 @@
+/**
+ * Daily and monthly send quotas of one account, counted exactly by the single actor that owns
+ * them. Periods are UTC calendar days and months; a new period starts from zero.
+ */
+export interface QuotaState {
+  day: string;
+  dayCount: number;
+  month: string;
+  monthCount: number;
+}
+
+export interface QuotaLimits {
+  dailyLimit?: number | null;
+  monthlyLimit?: number | null;
+}
+
+export const emptyQuota = (): QuotaState => ({ day: "", dayCount: 0, month: "", monthCount: 0 });
+
+/** Grants up to `wanted` sends within both limits and counts them. */
+export function consumeQuota(state: QuotaState, limits: QuotaLimits, now: Date, wanted: number): { state: QuotaState; granted: number } {
+  const day = now.toISOString().slice(0, 10);
+  const month = day.slice(0, 7);
+  const s: QuotaState = {
+    day,
+    dayCount: state.day === day ? state.dayCount : 0,
+    month,
+    monthCount: state.month === month ? state.monthCount : 0,
+  };
+  const dayLeft = limits.dailyLimit ? Math.max(0, limits.dailyLimit - s.dayCount) : Infinity;
+  const monthLeft = limits.monthlyLimit ? Math.max(0, limits.monthlyLimit - s.monthCount) : Infinity;
+  const granted = Math.max(0, Math.min(wanted, dayLeft, monthLeft));
+  return { state: { ...s, dayCount: s.dayCount + granted, monthCount: s.monthCount + granted }, granted };
+}

@@ -1,0 +1,42 @@
+import type { Logger } from "../../core/logger.js";
+import type { Database } from "../../db/client.js";
+import { crashWindowRequeued, dispatchBacklog, outboxPending } from "../metrics.js";
+import type { ActorInvoker } from "../runtime/actor-invoker.js";
+import { DispatchStore } from "./store/dispatch-store.js";
+
+/**
+ * Runs on the `dispatch-sweeper` cron binding (components/common/dispatch-sweeper.yaml). It is
+ * what makes the pipeline lose nothing without a hand-written outbox worker:
+ *  - a message committed while the broker or sidecar was down (its publish failed) is still
+ *    `queued`: its channel is nudged again;
+ *  - an actor timer lost with a crashed host: same;
+ *  - a message left in `sending` by a dispatcher killed mid-send is requeued and counted as a
+ *    possible duplicate (the provider may have accepted it before the crash).
+ * Every step is idempotent, so several replicas sweeping at once is harmless.
+ */
+export async function sweep(deps: {
+  db: Database;
+  actors: ActorInvoker;
+  log: Logger;
+  staleQueuedMs: number;
+  stuckSendingMs: number;
+}): Promise<{ requeued: number; nudged: number }> {
+  const store = new DispatchStore(deps.db);
+  const now = new Date();
+  const stuck = await store.requeueStuckSending(now, deps.stuckSendingMs);
+  if (stuck.length > 0) {
+    crashWindowRequeued.inc(stuck.length);
+    deps.log.warn({ count: stuck.length }, "requeued messages left in sending by a stopped dispatcher (possible duplicates)");
+  }
+  const channels = new Set([...(await store.channelsWithStaleQueue(now, deps.staleQueuedMs)), ...stuck.map((s) => s.channelId)]);
+  outboxPending.set(channels.size);
+  await Promise.all(
+    [...channels].map((channelId) =>
+      deps.actors.invoke("ChannelActor", channelId, "nudge", {}).catch((err: unknown) => {
+        deps.log.warn({ channelId, err: err instanceof Error ? err.message : String(err) }, "sweeper nudge failed");
+      }),
+    ),
+  );
+  for (const [type, n] of await store.backlogByType()) dispatchBacklog.set({ channel_type: type }, n);
+  return { requeued: stuck.length, nudged: channels.size };
+}

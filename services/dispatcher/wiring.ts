@@ -1,0 +1,150 @@
+import type { AdapterRegistry } from "../../adapters/core/registry.js";
+import { SendError } from "../../adapters/core/send-error.js";
+import type { ChannelAdapter } from "../../adapters/core/contract.js";
+import type { ChannelType } from "../../adapters/core/types.js";
+import { SmppAdapter } from "../../adapters/smpp/adapter.js";
+import type { ChannelSender, ClaimedMessage, DispatchPorts } from "../../actors/channel/dispatch-ports.js";
+import type { AppConfig } from "../../core/config.js";
+import type { SendAttempt } from "../../core/dispatch/outcome.js";
+import { accountLimitFor } from "../../core/dispatch/provider-limits.js";
+import type { Logger } from "../../core/logger.js";
+import type { Database } from "../../db/client.js";
+import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
+import { dispatchDuration, messagesDispatched, rateLimitHits } from "../metrics.js";
+import type { ActorInvoker } from "../runtime/actor-invoker.js";
+import { DispatchStore } from "./store/dispatch-store.js";
+
+/**
+ * Builds the real ports the channel actors use: SQL through DispatchStore, credentials opened
+ * with the key ring (in memory only), provider I/O through the adapter registry.
+ */
+export function toAttempt(result: { success: boolean; providerMessageId: string | null; status: string; errorCode: string | null; errorMessage: string | null }): SendAttempt {
+  if (result.success) return { ok: true, providerMessageId: result.providerMessageId };
+  const kind = result.status === "rate_limited" ? "throttled" : "permanent";
+  return { ok: false, kind, code: result.errorCode ?? "provider_rejected", message: result.errorMessage ?? "provider rejected the message" };
+}
+
+export function errorToAttempt(err: unknown): SendAttempt {
+  if (err instanceof SendError) {
+    return { ok: false, kind: err.kind, code: err.code, message: err.message, retryAfterMs: err.retryAfterMs, optOut: err.optOut };
+  }
+  // Anything unclassified (a bug, a timeout outside the adapter) is worth another try.
+  return { ok: false, kind: "retryable", code: "dispatch_error", message: err instanceof Error ? err.message : String(err) };
+}
+
+export function createDispatchPorts(deps: {
+  cfg: AppConfig;
+  db: Database;
+  box: SecretBox;
+  adapters: AdapterRegistry;
+  actors: ActorInvoker;
+  log: Logger;
+}): DispatchPorts {
+  const store = new DispatchStore(deps.db);
+  const { cfg, log } = deps;
+
+  const openSender = async (channelId: string): Promise<ChannelSender> => {
+    const row = await store.loadChannel(channelId);
+    if (!row) throw new Error(`channel ${channelId} not found`);
+    const credentials = deps.box.openJson<Record<string, unknown>>(
+      { keyId: row.credentialsKeyId, ciphertext: row.credentialsCiphertext },
+      channelCredentialsAad(channelId),
+    );
+    const adapter: ChannelAdapter = deps.adapters.get(row.channelType as ChannelType, row.provider);
+    return {
+      async send(m: ClaimedMessage): Promise<SendAttempt> {
+        try {
+          const result = await adapter.send({
+            messageId: m.id,
+            channelId,
+            channelType: row.channelType as ChannelType,
+            credentials,
+            deliveryAddress: m.deliveryAddress,
+            messageBody: m.messageBody,
+            metadata: m.metadata,
+          });
+          return toAttempt(result);
+        } catch (err) {
+          return errorToAttempt(err);
+        }
+      },
+      async checkHealth() {
+        if (adapter instanceof SmppAdapter) {
+          // A persistent bind's health is the bind itself; probing would open a second one.
+          const status = adapter.sessionStatus(channelId);
+          return status === undefined || status === "bound"
+            ? { status: "connected" as const, errorMessage: null }
+            : { status: "disconnected" as const, errorMessage: `bind ${status}` };
+        }
+        const h = await adapter.checkHealth(credentials);
+        return { status: h.status, errorMessage: h.errorMessage };
+      },
+      async close() {
+        if (adapter instanceof SmppAdapter) await adapter.closeChannel(channelId);
+      },
+    };
+  };
+
+  return {
+    log,
+    now: () => Date.now(),
+    async loadChannel(channelId) {
+      const row = await store.loadChannel(channelId);
+      if (!row) return undefined;
+      const credentials = deps.box.openJson<Record<string, unknown>>(
+        { keyId: row.credentialsKeyId, ciphertext: row.credentialsCiphertext },
+        channelCredentialsAad(channelId),
+      );
+      const quota = await store.accountQuota(row.accountId);
+      const maxAttempts = Number(row.retryConfig.max_attempts ?? row.retryConfig.max_retries ?? 5);
+      return {
+        id: row.id,
+        accountId: row.accountId,
+        channelType: row.channelType,
+        provider: row.provider,
+        status: row.status,
+        isEnabled: row.isEnabled,
+        rateLimit: row.rateLimit,
+        burst: row.burst,
+        maxAttempts: Number.isFinite(maxAttempts) && maxAttempts > 0 ? maxAttempts : 5,
+        providerAccount: accountLimitFor(row.provider, credentials, row.metadata),
+        quota,
+      };
+    },
+    openSender,
+    claim: (channelId, limit, now) => store.claim(channelId, limit, now),
+    recordClaims: (claimed, now, channelId) => store.recordClaims(claimed as never, now, channelId),
+    applyOutcomes: (outcomes, now, channelId) => store.applyOutcomes(outcomes, now, channelId),
+    nextDueAt: (channelId) => store.nextDueAt(channelId),
+    setChannelStatus: (channelId, status, reason) => store.setChannelStatus(channelId, status, reason),
+    hasQueued: (channelId) => store.hasQueued(channelId),
+    failover: (channelId, errorCode) => store.failover(channelId, errorCode, new Date()),
+    async nudge(channelId) {
+      // Fire and forget: a turn must not wait on another channel's turn (and two channels
+      // failing over to each other must never wait on each other).
+      void deps.actors.invoke("ChannelActor", channelId, "nudge", {}).catch((err: unknown) => {
+        log.warn({ channelId, err: err instanceof Error ? err.message : String(err) }, "nudge failed; the sweeper will retry");
+      });
+    },
+    async acquireShared(scope, n, ratePerMinute, burst) {
+      const r = await deps.actors.invoke<{ granted: number }>("LimiterActor", scope, "acquire", { n, ratePerMinute, burst });
+      return r.granted;
+    },
+    async consumeQuota(accountId, n, limits) {
+      const r = await deps.actors.invoke<{ granted: number }>("LimiterActor", `quota:${accountId}`, "consume", { n, ...limits });
+      return r.granted;
+    },
+    metrics: {
+      dispatched: (channelType, status, n) => messagesDispatched.inc({ channel_type: channelType, status }, n),
+      dispatchSeconds: (channelType, seconds) => dispatchDuration.observe({ channel_type: channelType }, seconds),
+      rateLimited: (channelId) => rateLimitHits.inc({ channel_id: channelId }),
+    },
+    config: {
+      maxBatch: cfg.DISPATCH_MAX_BATCH,
+      credentialsTtlMs: cfg.CREDENTIALS_TTL_MS,
+      healthEveryMs: cfg.CHANNEL_HEALTH_EVERY_MS,
+      breakerThreshold: cfg.BREAKER_THRESHOLD,
+      breakerOpenMs: cfg.BREAKER_OPEN_MS,
+    },
+  };
+}

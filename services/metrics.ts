@@ -1,0 +1,72 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * Prometheus metrics with the names of seed 002 Part 7, served at /metrics. One registry per
+ * process; every series is labelled by channel type (bounded), except the rate-limit counter,
+ * which the seed keys by channel id.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: "turumba_process_" });
+
+export const messagesDispatched = new Counter({
+  name: "turumba_messages_dispatched_total",
+  help: "Send attempts by outcome: sent, retry (requeued with backoff), failed.",
+  labelNames: ["channel_type", "status"] as const,
+  registers: [registry],
+});
+
+export const dispatchDuration = new Histogram({
+  name: "turumba_dispatch_duration_seconds",
+  help: "Wall time of one channel send turn's provider calls (concurrent within the turn).",
+  labelNames: ["channel_type"] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const rateLimitHits = new Counter({
+  name: "turumba_rate_limit_hits_total",
+  help: "Turns that found no token, or a provider that throttled us.",
+  labelNames: ["channel_id"] as const,
+  registers: [registry],
+});
+
+export const dispatchBacklog = new Gauge({
+  name: "turumba_dispatch_queue_depth",
+  help: "Messages waiting for dispatch (status queued), by channel type, sampled by the sweeper.",
+  labelNames: ["channel_type"] as const,
+  registers: [registry],
+});
+
+export const failureRate = new Gauge({
+  name: "turumba_dispatch_failure_rate",
+  help: "Share of send attempts in the last sweep interval that failed or were retried.",
+  labelNames: ["channel_type"] as const,
+  registers: [registry],
+});
+
+export const outboxPending = new Gauge({
+  name: "turumba_outbox_pending_count",
+  help: "Queued messages whose dispatch event may have been lost (nudged again by the sweeper).",
+  registers: [registry],
+});
+
+export const crashWindowRequeued = new Counter({
+  name: "turumba_dispatch_crash_window_total",
+  help: "Messages found in `sending` after their dispatcher died mid-send and requeued: each may be a duplicate.",
+  registers: [registry],
+});
+
+export const webhookResponse = new Histogram({
+  name: "turumba_webhook_response_seconds",
+  help: "Time to verify and hand a provider webhook to the broker.",
+  labelNames: ["channel_type"] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+  registers: [registry],
+});
+
+export const groupMessageFanout = new Histogram({
+  name: "turumba_group_message_fanout_duration",
+  help: "Seconds from a group message being queued to all its messages being created and enqueued.",
+  buckets: [1, 5, 10, 30, 60, 120, 300, 600],
+  registers: [registry],
+});
