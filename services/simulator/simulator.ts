@@ -22,6 +22,8 @@ export interface RunningSimulator {
   context: SimContext;
   /** Replace the behaviour at run time (fault drills); the same as POST /_sim/config. */
   configure(input: SimulatorConfigInput): void;
+  /** Fault drill: drops every SMPP connection and refuses new ones for `downMs`, then listens again on the same port. */
+  restartSmsc(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export async function startSimulator(input: SimulatorConfigInput = {}, opts: { l
   const meta = metaRoutes(ctx);
   const sms = smsRoutes(ctx);
   const smtp = await startSmtp(ctx, config.smtpPort);
-  const smsc = await startSmsc(ctx, config.smppPort);
+  let smsc = await startSmsc(ctx, config.smppPort);
 
   const app = express();
   app.disable("x-powered-by");
@@ -133,6 +135,13 @@ export async function startSimulator(input: SimulatorConfigInput = {}, opts: { l
     stats,
     context: ctx,
     configure,
+    async restartSmsc(downMs: number) {
+      const port = smsc.port;
+      for (const s of smsc.server.sessions.slice()) s.destroy();
+      await new Promise<void>((r) => smsc.server.close(() => r()));
+      await new Promise((r) => setTimeout(r, downMs));
+      smsc = await startSmsc(ctx, port);
+    },
     async stop() {
       ctx.stop();
       for (const s of smsc.server.sessions.slice()) s.destroy();

@@ -179,4 +179,58 @@ describe("dispatch pipeline (RabbitMQ, PostgreSQL, two dispatcher replicas, simu
     expect(times).toHaveLength(80);
     expect(maxInWindow(times, 1_000)).toBeLessThanOrEqual(20);
   });
+
+  it("keeps one SMPP bind across thousands of sends and rebinds after the SMSC restarts", async () => {
+    const creds = { host: "127.0.0.1", port: h.sim.smppPort, system_id: "turumba", password: "secret", source_addr: "TURUMBA" };
+    const ch = await seedChannel(h.db, { channelType: "smpp", credentials: creds, rateLimit: 120_000, burst: 500 });
+    const binds = async () => ((await (await fetch(`${h.sim.httpUrl}/_sim/stats`)).json()) as { providers: { smpp?: { binds: number } } }).providers.smpp?.binds ?? 0;
+    const before = await binds();
+    await seedMessages(h.db, ch, 2_000, { address: (i) => `2557${String(i).padStart(8, "0")}` });
+    await nudge(ch);
+    await allIn(ch, "sent", 2_000, 120_000);
+    expect(await binds()).toBe(before + 1);
+
+    await h.sim.restartSmsc(1_000);
+    await seedMessages(h.db, ch, 200, { address: (i) => `2558${String(i).padStart(8, "0")}` });
+    await nudge(ch);
+    await allIn(ch, "sent", 2_200, 120_000);
+    expect(await binds()).toBe(before + 2);
+  });
+
+  it("re-reads credentials when the channel is updated", async () => {
+    h.sim.configure({ smpp: { systemId: "turumba", password: "good" } });
+    const good = { host: "127.0.0.1", port: h.sim.smppPort, system_id: "turumba", password: "good", source_addr: "TURUMBA" };
+    const ch = await seedChannel(h.db, { channelType: "smpp", credentials: { ...good, password: "bad" } });
+    const first = await seedMessages(h.db, ch, 2);
+    await nudge(ch);
+    await eventually("the bad bind to fail the messages", async () => ((await rowsOf(h.db, first)).every((r) => r.status === "failed") ? true : undefined));
+
+    const { SecretBox, channelCredentialsAad } = await import("../../../db/secret-box.js");
+    const { TEST_KEYS } = await import("../support/seed.js");
+    const sealed = SecretBox.fromKeyRing(TEST_KEYS).sealJson(good, channelCredentialsAad(ch.id));
+    await withPg(h.db, (c) => c.query(`UPDATE channels SET credentials_ciphertext = $2, credentials_key_id = $3 WHERE id = $1`, [ch.id, sealed.ciphertext, sealed.keyId]));
+    const res = await fetch(`http://127.0.0.1:${h.apiDaprPort}/v1.0/publish/pubsub/channel.updated`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "dapr-api-token": h.t.stack.tokens.daprApiToken },
+      body: JSON.stringify({ channelId: ch.id }),
+    });
+    expect(res.status).toBe(204);
+    const second = await seedMessages(h.db, ch, 3);
+    await nudge(ch);
+    await eventually("sent with the new credentials", async () => ((await rowsOf(h.db, second)).every((r) => r.status === "sent") ? true : undefined), 30_000);
+  });
+
+  it("sends a transactional message ahead of a campaign backlog on the same channel", async () => {
+    const ch = await seedChannel(h.db, { channelType: "telegram", credentials: telegramCredentials, rateLimit: 600, burst: 10 });
+    await seedMessages(h.db, ch, 300, { priority: 0 });
+    await nudge(ch);
+    await eventually("the backlog to start", async () => ((await statusCounts(h.db, [ch.id])).sent ? true : undefined));
+    const [urgent] = await seedMessages(h.db, ch, 1, { priority: 10 });
+    const started = Date.now();
+    await nudge(ch);
+    await eventually("the urgent message sent", async () => ((await rowsOf(h.db, [urgent!]))[0]!.status === "sent" ? true : undefined), 10_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect((await statusCounts(h.db, [ch.id])).queued).toBeGreaterThan(200);
+    await withPg(h.db, (c) => c.query(`UPDATE messages SET status = 'cancelled' WHERE channel_id = $1 AND status = 'queued'`, [ch.id]));
+  });
 });
