@@ -7,7 +7,7 @@ import type { ChannelSender, ClaimedMessage, DispatchPorts } from "../../actors/
 import type { AppConfig } from "../../core/config.js";
 import type { SendAttempt } from "../../core/dispatch/outcome.js";
 import { accountLimitFor } from "../../core/dispatch/provider-limits.js";
-import type { Logger } from "../../core/logger.js";
+import { withTrace, type Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
 import { dispatchDuration, messagesDispatched, rateLimitHits } from "../metrics.js";
@@ -51,22 +51,31 @@ export function createDispatchPorts(deps: {
       channelCredentialsAad(channelId),
     );
     const adapter: ChannelAdapter = deps.adapters.get(row.channelType as ChannelType, row.provider);
+    const sendOne = async (m: ClaimedMessage): Promise<SendAttempt> => {
+      try {
+        const result = await adapter.send({
+          messageId: m.id,
+          channelId,
+          channelType: row.channelType as ChannelType,
+          credentials,
+          deliveryAddress: m.deliveryAddress,
+          messageBody: m.messageBody,
+          metadata: m.metadata,
+        });
+        const attempt = toAttempt(result);
+        log.debug({ messageId: m.id, channelId, ok: attempt.ok }, "provider call");
+        return attempt;
+      } catch (err) {
+        const attempt = errorToAttempt(err);
+        log.debug({ messageId: m.id, channelId, ok: false }, "provider call failed");
+        return attempt;
+      }
+    };
     return {
       async send(m: ClaimedMessage): Promise<SendAttempt> {
-        try {
-          const result = await adapter.send({
-            messageId: m.id,
-            channelId,
-            channelType: row.channelType as ChannelType,
-            credentials,
-            deliveryAddress: m.deliveryAddress,
-            messageBody: m.messageBody,
-            metadata: m.metadata,
-          });
-          return toAttempt(result);
-        } catch (err) {
-          return errorToAttempt(err);
-        }
+        // The provider call runs under the trace of the request that created the message, so its
+        // log lines (and the adapter's) can be joined with the API's.
+        return withTrace({ traceId: m.traceId ?? m.id.replace(/-/g, "") }, () => sendOne(m));
       },
       async checkHealth() {
         if (adapter instanceof SmppAdapter) {
