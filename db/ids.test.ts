@@ -19,3 +19,12 @@ describe("uuidv7", () => {
     expect(uuidv7Time("3f1e2d4c-0000-4000-8000-000000000000")).toBeUndefined();
   });
 });
+
+describe("uuidv7 within one millisecond", () => {
+  it("increases, so rows minted in sequence keep their order", () => {
+    const at = new Date("2026-03-10T12:00:00Z");
+    const ids = Array.from({ length: 500 }, () => uuidv7(at));
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids.every((id) => uuidv7Time(id)!.getTime() === at.getTime())).toBe(true);
+  });
+});

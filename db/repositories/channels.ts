@@ -22,12 +22,13 @@ export interface NewChannel {
   burst?: number | null;
   priority?: number;
   isEnabled?: boolean;
+  /** Initial status; new channels are active unless created paused or disabled. */
+  status?: ChannelStatus;
   retryConfig?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
 }
 
-export type ChannelPatch = Partial<Pick<NewChannel, "name" | "senderName" | "rateLimit" | "burst" | "priority" | "isEnabled" | "retryConfig" | "metadata" | "credentials">> & {
-  status?: ChannelStatus;
+export type ChannelPatch = Partial<Pick<NewChannel, "name" | "senderName" | "rateLimit" | "burst" | "priority" | "isEnabled" | "retryConfig" | "metadata" | "credentials" | "status">> & {
   statusReason?: string | null;
 };
 
@@ -55,6 +56,7 @@ export async function createChannel(orm: Orm, box: SecretBox, input: NewChannel,
       burst: input.burst ?? null,
       priority: input.priority ?? 0,
       isEnabled: input.isEnabled ?? true,
+      status: input.status ?? "active",
       retryConfig: input.retryConfig ?? {},
       metadata: input.metadata ?? {},
       createdAt: now,

@@ -25,6 +25,8 @@ export interface NewMessage {
   encoding?: "gsm7" | "ucs2" | null;
   segments?: number | null;
   traceId?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
 }
 
 /**

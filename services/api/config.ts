@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+/**
+ * Settings of the REST API, read from the environment like core/config.ts (which holds the
+ * process-wide ones: DATABASE_URL, CREDENTIALS_KEYS, TRUST_GATEWAY_HEADERS …).
+ */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+export const apiConfigSchema = z.object({
+  AUTH_JWKS_URL: z.url().optional().describe("JWKS of the identity provider (e.g. Cognito's /.well-known/jwks.json). Unset: Bearer tokens are refused."),
+  AUTH_JWT_ISSUER: z.string().optional().describe("Required `iss` of access tokens."),
+  AUTH_JWT_AUDIENCE: z.string().optional().describe("Required audience: `aud`, or Cognito's `client_id` on access tokens."),
+  AUTH_ACCOUNT_CLAIM: z.string().default("custom:account_ids").describe("Claim listing the caller's account ids (array or comma-separated)."),
+  TRUST_GATEWAY_HEADERS: bool.default(false).describe("Honour x-account-ids set by a trusted gateway (seed 004 §10.3)."),
+  API_RATE_LIMIT: int(0, 1_000_000).default(100).describe("Requests per account per window across all replicas (seed 003); 0 turns limiting off."),
+  API_RATE_WINDOW_SECONDS: int(1, 3600).default(60).describe("Rate-limit window."),
+  API_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default("256kb").describe("Largest JSON request body."),
+  API_CSV_MAX_BYTES: int(1, 1 << 30).default(50 * 1024 * 1024).describe("Largest CSV upload for contact imports."),
+  API_CSV_MAX_ROWS: int(1, 10_000_000).default(1_000_000).describe("Most rows one CSV import may hold."),
+  API_LIST_DEFAULT_LIMIT: int(1, 1000).default(20).describe("Page size when `limit` is absent."),
+  API_LIST_MAX_LIMIT: int(1, 1000).default(100).describe("Hard maximum of `limit`."),
+  API_LIST_MAX_SKIP: int(0, 1_000_000).default(10_000).describe("Deepest `skip`; narrow the filter to go further."),
+  API_COUNT_CAP: int(1, 10_000_000).default(10_000).describe("List totals are exact up to this many rows."),
+  IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30).default(24).describe("How long an Idempotency-Key is remembered."),
+});
+
+export type ApiConfig = z.infer<typeof apiConfigSchema>;
+
+export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
+  const parsed = apiConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid API configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+  }
+  return parsed.data;
+}

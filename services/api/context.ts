@@ -1,0 +1,26 @@
+import type { JWTVerifyGetKey } from "jose";
+import type { EventPublisher } from "../../core/publisher.js";
+import type { Logger } from "../../core/logger.js";
+import type { Database } from "../../db/client.js";
+import type { SecretBox } from "../../db/secret-box.js";
+import type { ApiConfig } from "./config.js";
+
+/** Everything the API needs from its host process; services/main.ts builds these. */
+export interface ApiDeps {
+  db: Database;
+  publisher: EventPublisher;
+  config: ApiConfig;
+  logger: Logger;
+  /** Time source for created_at, token checks and rate windows; tests pin it. */
+  clock?: () => Date;
+  /** Key ring for channel credentials. Without it, reads work and writing credentials is a 503. */
+  secretBox?: SecretBox;
+  /** Extra readiness checks (e.g. the Dapr sidecar); /ready adds the database itself. */
+  ready?: () => Promise<Record<string, boolean>>;
+  /** Key set for Bearer tokens, instead of fetching AUTH_JWKS_URL (a preloaded or local JWKS). */
+  jwks?: JWTVerifyGetKey;
+}
+
+export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock">> {
+  secretBox?: SecretBox;
+}

@@ -1,0 +1,99 @@
+import { Transform, pipeline, type TransformCallback } from "node:stream";
+import type { Request } from "express";
+import { parse, CsvError } from "csv-parse";
+import { AppError, badRequest } from "../../core/errors.js";
+import type { NewContact } from "../../db/repositories/contacts.js";
+import { email, phone } from "./schemas/contacts.js";
+
+/**
+ * Streams a CSV upload into contact batches without holding the file: the request is piped
+ * through a byte counter into the parser, rows are validated one by one and handed on 1,000 at
+ * a time. Columns name, email and phone are the contact; any other column goes into metadata
+ * (and so becomes a template variable). Invalid rows are counted and the first 100 reported;
+ * a malformed file, or one over the size or row limit, fails the whole import.
+ */
+export const BATCH = 1000;
+const CORE = new Set(["name", "email", "phone"]);
+
+export interface ImportStats {
+  rejected: number;
+  errors: { line: number; detail: string }[];
+}
+
+class ByteLimit extends Transform {
+  private seen = 0;
+  constructor(private readonly max: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.max) cb(new AppError(413, "payload_too_large", `the CSV file is larger than ${this.max} bytes`, { field: "body" }));
+    else cb(null, chunk);
+  }
+}
+
+function headers(row: string[]): string[] {
+  const names = row.map((h) => h.trim().toLowerCase());
+  if (!names.some((n) => CORE.has(n))) throw badRequest("invalid_csv", "the header row needs at least one of the columns name, email, phone", { field: "body" });
+  const bad = names.find((n) => !/^[a-z][a-z0-9_]{0,63}$/.test(n));
+  if (bad !== undefined) throw badRequest("invalid_csv", `column "${bad.slice(0, 64)}": names are letters, digits and _ (starting with a letter)`, { field: "body" });
+  if (new Set(names).size !== names.length) throw badRequest("invalid_csv", "the header row names a column twice", { field: "body" });
+  if (names.length > 50) throw badRequest("invalid_csv", "at most 50 columns", { field: "body" });
+  return names;
+}
+
+function toContact(record: Record<string, string>): NewContact | string {
+  const c: NewContact = { metadata: {} };
+  for (const [k, raw] of Object.entries(record)) {
+    const v = raw.trim();
+    if (v.includes("\u0000")) return `${k}: contains a NUL character`;
+    if (v === "") continue;
+    if (k === "name") {
+      if (v.length > 255) return "name: at most 255 characters";
+      c.name = v;
+    } else if (k === "email") {
+      const r = email.safeParse(v);
+      if (!r.success) return "email: must be an e-mail address";
+      c.email = r.data;
+    } else if (k === "phone") {
+      const r = phone.safeParse(v);
+      if (!r.success) return "phone: must be a phone number";
+      c.phone = r.data;
+    } else {
+      if (v.length > 1000) return `${k}: at most 1000 characters`;
+      c.metadata![k] = v;
+    }
+  }
+  if (!c.name && !c.email && !c.phone) return "a contact needs a name, email or phone";
+  return c;
+}
+
+export function csvContactBatches(req: Request, limits: { maxBytes: number; maxRows: number }, stats: ImportStats): AsyncIterable<NewContact[]> {
+  const parser = parse({ columns: headers, bom: true, skip_empty_lines: true, relax_column_count: false, max_record_size: 64 * 1024 });
+  pipeline(req, new ByteLimit(limits.maxBytes), parser, () => undefined);
+  return (async function* () {
+    let batch: NewContact[] = [];
+    let rows = 0;
+    try {
+      for await (const record of parser as AsyncIterable<Record<string, string>>) {
+        rows++;
+        if (rows > limits.maxRows) throw new AppError(413, "too_many_rows", `the CSV file has more than ${limits.maxRows} rows`, { field: "body" });
+        const c = toContact(record);
+        if (typeof c === "string") {
+          stats.rejected++;
+          if (stats.errors.length < 100) stats.errors.push({ line: rows + 1, detail: c });
+          continue;
+        }
+        batch.push(c);
+        if (batch.length === BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
+    } catch (err) {
+      if (err instanceof CsvError) throw badRequest("invalid_csv", `malformed CSV: ${err.message}`, { field: "body" });
+      throw err;
+    }
+    if (batch.length > 0) yield batch;
+  })();
+}

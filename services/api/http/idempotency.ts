@@ -1,0 +1,36 @@
+import type { Request } from "express";
+import { badRequest } from "../../../core/errors.js";
+import type { Orm } from "../../../db/client.js";
+import { requestHash, withIdempotency, type StoredResponse } from "../../../db/repositories/idempotency.js";
+import type { Ctx } from "../context.js";
+import type { Reply } from "./route.js";
+
+/**
+ * Idempotency-Key handling for creating POSTs: with a key, the work runs inside the key's
+ * transaction and its response is stored with it; a retry gets the stored response back
+ * (marked Idempotent-Replayed), the same key with another body a 409. Without a key the work
+ * simply runs. `fresh` is false for replays so callers publish events only once.
+ */
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
+export async function idempotent(
+  ctx: Ctx,
+  req: Request,
+  accountId: string,
+  scope: string,
+  now: Date,
+  work: (tx: Orm) => Promise<StoredResponse>,
+): Promise<{ reply: Reply; fresh: boolean }> {
+  const key = req.header("idempotency-key");
+  if (key === undefined) {
+    const r = await ctx.db.orm.transaction((tx) => work(tx));
+    return { reply: { status: r.status, body: r.body }, fresh: true };
+  }
+  if (!KEY_RE.test(key)) throw badRequest("validation_error", "Idempotency-Key: 1-255 visible ASCII characters", { field: "Idempotency-Key" });
+  const r = await withIdempotency(
+    ctx.db.orm,
+    { accountId, scope, key, requestHash: requestHash(req.body), now, ttlMs: ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000 },
+    work,
+  );
+  return { reply: { status: r.status, body: r.body, headers: r.replayed ? { "Idempotent-Replayed": "true" } : {} }, fresh: !r.replayed };
+}

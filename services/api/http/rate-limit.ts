@@ -1,0 +1,37 @@
+import type { RequestHandler } from "express";
+import { AppError } from "../../../core/errors.js";
+import { decide, hitRateLimit } from "../../../db/repositories/rate-limits.js";
+import type { Ctx } from "../context.js";
+import { principalOf } from "./route.js";
+
+/**
+ * Per-account API rate limit (seed 003): a sliding-window counter kept in PostgreSQL so every
+ * replica counts against the same limit. Every response carries X-RateLimit-*; a refused one is
+ * a 429 with Retry-After. If the counter cannot be reached the request goes through (fail
+ * open, as the seed specifies) and the failure is logged.
+ */
+export function rateLimit(ctx: Ctx): RequestHandler {
+  const limit = ctx.config.API_RATE_LIMIT;
+  const windowMs = ctx.config.API_RATE_WINDOW_SECONDS * 1000;
+  return async (_req, res, next) => {
+    if (limit === 0) return next();
+    const principal = principalOf(res);
+    const bucket = `acct:${[...principal.accountIds].sort().join(",")}`;
+    const now = ctx.clock();
+    let decision;
+    try {
+      decision = decide(await hitRateLimit(ctx.db.orm, bucket, now, windowMs), now, windowMs, limit);
+    } catch (err) {
+      ctx.logger.warn({ err }, "rate-limit counter unavailable; letting the request through");
+      return next();
+    }
+    res.setHeader("X-RateLimit-Limit", String(decision.limit));
+    res.setHeader("X-RateLimit-Remaining", String(decision.remaining));
+    res.setHeader("X-RateLimit-Reset", String(decision.resetSeconds));
+    if (!decision.allowed) {
+      res.setHeader("Retry-After", String(decision.retryAfterSeconds));
+      throw new AppError(429, "rate_limited", `too many requests: the limit is ${limit} per ${ctx.config.API_RATE_WINDOW_SECONDS} s for this account`);
+    }
+    next();
+  };
+}

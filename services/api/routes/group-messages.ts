@@ -1,0 +1,152 @@
+import { conflict, notFound } from "../../../core/errors.js";
+import { listResource } from "../../../db/query/list.js";
+import { groupMessagesResource } from "../../../db/resources.js";
+import { countGroupRecipients } from "../../../db/repositories/contacts.js";
+import { deleteScoped, getScoped } from "../../../db/repositories/crud.js";
+import { createGroupMessage, transitionGroupMessage, updateGroupMessage, type GroupMessagePatch } from "../../../db/repositories/group-messages.js";
+import { groupMessages, type GroupMessageRow } from "../../../db/schema.js";
+import { inArray } from "drizzle-orm";
+import { accountFor } from "../auth/principal.js";
+import { idempotent } from "../http/idempotency.js";
+import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
+import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
+import { groupMessageEvent } from "../publish.js";
+import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
+import { groupMessageCreate, groupMessageJson, groupMessageOut, groupMessageUpdate } from "../schemas/group-messages.js";
+import { assertChannelAccepts, channelRef, groupRefs, templateRef } from "./references.js";
+
+const tag = "group-messages";
+const DELETABLE = ["draft", "cancelled", "completed", "partially_failed", "failed"];
+
+export const groupMessageRoutes: AnyRoute[] = [
+  defineRoute({
+    method: "get",
+    path: "/v1/group-messages",
+    operationId: "listGroupMessages",
+    summary: "List group messages",
+    tag,
+    permission: "read",
+    query: listQuerySchema,
+    responses: { 200: { description: "A page of group messages", schema: pageSchema(groupMessageOut) }, ...errorResponses },
+    async handler({ query, principal, ctx }) {
+      const q = toListQuery(query, groupMessagesResource, ctx.config);
+      return { status: 200, body: pageBody(await listResource(ctx.db.orm, groupMessagesResource, principal, q, ctx.config.API_COUNT_CAP), q, groupMessageJson) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/group-messages",
+    operationId: "createGroupMessage",
+    summary: "Create a group message (draft, or queued to fan out at once)",
+    tag,
+    permission: "manage",
+    body: groupMessageCreate,
+    idempotent: true,
+    responses: { 201: { description: "Created (or the original response for a repeated Idempotency-Key)", schema: groupMessageOut }, ...errorResponses, ...conflictResponse },
+    async handler({ body, principal, ctx, now, req, traceparent }) {
+      const accountId = accountFor(principal, body.account_id);
+      let created: GroupMessageRow | undefined;
+      const { reply, fresh } = await idempotent(ctx, req, accountId, "POST /v1/group-messages", now, async (tx) => {
+        const channel = await channelRef(tx, accountId, body.channel_id);
+        const status = body.status ?? "draft";
+        if (status === "queued") assertChannelAccepts(channel);
+        if (body.template_id) await templateRef(tx, accountId, body.template_id);
+        await groupRefs(tx, accountId, body.contact_group_ids);
+        created = await createGroupMessage(
+          tx,
+          {
+            accountId,
+            name: body.name,
+            channelId: channel.id,
+            templateId: body.template_id ?? null,
+            messageBody: body.message_body ?? null,
+            status,
+            contactGroupIds: body.contact_group_ids,
+            totalRecipients: await countGroupRecipients(tx, body.contact_group_ids),
+            customValues: body.custom_values,
+            metadata: body.metadata,
+          },
+          now,
+        );
+        return { status: 201, body: groupMessageJson(created) };
+      });
+      if (fresh && created) {
+        await groupMessageEvent(ctx, "group_message.created", created, now, traceparent);
+        if (created.status === "queued") await groupMessageEvent(ctx, "group_message.queued", created, now, traceparent);
+      }
+      return { ...reply, headers: { ...reply.headers, Location: `/v1/group-messages/${(reply.body as { id: string }).id}` } };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/group-messages/:id",
+    operationId: "getGroupMessage",
+    summary: "Get a group message and its progress counters",
+    tag,
+    permission: "read",
+    params: idParams,
+    responses: { 200: { description: "The group message", schema: groupMessageOut }, ...errorResponses, ...notFoundResponse },
+    async handler({ params, principal, ctx }) {
+      const row = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
+      if (!row) throw notFound("group message not found");
+      return { status: 200, body: groupMessageJson(row) };
+    },
+  }),
+  defineRoute({
+    method: "patch",
+    path: "/v1/group-messages/:id",
+    operationId: "updateGroupMessage",
+    summary: "Edit a draft, queue it, or cancel it (from draft, queued or processing)",
+    tag,
+    permission: "manage",
+    params: idParams,
+    body: groupMessageUpdate,
+    responses: { 200: { description: "Updated", schema: groupMessageOut }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+    async handler({ params, body, principal, ctx, now, traceparent }) {
+      const current = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
+      if (!current) throw notFound("group message not found");
+      const { status, ...content } = body;
+      let row: GroupMessageRow | undefined = current;
+      if (Object.keys(content).length > 0) {
+        const patch: GroupMessagePatch = { name: content.name, customValues: content.custom_values, metadata: content.metadata };
+        if (content.template_id) {
+          await templateRef(ctx.db.orm, current.accountId, content.template_id);
+          Object.assign(patch, { templateId: content.template_id, messageBody: null });
+        }
+        if (content.message_body) Object.assign(patch, { messageBody: content.message_body, templateId: null });
+        if (content.contact_group_ids) {
+          await groupRefs(ctx.db.orm, current.accountId, content.contact_group_ids);
+          Object.assign(patch, { contactGroupIds: content.contact_group_ids, totalRecipients: await countGroupRecipients(ctx.db.orm, content.contact_group_ids) });
+        }
+        row = await updateGroupMessage(ctx.db.orm, principal, params.id, patch, now);
+      }
+      if (status !== undefined && row && status !== row.status) {
+        if (status === "queued") assertChannelAccepts(await channelRef(ctx.db.orm, current.accountId, current.channelId));
+        const moved = await transitionGroupMessage(ctx.db.orm, principal, params.id, status, now);
+        row = moved?.row;
+        if (row) await groupMessageEvent(ctx, status === "queued" ? "group_message.queued" : "group_message.cancelled", row, now, traceparent);
+      }
+      if (!row) throw notFound("group message not found");
+      return { status: 200, body: groupMessageJson(row) };
+    },
+  }),
+  defineRoute({
+    method: "delete",
+    path: "/v1/group-messages/:id",
+    operationId: "deleteGroupMessage",
+    summary: "Delete a group message that is not queued or processing and has no messages",
+    tag,
+    permission: "manage",
+    params: idParams,
+    responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+    async handler({ params, principal, ctx }) {
+      const current = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
+      if (!current) throw notFound("group message not found");
+      if (!DELETABLE.includes(current.status)) throw conflict("invalid_state", `a ${current.status} group message cannot be deleted; cancel it first`);
+      if (!(await deleteScoped(ctx.db.orm, groupMessages, principal, params.id, inArray(groupMessages.status, DELETABLE)))) {
+        throw conflict("invalid_state", "the group message changed state; try again");
+      }
+      return { status: 204 };
+    },
+  }),
+];

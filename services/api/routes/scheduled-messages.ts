@@ -1,0 +1,188 @@
+import { badRequest, conflict, notFound } from "../../../core/errors.js";
+import type { ChannelTypeName, ScheduledMessageEvent } from "../../../core/events.js";
+import { listResource } from "../../../db/query/list.js";
+import { scheduledMessagesResource } from "../../../db/resources.js";
+import { deleteScoped, getScoped } from "../../../db/repositories/crud.js";
+import {
+  canDeleteScheduled,
+  createScheduledMessage,
+  transitionScheduledMessage,
+  updateScheduledMessage,
+  type ScheduledMessagePatch,
+} from "../../../db/repositories/scheduled-messages.js";
+import { scheduledMessages, type ScheduledMessageRow } from "../../../db/schema.js";
+import { accountFor } from "../auth/principal.js";
+import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
+import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
+import { parseWith } from "../http/validation.js";
+import { scheduledMessageEvent } from "../publish.js";
+import { addressSchema } from "../schemas/addresses.js";
+import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
+import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from "../schemas/scheduled-messages.js";
+import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
+
+const tag = "scheduled-messages";
+/** A schedule a minute in the past is a clock difference; further back is a mistake. */
+const PAST_TOLERANCE_MS = 60_000;
+
+function notInPast(at: Date, now: Date, field: string): void {
+  if (at.getTime() < now.getTime() - PAST_TOLERANCE_MS) throw badRequest("validation_error", `${field}: must not be in the past`, { field });
+}
+
+const STATUS_EVENT: Record<string, ScheduledMessageEvent["type"]> = {
+  paused: "scheduled_message.paused",
+  cancelled: "scheduled_message.cancelled",
+  pending: "scheduled_message.resumed",
+};
+
+export const scheduledMessageRoutes: AnyRoute[] = [
+  defineRoute({
+    method: "get",
+    path: "/v1/scheduled-messages",
+    operationId: "listScheduledMessages",
+    summary: "List scheduled messages",
+    tag,
+    permission: "read",
+    query: listQuerySchema,
+    responses: { 200: { description: "A page of scheduled messages", schema: pageSchema(scheduledOut) }, ...errorResponses },
+    async handler({ query, principal, ctx }) {
+      const q = toListQuery(query, scheduledMessagesResource, ctx.config);
+      return { status: 200, body: pageBody(await listResource(ctx.db.orm, scheduledMessagesResource, principal, q, ctx.config.API_COUNT_CAP), q, scheduledJson) };
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/scheduled-messages",
+    operationId: "createScheduledMessage",
+    summary: "Schedule a single or group send, once or recurring",
+    tag,
+    permission: "manage",
+    body: scheduledCreate,
+    responses: { 201: { description: "Created", schema: scheduledOut }, ...errorResponses, ...conflictResponse },
+    async handler({ body, principal, ctx, now, traceparent }) {
+      const accountId = accountFor(principal, body.account_id);
+      const scheduledAt = new Date(body.scheduled_at);
+      notInPast(scheduledAt, now, "scheduled_at");
+      const channel = await channelRef(ctx.db.orm, accountId, body.channel_id);
+      if (body.delivery_address) parseWith(addressSchema(channel.channelType as ChannelTypeName), body.delivery_address, "delivery_address");
+      if (body.template_id) await templateRef(ctx.db.orm, accountId, body.template_id);
+      if (body.contact_id) await contactRef(ctx.db.orm, accountId, body.contact_id);
+      if (body.contact_group_ids) await groupRefs(ctx.db.orm, accountId, body.contact_group_ids);
+      const row = await createScheduledMessage(
+        ctx.db.orm,
+        {
+          accountId,
+          name: body.name,
+          channelId: channel.id,
+          templateId: body.template_id ?? null,
+          messageBody: body.message_body ?? null,
+          sendType: body.send_type,
+          deliveryAddress: body.delivery_address ?? null,
+          contactId: body.contact_id ?? null,
+          contactGroupIds: body.contact_group_ids,
+          customValues: body.custom_values,
+          scheduledAt,
+          timezone: body.timezone,
+          isRecurring: body.is_recurring,
+          recurrenceRule: body.recurrence_rule ?? null,
+          recurrenceEndAt: body.recurrence_end_at ? new Date(body.recurrence_end_at) : null,
+          metadata: body.metadata,
+        },
+        now,
+      );
+      await scheduledMessageEvent(ctx, "scheduled_message.created", row, now, traceparent);
+      return { status: 201, body: scheduledJson(row), headers: { Location: `/v1/scheduled-messages/${row.id}` } };
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/scheduled-messages/:id",
+    operationId: "getScheduledMessage",
+    summary: "Get a scheduled message",
+    tag,
+    permission: "read",
+    params: idParams,
+    responses: { 200: { description: "The scheduled message", schema: scheduledOut }, ...errorResponses, ...notFoundResponse },
+    async handler({ params, principal, ctx }) {
+      const row = await getScoped(ctx.db.orm, scheduledMessages, principal, params.id);
+      if (!row) throw notFound("scheduled message not found");
+      return { status: 200, body: scheduledJson(row) };
+    },
+  }),
+  defineRoute({
+    method: "patch",
+    path: "/v1/scheduled-messages/:id",
+    operationId: "updateScheduledMessage",
+    summary: "Edit a pending or paused schedule; pause, resume (status pending) or cancel it",
+    tag,
+    permission: "manage",
+    params: idParams,
+    body: scheduledUpdate,
+    responses: { 200: { description: "Updated", schema: scheduledOut }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+    async handler({ params, body, principal, ctx, now, traceparent }) {
+      const current = await getScoped(ctx.db.orm, scheduledMessages, principal, params.id);
+      if (!current) throw notFound("scheduled message not found");
+      const { status, ...content } = body;
+      let row: ScheduledMessageRow | undefined = current;
+      if (Object.keys(content).length > 0) {
+        const patch: ScheduledMessagePatch = { name: content.name, customValues: content.custom_values, timezone: content.timezone, metadata: content.metadata };
+        if (content.template_id !== undefined && content.message_body !== undefined) {
+          throw badRequest("validation_error", "template_id: send either template_id or message_body, not both", { field: "template_id" });
+        }
+        if (content.template_id) Object.assign(patch, { templateId: (await templateRef(ctx.db.orm, current.accountId, content.template_id)).id, messageBody: null });
+        if (content.message_body) Object.assign(patch, { messageBody: content.message_body, templateId: null });
+        if (content.delivery_address) {
+          if (current.sendType !== "single") throw badRequest("validation_error", "delivery_address: group sends do not take a single recipient", { field: "delivery_address" });
+          const channel = await channelRef(ctx.db.orm, current.accountId, current.channelId);
+          parseWith(addressSchema(channel.channelType as ChannelTypeName), content.delivery_address, "delivery_address");
+          patch.deliveryAddress = content.delivery_address;
+        }
+        if (content.contact_group_ids) {
+          if (current.sendType !== "group") throw badRequest("validation_error", "contact_group_ids: only group sends take contact groups", { field: "contact_group_ids" });
+          await groupRefs(ctx.db.orm, current.accountId, content.contact_group_ids);
+          patch.contactGroupIds = content.contact_group_ids;
+        }
+        if (content.scheduled_at) {
+          patch.scheduledAt = new Date(content.scheduled_at);
+          notInPast(patch.scheduledAt, now, "scheduled_at");
+        }
+        if (content.recurrence_rule !== undefined) {
+          if (content.recurrence_rule !== null && !current.isRecurring) {
+            throw badRequest("validation_error", "recurrence_rule: this schedule is not recurring", { field: "recurrence_rule" });
+          }
+          if (content.recurrence_rule === null && current.isRecurring) {
+            throw badRequest("validation_error", "recurrence_rule: a recurring schedule needs a rule", { field: "recurrence_rule" });
+          }
+          patch.recurrenceRule = content.recurrence_rule;
+        }
+        if (content.recurrence_end_at !== undefined) patch.recurrenceEndAt = content.recurrence_end_at ? new Date(content.recurrence_end_at) : null;
+        row = await updateScheduledMessage(ctx.db.orm, principal, params.id, patch, now);
+        if (row) await scheduledMessageEvent(ctx, "scheduled_message.updated", row, now, traceparent);
+      }
+      if (status !== undefined && row && status !== row.status) {
+        const moved = await transitionScheduledMessage(ctx.db.orm, principal, params.id, status, now);
+        row = moved?.row;
+        if (row) await scheduledMessageEvent(ctx, STATUS_EVENT[status]!, row, now, traceparent);
+      }
+      if (!row) throw notFound("scheduled message not found");
+      return { status: 200, body: scheduledJson(row) };
+    },
+  }),
+  defineRoute({
+    method: "delete",
+    path: "/v1/scheduled-messages/:id",
+    operationId: "deleteScheduledMessage",
+    summary: "Delete a schedule that is not being triggered right now",
+    tag,
+    permission: "manage",
+    params: idParams,
+    responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+    async handler({ params, principal, ctx }) {
+      const current = await getScoped(ctx.db.orm, scheduledMessages, principal, params.id);
+      if (!current) throw notFound("scheduled message not found");
+      if (!canDeleteScheduled(current.status)) throw conflict("invalid_state", `a ${current.status} schedule cannot be deleted now`);
+      await deleteScoped(ctx.db.orm, scheduledMessages, principal, params.id);
+      return { status: 204 };
+    },
+  }),
+];

@@ -1,0 +1,87 @@
+import { z } from "zod";
+import type { GroupMessageRow } from "../../../db/schema.js";
+import { GROUP_MESSAGE_STATUSES } from "../../../db/status.js";
+import { accountId, iso, isoOrNull, metadata, nonEmpty, tsOut, tsOutNullable, uuid, values } from "./common.js";
+
+const groupIds = z
+  .array(uuid)
+  .min(1, { error: "name at least one contact group" })
+  .max(100, { error: "at most 100 contact groups" })
+  .refine((ids) => new Set(ids).size === ids.length, { error: "contains the same group twice" });
+const body = z.string().min(1).max(65_536, { error: "at most 65536 characters" }).describe("Ad-hoc text with {VARIABLE} placeholders, instead of a template");
+
+export const groupMessageCreate = z
+  .strictObject({
+    account_id: accountId,
+    name: z.string().max(255).nullable().optional(),
+    channel_id: uuid,
+    template_id: uuid.optional(),
+    message_body: body.optional(),
+    contact_group_ids: groupIds,
+    custom_values: values.optional().describe("Template variable overrides for every recipient"),
+    metadata: metadata.optional(),
+    status: z.enum(["draft", "queued"]).optional().describe("draft (default) or queued to start sending at once"),
+  })
+  .refine((b) => (b.template_id === undefined) !== (b.message_body === undefined), { error: "send either template_id or message_body", path: ["template_id"] });
+
+export const groupMessageUpdate = nonEmpty(
+  z
+    .strictObject({
+      name: z.string().max(255).nullable().optional(),
+      template_id: uuid.optional(),
+      message_body: body.optional(),
+      contact_group_ids: groupIds.optional(),
+      custom_values: values.optional(),
+      metadata: metadata.optional(),
+      status: z.enum(["queued", "cancelled"], { error: "clients may set status to queued or cancelled" }).optional(),
+    })
+    .refine((b) => b.template_id === undefined || b.message_body === undefined, { error: "send either template_id or message_body, not both", path: ["template_id"] }),
+);
+
+export const groupMessageOut = z.object({
+  id: z.uuid(),
+  account_id: z.uuid(),
+  name: z.string().nullable(),
+  channel_id: z.uuid(),
+  template_id: z.uuid().nullable(),
+  message_body: z.string().nullable(),
+  status: z.enum(GROUP_MESSAGE_STATUSES),
+  contact_group_ids: z.array(z.uuid()),
+  total_recipients: z.number().int(),
+  sent_count: z.number().int(),
+  delivered_count: z.number().int(),
+  failed_count: z.number().int(),
+  skipped_count: z.number().int(),
+  custom_values: z.record(z.string(), z.string()),
+  metadata: z.record(z.string(), z.unknown()),
+  queued_at: tsOutNullable,
+  started_at: tsOutNullable,
+  completed_at: tsOutNullable,
+  created_at: tsOut,
+  updated_at: tsOut,
+});
+
+export function groupMessageJson(r: GroupMessageRow): z.infer<typeof groupMessageOut> {
+  return {
+    id: r.id,
+    account_id: r.accountId,
+    name: r.name,
+    channel_id: r.channelId,
+    template_id: r.templateId,
+    message_body: r.messageBody,
+    status: r.status as z.infer<typeof groupMessageOut>["status"],
+    contact_group_ids: r.contactGroupIds,
+    total_recipients: r.totalRecipients,
+    sent_count: r.sentCount,
+    delivered_count: r.deliveredCount,
+    failed_count: r.failedCount,
+    skipped_count: r.skippedCount,
+    custom_values: r.customValues,
+    metadata: r.metadata,
+    queued_at: isoOrNull(r.queuedAt),
+    started_at: isoOrNull(r.startedAt),
+    completed_at: isoOrNull(r.completedAt),
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
+  };
+}

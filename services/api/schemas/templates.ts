@@ -1,0 +1,94 @@
+import { z } from "zod";
+import type { TemplateRow } from "../../../db/schema.js";
+import { FALLBACK_STRATEGIES } from "../../../db/status.js";
+import { accountId, iso, metadata, name, nonEmpty, text, tsOut, uuid, values } from "./common.js";
+
+const body = z.string().min(1, { error: "must not be empty" }).max(65_536, { error: "at most 65536 characters" }).describe("Text with {VARIABLE} placeholders");
+
+export const templateCreate = z.strictObject({
+  account_id: accountId,
+  name,
+  body,
+  category: text(100).nullable().optional(),
+  default_values: values.optional().describe("Value per variable, used by the use_default strategy"),
+  fallback_strategy: z.enum(FALLBACK_STRATEGIES).optional().describe("What a missing variable becomes: keep the placeholder, use_default value, or skip the recipient"),
+  is_active: z.boolean().optional(),
+});
+
+export const templateUpdate = nonEmpty(
+  z.strictObject({
+    name: name.optional(),
+    body: body.optional(),
+    category: text(100).nullable().optional(),
+    default_values: values.optional(),
+    fallback_strategy: z.enum(FALLBACK_STRATEGIES).optional(),
+    is_active: z.boolean().optional(),
+  }),
+);
+
+export const templateOut = z.object({
+  id: z.uuid(),
+  account_id: z.uuid(),
+  name: z.string(),
+  body: z.string(),
+  category: z.string().nullable(),
+  variables: z.array(z.string()).describe("Extracted from the body on save, in order of first use"),
+  default_values: z.record(z.string(), z.string()),
+  fallback_strategy: z.enum(FALLBACK_STRATEGIES),
+  is_active: z.boolean(),
+  created_at: tsOut,
+  updated_at: tsOut,
+});
+
+export function templateJson(r: TemplateRow): z.infer<typeof templateOut> {
+  return {
+    id: r.id,
+    account_id: r.accountId,
+    name: r.name,
+    body: r.body,
+    category: r.category,
+    variables: r.variables,
+    default_values: r.defaultValues,
+    fallback_strategy: r.fallbackStrategy as z.infer<typeof templateOut>["fallback_strategy"],
+    is_active: r.isActive,
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
+  };
+}
+
+const inlineContact = z.strictObject({
+  name: z.string().max(255).nullable().optional(),
+  email: z.string().max(255).nullable().optional(),
+  phone: z.string().max(32).nullable().optional(),
+  metadata: metadata.optional(),
+});
+
+const previewCommon = {
+  contact_id: uuid.optional().describe("Render for this contact"),
+  contact: inlineContact.optional().describe("…or for these contact fields"),
+  custom_values: values.optional(),
+};
+
+export const templatePreviewBody = z.strictObject(previewCommon);
+
+export const adhocPreviewBody = z.strictObject({
+  body,
+  default_values: values.optional(),
+  fallback_strategy: z.enum(FALLBACK_STRATEGIES).optional(),
+  ...previewCommon,
+});
+
+export const previewOut = z.object({
+  rendered: z.string(),
+  skipped: z.boolean().describe("True when the skip strategy met a missing variable"),
+  variables: z.array(z.string()),
+  missing_variables: z.array(z.string()),
+  defaulted_variables: z.array(z.string()),
+  characters: z.number().int(),
+  sms: z.object({
+    encoding: z.enum(["gsm7", "ucs2"]),
+    segments: z.number().int(),
+    units: z.number().int().describe("Septets (GSM-7) or UTF-16 code units (UCS-2)"),
+    per_segment: z.number().int(),
+  }),
+});
