@@ -11,6 +11,7 @@ import { setDispatchPorts } from "../actors/channel/dispatch-ports.js";
 import { openDatabase } from "../db/client.js";
 import { runMigrations } from "../db/migrate.js";
 import { SecretBox } from "../db/secret-box.js";
+import { createApiApp, loadApiConfig } from "./api/index.js";
 import { dispatchRoutes } from "./dispatcher/dispatch-routes.js";
 import { dispatcherRoutes } from "./dispatcher/routes.js";
 import { sweep } from "./dispatcher/sweeper.js";
@@ -54,7 +55,7 @@ app.get("/health", (_req, res) => {
 });
 app.get("/ready", async (_req, res) => {
   // Ready means the sidecar answers too: without it we can neither publish nor host actors.
-  const sidecar = await fetch(`http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}/v1.0/healthz`).then((r) => r.status < 300, () => false);
+  const sidecar = await sidecarHealthy();
   const database = await db.ping();
   const ok = sidecar && database && !shuttingDown;
   res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "not_ready", sidecar, database, shuttingDown });
@@ -81,7 +82,18 @@ if (hostsDispatcher) {
   app.use((req, res, next) => (isActorRuntimePath(req.path) ? host.handler(req, res, next) : next()));
 }
 if (servesApi) {
-  app.use("/internal", probeRoutes({ actors, publisher, opsToken: cfg.OPS_API_TOKEN }));
+  app.use("/internal", probeRoutes({ actors, publisher, opsToken: cfg.OPS_API_TOKEN, db }));
+  // The REST API last: it answers 404 with {detail, code} for anything no route above took.
+  app.use(
+    createApiApp({
+      db,
+      publisher,
+      config: loadApiConfig(),
+      logger: log,
+      secretBox: box,
+      ready: async () => ({ sidecar: await sidecarHealthy() }),
+    }),
+  );
 }
 app.use(errorHandler(log));
 
@@ -89,6 +101,13 @@ const server = createServer(app);
 server.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => server.listen(cfg.APP_PORT, cfg.APP_HOST, resolve));
 log.info({ port: cfg.APP_PORT, role: cfg.ROLE }, "listening");
+
+function sidecarHealthy(): Promise<boolean> {
+  return fetch(`http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}/v1.0/healthz`).then(
+    (r) => r.status < 300,
+    () => false,
+  );
+}
 
 function parseBaseUrls(text: string | undefined): Record<string, string> | undefined {
   if (!text) return undefined;

@@ -116,10 +116,7 @@ export class ChannelDispatcher {
     }
     if (claimed.length === 0) {
       await this.maybeCheckHealth(ch, now);
-      if (ch.status === "draining" && !(await ports.hasQueued(this.channelId))) {
-        await ports.setChannelStatus(this.channelId, "paused", "drained");
-        this.loadedAt = 0;
-      }
+      await this.finishDrain(ch);
       return { claimed: 0, sent: 0, wakeInMs: await this.wakeForRetries(now) };
     }
     await ports.recordClaims(claimed, new Date(now), this.channelId);
@@ -169,12 +166,20 @@ export class ChannelDispatcher {
       ports.log.info({ channelId: this.channelId }, "circuit closed");
     }
 
+    if (claimedAll.length < taken.granted) await this.finishDrain(ch);
     // A full batch means more may be waiting: come back as soon as a token is due.
     const wakeInMs =
       claimedAll.length === taken.granted
         ? Math.max(MIN_WAKE_MS, msUntilToken(this.bucket, cfg, done))
         : await this.wakeForRetries(done);
     return { claimed: claimed.length, sent: effects.sent, wakeInMs };
+  }
+
+  /** A draining channel whose queue is empty comes to rest paused. */
+  private async finishDrain(ch: ChannelSnapshot): Promise<void> {
+    if (ch.status !== "draining" || (await this.ports.hasQueued(this.channelId))) return;
+    await this.ports.setChannelStatus(this.channelId, "paused", "drained");
+    this.loadedAt = 0;
   }
 
   /** Sleep until the earliest retry of this channel becomes due, if any. */

@@ -3,6 +3,8 @@ import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import express, { Router, type RequestHandler } from "express";
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
+import type { Database } from "../../db/client.js";
+import { createApiKey } from "../../db/repositories/api-keys.js";
 import { PROBE_TOPIC, type ProbeEvent } from "../../core/probe-events.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import { newTraceparent } from "../../core/trace.js";
@@ -16,6 +18,12 @@ const probeRequest = z.object({
   channelId: z.string().min(1).max(128).default("probe"),
   count: z.number().int().min(1).max(10_000).default(1),
   failTimes: z.number().int().min(0).max(10).default(0),
+});
+
+const apiKeyRequest = z.object({
+  accountId: z.uuid(),
+  name: z.string().min(1).max(100).default("bootstrap"),
+  role: z.enum(["admin", "manager", "user"]).default("admin"),
 });
 
 const reminderRequest = z.object({
@@ -40,7 +48,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new AppError(400, "validation_error", `${issue.path.join(".") || "body"}: ${issue.message}`);
 }
 
-export function probeRoutes(deps: { actors: ActorInvoker; publisher: EventPublisher; opsToken: string | undefined }): Router {
+export function probeRoutes(deps: { actors: ActorInvoker; publisher: EventPublisher; opsToken: string | undefined; db: Database }): Router {
   const r = Router();
   r.use(requireOpsToken(deps.opsToken));
   r.use(express.json({ limit: "64kb" }));
@@ -75,6 +83,14 @@ export function probeRoutes(deps: { actors: ActorInvoker; publisher: EventPublis
     const body = parse(reminderRequest, req.body);
     await deps.actors.invoke("ChannelActor", req.params.channelId, "scheduleProbeReminder", body);
     res.status(202).json(body);
+  });
+
+  // Bootstrap: the first API key of an account, for an operator who has no identity provider yet.
+  // The key is shown once, in this response only.
+  r.post("/api-keys", async (req, res) => {
+    const body = parse(apiKeyRequest, req.body);
+    const { row, key } = await createApiKey(deps.db.orm, body.accountId, body.name, body.role, new Date());
+    res.status(201).json({ id: row.id, accountId: body.accountId, role: body.role, key });
   });
 
   r.get("/dead-letters/:topic", async (req, res) => {
