@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1.7
+# The apps' image: one entry point (services/main.js, ROLE=api|dispatcher|all) and the provider
+# simulator (services/simulator/main.js). Built in three stages so the runtime image holds only
+# compiled JavaScript and production dependencies, and runs as an unprivileged user.
+#
+# Why compile instead of running TypeScript with tsx: tsx is a development dependency and
+# transpiles on every start; tsc output starts faster, needs no loader, and keeps class names
+# intact (Dapr registers an actor type under its class name, so nothing here may minify).
+
+ARG NODE_IMAGE=node:20.19-bookworm-slim
+
+# 1. Compile: all dependencies (TypeScript is a dev dependency), then tsc to dist/.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY core core
+COPY services services
+COPY actors actors
+COPY adapters adapters
+COPY db db
+# Only the runtime code: tests, test kits and fixtures stay out of the image.
+RUN cat > tsconfig.build.json <<'JSON'
+{
+  "extends": "./tsconfig.json",
+  "compilerOptions": { "noEmit": false, "outDir": "dist", "rootDir": ".", "sourceMap": false },
+  "include": ["core", "services", "actors", "adapters", "db"],
+  "exclude": ["**/*.test.ts", "**/testkit/**", "**/fixtures/**"]
+}
+JSON
+RUN npx tsc -p tsconfig.build.json \
+ && mkdir -p dist/db/migrations && cp db/migrations/*.sql dist/db/migrations/
+
+# 2. Production dependencies only (no TypeScript, no test tooling), without install scripts.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# 3. Runtime: compiled code + production node_modules, owned by root, run as `node` (uid 1000).
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production APP_HOST=0.0.0.0
+WORKDIR /app
+# package.json carries "type": "module", which the compiled ESM needs.
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./
+USER 1000:1000
+EXPOSE 3000
+# Node handles SIGTERM itself (graceful shutdown in services/main.ts); compose adds `init: true`.
+CMD ["node", "services/main.js"]

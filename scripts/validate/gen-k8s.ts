@@ -1,0 +1,386 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  DEFAULT_DISPATCH_QUEUE_TARGET,
+  DEPLOYED_APPS,
+  DISPATCH_QUEUE_TARGET,
+  DISPATCH_TOPIC,
+  IMAGE,
+  K8S,
+  LOCAL_DAPR_CONFIG,
+  PRODUCTION_COMPONENT_DIRS,
+  RESILIENCY_DIR,
+  type DeployedApp,
+} from "./model.js";
+import { readDocs, stringifyDocs, yamlFilesUnder, GENERATED_NOTE, type Doc } from "./yaml-io.js";
+
+/**
+ * The Kubernetes side of the model: Dapr resources derived from the component files the local
+ * launcher uses (so production runs the settings CI tests), and one Deployment, Service,
+ * PodDisruptionBudget, autoscaler and secret-reading role per deployed app id.
+ */
+
+type Entry = { comment?: string; value: Doc };
+
+const deployedIds = () => new Set(DEPLOYED_APPS.map((a) => a.appId));
+const labels = (app: DeployedApp) => ({ "app.kubernetes.io/name": app.appId, "app.kubernetes.io/component": app.role, "app.kubernetes.io/part-of": "turumba" });
+const selector = (app: DeployedApp) => ({ matchLabels: { "app.kubernetes.io/name": app.appId } });
+
+interface MetadataItem {
+  name: string;
+  value?: unknown;
+  secretKeyRef?: { name: string; key?: string };
+}
+
+/** Scopes narrowed to the apps deployed on Kubernetes; undefined when the source had none. */
+function deployedScopes(source: string, scopes: unknown): string[] | undefined {
+  if (scopes === undefined) return undefined;
+  if (!Array.isArray(scopes)) throw new Error(`${source}: scopes must be a list`);
+  return (scopes as string[]).filter((s) => deployedIds().has(s));
+}
+
+function sourceDocs(root: string, dirs: string[]) {
+  return dirs.flatMap((dir) => yamlFilesUnder(root, dir).flatMap((f) => readDocs(root, f)));
+}
+
+/** Secret keys the Dapr components read from K8S.secrets.components. */
+export function componentSecretKeys(root: string): string[] {
+  const keys = new Set<string>();
+  for (const { doc } of sourceDocs(root, PRODUCTION_COMPONENT_DIRS)) {
+    if (doc.kind !== "Component") continue;
+    for (const m of ((doc.spec as Doc).metadata as MetadataItem[] | undefined) ?? []) {
+      if (m.secretKeyRef) keys.add(m.secretKeyRef.key ?? m.secretKeyRef.name);
+    }
+  }
+  return [...keys].sort();
+}
+
+export function daprComponents(root: string): string {
+  const entries: Entry[] = [
+    {
+      comment: `Secret store for component credentials: the Kubernetes Secret ${K8S.secrets.components}, read by the\nsidecar with its service account (Role ${"<app>"}-dapr-secrets allows only that Secret). The built-in\nstore is disabled on every pod (dapr.io/disable-builtin-k8s-secret-store), so this is the only one.`,
+      value: {
+        apiVersion: "dapr.io/v1alpha1",
+        kind: "Component",
+        metadata: { name: K8S.secretStore },
+        spec: { type: "secretstores.kubernetes", version: "v1", metadata: [] },
+        scopes: DEPLOYED_APPS.map((a) => a.appId),
+      },
+    },
+  ];
+  for (const { source, doc } of sourceDocs(root, PRODUCTION_COMPONENT_DIRS)) {
+    if (doc.kind !== "Component") continue;
+    const spec = doc.spec as Doc & { type: string; metadata?: MetadataItem[] };
+    // Local secret stores read the process environment; on Kubernetes the store above replaces them.
+    if (spec.type.startsWith("secretstores.")) continue;
+    let usesSecrets = false;
+    const metadata = (spec.metadata ?? []).map((m) => {
+      if (!m.secretKeyRef) return m;
+      usesSecrets = true;
+      return { name: m.name, secretKeyRef: { name: K8S.secrets.components, key: m.secretKeyRef.key ?? m.secretKeyRef.name } };
+    });
+    const scopes = deployedScopes(source, doc.scopes);
+    if (scopes && scopes.length === 0) continue;
+    entries.push({
+      comment: `From ${source}: the settings are the ones the local launcher and CI run; that file says why.`,
+      value: {
+        apiVersion: doc.apiVersion,
+        kind: "Component",
+        metadata: { name: (doc.metadata as Doc).name },
+        spec: { ...spec, metadata },
+        ...(usesSecrets ? { auth: { secretStore: K8S.secretStore } } : {}),
+        ...(scopes ? { scopes } : {}),
+      },
+    });
+  }
+  const keys = componentSecretKeys(root).join(", ");
+  return stringifyDocs(`${GENERATED_NOTE}\nDapr components of the production deployment. Secret ${K8S.secrets.components} must hold: ${keys}.`, entries);
+}
+
+export function daprSubscriptions(root: string): string {
+  const entries: Entry[] = [];
+  for (const { source, doc } of sourceDocs(root, PRODUCTION_COMPONENT_DIRS)) {
+    if (doc.kind !== "Subscription") continue;
+    const scopes = deployedScopes(source, doc.scopes);
+    // A subscription without scopes would reach every app, the API included: not what the source meant.
+    if (!scopes || scopes.length === 0) continue;
+    entries.push({ value: { ...doc, metadata: { name: (doc.metadata as Doc).name }, scopes } });
+  }
+  return stringifyDocs(`${GENERATED_NOTE}\nDeclarative subscriptions from components/common, scoped to the deployed app ids that consume them.`, entries);
+}
+
+export function daprResiliency(root: string): string {
+  const entries = sourceDocs(root, [RESILIENCY_DIR]).map(({ source, doc }) => ({ comment: `From ${source}.`, value: doc }));
+  return stringifyDocs(`${GENERATED_NOTE}\nThe same resiliency policies as every local sidecar.`, entries);
+}
+
+export function daprConfiguration(root: string): string {
+  const [local] = readDocs(root, LOCAL_DAPR_CONFIG);
+  const spec = local!.doc.spec as Doc & { tracing?: Doc };
+  const value = {
+    apiVersion: local!.doc.apiVersion,
+    kind: "Configuration",
+    metadata: { name: K8S.daprConfig },
+    spec: {
+      ...spec,
+      // Spans go to the cluster's OpenTelemetry collector; sampling follows dapr/config.yaml.
+      tracing: { ...spec.tracing, otel: { endpointAddress: K8S.otlpEndpoint, isSecure: false, protocol: "grpc" } },
+      // Sidecars may read only the component Secret, and only through our store.
+      secrets: { scopes: [{ storeName: K8S.secretStore, defaultAccess: "deny", allowedSecrets: [K8S.secrets.components] }] },
+      // No app invokes another (they talk through pub/sub and actors): service invocation stays closed.
+      accessControl: { defaultAction: "deny", trustDomain: "public" },
+    },
+  };
+  return stringifyDocs(
+    `${GENERATED_NOTE}\nFrom ${LOCAL_DAPR_CONFIG}, plus what only a cluster has: the OTLP exporter, the Kubernetes secret\nstore scope and closed service invocation. Actor settings (idle timeout, scan interval, drain) are\nthe app's answer to /dapr/config and come from the ${K8S.configMap} ConfigMap.`,
+    [{ value }],
+  );
+}
+
+function appEnv(app: DeployedApp): Doc[] {
+  const secretRef = (name: string, key: string, optional?: boolean) => ({ secretKeyRef: { name, key, ...(optional ? { optional: true } : {}) } });
+  return [
+    { name: "ROLE", value: app.role },
+    // Kubelet probes come from outside the pod; sidecar routes stay guarded by the app token.
+    { name: "APP_HOST", value: "0.0.0.0" },
+    { name: "APP_PORT", value: String(app.port) },
+    { name: "DAPR_HOST", value: "127.0.0.1" },
+    ...Object.entries(app.env ?? {}).map(([name, value]) => ({ name, value })),
+    ...app.secretEnv.map((s) => ({ name: s.key, valueFrom: secretRef(K8S.secrets.app, s.key, s.optional) })),
+    // The same Secrets the injector hands to the sidecar: one token each way.
+    { name: "DAPR_API_TOKEN", valueFrom: secretRef(K8S.secrets.daprApiToken, "token") },
+    { name: "APP_API_TOKEN", valueFrom: secretRef(K8S.secrets.appApiToken, "token") },
+  ];
+}
+
+function daprAnnotations(app: DeployedApp): Record<string, string> {
+  return {
+    "dapr.io/enabled": "true",
+    "dapr.io/app-id": app.appId,
+    "dapr.io/app-port": String(app.port),
+    "dapr.io/app-protocol": "http",
+    "dapr.io/config": K8S.daprConfig,
+    "dapr.io/log-level": "info",
+    "dapr.io/log-as-json": "true",
+    "dapr.io/sidecar-cpu-request": app.sidecar.cpuRequest,
+    "dapr.io/sidecar-cpu-limit": app.sidecar.cpuLimit,
+    "dapr.io/sidecar-memory-request": app.sidecar.memoryRequest,
+    "dapr.io/sidecar-memory-limit": app.sidecar.memoryLimit,
+    "dapr.io/api-token-secret": K8S.secrets.daprApiToken,
+    "dapr.io/app-token-secret": K8S.secrets.appApiToken,
+    "dapr.io/enable-app-health-check": "true",
+    "dapr.io/app-health-check-path": "/health",
+    "dapr.io/app-health-probe-interval": "5",
+    "dapr.io/enable-metrics": "true",
+    "dapr.io/metrics-port": String(K8S.sidecarMetricsPort),
+    "dapr.io/graceful-shutdown-seconds": String(app.sidecarGraceSeconds),
+    "dapr.io/disable-builtin-k8s-secret-store": "true",
+    "dapr.io/sidecar-seccomp-profile-type": "RuntimeDefault",
+  };
+}
+
+function deployment(app: DeployedApp): Doc {
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path, port: "http" },
+    periodSeconds,
+    timeoutSeconds: 3,
+    failureThreshold,
+  });
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: app.appId, labels: labels(app) },
+    spec: {
+      replicas: app.replicas,
+      revisionHistoryLimit: 5,
+      selector: selector(app),
+      // Never fewer ready pods than asked for during a rollout: actors move one host at a time.
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: labels(app), annotations: daprAnnotations(app) },
+        spec: {
+          serviceAccountName: app.appId,
+          terminationGracePeriodSeconds: app.terminationGraceSeconds,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: selector(app) }],
+          containers: [
+            {
+              name: "app",
+              image: IMAGE,
+              imagePullPolicy: "IfNotPresent",
+              ports: [{ name: "http", containerPort: app.port, protocol: "TCP" }],
+              envFrom: [{ configMapRef: { name: K8S.configMap } }],
+              env: appEnv(app),
+              resources: {
+                requests: { cpu: app.app.cpuRequest, memory: app.app.memoryRequest },
+                limits: { cpu: app.app.cpuLimit, memory: app.app.memoryLimit },
+              },
+              // Start-up runs database migrations: give it two minutes before liveness counts.
+              startupProbe: probe("/health", 2, 60),
+              livenessProbe: probe("/health", 10, 3),
+              // Ready = sidecar and database answer; a pod that loses either stops getting traffic.
+              readinessProbe: probe("/ready", 5, 2),
+              // The sidecar gets SIGTERM at once and drains (deliveries stop, actors hand back to placement);
+              // the app keeps serving those last calls for preStopSeconds, then gets its own SIGTERM.
+              lifecycle: { preStop: { sleep: { seconds: app.preStopSeconds } } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } },
+              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            },
+          ],
+          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+        },
+      },
+    },
+  };
+}
+
+const scaleDownBehavior = {
+  // Scale down slowly: every removed actor host rebalances actors (and SMPP binds) across the rest.
+  scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
+};
+
+function appDocs(app: DeployedApp): Entry[] {
+  const meta = (name: string) => ({ name, labels: labels(app) });
+  return [
+    { comment: `${app.appId}: role ${app.role}${app.actorHost ? ", actor host" : ""}.`, value: { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(app.appId) } },
+    {
+      value: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: meta(`${app.appId}-dapr-secrets`),
+        rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [K8S.secrets.components], verbs: ["get"] }],
+      },
+    },
+    {
+      value: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: meta(`${app.appId}-dapr-secrets`),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `${app.appId}-dapr-secrets` },
+        subjects: [{ kind: "ServiceAccount", name: app.appId }],
+      },
+    },
+    { value: deployment(app) },
+    {
+      value: {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: meta(app.appId),
+        spec: { selector: selector(app).matchLabels, ports: [{ name: "http", port: app.public ? 80 : app.port, targetPort: "http", protocol: "TCP" }] },
+      },
+    },
+    { value: { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: meta(app.appId), spec: { maxUnavailable: 1, selector: selector(app) } } },
+    {
+      comment: app.actorHost ? "Actor hosts scale on the CPU of the app container (the sidecar's is not counted)." : undefined,
+      value: {
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        metadata: meta(app.appId),
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: app.appId },
+          minReplicas: app.scale.min,
+          maxReplicas: app.scale.max,
+          metrics: [{ type: "ContainerResource", containerResource: { name: "cpu", container: "app", target: { type: "Utilization", averageUtilization: app.scale.cpuPercent } } }],
+          behavior: scaleDownBehavior,
+        },
+      },
+    },
+  ];
+}
+
+export function k8sApps(): string {
+  return stringifyDocs(
+    `${GENERATED_NOTE}\nOne ServiceAccount, secret-reading Role, Deployment, Service, PodDisruptionBudget and CPU autoscaler per\napp id in scripts/validate/model.ts. Secrets referenced here are created by the operator (docs/operations.md).`,
+    DEPLOYED_APPS.flatMap(appDocs),
+  );
+}
+
+/** Dispatch topics each deployed app consumes, from the generated subscriptions' sources. */
+export function dispatchTopicsByApp(root: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const { source, doc } of sourceDocs(root, PRODUCTION_COMPONENT_DIRS)) {
+    if (doc.kind !== "Subscription") continue;
+    const topic = String((doc.spec as Doc).topic);
+    if (!DISPATCH_TOPIC.test(topic)) continue;
+    for (const appId of deployedScopes(source, doc.scopes) ?? []) out.set(appId, [...(out.get(appId) ?? []), topic]);
+  }
+  return out;
+}
+
+/** RabbitMQ's queue for a subscription: the component names it `{consumerID}-{topic}`, consumerID = app id. */
+export const rabbitQueue = (appId: string, topic: string) => `${appId}-${topic}`;
+
+export function kedaScaledObjects(root: string): string {
+  const entries: Entry[] = [
+    {
+      comment: `KEDA reads queue depth from the RabbitMQ management API; Secret ${K8S.secrets.kedaRabbitmq} key \`host\` holds\nits URL with credentials (http://user:password@rabbitmq.example:15672/).`,
+      value: {
+        apiVersion: "keda.sh/v1alpha1",
+        kind: "TriggerAuthentication",
+        metadata: { name: "rabbitmq-management" },
+        spec: { secretTargetRef: [{ parameter: "host", name: K8S.secrets.kedaRabbitmq, key: "host" }] },
+      },
+    },
+  ];
+  for (const [appId, topics] of dispatchTopicsByApp(root)) {
+    const app = DEPLOYED_APPS.find((a) => a.appId === appId)!;
+    const triggers: Doc[] = topics.map((topic) => {
+      const type = DISPATCH_TOPIC.exec(topic)![1]!;
+      return {
+        type: "rabbitmq",
+        name: `queue-${type}`,
+        authenticationRef: { name: "rabbitmq-management" },
+        metadata: { protocol: "http", mode: "QueueLength", value: String(DISPATCH_QUEUE_TARGET[type] ?? DEFAULT_DISPATCH_QUEUE_TARGET), queueName: rabbitQueue(appId, topic), vhostName: "/" },
+      };
+    });
+    if (app.actorHost) triggers.push({ type: "cpu", name: "cpu", metricType: "Utilization", metadata: { value: String(app.scale.cpuPercent), containerName: "app" } });
+    entries.push({
+      comment: `${appId}: one trigger per channel-type queue (each with its own target), so a backlog on any one\nchannel type adds consumers${app.actorHost ? ", plus CPU because this app also hosts the actors" : ""}. Replaces the HPA of the base.`,
+      value: {
+        apiVersion: "keda.sh/v1alpha1",
+        kind: "ScaledObject",
+        metadata: { name: appId, labels: labels(app) },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: appId },
+          minReplicaCount: app.scale.min,
+          maxReplicaCount: app.scale.max,
+          pollingInterval: 15,
+          cooldownPeriod: 300,
+          advanced: { horizontalPodAutoscalerConfig: { behavior: scaleDownBehavior } },
+          triggers,
+        },
+      },
+    });
+  }
+  return stringifyDocs(`${GENERATED_NOTE}\nQueue-depth scaling of the dispatch consumers: queues follow the RabbitMQ component's {appId}-{topic} names.`, entries);
+}
+
+export function kedaKustomization(root: string): string {
+  const apps = [...dispatchTopicsByApp(root).keys()];
+  const value = {
+    apiVersion: "kustomize.config.k8s.io/v1alpha1",
+    kind: "Component",
+    resources: ["scaledobjects.yaml"],
+    // KEDA owns the HPA of a scaled Deployment; the base's CPU-only HPA would fight it.
+    patches: apps.map((appId) => ({
+      target: { group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", name: appId },
+      patch: `$patch: delete\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ${appId}\n`,
+    })),
+  };
+  return stringifyDocs(`${GENERATED_NOTE}\nKEDA queue-depth scaling (needs KEDA 2.x in the cluster). Overlays opt in with \`components: [../../components/keda-dispatch]\`.`, [{ value }]);
+}
+
+/** Every generated Kubernetes file, path → content. */
+export function k8sFiles(root: string): Record<string, string> {
+  const missing = PRODUCTION_COMPONENT_DIRS.filter((d) => readdirSync(join(root, d)).length === 0);
+  if (missing.length) throw new Error(`empty component directories: ${missing.join(", ")}`);
+  return {
+    "k8s/base/generated/apps.yaml": k8sApps(),
+    "k8s/base/generated/dapr-components.yaml": daprComponents(root),
+    "k8s/base/generated/dapr-subscriptions.yaml": daprSubscriptions(root),
+    "k8s/base/generated/dapr-configuration.yaml": daprConfiguration(root),
+    "k8s/base/generated/dapr-resiliency.yaml": daprResiliency(root),
+    "k8s/components/keda-dispatch/scaledobjects.yaml": kedaScaledObjects(root),
+    "k8s/components/keda-dispatch/kustomization.yaml": kedaKustomization(root),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The one description of what we deploy. `generate.ts` turns it, together with the component
+ * files under components/ and dapr/, into the Kubernetes base (k8s/base/generated/), the KEDA
+ * scalers and docker-compose.yml; `validate.ts` checks the rendered result against it. A new app
+ * id is one entry in DEPLOYED_APPS; a new subscription or component in components/ is picked up
+ * by the next `npx tsx scripts/validate/generate.ts` with no other edit.
+ */
+
+export type Role = "api" | "dispatcher";
+
+export interface Resources {
+  cpuRequest: string;
+  cpuLimit: string;
+  memoryRequest: string;
+  memoryLimit: string;
+}
+
+export interface DeployedApp {
+  /** Dapr app id; also the Deployment, Service and ServiceAccount name. */
+  appId: string;
+  role: Role;
+  /** Port the app listens on (the sidecar's app-port). */
+  port: number;
+  /** Hosts Dapr actors: scales on CPU and must drain its actors before it stops. */
+  actorHost: boolean;
+  /** Serves clients from outside the pod (the REST API): published by compose, exposed by its Service. */
+  public: boolean;
+  replicas: number;
+  /** Horizontal scaling bounds on CPU (HPA, or the CPU trigger of the KEDA scaler). */
+  scale: { min: number; max: number; cpuPercent: number };
+  app: Resources;
+  sidecar: Resources;
+  /**
+   * Seconds the sidecar gets to stop after SIGTERM (dapr.io/graceful-shutdown-seconds): it
+   * stops taking deliveries, hands its actors back to placement and waits for calls in flight.
+   */
+  sidecarGraceSeconds: number;
+  /** Seconds the app keeps serving after the pod is told to stop, so the sidecar can drain through it. */
+  preStopSeconds: number;
+  terminationGraceSeconds: number;
+  /** Environment only this app needs (shared settings live in the turumba-config ConfigMap). */
+  env?: Record<string, string>;
+  /** Keys of the turumba-app Secret this app reads, as environment variables of the same name. */
+  secretEnv: { key: string; optional?: boolean }[];
+}
+
+export const DEPLOYED_APPS: DeployedApp[] = [
+  {
+    appId: "messaging-api",
+    role: "api",
+    port: 3000,
+    actorHost: false,
+    public: true,
+    replicas: 2,
+    scale: { min: 2, max: 10, cpuPercent: 70 },
+    app: { cpuRequest: "250m", cpuLimit: "1", memoryRequest: "256Mi", memoryLimit: "512Mi" },
+    sidecar: { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: "96Mi", memoryLimit: "256Mi" },
+    sidecarGraceSeconds: 10,
+    preStopSeconds: 5,
+    terminationGraceSeconds: 30,
+    secretEnv: [{ key: "DATABASE_URL" }, { key: "CREDENTIALS_KEYS" }, { key: "OPS_API_TOKEN", optional: true }],
+  },
+  {
+    appId: "dispatcher",
+    role: "dispatcher",
+    port: 3001,
+    actorHost: true,
+    public: false,
+    replicas: 2,
+    scale: { min: 2, max: 20, cpuPercent: 70 },
+    app: { cpuRequest: "500m", cpuLimit: "2", memoryRequest: "512Mi", memoryLimit: "1Gi" },
+    sidecar: { cpuRequest: "250m", cpuLimit: "1", memoryRequest: "128Mi", memoryLimit: "512Mi" },
+    sidecarGraceSeconds: 30,
+    preStopSeconds: 30,
+    terminationGraceSeconds: 60,
+    secretEnv: [{ key: "DATABASE_URL" }, { key: "CREDENTIALS_KEYS" }],
+  },
+];
+
+/** App ids that exist only on one machine: the embedded all-in-one app of the local launcher. */
+export const LOCAL_ONLY_APP_IDS = ["turumba"];
+
+/** The container image of every app (kustomize `images:` in an overlay points it at a registry). */
+export const IMAGE = "turumba-messaging";
+
+/** Kubernetes names every manifest agrees on. The Secrets are referenced, never committed. */
+export const K8S = {
+  configMap: "turumba-config",
+  /** Dapr Configuration name, shared with the local dapr/config.yaml. */
+  daprConfig: "turumba",
+  /** Dapr secret store component of type secretstores.kubernetes (the built-in one is disabled). */
+  secretStore: "kubernetes-secrets",
+  secrets: {
+    /** Connection strings the Dapr components read through the secret store. */
+    components: "turumba-dapr-components",
+    /** Environment of the app containers (DATABASE_URL, CREDENTIALS_KEYS, OPS_API_TOKEN). */
+    app: "turumba-app",
+    /** `token` key: what the app presents to its sidecar (dapr.io/api-token-secret). */
+    daprApiToken: "turumba-dapr-api-token",
+    /** `token` key: what the sidecar presents to the app (dapr.io/app-token-secret). */
+    appApiToken: "turumba-app-api-token",
+    /** `host` key: RabbitMQ management URL with credentials, for the KEDA queue-length scaler. */
+    kedaRabbitmq: "turumba-keda-rabbitmq",
+  },
+  /** OTLP/gRPC endpoint of the cluster's OpenTelemetry collector (overlays may patch it). */
+  otlpEndpoint: "otel-collector.observability.svc.cluster.local:4317",
+  sidecarMetricsPort: 9090,
+};
+
+/** Component files the production deployment is made of (secret stores are replaced by K8S.secretStore). */
+export const PRODUCTION_COMPONENT_DIRS = ["components/common", "components/pubsub/rabbitmq", "components/state/postgresql"];
+export const RESILIENCY_DIR = "dapr/resiliency";
+export const LOCAL_DAPR_CONFIG = "dapr/config.yaml";
+
+/** Topics whose queue depth scales their consumer: one RabbitMQ queue per channel type. */
+export const DISPATCH_TOPIC = /^message\.dispatch\.([a-z0-9-]+)$/;
+
+/**
+ * Queue length per replica at which KEDA adds a consumer, per channel type. Dispatch events are
+ * nudges (the channel actor pulls the messages itself), so a few hundred waiting nudges already
+ * mean the consumers lag. SMPP and email turns are slower per message: they scale out sooner.
+ */
+export const DISPATCH_QUEUE_TARGET: Record<string, number> = { smpp: 100, email: 100 };
+export const DEFAULT_DISPATCH_QUEUE_TARGET = 200;
+
+/** What docker-compose.yml runs besides the apps (the Dapr images follow dapr/VERSION). */
+export const COMPOSE = {
+  placementPort: 50005,
+  schedulerPort: 50006,
+  postgres: { image: "postgres:15", user: "turumba", password: "turumba", db: "turumba" },
+  rabbitmq: { image: "rabbitmq:3.13-management" },
+  redis: { image: "redis:7.2" },
+  simulator: { httpPort: 4010, smtpPort: 2525, smppPort: 2775 },
+};

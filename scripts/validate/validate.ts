@@ -1,0 +1,78 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkCompose, checkLocal, checkRendered } from "./consistency.js";
+import { REPO_ROOT } from "./generate.js";
+import { loadTools, Schemas, type Problem, type Tools } from "./schemas.js";
+import { parseDocs, readDocs, yamlFilesUnder, type SourcedDoc } from "./yaml-io.js";
+
+/**
+ * Offline validation of everything we deploy, as CI runs it:
+ *   - every kustomization (k8s/base and each overlay) rendered by kustomize, every object
+ *     against the Kubernetes schemas or the Dapr/KEDA CRD schemas, unknown fields rejected;
+ *   - every YAML under components/ and dapr/ against the Dapr CRD schemas;
+ *   - docker-compose.yml against the Compose specification;
+ *   - the cross-references and rules of consistency.ts.
+ *
+ *   npx tsx scripts/validate/validate.ts [repo-root]
+ */
+
+export interface Report {
+  problems: Problem[];
+  /** What was checked: source → number of objects. */
+  checked: Record<string, number>;
+}
+
+export function kustomizations(root: string): string[] {
+  const overlays = existsSync(join(root, "k8s/overlays")) ? readdirSync(join(root, "k8s/overlays")).sort().map((d) => `k8s/overlays/${d}`) : [];
+  return ["k8s/base", ...overlays];
+}
+
+export function render(tools: Tools, root: string, dir: string): SourcedDoc[] {
+  const out = execFileSync(tools.KUSTOMIZE, ["build", join(root, dir)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+  return parseDocs(out, `kustomize build ${dir}`);
+}
+
+export function validateRepo(root: string, tools: Tools, schemas = new Schemas(tools)): Report {
+  const problems: Problem[] = [];
+  const checked: Record<string, number> = {};
+
+  for (const dir of kustomizations(root)) {
+    let docs: SourcedDoc[];
+    try {
+      docs = render(tools, root, dir);
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      problems.push({ source: `kustomize build ${dir}`, message: (e.stderr || e.message).trim() });
+      continue;
+    }
+    checked[dir] = docs.length;
+    for (const d of docs) problems.push(...schemas.checkObject(d.doc, dir));
+    problems.push(...checkRendered(docs, dir));
+  }
+
+  const local = ["components", "dapr"].flatMap((dir) => yamlFilesUnder(root, dir)).flatMap((f) => readDocs(root, f));
+  for (const d of local) {
+    checked[d.source] = (checked[d.source] ?? 0) + 1;
+    problems.push(...schemas.checkObject(d.doc, d.source));
+  }
+  problems.push(...checkLocal(local, root));
+
+  const [compose, ...extra] = readDocs(root, "docker-compose.yml");
+  if (!compose || extra.length) problems.push({ source: "docker-compose.yml", message: "must hold exactly one YAML document" });
+  else {
+    checked["docker-compose.yml"] = 1;
+    problems.push(...schemas.checkCompose(compose.doc, "docker-compose.yml"), ...checkCompose(compose.doc, root, "docker-compose.yml"));
+  }
+  return { problems, checked };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = resolve(process.argv[2] ?? REPO_ROOT);
+  const { problems, checked } = validateRepo(root, loadTools());
+  for (const [source, n] of Object.entries(checked)) console.log(`checked ${source}: ${n} object${n === 1 ? "" : "s"}`);
+  for (const p of problems) console.error(`INVALID ${p.source}: ${p.message}`);
+  console.log(problems.length ? `${problems.length} problem(s)` : "all valid");
+  process.exit(problems.length ? 1 : 0);
+}

@@ -1,0 +1,3 @@
+import { runMatrix } from "./matrix.js";
+
+runMatrix("redis-streams-postgresql");
