@@ -168,6 +168,7 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
   }
 
   const triggerAuths = new Set(byKind("TriggerAuthentication").map((t) => t.metadata.name));
+  const brokerTypes = components.filter((c) => pubsubs.has(c.metadata.name)).map((c) => String(get(c, "spec", "type")));
   for (const so of byKind("ScaledObject")) {
     const where = `ScaledObject/${so.metadata.name}`;
     const target = String(get(so, "spec", "scaleTargetRef", "name"));
@@ -178,6 +179,7 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     }
     const triggers = (get(so, "spec", "triggers") ?? []) as { type: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[];
     const queues = new Set(triggers.filter((t) => t.type === "rabbitmq").map((t) => t.metadata.queueName));
+    if (queues.size && !brokerTypes.includes("pubsub.rabbitmq")) p(where, `scales on RabbitMQ queues, but the pub/sub component is ${brokerTypes.join(", ") || "missing"}: leave components/keda-dispatch out`);
     for (const t of triggers.filter((x) => x.type === "rabbitmq")) {
       const topic = t.metadata.queueName?.startsWith(`${appId}-`) ? t.metadata.queueName.slice(appId.length + 1) : undefined;
       if (!topic || !topicsOf.get(appId)?.has(topic)) p(where, `queue ${t.metadata.queueName} is not {appId}-{topic} of a topic ${appId} subscribes to`);

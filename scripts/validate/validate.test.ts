@@ -110,6 +110,7 @@ describe("offline validation of manifests, components and compose", { timeout: 1
     ["a setting with a value the app refuses", () => replace("ConfigMap", "turumba-config", (c) => ({ ...c, data: { ...(c.data as Doc), LOG_LEVEL: "loud" } })), /LOG_LEVEL/],
     ["an app stopped before its actors drained", () => replace("ConfigMap", "turumba-config", (c) => ({ ...c, data: { ...(c.data as Doc), ACTOR_DRAIN_TIMEOUT: "90s" } })), /actors could not drain/],
     ["a Deployment without its PodDisruptionBudget", () => replace("PodDisruptionBudget", "dispatcher", () => undefined), /no PodDisruptionBudget/],
+    ["queue-depth scalers on a broker that is not RabbitMQ", () => replace("Component", "pubsub", (c) => ({ ...c, spec: { ...(c.spec as Doc), type: "pubsub.redis" } })), /leave components\/keda-dispatch out/],
     ["a password written into a component", () => replace("Component", "statestore", (c) => { ((c.spec as Doc).metadata as Doc[]).push({ name: "password", value: "hunter2" }); return c; }), /written in the manifest/],
   ];
   it.each(renderedCases)("rejects %s", (_name, make, expected) => {
