@@ -1,3 +1,4 @@
+import type { PubSubKind, StateKind } from "../../../scripts/launcher/stack.js";
 import { startSimulator, type RunningSimulator } from "../../../services/simulator/simulator.js";
 import { TEST_KEYS } from "../support/seed.js";
 import { startTestStack, type TestStack } from "../support/stack.js";
@@ -13,11 +14,19 @@ export interface DispatchHarness {
 
 const HTTP_PROVIDERS = ["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage"];
 
-export async function startDispatchHarness(opts: { basePort: number; extraDispatchers?: number; appEnv?: Record<string, string> }): Promise<DispatchHarness> {
+export async function startDispatchHarness(opts: {
+  basePort: number;
+  extraDispatchers?: number;
+  appEnv?: Record<string, string>;
+  pubsub?: PubSubKind;
+  state?: StateKind;
+}): Promise<DispatchHarness> {
   const sim = await startSimulator({ httpPort: 0, smtpPort: 0, smppPort: 0 });
   const t = await startTestStack({
     set: "production",
     basePort: opts.basePort,
+    pubsub: opts.pubsub,
+    state: opts.state,
     extraDispatchers: opts.extraDispatchers,
     env: {
       CREDENTIALS_KEYS: TEST_KEYS,

@@ -1,4 +1,5 @@
 import type { PubSubKind, StateKind } from "../../../scripts/launcher/stack.js";
+import { dispatchSuite } from "../dispatch/suite.js";
 import { runtimeSlice } from "../runtime/slice.js";
 import { componentChecks } from "./component-checks.js";
 
@@ -37,6 +38,7 @@ export interface Suite {
  */
 export const SUITES: Suite[] = [
   { name: "runtime slice", portOffset: 0, run: (c) => runtimeSlice({ set: "production", ...c, extra: componentChecks(c) }) },
+  { name: "dispatch", portOffset: 200, run: (c) => dispatchSuite({ ...c, extraDispatchers: 1 }) },
 ];
 
 /** Registers every suite for one combination; each combination has its own test file. */
