@@ -1,43 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-
-export interface SimulatorProcess {
-  http: string;
-  smtpPort: number;
-  smppPort: number;
-  stop(): Promise<void>;
-}
-
-/**
- * Run the provider simulator as its own process (on 127.0.0.1, free ports) so the benchmark's
- * client and the simulated provider do not share an event loop.
- */
-export async function spawnSimulator(config: Record<string, unknown>): Promise<SimulatorProcess> {
-  const main = fileURLToPath(new URL("../services/simulator/main.ts", import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", main], {
-    env: { ...process.env, SIM_CONFIG: JSON.stringify(config), SIM_HTTP_PORT: "0", SIM_SMTP_PORT: "0", SIM_SMPP_PORT: "0", LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const ready = await new Promise<{ http: string; smtpPort: number; smppPort: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("simulator did not start in 30 s")), 30_000);
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      if (line.startsWith("{\"http\"")) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as { http: string; smtpPort: number; smppPort: number });
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  return {
-    ...ready,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
-}
+export { spawnSimulator, type SimulatorProcess } from "../services/simulator/spawn.js";
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
