@@ -17,7 +17,7 @@ import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/c
 import { messageCreate, messageEventJson, messageEventOut, messageJson, messageOut, messageUpdate } from "../schemas/messages.js";
 import { render } from "../templating.js";
 import { z } from "zod";
-import { assertChannelAccepts, channelRef, contactRef, templateRef } from "./references.js";
+import { assertChannelAccepts, channelForType, channelRef, contactRef, templateRef } from "./references.js";
 
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 const tag = "messages";
@@ -56,7 +56,10 @@ export const messageRoutes: AnyRoute[] = [
       const accountId = accountFor(principal, body.account_id);
       let created: MessageRow | undefined;
       const { reply, fresh } = await idempotent(ctx, req, accountId, "POST /v1/messages", now, async (tx) => {
-        const channel = await channelRef(tx, accountId, body.channel_id);
+        // Naming only a type lets the platform pick the channel, and move the message to the next
+        // one of that type if this one's provider goes down.
+        const byType = body.channel_id === undefined;
+        const channel = byType ? await channelForType(tx, accountId, body.channel_type!) : await channelRef(tx, accountId, body.channel_id!);
         const channelType = channel.channelType as ChannelTypeName;
         const direction = body.direction ?? "outbound";
         const status: MessageStatus = body.status ?? (direction === "outbound" ? "queued" : "delivered");
@@ -94,7 +97,7 @@ export const messageRoutes: AnyRoute[] = [
             priority: body.priority ?? 0,
             deliveryAddress: body.delivery_address,
             messageBody,
-            metadata: body.metadata,
+            metadata: byType ? { ...body.metadata, allow_failover: true } : body.metadata,
             contactId: contact?.id ?? null,
             templateId: body.template_id ?? null,
             encoding: sms?.encoding ?? null,

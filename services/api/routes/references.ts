@@ -1,3 +1,4 @@
+import { and, asc, desc, eq } from "drizzle-orm";
 import { badRequest, conflict } from "../../../core/errors.js";
 import type { Orm } from "../../../db/client.js";
 import { existingGroupIds } from "../../../db/repositories/contacts.js";
@@ -14,6 +15,21 @@ const missing = (field: string, what: string) => badRequest("invalid_reference",
 export async function channelRef(orm: Orm, accountId: string, id: string, field = "channel_id"): Promise<ChannelRow> {
   const row = await getScoped(orm, channels, { accountIds: [accountId] }, id);
   if (!row) throw missing(field, "channel");
+  return row;
+}
+
+/**
+ * A message that names only a channel type goes to the account's best channel of that type: the
+ * highest `priority` among enabled, active ones. It may fail over to the next one (seed 003).
+ */
+export async function channelForType(orm: Orm, accountId: string, channelType: string): Promise<ChannelRow> {
+  const [row] = await orm
+    .select()
+    .from(channels)
+    .where(and(eq(channels.accountId, accountId), eq(channels.channelType, channelType), eq(channels.isEnabled, true), eq(channels.status, "active")))
+    .orderBy(desc(channels.priority), asc(channels.createdAt))
+    .limit(1);
+  if (!row) throw conflict("no_active_channel", `no enabled, active ${channelType} channel in this account`);
   return row;
 }
 

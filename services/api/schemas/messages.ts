@@ -7,7 +7,8 @@ import { accountId, iso, isoOrNull, metadata, nonEmpty, tsOut, tsOutNullable, uu
 export const messageCreate = z
   .strictObject({
     account_id: accountId,
-    channel_id: uuid,
+    channel_id: uuid.optional().describe("The channel to send through; or give channel_type instead"),
+    channel_type: z.enum(CHANNEL_TYPES).optional().describe("Send through the account's highest-priority active channel of this type, failing over to the next if it goes down"),
     delivery_address: z.string().min(1).max(255).describe("Phone number, e-mail address, chat id or PSID, depending on the channel type"),
     message_body: z.string().max(65_536, { error: "at most 65536 characters" }).optional(),
     template_id: uuid.optional().describe("Render this template instead of sending message_body"),
@@ -21,6 +22,10 @@ export const messageCreate = z
   .refine((b) => (b.message_body === undefined) !== (b.template_id === undefined), {
     error: "send either message_body or template_id",
     path: ["message_body"],
+  })
+  .refine((b) => (b.channel_id === undefined) !== (b.channel_type === undefined), {
+    error: "send either channel_id or channel_type",
+    path: ["channel_id"],
   });
 
 export const messageUpdate = nonEmpty(
