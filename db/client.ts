@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -37,6 +38,8 @@ export interface OpenDatabaseOptions {
   /** Server-side cap on any one statement, so a pathological filter cannot hold a connection. */
   statementTimeoutMs?: number;
   applicationName?: string;
+  /** Server-side prepared statements for parameterised queries (pg only); on by default. */
+  prepareStatements?: boolean;
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Database> {
@@ -49,9 +52,15 @@ function openPg(url: string, opts: OpenDatabaseOptions): Database {
     max: opts.poolMax ?? 20,
     statement_timeout: opts.statementTimeoutMs ?? 15_000,
     application_name: opts.applicationName ?? "turumba",
+    // With prepared statements (below), reuse one generic plan instead of re-planning each
+    // execution: PostgreSQL's own heuristic keeps re-planning queries on partitioned tables,
+    // and planning a dozen partitions costs several times the query itself. Only named
+    // (parameterised) statements are affected; partitions are still pruned at run time.
+    ...(opts.prepareStatements !== false ? { options: "-c plan_cache_mode=force_generic_plan" } : {}),
   });
   // An idle client losing its server must not crash the process; the next checkout reconnects.
   pool.on("error", () => undefined);
+  if (opts.prepareStatements !== false) pool.on("connect", (client) => autoPrepare(client));
   const orm = drizzlePg(pool, { schema }) as unknown as Orm;
   return {
     kind: "pg",
@@ -79,6 +88,45 @@ function openPg(url: string, opts: OpenDatabaseOptions): Database {
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * Planning a query over a partitioned table (a dozen monthly partitions, each with its own
+ * indexes) costs more than running it. Naming each parameterised statement after a hash of its
+ * text makes PostgreSQL keep it prepared per connection and, after a few runs, reuse a generic
+ * plan with run-time partition pruning. The set of names is bounded; statements beyond it run
+ * unnamed as before.
+ */
+const MAX_STATEMENTS = 2_000;
+const statementNames = new Map<string, string>();
+
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (!name && statementNames.size < MAX_STATEMENTS) {
+    name = `t${createHash("sha1").update(text).digest("hex")}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+type QueryFn = (config: unknown, values?: unknown, callback?: unknown) => unknown;
+
+function autoPrepare(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as QueryFn;
+  const named: QueryFn = (config, values, callback) => {
+    const params = Array.isArray(values) ? values : (config as { values?: unknown[] } | null)?.values;
+    if (Array.isArray(params) && params.length > 0) {
+      if (typeof config === "string") {
+        const name = statementName(config);
+        if (name) config = { text: config, name };
+      } else if (config && typeof config === "object" && typeof (config as { text?: unknown }).text === "string" && !(config as { name?: string }).name) {
+        const name = statementName((config as { text: string }).text);
+        if (name) config = { ...config, name };
+      }
+    }
+    return query(config, values, callback);
+  };
+  (client as unknown as { query: QueryFn }).query = named;
 }
 
 async function openPglite(dir: string | undefined): Promise<Database> {

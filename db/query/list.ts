@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Orm } from "../client.js";
 import { compileFilters, type FilterCondition, type FilterSpecs } from "./filters.js";
@@ -8,6 +8,8 @@ import { compileSort, type SortCondition, type SortSpecs } from "./sort.js";
 export interface Scope {
   accountIds: readonly string[];
 }
+
+const TOTAL = "__total";
 
 export interface ListQuery {
   filters: FilterCondition[];
@@ -56,21 +58,27 @@ export async function listResource<T extends ScopedTable>(
 ): Promise<ListResult<T["$inferSelect"]>> {
   const where = and(scopeCondition(spec.table.accountId, scope), compileFilters(query.filters, spec.filters));
   const order = compileSort(query.sort.length > 0 ? query.sort : spec.defaultSort, spec.sorts, spec.table.id);
-  const page = orm
-    .select()
-    .from(plainTable(spec.table))
+  const table = plainTable(spec.table);
+  // The count rides along with the page as a scalar sub-select (evaluated once), so a list is
+  // one round trip. It stops counting at countCap + 1 rows.
+  const counted = sql<number>`(SELECT count(*)::int FROM (SELECT 1 FROM ${table} WHERE ${where} LIMIT ${countCap + 1}) AS capped)`;
+  const rows = (await orm
+    .select({ ...getTableColumns(table), [TOTAL]: counted })
+    .from(table)
     .where(where)
     .orderBy(...order)
     .limit(query.limit)
-    .offset(query.skip);
-  const capped = orm
-    .select({ one: sql`1` })
-    .from(plainTable(spec.table))
-    .where(where)
-    .limit(countCap + 1)
-    .as("capped");
-  const count = orm.select({ n: sql<number>`count(*)::int` }).from(capped);
-  const [items, counted] = await Promise.all([page, count]);
-  const n = Number(counted[0]?.n ?? 0);
-  return { items: items, total: Math.min(n, countCap), totalCapped: n > countCap };
+    .offset(query.skip)) as (T["$inferSelect"] & { [TOTAL]?: number })[];
+  let n: number;
+  if (rows.length > 0) n = Number(rows[0]![TOTAL]);
+  else {
+    // Past the last page: no row carried the count.
+    const [r] = await orm.select({ n: counted }).from(sql`(SELECT 1) AS one`);
+    n = Number(r?.n ?? 0);
+  }
+  const items = rows.map((r) => {
+    const { [TOTAL]: _total, ...row } = r;
+    return row;
+  });
+  return { items, total: Math.min(n, countCap), totalCapped: n > countCap };
 }

@@ -1,8 +1,9 @@
-import { and, asc, eq, gte, lt } from "drizzle-orm";
+import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
 import type { ChannelTypeName } from "../../core/events.js";
 import { conflict } from "../../core/errors.js";
 import type { Orm } from "../client.js";
 import { uuidv7, uuidv7Time } from "../ids.js";
+import { insertColumns, mapRow } from "../query/rows.js";
 import { scopeCondition, type Scope } from "../query/list.js";
 import { messageEvents, messages, type MessageEventRow, type MessageRow } from "../schema.js";
 import { MESSAGE_TRANSITIONS, canTransition, type MessageDirection, type MessageStatus } from "../status.js";
@@ -30,35 +31,25 @@ export interface NewMessage {
 }
 
 /**
- * Stores a message and its first status event in one transaction. The id is a UUIDv7 of the
- * same instant as created_at, and a queued message is due for dispatch immediately.
+ * Stores a message and its first status event in one statement (a data-modifying CTE), so the
+ * pair is atomic without a transaction and costs one round trip. The id is a UUIDv7 of the same
+ * instant as created_at, and a queued message is due for dispatch immediately.
  */
 export async function createMessage(orm: Orm, input: NewMessage, now: Date): Promise<MessageRow> {
-  return orm.transaction(async (tx) => {
-    const id = uuidv7(now);
-    const [row] = await tx
-      .insert(messages)
-      .values({
-        ...input,
-        id,
-        metadata: input.metadata ?? {},
-        createdAt: now,
-        updatedAt: now,
-        nextAttemptAt: input.status === "queued" ? now : null,
-      })
-      .returning();
-    await tx.insert(messageEvents).values({
-      id: uuidv7(now),
-      createdAt: now,
-      messageId: id,
-      messageCreatedAt: now,
-      accountId: input.accountId,
-      eventType: "created",
-      fromStatus: null,
-      toStatus: input.status,
-    });
-    return row!;
+  const row = insertColumns(messages, {
+    ...input,
+    id: uuidv7(now),
+    metadata: input.metadata ?? {},
+    createdAt: now,
+    updatedAt: now,
+    nextAttemptAt: input.status === "queued" ? now : null,
   });
+  const result = await orm.execute(sql`
+    WITH m AS (INSERT INTO ${messages} (${row.names}) VALUES (${row.values}) RETURNING *),
+         e AS (INSERT INTO ${messageEvents} (id, created_at, message_id, message_created_at, account_id, event_type, from_status, to_status)
+               SELECT ${uuidv7(now)}::uuid, m.created_at, m.id, m.created_at, m.account_id, 'created', NULL, m.status FROM m)
+    SELECT * FROM m`);
+  return mapRow(messages, (result as { rows: Record<string, unknown>[] }).rows[0]!);
 }
 
 /**

@@ -13,14 +13,15 @@ export interface WindowCounts {
   windowStart: Date;
 }
 
-export async function hitRateLimit(orm: Orm, bucket: string, now: Date, windowMs: number): Promise<WindowCounts> {
+/** Adds `hits` (default 1) to the bucket's current window and returns both windows' totals. */
+export async function hitRateLimit(orm: Orm, bucket: string, now: Date, windowMs: number, hits = 1): Promise<WindowCounts> {
   const start = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
   const prev = new Date(start.getTime() - windowMs);
   const t = apiRateLimits;
   const result = await orm.execute(sql`
     WITH cur AS (
-      INSERT INTO ${t} (bucket, window_start, count) VALUES (${bucket}, ${start.toISOString()}::timestamptz, 1)
-      ON CONFLICT (bucket, window_start) DO UPDATE SET count = ${t}.count + 1
+      INSERT INTO ${t} (bucket, window_start, count) VALUES (${bucket}, ${start.toISOString()}::timestamptz, ${hits}::int)
+      ON CONFLICT (bucket, window_start) DO UPDATE SET count = ${t}.count + EXCLUDED.count
       RETURNING count
     )
     SELECT (SELECT count FROM cur) AS current,

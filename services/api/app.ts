@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler } from "express";
 import { withTrace } from "../../core/logger.js";
 import { newTraceparent, parseTraceparent } from "../../core/trace.js";
+import { ApiKeyCache } from "./auth/api-key-cache.js";
 import { authenticate } from "./auth/authenticate.js";
 import type { ApiDeps, Ctx } from "./context.js";
 import { apiErrorHandler, notFoundHandler } from "./http/errors.js";
@@ -51,7 +52,7 @@ function traced(ctx: Ctx): RequestHandler {
  * credentials and counts against the account's rate limit.
  */
 export function createApiApp(deps: ApiDeps): Express {
-  const ctx: Ctx = { ...deps, clock: deps.clock ?? (() => new Date()) };
+  const ctx: Ctx = { ...deps, clock: deps.clock ?? (() => new Date()), apiKeys: new ApiKeyCache(deps.config.API_KEY_CACHE_SECONDS * 1000) };
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");

@@ -3,6 +3,7 @@ import type { EventPublisher } from "../../core/publisher.js";
 import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import type { SecretBox } from "../../db/secret-box.js";
+import type { ApiKeyCache } from "./auth/api-key-cache.js";
 import type { ApiConfig } from "./config.js";
 
 /** Everything the API needs from its host process; services/main.ts builds these. */
@@ -23,4 +24,5 @@ export interface ApiDeps {
 
 export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock">> {
   secretBox?: SecretBox;
+  apiKeys: ApiKeyCache;
 }

@@ -70,8 +70,13 @@ export function authenticate(ctx: Ctx, jwks?: JWTVerifyGetKey): RequestHandler {
         principal.accountIds = ids;
       }
     } else if (typeof apiKey === "string" && apiKey.length > 0) {
-      const row = await findApiKey(ctx.db.orm, apiKey, ctx.clock());
-      if (!row) throw unauthorized("invalid_api_key", "the API key is not valid");
+      const now = ctx.clock();
+      let row = ctx.apiKeys.get(apiKey, now);
+      if (!row) {
+        row = await findApiKey(ctx.db.orm, apiKey, now);
+        if (!row) throw unauthorized("invalid_api_key", "the API key is not valid");
+        ctx.apiKeys.set(apiKey, row, now);
+      }
       principal = { kind: "api_key", subject: row.id, accountIds: [row.accountId], roles: [row.role as Role] };
     } else {
       res.setHeader("WWW-Authenticate", 'Bearer realm="turumba"');

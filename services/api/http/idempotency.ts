@@ -9,7 +9,8 @@ import type { Reply } from "./route.js";
  * Idempotency-Key handling for creating POSTs: with a key, the work runs inside the key's
  * transaction and its response is stored with it; a retry gets the stored response back
  * (marked Idempotent-Replayed), the same key with another body a 409. Without a key the work
- * simply runs. `fresh` is false for replays so callers publish events only once.
+ * simply runs (its writes are atomic on their own). `fresh` is false for replays so callers
+ * publish events only once.
  */
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 
@@ -23,7 +24,7 @@ export async function idempotent(
 ): Promise<{ reply: Reply; fresh: boolean }> {
   const key = req.header("idempotency-key");
   if (key === undefined) {
-    const r = await ctx.db.orm.transaction((tx) => work(tx));
+    const r = await work(ctx.db.orm);
     return { reply: { status: r.status, body: r.body }, fresh: true };
   }
   if (!KEY_RE.test(key)) throw badRequest("validation_error", "Idempotency-Key: 1-255 visible ASCII characters", { field: "Idempotency-Key" });

@@ -1,18 +1,21 @@
 import type { RequestHandler } from "express";
 import { AppError } from "../../../core/errors.js";
-import { decide, hitRateLimit } from "../../../db/repositories/rate-limits.js";
+import { decide } from "../../../db/repositories/rate-limits.js";
 import type { Ctx } from "../context.js";
 import { principalOf } from "./route.js";
+import { SharedCounter } from "./shared-counter.js";
 
 /**
  * Per-account API rate limit (seed 003): a sliding-window counter kept in PostgreSQL so every
- * replica counts against the same limit. Every response carries X-RateLimit-*; a refused one is
- * a 429 with Retry-After. If the counter cannot be reached the request goes through (fail
- * open, as the seed specifies) and the failure is logged.
+ * replica counts against the same limit (reconciled every API_RATE_SYNC_MS, see SharedCounter).
+ * Every response carries X-RateLimit-*; a refused one is a 429 with Retry-After. If the counter
+ * cannot be reached the request goes through (fail open, as the seed specifies) and the
+ * failure is logged.
  */
 export function rateLimit(ctx: Ctx): RequestHandler {
   const limit = ctx.config.API_RATE_LIMIT;
   const windowMs = ctx.config.API_RATE_WINDOW_SECONDS * 1000;
+  const counter = new SharedCounter(ctx.db.orm, windowMs, ctx.config.API_RATE_SYNC_MS, ctx.logger);
   return async (_req, res, next) => {
     if (limit === 0) return next();
     const principal = principalOf(res);
@@ -20,7 +23,7 @@ export function rateLimit(ctx: Ctx): RequestHandler {
     const now = ctx.clock();
     let decision;
     try {
-      decision = decide(await hitRateLimit(ctx.db.orm, bucket, now, windowMs), now, windowMs, limit);
+      decision = decide(await counter.hit(bucket, now), now, windowMs, limit);
     } catch (err) {
       ctx.logger.warn({ err }, "rate-limit counter unavailable; letting the request through");
       return next();

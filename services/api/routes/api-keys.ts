@@ -82,6 +82,7 @@ export const apiKeyRoutes: AnyRoute[] = [
     responses: { 204: { description: "Revoked" }, ...errorResponses, ...notFoundResponse },
     async handler({ params, principal, ctx, now }) {
       if (!(await revokeApiKey(ctx.db.orm, principal, params.id, now))) throw notFound("API key not found");
+      ctx.apiKeys.forget(params.id);
       return { status: 204 };
     },
   }),

@@ -5,7 +5,8 @@ import { startHarness, type Harness } from "./harness.js";
 describe("per-account API rate limit", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ API_RATE_LIMIT: "5", API_RATE_WINDOW_SECONDS: "60" });
+    // Exact mode: every request reconciles with the shared counter.
+    h = await startHarness({ API_RATE_LIMIT: "5", API_RATE_WINDOW_SECONDS: "60", API_RATE_SYNC_MS: "0" });
   });
   afterAll(async () => h.close());
 
@@ -32,7 +33,7 @@ describe("per-account API rate limit", () => {
   it("holds across API replicas sharing the database", async () => {
     h.clock.current = new Date("2026-03-10T13:00:05Z");
     const token = await h.token({ accounts: [randomUUID()] });
-    const replica = await h.replica({ API_RATE_LIMIT: "5", API_RATE_WINDOW_SECONDS: "60" });
+    const replica = await h.replica({ API_RATE_LIMIT: "5", API_RATE_WINDOW_SECONDS: "60", API_RATE_SYNC_MS: "0" });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 8; i++) {
@@ -54,5 +55,25 @@ describe("per-account API rate limit", () => {
     // Two windows later nothing of the burst is left.
     h.clock.advance(120_000);
     expect((await h.call("GET", "/v1/contacts", { token })).status).toBe(200);
+  });
+
+  it("batched mode counts locally between syncs and writes every hit to the shared row", async () => {
+    h.clock.current = new Date("2026-03-10T15:00:00Z");
+    const replica = await h.replica({ API_RATE_LIMIT: "5", API_RATE_WINDOW_SECONDS: "60", API_RATE_SYNC_MS: "200" });
+    try {
+      const account = randomUUID();
+      const token = await h.token({ accounts: [account] });
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await fetch(`${replica.url}/v1/contacts`, { headers: { authorization: `Bearer ${token}` } })).status);
+      // The clock does not move: after the first sync every hit is local, and the limit still holds.
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+      // The background flush adds the local hits to the shared row, where other replicas see them.
+      await new Promise((r) => setTimeout(r, 500));
+      const { rows } = await h.db.withSession((s) => s.query<{ count: number }>("SELECT count FROM api_rate_limits WHERE bucket = $1", [`acct:${account}`]));
+      expect(rows[0]!.count).toBe(8);
+      expect((await h.call("GET", "/v1/contacts", { token })).status).toBe(429);
+    } finally {
+      await replica.close();
+    }
   });
 });
