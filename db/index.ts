@@ -2,7 +2,7 @@
 export { openDatabase, type Database, type Orm, type OpenDatabaseOptions, type Session } from "./client.js";
 export { runMigrations, MIGRATIONS_DIR, type MigrationResult } from "./migrate.js";
 export { maintainPartitions, listPartitions, partitionName, PARTITIONED_TABLES, type PartitionReport } from "./partitions.js";
-export { runMaintenance, startMaintenance, type MaintenanceOptions, type MaintenanceReport } from "./maintenance.js";
+export { runMaintenance, startMaintenance, maintenanceOptionsFromEnv, maintenanceConfigSchema, type MaintenanceOptions, type MaintenanceReport } from "./maintenance.js";
 export { SecretBox, SecretBoxError, channelCredentialsAad, channelWebhookSecretAad } from "./secret-box.js";
 export { credentialKind, PROVIDERS } from "./channel-credentials.js";
 export { uuidv7, uuidv7Time } from "./ids.js";

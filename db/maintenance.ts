@@ -1,4 +1,5 @@
 import { lt } from "drizzle-orm";
+import { z } from "zod";
 import type { Logger } from "../core/logger.js";
 import type { Database } from "./client.js";
 import { maintainPartitions, type PartitionReport } from "./partitions.js";
@@ -14,6 +15,28 @@ export interface MaintenanceOptions {
   dropDetached?: boolean;
   /** Rate-limit windows older than this are deleted. */
   rateWindowMs?: number;
+}
+
+/** Environment settings of the maintenance routine (zod, like every other configuration). */
+export const maintenanceConfigSchema = z.object({
+  PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(3).describe("Monthly partitions kept ready ahead of the current month."),
+  MESSAGE_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(12).describe("Months of messages kept attached; older partitions are detached for archiving."),
+  DROP_DETACHED_PARTITIONS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true")
+    .describe("Drop detached partitions instead of leaving them for export."),
+  MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60).describe("How often the maintenance routine runs."),
+});
+
+export function maintenanceOptionsFromEnv(env: Record<string, string | undefined> = process.env): MaintenanceOptions & { intervalMs: number } {
+  const c = maintenanceConfigSchema.parse(env);
+  return {
+    monthsAhead: c.PARTITION_MONTHS_AHEAD,
+    retentionMonths: c.MESSAGE_RETENTION_MONTHS,
+    dropDetached: c.DROP_DETACHED_PARTITIONS,
+    intervalMs: c.MAINTENANCE_INTERVAL_MINUTES * 60_000,
+  };
 }
 
 export interface MaintenanceReport {

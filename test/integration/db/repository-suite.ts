@@ -10,7 +10,8 @@ import type { Database } from "../../../db/client.js";
 import { uuidv7 } from "../../../db/ids.js";
 import { MIGRATIONS_DIR, runMigrations } from "../../../db/migrate.js";
 import { listPartitions, maintainPartitions } from "../../../db/partitions.js";
-import { runMaintenance } from "../../../db/maintenance.js";
+import { maintenanceOptionsFromEnv, runMaintenance, startMaintenance } from "../../../db/maintenance.js";
+import { createLogger } from "../../../core/logger.js";
 import { parseFilter, type FilterCondition } from "../../../db/query/filters.js";
 import { listResource, type ListQuery, type Scope } from "../../../db/query/list.js";
 import { parseSort } from "../../../db/query/sort.js";
@@ -471,6 +472,17 @@ export function repositorySuite(driver: Driver): void {
         expect(await maintainPartitions(db, { now: new Date("2031-05-20T00:00:00Z") })).toEqual({ created: [], moved: {}, detached: [], dropped: [] });
         const dropped = await maintainPartitions(db, { now: new Date("2032-09-01T00:00:00Z"), retentionMonths: 12, dropDetached: true });
         expect(dropped.dropped).toEqual(expect.arrayContaining(["messages_2031_05"]));
+      });
+
+      it("runs on a timer from environment settings, and stops", async () => {
+        const opts = maintenanceOptionsFromEnv({ PARTITION_MONTHS_AHEAD: "1", MESSAGE_RETENTION_MONTHS: "120", MAINTENANCE_INTERVAL_MINUTES: "5" });
+        expect(opts).toEqual({ monthsAhead: 1, retentionMonths: 120, dropDetached: false, intervalMs: 300_000 });
+        const m = startMaintenance(db, { ...opts, log: createLogger("t", { level: "silent" }), clock: () => new Date("2035-02-10T00:00:00Z") });
+        await m.done;
+        m.stop();
+        const parts = await db.withSession((s) => listPartitions(s, "messages"));
+        expect(parts).toEqual(expect.arrayContaining(["messages_2035_02", "messages_2035_03"]));
+        expect(() => maintenanceOptionsFromEnv({ MESSAGE_RETENTION_MONTHS: "0" })).toThrow();
       });
 
       it("purges expired idempotency keys and old rate windows", async () => {
