@@ -40,6 +40,8 @@ export interface OpenDatabaseOptions {
   applicationName?: string;
   /** Server-side prepared statements for parameterised queries (pg only); on by default. */
   prepareStatements?: boolean;
+  /** How long an idle pooled connection stays open (pg only); 0 keeps it. */
+  idleTimeoutMs?: number;
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Database> {
@@ -50,6 +52,7 @@ function openPg(url: string, opts: OpenDatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.poolMax ?? 20,
+    idleTimeoutMillis: opts.idleTimeoutMs ?? 10_000,
     statement_timeout: opts.statementTimeoutMs ?? 15_000,
     application_name: opts.applicationName ?? "turumba",
     // With prepared statements (below), reuse one generic plan instead of re-planning each

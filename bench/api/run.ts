@@ -149,6 +149,8 @@ const scenarios: Scenario[] = [
  */
 const STAGGER = Number(process.env.BENCH_STAGGER ?? 50);
 const CONN_RATE = Number(process.env.BENCH_CONN_RATE ?? 10);
+/** Print the slowest response of each second (to tell steady slowness from stalls). */
+const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
 
 function oneInstance(s: Scenario, seconds: number, rate: number, onResponse: (status: number, ms: number) => void): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
@@ -185,6 +187,13 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
+function machineBusySeconds(): number {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return (f.reduce((a, b) => a + b, 0) - idle) / 100;
+}
+
 /** PostgreSQL backends serving the benchmark database (their process title names it). */
 function backendPids(dbName: string): number[] {
   return readdirSync("/proc")
@@ -202,8 +211,12 @@ const dbName = new URL(url).pathname.slice(1);
 
 async function drive(s: Scenario, seconds: number, rate: number): Promise<Record<string, string | number>> {
   const load = loadavg()[0]!;
-  const pgPids = backendPids(dbName);
-  const cpu0 = { api: cpuSeconds(server.pid!), pg: pgPids.reduce((n, p) => n + cpuSeconds(p), 0) };
+  const pg0 = new Map(backendPids(dbName).map((p) => [p, cpuSeconds(p)]));
+  const api0 = cpuSeconds(server.pid!);
+  const busy0 = machineBusySeconds();
+  const self0 = process.cpuUsage();
+  const t0 = performance.now();
+  const timeline: number[] = [];
   const latencies: number[] = [];
   let non2xx = 0;
   const stagger = Math.min(STAGGER, rate);
@@ -213,11 +226,23 @@ async function drive(s: Scenario, seconds: number, rate: number): Promise<Record
       const share = Math.floor(rate / stagger) + (i < rate % stagger ? 1 : 0);
       return oneInstance(s, seconds, share, (status, ms) => {
         latencies.push(ms);
+        if (TIMELINE) {
+          const sec = Math.floor((performance.now() - t0) / 1000);
+          timeline[sec] = Math.max(timeline[sec] ?? 0, ms);
+        }
         if (status < 200 || status >= 300) non2xx++;
       });
     }),
   );
+  if (TIMELINE) say(`  slowest response per second (ms): ${timeline.map((v) => Math.round(v ?? 0)).join(" ")}`);
   const failures = results.reduce((n, r) => n + r.errors + r.timeouts, 0);
+  const elapsed = (performance.now() - t0) / 1000;
+  const apiCpu = cpuSeconds(server.pid!) - api0;
+  const pgCpu = backendPids(dbName).reduce((n, p) => n + cpuSeconds(p) - (pg0.get(p) ?? 0), 0);
+  const selfUsage = process.cpuUsage(self0);
+  const loadgenCpu = (selfUsage.user + selfUsage.system) / 1e6;
+  // Cores busy with other work on the machine while this scenario ran.
+  const others = Math.max(0, (machineBusySeconds() - busy0 - apiCpu - pgCpu - loadgenCpu) / elapsed);
   latencies.sort((a, b) => a - b);
   const fmt = (v: number) => v.toFixed(1);
   return {
@@ -230,8 +255,9 @@ async function drive(s: Scenario, seconds: number, rate: number): Promise<Record
     "max ms": fmt(latencies[latencies.length - 1] ?? NaN),
     "non-2xx": non2xx + failures,
     // CPU per request shows what the machine had to give; the load average what else ran.
-    "API cpu ms/req": (((cpuSeconds(server.pid!) - cpu0.api) * 1000) / Math.max(1, latencies.length)).toFixed(2),
-    "PG cpu ms/req": (((pgPids.reduce((n, p) => n + cpuSeconds(p), 0) - cpu0.pg) * 1000) / Math.max(1, latencies.length)).toFixed(2),
+    "API cpu ms/req": ((apiCpu * 1000) / Math.max(1, latencies.length)).toFixed(2),
+    "PG cpu ms/req": ((pgCpu * 1000) / Math.max(1, latencies.length)).toFixed(2),
+    "other cores busy": others.toFixed(2),
     "load avg": load.toFixed(1),
   };
 }
@@ -240,7 +266,8 @@ try {
   say(`warming up (10 s at ${Math.min(RATE, 200)} req/s, every scenario)`);
   for (const s of scenarios) await drive(s, 2, Math.min(RATE, 200));
   const rows: Record<string, string | number>[] = [];
-  for (const s of scenarios) {
+  const only = process.env.BENCH_ONLY;
+  for (const s of scenarios.filter((x) => !only || x.name.includes(only))) {
     // Let the previous scenario's stragglers finish so they do not count against this one.
     await new Promise((r) => setTimeout(r, 3_000));
     say(`running: ${s.name} — ${SECONDS} s at ${RATE} req/s`);
