@@ -9,6 +9,7 @@ import { createLogger } from "../core/logger.js";
 import { createAdapterRegistry } from "../adapters/index.js";
 import { setDispatchPorts } from "../actors/channel/dispatch-ports.js";
 import { openDatabase } from "../db/client.js";
+import { maintenanceOptionsFromEnv, startMaintenance } from "../db/maintenance.js";
 import { runMigrations } from "../db/migrate.js";
 import { SecretBox } from "../db/secret-box.js";
 import { createApiApp, loadApiConfig } from "./api/index.js";
@@ -37,6 +38,8 @@ const servesApi = cfg.ROLE === "api" || cfg.ROLE === "all";
 
 const db = await openDatabase({ url: cfg.DATABASE_URL, embeddedDir: cfg.EMBEDDED_DB_DIR, applicationName: `turumba-${cfg.ROLE}` });
 await runMigrations(db);
+// Monthly partitions ahead of time, stranded rows moved out of the default partition, expired months detached.
+const maintenance = startMaintenance(db, { ...maintenanceOptionsFromEnv(), log });
 const box = credentialsBox(cfg.CREDENTIALS_KEYS, cfg.CREDENTIALS_ACTIVE_KEY_ID, cfg.ROLE);
 
 const client = createDaprClient(cfg);
@@ -131,6 +134,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, "shutting down");
   const timer = setTimeout(() => process.exit(0), cfg.SHUTDOWN_GRACE_MS);
   timer.unref();
+  maintenance.stop();
   server.close(() => {
     void db.close().finally(() => process.exit(0));
   });
