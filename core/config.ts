@@ -51,6 +51,17 @@ export const configSchema = z.object({
   BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(30_000).describe("How long an open circuit stays open before a trial batch."),
   SWEEP_STALE_QUEUED_MS: z.coerce.number().int().min(1_000).default(15_000).describe("Queued messages untouched this long get their channel nudged again (lost publish, lost timer)."),
   SWEEP_STUCK_SENDING_MS: z.coerce.number().int().min(5_000).default(120_000).describe("Messages in `sending` this long belonged to a dispatcher that died mid-send; they are requeued and counted."),
+  CONTACT_SOURCE: z
+    .enum(["builtin", "account_api"])
+    .default("builtin")
+    .describe("Where campaigns read their recipients: the messaging database's contact groups, or the Account API (ACCOUNT_API_URL)."),
+  ACCOUNT_API_URL: z.url().optional().describe("Base URL of the Account API whose GET /v1/contacts/ serves campaign recipients when CONTACT_SOURCE=account_api."),
+  ACCOUNT_API_TOKEN: z.string().min(1).optional().describe("Bearer token the dispatcher presents to the Account API. Secret."),
+  CAMPAIGN_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000).describe("Recipients a campaign reads, renders and inserts per page (one transaction, one dispatch nudge)."),
+  CAMPAIGN_AHEAD_MINUTES: z.coerce.number().min(0.01).max(60).default(3).describe("Minutes of a channel's rate a campaign may keep queued ahead of it; the fan-out waits beyond that."),
+  CAMPAIGN_TURN_MS: z.coerce.number().int().min(100).max(30_000).default(1_500).describe("Longest one campaign actor turn inserts pages before yielding."),
+  CAMPAIGN_PROGRESS_MS: z.coerce.number().int().min(100).max(60_000).default(1_000).describe("How often a running campaign folds its counters into the group message row."),
+  CAMPAIGN_SOURCE_FAILURE_TURNS: z.coerce.number().int().min(1).max(100).default(5).describe("Failed turns in a row (each with its own retries) after which a campaign whose contact source stays unreachable stops."),
   TRUST_GATEWAY_HEADERS: bool.default(false).describe("Honour x-account-ids headers set by a trusted gateway."),
 });
 

@@ -10,7 +10,7 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export const MESSAGE_DIRECTIONS = ["outbound", "inbound", "system"] as const;
 export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 
-export const GROUP_MESSAGE_STATUSES = ["draft", "queued", "processing", "completed", "partially_failed", "failed", "cancelled"] as const;
+export const GROUP_MESSAGE_STATUSES = ["draft", "queued", "processing", "paused", "completed", "partially_failed", "failed", "cancelled"] as const;
 export type GroupMessageStatus = (typeof GROUP_MESSAGE_STATUSES)[number];
 
 export const SCHEDULED_MESSAGE_STATUSES = ["pending", "triggered", "completed", "failed", "cancelled", "paused"] as const;
@@ -43,11 +43,15 @@ export const MESSAGE_TRANSITIONS: Transitions<MessageStatus> = {
   skipped: [],
 };
 
-/** Group messages: cancelling is allowed while draft, queued or processing; finished ones stay finished. */
+/**
+ * Group messages: cancelling is allowed while draft, queued, processing or paused; finished ones
+ * stay finished. A paused campaign resumes by going back to queued.
+ */
 export const GROUP_MESSAGE_TRANSITIONS: Transitions<GroupMessageStatus> = {
   draft: ["queued", "cancelled"],
-  queued: ["processing", "cancelled", "failed"],
-  processing: ["completed", "partially_failed", "failed", "cancelled"],
+  queued: ["processing", "paused", "cancelled", "failed"],
+  processing: ["completed", "partially_failed", "failed", "paused", "cancelled"],
+  paused: ["queued", "cancelled"],
   completed: [],
   partially_failed: [],
   failed: [],
@@ -79,7 +83,7 @@ export const CHANNEL_TRANSITIONS: Transitions<ChannelStatus> = {
  */
 export const CLIENT_SETTABLE = {
   message: ["cancelled"] as readonly MessageStatus[],
-  groupMessage: ["queued", "cancelled"] as readonly GroupMessageStatus[],
+  groupMessage: ["queued", "paused", "cancelled"] as readonly GroupMessageStatus[],
   scheduledMessage: ["pending", "paused", "cancelled"] as readonly ScheduledMessageStatus[],
   channel: ["active", "paused", "draining", "disabled"] as readonly ChannelStatus[],
 };

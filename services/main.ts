@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import express from "express";
+import { CampaignActor } from "../actors/campaign/CampaignActor.js";
+import { setCampaignPorts } from "../actors/campaign/campaign-ports.js";
 import { ChannelActor } from "../actors/channel/ChannelActor.js";
+import { ScheduleActor } from "../actors/schedule/ScheduleActor.js";
+import { setSchedulePorts } from "../actors/schedule/schedule-ports.js";
 import { DeadLetterActor } from "../actors/deadletter/DeadLetterActor.js";
 import { LimiterActor } from "../actors/limits/LimiterActor.js";
 import { loadConfig } from "../core/config.js";
@@ -13,6 +17,10 @@ import { maintenanceOptionsFromEnv, startMaintenance } from "../db/maintenance.j
 import { runMigrations } from "../db/migrate.js";
 import { SecretBox } from "../db/secret-box.js";
 import { createApiApp, loadApiConfig } from "./api/index.js";
+import { campaignRoutes } from "./campaign/routes.js";
+import { ScheduleStore } from "./campaign/schedule-store.js";
+import { campaignSweep } from "./campaign/sweep.js";
+import { createCampaignPorts } from "./campaign/wiring.js";
 import { dispatchRoutes } from "./dispatcher/dispatch-routes.js";
 import { dispatcherRoutes } from "./dispatcher/routes.js";
 import { sweep } from "./dispatcher/sweeper.js";
@@ -70,16 +78,25 @@ if (hostsDispatcher) {
   const adapters = createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) });
   setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log }));
   app.use("/events", dispatchRoutes(actors, log));
+  // Campaigns (group messages) and schedules: their actors' ports and lifecycle consumers.
+  setCampaignPorts(createCampaignPorts({ cfg, db, publisher, log }));
+  const schedules = new ScheduleStore(db, publisher);
+  setSchedulePorts({ log, now: () => Date.now(), load: (id) => schedules.load(id), setNextTrigger: (id, next, now) => schedules.setNextTrigger(id, next, now), fire: (id, at, next, now) => schedules.fire(id, at, next, now) });
+  app.use("/events", campaignRoutes(actors, log));
   app.post("/dispatch-sweeper", async (_req, res) => {
     const r = await sweep({ db, actors, log, staleQueuedMs: cfg.SWEEP_STALE_QUEUED_MS, stuckSendingMs: cfg.SWEEP_STUCK_SENDING_MS });
-    res.json(r);
+    const campaigns = await campaignSweep({ db, actors, log }).catch((err: unknown) => {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "campaign sweep failed");
+      return undefined;
+    });
+    res.json({ ...r, campaigns });
   });
   // Subscriptions are declarative (components/common/subscriptions.yaml); none are programmatic.
   app.get("/dapr/subscribe", (_req, res) => {
     res.json([]);
   });
   app.use("/events", dispatcherRoutes(actors, log));
-  const host = await createActorHost(cfg, [ChannelActor, DeadLetterActor, LimiterActor]);
+  const host = await createActorHost(cfg, [ChannelActor, DeadLetterActor, LimiterActor, CampaignActor, ScheduleActor]);
   // Only actor traffic goes to the SDK's handler: it installs body parsers of its own that would
   // consume request bodies meant for other routes.
   app.use((req, res, next) => (isActorRuntimePath(req.path) ? host.handler(req, res, next) : next()));

@@ -23,6 +23,7 @@ export interface NewScheduledMessage {
   isRecurring?: boolean;
   recurrenceRule?: string | null;
   recurrenceEndAt?: Date | null;
+  recurrenceMaxCount?: number | null;
   metadata?: Record<string, unknown>;
 }
 

@@ -98,6 +98,8 @@ export function mountRoutes(routes: AnyRoute[], ctx: Ctx): Router {
         req,
         res,
       });
+      // A streaming handler (server-sent events) has answered already.
+      if (res.headersSent) return;
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       if (reply.body === undefined) res.status(reply.status).end();
       else res.status(reply.status).json(reply.body);

@@ -14,6 +14,10 @@ import { groupMessageEvent } from "../publish.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 import { groupMessageCreate, groupMessageJson, groupMessageOut, groupMessageUpdate } from "../schemas/group-messages.js";
 import { assertChannelAccepts, channelRef, groupRefs, templateRef } from "./references.js";
+import { cancelCampaignMessages, pauseCampaignMessages, resumeCampaignMessages } from "../../campaign/control.js";
+import { streamProgress } from "../../campaign/progress-stream.js";
+
+const FINAL = ["completed", "partially_failed", "failed", "cancelled"];
 
 const tag = "group-messages";
 const DELETABLE = ["draft", "cancelled", "completed", "partially_failed", "failed"];
@@ -93,6 +97,28 @@ export const groupMessageRoutes: AnyRoute[] = [
     },
   }),
   defineRoute({
+    method: "get",
+    path: "/v1/group-messages/:id/events",
+    operationId: "streamGroupMessageProgress",
+    summary: "Server-sent events: the group message (with its counters) whenever it changes, until it finishes",
+    tag,
+    permission: "read",
+    params: idParams,
+    responses: { 200: { description: "text/event-stream of `progress` events (data: the group message), then one `end` event" }, ...errorResponses, ...notFoundResponse },
+    async handler({ params, principal, ctx, req, res }) {
+      const row = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
+      if (!row) throw notFound("group message not found");
+      await streamProgress({
+        req,
+        res,
+        load: () => getScoped(ctx.db.orm, groupMessages, principal, params.id),
+        serialize: groupMessageJson,
+        isFinal: (r) => FINAL.includes(r.status) && r.queuedCount === 0,
+      });
+      return { status: 200 };
+    },
+  }),
+  defineRoute({
     method: "patch",
     path: "/v1/group-messages/:id",
     operationId: "updateGroupMessage",
@@ -124,7 +150,13 @@ export const groupMessageRoutes: AnyRoute[] = [
         if (status === "queued") assertChannelAccepts(await channelRef(ctx.db.orm, current.accountId, current.channelId));
         const moved = await transitionGroupMessage(ctx.db.orm, principal, params.id, status, now);
         row = moved?.row;
-        if (row) await groupMessageEvent(ctx, status === "queued" ? "group_message.queued" : "group_message.cancelled", row, now, traceparent);
+        // The campaign's queued messages follow its status (services/campaign/control.ts); the
+        // cancelled count is in the response's cancelled_count.
+        if (row && status === "cancelled") await cancelCampaignMessages(ctx.db, row.id);
+        if (row && status === "paused") await pauseCampaignMessages(ctx.db, row.id);
+        if (row && status === "queued" && moved?.from === "paused") await resumeCampaignMessages(ctx.db, row.id);
+        if (row && status !== "paused") await groupMessageEvent(ctx, status === "queued" ? "group_message.queued" : "group_message.cancelled", row, now, traceparent);
+        if (row && status !== "queued") row = (await getScoped(ctx.db.orm, groupMessages, principal, params.id)) ?? row;
       }
       if (!row) throw notFound("group message not found");
       return { status: 200, body: groupMessageJson(row) };

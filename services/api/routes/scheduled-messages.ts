@@ -86,6 +86,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
           isRecurring: body.is_recurring,
           recurrenceRule: body.recurrence_rule ?? null,
           recurrenceEndAt: body.recurrence_end_at ? new Date(body.recurrence_end_at) : null,
+          recurrenceMaxCount: body.recurrence_max_count ?? null,
           metadata: body.metadata,
         },
         now,
@@ -156,6 +157,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
           patch.recurrenceRule = content.recurrence_rule;
         }
         if (content.recurrence_end_at !== undefined) patch.recurrenceEndAt = content.recurrence_end_at ? new Date(content.recurrence_end_at) : null;
+        if (content.recurrence_max_count !== undefined) patch.recurrenceMaxCount = content.recurrence_max_count;
         row = await updateScheduledMessage(ctx.db.orm, principal, params.id, patch, now);
         if (row) await scheduledMessageEvent(ctx, "scheduled_message.updated", row, now, traceparent);
       }

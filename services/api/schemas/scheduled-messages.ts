@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ScheduledMessageRow } from "../../../db/schema.js";
 import { SCHEDULED_MESSAGE_STATUSES, SEND_TYPES } from "../../../db/status.js";
+import { recurrenceProblem } from "../../../core/schedule/recurrence.js";
 import { accountId, iso, isoDate, isoOrNull, metadata, nonEmpty, tsOut, tsOutNullable, uuid, values } from "./common.js";
 
 /** Recurrence rules (seed 004 §4.2): "daily", "weekly:mon,wed,fri", "monthly:15". */
@@ -20,7 +21,14 @@ const timezone = z
     },
     { error: "must be an IANA time zone, e.g. Africa/Addis_Ababa" },
   );
-const rule = z.string().regex(RECURRENCE_RE, { error: 'must be "daily", "weekly:mon,wed,…" or "monthly:<day>"' });
+// "daily", "weekly:mon,wed,fri", "monthly:15" (RECURRENCE_RE) or a standard cron expression.
+const rule = z
+  .string()
+  .max(255)
+  .superRefine((v, ctx) => {
+    const problem = recurrenceProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 const groupIds = z.array(uuid).min(1).max(100);
 const body = z.string().min(1).max(65_536);
 
@@ -37,6 +45,7 @@ const fields = {
   is_recurring: z.boolean().optional(),
   recurrence_rule: rule.optional(),
   recurrence_end_at: isoDate.optional(),
+  recurrence_max_count: z.number().int().min(1).max(1_000_000).optional().describe("Stop after this many triggers"),
   metadata: metadata.optional(),
 };
 
@@ -70,6 +79,7 @@ export const scheduledUpdate = nonEmpty(
     timezone: fields.timezone,
     recurrence_rule: rule.nullable().optional(),
     recurrence_end_at: isoDate.nullable().optional(),
+    recurrence_max_count: z.number().int().min(1).max(1_000_000).nullable().optional(),
     metadata: fields.metadata,
     status: z.enum(["pending", "paused", "cancelled"], { error: "clients may set status to paused, pending (resume) or cancelled" }).optional(),
   }),
@@ -93,6 +103,7 @@ export const scheduledOut = z.object({
   is_recurring: z.boolean(),
   recurrence_rule: z.string().nullable(),
   recurrence_end_at: tsOutNullable,
+  recurrence_max_count: z.number().int().nullable(),
   next_trigger_at: tsOutNullable,
   last_triggered_at: tsOutNullable,
   trigger_count: z.number().int(),
@@ -120,6 +131,7 @@ export function scheduledJson(r: ScheduledMessageRow): z.infer<typeof scheduledO
     is_recurring: r.isRecurring,
     recurrence_rule: r.recurrenceRule,
     recurrence_end_at: isoOrNull(r.recurrenceEndAt),
+    recurrence_max_count: r.recurrenceMaxCount,
     next_trigger_at: isoOrNull(r.nextTriggerAt),
     last_triggered_at: isoOrNull(r.lastTriggeredAt),
     trigger_count: r.triggerCount,

@@ -1,0 +1,76 @@
+import { AbstractActor, Temporal } from "@dapr/dapr";
+import { expectedTrigger, isCurrentTrigger, nextAfterFire, type SyncReason } from "./schedule-logic.js";
+import { schedulePorts } from "./schedule-ports.js";
+
+const TRIGGER = "trigger";
+
+/**
+ * One actor per scheduled message, driven by one Dapr actor reminder for its next trigger time.
+ * Reminders are persisted by the Dapr scheduler, so a trigger due while every process was down
+ * fires when the actor host is back, once (the next reminder is computed from the time it
+ * actually fired). Firing is idempotent: the database allows one message or group message per
+ * (schedule, trigger time), and a reminder that is no longer the schedule's next trigger does nothing.
+ */
+export class ScheduleActor extends AbstractActor {
+  /** The schedule was created, edited, paused, resumed or cancelled: arm (or disarm) its reminder. */
+  async sync(req: { reason?: SyncReason } = {}): Promise<{ next: string | null }> {
+    const ports = schedulePorts();
+    const id = this.getActorId().getId();
+    const s = await ports.load(id);
+    const now = new Date(ports.now());
+    if (!s || s.status !== "pending") {
+      await this.unregisterActorReminder(TRIGGER).catch(() => undefined);
+      return { next: null };
+    }
+    const at = expectedTrigger(s, req.reason ?? "recovered", now);
+    if (at?.getTime() !== s.nextTriggerAt?.getTime()) await ports.setNextTrigger(id, at, now);
+    if (!at) {
+      await this.unregisterActorReminder(TRIGGER).catch(() => undefined);
+      return { next: null };
+    }
+    await this.arm(at, now);
+    return { next: at.toISOString() };
+  }
+
+  override async receiveReminder(data: unknown): Promise<void> {
+    const ports = schedulePorts();
+    const id = this.getActorId().getId();
+    const at = triggerTime(data);
+    const s = await ports.load(id);
+    if (!s || !at || !isCurrentTrigger(s, at)) {
+      // Stale (fired twice, or the schedule changed since): re-arm from the row.
+      await this.sync({ reason: "recovered" });
+      return;
+    }
+    const now = new Date(ports.now());
+    const plan = nextAfterFire(s, at, now);
+    if (plan.missed > 0) ports.log.warn({ scheduledMessageId: id, missed: plan.missed, dueAt: at.toISOString() }, "schedule was down over several triggers: fired once, skipped the rest");
+    const result = await ports.fire(id, at, plan.next, now);
+    ports.log.info({ scheduledMessageId: id, dueAt: at.toISOString(), lateMs: now.getTime() - at.getTime(), fired: result.fired, next: result.next?.toISOString() ?? null }, "schedule triggered");
+    if (result.next) await this.arm(result.next, new Date(ports.now()));
+  }
+
+  private async arm(at: Date, now: Date): Promise<void> {
+    const due = Math.max(1, at.getTime() - now.getTime());
+    // Reminder data reaches receiveReminder as text: send JSON.
+    await this.registerActorReminder(TRIGGER, Temporal.Duration.from({ milliseconds: due }), undefined, undefined, JSON.stringify({ at: at.toISOString() }));
+  }
+}
+
+/** Reminder data arrives as an object, JSON text or base64 JSON depending on the path. */
+function triggerTime(data: unknown): Date | undefined {
+  let value: unknown = data;
+  for (let i = 0; i < 2 && typeof value === "string"; i++) {
+    const text: string = value;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = Buffer.from(text, "base64").toString("utf8");
+    }
+  }
+  if (value && typeof value === "object" && "at" in value) {
+    const d = new Date(String((value).at));
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  }
+  return undefined;
+}

@@ -1,0 +1,68 @@
+import type { ChannelTypeName } from "../events.js";
+import { deliveryAddressOf, type CampaignContact } from "./contact.js";
+
+/**
+ * Turns one page of contacts into message rows: address per channel type, one row per address
+ * (the first contact wins), the template rendered per contact. Pure; the renderer is passed in
+ * (services/api/templating.ts in production) so the same rules serve single and group sends.
+ */
+export type SkipReason = "no_address" | "duplicate_address" | "missing_variables";
+
+export interface RenderedText {
+  text: string;
+  skipped: boolean;
+  missing: string[];
+}
+
+export interface PlannedRow {
+  contactId: string;
+  address: string;
+  body: string;
+  /** queued to send; skipped when the template's skip strategy met a missing variable. */
+  status: "queued" | "skipped";
+  errorMessage: string | null;
+}
+
+export interface PagePlan {
+  rows: PlannedRow[];
+  /** Contacts that got no row at all, by reason. */
+  skipped: Partial<Record<SkipReason, number>>;
+}
+
+export function planPage(
+  contacts: readonly CampaignContact[],
+  channelType: ChannelTypeName,
+  render: (contact: CampaignContact) => RenderedText,
+): PagePlan {
+  const rows: PlannedRow[] = [];
+  const skipped: Partial<Record<SkipReason, number>> = {};
+  const seen = new Set<string>();
+  const skip = (reason: SkipReason) => {
+    skipped[reason] = (skipped[reason] ?? 0) + 1;
+  };
+  for (const contact of contacts) {
+    const address = deliveryAddressOf(contact, channelType);
+    if (!address) {
+      skip("no_address");
+      continue;
+    }
+    if (seen.has(address)) {
+      skip("duplicate_address");
+      continue;
+    }
+    seen.add(address);
+    const r = render(contact);
+    rows.push(
+      r.skipped
+        ? { contactId: contact.id, address, body: r.text, status: "skipped", errorMessage: `missing template variables: ${r.missing.join(", ")}` }
+        : { contactId: contact.id, address, body: r.text, status: "queued", errorMessage: null },
+    );
+  }
+  return { rows, skipped };
+}
+
+export function addReasons(into: Partial<Record<string, number>>, more: Partial<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of [...Object.entries(into), ...Object.entries(more)]) if (v) out[k] = (out[k] ?? 0) + v;
+  return out;
+}

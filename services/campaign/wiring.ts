@@ -1,0 +1,47 @@
+import type { CampaignPorts } from "../../actors/campaign/campaign-ports.js";
+import type { AppConfig } from "../../core/config.js";
+import { TOPICS, type ChannelTypeName } from "../../core/events.js";
+import type { Logger } from "../../core/logger.js";
+import type { EventPublisher } from "../../core/publisher.js";
+import type { Database } from "../../db/client.js";
+import { campaignRenderer } from "./render.js";
+import { AccountApiContactSource } from "./sources/account-api.js";
+import { BuiltinContactSource } from "./sources/builtin.js";
+import type { ContactSource } from "./sources/contact-source.js";
+import { CampaignStore } from "./store/campaign-store.js";
+import { foldCounters } from "./store/counters.js";
+
+export function contactSourceFor(cfg: AppConfig, db: Database, log: Logger): ContactSource {
+  if (cfg.CONTACT_SOURCE === "builtin") return new BuiltinContactSource(db);
+  if (!cfg.ACCOUNT_API_URL) throw new Error("CONTACT_SOURCE=account_api needs ACCOUNT_API_URL");
+  return new AccountApiContactSource({ baseUrl: cfg.ACCOUNT_API_URL, token: cfg.ACCOUNT_API_TOKEN, log });
+}
+
+/** The real ports of campaign actors: SQL through CampaignStore, the configured contact source, the broker. */
+export function createCampaignPorts(deps: { cfg: AppConfig; db: Database; publisher: EventPublisher; log: Logger; source?: ContactSource }): CampaignPorts {
+  const store = new CampaignStore(deps.db);
+  const source = deps.source ?? contactSourceFor(deps.cfg, deps.db, deps.log);
+  // The renderer and the fan-out both need the campaign's content: loaded with the snapshot.
+  type Loaded = NonNullable<Awaited<ReturnType<CampaignStore["load"]>>>;
+  return {
+    log: deps.log,
+    now: () => Date.now(),
+    load: (id) => store.load(id),
+    startProcessing: (id, now) => store.startProcessing(id, now),
+    fetchPage: (c, cursor, size) => source.page({ accountId: c.accountId, groupIds: c.contactGroupIds }, cursor, size),
+    renderer: async (c) => campaignRenderer((c as Loaded).content),
+    insertPage: (c, page, now) => store.insertPage(c as Loaded, page, now),
+    backlog: (channelId, cap) => store.backlog(channelId, cap),
+    nudge: (channelType: ChannelTypeName, channelId) => deps.publisher.publish(TOPICS.dispatch(channelType), { channelId }),
+    foldCounters: async (id) => (await foldCounters(deps.db, [id])).get(id),
+    finish: (id, status, now) => store.finish(id, status, now),
+    abortFanout: (id, reason, now) => store.abortFanout(id, reason, now),
+    config: {
+      pageSize: deps.cfg.CAMPAIGN_PAGE_SIZE,
+      aheadMinutes: deps.cfg.CAMPAIGN_AHEAD_MINUTES,
+      turnBudgetMs: deps.cfg.CAMPAIGN_TURN_MS,
+      progressEveryMs: deps.cfg.CAMPAIGN_PROGRESS_MS,
+      sourceFailureTurns: deps.cfg.CAMPAIGN_SOURCE_FAILURE_TURNS,
+    },
+  };
+}
