@@ -19,8 +19,10 @@ if [ -s "$report" ]; then
   node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
-    if (r.numTotalTests === 0) process.exit(1);
+    // A suite whose setup fails leaves its tests "skipped": count those suites as failures too.
+    const failedSuites = r.numFailedTestSuites ?? 0;
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped, ${failedSuites} suites failed`);
+    if (r.numTotalTests === 0 || r.numFailedTests > 0 || failedSuites > 0) process.exit(1);
   ' "$report" || status=1
 else
   echo "tests: 0 passed, 1 failed"
