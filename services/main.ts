@@ -25,6 +25,10 @@ import { dispatchRoutes } from "./dispatcher/dispatch-routes.js";
 import { dispatcherRoutes } from "./dispatcher/routes.js";
 import { sweep } from "./dispatcher/sweeper.js";
 import { createDispatchPorts } from "./dispatcher/wiring.js";
+import { campaignCounterSink } from "./status/counters.js";
+import { createStatusConsumer, statusRoutes } from "./status/consumer.js";
+import { bridgeSmppEvents } from "./status/smpp-bridge.js";
+import { createWebhooks, loadWebhookConfig } from "./webhooks/index.js";
 import { registry as metricsRegistry } from "./metrics.js";
 import { errorHandler } from "./http/error-handler.js";
 import { probeRoutes } from "./probe/routes.js";
@@ -77,6 +81,10 @@ if (hostsDispatcher) {
   app.use(["/dapr", "/actors", "/events", "/healthz", "/dispatch-sweeper"], requireAppToken(cfg.APP_API_TOKEN));
   const adapters = createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) });
   setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log }));
+  // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
+  bridgeSmppEvents(adapters, publisher, log);
+  // Delivery receipts (message.status): statuses, message_events, campaign counters, provider opt-outs.
+  app.use("/events", statusRoutes(createStatusConsumer({ db, counters: await campaignCounterSink(db), log: log.child({ component: "status" }) }), log));
   app.use("/events", dispatchRoutes(actors, log));
   // Campaigns (group messages) and schedules: their actors' ports and lifecycle consumers.
   setCampaignPorts(createCampaignPorts({ cfg, db, publisher, log }));
@@ -101,7 +109,13 @@ if (hostsDispatcher) {
   // consume request bodies meant for other routes.
   app.use((req, res, next) => (isActorRuntimePath(req.path) ? host.handler(req, res, next) : next()));
 }
+let webhooks: { close(): void } | undefined;
 if (servesApi) {
+  // Provider webhooks: no user auth (the provider's signature is the authentication), raw bodies
+  // (signatures cover bytes), so before the REST API and its JSON parser.
+  const hooks = createWebhooks({ db, box, publisher, adapters: createAdapterRegistry({ logger: log }), config: loadWebhookConfig(), log });
+  webhooks = hooks;
+  app.use("/webhooks", hooks.router);
   app.use("/internal", probeRoutes({ actors, publisher, opsToken: cfg.OPS_API_TOKEN, db }));
   // The REST API last: it answers 404 with {detail, code} for anything no route above took.
   app.use(
@@ -152,6 +166,7 @@ async function shutdown(signal: string): Promise<void> {
   const timer = setTimeout(() => process.exit(0), cfg.SHUTDOWN_GRACE_MS);
   timer.unref();
   maintenance.stop();
+  webhooks?.close();
   server.close(() => {
     void db.close().finally(() => process.exit(0));
   });

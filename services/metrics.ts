@@ -70,3 +70,41 @@ export const groupMessageFanout = new Histogram({
   buckets: [1, 5, 10, 30, 60, 120, 300, 600],
   registers: [registry],
 });
+
+// ---- Webhooks, delivery receipts and inbound messages (issue 7) ----
+
+export const webhookRequests = new Counter({
+  name: "turumba_webhook_requests_total",
+  help: "Provider webhooks by outcome: accepted, duplicate (replay acknowledged and dropped), ignored (nothing to act on), unknown_channel, signature_missing, signature_invalid, publish_failed.",
+  labelNames: ["channel_type", "outcome"] as const,
+  registers: [registry],
+});
+
+export const webhookSignatureRejected = new Counter({
+  name: "turumba_webhook_signature_rejected_total",
+  help: "Webhooks refused because their signature was missing (401) or did not verify (403).",
+  labelNames: ["channel_type", "reason"] as const,
+  registers: [registry],
+});
+
+export const receiptsApplied = new Counter({
+  name: "turumba_receipts_total",
+  help: "Delivery receipts by result: applied (status changed), unchanged (replay or superseded), early (send not recorded yet; retried).",
+  labelNames: ["channel_type", "result"] as const,
+  registers: [registry],
+});
+
+export const receiptApplyLag = new Histogram({
+  name: "turumba_receipt_apply_lag_seconds",
+  help: "From a receipt reaching the receiver to its status being written.",
+  labelNames: ["channel_type"] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+export const inboundMessages = new Counter({
+  name: "turumba_inbound_messages_total",
+  help: "Inbound messages stored, and opt-out / opt-in keywords acted on.",
+  labelNames: ["channel_type", "kind"] as const,
+  registers: [registry],
+});

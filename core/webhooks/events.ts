@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { InboundMessage, StatusUpdate } from "../../adapters/core/types.js";
+import { channelTypeSchema } from "../events.js";
+
+/**
+ * Events between the webhook receivers (messaging-api) and their consumers (dispatcher), seed 000
+ * §7. The receiver only verifies, parses the provider's payload into the adapters' normalised
+ * shapes (StatusUpdate, InboundMessage: zod is the single source) and hands them over; every
+ * database write happens in the consumers. SMPP receipts and MO, which arrive on the bind rather
+ * than over HTTP, travel on the same topics.
+ */
+export const WEBHOOK_TOPICS = {
+  status: "message.status",
+  inbound: "webhook.inbound",
+} as const;
+
+const origin = {
+  /** Unique per event (a redelivery carries the same one). */
+  eventId: z.uuid(),
+  channelId: z.uuid(),
+  channelType: channelTypeSchema,
+  provider: z.string().min(1).max(50),
+  /** Known to the receiver (it loaded the channel); the SMPP bridge leaves it out. */
+  accountId: z.uuid().optional(),
+  /** When we received it, ISO 8601: the consumer's apply latency is measured from here. */
+  receivedAt: z.iso.datetime({ offset: true }),
+  traceparent: z.string().optional(),
+};
+
+export const messageStatusEventSchema = z.object({
+  ...origin,
+  update: StatusUpdate,
+  /**
+   * Our own message id when the source knows it (SMPP receipts are matched on the bind), so the
+   * consumer need not look it up by provider id: a multi-part SMS has one provider id per part.
+   */
+  messageId: z.uuid().optional(),
+});
+export type MessageStatusEvent = z.infer<typeof messageStatusEventSchema>;
+
+export const inboundEventSchema = z.object({
+  ...origin,
+  message: InboundMessage,
+});
+export type InboundEvent = z.infer<typeof inboundEventSchema>;
+
+/**
+ * The replay key of one status update: a provider retry or a replayed request carries the same
+ * provider id and status, so it maps to the same key; a later status of the same message does not.
+ * Watermark updates (Messenger reads) have no id: the reader and the watermark identify them.
+ */
+export function statusDedupKey(channelId: string, u: StatusUpdate): string {
+  const subject = u.providerMessageId ?? `watermark:${u.recipient ?? ""}:${u.watermark ?? ""}`;
+  // Several recipients can share one provider id (an e-mail to many); each is its own event.
+  const recipient = u.providerMessageId && u.recipient ? `:${u.recipient}` : "";
+  return `${channelId}:status:${u.status}:${subject}${recipient}`;
+}
+
+/** An edited message (Telegram) keeps its id but is a new event: the edit time tells them apart. */
+export function inboundDedupKey(channelId: string, m: InboundMessage): string {
+  const edit = m.metadata.edited === true ? `:edit:${m.receivedAt}` : "";
+  return `${channelId}:inbound:${m.providerMessageId}${edit}`;
+}

@@ -1,0 +1,105 @@
+import express, { Router } from "express";
+import type { Logger } from "../../core/logger.js";
+import { MicroBatcher } from "../../core/micro-batcher.js";
+import { messageStatusEventSchema, type MessageStatusEvent } from "../../core/webhooks/events.js";
+import type { Database } from "../../db/client.js";
+import { receiptApplyLag, receiptsApplied } from "../metrics.js";
+import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
+import type { CampaignCounterSink } from "./counters.js";
+import { planBatch, targetsOf, type PlannedReceipt, type ReceiptResult } from "./receipt-plan.js";
+import { StatusStore, type TargetRow } from "./status-store.js";
+
+/**
+ * The message.status consumer (seed 000 §7). Deliveries handled concurrently are gathered per
+ * channel (MicroBatcher) so a burst of receipts costs a few set-based statements per batch:
+ * find the messages, plan with status precedence, write changes + message_events + opt-outs in
+ * one transaction (campaign counters follow from the 0020 trigger).
+ *
+ *   applied / unchanged (replay, superseded)  → SUCCESS
+ *   early (message still queued/sending), or no message yet within EARLY_WINDOW → RETRY
+ *   no message long after it was received     → dead letter (nothing will ever match it)
+ */
+export interface StatusConsumerOptions {
+  maxItems?: number;
+  maxWaitMs?: number;
+  /** How long a receipt for a message we cannot find yet keeps being retried. */
+  earlyWindowMs?: number;
+}
+
+const LOST_RACE_ATTEMPTS = 3;
+
+export function createStatusConsumer(deps: { db: Database; counters: CampaignCounterSink; log: Logger; options?: StatusConsumerOptions }) {
+  const store = new StatusStore(deps.db, deps.counters);
+  const earlyWindowMs = deps.options?.earlyWindowMs ?? 10 * 60_000;
+
+  const applyBatch = async (channelId: string, events: MessageStatusEvent[]): Promise<ReceiptResult[]> => {
+    const channelType = events[0]!.channelType;
+    const receipts: PlannedReceipt[] = events.map((e) => ({ update: e.update, messageId: e.messageId, receivedAt: new Date(e.receivedAt) }));
+    const results: ReceiptResult[] = new Array<ReceiptResult>(receipts.length);
+    let pending = receipts.map((_, i) => i);
+    for (let attempt = 0; attempt < LOST_RACE_ATTEMPTS && pending.length > 0; attempt++) {
+      const batch = pending.map((i) => receipts[i]!);
+      const targets = await findTargets(store, channelId, batch);
+      const plan = planBatch({ id: channelId, channelType }, batch, targets);
+      const written = await store.apply(plan.changes, plan.events, plan.optOuts, new Date());
+      const lost: number[] = [];
+      plan.results.forEach((res, j) => {
+        const i = pending[j]!;
+        if (plan.touched[j]!.some((id) => !written.has(id))) lost.push(i);
+        else results[i] = res;
+      });
+      pending = lost;
+    }
+    // Still racing after a few rounds: let the broker bring them back.
+    for (const i of pending) results[i] = "early";
+    return results;
+  };
+
+  const batcher = new MicroBatcher<string, MessageStatusEvent, ReceiptResult>({
+    maxItems: deps.options?.maxItems ?? 500,
+    maxWaitMs: deps.options?.maxWaitMs ?? 5,
+    flush: applyBatch,
+  });
+
+  async function handle(e: MessageStatusEvent): Promise<"SUCCESS" | "RETRY"> {
+    const result = await batcher.add(e.channelId, e);
+    receiptsApplied.inc({ channel_type: e.channelType, result });
+    if (result === "applied") receiptApplyLag.observe({ channel_type: e.channelType }, Math.max(0, Date.now() - Date.parse(e.receivedAt)) / 1000);
+    if (result === "applied" || result === "unchanged") return "SUCCESS";
+    if (Date.now() - Date.parse(e.receivedAt) > earlyWindowMs) {
+      throw new PermanentEventError(`no sent message matches receipt ${e.update.providerMessageId ?? e.messageId ?? "(watermark)"} on channel ${e.channelId}`);
+    }
+    return "RETRY";
+  }
+
+  return { handle };
+}
+
+async function findTargets(store: StatusStore, channelId: string, batch: readonly PlannedReceipt[]): Promise<TargetRow[][]> {
+  const providerIds = [...new Set(batch.flatMap((r) => (!r.messageId && r.update.providerMessageId ? [r.update.providerMessageId] : [])))];
+  const messageIds = [...new Set(batch.flatMap((r) => (r.messageId ? [r.messageId] : [])))];
+  const rows = await store.find(channelId, providerIds, messageIds);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const byProviderId = new Map<string, TargetRow[]>();
+  for (const r of rows) {
+    if (!r.providerMessageId) continue;
+    const list = byProviderId.get(r.providerMessageId) ?? [];
+    if (!list.some((x) => x.id === r.id)) list.push(r);
+    byProviderId.set(r.providerMessageId, list);
+  }
+  return Promise.all(
+    batch.map(async (r) => {
+      const u = r.update;
+      const watermarked = u.providerMessageId === null && !r.messageId && u.recipient && u.watermark ? await store.findUpToWatermark(channelId, u.recipient, new Date(u.watermark)) : undefined;
+      return targetsOf(r, byId, byProviderId, watermarked);
+    }),
+  );
+}
+
+/** POST /events/message-status (declarative subscription to message.status). Mount under /events. */
+export function statusRoutes(consumer: { handle(e: MessageStatusEvent): Promise<"SUCCESS" | "RETRY"> }, log: Logger): Router {
+  const r = Router();
+  const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });
+  r.post("/message-status", json, subscriptionRoute(messageStatusEventSchema, (e) => consumer.handle(e), log));
+  return r;
+}

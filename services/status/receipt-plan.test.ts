@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { statusUpdate } from "../../adapters/core/types.js";
+import { planBatch, targetsOf, type PlannedReceipt } from "./receipt-plan.js";
+import type { TargetRow } from "./status-store.js";
+
+const row = (over: Partial<TargetRow> = {}): TargetRow => ({
+  id: "m1",
+  createdAt: new Date("2026-01-01T00:00:00Z"),
+  accountId: "a1",
+  status: "sent",
+  deliveredAt: null,
+  readAt: null,
+  groupMessageId: "g1",
+  deliveryAddress: "+15550001111",
+  contactId: "c1",
+  providerMessageId: "p1",
+  ...over,
+});
+const at = new Date("2026-01-01T00:01:00Z");
+const receipt = (status: "sent" | "delivered" | "read" | "failed", extra: Partial<Parameters<typeof statusUpdate>[0]> = {}): PlannedReceipt => ({
+  update: statusUpdate({ providerMessageId: "p1", status, ...extra }),
+  receivedAt: at,
+});
+const channel = { id: "ch1", channelType: "sms" as const };
+
+describe("planBatch", () => {
+  it("folds delivered then read in one batch into one change and two events", () => {
+    const r = row();
+    const plan = planBatch(channel, [receipt("delivered"), receipt("read")], [[r], [r]]);
+    expect(plan.results).toEqual(["applied", "applied"]);
+    expect(plan.changes).toHaveLength(1);
+    expect(plan.changes[0]).toMatchObject({ from: "sent", to: "read", deliveredAt: at, readAt: at, groupMessageId: "g1" });
+    expect(plan.events.map((e) => `${e.from}>${e.to}`)).toEqual(["sent>delivered", "delivered>read"]);
+  });
+
+  it("read before delivered ends read with delivered_at set, and the late delivered/sent change nothing", () => {
+    const r = row();
+    const plan = planBatch(channel, [receipt("read"), receipt("delivered"), receipt("sent")], [[r], [r], [r]]);
+    expect(plan.results).toEqual(["applied", "unchanged", "unchanged"]);
+    expect(plan.changes[0]).toMatchObject({ to: "read", deliveredAt: at });
+  });
+
+  it("a receipt for a message still sending is early, one with no message is missing", () => {
+    const plan = planBatch(channel, [receipt("delivered"), receipt("delivered")], [[row({ status: "sending" })], []]);
+    expect(plan.results).toEqual(["early", "missing"]);
+    expect(plan.changes).toEqual([]);
+  });
+
+  it("a failed receipt with the provider's opt-out signal marks the address in its scope", () => {
+    const plan = planBatch(channel, [receipt("failed", { errorCode: "21610", optOut: true })], [[row({ deliveryAddress: "15550001111" })]]);
+    expect(plan.changes[0]).toMatchObject({ to: "failed", errorCode: "21610" });
+    expect(plan.optOuts).toEqual([
+      { accountId: "a1", scope: "sms", address: "+15550001111", contactId: "c1", channelId: "ch1", source: "provider", reason: "21610" },
+    ]);
+  });
+
+  it("a watermark that covers nothing is unchanged, not missing", () => {
+    const plan = planBatch(channel, [{ update: statusUpdate({ providerMessageId: null, status: "read", recipient: "psid", watermark: at.toISOString() }), receivedAt: at }], [[]]);
+    expect(plan.results).toEqual(["unchanged"]);
+  });
+});
+
+describe("targetsOf", () => {
+  it("picks the recipient's row when several share a provider id, and our id when known", () => {
+    const a = row({ id: "m1", deliveryAddress: "a@x.org" });
+    const b = row({ id: "m2", deliveryAddress: "b@x.org" });
+    const byProvider = new Map([["p1", [a, b]]]);
+    const byId = new Map([["m2", b]]);
+    expect(targetsOf({ update: statusUpdate({ providerMessageId: "p1", status: "delivered", recipient: "B@x.org" }), receivedAt: at }, byId, byProvider, undefined)).toEqual([b]);
+    expect(targetsOf({ update: statusUpdate({ providerMessageId: "zz", status: "delivered" }), messageId: "m2", receivedAt: at }, byId, byProvider, undefined)).toEqual([b]);
+  });
+});

@@ -1,0 +1,123 @@
+import type { StatusUpdate } from "../../adapters/core/types.js";
+import type { ChannelTypeName } from "../../core/events.js";
+import { normaliseAddress, optOutScope } from "../../core/webhooks/opt-out.js";
+import { applyReceipt, type MessageState } from "../../core/webhooks/status-precedence.js";
+import type { OptOutMark, ReceiptEvent, StatusChange, TargetRow } from "./status-store.js";
+
+/**
+ * Pure planning of one batch of receipts for one channel: which message each receipt concerns,
+ * what it does to it (status-precedence.ts), and the rows to write. Receipts of the same message
+ * in one batch are folded in arrival order on an in-memory copy, so "delivered" then "read" in
+ * one batch writes one change (sent → read) and two message_events rows.
+ */
+export interface PlannedReceipt {
+  update: StatusUpdate;
+  /** Our message id when the source knows it (SMPP). */
+  messageId?: string;
+  receivedAt: Date;
+}
+
+/**
+ * applied: changed a message; unchanged: a replay or superseded; early: the send is not recorded
+ * yet (retry later); missing: no message matches (yet).
+ */
+export type ReceiptResult = "applied" | "unchanged" | "early" | "missing";
+
+export interface BatchPlan {
+  results: ReceiptResult[];
+  changes: StatusChange[];
+  events: ReceiptEvent[];
+  optOuts: OptOutMark[];
+  /** For each receipt, the message ids it moved (to tell losers of a write race). */
+  touched: string[][];
+}
+
+export function targetsOf(r: PlannedReceipt, byId: Map<string, TargetRow>, byProviderId: Map<string, TargetRow[]>, watermarked: TargetRow[] | undefined): TargetRow[] {
+  if (r.messageId) {
+    const row = byId.get(r.messageId);
+    return row ? [row] : [];
+  }
+  const u = r.update;
+  if (u.providerMessageId === null) return watermarked ?? [];
+  const rows = byProviderId.get(u.providerMessageId) ?? [];
+  // One provider id for several recipients (an e-mail to many): the recipient picks the row.
+  if (rows.length > 1 && u.recipient) {
+    const only = rows.filter((m) => m.deliveryAddress.toLowerCase() === u.recipient!.toLowerCase());
+    if (only.length > 0) return only;
+  }
+  return rows;
+}
+
+export function planBatch(
+  channel: { id: string; channelType: ChannelTypeName },
+  receipts: readonly PlannedReceipt[],
+  targets: readonly TargetRow[][],
+): BatchPlan {
+  const state = new Map<string, { row: TargetRow; now: MessageState; failedAt: Date | null; errorCode: string | null; errorMessage: string | null }>();
+  const results: ReceiptResult[] = [];
+  const events: ReceiptEvent[] = [];
+  const optOuts: OptOutMark[] = [];
+  const touched: string[][] = [];
+
+  receipts.forEach((r, i) => {
+    const rows = targets[i] ?? [];
+    const moved: string[] = [];
+    touched.push(moved);
+    if (rows.length === 0) {
+      // A read watermark that covers nothing left unread is simply old news.
+      results.push(r.update.providerMessageId === null && !r.messageId ? "unchanged" : "missing");
+      return;
+    }
+    let result: ReceiptResult = "unchanged";
+    for (const row of rows) {
+      const s = state.get(row.id) ?? { row, now: { status: row.status, deliveredAt: row.deliveredAt, readAt: row.readAt }, failedAt: null, errorCode: null, errorMessage: null };
+      const at = r.update.occurredAt ? new Date(r.update.occurredAt) : r.receivedAt;
+      const t = applyReceipt(s.now, { status: r.update.status, errorCode: r.update.errorCode, errorMessage: r.update.errorMessage, at });
+      if (t.kind === "early") {
+        if (result === "unchanged") result = "early";
+        continue;
+      }
+      if (t.kind === "unchanged") continue;
+      events.push({
+        messageId: row.id,
+        messageCreatedAt: row.createdAt,
+        accountId: row.accountId,
+        from: s.now.status,
+        to: t.to,
+        providerTimestamp: r.update.occurredAt ? new Date(r.update.occurredAt) : null,
+        data: { status: r.update.status, providerMessageId: r.update.providerMessageId, errorCode: r.update.errorCode, ...r.update.metadata },
+      });
+      s.now = { status: t.to, deliveredAt: t.deliveredAt, readAt: t.readAt };
+      if (t.to === "failed") Object.assign(s, { failedAt: t.failedAt, errorCode: t.errorCode, errorMessage: t.errorMessage });
+      state.set(row.id, s);
+      moved.push(row.id);
+      result = "applied";
+      if (t.to === "failed" && r.update.optOut) {
+        optOuts.push({
+          accountId: row.accountId,
+          scope: optOutScope(channel.channelType),
+          address: normaliseAddress(channel.channelType, row.deliveryAddress),
+          contactId: row.contactId,
+          channelId: channel.id,
+          source: "provider",
+          reason: r.update.errorCode,
+        });
+      }
+    }
+    results.push(result);
+  });
+
+  const changes: StatusChange[] = [...state.values()].map((s) => ({
+    id: s.row.id,
+    createdAt: s.row.createdAt,
+    from: s.row.status,
+    to: s.now.status,
+    deliveredAt: s.now.deliveredAt,
+    readAt: s.now.readAt,
+    failedAt: s.failedAt,
+    errorCode: s.errorCode,
+    errorMessage: s.errorMessage,
+    groupMessageId: s.row.groupMessageId,
+  }));
+  return { results, changes, events, optOuts, touched };
+}

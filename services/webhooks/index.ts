@@ -1,0 +1,48 @@
+import type { Router } from "express";
+import type { AdapterRegistry } from "../../adapters/core/registry.js";
+import type { Logger } from "../../core/logger.js";
+import type { EventPublisher } from "../../core/publisher.js";
+import type { Database } from "../../db/client.js";
+import type { SecretBox } from "../../db/secret-box.js";
+import { ChannelCache } from "./channel-cache.js";
+import type { WebhookConfig } from "./config.js";
+import { WebhookDedup } from "./dedup.js";
+import { webhookRouter } from "./receiver.js";
+import { startWebhookRegistrar } from "./registration.js";
+
+export { loadWebhookConfig, type WebhookConfig } from "./config.js";
+export { webhookSetup, webhookUrl, registerDueWebhooks } from "./registration.js";
+
+/**
+ * Everything the API role needs for provider webhooks: the receivers (mount the router at
+ * /webhooks, before the REST API), the replay-key purge, and the Telegram registrar when a public
+ * URL is configured. close() stops the timers.
+ */
+export function createWebhooks(deps: {
+  db: Database;
+  box: SecretBox;
+  publisher: EventPublisher;
+  /** Adapters that reach the providers (setWebhook); the receivers build their own per request. */
+  adapters: AdapterRegistry;
+  config: WebhookConfig;
+  log: Logger;
+}): { router: Router; close(): void } {
+  const log = deps.log.child({ component: "webhooks" });
+  const channels = new ChannelCache(deps.db, deps.box, deps.config.WEBHOOK_CHANNEL_CACHE_MS);
+  const dedup = new WebhookDedup(deps.db, deps.config.WEBHOOK_DEDUP_TTL_SECONDS);
+  dedup.startPurging(60_000, (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "replay-key purge failed"));
+  const router = webhookRouter({ channels, dedup, publisher: deps.publisher, log, publicUrl: deps.config.WEBHOOK_PUBLIC_URL, bodyLimit: deps.config.WEBHOOK_BODY_LIMIT });
+  const baseUrl = deps.config.WEBHOOK_PUBLIC_URL;
+  const registrar =
+    baseUrl && deps.config.WEBHOOK_REGISTER_EVERY_MS > 0
+      ? startWebhookRegistrar({ db: deps.db, box: deps.box, adapters: deps.adapters, baseUrl, log }, deps.config.WEBHOOK_REGISTER_EVERY_MS)
+      : undefined;
+  if (!registrar) log.info("WEBHOOK_PUBLIC_URL unset: Telegram webhooks are not registered automatically");
+  return {
+    router,
+    close() {
+      dedup.stop();
+      registrar?.stop();
+    },
+  };
+}

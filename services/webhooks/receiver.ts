@@ -1,0 +1,253 @@
+import { randomUUID } from "node:crypto";
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from "express";
+import type { ChannelAdapter } from "../../adapters/core/contract.js";
+import type { WebhookRequest } from "../../adapters/core/types.js";
+import { createAdapterRegistry } from "../../adapters/index.js";
+import { CHANNEL_TYPES } from "../../core/events.js";
+import type { Logger } from "../../core/logger.js";
+import type { EventPublisher } from "../../core/publisher.js";
+import { newTraceparent } from "../../core/trace.js";
+import {
+  WEBHOOK_TOPICS,
+  inboundDedupKey,
+  inboundEventSchema,
+  messageStatusEventSchema,
+  statusDedupKey,
+} from "../../core/webhooks/events.js";
+import { webhookRequests, webhookResponse, webhookSignatureRejected } from "../metrics.js";
+import type { ChannelCache, WebhookChannel } from "./channel-cache.js";
+import type { WebhookDedup } from "./dedup.js";
+import { hasSignatureMaterial } from "./signature-material.js";
+
+/**
+ * Provider webhook receivers (seed 000 §7): POST /webhooks/{channel_type}/{channel_id} for every
+ * channel type with callbacks, and GET for Meta's verification handshake (and Vonage's GET
+ * callbacks). There is no user authentication: the provider's signature, checked with that
+ * channel's secret, is the authentication. A request is answered as soon as its events are on
+ * the broker; parsing the payload into normalised events is in-memory work, and everything that
+ * touches messages, contacts and conversations happens in the consumers (services/status).
+ *
+ *   unknown, disabled or SMPP channel → 404      no signature → 401      forged signature → 403
+ *   replay (same event seen before)   → 200 and dropped
+ *   broker refused the publish        → 503, so the provider retries and nothing is lost
+ *
+ * `channel_type` in the path is the channel's type (sms for every SMS provider) or, for SMS, the
+ * provider's name (twilio, africastalking, vonage). Mount under /webhooks.
+ */
+export interface ReceiverDeps {
+  channels: ChannelCache;
+  dedup: WebhookDedup;
+  publisher: EventPublisher;
+  log: Logger;
+  /** Public base URL the provider called (Twilio signs it); otherwise the request's own. */
+  publicUrl?: string;
+  bodyLimit?: string;
+}
+
+const PATH_TYPES = new Set<string>([...CHANNEL_TYPES, "twilio", "africastalking", "vonage"]);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Twilio answers an empty TwiML document with "do nothing" (no auto-reply to inbound SMS). */
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+interface Outgoing {
+  key: string;
+  topic: string;
+  event: object;
+}
+
+export function webhookRouter(deps: ReceiverDeps): Router {
+  const r = Router();
+  const raw = express.raw({ type: () => true, limit: deps.bodyLimit ?? "1mb" });
+  const loggedAt = new Map<string, number>();
+
+  const fail = (res: Response, status: number, code: string, detail: string) => res.status(status).json({ detail, code });
+
+  /** Signature failures are counted always, logged at most every 10 s per channel (floods stay cheap). */
+  const noteRejection = (ch: WebhookChannel, reason: "signature_missing" | "signature_invalid") => {
+    webhookSignatureRejected.inc({ channel_type: ch.channelType, reason: reason === "signature_missing" ? "missing" : "invalid" });
+    webhookRequests.inc({ channel_type: ch.channelType, outcome: reason });
+    const now = Date.now();
+    if ((loggedAt.get(ch.id) ?? 0) < now - 10_000) {
+      loggedAt.set(ch.id, now);
+      if (loggedAt.size > 10_000) loggedAt.clear();
+      deps.log.warn({ channelId: ch.id, channelType: ch.channelType, reason }, "webhook refused: signature check failed");
+    }
+  };
+
+  /** The channel named by the path, if it exists, takes webhooks and matches the path's type. */
+  const resolve = async (req: Request, res: Response): Promise<WebhookChannel | undefined> => {
+    const type = String(req.params.channelType);
+    const id = String(req.params.channelId);
+    const label = PATH_TYPES.has(type) ? type : "unknown";
+    const ch = UUID.test(id) && PATH_TYPES.has(type) ? await deps.channels.get(id.toLowerCase()) : undefined;
+    const matches = ch && (ch.channelType === type || (ch.channelType === "sms" && ch.provider === type));
+    if (!ch || !matches || !ch.enabled || ch.channelType === "smpp") {
+      webhookRequests.inc({ channel_type: label, outcome: "unknown_channel" });
+      fail(res, 404, "channel_not_found", "no channel takes webhooks at this address");
+      return undefined;
+    }
+    return ch;
+  };
+
+  const toWebhookRequest = (req: Request): WebhookRequest => {
+    const base = deps.publicUrl?.replace(/\/+$/, "") ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
+    return {
+      method: req.method,
+      url: base + req.originalUrl,
+      headers: req.headers,
+      rawBody: Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "",
+    };
+  };
+
+  /**
+   * Verifies, parses, de-duplicates and publishes. A fresh adapter instance per request: some
+   * adapters drop ids they have parsed before (an in-process replay filter), which here would
+   * swallow the provider's retry of a request we answered 503.
+   */
+  const receive = async (req: Request, res: Response) => {
+    const started = performance.now();
+    const ch = await resolve(req, res);
+    if (!ch) return;
+    const providerKey = ch.channelType === "sms" ? ch.provider : ch.channelType;
+    const adapter = createAdapterRegistry({ logger: deps.log }).get(ch.channelType, ch.provider);
+    const wreq = toWebhookRequest(req);
+
+    if (!hasSignatureMaterial(providerKey, wreq)) {
+      noteRejection(ch, "signature_missing");
+      fail(res, 401, "signature_missing", "the request carries no signature for this channel");
+      return;
+    }
+    if (!(await verified(adapter, ch, wreq))) {
+      noteRejection(ch, "signature_invalid");
+      fail(res, 403, "signature_invalid", "the request's signature does not verify with this channel's secret");
+      return;
+    }
+
+    const outgoing = buildEvents(ch, adapter, wreq, deps.log);
+    const claims = await Promise.all(
+      outgoing.map((o) =>
+        deps.dedup.claim(o.key).catch((err: unknown) => {
+          // The replay guard is an optimisation: the consumers are idempotent, so without it we
+          // publish rather than refuse the provider.
+          deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "webhook replay guard unavailable; publishing unchecked");
+          return true;
+        }),
+      ),
+    );
+    const fresh = outgoing.filter((_, i) => claims[i]);
+    const duplicates = outgoing.length - fresh.length;
+    try {
+      await Promise.all(fresh.map((o) => deps.publisher.publish(o.topic, o.event)));
+    } catch (err) {
+      await deps.dedup.release(fresh.map((o) => o.key)).catch((e: unknown) => {
+        deps.log.error({ channelId: ch.id, err: e instanceof Error ? e.message : String(e) }, "could not release replay keys after a failed publish");
+      });
+      webhookRequests.inc({ channel_type: ch.channelType, outcome: "publish_failed" });
+      deps.log.warn({ channelId: ch.id, err: err instanceof Error ? err.message : String(err) }, "webhook events not published; provider asked to retry");
+      fail(res, 503, "unavailable", "could not queue the webhook; retry later");
+      return;
+    }
+    const outcome = outgoing.length === 0 ? "ignored" : fresh.length === 0 ? "duplicate" : "accepted";
+    webhookRequests.inc({ channel_type: ch.channelType, outcome });
+    webhookResponse.observe({ channel_type: ch.channelType }, (performance.now() - started) / 1000);
+    if (providerKey === "twilio") {
+      res.status(200).type("text/xml").send(EMPTY_TWIML);
+      return;
+    }
+    res.status(200).json({ status: "ok", accepted: fresh.length, duplicates });
+  };
+
+  const verified = async (adapter: ChannelAdapter, ch: WebhookChannel, wreq: WebhookRequest): Promise<boolean> => {
+    if (safeVerify(adapter, wreq, ch.credentials)) return true;
+    // Credentials may have been rotated since we cached them: look once more at the row.
+    const fresh = await deps.channels.refreshIfStale(ch.id);
+    return fresh !== undefined && safeVerify(adapter, wreq, fresh.credentials);
+  };
+
+  r.post("/:channelType/:channelId", raw, (req, res, next) => {
+    receive(req, res).catch(next);
+  });
+
+  r.get("/:channelType/:channelId", (req, res, next) => {
+    (async () => {
+      const ch = await resolve(req, res);
+      if (!ch) return;
+      const adapter = createAdapterRegistry({ logger: deps.log }).get(ch.channelType, ch.provider);
+      if (adapter.answerVerificationChallenge && "hub.mode" in req.query) {
+        // Meta's subscription handshake: echo the challenge when the verify token matches.
+        const challenge = safeChallenge(adapter, toWebhookRequest(req), ch.credentials);
+        if (challenge === null) {
+          noteRejection(ch, "signature_invalid");
+          fail(res, 403, "verification_failed", "the verify token does not match this channel's");
+          return;
+        }
+        res.status(200).type("text/plain").send(challenge);
+        return;
+      }
+      // Vonage can be set to call its webhooks with GET and the parameters in the query.
+      if (ch.channelType === "sms" && ch.provider === "vonage") return receive(req, res);
+      fail(res, 405, "method_not_allowed", "webhooks are delivered with POST");
+    })().catch(next);
+  });
+
+  r.use((_req, res) => {
+    fail(res, 404, "not_found", "webhook addresses look like /webhooks/{channel_type}/{channel_id}");
+  });
+  const errors: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+    const e = err as { status?: number; type?: string; message?: string };
+    if (e.status && e.status >= 400 && e.status < 500) {
+      fail(res, e.status, e.type === "entity.too.large" ? "body_too_large" : "bad_request", e.message ?? "bad request");
+      return;
+    }
+    // Database or decryption trouble: the provider will retry.
+    deps.log.error({ err: e.message ?? String(err) }, "webhook handling failed");
+    fail(res, 503, "unavailable", "webhook could not be handled; retry later");
+  };
+  r.use(errors);
+  return r;
+}
+
+/** Adapters validate credentials with zod and throw on a mismatch: that is "does not verify". */
+function safeVerify(adapter: ChannelAdapter, wreq: WebhookRequest, credentials: unknown): boolean {
+  try {
+    return adapter.verifyWebhookSignature(wreq, credentials);
+  } catch {
+    return false;
+  }
+}
+
+function safeChallenge(adapter: ChannelAdapter, wreq: WebhookRequest, credentials: unknown): string | null {
+  try {
+    return adapter.answerVerificationChallenge?.(wreq, credentials) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The request's events, validated against the event schemas. One that does not validate (a
+ * provider field outside what the adapter expects) is logged and left out: refusing the request
+ * would only make the provider retry it forever.
+ */
+function buildEvents(ch: WebhookChannel, adapter: ChannelAdapter, wreq: WebhookRequest, log: Logger): Outgoing[] {
+  const base = {
+    channelId: ch.id,
+    channelType: ch.channelType,
+    provider: ch.provider,
+    accountId: ch.accountId,
+    receivedAt: new Date().toISOString(),
+    traceparent: newTraceparent(),
+  };
+  const out: Outgoing[] = [];
+  const add = (key: string, topic: string, parsed: { success: true; data: object } | { success: false; error: { issues: unknown[] } }) => {
+    if (parsed.success) out.push({ key, topic, event: parsed.data });
+    else log.error({ channelId: ch.id, topic, issues: parsed.error.issues.slice(0, 3) }, "webhook event does not fit its schema; left out");
+  };
+  for (const update of adapter.parseStatus(wreq)) {
+    add(statusDedupKey(ch.id, update), WEBHOOK_TOPICS.status, messageStatusEventSchema.safeParse({ eventId: randomUUID(), ...base, update }));
+  }
+  for (const message of adapter.parseInbound(wreq)) {
+    add(inboundDedupKey(ch.id, message), WEBHOOK_TOPICS.inbound, inboundEventSchema.safeParse({ eventId: randomUUID(), ...base, message }));
+  }
+  return out;
+}
