@@ -113,7 +113,7 @@ let webhooks: { close(): void } | undefined;
 if (servesApi) {
   // Provider webhooks: no user auth (the provider's signature is the authentication), raw bodies
   // (signatures cover bytes), so before the REST API and its JSON parser.
-  const hooks = createWebhooks({ db, box, publisher, adapters: createAdapterRegistry({ logger: log }), config: loadWebhookConfig(), log });
+  const hooks = createWebhooks({ db, box, publisher, adapters: createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) }), config: loadWebhookConfig(), log });
   webhooks = hooks;
   app.use("/webhooks", hooks.router);
   app.use("/internal", probeRoutes({ actors, publisher, opsToken: cfg.OPS_API_TOKEN, db }));
