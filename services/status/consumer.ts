@@ -96,10 +96,53 @@ async function findTargets(store: StatusStore, channelId: string, batch: readonl
   );
 }
 
-/** POST /events/message-status (declarative subscription to message.status). Mount under /events. */
+/**
+ * POST /events/message-status (declarative subscription to message.status, bulk-enabled). Mount
+ * under /events. The sidecar delivers receipts in bulk (`entries`, answered with one status per
+ * entry): one HTTP exchange per few hundred receipts instead of one each, which is most of the
+ * consumer's cost under load. A single CloudEvent is handled too (bulk switched off).
+ */
 export function statusRoutes(consumer: { handle(e: MessageStatusEvent): Promise<"SUCCESS" | "RETRY"> }, log: Logger): Router {
   const r = Router();
-  const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });
-  r.post("/message-status", json, subscriptionRoute(messageStatusEventSchema, (e) => consumer.handle(e), log));
+  const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "16mb" });
+  const single = subscriptionRoute(messageStatusEventSchema, (e) => consumer.handle(e), log);
+  r.post("/message-status", json, (req, res, next) => {
+    const body = req.body as { entries?: unknown };
+    if (!Array.isArray(body?.entries)) return single(req, res, next);
+    void bulk(body.entries as BulkEntry[]).then((statuses) => res.status(200).json({ statuses }));
+  });
+
+  const bulk = (entries: BulkEntry[]) =>
+    Promise.all(
+      entries.map(async (entry): Promise<{ entryId: string; status: "SUCCESS" | "RETRY" | "DROP" }> => {
+        const event = typeof entry.event === "string" ? safeJson(entry.event) : entry.event;
+        const parsed = messageStatusEventSchema.safeParse((event as { data?: unknown } | undefined)?.data ?? event);
+        if (!parsed.success) {
+          log.warn({ entryId: entry.entryId, issues: parsed.error.issues.slice(0, 3) }, "malformed receipt dropped to dead letters");
+          return { entryId: entry.entryId, status: "DROP" };
+        }
+        try {
+          return { entryId: entry.entryId, status: await consumer.handle(parsed.data) };
+        } catch (err) {
+          const permanent = err instanceof PermanentEventError;
+          log.warn({ entryId: entry.entryId, err: err instanceof Error ? err.message : String(err) }, permanent ? "receipt dropped to dead letters" : "receipt failed; asking for redelivery");
+          return { entryId: entry.entryId, status: permanent ? "DROP" : "RETRY" };
+        }
+      }),
+    );
   return r;
+}
+
+interface BulkEntry {
+  entryId: string;
+  event: unknown;
+  contentType?: string;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

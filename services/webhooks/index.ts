@@ -4,6 +4,7 @@ import type { Logger } from "../../core/logger.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Database } from "../../db/client.js";
 import type { SecretBox } from "../../db/secret-box.js";
+import { batchedPublisher } from "./batched-publisher.js";
 import { ChannelCache } from "./channel-cache.js";
 import type { WebhookConfig } from "./config.js";
 import { WebhookDedup } from "./dedup.js";
@@ -31,7 +32,7 @@ export function createWebhooks(deps: {
   const channels = new ChannelCache(deps.db, deps.box, deps.config.WEBHOOK_CHANNEL_CACHE_MS);
   const dedup = new WebhookDedup(deps.db, deps.config.WEBHOOK_DEDUP_TTL_SECONDS);
   dedup.startPurging(60_000, (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "replay-key purge failed"));
-  const router = webhookRouter({ channels, dedup, publisher: deps.publisher, log, publicUrl: deps.config.WEBHOOK_PUBLIC_URL, bodyLimit: deps.config.WEBHOOK_BODY_LIMIT });
+  const router = webhookRouter({ channels, dedup, publisher: batchedPublisher(deps.publisher), log, publicUrl: deps.config.WEBHOOK_PUBLIC_URL, bodyLimit: deps.config.WEBHOOK_BODY_LIMIT });
   const baseUrl = deps.config.WEBHOOK_PUBLIC_URL;
   const registrar =
     baseUrl && deps.config.WEBHOOK_REGISTER_EVERY_MS > 0
