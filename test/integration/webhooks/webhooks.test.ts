@@ -170,6 +170,48 @@ describe("webhook receivers and the status consumer", () => {
     expect(final.events).toBe(afterRead.events);
   });
 
+  it("smpp: receipts arriving on the bind (a two-part message too) mark the messages delivered; an smpp channel takes no webhooks", { timeout: 60_000 }, async () => {
+    const smpp = await H.channel({ name: "smpp", channel_type: "smpp", credentials: { host: "127.0.0.1", port: H.h.sim.smppPort, system_id: "turumba", password: "secret", source_addr: "TURUMBA" }, rate_limit: 60_000 });
+    const one = await sendOne(smpp, "+251911000555");
+    const long = (await H.api("POST", "/v1/messages", { account_id: H.accountId, channel_id: smpp, delivery_address: "+251911000556", message_body: "x".repeat(300) })).body.id as string;
+    for (const id of [one, long]) {
+      const row = await eventually(`smpp ${id} delivered`, async () => {
+        const r = await messageRow(id);
+        return r.status === "delivered" ? r : undefined;
+      }, 40_000);
+      expect(row.delivered_at).not.toBeNull();
+      expect(row.events).toBe(1);
+    }
+    const res = await fetch(H.h.t.stack.url(H.h.t.apiApp, hookPath("smpp", smpp)), { method: "POST", body: "{}" });
+    expect(res.status).toBe(404);
+  });
+
+  it("email: SES delivery and complaint notifications (token URL) deliver one message, fail the other and opt its address out; a wrong token is 403", { timeout: 60_000 }, async () => {
+    const token = "sim-email-webhook-token-01";
+    const mail = await H.channel({ name: "mail", channel_type: "email", credentials: { smtp_host: "127.0.0.1", smtp_port: H.h.sim.smtpPort, require_tls: false, from_email: "news@example.org", webhook_token: token }, rate_limit: 60_000 });
+    const a = await sendOne(mail, "ana@example.net", { subject: "Hi" });
+    const b = await sendOne(mail, "Ben@Example.net", { subject: "Hi" });
+    const providerIds = await eventually("both e-mails sent", async () => {
+      const rows = await withPg(H.h.db, async (c) => (await c.query<{ id: string; provider_message_id: string | null; status: string }>(`SELECT id, provider_message_id, status FROM messages WHERE id = ANY($1::uuid[])`, [[a, b]])).rows);
+      return rows.length === 2 && rows.every((r) => r.status === "sent" && r.provider_message_id) ? Object.fromEntries(rows.map((r) => [r.id, r.provider_message_id!])) : undefined;
+    }, 30_000);
+    const ses = (msg: Record<string, unknown>) => JSON.stringify({ Type: "Notification", MessageId: "sns-1", Message: JSON.stringify(msg) });
+    const mailOf = (id: string) => ({ messageId: "ses-" + id, headers: [{ name: "Message-ID", value: providerIds[id] }] });
+    const url = (t: string) => H.h.t.stack.url(H.h.t.apiApp, `${hookPath("email", mail)}?token=${t}`);
+    const post = (t: string, body: string) => fetch(url(t), { method: "POST", headers: { "content-type": "text/plain" }, body });
+    const delivery = ses({ notificationType: "Delivery", mail: mailOf(a), delivery: { timestamp: new Date().toISOString(), recipients: ["ana@example.net"] } });
+    const complaint = ses({ notificationType: "Complaint", mail: mailOf(b), complaint: { timestamp: new Date().toISOString(), complainedRecipients: [{ emailAddress: "Ben@Example.net" }], complaintFeedbackType: "abuse" } });
+    expect((await post("forged-token-0000000000", delivery)).status).toBe(403);
+    expect((await post(token, delivery)).status).toBe(200);
+    expect((await post(token, complaint)).status).toBe(200);
+    await eventually("delivery and complaint applied", async () => {
+      const [ra, rb] = [await messageRow(a), await messageRow(b)];
+      return ra.status === "delivered" && rb.status === "failed" ? true : undefined;
+    }, 20_000);
+    const opt = await withPg(H.h.db, async (c) => (await c.query(`SELECT channel_scope, address, source FROM contact_opt_outs WHERE account_id = $1 AND channel_scope = 'email'`, [H.accountId])).rows);
+    expect(opt).toEqual([{ channel_scope: "email", address: "ben@example.net", source: "provider" }]);
+  });
+
   it("unknown channel, disabled channel and a channel of another type answer 404", async () => {
     const body = JSON.stringify({ object: "whatsapp_business_account", entry: [] });
     const post = (p: string) => fetch(H.h.t.stack.url(H.h.t.apiApp, p), { method: "POST", headers: { "content-type": "application/json" }, body });
