@@ -16,8 +16,11 @@ import { StatusStore, type TargetRow } from "./status-store.js";
  * one transaction (campaign counters follow from the 0020 trigger).
  *
  *   applied / unchanged (replay, superseded)  → SUCCESS
- *   early (message still queued/sending), or no message yet within EARLY_WINDOW → RETRY
+ *   early (message still queued/sending), or no message yet within earlyWindowMs → RETRY
  *   no message long after it was received     → dead letter (nothing will ever match it)
+ *
+ * RETRY is redelivered by the sidecar with backoff (dapr/resiliency eventRedelivery: about half a
+ * minute over 8 tries), after which the receipt lands in message.status.dead, where it is kept.
  */
 export interface StatusConsumerOptions {
   maxItems?: number;

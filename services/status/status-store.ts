@@ -75,6 +75,12 @@ function toRow(r: Record<string, unknown>): TargetRow {
   };
 }
 
+/*
+ * created_at is timestamptz (microseconds) but a JS Date holds milliseconds: rows are matched on
+ * the millisecond range their Date stands for (still pruned to one partition), and events take
+ * the row's exact value from the table.
+ */
+
 /** Messenger's read watermark covers messages sent before it; our sent_at trails the provider's clock a little. */
 const WATERMARK_SLACK_MS = 2_000;
 /** How far back a watermark reaches: Messenger's standard messaging window is 24 h; a week is generous. */
@@ -155,7 +161,7 @@ export class StatusStore {
           updated_at = $10
          FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[])
               AS c(id, created_at, from_status, to_status, delivered_at, read_at, failed_at, error_code, error_message)
-        WHERE m.id = c.id AND m.created_at = c.created_at AND m.status = c.from_status
+        WHERE m.id = c.id AND m.created_at >= c.created_at AND m.created_at < c.created_at + interval '1 millisecond' AND m.status = c.from_status
        RETURNING m.id`,
       [
         col((c) => c.id),
@@ -177,9 +183,10 @@ export class StatusStore {
 async function insertEvents(q: Query, events: readonly ReceiptEvent[], now: Date): Promise<void> {
   await q(
     `INSERT INTO message_events (id, created_at, message_id, message_created_at, account_id, event_type, from_status, to_status, provider_timestamp, event_data)
-     SELECT e.id, $8, e.message_id, e.message_created_at, e.account_id, 'delivery_receipt', e.from_status, e.to_status, e.provider_ts, e.data
+     SELECT e.id, $8, e.message_id, m.created_at, e.account_id, 'delivery_receipt', e.from_status, e.to_status, e.provider_ts, e.data
        FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[], $9::jsonb[])
-            AS e(id, message_id, message_created_at, account_id, from_status, to_status, provider_ts, data)`,
+            AS e(id, message_id, message_created_at, account_id, from_status, to_status, provider_ts, data)
+       JOIN messages m ON m.id = e.message_id AND m.created_at >= e.message_created_at AND m.created_at < e.message_created_at + interval '1 millisecond'`,
     [
       events.map(() => uuidv7(now)),
       events.map((e) => e.messageId),

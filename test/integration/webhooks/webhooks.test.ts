@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simCounters, startCampaignHarness, type CampaignHarness } from "../campaign/harness.js";
 import { twilioCredentials, vonageCredentials } from "../dispatch/harness.js";
+import { uuidv7 } from "../../../db/ids.js";
 import { withPg } from "../support/seed.js";
 import { eventually } from "../support/stack.js";
 import { startRelay, type Captured, type Relay } from "./proxy.js";
@@ -210,6 +211,35 @@ describe("webhook receivers and the status consumer", () => {
     }, 20_000);
     const opt = await withPg(H.h.db, async (c) => (await c.query(`SELECT channel_scope, address, source FROM contact_opt_outs WHERE account_id = $1 AND channel_scope = 'email'`, [H.accountId])).rows);
     expect(opt).toEqual([{ channel_scope: "email", address: "ben@example.net", source: "provider" }]);
+  });
+
+  it("whatsapp: a receipt that arrives before the send is recorded is retried, then applied", { timeout: 60_000 }, async () => {
+    const wamid = `wamid.EARLY${Date.now()}`;
+    const body = JSON.stringify({
+      object: "whatsapp_business_account",
+      entry: [{ id: "200000000000001", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550000000", phone_number_id: "300000000000001" }, statuses: [{ id: wamid, status: "delivered", timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: "251911000777" }] } }] }],
+    });
+    const res = await fetch(H.h.t.stack.url(H.h.t.apiApp, hookPath("whatsapp", ch.whatsapp!)), {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${createHmac("sha256", META_SECRET).update(body).digest("hex")}` },
+      body,
+    });
+    expect(res.status).toBe(200);
+    // The consumer has seen it and found nothing; now the send is recorded.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const id = uuidv7(new Date());
+    await withPg(H.h.db, (c) =>
+      c.query(
+        `INSERT INTO messages (id, created_at, account_id, channel_id, channel_type, direction, status, delivery_address, message_body, provider_message_id, sent_at)
+         VALUES ($1, now(), $2, $3, 'whatsapp', 'outbound', 'sent', '+251911000777', 'late record', $4, now())`,
+        [id, H.accountId, ch.whatsapp, wamid],
+      ),
+    );
+    const row = await eventually("early receipt applied on redelivery", async () => {
+      const r = await messageRow(id);
+      return r.status === "delivered" ? r : undefined;
+    }, 40_000);
+    expect(row.events).toBe(1);
   });
 
   it("unknown channel, disabled channel and a channel of another type answer 404", async () => {
