@@ -15,7 +15,9 @@ export type SyncReason = "created" | "updated" | "resumed" | "recovered";
 export function expectedTrigger(s: ScheduleSnapshot, reason: SyncReason, now: Date): Date | null {
   if (s.status !== "pending") return null;
   let at: Date | undefined;
-  if (s.triggerCount === 0) at = reason === "updated" || !s.nextTriggerAt ? firstOccurrence(s.spec) : s.nextTriggerAt;
+  // Before its first trigger the schedule's own fields decide (the API stores scheduled_at as
+  // next_trigger_at, which for a weekly or cron rule may not be an occurrence).
+  if (s.triggerCount === 0) at = firstOccurrence(s.spec);
   else if (reason === "updated" || !s.nextTriggerAt) at = nextOccurrence(s.spec, s.lastTriggeredAt ?? s.spec.scheduledAt, s.triggerCount);
   else at = s.nextTriggerAt;
   if (at && reason === "resumed" && at < now) {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileSink } from "../../../scripts/launcher/proc.js";
 import { componentSet } from "../../../scripts/launcher/sets.js";
 import { startStack, type PubSubKind, type Stack, type StateKind } from "../../../scripts/launcher/stack.js";
+import { isolatedBroker } from "./broker.js";
 import { createTestDatabase } from "./database.js";
 
 /**
@@ -45,9 +46,12 @@ export async function startTestStack(opts: {
   }
   // A fresh database per stack: tests never see each other's rows or migrations.
   const database = set.env.DATABASE_URL ? await createTestDatabase("stack") : undefined;
+  // Queues of its own on the shared broker (stacks of other test files run at the same time).
+  const broker = set.pubsub === "rabbitmq" ? await isolatedBroker(`turumba-it-${opts.basePort}`) : undefined;
   const env = {
     ...set.env,
     ...(database ? { DATABASE_URL: database.url, TURUMBA_SECRET_DAPR_STATE_PG_URL: database.url } : {}),
+    ...(broker ? { TURUMBA_SECRET_AMQP_URL: broker.url } : {}),
     ...opts.env,
   };
   const stack = await startStack({
@@ -88,6 +92,7 @@ export async function startTestStack(opts: {
       await stack.stop();
       logs.close();
       await database?.drop();
+      await broker?.drop();
     },
   };
 }
