@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { PubSubKind, StateKind } from "../../../scripts/launcher/stack.js";
 import { startDispatchHarness, type DispatchHarness } from "../dispatch/harness.js";
 import { withPg } from "../support/seed.js";
 import { eventually } from "../support/stack.js";
@@ -19,8 +20,8 @@ export interface CampaignHarness {
   stop(): Promise<void>;
 }
 
-export async function startCampaignHarness(opts: { basePort: number; appEnv?: Record<string, string> }): Promise<CampaignHarness> {
-  const h = await startDispatchHarness({ basePort: opts.basePort, appEnv: { API_RATE_LIMIT: "0", ...opts.appEnv } });
+export async function startCampaignHarness(opts: { basePort: number; appEnv?: Record<string, string>; pubsub?: PubSubKind; state?: StateKind }): Promise<CampaignHarness> {
+  const h = await startDispatchHarness({ basePort: opts.basePort, pubsub: opts.pubsub, state: opts.state, appEnv: { API_RATE_LIMIT: "0", ...opts.appEnv } });
   const accountId = randomUUID();
   const r = await h.t.ops("/internal/api-keys", { method: "POST", body: { accountId } });
   if (r.status !== 201) throw new Error(`api key: ${r.status}`);

@@ -1,4 +1,5 @@
 import type { PubSubKind, StateKind } from "../../../scripts/launcher/stack.js";
+import { campaignSuite } from "../campaign/suite.js";
 import { dispatchSuite } from "../dispatch/suite.js";
 import { runtimeSlice } from "../runtime/slice.js";
 import { componentChecks } from "./component-checks.js";
@@ -39,6 +40,8 @@ export interface Suite {
 export const SUITES: Suite[] = [
   { name: "runtime slice", portOffset: 0, run: (c) => runtimeSlice({ set: "production", ...c, extra: componentChecks(c) }) },
   { name: "dispatch", portOffset: 200, run: (c) => dispatchSuite({ ...c, extraDispatchers: 1 }) },
+  // The campaign slice (2K recipients end to end, counters against the simulator, cancel): ~1 min.
+  { name: "campaigns", portOffset: 500, run: (c) => campaignSuite({ ...c, scope: "slice" }) },
 ];
 
 /** Registers every suite for one combination; each combination has its own test file. */
