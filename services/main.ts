@@ -27,6 +27,7 @@ import { sweep } from "./dispatcher/sweeper.js";
 import { createDispatchPorts } from "./dispatcher/wiring.js";
 import { campaignCounterSink } from "./status/counters.js";
 import { createStatusConsumer, statusRoutes } from "./status/consumer.js";
+import { createInboundConsumer, inboundRoutes } from "./inbound/consumer.js";
 import { bridgeSmppEvents } from "./status/smpp-bridge.js";
 import { createWebhooks, loadWebhookConfig } from "./webhooks/index.js";
 import { registry as metricsRegistry } from "./metrics.js";
@@ -85,6 +86,8 @@ if (hostsDispatcher) {
   bridgeSmppEvents(adapters, publisher, log);
   // Delivery receipts (message.status): statuses, message_events, campaign counters, provider opt-outs.
   app.use("/events", statusRoutes(createStatusConsumer({ db, counters: await campaignCounterSink(db), log: log.child({ component: "status" }) }), log));
+  // Inbound messages (webhook.inbound): contacts, conversations, opt-out keywords.
+  app.use("/events", inboundRoutes(createInboundConsumer({ db, log: log.child({ component: "inbound" }) }), log));
   app.use("/events", dispatchRoutes(actors, log));
   // Campaigns (group messages) and schedules: their actors' ports and lifecycle consumers.
   setCampaignPorts(createCampaignPorts({ cfg, db, publisher, log }));

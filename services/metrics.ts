@@ -104,7 +104,7 @@ export const receiptApplyLag = new Histogram({
 
 export const inboundMessages = new Counter({
   name: "turumba_inbound_messages_total",
-  help: "Inbound messages stored, and opt-out / opt-in keywords acted on.",
+  help: "Inbound messages by kind: stored, duplicate (a redelivery), part (a long SMS waiting for its other parts), no_channel (dead-lettered), and opt_out / opt_in keywords acted on.",
   labelNames: ["channel_type", "kind"] as const,
   registers: [registry],
 });

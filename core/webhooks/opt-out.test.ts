@@ -6,7 +6,7 @@ describe("opt-out keywords", () => {
     expect(keywordAction(text)?.action).toBe("opt_out");
   });
 
-  it.each(["START", "unstop", "Yes", "/start"])("%j opts back in", (text) => {
+  it.each(["START", "unstop", " Subscribe ", "Yes", "/start"])("%j opts back in", (text) => {
     expect(keywordAction(text)?.action).toBe("opt_in");
   });
 

@@ -6,10 +6,10 @@ import type { ChannelTypeName } from "../events.js";
  * (trimmed, any case, trailing punctuation ignored), as carriers' standard keyword handling
  * does, so "please stop by tomorrow" is not an opt-out.
  * Keywords: https://help.twilio.com/articles/223134027 (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END,
- * QUIT; START, YES, UNSTOP), plus OPTOUT/OPT OUT/STOP ALL as written by hand.
+ * QUIT; START, YES, UNSTOP), plus SUBSCRIBE, OPTOUT/OPT OUT/STOP ALL as written by hand.
  */
 const OPT_OUT = new Set(["STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "OPT OUT", "/STOP"]);
-const OPT_IN = new Set(["START", "UNSTOP", "YES", "/START"]);
+const OPT_IN = new Set(["START", "UNSTOP", "SUBSCRIBE", "YES", "/START"]);
 
 export type KeywordAction = "opt_out" | "opt_in";
 

@@ -1,0 +1,157 @@
+import express, { Router } from "express";
+import type { Logger } from "../../core/logger.js";
+import { MicroBatcher } from "../../core/micro-batcher.js";
+import { inboundEventSchema, type InboundEvent } from "../../core/webhooks/events.js";
+import { assembleParts, concatPartOf, planInbound } from "../../core/webhooks/inbound-plan.js";
+import type { Database } from "../../db/client.js";
+import { inboundMessages } from "../metrics.js";
+import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
+import { inboundKey, InboundStore, type InboundChannel, type PartRow, type ReadyInbound } from "./inbound-store.js";
+
+/**
+ * The webhook.inbound consumer (seed 000 §7, seed 003): inbound messages from the webhook
+ * receivers and SMPP binds become messages (direction inbound) linked to their channel, account,
+ * contact (found or created by address) and conversation; opt-out keywords mark the sender.
+ *
+ * Deliveries handled concurrently are gathered per channel (MicroBatcher), so a burst costs one
+ * transaction per batch. Everything is idempotent: a redelivered event finds its message already
+ * stored (uq_messages_inbound_provider_id) and changes nothing.
+ *
+ *   stored / duplicate / part kept (a long SMS waiting for its other parts) → SUCCESS
+ *   unknown channel                                                         → dead letter
+ *   database error                                                          → RETRY
+ */
+export type InboundResult = "stored" | "duplicate" | "part" | "no_channel";
+
+export interface InboundConsumerOptions {
+  maxItems?: number;
+  maxWaitMs?: number;
+}
+
+interface Item {
+  event: InboundEvent;
+  traceId: string | null;
+}
+
+const PART_RETENTION_MS = 86_400_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+export function createInboundConsumer(deps: { db: Database; log: Logger; options?: InboundConsumerOptions; now?: () => number }) {
+  const store = new InboundStore(deps.db);
+  const now = deps.now ?? Date.now;
+  let prunedAt = 0;
+
+  const applyBatch = async (channelId: string, items: Item[]): Promise<InboundResult[]> => {
+    const ch = await store.loadChannel(channelId);
+    if (!ch) return items.map(() => "no_channel");
+    const ready: (ReadyInbound | undefined)[] = items.map(() => undefined);
+    const parts: (PartRow & { i: number })[] = [];
+    items.forEach(({ event, traceId }, i) => {
+      const m = event.message;
+      const plan = planInbound(ch.channelType, m);
+      const concat = concatPartOf(m);
+      const base: ReadyInbound = {
+        providerMessageId: m.providerMessageId,
+        address: plan.address,
+        participantTo: plan.participantTo,
+        text: m.text,
+        receivedAt: new Date(m.receivedAt),
+        name: plan.name,
+        metadata: { ...m.metadata, provider: event.provider, content_type: m.contentType, to: m.to },
+        traceId,
+      };
+      if (concat) parts.push({ i, sender: plan.address, ref: concat.ref, part: concat.part, total: concat.total, providerMessageId: m.providerMessageId, body: m.text, receivedAt: base.receivedAt });
+      else ready[i] = withKeyword(base, plan.keyword);
+    });
+    const results: InboundResult[] = items.map(() => "part");
+    await assemble(store, ch, parts, items, ready);
+    const todo = ready.flatMap((r, i) => (r ? [{ r, i }] : []));
+    const applied = await store.apply(ch, todo.map((t) => t.r), new Date(now()));
+    if (applied.optedOut > 0) inboundMessages.inc({ channel_type: ch.channelType, kind: "opt_out" }, applied.optedOut);
+    if (applied.optedIn > 0) inboundMessages.inc({ channel_type: ch.channelType, kind: "opt_in" }, applied.optedIn);
+    // Parts of one long message share its row: the part that completed it reports it, the others "part".
+    for (const { r, i } of todo) results[i] = applied.inserted.has(inboundKey(r.providerMessageId, r.receivedAt)) ? "stored" : "duplicate";
+    if (now() - prunedAt > PRUNE_EVERY_MS) {
+      prunedAt = now();
+      await store.pruneParts(new Date(now() - PART_RETENTION_MS)).catch((err: unknown) => deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "pruning inbound parts failed"));
+    }
+    return results;
+  };
+
+  const batcher = new MicroBatcher<string, Item, InboundResult>({
+    maxItems: deps.options?.maxItems ?? 200,
+    maxWaitMs: deps.options?.maxWaitMs ?? 5,
+    flush: applyBatch,
+  });
+
+  async function handle(event: InboundEvent, traceId: string | null = null): Promise<InboundResult> {
+    const result = await batcher.add(event.channelId, { event, traceId });
+    inboundMessages.inc({ channel_type: event.channelType, kind: result });
+    if (result === "no_channel") throw new PermanentEventError(`inbound message ${event.message.providerMessageId} for unknown channel ${event.channelId}`);
+    return result;
+  }
+
+  return { handle };
+}
+
+function withKeyword(base: ReadyInbound, keyword: ReturnType<typeof planInbound>["keyword"]): ReadyInbound {
+  return keyword ? { ...base, keyword: { address: base.address, at: base.receivedAt, ...keyword } } : base;
+}
+
+/**
+ * Stores the parts of long messages and turns each message whose parts are all in into one ready
+ * message, placed at the first of its parts in this batch.
+ */
+async function assemble(store: InboundStore, ch: InboundChannel, parts: (PartRow & { i: number })[], items: Item[], ready: (ReadyInbound | undefined)[]): Promise<void> {
+  if (parts.length === 0) return;
+  const stored = await store.addParts(ch.id, parts);
+  const groups = new Map<string, PartRow[]>();
+  for (const p of stored) {
+    const k = `${p.sender}\u0000${p.ref}`;
+    groups.set(k, [...(groups.get(k) ?? []), p]);
+  }
+  const placed = new Set<string>();
+  for (const p of parts) {
+    const k = `${p.sender}\u0000${p.ref}`;
+    const whole = assembleParts(groups.get(k) ?? []);
+    if (!whole || placed.has(k)) continue;
+    placed.add(k);
+    const m = items[p.i]!.event.message;
+    const plan = planInbound(ch.channelType, { ...m, text: whole.text });
+    ready[p.i] = withKeyword(
+      {
+        providerMessageId: whole.providerMessageId,
+        address: plan.address,
+        participantTo: plan.participantTo,
+        text: whole.text,
+        receivedAt: whole.receivedAt,
+        name: plan.name,
+        metadata: { ...m.metadata, provider: items[p.i]!.event.provider, content_type: m.contentType, to: m.to, parts: groups.get(k)!.length },
+        traceId: items[p.i]!.traceId,
+      },
+      plan.keyword,
+    );
+  }
+}
+
+/**
+ * POST /events/webhook-inbound (declarative subscription to webhook.inbound; not bulk: inbound
+ * traffic is far below receipts', and concurrent deliveries are batched here anyway). Mount under /events.
+ */
+export function inboundRoutes(consumer: { handle(e: InboundEvent, traceId?: string | null): Promise<InboundResult> }, log: Logger): Router {
+  const r = Router();
+  const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });
+  r.post(
+    "/webhook-inbound",
+    json,
+    subscriptionRoute(
+      inboundEventSchema,
+      async (e, ctx) => {
+        await consumer.handle(e, ctx.traceId);
+        return "SUCCESS";
+      },
+      log,
+    ),
+  );
+  return r;
+}
