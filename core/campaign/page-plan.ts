@@ -6,7 +6,7 @@ import { deliveryAddressOf, type CampaignContact } from "./contact.js";
  * (the first contact wins), the template rendered per contact. Pure; the renderer is passed in
  * (services/api/templating.ts in production) so the same rules serve single and group sends.
  */
-export type SkipReason = "no_address" | "duplicate_address" | "missing_variables";
+export type SkipReason = "no_address" | "duplicate_address" | "missing_variables" | "opted_out";
 
 export interface RenderedText {
   text: string;
@@ -59,6 +59,17 @@ export function planPage(
     );
   }
   return { rows, skipped };
+}
+
+/**
+ * The plan without rows to addresses that opted out (STOP and the like): those contacts get no
+ * message and count as skipped with reason opted_out. `optedOut` answers for a row's address.
+ */
+export function withoutOptedOut(plan: PagePlan, optedOut: (address: string) => boolean): PagePlan {
+  const rows = plan.rows.filter((r) => !optedOut(r.address));
+  const dropped = plan.rows.length - rows.length;
+  if (dropped === 0) return plan;
+  return { rows, skipped: { ...plan.skipped, opted_out: (plan.skipped.opted_out ?? 0) + dropped } };
 }
 
 export function addReasons(into: Partial<Record<string, number>>, more: Partial<Record<string, number>>): Record<string, number> {

@@ -55,7 +55,7 @@ export const groupMessageOut = z.object({
   queued_count: z.number().int().describe("Messages still waiting for a provider (queued or sending)"),
   read_count: z.number().int(),
   cancelled_count: z.number().int().describe("Messages cancelled before a provider had them"),
-  skipped_reasons: z.record(z.string(), z.number().int()).describe("skipped_count by reason: no_address, duplicate_address, missing_variables"),
+  skipped_reasons: z.record(z.string(), z.number().int()).describe("skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out"),
   failure_reason: z.string().nullable(),
   scheduled_message_id: z.uuid().nullable(),
   custom_values: z.record(z.string(), z.string()),

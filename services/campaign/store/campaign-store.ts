@@ -1,6 +1,7 @@
 import { segmentInfo } from "../../../adapters/core/sms-encoding.js";
 import type { CampaignSnapshot, InsertResult } from "../../../actors/campaign/campaign-ports.js";
-import { addReasons, type PagePlan } from "../../../core/campaign/page-plan.js";
+import { addReasons, withoutOptedOut, type PagePlan } from "../../../core/campaign/page-plan.js";
+import { normaliseAddress, optOutScope } from "../../../core/webhooks/opt-out.js";
 import { PROVIDER_ACCOUNT_LIMITS } from "../../../core/dispatch/provider-limits.js";
 import type { ChannelTypeName } from "../../../core/events.js";
 import type { Database, Session } from "../../../db/client.js";
@@ -135,11 +136,13 @@ export class CampaignStore {
     now: Date,
   ): Promise<InsertResult> {
     const createdAt = c.messagesCreatedAt!;
-    const rows = page.plan.rows;
     const sms = SMS_TYPES.includes(c.channelType);
-    const seg = rows.map((r) => (sms ? segmentInfo(r.body) : undefined));
     return this.db.withSession((s) =>
       inTransaction(s, async () => {
+        // Recipients who opted out get no message: one primary-key look-up for the whole page.
+        const plan = await withoutOptOuts(s, c, page.plan);
+        const rows = plan.rows;
+        const seg = rows.map((r) => (sms ? segmentInfo(r.body) : undefined));
         // A bail-out below commits a transaction that only took locks: nothing to undo.
         const g = await s.query<{ status: string }>(`SELECT status FROM group_messages WHERE id = $1 FOR SHARE`, [c.id]);
         if (g.rows[0]?.status !== "processing") {
@@ -178,7 +181,7 @@ export class CampaignStore {
           else skippedRows++;
         }
         const duplicates = rows.length - queued - skippedRows;
-        const reasons = addReasons(page.plan.skipped, { duplicate_address: duplicates, missing_variables: skippedRows });
+        const reasons = addReasons(plan.skipped, { duplicate_address: duplicates, missing_variables: skippedRows });
         const skipped = Object.values(reasons).reduce((a, b) => a + b, 0);
         if (queued > 0 || skipped > 0) {
           await s.query(
@@ -225,4 +228,16 @@ export class CampaignStore {
       }),
     );
   }
+}
+
+async function withoutOptOuts(s: Session, c: CampaignSnapshot, plan: PagePlan): Promise<PagePlan> {
+  if (plan.rows.length === 0) return plan;
+  const norm = (address: string) => normaliseAddress(c.channelType, address);
+  const { rows } = await s.query<{ address: string }>(
+    `SELECT address FROM contact_opt_outs WHERE account_id = $1 AND channel_scope = $2 AND address = ANY($3::text[])`,
+    [c.accountId, optOutScope(c.channelType), [...new Set(plan.rows.map((r) => norm(r.address)))]],
+  );
+  if (rows.length === 0) return plan;
+  const stopped = new Set(rows.map((r) => r.address));
+  return withoutOptedOut(plan, (address) => stopped.has(norm(address)));
 }

@@ -40,6 +40,12 @@ export interface ChannelRow {
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
 
+/** Error recorded on a message whose recipient opted out (STOP keyword, provider signal or API). */
+export const OPTED_OUT = "opted_out";
+const OPTED_OUT_MESSAGE = "the recipient opted out of messages on this channel type (for example by replying STOP); not sent";
+/** Claim rounds when opted-out messages leave a batch short. */
+const CLAIM_ROUNDS = 4;
+
 export class DispatchStore {
   constructor(private readonly db: Database) {}
 
@@ -72,40 +78,82 @@ export class DispatchStore {
     });
   }
 
-  /** Moves up to `limit` due messages of the channel from queued to sending, highest priority first. */
+  /**
+   * Moves up to `limit` due messages of the channel from queued to sending, highest priority
+   * first. Messages to an address that opted out (contact_opt_outs, for the channel's account and
+   * scope) are failed with `opted_out` in the same statement and never handed to the sender; when
+   * that leaves the batch short, the claim goes on (a few rounds) so a full batch still means
+   * "more may be waiting" to the caller.
+   */
   async claim(channelId: string, limit: number, now: Date): Promise<ClaimedRow[]> {
-    if (limit <= 0) return [];
+    const out: ClaimedRow[] = [];
+    for (let round = 0; round < CLAIM_ROUNDS && out.length < limit; round++) {
+      const { sending, optedOut } = await this.claimRound(channelId, limit - out.length, now);
+      out.push(...sending);
+      if (optedOut === 0) break;
+    }
+    return out.sort((a, b) => b.priority - a.priority || a.createdAt.localeCompare(b.createdAt));
+  }
+
+  private async claimRound(channelId: string, limit: number, now: Date): Promise<{ sending: ClaimedRow[]; optedOut: number }> {
+    if (limit <= 0) return { sending: [], optedOut: 0 };
     return this.db.withSession(async (s) => {
+      // The opt-out look-up is one primary-key probe per picked row, joined into the claim itself.
       const { rows } = await s.query<Record<string, unknown>>(
-        `WITH picked AS (
-           SELECT id, created_at FROM messages
+        `WITH ch AS (
+           SELECT account_id, CASE channel_type WHEN 'smpp' THEN 'sms' ELSE channel_type END AS scope FROM channels WHERE id = $1),
+         picked AS (
+           SELECT id, created_at, account_id, delivery_address FROM messages
             WHERE channel_id = $1 AND status = 'queued' AND direction = 'outbound'
               AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
             ORDER BY priority DESC, created_at
             LIMIT $3
-            FOR UPDATE SKIP LOCKED)
+            FOR UPDATE SKIP LOCKED),
+         blocked AS (
+           SELECT p.id FROM picked p CROSS JOIN ch
+             JOIN contact_opt_outs o ON o.account_id = p.account_id AND o.channel_scope = ch.scope
+              AND o.address = CASE
+                    WHEN ch.scope IN ('sms', 'whatsapp') AND left(p.delivery_address, 1) <> '+' THEN '+' || p.delivery_address
+                    WHEN ch.scope = 'email' THEN lower(p.delivery_address)
+                    ELSE p.delivery_address END)
          UPDATE messages m
-            SET status = 'sending', attempts = m.attempts + 1, updated_at = $2
-           FROM picked
+            SET status = CASE WHEN blocked.id IS NULL THEN 'sending' ELSE 'failed' END,
+                attempts = CASE WHEN blocked.id IS NULL THEN m.attempts + 1 ELSE m.attempts END,
+                failed_at = CASE WHEN blocked.id IS NULL THEN m.failed_at ELSE $2 END,
+                error_code = CASE WHEN blocked.id IS NULL THEN m.error_code ELSE '${OPTED_OUT}' END,
+                error_message = CASE WHEN blocked.id IS NULL THEN m.error_message ELSE '${OPTED_OUT_MESSAGE}' END,
+                updated_at = $2
+           FROM picked LEFT JOIN blocked ON blocked.id = picked.id
           WHERE m.id = picked.id AND m.created_at = picked.created_at AND m.status = 'queued'
          RETURNING m.id, m.created_at, m.account_id, m.delivery_address, m.message_body, m.metadata,
-                   m.attempts, m.priority, m.group_message_id, m.trace_id`,
+                   m.attempts, m.priority, m.group_message_id, m.trace_id, m.status`,
         [channelId, now, limit],
       );
-      return rows
-        .map((r) => ({
-          id: String(r.id),
-          createdAt: iso(r.created_at),
-          accountId: String(r.account_id),
-          deliveryAddress: String(r.delivery_address),
-          messageBody: String(r.message_body),
-          metadata: (r.metadata ?? {}) as Record<string, unknown>,
-          attempts: Number(r.attempts),
-          priority: Number(r.priority),
-          groupMessageId: (r.group_message_id as string | null) ?? null,
-          traceId: (r.trace_id as string | null) ?? null,
-        }))
-        .sort((a, b) => b.priority - a.priority || a.createdAt.localeCompare(b.createdAt));
+      const claimed = rows.map((r) => ({
+        id: String(r.id),
+        createdAt: iso(r.created_at),
+        accountId: String(r.account_id),
+        deliveryAddress: String(r.delivery_address),
+        messageBody: String(r.message_body),
+        metadata: (r.metadata ?? {}) as Record<string, unknown>,
+        attempts: Number(r.attempts),
+        priority: Number(r.priority),
+        groupMessageId: (r.group_message_id as string | null) ?? null,
+        traceId: (r.trace_id as string | null) ?? null,
+        failed: r.status === "failed",
+      }));
+      const failed = claimed.filter((c) => c.failed);
+      if (failed.length > 0) {
+        // Every status change has its event row: queued → failed, with the reason.
+        await s.query(
+          `INSERT INTO message_events (id, created_at, message_id, message_created_at, account_id, event_type, from_status, to_status, event_data)
+           SELECT e.id, $5, e.message_id, e.message_created_at, e.account_id, 'status_changed', 'queued', 'failed',
+                  jsonb_build_object('channel_id', $6::text, 'error_code', '${OPTED_OUT}', 'error_message', '${OPTED_OUT_MESSAGE}')
+             FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::uuid[]) AS e(id, message_id, message_created_at, account_id)`,
+          [failed.map(() => uuidv7(now)), failed.map((c) => c.id), failed.map((c) => c.createdAt), failed.map((c) => c.accountId), now, channelId],
+        );
+      }
+      return { sending: claimed.filter((c) => !c.failed).map(({ failed: _f, ...row }) => row), optedOut: failed.length };
     });
   }
 
