@@ -5,7 +5,7 @@
  * channel is timed to show the fan-out does not starve it. Prints figures; asserts nothing.
  *
  *   node --import tsx bench/campaign.ts      (BENCH_RECIPIENTS=100000, BENCH_RATE_PER_MIN=600000,
- *                                             BENCH_NODE_OPTIONS for the apps, BENCH_BASE_PORT=19600)
+ *                                             BENCH_NODE_OPTIONS and BENCH_LOG_LEVEL for the apps, BENCH_BASE_PORT=19600)
  *
  * Needs scripts/infra.sh and the Dapr binaries. Loopback only; bounded by BENCH_RECIPIENTS.
  */
@@ -42,7 +42,7 @@ async function heapBytes(metricsUrl: string): Promise<{ heapUsed: number; extern
 // BENCH_NODE_OPTIONS (e.g. --max-old-space-size=128) is handed to the apps: V8 grows its heap
 // lazily, so a heap limit sized to the container is what bounds RSS in production.
 const nodeOptions = process.env.BENCH_NODE_OPTIONS;
-const H = await startCampaignHarness({ basePort: BASE_PORT, appEnv: { LOG_LEVEL: "warn", ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
+const H = await startCampaignHarness({ basePort: BASE_PORT, appEnv: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn", ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
 try {
   const dispatcherPid = H.h.t.stack.apps.get(H.h.t.dispatcherApp)?.app?.pid;
   if (!dispatcherPid) throw new Error("dispatcher pid unknown");
@@ -143,6 +143,7 @@ try {
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
   say(`dispatcher RSS: ${mb(rssBefore)} before, peak ${mb(rssPeak)} (target < 300 MB); V8 heap used ${mb(heapBefore.heapUsed)} before, peak ${mb(heapPeak)}; external ${mb(heapBefore.external)} before, peak ${mb(externalPeak)}`);
   say(`single send: campaign had sent ${single?.campaignSentBefore ?? "-"} when it was posted; ${backlogAtSingle} campaign messages went out after it`);
+  say(`stack log: ${H.h.t.logFile}`);
   say(`final counters: ${JSON.stringify({ status: final.status, total: final.total_recipients, sent: final.sent_count, queued: final.queued_count, failed: final.failed_count, skipped: final.skipped_count })}; message rows: ${rowCount}; simulator recipients: ${simCount}`);
 } finally {
   await H.stop();
