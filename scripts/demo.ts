@@ -3,37 +3,54 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSimulator } from "../services/simulator/spawn.js";
+import { demoChannels, simulatorWebhooks } from "./demo/channels.js";
+import { apiClient, listAll } from "./demo/client.js";
+import { channelReport, progressLine, reportTable, type ChannelReport } from "./demo/report.js";
 import { fileSink } from "./launcher/proc.js";
 import { componentSet } from "./launcher/sets.js";
 import { startStack } from "./launcher/stack.js";
 
 /**
- * The main job on the embedded default (in-memory pub/sub, SQLite actor state, PGlite data; no
- * server to install): starts placement, scheduler, the all-in-one app with its sidecar, and the
- * provider simulator; creates one channel of every type through the REST API, all pointed at
- * the simulator; sends messages through the API; waits for every one to be dispatched; and
- * prints a summary per channel type. Exits non-zero if a message was lost or not sent.
+ * The main job, on the embedded default (in-memory pub/sub, SQLite actor state, PGlite data; no
+ * server to install): placement, scheduler, the all-in-one app with its sidecar, and the provider
+ * simulator. Through the REST API it creates a channel of every type pointed at the simulator,
+ * imports 10,000 contacts, runs a campaign to them with a live progress bar, sends single
+ * messages on every channel, and waits until every receipt the providers send back has come in
+ * through the webhook receivers. Then it prints a summary per channel type and checks that the
+ * platform's records, the campaign's counters and the simulator's own counts agree. Exits non-zero
+ * on any loss or mismatch.
  */
-const PER_CHANNEL = Number(process.env.DEMO_MESSAGES_PER_CHANNEL ?? 150);
-const say = (msg: string) => process.stdout.write(`${msg}\n`);
+const CONTACTS = Number(process.env.DEMO_CONTACTS ?? 10_000);
+const SINGLES = Number(process.env.DEMO_MESSAGES_PER_CHANNEL ?? 100);
+const FAILURE_SHARE = Number(process.env.DEMO_FAILURE_SHARE ?? 0.02);
+const TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_MS ?? 600_000);
+const CAMPAIGN_CHANNEL = process.env.DEMO_CAMPAIGN_CHANNEL ?? "smpp";
+const PAGE = 1000;
 
-interface DemoChannel {
-  label: string;
-  body: Record<string, unknown>;
-  address: (i: number) => string;
-  metadata?: Record<string, unknown>;
-}
+const say = (msg: string) => process.stdout.write(`${msg}\n`);
+const tty = process.stdout.isTTY === true;
+let lastPlain = 0;
+/** A live line on a terminal; in a log (CI, a pipe) one line every few seconds instead. */
+const progress = (line: string, final = false) => {
+  if (tty) process.stdout.write(`\r${line}\x1b[K${final ? "\n" : ""}`);
+  else if (final || Date.now() - lastPlain > 2_000) {
+    lastPlain = Date.now();
+    say(line);
+  }
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const runDir = mkdtempSync(join(tmpdir(), "turumba-demo-"));
 const logs = fileSink(join(runDir, "platform.log"));
-const sim = await spawnSimulator({});
+// Every provider delivers after a short delay and reports a small share as undeliverable.
+const sim = await spawnSimulator({ defaults: { receiptDelayMs: 20, outcomes: { delivered: 1 - FAILURE_SHARE, failed: FAILURE_SHARE } } });
 const set = componentSet("embedded");
 say(`Turumba demo — embedded default (${set.pubsub} pub/sub, ${set.state} actor state, PGlite); logs: ${join(runDir, "platform.log")}`);
 const started = Date.now();
 const stack = await startStack({
   name: "demo",
   ...set,
-  apps: set.apps.map((a) => ({ ...a, env: { LOG_LEVEL: "warn", API_RATE_LIMIT: "0" } })),
+  apps: set.apps.map((a) => ({ ...a, env: { LOG_LEVEL: "warn", API_RATE_LIMIT: "0", API_LIST_MAX_LIMIT: String(PAGE) } })),
   env: {
     PROVIDER_BASE_URLS: JSON.stringify(Object.fromEntries(["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage"].map((p) => [p, sim.http]))),
   },
@@ -44,123 +61,121 @@ const stack = await startStack({
 });
 say(`platform up in ${((Date.now() - started) / 1000).toFixed(1)} s: placement, scheduler, app + daprd, provider simulator`);
 
+const apiBase = stack.url("turumba", "").replace(/\/$/, "");
+const api = apiClient((path) => `${apiBase}${path}`);
 const accountId = randomUUID();
-const url = (path: string) => stack.url("turumba", path);
-let apiKey = "";
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
-  const res = await fetch(url(path), {
-    method,
-    headers: { "content-type": "application/json", ...(apiKey ? { "x-api-key": apiKey } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-const CHANNELS: DemoChannel[] = [
-  { label: "telegram", body: { channel_type: "telegram", credentials: { bot_token: "7000000001:DEMOtokenDEMOtokenDEMOtoken" } }, address: (i) => String(800000 + i) },
-  {
-    label: "whatsapp",
-    body: { channel_type: "whatsapp", credentials: { access_token: "demo-access-token", phone_number_id: "300000000000001", app_secret: "sim-meta-app-secret", verify_token: "demo-verify-token" } },
-    address: (i) => `+2519110${String(i).padStart(5, "0")}`,
-    // Free-form WhatsApp messages need an open 24-hour customer-care window.
-    metadata: { last_inbound_at: new Date().toISOString() },
-  },
-  {
-    label: "messenger",
-    body: { channel_type: "messenger", credentials: { page_access_token: "demo-page-token", page_id: "100000000000001", app_secret: "sim-meta-app-secret", verify_token: "demo-verify-token" } },
-    address: (i) => String(6723591800000000 + i),
-  },
-  { label: "sms/twilio", body: { channel_type: "sms", provider: "twilio", credentials: { account_sid: `AC${"1".repeat(32)}`, auth_token: "demo-twilio-auth-token", from: "+15005550006" } }, address: (i) => `+2519120${String(i).padStart(5, "0")}` },
-  { label: "sms/africastalking", body: { channel_type: "sms", provider: "africastalking", credentials: { username: "sandbox", api_key: "demo-at-api-key-000001", webhook_token: "demo-at-webhook-token-01" } }, address: (i) => `+2547110${String(i).padStart(5, "0")}` },
-  { label: "sms/vonage", body: { channel_type: "sms", provider: "vonage", credentials: { api_key: "demokey1", api_secret: "demo-vonage-secret", from: "Turumba", signature_secret: "sim-vonage-signature-secret" } }, address: (i) => `+4477009${String(i).padStart(5, "0")}` },
-  { label: "smpp", body: { channel_type: "smpp", credentials: { host: "127.0.0.1", port: sim.smppPort, system_id: "turumba", password: "secret", source_addr: "TURUMBA" } }, address: (i) => `+2519130${String(i).padStart(5, "0")}` },
-  { label: "email", body: { channel_type: "email", credentials: { smtp_host: "127.0.0.1", smtp_port: sim.smtpPort, require_tls: false, from_email: "demo@turumba.test" } }, address: (i) => `user${i}@example.test` },
-];
+const channels = demoChannels(sim);
 
 let exitCode = 0;
 try {
-  const { key } = (await call("POST", "/internal/api-keys", { accountId, name: "demo" }, { authorization: `Bearer ${stack.tokens.opsApiToken}` })) as { key: string };
-  apiKey = key;
+  const { key } = (await api.call("POST", "/internal/api-keys", { accountId, name: "demo" }, { authorization: `Bearer ${stack.tokens.opsApiToken}` })) as { key: string };
+  api.useKey(key);
 
-  const channelIds = new Map<string, string>();
-  for (const ch of CHANNELS) {
-    const created = await call("POST", "/v1/channels", { account_id: accountId, name: `demo ${ch.label}`, rate_limit: 60_000, burst: 200, ...ch.body });
-    channelIds.set(ch.label, created.id as string);
+  const ids = new Map<string, string>();
+  for (const ch of channels) {
+    const created = await api.call("POST", "/v1/channels", { account_id: accountId, name: `demo ${ch.label}`, rate_limit: 120_000, burst: 500, ...ch.body });
+    ids.set(ch.label, created.id as string);
   }
-  say(`created ${CHANNELS.length} channels through the REST API: ${CHANNELS.map((c) => c.label).join(", ")}`);
+  await fetch(`${sim.http}/_sim/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ providers: simulatorWebhooks(apiBase, channels, ids) }) });
+  say(`created ${channels.length} channels through the REST API (${channels.map((c) => c.label).join(", ")}); receipts go to /webhooks/{type}/{id}`);
 
+  // Contacts: one CSV upload, streamed into a contact group.
+  const campaignChannel = channels.find((c) => c.label === CAMPAIGN_CHANNEL)!;
+  const group = await api.call("POST", "/v1/contact-groups", { account_id: accountId, name: "demo subscribers" });
+  const csv = ["name,phone", ...Array.from({ length: CONTACTS }, (_, i) => `Person${i} Demo,${campaignChannel.address(50_000 + i)}`)].join("\n");
+  const imported = await api.call("POST", `/v1/contact-groups/${String(group.id)}/import`, csv);
+  say(`imported ${String(imported.imported)} contacts into a group (CSV, streamed)`);
+
+  // The campaign, then single messages on every channel while it runs.
   const t0 = Date.now();
-  const ids = new Map<string, string[]>();
-  let accepted = 0;
-  for (const ch of CHANNELS) {
-    const list: string[] = [];
-    for (let i = 0; i < PER_CHANNEL; i += 10) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(10, PER_CHANNEL - i) }, (_, k) =>
-          call("POST", "/v1/messages", {
+  const campaign = await api.call("POST", "/v1/group-messages", {
+    account_id: accountId,
+    name: "demo campaign",
+    channel_id: ids.get(CAMPAIGN_CHANNEL),
+    message_body: "Hi {FIRST_NAME}, this is the Turumba demo campaign.",
+    contact_group_ids: [group.id],
+    status: "queued",
+  });
+  const campaignId = String(campaign.id);
+  // Single messages on every channel, sent while the campaign runs.
+  const singlesDone = (async () => {
+    let n = 0;
+    for (const ch of channels) {
+      for (let i = 0; i < SINGLES; i += 20) {
+        const batch = Array.from({ length: Math.min(20, SINGLES - i) }, (_, k) =>
+          api.call("POST", "/v1/messages", {
             account_id: accountId,
-            channel_id: channelIds.get(ch.label),
+            channel_id: ids.get(ch.label),
             delivery_address: ch.address(i + k),
             message_body: `Hello from Turumba (${ch.label} #${i + k})`,
             ...(ch.metadata ? { metadata: ch.metadata } : {}),
           }),
-        ),
-      );
-      list.push(...batch.map((m) => m.id as string));
-      accepted += batch.length;
-      process.stdout.write(`\raccepted ${accepted}/${PER_CHANNEL * CHANNELS.length} messages`);
-    }
-    ids.set(ch.label, list);
-  }
-  say("");
-
-  const total = PER_CHANNEL * CHANNELS.length;
-  const summary = new Map<string, { sent: number; failed: number; latencies: number[] }>();
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    let done = 0;
-    for (const ch of CHANNELS) {
-      const rows: Record<string, unknown>[] = [];
-      for (let skip = 0; skip < PER_CHANNEL; skip += 100) {
-        const page = await call("GET", `/v1/messages?filter=channel_id:eq:${channelIds.get(ch.label)}&limit=100&skip=${skip}&sort=created_at:asc`);
-        rows.push(...(page.items as Record<string, unknown>[]));
+        );
+        n += (await Promise.all(batch)).length;
       }
-      const sent = rows.filter((r) => r.status === "sent" || r.status === "delivered" || r.status === "read");
-      const failed = rows.filter((r) => r.status === "failed");
-      summary.set(ch.label, {
-        sent: sent.length,
-        failed: failed.length,
-        latencies: sent.map((r) => Date.parse(r.sent_at as string) - Date.parse(r.created_at as string)),
-      });
-      done += sent.length + failed.length;
     }
-    process.stdout.write(`\rdispatched ${done}/${total}`);
-    if (done >= total || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 1_000));
+    return n;
+  })();
+  say(`campaign to ${CONTACTS.toLocaleString("en-US")} contacts queued on ${CAMPAIGN_CHANNEL}; single messages going out on all ${channels.length} channels meanwhile`);
+
+  // Live progress until every receipt is in (or the deadline passes).
+  const deadline = t0 + TIMEOUT_MS;
+  let g: Record<string, unknown> = campaign;
+  for (;;) {
+    g = await api.call("GET", `/v1/group-messages/${campaignId}`);
+    const total = Number(g.total_recipients) || CONTACTS;
+    const skipped = Number(g.skipped_count);
+    const settled = Number(g.delivered_count) + Number(g.failed_count) + skipped + Number(g.cancelled_count);
+    progress(progressLine("campaign", settled, total, { queued: Number(g.queued_count), sent: Number(g.sent_count), delivered: Number(g.delivered_count), failed: Number(g.failed_count) }));
+    const terminal = ["completed", "partially_failed", "failed"].includes(String(g.status));
+    if ((terminal && settled >= total) || Date.now() > deadline) break;
+    await sleep(500);
+  }
+  progress(progressLine("campaign", 1, 1, { status: 0 }).replace("status 0", `status ${String(g.status)}`), true);
+  const singles = await singlesDone;
+
+  // Singles (and campaign receipts) on the other channels settle in the same few seconds.
+  const receiptsOn = (label: string) => channels.find((c) => label === c.label || label === `${c.label} (campaign)`)!.receipts;
+  const reports: ChannelReport[] = [];
+  for (;;) {
+    reports.length = 0;
+    for (const ch of channels) {
+      const rows = await listAll(api, `/v1/messages?filter=channel_id:eq:${ids.get(ch.label)}&sort=created_at:asc`, PAGE);
+      // The campaign's rows apart: their time to the provider is mostly their place in its queue.
+      const ofCampaign = rows.filter((m) => m.group_message_id === campaignId);
+      if (ofCampaign.length > 0) reports.push(channelReport(`${ch.label} (campaign)`, ofCampaign));
+      reports.push(channelReport(ch.label, rows.filter((m) => m.group_message_id !== campaignId)));
+    }
+    const open = reports.reduce((n, r) => n + r.pending + (receiptsOn(r.label) ? r.awaitingReceipt : 0), 0);
+    progress(`receipts still expected: ${open}`);
+    if (open === 0 || Date.now() > deadline) break;
+    await sleep(1000);
   }
   const seconds = (Date.now() - t0) / 1000;
-  say("\n");
-  say("channel               sent  failed   p50 ms   p95 ms   p99 ms");
-  let sentAll = 0;
-  const all: number[] = [];
-  for (const ch of CHANNELS) {
-    const s = summary.get(ch.label)!;
-    const l = s.latencies.sort((a, b) => a - b);
-    const pct = (q: number) => String(l[Math.min(l.length - 1, Math.floor(q * l.length))] ?? "-");
-    say(`${ch.label.padEnd(20)} ${String(s.sent).padStart(5)} ${String(s.failed).padStart(7)} ${pct(0.5).padStart(8)} ${pct(0.95).padStart(8)} ${pct(0.99).padStart(8)}`);
-    sentAll += s.sent;
-    all.push(...l);
-  }
-  const stats = (await (await fetch(`${sim.http}/_sim/stats`)).json()) as { providers: Record<string, { accepted?: number; units?: number }> };
-  const providerAccepted = Object.values(stats.providers).reduce((n, p) => n + (p.accepted ?? 0), 0);
+
   say("");
-  say(`messages accepted by the API   ${total}`);
-  say(`sent (our records)             ${sentAll}`);
-  say(`accepted by the providers      ${providerAccepted} (simulator's own count)`);
-  say(`throughput                     ${(sentAll / seconds).toFixed(0)} messages/s, API request to provider, ${seconds.toFixed(1)} s in all`);
-  if (sentAll !== total || providerAccepted < total) exitCode = 1;
+  for (const line of reportTable(reports, receiptsOn)) say(line);
+
+  const stats = (await (await fetch(`${sim.http}/_sim/stats`)).json()) as { providers: Record<string, { accepted?: number }> };
+  const campaignRows = await listAll(api, `/v1/messages?filter=group_message_id:eq:${campaignId}`, PAGE);
+  const fromRows = channelReport("campaign", campaignRows);
+  // From the POST to the last campaign message handed to its provider, by the rows' own clocks.
+  const lastSent = Math.max(...campaignRows.map((m) => (typeof m.sent_at === "string" ? Date.parse(m.sent_at) : 0)));
+  const campaignSeconds = (lastSent - Date.parse(String(campaign.created_at))) / 1000;
+  const totals = reports.reduce((t, r) => ({ messages: t.messages + r.total, sent: t.sent + r.sent, delivered: t.delivered + r.delivered, failed: t.failed + r.failed }), { messages: 0, sent: 0, delivered: 0, failed: 0 });
+  const providerAccepted = Object.values(stats.providers).reduce((n, p) => n + (p.accepted ?? 0), 0);
+  const checks: [string, boolean][] = [
+    [`campaign counters = its message rows (delivered ${String(g.delivered_count)}/${fromRows.delivered}, failed ${String(g.failed_count)}/${fromRows.failed})`, Number(g.delivered_count) === fromRows.delivered && Number(g.failed_count) === fromRows.failed],
+    [`every message reached its provider (ours ${totals.sent}, simulator's ${providerAccepted}, expected ${CONTACTS + singles})`, totals.sent === CONTACTS + singles && providerAccepted === CONTACTS + singles],
+    ["every receipt applied (no message left in sent on a channel with receipts)", reports.every((r) => !receiptsOn(r.label) || r.awaitingReceipt === 0)],
+  ];
+  say("");
+  say(`campaign: ${CONTACTS.toLocaleString("en-US")} contacts, all handed to the provider in ${campaignSeconds.toFixed(1)} s (${(CONTACTS / campaignSeconds).toFixed(0)} messages/s), status ${String(g.status)}`);
+  say(`all: ${totals.messages} messages, ${totals.sent} sent, ${totals.delivered} delivered, ${totals.failed} failed (the simulator fails ${(FAILURE_SHARE * 100).toFixed(0)} % on purpose) in ${seconds.toFixed(1)} s`);
+  for (const [what, ok] of checks) {
+    say(`${ok ? "✔" : "✘"} ${what}`);
+    if (!ok) exitCode = 1;
+  }
 } catch (err) {
   say(`\ndemo failed: ${err instanceof Error ? err.message : String(err)} (see ${join(runDir, "platform.log")})`);
   exitCode = 1;

@@ -28,6 +28,7 @@ import { createDispatchPorts } from "./dispatcher/wiring.js";
 import { campaignCounterSink } from "./status/counters.js";
 import { createStatusConsumer, statusRoutes } from "./status/consumer.js";
 import { createInboundConsumer, inboundRoutes } from "./inbound/consumer.js";
+import type { BindEventForwarder } from "./status/bind-forwarder.js";
 import { bridgeSmppEvents } from "./status/smpp-bridge.js";
 import { createWebhooks, loadWebhookConfig } from "./webhooks/index.js";
 import { registry as metricsRegistry } from "./metrics.js";
@@ -62,6 +63,7 @@ const publisher = new DaprEventPublisher(client, cfg.PUBSUB_NAME);
 const app = express();
 app.disable("x-powered-by");
 let shuttingDown = false;
+let bindEvents: BindEventForwarder | undefined;
 
 app.get("/metrics", async (_req, res) => {
   res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
@@ -83,7 +85,7 @@ if (hostsDispatcher) {
   const adapters = createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) });
   setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log }));
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
-  bridgeSmppEvents(adapters, publisher, log);
+  bindEvents = bridgeSmppEvents(adapters, publisher, log);
   // Delivery receipts (message.status): statuses, message_events, campaign counters, provider opt-outs.
   app.use("/events", statusRoutes(createStatusConsumer({ db, counters: await campaignCounterSink(db), log: log.child({ component: "status" }) }), log));
   // Inbound messages (webhook.inbound): contacts, conversations, opt-out keywords.
@@ -102,7 +104,7 @@ if (hostsDispatcher) {
     });
     res.json({ ...r, campaigns });
   });
-  // Subscriptions are declarative (components/common/subscriptions.yaml); none are programmatic.
+  // Subscriptions are declarative (components/common/subscriptions.yaml, message.status beside each broker in components/pubsub/*); none are programmatic.
   app.get("/dapr/subscribe", (_req, res) => {
     res.json([]);
   });
@@ -170,8 +172,10 @@ async function shutdown(signal: string): Promise<void> {
   timer.unref();
   maintenance.stop();
   webhooks?.close();
+  // Receipts the binds already acknowledged get half the grace period to reach the broker.
+  const forwarded = bindEvents ? Promise.race([bindEvents.flushed(), new Promise((r) => setTimeout(r, cfg.SHUTDOWN_GRACE_MS / 2).unref())]).finally(() => bindEvents?.stop()) : Promise.resolve();
   server.close(() => {
-    void db.close().finally(() => process.exit(0));
+    void forwarded.then(() => db.close()).finally(() => process.exit(0));
   });
   server.closeIdleConnections();
 }

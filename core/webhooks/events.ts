@@ -38,6 +38,29 @@ export const messageStatusEventSchema = z.object({
 });
 export type MessageStatusEvent = z.infer<typeof messageStatusEventSchema>;
 
+/**
+ * Many receipts of one channel in one event: the SMPP bridge gathers the receipts a bind delivers
+ * within a few milliseconds. One publish and one delivery per batch instead of one per receipt,
+ * which matters most where the broker hands a topic's events over one at a time (in-memory).
+ */
+export const MAX_RECEIPTS_PER_EVENT = 500;
+export const messageStatusBatchEventSchema = z.object({
+  ...origin,
+  receipts: z.array(z.object({ update: StatusUpdate, messageId: z.uuid().optional() })).min(1).max(MAX_RECEIPTS_PER_EVENT),
+});
+export type MessageStatusBatchEvent = z.infer<typeof messageStatusBatchEventSchema>;
+
+/** What arrives on message.status: one receipt (webhooks) or a batch (SMPP binds). */
+export const statusTopicEventSchema = z.union([messageStatusEventSchema, messageStatusBatchEventSchema]);
+export type StatusTopicEvent = z.infer<typeof statusTopicEventSchema>;
+
+/** The single receipts a message.status event carries, each with the event's origin. */
+export function receiptsOf(e: StatusTopicEvent): MessageStatusEvent[] {
+  if ("update" in e) return [e];
+  const { receipts, ...origin } = e;
+  return receipts.map((r) => ({ ...origin, update: r.update, messageId: r.messageId }));
+}
+
 export const inboundEventSchema = z.object({
   ...origin,
   message: InboundMessage,

@@ -106,7 +106,7 @@ export function daprSubscriptions(root: string): string {
     if (!scopes || scopes.length === 0) continue;
     entries.push({ value: { ...doc, metadata: { name: (doc.metadata as Doc).name }, scopes } });
   }
-  return stringifyDocs(`${GENERATED_NOTE}\nDeclarative subscriptions from components/common, scoped to the deployed app ids that consume them.`, entries);
+  return stringifyDocs(`${GENERATED_NOTE}\nDeclarative subscriptions from components/common and the broker's folder, scoped to the deployed app ids that consume them.`, entries);
 }
 
 export function daprResiliency(root: string): string {

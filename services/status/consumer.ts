@@ -1,7 +1,7 @@
 import express, { Router } from "express";
 import type { Logger } from "../../core/logger.js";
 import { MicroBatcher } from "../../core/micro-batcher.js";
-import { messageStatusEventSchema, type MessageStatusEvent } from "../../core/webhooks/events.js";
+import { receiptsOf, statusTopicEventSchema, type MessageStatusEvent, type StatusTopicEvent } from "../../core/webhooks/events.js";
 import type { Database } from "../../db/client.js";
 import { receiptApplyLag, receiptsApplied } from "../metrics.js";
 import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
@@ -64,7 +64,7 @@ export function createStatusConsumer(deps: { db: Database; counters: CampaignCou
     flush: applyBatch,
   });
 
-  async function handle(e: MessageStatusEvent): Promise<"SUCCESS" | "RETRY"> {
+  async function handleOne(e: MessageStatusEvent): Promise<"SUCCESS" | "RETRY"> {
     const result = await batcher.add(e.channelId, e);
     receiptsApplied.inc({ channel_type: e.channelType, result });
     if (result === "applied") receiptApplyLag.observe({ channel_type: e.channelType }, Math.max(0, Date.now() - Date.parse(e.receivedAt)) / 1000);
@@ -73,6 +73,28 @@ export function createStatusConsumer(deps: { db: Database; counters: CampaignCou
       throw new PermanentEventError(`no sent message matches receipt ${e.update.providerMessageId ?? e.messageId ?? "(watermark)"} on channel ${e.channelId}`);
     }
     return "RETRY";
+  }
+
+  /**
+   * A batch event (SMPP bind) is retried as a whole when any of its receipts is early: receipts
+   * already applied come back "unchanged" (status precedence), so a redelivery applies nothing
+   * twice. Receipts that will never match are logged; a batch of nothing else is dead-lettered.
+   */
+  async function handle(e: StatusTopicEvent): Promise<"SUCCESS" | "RETRY"> {
+    const receipts = receiptsOf(e);
+    if (receipts.length === 1) return handleOne(receipts[0]!);
+    const outcomes = await Promise.allSettled(receipts.map(handleOne));
+    let retry = false;
+    let unmatched = 0;
+    for (const outcome of outcomes) {
+      if (outcome.status === "fulfilled") retry ||= outcome.value === "RETRY";
+      else if (outcome.reason instanceof PermanentEventError) {
+        unmatched++;
+        deps.log.warn({ channelId: e.channelId, err: outcome.reason.message }, "receipt of a batch matches no message; left out");
+      } else throw outcome.reason;
+    }
+    if (unmatched === receipts.length) throw new PermanentEventError(`none of ${unmatched} receipts on channel ${e.channelId} matches a sent message`);
+    return retry ? "RETRY" : "SUCCESS";
   }
 
   return { handle };
@@ -105,10 +127,10 @@ async function findTargets(store: StatusStore, channelId: string, batch: readonl
  * entry): one HTTP exchange per few hundred receipts instead of one each, which is most of the
  * consumer's cost under load. A single CloudEvent is handled too (bulk switched off).
  */
-export function statusRoutes(consumer: { handle(e: MessageStatusEvent): Promise<"SUCCESS" | "RETRY"> }, log: Logger): Router {
+export function statusRoutes(consumer: { handle(e: StatusTopicEvent): Promise<"SUCCESS" | "RETRY"> }, log: Logger): Router {
   const r = Router();
   const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "16mb" });
-  const single = subscriptionRoute(messageStatusEventSchema, (e) => consumer.handle(e), log);
+  const single = subscriptionRoute(statusTopicEventSchema, (e) => consumer.handle(e), log);
   r.post("/message-status", json, (req, res, next) => {
     const body = req.body as { entries?: unknown };
     if (!Array.isArray(body?.entries)) return single(req, res, next);
@@ -119,7 +141,7 @@ export function statusRoutes(consumer: { handle(e: MessageStatusEvent): Promise<
     Promise.all(
       entries.map(async (entry): Promise<{ entryId: string; status: "SUCCESS" | "RETRY" | "DROP" }> => {
         const event = typeof entry.event === "string" ? safeJson(entry.event) : entry.event;
-        const parsed = messageStatusEventSchema.safeParse((event as { data?: unknown } | undefined)?.data ?? event);
+        const parsed = statusTopicEventSchema.safeParse((event as { data?: unknown } | undefined)?.data ?? event);
         if (!parsed.success) {
           log.warn({ entryId: entry.entryId, issues: parsed.error.issues.slice(0, 3) }, "malformed receipt dropped to dead letters");
           return { entryId: entry.entryId, status: "DROP" };

@@ -1,0 +1,79 @@
+import { randomUUID } from "node:crypto";
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { StatusUpdate } from "../../adapters/core/types.js";
+import { BindEventForwarder, type BindReceipt } from "./bind-forwarder.js";
+
+const log = pino({ level: "silent" });
+const receipt = (n: number): BindReceipt => ({
+  messageId: randomUUID(),
+  update: StatusUpdate.parse({ providerMessageId: `smsc-${n}`, status: "delivered", errorCode: null, errorMessage: null, optOut: false, recipient: null, watermark: null, occurredAt: null, metadata: {} }),
+});
+
+function harness(failFirst = 0) {
+  const published: { topic: string; event: { channelId?: string; receipts?: BindReceipt[]; n?: number } }[] = [];
+  let failures = failFirst;
+  const sleeps: number[] = [];
+  const fwd = new BindEventForwarder(
+    {
+      publish: (topic, event) => {
+        if (failures-- > 0) return Promise.reject(new Error("broker down"));
+        published.push({ topic, event });
+        return Promise.resolve();
+      },
+      receiptEvent: (channelId, receipts) => ({ channelId, receipts }),
+      statusTopic: "message.status",
+      log,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    },
+    { lingerMs: 5, maxBatch: 3, retryBaseMs: 100, retryMaxMs: 400 },
+  );
+  return { fwd, published, sleeps };
+}
+
+describe("BindEventForwarder", () => {
+  it("gathers receipts per channel into batch events of at most maxBatch", async () => {
+    const { fwd, published } = harness();
+    const all = Array.from({ length: 7 }, (_, i) => receipt(i));
+    all.forEach((r, i) => fwd.receipt(i % 2 === 0 ? "a" : "b", r));
+    await fwd.flushed();
+    const byChannel = (c: string) => published.filter((p) => p.event.channelId === c).flatMap((p) => p.event.receipts!);
+    expect(published.every((p) => p.topic === "message.status" && p.event.receipts!.length <= 3)).toBe(true);
+    expect(byChannel("a").map((r) => r.update.providerMessageId)).toEqual(["smsc-0", "smsc-2", "smsc-4", "smsc-6"]);
+    expect(byChannel("b").map((r) => r.update.providerMessageId)).toEqual(["smsc-1", "smsc-3", "smsc-5"]);
+    expect(fwd.pending).toBe(0);
+  });
+
+  it("flushes a partial batch after lingerMs without being asked", async () => {
+    const { fwd, published } = harness();
+    fwd.receipt("a", receipt(1));
+    expect(published).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(published).toHaveLength(1);
+  });
+
+  it("keeps retrying with capped backoff while the broker fails, in order, losing nothing", async () => {
+    const { fwd, published, sleeps } = harness(6);
+    fwd.event("webhook.inbound", { n: 1 }, "inbound message");
+    fwd.event("webhook.inbound", { n: 2 }, "inbound message");
+    await fwd.flushed();
+    expect(published.map((p) => p.event.n)).toEqual([1, 2]);
+    expect(sleeps).toEqual([100, 200, 400, 400, 400, 400]);
+  });
+
+  it("reports what is still unpublished when stopped", async () => {
+    const errors: unknown[] = [];
+    const fwd = new BindEventForwarder(
+      { publish: () => Promise.reject(new Error("down")), receiptEvent: (c, r) => ({ c, r }), statusTopic: "s", log: { ...log, warn: () => undefined, error: (o: unknown) => errors.push(o) } as never, sleep: () => new Promise((r) => setTimeout(r, 1)) },
+      { lingerMs: 1 },
+    );
+    fwd.receipt("a", receipt(1));
+    fwd.receipt("a", receipt(2));
+    await new Promise((r) => setTimeout(r, 20));
+    fwd.stop();
+    expect(errors).toEqual([{ lost: 1 }]);
+  });
+});
