@@ -74,6 +74,13 @@ describe("twilio status callbacks", () => {
     const [msg] = adapter.parseInbound(webhookRequest({ rawBody: form("inbound-sms.form") }));
     expect(msg).toMatchObject({ providerMessageId: "SM9c8b7a6f5e4d3c2b1a09f8e7d6c5b4a3", from: "+251911234567", to: "+15017122661", text: "STOP please 🙏", metadata: { fromCountry: "ET" } });
   });
+
+  it("inbound SMS carries Twilio's own opt-out signal (Advanced Opt-Out, a custom keyword)", () => {
+    const [msg] = adapter.parseInbound(webhookRequest({ rawBody: form("inbound-optout-stop.form") }));
+    expect(msg).toMatchObject({ text: "Arret", metadata: { providerOptOut: "opt_out", optOutType: "STOP" } });
+    const [plain] = adapter.parseInbound(webhookRequest({ rawBody: form("inbound-sms.form") }));
+    expect(plain!.metadata.providerOptOut).toBeUndefined();
+  });
 });
 
 describe("twilio X-Twilio-Signature", () => {

@@ -133,8 +133,20 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
         contentType: media > 0 && !form.Body ? "image" : "text",
         text: form.Body ?? "",
         receivedAt: this.now().toISOString(),
-        metadata: { segments: Number(form.NumSegments ?? "1"), numMedia: media, fromCountry: form.FromCountry ?? null },
+        metadata: { segments: Number(form.NumSegments ?? "1"), numMedia: media, fromCountry: form.FromCountry ?? null, ...providerOptOut(form.OptOutType) },
       }),
     ];
   }
+}
+
+/**
+ * Twilio's Advanced Opt-Out adds OptOutType (STOP, START, HELP) to an inbound message when the
+ * sender used one of the keywords configured on the Messaging Service, custom ones included:
+ * https://www.twilio.com/docs/messaging/tutorials/advanced-opt-out (HELP changes nothing).
+ */
+function providerOptOut(type: string | undefined): { providerOptOut?: "opt_out" | "opt_in"; optOutType?: string } {
+  const t = type?.trim().toUpperCase();
+  if (t === "STOP") return { providerOptOut: "opt_out", optOutType: t };
+  if (t === "START") return { providerOptOut: "opt_in", optOutType: t };
+  return t ? { optOutType: t } : {};
 }

@@ -8,6 +8,13 @@ describe("inbound plan: sender, conversation and keyword", () => {
     expect(planInbound("sms", m)).toEqual({ address: "+251911000001", scope: "sms", participantTo: "+15550001111", keyword: { action: "opt_out", keyword: "STOP" }, name: null });
   });
 
+  it("follows the provider's own opt-out signal over the keyword list", () => {
+    const custom = inboundMessage({ providerMessageId: "SM2", from: "+251911000004", text: "Arret", metadata: { providerOptOut: "opt_out", optOutType: "STOP" } });
+    expect(planInbound("sms", custom).keyword).toEqual({ action: "opt_out", keyword: "ARRET", source: "provider" });
+    const back = inboundMessage({ providerMessageId: "SM3", from: "+251911000004", text: "stop", metadata: { providerOptOut: "opt_in" } });
+    expect(planInbound("sms", back).keyword).toEqual({ action: "opt_in", keyword: "STOP", source: "provider" });
+  });
+
   it("SMPP shares the sms opt-out scope; a missing recipient keys the conversation with an empty string", () => {
     const p = planInbound("smpp", inboundMessage({ providerMessageId: "1", from: "251911000002", text: "START" }));
     expect(p).toMatchObject({ address: "+251911000002", scope: "sms", participantTo: "", keyword: { action: "opt_in", keyword: "START" } });

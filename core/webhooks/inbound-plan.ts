@@ -43,13 +43,13 @@ export interface PlannedInbound {
    * when the provider does not say (Telegram): with the channel it keys the conversation.
    */
   participantTo: string;
-  keyword?: { action: KeywordAction; keyword: string };
+  keyword?: { action: KeywordAction; keyword: string; source?: "provider" };
   /** A display name the provider gave us for a new contact. */
   name: string | null;
 }
 
 export function planInbound(channelType: ChannelTypeName, m: InboundMessage): PlannedInbound {
-  const keyword = m.contentType === "text" ? keywordAction(m.text) : undefined;
+  const keyword = providerSignal(m) ?? (m.contentType === "text" ? keywordAction(m.text) : undefined);
   return {
     address: normaliseAddress(channelType, m.from),
     scope: optOutScope(channelType),
@@ -57,6 +57,18 @@ export function planInbound(channelType: ChannelTypeName, m: InboundMessage): Pl
     ...(keyword ? { keyword } : {}),
     name: contactNameOf(m),
   };
+}
+
+/**
+ * An adapter sets metadata.providerOptOut when the provider itself says the sender opted out or
+ * back in (Twilio's OptOutType). It wins over our keyword list: the provider's list may hold
+ * keywords ours lacks, and it is the list the provider enforces.
+ */
+function providerSignal(m: InboundMessage): { action: KeywordAction; keyword: string; source: "provider" } | undefined {
+  const action = m.metadata.providerOptOut;
+  if (action !== "opt_out" && action !== "opt_in") return undefined;
+  const keyword = m.text.trim().toUpperCase().slice(0, 50) || action.toUpperCase();
+  return { action, keyword, source: "provider" };
 }
 
 function contactNameOf(m: InboundMessage): string | null {
@@ -113,6 +125,8 @@ export interface KeywordHit {
   at: Date;
   action: KeywordAction;
   keyword: string;
+  /** "provider" when the provider's own signal said it (recorded as the opt-out's source). */
+  source?: "provider";
 }
 
 /** Per address, the keyword sent last wins: STOP then START in one batch leaves the address opted in. */

@@ -286,7 +286,7 @@ async function applyKeywords(q: Query, ch: InboundChannel, fresh: readonly Ready
   if (outs.length > 0) {
     await markOptOuts(
       q,
-      outs.map((h) => ({ accountId: ch.accountId, scope, address: h.address, contactId: contacts.get(h.address) ?? null, channelId: ch.id, source: "keyword" as const, reason: h.keyword })),
+      outs.map((h) => ({ accountId: ch.accountId, scope, address: h.address, contactId: contacts.get(h.address) ?? null, channelId: ch.id, source: h.source ?? ("keyword" as const), reason: h.keyword })),
       now,
     );
   }

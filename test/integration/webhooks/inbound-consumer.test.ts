@@ -106,6 +106,19 @@ describe.each([pgDriver, pgliteDriver])("inbound consumer on $name", (driver) =>
     expect(await query(`SELECT 1 FROM contact_opt_outs WHERE account_id = $1`, [accountId])).toEqual([]);
   });
 
+  it("records the provider's own opt-out signal (Twilio OptOutType on a custom keyword) with source provider", async () => {
+    const consumer = createInboundConsumer({ db, log });
+    const twilio = await channel("sms", "twilio");
+    const from = "+251911000888";
+    const stop = inboundMessage({ providerMessageId: `SM${randomUUID().replaceAll("-", "")}`, from, to: "+15017122661", text: "Arret", metadata: { providerOptOut: "opt_out", optOutType: "STOP" } });
+    await consumer.handle(event(twilio, "sms", "twilio", stop));
+    expect(await query(`SELECT channel_scope, source, reason FROM contact_opt_outs WHERE account_id = $1 AND address = $2`, [accountId, from])).toEqual([{ channel_scope: "sms", source: "provider", reason: "ARRET" }]);
+    // The same word without the provider's signal is just a message.
+    const other = "+251911000889";
+    await consumer.handle(event(twilio, "sms", "twilio", inboundMessage({ providerMessageId: `SM${randomUUID().replaceAll("-", "")}`, from: other, text: "Arret" })));
+    expect(await query(`SELECT 1 FROM contact_opt_outs WHERE account_id = $1 AND address = $2`, [accountId, other])).toEqual([]);
+  });
+
   it("sends an event for an unknown channel to the dead letters", async () => {
     const consumer = createInboundConsumer({ db, log });
     await expect(consumer.handle(event(randomUUID(), "telegram", "default", inboundMessage({ providerMessageId: "1:1", from: "42", text: "hi" })))).rejects.toBeInstanceOf(PermanentEventError);
