@@ -38,9 +38,12 @@ const durationSeconds = (s: string) => {
   return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as "ms" | "s" | "m" | "h"];
 };
 
+/** Read by Node itself, not by the app's config: allowed beside the app's settings. */
+const RUNTIME_ENV = ["NODE_OPTIONS"];
+
 /** Environment an app would see, parsed with the app's own config schema. */
 function checkAppEnv(env: Record<string, string>, where: string, problems: Problem[]): void {
-  const known = new Set(Object.keys(configSchema.shape));
+  const known = new Set([...Object.keys(configSchema.shape), ...RUNTIME_ENV]);
   for (const name of Object.keys(env)) {
     if (!known.has(name)) problems.push({ source: where, message: `environment variable ${name} is not a setting of core/config.ts` });
   }
