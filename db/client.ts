@@ -57,8 +57,9 @@ function openPg(url: string, opts: OpenDatabaseOptions): Database {
     application_name: opts.applicationName ?? "turumba",
     // With prepared statements (below), reuse one generic plan instead of re-planning each
     // execution: PostgreSQL's own heuristic keeps re-planning queries on partitioned tables,
-    // and planning a dozen partitions costs several times the query itself. Only named
-    // (parameterised) statements are affected; partitions are still pruned at run time.
+    // and planning a dozen partitions costs several times the query itself. Partitions are
+    // still pruned at run time. A generic plan is only as good as the statistics it was made
+    // with, so processes that write fast-growing tables turn this off (services/main.ts).
     ...(opts.prepareStatements !== false ? { options: "-c plan_cache_mode=force_generic_plan" } : {}),
   });
   // An idle client losing its server must not crash the process; the next checkout reconnects.

@@ -26,6 +26,8 @@ export class SimStats {
   /** Acceptance times (epoch ms) per provider, bounded: rate tests check every sliding second. */
   private timeline = new Map<ProviderKey, number[]>();
   private static readonly TIMELINE_MAX = 200_000;
+  /** Distinct addressees counted per provider: enough for a 1M-recipient campaign benchmark. */
+  private static readonly RECIPIENTS_MAX = 2_000_000;
   /** Accepted sends per addressee and provider: duplicate checks compare these with our rows. */
   private recipients = new Map<ProviderKey, Map<string, number>>();
 
@@ -45,7 +47,7 @@ export class SimStats {
     times.push(now);
     let byTo = this.recipients.get(provider);
     if (!byTo) this.recipients.set(provider, (byTo = new Map()));
-    if (byTo.size < SimStats.TIMELINE_MAX || byTo.has(to)) byTo.set(to, (byTo.get(to) ?? 0) + 1);
+    if (byTo.size < SimStats.RECIPIENTS_MAX || byTo.has(to)) byTo.set(to, (byTo.get(to) ?? 0) + 1);
     if (times.length > SimStats.TIMELINE_MAX) times.splice(0, times.length - SimStats.TIMELINE_MAX);
     this.recent.push({ provider, id, to, at: new Date(now).toISOString() });
     if (this.recent.length > 1000) this.recent.splice(0, this.recent.length - 1000);
