@@ -59,7 +59,8 @@ function openPg(url: string, opts: OpenDatabaseOptions): Database {
     // execution: PostgreSQL's own heuristic keeps re-planning queries on partitioned tables,
     // and planning a dozen partitions costs several times the query itself. Partitions are
     // still pruned at run time. A generic plan is only as good as the statistics it was made
-    // with, so processes that write fast-growing tables turn this off (services/main.ts).
+    // with: a statement over a fast-growing table can opt out per transaction (SET LOCAL
+    // plan_cache_mode = force_custom_plan; see the dispatch claim).
     ...(opts.prepareStatements !== false ? { options: "-c plan_cache_mode=force_generic_plan" } : {}),
   });
   // An idle client losing its server must not crash the process; the next checkout reconnects.

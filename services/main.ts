@@ -50,12 +50,7 @@ const log = createLogger(`turumba-${cfg.ROLE}`);
 const hostsDispatcher = cfg.ROLE === "dispatcher" || cfg.ROLE === "all";
 const servesApi = cfg.ROLE === "api" || cfg.ROLE === "all";
 
-// Generic plans (prepared statements) suit the API's many small reads. The dispatcher's claims
-// and fan-out write into partitions that grow by thousands of rows a second: a generic plan
-// cached while a partition was nearly empty kept merge-joining the whole partition on every
-// claim (1.5–3.3 s each at 200K rows) until autovacuum's ANALYZE invalidated it, which stalled
-// sending for the first 30–50 s of every large campaign. Planned per run, a claim costs ~15 ms.
-const db = await openDatabase({ url: cfg.DATABASE_URL, embeddedDir: cfg.EMBEDDED_DB_DIR, applicationName: `turumba-${cfg.ROLE}`, prepareStatements: !hostsDispatcher });
+const db = await openDatabase({ url: cfg.DATABASE_URL, embeddedDir: cfg.EMBEDDED_DB_DIR, applicationName: `turumba-${cfg.ROLE}` });
 await runMigrations(db);
 // Monthly partitions ahead of time, stranded rows moved out of the default partition, expired months detached.
 const maintenance = startMaintenance(db, { ...maintenanceOptionsFromEnv(), log });
