@@ -11,7 +11,23 @@ const MANAGEMENT_URL = process.env.RABBITMQ_MANAGEMENT_URL ?? "http://127.0.0.1:
 export interface IsolatedBroker {
   /** AMQP URL of the stack's own vhost (the shared one when the management API is unavailable). */
   url: string;
+  /** The vhost's name ("/" when the stack shares the default one). */
+  vhost: string;
   drop(): Promise<void>;
+}
+
+export interface RabbitQueue {
+  name: string;
+  durable: boolean;
+  auto_delete: boolean;
+  arguments: Record<string, unknown>;
+}
+
+/** The queues of a vhost as the management API reports them. */
+export async function managementQueues(vhost: string): Promise<RabbitQueue[]> {
+  const res = await fetch(`${MANAGEMENT_URL}/api/queues/${encodeURIComponent(vhost)}`, { headers: { authorization: credentials() } });
+  if (res.status !== 200) throw new Error(`RabbitMQ management API answered ${res.status} for the queues of ${vhost}`);
+  return (await res.json()) as RabbitQueue[];
 }
 
 function credentials(): string {
@@ -41,12 +57,13 @@ export async function isolatedBroker(name: string): Promise<IsolatedBroker> {
     if ((await management("PUT", `/permissions/${vhost}/${encodeURIComponent(user)}`, { configure: ".*", write: ".*", read: ".*" })) >= 300) throw new Error("permissions not granted");
   } catch (err) {
     process.stderr.write(`[test] RabbitMQ management API unavailable (${err instanceof Error ? err.message : String(err)}): this stack shares the default vhost\n`);
-    return { url: AMQP_URL, drop: async () => undefined };
+    return { url: AMQP_URL, vhost: "/", drop: async () => undefined };
   }
   const base = new URL(AMQP_URL);
   base.pathname = `/${vhost}`;
   return {
     url: base.toString(),
+    vhost: name,
     drop: async () => {
       await management("DELETE", `/vhosts/${vhost}`).catch(() => undefined);
     },

@@ -21,6 +21,8 @@ export interface TestStack {
   dispatcherApp: string;
   /** PostgreSQL database of this stack (fresh per stack), when the set uses one. */
   databaseUrl?: string;
+  /** RabbitMQ vhost holding this stack's queues, when the set uses RabbitMQ. */
+  brokerVhost?: string;
   ops(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: unknown }>;
   stop(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export async function startTestStack(opts: {
     apiApp,
     dispatcherApp,
     databaseUrl: database?.url,
+    brokerVhost: broker?.vhost,
     async ops(path, init = {}) {
       const res = await fetch(stack.url(apiApp, path), {
         method: init.method ?? "GET",

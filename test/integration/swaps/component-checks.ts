@@ -2,14 +2,13 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import pg from "pg";
 import { beforeAll, expect, it } from "vitest";
+import { managementQueues } from "../support/broker.js";
 import type { TestStack } from "../support/stack.js";
 import { eventually } from "../support/stack.js";
 import type { Combination } from "./matrix.js";
 
 const run = promisify(execFile);
 const REDIS_HOST = process.env.REDIS_HOST ?? "127.0.0.1:6379";
-const RABBIT_API = process.env.RABBITMQ_MGMT_URL ?? "http://127.0.0.1:15672";
-const RABBIT_AUTH = `Basic ${Buffer.from(process.env.RABBITMQ_MGMT_CREDENTIALS ?? "guest:guest").toString("base64")}`;
 
 /** Dapr component type behind each of our kinds: what the sidecar must report it loaded. */
 const PUBSUB_TYPE = { "in-memory": "pubsub.in-memory", rabbitmq: "pubsub.rabbitmq", "redis-streams": "pubsub.redis" } as const;
@@ -90,10 +89,12 @@ export function componentChecks(c: Combination) {
       });
     } else if (c.pubsub === "rabbitmq") {
       it("declares durable RabbitMQ queues with a dead-letter exchange", async () => {
-        const queue = await eventually("the dispatcher's pipeline.probe queue", async () => {
-          const res = await fetch(`${RABBIT_API}/api/queues/%2F/dispatcher-pipeline.probe`, { headers: { authorization: RABBIT_AUTH } });
-          return res.status === 200 ? ((await res.json()) as { durable: boolean; auto_delete: boolean; arguments: Record<string, unknown> }) : undefined;
-        });
+        // The stack's own vhost: queues left in another vhost by earlier runs prove nothing.
+        const vhost = get().brokerVhost;
+        expect(vhost, "the stack runs on RabbitMQ").toBeDefined();
+        const queue = await eventually("the dispatcher's pipeline.probe queue", async () =>
+          (await managementQueues(vhost!)).find((q) => q.name === "dispatcher-pipeline.probe"),
+        );
         expect(queue).toMatchObject({ durable: true, auto_delete: false });
         expect(queue.arguments["x-dead-letter-exchange"]).toBeTruthy();
       });
