@@ -22,6 +22,12 @@ export interface TurnResult {
 
 const MIN_WAKE_MS = 20;
 
+/** Time for a shared account bucket to refill a quarter of its burst: small batches, no busy loop. */
+function sharedRefillMs(limit: { ratePerMinute: number; burst: number }): number {
+  const tokens = Math.max(1, Math.floor(limit.burst / 4));
+  return Math.ceil((tokens * 60_000) / limit.ratePerMinute);
+}
+
 export class ChannelDispatcher {
   private channel?: ChannelSnapshot;
   private sender?: ChannelSender;
@@ -101,6 +107,16 @@ export class ChannelDispatcher {
     }
     const claimedAll = await ports.claim(this.channelId, allowed, new Date(now));
     if (claimedAll.length < taken.granted) this.bucket = giveBack(this.bucket, cfg, taken.granted - claimedAll.length);
+    // The queue ran dry only when the claim found fewer messages than it was allowed to take. A
+    // turn cut short by the shared account limit still has a backlog and must come back for it
+    // itself: waiting for the sweeper's next nudge would send at a fraction of the account's rate.
+    const queueDrained = claimedAll.length < allowed;
+    const backlogWakeMs = () =>
+      Math.max(
+        MIN_WAKE_MS,
+        msUntilToken(this.bucket!, cfg, ports.now()),
+        allowed < taken.granted && ch.providerAccount ? sharedRefillMs(ch.providerAccount) : 0,
+      );
     // The account's quota is counted on what was actually claimed, so it stays exact.
     const withinQuota = ch.quota && claimedAll.length > 0 ? await ports.consumeQuota(ch.accountId, claimedAll.length, ch.quota) : claimedAll.length;
     const claimed = claimedAll.slice(0, withinQuota);
@@ -117,7 +133,8 @@ export class ChannelDispatcher {
     if (claimed.length === 0) {
       await this.maybeCheckHealth(ch, now);
       await this.finishDrain(ch);
-      return { claimed: 0, sent: 0, wakeInMs: await this.wakeForRetries(now) };
+      // Nothing claimed was within the quota: the rest of the backlog is failed turn by turn too.
+      return { claimed: 0, sent: 0, wakeInMs: queueDrained ? await this.wakeForRetries(now) : backlogWakeMs() };
     }
     await ports.recordClaims(claimed, new Date(now), this.channelId);
 
@@ -166,12 +183,9 @@ export class ChannelDispatcher {
       ports.log.info({ channelId: this.channelId }, "circuit closed");
     }
 
-    if (claimedAll.length < taken.granted) await this.finishDrain(ch);
-    // A full batch means more may be waiting: come back as soon as a token is due.
-    const wakeInMs =
-      claimedAll.length === taken.granted
-        ? Math.max(MIN_WAKE_MS, msUntilToken(this.bucket, cfg, done))
-        : await this.wakeForRetries(done);
+    if (queueDrained) await this.finishDrain(ch);
+    // More may be waiting: come back as soon as the limits allow another batch.
+    const wakeInMs = queueDrained ? await this.wakeForRetries(done) : backlogWakeMs();
     return { claimed: claimed.length, sent: effects.sent, wakeInMs };
   }
 

@@ -192,6 +192,11 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
       const times = (await timeline(h, "twilio")).slice(before);
       expect(times).toHaveLength(80);
       expect(maxInWindow(times, 1_000)).toBeLessThanOrEqual(20);
+      // And the account's rate is used: channels cut short by it come back on their own instead
+      // of waiting for the sweeper's next nudge (which sent at about a third of this rate).
+      const sorted = [...times].sort((x, y) => x - y);
+      const perSecond = (sorted.length - 1) / ((sorted.at(-1)! - sorted[0]!) / 1_000);
+      expect(perSecond).toBeGreaterThanOrEqual(7);
     });
 
     it("keeps one SMPP bind across thousands of sends and rebinds after the SMSC restarts", async () => {

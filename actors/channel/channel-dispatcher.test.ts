@@ -1,0 +1,150 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { newBucket, take, type TokenBucketState } from "../../core/dispatch/token-bucket.js";
+import { ChannelDispatcher } from "./channel-dispatcher.js";
+import type { ChannelSnapshot, ClaimedMessage, DispatchPorts } from "./dispatch-ports.js";
+
+/**
+ * The send turn's scheduling decisions on in-memory ports: a queue of messages, a shared account
+ * bucket and a quota, all driven by a clock the test moves.
+ */
+function harness(opts: { queued: number; channel?: Partial<ChannelSnapshot>; quotaLeft?: number }) {
+  let now = 1_000_000;
+  let queue = Array.from({ length: opts.queued }, (_, i): ClaimedMessage => ({
+    id: `m${i}`,
+    createdAt: new Date(now).toISOString(),
+    accountId: "acc",
+    deliveryAddress: `+2519${String(i).padStart(8, "0")}`,
+    messageBody: "hi",
+    metadata: {},
+    attempts: 0,
+    groupMessageId: null,
+    traceId: null,
+  }));
+  const sent: string[] = [];
+  const failed: string[] = [];
+  let shared: TokenBucketState | undefined;
+  let quotaLeft = opts.quotaLeft ?? Infinity;
+  const channel: ChannelSnapshot = {
+    id: "ch",
+    accountId: "acc",
+    channelType: "sms",
+    provider: "twilio",
+    status: "active",
+    isEnabled: true,
+    rateLimit: 60_000,
+    burst: 100,
+    maxAttempts: 3,
+    ...opts.channel,
+  };
+  const ports: DispatchPorts = {
+    log: pino({ level: "silent" }),
+    now: () => now,
+    loadChannel: async () => channel,
+    openSender: async () => ({
+      send: async (m) => {
+        sent.push(m.id);
+        return { ok: true, providerMessageId: `p-${m.id}` };
+      },
+      checkHealth: async () => ({ status: "connected", errorMessage: null }),
+      close: async () => undefined,
+    }),
+    claim: async (_id, limit) => {
+      const batch = queue.slice(0, limit);
+      queue = queue.slice(limit);
+      return batch;
+    },
+    recordClaims: async () => undefined,
+    applyOutcomes: async (outcomes) => {
+      for (const o of outcomes) if (o.status === "failed") failed.push(o.id);
+      return outcomes.length;
+    },
+    nextDueAt: async () => undefined,
+    setChannelStatus: async () => undefined,
+    hasQueued: async () => queue.length > 0,
+    failover: async () => undefined,
+    nudge: async () => undefined,
+    acquireShared: async (_scope, n, ratePerMinute, burst) => {
+      const cfg = { ratePerMinute, burst };
+      shared ??= newBucket(cfg, now);
+      const r = take(shared, cfg, now, n);
+      shared = r.state;
+      return r.granted;
+    },
+    consumeQuota: async (_acc, n) => {
+      const granted = Math.min(n, quotaLeft);
+      quotaLeft -= granted;
+      return granted;
+    },
+    metrics: { dispatched: () => undefined, dispatchSeconds: () => undefined, rateLimited: () => undefined },
+    config: { maxBatch: 100, credentialsTtlMs: 60_000, healthEveryMs: 60_000, breakerThreshold: 5, breakerOpenMs: 30_000 },
+  };
+  return {
+    dispatcher: new ChannelDispatcher("ch", ports),
+    sent,
+    failed,
+    advance: (ms: number) => (now += ms),
+    queued: () => queue.length,
+  };
+}
+
+/** Runs turns as the actor would (each at its requested wake time) until idle or `untilMs` passes. */
+async function runFor(h: ReturnType<typeof harness>, untilMs: number): Promise<{ turns: number; idleAt?: number }> {
+  let elapsed = 0;
+  let turns = 0;
+  while (elapsed <= untilMs) {
+    const r = await h.dispatcher.turn();
+    turns++;
+    if (r.wakeInMs === undefined) return { turns, idleAt: elapsed };
+    h.advance(r.wakeInMs);
+    elapsed += r.wakeInMs;
+  }
+  return { turns };
+}
+
+const sharedAccount = (ratePerMinute: number, burst: number) => ({ scope: "provider:twilio:AC1", ratePerMinute, burst });
+
+describe("ChannelDispatcher turn scheduling", () => {
+  it("keeps sending at the shared account's rate when the account, not the queue, cut the turn short", async () => {
+    // Channel allows 1,000/s; the provider account 10/s (burst 10). 100 messages take ≈ 9 s.
+    const h = harness({ queued: 100, channel: { providerAccount: sharedAccount(600, 10) } });
+    const first = await h.dispatcher.turn();
+    expect(first.claimed).toBeLessThan(100);
+    expect(first.wakeInMs, "a backlog left by the account limit must not wait for an outside nudge").toBeDefined();
+    expect(first.wakeInMs!).toBeLessThanOrEqual(1_000);
+
+    const { idleAt } = await runFor(h, 15_000);
+    expect(h.sent).toHaveLength(100);
+    expect(idleAt, "went idle once the queue was empty").toBeDefined();
+    // 100 messages at 10/s with one token to start: at least 9.9 s, and no more than 10 % slower.
+    expect(idleAt!).toBeGreaterThanOrEqual(9_900);
+    expect(idleAt!).toBeLessThanOrEqual(11_000);
+  });
+
+  it("goes idle when the claim finds fewer messages than it was allowed to take", async () => {
+    const h = harness({ queued: 30 });
+    const r = await h.dispatcher.turn();
+    expect(r).toMatchObject({ claimed: 1, sent: 1 }); // a fresh bucket holds one token
+    h.advance(1_000);
+    const second = await h.dispatcher.turn();
+    expect(second).toMatchObject({ claimed: 29, sent: 29, wakeInMs: undefined });
+  });
+
+  it("after a full batch, comes back when the channel's own bucket has a token again", async () => {
+    const h = harness({ queued: 500, channel: { rateLimit: 6_000, burst: 100 } });
+    await h.dispatcher.turn(); // the bucket starts with one token
+    h.advance(60_000); // now it is full
+    const r = await h.dispatcher.turn();
+    expect(r.claimed).toBe(100);
+    expect(r.wakeInMs).toBe(20); // one token every 10 ms at 100/s, floored at the minimum wake
+  });
+
+  it("fails the backlog over the account's quota turn after turn instead of leaving it queued", async () => {
+    const h = harness({ queued: 250, quotaLeft: 20, channel: { quota: { dailyLimit: 20, monthlyLimit: null } } });
+    const { idleAt } = await runFor(h, 5_000);
+    expect(idleAt).toBeDefined();
+    expect(h.sent).toHaveLength(20);
+    expect(h.failed).toHaveLength(230);
+    expect(h.queued()).toBe(0);
+  });
+});
