@@ -200,7 +200,7 @@ export function campaignSuite(opts: CampaignSuiteOptions): void {
     });
 
     it.runIf(full)("pauses and resumes mid-campaign without sending anything twice", { timeout: 200_000 }, async () => {
-      const channelId = await H.channel({ name: "sms-pause", channel_type: "telegram", credentials: telegram, rate_limit: 6_000 });
+      const channelId = await H.channel({ name: "sms-pause", channel_type: "telegram", credentials: telegram, rate_limit: 18_000 });
       const groupId = await H.group("pause", ["name,telegram_chat_id", ...chatCsv(3_000, 40_000_000)].join("\n"));
       const id = (await H.api("POST", "/v1/group-messages", { account_id: H.accountId, channel_id: channelId, message_body: "Hi {NAME}", contact_group_ids: [groupId], status: "queued" })).body.id as string;
       await H.waitFor(id, (g) => (g.sent_count as number) >= 200, "some sends", 60_000);
