@@ -14,23 +14,14 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY core core
 COPY services services
 COPY actors actors
 COPY adapters adapters
 COPY db db
-# Only the runtime code: tests, test kits and fixtures stay out of the image.
-RUN cat > tsconfig.build.json <<'JSON'
-{
-  "extends": "./tsconfig.json",
-  "compilerOptions": { "noEmit": false, "outDir": "dist", "rootDir": ".", "sourceMap": false },
-  "include": ["core", "services", "actors", "adapters", "db"],
-  "exclude": ["**/*.test.ts", "**/testkit/**", "**/fixtures/**"]
-}
-JSON
-RUN npx tsc -p tsconfig.build.json \
- && mkdir -p dist/db/migrations && cp db/migrations/*.sql dist/db/migrations/
+# Only the runtime code (tsconfig.build.json): tests, test kits and fixtures stay out of the image.
+RUN npm run build
 
 # 2. Production dependencies only (no TypeScript, no test tooling), without install scripts.
 FROM ${NODE_IMAGE} AS deps

@@ -5,11 +5,14 @@
  * channel is timed to show the fan-out does not starve it. Prints figures; asserts nothing.
  *
  *   node --import tsx bench/campaign.ts      (BENCH_RECIPIENTS=100000, BENCH_RATE_PER_MIN=600000,
- *                                             BENCH_NODE_OPTIONS and BENCH_LOG_LEVEL for the apps, BENCH_BASE_PORT=19600)
+ *                                             BENCH_NODE_OPTIONS and BENCH_LOG_LEVEL for the apps, BENCH_BASE_PORT=19600,
+ *                                             BENCH_COMPILED=1 to run the apps' compiled JavaScript as the image does)
  *
  * Needs scripts/infra.sh and the Dapr binaries. Loopback only; bounded by BENCH_RECIPIENTS.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { REPO_ROOT } from "../scripts/launcher/stack.js";
 import { startCampaignHarness } from "../test/integration/campaign/harness.js";
 import { withPg } from "../test/integration/support/seed.js";
 import { printTable } from "./lib.js";
@@ -42,6 +45,12 @@ async function heapBytes(metricsUrl: string): Promise<{ heapUsed: number; extern
 // BENCH_NODE_OPTIONS (e.g. --max-old-space-size=128) is handed to the apps: V8 grows its heap
 // lazily, so a heap limit sized to the container is what bounds RSS in production.
 const nodeOptions = process.env.BENCH_NODE_OPTIONS;
+// BENCH_COMPILED=1 runs the apps as the image does: compiled JavaScript (npm run build), no tsx.
+const compiled = process.env.BENCH_COMPILED === "1";
+if (compiled) {
+  execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
+  process.env.TURUMBA_APP_ENTRY = "dist/services/main.js";
+}
 const H = await startCampaignHarness({ basePort: BASE_PORT, appEnv: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn", ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
 try {
   const dispatcherPid = H.h.t.stack.apps.get(H.h.t.dispatcherApp)?.app?.pid;
@@ -130,7 +139,7 @@ try {
   const rowCount = await withPg(H.h.db, async (c) => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE group_message_id = $1`, [id])).rows[0]!.n);
   const simCount = Object.keys(((await (await fetch(`${H.h.sim.httpUrl}/_sim/recipients/telegram`)).json()) as { recipients: Record<string, number> }).recipients).filter((k) => k.startsWith("1")).length;
 
-  printTable(`campaign of ${N.toLocaleString("en")} recipients, channel rate ${RATE.toLocaleString("en")}/min${nodeOptions ? `, apps with NODE_OPTIONS=${nodeOptions}` : ""}`, [
+  printTable(`campaign of ${N.toLocaleString("en")} recipients, channel rate ${RATE.toLocaleString("en")}/min${compiled ? ", apps compiled (no tsx)" : ""}${nodeOptions ? `, apps with NODE_OPTIONS=${nodeOptions}` : ""}`, [
     { step: "contact CSV import", seconds: secs(importMs), target: "" },
     { step: "POST → every message row created", seconds: allRowsMs === undefined ? "not reached" : secs(allRowsMs), target: "" },
     { step: "POST → every row created and enqueued", seconds: enqueuedMs === undefined ? "not reached" : secs(enqueuedMs), target: "≤ 30" },

@@ -13,6 +13,16 @@ import { httpOk, waitFor } from "./wait.js";
  */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
+/**
+ * How the apps are started: the TypeScript sources through tsx (default), or with
+ * TURUMBA_APP_ENTRY the compiled entry point (`npm run build` → dist/services/main.js), which is
+ * what the image runs: no loader, no transpiling, the memory profile of production.
+ */
+function appEntryArgs(): string[] {
+  const compiled = process.env.TURUMBA_APP_ENTRY;
+  return compiled ? [resolve(REPO_ROOT, compiled)] : ["--import", "tsx", join(REPO_ROOT, "services/main.ts")];
+}
+
 export type PubSubKind = "in-memory" | "rabbitmq" | "redis-streams";
 export type StateKind = "sqlite" | "postgresql" | "redis";
 export type Role = "api" | "dispatcher" | "all";
@@ -205,7 +215,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
         ...a.spec.env,
       };
-      a.app = startProcess(`${appId}:app`, process.execPath, ["--import", "tsx", join(REPO_ROOT, "services/main.ts")], { env, cwd: REPO_ROOT, sink: opts.sink });
+      a.app = startProcess(`${appId}:app`, process.execPath, appEntryArgs(), { env, cwd: REPO_ROOT, sink: opts.sink });
       recordPids();
       await waitHealthy(a.app, () => httpOk(stack.url(appId, "/health")), 60_000);
     },
