@@ -40,8 +40,9 @@ export type MessageStatusEvent = z.infer<typeof messageStatusEventSchema>;
 
 /**
  * Many receipts of one channel in one event: the SMPP bridge gathers the receipts a bind delivers
- * within a few milliseconds. One publish and one delivery per batch instead of one per receipt,
- * which matters most where the broker hands a topic's events over one at a time (in-memory).
+ * within a few milliseconds, the webhook receivers those of concurrent requests. One publish and
+ * one delivery per batch instead of one per receipt, which matters where the broker confirms one
+ * publish at a time (RabbitMQ) or hands a topic's events over one at a time (in-memory).
  */
 export const MAX_RECEIPTS_PER_EVENT = 500;
 export const messageStatusBatchEventSchema = z.object({
@@ -50,7 +51,7 @@ export const messageStatusBatchEventSchema = z.object({
 });
 export type MessageStatusBatchEvent = z.infer<typeof messageStatusBatchEventSchema>;
 
-/** What arrives on message.status: one receipt (webhooks) or a batch (SMPP binds). */
+/** What arrives on message.status: one receipt, or a batch of one channel's receipts. */
 export const statusTopicEventSchema = z.union([messageStatusEventSchema, messageStatusBatchEventSchema]);
 export type StatusTopicEvent = z.infer<typeof statusTopicEventSchema>;
 
