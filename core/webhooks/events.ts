@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { InboundMessage, StatusUpdate } from "../../adapters/core/types.js";
 import { channelTypeSchema } from "../events.js";
@@ -60,6 +61,25 @@ export function receiptsOf(e: StatusTopicEvent): MessageStatusEvent[] {
   if ("update" in e) return [e];
   const { receipts, ...origin } = e;
   return receipts.map((r) => ({ ...origin, update: r.update, messageId: r.messageId }));
+}
+
+/**
+ * The inverse of receiptsOf: receipts of one channel (same origin) as one batch event, timed from
+ * the earliest so the consumer's apply lag is never understated. At most MAX_RECEIPTS_PER_EVENT.
+ */
+export function receiptBatchOf(events: readonly MessageStatusEvent[]): MessageStatusBatchEvent {
+  const first = events[0]!;
+  const receivedAt = events.reduce((min, e) => (Date.parse(e.receivedAt) < Date.parse(min) ? e.receivedAt : min), first.receivedAt);
+  return {
+    eventId: randomUUID(),
+    channelId: first.channelId,
+    channelType: first.channelType,
+    provider: first.provider,
+    accountId: first.accountId,
+    receivedAt,
+    traceparent: first.traceparent,
+    receipts: events.map((e) => ({ update: e.update, messageId: e.messageId })),
+  };
 }
 
 export const inboundEventSchema = z.object({

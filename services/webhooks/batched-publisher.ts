@@ -1,7 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { MicroBatcher } from "../../core/micro-batcher.js";
 import type { EventPublisher } from "../../core/publisher.js";
-import { MAX_RECEIPTS_PER_EVENT, WEBHOOK_TOPICS, type MessageStatusBatchEvent, type MessageStatusEvent } from "../../core/webhooks/events.js";
+import { MAX_RECEIPTS_PER_EVENT, WEBHOOK_TOPICS, receiptBatchOf, type MessageStatusEvent } from "../../core/webhooks/events.js";
 
 /**
  * Gathers the events of concurrent webhook requests before they go to the sidecar, in two ways:
@@ -25,7 +24,7 @@ export function batchedPublisher(inner: EventPublisher, opts: { maxItems?: numbe
     maxItems: MAX_RECEIPTS_PER_EVENT,
     maxWaitMs,
     flush: async (_channelId, events) => {
-      await send(WEBHOOK_TOPICS.status, events.length === 1 ? events[0] : receiptBatch(events));
+      await send(WEBHOOK_TOPICS.status, events.length === 1 ? events[0] : receiptBatchOf(events));
       return events.map(() => true as const);
     },
   });
@@ -57,20 +56,4 @@ function bulkPerTopic(inner: EventPublisher, maxItems: number, maxWaitMs: number
 
 function isSingleReceipt(data: unknown): data is MessageStatusEvent {
   return typeof data === "object" && data !== null && "update" in data && typeof (data as { channelId?: unknown }).channelId === "string";
-}
-
-/** One channel's receipts as one event; timed from the earliest, so the apply lag is not flattered. */
-function receiptBatch(events: MessageStatusEvent[]): MessageStatusBatchEvent {
-  const first = events[0]!;
-  const receivedAt = events.reduce((min, e) => (Date.parse(e.receivedAt) < Date.parse(min) ? e.receivedAt : min), first.receivedAt);
-  return {
-    eventId: randomUUID(),
-    channelId: first.channelId,
-    channelType: first.channelType,
-    provider: first.provider,
-    accountId: first.accountId,
-    receivedAt,
-    traceparent: first.traceparent,
-    receipts: events.map((e) => ({ update: e.update, messageId: e.messageId })),
-  };
 }
