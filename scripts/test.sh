@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, as README's second command and CI run it: dependencies and Dapr binaries,
 # the infrastructure (PostgreSQL, RabbitMQ, Redis on 127.0.0.1), lint, typecheck, then unit and
-# integration tests on the real runtime. Ends with one plain line: "tests: N passed, N failed".
+# integration tests on the real runtime, all on the pinned Node 24. Ends with one plain line:
+# "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh || exit 1
+# Everything below runs on the pinned Node (24), whichever Node started `npm test`.
+export PATH="$(bash scripts/node-runtime.sh | tail -1):$PATH"
+echo "== node $(node -v)"
 bash scripts/infra.sh || exit 1
 
 status=0
