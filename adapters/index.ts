@@ -1,7 +1,7 @@
 import type { Logger } from "../core/logger.js";
 import type { Dispatcher } from "undici";
 import { AfricasTalkingAdapter } from "./africastalking/adapter.js";
-import { AdapterRegistry } from "./core/registry.js";
+import { AdapterRegistry } from "./contract/registry.js";
 import { EmailAdapter } from "./email/adapter.js";
 import { MessengerAdapter } from "./messenger/adapter.js";
 import { SmppAdapter } from "./smpp/adapter.js";
@@ -10,7 +10,7 @@ import { TwilioAdapter } from "./twilio/adapter.js";
 import { VonageAdapter } from "./vonage/adapter.js";
 import { WhatsAppAdapter } from "./whatsapp/adapter.js";
 
-export * from "./core/index.js";
+export * from "./contract/index.js";
 export { AfricasTalkingAdapter, EmailAdapter, MessengerAdapter, SmppAdapter, TelegramAdapter, TwilioAdapter, VonageAdapter, WhatsAppAdapter };
 export { SmppSession } from "./smpp/session.js";
 

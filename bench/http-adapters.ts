@@ -6,7 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { Agent } from "undici";
 import { createAdapterRegistry } from "../adapters/index.js";
-import { DispatchPayload, type ChannelType } from "../adapters/core/types.js";
+import { DispatchPayload } from "../adapters/contract/types.js";
+import { type ChannelType } from "../core/messages/vocabulary.js";
 import { drive, percentile, printTable, spawnSimulator } from "./lib.js";
 
 const total = Number(process.argv[2] ?? 5000);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ChannelType } from "./messages/vocabulary.js";
 
 /**
  * Events the messaging API hands to the broker (seed 004 §8.4, seed 000 §5). zod is the single
@@ -7,14 +8,10 @@ import { z } from "zod";
  * so the dispatch pipeline logs under the same trace as the API call.
  */
 
-/** Channel types of seed 000 §4; dispatch topics are named after them. */
-export const CHANNEL_TYPES = ["sms", "smpp", "telegram", "whatsapp", "messenger", "email"] as const;
-export const channelTypeSchema = z.enum(CHANNEL_TYPES);
-export type ChannelTypeName = z.infer<typeof channelTypeSchema>;
 
 /** Topic names. Dispatch is one topic per channel type so each type scales and drains on its own. */
 export const TOPICS = {
-  dispatch: (channelType: ChannelTypeName) => `message.dispatch.${channelType}` as const,
+  dispatch: (channelType: ChannelType) => `message.dispatch.${channelType}` as const,
   groupMessageCreated: "group_message.created",
   groupMessageQueued: "group_message.queued",
   groupMessageCancelled: "group_message.cancelled",
@@ -44,7 +41,7 @@ export const messageCreatedEventSchema = z.object({
   messageId: z.uuid(),
   createdAt: z.iso.datetime({ offset: true }),
   channelId: z.uuid(),
-  channelType: channelTypeSchema,
+  channelType: ChannelType,
   priority: z.number().int(),
   groupMessageId: z.uuid().nullable().default(null),
 });

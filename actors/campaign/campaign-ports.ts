@@ -1,7 +1,7 @@
 import type { CampaignContact } from "../../core/campaign/contact.js";
 import type { CampaignCounters } from "../../core/campaign/counters.js";
 import type { PagePlan, RenderedText } from "../../core/campaign/page-plan.js";
-import type { ChannelTypeName } from "../../core/events.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Logger } from "../../core/logger.js";
 
 /**
@@ -13,7 +13,7 @@ export interface CampaignSnapshot {
   accountId: string;
   status: string;
   channelId: string;
-  channelType: ChannelTypeName;
+  channelType: ChannelType;
   /** Messages per minute the channel may send. */
   channelRate: number;
   contactGroupIds: string[];
@@ -51,7 +51,7 @@ export interface CampaignPorts {
   /** Queued messages waiting on the channel, counted up to `cap`. */
   backlog(channelId: string, cap: number): Promise<number>;
   /** One dispatch nudge for the channel (a page of new messages waits). */
-  nudge(channelType: ChannelTypeName, channelId: string): Promise<void>;
+  nudge(channelType: ChannelType, channelId: string): Promise<void>;
   /** Folds this campaign's pending counter deltas into its row; returns the fresh counters. */
   foldCounters(id: string): Promise<CampaignCounters | undefined>;
   finish(id: string, status: string, now: Date): Promise<void>;

@@ -1,20 +1,12 @@
-import { classifyHttpFailure } from "../core/classify.js";
-import type { ChannelAdapter, HttpAdapterOptions } from "../core/contract.js";
-import { formBody } from "../core/http.js";
-import { HttpAdapterBase, parseForm } from "../core/http-adapter.js";
-import { SendError } from "../core/send-error.js";
-import { safeEqual } from "../core/signatures.js";
-import { segmentInfo } from "../core/sms-encoding.js";
-import {
-  inboundMessage,
-  sentResult,
-  statusUpdate,
-  type DispatchPayload,
-  type DispatchResult,
-  type InboundMessage,
-  type StatusUpdate,
-  type WebhookRequest,
-} from "../core/types.js";
+import { classifyHttpFailure } from "../contract/classify.js";
+import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
+import { formBody } from "../contract/http.js";
+import { HttpAdapterBase, parseForm } from "../contract/http-adapter.js";
+import { SendError } from "../contract/send-error.js";
+import { safeEqual } from "../contract/signatures.js";
+import { segmentInfo } from "../../core/sms/encoding.js";
+import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { AFRICASTALKING_SECRET_FIELDS, AfricasTalkingCredentials } from "./credentials.js";
 import {
   DLR_OPT_OUT_REASONS,

@@ -1,4 +1,4 @@
-import type { DeliveryStatus } from "../core/types.js";
+import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 
 /**
  * Per-recipient statusCode in the send response.

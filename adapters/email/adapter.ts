@@ -2,23 +2,14 @@ import { createHash, createPublicKey, verify as verifySignature } from "node:cry
 import nodemailer, { type Transporter } from "nodemailer";
 import type SMTPPool from "nodemailer/lib/smtp-pool/index.js";
 import { createLogger, type Logger } from "../../core/logger.js";
-import type { ChannelAdapter } from "../core/contract.js";
-import { parseCredentials } from "../core/credentials.js";
-import { parseJsonBody } from "../core/http-adapter.js";
-import { Redactor } from "../core/secrets.js";
-import { SendError } from "../core/send-error.js";
-import { safeEqual } from "../core/signatures.js";
-import {
-  header,
-  sentResult,
-  statusUpdate,
-  type ChannelHealth,
-  type DispatchPayload,
-  type DispatchResult,
-  type InboundMessage,
-  type StatusUpdate,
-  type WebhookRequest,
-} from "../core/types.js";
+import type { ChannelAdapter } from "../contract/contract.js";
+import { parseCredentials } from "../contract/credentials.js";
+import { parseJsonBody } from "../contract/http-adapter.js";
+import { Redactor } from "../contract/secrets.js";
+import { SendError } from "../contract/send-error.js";
+import { safeEqual } from "../contract/signatures.js";
+import { header, sentResult, type ChannelHealth, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import { statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { EMAIL_SECRET_FIELDS, EmailCredentials } from "./credentials.js";
 import { htmlToText } from "./html-to-text.js";
 import { parseNotification } from "./notifications.js";

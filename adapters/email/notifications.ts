@@ -1,4 +1,4 @@
-import type { StatusUpdate } from "../core/types.js";
+import type { StatusUpdate } from "../../core/messages/vocabulary.js";
 import { MESSAGE_ID_HEADER } from "./vocabulary.js";
 
 type Update = Partial<StatusUpdate> & Pick<StatusUpdate, "providerMessageId" | "status">;

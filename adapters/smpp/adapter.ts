@@ -1,16 +1,9 @@
 import { createLogger, type Logger } from "../../core/logger.js";
-import type { ChannelAdapter } from "../core/contract.js";
-import { parseCredentials } from "../core/credentials.js";
-import { SendError } from "../core/send-error.js";
-import {
-  sentResult,
-  type ChannelHealth,
-  type DispatchPayload,
-  type DispatchResult,
-  type InboundMessage,
-  type StatusUpdate,
-  type WebhookRequest,
-} from "../core/types.js";
+import type { ChannelAdapter } from "../contract/contract.js";
+import { parseCredentials } from "../contract/credentials.js";
+import { SendError } from "../contract/send-error.js";
+import { sentResult, type ChannelHealth, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import { type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { SMPP_SECRET_FIELDS, SmppCredentials } from "./credentials.js";
 import { SmppSession, type SmppSessionOptions } from "./session.js";
 

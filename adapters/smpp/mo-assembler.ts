@@ -1,4 +1,4 @@
-import type { ConcatInfo } from "../core/sms-encoding.js";
+import type { ConcatInfo } from "../../core/sms/encoding.js";
 
 export interface MoPart {
   source: string;

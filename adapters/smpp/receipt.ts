@@ -1,4 +1,4 @@
-import type { DeliveryStatus } from "../core/types.js";
+import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 import { MESSAGE_STATE, RECEIPT_STAT } from "./vocabulary.js";
 
 export interface ParsedReceipt {

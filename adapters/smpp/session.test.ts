@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SendError } from "../core/send-error.js";
-import type { InboundMessage, StatusUpdate } from "../core/types.js";
+import { SendError } from "../contract/send-error.js";
+import type { InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 import { captureLogger } from "../testkit/index.js";
 import { SmppAdapter } from "./adapter.js";
 import { SmppCredentials } from "./credentials.js";

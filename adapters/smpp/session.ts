@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import smpp from "smpp";
 import { createLogger, type Logger } from "../../core/logger.js";
-import { SendError } from "../core/send-error.js";
+import { SendError } from "../contract/send-error.js";
 import {
   DATA_CODING,
   concatUdh,
@@ -10,8 +10,8 @@ import {
   splitSegments,
   type ConcatInfo,
   type SmsEncoding,
-} from "../core/sms-encoding.js";
-import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../core/types.js";
+} from "../../core/sms/encoding.js";
+import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import type { SmppCredentials } from "./credentials.js";
 import { IdIndex } from "./message-ids.js";
 import { MoAssembler } from "./mo-assembler.js";

@@ -1,5 +1,5 @@
-import type { SendErrorKind } from "../core/send-error.js";
-import type { DeliveryStatus } from "../core/types.js";
+import type { SendErrorKind } from "../contract/send-error.js";
+import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 
 /** command_status values we treat specially. SMPP 3.4 §5.1.3 (Table 5-2). */
 export const ESME = {

@@ -1,20 +1,12 @@
-import { HttpAdapterBase } from "../core/http-adapter.js";
-import { classifyHttpFailure } from "../core/classify.js";
-import type { ChannelAdapter, HttpAdapterOptions, WebhookRegistration } from "../core/contract.js";
-import { SendError } from "../core/send-error.js";
-import { safeEqual } from "../core/signatures.js";
-import {
-  header,
-  inboundMessage,
-  sentResult,
-  type DispatchPayload,
-  type DispatchResult,
-  type InboundMessage,
-  type StatusUpdate,
-  type WebhookRequest,
-} from "../core/types.js";
-import { parseJsonBody } from "../core/http-adapter.js";
-import type { HttpReply } from "../core/http.js";
+import { HttpAdapterBase } from "../contract/http-adapter.js";
+import { classifyHttpFailure } from "../contract/classify.js";
+import type { ChannelAdapter, HttpAdapterOptions, WebhookRegistration } from "../contract/contract.js";
+import { SendError } from "../contract/send-error.js";
+import { safeEqual } from "../contract/signatures.js";
+import { header, sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import { inboundMessage, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
+import { parseJsonBody } from "../contract/http-adapter.js";
+import type { HttpReply } from "../contract/http.js";
 import { TELEGRAM_SECRET_FIELDS, TelegramCredentials } from "./credentials.js";
 import { INVALID_CONTENT_PHRASES, INVALID_RECIPIENT_PHRASES, NON_TEXT_FIELDS, OPT_OUT_PHRASES, PARSE_MODES } from "./vocabulary.js";
 

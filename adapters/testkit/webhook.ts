@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { WebhookRequest } from "../core/types.js";
+import type { WebhookRequest } from "../contract/types.js";
 
 export function webhookRequest(init: Partial<WebhookRequest> & { rawBody: string }): WebhookRequest {
   return { method: "POST", url: "https://hooks.example.test/webhooks/x", headers: {}, ...init };

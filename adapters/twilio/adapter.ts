@@ -1,21 +1,12 @@
-import { classifyHttpFailure } from "../core/classify.js";
-import type { ChannelAdapter, HttpAdapterOptions } from "../core/contract.js";
-import { formBody } from "../core/http.js";
-import { HttpAdapterBase, parseForm } from "../core/http-adapter.js";
-import { hmac, safeEqual } from "../core/signatures.js";
-import { segmentInfo } from "../core/sms-encoding.js";
-import type { SendError } from "../core/send-error.js";
-import {
-  header,
-  inboundMessage,
-  sentResult,
-  statusUpdate,
-  type DispatchPayload,
-  type DispatchResult,
-  type InboundMessage,
-  type StatusUpdate,
-  type WebhookRequest,
-} from "../core/types.js";
+import { classifyHttpFailure } from "../contract/classify.js";
+import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
+import { formBody } from "../contract/http.js";
+import { HttpAdapterBase, parseForm } from "../contract/http-adapter.js";
+import { hmac, safeEqual } from "../contract/signatures.js";
+import { segmentInfo } from "../../core/sms/encoding.js";
+import type { SendError } from "../contract/send-error.js";
+import { header, sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { TWILIO_SECRET_FIELDS, TwilioCredentials } from "./credentials.js";
 import { CODE_NAMES, OPT_OUT_CODES, STATUS_MAP, THROTTLING_CODES } from "./vocabulary.js";
 

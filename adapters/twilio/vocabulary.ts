@@ -1,4 +1,4 @@
-import type { DeliveryStatus } from "../core/types.js";
+import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 
 /**
  * MessageStatus values in status callbacks.

@@ -1,19 +1,11 @@
-import { classifyHttpFailure } from "../core/classify.js";
-import type { ChannelAdapter, HttpAdapterOptions } from "../core/contract.js";
-import { formBody } from "../core/http.js";
-import { HttpAdapterBase, parseForm, parseJsonBody } from "../core/http-adapter.js";
-import { SendError } from "../core/send-error.js";
-import { detectEncoding, segmentInfo } from "../core/sms-encoding.js";
-import {
-  inboundMessage,
-  sentResult,
-  statusUpdate,
-  type DispatchPayload,
-  type DispatchResult,
-  type InboundMessage,
-  type StatusUpdate,
-  type WebhookRequest,
-} from "../core/types.js";
+import { classifyHttpFailure } from "../contract/classify.js";
+import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
+import { formBody } from "../contract/http.js";
+import { HttpAdapterBase, parseForm, parseJsonBody } from "../contract/http-adapter.js";
+import { SendError } from "../contract/send-error.js";
+import { detectEncoding, segmentInfo } from "../../core/sms/encoding.js";
+import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { VONAGE_SECRET_FIELDS, VonageCredentials } from "./credentials.js";
 import { verifyVonageSignature } from "./signature.js";
 import { DLR_ERROR_NAMES, DLR_OPT_OUT_CODES, DLR_STATUS_MAP, SEND_STATUS } from "./vocabulary.js";

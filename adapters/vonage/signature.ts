@@ -1,4 +1,4 @@
-import { hmac, md5Hex, safeEqual } from "../core/signatures.js";
+import { hmac, md5Hex, safeEqual } from "../contract/signatures.js";
 
 /**
  * Vonage signed webhooks: take every parameter except `sig`, sorted by name, write each as

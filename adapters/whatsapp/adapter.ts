@@ -1,19 +1,11 @@
-import { classifyHttpFailure } from "../core/classify.js";
-import type { ChannelAdapter, HttpAdapterOptions } from "../core/contract.js";
-import { HttpAdapterBase, parseJsonBody } from "../core/http-adapter.js";
-import { answerMetaChallenge, epochSecondsToIso, graphError, verifyMetaSignature } from "../core/meta-webhook.js";
-import { RecentKeys } from "../core/recent-keys.js";
-import { SendError } from "../core/send-error.js";
-import {
-  inboundMessage,
-  sentResult,
-  statusUpdate,
-  type DispatchPayload,
-  type DispatchResult,
-  type InboundMessage,
-  type StatusUpdate,
-  type WebhookRequest,
-} from "../core/types.js";
+import { classifyHttpFailure } from "../contract/classify.js";
+import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
+import { HttpAdapterBase, parseJsonBody } from "../contract/http-adapter.js";
+import { answerMetaChallenge, epochSecondsToIso, graphError, verifyMetaSignature } from "../contract/meta-webhook.js";
+import { RecentKeys } from "../contract/recent-keys.js";
+import { SendError } from "../contract/send-error.js";
+import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { WHATSAPP_SECRET_FIELDS, WhatsAppCredentials } from "./credentials.js";
 import {
   CODE_NAMES,

@@ -4,7 +4,7 @@ import { openDatabase, type Database } from "../../db/client.js";
 import { runMigrations } from "../../db/migrate.js";
 import { maintainPartitions, monthStart, partitionName } from "../../db/partitions.js";
 import { SecretBox } from "../../db/secret-box.js";
-import { createChannel } from "../../db/repositories/channels.js";
+import { createChannel } from "../../db/channels/repository.js";
 
 /**
  * Loads the benchmark data set: `rows` messages spread evenly over the last `months` monthly

@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
 import { openDatabase } from "../../db/client.js";
-import { createApiKey } from "../../db/repositories/api-keys.js";
+import { createApiKey } from "../../db/accounts/api-keys.js";
 import { percentile, printTable } from "../lib.js";
 import { ensureDatabase, ensureLoaded } from "./load.js";
 

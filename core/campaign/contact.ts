@@ -1,4 +1,4 @@
-import type { ChannelTypeName } from "../events.js";
+import type { ChannelType } from "../messages/vocabulary.js";
 
 /**
  * A recipient as every contact source hands it over (built-in contacts or the Account API), and
@@ -15,7 +15,7 @@ export interface CampaignContact {
 }
 
 /** Metadata keys that hold a contact's id on channels that are not addressed by phone or e-mail. */
-const METADATA_KEYS: Partial<Record<ChannelTypeName, readonly string[]>> = {
+const METADATA_KEYS: Partial<Record<ChannelType, readonly string[]>> = {
   telegram: ["telegram_chat_id", "telegram_username", "telegram"],
   messenger: ["messenger_psid", "psid", "messenger"],
 };
@@ -31,7 +31,7 @@ export function normalisePhone(raw: string): string {
 }
 
 /** The contact's delivery address on a channel type, or undefined when it has none that is valid. */
-export function deliveryAddressOf(contact: CampaignContact, channelType: ChannelTypeName): string | undefined {
+export function deliveryAddressOf(contact: CampaignContact, channelType: ChannelType): string | undefined {
   switch (channelType) {
     case "sms":
     case "smpp":

@@ -1,10 +1,10 @@
-import type { ChannelTypeName } from "../events.js";
+import type { ChannelType } from "../messages/vocabulary.js";
 import { deliveryAddressOf, type CampaignContact } from "./contact.js";
 
 /**
  * Turns one page of contacts into message rows: address per channel type, one row per address
  * (the first contact wins), the template rendered per contact. Pure; the renderer is passed in
- * (services/api/templating.ts in production) so the same rules serve single and group sends.
+ * (core/templating.ts in production) so the same rules serve single and group sends.
  */
 export type SkipReason = "no_address" | "duplicate_address" | "missing_variables" | "opted_out";
 
@@ -31,7 +31,7 @@ export interface PagePlan {
 
 export function planPage(
   contacts: readonly CampaignContact[],
-  channelType: ChannelTypeName,
+  channelType: ChannelType,
   render: (contact: CampaignContact) => RenderedText,
 ): PagePlan {
   const rows: PlannedRow[] = [];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNEL_TYPES } from "../events.js";
+import { CHANNEL_TYPES } from "../messages/vocabulary.js";
 
 /**
  * What the dispatch consumers need from any event on a `message.dispatch.{type}` topic: the

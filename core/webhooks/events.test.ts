@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inboundMessage, statusUpdate } from "../../adapters/core/types.js";
+import { inboundMessage, statusUpdate } from "../messages/vocabulary.js";
 import { inboundDedupKey, statusDedupKey } from "./events.js";
 
 const ch = "0190a0a0-0000-7000-8000-000000000001";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { InboundMessage, StatusUpdate } from "../../adapters/core/types.js";
-import { channelTypeSchema } from "../events.js";
+import { InboundMessage, StatusUpdate } from "../messages/vocabulary.js";
+import { ChannelType } from "../messages/vocabulary.js";
 
 /**
  * Events between the webhook receivers (messaging-api) and their consumers (dispatcher), seed 000
@@ -19,7 +19,7 @@ const origin = {
   /** Unique per event (a redelivery carries the same one). */
   eventId: z.uuid(),
   channelId: z.uuid(),
-  channelType: channelTypeSchema,
+  channelType: ChannelType,
   provider: z.string().min(1).max(50),
   /** Known to the receiver (it loaded the channel); the SMPP bridge leaves it out. */
   accountId: z.uuid().optional(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inboundMessage } from "../../adapters/core/types.js";
+import { inboundMessage } from "../messages/vocabulary.js";
 import { assembleParts, concatPartOf, contactKeyOf, finalKeywordActions, phoneSpellings, planInbound, type StoredPart } from "./inbound-plan.js";
 
 describe("inbound plan: sender, conversation and keyword", () => {

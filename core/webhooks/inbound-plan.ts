@@ -1,5 +1,5 @@
-import type { InboundMessage } from "../../adapters/core/types.js";
-import type { ChannelTypeName } from "../events.js";
+import type { InboundMessage } from "../messages/vocabulary.js";
+import type { ChannelType } from "../messages/vocabulary.js";
 import { keywordAction, normaliseAddress, optOutScope, type KeywordAction, type OptOutScope } from "./opt-out.js";
 
 /**
@@ -11,7 +11,7 @@ import { keywordAction, normaliseAddress, optOutScope, type KeywordAction, type 
 /** Where a contact keeps its address on each channel type (the same fields the campaign fan-out reads). */
 export type ContactKey = { kind: "column"; column: "phone" | "email" } | { kind: "metadata"; key: "telegram_chat_id" | "messenger_psid" };
 
-export function contactKeyOf(channelType: ChannelTypeName): ContactKey {
+export function contactKeyOf(channelType: ChannelType): ContactKey {
   switch (channelType) {
     case "sms":
     case "smpp":
@@ -48,7 +48,7 @@ export interface PlannedInbound {
   name: string | null;
 }
 
-export function planInbound(channelType: ChannelTypeName, m: InboundMessage): PlannedInbound {
+export function planInbound(channelType: ChannelType, m: InboundMessage): PlannedInbound {
   const keyword = providerSignal(m) ?? (m.contentType === "text" ? keywordAction(m.text) : undefined);
   return {
     address: normaliseAddress(channelType, m.from),

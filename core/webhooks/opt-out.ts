@@ -1,5 +1,5 @@
 import { normalisePhone } from "../campaign/contact.js";
-import type { ChannelTypeName } from "../events.js";
+import type { ChannelType } from "../messages/vocabulary.js";
 
 /**
  * Opt-out and opt-in keywords. A message counts only when its whole text is the keyword
@@ -27,7 +27,7 @@ export function keywordAction(text: string): { action: KeywordAction; keyword: s
  */
 export type OptOutScope = "sms" | "whatsapp" | "telegram" | "messenger" | "email";
 
-export function optOutScope(channelType: ChannelTypeName): OptOutScope {
+export function optOutScope(channelType: ChannelType): OptOutScope {
   return channelType === "smpp" ? "sms" : channelType;
 }
 
@@ -35,7 +35,7 @@ export function optOutScope(channelType: ChannelTypeName): OptOutScope {
  * An address in the form messages store it (the campaign fan-out normalises the same way), so an
  * inbound sender, an opt-out and a later message to that person compare equal.
  */
-export function normaliseAddress(channelType: ChannelTypeName, raw: string): string {
+export function normaliseAddress(channelType: ChannelType, raw: string): string {
   switch (channelType) {
     case "sms":
     case "smpp":

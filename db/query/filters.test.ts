@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../core/errors.js";
-import { messagesResource } from "../resources.js";
+import { messagesResource } from "../../services/api/resources.js";
 import { escapeLike, parseFilter } from "./filters.js";
 import { parseSort } from "./sort.js";
 

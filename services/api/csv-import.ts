@@ -2,7 +2,7 @@ import { Transform, pipeline, type TransformCallback } from "node:stream";
 import type { Request } from "express";
 import { parse, CsvError } from "csv-parse";
 import { AppError, badRequest } from "../../core/errors.js";
-import type { NewContact } from "../../db/repositories/contacts.js";
+import type { NewContact } from "../../db/contacts/repository.js";
 import { email, phone } from "./schemas/contacts.js";
 
 /**

@@ -9,7 +9,7 @@ import {
   type GroupMessageEvent,
   type ScheduledMessageEvent,
 } from "../../core/events.js";
-import type { ChannelTypeName } from "../../core/events.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { GroupMessageRow, MessageRow, ScheduledMessageRow } from "../../db/schema.js";
 import type { Ctx } from "./context.js";
 
@@ -47,7 +47,7 @@ export function messageCreated(ctx: Ctx, row: MessageRow, now: Date, traceparent
     messageId: row.id,
     createdAt: row.createdAt.toISOString(),
     channelId: row.channelId,
-    channelType: row.channelType as ChannelTypeName,
+    channelType: row.channelType as ChannelType,
     priority: row.priority,
     groupMessageId: row.groupMessageId,
   });

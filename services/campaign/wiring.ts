@@ -1,15 +1,16 @@
 import type { CampaignPorts } from "../../actors/campaign/campaign-ports.js";
 import type { AppConfig } from "../../core/config.js";
-import { TOPICS, type ChannelTypeName } from "../../core/events.js";
+import { TOPICS } from "../../core/events.js";
+import { type ChannelType } from "../../core/messages/vocabulary.js";
 import type { Logger } from "../../core/logger.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Database } from "../../db/client.js";
-import { campaignRenderer } from "./render.js";
+import { campaignRenderer } from "../../core/campaign/render.js";
 import { AccountApiContactSource } from "./sources/account-api.js";
 import { BuiltinContactSource } from "./sources/builtin.js";
 import type { ContactSource } from "./sources/contact-source.js";
-import { CampaignStore } from "./store/campaign-store.js";
-import { foldCounters } from "./store/counters.js";
+import { CampaignStore } from "../../db/campaigns/campaign-store.js";
+import { foldCounters } from "../../db/campaigns/counters.js";
 
 export function contactSourceFor(cfg: AppConfig, db: Database, log: Logger): ContactSource {
   if (cfg.CONTACT_SOURCE === "builtin") return new BuiltinContactSource(db);
@@ -32,7 +33,7 @@ export function createCampaignPorts(deps: { cfg: AppConfig; db: Database; publis
     renderer: async (c) => campaignRenderer((c as Loaded).content),
     insertPage: (c, page, now) => store.insertPage(c as Loaded, page, now),
     backlog: (channelId, cap) => store.backlog(channelId, cap),
-    nudge: (channelType: ChannelTypeName, channelId) => deps.publisher.publish(TOPICS.dispatch(channelType), { channelId }),
+    nudge: (channelType: ChannelType, channelId) => deps.publisher.publish(TOPICS.dispatch(channelType), { channelId }),
     foldCounters: async (id) => (await foldCounters(deps.db, [id])).get(id),
     finish: (id, status, now) => store.finish(id, status, now),
     abortFanout: (id, reason, now) => store.abortFanout(id, reason, now),

@@ -2,7 +2,7 @@ import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { crashWindowRequeued, dispatchBacklog, outboxPending } from "../metrics.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
-import { DispatchStore } from "./store/dispatch-store.js";
+import { DispatchStore } from "../../db/messages/dispatch-store.js";
 
 /**
  * Runs on the `dispatch-sweeper` cron binding (components/common/dispatch-sweeper.yaml). It is

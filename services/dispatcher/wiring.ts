@@ -1,18 +1,18 @@
-import type { AdapterRegistry } from "../../adapters/core/registry.js";
-import { SendError } from "../../adapters/core/send-error.js";
-import type { ChannelAdapter } from "../../adapters/core/contract.js";
-import type { ChannelType } from "../../adapters/core/types.js";
+import type { AdapterRegistry } from "../../adapters/contract/registry.js";
+import { SendError } from "../../adapters/contract/send-error.js";
+import type { ChannelAdapter } from "../../adapters/contract/contract.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { SmppAdapter } from "../../adapters/smpp/adapter.js";
 import type { ChannelSender, ClaimedMessage, DispatchPorts } from "../../actors/channel/dispatch-ports.js";
 import type { AppConfig } from "../../core/config.js";
 import type { SendAttempt } from "../../core/dispatch/outcome.js";
-import { accountLimitFor } from "../../core/dispatch/provider-limits.js";
+import { accountLimitFor } from "../../adapters/account-limits.js";
 import { withTrace, type Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
 import { dispatchDuration, messagesDispatched, rateLimitHits } from "../metrics.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
-import { DispatchStore } from "./store/dispatch-store.js";
+import { DispatchStore } from "../../db/messages/dispatch-store.js";
 
 /**
  * Builds the real ports the channel actors use: SQL through DispatchStore, credentials opened

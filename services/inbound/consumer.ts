@@ -6,7 +6,7 @@ import { assembleParts, concatPartOf, planInbound } from "../../core/webhooks/in
 import type { Database } from "../../db/client.js";
 import { inboundMessages } from "../metrics.js";
 import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
-import { inboundKey, InboundStore, type InboundChannel, type PartRow, type ReadyInbound } from "./inbound-store.js";
+import { inboundKey, InboundStore, type InboundChannel, type PartRow, type ReadyInbound } from "../../db/conversations/inbound-store.js";
 
 /**
  * The webhook.inbound consumer (seed 000 §7, seed 003): inbound messages from the webhook

@@ -4,7 +4,7 @@ import express, { Router, type RequestHandler } from "express";
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
 import type { Database } from "../../db/client.js";
-import { createApiKey } from "../../db/repositories/api-keys.js";
+import { createApiKey } from "../../db/accounts/api-keys.js";
 import { PROBE_TOPIC, type ProbeEvent } from "../../core/probe-events.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import { newTraceparent } from "../../core/trace.js";

@@ -3,10 +3,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAdapterRegistry, SmppSession, type ChannelAdapter, type ChannelType, type StatusUpdate, type WebhookRequest, type InboundMessage } from "../../adapters/index.js";
+import { createAdapterRegistry, SmppSession, type ChannelAdapter, type WebhookRequest } from "../../adapters/index.js";
+import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 import { EmailAdapter } from "../../adapters/email/adapter.js";
 import { SmppCredentials } from "../../adapters/smpp/credentials.js";
-import { DispatchPayload } from "../../adapters/core/types.js";
+import { DispatchPayload } from "../../adapters/contract/types.js";
 import { startSimulator, type RunningSimulator } from "./simulator.js";
 
 /** Webhooks the simulator sends land here, exactly as received. */

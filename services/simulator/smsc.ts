@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import smpp from "smpp";
-import { safeEqual } from "../../adapters/core/signatures.js";
+import { safeEqual } from "../../adapters/contract/signatures.js";
 import { hex, type SimContext } from "./context.js";
 
 const ESME_RINVPASWD = 0x0e;

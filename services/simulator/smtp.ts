@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
-import { safeEqual } from "../../adapters/core/signatures.js";
+import { safeEqual } from "../../adapters/contract/signatures.js";
 import { sleep } from "./behaviour.js";
 import type { SimContext } from "./context.js";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { StatusUpdate } from "../../adapters/core/types.js";
+import { StatusUpdate } from "../../core/messages/vocabulary.js";
 import { BindEventForwarder, type BindReceipt } from "./bind-forwarder.js";
 
 const log = pino({ level: "silent" });

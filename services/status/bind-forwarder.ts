@@ -1,4 +1,4 @@
-import type { StatusUpdate } from "../../adapters/core/types.js";
+import type { StatusUpdate } from "../../core/messages/vocabulary.js";
 import type { Logger } from "../../core/logger.js";
 import { MAX_RECEIPTS_PER_EVENT } from "../../core/webhooks/events.js";
 

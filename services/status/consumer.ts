@@ -5,9 +5,9 @@ import { receiptsOf, statusTopicEventSchema, type MessageStatusEvent, type Statu
 import type { Database } from "../../db/client.js";
 import { receiptApplyLag, receiptsApplied } from "../metrics.js";
 import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
-import type { CampaignCounterSink } from "./counters.js";
+import type { CampaignCounterSink } from "../../db/campaigns/receipt-counters.js";
 import { planBatch, targetsOf, type PlannedReceipt, type ReceiptResult } from "./receipt-plan.js";
-import { StatusStore, type TargetRow } from "./status-store.js";
+import { StatusStore, type TargetRow } from "../../db/messages/receipt-store.js";
 
 /**
  * The message.status consumer (seed 000 §7). Deliveries handled concurrently are gathered per

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { statusUpdate } from "../../adapters/core/types.js";
+import { statusUpdate } from "../../core/messages/vocabulary.js";
 import { planBatch, targetsOf, type PlannedReceipt } from "./receipt-plan.js";
-import type { TargetRow } from "./status-store.js";
+import type { TargetRow } from "../../db/messages/receipt-store.js";
 
 const row = (over: Partial<TargetRow> = {}): TargetRow => ({
   id: "m1",

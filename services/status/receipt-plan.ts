@@ -1,12 +1,12 @@
-import type { StatusUpdate } from "../../adapters/core/types.js";
-import type { ChannelTypeName } from "../../core/events.js";
+import type { StatusUpdate } from "../../core/messages/vocabulary.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { normaliseAddress, optOutScope } from "../../core/webhooks/opt-out.js";
-import { applyReceipt, type MessageState } from "../../core/webhooks/status-precedence.js";
-import type { OptOutMark, ReceiptEvent, StatusChange, TargetRow } from "./status-store.js";
+import { applyReceipt, type MessageState } from "../../core/messages/receipt-rules.js";
+import type { OptOutMark, ReceiptEvent, StatusChange, TargetRow } from "../../db/messages/receipt-store.js";
 
 /**
  * Pure planning of one batch of receipts for one channel: which message each receipt concerns,
- * what it does to it (status-precedence.ts), and the rows to write. Receipts of the same message
+ * what it does to it (core/messages/receipt-rules.ts), and the rows to write. Receipts of the same message
  * in one batch are folded in arrival order on an in-memory copy, so "delivered" then "read" in
  * one batch writes one change (sent → read) and two message_events rows.
  */
@@ -49,7 +49,7 @@ export function targetsOf(r: PlannedReceipt, byId: Map<string, TargetRow>, byPro
 }
 
 export function planBatch(
-  channel: { id: string; channelType: ChannelTypeName },
+  channel: { id: string; channelType: ChannelType },
   receipts: readonly PlannedReceipt[],
   targets: readonly TargetRow[][],
 ): BatchPlan {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { AdapterRegistry } from "../../adapters/core/registry.js";
-import type { InboundMessage, StatusUpdate } from "../../adapters/core/types.js";
+import type { AdapterRegistry } from "../../adapters/contract/registry.js";
+import type { InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 import { SmppAdapter } from "../../adapters/smpp/adapter.js";
 import type { Logger } from "../../core/logger.js";
 import type { EventPublisher } from "../../core/publisher.js";

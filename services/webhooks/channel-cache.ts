@@ -1,4 +1,4 @@
-import type { ChannelTypeName } from "../../core/events.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "../../db/secret-box.js";
 
@@ -11,7 +11,7 @@ import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "
 export interface WebhookChannel {
   id: string;
   accountId: string;
-  channelType: ChannelTypeName;
+  channelType: ChannelType;
   provider: string;
   /** Disabled channels (status or switch) take no webhooks: the receiver answers 404. */
   enabled: boolean;
@@ -92,7 +92,7 @@ export class ChannelCache {
     const keyId = String(r.credentials_key_id);
     const credentials = this.box.openJson<Record<string, unknown>>({ keyId, ciphertext: String(r.credentials_ciphertext) }, channelCredentialsAad(channelId));
     const webhookSecret = this.box.open({ keyId, ciphertext: String(r.webhook_secret_ciphertext) }, channelWebhookSecretAad(channelId));
-    const channelType = String(r.channel_type) as ChannelTypeName;
+    const channelType = String(r.channel_type) as ChannelType;
     return {
       id: channelId,
       accountId: String(r.account_id),

@@ -1,5 +1,5 @@
 import type { Router } from "express";
-import type { AdapterRegistry } from "../../adapters/core/registry.js";
+import type { AdapterRegistry } from "../../adapters/contract/registry.js";
 import type { Logger } from "../../core/logger.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Database } from "../../db/client.js";

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from "express";
-import type { ChannelAdapter } from "../../adapters/core/contract.js";
-import type { WebhookRequest } from "../../adapters/core/types.js";
+import type { ChannelAdapter } from "../../adapters/contract/contract.js";
+import type { WebhookRequest } from "../../adapters/contract/types.js";
 import { createAdapterRegistry } from "../../adapters/index.js";
-import { CHANNEL_TYPES } from "../../core/events.js";
+import { CHANNEL_TYPES } from "../../core/messages/vocabulary.js";
 import type { Logger } from "../../core/logger.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import { newTraceparent } from "../../core/trace.js";
@@ -17,7 +17,7 @@ import {
 import { webhookRequests, webhookResponse, webhookSignatureRejected } from "../metrics.js";
 import type { ChannelCache, WebhookChannel } from "./channel-cache.js";
 import type { WebhookDedup } from "./dedup.js";
-import { hasSignatureMaterial } from "./signature-material.js";
+import { hasSignatureMaterial } from "../../adapters/signature-presence.js";
 
 /**
  * Provider webhook receivers (seed 000 §7): POST /webhooks/{channel_type}/{channel_id} for every

@@ -1,6 +1,6 @@
-import type { AdapterRegistry } from "../../adapters/core/registry.js";
-import { SendError } from "../../adapters/core/send-error.js";
-import type { ChannelTypeName } from "../../core/events.js";
+import type { AdapterRegistry } from "../../adapters/contract/registry.js";
+import { SendError } from "../../adapters/contract/send-error.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "../../db/secret-box.js";
@@ -28,7 +28,7 @@ export function webhookUrl(baseUrl: string, channel: { id: string; channelType: 
   return `${baseUrl.replace(/\/+$/, "")}/webhooks/${channel.channelType}/${channel.id}`;
 }
 
-export function webhookSetup(baseUrl: string, channel: { id: string; channelType: ChannelTypeName; provider: string }): WebhookSetup {
+export function webhookSetup(baseUrl: string, channel: { id: string; channelType: ChannelType; provider: string }): WebhookSetup {
   const url = webhookUrl(baseUrl, channel);
   const manual = (...steps: string[]): WebhookSetup => ({ url, registration: "manual", steps });
   switch (channel.channelType) {

@@ -2,7 +2,7 @@ import type { RequestHandler } from "express";
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { AppError, badRequest, forbidden } from "../../../core/errors.js";
 import { isUuid } from "../../../db/query/filters.js";
-import { findApiKey } from "../../../db/repositories/api-keys.js";
+import { findApiKey } from "../../../db/accounts/api-keys.js";
 import type { Ctx } from "../context.js";
 import { ROLES, type Principal, type Role } from "./principal.js";
 

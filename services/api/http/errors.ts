@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { AppError } from "../../../core/errors.js";
 import type { Logger } from "../../../core/logger.js";
-import { pgErrorCode } from "../../../db/repositories/crud.js";
+import { pgErrorCode } from "../../../db/query/crud.js";
 
 /**
  * Renders every failure as `{detail, code}`. Client mistakes are 4xx with a field where one is

@@ -1,7 +1,7 @@
 import type { Request } from "express";
 import { badRequest } from "../../../core/errors.js";
 import type { Orm } from "../../../db/client.js";
-import { requestHash, withIdempotency, type StoredResponse } from "../../../db/repositories/idempotency.js";
+import { requestHash, withIdempotency, type StoredResponse } from "../../../db/accounts/idempotency.js";
 import type { Ctx } from "../context.js";
 import type { Reply } from "./route.js";
 

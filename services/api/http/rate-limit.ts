@@ -1,6 +1,6 @@
 import type { RequestHandler } from "express";
 import { AppError } from "../../../core/errors.js";
-import { decide } from "../../../db/repositories/rate-limits.js";
+import { decide } from "../../../db/accounts/rate-limits.js";
 import type { Ctx } from "../context.js";
 import { principalOf } from "./route.js";
 import { SharedCounter } from "./shared-counter.js";

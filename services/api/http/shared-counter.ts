@@ -1,6 +1,6 @@
 import type { Logger } from "../../../core/logger.js";
 import type { Orm } from "../../../db/client.js";
-import { hitRateLimit, type WindowCounts } from "../../../db/repositories/rate-limits.js";
+import { hitRateLimit, type WindowCounts } from "../../../db/accounts/rate-limits.js";
 
 /**
  * The per-account counters live in PostgreSQL so every replica meets the same limit. Writing

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";
-import { apiKeysResource } from "../../../db/resources.js";
-import { createApiKey, revokeApiKey } from "../../../db/repositories/api-keys.js";
+import { apiKeysResource } from "../resources.js";
+import { createApiKey, revokeApiKey } from "../../../db/accounts/api-keys.js";
 import type { ApiKeyRow } from "../../../db/schema.js";
 import { accountFor, ROLES } from "../auth/principal.js";
 import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";

@@ -1,13 +1,13 @@
 import { AppError, badRequest, notFound } from "../../../core/errors.js";
-import type { ChannelTypeName } from "../../../core/events.js";
-import { credentialKind, PROVIDERS } from "../../../db/channel-credentials.js";
+import type { ChannelType } from "../../../core/messages/vocabulary.js";
+import { credentialKind, PROVIDERS } from "../../../adapters/credential-kinds.js";
 import { listResource } from "../../../db/query/list.js";
-import { channelsResource } from "../../../db/resources.js";
-import { createChannel, updateChannel } from "../../../db/repositories/channels.js";
-import { deleteScoped, getScoped } from "../../../db/repositories/crud.js";
+import { channelsResource } from "../resources.js";
+import { createChannel, updateChannel } from "../../../db/channels/repository.js";
+import { deleteScoped, getScoped } from "../../../db/query/crud.js";
 import { channels } from "../../../db/schema.js";
 import type { SecretBox } from "../../../db/secret-box.js";
-import type { ChannelStatus } from "../../../db/status.js";
+import type { ChannelStatus } from "../../../core/messages/lifecycle.js";
 import { accountFor } from "../auth/principal.js";
 import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
@@ -17,7 +17,7 @@ import { channelCreate, channelJson, channelOut, channelUpdate } from "../schema
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 
 /** Credentials are checked with the adapter's own schema for the type and provider. */
-function validCredentials(type: ChannelTypeName, provider: string, input: Record<string, unknown>): Record<string, unknown> {
+function validCredentials(type: ChannelType, provider: string, input: Record<string, unknown>): Record<string, unknown> {
   const kind = credentialKind(type, provider);
   if (!kind) {
     throw badRequest("validation_error", `provider: must be one of ${PROVIDERS[type].join(", ")} for ${type} channels`, { field: "provider" });
@@ -111,7 +111,7 @@ export const channelRoutes: AnyRoute[] = [
     async handler({ params, body, principal, ctx, now, traceparent }) {
       const current = await getScoped(ctx.db.orm, channels, principal, params.id);
       if (!current) throw notFound("channel not found");
-      const credentials = body.credentials ? validCredentials(current.channelType as ChannelTypeName, current.provider, body.credentials) : undefined;
+      const credentials = body.credentials ? validCredentials(current.channelType as ChannelType, current.provider, body.credentials) : undefined;
       const row = await updateChannel(
         ctx.db.orm,
         credentials ? requireBox(ctx.secretBox) : ctx.secretBox,

@@ -1,8 +1,8 @@
 import { AppError, notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";
-import { contactGroupsResource, contactsResource } from "../../../db/resources.js";
-import { addGroupMembers, createContact, createContactGroup, importContactsIntoGroup, removeGroupMember } from "../../../db/repositories/contacts.js";
-import { deleteScoped, getScoped, updateScoped } from "../../../db/repositories/crud.js";
+import { contactGroupsResource, contactsResource } from "../resources.js";
+import { addGroupMembers, createContact, createContactGroup, importContactsIntoGroup, removeGroupMember } from "../../../db/contacts/repository.js";
+import { deleteScoped, getScoped, updateScoped } from "../../../db/query/crud.js";
 import { contactGroups, contacts } from "../../../db/schema.js";
 import { accountFor } from "../auth/principal.js";
 import { csvContactBatches, type ImportStats } from "../csv-import.js";

@@ -1,9 +1,9 @@
 import { conflict, notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";
-import { groupMessagesResource } from "../../../db/resources.js";
-import { countGroupRecipients } from "../../../db/repositories/contacts.js";
-import { deleteScoped, getScoped } from "../../../db/repositories/crud.js";
-import { createGroupMessage, transitionGroupMessage, updateGroupMessage, type GroupMessagePatch } from "../../../db/repositories/group-messages.js";
+import { groupMessagesResource } from "../resources.js";
+import { countGroupRecipients } from "../../../db/contacts/repository.js";
+import { deleteScoped, getScoped } from "../../../db/query/crud.js";
+import { createGroupMessage, transitionGroupMessage, updateGroupMessage, type GroupMessagePatch } from "../../../db/campaigns/repository.js";
 import { groupMessages, type GroupMessageRow } from "../../../db/schema.js";
 import { inArray } from "drizzle-orm";
 import { accountFor } from "../auth/principal.js";
@@ -14,8 +14,8 @@ import { groupMessageEvent } from "../publish.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 import { groupMessageCreate, groupMessageJson, groupMessageOut, groupMessageUpdate } from "../schemas/group-messages.js";
 import { assertChannelAccepts, channelRef, groupRefs, templateRef } from "./references.js";
-import { cancelCampaignMessages, pauseCampaignMessages, resumeCampaignMessages } from "../../campaign/control.js";
-import { streamProgress } from "../../campaign/progress-stream.js";
+import { cancelCampaignMessages, pauseCampaignMessages, resumeCampaignMessages } from "../../../db/campaigns/control.js";
+import { streamProgress } from "../../http/sse.js";
 
 const FINAL = ["completed", "partially_failed", "failed", "cancelled"];
 
@@ -150,7 +150,7 @@ export const groupMessageRoutes: AnyRoute[] = [
         if (status === "queued") assertChannelAccepts(await channelRef(ctx.db.orm, current.accountId, current.channelId));
         const moved = await transitionGroupMessage(ctx.db.orm, principal, params.id, status, now);
         row = moved?.row;
-        // The campaign's queued messages follow its status (services/campaign/control.ts); the
+        // The campaign's queued messages follow its status (db/campaigns/control.ts); the
         // cancelled count is in the response's cancelled_count.
         if (row && status === "cancelled") await cancelCampaignMessages(ctx.db, row.id);
         if (row && status === "paused") await pauseCampaignMessages(ctx.db, row.id);

@@ -1,11 +1,11 @@
 import { badRequest, notFound } from "../../../core/errors.js";
-import type { ChannelTypeName } from "../../../core/events.js";
-import { segmentInfo } from "../../../adapters/core/sms-encoding.js";
+import type { ChannelType } from "../../../core/messages/vocabulary.js";
+import { segmentInfo } from "../../../core/sms/encoding.js";
 import { listResource } from "../../../db/query/list.js";
-import { messagesResource } from "../../../db/resources.js";
-import { changeMessageStatus, createMessage, deleteMessage, getMessage, listMessageEvents, updateMessageMetadata } from "../../../db/repositories/messages.js";
+import { messagesResource } from "../resources.js";
+import { changeMessageStatus, createMessage, deleteMessage, getMessage, listMessageEvents, updateMessageMetadata } from "../../../db/messages/repository.js";
 import type { MessageRow } from "../../../db/schema.js";
-import type { FallbackStrategy, MessageStatus } from "../../../db/status.js";
+import type { FallbackStrategy, MessageStatus } from "../../../core/messages/lifecycle.js";
 import { accountFor } from "../auth/principal.js";
 import { idempotent } from "../http/idempotency.js";
 import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
@@ -15,7 +15,7 @@ import { messageCreated } from "../publish.js";
 import { addressSchema } from "../schemas/addresses.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 import { messageCreate, messageEventJson, messageEventOut, messageJson, messageOut, messageUpdate } from "../schemas/messages.js";
-import { render } from "../templating.js";
+import { render } from "../../../core/templating.js";
 import { z } from "zod";
 import { assertChannelAccepts, channelForType, channelRef, contactRef, templateRef } from "./references.js";
 
@@ -60,7 +60,7 @@ export const messageRoutes: AnyRoute[] = [
         // one of that type if this one's provider goes down.
         const byType = body.channel_id === undefined;
         const channel = byType ? await channelForType(tx, accountId, body.channel_type!) : await channelRef(tx, accountId, body.channel_id!);
-        const channelType = channel.channelType as ChannelTypeName;
+        const channelType = channel.channelType as ChannelType;
         const direction = body.direction ?? "outbound";
         const status: MessageStatus = body.status ?? (direction === "outbound" ? "queued" : "delivered");
         if (direction === "outbound") {

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import { badRequest, conflict } from "../../../core/errors.js";
 import type { Orm } from "../../../db/client.js";
-import { existingGroupIds } from "../../../db/repositories/contacts.js";
-import { getScoped } from "../../../db/repositories/crud.js";
+import { existingGroupIds } from "../../../db/contacts/repository.js";
+import { getScoped } from "../../../db/query/crud.js";
 import { channels, contacts, templates, type ChannelRow, type ContactRow, type TemplateRow } from "../../../db/schema.js";
 
 /**

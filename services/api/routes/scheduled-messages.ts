@@ -1,15 +1,16 @@
 import { badRequest, conflict, notFound } from "../../../core/errors.js";
-import type { ChannelTypeName, ScheduledMessageEvent } from "../../../core/events.js";
+import type { ScheduledMessageEvent } from "../../../core/events.js";
+import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import { listResource } from "../../../db/query/list.js";
-import { scheduledMessagesResource } from "../../../db/resources.js";
-import { deleteScoped, getScoped } from "../../../db/repositories/crud.js";
+import { scheduledMessagesResource } from "../resources.js";
+import { deleteScoped, getScoped } from "../../../db/query/crud.js";
 import {
   canDeleteScheduled,
   createScheduledMessage,
   transitionScheduledMessage,
   updateScheduledMessage,
   type ScheduledMessagePatch,
-} from "../../../db/repositories/scheduled-messages.js";
+} from "../../../db/schedules/repository.js";
 import { scheduledMessages, type ScheduledMessageRow } from "../../../db/schema.js";
 import { accountFor } from "../auth/principal.js";
 import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
@@ -64,7 +65,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       const scheduledAt = new Date(body.scheduled_at);
       notInPast(scheduledAt, now, "scheduled_at");
       const channel = await channelRef(ctx.db.orm, accountId, body.channel_id);
-      if (body.delivery_address) parseWith(addressSchema(channel.channelType as ChannelTypeName), body.delivery_address, "delivery_address");
+      if (body.delivery_address) parseWith(addressSchema(channel.channelType as ChannelType), body.delivery_address, "delivery_address");
       if (body.template_id) await templateRef(ctx.db.orm, accountId, body.template_id);
       if (body.contact_id) await contactRef(ctx.db.orm, accountId, body.contact_id);
       if (body.contact_group_ids) await groupRefs(ctx.db.orm, accountId, body.contact_group_ids);
@@ -135,7 +136,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
         if (content.delivery_address) {
           if (current.sendType !== "single") throw badRequest("validation_error", "delivery_address: group sends do not take a single recipient", { field: "delivery_address" });
           const channel = await channelRef(ctx.db.orm, current.accountId, current.channelId);
-          parseWith(addressSchema(channel.channelType as ChannelTypeName), content.delivery_address, "delivery_address");
+          parseWith(addressSchema(channel.channelType as ChannelType), content.delivery_address, "delivery_address");
           patch.deliveryAddress = content.delivery_address;
         }
         if (content.contact_group_ids) {

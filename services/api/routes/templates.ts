@@ -1,11 +1,11 @@
 import { notFound } from "../../../core/errors.js";
-import { segmentInfo } from "../../../adapters/core/sms-encoding.js";
+import { segmentInfo } from "../../../core/sms/encoding.js";
 import { listResource } from "../../../db/query/list.js";
-import { templatesResource } from "../../../db/resources.js";
-import { deleteScoped, getScoped, updateScoped } from "../../../db/repositories/crud.js";
-import { createTemplate } from "../../../db/repositories/templates.js";
+import { templatesResource } from "../resources.js";
+import { deleteScoped, getScoped, updateScoped } from "../../../db/query/crud.js";
+import { createTemplate } from "../../../db/templates/repository.js";
 import { contacts, templates } from "../../../db/schema.js";
-import type { FallbackStrategy } from "../../../db/status.js";
+import type { FallbackStrategy } from "../../../core/messages/lifecycle.js";
 import { accountFor, type Principal } from "../auth/principal.js";
 import type { Ctx } from "../context.js";
 import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
@@ -13,7 +13,7 @@ import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { badRequest } from "../../../core/errors.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 import { adhocPreviewBody, previewOut, templateCreate, templateJson, templateOut, templatePreviewBody, templateUpdate } from "../schemas/templates.js";
-import { extractVariables, render, type ContactFields } from "../templating.js";
+import { extractVariables, render, type ContactFields } from "../../../core/templating.js";
 
 /** Default values may only name variables the body uses (matched case-insensitively). */
 function checkDefaults(variables: string[], defaults: Record<string, string> | undefined): void {

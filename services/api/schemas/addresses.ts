@@ -1,12 +1,12 @@
 import { z } from "zod";
-import type { ChannelTypeName } from "../../../core/events.js";
+import type { ChannelType } from "../../../core/messages/vocabulary.js";
 
 /**
  * What a delivery address looks like per channel type, so a message that could never be
  * delivered is refused up front (400 naming delivery_address) instead of failing in dispatch.
  */
 const e164 = z.string().regex(/^\+?[1-9]\d{6,14}$/, { error: "must be a phone number in E.164 form, e.g. +251911234567" });
-const ADDRESS: Record<ChannelTypeName, z.ZodType> = {
+const ADDRESS: Record<ChannelType, z.ZodType> = {
   sms: e164,
   smpp: e164,
   whatsapp: e164,
@@ -17,6 +17,6 @@ const ADDRESS: Record<ChannelTypeName, z.ZodType> = {
   messenger: z.string().regex(/^\d{1,32}$/, { error: "must be a Messenger page-scoped id (digits)" }),
 };
 
-export function addressSchema(type: ChannelTypeName): z.ZodType {
+export function addressSchema(type: ChannelType): z.ZodType {
   return ADDRESS[type];
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { CHANNEL_TYPES } from "../../../core/events.js";
+import { CHANNEL_TYPES } from "../../../core/messages/vocabulary.js";
 import type { ChannelRow } from "../../../db/schema.js";
-import { CHANNEL_STATUSES, CLIENT_SETTABLE } from "../../../db/status.js";
+import { CHANNEL_STATUSES, CLIENT_SETTABLE } from "../../../core/messages/lifecycle.js";
 import { accountId, iso, metadata, name, nonEmpty, tsOut } from "./common.js";
 
 const retryConfig = z

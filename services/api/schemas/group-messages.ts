@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { GroupMessageRow } from "../../../db/schema.js";
-import { GROUP_MESSAGE_STATUSES } from "../../../db/status.js";
+import { GROUP_MESSAGE_STATUSES } from "../../../core/messages/lifecycle.js";
 import { accountId, iso, isoOrNull, metadata, nonEmpty, tsOut, tsOutNullable, uuid, values } from "./common.js";
 
 const groupIds = z

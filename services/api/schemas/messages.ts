@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { CHANNEL_TYPES } from "../../../core/events.js";
+import { CHANNEL_TYPES } from "../../../core/messages/vocabulary.js";
 import type { MessageEventRow, MessageRow } from "../../../db/schema.js";
-import { MESSAGE_DIRECTIONS, MESSAGE_STATUSES } from "../../../db/status.js";
+import { MESSAGE_DIRECTIONS, MESSAGE_STATUSES } from "../../../core/messages/lifecycle.js";
 import { accountId, iso, isoOrNull, metadata, nonEmpty, tsOut, tsOutNullable, uuid, values } from "./common.js";
 
 export const messageCreate = z

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ScheduledMessageRow } from "../../../db/schema.js";
-import { SCHEDULED_MESSAGE_STATUSES, SEND_TYPES } from "../../../db/status.js";
+import { SCHEDULED_MESSAGE_STATUSES, SEND_TYPES } from "../../../core/messages/lifecycle.js";
 import { recurrenceProblem } from "../../../core/schedule/recurrence.js";
 import { accountId, iso, isoDate, isoOrNull, metadata, nonEmpty, tsOut, tsOutNullable, uuid, values } from "./common.js";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { TemplateRow } from "../../../db/schema.js";
-import { FALLBACK_STRATEGIES } from "../../../db/status.js";
+import { FALLBACK_STRATEGIES } from "../../../core/messages/lifecycle.js";
 import { accountId, iso, metadata, name, nonEmpty, text, tsOut, uuid, values } from "./common.js";
 
 const body = z.string().min(1, { error: "must not be empty" }).max(65_536, { error: "at most 65536 characters" }).describe("Text with {VARIABLE} placeholders");

@@ -1,5 +1,5 @@
 import { Router, type Request } from "express";
-import { segmentInfo } from "../../../adapters/core/sms-encoding.js";
+import { segmentInfo } from "../../../core/sms/encoding.js";
 import { hex, type SimContext } from "../context.js";
 
 function basicAuth(req: Request): { user: string; pass: string } | null {

@@ -7,7 +7,7 @@ import { fileSink } from "../../../scripts/launcher/proc.js";
 import { componentSet } from "../../../scripts/launcher/sets.js";
 import { startStack, type Stack } from "../../../scripts/launcher/stack.js";
 import { openDatabase } from "../../../db/client.js";
-import { ScheduleStore } from "../../../services/campaign/schedule-store.js";
+import { ScheduleStore } from "../../../db/schedules/schedule-store.js";
 import { startSimulator, type RunningSimulator } from "../../../services/simulator/simulator.js";
 import { isolatedBroker, type IsolatedBroker } from "../support/broker.js";
 import { createTestDatabase } from "../support/database.js";

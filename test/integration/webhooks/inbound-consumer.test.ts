@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inboundMessage, type InboundMessage } from "../../../adapters/core/types.js";
+import { inboundMessage, type InboundMessage } from "../../../core/messages/vocabulary.js";
 import { createLogger } from "../../../core/logger.js";
 import type { InboundEvent } from "../../../core/webhooks/events.js";
 import type { Database } from "../../../db/client.js";
 import { uuidv7 } from "../../../db/ids.js";
 import { PermanentEventError } from "../../../services/runtime/pubsub-handler.js";
-import { DispatchStore } from "../../../services/dispatcher/store/dispatch-store.js";
+import { DispatchStore } from "../../../db/messages/dispatch-store.js";
 import { createInboundConsumer } from "../../../services/inbound/consumer.js";
 import { pgDriver, pgliteDriver } from "../db/drivers.js";
 

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { ChannelType } from "../../core/messages/vocabulary.js";
+
+/**
+ * The data that crosses the adapter boundary (seed 000 §4). zod is the single source: the
+ * TypeScript types below are inferred, and the dispatcher validates events against the same schemas.
+ */
+
+
+export const DispatchPayload = z.object({
+  messageId: z.uuid(),
+  channelId: z.uuid(),
+  channelType: ChannelType,
+  /** Decrypted channel credentials; each adapter validates them with its own schema. */
+  credentials: z.record(z.string(), z.unknown()),
+  /** Phone number (E.164), chat id, PSID or e-mail address, depending on the channel. */
+  deliveryAddress: z.string().min(1),
+  /** Rendered message content. */
+  messageBody: z.string(),
+  /** Channel-specific options, e.g. parse_mode for Telegram, subject for e-mail, template for WhatsApp. */
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+export type DispatchPayload = z.infer<typeof DispatchPayload>;
+export type DispatchPayloadInput = z.input<typeof DispatchPayload>;
+
+export const DispatchStatus = z.enum(["sent", "failed", "rate_limited"]);
+
+export const DispatchResult = z.object({
+  success: z.boolean(),
+  providerMessageId: z.string().nullable(),
+  status: DispatchStatus,
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  /** Provider response details worth keeping (segment count, price, wa_id …); never secrets. */
+  metadata: z.record(z.string(), z.unknown()),
+});
+export type DispatchResult = z.infer<typeof DispatchResult>;
+
+export const ChannelHealth = z.object({
+  status: z.enum(["connected", "disconnected", "error"]),
+  latencyMs: z.number().int().nonnegative().nullable(),
+  errorMessage: z.string().nullable(),
+});
+export type ChannelHealth = z.infer<typeof ChannelHealth>;
+
+
+/** A webhook request exactly as received: the raw body is kept because signatures cover bytes. */
+export interface WebhookRequest {
+  method: string;
+  /** The full public URL the provider called, including the query string (Twilio signs it). */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: string;
+}
+
+export function header(req: WebhookRequest, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
+}
+
+export function sentResult(providerMessageId: string, metadata: Record<string, unknown> = {}): DispatchResult {
+  return { success: true, providerMessageId, status: "sent", errorCode: null, errorMessage: null, metadata };
+}

@@ -1,0 +1,87 @@
+import type { FallbackStrategy } from "./messages/lifecycle.js";
+
+/**
+ * `{VARIABLE}` templates (seed 004 §4.2). Variables are extracted on save in order of first use;
+ * rendering resolves each one from, in order: the send's custom values, the contact (name,
+ * first/last name, email, phone, then its metadata keys), and — when the template says so —
+ * its default values. Names match case-insensitively. What a still-missing variable becomes is
+ * the template's fallback strategy:
+ *   keep        — the placeholder stays in the text as written, e.g. "Hi {NAME}";
+ *   use_default — the template's default value for it, or the empty string without one;
+ *   skip        — the message is not sent to this contact at all.
+ */
+export const VARIABLE_RE = /\{([A-Za-z][A-Za-z0-9_]{0,63})\}/g;
+
+export function extractVariables(body: string): string[] {
+  const seen = new Map<string, string>();
+  for (const m of body.matchAll(VARIABLE_RE)) {
+    const key = m[1]!.toUpperCase();
+    if (!seen.has(key)) seen.set(key, m[1]!);
+  }
+  return [...seen.values()];
+}
+
+export interface ContactFields {
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export function contactValues(contact: ContactFields | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!contact) return out;
+  for (const [k, v] of Object.entries(contact.metadata ?? {})) {
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") out.set(k.toUpperCase(), String(v));
+  }
+  const name = contact.name?.trim();
+  if (name) {
+    const [first, ...rest] = name.split(/\s+/);
+    out.set("NAME", name);
+    out.set("FULL_NAME", name);
+    out.set("FIRST_NAME", first!);
+    if (rest.length > 0) out.set("LAST_NAME", rest.join(" "));
+  }
+  if (contact.email) out.set("EMAIL", contact.email);
+  if (contact.phone) out.set("PHONE", contact.phone);
+  return out;
+}
+
+export interface RenderInput {
+  body: string;
+  fallbackStrategy: FallbackStrategy;
+  defaultValues?: Record<string, string>;
+  contact?: ContactFields;
+  customValues?: Record<string, string>;
+}
+
+export interface Rendered {
+  text: string;
+  /** True when the skip strategy met a missing variable: no message for this contact. */
+  skipped: boolean;
+  missing: string[];
+  defaulted: string[];
+}
+
+const upperKeys = (r: Record<string, string> | undefined) => new Map(Object.entries(r ?? {}).map(([k, v]) => [k.toUpperCase(), v]));
+
+export function render(input: RenderInput): Rendered {
+  const custom = upperKeys(input.customValues);
+  const fromContact = contactValues(input.contact);
+  const defaults = upperKeys(input.defaultValues);
+  const missing = new Set<string>();
+  const defaulted = new Set<string>();
+  const text = input.body.replace(VARIABLE_RE, (whole, name: string) => {
+    const key = name.toUpperCase();
+    const value = custom.get(key) ?? fromContact.get(key);
+    if (value !== undefined) return value;
+    missing.add(name);
+    if (input.fallbackStrategy === "use_default") {
+      defaulted.add(name);
+      return defaults.get(key) ?? "";
+    }
+    return whole;
+  });
+  const skipped = input.fallbackStrategy === "skip" && missing.size > 0;
+  return { text: skipped ? "" : text, skipped, missing: [...missing], defaulted: [...defaulted] };
+}

@@ -1,0 +1,62 @@
+import type { Database } from "../client.js";
+import { inTransaction } from "./campaign-store.js";
+import { foldCounters } from "./counters.js";
+
+/**
+ * What pause, resume and cancel do to a campaign's messages, called by the API right after it
+ * changed the group message's status (the status change takes the row lock that an inserting
+ * fan-out page holds in share mode, so every page is either before it and affected here, or
+ * after it and refused by the status check).
+ *
+ * A message a channel actor already claimed (sending) is in the provider's hands and goes on;
+ * everything still queued is affected.
+ */
+
+/** Cancel: every queued message of the campaign becomes cancelled. Returns how many. */
+export async function cancelCampaignMessages(db: Database, groupMessageId: string): Promise<number> {
+  const n = await db.withSession(async (s) => {
+    const { rows } = await s.query<{ n: number }>(
+      `WITH c AS (UPDATE messages SET status = 'cancelled', updated_at = now(), next_attempt_at = NULL,
+                         error_code = 'campaign_cancelled', error_message = 'the group message was cancelled'
+                   WHERE group_message_id = $1 AND status = 'queued' RETURNING 1)
+       SELECT count(*)::int AS n FROM c`,
+      [groupMessageId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  });
+  await foldCounters(db, [groupMessageId]);
+  return n;
+}
+
+/**
+ * Pause: the campaign's queued messages are detached from their channel (channel_id NULL), so
+ * no channel actor can claim them and the sweeps ignore them; the fan-out stops at its next page.
+ * Returns how many were held back.
+ */
+export async function pauseCampaignMessages(db: Database, groupMessageId: string): Promise<number> {
+  return db.withSession(async (s) => {
+    const { rows } = await s.query<{ n: number }>(
+      `WITH p AS (UPDATE messages SET channel_id = NULL, updated_at = now()
+                   WHERE group_message_id = $1 AND status = 'queued' AND channel_id IS NOT NULL RETURNING 1)
+       SELECT count(*)::int AS n FROM p`,
+      [groupMessageId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  });
+}
+
+/** Resume: held messages go back to the campaign's channel. Returns how many. */
+export async function resumeCampaignMessages(db: Database, groupMessageId: string): Promise<number> {
+  return db.withSession((s) =>
+    inTransaction(s, async () => {
+      const { rows } = await s.query<{ n: number }>(
+        `WITH r AS (UPDATE messages m SET channel_id = g.channel_id, updated_at = now()
+                      FROM group_messages g
+                     WHERE g.id = $1 AND m.group_message_id = $1 AND m.status = 'queued' AND m.channel_id IS NULL RETURNING 1)
+         SELECT count(*)::int AS n FROM r`,
+        [groupMessageId],
+      );
+      return Number(rows[0]?.n ?? 0);
+    }),
+  );
+}

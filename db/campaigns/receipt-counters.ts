@@ -1,0 +1,62 @@
+import type { Database } from "../client.js";
+import type { Query } from "../tx.js";
+
+/**
+ * Campaign counters moved by delivery receipts. Runs inside the transaction that changes the
+ * messages, so a receipt is counted exactly when its status change commits.
+ *
+ * Two implementations, chosen by what the database has:
+ *  - the campaign schema (migration 0020) counts every status change of a campaign message
+ *    itself: a statement-level trigger on messages appends one delta per campaign per statement,
+ *    folded into group_messages in batches by the campaign actors and the sweep. Nothing is left
+ *    to do here, and doing it again would count twice;
+ *  - without that trigger, the sink adds the batch's changes to group_messages directly, one
+ *    UPDATE per batch (delivered and failed counts of seed 000 §10).
+ */
+export interface AppliedChange {
+  groupMessageId: string | null;
+  from: string;
+  to: string;
+}
+
+export interface CampaignCounterSink {
+  readonly mode: "database_trigger" | "direct";
+  apply(q: Query, changes: readonly AppliedChange[]): Promise<void>;
+}
+
+export const triggerMaintainedCounters: CampaignCounterSink = {
+  mode: "database_trigger",
+  apply: async () => undefined,
+};
+
+const isDelivered = (s: string) => s === "delivered" || s === "read";
+
+export const directCounters: CampaignCounterSink = {
+  mode: "direct",
+  async apply(q, changes) {
+    const per = new Map<string, { delivered: number; failed: number }>();
+    for (const c of changes) {
+      if (!c.groupMessageId) continue;
+      const d = per.get(c.groupMessageId) ?? { delivered: 0, failed: 0 };
+      d.delivered += Number(isDelivered(c.to)) - Number(isDelivered(c.from));
+      d.failed += Number(c.to === "failed") - Number(c.from === "failed");
+      per.set(c.groupMessageId, d);
+    }
+    const rows = [...per].filter(([, d]) => d.delivered !== 0 || d.failed !== 0);
+    if (rows.length === 0) return;
+    await q(
+      `UPDATE group_messages g SET delivered_count = g.delivered_count + d.delivered, failed_count = g.failed_count + d.failed, updated_at = now()
+         FROM unnest($1::uuid[], $2::int[], $3::int[]) AS d(id, delivered, failed)
+        WHERE g.id = d.id`,
+      [rows.map(([id]) => id), rows.map(([, d]) => d.delivered), rows.map(([, d]) => d.failed)],
+    );
+  },
+};
+
+/** The sink that matches the schema: the campaign trigger when it exists, direct updates otherwise. */
+export async function campaignCounterSink(db: Database): Promise<CampaignCounterSink> {
+  const { rows } = await db.withSession((s) =>
+    s.query(`SELECT 1 FROM pg_trigger WHERE tgname = 'trg_messages_campaign_counters' AND NOT tgisinternal LIMIT 1`),
+  );
+  return rows.length > 0 ? triggerMaintainedCounters : directCounters;
+}

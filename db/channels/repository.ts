@@ -1,0 +1,119 @@
+import { randomBytes } from "node:crypto";
+import { eq, ne } from "drizzle-orm";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
+import type { Orm } from "../client.js";
+import { uuidv7 } from "../ids.js";
+import type { Scope } from "../query/list.js";
+import { channels, type ChannelRow } from "../schema.js";
+import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "../secret-box.js";
+import { CHANNEL_TRANSITIONS, type ChannelStatus } from "../../core/messages/lifecycle.js";
+import { getScoped, updateScoped } from "../query/crud.js";
+import { transitionRow } from "../query/transitions.js";
+
+/** A channel as clients create it; credentials are already validated against the type's schema. */
+export interface NewChannel {
+  accountId: string;
+  name: string;
+  channelType: ChannelType;
+  provider: string;
+  credentials: Record<string, unknown>;
+  senderName?: string | null;
+  rateLimit?: number;
+  burst?: number | null;
+  priority?: number;
+  isEnabled?: boolean;
+  /** Initial status; new channels are active unless created paused or disabled. */
+  status?: ChannelStatus;
+  retryConfig?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+}
+
+export type ChannelPatch = Partial<Pick<NewChannel, "name" | "senderName" | "rateLimit" | "burst" | "priority" | "isEnabled" | "retryConfig" | "metadata" | "credentials" | "status">> & {
+  statusReason?: string | null;
+};
+
+function sealCredentials(box: SecretBox, id: string, credentials: Record<string, unknown>) {
+  const sealed = box.sealJson(credentials, channelCredentialsAad(id));
+  return { credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId, credentialFields: Object.keys(credentials).sort() };
+}
+
+export async function createChannel(orm: Orm, box: SecretBox, input: NewChannel, now: Date): Promise<ChannelRow> {
+  const id = uuidv7(now);
+  // The secret providers echo on webhooks (e.g. Telegram's secret_token); minted here, never returned.
+  const webhook = box.seal(randomBytes(32).toString("base64url"), channelWebhookSecretAad(id));
+  const [row] = await orm
+    .insert(channels)
+    .values({
+      id,
+      accountId: input.accountId,
+      name: input.name,
+      channelType: input.channelType,
+      provider: input.provider,
+      ...sealCredentials(box, id, input.credentials),
+      webhookSecretCiphertext: webhook.ciphertext,
+      senderName: input.senderName ?? null,
+      rateLimit: input.rateLimit ?? 60,
+      burst: input.burst ?? null,
+      priority: input.priority ?? 0,
+      isEnabled: input.isEnabled ?? true,
+      status: input.status ?? "active",
+      retryConfig: input.retryConfig ?? {},
+      metadata: input.metadata ?? {},
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return row!;
+}
+
+export async function updateChannel(orm: Orm, box: SecretBox | undefined, scope: Scope, id: string, patch: ChannelPatch, now: Date): Promise<ChannelRow | undefined> {
+  return orm.transaction(async (tx) => {
+    if (patch.status !== undefined) {
+      const moved = await transitionRow(tx, channels, CHANNEL_TRANSITIONS, scope, id, patch.status);
+      if (!moved) return undefined;
+    }
+    const { credentials, status: _status, ...plain } = patch;
+    const set: Partial<typeof channels.$inferInsert> = { ...plain, updatedAt: now };
+    if (credentials !== undefined) {
+      if (!box) throw new Error("credentials cannot be changed without an encryption key");
+      // Keys are re-encrypted together: the webhook secret moves to the active key as well.
+      const current = await getScoped(tx, channels, scope, id);
+      if (!current) return undefined;
+      Object.assign(set, sealCredentials(box, id, credentials));
+      set.webhookSecretCiphertext = box.seal(openWebhookSecret(box, current), channelWebhookSecretAad(id)).ciphertext;
+    }
+    return updateScoped(tx, channels, scope, id, set);
+  });
+}
+
+export function openCredentials(box: SecretBox, row: ChannelRow): Record<string, unknown> {
+  return box.openJson({ keyId: row.credentialsKeyId, ciphertext: row.credentialsCiphertext }, channelCredentialsAad(row.id));
+}
+
+export function openWebhookSecret(box: SecretBox, row: ChannelRow): string {
+  return box.open({ keyId: row.credentialsKeyId, ciphertext: row.webhookSecretCiphertext }, channelWebhookSecretAad(row.id));
+}
+
+/**
+ * Key rotation: re-seals every channel not yet under the active key. Runs in batches so a
+ * large table is never locked as a whole; returns how many rows moved to the active key.
+ */
+export async function reencryptChannels(orm: Orm, box: SecretBox, batch = 500): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const stale = await orm.select().from(channels).where(ne(channels.credentialsKeyId, box.activeKeyId)).limit(batch);
+    if (stale.length === 0) return moved;
+    for (const row of stale) {
+      const credentials = openCredentials(box, row);
+      const secret = openWebhookSecret(box, row);
+      await orm
+        .update(channels)
+        .set({
+          ...sealCredentials(box, row.id, credentials),
+          webhookSecretCiphertext: box.seal(secret, channelWebhookSecretAad(row.id)).ciphertext,
+        })
+        .where(eq(channels.id, row.id));
+      moved++;
+    }
+  }
+}

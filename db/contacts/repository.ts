@@ -1,0 +1,144 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Orm } from "../client.js";
+import { uuidv7 } from "../ids.js";
+import { scopeCondition, type Scope } from "../query/list.js";
+import { contactGroupMembers, contactGroups, contacts, type ContactGroupRow, type ContactRow } from "../schema.js";
+import { getScoped } from "../query/crud.js";
+
+export interface NewContact {
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export async function createContact(orm: Orm, accountId: string, input: NewContact, now: Date): Promise<ContactRow> {
+  const [row] = await orm
+    .insert(contacts)
+    .values({ ...input, metadata: input.metadata ?? {}, id: uuidv7(now), accountId, createdAt: now, updatedAt: now })
+    .returning();
+  return row!;
+}
+
+export async function createContactGroup(orm: Orm, accountId: string, input: { name: string; description?: string | null }, now: Date): Promise<ContactGroupRow> {
+  const [row] = await orm
+    .insert(contactGroups)
+    .values({ ...input, id: uuidv7(now), accountId, createdAt: now, updatedAt: now })
+    .returning();
+  return row!;
+}
+
+/** Recounts members; run in the transaction that changed membership so the count never drifts. */
+async function refreshMemberCount(orm: Orm, groupId: string, now: Date): Promise<ContactGroupRow> {
+  const [row] = await orm
+    .update(contactGroups)
+    .set({
+      memberCount: sql`(SELECT count(*)::int FROM ${contactGroupMembers} WHERE ${contactGroupMembers.groupId} = ${groupId})`,
+      updatedAt: now,
+    })
+    .where(eq(contactGroups.id, groupId))
+    .returning();
+  return row!;
+}
+
+/**
+ * Adds contacts of the group's own account to it; ids of other accounts' contacts (or unknown
+ * ids) are skipped and reported back, never linked. Returns undefined when the group is not in scope.
+ */
+export async function addGroupMembers(
+  orm: Orm,
+  scope: Scope,
+  groupId: string,
+  contactIds: string[],
+  now: Date,
+): Promise<{ group: ContactGroupRow; added: number; unknown: string[] } | undefined> {
+  return orm.transaction(async (tx) => {
+    const group = await getScoped(tx, contactGroups, scope, groupId);
+    if (!group) return undefined;
+    const found = await tx
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(and(inArray(contacts.id, contactIds), eq(contacts.accountId, group.accountId)));
+    const known = new Set(found.map((r) => r.id));
+    const inserted =
+      known.size === 0
+        ? []
+        : await tx
+            .insert(contactGroupMembers)
+            .values([...known].map((contactId) => ({ groupId, contactId, accountId: group.accountId, createdAt: now })))
+            .onConflictDoNothing()
+            .returning({ id: contactGroupMembers.contactId });
+    const updated = await refreshMemberCount(tx, groupId, now);
+    return { group: updated, added: inserted.length, unknown: contactIds.filter((id) => !known.has(id)) };
+  });
+}
+
+export async function removeGroupMember(orm: Orm, scope: Scope, groupId: string, contactId: string, now: Date): Promise<boolean | undefined> {
+  return orm.transaction(async (tx) => {
+    const group = await getScoped(tx, contactGroups, scope, groupId);
+    if (!group) return undefined;
+    const removed = await tx
+      .delete(contactGroupMembers)
+      .where(and(eq(contactGroupMembers.groupId, groupId), eq(contactGroupMembers.contactId, contactId)))
+      .returning({ id: contactGroupMembers.contactId });
+    await refreshMemberCount(tx, groupId, now);
+    return removed.length > 0;
+  });
+}
+
+/**
+ * Streams contacts into a group, batch by batch, in one transaction: a file that breaks half
+ * way (malformed CSV, size limit) leaves nothing behind. Memory holds one batch at a time.
+ */
+export async function importContactsIntoGroup(
+  orm: Orm,
+  scope: Scope,
+  groupId: string,
+  batches: AsyncIterable<NewContact[]>,
+  now: Date,
+): Promise<{ group: ContactGroupRow; imported: number } | undefined> {
+  return orm.transaction(async (tx) => {
+    const group = await getScoped(tx, contactGroups, scope, groupId);
+    if (!group) return undefined;
+    let imported = 0;
+    for await (const batch of batches) {
+      if (batch.length === 0) continue;
+      // One statement per batch with column arrays: a handful of parameters instead of
+      // thousands, and the membership rows come from the same arrays.
+      const ids = batch.map(() => uuidv7(now));
+      await tx.execute(sql`
+        WITH c AS (
+          INSERT INTO ${contacts} (id, account_id, name, email, phone, metadata, created_at, updated_at)
+          SELECT u.id, ${group.accountId}::uuid, u.name, u.email, u.phone, u.metadata::jsonb, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+            FROM unnest(${sql.param(ids)}::uuid[], ${sql.param(batch.map((c) => c.name ?? null))}::text[], ${sql.param(batch.map((c) => c.email ?? null))}::text[],
+                        ${sql.param(batch.map((c) => c.phone ?? null))}::text[], ${sql.param(batch.map((c) => JSON.stringify(c.metadata ?? {})))}::text[])
+                 AS u(id, name, email, phone, metadata)
+          RETURNING id)
+        INSERT INTO ${contactGroupMembers} (group_id, contact_id, account_id, created_at)
+        SELECT ${groupId}::uuid, c.id, ${group.accountId}::uuid, ${now.toISOString()}::timestamptz FROM c`);
+      imported += batch.length;
+    }
+    const updated = await refreshMemberCount(tx, groupId, now);
+    return { group: updated, imported };
+  });
+}
+
+/** Groups among `ids` that belong to the scope; used to validate references in request bodies. */
+export async function existingGroupIds(orm: Orm, scope: Scope, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await orm
+    .select({ id: contactGroups.id })
+    .from(contactGroups)
+    .where(and(inArray(contactGroups.id, ids), scopeCondition(contactGroups.accountId, scope)));
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Distinct contacts across groups: the recipient count of a group message. */
+export async function countGroupRecipients(orm: Orm, groupIds: string[]): Promise<number> {
+  if (groupIds.length === 0) return 0;
+  const [row] = await orm
+    .select({ n: sql<number>`count(DISTINCT ${contactGroupMembers.contactId})::int` })
+    .from(contactGroupMembers)
+    .where(inArray(contactGroupMembers.groupId, groupIds));
+  return Number(row?.n ?? 0);
+}

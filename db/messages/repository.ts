@@ -1,0 +1,146 @@
+import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
+import { conflict } from "../../core/errors.js";
+import type { Orm } from "../client.js";
+import { uuidv7, uuidv7Time } from "../ids.js";
+import { insertColumns, mapRow } from "../query/rows.js";
+import { scopeCondition, type Scope } from "../query/list.js";
+import { messageEvents, messages, type MessageEventRow, type MessageRow } from "../schema.js";
+import { MESSAGE_TRANSITIONS, canTransition, type MessageDirection, type MessageStatus } from "../../core/messages/lifecycle.js";
+
+export interface NewMessage {
+  accountId: string;
+  channelId: string;
+  channelType: ChannelType;
+  direction: MessageDirection;
+  status: MessageStatus;
+  priority: number;
+  deliveryAddress: string;
+  messageBody: string;
+  metadata?: Record<string, unknown>;
+  contactId?: string | null;
+  conversationId?: string | null;
+  groupMessageId?: string | null;
+  scheduledMessageId?: string | null;
+  templateId?: string | null;
+  encoding?: "gsm7" | "ucs2" | null;
+  segments?: number | null;
+  traceId?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+}
+
+/**
+ * Stores a message and its first status event in one statement (a data-modifying CTE), so the
+ * pair is atomic without a transaction and costs one round trip. The id is a UUIDv7 of the same
+ * instant as created_at, and a queued message is due for dispatch immediately.
+ */
+export async function createMessage(orm: Orm, input: NewMessage, now: Date): Promise<MessageRow> {
+  const row = insertColumns(messages, {
+    ...input,
+    id: uuidv7(now),
+    metadata: input.metadata ?? {},
+    createdAt: now,
+    updatedAt: now,
+    nextAttemptAt: input.status === "queued" ? now : null,
+  });
+  const result = await orm.execute(sql`
+    WITH m AS (INSERT INTO ${messages} (${row.names}) VALUES (${row.values}) RETURNING *),
+         e AS (INSERT INTO ${messageEvents} (id, created_at, message_id, message_created_at, account_id, event_type, from_status, to_status)
+               SELECT ${uuidv7(now)}::uuid, m.created_at, m.id, m.created_at, m.account_id, 'created', NULL, m.status FROM m)
+    SELECT * FROM m`);
+  return mapRow(messages, (result as { rows: Record<string, unknown>[] }).rows[0]!);
+}
+
+/**
+ * Looks a message up by id. Ids minted here are UUIDv7 whose timestamp is created_at, so the
+ * lookup is narrowed to that instant and PostgreSQL reads one partition instead of all of them;
+ * ids from elsewhere fall back to the plain lookup.
+ */
+export async function getMessage(orm: Orm, scope: Scope, id: string): Promise<MessageRow | undefined> {
+  const base = and(eq(messages.id, id), scopeCondition(messages.accountId, scope));
+  const at = uuidv7Time(id);
+  if (at) {
+    const hit = await orm
+      .select()
+      .from(messages)
+      .where(and(base, gte(messages.createdAt, at), lt(messages.createdAt, new Date(at.getTime() + 1))))
+      .limit(1);
+    if (hit[0]) return hit[0];
+  }
+  return (await orm.select().from(messages).where(base).limit(1))[0];
+}
+
+export interface StatusChange {
+  to: MessageStatus;
+  eventData?: Record<string, unknown>;
+  providerPayloadRef?: string | null;
+  providerTimestamp?: Date | null;
+  /** Further columns set with the change (error_code, sent_at …). */
+  set?: Partial<typeof messages.$inferInsert>;
+}
+
+/** Applies a status change allowed by MESSAGE_TRANSITIONS and records it in message_events. */
+export async function changeMessageStatus(orm: Orm, scope: Scope, id: string, change: StatusChange, now: Date): Promise<{ row: MessageRow; from: MessageStatus } | undefined> {
+  return orm.transaction(async (tx) => {
+    const current = await getMessage(tx, scope, id);
+    if (!current) return undefined;
+    const key = and(eq(messages.id, current.id), eq(messages.createdAt, current.createdAt));
+    const locked = (await tx.select().from(messages).where(key).for("update"))[0]!;
+    const from = locked.status as MessageStatus;
+    if (!canTransition(MESSAGE_TRANSITIONS, from, change.to)) {
+      throw conflict("invalid_transition", `message status cannot change from ${from} to ${change.to}`);
+    }
+    const [row] = await tx
+      .update(messages)
+      .set({ ...change.set, status: change.to, updatedAt: now, ...(change.to === "queued" ? {} : { nextAttemptAt: null }) })
+      .where(key)
+      .returning();
+    await tx.insert(messageEvents).values({
+      id: uuidv7(now),
+      createdAt: now,
+      messageId: current.id,
+      messageCreatedAt: current.createdAt,
+      accountId: current.accountId,
+      eventType: change.to,
+      fromStatus: from,
+      toStatus: change.to,
+      providerTimestamp: change.providerTimestamp ?? null,
+      providerPayloadRef: change.providerPayloadRef ?? null,
+      eventData: change.eventData ?? {},
+    });
+    return { row: row!, from };
+  });
+}
+
+export async function updateMessageMetadata(orm: Orm, scope: Scope, id: string, metadata: Record<string, unknown>, now: Date): Promise<MessageRow | undefined> {
+  const current = await getMessage(orm, scope, id);
+  if (!current) return undefined;
+  const [row] = await orm
+    .update(messages)
+    .set({ metadata, updatedAt: now })
+    .where(and(eq(messages.id, current.id), eq(messages.createdAt, current.createdAt)))
+    .returning();
+  return row;
+}
+
+/** Deletes a message and its events; one being handed to a provider right now is refused. */
+export async function deleteMessage(orm: Orm, scope: Scope, id: string): Promise<boolean> {
+  return orm.transaction(async (tx) => {
+    const current = await getMessage(tx, scope, id);
+    if (!current) return false;
+    if (current.status === "sending") throw conflict("invalid_state", "a message being sent cannot be deleted");
+    await tx.delete(messageEvents).where(eq(messageEvents.messageId, current.id));
+    await tx.delete(messages).where(and(eq(messages.id, current.id), eq(messages.createdAt, current.createdAt)));
+    return true;
+  });
+}
+
+export async function listMessageEvents(orm: Orm, message: MessageRow): Promise<MessageEventRow[]> {
+  return orm
+    .select()
+    .from(messageEvents)
+    .where(and(eq(messageEvents.messageId, message.id), gte(messageEvents.createdAt, message.createdAt)))
+    .orderBy(asc(messageEvents.createdAt), asc(messageEvents.id))
+    .limit(1000);
+}

@@ -1,0 +1,73 @@
+import { conflict } from "../../core/errors.js";
+import type { Orm } from "../client.js";
+import { uuidv7 } from "../ids.js";
+import type { Scope } from "../query/list.js";
+import { scheduledMessages, type ScheduledMessageRow } from "../schema.js";
+import { SCHEDULED_MESSAGE_TRANSITIONS, type ScheduledMessageStatus } from "../../core/messages/lifecycle.js";
+import { getScoped, updateScoped } from "../query/crud.js";
+import { transitionRow, type Transitioned } from "../query/transitions.js";
+
+export interface NewScheduledMessage {
+  accountId: string;
+  name?: string | null;
+  channelId: string;
+  templateId?: string | null;
+  messageBody?: string | null;
+  sendType: "single" | "group";
+  deliveryAddress?: string | null;
+  contactId?: string | null;
+  contactGroupIds?: string[];
+  customValues?: Record<string, string>;
+  scheduledAt: Date;
+  timezone?: string;
+  isRecurring?: boolean;
+  recurrenceRule?: string | null;
+  recurrenceEndAt?: Date | null;
+  recurrenceMaxCount?: number | null;
+  metadata?: Record<string, unknown>;
+}
+
+export type ScheduledMessagePatch = Partial<Omit<NewScheduledMessage, "accountId" | "sendType">>;
+
+export async function createScheduledMessage(orm: Orm, input: NewScheduledMessage, now: Date): Promise<ScheduledMessageRow> {
+  const [row] = await orm
+    .insert(scheduledMessages)
+    .values({
+      ...input,
+      id: uuidv7(now),
+      status: "pending",
+      contactGroupIds: input.contactGroupIds ?? [],
+      customValues: input.customValues ?? {},
+      metadata: input.metadata ?? {},
+      // The first trigger is the scheduled time; the trigger service computes later ones from the rule.
+      nextTriggerAt: input.scheduledAt,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return row!;
+}
+
+const EDITABLE: readonly ScheduledMessageStatus[] = ["pending", "paused"];
+
+export async function updateScheduledMessage(orm: Orm, scope: Scope, id: string, patch: ScheduledMessagePatch, now: Date): Promise<ScheduledMessageRow | undefined> {
+  return orm.transaction(async (tx) => {
+    const current = await getScoped(tx, scheduledMessages, scope, id);
+    if (!current) return undefined;
+    if (!EDITABLE.includes(current.status as ScheduledMessageStatus)) {
+      throw conflict("invalid_state", `a ${current.status} scheduled message cannot be edited; only pending or paused ones can`);
+    }
+    const set: Partial<typeof scheduledMessages.$inferInsert> = { ...patch, updatedAt: now };
+    if (patch.scheduledAt) set.nextTriggerAt = patch.scheduledAt;
+    return updateScoped(tx, scheduledMessages, scope, id, set);
+  });
+}
+
+export function transitionScheduledMessage(orm: Orm, scope: Scope, id: string, to: ScheduledMessageStatus, now: Date): Promise<Transitioned<ScheduledMessageRow> | undefined> {
+  return transitionRow(orm, scheduledMessages, SCHEDULED_MESSAGE_TRANSITIONS, scope, id, to, () => ({ updatedAt: now }));
+}
+
+const EDITABLE_DELETE: readonly ScheduledMessageStatus[] = ["pending", "paused", "cancelled", "completed", "failed"];
+export function canDeleteScheduled(status: string): boolean {
+  return EDITABLE_DELETE.includes(status as ScheduledMessageStatus);
+}
