@@ -7,7 +7,9 @@
 # transpiles on every start; tsc output starts faster, needs no loader, and keeps class names
 # intact (Dapr registers an actor type under its class name, so nothing here may minify).
 
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+# Node 24 LTS (the major of .node-version), pinned by digest so a rebuild gets the same bytes; a
+# build where no registry is reachable passes a locally built base with --build-arg NODE_IMAGE=….
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 # 1. Compile: all dependencies (TypeScript is a dev dependency), then tsc to dist/.
 FROM ${NODE_IMAGE} AS build

@@ -47,4 +47,13 @@ describe("the runtime image", () => {
     expect(offenders).toEqual([]);
     expect(runtimeFiles().map((f) => relative(REPO_ROOT, f))).toContain("services/main.ts");
   });
+
+  it("is based on the pinned Node major, by digest", () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
+    const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? "";
+    const major = readFileSync(join(REPO_ROOT, ".node-version"), "utf8").trim().split(".")[0];
+    expect(base).toMatch(new RegExp(`^node:${major}[.\\w-]*@sha256:[0-9a-f]{64}$`));
+    const engines = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+    expect(engines).toMatch(new RegExp(`^>=${major}\\.`));
+  });
 });
