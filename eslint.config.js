@@ -1,11 +1,10 @@
-// Lint is part of the test command: type-aware rules catch unawaited promises, and the
-// import-boundary rules keep adapters free of Dapr and actors free of provider I/O libraries.
+// Lint is part of the test command: type-aware rules catch unawaited promises, and the layer
+// rules (scripts/lint/boundaries.mjs) keep the architecture as README's "Layout" describes it.
 import tseslint from "typescript-eslint";
-
-const providerIo = ["undici", "nodemailer", "smpp", "smpp/*"];
+import { boundaryConfigs } from "./scripts/lint/boundaries.mjs";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "coverage/**", "eslint.config.js"] },
+  { ignores: ["node_modules/**", "dist/**", "coverage/**", "eslint.config.js", "scripts/lint/boundaries.mjs"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -24,25 +23,7 @@ export default tseslint.config(
       "@typescript-eslint/restrict-template-expressions": "off",
     },
   },
-  {
-    // Adapters are I/O edges: they speak provider protocols and know nothing of Dapr.
-    files: ["adapters/**/*.ts"],
-    rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [{ group: ["@dapr/*", "**/actors/**", "**/services/dispatcher/**"], message: "Adapters may not import Dapr or the actor layer." }],
-      }],
-    },
-  },
-  {
-    // Actors orchestrate; provider I/O goes through adapters.
-    files: ["actors/**/*.ts"],
-    rules: {
-      "no-restricted-imports": ["error", {
-        paths: providerIo.filter((p) => !p.includes("*")).map((name) => ({ name, message: "Actors may not do provider I/O; use an adapter." })),
-        patterns: [{ group: ["smpp/*"], message: "Actors may not do provider I/O; use an adapter." }],
-      }],
-    },
-  },
+  ...boundaryConfigs(import.meta.dirname),
   {
     files: ["**/*.test.ts", "test/**/*.ts", "bench/**/*.ts"],
     rules: { "@typescript-eslint/unbound-method": "off" },
