@@ -1,8 +1,9 @@
 /**
  * How application code hands an event to the broker. The production implementation publishes
- * through the Dapr sidecar (services/shared/dapr-publisher.ts); a failed publish must throw, so a
+ * through the Dapr sidecar (services/runtime/dapr-publisher.ts); a failed publish must throw, so a
  * caller never believes an event left when it did not.
  */
+
 export interface EventPublisher {
   publish(topic: string, data: unknown, opts?: PublishOptions): Promise<void>;
   publishBulk?(topic: string, items: unknown[], opts?: PublishOptions): Promise<void>;

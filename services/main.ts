@@ -21,8 +21,8 @@ import { campaignRoutes } from "./campaign/routes.js";
 import { ScheduleStore } from "../db/schedules/schedule-store.js";
 import { campaignSweep } from "./campaign/sweep.js";
 import { createCampaignPorts } from "./campaign/wiring.js";
-import { dispatchRoutes } from "./dispatcher/dispatch-routes.js";
-import { dispatcherRoutes } from "./dispatcher/routes.js";
+import { channelEventRoutes } from "./dispatcher/channel-event-routes.js";
+import { probeAndDeadLetterRoutes } from "./dispatcher/probe-and-dead-letter-routes.js";
 import { sweep } from "./dispatcher/sweeper.js";
 import { createDispatchPorts } from "./dispatcher/wiring.js";
 import { campaignCounterSink } from "../db/campaigns/receipt-counters.js";
@@ -90,7 +90,7 @@ if (hostsDispatcher) {
   app.use("/events", statusRoutes(createStatusConsumer({ db, counters: await campaignCounterSink(db), log: log.child({ component: "status" }) }), log));
   // Inbound messages (webhook.inbound): contacts, conversations, opt-out keywords.
   app.use("/events", inboundRoutes(createInboundConsumer({ db, log: log.child({ component: "inbound" }) }), log));
-  app.use("/events", dispatchRoutes(actors, log));
+  app.use("/events", channelEventRoutes(actors, log));
   // Campaigns (group messages) and schedules: their actors' ports and lifecycle consumers.
   setCampaignPorts(createCampaignPorts({ cfg, db, publisher, log }));
   const schedules = new ScheduleStore(db, publisher);
@@ -108,7 +108,7 @@ if (hostsDispatcher) {
   app.get("/dapr/subscribe", (_req, res) => {
     res.json([]);
   });
-  app.use("/events", dispatcherRoutes(actors, log));
+  app.use("/events", probeAndDeadLetterRoutes(actors, log));
   const host = await createActorHost(cfg, [ChannelActor, DeadLetterActor, LimiterActor, CampaignActor, ScheduleActor]);
   // Only actor traffic goes to the SDK's handler: it installs body parsers of its own that would
   // consume request bodies meant for other routes.

@@ -1,4 +1,5 @@
 import { AbstractActor, Temporal } from "@dapr/dapr";
+import { reminderFields } from "../reminder-data.js";
 import { readState } from "../state.js";
 import { ChannelDispatcher, type TurnResult } from "./channel-dispatcher.js";
 import { dispatchPorts } from "./dispatch-ports.js";
@@ -115,17 +116,8 @@ export class ChannelActor extends AbstractActor {
   }
 }
 
-/** Reminder data reaches us as an object, a JSON string or base64 JSON depending on the path. */
+/** The probe name a reminder carries, or "unnamed". */
 export function reminderName(data: unknown): string {
-  let value: unknown = data;
-  for (let i = 0; i < 2 && typeof value === "string"; i++) {
-    const text: string = value;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = Buffer.from(text, "base64").toString("utf8");
-    }
-  }
-  if (value && typeof value === "object" && "name" in value) return String((value).name);
-  return "unnamed";
+  const fields = reminderFields(data);
+  return fields && "name" in fields ? String(fields.name) : "unnamed";
 }

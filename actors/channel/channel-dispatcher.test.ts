@@ -1,5 +1,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { SendError } from "../../adapters/contract/send-error.js";
+import type { MessageOutcome } from "../../core/dispatch/outcome.js";
 import { newBucket, take, type TokenBucketState } from "../../core/dispatch/token-bucket.js";
 import { ChannelDispatcher } from "./channel-dispatcher.js";
 import type { ChannelSnapshot, ClaimedMessage, DispatchPorts } from "./dispatch-ports.js";
@@ -8,7 +10,13 @@ import type { ChannelSnapshot, ClaimedMessage, DispatchPorts } from "./dispatch-
  * The send turn's scheduling decisions on in-memory ports: a queue of messages, a shared account
  * bucket and a quota, all driven by a clock the test moves.
  */
-function harness(opts: { queued: number; channel?: Partial<ChannelSnapshot>; quotaLeft?: number }) {
+function harness(opts: {
+  queued: number;
+  channel?: Partial<ChannelSnapshot>;
+  quotaLeft?: number;
+  /** The provider's answer per message; every message is accepted when absent. */
+  provider?: (m: ClaimedMessage) => Promise<{ providerMessageId: string | null }>;
+}) {
   let now = 1_000_000;
   let queue = Array.from({ length: opts.queued }, (_, i): ClaimedMessage => ({
     id: `m${i}`,
@@ -23,6 +31,7 @@ function harness(opts: { queued: number; channel?: Partial<ChannelSnapshot>; quo
   }));
   const sent: string[] = [];
   const failed: string[] = [];
+  const outcomes: MessageOutcome[] = [];
   let shared: TokenBucketState | undefined;
   let quotaLeft = opts.quotaLeft ?? Infinity;
   const channel: ChannelSnapshot = {
@@ -44,7 +53,7 @@ function harness(opts: { queued: number; channel?: Partial<ChannelSnapshot>; quo
     openSender: async () => ({
       send: async (m) => {
         sent.push(m.id);
-        return { ok: true, providerMessageId: `p-${m.id}` };
+        return opts.provider ? opts.provider(m) : { providerMessageId: `p-${m.id}` };
       },
       checkHealth: async () => ({ status: "connected", errorMessage: null }),
       close: async () => undefined,
@@ -55,9 +64,10 @@ function harness(opts: { queued: number; channel?: Partial<ChannelSnapshot>; quo
       return batch;
     },
     recordClaims: async () => undefined,
-    applyOutcomes: async (outcomes) => {
-      for (const o of outcomes) if (o.status === "failed") failed.push(o.id);
-      return outcomes.length;
+    applyOutcomes: async (batch) => {
+      for (const o of batch) if (o.status === "failed") failed.push(o.id);
+      outcomes.push(...batch);
+      return batch.length;
     },
     nextDueAt: async () => undefined,
     setChannelStatus: async () => undefined,
@@ -83,6 +93,8 @@ function harness(opts: { queued: number; channel?: Partial<ChannelSnapshot>; quo
     dispatcher: new ChannelDispatcher("ch", ports),
     sent,
     failed,
+    outcomes,
+    now: () => now,
     advance: (ms: number) => (now += ms),
     queued: () => queue.length,
   };
@@ -146,5 +158,38 @@ describe("ChannelDispatcher turn scheduling", () => {
     expect(h.sent).toHaveLength(20);
     expect(h.failed).toHaveLength(230);
     expect(h.queued()).toBe(0);
+  });
+});
+
+describe("ChannelDispatcher send outcomes", () => {
+  it("acts on what each send resolved or threw: sent, failed, throttled for the whole channel, retried", async () => {
+    const answers: Record<string, () => Promise<{ providerMessageId: string | null }>> = {
+      m0: async () => ({ providerMessageId: "SM0" }),
+      m1: async () => {
+        throw new SendError({ kind: "permanent", code: "invalid_recipient", message: "not a mobile number" });
+      },
+      m2: async () => {
+        throw new SendError({ kind: "throttled", code: "provider_throttled", message: "slow down", retryAfterMs: 5_000 });
+      },
+      m3: async () => {
+        throw new Error("socket hang up");
+      },
+    };
+    const h = harness({ queued: 5, provider: (m) => answers[m.id]!() });
+    await h.dispatcher.turn(); // a fresh bucket holds one token: m0
+    h.advance(1_000);
+    const throttledAt = h.now();
+    const r = await h.dispatcher.turn(); // m1 … m4 (m4 has no answer: the sender itself throws)
+    expect(r).toMatchObject({ claimed: 4, sent: 0 });
+
+    const byId = new Map(h.outcomes.map((o) => [o.id, o]));
+    expect(byId.get("m0")).toMatchObject({ status: "sent", providerMessageId: "SM0" });
+    expect(byId.get("m1")).toMatchObject({ status: "failed", errorCode: "invalid_recipient" });
+    expect(byId.get("m2")).toMatchObject({ status: "queued", throttled: true, errorCode: "provider_throttled", nextAttemptAt: new Date(throttledAt + 5_000) });
+    for (const id of ["m3", "m4"]) expect(byId.get(id)).toMatchObject({ status: "queued", throttled: false, errorCode: "dispatch_error" });
+
+    // The provider's retry-after holds the whole channel, not just the throttled message.
+    const held = await h.dispatcher.turn();
+    expect(held).toMatchObject({ claimed: 0, held: "no_tokens", wakeInMs: 5_000 });
   });
 });

@@ -1,8 +1,3 @@
-import { closedBreaker, isOpen, recordOutcomes, type BreakerState } from "../../core/dispatch/circuit-breaker.js";
-import { planOutcomes } from "../../core/dispatch/outcome.js";
-import { block, giveBack, msUntilToken, newBucket, take, type BucketConfig, type TokenBucketState } from "../../core/dispatch/token-bucket.js";
-import type { ChannelSender, ChannelSnapshot, DispatchPorts } from "./dispatch-ports.js";
-
 /**
  * The send turn of one channel, owned by its ChannelActor (so exactly one runs per channel in
  * the cluster, one turn at a time). State kept here lives in memory only: the token bucket, the
@@ -12,6 +7,14 @@ import type { ChannelSender, ChannelSnapshot, DispatchPorts } from "./dispatch-p
  * take tokens → claim that many due messages (priority first) → send them concurrently →
  * record every outcome in one batch → schedule the next turn.
  */
+
+import { closedBreaker, isOpen, recordOutcomes, type BreakerState } from "../../core/dispatch/circuit-breaker.js";
+import { planOutcomes } from "../../core/dispatch/outcome.js";
+import { block, giveBack, msUntilToken, newBucket, take, type BucketConfig, type TokenBucketState } from "../../core/dispatch/token-bucket.js";
+import type { ChannelSender, ChannelSnapshot, DispatchPorts } from "./dispatch-ports.js";
+import { attemptSend } from "./send-attempt.js";
+
+/** What one turn did, and when the actor should run the next. */
 export interface TurnResult {
   claimed: number;
   sent: number;
@@ -141,16 +144,7 @@ export class ChannelDispatcher {
     this.sender ??= await ports.openSender(this.channelId);
     const sender = this.sender;
     const started = performance.now();
-    const attempts = await Promise.all(
-      claimed.map((m) =>
-        sender.send(m).catch((err: unknown) => ({
-          ok: false as const,
-          kind: "retryable" as const,
-          code: "dispatch_error",
-          message: err instanceof Error ? err.message : String(err),
-        })),
-      ),
-    );
+    const attempts = await Promise.all(claimed.map((m) => attemptSend(() => sender.send(m))));
     ports.metrics.dispatchSeconds(ch.channelType, (performance.now() - started) / 1000);
 
     const done = ports.now();

@@ -1,5 +1,5 @@
 import type { Logger } from "../../core/logger.js";
-import type { MessageOutcome, SendAttempt } from "../../core/dispatch/outcome.js";
+import type { MessageOutcome } from "../../core/dispatch/outcome.js";
 
 /**
  * Everything a channel actor's send turn needs from the outside world. The dispatcher wires
@@ -36,7 +36,8 @@ export interface ClaimedMessage {
 
 /** A provider connection for one channel (an adapter bound to decrypted credentials). */
 export interface ChannelSender {
-  send(message: ClaimedMessage): Promise<SendAttempt>;
+  /** The adapter contract: resolves when the provider accepted the message, rejects with a SendError otherwise. */
+  send(message: ClaimedMessage): Promise<{ providerMessageId: string | null }>;
   checkHealth(): Promise<{ status: "connected" | "disconnected" | "error"; errorMessage: string | null }>;
   close(): Promise<void>;
 }

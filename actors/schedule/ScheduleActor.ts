@@ -1,4 +1,5 @@
 import { AbstractActor, Temporal } from "@dapr/dapr";
+import { reminderFields } from "../reminder-data.js";
 import { expectedTrigger, isCurrentTrigger, nextAfterFire, type SyncReason } from "./schedule-logic.js";
 import { schedulePorts } from "./schedule-ports.js";
 
@@ -57,20 +58,10 @@ export class ScheduleActor extends AbstractActor {
   }
 }
 
-/** Reminder data arrives as an object, JSON text or base64 JSON depending on the path. */
+/** The trigger time a reminder carries, or undefined when it has none (or not a valid one). */
 function triggerTime(data: unknown): Date | undefined {
-  let value: unknown = data;
-  for (let i = 0; i < 2 && typeof value === "string"; i++) {
-    const text: string = value;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = Buffer.from(text, "base64").toString("utf8");
-    }
-  }
-  if (value && typeof value === "object" && "at" in value) {
-    const d = new Date(String((value).at));
-    return Number.isNaN(d.getTime()) ? undefined : d;
-  }
-  return undefined;
+  const fields = reminderFields(data);
+  if (!fields || !("at" in fields)) return undefined;
+  const d = new Date(String(fields.at));
+  return Number.isNaN(d.getTime()) ? undefined : d;
 }

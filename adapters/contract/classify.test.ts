@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyHttpFailure, parseRetryAfter } from "./classify.js";
-import { SendError, failedResult } from "./send-error.js";
+import { SendError } from "./send-error.js";
 import { Redactor } from "./secrets.js";
 
 describe("classifyHttpFailure", () => {
@@ -22,11 +22,6 @@ describe("classifyHttpFailure", () => {
     expect([err.kind, err.code]).toEqual([kind, ourCode]);
     expect(err.retryable).toBe(kind !== "permanent");
     expect(err.throttled).toBe(kind === "throttled");
-  });
-
-  it("failedResult reports throttling as rate_limited", () => {
-    const r = failedResult(new SendError({ kind: "throttled", code: "provider_throttled", message: "slow down", retryAfterMs: 1500 }));
-    expect(r).toMatchObject({ success: false, status: "rate_limited", errorCode: "provider_throttled", metadata: { retryAfterMs: 1500 } });
   });
 });
 

@@ -1,4 +1,8 @@
-import type { DispatchResult } from "./types.js";
+/**
+ * The one error type a send rejects with. Adapters classify every failure into a SendError and
+ * throw it; the channel turn reads it once (actors/channel/send-attempt.ts) to decide the
+ * message's next step.
+ */
 
 /**
  * How the caller should treat a failed send. Adapters classify; the channel actor decides
@@ -60,20 +64,4 @@ export class SendError extends Error {
       status: this.status,
     };
   }
-}
-
-export function isSendError(err: unknown): err is SendError {
-  return err instanceof SendError;
-}
-
-/** The record the actor stores for a failed attempt, in the seed's DispatchResult shape. */
-export function failedResult(err: SendError): DispatchResult {
-  return {
-    success: false,
-    providerMessageId: null,
-    status: err.kind === "throttled" ? "rate_limited" : "failed",
-    errorCode: err.code,
-    errorMessage: err.message,
-    metadata: { kind: err.kind, providerCode: err.providerCode, retryAfterMs: err.retryAfterMs, optOut: err.optOut },
-  };
 }

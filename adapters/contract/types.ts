@@ -23,14 +23,14 @@ export const DispatchPayload = z.object({
 export type DispatchPayload = z.infer<typeof DispatchPayload>;
 export type DispatchPayloadInput = z.input<typeof DispatchPayload>;
 
-export const DispatchStatus = z.enum(["sent", "failed", "rate_limited"]);
-
+/**
+ * What `send` resolves with: the provider accepted the message. A failure is never a result; the
+ * adapter rejects with a SendError instead.
+ */
 export const DispatchResult = z.object({
-  success: z.boolean(),
+  success: z.literal(true),
   providerMessageId: z.string().nullable(),
-  status: DispatchStatus,
-  errorCode: z.string().nullable(),
-  errorMessage: z.string().nullable(),
+  status: z.literal("sent"),
   /** Provider response details worth keeping (segment count, price, wa_id …); never secrets. */
   metadata: z.record(z.string(), z.unknown()),
 });
@@ -62,5 +62,5 @@ export function header(req: WebhookRequest, name: string): string | undefined {
 }
 
 export function sentResult(providerMessageId: string, metadata: Record<string, unknown> = {}): DispatchResult {
-  return { success: true, providerMessageId, status: "sent", errorCode: null, errorMessage: null, metadata };
+  return { success: true, providerMessageId, status: "sent", metadata };
 }

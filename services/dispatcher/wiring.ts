@@ -1,11 +1,15 @@
+/**
+ * Builds the real ports the channel actors use: SQL through DispatchStore, credentials opened
+ * with the key ring (in memory only), provider I/O through the adapter registry.
+ */
+
 import type { AdapterRegistry } from "../../adapters/contract/registry.js";
-import { SendError } from "../../adapters/contract/send-error.js";
 import type { ChannelAdapter } from "../../adapters/contract/contract.js";
+import type { DispatchResult } from "../../adapters/contract/types.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { SmppAdapter } from "../../adapters/smpp/adapter.js";
 import type { ChannelSender, ClaimedMessage, DispatchPorts } from "../../actors/channel/dispatch-ports.js";
 import type { AppConfig } from "../../core/config.js";
-import type { SendAttempt } from "../../core/dispatch/outcome.js";
 import { accountLimitFor } from "../../adapters/account-limits.js";
 import { withTrace, type Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
@@ -13,24 +17,6 @@ import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
 import { dispatchDuration, messagesDispatched, rateLimitHits } from "../metrics.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { DispatchStore } from "../../db/messages/dispatch-store.js";
-
-/**
- * Builds the real ports the channel actors use: SQL through DispatchStore, credentials opened
- * with the key ring (in memory only), provider I/O through the adapter registry.
- */
-export function toAttempt(result: { success: boolean; providerMessageId: string | null; status: string; errorCode: string | null; errorMessage: string | null }): SendAttempt {
-  if (result.success) return { ok: true, providerMessageId: result.providerMessageId };
-  const kind = result.status === "rate_limited" ? "throttled" : "permanent";
-  return { ok: false, kind, code: result.errorCode ?? "provider_rejected", message: result.errorMessage ?? "provider rejected the message" };
-}
-
-export function errorToAttempt(err: unknown): SendAttempt {
-  if (err instanceof SendError) {
-    return { ok: false, kind: err.kind, code: err.code, message: err.message, retryAfterMs: err.retryAfterMs, optOut: err.optOut };
-  }
-  // Anything unclassified (a bug, a timeout outside the adapter) is worth another try.
-  return { ok: false, kind: "retryable", code: "dispatch_error", message: err instanceof Error ? err.message : String(err) };
-}
 
 export function createDispatchPorts(deps: {
   cfg: AppConfig;
@@ -51,7 +37,9 @@ export function createDispatchPorts(deps: {
       channelCredentialsAad(channelId),
     );
     const adapter: ChannelAdapter = deps.adapters.get(row.channelType as ChannelType, row.provider);
-    const sendOne = async (m: ClaimedMessage): Promise<SendAttempt> => {
+    // Resolves or rejects exactly as the adapter did: the channel turn classifies the outcome
+    // (actors/channel/send-attempt.ts). Logged here, where the message's trace is current.
+    const sendOne = async (m: ClaimedMessage): Promise<DispatchResult> => {
       try {
         const result = await adapter.send({
           messageId: m.id,
@@ -62,17 +50,15 @@ export function createDispatchPorts(deps: {
           messageBody: m.messageBody,
           metadata: m.metadata,
         });
-        const attempt = toAttempt(result);
-        log.debug({ messageId: m.id, channelId, ok: attempt.ok }, "provider call");
-        return attempt;
+        log.debug({ messageId: m.id, channelId, ok: true }, "provider call");
+        return result;
       } catch (err) {
-        const attempt = errorToAttempt(err);
         log.debug({ messageId: m.id, channelId, ok: false }, "provider call failed");
-        return attempt;
+        throw err;
       }
     };
     return {
-      async send(m: ClaimedMessage): Promise<SendAttempt> {
+      async send(m: ClaimedMessage): Promise<DispatchResult> {
         // The provider call runs under the trace of the request that created the message, so its
         // log lines (and the adapter's) can be joined with the API's.
         return withTrace({ traceId: m.traceId ?? m.id.replace(/-/g, "") }, () => sendOne(m));

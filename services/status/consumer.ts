@@ -1,14 +1,3 @@
-import express, { Router } from "express";
-import type { Logger } from "../../core/logger.js";
-import { MicroBatcher } from "../../core/micro-batcher.js";
-import { receiptsOf, statusTopicEventSchema, type MessageStatusEvent, type StatusTopicEvent } from "../../core/webhooks/events.js";
-import type { Database } from "../../db/client.js";
-import { receiptApplyLag, receiptsApplied } from "../metrics.js";
-import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
-import type { CampaignCounterSink } from "../../db/campaigns/receipt-counters.js";
-import { planBatch, targetsOf, type PlannedReceipt, type ReceiptResult } from "./receipt-plan.js";
-import { StatusStore, type TargetRow } from "../../db/messages/receipt-store.js";
-
 /**
  * The message.status consumer (seed 000 §7). Deliveries handled concurrently are gathered per
  * channel (MicroBatcher) so a burst of receipts costs a few set-based statements per batch:
@@ -22,6 +11,18 @@ import { StatusStore, type TargetRow } from "../../db/messages/receipt-store.js"
  * RETRY is redelivered by the sidecar with backoff (dapr/resiliency eventRedelivery: about half a
  * minute over 8 tries), after which the receipt lands in message.status.dead, where it is kept.
  */
+
+import express, { Router } from "express";
+import type { Logger } from "../../core/logger.js";
+import { MicroBatcher } from "../../core/micro-batcher.js";
+import { receiptsOf, statusTopicEventSchema, type MessageStatusEvent, type StatusTopicEvent } from "../../core/webhooks/events.js";
+import type { Database } from "../../db/client.js";
+import { receiptApplyLag, receiptsApplied } from "../metrics.js";
+import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
+import type { CampaignCounterSink } from "../../db/campaigns/receipt-counters.js";
+import { planBatch, targetsOf, type PlannedReceipt, type ReceiptResult } from "./receipt-plan.js";
+import { StatusStore, type TargetRow } from "../../db/messages/receipt-store.js";
+
 export interface StatusConsumerOptions {
   maxItems?: number;
   maxWaitMs?: number;

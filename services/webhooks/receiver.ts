@@ -1,3 +1,19 @@
+/**
+ * Provider webhook receivers (seed 000 §7): POST /webhooks/{channel_type}/{channel_id} for every
+ * channel type with callbacks, and GET for Meta's verification handshake (and Vonage's GET
+ * callbacks). There is no user authentication: the provider's signature, checked with that
+ * channel's secret, is the authentication. A request is answered as soon as its events are on
+ * the broker; parsing the payload into normalised events is in-memory work, and everything that
+ * touches messages, contacts and conversations happens in the consumers (services/status).
+ *
+ *   unknown, disabled or SMPP channel → 404      no signature → 401      forged signature → 403
+ *   replay (same event seen before)   → 200 and dropped
+ *   broker refused the publish        → 503, so the provider retries and nothing is lost
+ *
+ * `channel_type` in the path is the channel's type (sms for every SMS provider) or, for SMS, the
+ * provider's name (twilio, africastalking, vonage). Mount under /webhooks.
+ */
+
 import { randomUUID } from "node:crypto";
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from "express";
 import type { ChannelAdapter } from "../../adapters/contract/contract.js";
@@ -19,21 +35,6 @@ import type { ChannelCache, WebhookChannel } from "./channel-cache.js";
 import type { WebhookDedup } from "./dedup.js";
 import { hasSignatureMaterial } from "../../adapters/signature-presence.js";
 
-/**
- * Provider webhook receivers (seed 000 §7): POST /webhooks/{channel_type}/{channel_id} for every
- * channel type with callbacks, and GET for Meta's verification handshake (and Vonage's GET
- * callbacks). There is no user authentication: the provider's signature, checked with that
- * channel's secret, is the authentication. A request is answered as soon as its events are on
- * the broker; parsing the payload into normalised events is in-memory work, and everything that
- * touches messages, contacts and conversations happens in the consumers (services/status).
- *
- *   unknown, disabled or SMPP channel → 404      no signature → 401      forged signature → 403
- *   replay (same event seen before)   → 200 and dropped
- *   broker refused the publish        → 503, so the provider retries and nothing is lost
- *
- * `channel_type` in the path is the channel's type (sms for every SMS provider) or, for SMS, the
- * provider's name (twilio, africastalking, vonage). Mount under /webhooks.
- */
 export interface ReceiverDeps {
   channels: ChannelCache;
   dedup: WebhookDedup;

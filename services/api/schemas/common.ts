@@ -17,6 +17,30 @@ export const tsOutNullable = tsOut.nullable();
 export const iso = (d: Date) => d.toISOString();
 export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
+/**
+ * The response fields every send definition opens with (group messages and scheduled messages):
+ * which account, what it is called, the channel, and the content as a template or an ad-hoc body.
+ */
+export const sendDefinitionOut = {
+  id: z.uuid(),
+  account_id: z.uuid(),
+  name: z.string().nullable(),
+  channel_id: z.uuid(),
+  template_id: z.uuid().nullable(),
+  message_body: z.string().nullable(),
+};
+
+export function sendDefinitionJson(r: {
+  id: string;
+  accountId: string;
+  name: string | null;
+  channelId: string;
+  templateId: string | null;
+  messageBody: string | null;
+}) {
+  return { id: r.id, account_id: r.accountId, name: r.name, channel_id: r.channelId, template_id: r.templateId, message_body: r.messageBody };
+}
+
 export const errorSchema = z.object({
   detail: z.string(),
   code: z.string(),

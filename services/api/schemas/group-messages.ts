@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { GroupMessageRow } from "../../../db/schema.js";
 import { GROUP_MESSAGE_STATUSES } from "../../../core/messages/lifecycle.js";
-import { accountId, iso, isoOrNull, metadata, nonEmpty, tsOut, tsOutNullable, uuid, values } from "./common.js";
+import { accountId, iso, isoOrNull, metadata, nonEmpty, sendDefinitionJson, sendDefinitionOut, tsOut, tsOutNullable, uuid, values } from "./common.js";
 
 const groupIds = z
   .array(uuid)
@@ -39,12 +39,7 @@ export const groupMessageUpdate = nonEmpty(
 );
 
 export const groupMessageOut = z.object({
-  id: z.uuid(),
-  account_id: z.uuid(),
-  name: z.string().nullable(),
-  channel_id: z.uuid(),
-  template_id: z.uuid().nullable(),
-  message_body: z.string().nullable(),
+  ...sendDefinitionOut,
   status: z.enum(GROUP_MESSAGE_STATUSES),
   contact_group_ids: z.array(z.uuid()),
   total_recipients: z.number().int(),
@@ -69,12 +64,7 @@ export const groupMessageOut = z.object({
 
 export function groupMessageJson(r: GroupMessageRow): z.infer<typeof groupMessageOut> {
   return {
-    id: r.id,
-    account_id: r.accountId,
-    name: r.name,
-    channel_id: r.channelId,
-    template_id: r.templateId,
-    message_body: r.messageBody,
+    ...sendDefinitionJson(r),
     status: r.status as z.infer<typeof groupMessageOut>["status"],
     contact_group_ids: r.contactGroupIds,
     total_recipients: r.totalRecipients,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ScheduledMessageRow } from "../../../db/schema.js";
 import { SCHEDULED_MESSAGE_STATUSES, SEND_TYPES } from "../../../core/messages/lifecycle.js";
 import { recurrenceProblem } from "../../../core/schedule/recurrence.js";
-import { accountId, iso, isoDate, isoOrNull, metadata, nonEmpty, tsOut, tsOutNullable, uuid, values } from "./common.js";
+import { accountId, iso, isoDate, isoOrNull, metadata, nonEmpty, sendDefinitionJson, sendDefinitionOut, tsOut, tsOutNullable, uuid, values } from "./common.js";
 
 /** Recurrence rules (seed 004 §4.2): "daily", "weekly:mon,wed,fri", "monthly:15". */
 export const RECURRENCE_RE = /^(daily|weekly:(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun)){0,6}|monthly:([1-9]|[12]\d|3[01]))$/;
@@ -86,12 +86,7 @@ export const scheduledUpdate = nonEmpty(
 );
 
 export const scheduledOut = z.object({
-  id: z.uuid(),
-  account_id: z.uuid(),
-  name: z.string().nullable(),
-  channel_id: z.uuid(),
-  template_id: z.uuid().nullable(),
-  message_body: z.string().nullable(),
+  ...sendDefinitionOut,
   send_type: z.enum(SEND_TYPES),
   status: z.enum(SCHEDULED_MESSAGE_STATUSES),
   delivery_address: z.string().nullable(),
@@ -114,12 +109,7 @@ export const scheduledOut = z.object({
 
 export function scheduledJson(r: ScheduledMessageRow): z.infer<typeof scheduledOut> {
   return {
-    id: r.id,
-    account_id: r.accountId,
-    name: r.name,
-    channel_id: r.channelId,
-    template_id: r.templateId,
-    message_body: r.messageBody,
+    ...sendDefinitionJson(r),
     send_type: r.sendType as z.infer<typeof scheduledOut>["send_type"],
     status: r.status as z.infer<typeof scheduledOut>["status"],
     delivery_address: r.deliveryAddress,

@@ -1,3 +1,11 @@
+/**
+ * Subscription routes for the events that wake a channel's ChannelActor: message.dispatch.{type}
+ * (one route serves every channel type) and channel.updated. Dispatch deliveries for the same
+ * channel arriving together become one `nudge`, and the actor pulls the channel's due messages
+ * itself; an update makes it `refresh`. A failed call is a RETRY: the event comes back with
+ * backoff, and the sweeper covers anything that still slips through. Mount under /events.
+ */
+
 import express, { Router } from "express";
 import type { Logger } from "../../core/logger.js";
 import { MicroBatcher } from "../../core/micro-batcher.js";
@@ -5,13 +13,7 @@ import { channelUpdatedSchema, dispatchNudgeSchema } from "../../core/dispatch/e
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { subscriptionRoute } from "../runtime/pubsub-handler.js";
 
-/**
- * Dispatch consumers (one route serves every message.dispatch.{type} subscription). Deliveries
- * for the same channel arriving together become one `nudge` of its ChannelActor, which pulls
- * the channel's due messages itself. A failed nudge is a RETRY: the event comes back with
- * backoff, and the sweeper covers anything that still slips through. Mount under /events.
- */
-export function dispatchRoutes(actors: ActorInvoker, log: Logger): Router {
+export function channelEventRoutes(actors: ActorInvoker, log: Logger): Router {
   const r = Router();
   const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });
 

@@ -1,3 +1,11 @@
+/**
+ * Subscription routes (components/common/subscriptions.yaml) for pipeline probes, recorded by
+ * their channel's ChannelActor, and for dead letters, kept by the DeadLetterActor of their
+ * topic. Probe deliveries handled concurrently are gathered per channel, so the consumer makes
+ * one actor call per channel per batch. Every route answers a status per event: a failure is a
+ * RETRY and bad data a DROP, never a silent ack. Mount under /events.
+ */
+
 import express, { Router } from "express";
 import { z } from "zod";
 import type { Logger } from "../../core/logger.js";
@@ -6,13 +14,7 @@ import { probeEventSchema, type ProbeEvent } from "../../core/probe-events.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { subscriptionRoute } from "../runtime/pubsub-handler.js";
 
-/**
- * Routes the sidecar calls for declarative subscriptions (components/common/subscriptions.yaml).
- * Deliveries handled concurrently are gathered per channel, so the consumer makes one actor call
- * per channel per batch. Every route answers a status per event: a failure is a RETRY and bad
- * data a DROP, never a silent ack. Mount under /events.
- */
-export function dispatcherRoutes(actors: ActorInvoker, log: Logger): Router {
+export function probeAndDeadLetterRoutes(actors: ActorInvoker, log: Logger): Router {
   const r = Router();
   const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });
 
