@@ -2,7 +2,6 @@ import type { AdapterRegistry } from "../../adapters/contract/registry.js";
 import { SendError } from "../../adapters/contract/send-error.js";
 import type { ChannelAdapter } from "../../adapters/contract/contract.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
-import { SmppAdapter } from "../../adapters/smpp/adapter.js";
 import type { ChannelSender, ClaimedMessage, DispatchPorts } from "../../actors/channel/dispatch-ports.js";
 import type { AppConfig } from "../../core/config.js";
 import type { SendAttempt } from "../../core/dispatch/outcome.js";
@@ -78,18 +77,12 @@ export function createDispatchPorts(deps: {
         return withTrace({ traceId: m.traceId ?? m.id.replace(/-/g, "") }, () => sendOne(m));
       },
       async checkHealth() {
-        if (adapter instanceof SmppAdapter) {
-          // A persistent bind's health is the bind itself; probing would open a second one.
-          const status = adapter.sessionStatus(channelId);
-          return status === undefined || status === "bound"
-            ? { status: "connected" as const, errorMessage: null }
-            : { status: "disconnected" as const, errorMessage: `bind ${status}` };
-        }
-        const h = await adapter.checkHealth(credentials);
+        // An adapter holding a connection per channel (an SMPP bind) answers for that connection.
+        const h = adapter.checkChannelHealth ? await adapter.checkChannelHealth(channelId, credentials) : await adapter.checkHealth(credentials);
         return { status: h.status, errorMessage: h.errorMessage };
       },
       async close() {
-        if (adapter instanceof SmppAdapter) await adapter.closeChannel(channelId);
+        await adapter.closeChannel?.(channelId);
       },
     };
   };
