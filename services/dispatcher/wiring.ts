@@ -5,7 +5,7 @@ import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { ChannelSender, ClaimedMessage, DispatchPorts } from "../../actors/channel/dispatch-ports.js";
 import type { AppConfig } from "../../core/config.js";
 import type { SendAttempt } from "../../core/dispatch/outcome.js";
-import { accountLimitFor } from "../../adapters/account-limits.js";
+import { accountLimitFor } from "../../adapters/registry.js";
 import { withTrace, type Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
@@ -109,7 +109,7 @@ export function createDispatchPorts(deps: {
         rateLimit: row.rateLimit,
         burst: row.burst,
         maxAttempts: Number.isFinite(maxAttempts) && maxAttempts > 0 ? maxAttempts : 5,
-        providerAccount: accountLimitFor(row.provider, credentials, row.metadata),
+        providerAccount: accountLimitFor({ channelType: row.channelType as ChannelType, provider: row.provider }, credentials, row.metadata),
         quota,
       };
     },

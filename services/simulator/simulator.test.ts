@@ -3,11 +3,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createAdapterRegistry, SmppSession, type ChannelAdapter, type WebhookRequest } from "../../adapters/index.js";
+import type { ChannelAdapter } from "../../adapters/contract/contract.js";
+import { createAdapterRegistry } from "../../adapters/registry.js";
+import { SmppSession } from "../../adapters/smpp/session.js";
 import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 import { EmailAdapter } from "../../adapters/email/adapter.js";
 import { SmppCredentials } from "../../adapters/smpp/credentials.js";
-import { DispatchPayload } from "../../adapters/contract/types.js";
+import { DispatchPayload, type WebhookRequest } from "../../adapters/contract/types.js";
 import { startSimulator, type RunningSimulator } from "./simulator.js";
 
 /** Webhooks the simulator sends land here, exactly as received. */
