@@ -75,7 +75,10 @@ export class CampaignStore {
         channelType: String(r.channel_type) as ChannelType,
         channelRate: effectiveRate(
           Number(r.rate_limit),
-          this.accountRateOf({ channelType: String(r.channel_type) as ChannelType, provider: String(r.provider) }, (r.channel_metadata ?? {}) as Record<string, unknown>),
+          this.accountRateOf(
+            { channelType: String(r.channel_type) as ChannelType, provider: String(r.provider) },
+            (r.channel_metadata ?? {}) as Record<string, unknown>,
+          ),
         ),
         contactGroupIds: (r.contact_group_ids ?? []) as string[],
         counters: rowCounters(r),

@@ -74,8 +74,9 @@ export class ChannelCache {
   private async read(channelId: string): Promise<WebhookChannel | undefined> {
     const row = await readWebhookChannel(this.db, channelId);
     if (!row) return undefined;
-    const credentials = this.box.openJson<Record<string, unknown>>({ keyId: row.credentialsKeyId, ciphertext: row.credentialsCiphertext }, channelCredentialsAad(channelId));
-    const webhookSecret = this.box.open({ keyId: row.credentialsKeyId, ciphertext: row.webhookSecretCiphertext }, channelWebhookSecretAad(channelId));
+    const keyId = row.credentialsKeyId;
+    const credentials = this.box.openJson<Record<string, unknown>>({ keyId, ciphertext: row.credentialsCiphertext }, channelCredentialsAad(channelId));
+    const webhookSecret = this.box.open({ keyId, ciphertext: row.webhookSecretCiphertext }, channelWebhookSecretAad(channelId));
     return {
       id: channelId,
       accountId: row.accountId,
