@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import amqp from "amqplib";
 import pg from "pg";
-import { createAdapterRegistry } from "../adapters/index.js";
+import { createAdapterRegistry } from "../adapters/registry.js";
 import { uuidv7 } from "../db/ids.js";
 import { fileSink } from "../scripts/launcher/proc.js";
 import { componentSet } from "../scripts/launcher/sets.js";

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Agent } from "undici";
-import { createAdapterRegistry } from "../adapters/index.js";
+import { createAdapterRegistry } from "../adapters/registry.js";
 import { DispatchPayload } from "../adapters/contract/types.js";
 import { type ChannelType } from "../core/messages/vocabulary.js";
 import { drive, percentile, printTable, spawnSimulator } from "./lib.js";

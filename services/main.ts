@@ -10,7 +10,7 @@ import { DeadLetterActor } from "../actors/deadletter/DeadLetterActor.js";
 import { LimiterActor } from "../actors/limits/LimiterActor.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
-import { createAdapterRegistry } from "../adapters/index.js";
+import { createAdapterRegistry } from "../adapters/registry.js";
 import { setDispatchPorts } from "../actors/channel/dispatch-ports.js";
 import { openDatabase } from "../db/client.js";
 import { maintenanceOptionsFromEnv, startMaintenance } from "../db/maintenance.js";

@@ -27,17 +27,11 @@ interface AtRecipient {
 
 /** Africa's Talking SMS. Docs: https://developers.africastalking.com/docs/sms/overview */
 export class AfricasTalkingAdapter extends HttpAdapterBase<typeof AfricasTalkingCredentials> implements ChannelAdapter {
-  readonly channelType = "sms" as const;
-  readonly provider = "africastalking";
   readonly credentialsSchema = AfricasTalkingCredentials;
   readonly secretFields = AFRICASTALKING_SECRET_FIELDS;
 
   constructor(opts: HttpAdapterOptions = {}) {
-    super(opts, { baseUrl: "https://api.africastalking.com", name: "africastalking" });
-  }
-
-  protected providerName(): string {
-    return "africastalking";
+    super(opts, { channelType: "sms", provider: "africastalking", baseUrl: "https://api.africastalking.com" });
   }
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {

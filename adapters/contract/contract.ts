@@ -5,7 +5,7 @@ import type { ChannelHealth, DispatchPayload, DispatchResult, WebhookRequest } f
 import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 
 /**
- * What every channel adapter offers (seed 000 §4). `send` resolves with a DispatchResult on
+ * What every channel adapter offers. `send` resolves with a DispatchResult on
  * success and rejects with a SendError otherwise; the caller decides what to do with the kind.
  * Credentials arrive decrypted per call, so one adapter instance serves every channel of its type.
  */
@@ -34,6 +34,19 @@ export interface ChannelAdapter {
    * Returns the body to echo, or null when the request must be refused.
    */
   answerVerificationChallenge?(req: WebhookRequest, credentials: unknown): string | null;
+
+  /**
+   * Health of one channel, for adapters that hold a persistent connection per channel (an SMPP
+   * bind): that connection is the health, and a probe would open a second one beside it.
+   * Adapters without it are asked checkHealth(credentials).
+   */
+  checkChannelHealth?(channelId: string, credentials: unknown): Promise<ChannelHealth>;
+  /** Releases what the adapter holds for one channel (its owner, the channel actor, is deactivating). */
+  closeChannel?(channelId: string): Promise<void>;
+  /** Delivery receipts that arrive on a channel's connection rather than by webhook. */
+  onReceipt?(listener: (channelId: string, update: StatusUpdate) => void): void;
+  /** Inbound messages that arrive on a channel's connection rather than by webhook. */
+  onInbound?(listener: (channelId: string, message: InboundMessage) => void): void;
 }
 
 export interface WebhookRegistration {
@@ -42,11 +55,17 @@ export interface WebhookRegistration {
   secretToken?: string;
 }
 
-/** How adapters reach their provider: tests pass a MockAgent, the simulator a base URL. */
-export interface HttpAdapterOptions {
+/** What every adapter is built with: tests pass a MockAgent, drills a base URL pointing at the simulator. */
+export interface AdapterOptions {
+  /** undici dispatcher for HTTP providers (a MockAgent in tests). */
   dispatcher?: Dispatcher;
+  /** The provider's API base URL; the provider's own when absent. */
   baseUrl?: string;
   logger?: Logger;
+}
+
+/** How HTTP adapters reach their provider. */
+export interface HttpAdapterOptions extends AdapterOptions {
   /** Clock for windows and timestamps, replaceable in tests. */
   now?: () => Date;
 }

@@ -1,30 +1,40 @@
 import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import { createLogger, type Logger } from "../../core/logger.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { HttpAdapterOptions } from "./contract.js";
 import { parseCredentials } from "./credentials.js";
 import { httpCall, type HttpCall, type HttpReply } from "./http.js";
+import { providerKey } from "./plugin.js";
+import { healthByProbe, verifyByProbe } from "./probe.js";
 import { Redactor } from "./secrets.js";
 import { SendError } from "./send-error.js";
 import type { ChannelHealth } from "./types.js";
 
 /**
- * Shared plumbing for HTTP adapters: options, credential parsing, redacted calls, and the
- * verify/health pair built on one cheap authenticated probe request per provider.
+ * Shared plumbing for HTTP adapters: identity, options, credential parsing, redacted calls, and
+ * the verify/health pair built on one cheap authenticated probe request per provider.
  */
 export abstract class HttpAdapterBase<S extends z.ZodType> {
+  readonly channelType: ChannelType;
+  readonly provider: string;
   protected readonly dispatcher: Dispatcher | undefined;
   protected readonly baseUrl: string;
   protected readonly logger: Logger;
   protected readonly now: () => Date;
+  /** The provider's name in logs (providerKey: "twilio", "telegram"). */
+  protected readonly providerName: string;
 
   abstract readonly credentialsSchema: S;
   abstract readonly secretFields: readonly string[];
 
-  protected constructor(opts: HttpAdapterOptions, defaults: { baseUrl: string; name: string }) {
+  protected constructor(opts: HttpAdapterOptions, identity: { channelType: ChannelType; provider: string; baseUrl: string }) {
+    this.channelType = identity.channelType;
+    this.provider = identity.provider;
+    this.providerName = providerKey(identity);
     this.dispatcher = opts.dispatcher;
-    this.baseUrl = (opts.baseUrl ?? defaults.baseUrl).replace(/\/+$/, "");
-    this.logger = opts.logger ?? createLogger(`adapter.${defaults.name}`);
+    this.baseUrl = (opts.baseUrl ?? identity.baseUrl).replace(/\/+$/, "");
+    this.logger = opts.logger ?? createLogger(`adapter.${this.providerName}`);
     this.now = opts.now ?? (() => new Date());
   }
 
@@ -42,40 +52,23 @@ export abstract class HttpAdapterBase<S extends z.ZodType> {
   }
 
   protected http(creds: z.infer<S>, call: HttpCall): Promise<HttpReply> {
-    return httpCall({ dispatcher: this.dispatcher, logger: this.logger, provider: this.providerName() }, this.redactor(creds), call);
+    return httpCall({ dispatcher: this.dispatcher, logger: this.logger, provider: this.providerName }, this.redactor(creds), call);
   }
-
-  protected abstract providerName(): string;
 
   /** A cheap authenticated request (getMe, account info, balance); throws SendError on failure. */
   protected abstract probe(creds: z.infer<S>): Promise<void>;
 
   async verifyCredentials(credentials: unknown): Promise<boolean> {
     const creds = this.creds(credentials);
-    try {
-      await this.probe(creds);
-      return true;
-    } catch (err) {
-      // A definite "no" from the provider is an answer; an outage is not, so it propagates.
-      if (err instanceof SendError && err.kind === "permanent") return false;
-      throw err;
-    }
+    return verifyByProbe(() => this.probe(creds));
   }
 
-  async checkHealth(credentials: unknown): Promise<ChannelHealth> {
-    const started = performance.now();
-    try {
-      await this.probe(this.creds(credentials));
-      return { status: "connected", latencyMs: Math.round(performance.now() - started), errorMessage: null };
-    } catch (err) {
-      const e = err instanceof SendError ? err : new SendError({ kind: "retryable", code: "unknown", message: String(err) });
-      const unreachable = e.code === "provider_unreachable";
-      return { status: unreachable ? "disconnected" : "error", latencyMs: null, errorMessage: `${e.code}: ${e.message}` };
-    }
+  checkHealth(credentials: unknown): Promise<ChannelHealth> {
+    return healthByProbe(() => this.probe(this.creds(credentials)));
   }
 
   protected logRefusal(err: SendError, context: Record<string, unknown>): SendError {
-    this.logger.info({ provider: this.providerName(), code: err.code, kind: err.kind, ...context }, "send refused");
+    this.logger.info({ provider: this.providerName, code: err.code, kind: err.kind, ...context }, "send refused");
     return err;
   }
 }

@@ -13,6 +13,11 @@ export function verifyMetaSignature(req: WebhookRequest, appSecret: string): boo
   return safeEqual(supplied.toLowerCase(), expected);
 }
 
+/** Whether a request carries Meta's signature header at all (a forged or wrong one is the adapter's to refuse). */
+export function hasMetaSignature(req: WebhookRequest): boolean {
+  return header(req, "x-hub-signature-256") !== undefined;
+}
+
 /**
  * The subscription handshake: Meta sends GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…
  * and expects the challenge echoed when the token matches ours.

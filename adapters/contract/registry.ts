@@ -4,9 +4,9 @@ import type { ChannelType } from "../../core/messages/vocabulary.js";
 export type AdapterFactory = () => ChannelAdapter;
 
 /**
- * Adapters keyed by channel type and provider (seed 000 §4): SMS has one adapter per HTTP
- * provider, every other channel type has a single "default" adapter. Instances are created
- * lazily and reused: adapters hold no per-channel state.
+ * Adapters keyed by channel type and provider: SMS has one adapter per provider, every other
+ * channel type a single "default" one. Instances are created lazily and reused: adapters hold no
+ * per-channel configuration. adapters/registry.ts fills it from the provider plugins.
  */
 export class AdapterRegistry {
   private readonly factories = new Map<string, AdapterFactory>();

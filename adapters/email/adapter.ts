@@ -5,6 +5,7 @@ import { createLogger, type Logger } from "../../core/logger.js";
 import type { ChannelAdapter } from "../contract/contract.js";
 import { parseCredentials } from "../contract/credentials.js";
 import { parseJsonBody } from "../contract/http-adapter.js";
+import { healthByProbe, verifyByProbe } from "../contract/probe.js";
 import { Redactor } from "../contract/secrets.js";
 import { SendError } from "../contract/send-error.js";
 import { safeEqual } from "../contract/signatures.js";
@@ -134,32 +135,25 @@ export class EmailAdapter implements ChannelAdapter {
     return new SendError({ kind: "retryable", code: "provider_unavailable", providerCode: err.code ?? null, message });
   }
 
-  /** Logs in with a fresh connection (not the pool) and says whether the server accepted us. */
-  async verifyCredentials(credentials: unknown): Promise<boolean> {
-    const c = this.creds(credentials);
+  /** Logs in with a fresh connection (not the pool): the server's answer to the credentials. */
+  private async probe(c: EmailCredentials): Promise<void> {
     const transport = nodemailer.createTransport({ ...this.transportOptions(c), pool: false } as never);
     try {
       await transport.verify();
-      return true;
     } catch (err) {
-      const e = this.classify(err as SmtpError, Redactor.for(c, this.secretFields));
-      if (e.kind === "permanent") return false;
-      throw e;
+      throw this.classify(err as SmtpError, Redactor.for(c, this.secretFields));
     } finally {
       transport.close();
     }
   }
 
-  async checkHealth(credentials: unknown): Promise<ChannelHealth> {
-    const started = performance.now();
-    try {
-      const ok = await this.verifyCredentials(credentials);
-      return ok
-        ? { status: "connected", latencyMs: Math.round(performance.now() - started), errorMessage: null }
-        : { status: "error", latencyMs: null, errorMessage: "SMTP login refused" };
-    } catch (err) {
-      return { status: "disconnected", latencyMs: null, errorMessage: err instanceof Error ? err.message : String(err) };
-    }
+  async verifyCredentials(credentials: unknown): Promise<boolean> {
+    const c = this.creds(credentials);
+    return verifyByProbe(() => this.probe(c));
+  }
+
+  checkHealth(credentials: unknown): Promise<ChannelHealth> {
+    return healthByProbe(() => this.probe(this.creds(credentials)));
   }
 
   /** Inbound e-mail arrives by IMAP polling, not webhooks (seed 002 Part 4). */

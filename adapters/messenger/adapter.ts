@@ -11,18 +11,12 @@ import { ATTACHMENT_TYPES, CODE_NAMES, MESSAGING_TYPES, RETRYABLE_CODES, THROTTL
 
 /** Messenger Send API adapter. Docs: https://developers.facebook.com/docs/messenger-platform/reference/send-api */
 export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredentials> implements ChannelAdapter {
-  readonly channelType = "messenger" as const;
-  readonly provider = "default";
   readonly credentialsSchema = MessengerCredentials;
   readonly secretFields = MESSENGER_SECRET_FIELDS;
   private readonly seen = new RecentKeys(10_000);
 
   constructor(opts: HttpAdapterOptions = {}) {
-    super(opts, { baseUrl: "https://graph.facebook.com", name: "messenger" });
-  }
-
-  protected providerName(): string {
-    return "messenger";
+    super(opts, { channelType: "messenger", provider: "default", baseUrl: "https://graph.facebook.com" });
   }
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {

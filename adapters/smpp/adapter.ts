@@ -1,6 +1,7 @@
 import { createLogger, type Logger } from "../../core/logger.js";
 import type { ChannelAdapter } from "../contract/contract.js";
 import { parseCredentials } from "../contract/credentials.js";
+import { healthByProbe, verifyByProbe } from "../contract/probe.js";
 import { SendError } from "../contract/send-error.js";
 import { sentResult, type ChannelHealth, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
 import { type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
@@ -73,30 +74,34 @@ export class SmppAdapter implements ChannelAdapter {
     return sentResult(result.segmentIds[0]!, { segmentIds: result.segmentIds, segments: result.segments, encoding: result.encoding });
   }
 
-  /** Bind with a throwaway session and unbind: the SMSC's answer to the credentials. */
-  async verifyCredentials(credentials: unknown): Promise<boolean> {
-    const probe = new SmppSession(this.creds(credentials), { ...this.opts, logger: this.logger });
+  /** Binds a throwaway session and unbinds: the SMSC's answer to the credentials. */
+  private async probe(creds: SmppCredentials): Promise<void> {
+    const probe = new SmppSession(creds, { ...this.opts, logger: this.logger });
     try {
       await probe.start();
-      return true;
-    } catch (err) {
-      if (err instanceof SendError && err.kind === "permanent") return false;
-      throw err;
     } finally {
       await probe.close();
     }
   }
 
-  async checkHealth(credentials: unknown): Promise<ChannelHealth> {
-    const started = performance.now();
-    try {
-      const ok = await this.verifyCredentials(credentials);
-      return ok
-        ? { status: "connected", latencyMs: Math.round(performance.now() - started), errorMessage: null }
-        : { status: "error", latencyMs: null, errorMessage: "bind refused" };
-    } catch (err) {
-      return { status: "disconnected", latencyMs: null, errorMessage: err instanceof Error ? err.message : String(err) };
-    }
+  async verifyCredentials(credentials: unknown): Promise<boolean> {
+    const creds = this.creds(credentials);
+    return verifyByProbe(() => this.probe(creds));
+  }
+
+  checkHealth(credentials: unknown): Promise<ChannelHealth> {
+    return healthByProbe(() => this.probe(this.creds(credentials)));
+  }
+
+  /**
+   * A channel's health is its bind: probing would open a second one beside it. A channel that has
+   * not bound yet counts as connected; its first send binds and reports any refusal.
+   */
+  async checkChannelHealth(channelId: string, _credentials: unknown): Promise<ChannelHealth> {
+    const status = this.sessions.get(channelId)?.status;
+    return status === undefined || status === "bound"
+      ? { status: "connected", latencyMs: null, errorMessage: null }
+      : { status: "disconnected", latencyMs: null, errorMessage: `bind ${status}` };
   }
 
   parseInbound(_req: WebhookRequest): InboundMessage[] {
@@ -117,11 +122,6 @@ export class SmppAdapter implements ChannelAdapter {
     const s = this.sessions.get(channelId);
     this.sessions.delete(channelId);
     await s?.close();
-  }
-
-  /** State of the channel's bind, if one was opened: what health means for a persistent bind. */
-  sessionStatus(channelId: string): string | undefined {
-    return this.sessions.get(channelId)?.status;
   }
 
   async close(): Promise<void> {

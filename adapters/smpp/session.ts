@@ -1,31 +1,11 @@
-import { randomUUID } from "node:crypto";
 import smpp from "smpp";
 import { createLogger, type Logger } from "../../core/logger.js";
 import { SendError } from "../contract/send-error.js";
-import {
-  DATA_CODING,
-  concatUdh,
-  detectEncoding,
-  encodeText,
-  splitSegments,
-  type ConcatInfo,
-  type SmsEncoding,
-} from "../../core/sms/encoding.js";
-import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
+import { DATA_CODING, concatUdh, detectEncoding, encodeText, splitSegments, type SmsEncoding } from "../../core/sms/encoding.js";
+import type { InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
+import { BindInbound } from "./bind-inbound.js";
 import type { SmppCredentials } from "./credentials.js";
-import { IdIndex } from "./message-ids.js";
-import { MoAssembler } from "./mo-assembler.js";
-import { parseReceipt, receiptDateToIso, type ParsedReceipt } from "./receipt.js";
-import {
-  BIND_AUTH_FAILURES,
-  ESME,
-  ESM_DELIVERY_RECEIPT,
-  ESM_INTERMEDIATE_NOTIFICATION,
-  ESM_TYPE_MASK,
-  ESM_UDHI,
-  classifySubmitStatus,
-  esmeName,
-} from "./vocabulary.js";
+import { BIND_AUTH_FAILURES, ESME, ESM_UDHI, classifySubmitStatus, esmeName } from "./vocabulary.js";
 
 export type SessionState = "idle" | "connecting" | "bound" | "reconnecting" | "closed";
 
@@ -59,31 +39,18 @@ export interface SubmitResult {
   encoding: SmsEncoding;
 }
 
-interface Outstanding {
-  messageId: string;
-  providerId: string;
-  segment: number;
-  segments: number;
-  submittedAt: number;
-}
-
 interface Waiter {
   resolve: () => void;
   reject: (err: SendError) => void;
   timer: NodeJS.Timeout;
 }
 
-interface OrphanReceipt {
-  receipt: ParsedReceipt;
-  at: number;
-}
-
 /**
  * One SMPP transceiver bind to one SMSC account. It keeps the bind alive (enquire_link),
  * rebinds with backoff after a drop, limits outstanding submit_sm to the agreed window,
- * encodes and concatenates long messages, and turns deliver_sm into status updates (receipts)
- * and inbound messages (MO, reassembled). Acknowledged submits live in the session object, not
- * the TCP connection, so a receipt that arrives on a later bind still finds its message.
+ * encodes and concatenates long messages, and hands deliver_sm to BindInbound, which turns them
+ * into status updates (receipts) and inbound messages (MO, reassembled) and outlives any one
+ * TCP connection, so a receipt that arrives on a later bind still finds its message.
  */
 export class SmppSession {
   private state: SessionState = "idle";
@@ -91,19 +58,15 @@ export class SmppSession {
   private inFlight = 0;
   private readonly waiters: Waiter[] = [];
   private readonly unacked = new Set<(err: SendError) => void>();
-  private readonly outstanding = new IdIndex<Outstanding>();
-  private readonly orphans = new IdIndex<OrphanReceipt>();
-  private readonly mo: MoAssembler;
+  private readonly inbound: BindInbound;
   private reference = Math.floor(Math.random() * 256);
   private attempt = 0;
   private enquireTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private awaitingEnquire = false;
   private readonly logger: Logger;
-  private readonly receiptListeners: Array<(u: StatusUpdate) => void> = [];
-  private readonly inboundListeners: Array<(m: InboundMessage) => void> = [];
   private readonly stateListeners: Array<(s: SessionState) => void> = [];
-  private readonly counters = { binds: 0, submitted: 0, receipts: 0, orphanReceipts: 0, inbound: 0, drops: 0 };
+  private readonly counters = { binds: 0, submitted: 0, drops: 0 };
   private readonly opts: Required<Omit<SmppSessionOptions, "logger">>;
 
   constructor(private readonly creds: SmppCredentials, options: SmppSessionOptions = {}) {
@@ -116,7 +79,7 @@ export class SmppSession {
       queueTimeoutMs: options.queueTimeoutMs ?? 30_000,
       orphanReceiptTtlMs: options.orphanReceiptTtlMs ?? 10 * 60_000,
     };
-    this.mo = new MoAssembler();
+    this.inbound = new BindInbound(this.logger, this.opts.orphanReceiptTtlMs);
   }
 
   get status(): SessionState {
@@ -124,15 +87,15 @@ export class SmppSession {
   }
 
   stats() {
-    return { state: this.state, inFlight: this.inFlight, queued: this.waiters.length, awaitingReceipt: this.outstanding.size, heldReceipts: this.orphans.size, ...this.counters };
+    return { state: this.state, inFlight: this.inFlight, queued: this.waiters.length, ...this.inbound.stats(), ...this.counters };
   }
 
   onReceipt(listener: (u: StatusUpdate) => void): void {
-    this.receiptListeners.push(listener);
+    this.inbound.onReceipt(listener);
   }
 
   onInbound(listener: (m: InboundMessage) => void): void {
-    this.inboundListeners.push(listener);
+    this.inbound.onInbound(listener);
   }
 
   onState(listener: (s: SessionState) => void): void {
@@ -265,24 +228,13 @@ export class SmppSession {
           }
           const providerId = typeof pdu.message_id === "string" ? pdu.message_id : "";
           finish(() => {
-            this.recordAcknowledged({ messageId: req.messageId, providerId, segment: seg.segment, segments: seg.segments, submittedAt: Date.now() });
+            this.inbound.acknowledged({ messageId: req.messageId, providerId, segment: seg.segment, segments: seg.segments, submittedAt: Date.now() });
             resolve(providerId);
           });
         },
       );
       if (!sent) fail(new SendError({ kind: "retryable", code: "smpp_connection_lost", message: "SMPP connection not writable" }));
     });
-  }
-
-  /** Remember an acknowledged segment; deliver a receipt that raced ahead of its submit_sm_resp. */
-  private recordAcknowledged(o: Outstanding): void {
-    const early = this.orphans.find(o.providerId);
-    this.outstanding.add(o.providerId, o);
-    if (early) {
-      this.orphans.delete(early);
-      this.logger.debug({ providerId: o.providerId }, "receipt arrived before submit_sm_resp; matched now");
-      this.emitReceipt(o, early.receipt);
-    }
   }
 
   private acquireSlot(): Promise<void> {
@@ -391,7 +343,7 @@ export class SmppSession {
     if (this.state === "closed") return;
     if (this.state === "bound") {
       this.counters.drops++;
-      this.logger.warn({ host: this.creds.host, port: this.creds.port, awaitingReceipt: this.outstanding.size }, "smpp connection dropped; rebinding");
+      this.logger.warn({ host: this.creds.host, port: this.creds.port, awaitingReceipt: this.inbound.awaitingReceipt }, "smpp connection dropped; rebinding");
     }
     if (this.state !== "connecting" || this.attempt > 0 || this.counters.binds > 0) this.scheduleReconnect();
   }
@@ -460,7 +412,7 @@ export class SmppSession {
       case "deliver_sm":
       case "data_sm":
         try {
-          this.onDeliver(pdu);
+          this.inbound.deliver(pdu);
         } finally {
           s.send(pdu.response());
         }
@@ -469,87 +421,4 @@ export class SmppSession {
         return;
     }
   }
-
-  private onDeliver(pdu: smpp.PDU): void {
-    const esm = Number(pdu.esm_class ?? 0);
-    const type = esm & ESM_TYPE_MASK;
-    const body = (pdu.short_message ?? pdu.message_payload) as { message?: string | Buffer; udh?: Buffer[] } | undefined;
-    const text = typeof body?.message === "string" ? body.message : body?.message ? body.message.toString("latin1") : "";
-    const receiptedId = typeof pdu.receipted_message_id === "string" ? pdu.receipted_message_id : null;
-    if (type === ESM_DELIVERY_RECEIPT || type === ESM_INTERMEDIATE_NOTIFICATION || receiptedId) {
-      const receipt = parseReceipt({
-        text,
-        receiptedMessageId: receiptedId,
-        messageState: typeof pdu.message_state === "number" ? pdu.message_state : null,
-        networkErrorCode: Buffer.isBuffer(pdu.network_error_code) ? pdu.network_error_code : null,
-      });
-      if (!receipt) {
-        this.logger.warn({ esm }, "unparseable delivery receipt ignored");
-        return;
-      }
-      this.onReceiptPdu(receipt);
-      return;
-    }
-    const assembled = this.mo.add({
-      source: typeof pdu.source_addr === "string" ? pdu.source_addr : "",
-      destination: typeof pdu.destination_addr === "string" ? pdu.destination_addr : "",
-      text,
-      concat: concatFromUdh(body?.udh ?? [], pdu),
-      dataCoding: Number(pdu.data_coding ?? 0),
-    });
-    for (const m of assembled) {
-      this.counters.inbound++;
-      const msg = inboundMessage({
-        providerMessageId: randomUUID(),
-        from: m.source.startsWith("+") || !/^\d+$/.test(m.source) ? m.source : `+${m.source}`,
-        to: m.destination,
-        text: m.text,
-        metadata: { parts: m.parts, complete: m.complete, dataCoding: m.dataCoding },
-      });
-      for (const l of this.inboundListeners) l(msg);
-    }
-  }
-
-  private onReceiptPdu(receipt: ParsedReceipt): void {
-    const match = this.outstanding.find(receipt.id);
-    if (!match) {
-      // The submit_sm_resp may still be in flight (SMSCs do send receipts first): hold it.
-      this.purgeOrphans();
-      this.counters.orphanReceipts++;
-      this.orphans.add(receipt.id, { receipt, at: Date.now() });
-      return;
-    }
-    this.emitReceipt(match, receipt);
-  }
-
-  private purgeOrphans(): void {
-    const limit = Date.now() - this.opts.orphanReceiptTtlMs;
-    for (const o of [...this.orphans.values()]) if (o.at < limit) this.orphans.delete(o);
-  }
-
-  private emitReceipt(o: Outstanding, r: ParsedReceipt): void {
-    this.counters.receipts++;
-    if (r.status !== "sent") this.outstanding.delete(o);
-    const update = statusUpdate({
-      providerMessageId: o.providerId,
-      status: r.status,
-      errorCode: r.status === "failed" ? (r.err ? `${r.stat}:${r.err}` : r.stat) : null,
-      errorMessage: r.status === "failed" ? `${r.stat}${r.err ? ` err:${r.err}` : ""}${r.networkErrorCode ? ` net:${r.networkErrorCode}` : ""}` : null,
-      occurredAt: receiptDateToIso(r.doneDate),
-      metadata: { messageId: o.messageId, segment: o.segment, segments: o.segments, receiptId: r.id, stat: r.stat },
-    });
-    for (const l of this.receiptListeners) l(update);
-  }
-}
-
-/** Concatenation info from the UDH IEs the smpp package splits out, or from SAR TLVs. */
-function concatFromUdh(udh: Buffer[], pdu: smpp.PDU): ConcatInfo | null {
-  for (const ie of udh) {
-    if (ie[0] === 0x00 && ie[1] === 3 && ie.length >= 5) return { reference: ie[2]!, total: ie[3]!, sequence: ie[4]! };
-    if (ie[0] === 0x08 && ie[1] === 4 && ie.length >= 6) return { reference: ie.readUInt16BE(2), total: ie[4]!, sequence: ie[5]! };
-  }
-  if (typeof pdu.sar_msg_ref_num === "number" && typeof pdu.sar_total_segments === "number" && typeof pdu.sar_segment_seqnum === "number") {
-    return { reference: pdu.sar_msg_ref_num, total: pdu.sar_total_segments, sequence: pdu.sar_segment_seqnum };
-  }
-  return null;
 }

@@ -20,17 +20,11 @@ interface TelegramReply {
 
 /** Telegram Bot API adapter. Docs: https://core.telegram.org/bots/api */
 export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials> implements ChannelAdapter {
-  readonly channelType = "telegram" as const;
-  readonly provider = "default";
   readonly credentialsSchema = TelegramCredentials;
   readonly secretFields = TELEGRAM_SECRET_FIELDS;
 
   constructor(opts: HttpAdapterOptions = {}) {
-    super(opts, { baseUrl: "https://api.telegram.org", name: "telegram" });
-  }
-
-  protected providerName(): string {
-    return "telegram";
+    super(opts, { channelType: "telegram", provider: "default", baseUrl: "https://api.telegram.org" });
   }
 
   private async call(creds: TelegramCredentials, method: string, body: unknown): Promise<TelegramReply> {

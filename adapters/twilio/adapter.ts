@@ -12,17 +12,11 @@ import { CODE_NAMES, OPT_OUT_CODES, STATUS_MAP, THROTTLING_CODES } from "./vocab
 
 /** Twilio Programmable Messaging (SMS). Docs: https://www.twilio.com/docs/messaging/api/message-resource */
 export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> implements ChannelAdapter {
-  readonly channelType = "sms" as const;
-  readonly provider = "twilio";
   readonly credentialsSchema = TwilioCredentials;
   readonly secretFields = TWILIO_SECRET_FIELDS;
 
   constructor(opts: HttpAdapterOptions = {}) {
-    super(opts, { baseUrl: "https://api.twilio.com", name: "twilio" });
-  }
-
-  protected providerName(): string {
-    return "twilio";
+    super(opts, { channelType: "sms", provider: "twilio", baseUrl: "https://api.twilio.com" });
   }
 
   private auth(creds: TwilioCredentials): string {

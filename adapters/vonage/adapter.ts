@@ -22,17 +22,11 @@ interface VonageMessage {
 
 /** Vonage SMS API. Docs: https://developer.vonage.com/en/api/sms */
 export class VonageAdapter extends HttpAdapterBase<typeof VonageCredentials> implements ChannelAdapter {
-  readonly channelType = "sms" as const;
-  readonly provider = "vonage";
   readonly credentialsSchema = VonageCredentials;
   readonly secretFields = VONAGE_SECRET_FIELDS;
 
   constructor(opts: HttpAdapterOptions = {}) {
-    super(opts, { baseUrl: "https://rest.nexmo.com", name: "vonage" });
-  }
-
-  protected providerName(): string {
-    return "vonage";
+    super(opts, { channelType: "sms", provider: "vonage", baseUrl: "https://rest.nexmo.com" });
   }
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {

@@ -26,19 +26,13 @@ export interface WhatsAppTemplate {
 
 /** WhatsApp Cloud API adapter. Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages */
 export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials> implements ChannelAdapter {
-  readonly channelType = "whatsapp" as const;
-  readonly provider = "default";
   readonly credentialsSchema = WhatsAppCredentials;
   readonly secretFields = WHATSAPP_SECRET_FIELDS;
   /** Meta retries webhooks and may repeat a status; remember recent ones so each yields one result. */
   private readonly seen = new RecentKeys(10_000);
 
   constructor(opts: HttpAdapterOptions = {}) {
-    super(opts, { baseUrl: "https://graph.facebook.com", name: "whatsapp" });
-  }
-
-  protected providerName(): string {
-    return "whatsapp";
+    super(opts, { channelType: "whatsapp", provider: "default", baseUrl: "https://graph.facebook.com" });
   }
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CHANNEL_TYPES } from "./vocabulary.js";
 import { ChannelType } from "./vocabulary.js";
-import { PROVIDERS, credentialKind } from "../../adapters/credential-kinds.js";
 import {
   CLIENT_SETTABLE,
   GROUP_MESSAGE_TRANSITIONS,
@@ -32,9 +31,7 @@ describe("status lifecycles", () => {
 });
 
 describe("channel types", () => {
-  it("the event vocabulary and the adapters agree, and every provider has a credential schema", () => {
+  it("the channel type list and the event schema agree", () => {
     expect([...CHANNEL_TYPES].sort()).toEqual([...ChannelType.options].sort());
-    for (const type of CHANNEL_TYPES) for (const p of PROVIDERS[type]) expect(credentialKind(type, p)).toBeDefined();
-    expect(credentialKind("sms", "default")).toBeUndefined();
   });
 });

@@ -2,7 +2,6 @@ import { segmentInfo } from "../../core/sms/encoding.js";
 import type { CampaignSnapshot, InsertResult } from "../../actors/campaign/campaign-ports.js";
 import { addReasons, withoutOptedOut, type PagePlan } from "../../core/campaign/page-plan.js";
 import { normaliseAddress, optOutScope } from "../../core/webhooks/opt-out.js";
-import { PROVIDER_ACCOUNT_LIMITS } from "../../adapters/account-limits.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Database, Session } from "../client.js";
 import { isUuid } from "../query/filters.js";
@@ -27,16 +26,16 @@ export interface CampaignContent {
   templateId: string | null;
 }
 
+/** The provider account's rate per minute for a channel, undefined when its provider caps no account. */
+export type AccountRateOf = (channel: { channelType: ChannelType; provider: string }, metadata: Record<string, unknown>) => number | undefined;
+
 /**
  * What the channel can really send per minute: its own rate limit, or less when its provider
- * caps the whole provider account (adapters/account-limits.ts), so the fan-out does not
- * queue ahead for a rate the channel can never reach.
+ * caps the whole provider account, so the fan-out does not queue ahead for a rate the channel can
+ * never reach. The account's rate comes from the caller (the adapter registry knows the limits).
  */
-export function effectiveRate(rateLimit: number, provider: string, metadata: Record<string, unknown>): number {
-  const account = PROVIDER_ACCOUNT_LIMITS[provider];
-  if (!account) return rateLimit;
-  const override = Number(metadata.provider_account_rate_per_minute);
-  return Math.min(rateLimit, Number.isFinite(override) && override > 0 ? override : account.ratePerMinute);
+export function effectiveRate(rateLimit: number, accountRatePerMinute: number | undefined): number {
+  return accountRatePerMinute === undefined ? rateLimit : Math.min(rateLimit, accountRatePerMinute);
 }
 
 export async function inTransaction<T>(s: Session, fn: () => Promise<T>, isolation = ""): Promise<T> {
@@ -52,7 +51,7 @@ export async function inTransaction<T>(s: Session, fn: () => Promise<T>, isolati
 }
 
 export class CampaignStore {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database, private readonly accountRateOf: AccountRateOf) {}
 
   async load(id: string): Promise<(CampaignSnapshot & { content: CampaignContent; messagesCreatedAt: Date | null }) | undefined> {
     return this.db.withSession(async (s) => {
@@ -74,7 +73,13 @@ export class CampaignStore {
         status: String(r.status),
         channelId: String(r.channel_id),
         channelType: String(r.channel_type) as ChannelType,
-        channelRate: effectiveRate(Number(r.rate_limit), String(r.provider), (r.channel_metadata ?? {}) as Record<string, unknown>),
+        channelRate: effectiveRate(
+          Number(r.rate_limit),
+          this.accountRateOf(
+            { channelType: String(r.channel_type) as ChannelType, provider: String(r.provider) },
+            (r.channel_metadata ?? {}) as Record<string, unknown>,
+          ),
+        ),
         contactGroupIds: (r.contact_group_ids ?? []) as string[],
         counters: rowCounters(r),
         messagesCreatedAt: r.messages_created_at ? new Date(r.messages_created_at as string) : null,

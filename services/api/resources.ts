@@ -12,7 +12,7 @@ import {
   SCHEDULED_MESSAGE_STATUSES,
   SEND_TYPES,
 } from "../../core/messages/lifecycle.js";
-import { PROVIDERS } from "../../adapters/credential-kinds.js";
+import { providerNames } from "../../adapters/registry.js";
 
 /**
  * Per-resource allow-lists for the filter/sort grammar (seed 004 §7.3 FilterSortConfig with
@@ -25,8 +25,6 @@ const int = (column: FieldSpec["column"], bounds?: { min: number; max: number })
 const bool = (column: FieldSpec["column"]): FieldSpec => ({ type: "bool", column });
 const oneOf = (column: FieldSpec["column"], values: readonly string[]): FieldSpec => ({ type: "enum", column, values });
 
-const ALL_PROVIDERS = [...new Set(Object.values(PROVIDERS).flat())];
-
 export const channelsResource: ResourceSpec<typeof t.channels> = {
   table: t.channels,
   filters: {
@@ -34,7 +32,7 @@ export const channelsResource: ResourceSpec<typeof t.channels> = {
     account_id: uuidF(t.channels.accountId),
     name: str(t.channels.name),
     channel_type: oneOf(t.channels.channelType, CHANNEL_TYPES),
-    provider: oneOf(t.channels.provider, ALL_PROVIDERS),
+    provider: oneOf(t.channels.provider, providerNames()),
     status: oneOf(t.channels.status, CHANNEL_STATUSES),
     is_enabled: bool(t.channels.isEnabled),
     sender_name: str(t.channels.senderName),

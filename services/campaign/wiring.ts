@@ -10,6 +10,7 @@ import { AccountApiContactSource } from "./sources/account-api.js";
 import { BuiltinContactSource } from "./sources/builtin.js";
 import type { ContactSource } from "./sources/contact-source.js";
 import { CampaignStore } from "../../db/campaigns/campaign-store.js";
+import { accountRatePerMinute } from "../../adapters/registry.js";
 import { foldCounters } from "../../db/campaigns/counters.js";
 
 export function contactSourceFor(cfg: AppConfig, db: Database, log: Logger): ContactSource {
@@ -20,7 +21,7 @@ export function contactSourceFor(cfg: AppConfig, db: Database, log: Logger): Con
 
 /** The real ports of campaign actors: SQL through CampaignStore, the configured contact source, the broker. */
 export function createCampaignPorts(deps: { cfg: AppConfig; db: Database; publisher: EventPublisher; log: Logger; source?: ContactSource }): CampaignPorts {
-  const store = new CampaignStore(deps.db);
+  const store = new CampaignStore(deps.db, accountRatePerMinute);
   const source = deps.source ?? contactSourceFor(deps.cfg, deps.db, deps.log);
   // The renderer and the fan-out both need the campaign's content: loaded with the snapshot.
   type Loaded = NonNullable<Awaited<ReturnType<CampaignStore["load"]>>>;

@@ -7,10 +7,9 @@ import type { AdapterRegistry } from "../../adapters/contract/registry.js";
 import type { ChannelAdapter } from "../../adapters/contract/contract.js";
 import type { DispatchResult } from "../../adapters/contract/types.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
-import { SmppAdapter } from "../../adapters/smpp/adapter.js";
 import type { ChannelSender, ClaimedMessage, DispatchPorts } from "../../actors/channel/dispatch-ports.js";
 import type { AppConfig } from "../../core/config.js";
-import { accountLimitFor } from "../../adapters/account-limits.js";
+import { accountLimitFor } from "../../adapters/registry.js";
 import { withTrace, type Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
@@ -64,18 +63,12 @@ export function createDispatchPorts(deps: {
         return withTrace({ traceId: m.traceId ?? m.id.replace(/-/g, "") }, () => sendOne(m));
       },
       async checkHealth() {
-        if (adapter instanceof SmppAdapter) {
-          // A persistent bind's health is the bind itself; probing would open a second one.
-          const status = adapter.sessionStatus(channelId);
-          return status === undefined || status === "bound"
-            ? { status: "connected" as const, errorMessage: null }
-            : { status: "disconnected" as const, errorMessage: `bind ${status}` };
-        }
-        const h = await adapter.checkHealth(credentials);
+        // An adapter holding a connection per channel (an SMPP bind) answers for that connection.
+        const h = adapter.checkChannelHealth ? await adapter.checkChannelHealth(channelId, credentials) : await adapter.checkHealth(credentials);
         return { status: h.status, errorMessage: h.errorMessage };
       },
       async close() {
-        if (adapter instanceof SmppAdapter) await adapter.closeChannel(channelId);
+        await adapter.closeChannel?.(channelId);
       },
     };
   };
@@ -102,7 +95,7 @@ export function createDispatchPorts(deps: {
         rateLimit: row.rateLimit,
         burst: row.burst,
         maxAttempts: Number.isFinite(maxAttempts) && maxAttempts > 0 ? maxAttempts : 5,
-        providerAccount: accountLimitFor(row.provider, credentials, row.metadata),
+        providerAccount: accountLimitFor({ channelType: row.channelType as ChannelType, provider: row.provider }, credentials, row.metadata),
         quota,
       };
     },

@@ -1,4 +1,6 @@
+import { webhookCredentials } from "../../adapters/registry.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
+import { readWebhookChannel } from "../../db/channels/webhook-channel.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "../../db/secret-box.js";
 
@@ -16,7 +18,7 @@ export interface WebhookChannel {
   /** Disabled channels (status or switch) take no webhooks: the receiver answers 404. */
   enabled: boolean;
   senderName: string | null;
-  /** Credentials as the adapter's signature check reads them (see withWebhookSecret). */
+  /** Credentials as the adapter's signature check reads them (the registry's webhookCredentials). */
   credentials: Record<string, unknown>;
   /** The secret we mint per channel and hand to providers that echo one (Telegram). */
   webhookSecret: string;
@@ -31,15 +33,6 @@ const MAX_ENTRIES = 10_000;
 const MISSING_TTL_MS = 5_000;
 /** A copy this young is not re-read after a failed signature: forged traffic cannot force reloads. */
 const MIN_RELOAD_AGE_MS = 2_000;
-
-/**
- * Telegram echoes the secret_token given to setWebhook. We register the channel's own minted
- * secret unless the credentials name one (a bot registered by hand), and check against the same.
- */
-export function withWebhookSecret(channelType: string, credentials: Record<string, unknown>, webhookSecret: string): Record<string, unknown> {
-  if (channelType === "telegram" && !credentials.webhook_secret) return { ...credentials, webhook_secret: webhookSecret };
-  return credentials;
-}
 
 export class ChannelCache {
   private readonly entries = new Map<string, Entry>();
@@ -79,28 +72,19 @@ export class ChannelCache {
   }
 
   private async read(channelId: string): Promise<WebhookChannel | undefined> {
-    const { rows } = await this.db.withSession((s) =>
-      s.query<Record<string, unknown>>(
-        `SELECT id, account_id, channel_type, provider, status, is_enabled, sender_name,
-                credentials_ciphertext, credentials_key_id, webhook_secret_ciphertext
-           FROM channels WHERE id = $1`,
-        [channelId],
-      ),
-    );
-    const r = rows[0];
-    if (!r) return undefined;
-    const keyId = String(r.credentials_key_id);
-    const credentials = this.box.openJson<Record<string, unknown>>({ keyId, ciphertext: String(r.credentials_ciphertext) }, channelCredentialsAad(channelId));
-    const webhookSecret = this.box.open({ keyId, ciphertext: String(r.webhook_secret_ciphertext) }, channelWebhookSecretAad(channelId));
-    const channelType = String(r.channel_type) as ChannelType;
+    const row = await readWebhookChannel(this.db, channelId);
+    if (!row) return undefined;
+    const keyId = row.credentialsKeyId;
+    const credentials = this.box.openJson<Record<string, unknown>>({ keyId, ciphertext: row.credentialsCiphertext }, channelCredentialsAad(channelId));
+    const webhookSecret = this.box.open({ keyId, ciphertext: row.webhookSecretCiphertext }, channelWebhookSecretAad(channelId));
     return {
       id: channelId,
-      accountId: String(r.account_id),
-      channelType,
-      provider: String(r.provider),
-      enabled: Boolean(r.is_enabled) && r.status !== "disabled",
-      senderName: (r.sender_name as string | null) ?? null,
-      credentials: withWebhookSecret(channelType, credentials, webhookSecret),
+      accountId: row.accountId,
+      channelType: row.channelType,
+      provider: row.provider,
+      enabled: row.isEnabled && row.status !== "disabled",
+      senderName: row.senderName,
+      credentials: webhookCredentials(row, credentials, webhookSecret),
       webhookSecret,
     };
   }

@@ -1,10 +1,11 @@
 import { MicroBatcher } from "../../core/micro-batcher.js";
 import type { Database } from "../../db/client.js";
+import { claimDedupKeys, purgeExpiredDedupKeys, releaseDedupKeys } from "../../db/webhooks/dedup-keys.js";
 
 /**
- * Replay guard for webhook events (seed 000 §7 "Idempotency"): an event's key is claimed before
- * it is published, and a key already claimed means a replay to acknowledge and drop. Claims made
- * by concurrent requests are gathered into one INSERT … ON CONFLICT per batch, which tells new
+ * Replay guard for webhook events: an event's key is claimed before it is published, and a key
+ * already claimed means a replay to acknowledge and drop. Claims made by concurrent requests are
+ * gathered into one INSERT … ON CONFLICT per batch (db/webhooks/dedup-keys.ts), which tells new
  * keys from known ones atomically (two replicas receiving the same retry cannot both win).
  * A claim whose publish then fails is released, so the provider's retry is not mistaken for a
  * replay. Keys expire after the TTL (an expired key counts as new again) and are purged in the
@@ -32,7 +33,7 @@ export class WebhookDedup {
 
   async release(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.withSession((s) => s.query(`DELETE FROM webhook_dedup WHERE key = ANY($1::text[])`, [keys]));
+    await releaseDedupKeys(this.db, keys);
   }
 
   private async insert(keys: string[]): Promise<boolean[]> {
@@ -40,16 +41,7 @@ export class WebhookDedup {
     // by its first occurrence and is a replay for the others.
     const unique = [...new Set(keys)];
     const now = new Date();
-    const { rows } = await this.db.withSession((s) =>
-      s.query<{ key: string }>(
-        `INSERT INTO webhook_dedup (key, expires_at)
-         SELECT k, $2 FROM unnest($1::text[]) AS k
-         ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE webhook_dedup.expires_at < $3
-         RETURNING key`,
-        [unique, new Date(now.getTime() + this.ttlSeconds * 1000), now],
-      ),
-    );
-    const fresh = new Set(rows.map((r) => r.key));
+    const fresh = await claimDedupKeys(this.db, unique, new Date(now.getTime() + this.ttlSeconds * 1000), now);
     return keys.map((k) => fresh.delete(k));
   }
 
@@ -57,14 +49,7 @@ export class WebhookDedup {
   async purge(limit = 5_000): Promise<number> {
     let total = 0;
     for (;;) {
-      const { rows } = await this.db.withSession((s) =>
-        s.query<{ n: number }>(
-          `WITH gone AS (DELETE FROM webhook_dedup WHERE key IN (SELECT key FROM webhook_dedup WHERE expires_at < now() LIMIT $1) RETURNING 1)
-           SELECT count(*)::int AS n FROM gone`,
-          [limit],
-        ),
-      );
-      const n = rows[0]?.n ?? 0;
+      const n = await purgeExpiredDedupKeys(this.db, limit);
       total += n;
       if (n < limit) return total;
     }

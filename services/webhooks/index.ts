@@ -1,5 +1,7 @@
 import type { Router } from "express";
+import { providerKey } from "../../adapters/contract/plugin.js";
 import type { AdapterRegistry } from "../../adapters/contract/registry.js";
+import { automaticallyRegistered } from "../../adapters/registry.js";
 import type { Logger } from "../../core/logger.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Database } from "../../db/client.js";
@@ -16,8 +18,8 @@ export { webhookSetup, webhookUrl, registerDueWebhooks } from "./registration.js
 
 /**
  * Everything the API role needs for provider webhooks: the receivers (mount the router at
- * /webhooks, before the REST API), the replay-key purge, and the Telegram registrar when a public
- * URL is configured. close() stops the timers.
+ * /webhooks, before the REST API), the replay-key purge, and the registrar (for providers with an
+ * API to register webhooks) when a public URL is configured. close() stops the timers.
  */
 export function createWebhooks(deps: {
   db: Database;
@@ -38,7 +40,7 @@ export function createWebhooks(deps: {
     baseUrl && deps.config.WEBHOOK_REGISTER_EVERY_MS > 0
       ? startWebhookRegistrar({ db: deps.db, box: deps.box, adapters: deps.adapters, baseUrl, log }, deps.config.WEBHOOK_REGISTER_EVERY_MS)
       : undefined;
-  if (!registrar) log.info("WEBHOOK_PUBLIC_URL unset: Telegram webhooks are not registered automatically");
+  if (!registrar) log.info({ providers: automaticallyRegistered().map(providerKey) }, "WEBHOOK_PUBLIC_URL unset: webhooks are not registered automatically");
   return {
     router,
     close() {

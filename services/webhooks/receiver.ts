@@ -1,25 +1,27 @@
 /**
- * Provider webhook receivers (seed 000 §7): POST /webhooks/{channel_type}/{channel_id} for every
- * channel type with callbacks, and GET for Meta's verification handshake (and Vonage's GET
- * callbacks). There is no user authentication: the provider's signature, checked with that
- * channel's secret, is the authentication. A request is answered as soon as its events are on
- * the broker; parsing the payload into normalised events is in-memory work, and everything that
+ * Provider webhook receivers: POST /webhooks/{channel_type}/{channel_id} for every channel type
+ * with callbacks, and GET for verification handshakes (Meta's) and for providers whose plugin
+ * accepts GET callbacks. There is no user authentication: the provider's signature, checked with
+ * that channel's secret, is the authentication. A request is answered as soon as its events are
+ * on the broker; parsing the payload into normalised events is in-memory work, and everything that
  * touches messages, contacts and conversations happens in the consumers (services/status).
  *
- *   unknown, disabled or SMPP channel → 404      no signature → 401      forged signature → 403
+ *   unknown or disabled channel, or one that takes no webhooks (SMPP) → 404
+ *   no signature → 401      forged signature → 403
  *   replay (same event seen before)   → 200 and dropped
  *   broker refused the publish        → 503, so the provider retries and nothing is lost
  *
- * `channel_type` in the path is the channel's type (sms for every SMS provider) or, for SMS, the
- * provider's name (twilio, africastalking, vonage). Mount under /webhooks.
+ * `channel_type` in the path is the channel's type (sms for every SMS provider) or its provider
+ * key (twilio). Everything provider-specific comes from the channel's plugin (adapters/registry.ts).
+ * Mount under /webhooks.
  */
 
 import { randomUUID } from "node:crypto";
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from "express";
 import type { ChannelAdapter } from "../../adapters/contract/contract.js";
+import { providerKey, type ProviderPlugin } from "../../adapters/contract/plugin.js";
 import type { WebhookRequest } from "../../adapters/contract/types.js";
-import { createAdapterRegistry } from "../../adapters/index.js";
-import { CHANNEL_TYPES } from "../../core/messages/vocabulary.js";
+import { providerPlugin, webhookPathKeys } from "../../adapters/registry.js";
 import type { Logger } from "../../core/logger.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import { newTraceparent } from "../../core/trace.js";
@@ -33,7 +35,6 @@ import {
 import { webhookRequests, webhookResponse, webhookSignatureRejected } from "../metrics.js";
 import type { ChannelCache, WebhookChannel } from "./channel-cache.js";
 import type { WebhookDedup } from "./dedup.js";
-import { hasSignatureMaterial } from "../../adapters/signature-presence.js";
 
 export interface ReceiverDeps {
   channels: ChannelCache;
@@ -45,10 +46,14 @@ export interface ReceiverDeps {
   bodyLimit?: string;
 }
 
-const PATH_TYPES = new Set<string>([...CHANNEL_TYPES, "twilio", "africastalking", "vonage"]);
+const PATH_TYPES = webhookPathKeys();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Twilio answers an empty TwiML document with "do nothing" (no auto-reply to inbound SMS). */
-const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+interface Resolved {
+  ch: WebhookChannel;
+  plugin: ProviderPlugin;
+  hasSignature: (req: WebhookRequest) => boolean;
+}
 
 interface Outgoing {
   key: string;
@@ -75,19 +80,21 @@ export function webhookRouter(deps: ReceiverDeps): Router {
     }
   };
 
-  /** The channel named by the path, if it exists, takes webhooks and matches the path's type. */
-  const resolve = async (req: Request, res: Response): Promise<WebhookChannel | undefined> => {
+  /** The channel named by the path, if it exists, takes webhooks and matches the path's type; with its plugin. */
+  const resolve = async (req: Request, res: Response): Promise<Resolved | undefined> => {
     const type = String(req.params.channelType);
     const id = String(req.params.channelId);
     const label = PATH_TYPES.has(type) ? type : "unknown";
     const ch = UUID.test(id) && PATH_TYPES.has(type) ? await deps.channels.get(id.toLowerCase()) : undefined;
-    const matches = ch && (ch.channelType === type || (ch.channelType === "sms" && ch.provider === type));
-    if (!ch || !matches || !ch.enabled || ch.channelType === "smpp") {
+    const matches = ch && (ch.channelType === type || providerKey(ch) === type);
+    const plugin = ch && providerPlugin(ch.channelType, ch.provider);
+    const hasSignature = plugin?.webhooks.hasSignature;
+    if (!ch || !matches || !ch.enabled || !plugin || !hasSignature) {
       webhookRequests.inc({ channel_type: label, outcome: "unknown_channel" });
       fail(res, 404, "channel_not_found", "no channel takes webhooks at this address");
       return undefined;
     }
-    return ch;
+    return { ch, plugin, hasSignature };
   };
 
   const toWebhookRequest = (req: Request): WebhookRequest => {
@@ -107,13 +114,13 @@ export function webhookRouter(deps: ReceiverDeps): Router {
    */
   const receive = async (req: Request, res: Response) => {
     const started = performance.now();
-    const ch = await resolve(req, res);
-    if (!ch) return;
-    const providerKey = ch.channelType === "sms" ? ch.provider : ch.channelType;
-    const adapter = createAdapterRegistry({ logger: deps.log }).get(ch.channelType, ch.provider);
+    const resolved = await resolve(req, res);
+    if (!resolved) return;
+    const { ch, plugin } = resolved;
+    const adapter = plugin.createAdapter({ logger: deps.log });
     const wreq = toWebhookRequest(req);
 
-    if (!hasSignatureMaterial(providerKey, wreq)) {
+    if (!resolved.hasSignature(wreq)) {
       noteRejection(ch, "signature_missing");
       fail(res, 401, "signature_missing", "the request carries no signature for this channel");
       return;
@@ -151,8 +158,9 @@ export function webhookRouter(deps: ReceiverDeps): Router {
     const outcome = outgoing.length === 0 ? "ignored" : fresh.length === 0 ? "duplicate" : "accepted";
     webhookRequests.inc({ channel_type: ch.channelType, outcome });
     webhookResponse.observe({ channel_type: ch.channelType }, (performance.now() - started) / 1000);
-    if (providerKey === "twilio") {
-      res.status(200).type("text/xml").send(EMPTY_TWIML);
+    const reply = plugin.webhooks.acceptedReply;
+    if (reply) {
+      res.status(200).type(reply.contentType).send(reply.body);
       return;
     }
     res.status(200).json({ status: "ok", accepted: fresh.length, duplicates });
@@ -171,9 +179,10 @@ export function webhookRouter(deps: ReceiverDeps): Router {
 
   r.get("/:channelType/:channelId", (req, res, next) => {
     (async () => {
-      const ch = await resolve(req, res);
-      if (!ch) return;
-      const adapter = createAdapterRegistry({ logger: deps.log }).get(ch.channelType, ch.provider);
+      const resolved = await resolve(req, res);
+      if (!resolved) return;
+      const { ch, plugin } = resolved;
+      const adapter = plugin.createAdapter({ logger: deps.log });
       if (adapter.answerVerificationChallenge && "hub.mode" in req.query) {
         // Meta's subscription handshake: echo the challenge when the verify token matches.
         const challenge = safeChallenge(adapter, toWebhookRequest(req), ch.credentials);
@@ -185,8 +194,8 @@ export function webhookRouter(deps: ReceiverDeps): Router {
         res.status(200).type("text/plain").send(challenge);
         return;
       }
-      // Vonage can be set to call its webhooks with GET and the parameters in the query.
-      if (ch.channelType === "sms" && ch.provider === "vonage") return receive(req, res);
+      // Some providers (Vonage) can be set to call with GET and the parameters in the query.
+      if (plugin.webhooks.acceptsGet) return receive(req, res);
       fail(res, 405, "method_not_allowed", "webhooks are delivered with POST");
     })().catch(next);
   });

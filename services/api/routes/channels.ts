@@ -1,6 +1,6 @@
 import { AppError, badRequest, notFound } from "../../../core/errors.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
-import { credentialKind, PROVIDERS } from "../../../adapters/credential-kinds.js";
+import { credentialKind, providerKeys } from "../../../adapters/registry.js";
 import { listResource } from "../../../db/query/list.js";
 import { channelsResource } from "../resources.js";
 import { createChannel, updateChannel } from "../../../db/channels/repository.js";
@@ -20,7 +20,7 @@ import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/c
 function validCredentials(type: ChannelType, provider: string, input: Record<string, unknown>): Record<string, unknown> {
   const kind = credentialKind(type, provider);
   if (!kind) {
-    throw badRequest("validation_error", `provider: must be one of ${PROVIDERS[type].join(", ")} for ${type} channels`, { field: "provider" });
+    throw badRequest("validation_error", `provider: must be one of ${providerKeys(type).join(", ")} for ${type} channels`, { field: "provider" });
   }
   return parseWith(kind.schema, input, "credentials") as Record<string, unknown>;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { providerKeys } from "../../../adapters/registry.js";
 import { CHANNEL_TYPES } from "../../../core/messages/vocabulary.js";
 import type { ChannelRow } from "../../../db/schema.js";
 import { CHANNEL_STATUSES, CLIENT_SETTABLE } from "../../../core/messages/lifecycle.js";
@@ -29,7 +30,7 @@ export const channelCreate = z.strictObject({
   account_id: accountId,
   name,
   channel_type: z.enum(CHANNEL_TYPES),
-  provider: z.string().max(50).optional().describe("sms: twilio | africastalking | vonage; other types: default"),
+  provider: z.string().max(50).optional().describe(`sms: ${providerKeys("sms").join(" | ")}; other types: default`),
   credentials,
   status: settable.optional(),
   ...common,

@@ -1,0 +1,35 @@
+import { SendError } from "./send-error.js";
+import type { ChannelHealth } from "./types.js";
+
+/**
+ * verifyCredentials and checkHealth built on one cheap authenticated exchange with the provider
+ * (an HTTP account request, an SMTP login, an SMPP bind and unbind). The probe resolves when the
+ * provider accepted us and rejects with a SendError otherwise; every adapter reads its answer the
+ * same way, so "error" and "disconnected" mean the same thing whichever provider reports them.
+ */
+
+export type Probe = () => Promise<void>;
+
+/** True when the provider accepted the credentials, false when it refused them; an outage is not an answer, so it propagates. */
+export async function verifyByProbe(probe: Probe): Promise<boolean> {
+  try {
+    await probe();
+    return true;
+  } catch (err) {
+    if (err instanceof SendError && err.kind === "permanent") return false;
+    throw err;
+  }
+}
+
+/** Connected with the probe's latency, disconnected when the provider cannot be reached, error for any other refusal. */
+export async function healthByProbe(probe: Probe): Promise<ChannelHealth> {
+  const started = performance.now();
+  try {
+    await probe();
+    return { status: "connected", latencyMs: Math.round(performance.now() - started), errorMessage: null };
+  } catch (err) {
+    const e = err instanceof SendError ? err : new SendError({ kind: "retryable", code: "unknown", message: String(err) });
+    const unreachable = e.code === "provider_unreachable";
+    return { status: unreachable ? "disconnected" : "error", latencyMs: null, errorMessage: `${e.code}: ${e.message}` };
+  }
+}

@@ -1,0 +1,106 @@
+import type { Dispatcher } from "undici";
+import type { Logger } from "../core/logger.js";
+import type { ChannelType } from "../core/messages/vocabulary.js";
+import { africasTalkingPlugin } from "./africastalking/plugin.js";
+import { accountRate, accountScope, type AccountLimiterScope } from "./contract/account-limit.js";
+import { providerKey, type CredentialKind, type ProviderPlugin } from "./contract/plugin.js";
+import { AdapterRegistry } from "./contract/registry.js";
+import { emailPlugin } from "./email/plugin.js";
+import { messengerPlugin } from "./messenger/plugin.js";
+import { smppPlugin } from "./smpp/plugin.js";
+import { telegramPlugin } from "./telegram/plugin.js";
+import { twilioPlugin } from "./twilio/plugin.js";
+import { vonagePlugin } from "./vonage/plugin.js";
+import { whatsappPlugin } from "./whatsapp/plugin.js";
+
+/**
+ * The providers the platform speaks, one line each, and the only door to them: code outside
+ * adapters/ asks this module (and the contract) what a provider accepts, limits, signs and needs,
+ * never a provider's folder. Adding a provider is its folder plus one line in PLUGINS. A channel
+ * type with several providers (sms) lists them in the order the API names them.
+ */
+
+export const PLUGINS: readonly ProviderPlugin[] = [
+  twilioPlugin,
+  africasTalkingPlugin,
+  vonagePlugin,
+  telegramPlugin,
+  whatsappPlugin,
+  messengerPlugin,
+  emailPlugin,
+  smppPlugin,
+];
+
+export interface RegistryOptions {
+  logger?: Logger;
+  dispatcher?: Dispatcher;
+  /** Base URL per provider key ("telegram", "twilio" …), e.g. all pointing at the provider simulator. */
+  baseUrls?: Partial<Record<string, string>>;
+}
+
+/** The adapters of every plugin, created on first use and shared by every channel of their kind. */
+export function createAdapterRegistry(opts: RegistryOptions = {}): AdapterRegistry {
+  const registry = new AdapterRegistry();
+  for (const plugin of PLUGINS) {
+    const options = { logger: opts.logger, dispatcher: opts.dispatcher, baseUrl: opts.baseUrls?.[providerKey(plugin)] };
+    registry.register(plugin.channelType, plugin.provider, () => plugin.createAdapter(options));
+  }
+  return registry;
+}
+
+/** The plugin of a channel, or undefined for a combination no plugin declares. */
+export function providerPlugin(channelType: ChannelType, provider?: string | null): ProviderPlugin | undefined {
+  const wanted = provider ?? "default";
+  return PLUGINS.find((p) => p.channelType === channelType && p.provider === wanted);
+}
+
+/** The provider values a channel of this type may have ("default" for single-provider types). */
+export function providerKeys(channelType: ChannelType): string[] {
+  return PLUGINS.filter((p) => p.channelType === channelType).map((p) => p.provider);
+}
+
+/** Every provider value any channel may have. */
+export function providerNames(): string[] {
+  return [...new Set(PLUGINS.map((p) => p.provider))];
+}
+
+/** Which credential schema a channel must satisfy, or undefined when the type has no such provider. */
+export function credentialKind(channelType: ChannelType, provider: string): CredentialKind | undefined {
+  return providerPlugin(channelType, provider)?.credentials;
+}
+
+/** The shared limiter scope and limit for a channel, or undefined when its provider has no account-wide limit. */
+export function accountLimitFor(
+  channel: { channelType: ChannelType; provider: string },
+  credentials: Record<string, unknown>,
+  metadata: Record<string, unknown>,
+): AccountLimiterScope | undefined {
+  const plugin = providerPlugin(channel.channelType, channel.provider);
+  return plugin?.accountLimit ? accountScope(plugin.provider, plugin.accountLimit, credentials, metadata) : undefined;
+}
+
+/** The provider account's rate per minute for a channel, or undefined when its provider caps no account. */
+export function accountRatePerMinute(channel: { channelType: ChannelType; provider: string }, metadata: Record<string, unknown>): number | undefined {
+  const limit = providerPlugin(channel.channelType, channel.provider)?.accountLimit;
+  return limit ? accountRate(limit, metadata) : undefined;
+}
+
+/** Credentials as a channel's webhook signature check and registration read them, given the secret minted for it. */
+export function webhookCredentials(
+  channel: { channelType: ChannelType; provider: string },
+  credentials: Record<string, unknown>,
+  channelSecret: string,
+): Record<string, unknown> {
+  const fill = providerPlugin(channel.channelType, channel.provider)?.webhooks.withChannelSecret;
+  return fill ? fill(credentials, channelSecret) : credentials;
+}
+
+/** The first segment a webhook path may have: every channel type, and each provider key of a multi-provider type. */
+export function webhookPathKeys(): ReadonlySet<string> {
+  return new Set(PLUGINS.flatMap((p) => [p.channelType, providerKey(p)]));
+}
+
+/** The plugins whose webhooks the registrar registers with the provider. */
+export function automaticallyRegistered(): ProviderPlugin[] {
+  return PLUGINS.filter((p) => p.webhooks.registration === "automatic");
+}
