@@ -82,3 +82,69 @@ describe("transactions on the embedded driver, beside other callers", () => {
     expect(rows.rows[0]!.n).toBe(3);
   });
 });
+
+describe("Database.transaction on the embedded driver", () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openMigratedEmbedded();
+    await db.withSession((s) => s.exec("CREATE TABLE tx_probe (k text PRIMARY KEY)"));
+  });
+  afterAll(() => db.close());
+
+  const keys = async () => (await db.withSession((s) => s.query<{ k: string }>("SELECT k FROM tx_probe ORDER BY k"))).rows.map((r) => r.k);
+
+  it("commits what fn wrote when it resolves, and nothing when it throws", async () => {
+    await expect(db.transaction(async (tx) => (await tx.query("INSERT INTO tx_probe VALUES ('kept') RETURNING k")).rows[0])).resolves.toEqual({ k: "kept" });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO tx_probe VALUES ('undone')");
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    expect(await keys()).toEqual(["kept"]);
+  });
+
+  it("a statement error fn swallowed still rolls the transaction back and is reported", async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO tx_probe VALUES ('swallowed')");
+        await tx.query("INSERT INTO tx_probe VALUES ('kept')").catch(() => undefined);
+      }),
+    ).rejects.toThrow();
+    expect(await keys()).toEqual(["kept"]);
+  });
+
+  it("runs at the isolation level asked for", async () => {
+    const level = (opts?: Parameters<Database["transaction"]>[1]) =>
+      db.transaction(async (tx) => (await tx.query<{ transaction_isolation: string }>("SHOW transaction_isolation")).rows[0]!.transaction_isolation, opts);
+    expect(await level()).toBe("read committed");
+    expect(await level({ isolation: "serializable" })).toBe("serializable");
+  });
+
+  it("other callers wait for the transaction: their statements run after it, never inside it", async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const tx = db.transaction(async (s) => {
+      await s.query("INSERT INTO tx_probe VALUES ('in-tx')");
+      order.push("tx wrote");
+      await gate;
+      throw new Error("rolled back on purpose");
+    });
+    const outside = db.withSession((s) => s.query("INSERT INTO tx_probe VALUES ('outside')")).then(() => order.push("outside wrote"));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(order).toEqual(["tx wrote"]);
+    release();
+    await expect(tx).rejects.toThrow("rolled back on purpose");
+    await outside;
+    expect(order).toEqual(["tx wrote", "outside wrote"]);
+    expect(await keys()).toEqual(["kept", "outside"]);
+  });
+
+  it("using the database instead of the transaction's session inside it fails at once instead of waiting for itself", async () => {
+    await expect(db.transaction(() => db.withSession((s) => s.query("SELECT 1")))).rejects.toThrow(/session of the transaction/);
+    await expect(db.transaction(() => db.transaction((s) => s.query("SELECT 1")))).rejects.toThrow(/session of the transaction/);
+    // The guard ends with the transaction.
+    await expect(db.withSession((s) => s.query("SELECT 1 AS one"))).resolves.toEqual({ rows: [{ one: 1 }] });
+  });
+});

@@ -1,5 +1,4 @@
 import type { Database } from "../client.js";
-import { inTransaction } from "./campaign-store.js";
 import { foldCounters } from "./counters.js";
 
 /**
@@ -47,16 +46,14 @@ export async function pauseCampaignMessages(db: Database, groupMessageId: string
 
 /** Resume: held messages go back to the campaign's channel. Returns how many. */
 export async function resumeCampaignMessages(db: Database, groupMessageId: string): Promise<number> {
-  return db.withSession((s) =>
-    inTransaction(s, async () => {
-      const { rows } = await s.query<{ n: number }>(
-        `WITH r AS (UPDATE messages m SET channel_id = g.channel_id, updated_at = now()
-                      FROM group_messages g
-                     WHERE g.id = $1 AND m.group_message_id = $1 AND m.status = 'queued' AND m.channel_id IS NULL RETURNING 1)
-         SELECT count(*)::int AS n FROM r`,
-        [groupMessageId],
-      );
-      return Number(rows[0]?.n ?? 0);
-    }),
-  );
+  return db.transaction(async (s) => {
+    const { rows } = await s.query<{ n: number }>(
+      `WITH r AS (UPDATE messages m SET channel_id = g.channel_id, updated_at = now()
+                    FROM group_messages g
+                   WHERE g.id = $1 AND m.group_message_id = $1 AND m.status = 'queued' AND m.channel_id IS NULL RETURNING 1)
+       SELECT count(*)::int AS n FROM r`,
+      [groupMessageId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  });
 }

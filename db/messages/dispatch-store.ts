@@ -1,5 +1,4 @@
 import type { Database, Session } from "../client.js";
-import { inTransaction } from "../campaigns/campaign-store.js";
 import { uuidv7 } from "../ids.js";
 import type { MessageOutcome } from "../../core/dispatch/outcome.js";
 
@@ -98,16 +97,15 @@ export class DispatchStore {
 
   private async claimRound(channelId: string, limit: number, now: Date): Promise<{ sending: ClaimedRow[]; optedOut: number }> {
     if (limit <= 0) return { sending: [], optedOut: 0 };
-    return this.db.withSession(async (s) => {
-      if (this.db.kind !== "pg") return this.claimWith(s, channelId, limit, now);
-      // Planned for this run, not from the connection's cached generic plan: one cached while
-      // the month's partition was nearly empty merge-joins the whole partition on every claim
-      // (1.5–3.3 s at 200K queued rows) until autovacuum's ANALYZE invalidates it; planned per
-      // run the claim takes milliseconds. SET LOCAL ends with the transaction.
-      return inTransaction(s, async () => {
-        await s.exec("SET LOCAL plan_cache_mode = force_custom_plan");
-        return this.claimWith(s, channelId, limit, now);
-      });
+    // One transaction on both drivers: the opted-out failures and their events commit together.
+    return this.db.transaction(async (s) => {
+      // Planned for this run, not from the connection's cached generic plan (pg only; PGlite has
+      // no statement cache): one cached while the month's partition was nearly empty merge-joins
+      // the whole partition on every claim (1.5–3.3 s at 200K queued rows) until autovacuum's
+      // ANALYZE invalidates it; planned per run the claim takes milliseconds. SET LOCAL ends with
+      // the transaction.
+      if (this.db.kind === "pg") await s.exec("SET LOCAL plan_cache_mode = force_custom_plan");
+      return this.claimWith(s, channelId, limit, now);
     });
   }
 

@@ -1,8 +1,7 @@
-import type { Database } from "../client.js";
+import type { Database, Session } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { OptOutScope } from "../../core/webhooks/opt-out.js";
 import type { CampaignCounterSink } from "../campaigns/receipt-counters.js";
-import { inTx, type Query } from "../tx.js";
 
 /**
  * The status consumer's SQL: set-based, one round trip per batch for each step. Messages are found
@@ -135,22 +134,22 @@ export class StatusStore {
    */
   async apply(changes: readonly StatusChange[], events: readonly ReceiptEvent[], optOuts: readonly OptOutMark[], now: Date): Promise<Set<string>> {
     if (changes.length === 0 && optOuts.length === 0) return new Set();
-    return inTx(this.db, async (q) => {
-      const written = changes.length > 0 ? await this.update(q, changes, now) : new Set<string>();
+    return this.db.transaction(async (s) => {
+      const written = changes.length > 0 ? await this.update(s, changes, now) : new Set<string>();
       const kept = events.filter((e) => written.has(e.messageId));
-      if (kept.length > 0) await insertEvents(q, kept, now);
+      if (kept.length > 0) await insertEvents(s, kept, now);
       await this.counters.apply(
-        q,
+        s,
         changes.filter((c) => written.has(c.id)),
       );
-      if (optOuts.length > 0) await markOptOuts(q, optOuts, now);
+      if (optOuts.length > 0) await markOptOuts(s, optOuts, now);
       return written;
     });
   }
 
-  private async update(q: Query, changes: readonly StatusChange[], now: Date): Promise<Set<string>> {
+  private async update(s: Session, changes: readonly StatusChange[], now: Date): Promise<Set<string>> {
     const col = <T>(f: (c: StatusChange) => T) => changes.map(f);
-    const rows = await q<{ id: string }>(
+    const { rows } = await s.query<{ id: string }>(
       `UPDATE messages m SET
           status = c.to_status,
           delivered_at = c.delivered_at,
@@ -180,8 +179,8 @@ export class StatusStore {
   }
 }
 
-async function insertEvents(q: Query, events: readonly ReceiptEvent[], now: Date): Promise<void> {
-  await q(
+async function insertEvents(s: Session, events: readonly ReceiptEvent[], now: Date): Promise<void> {
+  await s.query(
     `INSERT INTO message_events (id, created_at, message_id, message_created_at, account_id, event_type, from_status, to_status, provider_timestamp, event_data)
      SELECT e.id, $8, e.message_id, m.created_at, e.account_id, 'delivery_receipt', e.from_status, e.to_status, e.provider_ts, e.data
        FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[], $9::jsonb[])
@@ -202,14 +201,14 @@ async function insertEvents(q: Query, events: readonly ReceiptEvent[], now: Date
 }
 
 /** Opt-outs are kept with their first reason; a second STOP or provider signal changes nothing. */
-export async function markOptOuts(q: Query, all: readonly OptOutMark[], now: Date): Promise<void> {
+export async function markOptOuts(s: Session, all: readonly OptOutMark[], now: Date): Promise<void> {
   // One statement may not upsert the same row twice: the first mark of an address wins.
   const seen = new Set<string>();
   const marks = all.filter((m) => {
     const k = `${m.accountId}|${m.scope}|${m.address}`;
     return !seen.has(k) && seen.add(k);
   });
-  await q(
+  await s.query(
     `INSERT INTO contact_opt_outs (account_id, channel_scope, address, contact_id, source, reason, channel_id, created_at)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::timestamptz[])
      ON CONFLICT (account_id, channel_scope, address) DO UPDATE SET contact_id = COALESCE(contact_opt_outs.contact_id, EXCLUDED.contact_id)`,

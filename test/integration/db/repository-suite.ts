@@ -6,7 +6,7 @@ import { getTableColumns, getTableName, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../core/errors.js";
-import type { Database } from "../../../db/client.js";
+import type { Database, Session } from "../../../db/client.js";
 import { uuidv7 } from "../../../db/ids.js";
 import { MIGRATIONS_DIR, runMigrations } from "../../../db/migrate.js";
 import { listPartitions, maintainPartitions } from "../../../db/partitions.js";
@@ -98,6 +98,45 @@ export function repositorySuite(driver: Driver): void {
           );
           expect(live.rows.map((r) => r.column_name).sort(), name).toEqual(expected);
         }
+      });
+    });
+
+    describe("transactions", () => {
+      const names = async (accountId: string) =>
+        (await db.withSession((s) => s.query<{ name: string }>("SELECT name FROM contacts WHERE account_id = $1 ORDER BY name", [accountId]))).rows.map((r) => r.name);
+      const insert = (s: Session, accountId: string, name: string) =>
+        s.query("INSERT INTO contacts (id, account_id, name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())", [uuidv7(), accountId, name]);
+
+      it("commit, rollback, a swallowed statement error, the isolation level", async () => {
+        const acct = randomUUID();
+        await db.transaction((tx) => insert(tx, acct, "a-committed"));
+        await expect(db.transaction(async (tx) => (await insert(tx, acct, "b-undone"), Promise.reject(new Error("no"))))).rejects.toThrow("no");
+        await expect(
+          db.transaction(async (tx) => {
+            await insert(tx, acct, "c-lost");
+            await tx.query("SELECT 1/0").catch(() => undefined);
+          }),
+        ).rejects.toThrow();
+        expect(await names(acct)).toEqual(["a-committed"]);
+        const level = await db.transaction(async (tx) => (await tx.query<{ transaction_isolation: string }>("SHOW transaction_isolation")).rows[0], { isolation: "repeatable read" });
+        expect(level).toEqual({ transaction_isolation: "repeatable read" });
+      });
+
+      it("a rolled-back transaction keeps the writes other callers made meanwhile", async () => {
+        const acct = randomUUID();
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        const tx = db.transaction(async (s) => {
+          await insert(s, acct, "in-tx");
+          await gate;
+          throw new Error("rolled back on purpose");
+        });
+        const outside = Promise.all([createContact(db.orm, acct, { name: "api" }, now), db.withSession((s) => insert(s, acct, "pipeline"))]);
+        await new Promise((r) => setTimeout(r, 50));
+        release();
+        await expect(tx).rejects.toThrow("rolled back on purpose");
+        await outside;
+        expect(await names(acct)).toEqual(["api", "pipeline"]);
       });
     });
 
