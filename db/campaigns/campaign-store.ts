@@ -1,5 +1,6 @@
 import { segmentInfo } from "../../core/sms/encoding.js";
-import type { CampaignSnapshot, InsertResult } from "../../actors/campaign/campaign-ports.js";
+import type { CampaignSnapshot, InsertResult } from "../../core/campaign/campaign-snapshot.js";
+import type { CampaignContent } from "../../core/campaign/render.js";
 import { addReasons, withoutOptedOut, type PagePlan } from "../../core/campaign/page-plan.js";
 import { normaliseAddress, optOutScope } from "../../core/webhooks/opt-out.js";
 import { PROVIDER_ACCOUNT_LIMITS } from "../../adapters/account-limits.js";
@@ -16,16 +17,6 @@ import { rowCounters } from "./counters.js";
  */
 export const CAMPAIGN_PRIORITY = -1;
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
-
-export interface CampaignContent {
-  templateBody: string | null;
-  fallbackStrategy: string;
-  defaultValues: Record<string, string>;
-  templateActive: boolean;
-  messageBody: string | null;
-  customValues: Record<string, string>;
-  templateId: string | null;
-}
 
 /**
  * What the channel can really send per minute: its own rate limit, or less when its provider

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { segmentInfo } from "../../core/sms/encoding.js";
-import type { FireResult, ScheduleSnapshot } from "../../actors/schedule/schedule-ports.js";
+import type { FireResult, ScheduleSnapshot } from "../../core/schedule/schedule-snapshot.js";
 import { deliveryAddressOf } from "../../core/campaign/contact.js";
 import { groupMessageEventSchema, TOPICS } from "../../core/events.js";
 import { type ChannelType } from "../../core/messages/vocabulary.js";

@@ -1,4 +1,4 @@
-import type { ContactPage } from "../../../actors/campaign/campaign-ports.js";
+import type { ContactPage } from "../../../core/campaign/contact.js";
 import type { Database } from "../../../db/client.js";
 import type { ContactSource } from "./contact-source.js";
 
