@@ -18,6 +18,7 @@ function harness(opts: { queued: number; channel?: Partial<ChannelSnapshot>; quo
     messageBody: "hi",
     metadata: {},
     attempts: 0,
+    priority: 0,
     groupMessageId: null,
     traceId: null,
   }));

@@ -1,6 +1,7 @@
 import type { Database, Session } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { MessageOutcome } from "../../core/dispatch/outcome.js";
+import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
 
 /**
  * The dispatcher's SQL. Every statement is set-based (one round trip per batch), and the claim
@@ -8,19 +9,6 @@ import type { MessageOutcome } from "../../core/dispatch/outcome.js";
  * the rows it moved to `sending`, so a redelivered event or a second turn can never send the
  * same message twice.
  */
-export interface ClaimedRow {
-  id: string;
-  createdAt: string;
-  accountId: string;
-  deliveryAddress: string;
-  messageBody: string;
-  metadata: Record<string, unknown>;
-  attempts: number;
-  priority: number;
-  groupMessageId: string | null;
-  traceId: string | null;
-}
-
 export interface ChannelRow {
   id: string;
   accountId: string;
@@ -85,8 +73,8 @@ export class DispatchStore {
    * that leaves the batch short, the claim goes on (a few rounds) so a full batch still means
    * "more may be waiting" to the caller.
    */
-  async claim(channelId: string, limit: number, now: Date): Promise<ClaimedRow[]> {
-    const out: ClaimedRow[] = [];
+  async claim(channelId: string, limit: number, now: Date): Promise<ClaimedMessage[]> {
+    const out: ClaimedMessage[] = [];
     for (let round = 0; round < CLAIM_ROUNDS && out.length < limit; round++) {
       const { sending, optedOut } = await this.claimRound(channelId, limit - out.length, now);
       out.push(...sending);
@@ -95,7 +83,7 @@ export class DispatchStore {
     return out.sort((a, b) => b.priority - a.priority || a.createdAt.localeCompare(b.createdAt));
   }
 
-  private async claimRound(channelId: string, limit: number, now: Date): Promise<{ sending: ClaimedRow[]; optedOut: number }> {
+  private async claimRound(channelId: string, limit: number, now: Date): Promise<{ sending: ClaimedMessage[]; optedOut: number }> {
     if (limit <= 0) return { sending: [], optedOut: 0 };
     // One transaction on both drivers: the opted-out failures and their events commit together.
     return this.db.transaction(async (s) => {
@@ -109,7 +97,7 @@ export class DispatchStore {
     });
   }
 
-  private async claimWith(s: Session, channelId: string, limit: number, now: Date): Promise<{ sending: ClaimedRow[]; optedOut: number }> {
+  private async claimWith(s: Session, channelId: string, limit: number, now: Date): Promise<{ sending: ClaimedMessage[]; optedOut: number }> {
     // The opt-out look-up is one primary-key probe per picked row, joined into the claim itself.
     const { rows } = await s.query<Record<string, unknown>>(
       `WITH ch AS (
@@ -232,7 +220,7 @@ export class DispatchStore {
   }
 
   /** Records the `queued → sending` claim itself, so every status change has its event row. */
-  async recordClaims(claimed: ClaimedRow[], now: Date, channelId: string): Promise<void> {
+  async recordClaims(claimed: ClaimedMessage[], now: Date, channelId: string): Promise<void> {
     if (claimed.length === 0) return;
     await this.db.withSession((s) =>
       s.query(
