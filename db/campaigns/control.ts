@@ -1,4 +1,5 @@
 import type { Database } from "../client.js";
+import { cancelQueuedCampaignMessages } from "../messages/status-writes.js";
 import { foldCounters } from "./counters.js";
 
 /**
@@ -11,18 +12,9 @@ import { foldCounters } from "./counters.js";
  * everything still queued is affected.
  */
 
-/** Cancel: every queued message of the campaign becomes cancelled. Returns how many. */
+/** Cancel: every queued message of the campaign becomes cancelled (status-writes.ts). Returns how many. */
 export async function cancelCampaignMessages(db: Database, groupMessageId: string): Promise<number> {
-  const n = await db.withSession(async (s) => {
-    const { rows } = await s.query<{ n: number }>(
-      `WITH c AS (UPDATE messages SET status = 'cancelled', updated_at = now(), next_attempt_at = NULL,
-                         error_code = 'campaign_cancelled', error_message = 'the group message was cancelled'
-                   WHERE group_message_id = $1 AND status = 'queued' RETURNING 1)
-       SELECT count(*)::int AS n FROM c`,
-      [groupMessageId],
-    );
-    return Number(rows[0]?.n ?? 0);
-  });
+  const n = await db.withSession((s) => cancelQueuedCampaignMessages(s, groupMessageId));
   await foldCounters(db, [groupMessageId]);
   return n;
 }

@@ -1,5 +1,6 @@
-import { sumDeltas, type CampaignCounters, type CounterDelta } from "../../core/campaign/counters.js";
+import { COUNTER_FIELDS, sumDeltas, type CampaignCounters, type CounterDelta } from "../../core/campaign/counters.js";
 import type { Database } from "../client.js";
+import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
 /**
  * Folding counter deltas into group_messages (stage two of the counting; stage one is the
@@ -23,6 +24,13 @@ export function rowCounters(r: Record<string, unknown>): CampaignCounters {
 }
 
 const FOLD_BATCH = 20_000;
+
+type Sums = Required<CounterDelta> & { id: string };
+const SUM_COLUMNS: UnnestColumn<Sums>[] = [
+  { name: "id", type: "uuid", value: (x) => x.id },
+  ...COUNTER_FIELDS.map((f): UnnestColumn<Sums> => ({ name: f, type: "int", value: (x) => x[f] })),
+  { name: "reasons", type: "jsonb", value: (x) => JSON.stringify(x.skippedReasons) },
+];
 
 /**
  * Folds pending deltas of the given campaigns (all campaigns when `ids` is undefined). Returns
@@ -51,6 +59,7 @@ export async function foldCounters(db: Database, ids?: readonly string[]): Promi
         ...(r.reasons as Record<string, number>[]).map((skippedReasons): CounterDelta => ({ skippedReasons })),
       ]),
     }));
+    const u = unnestRows(sums, SUM_COLUMNS, "u");
     const updated = await s.query<Record<string, unknown>>(
       `UPDATE group_messages g SET
           queued_count = g.queued_count + u.queued, sent_count = g.sent_count + u.sent, delivered_count = g.delivered_count + u.delivered,
@@ -62,21 +71,10 @@ export async function foldCounters(db: Database, ids?: readonly string[]): Promi
                  SELECT key AS k, value::int AS v FROM jsonb_each_text(g.skipped_reasons)
                  UNION ALL SELECT key, value::int FROM jsonb_each_text(u.reasons)) x GROUP BY k) y) END,
           updated_at = now()
-         FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::jsonb[])
-              AS u(id, queued, sent, delivered, read, failed, cancelled, skipped, reasons)
+         FROM ${u.from}
         WHERE g.id = u.id
        RETURNING g.*`,
-      [
-        sums.map((x) => x.id),
-        sums.map((x) => x.queued),
-        sums.map((x) => x.sent),
-        sums.map((x) => x.delivered),
-        sums.map((x) => x.read),
-        sums.map((x) => x.failed),
-        sums.map((x) => x.cancelled),
-        sums.map((x) => x.skipped),
-        sums.map((x) => JSON.stringify(x.skippedReasons)),
-      ],
+      u.params,
     );
     for (const r of updated.rows) out.set(String(r.id), rowCounters(r));
     return out;

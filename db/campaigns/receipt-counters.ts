@@ -1,4 +1,5 @@
 import type { Database, Session } from "../client.js";
+import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
 /**
  * Campaign counters moved by delivery receipts. Runs inside the transaction that changes the
@@ -30,6 +31,13 @@ export const triggerMaintainedCounters: CampaignCounterSink = {
 
 const isDelivered = (s: string) => s === "delivered" || s === "read";
 
+type Delta = [groupMessageId: string, counts: { delivered: number; failed: number }];
+const DELTA_COLUMNS: UnnestColumn<Delta>[] = [
+  { name: "id", type: "uuid", value: ([id]) => id },
+  { name: "delivered", type: "int", value: ([, d]) => d.delivered },
+  { name: "failed", type: "int", value: ([, d]) => d.failed },
+];
+
 export const directCounters: CampaignCounterSink = {
   mode: "direct",
   async apply(tx, changes) {
@@ -43,11 +51,12 @@ export const directCounters: CampaignCounterSink = {
     }
     const rows = [...per].filter(([, d]) => d.delivered !== 0 || d.failed !== 0);
     if (rows.length === 0) return;
+    const d = unnestRows(rows, DELTA_COLUMNS, "d");
     await tx.query(
       `UPDATE group_messages g SET delivered_count = g.delivered_count + d.delivered, failed_count = g.failed_count + d.failed, updated_at = now()
-         FROM unnest($1::uuid[], $2::int[], $3::int[]) AS d(id, delivered, failed)
+         FROM ${d.from}
         WHERE g.id = d.id`,
-      [rows.map(([id]) => id), rows.map(([, d]) => d.delivered), rows.map(([, d]) => d.failed)],
+      d.params,
     );
   },
 };

@@ -3,7 +3,7 @@ import { contactKeyOf, finalKeywordActions, phoneSpellings, type KeywordHit, typ
 import { optOutScope } from "../../core/webhooks/opt-out.js";
 import type { Database, Session } from "../client.js";
 import { uuidv7 } from "../ids.js";
-import { markOptOuts } from "../messages/receipt-store.js";
+import { markOptOuts } from "../contacts/opt-outs.js";
 
 /**
  * The inbound consumer's SQL, set-based: one transaction per batch of a channel's inbound

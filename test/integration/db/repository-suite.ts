@@ -323,10 +323,10 @@ export function repositorySuite(driver: Driver): void {
         const m = await createMessage(db.orm, msg(ch.id), now);
         expect(m.nextAttemptAt?.toISOString()).toBe(now.toISOString());
         const later = new Date(now.getTime() + 1000);
-        const cancelled = await changeMessageStatus(db.orm, scopeA, m.id, { to: "cancelled" }, later);
+        const cancelled = await changeMessageStatus(db, scopeA, m.id, { to: "cancelled" }, later);
         expect(cancelled).toMatchObject({ from: "queued", row: { status: "cancelled", nextAttemptAt: null } });
-        await expectAppError(changeMessageStatus(db.orm, scopeA, m.id, { to: "queued" }, later), 409, "invalid_transition");
-        expect(await changeMessageStatus(db.orm, scopeB, m.id, { to: "cancelled" }, later)).toBeUndefined();
+        await expectAppError(changeMessageStatus(db, scopeA, m.id, { to: "queued" }, later), 409, "invalid_transition");
+        expect(await changeMessageStatus(db, scopeB, m.id, { to: "cancelled" }, later)).toBeUndefined();
         const events = await listMessageEvents(db.orm, m);
         expect(events.map((e) => [e.fromStatus, e.toStatus])).toEqual([
           [null, "queued"],
@@ -337,7 +337,7 @@ export function repositorySuite(driver: Driver): void {
       it("refuses to delete a message being sent", async () => {
         const ch = await newChannel();
         const m = await createMessage(db.orm, msg(ch.id), now);
-        await changeMessageStatus(db.orm, scopeA, m.id, { to: "sending" }, now);
+        await changeMessageStatus(db, scopeA, m.id, { to: "sending" }, now);
         await expectAppError(deleteMessage(db.orm, scopeA, m.id), 409, "invalid_state");
         expect(await deleteMessage(db.orm, scopeB, m.id)).toBe(false);
       });
