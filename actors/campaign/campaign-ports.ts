@@ -1,5 +1,5 @@
 import type { CampaignContact, ContactPage } from "../../core/campaign/contact.js";
-import type { CampaignCounters } from "../../core/campaign/counters.js";
+import type { CampaignCounters } from "../../core/campaign/progress-counters.js";
 import type { PagePlan, RenderedText } from "../../core/campaign/page-plan.js";
 import type { CampaignSnapshot, InsertResult } from "../../core/campaign/campaign-snapshot.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";

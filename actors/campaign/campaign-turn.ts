@@ -1,4 +1,4 @@
-import { finalStatus } from "../../core/campaign/counters.js";
+import { finalStatus } from "../../core/campaign/progress-counters.js";
 import { planPage } from "../../core/campaign/page-plan.js";
 import { throttle } from "../../core/campaign/throttle.js";
 import type { CampaignSnapshot } from "../../core/campaign/campaign-snapshot.js";

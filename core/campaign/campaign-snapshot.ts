@@ -1,4 +1,4 @@
-import type { CampaignCounters } from "./counters.js";
+import type { CampaignCounters } from "./progress-counters.js";
 import type { ChannelType } from "../messages/vocabulary.js";
 
 /**

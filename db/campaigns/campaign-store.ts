@@ -8,7 +8,7 @@ import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Database, Session } from "../client.js";
 import { isUuid } from "../query/filters.js";
 import { uuidv7 } from "../ids.js";
-import { rowCounters } from "./counters.js";
+import { rowCounters } from "./counter-fold.js";
 
 /**
  * The campaign's SQL. Set-based: one statement per page of 1,000 rows, one per counter fold.

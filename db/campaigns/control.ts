@@ -1,6 +1,6 @@
 import type { Database } from "../client.js";
 import { cancelQueuedCampaignMessages } from "../messages/status-writes.js";
-import { foldCounters } from "./counters.js";
+import { foldCounters } from "./counter-fold.js";
 
 /**
  * What pause, resume and cancel do to a campaign's messages, called by the API right after it

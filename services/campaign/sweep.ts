@@ -1,7 +1,7 @@
 import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
-import { foldCounters } from "../../db/campaigns/counters.js";
+import { foldCounters } from "../../db/campaigns/counter-fold.js";
 
 /**
  * The campaign and schedule part of the periodic sweep (the dispatch-sweeper cron binding). It is

@@ -10,7 +10,7 @@ import { AccountApiContactSource } from "./sources/account-api.js";
 import { BuiltinContactSource } from "./sources/builtin.js";
 import type { ContactSource } from "./sources/contact-source.js";
 import { CampaignStore } from "../../db/campaigns/campaign-store.js";
-import { foldCounters } from "../../db/campaigns/counters.js";
+import { foldCounters } from "../../db/campaigns/counter-fold.js";
 
 export function contactSourceFor(cfg: AppConfig, db: Database, log: Logger): ContactSource {
   if (cfg.CONTACT_SOURCE === "builtin") return new BuiltinContactSource(db);

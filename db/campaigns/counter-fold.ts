@@ -1,4 +1,4 @@
-import { COUNTER_FIELDS, sumDeltas, type CampaignCounters, type CounterDelta } from "../../core/campaign/counters.js";
+import { COUNTER_FIELDS, sumDeltas, type CampaignCounters, type CounterDelta } from "../../core/campaign/progress-counters.js";
 import type { Database } from "../client.js";
 import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
