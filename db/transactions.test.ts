@@ -4,6 +4,7 @@ import type { PagePlan } from "../core/campaign/page-plan.js";
 import type { Database } from "./client.js";
 import { CampaignStore } from "./campaigns/campaign-store.js";
 import { createContact } from "./contacts/repository.js";
+import { maintainPartitions } from "./partitions.js";
 import { insertCampaign, insertChannel, openMigratedEmbedded } from "./testkit/embedded.js";
 
 /**
@@ -80,6 +81,26 @@ describe("transactions on the embedded driver, beside other callers", () => {
     expect(failures.length).toBeGreaterThan(0);
     const rows = await db.withSession((s) => s.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE group_message_id = $1`, [c.id]));
     expect(rows.rows[0]!.n).toBe(3);
+  });
+});
+
+describe("partition maintenance on the embedded driver, beside other callers", () => {
+  it("a caller's failing statement does not abort the creation of a month's partition", async () => {
+    const db = await openMigratedEmbedded();
+    try {
+      const A = randomUUID();
+      const taken = await createContact(db.orm, A, { name: "taken" }, now);
+      const work = maintainPartitions(db, { now: new Date("2031-01-15T00:00:00Z"), monthsAhead: 6, tables: ["messages"] });
+      let running = true;
+      void work.finally(() => (running = false)).catch(() => undefined);
+      for (let i = 0; running || i < 3; i++) {
+        await db.withSession((s) => s.query(`INSERT INTO contacts (id, account_id, created_at, updated_at) VALUES ($1, $2, $3, $3)`, [taken.id, A, now])).catch(() => undefined);
+      }
+      const report = await work;
+      expect(report.created).toEqual(["messages_2031_01", "messages_2031_02", "messages_2031_03", "messages_2031_04", "messages_2031_05", "messages_2031_06", "messages_2031_07"]);
+    } finally {
+      await db.close();
+    }
   });
 });
 
