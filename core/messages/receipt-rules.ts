@@ -34,7 +34,15 @@ export interface Receipt {
 export type ReceiptStatus = Exclude<DeliveryStatus, "queued">;
 
 export type Transition =
-  | { kind: "apply"; to: ReceiptStatus; deliveredAt: Date | null; readAt: Date | null; failedAt: Date | null; errorCode: string | null; errorMessage: string | null }
+  | {
+      kind: "apply";
+      to: ReceiptStatus;
+      deliveredAt: Date | null;
+      readAt: Date | null;
+      failedAt: Date | null;
+      errorCode: string | null;
+      errorMessage: string | null;
+    }
   | { kind: "unchanged" }
   | { kind: "early" };
 

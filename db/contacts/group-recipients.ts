@@ -16,7 +16,12 @@ import type { Database } from "../client.js";
 
 const FROM_THE_START = "00000000-0000-0000-0000-000000000000";
 
-export async function groupRecipientsPage(db: Database, q: { accountId: string; groupIds: string[] }, cursor: string | null, size: number): Promise<ContactPage> {
+export async function groupRecipientsPage(
+  db: Database,
+  q: { accountId: string; groupIds: string[] },
+  cursor: string | null,
+  size: number,
+): Promise<ContactPage> {
   return db.withSession(async (s) => {
     const { rows } = await s.query<{ id: string; name: string | null; email: string | null; phone: string | null; metadata: Record<string, unknown> }>(
       `SELECT c.id, c.name, c.email, c.phone, c.metadata

@@ -7,7 +7,13 @@ import type { Database } from "../client.js";
  * allow_failover) stay. The status does not change: they are still queued, on another channel.
  */
 
-export async function failoverQueued(db: Database, channelId: string, errorCode: string, now: Date, limit = 5_000): Promise<{ toChannelId: string; moved: number } | undefined> {
+export async function failoverQueued(
+  db: Database,
+  channelId: string,
+  errorCode: string,
+  now: Date,
+  limit = 5_000,
+): Promise<{ toChannelId: string; moved: number } | undefined> {
   return db.withSession(async (s) => {
     const target = await s.query<{ id: string }>(
       `SELECT t.id FROM channels c JOIN channels t

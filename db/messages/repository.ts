@@ -76,7 +76,13 @@ export async function getMessage(orm: Orm, scope: Scope, id: string): Promise<Me
  * Applies a status change allowed by MESSAGE_TRANSITIONS and records it in message_events, in one
  * transaction (the statements live with every other status write, in status-writes.ts).
  */
-export async function changeMessageStatus(db: Database, scope: Scope, id: string, change: RequestedStatusChange, now: Date): Promise<{ row: MessageRow; from: MessageStatus } | undefined> {
+export async function changeMessageStatus(
+  db: Database,
+  scope: Scope,
+  id: string,
+  change: RequestedStatusChange,
+  now: Date,
+): Promise<{ row: MessageRow; from: MessageStatus } | undefined> {
   const changed = await db.transaction((s) => changeRequestedStatus(s, scope, id, change, now));
   return changed && { row: mapRow(messages, changed.row), from: changed.from };
 }

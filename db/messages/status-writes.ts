@@ -42,11 +42,15 @@ async function insertEvents(s: Session, events: readonly NewMessageEvent[], now:
   const fromMessage = createdAtFrom === "message";
   await s.query(
     `INSERT INTO message_events (id, created_at, message_id, message_created_at, account_id, event_type, from_status, to_status, provider_timestamp, event_data)
-     SELECT e.id, $1, e.message_id, ${fromMessage ? "m.created_at" : "e.message_created_at"}, e.account_id, e.event_type, e.from_status, e.to_status, e.provider_timestamp, e.event_data
-       FROM ${e.from}${fromMessage ? "\n       JOIN messages m ON m.id = e.message_id AND m.created_at >= e.message_created_at AND m.created_at < e.message_created_at + interval '1 millisecond'" : ""}`,
+     SELECT e.id, $1, e.message_id, ${fromMessage ? "m.created_at" : "e.message_created_at"}, e.account_id, e.event_type, e.from_status, e.to_status,
+            e.provider_timestamp, e.event_data
+       FROM ${e.from}${fromMessage ? MESSAGE_OF_EVENT : ""}`,
     [now, ...e.params],
   );
 }
+
+const MESSAGE_OF_EVENT = `
+       JOIN messages m ON m.id = e.message_id AND m.created_at >= e.message_created_at AND m.created_at < e.message_created_at + interval '1 millisecond'`;
 
 const EVENT_COLUMNS = (now: Date): UnnestColumn<NewMessageEvent>[] => [
   { name: "id", type: "uuid", value: () => uuidv7(now) },
@@ -203,7 +207,12 @@ export async function applyOutcomes(s: Session, outcomes: readonly AccountOutcom
         data:
           o.status === "sent"
             ? { channel_id: channelId, provider_message_id: o.providerMessageId }
-            : { channel_id: channelId, error_code: o.errorCode, error_message: o.errorMessage, ...(o.status === "queued" ? { retry_at: o.nextAttemptAt.toISOString(), throttled: o.throttled } : {}) },
+            : {
+                channel_id: channelId,
+                error_code: o.errorCode,
+                error_message: o.errorMessage,
+                ...(o.status === "queued" ? { retry_at: o.nextAttemptAt.toISOString(), throttled: o.throttled } : {}),
+              },
       })),
     now,
   );
@@ -343,7 +352,17 @@ export async function changeRequestedStatus(
   );
   await insertEvents(
     s,
-    [{ messageId: current.id, messageCreatedAt: current.created_at, accountId: current.account_id, type: change.to, from, to: change.to, data: change.eventData ?? {} }],
+    [
+      {
+        messageId: current.id,
+        messageCreatedAt: current.created_at,
+        accountId: current.account_id,
+        type: change.to,
+        from,
+        to: change.to,
+        data: change.eventData ?? {},
+      },
+    ],
     now,
   );
   return { row: rows[0]!, from };
@@ -361,10 +380,10 @@ async function lockForChange(s: Session, accountIds: readonly string[], id: stri
     );
     if (rows[0]) return rows[0];
   }
-  const { rows } = await s.query<Locked>(`SELECT id, created_at, account_id, status FROM messages WHERE id = $1 AND account_id = ANY($2::uuid[]) LIMIT 1 FOR UPDATE`, [
-    id,
-    accountIds,
-  ]);
+  const { rows } = await s.query<Locked>(
+    `SELECT id, created_at, account_id, status FROM messages WHERE id = $1 AND account_id = ANY($2::uuid[]) LIMIT 1 FOR UPDATE`,
+    [id, accountIds],
+  );
   return rows[0];
 }
 
