@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -20,10 +21,20 @@ export interface Session {
   exec(text: string): Promise<void>;
 }
 
+export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
+
 export interface Database {
   readonly kind: "pg" | "pglite";
   readonly orm: Orm;
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. On pg
+   * the transaction has a pooled connection of its own; on PGlite, whose one session every caller
+   * shares, it holds PGlite's transaction lock, so other callers' statements wait for it instead
+   * of running inside it. Inside `fn` use only the session given: on PGlite any other use of this
+   * database would wait for the very transaction it runs in (it throws instead).
+   */
+  transaction<T>(fn: (tx: Session) => Promise<T>, opts?: { isolation?: IsolationLevel }): Promise<T>;
   /** True when a trivial query answers; used by readiness probes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -67,20 +78,40 @@ function openPg(url: string, opts: OpenDatabaseOptions): Database {
   pool.on("error", () => undefined);
   if (opts.prepareStatements !== false) pool.on("connect", (client) => autoPrepare(client));
   const orm = drizzlePg(pool, { schema }) as unknown as Orm;
+  const sessionOf = (client: pg.PoolClient): Session => ({
+    query: async <R>(text: string, params?: unknown[]) => ({ rows: (await client.query(text, params)).rows as R[] }),
+    exec: async (text) => {
+      await client.query(text);
+    },
+  });
   return {
     kind: "pg",
     orm,
     async withSession(fn) {
       const client = await pool.connect();
       try {
-        return await fn({
-          query: async <R>(text: string, params?: unknown[]) => ({ rows: (await client.query(text, params)).rows as R[] }),
-          exec: async (text) => {
-            await client.query(text);
-          },
-        });
+        return await fn(sessionOf(client));
       } finally {
         client.release();
+      }
+    },
+    async transaction(fn, opts) {
+      const client = await pool.connect();
+      // A connection that could not roll back is in an unknown state: it is closed, not reused.
+      let broken: Error | undefined;
+      try {
+        await client.query(opts?.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation.toUpperCase()}` : "BEGIN");
+        const out = await fn(sessionOf(client));
+        // COMMIT of a transaction whose statement failed (and whose error fn swallowed) rolls back
+        // without an error: reported as a failure, as PGlite does.
+        const done = await client.query("COMMIT");
+        if (done.command === "ROLLBACK") throw new Error("the transaction was aborted by a failed statement and rolled back");
+        return out;
+      } catch (err) {
+        await client.query("ROLLBACK").catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
+        throw err;
+      } finally {
+        client.release(broken);
       }
     },
     async ping() {
@@ -134,21 +165,48 @@ function autoPrepare(client: pg.PoolClient): void {
   (client as unknown as { query: QueryFn }).query = named;
 }
 
+/** Set while a PGlite transaction runs, to refuse the nested use that would wait for it forever. */
+const pgliteTransaction = new AsyncLocalStorage<{ open: boolean }>();
+
+function outsidePgliteTransaction(): void {
+  if (pgliteTransaction.getStore()?.open) {
+    throw new Error("the embedded database was used outside the session of the transaction this code runs in; use that session");
+  }
+}
+
 async function openPglite(dir: string | undefined): Promise<Database> {
   const client = new PGlite(dir);
   await client.waitReady;
   const orm = drizzlePglite(client, { schema }) as unknown as Orm;
-  const session: Session = {
-    query: async <R>(text: string, params?: unknown[]) => ({ rows: (await client.query(text, params)).rows as R[] }),
+  const sessionOf = (on: PGlite | Transaction): Session => ({
+    query: async <R>(text: string, params?: unknown[]) => ({ rows: (await on.query(text, params)).rows as R[] }),
     exec: async (text) => {
-      await client.exec(text);
+      await on.exec(text);
     },
-  };
+  });
+  const session = sessionOf(client);
   return {
     kind: "pglite",
     orm,
-    // PGlite is a single session already; its own lock serialises callers.
-    withSession: (fn) => fn(session),
+    // PGlite is a single session already; its own lock serialises callers statement by statement.
+    withSession: (fn) => {
+      outsidePgliteTransaction();
+      return fn(session);
+    },
+    // PGlite's transaction() holds the lock that its query() and exec() take for each statement,
+    // so every other caller waits until this transaction ends.
+    transaction: (fn, opts) => {
+      outsidePgliteTransaction();
+      const state = { open: true };
+      return pgliteTransaction.run(state, () =>
+        client
+          .transaction(async (tx) => {
+            if (opts?.isolation) await tx.exec(`SET TRANSACTION ISOLATION LEVEL ${opts.isolation.toUpperCase()}`);
+            return fn(sessionOf(tx));
+          })
+          .finally(() => (state.open = false)),
+      );
+    },
     async ping() {
       try {
         await client.query("SELECT 1");

@@ -68,7 +68,7 @@ export async function maintainPartitions(db: Database, opts: PartitionMaintenanc
     if (db.kind === "pg") await s.exec("SET statement_timeout = 0");
     await s.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
     try {
-      for (const table of opts.tables ?? PARTITIONED_TABLES) await maintainTable(s, table, opts, report);
+      for (const table of opts.tables ?? PARTITIONED_TABLES) await maintainTable(db, s, table, opts, report);
     } finally {
       await s.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`);
     }
@@ -76,7 +76,7 @@ export async function maintainPartitions(db: Database, opts: PartitionMaintenanc
   return report;
 }
 
-async function maintainTable(s: Session, table: PartitionedTable, opts: PartitionMaintenanceOptions, report: PartitionReport): Promise<void> {
+async function maintainTable(db: Database, s: Session, table: PartitionedTable, opts: PartitionMaintenanceOptions, report: PartitionReport): Promise<void> {
   const ahead = opts.monthsAhead ?? 3;
   const retention = opts.retentionMonths ?? 12;
   const cutoff = monthStart(opts.now, -retention);
@@ -99,7 +99,7 @@ async function maintainTable(s: Session, table: PartitionedTable, opts: Partitio
 
   for (const [name, month] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
     if (existing.has(name)) continue;
-    const moved = await createPartition(s, table, name, month);
+    const moved = await createPartition(db, table, name, month);
     report.created.push(name);
     if (moved > 0) report.moved[name] = moved;
   }
@@ -116,12 +116,17 @@ async function maintainTable(s: Session, table: PartitionedTable, opts: Partitio
   }
 }
 
-async function createPartition(s: Session, table: PartitionedTable, name: string, month: Date): Promise<number> {
+/**
+ * One transaction (Database.transaction, so on PGlite other callers wait instead of running
+ * inside it); on pg its own connection, free of the statement timeout like the maintenance
+ * session, since moving a month out of the default partition can take long.
+ */
+async function createPartition(db: Database, table: PartitionedTable, name: string, month: Date): Promise<number> {
   const from = lit(month);
   const to = lit(monthStart(month, 1));
   const range = `created_at >= ${from} AND created_at < ${to}`;
-  await s.exec("BEGIN");
-  try {
+  return db.transaction(async (s) => {
+    if (db.kind === "pg") await s.exec("SET LOCAL statement_timeout = 0");
     // Lock the default partition first: rows for this month must not arrive there between the
     // move and the attach, and ATTACH would take this lock anyway.
     await s.exec(`LOCK TABLE ${table}_default IN ACCESS EXCLUSIVE MODE`);
@@ -134,10 +139,6 @@ async function createPartition(s: Session, table: PartitionedTable, name: string
       await s.exec(`WITH moved AS (DELETE FROM ${table}_default WHERE ${range} RETURNING *) INSERT INTO ${name} SELECT * FROM moved`);
       await s.exec(`ALTER TABLE ${table} ATTACH PARTITION ${name} FOR VALUES FROM (${from}) TO (${to})`);
     }
-    await s.exec("COMMIT");
     return stranded;
-  } catch (err) {
-    await s.exec("ROLLBACK");
-    throw err;
-  }
+  });
 }

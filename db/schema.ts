@@ -97,7 +97,7 @@ export const groupMessages = pgTable("group_messages", {
   deliveredCount: integer("delivered_count").notNull().default(0),
   failedCount: integer("failed_count").notNull().default(0),
   skippedCount: integer("skipped_count").notNull().default(0),
-  // Campaign progress (migration 0020): see db/campaigns/counters.ts.
+  // Campaign progress (migration 0020): see db/campaigns/counter-fold.ts.
   queuedCount: integer("queued_count").notNull().default(0),
   readCount: integer("read_count").notNull().default(0),
   cancelledCount: integer("cancelled_count").notNull().default(0),

@@ -1,6 +1,7 @@
-import type { CampaignContact } from "../../core/campaign/contact.js";
-import type { CampaignCounters } from "../../core/campaign/counters.js";
+import type { CampaignContact, ContactPage } from "../../core/campaign/contact.js";
+import type { CampaignCounters } from "../../core/campaign/progress-counters.js";
 import type { PagePlan, RenderedText } from "../../core/campaign/page-plan.js";
+import type { CampaignSnapshot, InsertResult } from "../../core/campaign/campaign-snapshot.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Logger } from "../../core/logger.js";
 
@@ -8,34 +9,6 @@ import type { Logger } from "../../core/logger.js";
  * What a campaign actor needs from the outside world; services/campaign/wiring.ts provides the
  * real implementations (SQL, contact sources, the broker). Actors never import them directly.
  */
-export interface CampaignSnapshot {
-  id: string;
-  accountId: string;
-  status: string;
-  channelId: string;
-  channelType: ChannelType;
-  /** Messages per minute the channel may send. */
-  channelRate: number;
-  contactGroupIds: string[];
-  counters: CampaignCounters;
-  /** The fan-out checkpoint; absent until the campaign starts processing. */
-  fanout?: {
-    cursor: string | null;
-    pages: number;
-    contactsSeen: number;
-    messagesCreated: number;
-    done: boolean;
-    aborted: boolean;
-  };
-}
-
-export interface ContactPage {
-  contacts: CampaignContact[];
-  /** Where the page after this one starts; null when this was the last page. */
-  nextCursor: string | null;
-}
-
-export type InsertResult = { ok: true; queued: number; skipped: number; duplicates: number } | { ok: false; reason: "not_processing" | "cursor_moved" };
 
 export interface CampaignPorts {
   log: Logger;

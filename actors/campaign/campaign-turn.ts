@@ -1,7 +1,8 @@
-import { finalStatus } from "../../core/campaign/counters.js";
+import { finalStatus } from "../../core/campaign/progress-counters.js";
 import { planPage } from "../../core/campaign/page-plan.js";
 import { throttle } from "../../core/campaign/throttle.js";
-import type { CampaignPorts, CampaignSnapshot } from "./campaign-ports.js";
+import type { CampaignSnapshot } from "../../core/campaign/campaign-snapshot.js";
+import type { CampaignPorts } from "./campaign-ports.js";
 
 /**
  * One turn of a campaign, run by its CampaignActor (one at a time per campaign in the cluster).

@@ -26,6 +26,7 @@ function harness(opts: {
     messageBody: "hi",
     metadata: {},
     attempts: 0,
+    priority: 0,
     groupMessageId: null,
     traceId: null,
   }));

@@ -1,5 +1,6 @@
 import type { Logger } from "../../core/logger.js";
 import type { MessageOutcome } from "../../core/dispatch/outcome.js";
+import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
 
 /**
  * Everything a channel actor's send turn needs from the outside world. The dispatcher wires
@@ -22,17 +23,7 @@ export interface ChannelSnapshot {
   quota?: { dailyLimit: number | null; monthlyLimit: number | null };
 }
 
-export interface ClaimedMessage {
-  id: string;
-  createdAt: string;
-  accountId: string;
-  deliveryAddress: string;
-  messageBody: string;
-  metadata: Record<string, unknown>;
-  attempts: number;
-  groupMessageId: string | null;
-  traceId: string | null;
-}
+export type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
 
 /** A provider connection for one channel (an adapter bound to decrypted credentials). */
 export interface ChannelSender {

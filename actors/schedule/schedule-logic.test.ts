@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expectedTrigger, isCurrentTrigger, nextAfterFire } from "./schedule-logic.js";
-import type { ScheduleSnapshot } from "./schedule-ports.js";
+import type { ScheduleSnapshot } from "../../core/schedule/schedule-snapshot.js";
 
 const base = (o: Partial<ScheduleSnapshot> = {}): ScheduleSnapshot => ({
   id: "s1",

@@ -1,5 +1,5 @@
 import { firstOccurrence, nextOccurrence, planAfterTrigger } from "../../core/schedule/recurrence.js";
-import type { ScheduleSnapshot } from "./schedule-ports.js";
+import type { ScheduleSnapshot } from "../../core/schedule/schedule-snapshot.js";
 
 /**
  * Decisions of a schedule actor, pure: when the reminder should fire, and whether a reminder

@@ -1,22 +1,7 @@
 import type { Logger } from "../../core/logger.js";
-import type { ScheduleSpec } from "../../core/schedule/recurrence.js";
+import type { FireResult, ScheduleSnapshot } from "../../core/schedule/schedule-snapshot.js";
 
-/** What a schedule actor needs from the outside world (services/schedule/wiring.ts). */
-export interface ScheduleSnapshot {
-  id: string;
-  status: string;
-  spec: ScheduleSpec;
-  nextTriggerAt: Date | null;
-  lastTriggeredAt: Date | null;
-  triggerCount: number;
-}
-
-export interface FireResult {
-  /** False when the trigger was stale (already fired, paused, cancelled, edited): nothing was created. */
-  fired: boolean;
-  /** The next trigger written with it (null when the schedule is finished). */
-  next: Date | null;
-}
+/** What a schedule actor needs from the outside world; services/main.ts wires the real ports. */
 
 export interface SchedulePorts {
   log: Logger;

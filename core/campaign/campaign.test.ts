@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deliveryAddressOf } from "./contact.js";
-import { finalStatus, sumDeltas } from "./counters.js";
+import { finalStatus, sumDeltas } from "./progress-counters.js";
 import { planPage, type RenderedText } from "./page-plan.js";
 import { throttle } from "./throttle.js";
 

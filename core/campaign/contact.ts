@@ -6,12 +6,19 @@ import type { ChannelType } from "../messages/vocabulary.js";
  * compared, so "+251 911-234 567" and "+251911234567" are one recipient, and e-mail addresses
  * compare without case.
  */
+
 export interface CampaignContact {
   id: string;
   name?: string | null;
   email?: string | null;
   phone?: string | null;
   metadata?: Record<string, unknown>;
+}
+
+export interface ContactPage {
+  contacts: CampaignContact[];
+  /** Where the page after this one starts; null when this was the last page. */
+  nextCursor: string | null;
 }
 
 /** Metadata keys that hold a contact's id on channels that are not addressed by phone or e-mail. */

@@ -31,6 +31,7 @@ type Transitions<S extends string> = Readonly<Record<S, readonly S[]>>;
 /**
  * Message lifecycle. `sending → queued` is a retry after a transient failure; `sent → failed`
  * is a delivery receipt reporting failure. read, failed, cancelled and skipped are final.
+ * Delivery receipts apply exactly these transitions (receipt-rules.ts has no table of its own).
  */
 export const MESSAGE_TRANSITIONS: Transitions<MessageStatus> = {
   queued: ["sending", "cancelled", "skipped", "failed"],

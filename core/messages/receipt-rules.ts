@@ -1,22 +1,21 @@
+import { MESSAGE_STATUSES, MESSAGE_TRANSITIONS, canTransition, type MessageStatus } from "./lifecycle.js";
 import type { DeliveryStatus } from "./vocabulary.js";
 
 /**
- * What a delivery receipt does to a message (seed 000 §7). Providers deliver callbacks late,
- * twice and out of order (a `sent` after the `delivered`, a `read` before the `delivered`), so
- * the outcome depends only on the message's current state and the receipt, never on arrival
- * order:
- *
- *   current \ receipt   sent      delivered   read                 failed
- *   sent                –         delivered   read (+delivered_at) failed
- *   delivered           –         –           read                 –
- *   read                –         –           –                    –
- *   failed              –         –           –                    –
- *   queued, sending     early: the send is not recorded yet; try again later
- *   cancelled, skipped  –         (never sent: nothing a provider says applies)
- *
- * `–` means unchanged: a replay is harmless. `queued` receipts (the provider accepted the request)
- * say nothing new and are always unchanged. Pure: the status consumer applies the result.
+ * What a delivery receipt does to a message. Providers deliver callbacks late, twice and out of
+ * order (a `sent` after the `delivered`, a `read` before the `delivered`), so the outcome depends
+ * only on the message's current state and the receipt, never on arrival order. The rule is the
+ * message lifecycle itself (MESSAGE_TRANSITIONS), not a table of its own:
+ *  - a receipt applies when the lifecycle allows current status → receipt status (sent →
+ *    delivered, read or failed; delivered → read); anything else leaves the message unchanged,
+ *    so a replay or a superseded receipt is harmless;
+ *  - a message still queued or sending is early: its send is not recorded yet, try again later;
+ *  - a provider's `queued` (it accepted the request) says nothing new: always unchanged;
+ *  - read implies delivered: a read that overtook its delivery receipt sets delivered_at too;
+ *  - a failure carries the provider's error (or `delivery_failed`) and when it happened.
+ * Pure: the status consumer applies the result.
  */
+
 export interface MessageState {
   status: string;
   deliveredAt: Date | null;
@@ -31,32 +30,41 @@ export interface Receipt {
   at: Date;
 }
 
+/** What a receipt can move a message to (a provider's `queued` moves nothing). */
+export type ReceiptStatus = Exclude<DeliveryStatus, "queued">;
+
 export type Transition =
-  | { kind: "apply"; to: "delivered" | "read" | "failed"; deliveredAt: Date | null; readAt: Date | null; failedAt: Date | null; errorCode: string | null; errorMessage: string | null }
+  | {
+      kind: "apply";
+      to: ReceiptStatus;
+      deliveredAt: Date | null;
+      readAt: Date | null;
+      failedAt: Date | null;
+      errorCode: string | null;
+      errorMessage: string | null;
+    }
   | { kind: "unchanged" }
   | { kind: "early" };
 
 const UNCHANGED: Transition = { kind: "unchanged" };
+const EARLY: Transition = { kind: "early" };
+const NOT_SENT_YET: readonly string[] = ["queued", "sending"];
+
+const isMessageStatus = (s: string): s is MessageStatus => (MESSAGE_STATUSES as readonly string[]).includes(s);
 
 export function applyReceipt(current: MessageState, r: Receipt): Transition {
   if (r.status === "queued") return UNCHANGED;
-  if (current.status === "queued" || current.status === "sending") return { kind: "early" };
-  const base = { deliveredAt: current.deliveredAt, readAt: current.readAt, failedAt: null, errorCode: null, errorMessage: null };
-  switch (r.status) {
-    case "sent":
-      return UNCHANGED;
-    case "delivered":
-      return current.status === "sent" ? { kind: "apply", to: "delivered", ...base, deliveredAt: r.at } : UNCHANGED;
-    case "read":
-      // Read implies delivered: a read receipt that overtook its delivery receipt sets both.
-      return current.status === "sent" || current.status === "delivered"
-        ? { kind: "apply", to: "read", ...base, deliveredAt: current.deliveredAt ?? r.at, readAt: r.at }
-        : UNCHANGED;
-    case "failed":
-      // Only a message the provider accepted and has not yet confirmed can fail late; a failure
-      // report after a confirmed delivery contradicts it and is ignored.
-      return current.status === "sent"
-        ? { kind: "apply", to: "failed", ...base, failedAt: r.at, errorCode: r.errorCode ?? "delivery_failed", errorMessage: r.errorMessage }
-        : UNCHANGED;
-  }
+  if (NOT_SENT_YET.includes(current.status)) return EARLY;
+  if (!isMessageStatus(current.status) || !canTransition(MESSAGE_TRANSITIONS, current.status, r.status)) return UNCHANGED;
+  const to = r.status;
+  const failed = to === "failed";
+  return {
+    kind: "apply",
+    to,
+    deliveredAt: to === "delivered" ? r.at : to === "read" ? (current.deliveredAt ?? r.at) : current.deliveredAt,
+    readAt: to === "read" ? r.at : current.readAt,
+    failedAt: failed ? r.at : null,
+    errorCode: failed ? (r.errorCode ?? "delivery_failed") : null,
+    errorMessage: failed ? r.errorMessage : null,
+  };
 }

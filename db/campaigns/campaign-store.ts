@@ -1,12 +1,13 @@
 import { segmentInfo } from "../../core/sms/encoding.js";
-import type { CampaignSnapshot, InsertResult } from "../../actors/campaign/campaign-ports.js";
+import type { CampaignSnapshot, InsertResult } from "../../core/campaign/campaign-snapshot.js";
+import type { CampaignContent } from "../../core/campaign/render.js";
 import { addReasons, withoutOptedOut, type PagePlan } from "../../core/campaign/page-plan.js";
 import { normaliseAddress, optOutScope } from "../../core/webhooks/opt-out.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Database, Session } from "../client.js";
 import { isUuid } from "../query/filters.js";
 import { uuidv7 } from "../ids.js";
-import { rowCounters } from "./counters.js";
+import { rowCounters } from "./counter-fold.js";
 
 /**
  * The campaign's SQL. Set-based: one statement per page of 1,000 rows, one per counter fold.
@@ -15,16 +16,6 @@ import { rowCounters } from "./counters.js";
  */
 export const CAMPAIGN_PRIORITY = -1;
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
-
-export interface CampaignContent {
-  templateBody: string | null;
-  fallbackStrategy: string;
-  defaultValues: Record<string, string>;
-  templateActive: boolean;
-  messageBody: string | null;
-  customValues: Record<string, string>;
-  templateId: string | null;
-}
 
 /** The provider account's rate per minute for a channel, undefined when its provider caps no account. */
 export type AccountRateOf = (channel: { channelType: ChannelType; provider: string }, metadata: Record<string, unknown>) => number | undefined;
@@ -36,18 +27,6 @@ export type AccountRateOf = (channel: { channelType: ChannelType; provider: stri
  */
 export function effectiveRate(rateLimit: number, accountRatePerMinute: number | undefined): number {
   return accountRatePerMinute === undefined ? rateLimit : Math.min(rateLimit, accountRatePerMinute);
-}
-
-export async function inTransaction<T>(s: Session, fn: () => Promise<T>, isolation = ""): Promise<T> {
-  await s.exec(`BEGIN${isolation ? ` ISOLATION LEVEL ${isolation}` : ""}`);
-  try {
-    const out = await fn();
-    await s.exec("COMMIT");
-    return out;
-  } catch (err) {
-    await s.exec("ROLLBACK").catch(() => undefined);
-    throw err;
-  }
 }
 
 export class CampaignStore {
@@ -112,21 +91,19 @@ export class CampaignStore {
    * campaign keeps it), and it is the created_at of every message of the campaign.
    */
   async startProcessing(id: string, now: Date): Promise<void> {
-    await this.db.withSession((s) =>
-      inTransaction(s, async () => {
-        await s.query(
-          `UPDATE group_messages SET status = 'processing', started_at = COALESCE(started_at, $2), updated_at = $2
-            WHERE id = $1 AND status = 'queued'`,
-          [id, now],
-        );
-        await s.query(
-          `INSERT INTO campaign_fanout (group_message_id, messages_created_at, updated_at)
-           SELECT id, started_at, $2 FROM group_messages WHERE id = $1 AND started_at IS NOT NULL
-           ON CONFLICT (group_message_id) DO NOTHING`,
-          [id, now],
-        );
-      }),
-    );
+    await this.db.transaction(async (s) => {
+      await s.query(
+        `UPDATE group_messages SET status = 'processing', started_at = COALESCE(started_at, $2), updated_at = $2
+          WHERE id = $1 AND status = 'queued'`,
+        [id, now],
+      );
+      await s.query(
+        `INSERT INTO campaign_fanout (group_message_id, messages_created_at, updated_at)
+         SELECT id, started_at, $2 FROM group_messages WHERE id = $1 AND started_at IS NOT NULL
+         ON CONFLICT (group_message_id) DO NOTHING`,
+        [id, now],
+      );
+    });
   }
 
   /**
@@ -142,70 +119,68 @@ export class CampaignStore {
   ): Promise<InsertResult> {
     const createdAt = c.messagesCreatedAt!;
     const sms = SMS_TYPES.includes(c.channelType);
-    return this.db.withSession((s) =>
-      inTransaction(s, async () => {
-        // Recipients who opted out get no message: one primary-key look-up for the whole page.
-        const plan = await withoutOptOuts(s, c, page.plan);
-        const rows = plan.rows;
-        const seg = rows.map((r) => (sms ? segmentInfo(r.body) : undefined));
-        // A bail-out below commits a transaction that only took locks: nothing to undo.
-        const g = await s.query<{ status: string }>(`SELECT status FROM group_messages WHERE id = $1 FOR SHARE`, [c.id]);
-        if (g.rows[0]?.status !== "processing") {
-          return { ok: false as const, reason: "not_processing" as const };
-        }
-        const f = await s.query<{ cursor: string | null; done: boolean }>(`SELECT cursor, done FROM campaign_fanout WHERE group_message_id = $1 FOR UPDATE`, [c.id]);
-        if (!f.rows[0] || f.rows[0].done || (f.rows[0].cursor ?? null) !== page.cursor) {
-          return { ok: false as const, reason: "cursor_moved" as const };
-        }
-        let queued = 0;
-        let skippedRows = 0;
-        if (rows.length > 0) {
-          const inserted = await s.query<{ status: string }>(
-            `INSERT INTO messages (id, created_at, updated_at, account_id, channel_id, channel_type, contact_id, group_message_id, template_id,
-                                   direction, status, priority, delivery_address, message_body, metadata, encoding, segments, error_code, error_message, trace_id)
-             SELECT u.id, $1, $2, $3, $4, $5, u.contact_id, $6, $7, 'outbound', u.status, $8, u.address, u.body, u.metadata::jsonb,
-                    u.encoding, u.segments, CASE WHEN u.status = 'skipped' THEN 'missing_variables' END, u.error_message, $9
-               FROM unnest($10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::int[])
-                    AS u(id, contact_id, address, body, status, error_message, metadata, encoding, segments)
-             ON CONFLICT DO NOTHING
-             RETURNING status`,
-            [
-              createdAt, now, c.accountId, c.channelId, c.channelType, c.id, c.content.templateId, CAMPAIGN_PRIORITY, page.traceId ?? null,
-              rows.map(() => uuidv7(createdAt)),
-              rows.map((r) => (isUuid(r.contactId) ? r.contactId : null)),
-              rows.map((r) => r.address),
-              rows.map((r) => r.body),
-              rows.map((r) => r.status),
-              rows.map((r) => r.errorMessage),
-              rows.map((r) => JSON.stringify(isUuid(r.contactId) ? {} : { source_contact_id: r.contactId })),
-              seg.map((x) => x?.encoding ?? null),
-              seg.map((x) => x?.segments ?? null),
-            ],
-          );
-          for (const r of inserted.rows) if (r.status === "queued") queued++;
-          else skippedRows++;
-        }
-        const duplicates = rows.length - queued - skippedRows;
-        const reasons = addReasons(plan.skipped, { duplicate_address: duplicates, missing_variables: skippedRows });
-        const skipped = Object.values(reasons).reduce((a, b) => a + b, 0);
-        if (queued > 0 || skipped > 0) {
-          await s.query(
-            `INSERT INTO group_message_counter_deltas (group_message_id, queued, skipped, skipped_reasons) VALUES ($1, $2, $3, $4::jsonb)`,
-            [c.id, queued, skipped, JSON.stringify(reasons)],
-          );
-        }
-        const last = page.nextCursor === null;
-        const fan = await s.query<{ contacts_seen: number }>(
-          `UPDATE campaign_fanout SET cursor = $2, pages = pages + 1, contacts_seen = contacts_seen + $3,
-                  messages_created = messages_created + $4, done = $5, updated_at = $6
-            WHERE group_message_id = $1 RETURNING contacts_seen`,
-          [c.id, page.nextCursor, page.contacts, queued + skippedRows, last, now],
+    return this.db.transaction(async (s) => {
+      // Recipients who opted out get no message: one primary-key look-up for the whole page.
+      const plan = await withoutOptOuts(s, c, page.plan);
+      const rows = plan.rows;
+      const seg = rows.map((r) => (sms ? segmentInfo(r.body) : undefined));
+      // A bail-out below commits a transaction that only took locks: nothing to undo.
+      const g = await s.query<{ status: string }>(`SELECT status FROM group_messages WHERE id = $1 FOR SHARE`, [c.id]);
+      if (g.rows[0]?.status !== "processing") {
+        return { ok: false as const, reason: "not_processing" as const };
+      }
+      const f = await s.query<{ cursor: string | null; done: boolean }>(`SELECT cursor, done FROM campaign_fanout WHERE group_message_id = $1 FOR UPDATE`, [c.id]);
+      if (!f.rows[0] || f.rows[0].done || (f.rows[0].cursor ?? null) !== page.cursor) {
+        return { ok: false as const, reason: "cursor_moved" as const };
+      }
+      let queued = 0;
+      let skippedRows = 0;
+      if (rows.length > 0) {
+        const inserted = await s.query<{ status: string }>(
+          `INSERT INTO messages (id, created_at, updated_at, account_id, channel_id, channel_type, contact_id, group_message_id, template_id,
+                                 direction, status, priority, delivery_address, message_body, metadata, encoding, segments, error_code, error_message, trace_id)
+           SELECT u.id, $1, $2, $3, $4, $5, u.contact_id, $6, $7, 'outbound', u.status, $8, u.address, u.body, u.metadata::jsonb,
+                  u.encoding, u.segments, CASE WHEN u.status = 'skipped' THEN 'missing_variables' END, u.error_message, $9
+             FROM unnest($10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::int[])
+                  AS u(id, contact_id, address, body, status, error_message, metadata, encoding, segments)
+           ON CONFLICT DO NOTHING
+           RETURNING status`,
+          [
+            createdAt, now, c.accountId, c.channelId, c.channelType, c.id, c.content.templateId, CAMPAIGN_PRIORITY, page.traceId ?? null,
+            rows.map(() => uuidv7(createdAt)),
+            rows.map((r) => (isUuid(r.contactId) ? r.contactId : null)),
+            rows.map((r) => r.address),
+            rows.map((r) => r.body),
+            rows.map((r) => r.status),
+            rows.map((r) => r.errorMessage),
+            rows.map((r) => JSON.stringify(isUuid(r.contactId) ? {} : { source_contact_id: r.contactId })),
+            seg.map((x) => x?.encoding ?? null),
+            seg.map((x) => x?.segments ?? null),
+          ],
         );
-        // The exact recipient count is known once every page is in.
-        if (last) await s.query(`UPDATE group_messages SET total_recipients = $2, updated_at = $3 WHERE id = $1`, [c.id, fan.rows[0]!.contacts_seen, now]);
-        return { ok: true as const, queued, skipped: skippedRows, duplicates };
-      }),
-    );
+        for (const r of inserted.rows) if (r.status === "queued") queued++;
+        else skippedRows++;
+      }
+      const duplicates = rows.length - queued - skippedRows;
+      const reasons = addReasons(plan.skipped, { duplicate_address: duplicates, missing_variables: skippedRows });
+      const skipped = Object.values(reasons).reduce((a, b) => a + b, 0);
+      if (queued > 0 || skipped > 0) {
+        await s.query(
+          `INSERT INTO group_message_counter_deltas (group_message_id, queued, skipped, skipped_reasons) VALUES ($1, $2, $3, $4::jsonb)`,
+          [c.id, queued, skipped, JSON.stringify(reasons)],
+        );
+      }
+      const last = page.nextCursor === null;
+      const fan = await s.query<{ contacts_seen: number }>(
+        `UPDATE campaign_fanout SET cursor = $2, pages = pages + 1, contacts_seen = contacts_seen + $3,
+                messages_created = messages_created + $4, done = $5, updated_at = $6
+          WHERE group_message_id = $1 RETURNING contacts_seen`,
+        [c.id, page.nextCursor, page.contacts, queued + skippedRows, last, now],
+      );
+      // The exact recipient count is known once every page is in.
+      if (last) await s.query(`UPDATE group_messages SET total_recipients = $2, updated_at = $3 WHERE id = $1`, [c.id, fan.rows[0]!.contacts_seen, now]);
+      return { ok: true as const, queued, skipped: skippedRows, duplicates };
+    });
   }
 
   /** Queued messages on the channel, counted up to `cap` (the partial queue index answers it). */
@@ -226,12 +201,10 @@ export class CampaignStore {
   }
 
   async abortFanout(id: string, reason: string, now: Date): Promise<void> {
-    await this.db.withSession((s) =>
-      inTransaction(s, async () => {
-        await s.query(`UPDATE campaign_fanout SET done = true, aborted = true, updated_at = $2 WHERE group_message_id = $1`, [id, now]);
-        await s.query(`UPDATE group_messages SET failure_reason = $2, updated_at = $3 WHERE id = $1`, [id, reason, now]);
-      }),
-    );
+    await this.db.transaction(async (s) => {
+      await s.query(`UPDATE campaign_fanout SET done = true, aborted = true, updated_at = $2 WHERE group_message_id = $1`, [id, now]);
+      await s.query(`UPDATE group_messages SET failure_reason = $2, updated_at = $3 WHERE id = $1`, [id, reason, now]);
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Database } from "../client.js";
-import { inTransaction } from "./campaign-store.js";
-import { foldCounters } from "./counters.js";
+import { cancelQueuedCampaignMessages } from "../messages/status-writes.js";
+import { foldCounters } from "./counter-fold.js";
 
 /**
  * What pause, resume and cancel do to a campaign's messages, called by the API right after it
@@ -12,18 +12,9 @@ import { foldCounters } from "./counters.js";
  * everything still queued is affected.
  */
 
-/** Cancel: every queued message of the campaign becomes cancelled. Returns how many. */
+/** Cancel: every queued message of the campaign becomes cancelled (status-writes.ts). Returns how many. */
 export async function cancelCampaignMessages(db: Database, groupMessageId: string): Promise<number> {
-  const n = await db.withSession(async (s) => {
-    const { rows } = await s.query<{ n: number }>(
-      `WITH c AS (UPDATE messages SET status = 'cancelled', updated_at = now(), next_attempt_at = NULL,
-                         error_code = 'campaign_cancelled', error_message = 'the group message was cancelled'
-                   WHERE group_message_id = $1 AND status = 'queued' RETURNING 1)
-       SELECT count(*)::int AS n FROM c`,
-      [groupMessageId],
-    );
-    return Number(rows[0]?.n ?? 0);
-  });
+  const n = await db.withSession((s) => cancelQueuedCampaignMessages(s, groupMessageId));
   await foldCounters(db, [groupMessageId]);
   return n;
 }
@@ -47,16 +38,14 @@ export async function pauseCampaignMessages(db: Database, groupMessageId: string
 
 /** Resume: held messages go back to the campaign's channel. Returns how many. */
 export async function resumeCampaignMessages(db: Database, groupMessageId: string): Promise<number> {
-  return db.withSession((s) =>
-    inTransaction(s, async () => {
-      const { rows } = await s.query<{ n: number }>(
-        `WITH r AS (UPDATE messages m SET channel_id = g.channel_id, updated_at = now()
-                      FROM group_messages g
-                     WHERE g.id = $1 AND m.group_message_id = $1 AND m.status = 'queued' AND m.channel_id IS NULL RETURNING 1)
-         SELECT count(*)::int AS n FROM r`,
-        [groupMessageId],
-      );
-      return Number(rows[0]?.n ?? 0);
-    }),
-  );
+  return db.transaction(async (s) => {
+    const { rows } = await s.query<{ n: number }>(
+      `WITH r AS (UPDATE messages m SET channel_id = g.channel_id, updated_at = now()
+                    FROM group_messages g
+                   WHERE g.id = $1 AND m.group_message_id = $1 AND m.status = 'queued' AND m.channel_id IS NULL RETURNING 1)
+       SELECT count(*)::int AS n FROM r`,
+      [groupMessageId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  });
 }

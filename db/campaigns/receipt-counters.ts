@@ -1,5 +1,5 @@
-import type { Database } from "../client.js";
-import type { Query } from "../tx.js";
+import type { Database, Session } from "../client.js";
+import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
 /**
  * Campaign counters moved by delivery receipts. Runs inside the transaction that changes the
@@ -21,7 +21,7 @@ export interface AppliedChange {
 
 export interface CampaignCounterSink {
   readonly mode: "database_trigger" | "direct";
-  apply(q: Query, changes: readonly AppliedChange[]): Promise<void>;
+  apply(tx: Session, changes: readonly AppliedChange[]): Promise<void>;
 }
 
 export const triggerMaintainedCounters: CampaignCounterSink = {
@@ -31,9 +31,16 @@ export const triggerMaintainedCounters: CampaignCounterSink = {
 
 const isDelivered = (s: string) => s === "delivered" || s === "read";
 
+type Delta = [groupMessageId: string, counts: { delivered: number; failed: number }];
+const DELTA_COLUMNS: UnnestColumn<Delta>[] = [
+  { name: "id", type: "uuid", value: ([id]) => id },
+  { name: "delivered", type: "int", value: ([, d]) => d.delivered },
+  { name: "failed", type: "int", value: ([, d]) => d.failed },
+];
+
 export const directCounters: CampaignCounterSink = {
   mode: "direct",
-  async apply(q, changes) {
+  async apply(tx, changes) {
     const per = new Map<string, { delivered: number; failed: number }>();
     for (const c of changes) {
       if (!c.groupMessageId) continue;
@@ -44,11 +51,12 @@ export const directCounters: CampaignCounterSink = {
     }
     const rows = [...per].filter(([, d]) => d.delivered !== 0 || d.failed !== 0);
     if (rows.length === 0) return;
-    await q(
+    const d = unnestRows(rows, DELTA_COLUMNS, "d");
+    await tx.query(
       `UPDATE group_messages g SET delivered_count = g.delivered_count + d.delivered, failed_count = g.failed_count + d.failed, updated_at = now()
-         FROM unnest($1::uuid[], $2::int[], $3::int[]) AS d(id, delivered, failed)
+         FROM ${d.from}
         WHERE g.id = d.id`,
-      [rows.map(([id]) => id), rows.map(([, d]) => d.delivered), rows.map(([, d]) => d.failed)],
+      d.params,
     );
   },
 };

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { eq, ne } from "drizzle-orm";
+import { and, asc, desc, eq, ne } from "drizzle-orm";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
@@ -116,4 +116,15 @@ export async function reencryptChannels(orm: Orm, box: SecretBox, batch = 500): 
       moved++;
     }
   }
+}
+
+/** The account's enabled, active channel of the type with the highest priority (the oldest on a tie). */
+export async function preferredActiveChannel(orm: Orm, accountId: string, channelType: string): Promise<ChannelRow | undefined> {
+  const [row] = await orm
+    .select()
+    .from(channels)
+    .where(and(eq(channels.accountId, accountId), eq(channels.channelType, channelType), eq(channels.isEnabled, true), eq(channels.status, "active")))
+    .orderBy(desc(channels.priority), asc(channels.createdAt))
+    .limit(1);
+  return row;
 }

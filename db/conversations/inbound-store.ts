@@ -1,10 +1,9 @@
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { contactKeyOf, finalKeywordActions, phoneSpellings, type KeywordHit, type StoredPart } from "../../core/webhooks/inbound-plan.js";
 import { optOutScope } from "../../core/webhooks/opt-out.js";
-import type { Database } from "../client.js";
+import type { Database, Session } from "../client.js";
 import { uuidv7 } from "../ids.js";
-import { markOptOuts } from "../messages/receipt-store.js";
-import { inTx, type Query } from "../tx.js";
+import { markOptOuts } from "../contacts/opt-outs.js";
 
 /**
  * The inbound consumer's SQL, set-based: one transaction per batch of a channel's inbound
@@ -102,16 +101,16 @@ export class InboundStore {
   async apply(ch: InboundChannel, items: readonly ReadyInbound[], now: Date): Promise<ApplyResult> {
     const unique = [...new Map(items.map((m) => [inboundKey(m.providerMessageId, m.receivedAt), m])).values()];
     if (unique.length === 0) return { inserted: new Set(), optedOut: 0, optedIn: 0 };
-    return inTx(this.db, async (q) => {
-      await lockKeys(q, ch, unique);
-      const todo = await withoutStored(q, ch, unique);
+    return this.db.transaction(async (s) => {
+      await lockKeys(s, ch, unique);
+      const todo = await withoutStored(s, ch, unique);
       if (todo.length === 0) return { inserted: new Set<string>(), optedOut: 0, optedIn: 0 };
-      const contacts = await this.contactsFor(q, ch, todo, now);
-      const conversations = await upsertConversations(q, ch, todo, contacts, now);
-      const inserted = await insertMessages(q, ch, todo, contacts, conversations, now);
+      const contacts = await this.contactsFor(s, ch, todo, now);
+      const conversations = await upsertConversations(s, ch, todo, contacts, now);
+      const inserted = await insertMessages(s, ch, todo, contacts, conversations, now);
       const fresh = todo.filter((m) => inserted.has(inboundKey(m.providerMessageId, m.receivedAt)));
-      await touchConversations(q, fresh, conversations, now);
-      const keywords = await applyKeywords(q, ch, fresh, contacts, now);
+      await touchConversations(s, fresh, conversations, now);
+      const keywords = await applyKeywords(s, ch, fresh, contacts, now);
       return { inserted, ...keywords };
     });
   }
@@ -120,14 +119,14 @@ export class InboundStore {
    * The sender's contact per address: the account's oldest contact with that address, or a new
    * one. A transaction lock per (account, address) keeps two batches from both creating it.
    */
-  private async contactsFor(q: Query, ch: InboundChannel, items: readonly ReadyInbound[], now: Date): Promise<Map<string, string>> {
+  private async contactsFor(s: Session, ch: InboundChannel, items: readonly ReadyInbound[], now: Date): Promise<Map<string, string>> {
     const key = contactKeyOf(ch.channelType);
     const field = key.kind === "column" ? key.column : key.key;
     const addresses = [...new Set(items.map((m) => m.address))];
     const found = new Map<string, string>();
     if (key.kind === "column" && key.column === "phone") {
-      const spelled = new Map(addresses.flatMap((a) => phoneSpellings(a).map((s) => [s, a] as const)));
-      const rows = await q<{ id: string; phone: string }>(
+      const spelled = new Map(addresses.flatMap((a) => phoneSpellings(a).map((spelling) => [spelling, a] as const)));
+      const { rows } = await s.query<{ id: string; phone: string }>(
         `SELECT id, phone FROM contacts WHERE account_id = $1 AND phone = ANY($2::text[]) ORDER BY created_at, id`,
         [ch.accountId, [...spelled.keys()]],
       );
@@ -138,7 +137,7 @@ export class InboundStore {
     } else {
       const expr = key.kind === "column" ? "lower(email)" : `metadata->>'${key.key}'`;
       const where = key.kind === "column" ? "email IS NOT NULL" : `metadata ? '${key.key}'`;
-      const rows = await q<{ id: string; a: string }>(
+      const { rows } = await s.query<{ id: string; a: string }>(
         `SELECT id, ${expr} AS a FROM contacts WHERE account_id = $1 AND ${where} AND ${expr} = ANY($2::text[]) ORDER BY created_at, id`,
         [ch.accountId, addresses],
       );
@@ -148,7 +147,7 @@ export class InboundStore {
     if (missing.length > 0) {
       const nameOf = new Map(items.map((m) => [m.address, m.name]));
       const ids = missing.map(() => uuidv7(now));
-      await q(
+      await s.query(
         `INSERT INTO contacts (id, account_id, name, phone, email, metadata, created_at, updated_at)
          SELECT u.id, $1, u.name, u.phone, u.email, u.metadata::jsonb, $2, $2
            FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(id, name, phone, email, metadata)`,
@@ -173,11 +172,11 @@ export class InboundStore {
  * provider message id (a redelivery waits for the first copy, then sees it) and one per sender
  * address of the account (two batches cannot both create the contact).
  */
-async function lockKeys(q: Query, ch: InboundChannel, items: readonly ReadyInbound[]): Promise<void> {
+async function lockKeys(s: Session, ch: InboundChannel, items: readonly ReadyInbound[]): Promise<void> {
   const key = contactKeyOf(ch.channelType);
   const field = key.kind === "column" ? key.column : key.key;
   const keys = [...items.map((m) => `message:${ch.id}:${m.providerMessageId}`), ...items.map((m) => `contact:${ch.accountId}:${field}:${m.address}`)];
-  await q(`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) x`, [keys]);
+  await s.query(`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) x`, [keys]);
 }
 
 /** How far from a redelivery's time the first copy is looked for (provider retries span hours). */
@@ -189,9 +188,9 @@ const REDELIVERY_WINDOW_MS = 3 * 86_400_000;
  * created_at: it is found here by provider id instead. An edit (Telegram) keeps its message's id
  * but is a new message with its own provider time, so edits match only on that exact time.
  */
-async function withoutStored(q: Query, ch: InboundChannel, items: readonly ReadyInbound[]): Promise<ReadyInbound[]> {
+async function withoutStored(s: Session, ch: InboundChannel, items: readonly ReadyInbound[]): Promise<ReadyInbound[]> {
   const times = items.map((m) => m.receivedAt.getTime());
-  const rows = await q<{ provider_message_id: string; created_at: Date | string; edited: boolean }>(
+  const { rows } = await s.query<{ provider_message_id: string; created_at: Date | string; edited: boolean }>(
     `SELECT provider_message_id, created_at, COALESCE(metadata->>'edited' = 'true', false) AS edited FROM messages
       WHERE channel_id = $1 AND provider_message_id = ANY($2::text[]) AND direction = 'inbound' AND created_at BETWEEN $3 AND $4`,
     [ch.id, [...new Set(items.map((m) => m.providerMessageId))], new Date(Math.min(...times) - REDELIVERY_WINDOW_MS), new Date(Math.max(...times) + REDELIVERY_WINDOW_MS)],
@@ -204,9 +203,9 @@ async function withoutStored(q: Query, ch: InboundChannel, items: readonly Ready
 const conversationKey = (address: string, to: string) => `${address}\u0000${to}`;
 
 /** One conversation per (channel, sender, our side): reused whatever its status, created when new. */
-async function upsertConversations(q: Query, ch: InboundChannel, items: readonly ReadyInbound[], contacts: Map<string, string>, now: Date): Promise<Map<string, string>> {
+async function upsertConversations(s: Session, ch: InboundChannel, items: readonly ReadyInbound[], contacts: Map<string, string>, now: Date): Promise<Map<string, string>> {
   const pairs = [...new Map(items.map((m) => [conversationKey(m.address, m.participantTo), m])).values()];
-  const rows = await q<{ id: string; participant_from: string; participant_to: string }>(
+  const { rows } = await s.query<{ id: string; participant_from: string; participant_to: string }>(
     `INSERT INTO conversations (id, account_id, channel_id, channel_type, participant_from, participant_to, contact_id, status, created_at, updated_at)
      SELECT u.id, $1, $2, $3, u.pfrom, u.pto, u.contact_id, 'open', $4, $4
        FROM unnest($5::uuid[], $6::text[], $7::text[], $8::uuid[]) AS u(id, pfrom, pto, contact_id)
@@ -219,7 +218,7 @@ async function upsertConversations(q: Query, ch: InboundChannel, items: readonly
 }
 
 async function insertMessages(
-  q: Query,
+  s: Session,
   ch: InboundChannel,
   items: readonly ReadyInbound[],
   contacts: Map<string, string>,
@@ -227,7 +226,7 @@ async function insertMessages(
   now: Date,
 ): Promise<Set<string>> {
   // created_at is the provider's time of the message, so a redelivery collides with the first copy.
-  const rows = await q<{ provider_message_id: string; created_at: Date | string }>(
+  const { rows } = await s.query<{ provider_message_id: string; created_at: Date | string }>(
     `INSERT INTO messages (id, created_at, updated_at, account_id, channel_id, channel_type, contact_id, conversation_id,
                            direction, status, delivery_address, message_body, metadata, provider_message_id, delivered_at, trace_id)
      SELECT u.id, u.created_at, $4, $1, $2, $3, u.contact_id, u.conversation_id,
@@ -256,7 +255,7 @@ async function insertMessages(
 }
 
 /** A new message (re)opens its conversation and moves its last-message time forward, never back. */
-async function touchConversations(q: Query, fresh: readonly ReadyInbound[], conversations: Map<string, string>, now: Date): Promise<void> {
+async function touchConversations(s: Session, fresh: readonly ReadyInbound[], conversations: Map<string, string>, now: Date): Promise<void> {
   const latest = new Map<string, Date>();
   for (const m of fresh) {
     const id = conversations.get(conversationKey(m.address, m.participantTo));
@@ -265,7 +264,7 @@ async function touchConversations(q: Query, fresh: readonly ReadyInbound[], conv
     if (!seen || m.receivedAt > seen) latest.set(id, m.receivedAt);
   }
   if (latest.size === 0) return;
-  await q(
+  await s.query(
     `UPDATE conversations c SET status = 'open', updated_at = $3,
             last_message_at = GREATEST(COALESCE(c.last_message_at, u.at), u.at)
        FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
@@ -278,20 +277,20 @@ async function touchConversations(q: Query, fresh: readonly ReadyInbound[], conv
  * STOP-like keywords opt the sender out on this channel's scope, START-like ones remove the mark.
  * Only messages inserted now count, so a redelivered old STOP cannot undo a later START.
  */
-async function applyKeywords(q: Query, ch: InboundChannel, fresh: readonly ReadyInbound[], contacts: Map<string, string>, now: Date): Promise<{ optedOut: number; optedIn: number }> {
+async function applyKeywords(s: Session, ch: InboundChannel, fresh: readonly ReadyInbound[], contacts: Map<string, string>, now: Date): Promise<{ optedOut: number; optedIn: number }> {
   const hits = finalKeywordActions(fresh.flatMap((m) => (m.keyword ? [m.keyword] : [])));
   const scope = optOutScope(ch.channelType);
   const outs = hits.filter((h) => h.action === "opt_out");
   const ins = hits.filter((h) => h.action === "opt_in");
   if (outs.length > 0) {
     await markOptOuts(
-      q,
+      s,
       outs.map((h) => ({ accountId: ch.accountId, scope, address: h.address, contactId: contacts.get(h.address) ?? null, channelId: ch.id, source: h.source ?? ("keyword" as const), reason: h.keyword })),
       now,
     );
   }
   if (ins.length > 0) {
-    await q(`DELETE FROM contact_opt_outs WHERE account_id = $1 AND channel_scope = $2 AND address = ANY($3::text[])`, [ch.accountId, scope, ins.map((h) => h.address)]);
+    await s.query(`DELETE FROM contact_opt_outs WHERE account_id = $1 AND channel_scope = $2 AND address = ANY($3::text[])`, [ch.accountId, scope, ins.map((h) => h.address)]);
   }
   return { optedOut: outs.length, optedIn: ins.length };
 }

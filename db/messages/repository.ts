@@ -1,12 +1,13 @@
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { conflict } from "../../core/errors.js";
-import type { Orm } from "../client.js";
+import type { Database, Orm } from "../client.js";
 import { uuidv7, uuidv7Time } from "../ids.js";
 import { insertColumns, mapRow } from "../query/rows.js";
 import { scopeCondition, type Scope } from "../query/list.js";
 import { messageEvents, messages, type MessageEventRow, type MessageRow } from "../schema.js";
-import { MESSAGE_TRANSITIONS, canTransition, type MessageDirection, type MessageStatus } from "../../core/messages/lifecycle.js";
+import type { MessageDirection, MessageStatus } from "../../core/messages/lifecycle.js";
+import { changeRequestedStatus, type RequestedStatusChange } from "./status-writes.js";
 
 export interface NewMessage {
   accountId: string;
@@ -71,46 +72,19 @@ export async function getMessage(orm: Orm, scope: Scope, id: string): Promise<Me
   return (await orm.select().from(messages).where(base).limit(1))[0];
 }
 
-export interface StatusChange {
-  to: MessageStatus;
-  eventData?: Record<string, unknown>;
-  providerPayloadRef?: string | null;
-  providerTimestamp?: Date | null;
-  /** Further columns set with the change (error_code, sent_at …). */
-  set?: Partial<typeof messages.$inferInsert>;
-}
-
-/** Applies a status change allowed by MESSAGE_TRANSITIONS and records it in message_events. */
-export async function changeMessageStatus(orm: Orm, scope: Scope, id: string, change: StatusChange, now: Date): Promise<{ row: MessageRow; from: MessageStatus } | undefined> {
-  return orm.transaction(async (tx) => {
-    const current = await getMessage(tx, scope, id);
-    if (!current) return undefined;
-    const key = and(eq(messages.id, current.id), eq(messages.createdAt, current.createdAt));
-    const locked = (await tx.select().from(messages).where(key).for("update"))[0]!;
-    const from = locked.status as MessageStatus;
-    if (!canTransition(MESSAGE_TRANSITIONS, from, change.to)) {
-      throw conflict("invalid_transition", `message status cannot change from ${from} to ${change.to}`);
-    }
-    const [row] = await tx
-      .update(messages)
-      .set({ ...change.set, status: change.to, updatedAt: now, ...(change.to === "queued" ? {} : { nextAttemptAt: null }) })
-      .where(key)
-      .returning();
-    await tx.insert(messageEvents).values({
-      id: uuidv7(now),
-      createdAt: now,
-      messageId: current.id,
-      messageCreatedAt: current.createdAt,
-      accountId: current.accountId,
-      eventType: change.to,
-      fromStatus: from,
-      toStatus: change.to,
-      providerTimestamp: change.providerTimestamp ?? null,
-      providerPayloadRef: change.providerPayloadRef ?? null,
-      eventData: change.eventData ?? {},
-    });
-    return { row: row!, from };
-  });
+/**
+ * Applies a status change allowed by MESSAGE_TRANSITIONS and records it in message_events, in one
+ * transaction (the statements live with every other status write, in status-writes.ts).
+ */
+export async function changeMessageStatus(
+  db: Database,
+  scope: Scope,
+  id: string,
+  change: RequestedStatusChange,
+  now: Date,
+): Promise<{ row: MessageRow; from: MessageStatus } | undefined> {
+  const changed = await db.transaction((s) => changeRequestedStatus(s, scope, id, change, now));
+  return changed && { row: mapRow(messages, changed.row), from: changed.from };
 }
 
 export async function updateMessageMetadata(orm: Orm, scope: Scope, id: string, metadata: Record<string, unknown>, now: Date): Promise<MessageRow | undefined> {

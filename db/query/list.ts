@@ -39,9 +39,15 @@ export function plainTable(table: PgTable): PgTable {
   return table;
 }
 
-export function scopeCondition(accountId: AnyPgColumn, scope: Scope): SQL {
+/** The scope's accounts, for hand-written SQL; an empty scope is a bug, never "every account". */
+export function scopedAccountIds(scope: Scope): readonly string[] {
   if (scope.accountIds.length === 0) throw new Error("a scope with no account sees nothing; refusing to build an unscoped query");
-  return scope.accountIds.length === 1 ? eq(accountId, scope.accountIds[0]) : inArray(accountId, [...scope.accountIds]);
+  return scope.accountIds;
+}
+
+export function scopeCondition(accountId: AnyPgColumn, scope: Scope): SQL {
+  const ids = scopedAccountIds(scope);
+  return ids.length === 1 ? eq(accountId, ids[0]) : inArray(accountId, [...ids]);
 }
 
 /**

@@ -11,7 +11,7 @@ import { BuiltinContactSource } from "./sources/builtin.js";
 import type { ContactSource } from "./sources/contact-source.js";
 import { CampaignStore } from "../../db/campaigns/campaign-store.js";
 import { accountRatePerMinute } from "../../adapters/registry.js";
-import { foldCounters } from "../../db/campaigns/counters.js";
+import { foldCounters } from "../../db/campaigns/counter-fold.js";
 
 export function contactSourceFor(cfg: AppConfig, db: Database, log: Logger): ContactSource {
   if (cfg.CONTACT_SOURCE === "builtin") return new BuiltinContactSource(db);

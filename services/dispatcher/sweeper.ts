@@ -2,7 +2,7 @@ import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { crashWindowRequeued, dispatchBacklog, outboxPending } from "../metrics.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
-import { DispatchStore } from "../../db/messages/dispatch-store.js";
+import { channelsWithStaleQueue, queuedByChannelType, requeueAbandonedSends } from "../../db/messages/dispatch-sweeps.js";
 
 /**
  * Runs on the `dispatch-sweeper` cron binding (components/common/dispatch-sweeper.yaml). It is
@@ -21,14 +21,13 @@ export async function sweep(deps: {
   staleQueuedMs: number;
   stuckSendingMs: number;
 }): Promise<{ requeued: number; nudged: number }> {
-  const store = new DispatchStore(deps.db);
   const now = new Date();
-  const stuck = await store.requeueStuckSending(now, deps.stuckSendingMs);
+  const stuck = await requeueAbandonedSends(deps.db, now, deps.stuckSendingMs);
   if (stuck.length > 0) {
     crashWindowRequeued.inc(stuck.length);
     deps.log.warn({ count: stuck.length }, "requeued messages left in sending by a stopped dispatcher (possible duplicates)");
   }
-  const channels = new Set([...(await store.channelsWithStaleQueue(now, deps.staleQueuedMs)), ...stuck.map((s) => s.channelId)]);
+  const channels = new Set([...(await channelsWithStaleQueue(deps.db, now, deps.staleQueuedMs)), ...stuck.map((s) => s.channelId)]);
   outboxPending.set(channels.size);
   await Promise.all(
     [...channels].map((channelId) =>
@@ -37,6 +36,6 @@ export async function sweep(deps: {
       }),
     ),
   );
-  for (const [type, n] of await store.backlogByType()) dispatchBacklog.set({ channel_type: type }, n);
+  for (const [type, n] of await queuedByChannelType(deps.db)) dispatchBacklog.set({ channel_type: type }, n);
   return { requeued: stuck.length, nudged: channels.size };
 }

@@ -101,7 +101,7 @@ export function createDispatchPorts(deps: {
     },
     openSender,
     claim: (channelId, limit, now) => store.claim(channelId, limit, now),
-    recordClaims: (claimed, now, channelId) => store.recordClaims(claimed as never, now, channelId),
+    recordClaims: (claimed, now, channelId) => store.recordClaims(claimed, now, channelId),
     applyOutcomes: (outcomes, now, channelId) => store.applyOutcomes(outcomes, now, channelId),
     nextDueAt: (channelId) => store.nextDueAt(channelId),
     setChannelStatus: (channelId, status, reason) => store.setChannelStatus(channelId, status, reason),

@@ -2,7 +2,9 @@ import type { StatusUpdate } from "../../core/messages/vocabulary.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { normaliseAddress, optOutScope } from "../../core/webhooks/opt-out.js";
 import { applyReceipt, type MessageState } from "../../core/messages/receipt-rules.js";
-import type { OptOutMark, ReceiptEvent, StatusChange, TargetRow } from "../../db/messages/receipt-store.js";
+import type { OptOutMark } from "../../db/contacts/opt-outs.js";
+import type { TargetRow } from "../../db/messages/receipt-store.js";
+import type { ReceiptChange, ReceiptEvent } from "../../db/messages/status-writes.js";
 
 /**
  * Pure planning of one batch of receipts for one channel: which message each receipt concerns,
@@ -25,7 +27,7 @@ export type ReceiptResult = "applied" | "unchanged" | "early" | "missing";
 
 export interface BatchPlan {
   results: ReceiptResult[];
-  changes: StatusChange[];
+  changes: ReceiptChange[];
   events: ReceiptEvent[];
   optOuts: OptOutMark[];
   /** For each receipt, the message ids it moved (to tell losers of a write race). */
@@ -107,7 +109,7 @@ export function planBatch(
     results.push(result);
   });
 
-  const changes: StatusChange[] = [...state.values()].map((s) => ({
+  const changes: ReceiptChange[] = [...state.values()].map((s) => ({
     id: s.row.id,
     createdAt: s.row.createdAt,
     from: s.row.status,

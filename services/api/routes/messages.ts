@@ -143,7 +143,7 @@ export const messageRoutes: AnyRoute[] = [
     async handler({ params, body, principal, ctx, now }) {
       let row: MessageRow | undefined;
       if (body.metadata !== undefined) row = await updateMessageMetadata(ctx.db.orm, principal, params.id, body.metadata, now);
-      if (body.status !== undefined) row = (await changeMessageStatus(ctx.db.orm, principal, params.id, { to: body.status, eventData: { by: principal.subject } }, now))?.row;
+      if (body.status !== undefined) row = (await changeMessageStatus(ctx.db, principal, params.id, { to: body.status, eventData: { by: principal.subject } }, now))?.row;
       if (!row) throw notFound("message not found");
       return { status: 200, body: messageJson(row) };
     },

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq } from "drizzle-orm";
 import { badRequest, conflict } from "../../../core/errors.js";
 import type { Orm } from "../../../db/client.js";
+import { preferredActiveChannel } from "../../../db/channels/repository.js";
 import { existingGroupIds } from "../../../db/contacts/repository.js";
 import { getScoped } from "../../../db/query/crud.js";
 import { channels, contacts, templates, type ChannelRow, type ContactRow, type TemplateRow } from "../../../db/schema.js";
@@ -23,12 +23,7 @@ export async function channelRef(orm: Orm, accountId: string, id: string, field 
  * highest `priority` among enabled, active ones. It may fail over to the next one (seed 003).
  */
 export async function channelForType(orm: Orm, accountId: string, channelType: string): Promise<ChannelRow> {
-  const [row] = await orm
-    .select()
-    .from(channels)
-    .where(and(eq(channels.accountId, accountId), eq(channels.channelType, channelType), eq(channels.isEnabled, true), eq(channels.status, "active")))
-    .orderBy(desc(channels.priority), asc(channels.createdAt))
-    .limit(1);
+  const row = await preferredActiveChannel(orm, accountId, channelType);
   if (!row) throw conflict("no_active_channel", `no enabled, active ${channelType} channel in this account`);
   return row;
 }

@@ -1,6 +1,6 @@
 import { request } from "undici";
 import { z } from "zod";
-import type { ContactPage } from "../../../actors/campaign/campaign-ports.js";
+import type { ContactPage } from "../../../core/campaign/contact.js";
 import type { CampaignContact } from "../../../core/campaign/contact.js";
 import type { Logger } from "../../../core/logger.js";
 import { ContactSourceError, type ContactSource } from "./contact-source.js";

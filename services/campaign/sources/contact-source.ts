@@ -1,4 +1,4 @@
-import type { ContactPage } from "../../../actors/campaign/campaign-ports.js";
+import type { ContactPage } from "../../../core/campaign/contact.js";
 
 /**
  * Where a campaign's recipients come from: the built-in contacts and contact groups, or the

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../../db/client.js";
 import type { PubSubKind, StateKind } from "../../../scripts/launcher/stack.js";
-import { recountFromMessages } from "../../../db/campaigns/counters.js";
+import { recountFromMessages } from "../../../db/campaigns/counter-fold.js";
 import { withPg } from "../support/seed.js";
 import { eventually } from "../support/stack.js";
 import { campaignRows, chatCsv, simRecipients, startCampaignHarness, telegram, type CampaignHarness } from "./harness.js";

@@ -6,7 +6,7 @@ import { getTableColumns, getTableName, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../core/errors.js";
-import type { Database } from "../../../db/client.js";
+import type { Database, Session } from "../../../db/client.js";
 import { uuidv7 } from "../../../db/ids.js";
 import { MIGRATIONS_DIR, runMigrations } from "../../../db/migrate.js";
 import { listPartitions, maintainPartitions } from "../../../db/partitions.js";
@@ -98,6 +98,45 @@ export function repositorySuite(driver: Driver): void {
           );
           expect(live.rows.map((r) => r.column_name).sort(), name).toEqual(expected);
         }
+      });
+    });
+
+    describe("transactions", () => {
+      const names = async (accountId: string) =>
+        (await db.withSession((s) => s.query<{ name: string }>("SELECT name FROM contacts WHERE account_id = $1 ORDER BY name", [accountId]))).rows.map((r) => r.name);
+      const insert = (s: Session, accountId: string, name: string) =>
+        s.query("INSERT INTO contacts (id, account_id, name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())", [uuidv7(), accountId, name]);
+
+      it("commit, rollback, a swallowed statement error, the isolation level", async () => {
+        const acct = randomUUID();
+        await db.transaction((tx) => insert(tx, acct, "a-committed"));
+        await expect(db.transaction(async (tx) => (await insert(tx, acct, "b-undone"), Promise.reject(new Error("no"))))).rejects.toThrow("no");
+        await expect(
+          db.transaction(async (tx) => {
+            await insert(tx, acct, "c-lost");
+            await tx.query("SELECT 1/0").catch(() => undefined);
+          }),
+        ).rejects.toThrow();
+        expect(await names(acct)).toEqual(["a-committed"]);
+        const level = await db.transaction(async (tx) => (await tx.query<{ transaction_isolation: string }>("SHOW transaction_isolation")).rows[0], { isolation: "repeatable read" });
+        expect(level).toEqual({ transaction_isolation: "repeatable read" });
+      });
+
+      it("a rolled-back transaction keeps the writes other callers made meanwhile", async () => {
+        const acct = randomUUID();
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        const tx = db.transaction(async (s) => {
+          await insert(s, acct, "in-tx");
+          await gate;
+          throw new Error("rolled back on purpose");
+        });
+        const outside = Promise.all([createContact(db.orm, acct, { name: "api" }, now), db.withSession((s) => insert(s, acct, "pipeline"))]);
+        await new Promise((r) => setTimeout(r, 50));
+        release();
+        await expect(tx).rejects.toThrow("rolled back on purpose");
+        await outside;
+        expect(await names(acct)).toEqual(["api", "pipeline"]);
       });
     });
 
@@ -284,10 +323,10 @@ export function repositorySuite(driver: Driver): void {
         const m = await createMessage(db.orm, msg(ch.id), now);
         expect(m.nextAttemptAt?.toISOString()).toBe(now.toISOString());
         const later = new Date(now.getTime() + 1000);
-        const cancelled = await changeMessageStatus(db.orm, scopeA, m.id, { to: "cancelled" }, later);
+        const cancelled = await changeMessageStatus(db, scopeA, m.id, { to: "cancelled" }, later);
         expect(cancelled).toMatchObject({ from: "queued", row: { status: "cancelled", nextAttemptAt: null } });
-        await expectAppError(changeMessageStatus(db.orm, scopeA, m.id, { to: "queued" }, later), 409, "invalid_transition");
-        expect(await changeMessageStatus(db.orm, scopeB, m.id, { to: "cancelled" }, later)).toBeUndefined();
+        await expectAppError(changeMessageStatus(db, scopeA, m.id, { to: "queued" }, later), 409, "invalid_transition");
+        expect(await changeMessageStatus(db, scopeB, m.id, { to: "cancelled" }, later)).toBeUndefined();
         const events = await listMessageEvents(db.orm, m);
         expect(events.map((e) => [e.fromStatus, e.toStatus])).toEqual([
           [null, "queued"],
@@ -298,7 +337,7 @@ export function repositorySuite(driver: Driver): void {
       it("refuses to delete a message being sent", async () => {
         const ch = await newChannel();
         const m = await createMessage(db.orm, msg(ch.id), now);
-        await changeMessageStatus(db.orm, scopeA, m.id, { to: "sending" }, now);
+        await changeMessageStatus(db, scopeA, m.id, { to: "sending" }, now);
         await expectAppError(deleteMessage(db.orm, scopeA, m.id), 409, "invalid_state");
         expect(await deleteMessage(db.orm, scopeB, m.id)).toBe(false);
       });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../core/errors.js";
-import { messagesResource } from "../../services/api/resources.js";
-import { escapeLike, parseFilter } from "./filters.js";
-import { parseSort } from "./sort.js";
+import { messagesResource } from "./resources.js";
+import { escapeLike, parseFilter } from "../../db/query/filters.js";
+import { parseSort } from "../../db/query/sort.js";
 
 const f = messagesResource.filters;
 const err = (fn: () => unknown) => {

@@ -1,6 +1,6 @@
-import { sumDeltas, type CampaignCounters, type CounterDelta } from "../../core/campaign/counters.js";
+import { COUNTER_FIELDS, sumDeltas, type CampaignCounters, type CounterDelta } from "../../core/campaign/progress-counters.js";
 import type { Database } from "../client.js";
-import { inTransaction } from "./campaign-store.js";
+import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
 /**
  * Folding counter deltas into group_messages (stage two of the counting; stage one is the
@@ -25,65 +25,60 @@ export function rowCounters(r: Record<string, unknown>): CampaignCounters {
 
 const FOLD_BATCH = 20_000;
 
+type Sums = Required<CounterDelta> & { id: string };
+const SUM_COLUMNS: UnnestColumn<Sums>[] = [
+  { name: "id", type: "uuid", value: (x) => x.id },
+  ...COUNTER_FIELDS.map((f): UnnestColumn<Sums> => ({ name: f, type: "int", value: (x) => x[f] })),
+  { name: "reasons", type: "jsonb", value: (x) => JSON.stringify(x.skippedReasons) },
+];
+
 /**
  * Folds pending deltas of the given campaigns (all campaigns when `ids` is undefined). Returns
  * the fresh counters of every campaign it touched.
  */
 export async function foldCounters(db: Database, ids?: readonly string[]): Promise<Map<string, CampaignCounters>> {
   const out = new Map<string, CampaignCounters>();
-  return db.withSession((s) =>
-    inTransaction(s, async () => {
-      const filter = ids ? "WHERE group_message_id = ANY($2::uuid[])" : "";
-      const { rows } = await s.query<Record<string, unknown>>(
-        `WITH d AS (
-           DELETE FROM group_message_counter_deltas
-            WHERE id IN (SELECT id FROM group_message_counter_deltas ${filter} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING *)
-         SELECT group_message_id, sum(queued)::int AS queued, sum(sent)::int AS sent, sum(delivered)::int AS delivered, sum(read)::int AS read,
-                sum(failed)::int AS failed, sum(cancelled)::int AS cancelled, sum(skipped)::int AS skipped,
-                COALESCE(jsonb_agg(skipped_reasons) FILTER (WHERE skipped_reasons IS NOT NULL), '[]'::jsonb) AS reasons
-           FROM d GROUP BY group_message_id`,
-        ids ? [FOLD_BATCH, ids] : [FOLD_BATCH],
-      );
-      if (rows.length === 0) return out;
-      const sums = rows.map((r) => ({
-        id: String(r.group_message_id),
-        ...sumDeltas([
-          { queued: Number(r.queued), sent: Number(r.sent), delivered: Number(r.delivered), read: Number(r.read), failed: Number(r.failed), cancelled: Number(r.cancelled), skipped: Number(r.skipped) },
-          ...(r.reasons as Record<string, number>[]).map((skippedReasons): CounterDelta => ({ skippedReasons })),
-        ]),
-      }));
-      const updated = await s.query<Record<string, unknown>>(
-        `UPDATE group_messages g SET
-            queued_count = g.queued_count + u.queued, sent_count = g.sent_count + u.sent, delivered_count = g.delivered_count + u.delivered,
-            read_count = g.read_count + u.read, failed_count = g.failed_count + u.failed, cancelled_count = g.cancelled_count + u.cancelled,
-            skipped_count = g.skipped_count + u.skipped,
-            skipped_reasons = CASE WHEN u.reasons = '{}'::jsonb THEN g.skipped_reasons ELSE
-              (SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (
-                 SELECT k, sum(v)::int AS n FROM (
-                   SELECT key AS k, value::int AS v FROM jsonb_each_text(g.skipped_reasons)
-                   UNION ALL SELECT key, value::int FROM jsonb_each_text(u.reasons)) x GROUP BY k) y) END,
-            updated_at = now()
-           FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::jsonb[])
-                AS u(id, queued, sent, delivered, read, failed, cancelled, skipped, reasons)
-          WHERE g.id = u.id
-         RETURNING g.*`,
-        [
-          sums.map((x) => x.id),
-          sums.map((x) => x.queued),
-          sums.map((x) => x.sent),
-          sums.map((x) => x.delivered),
-          sums.map((x) => x.read),
-          sums.map((x) => x.failed),
-          sums.map((x) => x.cancelled),
-          sums.map((x) => x.skipped),
-          sums.map((x) => JSON.stringify(x.skippedReasons)),
-        ],
-      );
-      for (const r of updated.rows) out.set(String(r.id), rowCounters(r));
-      return out;
-    }),
-  );
+  return db.transaction(async (s) => {
+    const filter = ids ? "WHERE group_message_id = ANY($2::uuid[])" : "";
+    const { rows } = await s.query<Record<string, unknown>>(
+      `WITH d AS (
+         DELETE FROM group_message_counter_deltas
+          WHERE id IN (SELECT id FROM group_message_counter_deltas ${filter} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING *)
+       SELECT group_message_id, sum(queued)::int AS queued, sum(sent)::int AS sent, sum(delivered)::int AS delivered, sum(read)::int AS read,
+              sum(failed)::int AS failed, sum(cancelled)::int AS cancelled, sum(skipped)::int AS skipped,
+              COALESCE(jsonb_agg(skipped_reasons) FILTER (WHERE skipped_reasons IS NOT NULL), '[]'::jsonb) AS reasons
+         FROM d GROUP BY group_message_id`,
+      ids ? [FOLD_BATCH, ids] : [FOLD_BATCH],
+    );
+    if (rows.length === 0) return out;
+    const sums = rows.map((r) => ({
+      id: String(r.group_message_id),
+      ...sumDeltas([
+        { queued: Number(r.queued), sent: Number(r.sent), delivered: Number(r.delivered), read: Number(r.read), failed: Number(r.failed), cancelled: Number(r.cancelled), skipped: Number(r.skipped) },
+        ...(r.reasons as Record<string, number>[]).map((skippedReasons): CounterDelta => ({ skippedReasons })),
+      ]),
+    }));
+    const u = unnestRows(sums, SUM_COLUMNS, "u");
+    const updated = await s.query<Record<string, unknown>>(
+      `UPDATE group_messages g SET
+          queued_count = g.queued_count + u.queued, sent_count = g.sent_count + u.sent, delivered_count = g.delivered_count + u.delivered,
+          read_count = g.read_count + u.read, failed_count = g.failed_count + u.failed, cancelled_count = g.cancelled_count + u.cancelled,
+          skipped_count = g.skipped_count + u.skipped,
+          skipped_reasons = CASE WHEN u.reasons = '{}'::jsonb THEN g.skipped_reasons ELSE
+            (SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (
+               SELECT k, sum(v)::int AS n FROM (
+                 SELECT key AS k, value::int AS v FROM jsonb_each_text(g.skipped_reasons)
+                 UNION ALL SELECT key, value::int FROM jsonb_each_text(u.reasons)) x GROUP BY k) y) END,
+          updated_at = now()
+         FROM ${u.from}
+        WHERE g.id = u.id
+       RETURNING g.*`,
+      u.params,
+    );
+    for (const r of updated.rows) out.set(String(r.id), rowCounters(r));
+    return out;
+  });
 }
 
 /** Counters of one campaign read fresh (folding what is pending first). */

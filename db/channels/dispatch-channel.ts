@@ -1,0 +1,61 @@
+import type { Database } from "../client.js";
+
+/**
+ * A channel as the dispatcher reads it: sending settings and the sealed credentials (opened by
+ * the caller with the key ring), and the status the pipeline sets when a channel fails or drains.
+ */
+
+export interface DispatchChannelRow {
+  id: string;
+  accountId: string;
+  channelType: string;
+  provider: string;
+  status: string;
+  isEnabled: boolean;
+  credentialsCiphertext: string;
+  credentialsKeyId: string;
+  rateLimit: number;
+  burst: number | null;
+  priority: number;
+  retryConfig: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  updatedAt: string;
+}
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
+
+export async function loadDispatchChannel(db: Database, channelId: string): Promise<DispatchChannelRow | undefined> {
+  return db.withSession(async (s) => {
+    const { rows } = await s.query<Record<string, unknown>>(
+      `SELECT id, account_id, channel_type, provider, status, is_enabled, credentials_ciphertext, credentials_key_id,
+                rate_limit, burst, priority, retry_config, metadata, updated_at
+           FROM channels WHERE id = $1`,
+      [channelId],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      id: String(r.id),
+      accountId: String(r.account_id),
+      channelType: String(r.channel_type),
+      provider: String(r.provider),
+      status: String(r.status),
+      isEnabled: Boolean(r.is_enabled),
+      credentialsCiphertext: String(r.credentials_ciphertext),
+      credentialsKeyId: String(r.credentials_key_id),
+      rateLimit: Number(r.rate_limit),
+      burst: r.burst === null ? null : Number(r.burst),
+      priority: Number(r.priority),
+      retryConfig: (r.retry_config ?? {}) as Record<string, unknown>,
+      metadata: (r.metadata ?? {}) as Record<string, unknown>,
+      updatedAt: iso(r.updated_at),
+    };
+  });
+}
+
+/** A channel an operator disabled stays disabled whatever the pipeline finds. */
+export async function setChannelStatus(db: Database, channelId: string, status: string, reason: string | null): Promise<void> {
+  await db.withSession((s) =>
+    s.query(`UPDATE channels SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1 AND status <> 'disabled'`, [channelId, status, reason]),
+  );
+}
