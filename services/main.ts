@@ -29,7 +29,7 @@ import { campaignCounterSink } from "../db/campaigns/receipt-counters.js";
 import { createStatusConsumer, statusRoutes } from "./status/consumer.js";
 import { createInboundConsumer, inboundRoutes } from "./inbound/consumer.js";
 import type { BindEventForwarder } from "./status/bind-forwarder.js";
-import { bridgeSmppEvents } from "./status/smpp-bridge.js";
+import { bridgeBindEvents } from "./status/bind-bridge.js";
 import { createWebhooks, loadWebhookConfig } from "./webhooks/index.js";
 import { registry as metricsRegistry } from "./metrics.js";
 import { errorHandler } from "./http/error-handler.js";
@@ -85,7 +85,7 @@ if (hostsDispatcher) {
   const adapters = createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) });
   setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log }));
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
-  bindEvents = bridgeSmppEvents(adapters, publisher, log);
+  bindEvents = bridgeBindEvents(adapters, publisher, log);
   // Delivery receipts (message.status): statuses, message_events, campaign counters, provider opt-outs.
   app.use("/events", statusRoutes(createStatusConsumer({ db, counters: await campaignCounterSink(db), log: log.child({ component: "status" }) }), log));
   // Inbound messages (webhook.inbound): contacts, conversations, opt-out keywords.
