@@ -1,12 +1,13 @@
-import type { Logger } from "../../core/logger.js";
-import type { MessageOutcome } from "../../core/dispatch/outcome.js";
-import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
-
 /**
  * Everything a channel actor's send turn needs from the outside world. The dispatcher wires
  * real implementations at start-up (services/dispatcher/wiring.ts); actors never import the
  * database driver or provider I/O libraries themselves.
  */
+
+import type { Logger } from "../../core/logger.js";
+import type { MessageOutcome } from "../../core/dispatch/outcome.js";
+import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
+
 export interface ChannelSnapshot {
   id: string;
   accountId: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { planOutcomes, type ClaimedMessage, type SendAttempt } from "./outcome.js";
+import { planOutcomes, type AttemptedMessage, type SendAttempt } from "./outcome.js";
 
-const msg = (id: string, attempts = 1): ClaimedMessage => ({ id, createdAt: "2026-01-01T00:00:00.000Z", attempts });
+const msg = (id: string, attempts = 1): AttemptedMessage => ({ id, createdAt: "2026-01-01T00:00:00.000Z", attempts });
 const now = Date.parse("2026-01-01T00:00:10Z");
-const plan = (claimed: ClaimedMessage[], attempts: SendAttempt[], maxAttempts = 3) =>
+const plan = (claimed: AttemptedMessage[], attempts: SendAttempt[], maxAttempts = 3) =>
   planOutcomes(claimed, attempts, { now, maxAttempts, random: () => 0.5 });
 
 describe("planOutcomes", () => {

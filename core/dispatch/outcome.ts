@@ -1,16 +1,14 @@
-import { retryDelayMs } from "./backoff.js";
-
 /**
  * What one send attempt means for its message, decided by the actor from the adapter's
  * classification (adapters classify; they never retry). Pure: the caller applies the result
  * to the database, the token bucket and the circuit breaker.
  */
-export interface ClaimedMessage {
-  id: string;
-  createdAt: string;
-  /** Attempts including the one just made. */
-  attempts: number;
-}
+
+import { retryDelayMs } from "./backoff.js";
+import type { ClaimedMessage } from "./claimed-message.js";
+
+/** What planning needs of a claimed message; `attempts` includes the one just made. */
+export type AttemptedMessage = Pick<ClaimedMessage, "id" | "createdAt" | "attempts">;
 
 /** The adapter's answer: a provider id, or the SendError fields it threw. */
 export type SendAttempt =
@@ -31,7 +29,7 @@ export interface TurnEffects {
 }
 
 export function planOutcomes(
-  claimed: ClaimedMessage[],
+  claimed: AttemptedMessage[],
   attempts: SendAttempt[],
   opts: { now: number; maxAttempts: number; random?: () => number },
 ): TurnEffects {
