@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { SendError } from "../../adapters/contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import type { MessageOutcome } from "../../core/dispatch/outcome.js";
 import { newBucket, take, type TokenBucketState } from "../../core/dispatch/token-bucket.js";
 import { ChannelDispatcher } from "./channel-dispatcher.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SendError } from "../../adapters/contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import type { SendAttempt } from "../../core/dispatch/outcome.js";
 import { attemptSend } from "./send-attempt.js";
 

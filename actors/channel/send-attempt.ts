@@ -6,7 +6,7 @@
  * so it becomes a retryable `dispatch_error`.
  */
 
-import { SendError } from "../../adapters/contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import type { SendAttempt } from "../../core/dispatch/outcome.js";
 
 /** Runs one send (a function, so a synchronous throw is caught too) and never rejects. */

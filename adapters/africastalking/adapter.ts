@@ -2,7 +2,7 @@ import { classifyHttpFailure } from "../contract/classify.js";
 import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
 import { formBody } from "../contract/http.js";
 import { HttpAdapterBase, parseForm } from "../contract/http-adapter.js";
-import { SendError } from "../contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import { safeEqual } from "../contract/signatures.js";
 import { segmentInfo } from "../../core/sms/encoding.js";
 import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classifyHttpFailure, parseRetryAfter } from "./classify.js";
-import { SendError } from "./send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import { Redactor } from "./secrets.js";
 
 describe("classifyHttpFailure", () => {

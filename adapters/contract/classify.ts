@@ -1,4 +1,4 @@
-import { SendError } from "./send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 
 export interface HttpFailure {
   status: number;

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { SendError } from "./send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 
 /**
  * Validate credentials against an adapter's schema. A bad credential set can never succeed on

@@ -8,7 +8,7 @@ import { httpCall, type HttpCall, type HttpReply } from "./http.js";
 import { providerKey } from "./plugin.js";
 import { healthByProbe, verifyByProbe } from "./probe.js";
 import { Redactor } from "./secrets.js";
-import { SendError } from "./send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import type { ChannelHealth } from "./types.js";
 
 /**

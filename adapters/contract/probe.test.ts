@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { healthByProbe, verifyByProbe, type Probe } from "./probe.js";
-import { SendError } from "./send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 
 const refusal =
   (kind: "permanent" | "retryable" | "throttled", code: string): Probe =>

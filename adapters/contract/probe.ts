@@ -1,4 +1,4 @@
-import { SendError } from "./send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import type { ChannelHealth } from "./types.js";
 
 /**

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SendError } from "../contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import { DispatchPayload } from "../contract/types.js";
 import { captureLogger, fixture, jsonWebhook, webhookRequest } from "../testkit/index.js";
 import { EmailAdapter } from "./adapter.js";

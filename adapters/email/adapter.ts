@@ -7,7 +7,7 @@ import { parseCredentials } from "../contract/credentials.js";
 import { parseJsonBody } from "../contract/http-adapter.js";
 import { healthByProbe, verifyByProbe } from "../contract/probe.js";
 import { Redactor } from "../contract/secrets.js";
-import { SendError } from "../contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import { safeEqual } from "../contract/signatures.js";
 import { header, sentResult, type ChannelHealth, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
 import { statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";

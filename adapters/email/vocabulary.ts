@@ -1,4 +1,4 @@
-import type { SendErrorKind } from "../contract/send-error.js";
+import type { SendErrorKind } from "../../core/dispatch/send-error.js";
 
 /** The header that carries our message id through any relay, so notifications find the message. */
 export const MESSAGE_ID_HEADER = "X-Turumba-Message-Id";

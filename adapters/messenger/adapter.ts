@@ -3,7 +3,7 @@ import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js
 import { HttpAdapterBase, parseJsonBody } from "../contract/http-adapter.js";
 import { answerMetaChallenge, graphError, verifyMetaSignature } from "../contract/meta-webhook.js";
 import { RecentKeys } from "../contract/recent-keys.js";
-import { SendError } from "../contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
 import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { MESSENGER_SECRET_FIELDS, MessengerCredentials } from "./credentials.js";

@@ -2,7 +2,7 @@ import { createLogger, type Logger } from "../../core/logger.js";
 import type { ChannelAdapter } from "../contract/contract.js";
 import { parseCredentials } from "../contract/credentials.js";
 import { healthByProbe, verifyByProbe } from "../contract/probe.js";
-import { SendError } from "../contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import { sentResult, type ChannelHealth, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
 import { type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { SMPP_SECRET_FIELDS, SmppCredentials } from "./credentials.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SendError } from "../contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import type { InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 import { captureLogger } from "../testkit/index.js";
 import { SmppAdapter } from "./adapter.js";

@@ -1,6 +1,6 @@
 import smpp from "smpp";
 import { createLogger, type Logger } from "../../core/logger.js";
-import { SendError } from "../contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import { DATA_CODING, concatUdh, detectEncoding, encodeText, splitSegments, type SmsEncoding } from "../../core/sms/encoding.js";
 import type { InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 import { BindInbound } from "./bind-inbound.js";

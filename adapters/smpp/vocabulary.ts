@@ -1,4 +1,4 @@
-import type { SendErrorKind } from "../contract/send-error.js";
+import type { SendErrorKind } from "../../core/dispatch/send-error.js";
 import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 
 /** command_status values we treat specially. SMPP 3.4 §5.1.3 (Table 5-2). */

@@ -1,7 +1,7 @@
 import { HttpAdapterBase } from "../contract/http-adapter.js";
 import { classifyHttpFailure } from "../contract/classify.js";
 import type { ChannelAdapter, HttpAdapterOptions, WebhookRegistration } from "../contract/contract.js";
-import { SendError } from "../contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import { safeEqual } from "../contract/signatures.js";
 import { header, sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
 import { inboundMessage, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
-import { SendError, type SendErrorKind } from "../contract/send-error.js";
+import { SendError, type SendErrorKind } from "../../core/dispatch/send-error.js";
 import { DispatchPayload, type DispatchPayloadInput, type DispatchResult } from "../contract/types.js";
 import { captureLogger } from "./capture-logger.js";
 import { MockProvider, type CapturedRequest, type ProviderReply } from "./mock-provider.js";

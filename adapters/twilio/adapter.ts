@@ -4,7 +4,7 @@ import { formBody } from "../contract/http.js";
 import { HttpAdapterBase, parseForm } from "../contract/http-adapter.js";
 import { hmac, safeEqual } from "../contract/signatures.js";
 import { segmentInfo } from "../../core/sms/encoding.js";
-import type { SendError } from "../contract/send-error.js";
+import type { SendError } from "../../core/dispatch/send-error.js";
 import { header, sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
 import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { TWILIO_SECRET_FIELDS, TwilioCredentials } from "./credentials.js";

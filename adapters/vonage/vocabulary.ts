@@ -1,5 +1,5 @@
 import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
-import type { SendErrorKind } from "../contract/send-error.js";
+import type { SendErrorKind } from "../../core/dispatch/send-error.js";
 
 /**
  * `status` of each entry in the send response's messages[] ("0" is success).

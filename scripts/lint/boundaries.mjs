@@ -8,7 +8,7 @@
  *   db/        persistence: imports core/ only; no Dapr, no provider I/O
  *   adapters/  provider I/O edges: no actors, db, services, Dapr or SQL drivers; a provider's
  *              folder uses adapters/contract (and the testkit), never another provider's folder
- *   actors/    orchestrate through ports: no db/ or services/, no provider I/O libraries
+ *   actors/    orchestrate through ports: no adapters/, db/ or services/, no provider I/O libraries
  *   services/api (REST) and the pipeline (dispatcher, campaign, status, inbound) never import
  *              each other; services/main.ts composes everything
  */
@@ -37,7 +37,7 @@ const zones = [
   })),
   {
     target: "./actors",
-    from: ["./db", "./services", "./scripts", "./bench", "./test"],
+    from: ["./adapters", "./db", "./services", "./scripts", "./bench", "./test"],
     message: "Actors orchestrate through their ports; the wiring in services/ supplies them.",
   },
   { target: "./services/api", from: PIPELINE, message: SEPARATE },

@@ -1,6 +1,6 @@
 import type { AdapterRegistry } from "../../adapters/contract/registry.js";
 import type { ProviderPlugin } from "../../adapters/contract/plugin.js";
-import { SendError } from "../../adapters/contract/send-error.js";
+import { SendError } from "../../core/dispatch/send-error.js";
 import { automaticallyRegistered, providerPlugin, webhookCredentials } from "../../adapters/registry.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Logger } from "../../core/logger.js";
