@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ChannelType } from "./messages/vocabulary.js";
 
 /**
- * Events the messaging API hands to the broker (seed 004 §8.4, seed 000 §5). zod is the single
+ * Events the messaging API hands to the broker. zod is the single
  * source: publishers build events through these schemas and consumers validate deliveries
  * against the same ones. Every event carries the W3C traceparent of the request that caused it,
  * so the dispatch pipeline logs under the same trace as the API call.

@@ -1,7 +1,7 @@
 import type { FallbackStrategy } from "./messages/lifecycle.js";
 
 /**
- * `{VARIABLE}` templates (seed 004 §4.2). Variables are extracted on save in order of first use;
+ * `{VARIABLE}` templates. Variables are extracted on save in order of first use;
  * rendering resolves each one from, in order: the send's custom values, the contact (name,
  * first/last name, email, phone, then its metadata keys), and — when the template says so —
  * its default values. Names match case-insensitively. What a still-missing variable becomes is

@@ -1,7 +1,7 @@
 import type { Database, Session } from "./client.js";
 
 /**
- * Monthly partitions of the big tables (seed 000 §9, seed 002 Part 6). The routine:
+ * Monthly partitions of the big tables. The routine:
  *  - creates the current month and `monthsAhead` months after it, so inserts never fall into
  *    the default partition in normal operation;
  *  - moves rows that did fall into the default partition (clock skew, back-dated imports, a

@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /**
- * Prometheus metrics with the names of seed 002 Part 7, served at /metrics. One registry per
- * process; every series is labelled by channel type (bounded), except the rate-limit counter,
- * which the seed keys by channel id.
+ * Prometheus metrics, served at /metrics (README "Dispatch" lists them). One registry per process;
+ * every series is labelled by channel type (bounded), except the rate-limit counter, which is
+ * keyed by channel id so the throttled channel can be found.
  */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: "turumba_process_" });

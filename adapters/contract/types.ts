@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ChannelType } from "../../core/messages/vocabulary.js";
 
 /**
- * The data that crosses the adapter boundary (seed 000 §4). zod is the single source: the
+ * The data that crosses the adapter boundary. zod is the single source: the
  * TypeScript types below are inferred, and the dispatcher validates events against the same schemas.
  */
 

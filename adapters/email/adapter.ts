@@ -156,7 +156,7 @@ export class EmailAdapter implements ChannelAdapter {
     return healthByProbe(() => this.probe(this.creds(credentials)));
   }
 
-  /** Inbound e-mail arrives by IMAP polling, not webhooks (seed 002 Part 4). */
+  /** Inbound e-mail arrives by IMAP polling, not webhooks. */
   parseInbound(_req: WebhookRequest): InboundMessage[] {
     return [];
   }

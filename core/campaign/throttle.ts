@@ -1,5 +1,5 @@
 /**
- * Fan-out throttling (seed 000 §6 point 4): a campaign keeps at most a few minutes of its
+ * Fan-out throttling: a campaign keeps at most a few minutes of its
  * channel's capacity waiting in the queue, instead of days of backlog that would hold every
  * later campaign behind it and make cancel and pause expensive. Single sends are not held back
  * by this (they jump the queue by priority); it only decides when the next page may be inserted.

@@ -1,5 +1,5 @@
 /**
- * Retry delays of seed 000 §6: 1, 2, 4, 8 … seconds, capped at 30 s, with ±20 % jitter so a
+ * Retry delays: 1, 2, 4, 8 … seconds, capped at 30 s, with ±20 % jitter so a
  * provider outage does not turn into synchronized retry waves.
  */
 export const BASE_DELAY_MS = 1_000;

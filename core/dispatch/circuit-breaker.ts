@@ -1,5 +1,5 @@
 /**
- * Per-channel circuit breaker (seed 003): after `threshold` consecutive retryable failures the
+ * Per-channel circuit breaker: after `threshold` consecutive retryable failures the
  * channel is "open" for `openMs`: nothing is sent and messages that allow it fail over to the
  * next channel. Then one trial batch is let through (half-open); a success closes it.
  */

@@ -1,5 +1,5 @@
 /**
- * Status vocabularies (seed 000 §5, §10; seed 004 §4.2) and the transitions allowed between
+ * Status vocabularies and the transitions allowed between
  * them. The tables are data so the API, the dispatcher and the database CHECK constraints all
  * read one list; `canTransition` is the only place the rules live.
  */

@@ -22,7 +22,7 @@ function walk(s: ScheduleSpec, n: number): string[] {
 }
 
 describe("recurrence rules", () => {
-  it("parses the seed's rules and standard cron, and refuses anything else with a reason", () => {
+  it("parses the daily, weekly and monthly rules and standard cron, and refuses anything else with a reason", () => {
     expect(parseRecurrence("daily")).toEqual({ kind: "daily" });
     expect(parseRecurrence("weekly:fri,mon,wed")).toEqual({ kind: "weekly", days: [1, 3, 5] });
     expect(parseRecurrence("monthly:31")).toEqual({ kind: "monthly", day: 31 });

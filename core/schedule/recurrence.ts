@@ -1,7 +1,7 @@
 import { Cron } from "croner";
 
 /**
- * When a schedule fires (seed 004 §4.2 recurrence rules plus standard cron), computed in the
+ * When a schedule fires (daily, weekly:<days>, monthly:<day> rules plus standard cron), computed in the
  * schedule's own IANA time zone so "09:00 every day" stays 09:00 local across daylight-saving
  * changes. Pure: every function takes the instants it reasons about.
  *

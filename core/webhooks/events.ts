@@ -4,8 +4,8 @@ import { InboundMessage, StatusUpdate } from "../messages/vocabulary.js";
 import { ChannelType } from "../messages/vocabulary.js";
 
 /**
- * Events between the webhook receivers (messaging-api) and their consumers (dispatcher), seed 000
- * §7. The receiver only verifies, parses the provider's payload into the adapters' normalised
+ * Events between the webhook receivers (messaging-api) and their consumers (dispatcher). The
+ * receiver only verifies, parses the provider's payload into the adapters' normalised
  * shapes (StatusUpdate, InboundMessage: zod is the single source) and hands them over; every
  * database write happens in the consumers. SMPP receipts and MO, which arrive on the bind rather
  * than over HTTP, travel on the same topics.

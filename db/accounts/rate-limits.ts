@@ -3,7 +3,7 @@ import type { Orm } from "../client.js";
 import { apiRateLimits } from "../schema.js";
 
 /**
- * Sliding-window counter (seed 003): one row per bucket and fixed window in a table every API
+ * Sliding-window counter: one row per bucket and fixed window in a table every API
  * replica shares, so a client spread over replicas meets one limit. The estimate weighs the
  * previous window by how much of it still overlaps the sliding window.
  */

@@ -11,7 +11,7 @@ import { unnestRows, type UnnestColumn } from "../query/unnest.js";
  *    folded into group_messages in batches by the campaign actors and the sweep. Nothing is left
  *    to do here, and doing it again would count twice;
  *  - without that trigger, the sink adds the batch's changes to group_messages directly, one
- *    UPDATE per batch (delivered and failed counts of seed 000 §10).
+ *    UPDATE per batch (the delivered and failed counts).
  */
 export interface AppliedChange {
   groupMessageId: string | null;

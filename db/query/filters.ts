@@ -3,7 +3,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { badRequest } from "../../core/errors.js";
 
 /**
- * The filter grammar of seed 004 §7.3: `?filter=field:op:value`, repeatable, ANDed. Each
+ * The filter grammar: `?filter=field:op:value`, repeatable, ANDed. Each
  * resource declares which fields may be filtered and with what type; the type decides which
  * operations are allowed and how the text value is checked. Anything not declared is a 400
  * (strict mode), and every value reaches SQL as a bound parameter, never as text.

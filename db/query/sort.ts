@@ -3,7 +3,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { badRequest } from "../../core/errors.js";
 
 /**
- * `?sort=field:asc|desc` (repeatable or comma-separated), seed 004 §7.3. Only declared fields
+ * `?sort=field:asc|desc` (repeatable or comma-separated). Only declared fields
  * sort; the primary key is always appended so pages are stable when sort values tie.
  */
 export interface SortCondition {

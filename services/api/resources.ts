@@ -15,8 +15,8 @@ import {
 import { providerNames } from "../../adapters/registry.js";
 
 /**
- * Per-resource allow-lists for the filter/sort grammar (seed 004 §7.3 FilterSortConfig with
- * strict_mode). A field absent here cannot be filtered or sorted on, whatever the client sends.
+ * Per-resource allow-lists for the filter/sort grammar, in strict mode: a field absent here cannot
+ * be filtered or sorted on, whatever the client sends.
  */
 const uuidF = (column: FieldSpec["column"]): FieldSpec => ({ type: "uuid", column });
 const str = (column: FieldSpec["column"]): FieldSpec => ({ type: "string", column });
@@ -168,7 +168,7 @@ export const scheduledMessagesResource: ResourceSpec<typeof t.scheduledMessages>
   defaultSort: [{ field: "created_at", dir: "desc" }],
 };
 
-/** `group_id:eq|in` on contacts: membership, answered from the membership table (seed 000 §10 fan-out query). */
+/** `group_id:eq|in` on contacts: membership, answered from the membership table (the fan-out's own query). */
 function groupMembership(op: FilterOp, value: FilterValue): ReturnType<typeof sql> {
   const ids = (Array.isArray(value) ? value : [value]) as string[];
   const members = sql`SELECT ${t.contactGroupMembers.contactId} FROM ${t.contactGroupMembers} WHERE ${inArray(t.contactGroupMembers.groupId, ids)}`;

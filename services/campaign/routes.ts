@@ -5,7 +5,7 @@ import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { subscriptionRoute } from "../runtime/pubsub-handler.js";
 
 /**
- * Consumers of the group message and scheduled message lifecycle events (seed 004 §8.4). Each
+ * Consumers of the group message and scheduled message lifecycle events. Each
  * event becomes one call to the actor that owns the group message or schedule; the actors are
  * idempotent, so a redelivered event changes nothing. Mount under /events.
  */

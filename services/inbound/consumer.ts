@@ -9,7 +9,7 @@ import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handle
 import { inboundKey, InboundStore, type InboundChannel, type PartRow, type ReadyInbound } from "../../db/conversations/inbound-store.js";
 
 /**
- * The webhook.inbound consumer (seed 000 §7, seed 003): inbound messages from the webhook
+ * The webhook.inbound consumer: inbound messages from the webhook
  * receivers and SMPP binds become messages (direction inbound) linked to their channel, account,
  * contact (found or created by address) and conversation; opt-out keywords mark the sender.
  *

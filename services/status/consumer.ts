@@ -1,5 +1,5 @@
 /**
- * The message.status consumer (seed 000 §7). Deliveries handled concurrently are gathered per
+ * The message.status consumer. Deliveries handled concurrently are gathered per
  * channel (MicroBatcher) so a burst of receipts costs a few set-based statements per batch:
  * find the messages, plan with status precedence, write changes + message_events + opt-outs in
  * one transaction (campaign counters follow from the 0020 trigger).

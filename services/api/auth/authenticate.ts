@@ -7,7 +7,7 @@ import type { Ctx } from "../context.js";
 import { ROLES, type Principal, type Role } from "./principal.js";
 
 /**
- * Authentication (seed 004 §5, §10.3): a Bearer JWT verified against the configured JWKS
+ * Authentication: a Bearer JWT verified against the configured JWKS
  * (RS256 only), or a per-account API key in X-API-Key. A gateway's x-account-ids header is
  * honoured only when TRUST_GATEWAY_HEADERS is on, and only on top of a valid token: the
  * header narrows which accounts a verified user acts for, it never authenticates by itself.

@@ -2,7 +2,7 @@ import { badRequest, forbidden } from "../../../core/errors.js";
 
 /**
  * Who is calling, for which accounts, with which roles. Roles come from Cognito groups
- * (`cognito:groups`, seed 004 §5.3) or from the API key's role.
+ * (`cognito:groups`) or from the API key's role.
  */
 export const ROLES = ["admin", "manager", "user"] as const;
 export type Role = (typeof ROLES)[number];

@@ -6,10 +6,10 @@ import { principalOf } from "./route.js";
 import { SharedCounter } from "./shared-counter.js";
 
 /**
- * Per-account API rate limit (seed 003): a sliding-window counter kept in PostgreSQL so every
+ * Per-account API rate limit: a sliding-window counter kept in PostgreSQL so every
  * replica counts against the same limit (reconciled every API_RATE_SYNC_MS, see SharedCounter).
  * Every response carries X-RateLimit-*; a refused one is a 429 with Retry-After. If the counter
- * cannot be reached the request goes through (fail open, as the seed specifies) and the
+ * cannot be reached the request goes through (fail open: a limiter outage must not stop the API) and the
  * failure is logged.
  */
 export function rateLimit(ctx: Ctx): RequestHandler {

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { AppError, badRequest } from "../../../core/errors.js";
 
 /**
- * zod issues → the `{detail, code}` body (seed 004 §10.4). The first issue names the field in
+ * zod issues → the `{detail, code}` body. The first issue names the field in
  * `detail` and `field`; all of them are listed under `errors` for forms that show each one.
  */
 function fieldPath(prefix: string, path: readonly PropertyKey[]): string {

@@ -20,7 +20,7 @@ export async function channelRef(orm: Orm, accountId: string, id: string, field 
 
 /**
  * A message that names only a channel type goes to the account's best channel of that type: the
- * highest `priority` among enabled, active ones. It may fail over to the next one (seed 003).
+ * highest `priority` among enabled, active ones. It may fail over to the next one.
  */
 export async function channelForType(orm: Orm, accountId: string, channelType: string): Promise<ChannelRow> {
   const row = await preferredActiveChannel(orm, accountId, channelType);

@@ -4,7 +4,7 @@ import { SCHEDULED_MESSAGE_STATUSES, SEND_TYPES } from "../../../core/messages/l
 import { recurrenceProblem } from "../../../core/schedule/recurrence.js";
 import { accountId, iso, isoDate, isoOrNull, metadata, nonEmpty, sendDefinitionJson, sendDefinitionOut, tsOut, tsOutNullable, uuid, values } from "./common.js";
 
-/** Recurrence rules (seed 004 §4.2): "daily", "weekly:mon,wed,fri", "monthly:15". */
+/** Recurrence rules: "daily", "weekly:mon,wed,fri", "monthly:15". */
 export const RECURRENCE_RE = /^(daily|weekly:(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun)){0,6}|monthly:([1-9]|[12]\d|3[01]))$/;
 
 const timezone = z

@@ -6,10 +6,10 @@ import type { Logger } from "../../../core/logger.js";
 import { ContactSourceError, type ContactSource } from "./contact-source.js";
 
 /**
- * Contacts from the Account API (seed 000 §13 Decision 1, option A): `GET /v1/contacts/?filter=
- * group_id:in:<ids>` with the platform's list grammar (seed 004 §7.2–7.3: skip/limit paging,
+ * Contacts from the Account API: `GET /v1/contacts/?filter=
+ * group_id:in:<ids>` with the platform's list grammar (skip/limit paging,
  * field:op:value filters, sort). The service authenticates with its own token and names the
- * tenant in x-account-ids, as the gateway does for users (seed 004 §10.3).
+ * tenant in x-account-ids, as the gateway does for users.
  *
  * Each page is retried a few times with backoff on network errors, 429 and 5xx; a 4xx is a
  * configuration or permission problem that retrying will not fix. Either way the caller gets a

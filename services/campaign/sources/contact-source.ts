@@ -2,7 +2,7 @@ import type { ContactPage } from "../../../core/campaign/contact.js";
 
 /**
  * Where a campaign's recipients come from: the built-in contacts and contact groups, or the
- * Account API (seed 000 §13 Decision 1). A cursor is opaque to the caller; null starts at the
+ * Account API. A cursor is opaque to the caller; null starts at the
  * beginning, and a page whose nextCursor is null is the last.
  */
 export interface ContactSource {

@@ -6,7 +6,7 @@ import { ContactSourceError } from "../../../services/campaign/sources/contact-s
 import { simRecipients, startCampaignHarness, telegram, type CampaignHarness } from "./harness.js";
 
 /**
- * The Account API contact source (seed 000 §13 Decision 1) against a local server that speaks
+ * The Account API contact source against a local server that speaks
  * the platform's list grammar, then a whole campaign fed by it, and one whose source is down.
  */
 interface Seen {
