@@ -1,3 +1,7 @@
+/**
+ * Actor state access the actors share.
+ */
+
 import type { AbstractActor } from "@dapr/dapr";
 
 /** Reads one actor state value, or `fallback` when it was never written (the SDK throws then). */

@@ -1,3 +1,10 @@
+/**
+ * The providers the platform speaks, one line each, and the only door to them: code outside
+ * adapters/ asks this module (and the contract) what a provider accepts, limits, signs and needs,
+ * never a provider's folder. Adding a provider is its folder plus one line in PLUGINS. A channel
+ * type with several providers (sms) lists them in the order the API names them.
+ */
+
 import type { Dispatcher } from "undici";
 import type { Logger } from "../core/logger.js";
 import type { ChannelType } from "../core/messages/vocabulary.js";
@@ -12,13 +19,6 @@ import { telegramPlugin } from "./telegram/plugin.js";
 import { twilioPlugin } from "./twilio/plugin.js";
 import { vonagePlugin } from "./vonage/plugin.js";
 import { whatsappPlugin } from "./whatsapp/plugin.js";
-
-/**
- * The providers the platform speaks, one line each, and the only door to them: code outside
- * adapters/ asks this module (and the contract) what a provider accepts, limits, signs and needs,
- * never a provider's folder. Adding a provider is its folder plus one line in PLUGINS. A channel
- * type with several providers (sms) lists them in the order the API names them.
- */
 
 export const PLUGINS: readonly ProviderPlugin[] = [
   twilioPlugin,

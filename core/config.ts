@@ -1,10 +1,11 @@
-import { z } from "zod";
-
 /**
  * Every setting the services read from the environment, in one zod schema. This is the single
  * source: services parse it at start-up (a bad value stops the process with a clear message)
  * and the configuration reference in README is generated from it.
  */
+
+import { z } from "zod";
+
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])

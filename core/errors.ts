@@ -2,6 +2,7 @@
  * The one error shape clients see: `{detail, code}` with a 4xx/5xx status.
  * Throw an AppError anywhere in request handling; the API's error middleware renders it.
  */
+
 export class AppError extends Error {
   constructor(
     readonly status: number,

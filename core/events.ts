@@ -1,6 +1,3 @@
-import { z } from "zod";
-import { ChannelType } from "./messages/vocabulary.js";
-
 /**
  * Events the messaging API hands to the broker. zod is the single
  * source: publishers build events through these schemas and consumers validate deliveries
@@ -8,6 +5,8 @@ import { ChannelType } from "./messages/vocabulary.js";
  * so the dispatch pipeline logs under the same trace as the API call.
  */
 
+import { z } from "zod";
+import { ChannelType } from "./messages/vocabulary.js";
 
 /** Topic names. Dispatch is one topic per channel type so each type scales and drains on its own. */
 export const TOPICS = {

@@ -1,3 +1,8 @@
+/**
+ * The structured logger every process writes with (pino): fields that may carry secrets are redacted,
+ * and each line written while a request or event is handled names its trace.
+ */
+
 import { AsyncLocalStorage } from "node:async_hooks";
 import { pino, type Logger } from "pino";
 

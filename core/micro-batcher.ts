@@ -4,6 +4,7 @@
  * one per event. A batch is flushed when it reaches `maxItems` or when `maxWaitMs` has passed
  * since its first item. Each caller gets its own item's result, or the batch's error.
  */
+
 export interface MicroBatcherOptions<K, In, Out> {
   maxItems: number;
   maxWaitMs: number;

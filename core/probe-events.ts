@@ -1,9 +1,10 @@
-import { z } from "zod";
-
 /**
  * Pipeline probes: synthetic events an operator (or a test) sends from the API through the broker
  * to a channel actor, proving the whole path (API → sidecar → broker → dispatcher → actor state).
  */
+
+import { z } from "zod";
+
 export const PROBE_TOPIC = "pipeline.probe";
 export const PROBE_DEAD_LETTER_TOPIC = "pipeline.probe.dead";
 

@@ -1,5 +1,3 @@
-import type { FallbackStrategy } from "./messages/lifecycle.js";
-
 /**
  * `{VARIABLE}` templates. Variables are extracted on save in order of first use;
  * rendering resolves each one from, in order: the send's custom values, the contact (name,
@@ -10,6 +8,9 @@ import type { FallbackStrategy } from "./messages/lifecycle.js";
  *   use_default — the template's default value for it, or the empty string without one;
  *   skip        — the message is not sent to this contact at all.
  */
+
+import type { FallbackStrategy } from "./messages/lifecycle.js";
+
 export const VARIABLE_RE = /\{([A-Za-z][A-Za-z0-9_]{0,63})\}/g;
 
 export function extractVariables(body: string): string[] {

@@ -1,9 +1,10 @@
-import { randomBytes } from "node:crypto";
-
 /**
  * W3C trace context helpers. Dapr propagates `traceparent` on pub/sub and service invocation,
  * so we read it when present and mint one when a request starts with none.
  */
+
+import { randomBytes } from "node:crypto";
+
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 export function parseTraceparent(header: string | undefined): { traceId: string; spanId: string } | undefined {

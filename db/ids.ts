@@ -1,5 +1,3 @@
-import { randomBytes } from "node:crypto";
-
 /**
  * UUID version 7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, then random bits. Ids minted in
  * time order land at the right edge of the primary-key b-tree instead of at random pages, which
@@ -10,6 +8,9 @@ import { randomBytes } from "node:crypto";
  * rows minted in sequence sort in that order — a message's status events, for instance. The
  * timestamp is never adjusted: it must equal created_at.
  */
+
+import { randomBytes } from "node:crypto";
+
 let lastMs = -1;
 let counter = 0;
 

@@ -1,3 +1,8 @@
+/**
+ * Housekeeping every API replica may run (partition work is serialised by an advisory lock):
+ * monthly partitions ahead and behind, expired Idempotency-Keys, finished rate-limit windows.
+ */
+
 import { lt } from "drizzle-orm";
 import { z } from "zod";
 import type { Logger } from "../core/logger.js";
@@ -5,10 +10,6 @@ import type { Database } from "./client.js";
 import { maintainPartitions, type PartitionReport } from "./partitions.js";
 import { apiRateLimits, idempotencyKeys } from "./schema.js";
 
-/**
- * Housekeeping every API replica may run (partition work is serialised by an advisory lock):
- * monthly partitions ahead and behind, expired Idempotency-Keys, finished rate-limit windows.
- */
 export interface MaintenanceOptions {
   monthsAhead?: number;
   retentionMonths?: number;

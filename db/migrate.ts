@@ -1,14 +1,15 @@
-import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-import type { Database, Session } from "./client.js";
-
 /**
  * Applies db/migrations/*.sql in file-name order, each once, each in its own transaction, and
  * records it in schema_migrations. Safe to call on every start-up and from several replicas at
  * once: a PostgreSQL advisory lock lets one replica migrate while the others wait, then find
  * nothing left to do. A migration that was edited after being applied is refused (checksum).
  */
+
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import type { Database, Session } from "./client.js";
+
 export const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations/", import.meta.url));
 
 /** Arbitrary constant shared by every replica ("turumba" in ASCII read as a number). */

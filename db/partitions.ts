@@ -1,5 +1,3 @@
-import type { Database, Session } from "./client.js";
-
 /**
  * Monthly partitions of the big tables. The routine:
  *  - creates the current month and `monthsAhead` months after it, so inserts never fall into
@@ -10,6 +8,9 @@ import type { Database, Session } from "./client.js";
  *    for export to cold storage (or dropped when `dropDetached` is set).
  * Partition bounds are UTC month starts; names are `<table>_YYYY_MM`.
  */
+
+import type { Database, Session } from "./client.js";
+
 export const PARTITIONED_TABLES = ["messages", "message_events"] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
 

@@ -1,10 +1,11 @@
-import { boolean, char, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid, varchar } from "drizzle-orm/pg-core";
-
 /**
  * Drizzle's view of the tables created by db/migrations (the SQL there is the source of truth for
  * DDL: partitioning, partial indexes and CHECKs are written by hand). A test compares these
  * column lists with the live catalog so the two cannot drift apart.
  */
+
+import { boolean, char, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid, varchar } from "drizzle-orm/pg-core";
+
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const stamps = {
   createdAt: ts("created_at").notNull().defaultNow(),

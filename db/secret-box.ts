@@ -1,5 +1,3 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-
 /**
  * AES-256-GCM for channel credentials at rest. Each ciphertext records the id of the key that
  * sealed it, so keys rotate without a flag day: new writes use the active key, old rows still
@@ -8,6 +6,9 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
  *
  * Stored form: base64(iv[12] | tag[16] | ciphertext).
  */
+
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+
 export interface Sealed {
   keyId: string;
   ciphertext: string;

@@ -1,3 +1,14 @@
+/**
+ * The main job, on the embedded default (in-memory pub/sub, SQLite actor state, PGlite data; no
+ * server to install): placement, scheduler, the all-in-one app with its sidecar, and the provider
+ * simulator. Through the REST API it creates a channel of every type pointed at the simulator,
+ * imports 10,000 contacts, runs a campaign to them with a live progress bar, sends single
+ * messages on every channel, and waits until every receipt the providers send back has come in
+ * through the webhook receivers. Then it prints a summary per channel type and checks that the
+ * platform's records, the campaign's counters and the simulator's own counts agree. Exits non-zero
+ * on any loss or mismatch.
+ */
+
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,16 +21,6 @@ import { fileSink } from "./launcher/proc.js";
 import { componentSet } from "./launcher/sets.js";
 import { startStack } from "./launcher/stack.js";
 
-/**
- * The main job, on the embedded default (in-memory pub/sub, SQLite actor state, PGlite data; no
- * server to install): placement, scheduler, the all-in-one app with its sidecar, and the provider
- * simulator. Through the REST API it creates a channel of every type pointed at the simulator,
- * imports 10,000 contacts, runs a campaign to them with a live progress bar, sends single
- * messages on every channel, and waits until every receipt the providers send back has come in
- * through the webhook receivers. Then it prints a summary per channel type and checks that the
- * platform's records, the campaign's counters and the simulator's own counts agree. Exits non-zero
- * on any loss or mismatch.
- */
 const CONTACTS = Number(process.env.DEMO_CONTACTS ?? 10_000);
 const SINGLES = Number(process.env.DEMO_MESSAGES_PER_CHANNEL ?? 100);
 const FAILURE_SHARE = Number(process.env.DEMO_FAILURE_SHARE ?? 0.02);

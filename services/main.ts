@@ -1,3 +1,8 @@
+/**
+ * One entry point, three roles: `api` (REST), `dispatcher` (actors and event consumers) or `all`
+ * (both behind one sidecar: the embedded default, where the in-memory broker lives in that sidecar).
+ */
+
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import express from "express";
@@ -40,10 +45,6 @@ import { requireAppToken } from "./runtime/app-token.js";
 import { createDaprClient } from "./runtime/dapr-client.js";
 import { DaprEventPublisher } from "./runtime/dapr-publisher.js";
 
-/**
- * One entry point, three roles: `api` (REST), `dispatcher` (actors and event consumers) or `all`
- * (both behind one sidecar: the embedded default, where the in-memory broker lives in that sidecar).
- */
 const cfg = loadConfig();
 const isActorRuntimePath = (path: string) => path.startsWith("/actors/") || path === "/dapr/config" || path === "/healthz";
 const log = createLogger(`turumba-${cfg.ROLE}`);

@@ -1,10 +1,11 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-
 /**
  * Prometheus metrics, served at /metrics (README "Dispatch" lists them). One registry per process;
  * every series is labelled by channel type (bounded), except the rate-limit counter, which is
  * keyed by channel id so the throttled channel can be found.
  */
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: "turumba_process_" });
 

@@ -1,3 +1,8 @@
+/**
+ * The Dapr side of a campaign: the actor that chains its turns (campaign-turn.ts) with timers and keeps
+ * the watchdog reminder that restarts them after a crash. The turn itself knows nothing of Dapr.
+ */
+
 import { AbstractActor, Temporal } from "@dapr/dapr";
 import { readState } from "../state.js";
 import { campaignPorts } from "./campaign-ports.js";

@@ -1,14 +1,14 @@
+/**
+ * What a campaign actor needs from the outside world; services/campaign/wiring.ts provides the
+ * real implementations (SQL, contact sources, the broker). Actors never import them directly.
+ */
+
 import type { CampaignContact, ContactPage } from "../../core/campaign/contact.js";
 import type { CampaignCounters } from "../../core/campaign/progress-counters.js";
 import type { PagePlan, RenderedText } from "../../core/campaign/page-plan.js";
 import type { CampaignSnapshot, InsertResult } from "../../core/campaign/campaign-snapshot.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Logger } from "../../core/logger.js";
-
-/**
- * What a campaign actor needs from the outside world; services/campaign/wiring.ts provides the
- * real implementations (SQL, contact sources, the broker). Actors never import them directly.
- */
 
 export interface CampaignPorts {
   log: Logger;

@@ -1,9 +1,3 @@
-import { finalStatus } from "../../core/campaign/progress-counters.js";
-import { planPage } from "../../core/campaign/page-plan.js";
-import { throttle } from "../../core/campaign/throttle.js";
-import type { CampaignSnapshot } from "../../core/campaign/campaign-snapshot.js";
-import type { CampaignPorts } from "./campaign-ports.js";
-
 /**
  * One turn of a campaign, run by its CampaignActor (one at a time per campaign in the cluster).
  * A turn is short: it inserts pages until its time budget is used or the channel's queue holds
@@ -15,6 +9,13 @@ import type { CampaignPorts } from "./campaign-ports.js";
  *                 until nothing waits for a provider, then completed / partially_failed / failed
  *   paused, cancelled, finished, draft → nothing to do (the turn says stop)
  */
+
+import { finalStatus } from "../../core/campaign/progress-counters.js";
+import { planPage } from "../../core/campaign/page-plan.js";
+import { throttle } from "../../core/campaign/throttle.js";
+import type { CampaignSnapshot } from "../../core/campaign/campaign-snapshot.js";
+import type { CampaignPorts } from "./campaign-ports.js";
+
 export interface CampaignTurnResult {
   /** Come back in this many ms; undefined means the campaign needs no more turns. */
   wakeInMs?: number;

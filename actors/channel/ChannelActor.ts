@@ -1,3 +1,8 @@
+/**
+ * The Dapr side of a channel's dispatch: the actor that owns its send turn (channel-dispatcher.ts) and
+ * records operator probes. The turn itself knows nothing of Dapr, so it is tested without it.
+ */
+
 import { AbstractActor, Temporal } from "@dapr/dapr";
 import { reminderFields } from "../reminder-data.js";
 import { readState } from "../state.js";

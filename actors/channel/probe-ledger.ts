@@ -1,6 +1,10 @@
 /**
- * Pure bookkeeping of probe deliveries for one channel actor. `attempts` counts every delivery
- * the actor saw; `deliveries` counts the ones that succeeded, which must be exactly one per probe.
+ * Pure bookkeeping of probe deliveries for one channel actor.
+ */
+
+/**
+ * `attempts` counts every delivery the actor saw; `deliveries` counts the ones that succeeded,
+ * which must be exactly one per probe.
  */
 export interface ProbeEntry {
   /** When the API published the probe (from the event), for end-to-end latency. */

@@ -1,3 +1,8 @@
+/**
+ * Where poison events end up: the actor that keeps each dead-letter topic's log (dead-letter-log.ts)
+ * for operators to read.
+ */
+
 import { AbstractActor } from "@dapr/dapr";
 import { readState } from "../state.js";
 import { appendDeadLetter, emptyDeadLetterLog, type DeadLetterLog } from "./dead-letter-log.js";

@@ -1,4 +1,5 @@
 /** Pure, bounded log of dead-lettered events for one dead-letter topic. */
+
 export interface DeadLetterEntry {
   eventId: string;
   receivedAt: string;

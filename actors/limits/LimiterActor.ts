@@ -1,3 +1,8 @@
+/**
+ * Limits several channels share: the actor that holds a provider account's rate and an account's daily
+ * and monthly send quota.
+ */
+
 import { AbstractActor } from "@dapr/dapr";
 import { consumeQuota, emptyQuota, type QuotaState } from "../../core/dispatch/quota.js";
 import { newBucket, take, type TokenBucketState } from "../../core/dispatch/token-bucket.js";

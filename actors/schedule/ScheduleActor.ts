@@ -1,3 +1,8 @@
+/**
+ * The Dapr side of a scheduled message: the actor that arms its reminder and fires it. When to fire is
+ * decided in schedule-logic.ts; the database work is behind schedule-ports.ts.
+ */
+
 import { AbstractActor, Temporal } from "@dapr/dapr";
 import { reminderFields } from "../reminder-data.js";
 import { expectedTrigger, isCurrentTrigger, nextAfterFire, type SyncReason } from "./schedule-logic.js";

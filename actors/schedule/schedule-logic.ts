@@ -1,10 +1,11 @@
-import { firstOccurrence, nextOccurrence, planAfterTrigger } from "../../core/schedule/recurrence.js";
-import type { ScheduleSnapshot } from "../../core/schedule/schedule-snapshot.js";
-
 /**
  * Decisions of a schedule actor, pure: when the reminder should fire, and whether a reminder
  * that fired is still the one the schedule expects.
  */
+
+import { firstOccurrence, nextOccurrence, planAfterTrigger } from "../../core/schedule/recurrence.js";
+import type { ScheduleSnapshot } from "../../core/schedule/schedule-snapshot.js";
+
 export type SyncReason = "created" | "updated" | "resumed" | "recovered";
 
 /**

@@ -1,7 +1,7 @@
+/** What a schedule actor needs from the outside world; services/main.ts wires the real ports. */
+
 import type { Logger } from "../../core/logger.js";
 import type { FireResult, ScheduleSnapshot } from "../../core/schedule/schedule-snapshot.js";
-
-/** What a schedule actor needs from the outside world; services/main.ts wires the real ports. */
 
 export interface SchedulePorts {
   log: Logger;

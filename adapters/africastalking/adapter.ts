@@ -1,3 +1,8 @@
+/**
+ * Africa's Talking's adapter: sends SMS through its messaging API and reads delivery reports and inbound
+ * SMS, which carry no signature and prove themselves with the token in the registered callback URL.
+ */
+
 import { classifyHttpFailure } from "../contract/classify.js";
 import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
 import { formBody } from "../contract/http.js";

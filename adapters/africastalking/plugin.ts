@@ -1,11 +1,11 @@
-import { hasQueryParam, type ProviderPlugin } from "../contract/plugin.js";
-import { AfricasTalkingAdapter } from "./adapter.js";
-import { AFRICASTALKING_SECRET_FIELDS, AfricasTalkingCredentials } from "./credentials.js";
-
 /**
  * Africa's Talking SMS. It does not sign callbacks: the callback URL registered in its dashboard
  * carries the channel's webhook_token, and that token is the proof.
  */
+
+import { hasQueryParam, type ProviderPlugin } from "../contract/plugin.js";
+import { AfricasTalkingAdapter } from "./adapter.js";
+import { AFRICASTALKING_SECRET_FIELDS, AfricasTalkingCredentials } from "./credentials.js";
 
 export const africasTalkingPlugin: ProviderPlugin = {
   channelType: "sms",

@@ -1,3 +1,8 @@
+/**
+ * Africa's Talking's codes and statuses as data, with their documentation links: send-response
+ * status codes and delivery-report statuses, mapped to our error codes and delivery statuses.
+ */
+
 import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 
 /**

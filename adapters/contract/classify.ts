@@ -1,3 +1,8 @@
+/**
+ * How a failed exchange with an HTTP provider becomes a SendError (error status, network failure,
+ * Retry-After): one rule for every HTTP adapter, with each provider's own codes passed in as data.
+ */
+
 import { SendError } from "../../core/dispatch/send-error.js";
 
 export interface HttpFailure {

@@ -1,3 +1,8 @@
+/**
+ * The adapter contract: what every provider's adapter offers and what it is built with. Code outside
+ * adapters/ reaches an adapter through this interface and adapters/registry.ts, never a provider's class.
+ */
+
 import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import type { Logger } from "../../core/logger.js";

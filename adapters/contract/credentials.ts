@@ -1,3 +1,8 @@
+/**
+ * Credential parsing shared by every adapter, so a bad credential set fails the same way whichever
+ * provider it was meant for.
+ */
+
 import type { z } from "zod";
 import { SendError } from "../../core/dispatch/send-error.js";
 

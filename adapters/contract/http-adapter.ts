@@ -1,3 +1,8 @@
+/**
+ * Shared plumbing for HTTP adapters: identity, options, credential parsing, redacted calls, and
+ * the verify/health pair built on one cheap authenticated probe request per provider.
+ */
+
 import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import { createLogger, type Logger } from "../../core/logger.js";
@@ -11,10 +16,6 @@ import { Redactor } from "./secrets.js";
 import { SendError } from "../../core/dispatch/send-error.js";
 import type { ChannelHealth } from "./types.js";
 
-/**
- * Shared plumbing for HTTP adapters: identity, options, credential parsing, redacted calls, and
- * the verify/health pair built on one cheap authenticated probe request per provider.
- */
 export abstract class HttpAdapterBase<S extends z.ZodType> {
   readonly channelType: ChannelType;
   readonly provider: string;

@@ -1,3 +1,8 @@
+/**
+ * The HTTP client of every HTTP adapter (undici): one exchange with a provider under a timeout, logged
+ * with secrets redacted, and the helpers adapters build request bodies and URLs with.
+ */
+
 import { request, type Dispatcher } from "undici";
 import type { Logger } from "../../core/logger.js";
 import { networkFailure, parseRetryAfter } from "./classify.js";

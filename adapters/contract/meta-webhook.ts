@@ -1,3 +1,8 @@
+/**
+ * What WhatsApp Cloud API and Messenger share as Meta platforms: the webhook signature, the subscription
+ * handshake and the Graph API error body.
+ */
+
 import { hmac, safeEqual } from "./signatures.js";
 import { header, type WebhookRequest } from "./types.js";
 

@@ -1,9 +1,3 @@
-import type { z } from "zod";
-import type { ChannelType } from "../../core/messages/vocabulary.js";
-import type { AccountLimit } from "./account-limit.js";
-import type { AdapterOptions, ChannelAdapter } from "./contract.js";
-import type { WebhookRequest } from "./types.js";
-
 /**
  * The descriptor of one provider: everything the rest of the platform may know about it, declared
  * in the provider's folder (adapters/<provider>/plugin.ts) and reached only through
@@ -11,6 +5,12 @@ import type { WebhookRequest } from "./types.js";
  * limits with it, the webhook receivers authenticate and answer requests with it, the registrar
  * registers webhooks with it, and the registry builds the adapter with it.
  */
+
+import type { z } from "zod";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
+import type { AccountLimit } from "./account-limit.js";
+import type { AdapterOptions, ChannelAdapter } from "./contract.js";
+import type { WebhookRequest } from "./types.js";
 
 export interface ProviderPlugin {
   readonly channelType: ChannelType;

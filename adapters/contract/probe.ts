@@ -1,12 +1,12 @@
-import { SendError } from "../../core/dispatch/send-error.js";
-import type { ChannelHealth } from "./types.js";
-
 /**
  * verifyCredentials and checkHealth built on one cheap authenticated exchange with the provider
  * (an HTTP account request, an SMTP login, an SMPP bind and unbind). The probe resolves when the
  * provider accepted us and rejects with a SendError otherwise; every adapter reads its answer the
  * same way, so "error" and "disconnected" mean the same thing whichever provider reports them.
  */
+
+import { SendError } from "../../core/dispatch/send-error.js";
+import type { ChannelHealth } from "./types.js";
 
 export type Probe = () => Promise<void>;
 

@@ -1,7 +1,9 @@
 /**
- * A bounded set of recently seen keys, oldest evicted first. Providers redeliver webhooks; this
- * turns duplicates inside one process into no-ops. Durable de-duplication remains the consumer's job.
+ * Providers redeliver webhooks; this turns duplicates inside one process into no-ops. Durable
+ * de-duplication remains the consumer's job.
  */
+
+/** A bounded set of recently seen keys, oldest evicted first. */
 export class RecentKeys {
   private readonly keys = new Set<string>();
 

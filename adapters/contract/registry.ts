@@ -1,3 +1,8 @@
+/**
+ * Adapter instances by channel type and provider. It names no provider: adapters/registry.ts fills it
+ * from the provider plugins.
+ */
+
 import type { ChannelAdapter } from "./contract.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 

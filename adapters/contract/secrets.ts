@@ -3,6 +3,7 @@
  * segment, Messenger's page token a query parameter). Everything an adapter logs or puts into an
  * error passes through a Redactor built from the channel's declared secret fields.
  */
+
 export const REDACTED = "[redacted]";
 
 export function secretValues(credentials: Record<string, unknown>, secretFields: readonly string[]): string[] {

@@ -1,3 +1,8 @@
+/**
+ * The primitives providers' webhook signature checks are built from: HMAC, MD5 and a constant-time
+ * comparison.
+ */
+
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 /** Constant-time string comparison; different lengths compare unequal without early exit on content. */

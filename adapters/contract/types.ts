@@ -1,11 +1,10 @@
-import { z } from "zod";
-import { ChannelType } from "../../core/messages/vocabulary.js";
-
 /**
  * The data that crosses the adapter boundary. zod is the single source: the
  * TypeScript types below are inferred, and the dispatcher validates events against the same schemas.
  */
 
+import { z } from "zod";
+import { ChannelType } from "../../core/messages/vocabulary.js";
 
 export const DispatchPayload = z.object({
   messageId: z.uuid(),

@@ -1,3 +1,8 @@
+/**
+ * The e-mail adapter: sends over SMTP (nodemailer) and reads bounce and complaint notifications
+ * (notifications.ts) as status updates, signed by the ESP or carrying the channel's token.
+ */
+
 import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
 import nodemailer, { type Transporter } from "nodemailer";
 import type SMTPPool from "nodemailer/lib/smtp-pool/index.js";

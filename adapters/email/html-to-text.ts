@@ -2,6 +2,7 @@
  * A plain-text alternative for HTML mail: enough for clients that prefer text and for spam
  * scoring, not a renderer. Links keep their target in brackets.
  */
+
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", nbsp: " " };
 
 export function htmlToText(html: string): string {

@@ -1,3 +1,8 @@
+/**
+ * The e-mail adapter's status updates: bounce and complaint notifications, read from whichever of the
+ * common shapes they arrive in.
+ */
+
 import type { StatusUpdate } from "../../core/messages/vocabulary.js";
 import { MESSAGE_ID_HEADER } from "./vocabulary.js";
 

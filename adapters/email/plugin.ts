@@ -1,12 +1,12 @@
-import { hasQueryParam, type ProviderPlugin } from "../contract/plugin.js";
-import { header } from "../contract/types.js";
-import { EmailAdapter } from "./adapter.js";
-import { EMAIL_SECRET_FIELDS, EmailCredentials } from "./credentials.js";
-
 /**
  * E-mail over SMTP. Bounce and complaint notifications arrive either through a URL that carries
  * the channel's webhook_token (SNS-style forwarders) or as ECDSA-signed ESP event webhooks.
  */
+
+import { hasQueryParam, type ProviderPlugin } from "../contract/plugin.js";
+import { header } from "../contract/types.js";
+import { EmailAdapter } from "./adapter.js";
+import { EMAIL_SECRET_FIELDS, EmailCredentials } from "./credentials.js";
 
 export const emailPlugin: ProviderPlugin = {
   channelType: "email",

@@ -1,3 +1,8 @@
+/**
+ * The e-mail adapter's vocabulary: the header that ties a notification to its message, and how SMTP
+ * replies and nodemailer errors map to SendError kinds.
+ */
+
 import type { SendErrorKind } from "../../core/dispatch/send-error.js";
 
 /** The header that carries our message id through any relay, so notifications find the message. */

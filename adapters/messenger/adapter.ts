@@ -1,3 +1,8 @@
+/**
+ * Messenger's adapter: sends through the Send API with the page access token and reads Meta-signed
+ * webhooks for delivery and read watermarks and inbound messages.
+ */
+
 import { classifyHttpFailure } from "../contract/classify.js";
 import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
 import { HttpAdapterBase, parseJsonBody } from "../contract/http-adapter.js";

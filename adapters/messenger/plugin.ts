@@ -1,9 +1,9 @@
+/** Messenger Platform. Webhooks are configured in the Meta App Dashboard and signed with the app secret. */
+
 import { hasMetaSignature } from "../contract/meta-webhook.js";
 import type { ProviderPlugin } from "../contract/plugin.js";
 import { MessengerAdapter } from "./adapter.js";
 import { MESSENGER_SECRET_FIELDS, MessengerCredentials } from "./credentials.js";
-
-/** Messenger Platform. Webhooks are configured in the Meta App Dashboard and signed with the app secret. */
 
 export const messengerPlugin: ProviderPlugin = {
   channelType: "messenger",

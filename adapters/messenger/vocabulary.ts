@@ -2,6 +2,7 @@
  * Send API error codes. Docs: https://developers.facebook.com/docs/messenger-platform/error-codes
  * and Graph rate limiting: https://developers.facebook.com/docs/graph-api/overview/rate-limiting
  */
+
 /** App (4), user (17), page (32), custom (613) and Messenger (80006) rate limits. */
 export const THROTTLING_CODES = new Set(["4", "17", "32", "613", "80006"]);
 export const RETRYABLE_CODES = new Set(["1", "2", "1200"]);

@@ -1,3 +1,8 @@
+/**
+ * SMPP behind the adapter contract: a long-lived session per channel (session.ts), with receipts and
+ * inbound messages handed to listeners as they come off the bind.
+ */
+
 import { createLogger, type Logger } from "../../core/logger.js";
 import type { ChannelAdapter } from "../contract/contract.js";
 import { parseCredentials } from "../contract/credentials.js";

@@ -1,3 +1,11 @@
+/**
+ * What arrives on an SMPP bind: deliver_sm (and data_sm) carrying delivery receipts, matched to
+ * the segments the SMSC acknowledged, and MO messages, reassembled from their parts. A receipt
+ * may overtake its submit_sm_resp (SMSCs do send receipts first), so unmatched receipts are held
+ * for a while. Acknowledged segments live here, not in the TCP connection, so a receipt that
+ * arrives on a later bind still finds its message.
+ */
+
 import { randomUUID } from "node:crypto";
 import type smpp from "smpp";
 import type { Logger } from "../../core/logger.js";
@@ -7,14 +15,6 @@ import { IdIndex } from "./message-ids.js";
 import { MoAssembler } from "./mo-assembler.js";
 import { parseReceipt, receiptDateToIso, type ParsedReceipt } from "./receipt.js";
 import { ESM_DELIVERY_RECEIPT, ESM_INTERMEDIATE_NOTIFICATION, ESM_TYPE_MASK } from "./vocabulary.js";
-
-/**
- * What arrives on an SMPP bind: deliver_sm (and data_sm) carrying delivery receipts, matched to
- * the segments the SMSC acknowledged, and MO messages, reassembled from their parts. A receipt
- * may overtake its submit_sm_resp (SMSCs do send receipts first), so unmatched receipts are held
- * for a while. Acknowledged segments live here, not in the TCP connection, so a receipt that
- * arrives on a later bind still finds its message.
- */
 
 /** A segment the SMSC acknowledged, waiting for its final receipt. */
 export interface Outstanding {

@@ -1,3 +1,8 @@
+/**
+ * SMPP channel credentials: the schema the API validates a channel against and the adapter reads, and
+ * the fields that must never appear in logs, errors or results.
+ */
+
 import { z } from "zod";
 
 /** SMPP 3.4 §5.2: system_id is at most 16 octets and password 9, both including the NUL. */

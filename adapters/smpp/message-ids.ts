@@ -5,6 +5,7 @@
  * stand for, so a receipt finds its submit whichever form either side used. The literal form is
  * tried first, so cross-radix matching only decides when nothing matches literally.
  */
+
 export function literalKey(id: string): string {
   return "s:" + id.trim().toLowerCase().replace(/^0+(?=.)/, "");
 }

@@ -1,3 +1,7 @@
+/**
+ * Reassembly of long inbound SMS (MO) that arrive on a bind in parts.
+ */
+
 import type { ConcatInfo } from "../../core/sms/encoding.js";
 
 export interface MoPart {

@@ -1,3 +1,8 @@
+/**
+ * SMPP delivery receipts as SMSCs send them: the receipt text of SMPP 3.4 Appendix B and its TLVs, read
+ * into a delivery status, an error and dates.
+ */
+
 import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 import { MESSAGE_STATE, RECEIPT_STAT } from "./vocabulary.js";
 

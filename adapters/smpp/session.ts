@@ -1,3 +1,8 @@
+/**
+ * The connection to an SMSC (the smpp package): bind, keep-alive, rebinding, the submit window and
+ * long-message segmentation; what arrives on the bind is handed to bind-inbound.ts.
+ */
+
 import smpp from "smpp";
 import { createLogger, type Logger } from "../../core/logger.js";
 import { SendError } from "../../core/dispatch/send-error.js";

@@ -1,3 +1,8 @@
+/**
+ * SMPP 3.4 vocabulary as data: command_status values and how a submit's status classifies, message
+ * states and receipt stat values mapped to delivery statuses, and the esm_class bits.
+ */
+
 import type { SendErrorKind } from "../../core/dispatch/send-error.js";
 import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 

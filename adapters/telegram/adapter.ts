@@ -1,3 +1,8 @@
+/**
+ * Telegram's adapter: sends through the Bot API, registers its own webhook (setWebhook) and checks the
+ * secret token Telegram echoes. The Bot API reports no delivery, so only inbound messages are read.
+ */
+
 import { HttpAdapterBase } from "../contract/http-adapter.js";
 import { classifyHttpFailure } from "../contract/classify.js";
 import type { ChannelAdapter, HttpAdapterOptions, WebhookRegistration } from "../contract/contract.js";

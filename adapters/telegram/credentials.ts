@@ -1,3 +1,8 @@
+/**
+ * Telegram channel credentials: the schema the API validates a channel against and the adapter reads,
+ * and the fields that must never appear in logs, errors or results.
+ */
+
 import { z } from "zod";
 
 export const TelegramCredentials = z.object({

@@ -1,12 +1,12 @@
-import type { ProviderPlugin } from "../contract/plugin.js";
-import { header } from "../contract/types.js";
-import { TelegramAdapter } from "./adapter.js";
-import { TELEGRAM_SECRET_FIELDS, TelegramCredentials } from "./credentials.js";
-
 /**
  * Telegram Bot API. The webhook is registered for the operator (setWebhook with a secret token
  * that Telegram echoes on every update), so there is nothing to paste into a console.
  */
+
+import type { ProviderPlugin } from "../contract/plugin.js";
+import { header } from "../contract/types.js";
+import { TelegramAdapter } from "./adapter.js";
+import { TELEGRAM_SECRET_FIELDS, TelegramCredentials } from "./credentials.js";
 
 export const telegramPlugin: ProviderPlugin = {
   channelType: "telegram",

@@ -1,4 +1,9 @@
 /**
+ * Telegram's vocabulary as data: the error phrases a failure is classified by, the parse modes, and the
+ * message fields that carry non-text content.
+ */
+
+/**
  * Telegram reports failures as {ok:false, error_code, description, parameters}. The description
  * is the only discriminator for 400/403 causes, so we match on its documented phrases.
  * Docs: https://core.telegram.org/bots/api#making-requests and https://core.telegram.org/bots/faq

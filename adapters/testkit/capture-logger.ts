@@ -1,3 +1,8 @@
+/**
+ * Test support: a logger whose output an adapter test reads, to assert what was logged and that no
+ * secret was.
+ */
+
 import { Writable } from "node:stream";
 import { createLogger, type Logger } from "../../core/logger.js";
 

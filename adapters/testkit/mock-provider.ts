@@ -1,3 +1,7 @@
+/**
+ * Test support: a provider's HTTP API played in process, so adapter tests never reach the network.
+ */
+
 import { MockAgent } from "undici";
 
 export interface CapturedRequest {

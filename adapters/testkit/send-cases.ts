@@ -1,3 +1,8 @@
+/**
+ * The table-driven suites every HTTP adapter's tests run: each send case's outcome, and that no declared
+ * secret surfaces in logs, results or errors.
+ */
+
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";

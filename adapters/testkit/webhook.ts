@@ -1,3 +1,8 @@
+/**
+ * Test support: webhook requests as a provider sends them (JSON or form body), and the provider
+ * fixtures stored beside each test.
+ */
+
 import { readFileSync } from "node:fs";
 import type { WebhookRequest } from "../contract/types.js";
 

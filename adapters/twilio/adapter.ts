@@ -1,3 +1,8 @@
+/**
+ * Twilio's adapter: sends SMS through the Messages API and reads status callbacks and inbound SMS,
+ * signed with X-Twilio-Signature (HMAC-SHA1 of the URL and form fields, keyed by the auth token).
+ */
+
 import { classifyHttpFailure } from "../contract/classify.js";
 import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
 import { formBody } from "../contract/http.js";

@@ -1,13 +1,13 @@
-import type { ProviderPlugin } from "../contract/plugin.js";
-import { header } from "../contract/types.js";
-import { TwilioAdapter } from "./adapter.js";
-import { TWILIO_SECRET_FIELDS, TwilioCredentials } from "./credentials.js";
-
 /**
  * Twilio Programmable Messaging (SMS). Status callbacks and inbound SMS are signed with the
  * account's auth token; Twilio runs the TwiML in our answer, so an accepted webhook gets an empty
  * document (no auto-reply to inbound SMS).
  */
+
+import type { ProviderPlugin } from "../contract/plugin.js";
+import { header } from "../contract/types.js";
+import { TwilioAdapter } from "./adapter.js";
+import { TWILIO_SECRET_FIELDS, TwilioCredentials } from "./credentials.js";
 
 export const twilioPlugin: ProviderPlugin = {
   channelType: "sms",

@@ -1,3 +1,8 @@
+/**
+ * Twilio's statuses and error codes as data, with their documentation links, mapped to our
+ * delivery statuses and error codes.
+ */
+
 import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 
 /**

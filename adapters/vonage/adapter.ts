@@ -1,3 +1,8 @@
+/**
+ * Vonage's adapter: sends SMS through the SMS API and reads delivery receipts and inbound SMS, signed
+ * as signature.ts describes.
+ */
+
 import { classifyHttpFailure } from "../contract/classify.js";
 import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
 import { formBody } from "../contract/http.js";

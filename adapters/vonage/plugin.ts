@@ -1,11 +1,11 @@
-import { hasQueryParam, type ProviderPlugin } from "../contract/plugin.js";
-import { VonageAdapter } from "./adapter.js";
-import { VONAGE_SECRET_FIELDS, VonageCredentials } from "./credentials.js";
-
 /**
  * Vonage SMS API. Signed webhooks carry `sig` in the query, the form body or the JSON body, and
  * Vonage can be set to call with GET and the parameters in the query.
  */
+
+import { hasQueryParam, type ProviderPlugin } from "../contract/plugin.js";
+import { VonageAdapter } from "./adapter.js";
+import { VONAGE_SECRET_FIELDS, VonageCredentials } from "./credentials.js";
 
 export const vonagePlugin: ProviderPlugin = {
   channelType: "sms",

@@ -1,11 +1,12 @@
-import { hmac, md5Hex, safeEqual } from "../contract/signatures.js";
-
 /**
  * Vonage signed webhooks: take every parameter except `sig`, sorted by name, write each as
  * "&name=value" with "&" and "=" in values replaced by "_", then either append the secret and
  * MD5 it ("md5hash") or HMAC it keyed by the secret. Hex digests compare case-insensitively.
  * Docs: https://developer.vonage.com/en/getting-started/concepts/signing-messages
  */
+
+import { hmac, md5Hex, safeEqual } from "../contract/signatures.js";
+
 export function vonageSignature(params: Record<string, string>, secret: string, method: string): string {
   const base = Object.keys(params)
     .filter((k) => k !== "sig")

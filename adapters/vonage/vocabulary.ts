@@ -1,3 +1,8 @@
+/**
+ * Vonage's statuses and error codes as data, with their documentation links: send-response
+ * statuses and delivery-receipt statuses and error codes, mapped to ours.
+ */
+
 import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 import type { SendErrorKind } from "../../core/dispatch/send-error.js";
 

@@ -1,3 +1,8 @@
+/**
+ * WhatsApp Cloud API's adapter: sends text and template messages (free-form text only within 24 hours
+ * of the customer's last message) and reads Meta-signed webhooks for statuses and inbound messages.
+ */
+
 import { classifyHttpFailure } from "../contract/classify.js";
 import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
 import { HttpAdapterBase, parseJsonBody } from "../contract/http-adapter.js";

@@ -1,9 +1,9 @@
+/** WhatsApp Cloud API. Webhooks are configured in the Meta App Dashboard and signed with the app secret. */
+
 import { hasMetaSignature } from "../contract/meta-webhook.js";
 import type { ProviderPlugin } from "../contract/plugin.js";
 import { WhatsAppAdapter } from "./adapter.js";
 import { WHATSAPP_SECRET_FIELDS, WhatsAppCredentials } from "./credentials.js";
-
-/** WhatsApp Cloud API. Webhooks are configured in the Meta App Dashboard and signed with the app secret. */
 
 export const whatsappPlugin: ProviderPlugin = {
   channelType: "whatsapp",

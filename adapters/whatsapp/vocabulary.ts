@@ -2,6 +2,7 @@
  * Cloud API error codes that change how we treat a failure.
  * Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes
  */
+
 /** Rate limits: app (4), WABA (80007), throughput (130429), spam (131048), pair rate (131056). */
 export const THROTTLING_CODES = new Set(["4", "80007", "130429", "131048", "131056"]);
 

@@ -1,11 +1,11 @@
-import type { CampaignCounters } from "./progress-counters.js";
-import type { ChannelType } from "../messages/vocabulary.js";
-
 /**
  * A campaign as its actor and its store see it: the snapshot loaded for each turn and what
  * inserting one page of its messages came to. Data only; the store reads and writes it, the
  * actor decides with it.
  */
+
+import type { CampaignCounters } from "./progress-counters.js";
+import type { ChannelType } from "../messages/vocabulary.js";
 
 export interface CampaignSnapshot {
   id: string;

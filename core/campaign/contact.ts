@@ -1,11 +1,11 @@
-import type { ChannelType } from "../messages/vocabulary.js";
-
 /**
  * A recipient as every contact source hands it over (built-in contacts or the Account API), and
  * where a campaign on each channel type delivers to. Addresses are normalised before they are
  * compared, so "+251 911-234 567" and "+251911234567" are one recipient, and e-mail addresses
  * compare without case.
  */
+
+import type { ChannelType } from "../messages/vocabulary.js";
 
 export interface CampaignContact {
   id: string;

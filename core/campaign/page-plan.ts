@@ -1,11 +1,12 @@
-import type { ChannelType } from "../messages/vocabulary.js";
-import { deliveryAddressOf, type CampaignContact } from "./contact.js";
-
 /**
  * Turns one page of contacts into message rows: address per channel type, one row per address
  * (the first contact wins), the template rendered per contact. Pure; the renderer is passed in
  * (core/templating.ts in production) so the same rules serve single and group sends.
  */
+
+import type { ChannelType } from "../messages/vocabulary.js";
+import { deliveryAddressOf, type CampaignContact } from "./contact.js";
+
 export type SkipReason = "no_address" | "duplicate_address" | "missing_variables" | "opted_out";
 
 export interface RenderedText {

@@ -8,6 +8,7 @@
  *   cancelled → cancelled         skipped → skipped
  * Contacts that got no message (no address, duplicate address) count as skipped too.
  */
+
 export const COUNTER_FIELDS = ["queued", "sent", "delivered", "read", "failed", "cancelled", "skipped"] as const;
 export type CounterField = (typeof COUNTER_FIELDS)[number];
 

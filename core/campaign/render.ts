@@ -1,13 +1,13 @@
-import type { CampaignContact } from "./contact.js";
-import type { RenderedText } from "./page-plan.js";
-import type { FallbackStrategy } from "../messages/lifecycle.js";
-import { render } from "../templating.js";
-
 /**
  * The campaign's renderer: the same {VARIABLE} rules as single sends (core/templating.ts),
  * with the template's fallback strategy and defaults, or the ad-hoc body with "keep". A skipped
  * recipient keeps the text as written, so its message row records what it would have said.
  */
+
+import type { CampaignContact } from "./contact.js";
+import type { RenderedText } from "./page-plan.js";
+import type { FallbackStrategy } from "../messages/lifecycle.js";
+import { render } from "../templating.js";
 
 /** What the renderer needs of a campaign: its template (or ad-hoc body) and the values to fill it. */
 export interface CampaignContent {

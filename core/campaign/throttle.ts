@@ -4,6 +4,7 @@
  * later campaign behind it and make cancel and pause expensive. Single sends are not held back
  * by this (they jump the queue by priority); it only decides when the next page may be inserted.
  */
+
 export interface ThrottleInput {
   /** The channel's rate limit, messages per minute. */
   ratePerMinute: number;

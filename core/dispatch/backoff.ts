@@ -2,6 +2,7 @@
  * Retry delays: 1, 2, 4, 8 … seconds, capped at 30 s, with ±20 % jitter so a
  * provider outage does not turn into synchronized retry waves.
  */
+
 export const BASE_DELAY_MS = 1_000;
 export const MAX_DELAY_MS = 30_000;
 

@@ -3,6 +3,7 @@
  * channel is "open" for `openMs`: nothing is sent and messages that allow it fail over to the
  * next channel. Then one trial batch is let through (half-open); a success closes it.
  */
+
 export interface BreakerState {
   consecutiveFailures: number;
   openUntil: number;

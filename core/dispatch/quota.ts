@@ -2,6 +2,7 @@
  * Daily and monthly send quotas of one account, counted exactly by the single actor that owns
  * them. Periods are UTC calendar days and months; a new period starts from zero.
  */
+
 export interface QuotaState {
   day: string;
   dayCount: number;

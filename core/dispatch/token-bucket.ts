@@ -3,6 +3,7 @@
  * the channel actor owns its only instance (one activation per channel in the cluster).
  * `ratePerMinute` is the channel's rate_limit; `burst` is how many tokens may pile up.
  */
+
 export interface TokenBucketState {
   tokens: number;
   updatedAt: number;

@@ -1,6 +1,3 @@
-import { MESSAGE_STATUSES, MESSAGE_TRANSITIONS, canTransition, type MessageStatus } from "./lifecycle.js";
-import type { DeliveryStatus } from "./vocabulary.js";
-
 /**
  * What a delivery receipt does to a message. Providers deliver callbacks late, twice and out of
  * order (a `sent` after the `delivered`, a `read` before the `delivered`), so the outcome depends
@@ -15,6 +12,9 @@ import type { DeliveryStatus } from "./vocabulary.js";
  *  - a failure carries the provider's error (or `delivery_failed`) and when it happened.
  * Pure: the status consumer applies the result.
  */
+
+import { MESSAGE_STATUSES, MESSAGE_TRANSITIONS, canTransition, type MessageStatus } from "./lifecycle.js";
+import type { DeliveryStatus } from "./vocabulary.js";
 
 export interface MessageState {
   status: string;

@@ -1,11 +1,11 @@
-import { z } from "zod";
-
 /**
  * The message vocabulary every layer speaks: channel types, delivery statuses, and the delivery
  * receipts and inbound messages that adapters parse out of provider callbacks and the pipeline
  * stores. zod is the single source: the types are inferred, and consumers validate events
  * against the same schemas.
  */
+
+import { z } from "zod";
 
 /** Channel types; dispatch topics are named after them. */
 export const CHANNEL_TYPES = ["sms", "smpp", "telegram", "whatsapp", "messenger", "email"] as const;

@@ -1,5 +1,3 @@
-import { Cron } from "croner";
-
 /**
  * When a schedule fires (daily, weekly:<days>, monthly:<day> rules plus standard cron), computed in the
  * schedule's own IANA time zone so "09:00 every day" stays 09:00 local across daylight-saving
@@ -16,6 +14,9 @@ import { Cron } from "croner";
  * Local times that do not exist (the hour skipped in spring) fire at the first instant after
  * the gap; local times that occur twice (the hour repeated in autumn) fire once, the first time.
  */
+
+import { Cron } from "croner";
+
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 const SIMPLE_RE = /^(daily|weekly:(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun)){0,6}|monthly:([1-9]|[12]\d|3[01]))$/;
 

@@ -1,9 +1,9 @@
-import type { ScheduleSpec } from "./recurrence.js";
-
 /**
  * A schedule as its actor and its store see it: the row's trigger state, and what one trigger
  * came to. Data only.
  */
+
+import type { ScheduleSpec } from "./recurrence.js";
 
 export interface ScheduleSnapshot {
   id: string;

@@ -1,8 +1,3 @@
-import { randomUUID } from "node:crypto";
-import { z } from "zod";
-import { InboundMessage, StatusUpdate } from "../messages/vocabulary.js";
-import { ChannelType } from "../messages/vocabulary.js";
-
 /**
  * Events between the webhook receivers (messaging-api) and their consumers (dispatcher). The
  * receiver only verifies, parses the provider's payload into the adapters' normalised
@@ -10,6 +5,12 @@ import { ChannelType } from "../messages/vocabulary.js";
  * database write happens in the consumers. SMPP receipts and MO, which arrive on the bind rather
  * than over HTTP, travel on the same topics.
  */
+
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { InboundMessage, StatusUpdate } from "../messages/vocabulary.js";
+import { ChannelType } from "../messages/vocabulary.js";
+
 export const WEBHOOK_TOPICS = {
   status: "message.status",
   inbound: "webhook.inbound",

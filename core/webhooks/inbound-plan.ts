@@ -1,12 +1,12 @@
-import type { InboundMessage } from "../messages/vocabulary.js";
-import type { ChannelType } from "../messages/vocabulary.js";
-import { keywordAction, normaliseAddress, optOutScope, type KeywordAction, type OptOutScope } from "./opt-out.js";
-
 /**
  * The inbound consumer's decisions, kept pure: who sent it (address and the contact field that
  * holds it), which conversation it threads into, whether it is one part of a longer SMS, and what
- * its opt-out keyword does. The SQL that applies them lives in services/inbound.
+ * its opt-out keyword does. The SQL that applies them lives in db/conversations/inbound-store.ts.
  */
+
+import type { InboundMessage } from "../messages/vocabulary.js";
+import type { ChannelType } from "../messages/vocabulary.js";
+import { keywordAction, normaliseAddress, optOutScope, type KeywordAction, type OptOutScope } from "./opt-out.js";
 
 /** Where a contact keeps its address on each channel type (the same fields the campaign fan-out reads). */
 export type ContactKey = { kind: "column"; column: "phone" | "email" } | { kind: "metadata"; key: "telegram_chat_id" | "messenger_psid" };

@@ -1,6 +1,3 @@
-import { normalisePhone } from "../campaign/contact.js";
-import type { ChannelType } from "../messages/vocabulary.js";
-
 /**
  * Opt-out and opt-in keywords. A message counts only when its whole text is the keyword
  * (trimmed, any case, trailing punctuation ignored), as carriers' standard keyword handling
@@ -8,6 +5,10 @@ import type { ChannelType } from "../messages/vocabulary.js";
  * Keywords: https://help.twilio.com/articles/223134027 (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END,
  * QUIT; START, YES, UNSTOP), plus SUBSCRIBE, OPTOUT/OPT OUT/STOP ALL as written by hand.
  */
+
+import { normalisePhone } from "../campaign/contact.js";
+import type { ChannelType } from "../messages/vocabulary.js";
+
 const OPT_OUT = new Set(["STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "OPT OUT", "/STOP"]);
 const OPT_IN = new Set(["START", "UNSTOP", "SUBSCRIBE", "YES", "/START"]);
 

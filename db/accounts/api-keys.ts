@@ -1,3 +1,9 @@
+/**
+ * Per-account API keys: `tmk_<prefix>_<secret>`. The prefix finds the row; only a SHA-256 of
+ * the whole key is stored, compared in constant time. The plaintext exists once, in the
+ * response that created it.
+ */
+
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Orm } from "../client.js";
@@ -6,11 +12,6 @@ import type { Scope } from "../query/list.js";
 import { apiKeys, type ApiKeyRow } from "../schema.js";
 import { updateScoped } from "../query/crud.js";
 
-/**
- * Per-account API keys: `tmk_<prefix>_<secret>`. The prefix finds the row; only a SHA-256 of
- * the whole key is stored, compared in constant time. The plaintext exists once, in the
- * response that created it.
- */
 export type ApiKeyRole = "admin" | "manager" | "user";
 const KEY_RE = /^tmk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 

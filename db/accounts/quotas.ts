@@ -1,6 +1,6 @@
-import type { Database } from "../client.js";
-
 /** A tenant account's send quota (account_quotas), if it has one; LimiterActor counts against it. */
+
+import type { Database } from "../client.js";
 
 export interface AccountQuota {
   dailyLimit: number | null;

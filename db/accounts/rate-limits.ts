@@ -1,12 +1,13 @@
-import { sql } from "drizzle-orm";
-import type { Orm } from "../client.js";
-import { apiRateLimits } from "../schema.js";
-
 /**
  * Sliding-window counter: one row per bucket and fixed window in a table every API
  * replica shares, so a client spread over replicas meets one limit. The estimate weighs the
  * previous window by how much of it still overlaps the sliding window.
  */
+
+import { sql } from "drizzle-orm";
+import type { Orm } from "../client.js";
+import { apiRateLimits } from "../schema.js";
+
 export interface WindowCounts {
   current: number;
   previous: number;

@@ -1,3 +1,9 @@
+/**
+ * The campaign's SQL. Set-based: one statement per page of 1,000 rows, one per counter fold.
+ * Campaign messages are dispatched at a lower priority than any single send (the API allows
+ * 0..9), so a campaign backlog never delays a transactional message on the same channel.
+ */
+
 import { segmentInfo } from "../../core/sms/encoding.js";
 import type { CampaignSnapshot, InsertResult } from "../../core/campaign/campaign-snapshot.js";
 import type { CampaignContent } from "../../core/campaign/render.js";
@@ -9,11 +15,6 @@ import { isUuid } from "../query/filters.js";
 import { uuidv7 } from "../ids.js";
 import { rowCounters } from "./counter-fold.js";
 
-/**
- * The campaign's SQL. Set-based: one statement per page of 1,000 rows, one per counter fold.
- * Campaign messages are dispatched at a lower priority than any single send (the API allows
- * 0..9), so a campaign backlog never delays a transactional message on the same channel.
- */
 export const CAMPAIGN_PRIORITY = -1;
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 

@@ -1,7 +1,3 @@
-import type { Database } from "../client.js";
-import { cancelQueuedCampaignMessages } from "../messages/status-writes.js";
-import { foldCounters } from "./counter-fold.js";
-
 /**
  * What pause, resume and cancel do to a campaign's messages, called by the API right after it
  * changed the group message's status (the status change takes the row lock that an inserting
@@ -11,6 +7,10 @@ import { foldCounters } from "./counter-fold.js";
  * A message a channel actor already claimed (sending) is in the provider's hands and goes on;
  * everything still queued is affected.
  */
+
+import type { Database } from "../client.js";
+import { cancelQueuedCampaignMessages } from "../messages/status-writes.js";
+import { foldCounters } from "./counter-fold.js";
 
 /** Cancel: every queued message of the campaign becomes cancelled (status-writes.ts). Returns how many. */
 export async function cancelCampaignMessages(db: Database, groupMessageId: string): Promise<number> {

@@ -1,7 +1,3 @@
-import { COUNTER_FIELDS, sumDeltas, type CampaignCounters, type CounterDelta } from "../../core/campaign/progress-counters.js";
-import type { Database } from "../client.js";
-import { unnestRows, type UnnestColumn } from "../query/unnest.js";
-
 /**
  * Folding counter deltas into group_messages (stage two of the counting; stage one is the
  * per-statement delta written by the fan-out and by the trigger of migration 0020). A fold takes
@@ -9,6 +5,11 @@ import { unnestRows, type UnnestColumn } from "../query/unnest.js";
  * so a crash either folds a batch or leaves it for the next fold, never half. Concurrent folds
  * skip each other's locked deltas; additions commute, so the order does not matter.
  */
+
+import { COUNTER_FIELDS, sumDeltas, type CampaignCounters, type CounterDelta } from "../../core/campaign/progress-counters.js";
+import type { Database } from "../client.js";
+import { unnestRows, type UnnestColumn } from "../query/unnest.js";
+
 export function rowCounters(r: Record<string, unknown>): CampaignCounters {
   return {
     total: Number(r.total_recipients ?? 0),

@@ -1,6 +1,3 @@
-import type { Database, Session } from "../client.js";
-import { unnestRows, type UnnestColumn } from "../query/unnest.js";
-
 /**
  * Campaign counters moved by delivery receipts. Runs inside the transaction that changes the
  * messages, so a receipt is counted exactly when its status change commits.
@@ -13,6 +10,10 @@ import { unnestRows, type UnnestColumn } from "../query/unnest.js";
  *  - without that trigger, the sink adds the batch's changes to group_messages directly, one
  *    UPDATE per batch (the delivered and failed counts).
  */
+
+import type { Database, Session } from "../client.js";
+import { unnestRows, type UnnestColumn } from "../query/unnest.js";
+
 export interface AppliedChange {
   groupMessageId: string | null;
   from: string;

@@ -1,10 +1,10 @@
-import type { Database } from "../client.js";
-
 /**
  * Campaigns the periodic sweep restarts: queued or processing, and neither the row nor its
  * fan-out checkpoint touched since `before` (a lost group_message.queued event, a broken actor
  * chain). At most 200 per sweep.
  */
+
+import type { Database } from "../client.js";
 
 export async function stalledCampaignIds(db: Database, before: Date): Promise<string[]> {
   return db.withSession(async (s) => {

@@ -1,9 +1,9 @@
-import type { Database } from "../client.js";
-
 /**
  * A channel as the dispatcher reads it: sending settings and the sealed credentials (opened by
  * the caller with the key ring), and the status the pipeline sets when a channel fails or drains.
  */
+
+import type { Database } from "../client.js";
 
 export interface DispatchChannelRow {
   id: string;

@@ -1,10 +1,10 @@
-import type { ChannelType } from "../../core/messages/vocabulary.js";
-import type { Database } from "../client.js";
-
 /**
  * The channel row a webhook receiver reads, still sealed: the caller opens the credentials and the
  * webhook secret with the key ring and keeps them in memory only.
  */
+
+import type { ChannelType } from "../../core/messages/vocabulary.js";
+import type { Database } from "../client.js";
 
 /** A channel as the webhook receivers need it, its secrets still sealed. */
 export interface SealedWebhookChannel {

@@ -1,6 +1,3 @@
-import type { ContactPage } from "../../core/campaign/contact.js";
-import type { Database } from "../client.js";
-
 /**
  * Contacts of the messaging database's own contact groups, a page at a time, for a campaign's
  * fan-out. Keyset paging on contact id: each group is read as a range of its primary key
@@ -13,6 +10,9 @@ import type { Database } from "../client.js";
  * prepared statement's generic plan, `$3 IS NULL OR contact_id > $3` cannot be an index bound,
  * and every page re-read the group from its first member (350 ms a page at 500K recipients).
  */
+
+import type { ContactPage } from "../../core/campaign/contact.js";
+import type { Database } from "../client.js";
 
 const FROM_THE_START = "00000000-0000-0000-0000-000000000000";
 

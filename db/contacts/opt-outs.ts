@@ -1,12 +1,12 @@
-import type { OptOutScope } from "../../core/webhooks/opt-out.js";
-import type { Session } from "../client.js";
-import { unnestRows, type UnnestColumn } from "../query/unnest.js";
-
 /**
  * Addresses that must not be messaged again on a channel scope (contact_opt_outs): marked by
  * STOP-like keywords (inbound) and by providers reporting a blocked recipient (receipts), in the
  * transaction of the batch that found them. The dispatch claim reads them.
  */
+
+import type { OptOutScope } from "../../core/webhooks/opt-out.js";
+import type { Session } from "../client.js";
+import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
 export interface OptOutMark {
   accountId: string;

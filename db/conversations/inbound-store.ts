@@ -1,3 +1,10 @@
+/**
+ * The inbound consumer's SQL, set-based: one transaction per batch of a channel's inbound
+ * messages finds or creates the senders' contacts, threads them into conversations, inserts the
+ * messages (the unique index uq_messages_inbound_provider_id makes a redelivery insert nothing)
+ * and applies opt-out keywords of the messages that were new.
+ */
+
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { contactKeyOf, finalKeywordActions, phoneSpellings, type KeywordHit, type StoredPart } from "../../core/webhooks/inbound-plan.js";
 import { optOutScope } from "../../core/webhooks/opt-out.js";
@@ -5,12 +12,6 @@ import type { Database, Session } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import { markOptOuts } from "../contacts/opt-outs.js";
 
-/**
- * The inbound consumer's SQL, set-based: one transaction per batch of a channel's inbound
- * messages finds or creates the senders' contacts, threads them into conversations, inserts the
- * messages (the unique index uq_messages_inbound_provider_id makes a redelivery insert nothing)
- * and applies opt-out keywords of the messages that were new.
- */
 export interface InboundChannel {
   id: string;
   accountId: string;

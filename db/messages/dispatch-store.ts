@@ -1,10 +1,3 @@
-import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
-import { accountQuota, type AccountQuota } from "../accounts/quotas.js";
-import { loadDispatchChannel, setChannelStatus, type DispatchChannelRow } from "../channels/dispatch-channel.js";
-import type { Database } from "../client.js";
-import { failoverQueued } from "./failover.js";
-import { applyOutcomes, claimQueued, recordClaims, type AccountOutcome } from "./status-writes.js";
-
 /**
  * What a channel's send turn reads and writes, in the shape the channel actor's ports take: the
  * claim (in rounds, each its own transaction), the outcomes, and when the channel's queue is next
@@ -12,6 +5,13 @@ import { applyOutcomes, claimQueued, recordClaims, type AccountOutcome } from ".
  * failover and the quota look-up have modules of their own, reached through this store so the
  * wiring holds one object.
  */
+
+import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
+import { accountQuota, type AccountQuota } from "../accounts/quotas.js";
+import { loadDispatchChannel, setChannelStatus, type DispatchChannelRow } from "../channels/dispatch-channel.js";
+import type { Database } from "../client.js";
+import { failoverQueued } from "./failover.js";
+import { applyOutcomes, claimQueued, recordClaims, type AccountOutcome } from "./status-writes.js";
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
 

@@ -1,11 +1,11 @@
-import type { Database } from "../client.js";
-import { requeueStuckSending } from "./status-writes.js";
-
 /**
  * What the dispatch sweeper (a cron binding) reads and repairs: channels whose queued messages
  * nobody picked up, messages a stopped dispatcher left in `sending`, and the queue depth per
  * channel type it reports as a gauge.
  */
+
+import type { Database } from "../client.js";
+import { requeueStuckSending } from "./status-writes.js";
 
 /** Channels with due queued messages not touched for `idleMs`: their nudge may have been lost. */
 export async function channelsWithStaleQueue(db: Database, now: Date, idleMs: number, limit = 1_000): Promise<string[]> {

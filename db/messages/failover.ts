@@ -1,11 +1,11 @@
-import type { Database } from "../client.js";
-
 /**
  * Provider failover: when a channel's circuit opens, its queued messages that allow it move to
  * the next active, enabled channel of the same type and account, by priority, and each message
  * records the move in messages.failover. Messages that named their channel explicitly (no
  * allow_failover) stay. The status does not change: they are still queued, on another channel.
  */
+
+import type { Database } from "../client.js";
 
 export async function failoverQueued(
   db: Database,

@@ -1,8 +1,3 @@
-import type { Database } from "../client.js";
-import type { CampaignCounterSink } from "../campaigns/receipt-counters.js";
-import { markOptOuts, type OptOutMark } from "../contacts/opt-outs.js";
-import { applyReceiptChanges, type ReceiptChange, type ReceiptEvent } from "./status-writes.js";
-
 /**
  * The status consumer's SQL: set-based, one round trip per batch for each step. Messages are found
  * by (channel_id, provider_message_id) through idx_messages_provider_msg_id; changes are written
@@ -10,6 +5,11 @@ import { applyReceiptChanges, type ReceiptChange, type ReceiptEvent } from "./st
  * consumers racing on the same message cannot regress it (the loser sees its change refused and
  * recomputes).
  */
+
+import type { Database } from "../client.js";
+import type { CampaignCounterSink } from "../campaigns/receipt-counters.js";
+import { markOptOuts, type OptOutMark } from "../contacts/opt-outs.js";
+import { applyReceiptChanges, type ReceiptChange, type ReceiptEvent } from "./status-writes.js";
 
 export interface TargetRow {
   id: string;

@@ -1,12 +1,3 @@
-import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
-import type { MessageOutcome } from "../../core/dispatch/outcome.js";
-import { conflict } from "../../core/errors.js";
-import { MESSAGE_TRANSITIONS, canTransition, type MessageStatus } from "../../core/messages/lifecycle.js";
-import type { Session } from "../client.js";
-import { uuidv7, uuidv7Time } from "../ids.js";
-import { scopedAccountIds, type Scope } from "../query/list.js";
-import { unnestRows, type UnnestColumn } from "../query/unnest.js";
-
 /**
  * The one place a message's status changes. Every statement that writes messages.status lives
  * here, each with the message_events rows of its change, written by one bulk insert: the
@@ -17,6 +8,15 @@ import { unnestRows, type UnnestColumn } from "../query/unnest.js";
  * Messages are created elsewhere (API, fan-out, schedules, inbound); their first status is not
  * a change.
  */
+
+import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
+import type { MessageOutcome } from "../../core/dispatch/outcome.js";
+import { conflict } from "../../core/errors.js";
+import { MESSAGE_TRANSITIONS, canTransition, type MessageStatus } from "../../core/messages/lifecycle.js";
+import type { Session } from "../client.js";
+import { uuidv7, uuidv7Time } from "../ids.js";
+import { scopedAccountIds, type Scope } from "../query/list.js";
+import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
 /** One message_events row. `type` is status_changed, requeued, delivery_receipt, or the status an API caller asked for. */
 export interface NewMessageEvent {

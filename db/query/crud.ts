@@ -1,11 +1,12 @@
-import { and, eq, type SQL } from "drizzle-orm";
-import type { Orm } from "../client.js";
-import { plainTable, scopeCondition, type Scope, type ScopedTable } from "./list.js";
-
 /**
  * Row access by id, always inside the caller's scope: a row of another account is simply not
  * found, so the API answers 404 and never reveals that the id exists.
  */
+
+import { and, eq, type SQL } from "drizzle-orm";
+import type { Orm } from "../client.js";
+import { plainTable, scopeCondition, type Scope, type ScopedTable } from "./list.js";
+
 export async function getScoped<T extends ScopedTable>(orm: Orm, table: T, scope: Scope, id: string, extra?: SQL): Promise<T["$inferSelect"] | undefined> {
   const rows = await orm
     .select()

@@ -1,13 +1,14 @@
-import { and, eq, gt, gte, ilike, inArray, isNotNull, isNull, like, lt, lte, sql, type SQL } from "drizzle-orm";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import { badRequest } from "../../core/errors.js";
-
 /**
  * The filter grammar: `?filter=field:op:value`, repeatable, ANDed. Each
  * resource declares which fields may be filtered and with what type; the type decides which
  * operations are allowed and how the text value is checked. Anything not declared is a 400
  * (strict mode), and every value reaches SQL as a bound parameter, never as text.
  */
+
+import { and, eq, gt, gte, ilike, inArray, isNotNull, isNull, like, lt, lte, sql, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { badRequest } from "../../core/errors.js";
+
 export const FILTER_OPS = [
   "eq", "ne", "lt", "le", "gt", "ge", "contains", "icontains", "like", "ilike",
   "in", "range", "is_null", "is_not_null", "startswith", "endswith",

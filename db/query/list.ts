@@ -1,3 +1,8 @@
+/**
+ * How the API lists a resource: every query scoped to the caller's accounts, then the request's
+ * filters, sort and page, with a capped count of the rows that match.
+ */
+
 import { and, eq, getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Orm } from "../client.js";

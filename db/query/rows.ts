@@ -1,11 +1,12 @@
-import { getTableColumns, sql, type SQL } from "drizzle-orm";
-import type { PgTable } from "drizzle-orm/pg-core";
-
 /**
  * For hand-written statements (data-modifying CTEs) that drizzle's builders cannot express:
  * a column list and bound values encoded by each column's own mapping, and the reverse mapping
  * of a raw result row back to the table's row shape.
  */
+
+import { getTableColumns, sql, type SQL } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+
 export function insertColumns<T extends PgTable>(table: T, values: Partial<T["$inferInsert"]>): { names: SQL; values: SQL } {
   const cols = getTableColumns(table);
   const entries = Object.entries(values).filter(([k, v]) => v !== undefined && k in cols);

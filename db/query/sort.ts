@@ -1,11 +1,12 @@
-import { asc, desc, type SQL } from "drizzle-orm";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import { badRequest } from "../../core/errors.js";
-
 /**
  * `?sort=field:asc|desc` (repeatable or comma-separated). Only declared fields
  * sort; the primary key is always appended so pages are stable when sort values tie.
  */
+
+import { asc, desc, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { badRequest } from "../../core/errors.js";
+
 export interface SortCondition {
   field: string;
   dir: "asc" | "desc";

@@ -1,6 +1,9 @@
-import type { Database } from "../client.js";
+/**
+ * Pending schedules whose trigger was due before `before` and never fired (the periodic sweep
+ * re-arms them). At most 200.
+ */
 
-/** Pending schedules whose trigger was due before `before` and never fired (the periodic sweep re-arms them). At most 200. */
+import type { Database } from "../client.js";
 
 export async function overdueScheduleIds(db: Database, before: Date): Promise<string[]> {
   return db.withSession(async (s) => {

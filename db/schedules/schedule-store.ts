@@ -1,3 +1,9 @@
+/**
+ * The schedule actor's SQL. A trigger is one transaction that creates the send for that trigger
+ * time and moves the schedule on; uniqueness on (schedule, trigger time) for both messages and
+ * group messages makes a reminder that fires twice create one send.
+ */
+
 import { randomUUID } from "node:crypto";
 import { segmentInfo } from "../../core/sms/encoding.js";
 import type { FireResult, ScheduleSnapshot } from "../../core/schedule/schedule-snapshot.js";
@@ -10,11 +16,6 @@ import { uuidv7 } from "../ids.js";
 import type { FallbackStrategy } from "../../core/messages/lifecycle.js";
 import { render } from "../../core/templating.js";
 
-/**
- * The schedule actor's SQL. A trigger is one transaction that creates the send for that trigger
- * time and moves the schedule on; uniqueness on (schedule, trigger time) for both messages and
- * group messages makes a reminder that fires twice create one send.
- */
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 
 function snapshot(r: Record<string, unknown>): ScheduleSnapshot {

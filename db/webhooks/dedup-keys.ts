@@ -1,10 +1,10 @@
-import type { Database } from "../client.js";
-
 /**
  * The webhook replay keys (webhook_dedup, an unlogged table): claimed in batches by one
  * INSERT … ON CONFLICT, which tells new keys from known ones atomically, released when a publish
  * fails, purged when expired.
  */
+
+import type { Database } from "../client.js";
 
 /** Claims keys until `expiresAt`; an expired key counts as new again. Returns the keys that were new. */
 export async function claimDedupKeys(db: Database, keys: readonly string[], expiresAt: Date, now: Date): Promise<Set<string>> {

@@ -1,10 +1,10 @@
-import type { ChannelType } from "../../core/messages/vocabulary.js";
-import type { Database } from "../client.js";
-
 /**
  * What the webhook registrar told each provider (channel_webhook_registrations), for providers
  * with an API to register webhooks: which channels are due, and the outcome of each attempt.
  */
+
+import type { ChannelType } from "../../core/messages/vocabulary.js";
+import type { Database } from "../client.js";
 
 /** A channel whose webhook must be (re-)registered with its provider. */
 export interface DueWebhookRegistration {

@@ -3,6 +3,7 @@
  * credentials the simulator signs its webhooks with, so receipts and inbound messages come back
  * through the platform's own receivers exactly as they would from the providers.
  */
+
 export interface DemoChannel {
   /** Label in the summary: the channel type, and the provider for SMS. */
   label: string;

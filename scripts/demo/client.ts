@@ -1,4 +1,5 @@
 /** The demo's REST client: JSON in and out, an API key once one exists, errors with the body. */
+
 export interface ApiClient {
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Record<string, unknown>>;
   useKey(key: string): void;

@@ -5,6 +5,7 @@
  * (sent_at → updated_at). Our own clocks on both ends: providers' receipt times (SMPP and
  * Vonage) have minute resolution.
  */
+
 export interface ChannelReport {
   label: string;
   total: number;

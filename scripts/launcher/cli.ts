@@ -1,3 +1,8 @@
+/**
+ * `npm run platform -- --set production` — runs the platform in the foreground until Ctrl-C or
+ * SIGTERM, then stops exactly the processes it started.
+ */
+
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,10 +11,6 @@ import { consoleSink } from "./proc.js";
 import { componentSet } from "./sets.js";
 import { startStack, type PubSubKind, type StateKind } from "./stack.js";
 
-/**
- * `npm run platform -- --set production` — runs the platform in the foreground until Ctrl-C or
- * SIGTERM, then stops exactly the processes it started.
- */
 const { values } = parseArgs({
   options: {
     set: { type: "string", default: "embedded" },

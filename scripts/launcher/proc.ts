@@ -1,12 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, readFileSync, type WriteStream } from "node:fs";
-import { createInterface } from "node:readline";
-
 /**
  * A child process the launcher owns. It is started under `setpriv --pdeathsig` so the kernel
  * sends it SIGTERM if the launcher dies, even by SIGKILL: no daprd, placement or scheduler is
  * left behind. Output lines are prefixed with the process name.
  */
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, readFileSync, type WriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+
 export interface ManagedProcess {
   name: string;
   /** The command line as /proc/<pid>/cmdline shows it (NUL-separated): identifies our process. */

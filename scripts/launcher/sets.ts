@@ -1,9 +1,10 @@
-import type { AppSpec, PubSubKind, StateKind } from "./stack.js";
-
 /**
  * Named topologies. A component set is nothing but a choice of resources paths: switching
  * broker or state store never touches code.
  */
+
+import type { AppSpec, PubSubKind, StateKind } from "./stack.js";
+
 export interface ComponentSet {
   pubsub: PubSubKind;
   state: StateKind;

@@ -1,3 +1,9 @@
+/**
+ * Starts the Dapr control plane (placement, scheduler) and each app with its own daprd sidecar,
+ * on loopback ports derived from one base port. Used by the CLI (`npm run platform`), the demo
+ * and every integration test, so all three run the same topology.
+ */
+
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -6,11 +12,6 @@ import { fileURLToPath } from "node:url";
 import { isOurProcess, startProcess, type LogSink, type ManagedProcess } from "./proc.js";
 import { httpOk, waitFor } from "./wait.js";
 
-/**
- * Starts the Dapr control plane (placement, scheduler) and each app with its own daprd sidecar,
- * on loopback ports derived from one base port. Used by the CLI (`npm run platform`), the demo
- * and every integration test, so all three run the same topology.
- */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /**

@@ -1,3 +1,8 @@
+/**
+ * How the launcher waits for a process to become healthy: polling a probe (an HTTP endpoint answering
+ * 2xx) until a deadline.
+ */
+
 /** Polls `probe` until it returns true, or fails after `timeoutMs` naming what it waited for. */
 export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 250): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,16 +1,16 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { configSchema } from "../../core/config.js";
-import { DEPLOYED_APPS, DISPATCH_TOPIC, LOCAL_ONLY_APP_IDS } from "./model.js";
-import type { Problem } from "./schemas.js";
-import type { Doc, SourcedDoc } from "./yaml-io.js";
-
 /**
  * What a schema cannot see: references between objects (a subscription's scope names an app
  * that exists, a scaler's queue is the queue the broker component will declare, a secret a
  * component reads is one the sidecar may read), and the rules we hold every deployment to
  * (non-root, probes, limits, drain time, no committed Secret, settings the app understands).
  */
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { configSchema } from "../../core/config.js";
+import { DEPLOYED_APPS, DISPATCH_TOPIC, LOCAL_ONLY_APP_IDS } from "./model.js";
+import type { Problem } from "./schemas.js";
+import type { Doc, SourcedDoc } from "./yaml-io.js";
 
 const REQUIRED_DAPR_ANNOTATIONS = [
   "dapr.io/app-id",

@@ -1,3 +1,8 @@
+/**
+ * Dapr's and KEDA's CRDs turned into strict JSON Schemas, so a component file with a misspelt field
+ * fails validation instead of being pruned silently by the API server.
+ */
+
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocs, type Doc } from "./yaml-io.js";

@@ -1,14 +1,14 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { COMPOSE, DEPLOYED_APPS, type DeployedApp } from "./model.js";
-import { stringifyDocs, GENERATED_NOTE, type Doc } from "./yaml-io.js";
-
 /**
  * docker-compose.yml from the model: infrastructure, the Dapr control plane, and each app with its
  * daprd sidecar in the app's network namespace, loading the very component files the local
  * launcher loads (components/ and dapr/ mounted read-only). The broker and the state store are
  * chosen like the launcher does, by resources path: TURUMBA_PUBSUB and TURUMBA_STATE.
  */
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { COMPOSE, DEPLOYED_APPS, type DeployedApp } from "./model.js";
+import { stringifyDocs, GENERATED_NOTE, type Doc } from "./yaml-io.js";
 
 const pg = COMPOSE.postgres;
 const databaseUrl = `postgres://${pg.user}:${pg.password}@postgres:5432/${pg.db}`;

@@ -1,3 +1,9 @@
+/**
+ * The Kubernetes side of the model: Dapr resources derived from the component files the local
+ * launcher uses (so production runs the settings CI tests), and one Deployment, Service,
+ * PodDisruptionBudget, autoscaler and secret-reading role per deployed app id.
+ */
+
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -13,12 +19,6 @@ import {
   type DeployedApp,
 } from "./model.js";
 import { readDocs, stringifyDocs, yamlFilesUnder, GENERATED_NOTE, type Doc } from "./yaml-io.js";
-
-/**
- * The Kubernetes side of the model: Dapr resources derived from the component files the local
- * launcher uses (so production runs the settings CI tests), and one Deployment, Service,
- * PodDisruptionBudget, autoscaler and secret-reading role per deployed app id.
- */
 
 type Entry = { comment?: string; value: Doc };
 

@@ -1,9 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { composeFile } from "./gen-compose.js";
-import { k8sFiles } from "./gen-k8s.js";
-
 /**
  * Writes every generated deployment file (k8s/base/generated/, the KEDA component,
  * docker-compose.yml) from scripts/validate/model.ts and the component files under components/
@@ -12,6 +6,13 @@ import { k8sFiles } from "./gen-k8s.js";
  *
  *   npx tsx scripts/validate/generate.ts [--check]
  */
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { composeFile } from "./gen-compose.js";
+import { k8sFiles } from "./gen-k8s.js";
+
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 export function generatedFiles(root: string): Record<string, string> {

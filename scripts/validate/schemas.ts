@@ -1,3 +1,8 @@
+/**
+ * The validation toolchain (installed by tools.sh) and the JSON-schema validators built from it, and
+ * the Problem every check reports.
+ */
+
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -1,12 +1,3 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { checkCompose, checkLocal, checkRendered } from "./consistency.js";
-import { REPO_ROOT } from "./generate.js";
-import { loadTools, Schemas, type Problem, type Tools } from "./schemas.js";
-import { parseDocs, readDocs, yamlFilesUnder, type SourcedDoc } from "./yaml-io.js";
-
 /**
  * Offline validation of everything we deploy, as CI runs it:
  *   - every kustomization (k8s/base and each overlay) rendered by kustomize, every object
@@ -17,6 +8,15 @@ import { parseDocs, readDocs, yamlFilesUnder, type SourcedDoc } from "./yaml-io.
  *
  *   npx tsx scripts/validate/validate.ts [repo-root]
  */
+
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkCompose, checkLocal, checkRendered } from "./consistency.js";
+import { REPO_ROOT } from "./generate.js";
+import { loadTools, Schemas, type Problem, type Tools } from "./schemas.js";
+import { parseDocs, readDocs, yamlFilesUnder, type SourcedDoc } from "./yaml-io.js";
 
 export interface Report {
   problems: Problem[];

@@ -1,3 +1,8 @@
+/**
+ * Reading and writing the YAML the validation and generation scripts work on, each document keeping its
+ * source so a problem names the file it is in.
+ */
+
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import YAML from "yaml";

@@ -1,3 +1,8 @@
+/**
+ * The REST API assembled: every resource's routes in one list (the OpenAPI document is built from the
+ * same list), served behind tracing, authentication and the account's rate limit.
+ */
+
 import express, { type Express, type RequestHandler } from "express";
 import { withTrace } from "../../core/logger.js";
 import { newTraceparent, parseTraceparent } from "../../core/trace.js";

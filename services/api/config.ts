@@ -1,9 +1,10 @@
-import { z } from "zod";
-
 /**
  * Settings of the REST API, read from the environment like core/config.ts (which holds the
  * process-wide ones: DATABASE_URL, CREDENTIALS_KEYS, TRUST_GATEWAY_HEADERS …).
  */
+
+import { z } from "zod";
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])

@@ -1,3 +1,7 @@
+/**
+ * The API's dependencies: what its host process hands it (ApiDeps) and what every handler receives (Ctx).
+ */
+
 import type { JWTVerifyGetKey } from "jose";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Logger } from "../../core/logger.js";

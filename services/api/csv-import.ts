@@ -1,10 +1,3 @@
-import { Transform, pipeline, type TransformCallback } from "node:stream";
-import type { Request } from "express";
-import { parse, CsvError } from "csv-parse";
-import { AppError, badRequest } from "../../core/errors.js";
-import type { NewContact } from "../../db/contacts/repository.js";
-import { email, phone } from "./schemas/contacts.js";
-
 /**
  * Streams a CSV upload into contact batches without holding the file: the request is piped
  * through a byte counter into the parser, rows are validated one by one and handed on 1,000 at
@@ -12,6 +5,14 @@ import { email, phone } from "./schemas/contacts.js";
  * (and so becomes a template variable). Invalid rows are counted and the first 100 reported;
  * a malformed file, or one over the size or row limit, fails the whole import.
  */
+
+import { Transform, pipeline, type TransformCallback } from "node:stream";
+import type { Request } from "express";
+import { parse, CsvError } from "csv-parse";
+import { AppError, badRequest } from "../../core/errors.js";
+import type { NewContact } from "../../db/contacts/repository.js";
+import { email, phone } from "./schemas/contacts.js";
+
 export const BATCH = 1000;
 const CORE = new Set(["name", "email", "phone"]);
 

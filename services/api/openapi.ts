@@ -1,11 +1,12 @@
-import { z } from "zod";
-import type { AnyRoute } from "./http/route.js";
-import { errorSchema } from "./schemas/common.js";
-
 /**
  * OpenAPI 3.1 document built from the route declarations and their zod schemas (JSON Schema
  * draft 2020-12, which OpenAPI 3.1 uses as its schema dialect).
  */
+
+import { z } from "zod";
+import type { AnyRoute } from "./http/route.js";
+import { errorSchema } from "./schemas/common.js";
+
 type Json = Record<string, unknown>;
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Json {

@@ -1,3 +1,10 @@
+/**
+ * Events leave after the database commit. If the broker refuses one, the row is still the record
+ * of intent (a queued message, a queued group message): the dispatcher's sweep finds queued rows
+ * whose event was lost and nudges their channel again. So a failed publish is logged and the
+ * request still succeeds; it is never rolled back.
+ */
+
 import { randomUUID } from "node:crypto";
 import { CHANNEL_UPDATED_TOPIC, channelUpdatedSchema } from "../../core/dispatch/events.js";
 import {
@@ -13,12 +20,6 @@ import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { GroupMessageRow, MessageRow, ScheduledMessageRow } from "../../db/schema.js";
 import type { Ctx } from "./context.js";
 
-/**
- * Events leave after the database commit. If the broker refuses one, the row is still the record
- * of intent (a queued message, a queued group message): the dispatcher's sweep finds queued rows
- * whose event was lost and nudges their channel again. So a failed publish is logged and the
- * request still succeeds; it is never rolled back.
- */
 async function publish(ctx: Ctx, topic: string, event: object, traceparent: string | undefined): Promise<boolean> {
   try {
     await ctx.publisher.publish(topic, event, { traceparent });

@@ -1,3 +1,8 @@
+/**
+ * Per-resource allow-lists for the filter/sort grammar, in strict mode: a field absent here cannot
+ * be filtered or sorted on, whatever the client sends.
+ */
+
 import { inArray, sql } from "drizzle-orm";
 import { CHANNEL_TYPES } from "../../core/messages/vocabulary.js";
 import { INT16, type FieldSpec, type FilterOp, type FilterValue } from "../../db/query/filters.js";
@@ -14,10 +19,6 @@ import {
 } from "../../core/messages/lifecycle.js";
 import { providerNames } from "../../adapters/registry.js";
 
-/**
- * Per-resource allow-lists for the filter/sort grammar, in strict mode: a field absent here cannot
- * be filtered or sorted on, whatever the client sends.
- */
 const uuidF = (column: FieldSpec["column"]): FieldSpec => ({ type: "uuid", column });
 const str = (column: FieldSpec["column"]): FieldSpec => ({ type: "string", column });
 const tsF = (column: FieldSpec["column"]): FieldSpec => ({ type: "timestamp", column });

@@ -1,14 +1,15 @@
+/**
+ * Consumers of the group message and scheduled message lifecycle events. Each
+ * event becomes one call to the actor that owns the group message or schedule; the actors are
+ * idempotent, so a redelivered event changes nothing. Mount under /events.
+ */
+
 import express, { Router } from "express";
 import { groupMessageEventSchema, scheduledMessageEventSchema } from "../../core/events.js";
 import type { Logger } from "../../core/logger.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { subscriptionRoute } from "../runtime/pubsub-handler.js";
 
-/**
- * Consumers of the group message and scheduled message lifecycle events. Each
- * event becomes one call to the actor that owns the group message or schedule; the actors are
- * idempotent, so a redelivered event changes nothing. Mount under /events.
- */
 export function campaignRoutes(actors: ActorInvoker, log: Logger): Router {
   const r = Router();
   const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });

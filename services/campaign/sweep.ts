@@ -1,10 +1,3 @@
-import type { Logger } from "../../core/logger.js";
-import type { Database } from "../../db/client.js";
-import type { ActorInvoker } from "../runtime/actor-invoker.js";
-import { foldCounters } from "../../db/campaigns/counter-fold.js";
-import { stalledCampaignIds } from "../../db/campaigns/stalled.js";
-import { overdueScheduleIds } from "../../db/schedules/overdue.js";
-
 /**
  * The campaign and schedule part of the periodic sweep (the dispatch-sweeper cron binding). It is
  * a safety net, not the mechanism: campaigns run on their actors' timers and reminders and
@@ -15,6 +8,13 @@ import { overdueScheduleIds } from "../../db/schedules/overdue.js";
  *  - re-arms schedules whose trigger is overdue (created while the broker was down).
  * Everything it calls is idempotent, so several replicas sweeping at once is harmless.
  */
+
+import type { Logger } from "../../core/logger.js";
+import type { Database } from "../../db/client.js";
+import type { ActorInvoker } from "../runtime/actor-invoker.js";
+import { foldCounters } from "../../db/campaigns/counter-fold.js";
+import { stalledCampaignIds } from "../../db/campaigns/stalled.js";
+import { overdueScheduleIds } from "../../db/schedules/overdue.js";
 
 export async function campaignSweep(deps: { db: Database; actors: ActorInvoker; log: Logger; staleMs?: number }): Promise<{ folded: number; campaigns: number; schedules: number }> {
   const staleMs = deps.staleMs ?? 30_000;

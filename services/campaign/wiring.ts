@@ -1,3 +1,8 @@
+/**
+ * Builds the real ports of the campaign actors at start-up (store, contact source, broker), so the
+ * actors themselves import none of them.
+ */
+
 import type { CampaignPorts } from "../../actors/campaign/campaign-ports.js";
 import type { AppConfig } from "../../core/config.js";
 import { TOPICS } from "../../core/events.js";

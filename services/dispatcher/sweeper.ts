@@ -1,9 +1,3 @@
-import type { Logger } from "../../core/logger.js";
-import type { Database } from "../../db/client.js";
-import { crashWindowRequeued, dispatchBacklog, outboxPending } from "../metrics.js";
-import type { ActorInvoker } from "../runtime/actor-invoker.js";
-import { channelsWithStaleQueue, queuedByChannelType, requeueAbandonedSends } from "../../db/messages/dispatch-sweeps.js";
-
 /**
  * Runs on the `dispatch-sweeper` cron binding (components/common/dispatch-sweeper.yaml). It is
  * what makes the pipeline lose nothing without a hand-written outbox worker:
@@ -14,6 +8,13 @@ import { channelsWithStaleQueue, queuedByChannelType, requeueAbandonedSends } fr
  *    possible duplicate (the provider may have accepted it before the crash).
  * Every step is idempotent, so several replicas sweeping at once is harmless.
  */
+
+import type { Logger } from "../../core/logger.js";
+import type { Database } from "../../db/client.js";
+import { crashWindowRequeued, dispatchBacklog, outboxPending } from "../metrics.js";
+import type { ActorInvoker } from "../runtime/actor-invoker.js";
+import { channelsWithStaleQueue, queuedByChannelType, requeueAbandonedSends } from "../../db/messages/dispatch-sweeps.js";
+
 export async function sweep(deps: {
   db: Database;
   actors: ActorInvoker;

@@ -1,12 +1,13 @@
-import type { ErrorRequestHandler } from "express";
-import { AppError } from "../../core/errors.js";
-import type { Logger } from "../../core/logger.js";
-
 /**
  * Last-resort error rendering for routes outside the REST API: AppErrors keep their status and
  * code; body-parser failures are the client's fault (4xx); anything else is a 500 whose detail
  * never echoes internals.
  */
+
+import type { ErrorRequestHandler } from "express";
+import { AppError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof AppError) {

@@ -1,11 +1,12 @@
-import type { Request, Response } from "express";
-
 /**
  * A server-sent events stream of one group message's progress: an event whenever its row
  * changes (counters are folded into it in batches, so this is at most one event per poll), a
  * comment line every 15 s to keep proxies from closing an idle stream, and a final `end` event
  * when the campaign reaches a final status. Each stream polls the row by primary key.
  */
+
+import type { Request, Response } from "express";
+
 export interface ProgressStreamOptions<Row> {
   req: Request;
   res: Response;

@@ -1,13 +1,3 @@
-import express, { Router } from "express";
-import type { Logger } from "../../core/logger.js";
-import { MicroBatcher } from "../../core/micro-batcher.js";
-import { inboundEventSchema, type InboundEvent } from "../../core/webhooks/events.js";
-import { assembleParts, concatPartOf, planInbound } from "../../core/webhooks/inbound-plan.js";
-import type { Database } from "../../db/client.js";
-import { inboundMessages } from "../metrics.js";
-import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
-import { inboundKey, InboundStore, type InboundChannel, type PartRow, type ReadyInbound } from "../../db/conversations/inbound-store.js";
-
 /**
  * The webhook.inbound consumer: inbound messages from the webhook
  * receivers and SMPP binds become messages (direction inbound) linked to their channel, account,
@@ -21,6 +11,17 @@ import { inboundKey, InboundStore, type InboundChannel, type PartRow, type Ready
  *   unknown channel                                                         → dead letter
  *   database error                                                          → RETRY
  */
+
+import express, { Router } from "express";
+import type { Logger } from "../../core/logger.js";
+import { MicroBatcher } from "../../core/micro-batcher.js";
+import { inboundEventSchema, type InboundEvent } from "../../core/webhooks/events.js";
+import { assembleParts, concatPartOf, planInbound } from "../../core/webhooks/inbound-plan.js";
+import type { Database } from "../../db/client.js";
+import { inboundMessages } from "../metrics.js";
+import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
+import { inboundKey, InboundStore, type InboundChannel, type PartRow, type ReadyInbound } from "../../db/conversations/inbound-store.js";
+
 export type InboundResult = "stored" | "duplicate" | "part" | "no_channel";
 
 export interface InboundConsumerOptions {

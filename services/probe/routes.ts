@@ -1,3 +1,9 @@
+/**
+ * Operator endpoints: pipeline probes (synthetic events through API → broker → dispatcher →
+ * channel actor) and the dead-letter view. Guarded by OPS_API_TOKEN; off when it is unset.
+ * Mount under /internal.
+ */
+
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import express, { Router, type RequestHandler } from "express";
@@ -9,11 +15,6 @@ import { PROBE_TOPIC, type ProbeEvent } from "../../core/probe-events.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import { newTraceparent } from "../../core/trace.js";
 
-/**
- * Operator endpoints: pipeline probes (synthetic events through API → broker → dispatcher →
- * channel actor) and the dead-letter view. Guarded by OPS_API_TOKEN; off when it is unset.
- * Mount under /internal.
- */
 const probeRequest = z.object({
   channelId: z.string().min(1).max(128).default("probe"),
   count: z.number().int().min(1).max(10_000).default(1),

@@ -1,3 +1,7 @@
+/**
+ * The Dapr actor runtime, served inside our own express app rather than on a server of the SDK's.
+ */
+
 import { CommunicationProtocolEnum, DaprServer, type AbstractActor, type DaprClient } from "@dapr/dapr";
 import type { RequestHandler } from "express";
 import type { AppConfig } from "../../core/config.js";

@@ -1,9 +1,13 @@
+/**
+ * Calls actor methods through the sidecar. The SDK's ActorProxyBuilder sends a method's arguments
+ * as an array while its runtime hands the body to the method as one value, so proxies and actors
+ * disagree on the shape. We invoke by name with exactly one JSON body, which is what our actor
+ * methods take.
+ */
+
 import { ActorId, type DaprClient } from "@dapr/dapr";
 import ActorClientModule from "@dapr/dapr/actors/client/ActorClient/ActorClient.js";
 
-// The SDK's ActorProxyBuilder sends a method's arguments as an array while its runtime hands the
-// body to the method as one value, so proxies and actors disagree on the shape. We invoke by name
-// with exactly one JSON body, which is what our actor methods take.
 // Under ESM the CommonJS module arrives whole; its class is the `default` export.
 const ActorClient = ActorClientModule.default;
 

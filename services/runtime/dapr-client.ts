@@ -1,3 +1,7 @@
+/**
+ * The client of our own sidecar, configured in one place for every role.
+ */
+
 import { CommunicationProtocolEnum, DaprClient, LogLevel, type DaprClientOptions } from "@dapr/dapr";
 import type { AppConfig } from "../../core/config.js";
 

@@ -1,10 +1,11 @@
-import type { DaprClient } from "@dapr/dapr";
-import { PublishError, type EventPublisher, type PublishOptions } from "../../core/publisher.js";
-
 /**
  * Publishes through the sidecar. The SDK reports a failed publish as `{error}` instead of
  * throwing; we turn it into an exception so no caller mistakes a lost event for a sent one.
  */
+
+import type { DaprClient } from "@dapr/dapr";
+import { PublishError, type EventPublisher, type PublishOptions } from "../../core/publisher.js";
+
 export class DaprEventPublisher implements EventPublisher {
   constructor(
     private readonly client: DaprClient,

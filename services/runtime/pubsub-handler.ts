@@ -1,3 +1,8 @@
+/**
+ * How a subscription route answers Dapr: every delivery gets an explicit status, so a failure is never
+ * acknowledged by accident.
+ */
+
 import type { Request, RequestHandler } from "express";
 import type { ZodType } from "zod";
 import { withTrace, type Logger } from "../../core/logger.js";

@@ -1,3 +1,8 @@
+/**
+ * The simulator's dice: latency, faults and receipt outcomes drawn per request from a provider's
+ * configured behaviour.
+ */
+
 import type { ProviderBehaviour } from "./config.js";
 
 export type Fault = "throttle" | "error" | null;

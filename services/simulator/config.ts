@@ -1,3 +1,8 @@
+/**
+ * The simulator's configuration (zod): its ports and accounts, how each provider behaves (latency, fault
+ * rates, receipt outcomes, webhook URL) and the secrets it signs webhooks with.
+ */
+
 import { z } from "zod";
 
 export const PROVIDERS = ["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage", "smtp", "smpp"] as const;

@@ -1,3 +1,7 @@
+/**
+ * What the simulator's provider routes share, so each route module speaks only its provider's API.
+ */
+
 import type { Response } from "express";
 import type { Logger } from "../../core/logger.js";
 import { Dice, sleep } from "./behaviour.js";

@@ -1,3 +1,8 @@
+/**
+ * The simulator assembled: its HTTP, SMTP and SMPP servers started together, with run-time
+ * reconfiguration and fault drills for tests.
+ */
+
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";

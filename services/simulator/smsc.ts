@@ -1,3 +1,7 @@
+/**
+ * The simulator's SMPP side: an SMSC that SMPP channels bind to as they would to an operator's.
+ */
+
 import type { AddressInfo } from "node:net";
 import smpp from "smpp";
 import { safeEqual } from "../../adapters/contract/signatures.js";

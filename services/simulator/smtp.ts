@@ -1,3 +1,8 @@
+/**
+ * The simulator's e-mail side: an SMTP server the e-mail adapter sends to, with the same latency and
+ * fault knobs as the HTTP providers.
+ */
+
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { safeEqual } from "../../adapters/contract/signatures.js";

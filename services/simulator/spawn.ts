@@ -1,3 +1,7 @@
+/**
+ * The simulator in a process of its own, for benchmarks and the demo.
+ */
+
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";

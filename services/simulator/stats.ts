@@ -1,3 +1,8 @@
+/**
+ * The simulator's counters per provider, which tests and benchmarks read to compare both sides of an
+ * exchange.
+ */
+
 import type { ProviderKey } from "./config.js";
 
 export interface ProviderCounters {

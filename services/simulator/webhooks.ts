@@ -1,13 +1,14 @@
+/**
+ * Signs and posts webhooks exactly as each provider does, so the receiving side can verify them
+ * with its production code. Signing is written here independently of the adapters on purpose.
+ */
+
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { request } from "undici";
 import type { Logger } from "../../core/logger.js";
 import type { ProviderKey, SimulatorConfig } from "./config.js";
 import type { SimStats } from "./stats.js";
 
-/**
- * Signs and posts webhooks exactly as each provider does, so the receiving side can verify them
- * with its production code. Signing is written here independently of the adapters on purpose.
- */
 export class WebhookSender {
   constructor(
     private readonly config: () => SimulatorConfig,

@@ -1,7 +1,3 @@
-import type { StatusUpdate } from "../../core/messages/vocabulary.js";
-import type { Logger } from "../../core/logger.js";
-import { MAX_RECEIPTS_PER_EVENT } from "../../core/webhooks/events.js";
-
 /**
  * Hands what the SMPP binds receive (delivery receipts, MO messages) to the broker. The SMSC has
  * its deliver_sm_resp by then, so nothing is given up while the process runs: a failed publish
@@ -12,6 +8,11 @@ import { MAX_RECEIPTS_PER_EVENT } from "../../core/webhooks/events.js";
  * publish and one consumer delivery per receipt is what made the status topic the bottleneck,
  * worst on the in-memory broker, which hands a topic's events to the app one at a time.
  */
+
+import type { StatusUpdate } from "../../core/messages/vocabulary.js";
+import type { Logger } from "../../core/logger.js";
+import { MAX_RECEIPTS_PER_EVENT } from "../../core/webhooks/events.js";
+
 export interface BindReceipt {
   update: StatusUpdate;
   messageId?: string;

@@ -1,3 +1,10 @@
+/**
+ * Pure planning of one batch of receipts for one channel: which message each receipt concerns,
+ * what it does to it (core/messages/receipt-rules.ts), and the rows to write. Receipts of the same message
+ * in one batch are folded in arrival order on an in-memory copy, so "delivered" then "read" in
+ * one batch writes one change (sent → read) and two message_events rows.
+ */
+
 import type { StatusUpdate } from "../../core/messages/vocabulary.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { normaliseAddress, optOutScope } from "../../core/webhooks/opt-out.js";
@@ -6,12 +13,6 @@ import type { OptOutMark } from "../../db/contacts/opt-outs.js";
 import type { TargetRow } from "../../db/messages/receipt-store.js";
 import type { ReceiptChange, ReceiptEvent } from "../../db/messages/status-writes.js";
 
-/**
- * Pure planning of one batch of receipts for one channel: which message each receipt concerns,
- * what it does to it (core/messages/receipt-rules.ts), and the rows to write. Receipts of the same message
- * in one batch are folded in arrival order on an in-memory copy, so "delivered" then "read" in
- * one batch writes one change (sent → read) and two message_events rows.
- */
 export interface PlannedReceipt {
   update: StatusUpdate;
   /** Our message id when the source knows it (SMPP). */

@@ -1,7 +1,3 @@
-import { MicroBatcher } from "../../core/micro-batcher.js";
-import type { EventPublisher } from "../../core/publisher.js";
-import { MAX_RECEIPTS_PER_EVENT, WEBHOOK_TOPICS, receiptBatchOf, type MessageStatusEvent } from "../../core/webhooks/events.js";
-
 /**
  * Gathers the events of concurrent webhook requests before they go to the sidecar, in two ways:
  *
@@ -17,6 +13,11 @@ import { MAX_RECEIPTS_PER_EVENT, WEBHOOK_TOPICS, receiptBatchOf, type MessageSta
  * fails, every request in it answers 503 and the providers retry (the consumers are idempotent,
  * so an event that did reach the broker and comes again is a harmless duplicate).
  */
+
+import { MicroBatcher } from "../../core/micro-batcher.js";
+import type { EventPublisher } from "../../core/publisher.js";
+import { MAX_RECEIPTS_PER_EVENT, WEBHOOK_TOPICS, receiptBatchOf, type MessageStatusEvent } from "../../core/webhooks/events.js";
+
 export function batchedPublisher(inner: EventPublisher, opts: { maxItems?: number; maxWaitMs?: number } = {}): EventPublisher {
   const maxWaitMs = opts.maxWaitMs ?? 2;
   const send = bulkPerTopic(inner, opts.maxItems ?? 200, maxWaitMs);

@@ -1,15 +1,16 @@
-import { webhookCredentials } from "../../adapters/registry.js";
-import type { ChannelType } from "../../core/messages/vocabulary.js";
-import { readWebhookChannel } from "../../db/channels/webhook-channel.js";
-import type { Database } from "../../db/client.js";
-import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "../../db/secret-box.js";
-
 /**
  * The channels webhooks arrive for, with the secrets their signatures are checked against,
  * decrypted in memory only and kept briefly: a receiver answering thousands of webhooks a second
  * must not read and decrypt the channel row for each. Unknown ids are remembered for a few
  * seconds too, so a flood of forged URLs costs one query per id, and the map is bounded.
  */
+
+import { webhookCredentials } from "../../adapters/registry.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
+import { readWebhookChannel } from "../../db/channels/webhook-channel.js";
+import type { Database } from "../../db/client.js";
+import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "../../db/secret-box.js";
+
 export interface WebhookChannel {
   id: string;
   accountId: string;

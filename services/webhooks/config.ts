@@ -1,9 +1,10 @@
-import { z } from "zod";
-
 /**
  * Settings of the webhook receivers and of their consumers, read from the environment like
  * services/api/config.ts.
  */
+
+import { z } from "zod";
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 export const webhookConfigSchema = z.object({

@@ -1,7 +1,3 @@
-import { MicroBatcher } from "../../core/micro-batcher.js";
-import type { Database } from "../../db/client.js";
-import { claimDedupKeys, purgeExpiredDedupKeys, releaseDedupKeys } from "../../db/webhooks/dedup-keys.js";
-
 /**
  * Replay guard for webhook events: an event's key is claimed before it is published, and a key
  * already claimed means a replay to acknowledge and drop. Claims made by concurrent requests are
@@ -15,6 +11,11 @@ import { claimDedupKeys, purgeExpiredDedupKeys, releaseDedupKeys } from "../../d
  * conflict as a generic error that the sidecar's resiliency policy then retries for seconds, so
  * every replay would take seconds to acknowledge.
  */
+
+import { MicroBatcher } from "../../core/micro-batcher.js";
+import type { Database } from "../../db/client.js";
+import { claimDedupKeys, purgeExpiredDedupKeys, releaseDedupKeys } from "../../db/webhooks/dedup-keys.js";
+
 export class WebhookDedup {
   private readonly batcher: MicroBatcher<0, string, boolean>;
   private purgeTimer?: NodeJS.Timeout;

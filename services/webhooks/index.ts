@@ -1,3 +1,8 @@
+/**
+ * The provider webhooks of the API role, assembled: the receivers, the replay guard and the registrar,
+ * built from the modules beside this one.
+ */
+
 import type { Router } from "express";
 import { providerKey } from "../../adapters/contract/plugin.js";
 import type { AdapterRegistry } from "../../adapters/contract/registry.js";

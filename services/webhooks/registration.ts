@@ -1,13 +1,3 @@
-import type { AdapterRegistry } from "../../adapters/contract/registry.js";
-import type { ProviderPlugin } from "../../adapters/contract/plugin.js";
-import { SendError } from "../../core/dispatch/send-error.js";
-import { automaticallyRegistered, providerPlugin, webhookCredentials } from "../../adapters/registry.js";
-import type { ChannelType } from "../../core/messages/vocabulary.js";
-import type { Logger } from "../../core/logger.js";
-import type { Database } from "../../db/client.js";
-import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "../../db/secret-box.js";
-import { dueWebhookRegistrations, recordWebhookRegistration } from "../../db/webhooks/registrations.js";
-
 /**
  * Telling providers where to send webhooks.
  *
@@ -20,6 +10,16 @@ import { dueWebhookRegistrations, recordWebhookRegistration } from "../../db/web
  *
  * The other providers are configured in their consoles; webhookSetup() says exactly what to paste.
  */
+
+import type { AdapterRegistry } from "../../adapters/contract/registry.js";
+import type { ProviderPlugin } from "../../adapters/contract/plugin.js";
+import { SendError } from "../../core/dispatch/send-error.js";
+import { automaticallyRegistered, providerPlugin, webhookCredentials } from "../../adapters/registry.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
+import type { Logger } from "../../core/logger.js";
+import type { Database } from "../../db/client.js";
+import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "../../db/secret-box.js";
+import { dueWebhookRegistrations, recordWebhookRegistration } from "../../db/webhooks/registrations.js";
 
 export interface WebhookSetup {
   url: string;

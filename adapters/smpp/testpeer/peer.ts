@@ -1,3 +1,8 @@
+/**
+ * Test support: the SMPP tests run against an SMSC written apart from the smpp package (smsc.py), so
+ * they never check the library against itself.
+ */
+
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";

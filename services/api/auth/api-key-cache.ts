@@ -1,12 +1,13 @@
-import { createHash } from "node:crypto";
-import type { ApiKeyRow } from "../../../db/schema.js";
-
 /**
  * Server-to-server clients send the same key on every request; looking it up in the database
  * each time costs a round trip per call. Verified keys are remembered for a few seconds (keyed
  * by a hash, never the key itself). A key revoked through this process is forgotten at once;
  * other replicas stop accepting it within the TTL.
  */
+
+import { createHash } from "node:crypto";
+import type { ApiKeyRow } from "../../../db/schema.js";
+
 export class ApiKeyCache {
   private readonly entries = new Map<string, { row: ApiKeyRow; until: number }>();
 

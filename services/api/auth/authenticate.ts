@@ -1,3 +1,10 @@
+/**
+ * Authentication: a Bearer JWT verified against the configured JWKS
+ * (RS256 only), or a per-account API key in X-API-Key. A gateway's x-account-ids header is
+ * honoured only when TRUST_GATEWAY_HEADERS is on, and only on top of a valid token: the
+ * header narrows which accounts a verified user acts for, it never authenticates by itself.
+ */
+
 import type { RequestHandler } from "express";
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { AppError, badRequest, forbidden } from "../../../core/errors.js";
@@ -6,12 +13,6 @@ import { findApiKey } from "../../../db/accounts/api-keys.js";
 import type { Ctx } from "../context.js";
 import { ROLES, type Principal, type Role } from "./principal.js";
 
-/**
- * Authentication: a Bearer JWT verified against the configured JWKS
- * (RS256 only), or a per-account API key in X-API-Key. A gateway's x-account-ids header is
- * honoured only when TRUST_GATEWAY_HEADERS is on, and only on top of a valid token: the
- * header narrows which accounts a verified user acts for, it never authenticates by itself.
- */
 const unauthorized = (code: string, detail: string) => new AppError(401, code, detail);
 
 function accountsFromClaim(value: unknown): string[] {

@@ -1,9 +1,10 @@
-import { badRequest, forbidden } from "../../../core/errors.js";
-
 /**
  * Who is calling, for which accounts, with which roles. Roles come from Cognito groups
  * (`cognito:groups`) or from the API key's role.
  */
+
+import { badRequest, forbidden } from "../../../core/errors.js";
+
 export const ROLES = ["admin", "manager", "user"] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -1,13 +1,14 @@
-import type { ErrorRequestHandler, RequestHandler } from "express";
-import { AppError } from "../../../core/errors.js";
-import type { Logger } from "../../../core/logger.js";
-import { pgErrorCode } from "../../../db/query/crud.js";
-
 /**
  * Renders every failure as `{detail, code}`. Client mistakes are 4xx with a field where one is
  * known; database refusals that only bad input can cause are mapped to 4xx too, so no input
  * reaches a 500. Anything else is a 500 whose detail never echoes internals.
  */
+
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { AppError } from "../../../core/errors.js";
+import type { Logger } from "../../../core/logger.js";
+import { pgErrorCode } from "../../../db/query/crud.js";
+
 const CONSTRAINTS: Record<string, { field: string; detail: string }> = {
   channels_account_name_key: { field: "name", detail: "a channel with this name already exists" },
   templates_account_name_key: { field: "name", detail: "a template with this name already exists" },

@@ -1,10 +1,3 @@
-import type { Request } from "express";
-import { badRequest } from "../../../core/errors.js";
-import type { Orm } from "../../../db/client.js";
-import { requestHash, withIdempotency, type StoredResponse } from "../../../db/accounts/idempotency.js";
-import type { Ctx } from "../context.js";
-import type { Reply } from "./route.js";
-
 /**
  * Idempotency-Key handling for creating POSTs: with a key, the work runs inside the key's
  * transaction and its response is stored with it; a retry gets the stored response back
@@ -12,6 +5,14 @@ import type { Reply } from "./route.js";
  * simply runs (its writes are atomic on their own). `fresh` is false for replays so callers
  * publish events only once.
  */
+
+import type { Request } from "express";
+import { badRequest } from "../../../core/errors.js";
+import type { Orm } from "../../../db/client.js";
+import { requestHash, withIdempotency, type StoredResponse } from "../../../db/accounts/idempotency.js";
+import type { Ctx } from "../context.js";
+import type { Reply } from "./route.js";
+
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 
 export async function idempotent(

@@ -1,3 +1,8 @@
+/**
+ * Query parameters of every list endpoint: the filter and sort grammar (db/query/filters.ts,
+ * db/query/sort.ts), skip/limit paging.
+ */
+
 import { z } from "zod";
 import { badRequest } from "../../../core/errors.js";
 import { parseFilter } from "../../../db/query/filters.js";
@@ -5,7 +10,6 @@ import type { ListQuery, ListResult, ResourceSpec, ScopedTable } from "../../../
 import { parseSort } from "../../../db/query/sort.js";
 import type { ApiConfig } from "../config.js";
 
-/** Query parameters of every list endpoint: the filter and sort grammar (db/query/filters.ts, db/query/sort.ts), skip/limit paging. */
 const repeated = z.union([z.string(), z.array(z.string())]);
 export const listQuerySchema = z.strictObject({
   filter: repeated.optional().describe("field:operation[:value], repeatable; operations: eq ne lt le gt ge contains icontains like ilike in range is_null is_not_null startswith endswith"),

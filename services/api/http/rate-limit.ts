@@ -1,10 +1,3 @@
-import type { RequestHandler } from "express";
-import { AppError } from "../../../core/errors.js";
-import { decide } from "../../../db/accounts/rate-limits.js";
-import type { Ctx } from "../context.js";
-import { principalOf } from "./route.js";
-import { SharedCounter } from "./shared-counter.js";
-
 /**
  * Per-account API rate limit: a sliding-window counter kept in PostgreSQL so every
  * replica counts against the same limit (reconciled every API_RATE_SYNC_MS, see SharedCounter).
@@ -12,6 +5,14 @@ import { SharedCounter } from "./shared-counter.js";
  * cannot be reached the request goes through (fail open: a limiter outage must not stop the API) and the
  * failure is logged.
  */
+
+import type { RequestHandler } from "express";
+import { AppError } from "../../../core/errors.js";
+import { decide } from "../../../db/accounts/rate-limits.js";
+import type { Ctx } from "../context.js";
+import { principalOf } from "./route.js";
+import { SharedCounter } from "./shared-counter.js";
+
 export function rateLimit(ctx: Ctx): RequestHandler {
   const limit = ctx.config.API_RATE_LIMIT;
   const windowMs = ctx.config.API_RATE_WINDOW_SECONDS * 1000;

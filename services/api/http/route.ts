@@ -1,3 +1,8 @@
+/**
+ * One declaration per endpoint: the zod schemas that validate it are the ones the OpenAPI
+ * document is generated from, so the contract and the checks cannot disagree.
+ */
+
 import express, { Router, type Request, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { AppError, badRequest } from "../../../core/errors.js";
@@ -6,10 +11,6 @@ import type { Ctx } from "../context.js";
 import { requirePermission, type Permission, type Principal } from "../auth/principal.js";
 import { assertStorableJson, parseWith } from "./validation.js";
 
-/**
- * One declaration per endpoint: the zod schemas that validate it are the ones the OpenAPI
- * document is generated from, so the contract and the checks cannot disagree.
- */
 export interface Reply {
   status: number;
   body?: unknown;

@@ -1,7 +1,3 @@
-import type { Logger } from "../../../core/logger.js";
-import type { Orm } from "../../../db/client.js";
-import { hitRateLimit, type WindowCounts } from "../../../db/accounts/rate-limits.js";
-
 /**
  * The per-account counters live in PostgreSQL so every replica meets the same limit. Writing
  * the shared row on every request would double the database round trips of a read, so each
@@ -12,6 +8,11 @@ import { hitRateLimit, type WindowCounts } from "../../../db/accounts/rate-limit
  * `syncMs` late, so a client spread over R replicas may pass the limit by about
  * (R-1) × its rate × syncMs. With syncMs = 0 every request reads and writes the shared row.
  */
+
+import type { Logger } from "../../../core/logger.js";
+import type { Orm } from "../../../db/client.js";
+import { hitRateLimit, type WindowCounts } from "../../../db/accounts/rate-limits.js";
+
 interface BucketState {
   windowStart: number;
   shared: WindowCounts;

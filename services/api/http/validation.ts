@@ -1,10 +1,11 @@
-import type { z } from "zod";
-import { AppError, badRequest } from "../../../core/errors.js";
-
 /**
  * zod issues → the `{detail, code}` body. The first issue names the field in
  * `detail` and `field`; all of them are listed under `errors` for forms that show each one.
  */
+
+import type { z } from "zod";
+import { AppError, badRequest } from "../../../core/errors.js";
+
 function fieldPath(prefix: string, path: readonly PropertyKey[]): string {
   let out = prefix;
   for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);

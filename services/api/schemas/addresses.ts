@@ -1,10 +1,11 @@
-import { z } from "zod";
-import type { ChannelType } from "../../../core/messages/vocabulary.js";
-
 /**
  * What a delivery address looks like per channel type, so a message that could never be
  * delivered is refused up front (400 naming delivery_address) instead of failing in dispatch.
  */
+
+import { z } from "zod";
+import type { ChannelType } from "../../../core/messages/vocabulary.js";
+
 const e164 = z.string().regex(/^\+?[1-9]\d{6,14}$/, { error: "must be a phone number in E.164 form, e.g. +251911234567" });
 const ADDRESS: Record<ChannelType, z.ZodType> = {
   sms: e164,

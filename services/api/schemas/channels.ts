@@ -1,3 +1,8 @@
+/**
+ * Request and response schemas of the channel endpoints (zod): they validate requests and are the
+ * schemas of the OpenAPI document. Credentials are write-only: no response carries them.
+ */
+
 import { z } from "zod";
 import { providerKeys } from "../../../adapters/registry.js";
 import { CHANNEL_TYPES } from "../../../core/messages/vocabulary.js";

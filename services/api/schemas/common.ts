@@ -1,6 +1,7 @@
+/** Building blocks shared by the request and response schemas. */
+
 import { z } from "zod";
 
-/** Building blocks shared by the request and response schemas. */
 export const uuid = z.uuid({ error: "must be a UUID" });
 export const text = (max: number) => z.string().max(max, { error: `at most ${max} characters` });
 export const name = z.string().trim().min(1, { error: "must not be empty" }).max(255, { error: "at most 255 characters" });

@@ -1,3 +1,8 @@
+/**
+ * Request and response schemas of the contact endpoints (zod): they validate requests and are the
+ * schemas of the OpenAPI document.
+ */
+
 import { z } from "zod";
 import type { ContactGroupRow, ContactRow } from "../../../db/schema.js";
 import { accountId, iso, metadata, name, nonEmpty, tsOut, uuid } from "./common.js";

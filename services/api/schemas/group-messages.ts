@@ -1,3 +1,8 @@
+/**
+ * Request and response schemas of the group message (campaign) endpoints (zod): they validate requests
+ * and are the schemas of the OpenAPI document.
+ */
+
 import { z } from "zod";
 import type { GroupMessageRow } from "../../../db/schema.js";
 import { GROUP_MESSAGE_STATUSES } from "../../../core/messages/lifecycle.js";

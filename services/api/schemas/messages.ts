@@ -1,3 +1,8 @@
+/**
+ * Request and response schemas of the message endpoints (zod): they validate requests and are the
+ * schemas of the OpenAPI document.
+ */
+
 import { z } from "zod";
 import { CHANNEL_TYPES } from "../../../core/messages/vocabulary.js";
 import type { MessageEventRow, MessageRow } from "../../../db/schema.js";

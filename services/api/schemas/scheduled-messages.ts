@@ -1,3 +1,8 @@
+/**
+ * Request and response schemas of the scheduled message endpoints (zod): they validate requests and are
+ * the schemas of the OpenAPI document.
+ */
+
 import { z } from "zod";
 import type { ScheduledMessageRow } from "../../../db/schema.js";
 import { SCHEDULED_MESSAGE_STATUSES, SEND_TYPES } from "../../../core/messages/lifecycle.js";

@@ -1,3 +1,8 @@
+/**
+ * Request and response schemas of the template endpoints (zod): they validate requests and are the
+ * schemas of the OpenAPI document.
+ */
+
 import { z } from "zod";
 import type { TemplateRow } from "../../../db/schema.js";
 import { FALLBACK_STRATEGIES } from "../../../core/messages/lifecycle.js";

@@ -1,10 +1,3 @@
-import { request } from "undici";
-import { z } from "zod";
-import type { ContactPage } from "../../../core/campaign/contact.js";
-import type { CampaignContact } from "../../../core/campaign/contact.js";
-import type { Logger } from "../../../core/logger.js";
-import { ContactSourceError, type ContactSource } from "./contact-source.js";
-
 /**
  * Contacts from the Account API: `GET /v1/contacts/?filter=
  * group_id:in:<ids>` with the platform's list grammar (skip/limit paging,
@@ -15,6 +8,14 @@ import { ContactSourceError, type ContactSource } from "./contact-source.js";
  * configuration or permission problem that retrying will not fix. Either way the caller gets a
  * ContactSourceError saying what went wrong (never the token).
  */
+
+import { request } from "undici";
+import { z } from "zod";
+import type { ContactPage } from "../../../core/campaign/contact.js";
+import type { CampaignContact } from "../../../core/campaign/contact.js";
+import type { Logger } from "../../../core/logger.js";
+import { ContactSourceError, type ContactSource } from "./contact-source.js";
+
 const contactSchema = z
   .object({
     id: z.union([z.string().min(1), z.number()]).transform(String),

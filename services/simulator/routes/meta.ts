@@ -1,7 +1,8 @@
+/** WhatsApp Cloud API and Messenger Send API on one Graph-shaped router. */
+
 import { Router } from "express";
 import { hex, type SimContext } from "../context.js";
 
-/** WhatsApp Cloud API and Messenger Send API on one Graph-shaped router. */
 export function metaRoutes(ctx: SimContext): {
   router: Router;
   sendWhatsAppInbound: (from: string, text: string) => Promise<boolean>;

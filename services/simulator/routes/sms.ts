@@ -1,3 +1,8 @@
+/**
+ * The simulator's SMS providers (Twilio, Africa's Talking, Vonage): their send APIs, delivery callbacks
+ * and inbound SMS.
+ */
+
 import { Router, type Request } from "express";
 import { segmentInfo } from "../../../core/sms/encoding.js";
 import { hex, type SimContext } from "../context.js";

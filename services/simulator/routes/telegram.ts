@@ -1,3 +1,7 @@
+/**
+ * The simulator's Telegram Bot API: sends, webhook registration and inbound updates.
+ */
+
 import { Router, type Request } from "express";
 import type { SimContext } from "../context.js";
 
