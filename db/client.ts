@@ -11,9 +11,11 @@ import { pgliteTransactionOrm, pgTransactionOrm } from "./transaction-orm.js";
 /**
  * One schema, two drivers: PostgreSQL through `pg` (production and every integration test) and
  * PGlite, PostgreSQL compiled to WebAssembly, for the embedded default that needs no server.
- * Repositories only see `Orm`, which both drivers (and their transactions) satisfy.
+ * Repositories only see `Orm`, which both drivers (and their transactions) satisfy. It has no
+ * transaction(): every transaction, drizzle or raw SQL, goes through `Database.transaction`, the
+ * one helper that is correct on both drivers.
  */
-export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Orm = Omit<PgDatabase<PgQueryResultHKT, typeof schema>, "transaction">;
 
 /** A single connection for work that must share a session (advisory locks, DDL scripts). */
 export interface Session {
@@ -25,7 +27,8 @@ export interface Session {
 /**
  * The statements of one open transaction: raw SQL through the session methods, drizzle through
  * `orm`, both on the same connection. `orm` is built on first use; it is drizzle's transaction
- * object, so its own transaction() opens a savepoint, not a second transaction.
+ * object, so reaching its own transaction() (the type hides it) opens a savepoint, not a second
+ * transaction.
  */
 export interface Transaction extends Session {
   readonly orm: Orm;

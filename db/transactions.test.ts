@@ -252,6 +252,7 @@ describe("drizzle in Database.transaction on the embedded driver", () => {
   });
 
   it("drizzle's own transaction() reached inside is a savepoint of the transaction, not a second transaction", async () => {
+    // Orm hides transaction(); the handle underneath is drizzle's transaction object.
     const nested = (orm: Orm) => orm as unknown as { transaction<T>(fn: (inner: Orm) => Promise<T>): Promise<T> };
     await db.transaction(async (tx) => {
       await createContact(tx.orm, A, { name: "outer-kept" }, now);
