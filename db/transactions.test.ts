@@ -1,9 +1,13 @@
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PagePlan } from "../core/campaign/page-plan.js";
 import type { Database, Orm } from "./client.js";
 import { CampaignStore } from "./campaigns/campaign-store.js";
 import { createContact } from "./contacts/repository.js";
+import { runMigrations } from "./migrate.js";
 import { maintainPartitions } from "./partitions.js";
 import { insertCampaign, insertChannel, openMigratedEmbedded } from "./testkit/embedded.js";
 
@@ -280,5 +284,50 @@ describe("drizzle in Database.transaction on the embedded driver", () => {
     expect((refused as Error).cause).toMatchObject({ message: expect.stringMatching(/session of the transaction/) });
     await expect(createContact(db.orm, A, { name: "after" }, now)).resolves.toMatchObject({ name: "after" });
     expect(await contactsNamed("refused")).toBe(0);
+  });
+});
+
+describe("migrations on the embedded driver, beside other callers", () => {
+  it("a migration that fails leaves nothing of its own and keeps the writes other callers made meanwhile", async () => {
+    const db = await openMigratedEmbedded();
+    const dir = await mkdtemp(join(tmpdir(), "migrations-"));
+    try {
+      await writeFile(join(dir, "9000_applies.sql"), "CREATE TABLE first_done (k int);\n");
+      await writeFile(join(dir, "9001_fails.sql"), "CREATE TABLE half_done (k int);\nSELECT 1/0;\n");
+      const written: string[] = [];
+      const failed: unknown[] = [];
+      let running = true;
+      let writers: Promise<void> | undefined;
+      // Writes start once the first migration is in (the embedded database answers in microtasks,
+      // so a loop started beside the file reads would finish before the migrations begin).
+      const writeWhileMigrating = async () => {
+        for (let i = 0; running || i < 3; i++) {
+          await createContact(db.orm, A, { name: `beside-migration-${i}` }, now).then(
+            (row) => written.push(row.id),
+            (err: unknown) => failed.push(err),
+          );
+        }
+      };
+      const migration = runMigrations(db, {
+        dir,
+        log: () => {
+          writers ??= writeWhileMigrating();
+        },
+      });
+      void migration.finally(() => (running = false)).catch(() => undefined);
+      await expect(migration).rejects.toThrow(/migration 9001_fails\.sql failed/);
+      await writers;
+      expect(failed).toEqual([]);
+      const { rows } = await db.withSession((s) =>
+        s.query<{ n: number; first: string | null; half: string | null }>(
+          `SELECT (SELECT count(*) FROM contacts WHERE id = ANY($1::uuid[]))::int AS n, to_regclass('first_done')::text AS first, to_regclass('half_done')::text AS half`,
+          [written],
+        ),
+      );
+      expect(rows[0]).toEqual({ n: written.length, first: "first_done", half: null });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await db.close();
+    }
   });
 });
