@@ -1,24 +1,37 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
-import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { PGlite, type Transaction as PgliteTransaction } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { schema } from "./schema.js";
+import { pgliteTransactionOrm, pgTransactionOrm } from "./transaction-orm.js";
 
 /**
  * One schema, two drivers: PostgreSQL through `pg` (production and every integration test) and
  * PGlite, PostgreSQL compiled to WebAssembly, for the embedded default that needs no server.
- * Repositories only see `Orm`, which both drivers (and their transactions) satisfy.
+ * Repositories only see `Orm`, which both drivers (and their transactions) satisfy. It has no
+ * transaction(): every transaction, drizzle or raw SQL, goes through `Database.transaction`, the
+ * one helper that is correct on both drivers.
  */
-export type Orm = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Orm = Omit<PgDatabase<PgQueryResultHKT, typeof schema>, "transaction">;
 
 /** A single connection for work that must share a session (advisory locks, DDL scripts). */
 export interface Session {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
   /** Several statements in one round trip (simple protocol); no parameters. */
   exec(text: string): Promise<void>;
+}
+
+/**
+ * The statements of one open transaction: raw SQL through the session methods, drizzle through
+ * `orm`, both on the same connection. `orm` is built on first use; it is drizzle's transaction
+ * object, so reaching its own transaction() (the type hides it) opens a savepoint, not a second
+ * transaction.
+ */
+export interface Transaction extends Session {
+  readonly orm: Orm;
 }
 
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
@@ -31,10 +44,11 @@ export interface Database {
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. On pg
    * the transaction has a pooled connection of its own; on PGlite, whose one session every caller
    * shares, it holds PGlite's transaction lock, so other callers' statements wait for it instead
-   * of running inside it. Inside `fn` use only the session given: on PGlite any other use of this
-   * database would wait for the very transaction it runs in (it throws instead).
+   * of running inside it. Inside `fn` use only the transaction given (`tx` and `tx.orm`): on
+   * PGlite any other use of this database, `orm` included, would wait for the very transaction it
+   * runs in (it throws instead); on pg it would run outside the transaction.
    */
-  transaction<T>(fn: (tx: Session) => Promise<T>, opts?: { isolation?: IsolationLevel }): Promise<T>;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, opts?: { isolation?: IsolationLevel }): Promise<T>;
   /** True when a trivial query answers; used by readiness probes. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -101,7 +115,7 @@ function openPg(url: string, opts: OpenDatabaseOptions): Database {
       let broken: Error | undefined;
       try {
         await client.query(opts?.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation.toUpperCase()}` : "BEGIN");
-        const out = await fn(sessionOf(client));
+        const out = await fn(transactionOf(sessionOf(client), () => pgTransactionOrm(client)));
         // COMMIT of a transaction whose statement failed (and whose error fn swallowed) rolls back
         // without an error: reported as a failure, as PGlite does.
         const done = await client.query("COMMIT");
@@ -165,6 +179,17 @@ function autoPrepare(client: pg.PoolClient): void {
   (client as unknown as { query: QueryFn }).query = named;
 }
 
+/** Drizzle is bound on first use only: most transactions (the pipeline's) are raw SQL. */
+function transactionOf(session: Session, bindOrm: () => Orm): Transaction {
+  let orm: Orm | undefined;
+  return {
+    ...session,
+    get orm() {
+      return (orm ??= bindOrm());
+    },
+  };
+}
+
 /** Set while a PGlite transaction runs, to refuse the nested use that would wait for it forever. */
 const pgliteTransaction = new AsyncLocalStorage<{ open: boolean }>();
 
@@ -174,11 +199,28 @@ function outsidePgliteTransaction(): void {
   }
 }
 
+/** The client as drizzle sees it: each statement is refused while a transaction runs in the caller's context. */
+function guardedAgainstTransaction(client: PGlite): PGlite {
+  const guarded = new Set<PropertyKey>(["query", "exec", "transaction"]);
+  return new Proxy(client, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== "function") return value;
+      const bound = (value as (...args: unknown[]) => unknown).bind(target);
+      if (!guarded.has(key)) return bound;
+      return (...args: unknown[]) => {
+        outsidePgliteTransaction();
+        return bound(...args);
+      };
+    },
+  });
+}
+
 async function openPglite(dir: string | undefined): Promise<Database> {
   const client = new PGlite(dir);
   await client.waitReady;
-  const orm = drizzlePglite(client, { schema }) as unknown as Orm;
-  const sessionOf = (on: PGlite | Transaction): Session => ({
+  const orm = drizzlePglite(guardedAgainstTransaction(client), { schema }) as unknown as Orm;
+  const sessionOf = (on: PGlite | PgliteTransaction): Session => ({
     query: async <R>(text: string, params?: unknown[]) => ({ rows: (await on.query(text, params)).rows as R[] }),
     exec: async (text) => {
       await on.exec(text);
@@ -202,7 +244,7 @@ async function openPglite(dir: string | undefined): Promise<Database> {
         client
           .transaction(async (tx) => {
             if (opts?.isolation) await tx.exec(`SET TRANSACTION ISOLATION LEVEL ${opts.isolation.toUpperCase()}`);
-            return fn(sessionOf(tx));
+            return fn(transactionOf(sessionOf(tx), () => pgliteTransactionOrm(tx)));
           })
           .finally(() => (state.open = false)),
       );

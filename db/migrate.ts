@@ -25,18 +25,19 @@ export async function runMigrations(db: Database, opts: { dir?: string; log?: (m
   const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
   const scripts = await Promise.all(files.map(async (name) => ({ name, text: await readFile(`${dir}/${name}`, "utf8") })));
   return db.withSession(async (s) => {
-    // Migrations may rewrite large tables; the pool's per-statement cap does not apply here.
+    // Migrations may rewrite large tables, and the lock may wait for another replica's: the pool's
+    // per-statement cap applies to neither.
     if (db.kind === "pg") await s.exec("SET statement_timeout = 0");
     await s.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
     try {
-      return await applyAll(s, scripts, opts.log);
+      return await applyAll(db, s, scripts, opts.log);
     } finally {
       await s.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`);
     }
   });
 }
 
-async function applyAll(s: Session, scripts: { name: string; text: string }[], log?: (msg: string) => void): Promise<MigrationResult> {
+async function applyAll(db: Database, s: Session, scripts: { name: string; text: string }[], log?: (msg: string) => void): Promise<MigrationResult> {
   await s.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name varchar(255) PRIMARY KEY,
     checksum char(64) NOT NULL,
@@ -54,13 +55,15 @@ async function applyAll(s: Session, scripts: { name: string; text: string }[], l
       result.skipped.push(name);
       continue;
     }
-    await s.exec("BEGIN");
+    // The migration runs in a transaction of its own while this session keeps the lock: on pg that
+    // is a second connection, on the embedded database the same session under PGlite's lock.
     try {
-      await s.exec(text);
-      await s.query("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", [name, checksum]);
-      await s.exec("COMMIT");
+      await db.transaction(async (tx) => {
+        if (db.kind === "pg") await tx.exec("SET LOCAL statement_timeout = 0");
+        await tx.exec(text);
+        await tx.query("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", [name, checksum]);
+      });
     } catch (err) {
-      await s.exec("ROLLBACK");
       throw new Error(`migration ${name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     log?.(`applied migration ${name}`);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { conflict } from "../../core/errors.js";
-import type { Orm } from "../client.js";
+import type { Database, Orm } from "../client.js";
 import { idempotencyKeys } from "../schema.js";
 
 export interface IdempotencyClaim {
@@ -42,11 +42,11 @@ export function canonicalJson(value: unknown): string {
  * back, the second runs instead. The same key with a different body is a 409.
  */
 export async function withIdempotency(
-  orm: Orm,
+  db: Database,
   claim: IdempotencyClaim,
   create: (tx: Orm) => Promise<StoredResponse>,
 ): Promise<StoredResponse & { replayed: boolean }> {
-  return orm.transaction(async (tx) => {
+  return db.transaction(async ({ orm: tx }) => {
     const pk = and(eq(idempotencyKeys.accountId, claim.accountId), eq(idempotencyKeys.scope, claim.scope), eq(idempotencyKeys.key, claim.key));
     const expiresAt = new Date(claim.now.getTime() + claim.ttlMs);
     const fresh = { requestHash: claim.requestHash, statusCode: 0, response: {}, createdAt: claim.now, expiresAt };

@@ -1,5 +1,5 @@
 import { conflict } from "../../core/errors.js";
-import type { Orm } from "../client.js";
+import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { Scope } from "../query/list.js";
 import { groupMessages, type GroupMessageRow } from "../schema.js";
@@ -39,19 +39,19 @@ export async function createGroupMessage(orm: Orm, input: NewGroupMessage, now: 
 }
 
 /** Content can change only while the group message is a draft: once queued, recipients are being fanned out. */
-export async function updateGroupMessage(orm: Orm, scope: Scope, id: string, patch: GroupMessagePatch, now: Date): Promise<GroupMessageRow | undefined> {
-  return orm.transaction(async (tx) => {
-    const current = await getScoped(tx, groupMessages, scope, id);
+export async function updateGroupMessage(db: Database, scope: Scope, id: string, patch: GroupMessagePatch, now: Date): Promise<GroupMessageRow | undefined> {
+  return db.transaction(async (tx) => {
+    const current = await getScoped(tx.orm, groupMessages, scope, id);
     if (!current) return undefined;
     if (current.status !== "draft" && Object.keys(patch).length > 0) {
       throw conflict("invalid_state", `a ${current.status} group message cannot be edited; only draft ones can`);
     }
-    return updateScoped(tx, groupMessages, scope, id, { ...patch, updatedAt: now });
+    return updateScoped(tx.orm, groupMessages, scope, id, { ...patch, updatedAt: now });
   });
 }
 
-export function transitionGroupMessage(orm: Orm, scope: Scope, id: string, to: GroupMessageStatus, now: Date): Promise<Transitioned<GroupMessageRow> | undefined> {
-  return transitionRow(orm, groupMessages, GROUP_MESSAGE_TRANSITIONS, scope, id, to, () => ({
+export function transitionGroupMessage(db: Database, scope: Scope, id: string, to: GroupMessageStatus, now: Date): Promise<Transitioned<GroupMessageRow> | undefined> {
+  return transitionRow(db, groupMessages, GROUP_MESSAGE_TRANSITIONS, scope, id, to, () => ({
     updatedAt: now,
     ...(to === "queued" ? { queuedAt: now } : {}),
     ...(to === "processing" ? { startedAt: now } : {}),

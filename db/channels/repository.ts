@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, desc, eq, ne } from "drizzle-orm";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
-import type { Orm } from "../client.js";
+import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { Scope } from "../query/list.js";
 import { channels, type ChannelRow } from "../schema.js";
 import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "../secret-box.js";
 import { CHANNEL_TRANSITIONS, type ChannelStatus } from "../../core/messages/lifecycle.js";
 import { getScoped, updateScoped } from "../query/crud.js";
-import { transitionRow } from "../query/transitions.js";
+import { transitionRowIn } from "../query/transitions.js";
 
 /** A channel as clients create it; credentials are already validated against the type's schema. */
 export interface NewChannel {
@@ -66,10 +66,10 @@ export async function createChannel(orm: Orm, box: SecretBox, input: NewChannel,
   return row!;
 }
 
-export async function updateChannel(orm: Orm, box: SecretBox | undefined, scope: Scope, id: string, patch: ChannelPatch, now: Date): Promise<ChannelRow | undefined> {
-  return orm.transaction(async (tx) => {
+export async function updateChannel(db: Database, box: SecretBox | undefined, scope: Scope, id: string, patch: ChannelPatch, now: Date): Promise<ChannelRow | undefined> {
+  return db.transaction(async (tx) => {
     if (patch.status !== undefined) {
-      const moved = await transitionRow(tx, channels, CHANNEL_TRANSITIONS, scope, id, patch.status);
+      const moved = await transitionRowIn(tx, channels, CHANNEL_TRANSITIONS, scope, id, patch.status);
       if (!moved) return undefined;
     }
     const { credentials, status: _status, ...plain } = patch;
@@ -77,12 +77,12 @@ export async function updateChannel(orm: Orm, box: SecretBox | undefined, scope:
     if (credentials !== undefined) {
       if (!box) throw new Error("credentials cannot be changed without an encryption key");
       // Keys are re-encrypted together: the webhook secret moves to the active key as well.
-      const current = await getScoped(tx, channels, scope, id);
+      const current = await getScoped(tx.orm, channels, scope, id);
       if (!current) return undefined;
       Object.assign(set, sealCredentials(box, id, credentials));
       set.webhookSecretCiphertext = box.seal(openWebhookSecret(box, current), channelWebhookSecretAad(id)).ciphertext;
     }
-    return updateScoped(tx, channels, scope, id, set);
+    return updateScoped(tx.orm, channels, scope, id, set);
   });
 }
 

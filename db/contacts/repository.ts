@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Orm } from "../client.js";
+import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import { scopeCondition, type Scope } from "../query/list.js";
 import { contactGroupMembers, contactGroups, contacts, type ContactGroupRow, type ContactRow } from "../schema.js";
@@ -46,13 +46,13 @@ async function refreshMemberCount(orm: Orm, groupId: string, now: Date): Promise
  * ids) are skipped and reported back, never linked. Returns undefined when the group is not in scope.
  */
 export async function addGroupMembers(
-  orm: Orm,
+  db: Database,
   scope: Scope,
   groupId: string,
   contactIds: string[],
   now: Date,
 ): Promise<{ group: ContactGroupRow; added: number; unknown: string[] } | undefined> {
-  return orm.transaction(async (tx) => {
+  return db.transaction(async ({ orm: tx }) => {
     const group = await getScoped(tx, contactGroups, scope, groupId);
     if (!group) return undefined;
     const found = await tx
@@ -73,8 +73,8 @@ export async function addGroupMembers(
   });
 }
 
-export async function removeGroupMember(orm: Orm, scope: Scope, groupId: string, contactId: string, now: Date): Promise<boolean | undefined> {
-  return orm.transaction(async (tx) => {
+export async function removeGroupMember(db: Database, scope: Scope, groupId: string, contactId: string, now: Date): Promise<boolean | undefined> {
+  return db.transaction(async ({ orm: tx }) => {
     const group = await getScoped(tx, contactGroups, scope, groupId);
     if (!group) return undefined;
     const removed = await tx
@@ -91,13 +91,13 @@ export async function removeGroupMember(orm: Orm, scope: Scope, groupId: string,
  * way (malformed CSV, size limit) leaves nothing behind. Memory holds one batch at a time.
  */
 export async function importContactsIntoGroup(
-  orm: Orm,
+  db: Database,
   scope: Scope,
   groupId: string,
   batches: AsyncIterable<NewContact[]>,
   now: Date,
 ): Promise<{ group: ContactGroupRow; imported: number } | undefined> {
-  return orm.transaction(async (tx) => {
+  return db.transaction(async ({ orm: tx }) => {
     const group = await getScoped(tx, contactGroups, scope, groupId);
     if (!group) return undefined;
     let imported = 0;

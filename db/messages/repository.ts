@@ -99,13 +99,13 @@ export async function updateMessageMetadata(orm: Orm, scope: Scope, id: string, 
 }
 
 /** Deletes a message and its events; one being handed to a provider right now is refused. */
-export async function deleteMessage(orm: Orm, scope: Scope, id: string): Promise<boolean> {
-  return orm.transaction(async (tx) => {
-    const current = await getMessage(tx, scope, id);
+export async function deleteMessage(db: Database, scope: Scope, id: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const current = await getMessage(tx.orm, scope, id);
     if (!current) return false;
     if (current.status === "sending") throw conflict("invalid_state", "a message being sent cannot be deleted");
-    await tx.delete(messageEvents).where(eq(messageEvents.messageId, current.id));
-    await tx.delete(messages).where(and(eq(messages.id, current.id), eq(messages.createdAt, current.createdAt)));
+    await tx.orm.delete(messageEvents).where(eq(messageEvents.messageId, current.id));
+    await tx.orm.delete(messages).where(and(eq(messages.id, current.id), eq(messages.createdAt, current.createdAt)));
     return true;
   });
 }

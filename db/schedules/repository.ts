@@ -1,5 +1,5 @@
 import { conflict } from "../../core/errors.js";
-import type { Orm } from "../client.js";
+import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { Scope } from "../query/list.js";
 import { scheduledMessages, type ScheduledMessageRow } from "../schema.js";
@@ -50,21 +50,21 @@ export async function createScheduledMessage(orm: Orm, input: NewScheduledMessag
 
 const EDITABLE: readonly ScheduledMessageStatus[] = ["pending", "paused"];
 
-export async function updateScheduledMessage(orm: Orm, scope: Scope, id: string, patch: ScheduledMessagePatch, now: Date): Promise<ScheduledMessageRow | undefined> {
-  return orm.transaction(async (tx) => {
-    const current = await getScoped(tx, scheduledMessages, scope, id);
+export async function updateScheduledMessage(db: Database, scope: Scope, id: string, patch: ScheduledMessagePatch, now: Date): Promise<ScheduledMessageRow | undefined> {
+  return db.transaction(async (tx) => {
+    const current = await getScoped(tx.orm, scheduledMessages, scope, id);
     if (!current) return undefined;
     if (!EDITABLE.includes(current.status as ScheduledMessageStatus)) {
       throw conflict("invalid_state", `a ${current.status} scheduled message cannot be edited; only pending or paused ones can`);
     }
     const set: Partial<typeof scheduledMessages.$inferInsert> = { ...patch, updatedAt: now };
     if (patch.scheduledAt) set.nextTriggerAt = patch.scheduledAt;
-    return updateScoped(tx, scheduledMessages, scope, id, set);
+    return updateScoped(tx.orm, scheduledMessages, scope, id, set);
   });
 }
 
-export function transitionScheduledMessage(orm: Orm, scope: Scope, id: string, to: ScheduledMessageStatus, now: Date): Promise<Transitioned<ScheduledMessageRow> | undefined> {
-  return transitionRow(orm, scheduledMessages, SCHEDULED_MESSAGE_TRANSITIONS, scope, id, to, () => ({ updatedAt: now }));
+export function transitionScheduledMessage(db: Database, scope: Scope, id: string, to: ScheduledMessageStatus, now: Date): Promise<Transitioned<ScheduledMessageRow> | undefined> {
+  return transitionRow(db, scheduledMessages, SCHEDULED_MESSAGE_TRANSITIONS, scope, id, to, () => ({ updatedAt: now }));
 }
 
 const EDITABLE_DELETE: readonly ScheduledMessageStatus[] = ["pending", "paused", "cancelled", "completed", "failed"];

@@ -30,7 +30,7 @@ export async function idempotent(
   }
   if (!KEY_RE.test(key)) throw badRequest("validation_error", "Idempotency-Key: 1-255 visible ASCII characters", { field: "Idempotency-Key" });
   const r = await withIdempotency(
-    ctx.db.orm,
+    ctx.db,
     { accountId, scope, key, requestHash: requestHash(req.body), now, ttlMs: ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000 },
     work,
   );

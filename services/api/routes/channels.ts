@@ -113,7 +113,7 @@ export const channelRoutes: AnyRoute[] = [
       if (!current) throw notFound("channel not found");
       const credentials = body.credentials ? validCredentials(current.channelType as ChannelType, current.provider, body.credentials) : undefined;
       const row = await updateChannel(
-        ctx.db.orm,
+        ctx.db,
         credentials ? requireBox(ctx.secretBox) : ctx.secretBox,
         principal,
         params.id,

@@ -188,7 +188,7 @@ export const contactGroupRoutes: AnyRoute[] = [
     body: membersAdd,
     responses: { 200: { description: "Members added", schema: membersOut }, ...errorResponses, ...notFoundResponse },
     async handler({ params, body, principal, ctx, now }) {
-      const r = await addGroupMembers(ctx.db.orm, principal, params.id, body.contact_ids, now);
+      const r = await addGroupMembers(ctx.db, principal, params.id, body.contact_ids, now);
       if (!r) throw notFound("contact group not found");
       return { status: 200, body: { group: groupJson(r.group), added: r.added, unknown_contact_ids: r.unknown } };
     },
@@ -203,7 +203,7 @@ export const contactGroupRoutes: AnyRoute[] = [
     params: memberParams,
     responses: { 204: { description: "Removed" }, ...errorResponses, ...notFoundResponse },
     async handler({ params, principal, ctx, now }) {
-      const r = await removeGroupMember(ctx.db.orm, principal, params.id, params.contactId, now);
+      const r = await removeGroupMember(ctx.db, principal, params.id, params.contactId, now);
       if (!r) throw notFound(r === undefined ? "contact group not found" : "the contact is not in this group");
       return { status: 204 };
     },
@@ -233,7 +233,7 @@ export const contactGroupRoutes: AnyRoute[] = [
       const stats: ImportStats = { rejected: 0, errors: [] };
       try {
         const batches = csvContactBatches(req, { maxBytes: ctx.config.API_CSV_MAX_BYTES, maxRows: ctx.config.API_CSV_MAX_ROWS }, stats);
-        const r = await importContactsIntoGroup(ctx.db.orm, principal, params.id, batches, now);
+        const r = await importContactsIntoGroup(ctx.db, principal, params.id, batches, now);
         if (!r) throw notFound("contact group not found");
         return { status: 200, body: { group: groupJson(r.group), imported: r.imported, rejected: stats.rejected, errors: stats.errors } };
       } catch (err) {

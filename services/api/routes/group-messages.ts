@@ -144,11 +144,11 @@ export const groupMessageRoutes: AnyRoute[] = [
           await groupRefs(ctx.db.orm, current.accountId, content.contact_group_ids);
           Object.assign(patch, { contactGroupIds: content.contact_group_ids, totalRecipients: await countGroupRecipients(ctx.db.orm, content.contact_group_ids) });
         }
-        row = await updateGroupMessage(ctx.db.orm, principal, params.id, patch, now);
+        row = await updateGroupMessage(ctx.db, principal, params.id, patch, now);
       }
       if (status !== undefined && row && status !== row.status) {
         if (status === "queued") assertChannelAccepts(await channelRef(ctx.db.orm, current.accountId, current.channelId));
-        const moved = await transitionGroupMessage(ctx.db.orm, principal, params.id, status, now);
+        const moved = await transitionGroupMessage(ctx.db, principal, params.id, status, now);
         row = moved?.row;
         // The campaign's queued messages follow its status (db/campaigns/control.ts); the
         // cancelled count is in the response's cancelled_count.

@@ -158,7 +158,7 @@ export const messageRoutes: AnyRoute[] = [
     params: idParams,
     responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
     async handler({ params, principal, ctx }) {
-      if (!(await deleteMessage(ctx.db.orm, principal, params.id))) throw notFound("message not found");
+      if (!(await deleteMessage(ctx.db, principal, params.id))) throw notFound("message not found");
       return { status: 204 };
     },
   }),

@@ -159,11 +159,11 @@ export const scheduledMessageRoutes: AnyRoute[] = [
         }
         if (content.recurrence_end_at !== undefined) patch.recurrenceEndAt = content.recurrence_end_at ? new Date(content.recurrence_end_at) : null;
         if (content.recurrence_max_count !== undefined) patch.recurrenceMaxCount = content.recurrence_max_count;
-        row = await updateScheduledMessage(ctx.db.orm, principal, params.id, patch, now);
+        row = await updateScheduledMessage(ctx.db, principal, params.id, patch, now);
         if (row) await scheduledMessageEvent(ctx, "scheduled_message.updated", row, now, traceparent);
       }
       if (status !== undefined && row && status !== row.status) {
-        const moved = await transitionScheduledMessage(ctx.db.orm, principal, params.id, status, now);
+        const moved = await transitionScheduledMessage(ctx.db, principal, params.id, status, now);
         row = moved?.row;
         if (row) await scheduledMessageEvent(ctx, STATUS_EVENT[status]!, row, now, traceparent);
       }

@@ -1,5 +1,7 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../../db/client.js";
+import { contacts } from "../../../db/schema.js";
 import { pgDriver } from "./drivers.js";
 
 /** The pg driver prepares parameterised statements and runs them with a generic plan. */
@@ -24,5 +26,14 @@ describe("prepared statements on pg", () => {
       expect(Number(mine!.custom_plans)).toBe(0);
       expect(rows.some((r) => r.statement === "SELECT 1")).toBe(false);
     });
+  });
+
+  it("names drizzle's parameterised statements inside Database.transaction too", async () => {
+    const prepared = await db.transaction(async (tx) => {
+      await tx.orm.select().from(contacts).where(eq(contacts.accountId, "00000000-0000-4000-8000-000000000000"));
+      return (await tx.query<{ name: string; statement: string }>("SELECT name, statement FROM pg_prepared_statements")).rows;
+    });
+    const mine = prepared.find((r) => r.statement.includes('from "contacts" where "contacts"."account_id" = $1'));
+    expect(mine?.name).toMatch(/^t[0-9a-f]{40}$/);
   });
 });

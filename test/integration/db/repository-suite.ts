@@ -6,7 +6,7 @@ import { getTableColumns, getTableName, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../core/errors.js";
-import type { Database, Session } from "../../../db/client.js";
+import type { Database, Orm, Session, Transaction } from "../../../db/client.js";
 import { uuidv7 } from "../../../db/ids.js";
 import { MIGRATIONS_DIR, runMigrations } from "../../../db/migrate.js";
 import { listPartitions, maintainPartitions } from "../../../db/partitions.js";
@@ -122,6 +122,33 @@ export function repositorySuite(driver: Driver): void {
         expect(level).toEqual({ transaction_isolation: "repeatable read" });
       });
 
+      it("drizzle and raw SQL in one transaction: committed together, rolled back together, a nested drizzle transaction is a savepoint", async () => {
+        const acct = randomUUID();
+        await db.transaction(async (tx) => {
+          await createContact(tx.orm, acct, { name: "a-drizzle" }, now);
+          await insert(tx, acct, "a-raw");
+        });
+        await expect(
+          db.transaction(async (tx) => {
+            await createContact(tx.orm, acct, { name: "b-drizzle-undone" }, now);
+            await insert(tx, acct, "b-raw-undone");
+            throw new Error("no");
+          }),
+        ).rejects.toThrow("no");
+        // Orm hides transaction(); the handle underneath is drizzle's transaction object.
+        const nested = (tx: Transaction) => tx.orm as unknown as { transaction<T>(fn: (inner: Orm) => Promise<T>): Promise<T> };
+        await db.transaction(async (tx) => {
+          await expect(
+            nested(tx).transaction(async (inner) => {
+              await createContact(inner, acct, { name: "c-savepoint-undone" }, now);
+              throw new Error("inner");
+            }),
+          ).rejects.toThrow("inner");
+          await nested(tx).transaction((inner) => createContact(inner, acct, { name: "c-savepoint-released" }, now));
+        });
+        expect(await names(acct)).toEqual(["a-drizzle", "a-raw", "c-savepoint-released"]);
+      });
+
       it("a rolled-back transaction keeps the writes other callers made meanwhile", async () => {
         const acct = randomUUID();
         let release!: () => void;
@@ -164,7 +191,7 @@ export function repositorySuite(driver: Driver): void {
       it("replaces credentials on update and rotates every row to the active key", async () => {
         const ch = await newChannel();
         const secretBefore = openWebhookSecret(box1, ch);
-        const updated = await updateChannel(db.orm, box1, scopeA, ch.id, { credentials: { bot_token: "999:BBBnewnewnewnewnewnewnew" } }, now);
+        const updated = await updateChannel(db, box1, scopeA, ch.id, { credentials: { bot_token: "999:BBBnewnewnewnewnewnewnew" } }, now);
         expect(openCredentials(box1, updated!)).toEqual({ bot_token: "999:BBBnewnewnewnewnewnewnew" });
         const moved = await reencryptChannels(db.orm, box2);
         expect(moved).toBeGreaterThanOrEqual(1);
@@ -177,11 +204,11 @@ export function repositorySuite(driver: Driver): void {
 
       it("enforces the channel status lifecycle and the account scope", async () => {
         const ch = await newChannel();
-        expect((await updateChannel(db.orm, box1, scopeA, ch.id, { status: "paused" }, now))!.status).toBe("paused");
-        expect((await updateChannel(db.orm, box1, scopeA, ch.id, { status: "disabled" }, now))!.status).toBe("disabled");
-        await expectAppError(updateChannel(db.orm, box1, scopeA, ch.id, { status: "draining" }, now), 409, "invalid_transition");
-        expect(await updateChannel(db.orm, box1, scopeB, ch.id, { name: "stolen" }, now)).toBeUndefined();
-        expect(await updateChannel(db.orm, box1, scopeB, ch.id, { status: "active" }, now)).toBeUndefined();
+        expect((await updateChannel(db, box1, scopeA, ch.id, { status: "paused" }, now))!.status).toBe("paused");
+        expect((await updateChannel(db, box1, scopeA, ch.id, { status: "disabled" }, now))!.status).toBe("disabled");
+        await expectAppError(updateChannel(db, box1, scopeA, ch.id, { status: "draining" }, now), 409, "invalid_transition");
+        expect(await updateChannel(db, box1, scopeB, ch.id, { name: "stolen" }, now)).toBeUndefined();
+        expect(await updateChannel(db, box1, scopeB, ch.id, { status: "active" }, now)).toBeUndefined();
         expect((await getScoped(db.orm, channels, scopeA, ch.id))!.name).toBe(ch.name);
       });
     });
@@ -308,7 +335,7 @@ export function repositorySuite(driver: Driver): void {
         expect(part[far.id]).toBe("messages_default");
         expect((await getMessage(db.orm, scopeA, april.id))!.createdAt.toISOString()).toBe("2026-04-01T00:00:00.000Z");
         expect(await getMessage(db.orm, scopeB, april.id)).toBeUndefined();
-        await deleteMessage(db.orm, scopeA, far.id);
+        await deleteMessage(db, scopeA, far.id);
       });
 
       it("finds rows whose id is not a UUIDv7 too", async () => {
@@ -338,8 +365,8 @@ export function repositorySuite(driver: Driver): void {
         const ch = await newChannel();
         const m = await createMessage(db.orm, msg(ch.id), now);
         await changeMessageStatus(db, scopeA, m.id, { to: "sending" }, now);
-        await expectAppError(deleteMessage(db.orm, scopeA, m.id), 409, "invalid_state");
-        expect(await deleteMessage(db.orm, scopeB, m.id)).toBe(false);
+        await expectAppError(deleteMessage(db, scopeA, m.id), 409, "invalid_state");
+        expect(await deleteMessage(db, scopeB, m.id)).toBe(false);
       });
     });
 
@@ -347,22 +374,22 @@ export function repositorySuite(driver: Driver): void {
       it("group messages: edit while draft, queue, cancel; finished ones stay finished", async () => {
         const ch = await newChannel();
         const g = await createGroupMessage(db.orm, { accountId: A, channelId: ch.id, messageBody: "Hi {NAME}", status: "draft", contactGroupIds: [], totalRecipients: 0 }, now);
-        expect((await updateGroupMessage(db.orm, scopeA, g.id, { name: "spring" }, now))!.name).toBe("spring");
-        const queued = await transitionGroupMessage(db.orm, scopeA, g.id, "queued", now);
+        expect((await updateGroupMessage(db, scopeA, g.id, { name: "spring" }, now))!.name).toBe("spring");
+        const queued = await transitionGroupMessage(db, scopeA, g.id, "queued", now);
         expect(queued).toMatchObject({ from: "draft", row: { status: "queued" } });
         expect(queued!.row.queuedAt).toEqual(now);
-        await expectAppError(updateGroupMessage(db.orm, scopeA, g.id, { name: "late" }, now), 409, "invalid_state");
-        await transitionGroupMessage(db.orm, scopeA, g.id, "processing", now);
-        await transitionGroupMessage(db.orm, scopeA, g.id, "completed", now);
-        await expectAppError(transitionGroupMessage(db.orm, scopeA, g.id, "queued", now), 409, "invalid_transition");
-        await expectAppError(transitionGroupMessage(db.orm, scopeA, g.id, "cancelled", now), 409, "invalid_transition");
+        await expectAppError(updateGroupMessage(db, scopeA, g.id, { name: "late" }, now), 409, "invalid_state");
+        await transitionGroupMessage(db, scopeA, g.id, "processing", now);
+        await transitionGroupMessage(db, scopeA, g.id, "completed", now);
+        await expectAppError(transitionGroupMessage(db, scopeA, g.id, "queued", now), 409, "invalid_transition");
+        await expectAppError(transitionGroupMessage(db, scopeA, g.id, "cancelled", now), 409, "invalid_transition");
         for (const from of ["draft", "queued", "processing"] as const) {
           const x = await createGroupMessage(db.orm, { accountId: A, channelId: ch.id, messageBody: "x", status: "draft", contactGroupIds: [], totalRecipients: 0 }, now);
-          if (from !== "draft") await transitionGroupMessage(db.orm, scopeA, x.id, "queued", now);
-          if (from === "processing") await transitionGroupMessage(db.orm, scopeA, x.id, "processing", now);
-          expect((await transitionGroupMessage(db.orm, scopeA, x.id, "cancelled", now))!.row.status).toBe("cancelled");
+          if (from !== "draft") await transitionGroupMessage(db, scopeA, x.id, "queued", now);
+          if (from === "processing") await transitionGroupMessage(db, scopeA, x.id, "processing", now);
+          expect((await transitionGroupMessage(db, scopeA, x.id, "cancelled", now))!.row.status).toBe("cancelled");
         }
-        expect(await transitionGroupMessage(db.orm, scopeB, g.id, "cancelled", now)).toBeUndefined();
+        expect(await transitionGroupMessage(db, scopeB, g.id, "cancelled", now)).toBeUndefined();
       });
 
       it("scheduled messages: pause, resume, cancel; edits only while pending or paused", async () => {
@@ -373,13 +400,13 @@ export function repositorySuite(driver: Driver): void {
           now,
         );
         expect(s.nextTriggerAt?.toISOString()).toBe("2026-04-01T09:00:00.000Z");
-        expect((await transitionScheduledMessage(db.orm, scopeA, s.id, "paused", now))!.row.status).toBe("paused");
-        const moved = await updateScheduledMessage(db.orm, scopeA, s.id, { scheduledAt: new Date("2026-05-01T09:00:00Z") }, now);
+        expect((await transitionScheduledMessage(db, scopeA, s.id, "paused", now))!.row.status).toBe("paused");
+        const moved = await updateScheduledMessage(db, scopeA, s.id, { scheduledAt: new Date("2026-05-01T09:00:00Z") }, now);
         expect(moved!.nextTriggerAt?.toISOString()).toBe("2026-05-01T09:00:00.000Z");
-        expect((await transitionScheduledMessage(db.orm, scopeA, s.id, "pending", now))!.from).toBe("paused");
-        expect((await transitionScheduledMessage(db.orm, scopeA, s.id, "cancelled", now))!.row.status).toBe("cancelled");
-        await expectAppError(transitionScheduledMessage(db.orm, scopeA, s.id, "pending", now), 409, "invalid_transition");
-        await expectAppError(updateScheduledMessage(db.orm, scopeA, s.id, { name: "x" }, now), 409, "invalid_state");
+        expect((await transitionScheduledMessage(db, scopeA, s.id, "pending", now))!.from).toBe("paused");
+        expect((await transitionScheduledMessage(db, scopeA, s.id, "cancelled", now))!.row.status).toBe("cancelled");
+        await expectAppError(transitionScheduledMessage(db, scopeA, s.id, "pending", now), 409, "invalid_transition");
+        await expectAppError(updateScheduledMessage(db, scopeA, s.id, { name: "x" }, now), 409, "invalid_state");
       });
     });
 
@@ -389,11 +416,11 @@ export function repositorySuite(driver: Driver): void {
         async function* batches() {
           for (let b = 0; b < 5; b++) yield Array.from({ length: 1000 }, (_, i) => ({ name: `c${b}-${i}`, phone: `+2519${String(b * 1000 + i).padStart(8, "0")}` }));
         }
-        const res = await importContactsIntoGroup(db.orm, scopeA, g.id, batches(), now);
+        const res = await importContactsIntoGroup(db, scopeA, g.id, batches(), now);
         expect(res).toMatchObject({ imported: 5000, group: { memberCount: 5000 } });
         const members = await listResource(db.orm, contactsResource, scopeA, { filters: [parseFilter(`group_id:eq:${g.id}`, contactsResource.filters)], sort: [], skip: 0, limit: 1 }, 100_000);
         expect(members.total).toBe(5000);
-        expect(await importContactsIntoGroup(db.orm, scopeB, g.id, batches(), now)).toBeUndefined();
+        expect(await importContactsIntoGroup(db, scopeB, g.id, batches(), now)).toBeUndefined();
       });
 
       it("a failing import leaves nothing behind", async () => {
@@ -402,7 +429,7 @@ export function repositorySuite(driver: Driver): void {
           yield [{ name: "first" }];
           throw new Error("stream broke");
         }
-        await expect(importContactsIntoGroup(db.orm, scopeA, g.id, broken(), now)).rejects.toThrow("stream broke");
+        await expect(importContactsIntoGroup(db, scopeA, g.id, broken(), now)).rejects.toThrow("stream broke");
         expect((await getScoped(db.orm, schema.contactGroups, scopeA, g.id))!.memberCount).toBe(0);
         const firsts = await listResource(db.orm, contactsResource, scopeA, { filters: [parseFilter("name:eq:first", contactsResource.filters)], sort: [], skip: 0, limit: 1 }, 10);
         expect(firsts.total).toBe(0);
@@ -412,12 +439,12 @@ export function repositorySuite(driver: Driver): void {
         const g = await createContactGroup(db.orm, A, { name: `g-${randomUUID()}` }, now);
         const mine = await createContact(db.orm, A, { name: "mine" }, now);
         const theirs = await createContact(db.orm, B, { name: "theirs" }, now);
-        const res = await addGroupMembers(db.orm, scopeA, g.id, [mine.id, theirs.id], now);
+        const res = await addGroupMembers(db, scopeA, g.id, [mine.id, theirs.id], now);
         expect(res).toMatchObject({ added: 1, unknown: [theirs.id], group: { memberCount: 1 } });
-        expect((await addGroupMembers(db.orm, scopeA, g.id, [mine.id], now))!.added).toBe(0);
-        expect(await removeGroupMember(db.orm, scopeA, g.id, mine.id, now)).toBe(true);
+        expect((await addGroupMembers(db, scopeA, g.id, [mine.id], now))!.added).toBe(0);
+        expect(await removeGroupMember(db, scopeA, g.id, mine.id, now)).toBe(true);
         expect((await getScoped(db.orm, schema.contactGroups, scopeA, g.id))!.memberCount).toBe(0);
-        expect(await addGroupMembers(db.orm, scopeB, g.id, [theirs.id], now)).toBeUndefined();
+        expect(await addGroupMembers(db, scopeB, g.id, [theirs.id], now)).toBeUndefined();
       });
 
       it("scoped update and delete do not touch other accounts' rows", async () => {
@@ -435,11 +462,11 @@ export function repositorySuite(driver: Driver): void {
         let runs = 0;
         const create = async () => ({ status: 201, body: { run: ++runs } });
         const k = randomUUID();
-        expect(await withIdempotency(db.orm, claim(k, { a: 1, b: 2 }), create)).toEqual({ status: 201, body: { run: 1 }, replayed: false });
-        expect(await withIdempotency(db.orm, claim(k, { b: 2, a: 1 }), create)).toEqual({ status: 201, body: { run: 1 }, replayed: true });
-        await expectAppError(withIdempotency(db.orm, claim(k, { a: 2 }), create), 409, "idempotency_key_reused");
+        expect(await withIdempotency(db, claim(k, { a: 1, b: 2 }), create)).toEqual({ status: 201, body: { run: 1 }, replayed: false });
+        expect(await withIdempotency(db, claim(k, { b: 2, a: 1 }), create)).toEqual({ status: 201, body: { run: 1 }, replayed: true });
+        await expectAppError(withIdempotency(db, claim(k, { a: 2 }), create), 409, "idempotency_key_reused");
         // Same key in another account is another key.
-        expect((await withIdempotency(db.orm, { ...claim(k, { a: 1 }), accountId: B }, create)).replayed).toBe(false);
+        expect((await withIdempotency(db, { ...claim(k, { a: 1 }), accountId: B }, create)).replayed).toBe(false);
         expect(runs).toBe(2);
       });
 
@@ -451,17 +478,17 @@ export function repositorySuite(driver: Driver): void {
           await tx.execute(sql`SELECT pg_sleep(0.05)`);
           return { status: 201, body: { ok: true } };
         };
-        const results = await Promise.all(Array.from({ length: 5 }, () => withIdempotency(db.orm, claim(k, { x: 1 }), create)));
+        const results = await Promise.all(Array.from({ length: 5 }, () => withIdempotency(db, claim(k, { x: 1 }), create)));
         expect(runs).toBe(1);
         expect(results.filter((r) => !r.replayed)).toHaveLength(1);
       });
 
       it("a failed first attempt leaves the key free; an expired key starts over", async () => {
         const k = randomUUID();
-        await expect(withIdempotency(db.orm, claim(k, {}), async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
-        expect((await withIdempotency(db.orm, claim(k, {}), async () => ({ status: 201, body: 1 }))).replayed).toBe(false);
+        await expect(withIdempotency(db, claim(k, {}), async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+        expect((await withIdempotency(db, claim(k, {}), async () => ({ status: 201, body: 1 }))).replayed).toBe(false);
         const later = new Date(now.getTime() + 86_400_001);
-        expect(await withIdempotency(db.orm, claim(k, { other: true }, later), async () => ({ status: 201, body: 2 }))).toMatchObject({ body: 2, replayed: false });
+        expect(await withIdempotency(db, claim(k, { other: true }, later), async () => ({ status: 201, body: 2 }))).toMatchObject({ body: 2, replayed: false });
       });
     });
 
@@ -526,7 +553,7 @@ export function repositorySuite(driver: Driver): void {
 
       it("purges expired idempotency keys and old rate windows", async () => {
         const far = new Date("2040-01-01T00:00:00Z");
-        await withIdempotency(db.orm, { accountId: A, scope: "s", key: uuidv7(), requestHash: requestHash(1), now, ttlMs: 1000 }, async () => ({ status: 201, body: {} }));
+        await withIdempotency(db, { accountId: A, scope: "s", key: uuidv7(), requestHash: requestHash(1), now, ttlMs: 1000 }, async () => ({ status: 201, body: {} }));
         await hitRateLimit(db.orm, "acct:purge", now, 60_000);
         const report = await runMaintenance(db, far, { monthsAhead: 0, retentionMonths: 240 });
         expect(report.idempotencyKeysPurged).toBeGreaterThanOrEqual(1);
