@@ -1,3 +1,11 @@
+/**
+ * One schema, two drivers: PostgreSQL through `pg` (production and every integration test) and
+ * PGlite, PostgreSQL compiled to WebAssembly, for the embedded default that needs no server.
+ * Repositories only see `Orm`, which both drivers (and their transactions) satisfy. It has no
+ * transaction(): every transaction, drizzle or raw SQL, goes through `Database.transaction`, the
+ * one helper that is correct on both drivers.
+ */
+
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { PGlite, type Transaction as PgliteTransaction } from "@electric-sql/pglite";
@@ -8,13 +16,6 @@ import pg from "pg";
 import { schema } from "./schema.js";
 import { pgliteTransactionOrm, pgTransactionOrm } from "./transaction-orm.js";
 
-/**
- * One schema, two drivers: PostgreSQL through `pg` (production and every integration test) and
- * PGlite, PostgreSQL compiled to WebAssembly, for the embedded default that needs no server.
- * Repositories only see `Orm`, which both drivers (and their transactions) satisfy. It has no
- * transaction(): every transaction, drizzle or raw SQL, goes through `Database.transaction`, the
- * one helper that is correct on both drivers.
- */
 export type Orm = Omit<PgDatabase<PgQueryResultHKT, typeof schema>, "transaction">;
 
 /** A single connection for work that must share a session (advisory locks, DDL scripts). */

@@ -1,12 +1,3 @@
-import type { Transaction as PgliteTx } from "@electric-sql/pglite";
-import { createTableRelationsHelpers, extractTablesRelationalConfig } from "drizzle-orm";
-import { NodePgSession, NodePgTransaction } from "drizzle-orm/node-postgres";
-import { PgDialect } from "drizzle-orm/pg-core";
-import { PgliteSession, PgliteTransaction } from "drizzle-orm/pglite";
-import type pg from "pg";
-import type { Orm } from "./client.js";
-import { schema } from "./schema.js";
-
 /**
  * Drizzle bound to a transaction that `Database.transaction` already opened. The handle is
  * drizzle's own transaction object, built over the transaction's connection (pg) or PGlite's
@@ -15,6 +6,15 @@ import { schema } from "./schema.js";
  * transaction. Statement names on pg come from the pooled connection itself, so drizzle's
  * statements inside a transaction are prepared as they are outside one.
  */
+
+import type { Transaction as PgliteTx } from "@electric-sql/pglite";
+import { createTableRelationsHelpers, extractTablesRelationalConfig } from "drizzle-orm";
+import { NodePgSession, NodePgTransaction } from "drizzle-orm/node-postgres";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { PgliteSession, PgliteTransaction } from "drizzle-orm/pglite";
+import type pg from "pg";
+import type { Orm } from "./client.js";
+import { schema } from "./schema.js";
 
 /** What `drizzle(client, { schema })` derives from the schema, computed once. */
 const relational = (() => {

@@ -1,3 +1,8 @@
+/**
+ * Idempotency keys of POST requests: the first answer to a key is stored with a hash of its request
+ * body, a retry with the same body replays it, and the same key with another body is a conflict.
+ */
+
 import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { conflict } from "../../core/errors.js";

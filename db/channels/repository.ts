@@ -1,3 +1,8 @@
+/**
+ * Channels as the REST layer manages them: credentials are encrypted before they are stored and
+ * opened only for the pipeline, and status changes follow the channel lifecycle.
+ */
+
 import { randomBytes } from "node:crypto";
 import { and, asc, desc, eq, ne } from "drizzle-orm";
 import type { ChannelType } from "../../core/messages/vocabulary.js";

@@ -1,3 +1,8 @@
+/**
+ * Contacts and contact groups as the REST layer manages them: create, update, membership, and the
+ * streamed CSV import that adds members page by page.
+ */
+
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";

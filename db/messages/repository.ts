@@ -1,3 +1,8 @@
+/**
+ * The REST layer's reads and writes of messages: create (with its `created` event), get, list events,
+ * delete; status changes go through status-writes.ts like every other writer's.
+ */
+
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { conflict } from "../../core/errors.js";

@@ -1,3 +1,8 @@
+/**
+ * Status changes that follow a lifecycle table (core/messages/lifecycle.ts): the row is locked, the
+ * change checked against the table, and a refused change is a 409 that names both statuses.
+ */
+
 import { and, eq } from "drizzle-orm";
 import { conflict } from "../../core/errors.js";
 import type { Database, Transaction } from "../client.js";

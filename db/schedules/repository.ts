@@ -1,3 +1,8 @@
+/**
+ * The REST layer's reads and writes of scheduled messages; what a trigger creates is in
+ * schedule-store.ts.
+ */
+
 import { conflict } from "../../core/errors.js";
 import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";

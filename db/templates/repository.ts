@@ -1,3 +1,7 @@
+/**
+ * Templates as the REST layer stores them, with the variables extracted from their body.
+ */
+
 import type { Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import { templates, type TemplateRow } from "../schema.js";

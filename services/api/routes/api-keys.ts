@@ -1,3 +1,8 @@
+/**
+ * API key routes: an admin creates keys for an account (the secret is shown once), lists and revokes
+ * them.
+ */
+
 import { z } from "zod";
 import { notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";

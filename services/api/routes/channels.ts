@@ -1,3 +1,8 @@
+/**
+ * Channel routes: create and update with the provider's own credentials schema (secrets write-only,
+ * masked in answers), status changes (pause, resume, drain), and the webhook URL and setup steps.
+ */
+
 import { AppError, badRequest, notFound } from "../../../core/errors.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import { credentialKind, providerKeys } from "../../../adapters/registry.js";

@@ -1,3 +1,7 @@
+/**
+ * Contact and contact-group routes, including membership and the streamed CSV import into a group.
+ */
+
 import { AppError, notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";
 import { contactGroupsResource, contactsResource } from "../resources.js";

@@ -1,3 +1,8 @@
+/**
+ * Group message (campaign) routes: create, list, get, pause/resume/cancel through a status change, and
+ * the progress stream (SSE). Status changes reach the campaign's queued messages in the same request.
+ */
+
 import { conflict, notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";
 import { groupMessagesResource } from "../resources.js";

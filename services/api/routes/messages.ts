@@ -1,3 +1,8 @@
+/**
+ * Message routes: send one (rendered from a template or as given, queued for its channel's actor),
+ * list with the filter grammar, get, cancel, and a message's event timeline.
+ */
+
 import { badRequest, notFound } from "../../../core/errors.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import { segmentInfo } from "../../../core/sms/encoding.js";

@@ -1,3 +1,9 @@
+/**
+ * Rows a request body refers to must belong to the same account as the row being written. A
+ * reference to another account's row reads exactly like one to a row that does not exist, so
+ * ids of other tenants cannot be probed.
+ */
+
 import { badRequest, conflict } from "../../../core/errors.js";
 import type { Orm } from "../../../db/client.js";
 import { preferredActiveChannel } from "../../../db/channels/repository.js";
@@ -5,11 +11,6 @@ import { existingGroupIds } from "../../../db/contacts/repository.js";
 import { getScoped } from "../../../db/query/crud.js";
 import { channels, contacts, templates, type ChannelRow, type ContactRow, type TemplateRow } from "../../../db/schema.js";
 
-/**
- * Rows a request body refers to must belong to the same account as the row being written. A
- * reference to another account's row reads exactly like one to a row that does not exist, so
- * ids of other tenants cannot be probed.
- */
 const missing = (field: string, what: string) => badRequest("invalid_reference", `${field}: no such ${what} in this account`, { field });
 
 export async function channelRef(orm: Orm, accountId: string, id: string, field = "channel_id"): Promise<ChannelRow> {

@@ -1,3 +1,8 @@
+/**
+ * Scheduled message routes: one-time and recurring schedules of single or group sends, and their
+ * pause/resume/cancel lifecycle; the ScheduleActor arms the reminders.
+ */
+
 import { badRequest, conflict, notFound } from "../../../core/errors.js";
 import type { ScheduledMessageEvent } from "../../../core/events.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";

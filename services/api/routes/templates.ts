@@ -1,3 +1,8 @@
+/**
+ * Template routes: create and update (variables extracted from the body), and previews that render a
+ * template or an ad-hoc body for a contact with its SMS encoding and segment count.
+ */
+
 import { notFound } from "../../../core/errors.js";
 import { segmentInfo } from "../../../core/sms/encoding.js";
 import { listResource } from "../../../db/query/list.js";
