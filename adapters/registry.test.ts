@@ -52,25 +52,36 @@ describe("adapter registry", () => {
   it("passes each provider's base URL to its adapter", async () => {
     const provider = new MockProvider("http://simulator.test");
     provider.reply("POST", /\/getMe$/, { status: 200, body: { ok: true, result: { id: 1 } } });
-    const adapters = createAdapterRegistry({ dispatcher: provider.agent, baseUrls: { telegram: "http://simulator.test" } });
-    await expect(adapters.get("telegram").verifyCredentials({ bot_token: "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA" })).resolves.toBe(true);
+    const adapters = createAdapterRegistry({
+      dispatcher: provider.agent,
+      baseUrls: { telegram: "http://simulator.test" },
+    });
+    await expect(
+      adapters.get("telegram").verifyCredentials({ bot_token: "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA" }),
+    ).resolves.toBe(true);
     await provider.close();
   });
 });
 
 describe("provider plugins", () => {
-  it.each(PLUGINS.map((p) => [`${p.channelType}/${p.provider}`, p] as const))("%s: the adapter it builds agrees with the descriptor", (_n, plugin) => {
-    const adapter = plugin.createAdapter({});
-    expect([adapter.channelType, adapter.provider]).toEqual([plugin.channelType, plugin.provider]);
-    expect(adapter.credentialsSchema).toBe(plugin.credentials.schema);
-    expect(adapter.secretFields).toEqual(plugin.credentials.secretFields);
-  });
+  it.each(PLUGINS.map((p) => [`${p.channelType}/${p.provider}`, p] as const))(
+    "%s: the adapter it builds agrees with the descriptor",
+    (_n, plugin) => {
+      const adapter = plugin.createAdapter({});
+      expect([adapter.channelType, adapter.provider]).toEqual([plugin.channelType, plugin.provider]);
+      expect(adapter.credentialsSchema).toBe(plugin.credentials.schema);
+      expect(adapter.secretFields).toEqual(plugin.credentials.secretFields);
+    },
+  );
 
-  it.each(PLUGINS.map((p) => [`${p.channelType}/${p.provider}`, p] as const))("%s: every secret field exists in the credentials schema", (_n, plugin) => {
-    const keys = schemaKeys(plugin.credentials.schema);
-    expect(plugin.credentials.secretFields.length).toBeGreaterThan(0);
-    for (const field of plugin.credentials.secretFields) expect(keys).toContain(field);
-  });
+  it.each(PLUGINS.map((p) => [`${p.channelType}/${p.provider}`, p] as const))(
+    "%s: every secret field exists in the credentials schema",
+    (_n, plugin) => {
+      const keys = schemaKeys(plugin.credentials.schema);
+      expect(plugin.credentials.secretFields.length).toBeGreaterThan(0);
+      for (const field of plugin.credentials.secretFields) expect(keys).toContain(field);
+    },
+  );
 
   it("channel type and provider, and the provider key (webhook path, base URL, log name), are each unique", () => {
     const pairs = PLUGINS.map((p) => `${p.channelType}/${p.provider}`);
@@ -95,14 +106,17 @@ describe("provider plugins", () => {
     expect([...webhookPathKeys()].sort()).toEqual([...CHANNEL_TYPES, "twilio", "africastalking", "vonage"].sort());
   });
 
-  it.each(PLUGINS.map((p) => [`${p.channelType}/${p.provider}`, p] as const))("%s: setup steps name the webhook URL unless there is no webhook", (_n, plugin) => {
-    const url = "https://hooks.example.test/webhooks/x/0b6f2d1e-5f43-4b8e-9a55-3c1d2e4f5a6b";
-    const steps = plugin.webhooks.steps(url);
-    expect(steps.length).toBeGreaterThan(0);
-    if (plugin.webhooks.registration !== "none") expect(steps[0]).toContain(url);
-    // A provider that takes webhooks can tell whether a request is signed; one that takes none cannot.
-    expect(plugin.webhooks.hasSignature === undefined).toBe(plugin.webhooks.registration === "none");
-  });
+  it.each(PLUGINS.map((p) => [`${p.channelType}/${p.provider}`, p] as const))(
+    "%s: setup steps name the webhook URL unless there is no webhook",
+    (_n, plugin) => {
+      const url = "https://hooks.example.test/webhooks/x/0b6f2d1e-5f43-4b8e-9a55-3c1d2e4f5a6b";
+      const steps = plugin.webhooks.steps(url);
+      expect(steps.length).toBeGreaterThan(0);
+      if (plugin.webhooks.registration !== "none") expect(steps[0]).toContain(url);
+      // A provider that takes webhooks can tell whether a request is signed; one that takes none cannot.
+      expect(plugin.webhooks.hasSignature === undefined).toBe(plugin.webhooks.registration === "none");
+    },
+  );
 
   it("every sms provider has manual setup steps", () => {
     for (const provider of providerKeys("sms")) {
@@ -114,19 +128,29 @@ describe("provider plugins", () => {
 
   it("automatic registration is Telegram's, and its adapter can register", () => {
     expect(automaticallyRegistered().map(providerKey)).toEqual(["telegram"]);
-    for (const plugin of automaticallyRegistered()) expect(plugin.createAdapter({}).registerWebhook).toBeTypeOf("function");
+    for (const plugin of automaticallyRegistered())
+      expect(plugin.createAdapter({}).registerWebhook).toBeTypeOf("function");
   });
 
   it("a channel's minted secret fills Telegram's webhook_secret unless the credentials name one", () => {
     const telegram = { channelType: "telegram", provider: "default" } as const;
-    expect(webhookCredentials(telegram, { bot_token: "t" }, "minted")).toEqual({ bot_token: "t", webhook_secret: "minted" });
-    expect(webhookCredentials(telegram, { bot_token: "t", webhook_secret: "own" }, "minted")).toEqual({ bot_token: "t", webhook_secret: "own" });
-    expect(webhookCredentials({ channelType: "whatsapp", provider: "default" }, { app_secret: "a" }, "minted")).toEqual({ app_secret: "a" });
+    expect(webhookCredentials(telegram, { bot_token: "t" }, "minted")).toEqual({
+      bot_token: "t",
+      webhook_secret: "minted",
+    });
+    expect(webhookCredentials(telegram, { bot_token: "t", webhook_secret: "own" }, "minted")).toEqual({
+      bot_token: "t",
+      webhook_secret: "own",
+    });
+    expect(webhookCredentials({ channelType: "whatsapp", provider: "default" }, { app_secret: "a" }, "minted")).toEqual(
+      { app_secret: "a" },
+    );
   });
 });
 
 describe("webhook signature material", () => {
-  const req = (over: Partial<WebhookRequest>) => webhookRequest({ url: "https://hooks.example.test/webhooks/x/1", rawBody: "", ...over });
+  const req = (over: Partial<WebhookRequest>) =>
+    webhookRequest({ url: "https://hooks.example.test/webhooks/x/1", rawBody: "", ...over });
   it.each([
     ["telegram", "default", req({ headers: { "X-Telegram-Bot-Api-Secret-Token": "s" } }), true],
     ["telegram", "default", req({ headers: { "x-hub-signature-256": "sha256=00" } }), false],
@@ -155,12 +179,42 @@ describe("account-wide limits", () => {
   it.each([
     ["twilio", twilio, { account_sid: "AC1" }, {}, { scope: "provider:twilio:AC1", ratePerMinute: 6_000, burst: 100 }],
     ["vonage", vonage, { api_key: "k1" }, {}, { scope: "provider:vonage:k1", ratePerMinute: 1_800, burst: 30 }],
-    ["africastalking", at, { username: "u1" }, {}, { scope: "provider:africastalking:u1", ratePerMinute: 3_000, burst: 50 }],
-    ["a lower contracted rate lowers the burst to one second of it", twilio, { account_sid: "AC1" }, { provider_account_rate_per_minute: 600 }, { scope: "provider:twilio:AC1", ratePerMinute: 600, burst: 10 }],
-    ["a higher contracted rate keeps the provider's burst", vonage, { api_key: "k1" }, { provider_account_rate_per_minute: "9000" }, { scope: "provider:vonage:k1", ratePerMinute: 9_000, burst: 30 }],
-    ["a nonsense override is ignored", at, { username: "u1" }, { provider_account_rate_per_minute: -5 }, { scope: "provider:africastalking:u1", ratePerMinute: 3_000, burst: 50 }],
+    [
+      "africastalking",
+      at,
+      { username: "u1" },
+      {},
+      { scope: "provider:africastalking:u1", ratePerMinute: 3_000, burst: 50 },
+    ],
+    [
+      "a lower contracted rate lowers the burst to one second of it",
+      twilio,
+      { account_sid: "AC1" },
+      { provider_account_rate_per_minute: 600 },
+      { scope: "provider:twilio:AC1", ratePerMinute: 600, burst: 10 },
+    ],
+    [
+      "a higher contracted rate keeps the provider's burst",
+      vonage,
+      { api_key: "k1" },
+      { provider_account_rate_per_minute: "9000" },
+      { scope: "provider:vonage:k1", ratePerMinute: 9_000, burst: 30 },
+    ],
+    [
+      "a nonsense override is ignored",
+      at,
+      { username: "u1" },
+      { provider_account_rate_per_minute: -5 },
+      { scope: "provider:africastalking:u1", ratePerMinute: 3_000, burst: 50 },
+    ],
     ["credentials without the account field", twilio, {}, {}, undefined],
-    ["a provider without account limits", { channelType: "telegram", provider: "default" } as const, { bot_token: "x" }, {}, undefined],
+    [
+      "a provider without account limits",
+      { channelType: "telegram", provider: "default" } as const,
+      { bot_token: "x" },
+      {},
+      undefined,
+    ],
     ["smpp", { channelType: "smpp", provider: "default" } as const, { system_id: "x" }, {}, undefined],
   ] as const)("%s", (_n, channel, credentials, metadata, expected) => {
     expect(accountLimitFor(channel, credentials, metadata)).toEqual(expected);

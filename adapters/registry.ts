@@ -80,7 +80,10 @@ export function accountLimitFor(
 }
 
 /** The provider account's rate per minute for a channel, or undefined when its provider caps no account. */
-export function accountRatePerMinute(channel: { channelType: ChannelType; provider: string }, metadata: Record<string, unknown>): number | undefined {
+export function accountRatePerMinute(
+  channel: { channelType: ChannelType; provider: string },
+  metadata: Record<string, unknown>,
+): number | undefined {
   const limit = providerPlugin(channel.channelType, channel.provider)?.accountLimit;
   return limit ? accountRate(limit, metadata) : undefined;
 }

@@ -51,14 +51,25 @@ if (compiled) {
   execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
   process.env.TURUMBA_APP_ENTRY = "dist/services/main.js";
 }
-const H = await startCampaignHarness({ basePort: BASE_PORT, appEnv: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn", ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
+const H = await startCampaignHarness({
+  basePort: BASE_PORT,
+  appEnv: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn", ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+});
 try {
   const dispatcherPid = H.h.t.stack.apps.get(H.h.t.dispatcherApp)?.app?.pid;
   if (!dispatcherPid) throw new Error("dispatcher pid unknown");
-  const channelId = await H.channel({ name: "tg-bench", channel_type: "telegram", credentials: { bot_token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ" }, rate_limit: RATE });
+  const channelId = await H.channel({
+    name: "tg-bench",
+    channel_type: "telegram",
+    credentials: { bot_token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ" },
+    rate_limit: RATE,
+  });
 
   // Contacts: one CSV import through the API.
-  const csv = ["name,telegram_chat_id", ...Array.from({ length: N }, (_, i) => `Person${i} Bench,${100_000_000 + i}`)].join("\n");
+  const csv = [
+    "name,telegram_chat_id",
+    ...Array.from({ length: N }, (_, i) => `Person${i} Bench,${100_000_000 + i}`),
+  ].join("\n");
   const importStart = performance.now();
   const groupId = await H.group("bench", csv);
   const importMs = performance.now() - importStart;
@@ -74,14 +85,24 @@ try {
     rssPeak = Math.max(rssPeak, rssBytes(dispatcherPid));
   }, 100);
   const heapSampler = setInterval(() => {
-    heapBytes(metricsUrl).then((h) => {
-      heapPeak = Math.max(heapPeak, h.heapUsed);
-      externalPeak = Math.max(externalPeak, h.external);
-    }, () => undefined);
+    heapBytes(metricsUrl).then(
+      (h) => {
+        heapPeak = Math.max(heapPeak, h.heapUsed);
+        externalPeak = Math.max(externalPeak, h.external);
+      },
+      () => undefined,
+    );
   }, 500);
 
   const posted = performance.now();
-  const created = await H.api("POST", "/v1/group-messages", { account_id: H.accountId, channel_id: channelId, message_body: "Hi {FIRST_NAME}, your code is {CODE}", custom_values: { CODE: "B42" }, contact_group_ids: [groupId], status: "queued" });
+  const created = await H.api("POST", "/v1/group-messages", {
+    account_id: H.accountId,
+    channel_id: channelId,
+    message_body: "Hi {FIRST_NAME}, your code is {CODE}",
+    custom_values: { CODE: "B42" },
+    contact_group_ids: [groupId],
+    status: "queued",
+  });
   if (created.status !== 201) throw new Error(`group message: ${created.status} ${JSON.stringify(created.body)}`);
   const id = created.body.id as string;
 
@@ -96,9 +117,19 @@ try {
     const s = await withPg(H.h.db, async (c) => {
       // The fan-out's checkpoint counts the rows it created, in the transaction that created them
       // (a count(*) over the campaign's rows every 100 ms would load the machine it measures).
-      const f = (await c.query<{ done: boolean; messages_created: number }>(`SELECT done, messages_created FROM campaign_fanout WHERE group_message_id = $1`, [id])).rows[0];
+      const f = (
+        await c.query<{ done: boolean; messages_created: number }>(
+          `SELECT done, messages_created FROM campaign_fanout WHERE group_message_id = $1`,
+          [id],
+        )
+      ).rows[0];
       const rows = f?.messages_created ?? 0;
-      const g = (await c.query<{ sent_count: number; status: string }>(`SELECT sent_count, status FROM group_messages WHERE id = $1`, [id])).rows[0]!;
+      const g = (
+        await c.query<{ sent_count: number; status: string }>(
+          `SELECT sent_count, status FROM group_messages WHERE id = $1`,
+          [id],
+        )
+      ).rows[0]!;
       return { rows, fanoutDone: f?.done ?? false, sent: g.sent_count, status: g.status };
     });
     const t = performance.now() - posted;
@@ -107,7 +138,12 @@ try {
     if (enqueuedMs === undefined && s.rows >= N && s.fanoutDone) enqueuedMs = t;
     // One single message on the same channel, sent while the fan-out is under way.
     if (!single && s.rows >= Math.min(20_000, N / 5)) {
-      const r = await H.api("POST", "/v1/messages", { account_id: H.accountId, channel_id: channelId, delivery_address: "99999999", message_body: "urgent" });
+      const r = await H.api("POST", "/v1/messages", {
+        account_id: H.accountId,
+        channel_id: channelId,
+        delivery_address: "99999999",
+        message_body: "urgent",
+      });
       if (r.status !== 201) throw new Error(`single message: ${r.status}`);
       single = { postedMs: performance.now(), id: r.body.id as string, campaignSentBefore: s.sent };
       void (async () => {
@@ -124,36 +160,83 @@ try {
     if (s.sent >= N && (s.status === "completed" || s.status === "partially_failed")) allSentMs = t;
     if (t - lastProgress >= 10_000) {
       lastProgress = t;
-      say(`  ${secs(t)} s: ${s.rows} rows, fan-out ${s.fanoutDone ? "done" : "running"}, ${s.sent} sent, RSS ${(rssPeak / 2 ** 20).toFixed(0)} MB peak`);
+      say(
+        `  ${secs(t)} s: ${s.rows} rows, fan-out ${s.fanoutDone ? "done" : "running"}, ${s.sent} sent, RSS ${(rssPeak / 2 ** 20).toFixed(0)} MB peak`,
+      );
     }
     await sleep(100);
   }
   clearInterval(sampler);
   clearInterval(heapSampler);
   const backlogAtSingle = single
-    ? await withPg(H.h.db, async (c) =>
-        (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE group_message_id = $1 AND sent_at > (SELECT sent_at FROM messages WHERE id = $2)`, [id, single.id])).rows[0]!.n,
+    ? await withPg(
+        H.h.db,
+        async (c) =>
+          (
+            await c.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM messages WHERE group_message_id = $1 AND sent_at > (SELECT sent_at FROM messages WHERE id = $2)`,
+              [id, single.id],
+            )
+          ).rows[0]!.n,
       )
     : 0;
   const final = (await H.api("GET", `/v1/group-messages/${id}`)).body;
-  const rowCount = await withPg(H.h.db, async (c) => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE group_message_id = $1`, [id])).rows[0]!.n);
-  const simCount = Object.keys(((await (await fetch(`${H.h.sim.httpUrl}/_sim/recipients/telegram`)).json()) as { recipients: Record<string, number> }).recipients).filter((k) => k.startsWith("1")).length;
+  const rowCount = await withPg(
+    H.h.db,
+    async (c) =>
+      (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE group_message_id = $1`, [id]))
+        .rows[0]!.n,
+  );
+  const simCount = Object.keys(
+    (
+      (await (await fetch(`${H.h.sim.httpUrl}/_sim/recipients/telegram`)).json()) as {
+        recipients: Record<string, number>;
+      }
+    ).recipients,
+  ).filter((k) => k.startsWith("1")).length;
 
-  printTable(`campaign of ${N.toLocaleString("en")} recipients, channel rate ${RATE.toLocaleString("en")}/min${compiled ? ", apps compiled (no tsx)" : ""}${nodeOptions ? `, apps with NODE_OPTIONS=${nodeOptions}` : ""}`, [
-    { step: "contact CSV import", seconds: secs(importMs), target: "" },
-    { step: "POST → every message row created", seconds: allRowsMs === undefined ? "not reached" : secs(allRowsMs), target: "" },
-    { step: "POST → every row created and enqueued", seconds: enqueuedMs === undefined ? "not reached" : secs(enqueuedMs), target: "≤ 30" },
-    { step: "POST → every message sent", seconds: allSentMs === undefined ? "not reached" : secs(allSentMs), target: "" },
-    { step: "single send during the fan-out", seconds: single?.latencyMs === undefined ? "not sent" : secs(single.latencyMs), target: "" },
-  ]);
+  printTable(
+    `campaign of ${N.toLocaleString("en")} recipients, channel rate ${RATE.toLocaleString("en")}/min${compiled ? ", apps compiled (no tsx)" : ""}${nodeOptions ? `, apps with NODE_OPTIONS=${nodeOptions}` : ""}`,
+    [
+      { step: "contact CSV import", seconds: secs(importMs), target: "" },
+      {
+        step: "POST → every message row created",
+        seconds: allRowsMs === undefined ? "not reached" : secs(allRowsMs),
+        target: "",
+      },
+      {
+        step: "POST → every row created and enqueued",
+        seconds: enqueuedMs === undefined ? "not reached" : secs(enqueuedMs),
+        target: "≤ 30",
+      },
+      {
+        step: "POST → every message sent",
+        seconds: allSentMs === undefined ? "not reached" : secs(allSentMs),
+        target: "",
+      },
+      {
+        step: "single send during the fan-out",
+        seconds: single?.latencyMs === undefined ? "not sent" : secs(single.latencyMs),
+        target: "",
+      },
+    ],
+  );
   const elapsedMs = allSentMs ?? performance.now() - posted;
   const sentCount = allSentMs ? N : Number(final.sent_count);
-  say(`send rate from the POST on: ${Math.round(sentCount / (elapsedMs / 1_000)).toLocaleString("en")} messages/s (${sentCount.toLocaleString("en")} sent in ${secs(elapsedMs)} s${allSentMs ? "" : `, stopped at BENCH_TIMEOUT_MS`})`);
+  say(
+    `send rate from the POST on: ${Math.round(sentCount / (elapsedMs / 1_000)).toLocaleString("en")} messages/s (${sentCount.toLocaleString("en")} sent in ${secs(elapsedMs)} s${allSentMs ? "" : `, stopped at BENCH_TIMEOUT_MS`})`,
+  );
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
-  say(`dispatcher RSS: ${mb(rssBefore)} before, peak ${mb(rssPeak)} (target < 300 MB); V8 heap used ${mb(heapBefore.heapUsed)} before, peak ${mb(heapPeak)}; external ${mb(heapBefore.external)} before, peak ${mb(externalPeak)}`);
-  say(`single send: campaign had sent ${single?.campaignSentBefore ?? "-"} when it was posted; ${backlogAtSingle} campaign messages went out after it`);
+  say(
+    `dispatcher RSS: ${mb(rssBefore)} before, peak ${mb(rssPeak)} (target < 300 MB); V8 heap used ${mb(heapBefore.heapUsed)} before, peak ${mb(heapPeak)}; external ${mb(heapBefore.external)} before, peak ${mb(externalPeak)}`,
+  );
+  say(
+    `single send: campaign had sent ${single?.campaignSentBefore ?? "-"} when it was posted; ${backlogAtSingle} campaign messages went out after it`,
+  );
   say(`stack log: ${H.h.t.logFile}`);
-  say(`final counters: ${JSON.stringify({ status: final.status, total: final.total_recipients, sent: final.sent_count, queued: final.queued_count, failed: final.failed_count, skipped: final.skipped_count })}; message rows: ${rowCount}; simulator recipients: ${simCount}`);
+  say(
+    `final counters: ${JSON.stringify({ status: final.status, total: final.total_recipients, sent: final.sent_count, queued: final.queued_count, failed: final.failed_count, skipped: final.skipped_count })}; message rows: ${rowCount}; simulator recipients: ${simCount}`,
+  );
 } finally {
   await H.stop();
 }

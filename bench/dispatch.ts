@@ -79,7 +79,11 @@ async function enqueue(url: string, channels: SeedChannel[], n: number): Promise
 async function waitAllSent(url: string, n: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const done = await withPg(url, async (c) => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE status = 'sent'`)).rows[0]!.n);
+    const done = await withPg(
+      url,
+      async (c) =>
+        (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE status = 'sent'`)).rows[0]!.n,
+    );
     process.stdout.write(`\r  sent ${done}/${n}   `);
     if (done >= n) break;
     if (Date.now() > deadline) throw new Error(`only ${done}/${n} sent after ${timeoutMs} ms`);
@@ -88,7 +92,9 @@ async function waitAllSent(url: string, n: number, timeoutMs: number): Promise<v
   process.stdout.write("\n");
 }
 
-async function latency(url: string): Promise<{ p50: number; p95: number; p99: number; firstCreated: number; lastSent: number }> {
+async function latency(
+  url: string,
+): Promise<{ p50: number; p95: number; p99: number; firstCreated: number; lastSent: number }> {
   return withPg(url, async (c) => {
     const r = await c.query(
       `SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at) * 1000) AS p,
@@ -96,7 +102,13 @@ async function latency(url: string): Promise<{ p50: number; p95: number; p99: nu
          FROM messages WHERE status = 'sent'`,
     );
     const p = r.rows[0].p as number[];
-    return { p50: Math.round(p[0]!), p95: Math.round(p[1]!), p99: Math.round(p[2]!), firstCreated: Number(r.rows[0].first), lastSent: Number(r.rows[0].last) };
+    return {
+      p50: Math.round(p[0]!),
+      p95: Math.round(p[1]!),
+      p99: Math.round(p[2]!),
+      firstCreated: Number(r.rows[0].first),
+      lastSent: Number(r.rows[0].last),
+    };
   });
 }
 
@@ -133,7 +145,10 @@ async function daprRun(simHttp: string): Promise<RunFigures> {
   });
   try {
     const channels: SeedChannel[] = [];
-    for (let i = 0; i < CHANNELS; i++) channels.push(await seedChannel(database.url, { channelType: "telegram", credentials, rateLimit: 6_000_000, burst: 1_000 }));
+    for (let i = 0; i < CHANNELS; i++)
+      channels.push(
+        await seedChannel(database.url, { channelType: "telegram", credentials, rateLimit: 6_000_000, burst: 1_000 }),
+      );
     await enqueue(database.url, channels, N);
     const d = stack.apps.get("dispatcher")!;
     const pids = [d.app!.pid, d.daprd!.pid];
@@ -143,11 +158,14 @@ async function daprRun(simHttp: string): Promise<RunFigures> {
     // Bulk enqueue publishes one nudge per channel per 1,000 messages, as a campaign fan-out does.
     for (let i = 0; i < N; i += 1_000) {
       for (const ch of channels) {
-        const res = await fetch(`http://127.0.0.1:${api.ports.daprHttp}/v1.0/publish/pubsub/message.dispatch.telegram`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "dapr-api-token": stack.tokens.daprApiToken },
-          body: JSON.stringify({ channelId: ch.id }),
-        });
+        const res = await fetch(
+          `http://127.0.0.1:${api.ports.daprHttp}/v1.0/publish/pubsub/message.dispatch.telegram`,
+          {
+            method: "POST",
+            headers: { "content-type": "application/json", "dapr-api-token": stack.tokens.daprApiToken },
+            body: JSON.stringify({ channelId: ch.id }),
+          },
+        );
         if (res.status >= 300) throw new Error(`publish failed: ${res.status}`);
       }
     }
@@ -186,9 +204,16 @@ async function baselineRun(simHttp: string): Promise<RunFigures> {
   await ch.assertQueue(queue, { durable: true, autoDelete: false });
   try {
     const channels: SeedChannel[] = [];
-    for (let i = 0; i < CHANNELS; i++) channels.push(await seedChannel(database.url, { channelType: "telegram", credentials, rateLimit: 6_000_000, burst: 1_000 }));
+    for (let i = 0; i < CHANNELS; i++)
+      channels.push(
+        await seedChannel(database.url, { channelType: "telegram", credentials, rateLimit: 6_000_000, burst: 1_000 }),
+      );
     await enqueue(database.url, channels, N);
-    const rows = (await pool.query<{ id: string; created_at: Date; channel_id: string }>(`SELECT id, created_at, channel_id FROM messages`)).rows;
+    const rows = (
+      await pool.query<{ id: string; created_at: Date; channel_id: string }>(
+        `SELECT id, created_at, channel_id FROM messages`,
+      )
+    ).rows;
     const sample = sampler([process.pid]);
     const started = Date.now();
     for (const r of rows) ch.sendToQueue(queue, Buffer.from(JSON.stringify(r)), { persistent: true });
@@ -203,8 +228,19 @@ async function baselineRun(simHttp: string): Promise<RunFigures> {
         );
         const row = claimed.rows[0];
         if (row) {
-          const result = await adapter.send({ messageId: m.id, channelId: m.channel_id, channelType: "telegram", credentials, deliveryAddress: row.delivery_address, messageBody: row.message_body, metadata: {} });
-          await pool.query(`UPDATE messages SET status = 'sent', provider_message_id = $3, sent_at = now() WHERE id = $1 AND created_at = $2`, [m.id, m.created_at, result.providerMessageId]);
+          const result = await adapter.send({
+            messageId: m.id,
+            channelId: m.channel_id,
+            channelType: "telegram",
+            credentials,
+            deliveryAddress: row.delivery_address,
+            messageBody: row.message_body,
+            metadata: {},
+          });
+          await pool.query(
+            `UPDATE messages SET status = 'sent', provider_message_id = $3, sent_at = now() WHERE id = $1 AND created_at = $2`,
+            [m.id, m.created_at, result.providerMessageId],
+          );
         }
         ch.ack(msg);
       })().catch(() => ch.nack(msg, false, true));
@@ -213,7 +249,14 @@ async function baselineRun(simHttp: string): Promise<RunFigures> {
     const seconds = (Date.now() - started) / 1000;
     const usage = sample.stop();
     const lat = await latency(database.url);
-    return { name: "direct baseline (amqplib consumer → adapter → pg, no Dapr)", seconds, perSecond: N / seconds, ...lat, cpuSeconds: usage.cpuSeconds[0]!, peakRssMb: usage.peakRssMb[0]! };
+    return {
+      name: "direct baseline (amqplib consumer → adapter → pg, no Dapr)",
+      seconds,
+      perSecond: N / seconds,
+      ...lat,
+      cpuSeconds: usage.cpuSeconds[0]!,
+      peakRssMb: usage.peakRssMb[0]!,
+    };
   } finally {
     await ch.deleteQueue(queue).catch(() => undefined);
     await conn.close();
@@ -231,11 +274,17 @@ try {
   say("| path | msg/s | wall s | p50 ms | p95 ms | p99 ms | CPU s | peak RSS MB |");
   say("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of [dapr, direct]) {
-    say(`| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.seconds.toFixed(1)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.cpuSeconds.toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`);
+    say(
+      `| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.seconds.toFixed(1)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.cpuSeconds.toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`,
+    );
   }
   say("");
-  say(`Dapr overhead: ${(direct.perSecond / dapr.perSecond).toFixed(2)}× the direct path's time per message (target ≤ 2×)`);
-  say("CPU and RSS: the dispatcher app + its daprd for Dapr; the benchmark process (consumer) for the baseline. Latency: enqueue → sent row.");
+  say(
+    `Dapr overhead: ${(direct.perSecond / dapr.perSecond).toFixed(2)}× the direct path's time per message (target ≤ 2×)`,
+  );
+  say(
+    "CPU and RSS: the dispatcher app + its daprd for Dapr; the benchmark process (consumer) for the baseline. Latency: enqueue → sent row.",
+  );
 } finally {
   await sim.stop();
 }

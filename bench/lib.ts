@@ -6,7 +6,11 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** Run `total` operations with at most `concurrency` in flight; returns per-operation latencies. */
-export async function drive(total: number, concurrency: number, op: (i: number) => Promise<void>): Promise<{ ms: number; latencies: number[]; errors: number }> {
+export async function drive(
+  total: number,
+  concurrency: number,
+  op: (i: number) => Promise<void>,
+): Promise<{ ms: number; latencies: number[]; errors: number }> {
   let next = 0;
   let errors = 0;
   const latencies: number[] = [];
@@ -31,5 +35,7 @@ export function printTable(title: string, rows: Array<Record<string, string | nu
   const cols = Object.keys(rows[0] ?? {});
   const width = (c: string) => Math.max(c.length, ...rows.map((r) => String(r[c]).length));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(width(cols[i]!))).join("  ");
-  process.stdout.write(`\n${title}\n${line(cols)}\n${rows.map((r) => line(cols.map((c) => String(r[c])))).join("\n")}\n`);
+  process.stdout.write(
+    `\n${title}\n${line(cols)}\n${rows.map((r) => line(cols.map((c) => String(r[c])))).join("\n")}\n`,
+  );
 }

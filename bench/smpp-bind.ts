@@ -16,7 +16,14 @@ const rows: Array<Record<string, string | number>> = [];
 try {
   for (const window of windows) {
     const session = new SmppSession(
-      SmppCredentials.parse({ host: "127.0.0.1", port: sim.smppPort, system_id: "bench", password: "bench", source_addr: "8080", window_size: window }),
+      SmppCredentials.parse({
+        host: "127.0.0.1",
+        port: sim.smppPort,
+        system_id: "bench",
+        password: "bench",
+        source_addr: "8080",
+        window_size: window,
+      }),
       { queueTimeoutMs: 120_000, responseTimeoutMs: 60_000 },
     );
     const runIds = new Set<string>();
@@ -41,7 +48,7 @@ try {
       window,
       submits: total,
       errors: run.errors,
-      "seconds": (run.ms / 1000).toFixed(2),
+      seconds: (run.ms / 1000).toFixed(2),
       "submit_sm/s": Math.round((total - run.errors) / (run.ms / 1000)),
       "resp p50 ms": percentile(run.latencies, 50).toFixed(2),
       "resp p99 ms": percentile(run.latencies, 99).toFixed(2),
@@ -51,4 +58,7 @@ try {
 } finally {
   await sim.stop();
 }
-printTable(`SMPP: one transceiver bind → simulator SMSC on 127.0.0.1 (${total} single-segment submit_sm per window size; target ≥ 1,000/s)`, rows);
+printTable(
+  `SMPP: one transceiver bind → simulator SMSC on 127.0.0.1 (${total} single-segment submit_sm per window size; target ≥ 1,000/s)`,
+  rows,
+);

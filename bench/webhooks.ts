@@ -28,7 +28,12 @@ try {
   const channelId = await H.channel({
     name: "wa-bench",
     channel_type: "whatsapp",
-    credentials: { access_token: "bench-access-token", phone_number_id: "300000000000009", app_secret: SECRET, verify_token: "bench-verify-token" },
+    credentials: {
+      access_token: "bench-access-token",
+      phone_number_id: "300000000000009",
+      app_secret: SECRET,
+      verify_token: "bench-verify-token",
+    },
     rate_limit: 60_000,
   });
 
@@ -43,7 +48,14 @@ try {
         `INSERT INTO messages (id, created_at, account_id, channel_id, channel_type, direction, status, delivery_address, message_body, provider_message_id, sent_at)
          SELECT u.id, $2, $3, $4, 'whatsapp', 'outbound', 'sent', u.addr, 'benchmark', u.pid, $2
            FROM unnest($1::uuid[], $5::text[], $6::text[]) AS u(id, addr, pid)`,
-        [ids, now, H.accountId, channelId, ids.map((_, k) => `+2519${String(30_000_000 + i + k)}`), ids.map((_, k) => wamid(i + k))],
+        [
+          ids,
+          now,
+          H.accountId,
+          channelId,
+          ids.map((_, k) => `+2519${String(30_000_000 + i + k)}`),
+          ids.map((_, k) => wamid(i + k)),
+        ],
       );
     }
     // Statistics as autovacuum keeps them in a running system (it analyzes a partition within a
@@ -55,14 +67,42 @@ try {
   const bodies = Array.from({ length: N }, (_, i) =>
     JSON.stringify({
       object: "whatsapp_business_account",
-      entry: [{ id: "200000000000009", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550000000", phone_number_id: "300000000000009" }, statuses: [{ id: wamid(i), status: "delivered", timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: `2519${30_000_000 + i}` }] } }] }],
+      entry: [
+        {
+          id: "200000000000009",
+          changes: [
+            {
+              field: "messages",
+              value: {
+                messaging_product: "whatsapp",
+                metadata: { display_phone_number: "15550000000", phone_number_id: "300000000000009" },
+                statuses: [
+                  {
+                    id: wamid(i),
+                    status: "delivered",
+                    timestamp: String(Math.floor(Date.now() / 1000)),
+                    recipient_id: `2519${30_000_000 + i}`,
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
     }),
   );
   const signatures = bodies.map((b) => `sha256=${createHmac("sha256", SECRET).update(b).digest("hex")}`);
 
   const url = H.h.t.stack.url(H.h.t.apiApp, `/webhooks/whatsapp/${channelId}`);
   // Warm the channel cache and the connections.
-  await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update("{}").digest("hex")}` }, body: "{}" });
+  await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update("{}").digest("hex")}`,
+    },
+    body: "{}",
+  });
 
   let next = 0;
   const latencies: number[] = [];
@@ -82,7 +122,11 @@ try {
           {
             setupRequest(req) {
               const i = next++ % N;
-              return { ...req, body: bodies[i], headers: { ...req.headers, "content-type": "application/json", "x-hub-signature-256": signatures[i]! } };
+              return {
+                ...req,
+                body: bodies[i],
+                headers: { ...req.headers, "content-type": "application/json", "x-hub-signature-256": signatures[i]! },
+              };
             },
           },
         ],
@@ -101,7 +145,16 @@ try {
   // Receipt apply lag: until every message reads delivered.
   let applied = 0;
   while (applied < N && Date.now() - loadEnded < 300_000) {
-    applied = await withPg(H.h.db, async (c) => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE channel_id = $1 AND status = 'delivered'`, [channelId])).rows[0]!.n);
+    applied = await withPg(
+      H.h.db,
+      async (c) =>
+        (
+          await c.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM messages WHERE channel_id = $1 AND status = 'delivered'`,
+            [channelId],
+          )
+        ).rows[0]!.n,
+    );
     if (applied < N) await new Promise((r) => setTimeout(r, 100));
   }
   const allApplied = Date.now();
@@ -110,11 +163,19 @@ try {
 
   const sorted = latencies.sort((a, b) => a - b);
   say(`webhooks: ${N} signed WhatsApp status webhooks, ${CONNECTIONS} connections`);
-  say(`  responses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}  (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
+  say(
+    `  responses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}  (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
+  );
   say(`  sustained: ${(N / loadSeconds).toFixed(0)} webhooks/s over ${loadSeconds.toFixed(1)} s`);
-  say(`  latency ms: p50 ${percentile(sorted, 50).toFixed(1)}  p95 ${percentile(sorted, 95).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)?.toFixed(1)}`);
-  say(`  applied: ${applied}/${N} delivered; last applied ${((allApplied - loadEnded) / 1000).toFixed(2)} s after the load ended (consumer ${(applied / ((allApplied - started) / 1000)).toFixed(0)} receipts/s)`);
-  say(`  receipt apply lag (receiver → status written), from the histogram: p50 ≤ ${lagP[0]} s  p95 ≤ ${lagP[1]} s  p99 ≤ ${lagP[2]} s`);
+  say(
+    `  latency ms: p50 ${percentile(sorted, 50).toFixed(1)}  p95 ${percentile(sorted, 95).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)?.toFixed(1)}`,
+  );
+  say(
+    `  applied: ${applied}/${N} delivered; last applied ${((allApplied - loadEnded) / 1000).toFixed(2)} s after the load ended (consumer ${(applied / ((allApplied - started) / 1000)).toFixed(0)} receipts/s)`,
+  );
+  say(
+    `  receipt apply lag (receiver → status written), from the histogram: p50 ≤ ${lagP[0]} s  p95 ≤ ${lagP[1]} s  p99 ≤ ${lagP[2]} s`,
+  );
 } finally {
   await H.stop();
 }
@@ -124,7 +185,11 @@ function histogramQuantiles(text: string, name: string, qs: number[]): string[] 
   const buckets = new Map<number, number>();
   for (const line of text.split("\n")) {
     const m = new RegExp(`^${name}_bucket\\{.*le="([^"]+)".*\\} (\\d+)`).exec(line);
-    if (m) buckets.set(m[1] === "+Inf" ? Infinity : Number(m[1]), (buckets.get(m[1] === "+Inf" ? Infinity : Number(m[1])) ?? 0) + Number(m[2]));
+    if (m)
+      buckets.set(
+        m[1] === "+Inf" ? Infinity : Number(m[1]),
+        (buckets.get(m[1] === "+Inf" ? Infinity : Number(m[1])) ?? 0) + Number(m[2]),
+      );
   }
   const sorted = [...buckets].sort((a, b) => a[0] - b[0]);
   const total = sorted.at(-1)?.[1] ?? 0;

@@ -15,54 +15,164 @@ export const configSchema = z.object({
   ROLE: z
     .enum(["api", "dispatcher", "all"])
     .default("all")
-    .describe("Which parts this process runs: the REST API, the dispatcher (actors and consumers), or both (embedded mode)."),
+    .describe(
+      "Which parts this process runs: the REST API, the dispatcher (actors and consumers), or both (embedded mode).",
+    ),
   APP_HOST: z.string().default("127.0.0.1").describe("Address the app listens on for its sidecar and clients."),
   APP_PORT: port.default(3000).describe("Port the app listens on (the sidecar's --app-port)."),
   DAPR_HOST: z.string().default("127.0.0.1").describe("Address of this app's Dapr sidecar."),
   DAPR_HTTP_PORT: port.default(3500).describe("HTTP port of this app's Dapr sidecar."),
-  DAPR_API_TOKEN: z.string().min(16).optional().describe("Token the app presents to its sidecar (dapr-api-token). Secret."),
-  APP_API_TOKEN: z.string().min(16).optional().describe("Token the sidecar presents to the app; requests without it are refused. Secret."),
+  DAPR_API_TOKEN: z
+    .string()
+    .min(16)
+    .optional()
+    .describe("Token the app presents to its sidecar (dapr-api-token). Secret."),
+  APP_API_TOKEN: z
+    .string()
+    .min(16)
+    .optional()
+    .describe("Token the sidecar presents to the app; requests without it are refused. Secret."),
   PUBSUB_NAME: z.string().default("pubsub").describe("Name of the Dapr pub/sub component."),
   STATESTORE_NAME: z.string().default("statestore").describe("Name of the Dapr state store component."),
   ACTOR_IDLE_TIMEOUT: z.string().default("1h").describe("How long an idle actor stays activated (Dapr duration)."),
   ACTOR_SCAN_INTERVAL: z.string().default("30s").describe("How often the sidecar looks for idle actors to deactivate."),
-  ACTOR_DRAIN_TIMEOUT: z.string().default("20s").describe("How long a rebalanced or stopping actor host waits for calls in flight."),
-  DATABASE_URL: z.string().optional().describe("PostgreSQL URL. Unset: the embedded database (PGlite) is used. Secret."),
+  ACTOR_DRAIN_TIMEOUT: z
+    .string()
+    .default("20s")
+    .describe("How long a rebalanced or stopping actor host waits for calls in flight."),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .describe("PostgreSQL URL. Unset: the embedded database (PGlite) is used. Secret."),
   EMBEDDED_DB_DIR: z.string().optional().describe("Directory of the embedded database; unset means in memory."),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level."),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000).describe("How long shutdown waits for requests in flight."),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("pino log level."),
+  SHUTDOWN_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe("How long shutdown waits for requests in flight."),
   OPS_API_TOKEN: z
     .string()
     .min(16)
     .optional()
-    .describe("Bearer token for the operator endpoints under /internal (pipeline probes, dead letters). Unset: they are off. Secret."),
+    .describe(
+      "Bearer token for the operator endpoints under /internal (pipeline probes, dead letters). Unset: they are off. Secret.",
+    ),
   CREDENTIALS_KEYS: z
     .string()
     .optional()
-    .describe("Key ring for channel credentials at rest: `id:base64-32-bytes[,id:…]`; the first is used for new writes unless CREDENTIALS_ACTIVE_KEY_ID says otherwise. Unset: a per-process random key (embedded demo only). Secret."),
+    .describe(
+      "Key ring for channel credentials at rest: `id:base64-32-bytes[,id:…]`; the first is used for new writes unless CREDENTIALS_ACTIVE_KEY_ID says otherwise. Unset: a per-process random key (embedded demo only). Secret.",
+    ),
   CREDENTIALS_ACTIVE_KEY_ID: z.string().optional().describe("Key id that seals new credentials (key rotation)."),
   PROVIDER_BASE_URLS: z
     .string()
     .optional()
-    .describe('JSON map of provider key to base URL, e.g. {"telegram":"http://127.0.0.1:4010"}: points adapters at the provider simulator.'),
-  DISPATCH_MAX_BATCH: z.coerce.number().int().min(1).max(5_000).default(200).describe("Most messages one channel send turn claims and sends concurrently."),
-  CREDENTIALS_TTL_MS: z.coerce.number().int().min(1_000).default(300_000).describe("How long a channel actor trusts its cached channel settings and credentials."),
-  CHANNEL_HEALTH_EVERY_MS: z.coerce.number().int().min(1_000).default(60_000).describe("How often an idle channel actor checks its provider's health."),
-  BREAKER_THRESHOLD: z.coerce.number().int().min(1).default(20).describe("Consecutive retryable failures that open a channel's circuit."),
-  BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(30_000).describe("How long an open circuit stays open before a trial batch."),
-  SWEEP_STALE_QUEUED_MS: z.coerce.number().int().min(1_000).default(15_000).describe("Queued messages untouched this long get their channel nudged again (lost publish, lost timer)."),
-  SWEEP_STUCK_SENDING_MS: z.coerce.number().int().min(5_000).default(120_000).describe("Messages in `sending` this long belonged to a dispatcher that died mid-send; they are requeued and counted."),
+    .describe(
+      'JSON map of provider key to base URL, e.g. {"telegram":"http://127.0.0.1:4010"}: points adapters at the provider simulator.',
+    ),
+  DISPATCH_MAX_BATCH: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5_000)
+    .default(200)
+    .describe("Most messages one channel send turn claims and sends concurrently."),
+  CREDENTIALS_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(300_000)
+    .describe("How long a channel actor trusts its cached channel settings and credentials."),
+  CHANNEL_HEALTH_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(60_000)
+    .describe("How often an idle channel actor checks its provider's health."),
+  BREAKER_THRESHOLD: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe("Consecutive retryable failures that open a channel's circuit."),
+  BREAKER_OPEN_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(30_000)
+    .describe("How long an open circuit stays open before a trial batch."),
+  SWEEP_STALE_QUEUED_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(15_000)
+    .describe("Queued messages untouched this long get their channel nudged again (lost publish, lost timer)."),
+  SWEEP_STUCK_SENDING_MS: z.coerce
+    .number()
+    .int()
+    .min(5_000)
+    .default(120_000)
+    .describe(
+      "Messages in `sending` this long belonged to a dispatcher that died mid-send; they are requeued and counted.",
+    ),
   CONTACT_SOURCE: z
     .enum(["builtin", "account_api"])
     .default("builtin")
-    .describe("Where campaigns read their recipients: the messaging database's contact groups, or the Account API (ACCOUNT_API_URL)."),
-  ACCOUNT_API_URL: z.url().optional().describe("Base URL of the Account API whose GET /v1/contacts/ serves campaign recipients when CONTACT_SOURCE=account_api."),
-  ACCOUNT_API_TOKEN: z.string().min(1).optional().describe("Bearer token the dispatcher presents to the Account API. Secret."),
-  CAMPAIGN_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000).describe("Recipients a campaign reads, renders and inserts per page (one transaction, one dispatch nudge)."),
-  CAMPAIGN_AHEAD_MINUTES: z.coerce.number().min(0.01).max(60).default(3).describe("Minutes of a channel's rate a campaign may keep queued ahead of it; the fan-out waits beyond that."),
-  CAMPAIGN_TURN_MS: z.coerce.number().int().min(100).max(30_000).default(1_500).describe("Longest one campaign actor turn inserts pages before yielding."),
-  CAMPAIGN_PROGRESS_MS: z.coerce.number().int().min(100).max(60_000).default(1_000).describe("How often a running campaign folds its counters into the group message row."),
-  CAMPAIGN_SOURCE_FAILURE_TURNS: z.coerce.number().int().min(1).max(100).default(5).describe("Failed turns in a row (each with its own retries) after which a campaign whose contact source stays unreachable stops."),
+    .describe(
+      "Where campaigns read their recipients: the messaging database's contact groups, or the Account API (ACCOUNT_API_URL).",
+    ),
+  ACCOUNT_API_URL: z
+    .url()
+    .optional()
+    .describe(
+      "Base URL of the Account API whose GET /v1/contacts/ serves campaign recipients when CONTACT_SOURCE=account_api.",
+    ),
+  ACCOUNT_API_TOKEN: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Bearer token the dispatcher presents to the Account API. Secret."),
+  CAMPAIGN_PAGE_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(1_000)
+    .describe("Recipients a campaign reads, renders and inserts per page (one transaction, one dispatch nudge)."),
+  CAMPAIGN_AHEAD_MINUTES: z.coerce
+    .number()
+    .min(0.01)
+    .max(60)
+    .default(3)
+    .describe("Minutes of a channel's rate a campaign may keep queued ahead of it; the fan-out waits beyond that."),
+  CAMPAIGN_TURN_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(30_000)
+    .default(1_500)
+    .describe("Longest one campaign actor turn inserts pages before yielding."),
+  CAMPAIGN_PROGRESS_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(1_000)
+    .describe("How often a running campaign folds its counters into the group message row."),
+  CAMPAIGN_SOURCE_FAILURE_TURNS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(5)
+    .describe(
+      "Failed turns in a row (each with its own retries) after which a campaign whose contact source stays unreachable stops.",
+    ),
   TRUST_GATEWAY_HEADERS: bool.default(false).describe("Honour x-account-ids headers set by a trusted gateway."),
 });
 

@@ -62,10 +62,7 @@ export const REDACT_PATHS = [
   'headers["x-api-key"]',
 ];
 
-export function createLogger(
-  name: string,
-  opts: { level?: string; destination?: NodeJS.WritableStream } = {},
-): Logger {
+export function createLogger(name: string, opts: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   const level = opts.level ?? process.env.LOG_LEVEL ?? "info";
   const options = {
     name,

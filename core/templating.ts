@@ -64,7 +64,8 @@ export interface Rendered {
   defaulted: string[];
 }
 
-const upperKeys = (r: Record<string, string> | undefined) => new Map(Object.entries(r ?? {}).map(([k, v]) => [k.toUpperCase(), v]));
+const upperKeys = (r: Record<string, string> | undefined) =>
+  new Map(Object.entries(r ?? {}).map(([k, v]) => [k.toUpperCase(), v]));
 
 export function render(input: RenderInput): Rendered {
   const custom = upperKeys(input.customValues);

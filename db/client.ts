@@ -120,7 +120,8 @@ function openPg(url: string, opts: OpenDatabaseOptions): Database {
         // COMMIT of a transaction whose statement failed (and whose error fn swallowed) rolls back
         // without an error: reported as a failure, as PGlite does.
         const done = await client.query("COMMIT");
-        if (done.command === "ROLLBACK") throw new Error("the transaction was aborted by a failed statement and rolled back");
+        if (done.command === "ROLLBACK")
+          throw new Error("the transaction was aborted by a failed statement and rolled back");
         return out;
       } catch (err) {
         await client.query("ROLLBACK").catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
@@ -170,7 +171,12 @@ function autoPrepare(client: pg.PoolClient): void {
       if (typeof config === "string") {
         const name = statementName(config);
         if (name) config = { text: config, name };
-      } else if (config && typeof config === "object" && typeof (config as { text?: unknown }).text === "string" && !(config as { name?: string }).name) {
+      } else if (
+        config &&
+        typeof config === "object" &&
+        typeof (config as { text?: unknown }).text === "string" &&
+        !(config as { name?: string }).name
+      ) {
         const name = statementName((config as { text: string }).text);
         if (name) config = { ...config, name };
       }
@@ -196,7 +202,9 @@ const pgliteTransaction = new AsyncLocalStorage<{ open: boolean }>();
 
 function outsidePgliteTransaction(): void {
   if (pgliteTransaction.getStore()?.open) {
-    throw new Error("the embedded database was used outside the session of the transaction this code runs in; use that session");
+    throw new Error(
+      "the embedded database was used outside the session of the transaction this code runs in; use that session",
+    );
   }
 }
 

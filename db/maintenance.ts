@@ -20,17 +20,37 @@ export interface MaintenanceOptions {
 
 /** Environment settings of the maintenance routine (zod, like every other configuration). */
 export const maintenanceConfigSchema = z.object({
-  PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(3).describe("Monthly partitions kept ready ahead of the current month."),
-  MESSAGE_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(12).describe("Months of messages kept attached; older partitions are detached for archiving."),
+  PARTITION_MONTHS_AHEAD: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24)
+    .default(3)
+    .describe("Monthly partitions kept ready ahead of the current month."),
+  MESSAGE_RETENTION_MONTHS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(120)
+    .default(12)
+    .describe("Months of messages kept attached; older partitions are detached for archiving."),
   DROP_DETACHED_PARTITIONS: z
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true")
     .describe("Drop detached partitions instead of leaving them for export."),
-  MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60).describe("How often the maintenance routine runs."),
+  MAINTENANCE_INTERVAL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1440)
+    .default(60)
+    .describe("How often the maintenance routine runs."),
 });
 
-export function maintenanceOptionsFromEnv(env: Record<string, string | undefined> = process.env): MaintenanceOptions & { intervalMs: number } {
+export function maintenanceOptionsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): MaintenanceOptions & { intervalMs: number } {
   const c = maintenanceConfigSchema.parse(env);
   return {
     monthsAhead: c.PARTITION_MONTHS_AHEAD,
@@ -46,14 +66,21 @@ export interface MaintenanceReport {
   rateWindowsPurged: number;
 }
 
-export async function runMaintenance(db: Database, now: Date, opts: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+export async function runMaintenance(
+  db: Database,
+  now: Date,
+  opts: MaintenanceOptions = {},
+): Promise<MaintenanceReport> {
   const partitions = await maintainPartitions(db, {
     now,
     monthsAhead: opts.monthsAhead,
     retentionMonths: opts.retentionMonths,
     dropDetached: opts.dropDetached,
   });
-  const keys = await db.orm.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now)).returning({ k: idempotencyKeys.key });
+  const keys = await db.orm
+    .delete(idempotencyKeys)
+    .where(lt(idempotencyKeys.expiresAt, now))
+    .returning({ k: idempotencyKeys.key });
   const windowMs = opts.rateWindowMs ?? 60_000;
   const windows = await db.orm
     .delete(apiRateLimits)

@@ -20,10 +20,15 @@ export interface MigrationResult {
   skipped: string[];
 }
 
-export async function runMigrations(db: Database, opts: { dir?: string; log?: (msg: string) => void } = {}): Promise<MigrationResult> {
+export async function runMigrations(
+  db: Database,
+  opts: { dir?: string; log?: (msg: string) => void } = {},
+): Promise<MigrationResult> {
   const dir = opts.dir ?? MIGRATIONS_DIR;
   const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
-  const scripts = await Promise.all(files.map(async (name) => ({ name, text: await readFile(`${dir}/${name}`, "utf8") })));
+  const scripts = await Promise.all(
+    files.map(async (name) => ({ name, text: await readFile(`${dir}/${name}`, "utf8") })),
+  );
   return db.withSession(async (s) => {
     // Migrations may rewrite large tables, and the lock may wait for another replica's: the pool's
     // per-statement cap applies to neither.
@@ -37,21 +42,29 @@ export async function runMigrations(db: Database, opts: { dir?: string; log?: (m
   });
 }
 
-async function applyAll(db: Database, s: Session, scripts: { name: string; text: string }[], log?: (msg: string) => void): Promise<MigrationResult> {
+async function applyAll(
+  db: Database,
+  s: Session,
+  scripts: { name: string; text: string }[],
+  log?: (msg: string) => void,
+): Promise<MigrationResult> {
   await s.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name varchar(255) PRIMARY KEY,
     checksum char(64) NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
   )`);
   const done = new Map(
-    (await s.query<{ name: string; checksum: string }>("SELECT name, checksum FROM schema_migrations")).rows.map((r) => [r.name, r.checksum]),
+    (await s.query<{ name: string; checksum: string }>("SELECT name, checksum FROM schema_migrations")).rows.map(
+      (r) => [r.name, r.checksum],
+    ),
   );
   const result: MigrationResult = { applied: [], skipped: [] };
   for (const { name, text } of scripts) {
     const checksum = createHash("sha256").update(text).digest("hex");
     const previous = done.get(name);
     if (previous !== undefined) {
-      if (previous !== checksum) throw new Error(`migration ${name} changed after it was applied; add a new migration instead`);
+      if (previous !== checksum)
+        throw new Error(`migration ${name} changed after it was applied; add a new migration instead`);
       result.skipped.push(name);
       continue;
     }

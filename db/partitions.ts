@@ -77,7 +77,13 @@ export async function maintainPartitions(db: Database, opts: PartitionMaintenanc
   return report;
 }
 
-async function maintainTable(db: Database, s: Session, table: PartitionedTable, opts: PartitionMaintenanceOptions, report: PartitionReport): Promise<void> {
+async function maintainTable(
+  db: Database,
+  s: Session,
+  table: PartitionedTable,
+  opts: PartitionMaintenanceOptions,
+  report: PartitionReport,
+): Promise<void> {
   const ahead = opts.monthsAhead ?? 3;
   const retention = opts.retentionMonths ?? 12;
   const cutoff = monthStart(opts.now, -retention);
@@ -137,7 +143,9 @@ async function createPartition(db: Database, table: PartitionedTable, name: stri
       await s.exec(`CREATE TABLE ${name} PARTITION OF ${table} FOR VALUES FROM (${from}) TO (${to})`);
     } else {
       await s.exec(`CREATE TABLE ${name} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
-      await s.exec(`WITH moved AS (DELETE FROM ${table}_default WHERE ${range} RETURNING *) INSERT INTO ${name} SELECT * FROM moved`);
+      await s.exec(
+        `WITH moved AS (DELETE FROM ${table}_default WHERE ${range} RETURNING *) INSERT INTO ${name} SELECT * FROM moved`,
+      );
       await s.exec(`ALTER TABLE ${table} ATTACH PARTITION ${name} FOR VALUES FROM (${from}) TO (${to})`);
     }
     return stranded;

@@ -41,11 +41,15 @@ export class SecretBox {
    */
   static fromKeyRing(spec: string, activeKeyId?: string): SecretBox {
     const keys = new Map<string, Buffer>();
-    for (const entry of spec.split(",").map((e) => e.trim()).filter(Boolean)) {
+    for (const entry of spec
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean)) {
       const sep = entry.indexOf(":");
       if (sep <= 0) throw new SecretBoxError("key ring entries must look like <id>:<base64 key>");
       const id = entry.slice(0, sep);
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id)) throw new SecretBoxError(`key id "${id}" must be 1-64 of A-Z a-z 0-9 _ . -`);
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(id))
+        throw new SecretBoxError(`key id "${id}" must be 1-64 of A-Z a-z 0-9 _ . -`);
       keys.set(id, Buffer.from(entry.slice(sep + 1), "base64"));
     }
     const first = keys.keys().next();

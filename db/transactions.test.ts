@@ -20,7 +20,13 @@ const A = randomUUID();
 const now = new Date("2026-03-10T12:00:00Z");
 
 const plan = (addresses: string[]): PagePlan => ({
-  rows: addresses.map((address, i) => ({ contactId: `src-${i}`, address, body: "hello", status: "queued", errorMessage: null })),
+  rows: addresses.map((address, i) => ({
+    contactId: `src-${i}`,
+    address,
+    body: "hello",
+    status: "queued",
+    errorMessage: null,
+  })),
   skipped: {},
 });
 
@@ -43,7 +49,10 @@ describe("transactions on the embedded driver, beside other callers", () => {
   }
 
   /** API-style writes, one after the other, for as long as `during` runs; none of them may fail. */
-  async function contactsWrittenDuring(during: Promise<unknown>, tag: string): Promise<{ written: string[]; failed: unknown[] }> {
+  async function contactsWrittenDuring(
+    during: Promise<unknown>,
+    tag: string,
+  ): Promise<{ written: string[]; failed: unknown[] }> {
     let running = true;
     void during.finally(() => (running = false)).catch(() => undefined);
     const written: string[] = [];
@@ -58,13 +67,27 @@ describe("transactions on the embedded driver, beside other callers", () => {
   }
 
   const storedContacts = async (ids: string[]) =>
-    (await db.withSession((s) => s.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts WHERE id = ANY($1::uuid[])`, [ids]))).rows[0]!.n;
+    (
+      await db.withSession((s) =>
+        s.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts WHERE id = ANY($1::uuid[])`, [ids]),
+      )
+    ).rows[0]!.n;
 
   it("a campaign page that fails and rolls back keeps the writes other callers made meanwhile", async () => {
     const c = await processingCampaign();
     // delivery_address is varchar(255): the page's INSERT fails and its transaction rolls back.
-    const page = store.insertPage(c, { cursor: null, nextCursor: null, contacts: 2, plan: plan(["+251911000001", `+2519${"1".repeat(300)}`]) }, now);
-    const [outcome, { written, failed }] = await Promise.all([page.then(() => "committed", () => "rolled back"), contactsWrittenDuring(page, "rollback")]);
+    const page = store.insertPage(
+      c,
+      { cursor: null, nextCursor: null, contacts: 2, plan: plan(["+251911000001", `+2519${"1".repeat(300)}`]) },
+      now,
+    );
+    const [outcome, { written, failed }] = await Promise.all([
+      page.then(
+        () => "committed",
+        () => "rolled back",
+      ),
+      contactsWrittenDuring(page, "rollback"),
+    ]);
     expect(outcome).toBe("rolled back");
     expect(await storedContacts(written)).toBe(written.length);
     expect(failed).toEqual([]);
@@ -73,17 +96,31 @@ describe("transactions on the embedded driver, beside other callers", () => {
   it("another caller's failing statement does not abort a campaign page in progress", async () => {
     const c = await processingCampaign();
     const taken = await createContact(db.orm, A, { name: "taken" }, now);
-    const page = store.insertPage(c, { cursor: null, nextCursor: null, contacts: 3, plan: plan(["+251911000011", "+251911000012", "+251911000013"]) }, now);
+    const page = store.insertPage(
+      c,
+      { cursor: null, nextCursor: null, contacts: 3, plan: plan(["+251911000011", "+251911000012", "+251911000013"]) },
+      now,
+    );
     const failures: unknown[] = [];
     let running = true;
     void page.finally(() => (running = false)).catch(() => undefined);
     for (let i = 0; running || i < 3; i++) {
       // A duplicate primary key: this caller's statement fails, and only this caller should see it.
-      await db.withSession((s) => s.query(`INSERT INTO contacts (id, account_id, created_at, updated_at) VALUES ($1, $2, $3, $3)`, [taken.id, A, now])).catch((e: unknown) => failures.push(e));
+      await db
+        .withSession((s) =>
+          s.query(`INSERT INTO contacts (id, account_id, created_at, updated_at) VALUES ($1, $2, $3, $3)`, [
+            taken.id,
+            A,
+            now,
+          ]),
+        )
+        .catch((e: unknown) => failures.push(e));
     }
     await expect(page).resolves.toEqual({ ok: true, queued: 3, skipped: 0, duplicates: 0 });
     expect(failures.length).toBeGreaterThan(0);
-    const rows = await db.withSession((s) => s.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE group_message_id = $1`, [c.id]));
+    const rows = await db.withSession((s) =>
+      s.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE group_message_id = $1`, [c.id]),
+    );
     expect(rows.rows[0]!.n).toBe(3);
   });
 });
@@ -94,14 +131,34 @@ describe("partition maintenance on the embedded driver, beside other callers", (
     try {
       const A = randomUUID();
       const taken = await createContact(db.orm, A, { name: "taken" }, now);
-      const work = maintainPartitions(db, { now: new Date("2031-01-15T00:00:00Z"), monthsAhead: 6, tables: ["messages"] });
+      const work = maintainPartitions(db, {
+        now: new Date("2031-01-15T00:00:00Z"),
+        monthsAhead: 6,
+        tables: ["messages"],
+      });
       let running = true;
       void work.finally(() => (running = false)).catch(() => undefined);
       for (let i = 0; running || i < 3; i++) {
-        await db.withSession((s) => s.query(`INSERT INTO contacts (id, account_id, created_at, updated_at) VALUES ($1, $2, $3, $3)`, [taken.id, A, now])).catch(() => undefined);
+        await db
+          .withSession((s) =>
+            s.query(`INSERT INTO contacts (id, account_id, created_at, updated_at) VALUES ($1, $2, $3, $3)`, [
+              taken.id,
+              A,
+              now,
+            ]),
+          )
+          .catch(() => undefined);
       }
       const report = await work;
-      expect(report.created).toEqual(["messages_2031_01", "messages_2031_02", "messages_2031_03", "messages_2031_04", "messages_2031_05", "messages_2031_06", "messages_2031_07"]);
+      expect(report.created).toEqual([
+        "messages_2031_01",
+        "messages_2031_02",
+        "messages_2031_03",
+        "messages_2031_04",
+        "messages_2031_05",
+        "messages_2031_06",
+        "messages_2031_07",
+      ]);
     } finally {
       await db.close();
     }
@@ -116,10 +173,13 @@ describe("Database.transaction on the embedded driver", () => {
   });
   afterAll(() => db.close());
 
-  const keys = async () => (await db.withSession((s) => s.query<{ k: string }>("SELECT k FROM tx_probe ORDER BY k"))).rows.map((r) => r.k);
+  const keys = async () =>
+    (await db.withSession((s) => s.query<{ k: string }>("SELECT k FROM tx_probe ORDER BY k"))).rows.map((r) => r.k);
 
   it("commits what fn wrote when it resolves, and nothing when it throws", async () => {
-    await expect(db.transaction(async (tx) => (await tx.query("INSERT INTO tx_probe VALUES ('kept') RETURNING k")).rows[0])).resolves.toEqual({ k: "kept" });
+    await expect(
+      db.transaction(async (tx) => (await tx.query("INSERT INTO tx_probe VALUES ('kept') RETURNING k")).rows[0]),
+    ).resolves.toEqual({ k: "kept" });
     await expect(
       db.transaction(async (tx) => {
         await tx.query("INSERT INTO tx_probe VALUES ('undone')");
@@ -141,7 +201,12 @@ describe("Database.transaction on the embedded driver", () => {
 
   it("runs at the isolation level asked for", async () => {
     const level = (opts?: Parameters<Database["transaction"]>[1]) =>
-      db.transaction(async (tx) => (await tx.query<{ transaction_isolation: string }>("SHOW transaction_isolation")).rows[0]!.transaction_isolation, opts);
+      db.transaction(
+        async (tx) =>
+          (await tx.query<{ transaction_isolation: string }>("SHOW transaction_isolation")).rows[0]!
+            .transaction_isolation,
+        opts,
+      );
     expect(await level()).toBe("read committed");
     expect(await level({ isolation: "serializable" })).toBe("serializable");
   });
@@ -156,7 +221,9 @@ describe("Database.transaction on the embedded driver", () => {
       await gate;
       throw new Error("rolled back on purpose");
     });
-    const outside = db.withSession((s) => s.query("INSERT INTO tx_probe VALUES ('outside')")).then(() => order.push("outside wrote"));
+    const outside = db
+      .withSession((s) => s.query("INSERT INTO tx_probe VALUES ('outside')"))
+      .then(() => order.push("outside wrote"));
     await new Promise((r) => setTimeout(r, 50));
     expect(order).toEqual(["tx wrote"]);
     release();
@@ -167,8 +234,12 @@ describe("Database.transaction on the embedded driver", () => {
   });
 
   it("using the database instead of the transaction's session inside it fails at once instead of waiting for itself", async () => {
-    await expect(db.transaction(() => db.withSession((s) => s.query("SELECT 1")))).rejects.toThrow(/session of the transaction/);
-    await expect(db.transaction(() => db.transaction((s) => s.query("SELECT 1")))).rejects.toThrow(/session of the transaction/);
+    await expect(db.transaction(() => db.withSession((s) => s.query("SELECT 1")))).rejects.toThrow(
+      /session of the transaction/,
+    );
+    await expect(db.transaction(() => db.transaction((s) => s.query("SELECT 1")))).rejects.toThrow(
+      /session of the transaction/,
+    );
     // The guard ends with the transaction.
     await expect(db.withSession((s) => s.query("SELECT 1 AS one"))).resolves.toEqual({ rows: [{ one: 1 }] });
   });
@@ -183,10 +254,17 @@ describe("drizzle in Database.transaction on the embedded driver", () => {
   afterAll(() => db.close());
 
   const contactsNamed = async (name: string) =>
-    (await db.withSession((s) => s.query<{ n: number }>("SELECT count(*)::int AS n FROM contacts WHERE name = $1", [name]))).rows[0]!.n;
+    (
+      await db.withSession((s) =>
+        s.query<{ n: number }>("SELECT count(*)::int AS n FROM contacts WHERE name = $1", [name]),
+      )
+    ).rows[0]!.n;
 
   /** A transaction that signals once `write` is done and then waits for the test to let it end. */
-  function heldTransaction<T>(write: (tx: Parameters<Parameters<Database["transaction"]>[0]>[0]) => Promise<T>, end: (value: T) => T) {
+  function heldTransaction<T>(
+    write: (tx: Parameters<Parameters<Database["transaction"]>[0]>[0]) => Promise<T>,
+    end: (value: T) => T,
+  ) {
     let release!: () => void;
     let wrote!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -248,7 +326,8 @@ describe("drizzle in Database.transaction on the embedded driver", () => {
 
   it("drizzle and raw SQL inside one transaction run in that same transaction", async () => {
     const ids = await db.transaction(async (tx) => {
-      const viaOrm = ((await tx.orm.execute("SELECT txid_current()::text AS xid")) as { rows: { xid: string }[] }).rows[0]!.xid;
+      const viaOrm = ((await tx.orm.execute("SELECT txid_current()::text AS xid")) as { rows: { xid: string }[] })
+        .rows[0]!.xid;
       const viaSql = (await tx.query<{ xid: string }>("SELECT txid_current()::text AS xid")).rows[0]!.xid;
       return { viaOrm, viaSql };
     });
@@ -280,7 +359,9 @@ describe("drizzle in Database.transaction on the embedded driver", () => {
 
   it("drizzle on the database itself inside a transaction fails at once instead of waiting for itself", async () => {
     // drizzle reports a failed statement with the refusal as its cause.
-    const refused = await db.transaction(() => createContact(db.orm, A, { name: "refused" }, now)).catch((e: unknown) => e);
+    const refused = await db
+      .transaction(() => createContact(db.orm, A, { name: "refused" }, now))
+      .catch((e: unknown) => e);
     expect((refused as Error).cause).toMatchObject({ message: expect.stringMatching(/session of the transaction/) });
     await expect(createContact(db.orm, A, { name: "after" }, now)).resolves.toMatchObject({ name: "after" });
     expect(await contactsNamed("refused")).toBe(0);

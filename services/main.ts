@@ -46,12 +46,17 @@ import { createDaprClient } from "./runtime/dapr-client.js";
 import { DaprEventPublisher } from "./runtime/dapr-publisher.js";
 
 const cfg = loadConfig();
-const isActorRuntimePath = (path: string) => path.startsWith("/actors/") || path === "/dapr/config" || path === "/healthz";
+const isActorRuntimePath = (path: string) =>
+  path.startsWith("/actors/") || path === "/dapr/config" || path === "/healthz";
 const log = createLogger(`turumba-${cfg.ROLE}`);
 const hostsDispatcher = cfg.ROLE === "dispatcher" || cfg.ROLE === "all";
 const servesApi = cfg.ROLE === "api" || cfg.ROLE === "all";
 
-const db = await openDatabase({ url: cfg.DATABASE_URL, embeddedDir: cfg.EMBEDDED_DB_DIR, applicationName: `turumba-${cfg.ROLE}` });
+const db = await openDatabase({
+  url: cfg.DATABASE_URL,
+  embeddedDir: cfg.EMBEDDED_DB_DIR,
+  applicationName: `turumba-${cfg.ROLE}`,
+});
 await runMigrations(db);
 // Monthly partitions ahead of time, stranded rows moved out of the default partition, expired months detached.
 const maintenance = startMaintenance(db, { ...maintenanceOptionsFromEnv(), log });
@@ -88,17 +93,35 @@ if (hostsDispatcher) {
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
   bindEvents = bridgeBindEvents(adapters, publisher, log);
   // Delivery receipts (message.status): statuses, message_events, campaign counters, provider opt-outs.
-  app.use("/events", statusRoutes(createStatusConsumer({ db, counters: await campaignCounterSink(db), log: log.child({ component: "status" }) }), log));
+  app.use(
+    "/events",
+    statusRoutes(
+      createStatusConsumer({ db, counters: await campaignCounterSink(db), log: log.child({ component: "status" }) }),
+      log,
+    ),
+  );
   // Inbound messages (webhook.inbound): contacts, conversations, opt-out keywords.
   app.use("/events", inboundRoutes(createInboundConsumer({ db, log: log.child({ component: "inbound" }) }), log));
   app.use("/events", channelEventRoutes(actors, log));
   // Campaigns (group messages) and schedules: their actors' ports and lifecycle consumers.
   setCampaignPorts(createCampaignPorts({ cfg, db, publisher, log }));
   const schedules = new ScheduleStore(db, publisher);
-  setSchedulePorts({ log, now: () => Date.now(), load: (id) => schedules.load(id), setNextTrigger: (id, next, now) => schedules.setNextTrigger(id, next, now), fire: (id, at, next, now) => schedules.fire(id, at, next, now) });
+  setSchedulePorts({
+    log,
+    now: () => Date.now(),
+    load: (id) => schedules.load(id),
+    setNextTrigger: (id, next, now) => schedules.setNextTrigger(id, next, now),
+    fire: (id, at, next, now) => schedules.fire(id, at, next, now),
+  });
   app.use("/events", campaignRoutes(actors, log));
   app.post("/dispatch-sweeper", async (_req, res) => {
-    const r = await sweep({ db, actors, log, staleQueuedMs: cfg.SWEEP_STALE_QUEUED_MS, stuckSendingMs: cfg.SWEEP_STUCK_SENDING_MS });
+    const r = await sweep({
+      db,
+      actors,
+      log,
+      staleQueuedMs: cfg.SWEEP_STALE_QUEUED_MS,
+      stuckSendingMs: cfg.SWEEP_STUCK_SENDING_MS,
+    });
     const campaigns = await campaignSweep({ db, actors, log }).catch((err: unknown) => {
       log.warn({ err: err instanceof Error ? err.message : String(err) }, "campaign sweep failed");
       return undefined;
@@ -119,7 +142,14 @@ let webhooks: { close(): void } | undefined;
 if (servesApi) {
   // Provider webhooks: no user auth (the provider's signature is the authentication), raw bodies
   // (signatures cover bytes), so before the REST API and its JSON parser.
-  const hooks = createWebhooks({ db, box, publisher, adapters: createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) }), config: loadWebhookConfig(), log });
+  const hooks = createWebhooks({
+    db,
+    box,
+    publisher,
+    adapters: createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) }),
+    config: loadWebhookConfig(),
+    log,
+  });
   webhooks = hooks;
   app.use("/webhooks", hooks.router);
   app.use("/internal", probeRoutes({ actors, publisher, opsToken: cfg.OPS_API_TOKEN, db }));
@@ -160,7 +190,8 @@ function parseBaseUrls(text: string | undefined): Record<string, string> | undef
  */
 function credentialsBox(keys: string | undefined, activeKeyId: string | undefined, role: string): SecretBox {
   if (keys) return SecretBox.fromKeyRing(keys, activeKeyId);
-  if (role !== "all") throw new Error("CREDENTIALS_KEYS is required when the API and the dispatcher run as separate processes");
+  if (role !== "all")
+    throw new Error("CREDENTIALS_KEYS is required when the API and the dispatcher run as separate processes");
   log.warn("CREDENTIALS_KEYS unset: using a random per-process key (credentials will not survive a restart)");
   return SecretBox.fromKeyRing(`ephemeral:${randomBytes(32).toString("base64")}`);
 }
@@ -174,7 +205,12 @@ async function shutdown(signal: string): Promise<void> {
   maintenance.stop();
   webhooks?.close();
   // Receipts the binds already acknowledged get half the grace period to reach the broker.
-  const forwarded = bindEvents ? Promise.race([bindEvents.flushed(), new Promise((r) => setTimeout(r, cfg.SHUTDOWN_GRACE_MS / 2).unref())]).finally(() => bindEvents?.stop()) : Promise.resolve();
+  const forwarded = bindEvents
+    ? Promise.race([
+        bindEvents.flushed(),
+        new Promise((r) => setTimeout(r, cfg.SHUTDOWN_GRACE_MS / 2).unref()),
+      ]).finally(() => bindEvents?.stop())
+    : Promise.resolve();
   server.close(() => {
     void forwarded.then(() => db.close()).finally(() => process.exit(0));
   });

@@ -72,7 +72,10 @@ export class CampaignActor extends AbstractActor {
       result = await campaignTurn(id, ports, memory);
     } catch (err) {
       // Database or broker trouble: the watchdog (or this timer) tries again.
-      ports.log.error({ groupMessageId: id, err: err instanceof Error ? err.message : String(err) }, "campaign turn failed");
+      ports.log.error(
+        { groupMessageId: id, err: err instanceof Error ? err.message : String(err) },
+        "campaign turn failed",
+      );
       await this.arm(2_000, run);
       throw err;
     }
@@ -86,7 +89,11 @@ export class CampaignActor extends AbstractActor {
   }
 
   private async arm(ms: number, run: RunState): Promise<void> {
-    await this.registerActorTimer("turn", "tick", Temporal.Duration.from({ milliseconds: Math.max(1, Math.round(ms)) }));
+    await this.registerActorTimer(
+      "turn",
+      "tick",
+      Temporal.Duration.from({ milliseconds: Math.max(1, Math.round(ms)) }),
+    );
     if (!run.watchdog) {
       const every = Temporal.Duration.from({ milliseconds: WATCHDOG_MS });
       await this.registerActorReminder(WATCHDOG, every, every, undefined, JSON.stringify({ name: WATCHDOG }));

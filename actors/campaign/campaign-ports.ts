@@ -20,7 +20,11 @@ export interface CampaignPorts {
   /** A renderer for this campaign's template or body (loaded once per turn). */
   renderer(c: CampaignSnapshot): Promise<(contact: CampaignContact) => RenderedText>;
   /** One transaction: the page's rows, its counter delta and the advanced checkpoint. */
-  insertPage(c: CampaignSnapshot, page: { cursor: string | null; nextCursor: string | null; contacts: number; plan: PagePlan; traceId?: string }, now: Date): Promise<InsertResult>;
+  insertPage(
+    c: CampaignSnapshot,
+    page: { cursor: string | null; nextCursor: string | null; contacts: number; plan: PagePlan; traceId?: string },
+    now: Date,
+  ): Promise<InsertResult>;
   /** Queued messages waiting on the channel, counted up to `cap`. */
   backlog(channelId: string, cap: number): Promise<number>;
   /** One dispatch nudge for the channel (a page of new messages waits). */

@@ -58,7 +58,12 @@ async function fanOut(c: CampaignSnapshot, ports: CampaignPorts, memory: TurnMem
     while (ports.now() - started < config.turnBudgetMs) {
       const cap = Math.max(config.pageSize, Math.ceil(c.channelRate * config.aheadMinutes)) + 1;
       backlog ??= await ports.backlog(c.channelId, cap);
-      const decision = throttle({ ratePerMinute: c.channelRate, backlog, aheadMinutes: config.aheadMinutes, pageSize: config.pageSize });
+      const decision = throttle({
+        ratePerMinute: c.channelRate,
+        backlog,
+        aheadMinutes: config.aheadMinutes,
+        pageSize: config.pageSize,
+      });
       if (!decision.insert) {
         await ports.foldCounters(c.id);
         return { wakeInMs: decision.waitMs, pagesInserted: pages, state: "throttled" };
@@ -66,7 +71,11 @@ async function fanOut(c: CampaignSnapshot, ports: CampaignPorts, memory: TurnMem
       const page = await ports.fetchPage(c, cursor, config.pageSize);
       memory.sourceFailures = 0;
       const plan = planPage(page.contacts, c.channelType, render);
-      const r = await ports.insertPage(c, { cursor, nextCursor: page.nextCursor, contacts: page.contacts.length, plan, traceId: memory.traceId }, new Date(ports.now()));
+      const r = await ports.insertPage(
+        c,
+        { cursor, nextCursor: page.nextCursor, contacts: page.contacts.length, plan, traceId: memory.traceId },
+        new Date(ports.now()),
+      );
       if (!r.ok) {
         // Paused or cancelled under us (or another turn moved on): the next turn re-reads the row.
         await ports.foldCounters(c.id);
@@ -81,16 +90,31 @@ async function fanOut(c: CampaignSnapshot, ports: CampaignPorts, memory: TurnMem
   } catch (err) {
     memory.sourceFailures++;
     const reason = err instanceof Error ? err.message : String(err);
-    ports.log.warn({ groupMessageId: c.id, failures: memory.sourceFailures, err: reason }, "campaign fan-out turn failed");
+    ports.log.warn(
+      { groupMessageId: c.id, failures: memory.sourceFailures, err: reason },
+      "campaign fan-out turn failed",
+    );
     if (memory.sourceFailures >= config.sourceFailureTurns) {
-      await ports.abortFanout(c.id, `contact source failed ${memory.sourceFailures} times in a row: ${reason}`, new Date(ports.now()));
+      await ports.abortFanout(
+        c.id,
+        `contact source failed ${memory.sourceFailures} times in a row: ${reason}`,
+        new Date(ports.now()),
+      );
       return { wakeInMs: 0, pagesInserted: pages, state: "draining" };
     }
     // Back off between failed turns: 1 s, 2 s, 4 s … capped at 15 s.
-    return { wakeInMs: Math.min(15_000, 1_000 * 2 ** (memory.sourceFailures - 1)), pagesInserted: pages, state: "fanning_out" };
+    return {
+      wakeInMs: Math.min(15_000, 1_000 * 2 ** (memory.sourceFailures - 1)),
+      pagesInserted: pages,
+      state: "fanning_out",
+    };
   }
   await ports.foldCounters(c.id);
-  return { wakeInMs: cursor === null ? config.progressEveryMs : 0, pagesInserted: pages, state: cursor === null ? "draining" : "fanning_out" };
+  return {
+    wakeInMs: cursor === null ? config.progressEveryMs : 0,
+    pagesInserted: pages,
+    state: cursor === null ? "draining" : "fanning_out",
+  };
 }
 
 async function drain(c: CampaignSnapshot, ports: CampaignPorts): Promise<CampaignTurnResult> {

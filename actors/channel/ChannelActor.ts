@@ -8,7 +8,13 @@ import { reminderFields } from "../reminder-data.js";
 import { readState } from "../state.js";
 import { ChannelDispatcher, type TurnResult } from "./channel-dispatcher.js";
 import { dispatchPorts } from "./dispatch-ports.js";
-import { applyProbeDelivery, applyReminderFired, emptyLedger, type DeliveryOutcome, type ProbeLedger } from "./probe-ledger.js";
+import {
+  applyProbeDelivery,
+  applyReminderFired,
+  emptyLedger,
+  type DeliveryOutcome,
+  type ProbeLedger,
+} from "./probe-ledger.js";
 
 const LEDGER = "probe-ledger";
 const ACTIVATIONS = "activations";
@@ -56,7 +62,10 @@ export class ChannelActor extends AbstractActor {
     } catch (err) {
       // Database or sidecar trouble: try again shortly rather than stall the channel. Logged
       // here because the SDK answers the caller with an opaque 500.
-      dispatchPorts().log.error({ channelId: this.getActorId().getId(), err: err instanceof Error ? err.message : String(err) }, "send turn failed");
+      dispatchPorts().log.error(
+        { channelId: this.getActorId().getId(), err: err instanceof Error ? err.message : String(err) },
+        "send turn failed",
+      );
       await this.armWake(1_000);
       throw err;
     }
@@ -85,13 +94,19 @@ export class ChannelActor extends AbstractActor {
    * Records a batch of probe deliveries in one turn and one state write. Returns the outcome per
    * probe; a simulated failure is reported, not thrown, so the rest of the batch still counts.
    */
-  async recordProbes(req: { probes: { probeId: string; failTimes?: number; sentAt?: string }[] }): Promise<Record<string, DeliveryOutcome>> {
+  async recordProbes(req: {
+    probes: { probeId: string; failTimes?: number; sentAt?: string }[];
+  }): Promise<Record<string, DeliveryOutcome>> {
     const sm = this.getStateManager<ProbeLedger>();
     let ledger = await readState(this, LEDGER, emptyLedger());
     const outcomes: Record<string, DeliveryOutcome> = {};
     const now = new Date();
     for (const probe of req.probes) {
-      const next = applyProbeDelivery(ledger, { probeId: probe.probeId, failTimes: probe.failTimes ?? 0, sentAt: probe.sentAt }, now);
+      const next = applyProbeDelivery(
+        ledger,
+        { probeId: probe.probeId, failTimes: probe.failTimes ?? 0, sentAt: probe.sentAt },
+        now,
+      );
       ledger = next.ledger;
       outcomes[probe.probeId] = next.outcome;
     }
@@ -109,7 +124,13 @@ export class ChannelActor extends AbstractActor {
     // The SDK hands reminder data to receiveReminder as String(data), so an object would arrive
     // as "[object Object]": send it as JSON text.
     const data = JSON.stringify({ name: req.name });
-    await this.registerActorReminder(req.name, Temporal.Duration.from({ milliseconds: req.dueMs }), undefined, undefined, data);
+    await this.registerActorReminder(
+      req.name,
+      Temporal.Duration.from({ milliseconds: req.dueMs }),
+      undefined,
+      undefined,
+      data,
+    );
   }
 
   override async receiveReminder(data: unknown): Promise<void> {

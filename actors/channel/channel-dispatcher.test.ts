@@ -88,7 +88,13 @@ function harness(opts: {
       return granted;
     },
     metrics: { dispatched: () => undefined, dispatchSeconds: () => undefined, rateLimited: () => undefined },
-    config: { maxBatch: 100, credentialsTtlMs: 60_000, healthEveryMs: 60_000, breakerThreshold: 5, breakerOpenMs: 30_000 },
+    config: {
+      maxBatch: 100,
+      credentialsTtlMs: 60_000,
+      healthEveryMs: 60_000,
+      breakerThreshold: 5,
+      breakerOpenMs: 30_000,
+    },
   };
   return {
     dispatcher: new ChannelDispatcher("ch", ports),
@@ -115,7 +121,11 @@ async function runFor(h: ReturnType<typeof harness>, untilMs: number): Promise<{
   return { turns };
 }
 
-const sharedAccount = (ratePerMinute: number, burst: number) => ({ scope: "provider:twilio:AC1", ratePerMinute, burst });
+const sharedAccount = (ratePerMinute: number, burst: number) => ({
+  scope: "provider:twilio:AC1",
+  ratePerMinute,
+  burst,
+});
 
 describe("ChannelDispatcher turn scheduling", () => {
   it("keeps sending at the shared account's rate when the account, not the queue, cut the turn short", async () => {
@@ -170,7 +180,12 @@ describe("ChannelDispatcher send outcomes", () => {
         throw new SendError({ kind: "permanent", code: "invalid_recipient", message: "not a mobile number" });
       },
       m2: async () => {
-        throw new SendError({ kind: "throttled", code: "provider_throttled", message: "slow down", retryAfterMs: 5_000 });
+        throw new SendError({
+          kind: "throttled",
+          code: "provider_throttled",
+          message: "slow down",
+          retryAfterMs: 5_000,
+        });
       },
       m3: async () => {
         throw new Error("socket hang up");
@@ -186,8 +201,14 @@ describe("ChannelDispatcher send outcomes", () => {
     const byId = new Map(h.outcomes.map((o) => [o.id, o]));
     expect(byId.get("m0")).toMatchObject({ status: "sent", providerMessageId: "SM0" });
     expect(byId.get("m1")).toMatchObject({ status: "failed", errorCode: "invalid_recipient" });
-    expect(byId.get("m2")).toMatchObject({ status: "queued", throttled: true, errorCode: "provider_throttled", nextAttemptAt: new Date(throttledAt + 5_000) });
-    for (const id of ["m3", "m4"]) expect(byId.get(id)).toMatchObject({ status: "queued", throttled: false, errorCode: "dispatch_error" });
+    expect(byId.get("m2")).toMatchObject({
+      status: "queued",
+      throttled: true,
+      errorCode: "provider_throttled",
+      nextAttemptAt: new Date(throttledAt + 5_000),
+    });
+    for (const id of ["m3", "m4"])
+      expect(byId.get(id)).toMatchObject({ status: "queued", throttled: false, errorCode: "dispatch_error" });
 
     // The provider's retry-after holds the whole channel, not just the throttled message.
     const held = await h.dispatcher.turn();

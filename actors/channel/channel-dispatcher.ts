@@ -10,7 +10,15 @@
 
 import { closedBreaker, isOpen, recordOutcomes, type BreakerState } from "../../core/dispatch/circuit-breaker.js";
 import { planOutcomes } from "../../core/dispatch/outcome.js";
-import { block, giveBack, msUntilToken, newBucket, take, type BucketConfig, type TokenBucketState } from "../../core/dispatch/token-bucket.js";
+import {
+  block,
+  giveBack,
+  msUntilToken,
+  newBucket,
+  take,
+  type BucketConfig,
+  type TokenBucketState,
+} from "../../core/dispatch/token-bucket.js";
 import type { ChannelSender, ChannelSnapshot, DispatchPorts } from "./dispatch-ports.js";
 import { attemptSend } from "./send-attempt.js";
 
@@ -85,10 +93,18 @@ export class ChannelDispatcher {
     if (isOpen(this.breaker, now)) {
       const moved = await ports.failover(this.channelId, "circuit_open");
       if (moved && moved.moved > 0) {
-        ports.log.warn({ channelId: this.channelId, to: moved.toChannelId, moved: moved.moved }, "circuit open: messages failed over");
+        ports.log.warn(
+          { channelId: this.channelId, to: moved.toChannelId, moved: moved.moved },
+          "circuit open: messages failed over",
+        );
         await ports.nudge(moved.toChannelId);
       }
-      return { claimed: 0, sent: 0, held: "circuit_open", wakeInMs: Math.max(MIN_WAKE_MS, this.breaker.openUntil - now) };
+      return {
+        claimed: 0,
+        sent: 0,
+        held: "circuit_open",
+        wakeInMs: Math.max(MIN_WAKE_MS, this.breaker.openUntil - now),
+      };
     }
 
     const cfg = this.bucketConfig(ch);
@@ -96,12 +112,22 @@ export class ChannelDispatcher {
     this.bucket = taken.state;
     if (taken.granted === 0) {
       ports.metrics.rateLimited(this.channelId);
-      return { claimed: 0, sent: 0, held: "no_tokens", wakeInMs: Math.max(MIN_WAKE_MS, msUntilToken(this.bucket, cfg, now)) };
+      return {
+        claimed: 0,
+        sent: 0,
+        held: "no_tokens",
+        wakeInMs: Math.max(MIN_WAKE_MS, msUntilToken(this.bucket, cfg, now)),
+      };
     }
 
     // Limits shared with other channels on the same provider account cap this turn further.
     const allowed = ch.providerAccount
-      ? await ports.acquireShared(ch.providerAccount.scope, taken.granted, ch.providerAccount.ratePerMinute, ch.providerAccount.burst)
+      ? await ports.acquireShared(
+          ch.providerAccount.scope,
+          taken.granted,
+          ch.providerAccount.ratePerMinute,
+          ch.providerAccount.burst,
+        )
       : taken.granted;
     if (allowed === 0) {
       this.bucket = giveBack(this.bucket, cfg, taken.granted);
@@ -121,13 +147,23 @@ export class ChannelDispatcher {
         allowed < taken.granted && ch.providerAccount ? sharedRefillMs(ch.providerAccount) : 0,
       );
     // The account's quota is counted on what was actually claimed, so it stays exact.
-    const withinQuota = ch.quota && claimedAll.length > 0 ? await ports.consumeQuota(ch.accountId, claimedAll.length, ch.quota) : claimedAll.length;
+    const withinQuota =
+      ch.quota && claimedAll.length > 0
+        ? await ports.consumeQuota(ch.accountId, claimedAll.length, ch.quota)
+        : claimedAll.length;
     const claimed = claimedAll.slice(0, withinQuota);
     const overQuota = claimedAll.slice(withinQuota);
     if (overQuota.length > 0) {
       await ports.recordClaims(overQuota, new Date(now), this.channelId);
       await ports.applyOutcomes(
-        overQuota.map((m) => ({ id: m.id, createdAt: m.createdAt, accountId: m.accountId, status: "failed" as const, errorCode: "quota_exceeded", errorMessage: "the account's daily or monthly send quota is used up" })),
+        overQuota.map((m) => ({
+          id: m.id,
+          createdAt: m.createdAt,
+          accountId: m.accountId,
+          status: "failed" as const,
+          errorCode: "quota_exceeded",
+          errorMessage: "the account's daily or monthly send quota is used up",
+        })),
         new Date(now),
         this.channelId,
       );
@@ -165,10 +201,15 @@ export class ChannelDispatcher {
       ports.metrics.rateLimited(this.channelId);
     }
     const wasOpen = this.breaker.consecutiveFailures >= ports.config.breakerThreshold;
-    this.breaker = recordOutcomes(this.breaker, { threshold: ports.config.breakerThreshold, openMs: ports.config.breakerOpenMs }, done, {
-      ok: effects.sent,
-      retryableFailures: effects.retryableFailures,
-    });
+    this.breaker = recordOutcomes(
+      this.breaker,
+      { threshold: ports.config.breakerThreshold, openMs: ports.config.breakerOpenMs },
+      done,
+      {
+        ok: effects.sent,
+        retryableFailures: effects.retryableFailures,
+      },
+    );
     if (isOpen(this.breaker, done) && !wasOpen) {
       await ports.setChannelStatus(this.channelId, "error", "circuit_open: provider failing");
       ports.log.warn({ channelId: this.channelId }, "circuit opened");
@@ -210,7 +251,10 @@ export class ChannelDispatcher {
         this.loadedAt = 0;
       }
     } catch (err) {
-      this.ports.log.warn({ channelId: this.channelId, err: err instanceof Error ? err.message : String(err) }, "health check failed");
+      this.ports.log.warn(
+        { channelId: this.channelId, err: err instanceof Error ? err.message : String(err) },
+        "health check failed",
+      );
     }
   }
 }

@@ -52,7 +52,11 @@ export interface DispatchPorts {
   /** Tokens from a limit shared across channels (a LimiterActor). */
   acquireShared(scope: string, n: number, ratePerMinute: number, burst: number): Promise<number>;
   /** Counts `n` sends against the account's quota; returns how many it allows. */
-  consumeQuota(accountId: string, n: number, limits: { dailyLimit: number | null; monthlyLimit: number | null }): Promise<number>;
+  consumeQuota(
+    accountId: string,
+    n: number,
+    limits: { dailyLimit: number | null; monthlyLimit: number | null },
+  ): Promise<number>;
   metrics: {
     dispatched(channelType: string, status: string, n: number): void;
     dispatchSeconds(channelType: string, seconds: number): void;

@@ -35,7 +35,13 @@ export function applyProbeDelivery(
   now: Date,
 ): { ledger: ProbeLedger; outcome: DeliveryOutcome } {
   const at = now.toISOString();
-  const prev = ledger.probes[probe.probeId] ?? { sentAt: probe.sentAt, attempts: 0, deliveries: 0, firstSeenAt: at, lastSeenAt: at };
+  const prev = ledger.probes[probe.probeId] ?? {
+    sentAt: probe.sentAt,
+    attempts: 0,
+    deliveries: 0,
+    firstSeenAt: at,
+    lastSeenAt: at,
+  };
   const attempts = prev.attempts + 1;
   const fail = attempts <= probe.failTimes;
   const entry: ProbeEntry = { ...prev, attempts, lastSeenAt: at, deliveries: prev.deliveries + (fail ? 0 : 1) };

@@ -7,29 +7,70 @@ const rejecting = (err: Error) => () => Promise.reject(err);
 
 describe("attemptSend", () => {
   it("a resolved send is a success with the provider's id", async () => {
-    expect(await attemptSend(async () => ({ providerMessageId: "SM123" }))).toEqual({ ok: true, providerMessageId: "SM123" });
+    expect(await attemptSend(async () => ({ providerMessageId: "SM123" }))).toEqual({
+      ok: true,
+      providerMessageId: "SM123",
+    });
   });
 
   it.each<[string, SendError, SendAttempt]>([
     [
       "permanent",
-      new SendError({ kind: "permanent", code: "invalid_recipient", message: "not a mobile number", providerCode: "21614" }),
-      { ok: false, kind: "permanent", code: "invalid_recipient", message: "not a mobile number", retryAfterMs: null, optOut: false },
+      new SendError({
+        kind: "permanent",
+        code: "invalid_recipient",
+        message: "not a mobile number",
+        providerCode: "21614",
+      }),
+      {
+        ok: false,
+        kind: "permanent",
+        code: "invalid_recipient",
+        message: "not a mobile number",
+        retryAfterMs: null,
+        optOut: false,
+      },
     ],
     [
       "retryable",
-      new SendError({ kind: "retryable", code: "provider_unavailable", message: "503 Service Unavailable", status: 503 }),
-      { ok: false, kind: "retryable", code: "provider_unavailable", message: "503 Service Unavailable", retryAfterMs: null, optOut: false },
+      new SendError({
+        kind: "retryable",
+        code: "provider_unavailable",
+        message: "503 Service Unavailable",
+        status: 503,
+      }),
+      {
+        ok: false,
+        kind: "retryable",
+        code: "provider_unavailable",
+        message: "503 Service Unavailable",
+        retryAfterMs: null,
+        optOut: false,
+      },
     ],
     [
       "throttled, with the provider's retry-after",
       new SendError({ kind: "throttled", code: "provider_throttled", message: "slow down", retryAfterMs: 7_000 }),
-      { ok: false, kind: "throttled", code: "provider_throttled", message: "slow down", retryAfterMs: 7_000, optOut: false },
+      {
+        ok: false,
+        kind: "throttled",
+        code: "provider_throttled",
+        message: "slow down",
+        retryAfterMs: 7_000,
+        optOut: false,
+      },
     ],
     [
       "opt-out",
       new SendError({ kind: "permanent", code: "recipient_opted_out", message: "STOP received", optOut: true }),
-      { ok: false, kind: "permanent", code: "recipient_opted_out", message: "STOP received", retryAfterMs: null, optOut: true },
+      {
+        ok: false,
+        kind: "permanent",
+        code: "recipient_opted_out",
+        message: "STOP received",
+        retryAfterMs: null,
+        optOut: true,
+      },
     ],
   ])("a SendError keeps its classification: %s", async (_name, err, expected) => {
     expect(await attemptSend(rejecting(err))).toEqual(expected);

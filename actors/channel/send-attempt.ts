@@ -16,8 +16,20 @@ export async function attemptSend(send: () => Promise<{ providerMessageId: strin
     return { ok: true, providerMessageId };
   } catch (err) {
     if (err instanceof SendError) {
-      return { ok: false, kind: err.kind, code: err.code, message: err.message, retryAfterMs: err.retryAfterMs, optOut: err.optOut };
+      return {
+        ok: false,
+        kind: err.kind,
+        code: err.code,
+        message: err.message,
+        retryAfterMs: err.retryAfterMs,
+        optOut: err.optOut,
+      };
     }
-    return { ok: false, kind: "retryable", code: "dispatch_error", message: err instanceof Error ? err.message : String(err) };
+    return {
+      ok: false,
+      kind: "retryable",
+      code: "dispatch_error",
+      message: err instanceof Error ? err.message : String(err),
+    };
   }
 }

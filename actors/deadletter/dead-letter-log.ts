@@ -19,10 +19,14 @@ export function emptyDeadLetterLog(): DeadLetterLog {
   return { total: 0, recent: [] };
 }
 
-export function appendDeadLetter(log: DeadLetterLog, entry: { eventId: string; data: unknown }, now: Date): DeadLetterLog {
+export function appendDeadLetter(
+  log: DeadLetterLog,
+  entry: { eventId: string; data: unknown },
+  now: Date,
+): DeadLetterLog {
   // A redelivered dead letter must not be counted twice.
   if (log.recent.some((e) => e.eventId === entry.eventId)) return log;
-  const text = typeof entry.data === "string" ? entry.data : JSON.stringify(entry.data) ?? "null";
+  const text = typeof entry.data === "string" ? entry.data : (JSON.stringify(entry.data) ?? "null");
   const recorded: DeadLetterEntry = {
     eventId: entry.eventId,
     receivedAt: now.toISOString(),

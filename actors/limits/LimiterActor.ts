@@ -29,7 +29,11 @@ export class LimiterActor extends AbstractActor {
     return { granted: r.granted };
   }
 
-  async consume(req: { n: number; dailyLimit?: number | null; monthlyLimit?: number | null }): Promise<{ granted: number }> {
+  async consume(req: {
+    n: number;
+    dailyLimit?: number | null;
+    monthlyLimit?: number | null;
+  }): Promise<{ granted: number }> {
     const state = await readState<QuotaState>(this, QUOTA, emptyQuota());
     const r = consumeQuota(state, req, new Date(), req.n);
     await this.getStateManager<QuotaState>().setState(QUOTA, r.state);

@@ -50,16 +50,35 @@ export class ScheduleActor extends AbstractActor {
     }
     const now = new Date(ports.now());
     const plan = nextAfterFire(s, at, now);
-    if (plan.missed > 0) ports.log.warn({ scheduledMessageId: id, missed: plan.missed, dueAt: at.toISOString() }, "schedule was down over several triggers: fired once, skipped the rest");
+    if (plan.missed > 0)
+      ports.log.warn(
+        { scheduledMessageId: id, missed: plan.missed, dueAt: at.toISOString() },
+        "schedule was down over several triggers: fired once, skipped the rest",
+      );
     const result = await ports.fire(id, at, plan.next, now);
-    ports.log.info({ scheduledMessageId: id, dueAt: at.toISOString(), lateMs: now.getTime() - at.getTime(), fired: result.fired, next: result.next?.toISOString() ?? null }, "schedule triggered");
+    ports.log.info(
+      {
+        scheduledMessageId: id,
+        dueAt: at.toISOString(),
+        lateMs: now.getTime() - at.getTime(),
+        fired: result.fired,
+        next: result.next?.toISOString() ?? null,
+      },
+      "schedule triggered",
+    );
     if (result.next) await this.arm(result.next, new Date(ports.now()));
   }
 
   private async arm(at: Date, now: Date): Promise<void> {
     const due = Math.max(1, at.getTime() - now.getTime());
     // Reminder data reaches receiveReminder as text: send JSON.
-    await this.registerActorReminder(TRIGGER, Temporal.Duration.from({ milliseconds: due }), undefined, undefined, JSON.stringify({ at: at.toISOString() }));
+    await this.registerActorReminder(
+      TRIGGER,
+      Temporal.Duration.from({ milliseconds: due }),
+      undefined,
+      undefined,
+      JSON.stringify({ at: at.toISOString() }),
+    );
   }
 }
 

@@ -19,7 +19,8 @@ export function expectedTrigger(s: ScheduleSnapshot, reason: SyncReason, now: Da
   // Before its first trigger the schedule's own fields decide (the API stores scheduled_at as
   // next_trigger_at, which for a weekly or cron rule may not be an occurrence).
   if (s.triggerCount === 0) at = firstOccurrence(s.spec);
-  else if (reason === "updated" || !s.nextTriggerAt) at = nextOccurrence(s.spec, s.lastTriggeredAt ?? s.spec.scheduledAt, s.triggerCount);
+  else if (reason === "updated" || !s.nextTriggerAt)
+    at = nextOccurrence(s.spec, s.lastTriggeredAt ?? s.spec.scheduledAt, s.triggerCount);
   else at = s.nextTriggerAt;
   if (at && reason === "resumed" && at < now) {
     at = s.spec.isRecurring ? nextOccurrence(s.spec, now, s.triggerCount) : at;

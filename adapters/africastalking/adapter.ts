@@ -11,7 +11,12 @@ import { SendError } from "../../core/dispatch/send-error.js";
 import { safeEqual } from "../contract/signatures.js";
 import { segmentInfo } from "../../core/sms/encoding.js";
 import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
-import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
+import {
+  inboundMessage,
+  statusUpdate,
+  type InboundMessage,
+  type StatusUpdate,
+} from "../../core/messages/vocabulary.js";
 import { AFRICASTALKING_SECRET_FIELDS, AfricasTalkingCredentials } from "./credentials.js";
 import {
   DLR_OPT_OUT_REASONS,
@@ -44,23 +49,47 @@ export class AfricasTalkingAdapter extends HttpAdapterBase<typeof AfricasTalking
     const reply = await this.http(creds, {
       method: "POST",
       url: `${this.baseUrl}/version1/messaging`,
-      headers: { apiKey: creds.api_key, accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
-      body: formBody({ username: creds.username, to: payload.deliveryAddress, message: payload.messageBody, from: creds.sender_id }),
+      headers: {
+        apiKey: creds.api_key,
+        accept: "application/json",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: formBody({
+        username: creds.username,
+        to: payload.deliveryAddress,
+        message: payload.messageBody,
+        from: creds.sender_id,
+      }),
     });
     const redact = (t: string) => this.redactor(creds).text(t);
     if (reply.status < 200 || reply.status >= 300) {
       // Errors come back as plain text ("The supplied authentication is invalid") or JSON.
-      throw classifyHttpFailure({ status: reply.status, providerCode: String(reply.status), message: redact(reply.text.slice(0, 200) || `HTTP ${reply.status}`), retryAfterMs: reply.retryAfterMs });
+      throw classifyHttpFailure({
+        status: reply.status,
+        providerCode: String(reply.status),
+        message: redact(reply.text.slice(0, 200) || `HTTP ${reply.status}`),
+        retryAfterMs: reply.retryAfterMs,
+      });
     }
-    const data = (reply.json as { SMSMessageData?: { Message?: string; Recipients?: AtRecipient[] } } | undefined)?.SMSMessageData;
+    const data = (reply.json as { SMSMessageData?: { Message?: string; Recipients?: AtRecipient[] } } | undefined)
+      ?.SMSMessageData;
     const recipient = data?.Recipients?.[0];
     if (!recipient) {
       // "InvalidPhoneNumber" and friends can also arrive as an empty recipient list with a message.
-      throw new SendError({ kind: "permanent", code: "provider_rejected", message: redact(data?.Message ?? "no recipient in response") });
+      throw new SendError({
+        kind: "permanent",
+        code: "provider_rejected",
+        message: redact(data?.Message ?? "no recipient in response"),
+      });
     }
     if (SEND_OK_CODES.has(recipient.statusCode) && recipient.messageId) {
       const local = segmentInfo(payload.messageBody);
-      return sentResult(recipient.messageId, { providerStatus: recipient.status, cost: recipient.cost ?? null, segments: local.segments, encoding: local.encoding });
+      return sentResult(recipient.messageId, {
+        providerStatus: recipient.status,
+        cost: recipient.cost ?? null,
+        segments: local.segments,
+        encoding: local.encoding,
+      });
     }
     const code = recipient.statusCode;
     throw new SendError({
@@ -79,7 +108,12 @@ export class AfricasTalkingAdapter extends HttpAdapterBase<typeof AfricasTalking
       headers: { apiKey: creds.api_key, accept: "application/json" },
     });
     if (reply.status !== 200) {
-      throw classifyHttpFailure({ status: reply.status, providerCode: String(reply.status), message: `HTTP ${reply.status}`, retryAfterMs: reply.retryAfterMs });
+      throw classifyHttpFailure({
+        status: reply.status,
+        providerCode: String(reply.status),
+        message: `HTTP ${reply.status}`,
+        retryAfterMs: reply.retryAfterMs,
+      });
     }
   }
 
@@ -103,7 +137,11 @@ export class AfricasTalkingAdapter extends HttpAdapterBase<typeof AfricasTalking
         errorCode: status === "failed" ? (reason ?? form.status ?? null) : null,
         errorMessage: status === "failed" ? `${form.status}${reason ? `: ${reason}` : ""}` : null,
         optOut: reason !== null && DLR_OPT_OUT_REASONS.has(reason),
-        metadata: { networkCode: form.networkCode ?? null, retryCount: form.retryCount ? Number(form.retryCount) : null, providerStatus: form.status },
+        metadata: {
+          networkCode: form.networkCode ?? null,
+          retryCount: form.retryCount ? Number(form.retryCount) : null,
+          providerStatus: form.status,
+        },
       }),
     ];
   }

@@ -39,5 +39,9 @@ export function accountScope(
   const account = credentials[limit.accountField];
   if (typeof account !== "string" || !account) return undefined;
   const ratePerMinute = accountRate(limit, metadata);
-  return { scope: `provider:${provider}:${account}`, ratePerMinute, burst: Math.max(1, Math.min(limit.burst, Math.ceil(ratePerMinute / 60))) };
+  return {
+    scope: `provider:${provider}:${account}`,
+    ratePerMinute,
+    burst: Math.max(1, Math.min(limit.burst, Math.ceil(ratePerMinute / 60))),
+  };
 }

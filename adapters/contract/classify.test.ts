@@ -4,7 +4,12 @@ import { SendError } from "../../core/dispatch/send-error.js";
 import { Redactor } from "./secrets.js";
 
 describe("classifyHttpFailure", () => {
-  const rules = { throttlingCodes: new Set(["T1"]), optOutCodes: new Set(["STOP"]), retryableCodes: new Set(["R1"]), codeNames: new Map([["BAD", "invalid_recipient"]]) };
+  const rules = {
+    throttlingCodes: new Set(["T1"]),
+    optOutCodes: new Set(["STOP"]),
+    retryableCodes: new Set(["R1"]),
+    codeNames: new Map([["BAD", "invalid_recipient"]]),
+  };
   it.each([
     ["500", 500, null, "retryable", "provider_unavailable"],
     ["503", 503, null, "retryable", "provider_unavailable"],

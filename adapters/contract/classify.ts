@@ -32,7 +32,12 @@ export interface ClassifyRules {
 export function classifyHttpFailure(failure: HttpFailure, rules: ClassifyRules = {}): SendError {
   const code = failure.providerCode ?? null;
   const named = code ? rules.codeNames?.get(code) : undefined;
-  const base = { providerCode: code, message: failure.message, status: failure.status, retryAfterMs: failure.retryAfterMs ?? null };
+  const base = {
+    providerCode: code,
+    message: failure.message,
+    status: failure.status,
+    retryAfterMs: failure.retryAfterMs ?? null,
+  };
   if (failure.status === 429 || (code && rules.throttlingCodes?.has(code))) {
     return new SendError({ ...base, kind: "throttled", code: named ?? "provider_throttled" });
   }

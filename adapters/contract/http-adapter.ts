@@ -29,7 +29,10 @@ export abstract class HttpAdapterBase<S extends z.ZodType> {
   abstract readonly credentialsSchema: S;
   abstract readonly secretFields: readonly string[];
 
-  protected constructor(opts: HttpAdapterOptions, identity: { channelType: ChannelType; provider: string; baseUrl: string }) {
+  protected constructor(
+    opts: HttpAdapterOptions,
+    identity: { channelType: ChannelType; provider: string; baseUrl: string },
+  ) {
     this.channelType = identity.channelType;
     this.provider = identity.provider;
     this.providerName = providerKey(identity);
@@ -53,7 +56,11 @@ export abstract class HttpAdapterBase<S extends z.ZodType> {
   }
 
   protected http(creds: z.infer<S>, call: HttpCall): Promise<HttpReply> {
-    return httpCall({ dispatcher: this.dispatcher, logger: this.logger, provider: this.providerName }, this.redactor(creds), call);
+    return httpCall(
+      { dispatcher: this.dispatcher, logger: this.logger, provider: this.providerName },
+      this.redactor(creds),
+      call,
+    );
   }
 
   /** A cheap authenticated request (getMe, account info, balance); throws SendError on failure. */

@@ -57,7 +57,13 @@ export async function httpCall(deps: HttpClientDeps, redactor: Redactor, call: H
       json = undefined;
     }
     deps.logger.debug(
-      { provider: deps.provider, method: call.method, url: safeUrl, status: res.statusCode, ms: Math.round(performance.now() - started) },
+      {
+        provider: deps.provider,
+        method: call.method,
+        url: safeUrl,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      },
       "provider call",
     );
     return {
@@ -70,7 +76,13 @@ export async function httpCall(deps: HttpClientDeps, redactor: Redactor, call: H
   } catch (err) {
     const failure = networkFailure(err, (t) => redactor.text(t));
     deps.logger.warn(
-      { provider: deps.provider, method: call.method, url: safeUrl, code: failure.providerCode, ms: Math.round(performance.now() - started) },
+      {
+        provider: deps.provider,
+        method: call.method,
+        url: safeUrl,
+        code: failure.providerCode,
+        ms: Math.round(performance.now() - started),
+      },
       "provider call failed",
     );
     throw failure;

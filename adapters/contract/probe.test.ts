@@ -26,6 +26,8 @@ describe("probe-based verify and health", () => {
   it("verify answers yes or no, and an outage is not an answer", async () => {
     await expect(verifyByProbe(accepted)).resolves.toBe(true);
     await expect(verifyByProbe(refusal("permanent", "provider_auth_failed"))).resolves.toBe(false);
-    await expect(verifyByProbe(refusal("retryable", "provider_unreachable"))).rejects.toMatchObject({ code: "provider_unreachable" });
+    await expect(verifyByProbe(refusal("retryable", "provider_unreachable"))).rejects.toMatchObject({
+      code: "provider_unreachable",
+    });
   });
 });

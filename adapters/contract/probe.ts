@@ -28,7 +28,8 @@ export async function healthByProbe(probe: Probe): Promise<ChannelHealth> {
     await probe();
     return { status: "connected", latencyMs: Math.round(performance.now() - started), errorMessage: null };
   } catch (err) {
-    const e = err instanceof SendError ? err : new SendError({ kind: "retryable", code: "unknown", message: String(err) });
+    const e =
+      err instanceof SendError ? err : new SendError({ kind: "retryable", code: "unknown", message: String(err) });
     const unreachable = e.code === "provider_unreachable";
     return { status: unreachable ? "disconnected" : "error", latencyMs: null, errorMessage: `${e.code}: ${e.message}` };
   }

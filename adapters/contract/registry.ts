@@ -32,7 +32,9 @@ export class AdapterRegistry {
     if (existing) return existing;
     const factory = this.factories.get(k);
     if (!factory) {
-      throw new Error(`no adapter registered for channel type "${channelType}" and provider "${provider ?? "default"}"`);
+      throw new Error(
+        `no adapter registered for channel type "${channelType}" and provider "${provider ?? "default"}"`,
+      );
     }
     const adapter = factory();
     this.instances.set(k, adapter);

@@ -42,7 +42,6 @@ export const ChannelHealth = z.object({
 });
 export type ChannelHealth = z.infer<typeof ChannelHealth>;
 
-
 /** A webhook request exactly as received: the raw body is kept because signatures cover bytes. */
 export interface WebhookRequest {
   method: string;

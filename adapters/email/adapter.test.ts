@@ -69,13 +69,16 @@ const creds = () => ({
   webhook_token: "mail-hook-token-6b5a4c3d2e1f",
 });
 
-function payload(overrides: Partial<DispatchPayload> & { credentials?: Record<string, unknown> } = {}): DispatchPayload {
+function payload(
+  overrides: Partial<DispatchPayload> & { credentials?: Record<string, unknown> } = {},
+): DispatchPayload {
   return DispatchPayload.parse({
     messageId: randomUUID(),
     channelId: randomUUID(),
     channelType: "email",
     deliveryAddress: "patient@example.net",
-    messageBody: "<h1>Selam Almaz</h1><p>Your appointment is on <b>Friday</b> at 10:00 — ቀጠሮ.</p><p><a href=\"https://clinic.example.com/a/42\">Details</a></p>",
+    messageBody:
+      '<h1>Selam Almaz</h1><p>Your appointment is on <b>Friday</b> at 10:00 — ቀጠሮ.</p><p><a href="https://clinic.example.com/a/42">Details</a></p>',
     metadata: { subject: "Appointment reminder — የቀጠሮ ማስታወሻ ✓", is_html: true, headers: { "X-Campaign": "reminders" } },
     ...overrides,
     credentials: { ...creds(), ...overrides.credentials },
@@ -117,13 +120,20 @@ describe("email over a real SMTP server", () => {
   it("pools connections: several sends share one SMTP connection", async () => {
     const adapter = new EmailAdapter({ maxConnections: 1 });
     const before = connections;
-    for (let i = 0; i < 4; i++) await adapter.send(payload({ messageBody: `message ${i}`, metadata: { subject: `n${i}` } }));
+    for (let i = 0; i < 4; i++)
+      await adapter.send(payload({ messageBody: `message ${i}`, metadata: { subject: `n${i}` } }));
     await adapter.close();
     expect(connections - before).toBe(1);
   });
 
   it.each([
-    ["550 5.1.1 unknown user → permanent invalid recipient", "unknown@example.org", "permanent", "invalid_recipient", "550"],
+    [
+      "550 5.1.1 unknown user → permanent invalid recipient",
+      "unknown@example.org",
+      "permanent",
+      "invalid_recipient",
+      "550",
+    ],
     ["550 5.7.1 policy → permanent rejected", "spamtrap@example.org", "permanent", "provider_rejected", "550"],
     ["451 4.7.1 rate limited → throttled", "busy@example.org", "throttled", "provider_throttled", "451"],
     ["421 → retryable", "later@example.org", "retryable", "provider_unavailable", "421"],
@@ -138,7 +148,9 @@ describe("email over a real SMTP server", () => {
 
   it("wrong password → permanent auth failure", async () => {
     const adapter = new EmailAdapter();
-    const err = await adapter.send(payload({ credentials: { smtp_password: "not-the-password" } })).catch((e: unknown) => e);
+    const err = await adapter
+      .send(payload({ credentials: { smtp_password: "not-the-password" } }))
+      .catch((e: unknown) => e);
     await adapter.close();
     expect(err).toMatchObject({ kind: "permanent", code: "provider_auth_failed" });
   });
@@ -163,7 +175,12 @@ describe("email over a real SMTP server", () => {
     const adapter = new EmailAdapter({ logger });
     const surfaces: string[] = [];
     const secretsSeen: string[] = [];
-    for (const overrides of [{}, { deliveryAddress: "unknown@example.org" }, { deliveryAddress: "busy@example.org" }, { credentials: { smtp_password: "wrong-Pa55word-xyz" } }]) {
+    for (const overrides of [
+      {},
+      { deliveryAddress: "unknown@example.org" },
+      { deliveryAddress: "busy@example.org" },
+      { credentials: { smtp_password: "wrong-Pa55word-xyz" } },
+    ]) {
       const p = payload(overrides);
       for (const f of EMAIL_SECRET_FIELDS) secretsSeen.push(String(p.credentials[f]));
       try {
@@ -193,14 +210,23 @@ describe("email bounce and complaint notifications", () => {
         errorCode: "bounce:Permanent/General",
         errorMessage: "smtp; 550 5.1.1 user unknown",
         optOut: false,
-        metadata: expect.objectContaining({ turumbaMessageId: "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b", permanent: true }),
+        metadata: expect.objectContaining({
+          turumbaMessageId: "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+          permanent: true,
+        }),
       }),
     ]);
   });
 
   it("SES complaint → failed and opted out", () => {
     const [u] = adapter.parseStatus(jsonWebhook(fixture(import.meta.url, "ses-complaint.json")));
-    expect(u).toMatchObject({ providerMessageId: "<9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d@clinic.example.com>", status: "failed", errorCode: "complaint", optOut: true, recipient: "patient@example.net" });
+    expect(u).toMatchObject({
+      providerMessageId: "<9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d@clinic.example.com>",
+      status: "failed",
+      errorCode: "complaint",
+      optOut: true,
+      recipient: "patient@example.net",
+    });
   });
 
   it("event webhook array: delivered, bounce, spam report; opens ignored", () => {
@@ -215,12 +241,16 @@ describe("email bounce and complaint notifications", () => {
 
   it("signed event webhook: ECDSA P-256 over timestamp + body", () => {
     // Key pair and signature made with openssl (ecparam prime256v1; dgst -sha256 -sign) over "1732271040" + file bytes.
-    const publicKey = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEB6GRKyxbzIW6OoDmBhM+ZJddxTNzfr/7j8d0v3ma7rIx66gDeMCnjdwWrSEUQ1uJTkhmNRKM4f00KMDfTkKIjw==";
-    const signature = "MEYCIQDCngg3EKGVIyjGP7kF+2euGlvLNseghZHiUJXtFKLYqgIhAJTO+up1UPNzLvOakSpKMHQOw/gbyuMlma/2XnPdnAZU";
+    const publicKey =
+      "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEB6GRKyxbzIW6OoDmBhM+ZJddxTNzfr/7j8d0v3ma7rIx66gDeMCnjdwWrSEUQ1uJTkhmNRKM4f00KMDfTkKIjw==";
+    const signature =
+      "MEYCIQDCngg3EKGVIyjGP7kF+2euGlvLNseghZHiUJXtFKLYqgIhAJTO+up1UPNzLvOakSpKMHQOw/gbyuMlma/2XnPdnAZU";
     const body = fixture(import.meta.url, "esp-events.json");
     const c = { ...creds(), event_webhook_public_key: publicKey };
     const req = (ts: string, b = body) =>
-      jsonWebhook(b, { headers: { "X-Twilio-Email-Event-Webhook-Signature": signature, "X-Twilio-Email-Event-Webhook-Timestamp": ts } });
+      jsonWebhook(b, {
+        headers: { "X-Twilio-Email-Event-Webhook-Signature": signature, "X-Twilio-Email-Event-Webhook-Timestamp": ts },
+      });
     expect(adapter.verifyWebhookSignature(req("1732271040"), c)).toBe(true);
     expect(adapter.verifyWebhookSignature(req("1732271041"), c)).toBe(false);
     expect(adapter.verifyWebhookSignature(req("1732271040", body.replace("spamreport", "delivered")), c)).toBe(false);
@@ -229,7 +259,17 @@ describe("email bounce and complaint notifications", () => {
   it("token-carrying notification URL", () => {
     const c = creds();
     const body = fixture(import.meta.url, "ses-complaint.json");
-    expect(adapter.verifyWebhookSignature(webhookRequest({ url: `https://hooks.example.test/webhooks/email/c1?token=${c.webhook_token}`, rawBody: body }), c)).toBe(true);
-    expect(adapter.verifyWebhookSignature(webhookRequest({ url: "https://hooks.example.test/webhooks/email/c1?token=guess", rawBody: body }), c)).toBe(false);
+    expect(
+      adapter.verifyWebhookSignature(
+        webhookRequest({ url: `https://hooks.example.test/webhooks/email/c1?token=${c.webhook_token}`, rawBody: body }),
+        c,
+      ),
+    ).toBe(true);
+    expect(
+      adapter.verifyWebhookSignature(
+        webhookRequest({ url: "https://hooks.example.test/webhooks/email/c1?token=guess", rawBody: body }),
+        c,
+      ),
+    ).toBe(false);
   });
 });

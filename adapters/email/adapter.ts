@@ -14,7 +14,14 @@ import { healthByProbe, verifyByProbe } from "../contract/probe.js";
 import { Redactor } from "../contract/secrets.js";
 import { SendError } from "../../core/dispatch/send-error.js";
 import { safeEqual } from "../contract/signatures.js";
-import { header, sentResult, type ChannelHealth, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import {
+  header,
+  sentResult,
+  type ChannelHealth,
+  type DispatchPayload,
+  type DispatchResult,
+  type WebhookRequest,
+} from "../contract/types.js";
 import { statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { EMAIL_SECRET_FIELDS, EmailCredentials } from "./credentials.js";
 import { htmlToText } from "./html-to-text.js";
@@ -82,7 +89,9 @@ export class EmailAdapter implements ChannelAdapter {
 
   private pool(c: EmailCredentials): Transporter<SMTPPool.SentMessageInfo> {
     // Keyed by a hash so the password is not kept as a readable map key.
-    const key = createHash("sha256").update(JSON.stringify([c.smtp_host, c.smtp_port, c.secure, c.smtp_username, c.smtp_password])).digest("hex");
+    const key = createHash("sha256")
+      .update(JSON.stringify([c.smtp_host, c.smtp_port, c.secure, c.smtp_username, c.smtp_password]))
+      .digest("hex");
     let pool = this.pools.get(key);
     if (!pool) {
       pool = nodemailer.createTransport(this.transportOptions(c));
@@ -98,7 +107,10 @@ export class EmailAdapter implements ChannelAdapter {
     const isHtml = meta.is_html === true || meta.html === true;
     const domain = c.message_id_domain ?? c.from_email.split("@")[1] ?? "turumba.local";
     const messageIdHeader = `<${payload.messageId}@${domain}>`;
-    const extraHeaders = (meta.headers && typeof meta.headers === "object" ? meta.headers : {}) as Record<string, string>;
+    const extraHeaders = (meta.headers && typeof meta.headers === "object" ? meta.headers : {}) as Record<
+      string,
+      string
+    >;
     const started = performance.now();
     try {
       const info = await this.pool(c).sendMail({
@@ -111,15 +123,33 @@ export class EmailAdapter implements ChannelAdapter {
         messageId: messageIdHeader,
         headers: { ...extraHeaders, [MESSAGE_ID_HEADER]: payload.messageId },
       });
-      this.logger.debug({ provider: "smtp", host: c.smtp_host, messageId: payload.messageId, ms: Math.round(performance.now() - started) }, "mail accepted");
+      this.logger.debug(
+        {
+          provider: "smtp",
+          host: c.smtp_host,
+          messageId: payload.messageId,
+          ms: Math.round(performance.now() - started),
+        },
+        "mail accepted",
+      );
       if (info.rejected.length > 0) {
-        throw new SendError({ kind: "permanent", code: "invalid_recipient", message: `recipient rejected: ${info.response ?? ""}` });
+        throw new SendError({
+          kind: "permanent",
+          code: "invalid_recipient",
+          message: `recipient rejected: ${info.response ?? ""}`,
+        });
       }
-      return sentResult(info.messageId ?? messageIdHeader, { response: redactor.text(info.response ?? ""), accepted: info.accepted.map(String) });
+      return sentResult(info.messageId ?? messageIdHeader, {
+        response: redactor.text(info.response ?? ""),
+        accepted: info.accepted.map(String),
+      });
     } catch (err) {
       if (err instanceof SendError) throw err;
       const e = this.classify(err as SmtpError, redactor);
-      this.logger.warn({ provider: "smtp", host: c.smtp_host, code: e.code, kind: e.kind, providerCode: e.providerCode }, "mail not accepted");
+      this.logger.warn(
+        { provider: "smtp", host: c.smtp_host, code: e.code, kind: e.kind, providerCode: e.providerCode },
+        "mail not accepted",
+      );
       throw e;
     }
   }
@@ -127,7 +157,12 @@ export class EmailAdapter implements ChannelAdapter {
   private classify(err: SmtpError, redactor: Redactor): SendError {
     const message = redactor.text(err.response ?? err.message ?? "SMTP error");
     if (err.code === "EAUTH") {
-      return new SendError({ kind: "permanent", code: "provider_auth_failed", providerCode: String(err.responseCode ?? "EAUTH"), message });
+      return new SendError({
+        kind: "permanent",
+        code: "provider_auth_failed",
+        providerCode: String(err.responseCode ?? "EAUTH"),
+        message,
+      });
     }
     if (err.responseCode) {
       const rule = classifySmtpReply(err.responseCode, err.response ?? "");
@@ -180,8 +215,17 @@ export class EmailAdapter implements ChannelAdapter {
     const timestamp = header(req, "x-twilio-email-event-webhook-timestamp");
     if (signature && timestamp && c.event_webhook_public_key) {
       try {
-        const key = createPublicKey({ key: Buffer.from(c.event_webhook_public_key, "base64"), format: "der", type: "spki" });
-        return verifySignature("sha256", Buffer.from(timestamp + req.rawBody, "utf8"), key, Buffer.from(signature, "base64"));
+        const key = createPublicKey({
+          key: Buffer.from(c.event_webhook_public_key, "base64"),
+          format: "der",
+          type: "spki",
+        });
+        return verifySignature(
+          "sha256",
+          Buffer.from(timestamp + req.rawBody, "utf8"),
+          key,
+          Buffer.from(signature, "base64"),
+        );
       } catch {
         return false;
       }

@@ -46,13 +46,20 @@ interface SesNotification {
     timestamp?: string;
     bouncedRecipients?: Array<{ emailAddress: string; status?: string; diagnosticCode?: string }>;
   };
-  complaint?: { timestamp?: string; complaintFeedbackType?: string; complainedRecipients?: Array<{ emailAddress: string }> };
+  complaint?: {
+    timestamp?: string;
+    complaintFeedbackType?: string;
+    complainedRecipients?: Array<{ emailAddress: string }>;
+  };
   delivery?: { timestamp?: string; recipients?: string[] };
 }
 
 function sesIds(mail: SesMail | undefined): { id: string | null; ours: string | null } {
   const h = (name: string) => mail?.headers?.find((x) => x.name.toLowerCase() === name.toLowerCase())?.value ?? null;
-  return { id: h("Message-ID") ?? mail?.commonHeaders?.messageId ?? mail?.messageId ?? null, ours: h(MESSAGE_ID_HEADER) };
+  return {
+    id: h("Message-ID") ?? mail?.commonHeaders?.messageId ?? mail?.messageId ?? null,
+    ours: h(MESSAGE_ID_HEADER),
+  };
 }
 
 function parseSes(input: unknown): Update[] {
@@ -88,7 +95,13 @@ function parseSes(input: unknown): Update[] {
     }));
   }
   if (type === "Delivery" && n.delivery) {
-    return (n.delivery.recipients ?? []).map((r) => ({ providerMessageId: id, status: "delivered" as const, recipient: r, occurredAt: n.delivery?.timestamp ?? null, metadata }));
+    return (n.delivery.recipients ?? []).map((r) => ({
+      providerMessageId: id,
+      status: "delivered" as const,
+      recipient: r,
+      occurredAt: n.delivery?.timestamp ?? null,
+      metadata,
+    }));
   }
   return [];
 }
@@ -120,9 +133,24 @@ function parseEvent(input: unknown): Update[] {
       return [{ ...base, status: "delivered" }];
     case "bounce":
     case "dropped":
-      return [{ ...base, status: "failed", errorCode: `${e.event}:${e.type ?? e.status ?? "unknown"}`, errorMessage: e.reason ?? null }];
+      return [
+        {
+          ...base,
+          status: "failed",
+          errorCode: `${e.event}:${e.type ?? e.status ?? "unknown"}`,
+          errorMessage: e.reason ?? null,
+        },
+      ];
     case "spamreport":
-      return [{ ...base, status: "failed", errorCode: "complaint", errorMessage: "recipient marked the message as spam", optOut: true }];
+      return [
+        {
+          ...base,
+          status: "failed",
+          errorCode: "complaint",
+          errorMessage: "recipient marked the message as spam",
+          optOut: true,
+        },
+      ];
     default:
       return [];
   }

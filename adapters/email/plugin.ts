@@ -18,7 +18,8 @@ export const emailPlugin: ProviderPlugin = {
       `Bounce/complaint notifications (SNS HTTPS subscription or the ESP's event webhook): ${url}?token=<the channel's webhook_token credential>`,
       "Or, for an ESP with signed event webhooks: the URL above without ?token and its public key in the event_webhook_public_key credential.",
     ],
-    hasSignature: (req) => header(req, "x-twilio-email-event-webhook-signature") !== undefined || hasQueryParam(req, "token"),
+    hasSignature: (req) =>
+      header(req, "x-twilio-email-event-webhook-signature") !== undefined || hasQueryParam(req, "token"),
   },
   createAdapter: (options) => new EmailAdapter({ logger: options.logger }),
 };

@@ -16,7 +16,9 @@ export function classifySmtpReply(code: number, text: string): { kind: SendError
   const enhanced = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(text);
   if (code >= 400 && code < 500) {
     const rateLimited = /rate|too many|throttl|try again later/i.test(text) || (enhanced?.[2] === "7" && code !== 421);
-    return rateLimited ? { kind: "throttled", code: "provider_throttled" } : { kind: "retryable", code: "provider_unavailable" };
+    return rateLimited
+      ? { kind: "throttled", code: "provider_throttled" }
+      : { kind: "retryable", code: "provider_unavailable" };
   }
   if (code === 535 || code === 530 || code === 534) return { kind: "permanent", code: "provider_auth_failed" };
   if (code === 550 || code === 551 || code === 553) {
@@ -29,4 +31,11 @@ export function classifySmtpReply(code: number, text: string): { kind: SendError
 }
 
 /** nodemailer error codes for failures before any SMTP reply: all mean "try again". */
-export const NETWORK_ERROR_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS", "ECONNREFUSED", "ECONNRESET"]);
+export const NETWORK_ERROR_CODES = new Set([
+  "ECONNECTION",
+  "ETIMEDOUT",
+  "ESOCKET",
+  "EDNS",
+  "ECONNREFUSED",
+  "ECONNRESET",
+]);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { MockProvider, basePayload, describeSecretHygiene, describeSendCases, fixture, fixtureJson, jsonWebhook, webhookRequest, type SendSuite } from "../testkit/index.js";
+import {
+  MockProvider,
+  basePayload,
+  describeSecretHygiene,
+  describeSendCases,
+  fixture,
+  fixtureJson,
+  jsonWebhook,
+  webhookRequest,
+  type SendSuite,
+} from "../testkit/index.js";
 import { MessengerAdapter } from "./adapter.js";
 import { MESSENGER_SECRET_FIELDS } from "./credentials.js";
 
@@ -17,32 +27,80 @@ const suite: SendSuite = {
   origin: ORIGIN,
   method: "POST",
   path: (p) => p.startsWith("/v18.0/me/messages?"),
-  basePayload: basePayload({ channelType: "messenger", credentials, deliveryAddress: "6723591847361234", messageBody: "Yes, 9 to 12." }),
+  basePayload: basePayload({
+    channelType: "messenger",
+    credentials,
+    deliveryAddress: "6723591847361234",
+    messageBody: "Yes, 9 to 12.",
+  }),
   cases: [
     {
       name: "sent with the page token as query parameter",
       reply: { status: 200, body: f("send-ok.json") },
-      ok: { providerMessageId: "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P", metadata: { recipientId: "6723591847361234" } },
+      ok: {
+        providerMessageId: "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P",
+        metadata: { recipientId: "6723591847361234" },
+      },
       request: (req) => {
         expect(new URL(req.path, ORIGIN).searchParams.get("access_token")).toBe(credentials.page_access_token);
-        expect(JSON.parse(req.body)).toEqual({ recipient: { id: "6723591847361234" }, messaging_type: "RESPONSE", message: { text: "Yes, 9 to 12." } });
+        expect(JSON.parse(req.body)).toEqual({
+          recipient: { id: "6723591847361234" },
+          messaging_type: "RESPONSE",
+          message: { text: "Yes, 9 to 12." },
+        });
       },
     },
     {
       name: "message tag outside the window",
       payload: { metadata: { messaging_type: "MESSAGE_TAG", tag: "CONFIRMED_EVENT_UPDATE" } },
       reply: { status: 200, body: f("send-ok.json") },
-      ok: { providerMessageId: "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P" },
-      request: (req) => expect(JSON.parse(req.body)).toMatchObject({ messaging_type: "MESSAGE_TAG", tag: "CONFIRMED_EVENT_UPDATE" }),
+      ok: {
+        providerMessageId: "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P",
+      },
+      request: (req) =>
+        expect(JSON.parse(req.body)).toMatchObject({ messaging_type: "MESSAGE_TAG", tag: "CONFIRMED_EVENT_UPDATE" }),
     },
-    { name: "613 rate limit → throttled", reply: { status: 400, body: f("error-613-rate.json") }, error: { kind: "throttled", code: "provider_throttled", providerCode: "613" } },
-    { name: "HTTP 429 → throttled", reply: { status: 429, body: f("error-613-rate.json"), headers: { "retry-after": "30" } }, error: { kind: "throttled", retryAfterMs: 30000, code: "provider_throttled" } },
-    { name: "551 person unavailable → permanent", reply: { status: 400, body: f("error-551-unavailable.json") }, error: { kind: "permanent", code: "recipient_unavailable", providerCode: "551" } },
-    { name: "10/2018278 outside window → permanent", reply: { status: 400, body: f("error-10-window.json") }, error: { kind: "permanent", code: "outside_care_window" } },
-    { name: "190 invalid token → permanent auth", reply: { status: 400, body: f("error-190-token.json") }, error: { kind: "permanent", code: "provider_auth_failed" } },
-    { name: "2 transient → retryable", reply: { status: 500, body: f("error-2-temporary.json") }, error: { kind: "retryable", code: "provider_unavailable" } },
-    { name: "network error → retryable", reply: { networkError: "ECONNREFUSED" }, error: { kind: "retryable", code: "provider_unreachable" } },
-    { name: "unknown messaging_type refused", payload: { metadata: { messaging_type: "BROADCAST" } }, refusedBeforeSend: true, error: { kind: "permanent", code: "invalid_messaging_type" } },
+    {
+      name: "613 rate limit → throttled",
+      reply: { status: 400, body: f("error-613-rate.json") },
+      error: { kind: "throttled", code: "provider_throttled", providerCode: "613" },
+    },
+    {
+      name: "HTTP 429 → throttled",
+      reply: { status: 429, body: f("error-613-rate.json"), headers: { "retry-after": "30" } },
+      error: { kind: "throttled", retryAfterMs: 30000, code: "provider_throttled" },
+    },
+    {
+      name: "551 person unavailable → permanent",
+      reply: { status: 400, body: f("error-551-unavailable.json") },
+      error: { kind: "permanent", code: "recipient_unavailable", providerCode: "551" },
+    },
+    {
+      name: "10/2018278 outside window → permanent",
+      reply: { status: 400, body: f("error-10-window.json") },
+      error: { kind: "permanent", code: "outside_care_window" },
+    },
+    {
+      name: "190 invalid token → permanent auth",
+      reply: { status: 400, body: f("error-190-token.json") },
+      error: { kind: "permanent", code: "provider_auth_failed" },
+    },
+    {
+      name: "2 transient → retryable",
+      reply: { status: 500, body: f("error-2-temporary.json") },
+      error: { kind: "retryable", code: "provider_unavailable" },
+    },
+    {
+      name: "network error → retryable",
+      reply: { networkError: "ECONNREFUSED" },
+      error: { kind: "retryable", code: "provider_unreachable" },
+    },
+    {
+      name: "unknown messaging_type refused",
+      payload: { metadata: { messaging_type: "BROADCAST" } },
+      refusedBeforeSend: true,
+      error: { kind: "permanent", code: "invalid_messaging_type" },
+    },
   ],
 };
 
@@ -55,9 +113,19 @@ describe("messenger webhooks", () => {
     const req = jsonWebhook(fixture(import.meta.url, "webhook-delivery-read.json"));
     const updates = adapter.parseStatus(req);
     expect(updates).toEqual([
-      expect.objectContaining({ providerMessageId: "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P", status: "delivered", recipient: "6723591847361234", watermark: "2024-11-22T10:10:50.000Z" }),
+      expect.objectContaining({
+        providerMessageId: "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P",
+        status: "delivered",
+        recipient: "6723591847361234",
+        watermark: "2024-11-22T10:10:50.000Z",
+      }),
       expect.objectContaining({ providerMessageId: "m_second_message_id_0001", status: "delivered" }),
-      expect.objectContaining({ providerMessageId: null, status: "read", recipient: "6723591847361234", watermark: "2024-11-22T10:11:00.000Z" }),
+      expect.objectContaining({
+        providerMessageId: null,
+        status: "read",
+        recipient: "6723591847361234",
+        watermark: "2024-11-22T10:11:00.000Z",
+      }),
     ]);
     expect(adapter.parseStatus(req)).toEqual([]);
     expect(adapter.parseInbound(req)).toEqual([]);
@@ -66,7 +134,13 @@ describe("messenger webhooks", () => {
   it("inbound text and attachment; echoes skipped", () => {
     const msgs = new MessengerAdapter().parseInbound(jsonWebhook(fixture(import.meta.url, "webhook-message.json")));
     expect(msgs).toHaveLength(2);
-    expect(msgs[0]).toMatchObject({ providerMessageId: "m_1457764197618:41d102a3e1ae206a38", from: "6723591847361234", to: "109876543210987", text: "Is the clinic open on Saturday?", contentType: "text" });
+    expect(msgs[0]).toMatchObject({
+      providerMessageId: "m_1457764197618:41d102a3e1ae206a38",
+      from: "6723591847361234",
+      to: "109876543210987",
+      text: "Is the clinic open on Saturday?",
+      contentType: "text",
+    });
     expect(msgs[1]).toMatchObject({ contentType: "image", text: "[image]" });
   });
 
@@ -94,15 +168,31 @@ describe("messenger signature and handshake", () => {
   });
 
   it("hub.challenge echoed only with our verify token", () => {
-    const url = (token: string) => `https://hooks.example.test/webhooks/messenger/c1?hub.mode=subscribe&hub.challenge=CHALLENGE_ACCEPTED&hub.verify_token=${token}`;
-    expect(adapter.answerVerificationChallenge(webhookRequest({ method: "GET", url: url(credentials.verify_token), rawBody: "" }), credentials)).toBe("CHALLENGE_ACCEPTED");
-    expect(adapter.answerVerificationChallenge(webhookRequest({ method: "GET", url: url("nope"), rawBody: "" }), credentials)).toBeNull();
+    const url = (token: string) =>
+      `https://hooks.example.test/webhooks/messenger/c1?hub.mode=subscribe&hub.challenge=CHALLENGE_ACCEPTED&hub.verify_token=${token}`;
+    expect(
+      adapter.answerVerificationChallenge(
+        webhookRequest({ method: "GET", url: url(credentials.verify_token), rawBody: "" }),
+        credentials,
+      ),
+    ).toBe("CHALLENGE_ACCEPTED");
+    expect(
+      adapter.answerVerificationChallenge(
+        webhookRequest({ method: "GET", url: url("nope"), rawBody: "" }),
+        credentials,
+      ),
+    ).toBeNull();
   });
 
   it("verifyCredentials reads /me", async () => {
     const provider = new MockProvider(ORIGIN);
-    provider.reply("GET", (p) => p.startsWith("/v18.0/me?"), { status: 200, body: { id: credentials.page_id, name: "Clinic" } });
-    await expect(new MessengerAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(true);
+    provider.reply("GET", (p) => p.startsWith("/v18.0/me?"), {
+      status: 200,
+      body: { id: credentials.page_id, name: "Clinic" },
+    });
+    await expect(new MessengerAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(
+      true,
+    );
     await provider.close();
   });
 });

@@ -10,7 +10,12 @@ import { answerMetaChallenge, graphError, verifyMetaSignature } from "../contrac
 import { RecentKeys } from "../contract/recent-keys.js";
 import { SendError } from "../../core/dispatch/send-error.js";
 import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
-import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
+import {
+  inboundMessage,
+  statusUpdate,
+  type InboundMessage,
+  type StatusUpdate,
+} from "../../core/messages/vocabulary.js";
 import { MESSENGER_SECRET_FIELDS, MessengerCredentials } from "./credentials.js";
 import { ATTACHMENT_TYPES, CODE_NAMES, MESSAGING_TYPES, RETRYABLE_CODES, THROTTLING_CODES } from "./vocabulary.js";
 
@@ -28,9 +33,16 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
     const creds = this.creds(payload.credentials);
     const messagingType = (payload.metadata.messaging_type as string | undefined) ?? "RESPONSE";
     if (!MESSAGING_TYPES.includes(messagingType as (typeof MESSAGING_TYPES)[number])) {
-      throw this.logRefusal(new SendError({ kind: "permanent", code: "invalid_messaging_type", message: `messaging_type must be one of ${MESSAGING_TYPES.join(", ")}` }), {
-        messageId: payload.messageId,
-      });
+      throw this.logRefusal(
+        new SendError({
+          kind: "permanent",
+          code: "invalid_messaging_type",
+          message: `messaging_type must be one of ${MESSAGING_TYPES.join(", ")}`,
+        }),
+        {
+          messageId: payload.messageId,
+        },
+      );
     }
     const tag = payload.metadata.tag as string | undefined;
     const reply = await this.http(creds, {
@@ -96,13 +108,29 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
         const watermark = toIso(event.delivery.watermark);
         for (const mid of event.delivery.mids ?? []) {
           if (!this.seen.add(`delivered:${mid}`)) continue;
-          out.push(statusUpdate({ providerMessageId: mid, status: "delivered", recipient: user, watermark, occurredAt: watermark }));
+          out.push(
+            statusUpdate({
+              providerMessageId: mid,
+              status: "delivered",
+              recipient: user,
+              watermark,
+              occurredAt: watermark,
+            }),
+          );
         }
       }
       if (event.read) {
         const watermark = toIso(event.read.watermark);
         if (!this.seen.add(`read:${user}:${event.read.watermark}`)) continue;
-        out.push(statusUpdate({ providerMessageId: null, status: "read", recipient: user, watermark, occurredAt: toIso(event.timestamp) ?? watermark }));
+        out.push(
+          statusUpdate({
+            providerMessageId: null,
+            status: "read",
+            recipient: user,
+            watermark,
+            occurredAt: toIso(event.timestamp) ?? watermark,
+          }),
+        );
       }
     }
     return out;
@@ -116,7 +144,8 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
       if (!m?.mid || m.is_echo || !event.sender?.id) continue;
       if (!this.seen.add(`message:${m.mid}`)) continue;
       const attachment = m.attachments?.[0];
-      const contentType = m.text !== undefined ? "text" : (ATTACHMENT_TYPES.get(attachment?.type as never) ?? "unsupported");
+      const contentType =
+        m.text !== undefined ? "text" : (ATTACHMENT_TYPES.get(attachment?.type as never) ?? "unsupported");
       const text = m.text ?? `[${attachment?.type ?? "unsupported"}]`;
       out.push(
         inboundMessage({
@@ -150,7 +179,8 @@ interface MessagingEvent {
 }
 
 function messagingEvents(req: WebhookRequest): MessagingEvent[] {
-  const body = parseJsonBody(req.rawBody) as { object?: string; entry?: Array<{ messaging?: MessagingEvent[] }> } | undefined;
+  const body = parseJsonBody(req.rawBody) as
+    { object?: string; entry?: Array<{ messaging?: MessagingEvent[] }> } | undefined;
   if (body?.object !== "page") return [];
   return (body.entry ?? []).flatMap((e) => e.messaging ?? []);
 }

@@ -10,7 +10,10 @@ export const MessengerCredentials = z.object({
   page_id: z.string().regex(/^\d+$/),
   app_secret: z.string().min(8),
   verify_token: z.string().min(8),
-  api_version: z.string().regex(/^v\d+\.\d+$/).default("v18.0"),
+  api_version: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default("v18.0"),
 });
 export type MessengerCredentials = z.infer<typeof MessengerCredentials>;
 

@@ -10,7 +10,11 @@ describe("smpp adapter: a channel's health is its bind", () => {
     const adapter = new SmppAdapter({ reconnectBaseMs: 60_000 });
     await expect(adapter.checkChannelHealth(channelId, unreachable)).resolves.toMatchObject({ status: "connected" });
     await expect(adapter.session(channelId, unreachable)).rejects.toMatchObject({ code: "provider_unreachable" });
-    await expect(adapter.checkChannelHealth(channelId, unreachable)).resolves.toEqual({ status: "disconnected", latencyMs: null, errorMessage: "bind reconnecting" });
+    await expect(adapter.checkChannelHealth(channelId, unreachable)).resolves.toEqual({
+      status: "disconnected",
+      latencyMs: null,
+      errorMessage: "bind reconnecting",
+    });
     await adapter.closeChannel(channelId);
     await expect(adapter.checkChannelHealth(channelId, unreachable)).resolves.toMatchObject({ status: "connected" });
   });

@@ -8,7 +8,13 @@ import type { ChannelAdapter } from "../contract/contract.js";
 import { parseCredentials } from "../contract/credentials.js";
 import { healthByProbe, verifyByProbe } from "../contract/probe.js";
 import { SendError } from "../../core/dispatch/send-error.js";
-import { sentResult, type ChannelHealth, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import {
+  sentResult,
+  type ChannelHealth,
+  type DispatchPayload,
+  type DispatchResult,
+  type WebhookRequest,
+} from "../contract/types.js";
 import { type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { SMPP_SECRET_FIELDS, SmppCredentials } from "./credentials.js";
 import { SmppSession, type SmppSessionOptions } from "./session.js";
@@ -75,8 +81,16 @@ export class SmppAdapter implements ChannelAdapter {
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {
     const session = await this.session(payload.channelId, payload.credentials);
-    const result = await session.submit({ messageId: payload.messageId, to: payload.deliveryAddress, text: payload.messageBody });
-    return sentResult(result.segmentIds[0]!, { segmentIds: result.segmentIds, segments: result.segments, encoding: result.encoding });
+    const result = await session.submit({
+      messageId: payload.messageId,
+      to: payload.deliveryAddress,
+      text: payload.messageBody,
+    });
+    return sentResult(result.segmentIds[0]!, {
+      segmentIds: result.segmentIds,
+      segments: result.segments,
+      encoding: result.encoding,
+    });
   }
 
   /** Binds a throwaway session and unbinds: the SMSC's answer to the credentials. */

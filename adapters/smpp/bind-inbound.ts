@@ -9,7 +9,12 @@
 import { randomUUID } from "node:crypto";
 import type smpp from "smpp";
 import type { Logger } from "../../core/logger.js";
-import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
+import {
+  inboundMessage,
+  statusUpdate,
+  type InboundMessage,
+  type StatusUpdate,
+} from "../../core/messages/vocabulary.js";
 import type { ConcatInfo } from "../../core/sms/encoding.js";
 import { IdIndex } from "./message-ids.js";
 import { MoAssembler } from "./mo-assembler.js";
@@ -76,8 +81,10 @@ export class BindInbound {
   deliver(pdu: smpp.PDU): void {
     const esm = Number(pdu.esm_class ?? 0);
     const type = esm & ESM_TYPE_MASK;
-    const body = (pdu.short_message ?? pdu.message_payload) as { message?: string | Buffer; udh?: Buffer[] } | undefined;
-    const text = typeof body?.message === "string" ? body.message : body?.message ? body.message.toString("latin1") : "";
+    const body = (pdu.short_message ?? pdu.message_payload) as
+      { message?: string | Buffer; udh?: Buffer[] } | undefined;
+    const text =
+      typeof body?.message === "string" ? body.message : body?.message ? body.message.toString("latin1") : "";
     const receiptedId = typeof pdu.receipted_message_id === "string" ? pdu.receipted_message_id : null;
     if (type === ESM_DELIVERY_RECEIPT || type === ESM_INTERMEDIATE_NOTIFICATION || receiptedId) {
       const receipt = parseReceipt({
@@ -137,7 +144,10 @@ export class BindInbound {
       providerMessageId: o.providerId,
       status: r.status,
       errorCode: r.status === "failed" ? (r.err ? `${r.stat}:${r.err}` : r.stat) : null,
-      errorMessage: r.status === "failed" ? `${r.stat}${r.err ? ` err:${r.err}` : ""}${r.networkErrorCode ? ` net:${r.networkErrorCode}` : ""}` : null,
+      errorMessage:
+        r.status === "failed"
+          ? `${r.stat}${r.err ? ` err:${r.err}` : ""}${r.networkErrorCode ? ` net:${r.networkErrorCode}` : ""}`
+          : null,
       occurredAt: receiptDateToIso(r.doneDate),
       metadata: { messageId: o.messageId, segment: o.segment, segments: o.segments, receiptId: r.id, stat: r.stat },
     });
@@ -149,9 +159,14 @@ export class BindInbound {
 function concatFromUdh(udh: Buffer[], pdu: smpp.PDU): ConcatInfo | null {
   for (const ie of udh) {
     if (ie[0] === 0x00 && ie[1] === 3 && ie.length >= 5) return { reference: ie[2]!, total: ie[3]!, sequence: ie[4]! };
-    if (ie[0] === 0x08 && ie[1] === 4 && ie.length >= 6) return { reference: ie.readUInt16BE(2), total: ie[4]!, sequence: ie[5]! };
+    if (ie[0] === 0x08 && ie[1] === 4 && ie.length >= 6)
+      return { reference: ie.readUInt16BE(2), total: ie[4]!, sequence: ie[5]! };
   }
-  if (typeof pdu.sar_msg_ref_num === "number" && typeof pdu.sar_total_segments === "number" && typeof pdu.sar_segment_seqnum === "number") {
+  if (
+    typeof pdu.sar_msg_ref_num === "number" &&
+    typeof pdu.sar_total_segments === "number" &&
+    typeof pdu.sar_segment_seqnum === "number"
+  ) {
     return { reference: pdu.sar_msg_ref_num, total: pdu.sar_total_segments, sequence: pdu.sar_segment_seqnum };
   }
   return null;

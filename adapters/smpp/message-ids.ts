@@ -7,11 +7,20 @@
  */
 
 export function literalKey(id: string): string {
-  return "s:" + id.trim().toLowerCase().replace(/^0+(?=.)/, "");
+  return (
+    "s:" +
+    id
+      .trim()
+      .toLowerCase()
+      .replace(/^0+(?=.)/, "")
+  );
 }
 
 export function numericKeys(id: string): string[] {
-  const s = id.trim().toLowerCase().replace(/^0+(?=.)/, "");
+  const s = id
+    .trim()
+    .toLowerCase()
+    .replace(/^0+(?=.)/, "");
   const keys: string[] = [];
   if (/^[0-9]+$/.test(s)) keys.push("n:" + BigInt(s).toString());
   if (/^[0-9a-f]+$/.test(s)) keys.push("n:" + BigInt("0x" + s).toString());

@@ -37,12 +37,22 @@ interface Pending {
 export class MoAssembler {
   private readonly pending = new Map<string, Pending>();
 
-  constructor(private readonly ttlMs = 10 * 60_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly ttlMs = 10 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   add(part: MoPart): AssembledMo[] {
     const out = this.expire();
     if (!part.concat || part.concat.total <= 1) {
-      out.push({ source: part.source, destination: part.destination, text: part.text, parts: 1, complete: true, dataCoding: part.dataCoding });
+      out.push({
+        source: part.source,
+        destination: part.destination,
+        text: part.text,
+        parts: 1,
+        complete: true,
+        dataCoding: part.dataCoding,
+      });
       return out;
     }
     const { reference, total, sequence } = part.concat;
@@ -78,7 +88,17 @@ export class MoAssembler {
   }
 
   private join(p: Pending, complete: boolean): AssembledMo {
-    const text = [...p.parts.entries()].sort(([a], [b]) => a - b).map(([, t]) => t).join("");
-    return { source: p.first.source, destination: p.first.destination, text, parts: p.total, complete, dataCoding: p.first.dataCoding };
+    const text = [...p.parts.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, t]) => t)
+      .join("");
+    return {
+      source: p.first.source,
+      destination: p.first.destination,
+      text,
+      parts: p.total,
+      complete,
+      dataCoding: p.first.dataCoding,
+    };
   }
 }

@@ -4,11 +4,16 @@ import { MoAssembler } from "./mo-assembler.js";
 import { fixtureJson } from "../testkit/index.js";
 import { parseReceipt, parseReceiptText, receiptDateToIso, type ParsedReceipt } from "./receipt.js";
 
-const receiptFixtures = fixtureJson<Array<{ name: string; text: string; expected: Partial<ParsedReceipt> }>>(import.meta.url, "receipts.json");
+const receiptFixtures = fixtureJson<Array<{ name: string; text: string; expected: Partial<ParsedReceipt> }>>(
+  import.meta.url,
+  "receipts.json",
+);
 
 describe("receipt text fixtures (formats seen from SMSCs)", () => {
   it.each(receiptFixtures.map((f) => [f.name, f] as const))("%s", (_n, f) => {
-    expect(parseReceipt({ text: f.text, receiptedMessageId: null, messageState: null, networkErrorCode: null })).toMatchObject(f.expected);
+    expect(
+      parseReceipt({ text: f.text, receiptedMessageId: null, messageState: null, networkErrorCode: null }),
+    ).toMatchObject(f.expected);
   });
 });
 
@@ -17,27 +22,73 @@ describe("receipt text", () => {
     [
       "SMPP 3.4 Appendix B layout",
       "id:0123456789 sub:001 dlvrd:001 submit date:2411221005 done date:2411221006 stat:DELIVRD err:000 text:Your code is 48",
-      { id: "0123456789", sub: "001", dlvrd: "001", "submit date": "2411221005", "done date": "2411221006", stat: "DELIVRD", err: "000", text: "Your code is 48" },
+      {
+        id: "0123456789",
+        sub: "001",
+        dlvrd: "001",
+        "submit date": "2411221005",
+        "done date": "2411221006",
+        stat: "DELIVRD",
+        err: "000",
+        text: "Your code is 48",
+      },
     ],
-    ["upper-case keys, no text field", "ID:7B SUB:001 DLVRD:000 SUBMIT DATE:2411221005 DONE DATE:2411221107 STAT:EXPIRED ERR:000", { id: "7B", stat: "EXPIRED", "done date": "2411221107" }],
-    ["text containing a colon", "id:a1 sub:001 dlvrd:000 submit date:2411221005 done date:2411221006 stat:UNDELIV err:034 text:Hi: see", { stat: "UNDELIV", err: "034", text: "Hi: see" }],
+    [
+      "upper-case keys, no text field",
+      "ID:7B SUB:001 DLVRD:000 SUBMIT DATE:2411221005 DONE DATE:2411221107 STAT:EXPIRED ERR:000",
+      { id: "7B", stat: "EXPIRED", "done date": "2411221107" },
+    ],
+    [
+      "text containing a colon",
+      "id:a1 sub:001 dlvrd:000 submit date:2411221005 done date:2411221006 stat:UNDELIV err:034 text:Hi: see",
+      { stat: "UNDELIV", err: "034", text: "Hi: see" },
+    ],
   ] as const)("%s", (_n, text, expected) => {
     expect(parseReceiptText(text)).toMatchObject(expected);
   });
 
   it.each([
-    ["text only", { text: "id:1F3A07 sub:001 dlvrd:001 submit date:2411221005 done date:2411221006 stat:DELIVRD err:000 text:", receiptedMessageId: null, messageState: null }, { id: "1F3A07", status: "delivered", err: null }],
-    ["TLVs win over text", { text: "id:999 stat:ENROUTE err:000", receiptedMessageId: "1F3A07", messageState: 5 }, { id: "1F3A07", status: "failed", stat: "UNDELIV" }],
+    [
+      "text only",
+      {
+        text: "id:1F3A07 sub:001 dlvrd:001 submit date:2411221005 done date:2411221006 stat:DELIVRD err:000 text:",
+        receiptedMessageId: null,
+        messageState: null,
+      },
+      { id: "1F3A07", status: "delivered", err: null },
+    ],
+    [
+      "TLVs win over text",
+      { text: "id:999 stat:ENROUTE err:000", receiptedMessageId: "1F3A07", messageState: 5 },
+      { id: "1F3A07", status: "failed", stat: "UNDELIV" },
+    ],
     ["TLVs only", { text: "", receiptedMessageId: "abc\0", messageState: 2 }, { id: "abc", status: "delivered" }],
-    ["intermediate ENROUTE", { text: "id:5 stat:ENROUTE err:000", receiptedMessageId: null, messageState: null }, { status: "sent" }],
-    ["REJECTD with error", { text: "id:5 stat:REJECTD err:0B1", receiptedMessageId: null, messageState: null }, { status: "failed", err: "0B1" }],
+    [
+      "intermediate ENROUTE",
+      { text: "id:5 stat:ENROUTE err:000", receiptedMessageId: null, messageState: null },
+      { status: "sent" },
+    ],
+    [
+      "REJECTD with error",
+      { text: "id:5 stat:REJECTD err:0B1", receiptedMessageId: null, messageState: null },
+      { status: "failed", err: "0B1" },
+    ],
   ] as const)("parseReceipt: %s", (_n, input, expected) => {
     expect(parseReceipt({ networkErrorCode: null, ...input })).toMatchObject(expected);
   });
 
   it("unknown stat or no id → not a receipt", () => {
-    expect(parseReceipt({ text: "id:5 stat:WHATEVER", receiptedMessageId: null, messageState: null, networkErrorCode: null })).toBeNull();
-    expect(parseReceipt({ text: "hello", receiptedMessageId: null, messageState: null, networkErrorCode: null })).toBeNull();
+    expect(
+      parseReceipt({
+        text: "id:5 stat:WHATEVER",
+        receiptedMessageId: null,
+        messageState: null,
+        networkErrorCode: null,
+      }),
+    ).toBeNull();
+    expect(
+      parseReceipt({ text: "hello", receiptedMessageId: null, messageState: null, networkErrorCode: null }),
+    ).toBeNull();
   });
 
   it("dates", () => {
@@ -77,7 +128,13 @@ describe("message id normalisation", () => {
 });
 
 describe("MO reassembly", () => {
-  const part = (sequence: number, text: string, total = 3, reference = 9) => ({ source: "251911", destination: "8080", text, dataCoding: 8, concat: { reference, total, sequence } });
+  const part = (sequence: number, text: string, total = 3, reference = 9) => ({
+    source: "251911",
+    destination: "8080",
+    text,
+    dataCoding: 8,
+    concat: { reference, total, sequence },
+  });
 
   it("joins parts in sequence order whatever the arrival order", () => {
     const mo = new MoAssembler();

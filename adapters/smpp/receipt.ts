@@ -28,7 +28,8 @@ const FIELD = /(id|sub|dlvrd|submit date|done date|stat|err|text):/gi;
 export function parseReceiptText(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const marks: Array<{ key: string; start: number; valueStart: number }> = [];
-  for (const m of text.matchAll(FIELD)) marks.push({ key: m[1]!.toLowerCase(), start: m.index, valueStart: m.index + m[0].length });
+  for (const m of text.matchAll(FIELD))
+    marks.push({ key: m[1]!.toLowerCase(), start: m.index, valueStart: m.index + m[0].length });
   marks.forEach((mark, i) => {
     const end = i + 1 < marks.length ? marks[i + 1]!.start : text.length;
     const value = text.slice(mark.valueStart, end);
@@ -52,9 +53,10 @@ export function parseReceipt(input: ReceiptInputs): ParsedReceipt | null {
   const stat = fromState?.stat ?? fields.stat?.toUpperCase();
   const status = fromState?.status ?? (stat ? RECEIPT_STAT.get(stat) : undefined);
   if (!stat || !status) return null;
-  const net = input.networkErrorCode && input.networkErrorCode.length >= 3
-    ? `${input.networkErrorCode[0]}:${input.networkErrorCode.readUInt16BE(1)}`
-    : null;
+  const net =
+    input.networkErrorCode && input.networkErrorCode.length >= 3
+      ? `${input.networkErrorCode[0]}:${input.networkErrorCode.readUInt16BE(1)}`
+      : null;
   const err = fields.err && !/^0+$/.test(fields.err) ? fields.err : null;
   return {
     id,

@@ -21,10 +21,25 @@ afterAll(async () => {
 });
 
 const creds = (extra: Record<string, unknown> = {}) =>
-  SmppCredentials.parse({ host: "127.0.0.1", port: smsc.port, system_id: "turumba", password: "secret12", source_addr: "TURUMBA", ...extra });
+  SmppCredentials.parse({
+    host: "127.0.0.1",
+    port: smsc.port,
+    system_id: "turumba",
+    password: "secret12",
+    source_addr: "TURUMBA",
+    ...extra,
+  });
 
-async function withSession<T>(fn: (s: SmppSession, receipts: StatusUpdate[], inbound: InboundMessage[]) => Promise<T>, extra: Record<string, unknown> = {}): Promise<T> {
-  const s = new SmppSession(creds(extra), { reconnectBaseMs: 50, reconnectMaxMs: 200, responseTimeoutMs: 5000, queueTimeoutMs: 5000 });
+async function withSession<T>(
+  fn: (s: SmppSession, receipts: StatusUpdate[], inbound: InboundMessage[]) => Promise<T>,
+  extra: Record<string, unknown> = {},
+): Promise<T> {
+  const s = new SmppSession(creds(extra), {
+    reconnectBaseMs: 50,
+    reconnectMaxMs: 200,
+    responseTimeoutMs: 5000,
+    queueTimeoutMs: 5000,
+  });
   const receipts: StatusUpdate[] = [];
   const inbound: InboundMessage[] = [];
   s.onReceipt((u) => receipts.push(u));
@@ -53,9 +68,18 @@ describe("SMPP session against an independent SMSC", () => {
       const result = await s.submit({ messageId, to: "+251911000001", text: "Your code is 4815" });
       expect(result).toMatchObject({ segments: 1, encoding: "gsm7" });
       await until(() => receipts.length === 1);
-      expect(receipts[0]).toMatchObject({ providerMessageId: result.segmentIds[0], status: "delivered", metadata: { messageId, segment: 1, segments: 1, stat: "DELIVRD" } });
+      expect(receipts[0]).toMatchObject({
+        providerMessageId: result.segmentIds[0],
+        status: "delivered",
+        metadata: { messageId, segment: 1, segments: 1, stat: "DELIVRD" },
+      });
       const stats = await smsc.stats();
-      expect(stats.messages.at(-1)).toMatchObject({ to: "251911000001", text: "Your code is 4815", parts: 1, data_coding: 0 });
+      expect(stats.messages.at(-1)).toMatchObject({
+        to: "251911000001",
+        text: "Your code is 4815",
+        parts: 1,
+        data_coding: 0,
+      });
     });
   });
 
@@ -70,7 +94,9 @@ describe("SMPP session against an independent SMSC", () => {
       const stats = await smsc.stats();
       expect(stats.messages.at(-1)).toEqual({ to: "251911000002", text, parts: result.segments, data_coding: 8 });
       await until(() => receipts.length === result.segments);
-      expect(receipts.map((r) => r.metadata.segment).sort()).toEqual(Array.from({ length: result.segments }, (_, i) => i + 1));
+      expect(receipts.map((r) => r.metadata.segment).sort()).toEqual(
+        Array.from({ length: result.segments }, (_, i) => i + 1),
+      );
       expect(receipts.every((r) => r.metadata.messageId === messageId && r.status === "delivered")).toBe(true);
     });
   });
@@ -95,7 +121,9 @@ describe("SMPP session against an independent SMSC", () => {
       expect(err).toBeInstanceOf(SendError);
       expect(err).toMatchObject({ kind, code, providerCode });
       // The bind survives a refused submit.
-      await expect(s.submit({ messageId: randomUUID(), to: "251911000004", text: "after" })).resolves.toMatchObject({ segments: 1 });
+      await expect(s.submit({ messageId: randomUUID(), to: "251911000004", text: "after" })).resolves.toMatchObject({
+        segments: 1,
+      });
     });
   });
 
@@ -121,7 +149,9 @@ describe("SMPP session against an independent SMSC", () => {
     await withSession(
       async (s) => {
         const before = (await smsc.stats()).submits;
-        await Promise.all(Array.from({ length: 12 }, (_, i) => s.submit({ messageId: randomUUID(), to: `9910000${i}`, text: `w${i}` })));
+        await Promise.all(
+          Array.from({ length: 12 }, (_, i) => s.submit({ messageId: randomUUID(), to: `9910000${i}`, text: `w${i}` })),
+        );
         const stats = await smsc.stats();
         expect(stats.submits - before).toBe(12);
         expect(stats.max_outstanding).toBe(3);
@@ -140,10 +170,16 @@ describe("SMPP session against an independent SMSC", () => {
       const result = await s.submit({ messageId, to: "990000001", text: "acknowledged, then the line drops" });
       await until(() => s.status === "bound" && states.includes("reconnecting"));
       await until(() => receipts.length === 1);
-      expect(receipts[0]).toMatchObject({ providerMessageId: result.segmentIds[0], status: "delivered", metadata: { messageId } });
+      expect(receipts[0]).toMatchObject({
+        providerMessageId: result.segmentIds[0],
+        status: "delivered",
+        metadata: { messageId },
+      });
       expect((await smsc.stats()).binds).toBe(bindsBefore + 1);
       expect(s.stats().drops).toBe(1);
-      await expect(s.submit({ messageId: randomUUID(), to: "251911000005", text: "after rebind" })).resolves.toMatchObject({ segments: 1 });
+      await expect(
+        s.submit({ messageId: randomUUID(), to: "251911000005", text: "after rebind" }),
+      ).resolves.toMatchObject({ segments: 1 });
     });
   });
 
@@ -172,10 +208,26 @@ describe("SMPP session against an independent SMSC", () => {
     await withSession(async (s, _receipts, inbound) => {
       await smsc.sendMo({ from: "251911000007", to: "8080", text: "STOP" });
       const long = "እሺ 👋🏾 እንገናኝ! ".repeat(12);
-      await smsc.sendMo({ from: "251911000008", to: "8080", text: long, encoding: "ucs2", split_surrogate: true, ref: 77 });
+      await smsc.sendMo({
+        from: "251911000008",
+        to: "8080",
+        text: long,
+        encoding: "ucs2",
+        split_surrogate: true,
+        ref: 77,
+      });
       await until(() => inbound.length === 2);
-      expect(inbound[0]).toMatchObject({ from: "+251911000007", to: "8080", text: "STOP", metadata: { parts: 1, complete: true } });
-      expect(inbound[1]).toMatchObject({ from: "+251911000008", text: long, metadata: { parts: 4, complete: true, dataCoding: 8 } });
+      expect(inbound[0]).toMatchObject({
+        from: "+251911000007",
+        to: "8080",
+        text: "STOP",
+        metadata: { parts: 1, complete: true },
+      });
+      expect(inbound[1]).toMatchObject({
+        from: "+251911000008",
+        text: long,
+        metadata: { parts: 4, complete: true, dataCoding: 8 },
+      });
       expect(s.stats().inbound).toBe(2);
     });
   });
@@ -201,16 +253,46 @@ describe("SMPP adapter contract", () => {
     const receipts: StatusUpdate[] = [];
     adapter.onReceipt((_ch, u) => receipts.push(u));
     const channelId = randomUUID();
-    const good = { host: "127.0.0.1", port: smsc.port, system_id: "turumba", password: "secret12", source_addr: "8080" };
-    const result = await adapter.send({ messageId: randomUUID(), channelId, channelType: "smpp", credentials: good, deliveryAddress: "+251911000009", messageBody: "hello", metadata: {} });
+    const good = {
+      host: "127.0.0.1",
+      port: smsc.port,
+      system_id: "turumba",
+      password: "secret12",
+      source_addr: "8080",
+    };
+    const result = await adapter.send({
+      messageId: randomUUID(),
+      channelId,
+      channelType: "smpp",
+      credentials: good,
+      deliveryAddress: "+251911000009",
+      messageBody: "hello",
+      metadata: {},
+    });
     expect(result).toMatchObject({ success: true, metadata: { segments: 1 } });
     await until(() => receipts.length === 1);
     expect(await adapter.verifyCredentials(good)).toBe(true);
     expect(await adapter.verifyCredentials({ ...good, password: "bad-pass" })).toBe(false);
-    const err = await adapter.send({ messageId: randomUUID(), channelId: randomUUID(), channelType: "smpp", credentials: { ...good, password: "bad-pass" }, deliveryAddress: "1", messageBody: "x", metadata: {} }).catch((e: unknown) => e);
+    const err = await adapter
+      .send({
+        messageId: randomUUID(),
+        channelId: randomUUID(),
+        channelType: "smpp",
+        credentials: { ...good, password: "bad-pass" },
+        deliveryAddress: "1",
+        messageBody: "x",
+        metadata: {},
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SendError);
     await adapter.close();
-    const surfaces = [output(), JSON.stringify(result), JSON.stringify(err), (err as Error).message, JSON.stringify(receipts)].join("\n");
+    const surfaces = [
+      output(),
+      JSON.stringify(result),
+      JSON.stringify(err),
+      (err as Error).message,
+      JSON.stringify(receipts),
+    ].join("\n");
     expect(output()).toContain("smpp bound");
     for (const secret of ["secret12", "bad-pass"]) expect(surfaces).not.toContain(secret);
   });

@@ -6,7 +6,14 @@
 import smpp from "smpp";
 import { createLogger, type Logger } from "../../core/logger.js";
 import { SendError } from "../../core/dispatch/send-error.js";
-import { DATA_CODING, concatUdh, detectEncoding, encodeText, splitSegments, type SmsEncoding } from "../../core/sms/encoding.js";
+import {
+  DATA_CODING,
+  concatUdh,
+  detectEncoding,
+  encodeText,
+  splitSegments,
+  type SmsEncoding,
+} from "../../core/sms/encoding.js";
 import type { InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 import { BindInbound } from "./bind-inbound.js";
 import type { SmppCredentials } from "./credentials.js";
@@ -74,7 +81,10 @@ export class SmppSession {
   private readonly counters = { binds: 0, submitted: 0, drops: 0 };
   private readonly opts: Required<Omit<SmppSessionOptions, "logger">>;
 
-  constructor(private readonly creds: SmppCredentials, options: SmppSessionOptions = {}) {
+  constructor(
+    private readonly creds: SmppCredentials,
+    options: SmppSessionOptions = {},
+  ) {
     this.logger = options.logger ?? createLogger("adapter.smpp");
     this.opts = {
       reconnectBaseMs: options.reconnectBaseMs ?? 500,
@@ -92,7 +102,13 @@ export class SmppSession {
   }
 
   stats() {
-    return { state: this.state, inFlight: this.inFlight, queued: this.waiters.length, ...this.inbound.stats(), ...this.counters };
+    return {
+      state: this.state,
+      inFlight: this.inFlight,
+      queued: this.waiters.length,
+      ...this.inbound.stats(),
+      ...this.counters,
+    };
   }
 
   onReceipt(listener: (u: StatusUpdate) => void): void {
@@ -114,7 +130,8 @@ export class SmppSession {
    */
   async start(): Promise<void> {
     if (this.state === "bound") return;
-    if (this.state === "closed") throw new SendError({ kind: "permanent", code: "smpp_session_closed", message: "session was closed" });
+    if (this.state === "closed")
+      throw new SendError({ kind: "permanent", code: "smpp_session_closed", message: "session was closed" });
     try {
       await this.bindOnce();
     } catch (err) {
@@ -160,7 +177,12 @@ export class SmppSession {
   async submit(req: SubmitRequest): Promise<SubmitResult> {
     const encoding = req.encoding ?? detectEncoding(req.text);
     const parts = splitSegments(req.text, encoding);
-    if (parts.length > 255) throw new SendError({ kind: "permanent", code: "invalid_content", message: "message needs more than 255 segments" });
+    if (parts.length > 255)
+      throw new SendError({
+        kind: "permanent",
+        code: "invalid_content",
+        message: "message needs more than 255 segments",
+      });
     const reference = parts.length > 1 ? this.nextReference() : 0;
     const segmentIds = await Promise.all(
       parts.map((part, i) =>
@@ -168,7 +190,10 @@ export class SmppSession {
           segment: i + 1,
           segments: parts.length,
           encoding,
-          shortMessage: parts.length > 1 ? Buffer.concat([concatUdh(reference, parts.length, i + 1), encodeText(part, encoding)]) : encodeText(part, encoding),
+          shortMessage:
+            parts.length > 1
+              ? Buffer.concat([concatUdh(reference, parts.length, i + 1), encodeText(part, encoding)])
+              : encodeText(part, encoding),
         }),
       ),
     );
@@ -208,7 +233,14 @@ export class SmppSession {
       };
       const fail = (err: SendError) => finish(() => reject(err));
       const timer = setTimeout(
-        () => fail(new SendError({ kind: "retryable", code: "smpp_response_timeout", message: `no submit_sm_resp within ${this.opts.responseTimeoutMs} ms` })),
+        () =>
+          fail(
+            new SendError({
+              kind: "retryable",
+              code: "smpp_response_timeout",
+              message: `no submit_sm_resp within ${this.opts.responseTimeoutMs} ms`,
+            }),
+          ),
         this.opts.responseTimeoutMs,
       );
       this.unacked.add(fail);
@@ -228,17 +260,33 @@ export class SmppSession {
         (pdu: smpp.PDU) => {
           if (pdu.command_status !== ESME.ROK) {
             const rule = classifySubmitStatus(pdu.command_status);
-            fail(new SendError({ ...rule, providerCode: esmeName(pdu.command_status), status: pdu.command_status, message: `submit_sm refused: ${esmeName(pdu.command_status)}` }));
+            fail(
+              new SendError({
+                ...rule,
+                providerCode: esmeName(pdu.command_status),
+                status: pdu.command_status,
+                message: `submit_sm refused: ${esmeName(pdu.command_status)}`,
+              }),
+            );
             return;
           }
           const providerId = typeof pdu.message_id === "string" ? pdu.message_id : "";
           finish(() => {
-            this.inbound.acknowledged({ messageId: req.messageId, providerId, segment: seg.segment, segments: seg.segments, submittedAt: Date.now() });
+            this.inbound.acknowledged({
+              messageId: req.messageId,
+              providerId,
+              segment: seg.segment,
+              segments: seg.segments,
+              submittedAt: Date.now(),
+            });
             resolve(providerId);
           });
         },
       );
-      if (!sent) fail(new SendError({ kind: "retryable", code: "smpp_connection_lost", message: "SMPP connection not writable" }));
+      if (!sent)
+        fail(
+          new SendError({ kind: "retryable", code: "smpp_connection_lost", message: "SMPP connection not writable" }),
+        );
     });
   }
 
@@ -247,7 +295,10 @@ export class SmppSession {
       this.inFlight++;
       return Promise.resolve();
     }
-    if (this.state === "closed") return Promise.reject(new SendError({ kind: "retryable", code: "smpp_session_closed", message: "SMPP session closed" }));
+    if (this.state === "closed")
+      return Promise.reject(
+        new SendError({ kind: "retryable", code: "smpp_session_closed", message: "SMPP session closed" }),
+      );
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -257,7 +308,11 @@ export class SmppSession {
           if (i >= 0) this.waiters.splice(i, 1);
           reject(
             this.state === "bound"
-              ? new SendError({ kind: "throttled", code: "smpp_window_full", message: "no window slot became free in time" })
+              ? new SendError({
+                  kind: "throttled",
+                  code: "smpp_window_full",
+                  message: "no window slot became free in time",
+                })
               : new SendError({ kind: "retryable", code: "smpp_not_bound", message: `SMPP session is ${this.state}` }),
           );
         }, this.opts.queueTimeoutMs),
@@ -294,15 +349,30 @@ export class SmppSession {
       const s = smpp.connect({ host: this.creds.host, port: this.creds.port, tls: this.creds.tls });
       this.current = s;
       const timeout = setTimeout(() => {
-        settle(new SendError({ kind: "retryable", code: "provider_unreachable", message: `no bind within ${this.opts.connectTimeoutMs} ms` }));
+        settle(
+          new SendError({
+            kind: "retryable",
+            code: "provider_unreachable",
+            message: `no bind within ${this.opts.connectTimeoutMs} ms`,
+          }),
+        );
         s.destroy();
       }, this.opts.connectTimeoutMs);
       s.on("error", (err: NodeJS.ErrnoException) => {
         this.logger.warn({ host: this.creds.host, port: this.creds.port, code: err.code }, "smpp socket error");
-        settle(new SendError({ kind: "retryable", code: "provider_unreachable", providerCode: err.code ?? null, message: `SMPP connection failed: ${err.code ?? "error"}` }));
+        settle(
+          new SendError({
+            kind: "retryable",
+            code: "provider_unreachable",
+            providerCode: err.code ?? null,
+            message: `SMPP connection failed: ${err.code ?? "error"}`,
+          }),
+        );
       });
       s.on("close", () => {
-        settle(new SendError({ kind: "retryable", code: "provider_unreachable", message: "connection closed before bind" }));
+        settle(
+          new SendError({ kind: "retryable", code: "provider_unreachable", message: "connection closed before bind" }),
+        );
         this.onClose(s);
       });
       s.on("pdu", (pdu: smpp.PDU) => this.onPdu(s, pdu));
@@ -310,17 +380,24 @@ export class SmppSession {
         // PDUs are small and latency-bound; Nagle's algorithm would hold each one back.
         s.socket.setNoDelay(true);
         s.bind_transceiver(
-          { system_id: this.creds.system_id, password: this.creds.password, system_type: this.creds.system_type, interface_version: 0x34 },
+          {
+            system_id: this.creds.system_id,
+            password: this.creds.password,
+            system_type: this.creds.system_type,
+            interface_version: 0x34,
+          },
           (pdu: smpp.PDU) => {
             if (pdu.command_status !== ESME.ROK) {
               const auth = BIND_AUTH_FAILURES.has(pdu.command_status);
-              settle(new SendError({
-                kind: auth ? "permanent" : "retryable",
-                code: auth ? "provider_auth_failed" : "smpp_bind_failed",
-                providerCode: esmeName(pdu.command_status),
-                status: pdu.command_status,
-                message: `bind_transceiver refused: ${esmeName(pdu.command_status)}`,
-              }));
+              settle(
+                new SendError({
+                  kind: auth ? "permanent" : "retryable",
+                  code: auth ? "provider_auth_failed" : "smpp_bind_failed",
+                  providerCode: esmeName(pdu.command_status),
+                  status: pdu.command_status,
+                  message: `bind_transceiver refused: ${esmeName(pdu.command_status)}`,
+                }),
+              );
               s.destroy();
               return;
             }
@@ -328,7 +405,10 @@ export class SmppSession {
             this.counters.binds++;
             this.setState("bound");
             this.startEnquireLink(s);
-            this.logger.info({ host: this.creds.host, port: this.creds.port, systemId: this.creds.system_id, smsc: pdu.system_id }, "smpp bound");
+            this.logger.info(
+              { host: this.creds.host, port: this.creds.port, systemId: this.creds.system_id, smsc: pdu.system_id },
+              "smpp bound",
+            );
             settle();
             this.pump();
           },
@@ -342,13 +422,20 @@ export class SmppSession {
     this.current = null;
     this.stopEnquireLink();
     // Segments without a submit_sm_resp have an unknown outcome; the caller decides on a retry.
-    const lost = new SendError({ kind: "retryable", code: "smpp_connection_lost", message: "SMPP connection lost before submit_sm_resp" });
+    const lost = new SendError({
+      kind: "retryable",
+      code: "smpp_connection_lost",
+      message: "SMPP connection lost before submit_sm_resp",
+    });
     for (const fail of [...this.unacked]) fail(lost);
     this.inFlight = 0;
     if (this.state === "closed") return;
     if (this.state === "bound") {
       this.counters.drops++;
-      this.logger.warn({ host: this.creds.host, port: this.creds.port, awaitingReceipt: this.inbound.awaitingReceipt }, "smpp connection dropped; rebinding");
+      this.logger.warn(
+        { host: this.creds.host, port: this.creds.port, awaitingReceipt: this.inbound.awaitingReceipt },
+        "smpp connection dropped; rebinding",
+      );
     }
     if (this.state !== "connecting" || this.attempt > 0 || this.counters.binds > 0) this.scheduleReconnect();
   }

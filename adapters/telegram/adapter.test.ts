@@ -1,10 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { MockProvider, basePayload, describeSecretHygiene, describeSendCases, fixture, fixtureJson, jsonWebhook, type SendSuite } from "../testkit/index.js";
+import {
+  MockProvider,
+  basePayload,
+  describeSecretHygiene,
+  describeSendCases,
+  fixture,
+  fixtureJson,
+  jsonWebhook,
+  type SendSuite,
+} from "../testkit/index.js";
 import { TelegramAdapter } from "./adapter.js";
 import { TELEGRAM_SECRET_FIELDS } from "./credentials.js";
 
 const ORIGIN = "https://api.telegram.org";
-const credentials = { bot_token: "7012345678:AAHk3v9Zq_secretPartOfToken-xyz", webhook_secret: "wh_sec-2b7e151628aed2a6" };
+const credentials = {
+  bot_token: "7012345678:AAHk3v9Zq_secretPartOfToken-xyz",
+  webhook_secret: "wh_sec-2b7e151628aed2a6",
+};
 const f = (name: string) => fixtureJson(import.meta.url, name);
 
 const suite: SendSuite = {
@@ -12,7 +24,12 @@ const suite: SendSuite = {
   origin: ORIGIN,
   method: "POST",
   path: `/bot${credentials.bot_token}/sendMessage`,
-  basePayload: basePayload({ channelType: "telegram", credentials, deliveryAddress: "123456789", messageBody: "Your order has shipped" }),
+  basePayload: basePayload({
+    channelType: "telegram",
+    credentials,
+    deliveryAddress: "123456789",
+    messageBody: "Your order has shipped",
+  }),
   cases: [
     {
       name: "sent: message_id becomes the provider id, parse_mode passed through",
@@ -21,18 +38,60 @@ const suite: SendSuite = {
       ok: { providerMessageId: "4812", metadata: { chatId: 123456789 } },
       request: (req) => {
         expect(req.headers["content-type"]).toBe("application/json");
-        expect(JSON.parse(req.body)).toEqual({ chat_id: "123456789", text: "Your order has shipped", parse_mode: "HTML" });
+        expect(JSON.parse(req.body)).toEqual({
+          chat_id: "123456789",
+          text: "Your order has shipped",
+          parse_mode: "HTML",
+        });
       },
     },
-    { name: "429 with retry_after → throttled", reply: { status: 429, body: f("error-429.json") }, error: { kind: "throttled", code: "provider_throttled", retryAfterMs: 7000, providerCode: "429" } },
-    { name: "403 bot blocked → permanent opt-out", reply: { status: 403, body: f("error-403-blocked.json") }, error: { kind: "permanent", code: "recipient_opted_out", optOut: true } },
-    { name: "400 chat not found → permanent invalid recipient", reply: { status: 400, body: f("error-400-chat-not-found.json") }, error: { kind: "permanent", code: "invalid_recipient", optOut: false } },
-    { name: "400 entity parse error → permanent invalid content", reply: { status: 400, body: f("error-400-parse.json") }, error: { kind: "permanent", code: "invalid_content" } },
-    { name: "401 → permanent auth failure", reply: { status: 401, body: f("error-401.json") }, error: { kind: "permanent", code: "provider_auth_failed" } },
-    { name: "502 → retryable", reply: { status: 502, body: f("error-502.json") }, error: { kind: "retryable", code: "provider_unavailable" } },
-    { name: "connection reset → retryable", reply: { networkError: "ECONNRESET" }, error: { kind: "retryable", code: "provider_unreachable" } },
-    { name: "unknown parse_mode refused before sending", payload: { metadata: { parse_mode: "BBCode" } }, refusedBeforeSend: true, error: { kind: "permanent", code: "invalid_parse_mode" } },
-    { name: "malformed bot token refused before sending", payload: { credentials: { bot_token: "not-a-token" } }, refusedBeforeSend: true, error: { kind: "permanent", code: "invalid_credentials" } },
+    {
+      name: "429 with retry_after → throttled",
+      reply: { status: 429, body: f("error-429.json") },
+      error: { kind: "throttled", code: "provider_throttled", retryAfterMs: 7000, providerCode: "429" },
+    },
+    {
+      name: "403 bot blocked → permanent opt-out",
+      reply: { status: 403, body: f("error-403-blocked.json") },
+      error: { kind: "permanent", code: "recipient_opted_out", optOut: true },
+    },
+    {
+      name: "400 chat not found → permanent invalid recipient",
+      reply: { status: 400, body: f("error-400-chat-not-found.json") },
+      error: { kind: "permanent", code: "invalid_recipient", optOut: false },
+    },
+    {
+      name: "400 entity parse error → permanent invalid content",
+      reply: { status: 400, body: f("error-400-parse.json") },
+      error: { kind: "permanent", code: "invalid_content" },
+    },
+    {
+      name: "401 → permanent auth failure",
+      reply: { status: 401, body: f("error-401.json") },
+      error: { kind: "permanent", code: "provider_auth_failed" },
+    },
+    {
+      name: "502 → retryable",
+      reply: { status: 502, body: f("error-502.json") },
+      error: { kind: "retryable", code: "provider_unavailable" },
+    },
+    {
+      name: "connection reset → retryable",
+      reply: { networkError: "ECONNRESET" },
+      error: { kind: "retryable", code: "provider_unreachable" },
+    },
+    {
+      name: "unknown parse_mode refused before sending",
+      payload: { metadata: { parse_mode: "BBCode" } },
+      refusedBeforeSend: true,
+      error: { kind: "permanent", code: "invalid_parse_mode" },
+    },
+    {
+      name: "malformed bot token refused before sending",
+      payload: { credentials: { bot_token: "not-a-token" } },
+      refusedBeforeSend: true,
+      error: { kind: "permanent", code: "invalid_credentials" },
+    },
   ],
 };
 
@@ -42,8 +101,16 @@ describeSecretHygiene("telegram secrets", suite, TELEGRAM_SECRET_FIELDS);
 describe("telegram inbound", () => {
   const adapter = new TelegramAdapter();
   it.each([
-    ["text message", "update-text.json", { providerMessageId: "123456789:77", from: "123456789", contentType: "text", text: "ሰላም, is my order ready?" }],
-    ["photo is reported clearly as non-text", "update-photo.json", { providerMessageId: "123456789:78", contentType: "image", text: "[photo] receipt" }],
+    [
+      "text message",
+      "update-text.json",
+      { providerMessageId: "123456789:77", from: "123456789", contentType: "text", text: "ሰላም, is my order ready?" },
+    ],
+    [
+      "photo is reported clearly as non-text",
+      "update-photo.json",
+      { providerMessageId: "123456789:78", contentType: "image", text: "[photo] receipt" },
+    ],
   ] as const)("%s", (_n, file, expected) => {
     const [msg, ...rest] = adapter.parseInbound(jsonWebhook(fixture(import.meta.url, file)));
     expect(rest).toHaveLength(0);
@@ -51,13 +118,13 @@ describe("telegram inbound", () => {
     expect(msg?.receivedAt).toMatch(/^2024-11-22T/);
   });
 
-  it.each([["callback query", "update-callback-query.json"], ["chat member change", "update-my-chat-member.json"]])(
-    "update without a message is acknowledged and ignored: %s",
-    (_n, file) => {
-      expect(adapter.parseInbound(jsonWebhook(fixture(import.meta.url, file)))).toEqual([]);
-      expect(adapter.parseStatus(jsonWebhook(fixture(import.meta.url, file)))).toEqual([]);
-    },
-  );
+  it.each([
+    ["callback query", "update-callback-query.json"],
+    ["chat member change", "update-my-chat-member.json"],
+  ])("update without a message is acknowledged and ignored: %s", (_n, file) => {
+    expect(adapter.parseInbound(jsonWebhook(fixture(import.meta.url, file)))).toEqual([]);
+    expect(adapter.parseStatus(jsonWebhook(fixture(import.meta.url, file)))).toEqual([]);
+  });
 
   it("garbage body yields nothing rather than throwing", () => {
     expect(adapter.parseInbound(jsonWebhook("{not json"))).toEqual([]);
@@ -69,10 +136,20 @@ describe("telegram webhook secret token", () => {
   const body = fixture(import.meta.url, "update-text.json");
   it.each([
     ["matching token", { "X-Telegram-Bot-Api-Secret-Token": credentials.webhook_secret }, credentials, true],
-    ["header name is case-insensitive", { "x-telegram-bot-api-secret-token": credentials.webhook_secret }, credentials, true],
+    [
+      "header name is case-insensitive",
+      { "x-telegram-bot-api-secret-token": credentials.webhook_secret },
+      credentials,
+      true,
+    ],
     ["wrong token", { "X-Telegram-Bot-Api-Secret-Token": "wh_sec-2b7e151628aed2a7" }, credentials, false],
     ["missing header", {}, credentials, false],
-    ["channel without a configured secret refuses everything", { "X-Telegram-Bot-Api-Secret-Token": "" }, { bot_token: credentials.bot_token }, false],
+    [
+      "channel without a configured secret refuses everything",
+      { "X-Telegram-Bot-Api-Secret-Token": "" },
+      { bot_token: credentials.bot_token },
+      false,
+    ],
   ] as const)("%s", (_n, headers, creds, valid) => {
     expect(adapter.verifyWebhookSignature(jsonWebhook(body, { headers }), creds)).toBe(valid);
   });
@@ -97,7 +174,9 @@ describe("telegram setWebhook, getMe", () => {
   ] as const)("verifyCredentials: %s", async (_n, reply, expected) => {
     const provider = new MockProvider(ORIGIN);
     provider.reply("POST", `/bot${credentials.bot_token}/getMe`, reply);
-    await expect(new TelegramAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(expected);
+    await expect(new TelegramAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(
+      expected,
+    );
     await provider.close();
   });
 

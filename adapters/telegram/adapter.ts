@@ -8,12 +8,24 @@ import { classifyHttpFailure } from "../contract/classify.js";
 import type { ChannelAdapter, HttpAdapterOptions, WebhookRegistration } from "../contract/contract.js";
 import { SendError } from "../../core/dispatch/send-error.js";
 import { safeEqual } from "../contract/signatures.js";
-import { header, sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import {
+  header,
+  sentResult,
+  type DispatchPayload,
+  type DispatchResult,
+  type WebhookRequest,
+} from "../contract/types.js";
 import { inboundMessage, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { parseJsonBody } from "../contract/http-adapter.js";
 import type { HttpReply } from "../contract/http.js";
 import { TELEGRAM_SECRET_FIELDS, TelegramCredentials } from "./credentials.js";
-import { INVALID_CONTENT_PHRASES, INVALID_RECIPIENT_PHRASES, NON_TEXT_FIELDS, OPT_OUT_PHRASES, PARSE_MODES } from "./vocabulary.js";
+import {
+  INVALID_CONTENT_PHRASES,
+  INVALID_RECIPIENT_PHRASES,
+  NON_TEXT_FIELDS,
+  OPT_OUT_PHRASES,
+  PARSE_MODES,
+} from "./vocabulary.js";
 
 interface TelegramReply {
   ok: boolean;
@@ -51,10 +63,23 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
     const retryAfter = json?.parameters?.retry_after;
     const providerCode = String(status);
     if (status === 403 && OPT_OUT_PHRASES.some((p) => lower.includes(p))) {
-      return new SendError({ kind: "permanent", code: "recipient_opted_out", optOut: true, providerCode, message: description, status });
+      return new SendError({
+        kind: "permanent",
+        code: "recipient_opted_out",
+        optOut: true,
+        providerCode,
+        message: description,
+        status,
+      });
     }
     if (status === 400 && INVALID_RECIPIENT_PHRASES.some((p) => lower.includes(p))) {
-      return new SendError({ kind: "permanent", code: "invalid_recipient", providerCode, message: description, status });
+      return new SendError({
+        kind: "permanent",
+        code: "invalid_recipient",
+        providerCode,
+        message: description,
+        status,
+      });
     }
     if (status === 400 && INVALID_CONTENT_PHRASES.some((p) => lower.includes(p))) {
       return new SendError({ kind: "permanent", code: "invalid_content", providerCode, message: description, status });
@@ -73,7 +98,11 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
     const parseMode = payload.metadata.parse_mode;
     if (parseMode !== undefined && !PARSE_MODES.includes(parseMode as (typeof PARSE_MODES)[number])) {
       throw this.logRefusal(
-        new SendError({ kind: "permanent", code: "invalid_parse_mode", message: `parse_mode must be one of ${PARSE_MODES.join(", ")}` }),
+        new SendError({
+          kind: "permanent",
+          code: "invalid_parse_mode",
+          message: `parse_mode must be one of ${PARSE_MODES.join(", ")}`,
+        }),
         { messageId: payload.messageId },
       );
     }
@@ -84,7 +113,10 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
       ...(payload.metadata.disable_notification ? { disable_notification: true } : {}),
     });
     const result = reply.result as { message_id: number; chat?: { id: number }; date?: number };
-    return sentResult(String(result.message_id), { chatId: result.chat?.id ?? payload.deliveryAddress, date: result.date });
+    return sentResult(String(result.message_id), {
+      chatId: result.chat?.id ?? payload.deliveryAddress,
+      date: result.date,
+    });
   }
 
   protected async probe(creds: TelegramCredentials): Promise<void> {
@@ -94,7 +126,12 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
   async registerWebhook(credentials: unknown, webhook: WebhookRegistration): Promise<void> {
     const creds = this.creds(credentials);
     const secret = webhook.secretToken ?? creds.webhook_secret;
-    if (!secret) throw new SendError({ kind: "permanent", code: "webhook_secret_missing", message: "a webhook secret token is required" });
+    if (!secret)
+      throw new SendError({
+        kind: "permanent",
+        code: "webhook_secret_missing",
+        message: "a webhook secret token is required",
+      });
     await this.call(creds, "setWebhook", {
       url: webhook.url,
       secret_token: secret,

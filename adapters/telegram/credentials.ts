@@ -12,7 +12,10 @@ export const TelegramCredentials = z.object({
    * Secret we hand to setWebhook; Telegram echoes it in X-Telegram-Bot-Api-Secret-Token.
    * Docs: https://core.telegram.org/bots/api#setwebhook (1-256 chars of A-Z, a-z, 0-9, _ and -)
    */
-  webhook_secret: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/).optional(),
+  webhook_secret: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/)
+    .optional(),
 });
 export type TelegramCredentials = z.infer<typeof TelegramCredentials>;
 

@@ -19,7 +19,8 @@ export const telegramPlugin: ProviderPlugin = {
     hasSignature: (req) => header(req, "x-telegram-bot-api-secret-token") !== undefined,
     // We register the channel's minted secret unless the credentials name one (a bot whose webhook
     // was set by hand), and check every update against the same.
-    withChannelSecret: (credentials, secret) => (credentials.webhook_secret ? credentials : { ...credentials, webhook_secret: secret }),
+    withChannelSecret: (credentials, secret) =>
+      credentials.webhook_secret ? credentials : { ...credentials, webhook_secret: secret },
   },
   createAdapter: (options) => new TelegramAdapter(options),
 };

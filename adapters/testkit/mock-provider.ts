@@ -38,7 +38,11 @@ export class MockProvider {
       .reply((opts) => {
         this.requests.push(capture(opts));
         const body = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body ?? {});
-        return { statusCode: reply.status, data: body, responseOptions: { headers: { "content-type": "application/json", ...reply.headers } } };
+        return {
+          statusCode: reply.status,
+          data: body,
+          responseOptions: { headers: { "content-type": "application/json", ...reply.headers } },
+        };
       })
       .times(times);
   }

@@ -50,7 +50,9 @@ export function payload(base: DispatchPayloadInput, overrides: Partial<DispatchP
   });
 }
 
-export function basePayload(fields: Omit<DispatchPayloadInput, "messageId" | "channelId"> & Partial<DispatchPayloadInput>): DispatchPayloadInput {
+export function basePayload(
+  fields: Omit<DispatchPayloadInput, "messageId" | "channelId"> & Partial<DispatchPayloadInput>,
+): DispatchPayloadInput {
   return { messageId: randomUUID(), channelId: randomUUID(), ...fields };
 }
 
@@ -64,7 +66,8 @@ interface CaseOutcome {
 async function runCase(suite: SendSuite, c: SendCase): Promise<CaseOutcome> {
   const provider = new MockProvider(suite.origin);
   const { logger, output } = captureLogger();
-  if (c.reply && "networkError" in c.reply) provider.replyWithNetworkError(suite.method, suite.path, c.reply.networkError);
+  if (c.reply && "networkError" in c.reply)
+    provider.replyWithNetworkError(suite.method, suite.path, c.reply.networkError);
   else if (c.reply) provider.reply(suite.method, suite.path, c.reply);
   const adapter = suite.adapter({ dispatcher: provider.agent, baseUrl: suite.origin, logger });
   try {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { MockProvider, basePayload, describeSecretHygiene, describeSendCases, fixture, fixtureJson, formWebhook, webhookRequest, type SendSuite } from "../testkit/index.js";
+import {
+  MockProvider,
+  basePayload,
+  describeSecretHygiene,
+  describeSendCases,
+  fixture,
+  fixtureJson,
+  formWebhook,
+  webhookRequest,
+  type SendSuite,
+} from "../testkit/index.js";
 import { TwilioAdapter } from "./adapter.js";
 import { TWILIO_SECRET_FIELDS } from "./credentials.js";
 
@@ -18,28 +28,74 @@ const suite: SendSuite = {
   origin: ORIGIN,
   method: "POST",
   path: `/2010-04-01/Accounts/${credentials.account_sid}/Messages.json`,
-  basePayload: basePayload({ channelType: "sms", credentials, deliveryAddress: "+251911234567", messageBody: "Your code is 481516" }),
+  basePayload: basePayload({
+    channelType: "sms",
+    credentials,
+    deliveryAddress: "+251911234567",
+    messageBody: "Your code is 481516",
+  }),
   cases: [
     {
       name: "form-encoded send with Basic auth",
       reply: { status: 201, body: f("send-ok.json") },
-      ok: { providerMessageId: "SM1f0e2d3c4b5a69788796a5b4c3d2e1f0", metadata: { providerStatus: "queued", segments: 1, encoding: "gsm7" } },
+      ok: {
+        providerMessageId: "SM1f0e2d3c4b5a69788796a5b4c3d2e1f0",
+        metadata: { providerStatus: "queued", segments: 1, encoding: "gsm7" },
+      },
       request: (req) => {
-        expect(req.headers.authorization).toBe("Basic " + Buffer.from(`${credentials.account_sid}:${credentials.auth_token}`).toString("base64"));
+        expect(req.headers.authorization).toBe(
+          "Basic " + Buffer.from(`${credentials.account_sid}:${credentials.auth_token}`).toString("base64"),
+        );
         expect(req.headers["content-type"]).toBe("application/x-www-form-urlencoded");
         expect(Object.fromEntries(new URLSearchParams(req.body))).toEqual({
-          To: "+251911234567", From: "+15017122661", Body: "Your code is 481516", StatusCallback: credentials.status_callback_url,
+          To: "+251911234567",
+          From: "+15017122661",
+          Body: "Your code is 481516",
+          StatusCallback: credentials.status_callback_url,
         });
       },
     },
-    { name: "21610 unsubscribed → permanent opt-out", reply: { status: 400, body: f("error-21610.json") }, error: { kind: "permanent", code: "recipient_opted_out", providerCode: "21610", optOut: true } },
-    { name: "21211 invalid number → permanent", reply: { status: 400, body: f("error-21211.json") }, error: { kind: "permanent", code: "invalid_recipient", providerCode: "21211" } },
-    { name: "20429 → throttled with Retry-After", reply: { status: 429, body: f("error-20429.json"), headers: { "retry-after": "1" } }, error: { kind: "throttled", code: "provider_throttled", retryAfterMs: 1000 } },
-    { name: "20003 → permanent auth failure", reply: { status: 401, body: f("error-20003.json") }, error: { kind: "permanent", code: "provider_auth_failed" } },
-    { name: "500 → retryable", reply: { status: 500, body: f("error-500.json") }, error: { kind: "retryable", code: "provider_unavailable" } },
-    { name: "HTML 503 from a proxy → retryable", reply: { status: 503, body: "<html>Service Unavailable</html>" }, error: { kind: "retryable", code: "provider_unavailable", providerCode: null } },
-    { name: "network error → retryable", reply: { networkError: "ECONNRESET" }, error: { kind: "retryable", code: "provider_unreachable" } },
-    { name: "credentials without a sender refused", payload: { credentials: { from: undefined } }, refusedBeforeSend: true, error: { kind: "permanent", code: "invalid_credentials" } },
+    {
+      name: "21610 unsubscribed → permanent opt-out",
+      reply: { status: 400, body: f("error-21610.json") },
+      error: { kind: "permanent", code: "recipient_opted_out", providerCode: "21610", optOut: true },
+    },
+    {
+      name: "21211 invalid number → permanent",
+      reply: { status: 400, body: f("error-21211.json") },
+      error: { kind: "permanent", code: "invalid_recipient", providerCode: "21211" },
+    },
+    {
+      name: "20429 → throttled with Retry-After",
+      reply: { status: 429, body: f("error-20429.json"), headers: { "retry-after": "1" } },
+      error: { kind: "throttled", code: "provider_throttled", retryAfterMs: 1000 },
+    },
+    {
+      name: "20003 → permanent auth failure",
+      reply: { status: 401, body: f("error-20003.json") },
+      error: { kind: "permanent", code: "provider_auth_failed" },
+    },
+    {
+      name: "500 → retryable",
+      reply: { status: 500, body: f("error-500.json") },
+      error: { kind: "retryable", code: "provider_unavailable" },
+    },
+    {
+      name: "HTML 503 from a proxy → retryable",
+      reply: { status: 503, body: "<html>Service Unavailable</html>" },
+      error: { kind: "retryable", code: "provider_unavailable", providerCode: null },
+    },
+    {
+      name: "network error → retryable",
+      reply: { networkError: "ECONNRESET" },
+      error: { kind: "retryable", code: "provider_unreachable" },
+    },
+    {
+      name: "credentials without a sender refused",
+      payload: { credentials: { from: undefined } },
+      refusedBeforeSend: true,
+      error: { kind: "permanent", code: "invalid_credentials" },
+    },
   ],
 };
 
@@ -49,9 +105,27 @@ describeSecretHygiene("twilio secrets", suite, TWILIO_SECRET_FIELDS);
 describe("twilio status callbacks", () => {
   const adapter = new TwilioAdapter();
   it.each([
-    ["delivered", "status-delivered.form", { providerMessageId: "SM1f0e2d3c4b5a69788796a5b4c3d2e1f0", status: "delivered", errorCode: null, optOut: false, recipient: "+251911234567" }],
-    ["undelivered 21610 is an opt-out", "status-undelivered-21610.form", { status: "failed", errorCode: "21610", optOut: true }],
-    ["failed 30007 carrier filtered", "status-failed-30007.form", { status: "failed", errorCode: "30007", optOut: false }],
+    [
+      "delivered",
+      "status-delivered.form",
+      {
+        providerMessageId: "SM1f0e2d3c4b5a69788796a5b4c3d2e1f0",
+        status: "delivered",
+        errorCode: null,
+        optOut: false,
+        recipient: "+251911234567",
+      },
+    ],
+    [
+      "undelivered 21610 is an opt-out",
+      "status-undelivered-21610.form",
+      { status: "failed", errorCode: "21610", optOut: true },
+    ],
+    [
+      "failed 30007 carrier filtered",
+      "status-failed-30007.form",
+      { status: "failed", errorCode: "30007", optOut: false },
+    ],
   ] as const)("%s", (_n, file, expected) => {
     const updates = adapter.parseStatus(webhookRequest({ rawBody: form(file) }));
     expect(updates).toHaveLength(1);
@@ -59,9 +133,15 @@ describe("twilio status callbacks", () => {
   });
 
   it.each([
-    ["queued", "queued"], ["sending", "queued"], ["sent", "sent"], ["read", "read"], ["canceled", "failed"],
+    ["queued", "queued"],
+    ["sending", "queued"],
+    ["sent", "sent"],
+    ["read", "read"],
+    ["canceled", "failed"],
   ])("MessageStatus %s → %s", (raw, expected) => {
-    const [u] = adapter.parseStatus(formWebhook({ MessageSid: "SM00000000000000000000000000000001", MessageStatus: raw }));
+    const [u] = adapter.parseStatus(
+      formWebhook({ MessageSid: "SM00000000000000000000000000000001", MessageStatus: raw }),
+    );
     expect(u?.status).toBe(expected);
   });
 
@@ -72,7 +152,13 @@ describe("twilio status callbacks", () => {
 
   it("inbound SMS with UTF-8 body", () => {
     const [msg] = adapter.parseInbound(webhookRequest({ rawBody: form("inbound-sms.form") }));
-    expect(msg).toMatchObject({ providerMessageId: "SM9c8b7a6f5e4d3c2b1a09f8e7d6c5b4a3", from: "+251911234567", to: "+15017122661", text: "STOP please 🙏", metadata: { fromCountry: "ET" } });
+    expect(msg).toMatchObject({
+      providerMessageId: "SM9c8b7a6f5e4d3c2b1a09f8e7d6c5b4a3",
+      from: "+251911234567",
+      to: "+15017122661",
+      text: "STOP please 🙏",
+      metadata: { fromCountry: "ET" },
+    });
   });
 
   it("inbound SMS carries Twilio's own opt-out signal (Advanced Opt-Out, a custom keyword)", () => {
@@ -86,18 +172,50 @@ describe("twilio status callbacks", () => {
 describe("twilio X-Twilio-Signature", () => {
   // Vectors computed with python3: base64(hmac.new(token, url + ''.join(k+v for k,v in sorted(params)), sha1))
   const cases = [
-    ["status callback with query string in URL", "status-delivered.form", "https://hooks.example.test/webhooks/sms/0b8e1c2a?provider=twilio", "O9HSmCzjHDHkp9q67646CrxZEHY=", true],
-    ["inbound SMS with non-ASCII body", "inbound-sms.form", "https://hooks.example.test/webhooks/sms/0b8e1c2a/inbound", "LZRl3Lh0z3SEkvN5pnGlj9Jduik=", true],
-    ["URL differs (http vs https)", "status-delivered.form", "http://hooks.example.test/webhooks/sms/0b8e1c2a?provider=twilio", "O9HSmCzjHDHkp9q67646CrxZEHY=", false],
-    ["signature of the other request", "inbound-sms.form", "https://hooks.example.test/webhooks/sms/0b8e1c2a/inbound", "O9HSmCzjHDHkp9q67646CrxZEHY=", false],
+    [
+      "status callback with query string in URL",
+      "status-delivered.form",
+      "https://hooks.example.test/webhooks/sms/0b8e1c2a?provider=twilio",
+      "O9HSmCzjHDHkp9q67646CrxZEHY=",
+      true,
+    ],
+    [
+      "inbound SMS with non-ASCII body",
+      "inbound-sms.form",
+      "https://hooks.example.test/webhooks/sms/0b8e1c2a/inbound",
+      "LZRl3Lh0z3SEkvN5pnGlj9Jduik=",
+      true,
+    ],
+    [
+      "URL differs (http vs https)",
+      "status-delivered.form",
+      "http://hooks.example.test/webhooks/sms/0b8e1c2a?provider=twilio",
+      "O9HSmCzjHDHkp9q67646CrxZEHY=",
+      false,
+    ],
+    [
+      "signature of the other request",
+      "inbound-sms.form",
+      "https://hooks.example.test/webhooks/sms/0b8e1c2a/inbound",
+      "O9HSmCzjHDHkp9q67646CrxZEHY=",
+      false,
+    ],
   ] as const;
   it.each(cases)("%s", (_n, file, url, sig, valid) => {
-    const req = webhookRequest({ url, rawBody: form(file), headers: { "content-type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sig } });
+    const req = webhookRequest({
+      url,
+      rawBody: form(file),
+      headers: { "content-type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sig },
+    });
     expect(new TwilioAdapter().verifyWebhookSignature(req, credentials)).toBe(valid);
   });
   it("tampered parameter fails", () => {
     const body = form("status-delivered.form").replace("MessageStatus=delivered", "MessageStatus=failed");
-    const req = webhookRequest({ url: cases[0][2], rawBody: body, headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": cases[0][3] } });
+    const req = webhookRequest({
+      url: cases[0][2],
+      rawBody: body,
+      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": cases[0][3] },
+    });
     expect(new TwilioAdapter().verifyWebhookSignature(req, credentials)).toBe(false);
   });
 });
@@ -109,7 +227,9 @@ describe("twilio verifyCredentials", () => {
   ] as const)("%s", async (_n, reply, expected) => {
     const provider = new MockProvider(ORIGIN);
     provider.reply("GET", `/2010-04-01/Accounts/${credentials.account_sid}.json`, reply);
-    await expect(new TwilioAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(expected);
+    await expect(new TwilioAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(
+      expected,
+    );
     await provider.close();
   });
 });

@@ -10,8 +10,19 @@ import { HttpAdapterBase, parseForm } from "../contract/http-adapter.js";
 import { hmac, safeEqual } from "../contract/signatures.js";
 import { segmentInfo } from "../../core/sms/encoding.js";
 import type { SendError } from "../../core/dispatch/send-error.js";
-import { header, sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
-import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
+import {
+  header,
+  sentResult,
+  type DispatchPayload,
+  type DispatchResult,
+  type WebhookRequest,
+} from "../contract/types.js";
+import {
+  inboundMessage,
+  statusUpdate,
+  type InboundMessage,
+  type StatusUpdate,
+} from "../../core/messages/vocabulary.js";
 import { TWILIO_SECRET_FIELDS, TwilioCredentials } from "./credentials.js";
 import { CODE_NAMES, OPT_OUT_CODES, STATUS_MAP, THROTTLING_CODES } from "./vocabulary.js";
 
@@ -33,7 +44,11 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
     const reply = await this.http(creds, {
       method: "POST",
       url: `${this.baseUrl}/2010-04-01/Accounts/${creds.account_sid}/Messages.json`,
-      headers: { authorization: this.auth(creds), "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      headers: {
+        authorization: this.auth(creds),
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+      },
       body: formBody({
         To: payload.deliveryAddress,
         From: creds.messaging_service_sid ? undefined : creds.from,
@@ -42,7 +57,8 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
         StatusCallback: creds.status_callback_url,
       }),
     });
-    const json = reply.json as { sid?: string; status?: string; num_segments?: string; code?: number; message?: string } | undefined;
+    const json = reply.json as
+      { sid?: string; status?: string; num_segments?: string; code?: number; message?: string } | undefined;
     if (reply.status >= 200 && reply.status < 300 && json?.sid) {
       const local = segmentInfo(payload.messageBody);
       return sentResult(json.sid, {
@@ -54,7 +70,12 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
     throw this.classify(reply.status, json, reply.retryAfterMs, creds);
   }
 
-  private classify(status: number, json: { code?: number; message?: string } | undefined, retryAfterMs: number | null, creds: TwilioCredentials): SendError {
+  private classify(
+    status: number,
+    json: { code?: number; message?: string } | undefined,
+    retryAfterMs: number | null,
+    creds: TwilioCredentials,
+  ): SendError {
     return classifyHttpFailure(
       {
         status,
@@ -123,7 +144,12 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
         contentType: media > 0 && !form.Body ? "image" : "text",
         text: form.Body ?? "",
         receivedAt: this.now().toISOString(),
-        metadata: { segments: Number(form.NumSegments ?? "1"), numMedia: media, fromCountry: form.FromCountry ?? null, ...providerOptOut(form.OptOutType) },
+        metadata: {
+          segments: Number(form.NumSegments ?? "1"),
+          numMedia: media,
+          fromCountry: form.FromCountry ?? null,
+          ...providerOptOut(form.OptOutType),
+        },
       }),
     ];
   }

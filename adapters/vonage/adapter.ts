@@ -10,7 +10,12 @@ import { HttpAdapterBase, parseForm, parseJsonBody } from "../contract/http-adap
 import { SendError } from "../../core/dispatch/send-error.js";
 import { detectEncoding, segmentInfo } from "../../core/sms/encoding.js";
 import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
-import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
+import {
+  inboundMessage,
+  statusUpdate,
+  type InboundMessage,
+  type StatusUpdate,
+} from "../../core/messages/vocabulary.js";
 import { VONAGE_SECRET_FIELDS, VonageCredentials } from "./credentials.js";
 import { verifyVonageSignature } from "./signature.js";
 import { DLR_ERROR_NAMES, DLR_OPT_OUT_CODES, DLR_STATUS_MAP, SEND_STATUS } from "./vocabulary.js";
@@ -54,7 +59,12 @@ export class VonageAdapter extends HttpAdapterBase<typeof VonageCredentials> imp
     });
     const redact = (t: string) => this.redactor(creds).text(t);
     if (reply.status !== 200) {
-      throw classifyHttpFailure({ status: reply.status, providerCode: null, message: redact(reply.text.slice(0, 200) || `HTTP ${reply.status}`), retryAfterMs: reply.retryAfterMs });
+      throw classifyHttpFailure({
+        status: reply.status,
+        providerCode: null,
+        message: redact(reply.text.slice(0, 200) || `HTTP ${reply.status}`),
+        retryAfterMs: reply.retryAfterMs,
+      });
     }
     // The SMS API answers 200 even on failure; each part has its own status, "0" meaning accepted.
     const messages = (reply.json as { messages?: VonageMessage[] } | undefined)?.messages ?? [];
@@ -62,7 +72,11 @@ export class VonageAdapter extends HttpAdapterBase<typeof VonageCredentials> imp
     if (messages.length === 0 || failed) {
       const status = failed?.status ?? "5";
       const rule = SEND_STATUS.get(status) ?? { kind: "permanent" as const, code: "provider_rejected" };
-      throw new SendError({ ...rule, providerCode: status, message: redact(failed?.["error-text"] ?? "empty response") });
+      throw new SendError({
+        ...rule,
+        providerCode: status,
+        message: redact(failed?.["error-text"] ?? "empty response"),
+      });
     }
     const ids = messages.map((m) => m["message-id"]).filter((id): id is string => Boolean(id));
     const local = segmentInfo(payload.messageBody);
@@ -83,7 +97,12 @@ export class VonageAdapter extends HttpAdapterBase<typeof VonageCredentials> imp
       headers: { accept: "application/json" },
     });
     if (reply.status !== 200) {
-      throw classifyHttpFailure({ status: reply.status, providerCode: null, message: `HTTP ${reply.status}`, retryAfterMs: reply.retryAfterMs });
+      throw classifyHttpFailure({
+        status: reply.status,
+        providerCode: null,
+        message: `HTTP ${reply.status}`,
+        retryAfterMs: reply.retryAfterMs,
+      });
     }
   }
 
@@ -106,7 +125,11 @@ export class VonageAdapter extends HttpAdapterBase<typeof VonageCredentials> imp
         errorMessage: err ? (DLR_ERROR_NAMES.get(err) ?? null) : null,
         optOut: err !== null && DLR_OPT_OUT_CODES.has(err),
         occurredAt: vonageTime(p.scts ? sctsToIso(p.scts) : p["message-timestamp"]),
-        metadata: { networkCode: p["network-code"] ?? null, price: p.price ?? null, clientRef: p["client-ref"] ?? null },
+        metadata: {
+          networkCode: p["network-code"] ?? null,
+          price: p.price ?? null,
+          clientRef: p["client-ref"] ?? null,
+        },
       }),
     ];
   }
@@ -125,7 +148,10 @@ export class VonageAdapter extends HttpAdapterBase<typeof VonageCredentials> imp
         metadata: {
           keyword: p.keyword ?? null,
           // Long inbound messages arrive as separate parts; the consumer joins them by concat-ref.
-          concat: p.concat === "true" ? { ref: p["concat-ref"], total: Number(p["concat-total"]), part: Number(p["concat-part"]) } : null,
+          concat:
+            p.concat === "true"
+              ? { ref: p["concat-ref"], total: Number(p["concat-total"]), part: Number(p["concat-part"]) }
+              : null,
         },
       }),
     ];
@@ -138,7 +164,10 @@ function webhookParams(req: WebhookRequest): Record<string, string> {
   if (!req.rawBody) return query;
   const json = parseJsonBody(req.rawBody);
   if (json && typeof json === "object") {
-    return { ...query, ...Object.fromEntries(Object.entries(json as Record<string, unknown>).map(([k, v]) => [k, String(v)])) };
+    return {
+      ...query,
+      ...Object.fromEntries(Object.entries(json as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
+    };
   }
   return { ...query, ...parseForm(req.rawBody) };
 }

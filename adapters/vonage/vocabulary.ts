@@ -48,9 +48,20 @@ export const DLR_STATUS_MAP = new Map<string, DeliveryStatus>([
 /** DLR err-code 4 is "call barred by user"; 6 is an anti-spam rejection, not an opt-out. */
 export const DLR_OPT_OUT_CODES = new Set(["4"]);
 export const DLR_ERROR_NAMES = new Map([
-  ["1", "Unknown"], ["2", "Absent Subscriber - Temporary"], ["3", "Absent Subscriber - Permanent"],
-  ["4", "Call Barred by User"], ["5", "Portability Error"], ["6", "Anti-Spam Rejection"], ["7", "Handset Busy"],
-  ["8", "Network Error"], ["9", "Illegal Number"], ["10", "Illegal Message"], ["11", "Unroutable"],
-  ["12", "Destination Unreachable"], ["13", "Subscriber Age Restriction"], ["14", "Number Blocked by Carrier"],
-  ["15", "Prepaid Insufficient Funds"], ["99", "General Error"],
+  ["1", "Unknown"],
+  ["2", "Absent Subscriber - Temporary"],
+  ["3", "Absent Subscriber - Permanent"],
+  ["4", "Call Barred by User"],
+  ["5", "Portability Error"],
+  ["6", "Anti-Spam Rejection"],
+  ["7", "Handset Busy"],
+  ["8", "Network Error"],
+  ["9", "Illegal Number"],
+  ["10", "Illegal Message"],
+  ["11", "Unroutable"],
+  ["12", "Destination Unreachable"],
+  ["13", "Subscriber Age Restriction"],
+  ["14", "Number Blocked by Carrier"],
+  ["15", "Prepaid Insufficient Funds"],
+  ["99", "General Error"],
 ]);

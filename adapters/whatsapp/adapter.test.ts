@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { MockProvider, basePayload, describeSecretHygiene, describeSendCases, fixture, fixtureJson, jsonWebhook, webhookRequest, type SendSuite } from "../testkit/index.js";
+import {
+  MockProvider,
+  basePayload,
+  describeSecretHygiene,
+  describeSendCases,
+  fixture,
+  fixtureJson,
+  jsonWebhook,
+  webhookRequest,
+  type SendSuite,
+} from "../testkit/index.js";
 import { WhatsAppAdapter } from "./adapter.js";
 import { WHATSAPP_SECRET_FIELDS } from "./credentials.js";
 
@@ -19,41 +29,112 @@ const suite: SendSuite = {
   origin: ORIGIN,
   method: "POST",
   path: "/v18.0/106540352242922/messages",
-  basePayload: basePayload({ channelType: "whatsapp", credentials, deliveryAddress: "+251911234567", messageBody: "Ticket #42 is resolved", metadata: withinWindow }),
+  basePayload: basePayload({
+    channelType: "whatsapp",
+    credentials,
+    deliveryAddress: "+251911234567",
+    messageBody: "Ticket #42 is resolved",
+    metadata: withinWindow,
+  }),
   cases: [
     {
       name: "free-form text inside the 24h window",
       reply: { status: 200, body: f("send-ok.json") },
-      ok: { providerMessageId: "wamid.HBgMMjUxOTExMjM0NTY3FQIAERgSQzVGRjI1RDMxQzQ2RTQ4MDk5AA==", metadata: { waId: "251911234567", kind: "text" } },
+      ok: {
+        providerMessageId: "wamid.HBgMMjUxOTExMjM0NTY3FQIAERgSQzVGRjI1RDMxQzQ2RTQ4MDk5AA==",
+        metadata: { waId: "251911234567", kind: "text" },
+      },
       request: (req) => {
         expect(req.headers.authorization).toBe(`Bearer ${credentials.access_token}`);
         expect(JSON.parse(req.body)).toEqual({
-          messaging_product: "whatsapp", recipient_type: "individual", to: "251911234567", type: "text",
+          messaging_product: "whatsapp",
+          recipient_type: "individual",
+          to: "251911234567",
+          type: "text",
           text: { preview_url: false, body: "Ticket #42 is resolved" },
         });
       },
     },
     {
       name: "template outside the window is allowed",
-      payload: { metadata: { last_inbound_at: null, template: { name: "order_update", language: "en_US", components: [{ type: "body", parameters: [{ type: "text", text: "42" }] }] } } },
+      payload: {
+        metadata: {
+          last_inbound_at: null,
+          template: {
+            name: "order_update",
+            language: "en_US",
+            components: [{ type: "body", parameters: [{ type: "text", text: "42" }] }],
+          },
+        },
+      },
       reply: { status: 200, body: f("send-template-ok.json") },
-      ok: { providerMessageId: "wamid.HBgMMjUxOTExMjM0NTY3FQIAERgSOUQ3RjYyMjBBQkQxQ0Q2NjhBAA==", metadata: { kind: "template" } },
+      ok: {
+        providerMessageId: "wamid.HBgMMjUxOTExMjM0NTY3FQIAERgSOUQ3RjYyMjBBQkQxQ0Q2NjhBAA==",
+        metadata: { kind: "template" },
+      },
       request: (req) => {
         const body = JSON.parse(req.body);
         expect(body.type).toBe("template");
-        expect(body.template).toEqual({ name: "order_update", language: { code: "en_US" }, components: [{ type: "body", parameters: [{ type: "text", text: "42" }] }] });
+        expect(body.template).toEqual({
+          name: "order_update",
+          language: { code: "en_US" },
+          components: [{ type: "body", parameters: [{ type: "text", text: "42" }] }],
+        });
       },
     },
-    { name: "free-form with no customer message is refused before sending", payload: { metadata: { last_inbound_at: null } }, refusedBeforeSend: true, error: { kind: "permanent", code: "outside_care_window" } },
-    { name: "free-form 25h after the last customer message is refused", payload: { metadata: { last_inbound_at: "2024-11-21T11:00:00Z" } }, refusedBeforeSend: true, error: { kind: "permanent", code: "outside_care_window" } },
-    { name: "non-E.164 address refused before sending", payload: { deliveryAddress: "0911-234-567" }, refusedBeforeSend: true, error: { kind: "permanent", code: "invalid_recipient" } },
-    { name: "131056 pair rate limit → throttled", reply: { status: 400, body: f("error-131056-pair-rate.json") }, error: { kind: "throttled", code: "provider_throttled", providerCode: "131056" } },
-    { name: "130429 throughput with Retry-After → throttled", reply: { status: 429, body: f("error-130429-throughput.json"), headers: { "retry-after": "2" } }, error: { kind: "throttled", providerCode: "130429", code: "provider_throttled", retryAfterMs: 2000 } },
-    { name: "131047 re-engagement → permanent outside window", reply: { status: 400, body: f("error-131047-reengagement.json") }, error: { kind: "permanent", code: "outside_care_window", providerCode: "131047" } },
-    { name: "190 expired token → permanent auth", reply: { status: 401, body: f("error-190-token.json") }, error: { kind: "permanent", code: "provider_auth_failed", providerCode: "190" } },
-    { name: "131000 something went wrong → retryable", reply: { status: 500, body: f("error-131000-generic.json") }, error: { kind: "retryable", code: "provider_unavailable" } },
-    { name: "100 invalid parameter → permanent", reply: { status: 400, body: f("error-100-param.json") }, error: { kind: "permanent", code: "provider_rejected", providerCode: "100" } },
-    { name: "network error → retryable", reply: { networkError: "ETIMEDOUT" }, error: { kind: "retryable", code: "provider_unreachable" } },
+    {
+      name: "free-form with no customer message is refused before sending",
+      payload: { metadata: { last_inbound_at: null } },
+      refusedBeforeSend: true,
+      error: { kind: "permanent", code: "outside_care_window" },
+    },
+    {
+      name: "free-form 25h after the last customer message is refused",
+      payload: { metadata: { last_inbound_at: "2024-11-21T11:00:00Z" } },
+      refusedBeforeSend: true,
+      error: { kind: "permanent", code: "outside_care_window" },
+    },
+    {
+      name: "non-E.164 address refused before sending",
+      payload: { deliveryAddress: "0911-234-567" },
+      refusedBeforeSend: true,
+      error: { kind: "permanent", code: "invalid_recipient" },
+    },
+    {
+      name: "131056 pair rate limit → throttled",
+      reply: { status: 400, body: f("error-131056-pair-rate.json") },
+      error: { kind: "throttled", code: "provider_throttled", providerCode: "131056" },
+    },
+    {
+      name: "130429 throughput with Retry-After → throttled",
+      reply: { status: 429, body: f("error-130429-throughput.json"), headers: { "retry-after": "2" } },
+      error: { kind: "throttled", providerCode: "130429", code: "provider_throttled", retryAfterMs: 2000 },
+    },
+    {
+      name: "131047 re-engagement → permanent outside window",
+      reply: { status: 400, body: f("error-131047-reengagement.json") },
+      error: { kind: "permanent", code: "outside_care_window", providerCode: "131047" },
+    },
+    {
+      name: "190 expired token → permanent auth",
+      reply: { status: 401, body: f("error-190-token.json") },
+      error: { kind: "permanent", code: "provider_auth_failed", providerCode: "190" },
+    },
+    {
+      name: "131000 something went wrong → retryable",
+      reply: { status: 500, body: f("error-131000-generic.json") },
+      error: { kind: "retryable", code: "provider_unavailable" },
+    },
+    {
+      name: "100 invalid parameter → permanent",
+      reply: { status: 400, body: f("error-100-param.json") },
+      error: { kind: "permanent", code: "provider_rejected", providerCode: "100" },
+    },
+    {
+      name: "network error → retryable",
+      reply: { networkError: "ETIMEDOUT" },
+      error: { kind: "retryable", code: "provider_unreachable" },
+    },
   ],
 };
 
@@ -64,8 +145,16 @@ describe("whatsapp statuses", () => {
   it("maps sent/delivered/read/failed with error codes and opt-out", () => {
     const updates = new WhatsAppAdapter().parseStatus(jsonWebhook(fixture(import.meta.url, "webhook-statuses.json")));
     expect(updates.map((u) => u.status)).toEqual(["sent", "delivered", "read", "failed"]);
-    expect(updates[0]).toMatchObject({ recipient: "251911234567", occurredAt: "2024-11-22T10:10:00.000Z", metadata: { category: "service", billable: true } });
-    expect(updates[3]).toMatchObject({ providerMessageId: "wamid.HBgMMjUxOTExMjM0NTY3FQIAERgSOUQ3RjYyMjBBQkQxQ0Q2NjhBAA==", errorCode: "131050", optOut: true });
+    expect(updates[0]).toMatchObject({
+      recipient: "251911234567",
+      occurredAt: "2024-11-22T10:10:00.000Z",
+      metadata: { category: "service", billable: true },
+    });
+    expect(updates[3]).toMatchObject({
+      providerMessageId: "wamid.HBgMMjUxOTExMjM0NTY3FQIAERgSOUQ3RjYyMjBBQkQxQ0Q2NjhBAA==",
+      errorCode: "131050",
+      optOut: true,
+    });
   });
 
   it("a duplicate notification produces one result", () => {
@@ -76,8 +165,12 @@ describe("whatsapp statuses", () => {
   });
 
   it("non-message fields are ignored", () => {
-    expect(new WhatsAppAdapter().parseStatus(jsonWebhook(fixture(import.meta.url, "webhook-account-update.json")))).toEqual([]);
-    expect(new WhatsAppAdapter().parseInbound(jsonWebhook(fixture(import.meta.url, "webhook-account-update.json")))).toEqual([]);
+    expect(
+      new WhatsAppAdapter().parseStatus(jsonWebhook(fixture(import.meta.url, "webhook-account-update.json"))),
+    ).toEqual([]);
+    expect(
+      new WhatsAppAdapter().parseInbound(jsonWebhook(fixture(import.meta.url, "webhook-account-update.json"))),
+    ).toEqual([]);
   });
 });
 
@@ -87,7 +180,13 @@ describe("whatsapp inbound", () => {
     const req = jsonWebhook(fixture(import.meta.url, "webhook-inbound.json"));
     const msgs = adapter.parseInbound(req);
     expect(msgs).toHaveLength(2);
-    expect(msgs[0]).toMatchObject({ from: "+251911234567", to: "15550783881", contentType: "text", text: "Selam! Ticket #42 status?", metadata: { profileName: "Almaz" } });
+    expect(msgs[0]).toMatchObject({
+      from: "+251911234567",
+      to: "15550783881",
+      contentType: "text",
+      text: "Selam! Ticket #42 status?",
+      metadata: { profileName: "Almaz" },
+    });
     expect(msgs[1]).toMatchObject({ contentType: "image", text: "[image] my receipt" });
     expect(adapter.parseStatus(req)).toEqual([]);
     expect(adapter.parseInbound(req)).toEqual([]); // redelivery
@@ -117,16 +216,23 @@ describe("whatsapp X-Hub-Signature-256", () => {
     expect(adapter.verifyWebhookSignature(req, credentials)).toBe(false);
   });
   it("rejects with the wrong app secret", () => {
-    const req = jsonWebhook(fixture(import.meta.url, "webhook-inbound.json"), { headers: { "x-hub-signature-256": `sha256=${vectors[1][1]}` } });
+    const req = jsonWebhook(fixture(import.meta.url, "webhook-inbound.json"), {
+      headers: { "x-hub-signature-256": `sha256=${vectors[1][1]}` },
+    });
     expect(adapter.verifyWebhookSignature(req, { ...credentials, app_secret: "another-app-secret" })).toBe(false);
   });
 });
 
 describe("whatsapp hub.challenge handshake", () => {
   const adapter = new WhatsAppAdapter();
-  const get = (query: string) => webhookRequest({ method: "GET", url: `https://hooks.example.test/webhooks/whatsapp/c1?${query}`, rawBody: "" });
+  const get = (query: string) =>
+    webhookRequest({ method: "GET", url: `https://hooks.example.test/webhooks/whatsapp/c1?${query}`, rawBody: "" });
   it.each([
-    ["matching token echoes the challenge", "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=wa-verify-7781-token", "1158201444"],
+    [
+      "matching token echoes the challenge",
+      "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=wa-verify-7781-token",
+      "1158201444",
+    ],
     ["wrong token refused", "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=guess", null],
     ["wrong mode refused", "hub.mode=unsubscribe&hub.challenge=1158201444&hub.verify_token=wa-verify-7781-token", null],
   ] as const)("%s", (_n, query, expected) => {
@@ -141,7 +247,9 @@ describe("whatsapp verifyCredentials", () => {
   ] as const)("%s", async (_n, reply, expected) => {
     const provider = new MockProvider(ORIGIN);
     provider.reply("GET", (p) => p.startsWith("/v18.0/106540352242922?"), reply);
-    await expect(new WhatsAppAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(expected);
+    await expect(new WhatsAppAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(
+      expected,
+    );
     await provider.close();
   });
 });

@@ -10,7 +10,12 @@ import { answerMetaChallenge, epochSecondsToIso, graphError, verifyMetaSignature
 import { RecentKeys } from "../contract/recent-keys.js";
 import { SendError } from "../../core/dispatch/send-error.js";
 import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
-import { inboundMessage, statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
+import {
+  inboundMessage,
+  statusUpdate,
+  type InboundMessage,
+  type StatusUpdate,
+} from "../../core/messages/vocabulary.js";
 import { WHATSAPP_SECRET_FIELDS, WhatsAppCredentials } from "./credentials.js";
 import {
   CODE_NAMES,
@@ -44,10 +49,14 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
     const creds = this.creds(payload.credentials);
     const refuse = (code: string, message: string) =>
       this.logRefusal(new SendError({ kind: "permanent", code, message }), { messageId: payload.messageId });
-    if (!E164.test(payload.deliveryAddress)) throw refuse("invalid_recipient", "WhatsApp recipients must be E.164 phone numbers");
+    if (!E164.test(payload.deliveryAddress))
+      throw refuse("invalid_recipient", "WhatsApp recipients must be E.164 phone numbers");
     const template = payload.metadata.template as WhatsAppTemplate | undefined;
     if (!template && !this.insideCareWindow(payload.metadata.last_inbound_at)) {
-      throw refuse("outside_care_window", "free-form WhatsApp messages need a customer message in the last 24 hours; use a template");
+      throw refuse(
+        "outside_care_window",
+        "free-form WhatsApp messages need a customer message in the last 24 hours; use a template",
+      );
     }
     const to = payload.deliveryAddress.replace(/^\+/, "");
     const body = template
@@ -56,7 +65,11 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
           recipient_type: "individual",
           to,
           type: "template",
-          template: { name: template.name, language: { code: template.language }, ...(template.components ? { components: template.components } : {}) },
+          template: {
+            name: template.name,
+            language: { code: template.language },
+            ...(template.components ? { components: template.components } : {}),
+          },
         }
       : {
           messaging_product: "whatsapp",
@@ -71,7 +84,8 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
       headers: { authorization: `Bearer ${creds.access_token}`, "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-    const json = reply.json as { messages?: Array<{ id: string; message_status?: string }>; contacts?: Array<{ wa_id: string }> } | undefined;
+    const json = reply.json as
+      { messages?: Array<{ id: string; message_status?: string }>; contacts?: Array<{ wa_id: string }> } | undefined;
     const id = json?.messages?.[0]?.id;
     if (reply.status >= 200 && reply.status < 300 && id) {
       return sentResult(id, { waId: json?.contacts?.[0]?.wa_id ?? null, kind: template ? "template" : "text" });
@@ -95,7 +109,12 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
         message: this.redactor(creds).text(`${err?.message ?? `HTTP ${status}`}${details}`),
         retryAfterMs,
       },
-      { throttlingCodes: THROTTLING_CODES, retryableCodes: RETRYABLE_CODES, optOutCodes: OPT_OUT_CODES, codeNames: CODE_NAMES },
+      {
+        throttlingCodes: THROTTLING_CODES,
+        retryableCodes: RETRYABLE_CODES,
+        optOutCodes: OPT_OUT_CODES,
+        codeNames: CODE_NAMES,
+      },
     );
   }
 
@@ -183,7 +202,8 @@ function describeMessage(m: WaMessage): { contentType: InboundMessage["contentTy
     const caption = (m[m.type] as { caption?: string } | undefined)?.caption;
     return { contentType: media, text: caption ? `[${m.type}] ${caption}` : `[${m.type}]` };
   }
-  if (m.type === "location") return { contentType: "location", text: `[location] ${m.location?.latitude},${m.location?.longitude}` };
+  if (m.type === "location")
+    return { contentType: "location", text: `[location] ${m.location?.latitude},${m.location?.longitude}` };
   if (m.type === "contacts") return { contentType: "contact", text: "[contacts]" };
   if (m.type === "reaction") return { contentType: "reaction", text: `[reaction] ${m.reaction?.emoji ?? ""}`.trim() };
   if (m.type === "button") return { contentType: "text", text: m.button?.text ?? "" };
@@ -228,7 +248,10 @@ interface ChangeValue {
 
 /** entry[].changes[].value for the "messages" field; other fields (account updates …) are ignored. */
 function changeValues(req: WebhookRequest): ChangeValue[] {
-  const body = parseJsonBody(req.rawBody) as { object?: string; entry?: Array<{ changes?: Array<{ field?: string; value?: ChangeValue }> }> } | undefined;
+  const body = parseJsonBody(req.rawBody) as
+    { object?: string; entry?: Array<{ changes?: Array<{ field?: string; value?: ChangeValue }> }> } | undefined;
   if (body?.object !== "whatsapp_business_account") return [];
-  return (body.entry ?? []).flatMap((e) => (e.changes ?? []).filter((c) => c.field === "messages" && c.value).map((c) => c.value!));
+  return (body.entry ?? []).flatMap((e) =>
+    (e.changes ?? []).filter((c) => c.field === "messages" && c.value).map((c) => c.value!),
+  );
 }

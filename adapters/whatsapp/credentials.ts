@@ -13,7 +13,10 @@ export const WhatsAppCredentials = z.object({
   app_secret: z.string().min(8),
   /** Token we configure for the GET hub.challenge handshake. */
   verify_token: z.string().min(8),
-  api_version: z.string().regex(/^v\d+\.\d+$/).default("v18.0"),
+  api_version: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default("v18.0"),
 });
 export type WhatsAppCredentials = z.infer<typeof WhatsAppCredentials>;
 

@@ -4,7 +4,10 @@
  */
 import { ensureDatabase, ensureLoaded } from "./load.js";
 
-const url = await ensureDatabase(process.env.BENCH_ADMIN_URL ?? "postgres://turumba:turumba@127.0.0.1:5432/turumba", process.env.BENCH_DB ?? "turumba_bench");
+const url = await ensureDatabase(
+  process.env.BENCH_ADMIN_URL ?? "postgres://turumba:turumba@127.0.0.1:5432/turumba",
+  process.env.BENCH_DB ?? "turumba_bench",
+);
 const r = await ensureLoaded({
   url,
   rows: Number(process.env.BENCH_ROWS ?? 10_000_000),

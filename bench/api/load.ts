@@ -48,7 +48,11 @@ async function seedChannels(db: Database, spec: LoadSpec): Promise<Dataset> {
           name: `sms-${c}`,
           channelType: "sms",
           provider: "twilio",
-          credentials: { account_sid: `AC${"0".repeat(32)}`, auth_token: "bench-token-0123456789", from: "+15005550006" },
+          credentials: {
+            account_sid: `AC${"0".repeat(32)}`,
+            auth_token: "bench-token-0123456789",
+            from: "+15005550006",
+          },
           rateLimit: 6000,
         },
         spec.now,
@@ -61,7 +65,17 @@ async function seedChannels(db: Database, spec: LoadSpec): Promise<Dataset> {
 }
 
 /** Rows per month differ by at most one; the newest month also carries a few queued rows. */
-function monthSql(table: string, from: Date, to: Date, n: number, seed: number, newest: boolean, accountsArr: string, channelsArr: string, perAccount: number): string {
+function monthSql(
+  table: string,
+  from: Date,
+  to: Date,
+  n: number,
+  seed: number,
+  newest: boolean,
+  accountsArr: string,
+  channelsArr: string,
+  perAccount: number,
+): string {
   const spanMs = to.getTime() - from.getTime() - 1;
   // Statuses come from the row's hash, not from g, so they do not correlate with the account
   // or channel (both derived from g): every account has every status.
@@ -105,23 +119,41 @@ export async function ensureLoaded(spec: LoadSpec): Promise<Dataset & { loaded: 
     await runMigrations(db);
     // The existing data set is reused when it is complete.
     const existing = await db.withSession((s) =>
-      s.query<{ n: string }>("SELECT coalesce(sum(c.reltuples), 0)::bigint AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'messages'::regclass"),
+      s.query<{ n: string }>(
+        "SELECT coalesce(sum(c.reltuples), 0)::bigint AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'messages'::regclass",
+      ),
     );
-    const accounts = await db.withSession((s) => s.query<{ account_id: string; ids: string[] }>("SELECT account_id, array_agg(id ORDER BY name) AS ids FROM channels GROUP BY account_id ORDER BY account_id"));
+    const accounts = await db.withSession((s) =>
+      s.query<{ account_id: string; ids: string[] }>(
+        "SELECT account_id, array_agg(id ORDER BY name) AS ids FROM channels GROUP BY account_id ORDER BY account_id",
+      ),
+    );
     const version = await db.withSession(async (s) => {
       await s.exec("CREATE TABLE IF NOT EXISTS bench_info (version integer NOT NULL)");
-      return (await s.query<{ version: number }>("SELECT max(version) AS version FROM bench_info")).rows[0]?.version ?? 0;
+      return (
+        (await s.query<{ version: number }>("SELECT max(version) AS version FROM bench_info")).rows[0]?.version ?? 0
+      );
     });
     const reuse = !process.env.BENCH_RELOAD && version === DATASET_VERSION;
     if (reuse && Number(existing.rows[0]!.n) >= spec.rows * 0.98 && accounts.rows.length === spec.accounts) {
       spec.log(`reusing loaded data set (~${Number(existing.rows[0]!.n).toLocaleString()} rows)`);
-      return { accounts: accounts.rows.map((r) => r.account_id), channels: accounts.rows.map((r) => r.ids), loaded: false, seconds: 0 };
+      return {
+        accounts: accounts.rows.map((r) => r.account_id),
+        channels: accounts.rows.map((r) => r.ids),
+        loaded: false,
+        seconds: 0,
+      };
     }
     spec.log("loading data set from scratch");
-    await db.withSession((s) => s.exec("TRUNCATE messages, message_events, channels, api_keys, idempotency_keys, api_rate_limits CASCADE"));
+    await db.withSession((s) =>
+      s.exec("TRUNCATE messages, message_events, channels, api_keys, idempotency_keys, api_rate_limits CASCADE"),
+    );
     const data = await seedChannels(db, spec);
     const accountsArr = `ARRAY[${data.accounts.map((a) => `'${a}'::uuid`).join(",")}]`;
-    const channelsArr = `ARRAY[${data.channels.flat().map((c) => `'${c}'::uuid`).join(",")}]`;
+    const channelsArr = `ARRAY[${data.channels
+      .flat()
+      .map((c) => `'${c}'::uuid`)
+      .join(",")}]`;
     const first = monthStart(spec.now, -(spec.months - 1));
     await maintainPartitions(db, { now: first, monthsAhead: spec.months + 3, retentionMonths: spec.months + 12 });
 
@@ -132,7 +164,9 @@ export async function ensureLoaded(spec: LoadSpec): Promise<Dataset & { loaded: 
       const client = new pg.Client({ connectionString: spec.url });
       await client.connect();
       try {
-        await client.query("SET maintenance_work_mem = '512MB'; SET synchronous_commit = off; SET statement_timeout = 0");
+        await client.query(
+          "SET maintenance_work_mem = '512MB'; SET synchronous_commit = off; SET statement_timeout = 0",
+        );
         while (next < months.length) {
           const i = next++;
           const from = months[i]!;
@@ -141,12 +175,28 @@ export async function ensureLoaded(spec: LoadSpec): Promise<Dataset & { loaded: 
           const n = perMonth + (i < spec.rows % spec.months ? 1 : 0);
           const t0 = performance.now();
           const staging = `${name}_load`;
-          await client.query(`DROP TABLE IF EXISTS ${staging}; CREATE TABLE ${staging} (LIKE messages INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
-          const sql = monthSql(staging, from, to, n, i, i === months.length - 1, accountsArr, channelsArr, spec.channelsPerAccount).replaceAll("${A}", String(spec.accounts));
+          await client.query(
+            `DROP TABLE IF EXISTS ${staging}; CREATE TABLE ${staging} (LIKE messages INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+          );
+          const sql = monthSql(
+            staging,
+            from,
+            to,
+            n,
+            i,
+            i === months.length - 1,
+            accountsArr,
+            channelsArr,
+            spec.channelsPerAccount,
+          ).replaceAll("${A}", String(spec.accounts));
           await client.query(sql);
           // A CHECK matching the bounds lets ATTACH skip its validation scan.
-          await client.query(`ALTER TABLE ${staging} ADD CONSTRAINT ${staging}_bounds CHECK (created_at >= '${from.toISOString()}' AND created_at < '${to.toISOString()}')`);
-          await client.query(`BEGIN; DROP TABLE IF EXISTS ${name}; ALTER TABLE messages ATTACH PARTITION ${staging} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}'); ALTER TABLE ${staging} RENAME TO ${name}; ALTER TABLE ${name} DROP CONSTRAINT ${staging}_bounds; COMMIT`);
+          await client.query(
+            `ALTER TABLE ${staging} ADD CONSTRAINT ${staging}_bounds CHECK (created_at >= '${from.toISOString()}' AND created_at < '${to.toISOString()}')`,
+          );
+          await client.query(
+            `BEGIN; DROP TABLE IF EXISTS ${name}; ALTER TABLE messages ATTACH PARTITION ${staging} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}'); ALTER TABLE ${staging} RENAME TO ${name}; ALTER TABLE ${name} DROP CONSTRAINT ${staging}_bounds; COMMIT`,
+          );
           // As autovacuum would in steady state: visibility map set, so counts run index-only.
           await client.query(`VACUUM (ANALYZE) ${name}`);
           spec.log(`  ${name}: ${n.toLocaleString()} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -156,7 +206,11 @@ export async function ensureLoaded(spec: LoadSpec): Promise<Dataset & { loaded: 
       }
     };
     await Promise.all(Array.from({ length: spec.parallel }, worker));
-    await db.withSession((s) => s.exec(`ANALYZE channels; ANALYZE messages; DELETE FROM bench_info; INSERT INTO bench_info VALUES (${DATASET_VERSION})`));
+    await db.withSession((s) =>
+      s.exec(
+        `ANALYZE channels; ANALYZE messages; DELETE FROM bench_info; INSERT INTO bench_info VALUES (${DATASET_VERSION})`,
+      ),
+    );
     return { ...data, loaded: true, seconds: (performance.now() - started) / 1000 };
   } finally {
     await db.close();

@@ -31,15 +31,27 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 
 const url = await ensureDatabase(ADMIN_URL, process.env.BENCH_DB ?? "turumba_bench");
 const now = new Date();
-const data = await ensureLoaded({ url, rows: ROWS, months: 12, accounts: 100, channelsPerAccount: 10, now, parallel: 2, log: say });
+const data = await ensureLoaded({
+  url,
+  rows: ROWS,
+  months: 12,
+  accounts: 100,
+  channelsPerAccount: 10,
+  now,
+  parallel: 2,
+  log: say,
+});
 if (data.loaded) say(`loaded in ${data.seconds.toFixed(0)} s`);
 
 // One API key per account; a sample of existing message ids for lookups by id.
 const db = await openDatabase({ url, poolMax: 4 });
 const keys = new Map<string, string>();
-for (const account of data.accounts) keys.set(account, (await createApiKey(db.orm, account, "bench", "manager", now)).key);
+for (const account of data.accounts)
+  keys.set(account, (await createApiKey(db.orm, account, "bench", "manager", now)).key);
 const sample = await db.withSession((s) =>
-  s.query<{ id: string; account_id: string }>("SELECT id, account_id FROM messages TABLESAMPLE SYSTEM (0.05) WHERE status <> 'queued' LIMIT 5000"),
+  s.query<{ id: string; account_id: string }>(
+    "SELECT id, account_id FROM messages TABLESAMPLE SYSTEM (0.05) WHERE status <> 'queued' LIMIT 5000",
+  ),
 );
 const facts = await db.withSession((s) =>
   s.query<{ rows: string; partitions: string; size: string }>(
@@ -62,7 +74,8 @@ const base = await new Promise<string>((resolve, reject) => {
     if (line.startsWith('{"url"')) {
       clearTimeout(timer);
       resolve((JSON.parse(line) as { url: string }).url);
-    } else if (line.startsWith('{"published"')) say(`events handed to the publisher: ${(JSON.parse(line) as { published: number }).published}`);
+    } else if (line.startsWith('{"published"'))
+      say(`events handed to the publisher: ${(JSON.parse(line) as { published: number }).published}`);
   });
   server.once("exit", (code) => reject(new Error(`API exited with ${code}`)));
 });
@@ -106,7 +119,10 @@ const scenarios: Scenario[] = [
     method: "GET",
     next: () => {
       const a = pickAccount();
-      return { path: `/v1/messages?limit=20&filter=channel_id:eq:${a.channels[seq % a.channels.length]}&filter=status:eq:delivered`, key: a.key };
+      return {
+        path: `/v1/messages?limit=20&filter=channel_id:eq:${a.channels[seq % a.channels.length]}&filter=status:eq:delivered`,
+        key: a.key,
+      };
     },
   },
   {
@@ -114,7 +130,10 @@ const scenarios: Scenario[] = [
     method: "GET",
     next: () => {
       const from = new Date(now.getTime() - (30 + (seq % 200)) * day);
-      return { path: `/v1/messages?limit=20&filter=created_at:range:${iso(from)},${iso(new Date(from.getTime() + 7 * day))}`, key: pickAccount().key };
+      return {
+        path: `/v1/messages?limit=20&filter=created_at:range:${iso(from)},${iso(new Date(from.getTime() + 7 * day))}`,
+        key: pickAccount().key,
+      };
     },
   },
   {
@@ -133,7 +152,11 @@ const scenarios: Scenario[] = [
       return {
         path: "/v1/messages",
         key: a.key,
-        body: JSON.stringify({ channel_id: a.channels[seq % a.channels.length], delivery_address: `+2519${String(seq % 1e8).padStart(8, "0")}`, message_body: `Benchmark message ${seq}` }),
+        body: JSON.stringify({
+          channel_id: a.channels[seq % a.channels.length],
+          delivery_address: `+2519${String(seq % 1e8).padStart(8, "0")}`,
+          message_body: `Benchmark message ${seq}`,
+        }),
       };
     },
   },
@@ -152,7 +175,12 @@ const CONN_RATE = Number(process.env.BENCH_CONN_RATE ?? 10);
 /** Print the slowest response of each second (to tell steady slowness from stalls). */
 const TIMELINE = Boolean(process.env.BENCH_TIMELINE);
 
-function oneInstance(s: Scenario, seconds: number, rate: number, onResponse: (status: number, ms: number) => void): Promise<autocannon.Result> {
+function oneInstance(
+  s: Scenario,
+  seconds: number,
+  rate: number,
+  onResponse: (status: number, ms: number) => void,
+): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const connections = Math.max(1, Math.ceil(rate / CONN_RATE));
     const instance = autocannon(
@@ -166,7 +194,12 @@ function oneInstance(s: Scenario, seconds: number, rate: number, onResponse: (st
             method: s.method,
             setupRequest: (req) => {
               const n = s.next();
-              return { ...req, path: n.path, body: n.body, headers: { "x-api-key": n.key, ...(n.body ? { "content-type": "application/json" } : {}) } };
+              return {
+                ...req,
+                path: n.path,
+                body: n.body,
+                headers: { "x-api-key": n.key, ...(n.body ? { "content-type": "application/json" } : {}) },
+              };
             },
           },
         ],
@@ -273,7 +306,10 @@ try {
     say(`running: ${s.name} — ${SECONDS} s at ${RATE} req/s`);
     rows.push(await drive(s, SECONDS, RATE));
   }
-  printTable(`REST API latency at a steady ${RATE} req/s per scenario, ${SECONDS} s each (autocannon ×${Math.min(STAGGER, RATE)} staggered, 127.0.0.1)`, rows);
+  printTable(
+    `REST API latency at a steady ${RATE} req/s per scenario, ${SECONDS} s each (autocannon ×${Math.min(STAGGER, RATE)} staggered, 127.0.0.1)`,
+    rows,
+  );
 } finally {
   server.kill("SIGTERM");
   await new Promise((r) => server.once("exit", r));

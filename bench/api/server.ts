@@ -18,7 +18,12 @@ class CountingPublisher implements EventPublisher {
   }
 }
 
-const db = await openDatabase({ url: process.env.BENCH_DATABASE_URL!, poolMax: Number(process.env.BENCH_POOL ?? 8), idleTimeoutMs: 0, applicationName: "bench-api" });
+const db = await openDatabase({
+  url: process.env.BENCH_DATABASE_URL!,
+  poolMax: Number(process.env.BENCH_POOL ?? 8),
+  idleTimeoutMs: 0,
+  applicationName: "bench-api",
+});
 const publisher = new CountingPublisher();
 const app = createApiApp({
   db,

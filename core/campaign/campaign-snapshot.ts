@@ -29,4 +29,6 @@ export interface CampaignSnapshot {
 }
 
 /** A page is refused when the campaign left `processing` or another turn moved the checkpoint. */
-export type InsertResult = { ok: true; queued: number; skipped: number; duplicates: number } | { ok: false; reason: "not_processing" | "cursor_moved" };
+export type InsertResult =
+  | { ok: true; queued: number; skipped: number; duplicates: number }
+  | { ok: false; reason: "not_processing" | "cursor_moved" };

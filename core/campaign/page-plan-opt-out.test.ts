@@ -11,7 +11,9 @@ describe("campaign page plan without opted-out recipients", () => {
     { id: "c", phone: "+251911000003" },
     { id: "d" },
   ];
-  const plan = planPage(contacts, "sms", (c) => (c.name ? plain(`Hi ${c.name}`) : { text: "", skipped: true, missing: ["NAME"] }));
+  const plan = planPage(contacts, "sms", (c) =>
+    c.name ? plain(`Hi ${c.name}`) : { text: "", skipped: true, missing: ["NAME"] },
+  );
 
   it("drops rows to opted-out addresses (compared in the opt-out form) and counts them as skipped opted_out", () => {
     const stopped = new Set(["+251911000001", "+251911000003"]);

@@ -55,7 +55,13 @@ export function planPage(
     const r = render(contact);
     rows.push(
       r.skipped
-        ? { contactId: contact.id, address, body: r.text, status: "skipped", errorMessage: `missing template variables: ${r.missing.join(", ")}` }
+        ? {
+            contactId: contact.id,
+            address,
+            body: r.text,
+            status: "skipped",
+            errorMessage: `missing template variables: ${r.missing.join(", ")}`,
+          }
         : { contactId: contact.id, address, body: r.text, status: "queued", errorMessage: null },
     );
   }
@@ -73,7 +79,10 @@ export function withoutOptedOut(plan: PagePlan, optedOut: (address: string) => b
   return { rows, skipped: { ...plan.skipped, opted_out: (plan.skipped.opted_out ?? 0) + dropped } };
 }
 
-export function addReasons(into: Partial<Record<string, number>>, more: Partial<Record<string, number>>): Record<string, number> {
+export function addReasons(
+  into: Partial<Record<string, number>>,
+  more: Partial<Record<string, number>>,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of [...Object.entries(into), ...Object.entries(more)]) if (v) out[k] = (out[k] ?? 0) + v;
   return out;

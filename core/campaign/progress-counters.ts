@@ -28,10 +28,20 @@ export interface CampaignCounters {
 
 /** Adds deltas up (per campaign); reason maps are merged key by key. */
 export function sumDeltas(deltas: readonly CounterDelta[]): Required<CounterDelta> {
-  const out = { queued: 0, sent: 0, delivered: 0, read: 0, failed: 0, cancelled: 0, skipped: 0, skippedReasons: {} as Record<string, number> };
+  const out = {
+    queued: 0,
+    sent: 0,
+    delivered: 0,
+    read: 0,
+    failed: 0,
+    cancelled: 0,
+    skipped: 0,
+    skippedReasons: {} as Record<string, number>,
+  };
   for (const d of deltas) {
     for (const f of COUNTER_FIELDS) out[f] += d[f] ?? 0;
-    for (const [k, v] of Object.entries(d.skippedReasons ?? {})) out.skippedReasons[k] = (out.skippedReasons[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(d.skippedReasons ?? {}))
+      out.skippedReasons[k] = (out.skippedReasons[k] ?? 0) + v;
   }
   return out;
 }
@@ -43,7 +53,10 @@ export type FinalStatus = "completed" | "partially_failed" | "failed";
  * sent (every attempt failed, or the contact source failed before any message existed),
  * partially_failed when some failed or the fan-out stopped half way, completed otherwise.
  */
-export function finalStatus(c: Pick<CampaignCounters, "sent" | "failed">, fanout: { aborted: boolean; messagesCreated: number }): FinalStatus {
+export function finalStatus(
+  c: Pick<CampaignCounters, "sent" | "failed">,
+  fanout: { aborted: boolean; messagesCreated: number },
+): FinalStatus {
   if (fanout.aborted) return fanout.messagesCreated === 0 || c.sent === 0 ? "failed" : "partially_failed";
   if (c.failed > 0) return c.sent === 0 ? "failed" : "partially_failed";
   return "completed";

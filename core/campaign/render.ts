@@ -24,7 +24,13 @@ export function campaignRenderer(content: CampaignContent): (contact: CampaignCo
   const body = content.templateBody ?? content.messageBody ?? "";
   const strategy = (content.templateBody !== null ? content.fallbackStrategy : "keep") as FallbackStrategy;
   return (contact) => {
-    const r = render({ body, fallbackStrategy: strategy, defaultValues: content.defaultValues, contact, customValues: content.customValues });
+    const r = render({
+      body,
+      fallbackStrategy: strategy,
+      defaultValues: content.defaultValues,
+      contact,
+      customValues: content.customValues,
+    });
     if (!r.skipped) return { text: r.text, skipped: false, missing: r.missing };
     const kept = render({ body, fallbackStrategy: "keep", contact, customValues: content.customValues });
     return { text: kept.text, skipped: true, missing: r.missing };

@@ -34,4 +34,3 @@ export function throttle(i: ThrottleInput): ThrottleDecision {
   const drainMs = ((i.backlog - limit / 2) / Math.max(1, i.ratePerMinute)) * 60_000;
   return { insert: false, limit, waitMs: Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, Math.round(drainMs))) };
 }
-

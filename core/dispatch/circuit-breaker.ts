@@ -20,7 +20,12 @@ export function isOpen(s: BreakerState, now: number): boolean {
   return now < s.openUntil;
 }
 
-export function recordOutcomes(s: BreakerState, cfg: BreakerConfig, now: number, outcomes: { ok: number; retryableFailures: number }): BreakerState {
+export function recordOutcomes(
+  s: BreakerState,
+  cfg: BreakerConfig,
+  now: number,
+  outcomes: { ok: number; retryableFailures: number },
+): BreakerState {
   if (outcomes.ok > 0) return closedBreaker();
   if (outcomes.retryableFailures === 0) return s;
   const consecutiveFailures = s.consecutiveFailures + outcomes.retryableFailures;

@@ -8,12 +8,42 @@ const plan = (claimed: AttemptedMessage[], attempts: SendAttempt[], maxAttempts 
 
 describe("planOutcomes", () => {
   it.each<[string, SendAttempt, number, Record<string, unknown>]>([
-    ["success → sent with the provider id", { ok: true, providerMessageId: "p1" }, 1, { status: "sent", providerMessageId: "p1" }],
-    ["permanent → failed at once", { ok: false, kind: "permanent", code: "invalid_recipient", message: "bad" }, 1, { status: "failed", errorCode: "invalid_recipient" }],
-    ["retryable on attempt 1 → queued in 1 s", { ok: false, kind: "retryable", code: "provider_5xx", message: "503" }, 1, { status: "queued", nextAttemptAt: new Date(now + 1_000), throttled: false }],
-    ["retryable on attempt 2 → queued in 2 s", { ok: false, kind: "retryable", code: "provider_5xx", message: "503" }, 2, { status: "queued", nextAttemptAt: new Date(now + 2_000) }],
-    ["retryable on the last attempt → failed with the last error", { ok: false, kind: "retryable", code: "provider_5xx", message: "503" }, 3, { status: "failed", errorCode: "provider_5xx", errorMessage: "503 (after 3 attempts)" }],
-    ["throttled → queued after retry-after, even on the last attempt", { ok: false, kind: "throttled", code: "rate_limited", message: "429", retryAfterMs: 7_000 }, 3, { status: "queued", nextAttemptAt: new Date(now + 7_000), throttled: true }],
+    [
+      "success → sent with the provider id",
+      { ok: true, providerMessageId: "p1" },
+      1,
+      { status: "sent", providerMessageId: "p1" },
+    ],
+    [
+      "permanent → failed at once",
+      { ok: false, kind: "permanent", code: "invalid_recipient", message: "bad" },
+      1,
+      { status: "failed", errorCode: "invalid_recipient" },
+    ],
+    [
+      "retryable on attempt 1 → queued in 1 s",
+      { ok: false, kind: "retryable", code: "provider_5xx", message: "503" },
+      1,
+      { status: "queued", nextAttemptAt: new Date(now + 1_000), throttled: false },
+    ],
+    [
+      "retryable on attempt 2 → queued in 2 s",
+      { ok: false, kind: "retryable", code: "provider_5xx", message: "503" },
+      2,
+      { status: "queued", nextAttemptAt: new Date(now + 2_000) },
+    ],
+    [
+      "retryable on the last attempt → failed with the last error",
+      { ok: false, kind: "retryable", code: "provider_5xx", message: "503" },
+      3,
+      { status: "failed", errorCode: "provider_5xx", errorMessage: "503 (after 3 attempts)" },
+    ],
+    [
+      "throttled → queued after retry-after, even on the last attempt",
+      { ok: false, kind: "throttled", code: "rate_limited", message: "429", retryAfterMs: 7_000 },
+      3,
+      { status: "queued", nextAttemptAt: new Date(now + 7_000), throttled: true },
+    ],
   ])("%s", (_name, attempt, attempts, expected) => {
     const r = plan([msg("m", attempts)], [attempt]);
     expect(r.outcomes[0]).toMatchObject(expected);

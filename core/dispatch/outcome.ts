@@ -13,11 +13,26 @@ export type AttemptedMessage = Pick<ClaimedMessage, "id" | "createdAt" | "attemp
 /** The adapter's answer: a provider id, or the SendError fields it threw. */
 export type SendAttempt =
   | { ok: true; providerMessageId: string | null }
-  | { ok: false; kind: "permanent" | "retryable" | "throttled"; code: string; message: string; retryAfterMs?: number | null; optOut?: boolean };
+  | {
+      ok: false;
+      kind: "permanent" | "retryable" | "throttled";
+      code: string;
+      message: string;
+      retryAfterMs?: number | null;
+      optOut?: boolean;
+    };
 
 export type MessageOutcome =
   | { id: string; createdAt: string; status: "sent"; providerMessageId: string | null }
-  | { id: string; createdAt: string; status: "queued"; nextAttemptAt: Date; errorCode: string; errorMessage: string; throttled: boolean }
+  | {
+      id: string;
+      createdAt: string;
+      status: "queued";
+      nextAttemptAt: Date;
+      errorCode: string;
+      errorMessage: string;
+      throttled: boolean;
+    }
   | { id: string; createdAt: string; status: "failed"; errorCode: string; errorMessage: string };
 
 export interface TurnEffects {
@@ -55,16 +70,35 @@ export function planOutcomes(
       const wait = Math.max(a.retryAfterMs ?? 0, retryDelayMs(1, opts.random));
       const until = opts.now + wait;
       throttledUntil = Math.max(throttledUntil ?? 0, until);
-      outcomes.push({ ...base, status: "queued", nextAttemptAt: new Date(until), errorCode: a.code, errorMessage: a.message, throttled: true });
+      outcomes.push({
+        ...base,
+        status: "queued",
+        nextAttemptAt: new Date(until),
+        errorCode: a.code,
+        errorMessage: a.message,
+        throttled: true,
+      });
       return;
     }
     retryableFailures++;
     if (m.attempts >= opts.maxAttempts) {
-      outcomes.push({ ...base, status: "failed", errorCode: a.code, errorMessage: `${a.message} (after ${m.attempts} attempts)` });
+      outcomes.push({
+        ...base,
+        status: "failed",
+        errorCode: a.code,
+        errorMessage: `${a.message} (after ${m.attempts} attempts)`,
+      });
       return;
     }
     const next = new Date(opts.now + retryDelayMs(m.attempts, opts.random));
-    outcomes.push({ ...base, status: "queued", nextAttemptAt: next, errorCode: a.code, errorMessage: a.message, throttled: false });
+    outcomes.push({
+      ...base,
+      status: "queued",
+      nextAttemptAt: next,
+      errorCode: a.code,
+      errorMessage: a.message,
+      throttled: false,
+    });
   });
   return { outcomes, sent, retryableFailures, throttledUntil };
 }

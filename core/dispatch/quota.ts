@@ -18,7 +18,12 @@ export interface QuotaLimits {
 export const emptyQuota = (): QuotaState => ({ day: "", dayCount: 0, month: "", monthCount: 0 });
 
 /** Grants up to `wanted` sends within both limits and counts them. */
-export function consumeQuota(state: QuotaState, limits: QuotaLimits, now: Date, wanted: number): { state: QuotaState; granted: number } {
+export function consumeQuota(
+  state: QuotaState,
+  limits: QuotaLimits,
+  now: Date,
+  wanted: number,
+): { state: QuotaState; granted: number } {
   const day = now.toISOString().slice(0, 10);
   const month = day.slice(0, 7);
   const s: QuotaState = {

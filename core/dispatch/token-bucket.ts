@@ -29,7 +29,12 @@ function refill(state: TokenBucketState, cfg: BucketConfig, now: number): TokenB
 }
 
 /** Takes up to `wanted` whole tokens; returns how many were granted. */
-export function take(state: TokenBucketState, cfg: BucketConfig, now: number, wanted: number): { state: TokenBucketState; granted: number } {
+export function take(
+  state: TokenBucketState,
+  cfg: BucketConfig,
+  now: number,
+  wanted: number,
+): { state: TokenBucketState; granted: number } {
   const s = refill(state, cfg, now);
   if (now < s.blockedUntil) return { state: s, granted: 0 };
   const granted = Math.max(0, Math.min(wanted, Math.floor(s.tokens)));
@@ -43,7 +48,12 @@ export function giveBack(state: TokenBucketState, cfg: BucketConfig, n: number):
 
 /** A provider throttled us: empty the bucket and grant nothing until `until`. */
 export function block(state: TokenBucketState, now: number, until: number): TokenBucketState {
-  return { ...state, tokens: 0, updatedAt: Math.max(state.updatedAt, now), blockedUntil: Math.max(state.blockedUntil, until) };
+  return {
+    ...state,
+    tokens: 0,
+    updatedAt: Math.max(state.updatedAt, now),
+    blockedUntil: Math.max(state.blockedUntil, until),
+  };
 }
 
 /** Milliseconds until at least one token is available. */

@@ -4,16 +4,41 @@
  * read one list; `canTransition` is the only place the rules live.
  */
 
-export const MESSAGE_STATUSES = ["queued", "sending", "sent", "delivered", "read", "failed", "cancelled", "skipped"] as const;
+export const MESSAGE_STATUSES = [
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "read",
+  "failed",
+  "cancelled",
+  "skipped",
+] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export const MESSAGE_DIRECTIONS = ["outbound", "inbound", "system"] as const;
 export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 
-export const GROUP_MESSAGE_STATUSES = ["draft", "queued", "processing", "paused", "completed", "partially_failed", "failed", "cancelled"] as const;
+export const GROUP_MESSAGE_STATUSES = [
+  "draft",
+  "queued",
+  "processing",
+  "paused",
+  "completed",
+  "partially_failed",
+  "failed",
+  "cancelled",
+] as const;
 export type GroupMessageStatus = (typeof GROUP_MESSAGE_STATUSES)[number];
 
-export const SCHEDULED_MESSAGE_STATUSES = ["pending", "triggered", "completed", "failed", "cancelled", "paused"] as const;
+export const SCHEDULED_MESSAGE_STATUSES = [
+  "pending",
+  "triggered",
+  "completed",
+  "failed",
+  "cancelled",
+  "paused",
+] as const;
 export type ScheduledMessageStatus = (typeof SCHEDULED_MESSAGE_STATUSES)[number];
 
 export const CHANNEL_STATUSES = ["active", "paused", "draining", "disabled", "error"] as const;

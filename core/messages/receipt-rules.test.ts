@@ -3,8 +3,18 @@ import { applyReceipt, type MessageState, type Receipt } from "./receipt-rules.j
 
 const t0 = new Date("2026-01-01T10:00:00Z");
 const t1 = new Date("2026-01-01T10:00:05Z");
-const state = (status: string, extra: Partial<MessageState> = {}): MessageState => ({ status, deliveredAt: null, readAt: null, ...extra });
-const receipt = (status: Receipt["status"], at = t1, errorCode: string | null = null): Receipt => ({ status, errorCode, errorMessage: errorCode ? "boom" : null, at });
+const state = (status: string, extra: Partial<MessageState> = {}): MessageState => ({
+  status,
+  deliveredAt: null,
+  readAt: null,
+  ...extra,
+});
+const receipt = (status: Receipt["status"], at = t1, errorCode: string | null = null): Receipt => ({
+  status,
+  errorCode,
+  errorMessage: errorCode ? "boom" : null,
+  at,
+});
 
 describe("applyReceipt: receipts applied with precedence, whatever the arrival order", () => {
   it.each([
@@ -56,8 +66,15 @@ describe("applyReceipt: receipts applied with precedence, whatever the arrival o
   });
 
   it("a failure receipt carries the provider's code, or a generic one", () => {
-    expect(applyReceipt(state("sent"), receipt("failed", t1, "30003"))).toMatchObject({ to: "failed", failedAt: t1, errorCode: "30003", errorMessage: "boom" });
-    expect(applyReceipt(state("sent"), { status: "failed", errorCode: null, errorMessage: null, at: t1 })).toMatchObject({ errorCode: "delivery_failed" });
+    expect(applyReceipt(state("sent"), receipt("failed", t1, "30003"))).toMatchObject({
+      to: "failed",
+      failedAt: t1,
+      errorCode: "30003",
+      errorMessage: "boom",
+    });
+    expect(
+      applyReceipt(state("sent"), { status: "failed", errorCode: null, errorMessage: null, at: t1 }),
+    ).toMatchObject({ errorCode: "delivery_failed" });
   });
 
   it("any order of sent, delivered and read ends in read with both timestamps", () => {

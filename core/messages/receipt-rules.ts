@@ -55,7 +55,8 @@ const isMessageStatus = (s: string): s is MessageStatus => (MESSAGE_STATUSES as 
 export function applyReceipt(current: MessageState, r: Receipt): Transition {
   if (r.status === "queued") return UNCHANGED;
   if (NOT_SENT_YET.includes(current.status)) return EARLY;
-  if (!isMessageStatus(current.status) || !canTransition(MESSAGE_TRANSITIONS, current.status, r.status)) return UNCHANGED;
+  if (!isMessageStatus(current.status) || !canTransition(MESSAGE_TRANSITIONS, current.status, r.status))
+    return UNCHANGED;
   const to = r.status;
   const failed = to === "failed";
   return {

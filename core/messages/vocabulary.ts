@@ -35,7 +35,16 @@ export const StatusUpdate = z.object({
 export type StatusUpdate = z.infer<typeof StatusUpdate>;
 
 export const InboundContentType = z.enum([
-  "text", "image", "audio", "video", "document", "sticker", "location", "contact", "reaction", "unsupported",
+  "text",
+  "image",
+  "audio",
+  "video",
+  "document",
+  "sticker",
+  "location",
+  "contact",
+  "reaction",
+  "unsupported",
 ]);
 
 export const InboundMessage = z.object({
@@ -52,7 +61,9 @@ export const InboundMessage = z.object({
 export type InboundMessage = z.infer<typeof InboundMessage>;
 
 /** Builders that fill the nullable fields so adapters state only what they know. */
-export function statusUpdate(fields: Partial<StatusUpdate> & Pick<StatusUpdate, "providerMessageId" | "status">): StatusUpdate {
+export function statusUpdate(
+  fields: Partial<StatusUpdate> & Pick<StatusUpdate, "providerMessageId" | "status">,
+): StatusUpdate {
   return {
     errorCode: null,
     errorMessage: null,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { firstOccurrence, nextOccurrence, parseRecurrence, planAfterTrigger, recurrenceProblem, type ScheduleSpec } from "./recurrence.js";
+import {
+  firstOccurrence,
+  nextOccurrence,
+  parseRecurrence,
+  planAfterTrigger,
+  recurrenceProblem,
+  type ScheduleSpec,
+} from "./recurrence.js";
 
 const spec = (o: Partial<ScheduleSpec> & Pick<ScheduleSpec, "scheduledAt">): ScheduleSpec => ({
   timezone: "UTC",
@@ -43,7 +50,11 @@ describe("recurrence rules", () => {
       "2025-03-10T13:00:00.000Z",
     ]);
     const autumn = spec({ scheduledAt: new Date("2025-11-01T13:00:00Z"), timezone: "America/New_York" }); // 09:00 EDT
-    expect(walk(autumn, 3)).toEqual(["2025-11-01T13:00:00.000Z", "2025-11-02T14:00:00.000Z", "2025-11-03T14:00:00.000Z"]);
+    expect(walk(autumn, 3)).toEqual([
+      "2025-11-01T13:00:00.000Z",
+      "2025-11-02T14:00:00.000Z",
+      "2025-11-03T14:00:00.000Z",
+    ]);
   });
 
   it("fires a skipped local time after the gap and a repeated one once (Europe/Berlin)", () => {
@@ -54,24 +65,46 @@ describe("recurrence rules", () => {
     expect(new Date(onChange!).getTime()).toBeLessThanOrEqual(Date.parse("2025-03-30T01:30:00Z"));
     expect(after).toBe("2025-03-31T00:30:00.000Z"); // 02:30 CEST
     const autumn = spec({ scheduledAt: new Date("2025-10-25T00:30:00Z"), timezone: "Europe/Berlin" }); // 02:30 CEST
-    expect(walk(autumn, 3)).toEqual(["2025-10-25T00:30:00.000Z", "2025-10-26T00:30:00.000Z", "2025-10-27T01:30:00.000Z"]);
+    expect(walk(autumn, 3)).toEqual([
+      "2025-10-25T00:30:00.000Z",
+      "2025-10-26T00:30:00.000Z",
+      "2025-10-27T01:30:00.000Z",
+    ]);
   });
 
   it("runs weekly rules on the named weekdays, starting at the first match on or after scheduled_at", () => {
     // 2025-06-03 is a Tuesday; 10:15 in Addis Ababa is 07:15 UTC.
-    const s = spec({ scheduledAt: new Date("2025-06-03T07:15:00Z"), timezone: "Africa/Addis_Ababa", rule: "weekly:mon,wed,fri" });
-    expect(walk(s, 4)).toEqual(["2025-06-04T07:15:00.000Z", "2025-06-06T07:15:00.000Z", "2025-06-09T07:15:00.000Z", "2025-06-11T07:15:00.000Z"]);
+    const s = spec({
+      scheduledAt: new Date("2025-06-03T07:15:00Z"),
+      timezone: "Africa/Addis_Ababa",
+      rule: "weekly:mon,wed,fri",
+    });
+    expect(walk(s, 4)).toEqual([
+      "2025-06-04T07:15:00.000Z",
+      "2025-06-06T07:15:00.000Z",
+      "2025-06-09T07:15:00.000Z",
+      "2025-06-11T07:15:00.000Z",
+    ]);
   });
 
   it("runs monthly rules on the day, or on the last day of a shorter month", () => {
     const s = spec({ scheduledAt: new Date("2025-01-31T08:00:00Z"), rule: "monthly:31" });
-    expect(walk(s, 4)).toEqual(["2025-01-31T08:00:00.000Z", "2025-02-28T08:00:00.000Z", "2025-03-31T08:00:00.000Z", "2025-04-30T08:00:00.000Z"]);
+    expect(walk(s, 4)).toEqual([
+      "2025-01-31T08:00:00.000Z",
+      "2025-02-28T08:00:00.000Z",
+      "2025-03-31T08:00:00.000Z",
+      "2025-04-30T08:00:00.000Z",
+    ]);
     const fifteenth = spec({ scheduledAt: new Date("2025-01-10T08:00:00Z"), rule: "monthly:15" });
     expect(walk(fifteenth, 2)).toEqual(["2025-01-15T08:00:00.000Z", "2025-02-15T08:00:00.000Z"]);
   });
 
   it("evaluates cron expressions in the schedule's zone", () => {
-    const s = spec({ scheduledAt: new Date("2025-03-07T00:00:00Z"), timezone: "America/New_York", rule: "0 9 * * 1-5" });
+    const s = spec({
+      scheduledAt: new Date("2025-03-07T00:00:00Z"),
+      timezone: "America/New_York",
+      rule: "0 9 * * 1-5",
+    });
     // Friday 7th, then Monday 10th (after the change: 13:00 UTC), Tuesday 11th.
     expect(walk(s, 3)).toEqual(["2025-03-07T14:00:00.000Z", "2025-03-10T13:00:00.000Z", "2025-03-11T13:00:00.000Z"]);
   });
@@ -87,7 +120,10 @@ describe("recurrence rules", () => {
     const once = spec({ scheduledAt: new Date("2025-01-01T08:00:00Z"), isRecurring: false, rule: null });
     expect(firstOccurrence(once)?.toISOString()).toBe("2025-01-01T08:00:00.000Z");
     expect(nextOccurrence(once, new Date("2025-01-01T08:00:00Z"), 1)).toBeUndefined();
-    expect(planAfterTrigger(once, new Date("2025-01-01T08:00:00Z"), new Date("2025-01-05T08:00:00Z"), 1)).toEqual({ next: null, missed: 0 });
+    expect(planAfterTrigger(once, new Date("2025-01-01T08:00:00Z"), new Date("2025-01-05T08:00:00Z"), 1)).toEqual({
+      next: null,
+      missed: 0,
+    });
   });
 
   it("after a downtime fires once for the missed occurrence and resumes after now, never a burst", () => {
@@ -97,7 +133,12 @@ describe("recurrence rules", () => {
     const onTime = planAfterTrigger(s, new Date("2025-01-02T08:00:00Z"), new Date("2025-01-02T08:00:00.300Z"), 2);
     expect(onTime).toEqual({ next: new Date("2025-01-03T08:00:00Z"), missed: 0 });
     const everySecond = spec({ scheduledAt: new Date("2025-01-01T00:00:00Z"), rule: "* * * * * *" });
-    const longDown = planAfterTrigger(everySecond, new Date("2025-01-01T00:00:00Z"), new Date("2025-01-08T00:00:00.500Z"), 1);
+    const longDown = planAfterTrigger(
+      everySecond,
+      new Date("2025-01-01T00:00:00Z"),
+      new Date("2025-01-08T00:00:00.500Z"),
+      1,
+    );
     expect(longDown.next).toEqual(new Date("2025-01-08T00:00:01Z"));
   });
 });

@@ -18,7 +18,8 @@
 import { Cron } from "croner";
 
 const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
-const SIMPLE_RE = /^(daily|weekly:(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun)){0,6}|monthly:([1-9]|[12]\d|3[01]))$/;
+const SIMPLE_RE =
+  /^(daily|weekly:(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun)){0,6}|monthly:([1-9]|[12]\d|3[01]))$/;
 
 export type Recurrence =
   | { kind: "daily" }
@@ -39,7 +40,9 @@ export function parseRecurrence(rule: string): Recurrence {
     if (text === "daily") return { kind: "daily" };
     const [kind, arg] = text.split(":") as [string, string];
     if (kind === "weekly") {
-      const days = [...new Set(arg.split(",").map((d) => WEEKDAYS.indexOf(d as (typeof WEEKDAYS)[number])))].sort((a, b) => a - b);
+      const days = [...new Set(arg.split(",").map((d) => WEEKDAYS.indexOf(d as (typeof WEEKDAYS)[number])))].sort(
+        (a, b) => a - b,
+      );
       return { kind: "weekly", days };
     }
     return { kind: "monthly", day: Number(arg) };
@@ -80,13 +83,24 @@ export interface ScheduleSpec {
 
 /** Wall-clock parts of an instant in a time zone. */
 function localParts(at: Date, timezone: string): { hour: number; minute: number; second: number } {
-  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, hourCycle: "h23", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: timezone,
+    hourCycle: "h23",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return { hour: get("hour"), minute: get("minute"), second: get("second") };
 }
 
 function localDay(at: Date, timezone: string): { day: number; lastDay: number } {
-  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, year: "numeric", month: "numeric", day: "numeric" }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+  }).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const year = get("year");
   const month = get("month");

@@ -12,8 +12,16 @@ export const GSM7_BASIC =
 
 /** Extension table: each costs two septets (ESC + code). */
 export const GSM7_EXTENSION: ReadonlyMap<string, number> = new Map([
-  ["\f", 0x0a], ["^", 0x14], ["{", 0x28], ["}", 0x29], ["\\", 0x2f],
-  ["[", 0x3c], ["~", 0x3d], ["]", 0x3e], ["|", 0x40], ["€", 0x65],
+  ["\f", 0x0a],
+  ["^", 0x14],
+  ["{", 0x28],
+  ["}", 0x29],
+  ["\\", 0x2f],
+  ["[", 0x3c],
+  ["~", 0x3d],
+  ["]", 0x3e],
+  ["|", 0x40],
+  ["€", 0x65],
 ]);
 
 const BASIC_INDEX = new Map<string, number>([...GSM7_BASIC].map((ch, i) => [ch, i]));

@@ -49,7 +49,10 @@ export type MessageStatusEvent = z.infer<typeof messageStatusEventSchema>;
 export const MAX_RECEIPTS_PER_EVENT = 500;
 export const messageStatusBatchEventSchema = z.object({
   ...origin,
-  receipts: z.array(z.object({ update: StatusUpdate, messageId: z.uuid().optional() })).min(1).max(MAX_RECEIPTS_PER_EVENT),
+  receipts: z
+    .array(z.object({ update: StatusUpdate, messageId: z.uuid().optional() }))
+    .min(1)
+    .max(MAX_RECEIPTS_PER_EVENT),
 });
 export type MessageStatusBatchEvent = z.infer<typeof messageStatusBatchEventSchema>;
 
@@ -70,7 +73,10 @@ export function receiptsOf(e: StatusTopicEvent): MessageStatusEvent[] {
  */
 export function receiptBatchOf(events: readonly MessageStatusEvent[]): MessageStatusBatchEvent {
   const first = events[0]!;
-  const receivedAt = events.reduce((min, e) => (Date.parse(e.receivedAt) < Date.parse(min) ? e.receivedAt : min), first.receivedAt);
+  const receivedAt = events.reduce(
+    (min, e) => (Date.parse(e.receivedAt) < Date.parse(min) ? e.receivedAt : min),
+    first.receivedAt,
+  );
   return {
     eventId: randomUUID(),
     channelId: first.channelId,

@@ -9,7 +9,8 @@ import type { ChannelType } from "../messages/vocabulary.js";
 import { keywordAction, normaliseAddress, optOutScope, type KeywordAction, type OptOutScope } from "./opt-out.js";
 
 /** Where a contact keeps its address on each channel type (the same fields the campaign fan-out reads). */
-export type ContactKey = { kind: "column"; column: "phone" | "email" } | { kind: "metadata"; key: "telegram_chat_id" | "messenger_psid" };
+export type ContactKey =
+  { kind: "column"; column: "phone" | "email" } | { kind: "metadata"; key: "telegram_chat_id" | "messenger_psid" };
 
 export function contactKeyOf(channelType: ChannelType): ContactKey {
   switch (channelType) {
@@ -110,14 +111,20 @@ export interface StoredPart {
  * and time, read back from the stored parts, so however often (and in whatever order) the parts
  * are redelivered the assembled message is the same row.
  */
-export function assembleParts(parts: readonly StoredPart[]): { providerMessageId: string; text: string; receivedAt: Date } | undefined {
+export function assembleParts(
+  parts: readonly StoredPart[],
+): { providerMessageId: string; text: string; receivedAt: Date } | undefined {
   if (parts.length === 0) return undefined;
   const total = parts[0]!.total;
   const byPart = new Map<number, StoredPart>();
   for (const p of parts) if (p.total === total && !byPart.has(p.part)) byPart.set(p.part, p);
   if (byPart.size !== total) return undefined;
   const ordered = [...byPart.values()].sort((a, b) => a.part - b.part);
-  return { providerMessageId: ordered[0]!.providerMessageId, text: ordered.map((p) => p.body).join(""), receivedAt: ordered[0]!.receivedAt };
+  return {
+    providerMessageId: ordered[0]!.providerMessageId,
+    text: ordered.map((p) => p.body).join(""),
+    receivedAt: ordered[0]!.receivedAt,
+  };
 }
 
 export interface KeywordHit {

@@ -2,7 +2,20 @@ import { describe, expect, it } from "vitest";
 import { keywordAction, normaliseAddress, optOutScope } from "./opt-out.js";
 
 describe("opt-out keywords", () => {
-  it.each(["STOP", "stop", " Stop. ", "STOP!", "stopall", "Stop all", "UNSUBSCRIBE", "cancel", "END", "quit", "opt out", "/stop"])("%j opts out", (text) => {
+  it.each([
+    "STOP",
+    "stop",
+    " Stop. ",
+    "STOP!",
+    "stopall",
+    "Stop all",
+    "UNSUBSCRIBE",
+    "cancel",
+    "END",
+    "quit",
+    "opt out",
+    "/stop",
+  ])("%j opts out", (text) => {
     expect(keywordAction(text)?.action).toBe("opt_out");
   });
 
@@ -10,9 +23,12 @@ describe("opt-out keywords", () => {
     expect(keywordAction(text)?.action).toBe("opt_in");
   });
 
-  it.each(["please stop by tomorrow", "stopping", "hello", "", "   ", "STOP STOP STOP STOP"])("%j is an ordinary message", (text) => {
-    expect(keywordAction(text)).toBeUndefined();
-  });
+  it.each(["please stop by tomorrow", "stopping", "hello", "", "   ", "STOP STOP STOP STOP"])(
+    "%j is an ordinary message",
+    (text) => {
+      expect(keywordAction(text)).toBeUndefined();
+    },
+  );
 
   it("names the keyword it matched, upper-cased", () => {
     expect(keywordAction(" stop all ")).toEqual({ action: "opt_out", keyword: "STOP ALL" });

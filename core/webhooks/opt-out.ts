@@ -9,13 +9,28 @@
 import { normalisePhone } from "../campaign/contact.js";
 import type { ChannelType } from "../messages/vocabulary.js";
 
-const OPT_OUT = new Set(["STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "OPT OUT", "/STOP"]);
+const OPT_OUT = new Set([
+  "STOP",
+  "STOPALL",
+  "STOP ALL",
+  "UNSUBSCRIBE",
+  "CANCEL",
+  "END",
+  "QUIT",
+  "OPTOUT",
+  "OPT OUT",
+  "/STOP",
+]);
 const OPT_IN = new Set(["START", "UNSTOP", "SUBSCRIBE", "YES", "/START"]);
 
 export type KeywordAction = "opt_out" | "opt_in";
 
 export function keywordAction(text: string): { action: KeywordAction; keyword: string } | undefined {
-  const keyword = text.trim().replace(/[.!\s]+$/u, "").replace(/\s+/g, " ").toUpperCase();
+  const keyword = text
+    .trim()
+    .replace(/[.!\s]+$/u, "")
+    .replace(/\s+/g, " ")
+    .toUpperCase();
   if (keyword.length === 0 || keyword.length > 12) return undefined;
   if (OPT_OUT.has(keyword)) return { action: "opt_out", keyword };
   if (OPT_IN.has(keyword)) return { action: "opt_in", keyword };

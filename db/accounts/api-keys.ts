@@ -17,7 +17,13 @@ const KEY_RE = /^tmk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
 const hashKey = (key: string) => createHash("sha256").update(key).digest("hex");
 
-export async function createApiKey(orm: Orm, accountId: string, name: string, role: ApiKeyRole, now: Date): Promise<{ row: ApiKeyRow; key: string }> {
+export async function createApiKey(
+  orm: Orm,
+  accountId: string,
+  name: string,
+  role: ApiKeyRole,
+  now: Date,
+): Promise<{ row: ApiKeyRow; key: string }> {
   const prefix = randomBytes(8).toString("hex");
   const key = `tmk_${prefix}_${randomBytes(32).toString("base64url")}`;
   const [row] = await orm

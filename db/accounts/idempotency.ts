@@ -52,7 +52,11 @@ export async function withIdempotency(
   create: (tx: Orm) => Promise<StoredResponse>,
 ): Promise<StoredResponse & { replayed: boolean }> {
   return db.transaction(async ({ orm: tx }) => {
-    const pk = and(eq(idempotencyKeys.accountId, claim.accountId), eq(idempotencyKeys.scope, claim.scope), eq(idempotencyKeys.key, claim.key));
+    const pk = and(
+      eq(idempotencyKeys.accountId, claim.accountId),
+      eq(idempotencyKeys.scope, claim.scope),
+      eq(idempotencyKeys.key, claim.key),
+    );
     const expiresAt = new Date(claim.now.getTime() + claim.ttlMs);
     const fresh = { requestHash: claim.requestHash, statusCode: 0, response: {}, createdAt: claim.now, expiresAt };
     const inserted = await tx
@@ -64,7 +68,10 @@ export async function withIdempotency(
       const existing = (await tx.select().from(idempotencyKeys).where(pk).for("update"))[0]!;
       if (existing.expiresAt > claim.now) {
         if (existing.requestHash !== claim.requestHash) {
-          throw conflict("idempotency_key_reused", "this Idempotency-Key was already used with a different request body");
+          throw conflict(
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used with a different request body",
+          );
         }
         return { status: existing.statusCode, body: existing.response, replayed: true };
       }

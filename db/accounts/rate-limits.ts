@@ -15,7 +15,13 @@ export interface WindowCounts {
 }
 
 /** Adds `hits` (default 1) to the bucket's current window and returns both windows' totals. */
-export async function hitRateLimit(orm: Orm, bucket: string, now: Date, windowMs: number, hits = 1): Promise<WindowCounts> {
+export async function hitRateLimit(
+  orm: Orm,
+  bucket: string,
+  now: Date,
+  windowMs: number,
+  hits = 1,
+): Promise<WindowCounts> {
   const start = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
   const prev = new Date(start.getTime() - windowMs);
   const t = apiRateLimits;

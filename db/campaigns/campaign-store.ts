@@ -19,7 +19,10 @@ export const CAMPAIGN_PRIORITY = -1;
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 
 /** The provider account's rate per minute for a channel, undefined when its provider caps no account. */
-export type AccountRateOf = (channel: { channelType: ChannelType; provider: string }, metadata: Record<string, unknown>) => number | undefined;
+export type AccountRateOf = (
+  channel: { channelType: ChannelType; provider: string },
+  metadata: Record<string, unknown>,
+) => number | undefined;
 
 /**
  * What the channel can really send per minute: its own rate limit, or less when its provider
@@ -31,9 +34,14 @@ export function effectiveRate(rateLimit: number, accountRatePerMinute: number | 
 }
 
 export class CampaignStore {
-  constructor(private readonly db: Database, private readonly accountRateOf: AccountRateOf) {}
+  constructor(
+    private readonly db: Database,
+    private readonly accountRateOf: AccountRateOf,
+  ) {}
 
-  async load(id: string): Promise<(CampaignSnapshot & { content: CampaignContent; messagesCreatedAt: Date | null }) | undefined> {
+  async load(
+    id: string,
+  ): Promise<(CampaignSnapshot & { content: CampaignContent; messagesCreatedAt: Date | null }) | undefined> {
     return this.db.withSession(async (s) => {
       const { rows } = await s.query<Record<string, unknown>>(
         `SELECT g.*, c.channel_type, c.rate_limit, c.provider, c.metadata AS channel_metadata, t.body AS template_body, t.fallback_strategy, t.default_values, t.is_active AS template_active,
@@ -130,7 +138,10 @@ export class CampaignStore {
       if (g.rows[0]?.status !== "processing") {
         return { ok: false as const, reason: "not_processing" as const };
       }
-      const f = await s.query<{ cursor: string | null; done: boolean }>(`SELECT cursor, done FROM campaign_fanout WHERE group_message_id = $1 FOR UPDATE`, [c.id]);
+      const f = await s.query<{ cursor: string | null; done: boolean }>(
+        `SELECT cursor, done FROM campaign_fanout WHERE group_message_id = $1 FOR UPDATE`,
+        [c.id],
+      );
       if (!f.rows[0] || f.rows[0].done || (f.rows[0].cursor ?? null) !== page.cursor) {
         return { ok: false as const, reason: "cursor_moved" as const };
       }
@@ -147,7 +158,15 @@ export class CampaignStore {
            ON CONFLICT DO NOTHING
            RETURNING status`,
           [
-            createdAt, now, c.accountId, c.channelId, c.channelType, c.id, c.content.templateId, CAMPAIGN_PRIORITY, page.traceId ?? null,
+            createdAt,
+            now,
+            c.accountId,
+            c.channelId,
+            c.channelType,
+            c.id,
+            c.content.templateId,
+            CAMPAIGN_PRIORITY,
+            page.traceId ?? null,
             rows.map(() => uuidv7(createdAt)),
             rows.map((r) => (isUuid(r.contactId) ? r.contactId : null)),
             rows.map((r) => r.address),
@@ -159,8 +178,9 @@ export class CampaignStore {
             seg.map((x) => x?.segments ?? null),
           ],
         );
-        for (const r of inserted.rows) if (r.status === "queued") queued++;
-        else skippedRows++;
+        for (const r of inserted.rows)
+          if (r.status === "queued") queued++;
+          else skippedRows++;
       }
       const duplicates = rows.length - queued - skippedRows;
       const reasons = addReasons(plan.skipped, { duplicate_address: duplicates, missing_variables: skippedRows });
@@ -179,7 +199,12 @@ export class CampaignStore {
         [c.id, page.nextCursor, page.contacts, queued + skippedRows, last, now],
       );
       // The exact recipient count is known once every page is in.
-      if (last) await s.query(`UPDATE group_messages SET total_recipients = $2, updated_at = $3 WHERE id = $1`, [c.id, fan.rows[0]!.contacts_seen, now]);
+      if (last)
+        await s.query(`UPDATE group_messages SET total_recipients = $2, updated_at = $3 WHERE id = $1`, [
+          c.id,
+          fan.rows[0]!.contacts_seen,
+          now,
+        ]);
       return { ok: true as const, queued, skipped: skippedRows, duplicates };
     });
   }
@@ -197,13 +222,19 @@ export class CampaignStore {
 
   async finish(id: string, status: string, now: Date): Promise<void> {
     await this.db.withSession((s) =>
-      s.query(`UPDATE group_messages SET status = $2, completed_at = $3, updated_at = $3 WHERE id = $1 AND status = 'processing'`, [id, status, now]),
+      s.query(
+        `UPDATE group_messages SET status = $2, completed_at = $3, updated_at = $3 WHERE id = $1 AND status = 'processing'`,
+        [id, status, now],
+      ),
     );
   }
 
   async abortFanout(id: string, reason: string, now: Date): Promise<void> {
     await this.db.transaction(async (s) => {
-      await s.query(`UPDATE campaign_fanout SET done = true, aborted = true, updated_at = $2 WHERE group_message_id = $1`, [id, now]);
+      await s.query(
+        `UPDATE campaign_fanout SET done = true, aborted = true, updated_at = $2 WHERE group_message_id = $1`,
+        [id, now],
+      );
       await s.query(`UPDATE group_messages SET failure_reason = $2, updated_at = $3 WHERE id = $1`, [id, reason, now]);
     });
   }

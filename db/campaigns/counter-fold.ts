@@ -6,7 +6,12 @@
  * skip each other's locked deltas; additions commute, so the order does not matter.
  */
 
-import { COUNTER_FIELDS, sumDeltas, type CampaignCounters, type CounterDelta } from "../../core/campaign/progress-counters.js";
+import {
+  COUNTER_FIELDS,
+  sumDeltas,
+  type CampaignCounters,
+  type CounterDelta,
+} from "../../core/campaign/progress-counters.js";
 import type { Database } from "../client.js";
 import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
@@ -56,7 +61,15 @@ export async function foldCounters(db: Database, ids?: readonly string[]): Promi
     const sums = rows.map((r) => ({
       id: String(r.group_message_id),
       ...sumDeltas([
-        { queued: Number(r.queued), sent: Number(r.sent), delivered: Number(r.delivered), read: Number(r.read), failed: Number(r.failed), cancelled: Number(r.cancelled), skipped: Number(r.skipped) },
+        {
+          queued: Number(r.queued),
+          sent: Number(r.sent),
+          delivered: Number(r.delivered),
+          read: Number(r.read),
+          failed: Number(r.failed),
+          cancelled: Number(r.cancelled),
+          skipped: Number(r.skipped),
+        },
         ...(r.reasons as Record<string, number>[]).map((skippedReasons): CounterDelta => ({ skippedReasons })),
       ]),
     }));
@@ -97,7 +110,10 @@ export async function currentCounters(db: Database, id: string): Promise<Campaig
  * The counters recomputed from the messages themselves, with the same rules as the trigger (for
  * checks and tests; skips without a row come from the fan-out's reasons).
  */
-export async function recountFromMessages(db: Database, id: string): Promise<Omit<CampaignCounters, "total" | "skippedReasons"> & { rows: number }> {
+export async function recountFromMessages(
+  db: Database,
+  id: string,
+): Promise<Omit<CampaignCounters, "total" | "skippedReasons"> & { rows: number }> {
   return db.withSession(async (s) => {
     const { rows } = await s.query<Record<string, number>>(
       `SELECT count(*)::int AS rows,
@@ -112,6 +128,15 @@ export async function recountFromMessages(db: Database, id: string): Promise<Omi
       [id],
     );
     const r = rows[0]!;
-    return { rows: r.rows!, queued: r.queued!, sent: r.sent!, delivered: r.delivered!, read: r.read!, failed: r.failed!, cancelled: r.cancelled!, skipped: r.skipped! };
+    return {
+      rows: r.rows!,
+      queued: r.queued!,
+      sent: r.sent!,
+      delivered: r.delivered!,
+      read: r.read!,
+      failed: r.failed!,
+      cancelled: r.cancelled!,
+      skipped: r.skipped!,
+    };
   });
 }

@@ -25,7 +25,12 @@ export interface NewGroupMessage {
   metadata?: Record<string, unknown>;
 }
 
-export type GroupMessagePatch = Partial<Pick<NewGroupMessage, "name" | "templateId" | "messageBody" | "contactGroupIds" | "totalRecipients" | "customValues" | "metadata">>;
+export type GroupMessagePatch = Partial<
+  Pick<
+    NewGroupMessage,
+    "name" | "templateId" | "messageBody" | "contactGroupIds" | "totalRecipients" | "customValues" | "metadata"
+  >
+>;
 
 export async function createGroupMessage(orm: Orm, input: NewGroupMessage, now: Date): Promise<GroupMessageRow> {
   const [row] = await orm
@@ -44,7 +49,13 @@ export async function createGroupMessage(orm: Orm, input: NewGroupMessage, now: 
 }
 
 /** Content can change only while the group message is a draft: once queued, recipients are being fanned out. */
-export async function updateGroupMessage(db: Database, scope: Scope, id: string, patch: GroupMessagePatch, now: Date): Promise<GroupMessageRow | undefined> {
+export async function updateGroupMessage(
+  db: Database,
+  scope: Scope,
+  id: string,
+  patch: GroupMessagePatch,
+  now: Date,
+): Promise<GroupMessageRow | undefined> {
   return db.transaction(async (tx) => {
     const current = await getScoped(tx.orm, groupMessages, scope, id);
     if (!current) return undefined;
@@ -55,7 +66,13 @@ export async function updateGroupMessage(db: Database, scope: Scope, id: string,
   });
 }
 
-export function transitionGroupMessage(db: Database, scope: Scope, id: string, to: GroupMessageStatus, now: Date): Promise<Transitioned<GroupMessageRow> | undefined> {
+export function transitionGroupMessage(
+  db: Database,
+  scope: Scope,
+  id: string,
+  to: GroupMessageStatus,
+  now: Date,
+): Promise<Transitioned<GroupMessageRow> | undefined> {
   return transitionRow(db, groupMessages, GROUP_MESSAGE_TRANSITIONS, scope, id, to, () => ({
     updatedAt: now,
     ...(to === "queued" ? { queuedAt: now } : {}),

@@ -54,8 +54,16 @@ export async function loadDispatchChannel(db: Database, channelId: string): Prom
 }
 
 /** A channel an operator disabled stays disabled whatever the pipeline finds. */
-export async function setChannelStatus(db: Database, channelId: string, status: string, reason: string | null): Promise<void> {
+export async function setChannelStatus(
+  db: Database,
+  channelId: string,
+  status: string,
+  reason: string | null,
+): Promise<void> {
   await db.withSession((s) =>
-    s.query(`UPDATE channels SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1 AND status <> 'disabled'`, [channelId, status, reason]),
+    s.query(
+      `UPDATE channels SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1 AND status <> 'disabled'`,
+      [channelId, status, reason],
+    ),
   );
 }

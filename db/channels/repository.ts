@@ -33,13 +33,31 @@ export interface NewChannel {
   metadata?: Record<string, unknown>;
 }
 
-export type ChannelPatch = Partial<Pick<NewChannel, "name" | "senderName" | "rateLimit" | "burst" | "priority" | "isEnabled" | "retryConfig" | "metadata" | "credentials" | "status">> & {
+export type ChannelPatch = Partial<
+  Pick<
+    NewChannel,
+    | "name"
+    | "senderName"
+    | "rateLimit"
+    | "burst"
+    | "priority"
+    | "isEnabled"
+    | "retryConfig"
+    | "metadata"
+    | "credentials"
+    | "status"
+  >
+> & {
   statusReason?: string | null;
 };
 
 function sealCredentials(box: SecretBox, id: string, credentials: Record<string, unknown>) {
   const sealed = box.sealJson(credentials, channelCredentialsAad(id));
-  return { credentialsCiphertext: sealed.ciphertext, credentialsKeyId: sealed.keyId, credentialFields: Object.keys(credentials).sort() };
+  return {
+    credentialsCiphertext: sealed.ciphertext,
+    credentialsKeyId: sealed.keyId,
+    credentialFields: Object.keys(credentials).sort(),
+  };
 }
 
 export async function createChannel(orm: Orm, box: SecretBox, input: NewChannel, now: Date): Promise<ChannelRow> {
@@ -71,7 +89,14 @@ export async function createChannel(orm: Orm, box: SecretBox, input: NewChannel,
   return row!;
 }
 
-export async function updateChannel(db: Database, box: SecretBox | undefined, scope: Scope, id: string, patch: ChannelPatch, now: Date): Promise<ChannelRow | undefined> {
+export async function updateChannel(
+  db: Database,
+  box: SecretBox | undefined,
+  scope: Scope,
+  id: string,
+  patch: ChannelPatch,
+  now: Date,
+): Promise<ChannelRow | undefined> {
   return db.transaction(async (tx) => {
     if (patch.status !== undefined) {
       const moved = await transitionRowIn(tx, channels, CHANNEL_TRANSITIONS, scope, id, patch.status);
@@ -92,11 +117,17 @@ export async function updateChannel(db: Database, box: SecretBox | undefined, sc
 }
 
 export function openCredentials(box: SecretBox, row: ChannelRow): Record<string, unknown> {
-  return box.openJson({ keyId: row.credentialsKeyId, ciphertext: row.credentialsCiphertext }, channelCredentialsAad(row.id));
+  return box.openJson(
+    { keyId: row.credentialsKeyId, ciphertext: row.credentialsCiphertext },
+    channelCredentialsAad(row.id),
+  );
 }
 
 export function openWebhookSecret(box: SecretBox, row: ChannelRow): string {
-  return box.open({ keyId: row.credentialsKeyId, ciphertext: row.webhookSecretCiphertext }, channelWebhookSecretAad(row.id));
+  return box.open(
+    { keyId: row.credentialsKeyId, ciphertext: row.webhookSecretCiphertext },
+    channelWebhookSecretAad(row.id),
+  );
 }
 
 /**
@@ -124,11 +155,22 @@ export async function reencryptChannels(orm: Orm, box: SecretBox, batch = 500): 
 }
 
 /** The account's enabled, active channel of the type with the highest priority (the oldest on a tie). */
-export async function preferredActiveChannel(orm: Orm, accountId: string, channelType: string): Promise<ChannelRow | undefined> {
+export async function preferredActiveChannel(
+  orm: Orm,
+  accountId: string,
+  channelType: string,
+): Promise<ChannelRow | undefined> {
   const [row] = await orm
     .select()
     .from(channels)
-    .where(and(eq(channels.accountId, accountId), eq(channels.channelType, channelType), eq(channels.isEnabled, true), eq(channels.status, "active")))
+    .where(
+      and(
+        eq(channels.accountId, accountId),
+        eq(channels.channelType, channelType),
+        eq(channels.isEnabled, true),
+        eq(channels.status, "active"),
+      ),
+    )
     .orderBy(desc(channels.priority), asc(channels.createdAt))
     .limit(1);
   return row;

@@ -23,7 +23,13 @@ export async function groupRecipientsPage(
   size: number,
 ): Promise<ContactPage> {
   return db.withSession(async (s) => {
-    const { rows } = await s.query<{ id: string; name: string | null; email: string | null; phone: string | null; metadata: Record<string, unknown> }>(
+    const { rows } = await s.query<{
+      id: string;
+      name: string | null;
+      email: string | null;
+      phone: string | null;
+      metadata: Record<string, unknown>;
+    }>(
       `SELECT c.id, c.name, c.email, c.phone, c.metadata
            FROM (SELECT DISTINCT g.contact_id
                    FROM unnest($1::uuid[]) AS gid(id)

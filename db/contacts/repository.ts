@@ -25,7 +25,12 @@ export async function createContact(orm: Orm, accountId: string, input: NewConta
   return row!;
 }
 
-export async function createContactGroup(orm: Orm, accountId: string, input: { name: string; description?: string | null }, now: Date): Promise<ContactGroupRow> {
+export async function createContactGroup(
+  orm: Orm,
+  accountId: string,
+  input: { name: string; description?: string | null },
+  now: Date,
+): Promise<ContactGroupRow> {
   const [row] = await orm
     .insert(contactGroups)
     .values({ ...input, id: uuidv7(now), accountId, createdAt: now, updatedAt: now })
@@ -78,7 +83,13 @@ export async function addGroupMembers(
   });
 }
 
-export async function removeGroupMember(db: Database, scope: Scope, groupId: string, contactId: string, now: Date): Promise<boolean | undefined> {
+export async function removeGroupMember(
+  db: Database,
+  scope: Scope,
+  groupId: string,
+  contactId: string,
+  now: Date,
+): Promise<boolean | undefined> {
   return db.transaction(async ({ orm: tx }) => {
     const group = await getScoped(tx, contactGroups, scope, groupId);
     if (!group) return undefined;

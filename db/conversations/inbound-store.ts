@@ -6,7 +6,13 @@
  */
 
 import type { ChannelType } from "../../core/messages/vocabulary.js";
-import { contactKeyOf, finalKeywordActions, phoneSpellings, type KeywordHit, type StoredPart } from "../../core/webhooks/inbound-plan.js";
+import {
+  contactKeyOf,
+  finalKeywordActions,
+  phoneSpellings,
+  type KeywordHit,
+  type StoredPart,
+} from "../../core/webhooks/inbound-plan.js";
 import { optOutScope } from "../../core/webhooks/opt-out.js";
 import type { Database, Session } from "../client.js";
 import { uuidv7 } from "../ids.js";
@@ -71,7 +77,16 @@ export class InboundStore {
         `INSERT INTO inbound_message_parts (channel_id, sender, ref, part, total, provider_message_id, body, received_at)
          SELECT $1, * FROM unnest($2::text[], $3::text[], $4::smallint[], $5::smallint[], $6::text[], $7::text[], $8::timestamptz[])
          ON CONFLICT DO NOTHING`,
-        [channelId, parts.map((p) => p.sender), parts.map((p) => p.ref), parts.map((p) => p.part), parts.map((p) => p.total), parts.map((p) => p.providerMessageId), parts.map((p) => p.body), parts.map((p) => p.receivedAt)],
+        [
+          channelId,
+          parts.map((p) => p.sender),
+          parts.map((p) => p.ref),
+          parts.map((p) => p.part),
+          parts.map((p) => p.total),
+          parts.map((p) => p.providerMessageId),
+          parts.map((p) => p.body),
+          parts.map((p) => p.receivedAt),
+        ],
       ),
     );
     const keys = [...new Map(parts.map((p) => [`${p.sender}\u0000${p.ref}`, p])).values()];
@@ -96,7 +111,11 @@ export class InboundStore {
 
   /** Parts of messages whose other parts never came. Kept a day, then dropped. */
   async pruneParts(olderThan: Date): Promise<number> {
-    return this.db.withSession(async (s) => (await s.query(`DELETE FROM inbound_message_parts WHERE received_at < $1 RETURNING 1`, [olderThan])).rows.length);
+    return this.db.withSession(
+      async (s) =>
+        (await s.query(`DELETE FROM inbound_message_parts WHERE received_at < $1 RETURNING 1`, [olderThan])).rows
+          .length,
+    );
   }
 
   async apply(ch: InboundChannel, items: readonly ReadyInbound[], now: Date): Promise<ApplyResult> {
@@ -120,7 +139,12 @@ export class InboundStore {
    * The sender's contact per address: the account's oldest contact with that address, or a new
    * one. A transaction lock per (account, address) keeps two batches from both creating it.
    */
-  private async contactsFor(s: Session, ch: InboundChannel, items: readonly ReadyInbound[], now: Date): Promise<Map<string, string>> {
+  private async contactsFor(
+    s: Session,
+    ch: InboundChannel,
+    items: readonly ReadyInbound[],
+    now: Date,
+  ): Promise<Map<string, string>> {
     const key = contactKeyOf(ch.channelType);
     const field = key.kind === "column" ? key.column : key.key;
     const addresses = [...new Set(items.map((m) => m.address))];
@@ -176,8 +200,14 @@ export class InboundStore {
 async function lockKeys(s: Session, ch: InboundChannel, items: readonly ReadyInbound[]): Promise<void> {
   const key = contactKeyOf(ch.channelType);
   const field = key.kind === "column" ? key.column : key.key;
-  const keys = [...items.map((m) => `message:${ch.id}:${m.providerMessageId}`), ...items.map((m) => `contact:${ch.accountId}:${field}:${m.address}`)];
-  await s.query(`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) x`, [keys]);
+  const keys = [
+    ...items.map((m) => `message:${ch.id}:${m.providerMessageId}`),
+    ...items.map((m) => `contact:${ch.accountId}:${field}:${m.address}`),
+  ];
+  await s.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) x`,
+    [keys],
+  );
 }
 
 /** How far from a redelivery's time the first copy is looked for (provider retries span hours). */
@@ -194,17 +224,36 @@ async function withoutStored(s: Session, ch: InboundChannel, items: readonly Rea
   const { rows } = await s.query<{ provider_message_id: string; created_at: Date | string; edited: boolean }>(
     `SELECT provider_message_id, created_at, COALESCE(metadata->>'edited' = 'true', false) AS edited FROM messages
       WHERE channel_id = $1 AND provider_message_id = ANY($2::text[]) AND direction = 'inbound' AND created_at BETWEEN $3 AND $4`,
-    [ch.id, [...new Set(items.map((m) => m.providerMessageId))], new Date(Math.min(...times) - REDELIVERY_WINDOW_MS), new Date(Math.max(...times) + REDELIVERY_WINDOW_MS)],
+    [
+      ch.id,
+      [...new Set(items.map((m) => m.providerMessageId))],
+      new Date(Math.min(...times) - REDELIVERY_WINDOW_MS),
+      new Date(Math.max(...times) + REDELIVERY_WINDOW_MS),
+    ],
   );
-  const exact = new Set(rows.map((r) => inboundKey(String(r.provider_message_id), r.created_at instanceof Date ? r.created_at : new Date(r.created_at))));
+  const exact = new Set(
+    rows.map((r) =>
+      inboundKey(String(r.provider_message_id), r.created_at instanceof Date ? r.created_at : new Date(r.created_at)),
+    ),
+  );
   const original = new Set(rows.filter((r) => !r.edited).map((r) => String(r.provider_message_id)));
-  return items.filter((m) => !exact.has(inboundKey(m.providerMessageId, m.receivedAt)) && (m.metadata.edited === true || !original.has(m.providerMessageId)));
+  return items.filter(
+    (m) =>
+      !exact.has(inboundKey(m.providerMessageId, m.receivedAt)) &&
+      (m.metadata.edited === true || !original.has(m.providerMessageId)),
+  );
 }
 
 const conversationKey = (address: string, to: string) => `${address}\u0000${to}`;
 
 /** One conversation per (channel, sender, our side): reused whatever its status, created when new. */
-async function upsertConversations(s: Session, ch: InboundChannel, items: readonly ReadyInbound[], contacts: Map<string, string>, now: Date): Promise<Map<string, string>> {
+async function upsertConversations(
+  s: Session,
+  ch: InboundChannel,
+  items: readonly ReadyInbound[],
+  contacts: Map<string, string>,
+  now: Date,
+): Promise<Map<string, string>> {
   const pairs = [...new Map(items.map((m) => [conversationKey(m.address, m.participantTo), m])).values()];
   const { rows } = await s.query<{ id: string; participant_from: string; participant_to: string }>(
     `INSERT INTO conversations (id, account_id, channel_id, channel_type, participant_from, participant_to, contact_id, status, created_at, updated_at)
@@ -213,7 +262,16 @@ async function upsertConversations(s: Session, ch: InboundChannel, items: readon
      ON CONFLICT (channel_id, participant_from, participant_to)
        DO UPDATE SET contact_id = COALESCE(conversations.contact_id, EXCLUDED.contact_id)
      RETURNING id, participant_from, participant_to`,
-    [ch.accountId, ch.id, ch.channelType, now, pairs.map(() => uuidv7(now)), pairs.map((m) => m.address), pairs.map((m) => m.participantTo), pairs.map((m) => contacts.get(m.address) ?? null)],
+    [
+      ch.accountId,
+      ch.id,
+      ch.channelType,
+      now,
+      pairs.map(() => uuidv7(now)),
+      pairs.map((m) => m.address),
+      pairs.map((m) => m.participantTo),
+      pairs.map((m) => contacts.get(m.address) ?? null),
+    ],
   );
   return new Map(rows.map((r) => [conversationKey(r.participant_from, r.participant_to), String(r.id)]));
 }
@@ -252,11 +310,20 @@ async function insertMessages(
       items.map((m) => m.traceId),
     ],
   );
-  return new Set(rows.map((r) => inboundKey(String(r.provider_message_id), r.created_at instanceof Date ? r.created_at : new Date(r.created_at))));
+  return new Set(
+    rows.map((r) =>
+      inboundKey(String(r.provider_message_id), r.created_at instanceof Date ? r.created_at : new Date(r.created_at)),
+    ),
+  );
 }
 
 /** A new message (re)opens its conversation and moves its last-message time forward, never back. */
-async function touchConversations(s: Session, fresh: readonly ReadyInbound[], conversations: Map<string, string>, now: Date): Promise<void> {
+async function touchConversations(
+  s: Session,
+  fresh: readonly ReadyInbound[],
+  conversations: Map<string, string>,
+  now: Date,
+): Promise<void> {
   const latest = new Map<string, Date>();
   for (const m of fresh) {
     const id = conversations.get(conversationKey(m.address, m.participantTo));
@@ -278,7 +345,13 @@ async function touchConversations(s: Session, fresh: readonly ReadyInbound[], co
  * STOP-like keywords opt the sender out on this channel's scope, START-like ones remove the mark.
  * Only messages inserted now count, so a redelivered old STOP cannot undo a later START.
  */
-async function applyKeywords(s: Session, ch: InboundChannel, fresh: readonly ReadyInbound[], contacts: Map<string, string>, now: Date): Promise<{ optedOut: number; optedIn: number }> {
+async function applyKeywords(
+  s: Session,
+  ch: InboundChannel,
+  fresh: readonly ReadyInbound[],
+  contacts: Map<string, string>,
+  now: Date,
+): Promise<{ optedOut: number; optedIn: number }> {
   const hits = finalKeywordActions(fresh.flatMap((m) => (m.keyword ? [m.keyword] : [])));
   const scope = optOutScope(ch.channelType);
   const outs = hits.filter((h) => h.action === "opt_out");
@@ -286,12 +359,23 @@ async function applyKeywords(s: Session, ch: InboundChannel, fresh: readonly Rea
   if (outs.length > 0) {
     await markOptOuts(
       s,
-      outs.map((h) => ({ accountId: ch.accountId, scope, address: h.address, contactId: contacts.get(h.address) ?? null, channelId: ch.id, source: h.source ?? ("keyword" as const), reason: h.keyword })),
+      outs.map((h) => ({
+        accountId: ch.accountId,
+        scope,
+        address: h.address,
+        contactId: contacts.get(h.address) ?? null,
+        channelId: ch.id,
+        source: h.source ?? ("keyword" as const),
+        reason: h.keyword,
+      })),
       now,
     );
   }
   if (ins.length > 0) {
-    await s.query(`DELETE FROM contact_opt_outs WHERE account_id = $1 AND channel_scope = $2 AND address = ANY($3::text[])`, [ch.accountId, scope, ins.map((h) => h.address)]);
+    await s.query(
+      `DELETE FROM contact_opt_outs WHERE account_id = $1 AND channel_scope = $2 AND address = ANY($3::text[])`,
+      [ch.accountId, scope, ins.map((h) => h.address)],
+    );
   }
   return { optedOut: outs.length, optedIn: ins.length };
 }

@@ -45,7 +45,11 @@ export class DispatchStore {
     return out.sort((a, b) => b.priority - a.priority || a.createdAt.localeCompare(b.createdAt));
   }
 
-  private async claimRound(channelId: string, limit: number, now: Date): Promise<{ sending: ClaimedMessage[]; optedOut: number }> {
+  private async claimRound(
+    channelId: string,
+    limit: number,
+    now: Date,
+  ): Promise<{ sending: ClaimedMessage[]; optedOut: number }> {
     if (limit <= 0) return { sending: [], optedOut: 0 };
     // One transaction on both drivers: the opted-out failures and their events commit together.
     return this.db.transaction(async (s) => {
@@ -85,7 +89,10 @@ export class DispatchStore {
 
   async hasQueued(channelId: string): Promise<boolean> {
     return this.db.withSession(async (s) => {
-      const { rows } = await s.query(`SELECT 1 FROM messages WHERE channel_id = $1 AND status IN ('queued', 'sending') LIMIT 1`, [channelId]);
+      const { rows } = await s.query(
+        `SELECT 1 FROM messages WHERE channel_id = $1 AND status IN ('queued', 'sending') LIMIT 1`,
+        [channelId],
+      );
       return rows.length > 0;
     });
   }
@@ -95,7 +102,12 @@ export class DispatchStore {
   }
 
   /** Moves the channel's queued messages that allow it to the next healthy channel (failover.ts). */
-  failover(channelId: string, errorCode: string, now: Date, limit?: number): Promise<{ toChannelId: string; moved: number } | undefined> {
+  failover(
+    channelId: string,
+    errorCode: string,
+    now: Date,
+    limit?: number,
+  ): Promise<{ toChannelId: string; moved: number } | undefined> {
     return failoverQueued(this.db, channelId, errorCode, now, limit);
   }
 }

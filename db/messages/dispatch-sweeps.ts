@@ -8,7 +8,12 @@ import type { Database } from "../client.js";
 import { requeueStuckSending } from "./status-writes.js";
 
 /** Channels with due queued messages not touched for `idleMs`: their nudge may have been lost. */
-export async function channelsWithStaleQueue(db: Database, now: Date, idleMs: number, limit = 1_000): Promise<string[]> {
+export async function channelsWithStaleQueue(
+  db: Database,
+  now: Date,
+  idleMs: number,
+  limit = 1_000,
+): Promise<string[]> {
   return db.withSession(async (s) => {
     const { rows } = await s.query<{ channel_id: string }>(
       `SELECT DISTINCT channel_id FROM messages
@@ -23,7 +28,11 @@ export async function channelsWithStaleQueue(db: Database, now: Date, idleMs: nu
 }
 
 /** Messages left in `sending` longer than `staleMs`, back to the queue with their events (status-writes.ts). */
-export async function requeueAbandonedSends(db: Database, now: Date, staleMs: number): Promise<{ id: string; channelId: string }[]> {
+export async function requeueAbandonedSends(
+  db: Database,
+  now: Date,
+  staleMs: number,
+): Promise<{ id: string; channelId: string }[]> {
   return db.transaction((s) => requeueStuckSending(s, now, staleMs));
 }
 

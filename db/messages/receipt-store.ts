@@ -27,7 +27,8 @@ export interface TargetRow {
 const COLUMNS = `id, created_at, account_id, status, delivered_at, read_at, group_message_id, delivery_address, contact_id, provider_message_id`;
 
 function toRow(r: Record<string, unknown>): TargetRow {
-  const date = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(v as string | number));
+  const date = (v: unknown) =>
+    v === null || v === undefined ? null : v instanceof Date ? v : new Date(v as string | number);
   return {
     id: String(r.id),
     createdAt: date(r.created_at)!,
@@ -89,7 +90,12 @@ export class StatusStore {
         `SELECT ${COLUMNS} FROM messages
           WHERE channel_id = $1 AND delivery_address = $2 AND direction = 'outbound' AND status IN ('sent', 'delivered')
             AND sent_at <= $3 AND created_at >= $4`,
-        [channelId, recipient, new Date(watermark.getTime() + WATERMARK_SLACK_MS), new Date(watermark.getTime() - WATERMARK_HORIZON_MS)],
+        [
+          channelId,
+          recipient,
+          new Date(watermark.getTime() + WATERMARK_SLACK_MS),
+          new Date(watermark.getTime() - WATERMARK_HORIZON_MS),
+        ],
       );
       return rows.map(toRow);
     });
@@ -101,7 +107,12 @@ export class StatusStore {
    * opt-outs. Returns the ids whose change was written; the others lost a race and must be
    * recomputed.
    */
-  async apply(changes: readonly ReceiptChange[], events: readonly ReceiptEvent[], optOuts: readonly OptOutMark[], now: Date): Promise<Set<string>> {
+  async apply(
+    changes: readonly ReceiptChange[],
+    events: readonly ReceiptEvent[],
+    optOuts: readonly OptOutMark[],
+    now: Date,
+  ): Promise<Set<string>> {
     if (changes.length === 0 && optOuts.length === 0) return new Set();
     return this.db.transaction(async (s) => {
       const written = await applyReceiptChanges(s, changes, events, now);

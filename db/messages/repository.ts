@@ -92,7 +92,13 @@ export async function changeMessageStatus(
   return changed && { row: mapRow(messages, changed.row), from: changed.from };
 }
 
-export async function updateMessageMetadata(orm: Orm, scope: Scope, id: string, metadata: Record<string, unknown>, now: Date): Promise<MessageRow | undefined> {
+export async function updateMessageMetadata(
+  orm: Orm,
+  scope: Scope,
+  id: string,
+  metadata: Record<string, unknown>,
+  now: Date,
+): Promise<MessageRow | undefined> {
   const current = await getMessage(orm, scope, id);
   if (!current) return undefined;
   const [row] = await orm

@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../core/errors.js";
 import type { Database, Session } from "../client.js";
-import { eventsOf, insertCampaign, insertChannel, insertMessage, messageRow, openMigratedEmbedded } from "../testkit/embedded.js";
+import {
+  eventsOf,
+  insertCampaign,
+  insertChannel,
+  insertMessage,
+  messageRow,
+  openMigratedEmbedded,
+} from "../testkit/embedded.js";
 import {
   OPTED_OUT,
   applyOutcomes,
@@ -39,23 +46,67 @@ describe("status writes", () => {
   describe("the dispatch claim", () => {
     it("moves due queued messages to sending, highest priority first, and fails opted-out recipients with their event", async () => {
       const ch = await fresh();
-      const low = await insertMessage(db, { accountId: A, channelId: ch, status: "queued", createdAt: t0, priority: 0, address: "+251911000101" });
-      const high = await insertMessage(db, { accountId: A, channelId: ch, status: "queued", createdAt: new Date(t0.getTime() + 1), priority: 5, address: "+251911000102" });
-      const notDue = await insertMessage(db, { accountId: A, channelId: ch, status: "queued", createdAt: t0, nextAttemptAt: new Date(later.getTime() + 60_000), address: "+251911000103" });
+      const low = await insertMessage(db, {
+        accountId: A,
+        channelId: ch,
+        status: "queued",
+        createdAt: t0,
+        priority: 0,
+        address: "+251911000101",
+      });
+      const high = await insertMessage(db, {
+        accountId: A,
+        channelId: ch,
+        status: "queued",
+        createdAt: new Date(t0.getTime() + 1),
+        priority: 5,
+        address: "+251911000102",
+      });
+      const notDue = await insertMessage(db, {
+        accountId: A,
+        channelId: ch,
+        status: "queued",
+        createdAt: t0,
+        nextAttemptAt: new Date(later.getTime() + 60_000),
+        address: "+251911000103",
+      });
       // Stored without the plus sign: the claim normalises SMS addresses before the opt-out look-up.
-      const stopped = await insertMessage(db, { accountId: A, channelId: ch, status: "queued", createdAt: t0, priority: 9, address: "251911000104" });
+      const stopped = await insertMessage(db, {
+        accountId: A,
+        channelId: ch,
+        status: "queued",
+        createdAt: t0,
+        priority: 9,
+        address: "251911000104",
+      });
       await db.withSession((s) =>
-        s.query(`INSERT INTO contact_opt_outs (account_id, channel_scope, address, source, channel_id, created_at) VALUES ($1, 'sms', '+251911000104', 'keyword', $2, $3)`, [A, ch, t0]),
+        s.query(
+          `INSERT INTO contact_opt_outs (account_id, channel_scope, address, source, channel_id, created_at) VALUES ($1, 'sms', '+251911000104', 'keyword', $2, $3)`,
+          [A, ch, t0],
+        ),
       );
 
       const { sending, optedOut } = await tx((s) => claimQueued(s, ch, 10, later));
 
       expect(optedOut).toBe(1);
       expect(sending.map((m) => m.id).sort()).toEqual([low.id, high.id].sort());
-      expect(sending.find((m) => m.id === high.id)).toMatchObject({ accountId: A, deliveryAddress: "+251911000102", messageBody: "hello", attempts: 1, priority: 5, groupMessageId: null, traceId: null });
+      expect(sending.find((m) => m.id === high.id)).toMatchObject({
+        accountId: A,
+        deliveryAddress: "+251911000102",
+        messageBody: "hello",
+        attempts: 1,
+        priority: 5,
+        groupMessageId: null,
+        traceId: null,
+      });
       expect(await messageRow(db, high.id)).toMatchObject({ status: "sending", attempts: 1, updated_at: later });
       expect(await messageRow(db, notDue.id)).toMatchObject({ status: "queued", attempts: 0 });
-      expect(await messageRow(db, stopped.id)).toMatchObject({ status: "failed", error_code: OPTED_OUT, failed_at: later, attempts: 0 });
+      expect(await messageRow(db, stopped.id)).toMatchObject({
+        status: "failed",
+        error_code: OPTED_OUT,
+        failed_at: later,
+        attempts: 0,
+      });
       expect(await eventsOf(db, stopped.id)).toEqual([
         expect.objectContaining({
           event_type: "status_changed",
@@ -69,7 +120,12 @@ describe("status writes", () => {
       expect(await eventsOf(db, high.id)).toEqual([]);
       await db.withSession((s) => recordClaims(s, sending, later, ch));
       expect(await eventsOf(db, high.id)).toEqual([
-        expect.objectContaining({ event_type: "status_changed", from_status: "queued", to_status: "sending", event_data: { channel_id: ch, attempt: 1 } }),
+        expect.objectContaining({
+          event_type: "status_changed",
+          from_status: "queued",
+          to_status: "sending",
+          event_data: { channel_id: ch, attempt: 1 },
+        }),
       ]);
       // Nothing is left to claim: a second turn sends nothing twice.
       expect((await tx((s) => claimQueued(s, ch, 10, later))).sending).toEqual([]);
@@ -90,8 +146,24 @@ describe("status writes", () => {
           s,
           [
             { id: sent.id, createdAt: iso, accountId: A, status: "sent", providerMessageId: "SM1" },
-            { id: retry.id, createdAt: iso, accountId: A, status: "queued", nextAttemptAt: retryAt, errorCode: "timeout", errorMessage: "slow", throttled: false },
-            { id: failed.id, createdAt: iso, accountId: A, status: "failed", errorCode: "21211", errorMessage: "bad number" },
+            {
+              id: retry.id,
+              createdAt: iso,
+              accountId: A,
+              status: "queued",
+              nextAttemptAt: retryAt,
+              errorCode: "timeout",
+              errorMessage: "slow",
+              throttled: false,
+            },
+            {
+              id: failed.id,
+              createdAt: iso,
+              accountId: A,
+              status: "failed",
+              errorCode: "21211",
+              errorMessage: "bad number",
+            },
             { id: overtaken.id, createdAt: iso, accountId: A, status: "sent", providerMessageId: "SM2" },
           ],
           later,
@@ -100,88 +172,226 @@ describe("status writes", () => {
       );
 
       expect(moved).toBe(3);
-      expect(await messageRow(db, sent.id)).toMatchObject({ status: "sent", provider_message_id: "SM1", sent_at: later, error_code: null });
-      expect(await messageRow(db, retry.id)).toMatchObject({ status: "queued", next_attempt_at: retryAt, error_code: "timeout", sent_at: null });
-      expect(await messageRow(db, failed.id)).toMatchObject({ status: "failed", failed_at: later, error_code: "21211", error_message: "bad number" });
+      expect(await messageRow(db, sent.id)).toMatchObject({
+        status: "sent",
+        provider_message_id: "SM1",
+        sent_at: later,
+        error_code: null,
+      });
+      expect(await messageRow(db, retry.id)).toMatchObject({
+        status: "queued",
+        next_attempt_at: retryAt,
+        error_code: "timeout",
+        sent_at: null,
+      });
+      expect(await messageRow(db, failed.id)).toMatchObject({
+        status: "failed",
+        failed_at: later,
+        error_code: "21211",
+        error_message: "bad number",
+      });
       expect(await messageRow(db, overtaken.id)).toMatchObject({ status: "cancelled", provider_message_id: null });
       expect(await eventsOf(db, sent.id)).toEqual([
-        expect.objectContaining({ from_status: "sending", to_status: "sent", event_data: { channel_id: channelId, provider_message_id: "SM1" } }),
+        expect.objectContaining({
+          from_status: "sending",
+          to_status: "sent",
+          event_data: { channel_id: channelId, provider_message_id: "SM1" },
+        }),
       ]);
-      expect((await eventsOf(db, retry.id))[0]!.event_data).toEqual({ channel_id: channelId, error_code: "timeout", error_message: "slow", retry_at: retryAt.toISOString(), throttled: false });
+      expect((await eventsOf(db, retry.id))[0]!.event_data).toEqual({
+        channel_id: channelId,
+        error_code: "timeout",
+        error_message: "slow",
+        retry_at: retryAt.toISOString(),
+        throttled: false,
+      });
       expect(await eventsOf(db, overtaken.id)).toEqual([]);
     });
 
     it("requeues messages a stopped dispatcher left in sending, with a requeued event, and leaves recent ones", async () => {
       const ch = await fresh();
-      const stuck = await insertMessage(db, { accountId: A, channelId: ch, status: "sending", createdAt: t0, updatedAt: t0 });
-      const busy = await insertMessage(db, { accountId: A, channelId: ch, status: "sending", createdAt: t0, updatedAt: later });
+      const stuck = await insertMessage(db, {
+        accountId: A,
+        channelId: ch,
+        status: "sending",
+        createdAt: t0,
+        updatedAt: t0,
+      });
+      const busy = await insertMessage(db, {
+        accountId: A,
+        channelId: ch,
+        status: "sending",
+        createdAt: t0,
+        updatedAt: later,
+      });
 
       const requeued = await tx((s) => requeueStuckSending(s, later, 60_000));
 
       expect(requeued.filter((r) => r.channelId === ch)).toEqual([{ id: stuck.id, channelId: ch }]);
-      expect(await messageRow(db, stuck.id)).toMatchObject({ status: "queued", error_code: "dispatcher_crash_window", next_attempt_at: null });
+      expect(await messageRow(db, stuck.id)).toMatchObject({
+        status: "queued",
+        error_code: "dispatcher_crash_window",
+        next_attempt_at: null,
+      });
       expect(await messageRow(db, busy.id)).toMatchObject({ status: "sending" });
       expect(await eventsOf(db, stuck.id)).toEqual([
-        expect.objectContaining({ event_type: "requeued", from_status: "sending", to_status: "queued", event_data: { reason: "dispatcher_crash_window" } }),
+        expect.objectContaining({
+          event_type: "requeued",
+          from_status: "sending",
+          to_status: "queued",
+          event_data: { reason: "dispatcher_crash_window" },
+        }),
       ]);
     });
   });
 
   describe("delivery receipts", () => {
     const change = (id: string, createdAt: Date, from: string, to: string): ReceiptChange => ({
-      id, createdAt, from, to, deliveredAt: later, readAt: null, failedAt: null, errorCode: null, errorMessage: null, groupMessageId: null,
+      id,
+      createdAt,
+      from,
+      to,
+      deliveredAt: later,
+      readAt: null,
+      failedAt: null,
+      errorCode: null,
+      errorMessage: null,
+      groupMessageId: null,
     });
 
     it("writes a change only over the status it was computed from, with the events of what it wrote", async () => {
       const m = await insertMessage(db, { accountId: A, channelId, status: "sent", createdAt: t0 });
       const raced = await insertMessage(db, { accountId: A, channelId, status: "read", createdAt: t0 });
-      const event = (id: string) => ({ messageId: id, messageCreatedAt: t0, accountId: A, from: "sent", to: "delivered", providerTimestamp: later, data: { status: "delivered" } });
+      const event = (id: string) => ({
+        messageId: id,
+        messageCreatedAt: t0,
+        accountId: A,
+        from: "sent",
+        to: "delivered",
+        providerTimestamp: later,
+        data: { status: "delivered" },
+      });
 
-      const written = await tx((s) => applyReceiptChanges(s, [change(m.id, t0, "sent", "delivered"), change(raced.id, t0, "sent", "delivered")], [event(m.id), event(raced.id)], later));
+      const written = await tx((s) =>
+        applyReceiptChanges(
+          s,
+          [change(m.id, t0, "sent", "delivered"), change(raced.id, t0, "sent", "delivered")],
+          [event(m.id), event(raced.id)],
+          later,
+        ),
+      );
 
       expect([...written]).toEqual([m.id]);
       expect(await messageRow(db, m.id)).toMatchObject({ status: "delivered", delivered_at: later });
       expect(await messageRow(db, raced.id)).toMatchObject({ status: "read" });
       expect(await eventsOf(db, m.id)).toEqual([
-        expect.objectContaining({ event_type: "delivery_receipt", from_status: "sent", to_status: "delivered", provider_timestamp: later, event_data: { status: "delivered" } }),
+        expect.objectContaining({
+          event_type: "delivery_receipt",
+          from_status: "sent",
+          to_status: "delivered",
+          provider_timestamp: later,
+          event_data: { status: "delivered" },
+        }),
       ]);
       expect(await eventsOf(db, raced.id)).toEqual([]);
     });
 
     it("finds a row whose created_at has microseconds from the millisecond Date it was read as", async () => {
       const m = await insertMessage(db, { accountId: A, channelId, status: "sent", createdAt: t0 });
-      await db.withSession((s) => s.query(`UPDATE messages SET created_at = created_at + interval '250 microseconds' WHERE id = $1`, [m.id]));
-      const { rows } = await db.withSession((s) => s.query<{ exact: string }>(`SELECT created_at::text AS exact FROM messages WHERE id = $1`, [m.id]));
+      await db.withSession((s) =>
+        s.query(`UPDATE messages SET created_at = created_at + interval '250 microseconds' WHERE id = $1`, [m.id]),
+      );
+      const { rows } = await db.withSession((s) =>
+        s.query<{ exact: string }>(`SELECT created_at::text AS exact FROM messages WHERE id = $1`, [m.id]),
+      );
 
       const written = await tx((s) =>
-        applyReceiptChanges(s, [change(m.id, t0, "sent", "delivered")], [{ messageId: m.id, messageCreatedAt: t0, accountId: A, from: "sent", to: "delivered", providerTimestamp: null, data: {} }], later),
+        applyReceiptChanges(
+          s,
+          [change(m.id, t0, "sent", "delivered")],
+          [
+            {
+              messageId: m.id,
+              messageCreatedAt: t0,
+              accountId: A,
+              from: "sent",
+              to: "delivered",
+              providerTimestamp: null,
+              data: {},
+            },
+          ],
+          later,
+        ),
       );
 
       expect(written.has(m.id)).toBe(true);
-      const { rows: ev } = await db.withSession((s) => s.query<{ exact: string }>(`SELECT message_created_at::text AS exact FROM message_events WHERE message_id = $1`, [m.id]));
+      const { rows: ev } = await db.withSession((s) =>
+        s.query<{ exact: string }>(
+          `SELECT message_created_at::text AS exact FROM message_events WHERE message_id = $1`,
+          [m.id],
+        ),
+      );
       expect(ev.map((e) => e.exact)).toEqual([rows[0]!.exact]);
     });
   });
 
   describe("cancels", () => {
     it("an API caller's change follows the lifecycle, records its event, and sees only its scope", async () => {
-      const m = await insertMessage(db, { accountId: A, channelId, status: "queued", createdAt: t0, nextAttemptAt: t0 });
+      const m = await insertMessage(db, {
+        accountId: A,
+        channelId,
+        status: "queued",
+        createdAt: t0,
+        nextAttemptAt: t0,
+      });
 
-      await expect(tx((s) => changeRequestedStatus(s, { accountIds: [randomUUID()] }, m.id, { to: "cancelled" }, later))).resolves.toBeUndefined();
-      const done = await tx((s) => changeRequestedStatus(s, { accountIds: [A] }, m.id, { to: "cancelled", eventData: { by: "u1" } }, later));
+      await expect(
+        tx((s) => changeRequestedStatus(s, { accountIds: [randomUUID()] }, m.id, { to: "cancelled" }, later)),
+      ).resolves.toBeUndefined();
+      const done = await tx((s) =>
+        changeRequestedStatus(s, { accountIds: [A] }, m.id, { to: "cancelled", eventData: { by: "u1" } }, later),
+      );
 
-      expect(done).toMatchObject({ from: "queued", row: { id: m.id, status: "cancelled", next_attempt_at: null, updated_at: later } });
-      expect(await eventsOf(db, m.id)).toEqual([expect.objectContaining({ event_type: "cancelled", from_status: "queued", to_status: "cancelled", event_data: { by: "u1" } })]);
-      const refused = await tx((s) => changeRequestedStatus(s, { accountIds: [A] }, m.id, { to: "queued" }, later)).catch((e: unknown) => e);
+      expect(done).toMatchObject({
+        from: "queued",
+        row: { id: m.id, status: "cancelled", next_attempt_at: null, updated_at: later },
+      });
+      expect(await eventsOf(db, m.id)).toEqual([
+        expect.objectContaining({
+          event_type: "cancelled",
+          from_status: "queued",
+          to_status: "cancelled",
+          event_data: { by: "u1" },
+        }),
+      ]);
+      const refused = await tx((s) =>
+        changeRequestedStatus(s, { accountIds: [A] }, m.id, { to: "queued" }, later),
+      ).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(AppError);
       expect(refused).toMatchObject({ status: 409, code: "invalid_transition" });
-      await expect(tx((s) => changeRequestedStatus(s, { accountIds: [] }, m.id, { to: "cancelled" }, later))).rejects.toThrow(/scope with no account/);
+      await expect(
+        tx((s) => changeRequestedStatus(s, { accountIds: [] }, m.id, { to: "cancelled" }, later)),
+      ).rejects.toThrow(/scope with no account/);
     });
 
     it("a campaign's cancel cancels its queued messages only, and records no events", async () => {
       const g = await insertCampaign(db, A, channelId, t0);
-      const queued = await insertMessage(db, { accountId: A, channelId, status: "queued", createdAt: t0, groupMessageId: g, address: "+251911000201" });
-      const sending = await insertMessage(db, { accountId: A, channelId, status: "sending", createdAt: t0, groupMessageId: g, address: "+251911000202" });
+      const queued = await insertMessage(db, {
+        accountId: A,
+        channelId,
+        status: "queued",
+        createdAt: t0,
+        groupMessageId: g,
+        address: "+251911000201",
+      });
+      const sending = await insertMessage(db, {
+        accountId: A,
+        channelId,
+        status: "sending",
+        createdAt: t0,
+        groupMessageId: g,
+        address: "+251911000202",
+      });
       const other = await insertMessage(db, { accountId: A, channelId, status: "queued", createdAt: t0 });
 
       expect(await db.withSession((s) => cancelQueuedCampaignMessages(s, g))).toBe(1);

@@ -36,7 +36,12 @@ export interface NewMessageEvent {
  * event's Date stands for (created_at is timestamptz, in microseconds; a JS Date holds
  * milliseconds), and events of messages that no longer exist are dropped.
  */
-async function insertEvents(s: Session, events: readonly NewMessageEvent[], now: Date, createdAtFrom: "event" | "message" = "event"): Promise<void> {
+async function insertEvents(
+  s: Session,
+  events: readonly NewMessageEvent[],
+  now: Date,
+  createdAtFrom: "event" | "message" = "event",
+): Promise<void> {
   if (events.length === 0) return;
   const e = unnestRows(events, EVENT_COLUMNS(now), "e", 2);
   const fromMessage = createdAtFrom === "message";
@@ -68,7 +73,8 @@ const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
 
 /** Error recorded on a message whose recipient opted out (STOP keyword, provider signal or API). */
 export const OPTED_OUT = "opted_out";
-const OPTED_OUT_MESSAGE = "the recipient opted out of messages on this channel type (for example by replying STOP); not sent";
+const OPTED_OUT_MESSAGE =
+  "the recipient opted out of messages on this channel type (for example by replying STOP); not sent";
 
 /**
  * Moves up to `limit` due messages of the channel from queued to sending, highest priority first,
@@ -77,7 +83,12 @@ const OPTED_OUT_MESSAGE = "the recipient opted out of messages on this channel t
  * (contact_opt_outs, for the channel's account and scope) are failed with `opted_out` in the same
  * statement and never handed to the sender.
  */
-export async function claimQueued(s: Session, channelId: string, limit: number, now: Date): Promise<{ sending: ClaimedMessage[]; optedOut: number }> {
+export async function claimQueued(
+  s: Session,
+  channelId: string,
+  limit: number,
+  now: Date,
+): Promise<{ sending: ClaimedMessage[]; optedOut: number }> {
   // The opt-out look-up is one primary-key probe per picked row, joined into the claim itself.
   const { rows } = await s.query<Record<string, unknown>>(
     `WITH ch AS (
@@ -140,7 +151,12 @@ export async function claimQueued(s: Session, channelId: string, limit: number, 
 }
 
 /** The `queued → sending` events of a claim, written once the turn knows it will send them. */
-export async function recordClaims(s: Session, claimed: readonly ClaimedMessage[], now: Date, channelId: string): Promise<void> {
+export async function recordClaims(
+  s: Session,
+  claimed: readonly ClaimedMessage[],
+  now: Date,
+  channelId: string,
+): Promise<void> {
   await insertEvents(
     s,
     claimed.map((c) => ({
@@ -173,7 +189,12 @@ const OUTCOME_COLUMNS: UnnestColumn<AccountOutcome>[] = [
  * writer cannot overwrite a newer state) and one insert of the events of those it moved.
  * Returns how many it moved.
  */
-export async function applyOutcomes(s: Session, outcomes: readonly AccountOutcome[], now: Date, channelId: string): Promise<number> {
+export async function applyOutcomes(
+  s: Session,
+  outcomes: readonly AccountOutcome[],
+  now: Date,
+  channelId: string,
+): Promise<number> {
   if (outcomes.length === 0) return 0;
   const u = unnestRows(outcomes, OUTCOME_COLUMNS, "u");
   const at = `$${u.params.length + 1}`;
@@ -225,7 +246,11 @@ export async function applyOutcomes(s: Session, outcomes: readonly AccountOutcom
  * can duplicate; they are returned so the count is reported, never hidden, and their `requeued`
  * events keep the possible duplicates countable after the resend succeeds.
  */
-export async function requeueStuckSending(s: Session, now: Date, staleMs: number): Promise<{ id: string; channelId: string }[]> {
+export async function requeueStuckSending(
+  s: Session,
+  now: Date,
+  staleMs: number,
+): Promise<{ id: string; channelId: string }[]> {
   const { rows } = await s.query<{ id: string; channel_id: string; created_at: Date | string; account_id: string }>(
     `UPDATE messages SET status = 'queued', next_attempt_at = NULL, updated_at = $1,
                 error_code = 'dispatcher_crash_window', error_message = 'requeued after its dispatcher stopped mid-send'
@@ -292,7 +317,12 @@ const RECEIPT_COLUMNS: UnnestColumn<ReceiptChange>[] = [
  * on the millisecond their Date stands for (still pruned to one partition). Returns the ids
  * written; the others lost a race and must be recomputed.
  */
-export async function applyReceiptChanges(s: Session, changes: readonly ReceiptChange[], events: readonly ReceiptEvent[], now: Date): Promise<Set<string>> {
+export async function applyReceiptChanges(
+  s: Session,
+  changes: readonly ReceiptChange[],
+  events: readonly ReceiptEvent[],
+  now: Date,
+): Promise<Set<string>> {
   if (changes.length === 0) return new Set();
   const c = unnestRows(changes, RECEIPT_COLUMNS, "c");
   const { rows } = await s.query<{ id: string }>(

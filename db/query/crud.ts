@@ -7,7 +7,13 @@ import { and, eq, type SQL } from "drizzle-orm";
 import type { Orm } from "../client.js";
 import { plainTable, scopeCondition, type Scope, type ScopedTable } from "./list.js";
 
-export async function getScoped<T extends ScopedTable>(orm: Orm, table: T, scope: Scope, id: string, extra?: SQL): Promise<T["$inferSelect"] | undefined> {
+export async function getScoped<T extends ScopedTable>(
+  orm: Orm,
+  table: T,
+  scope: Scope,
+  id: string,
+  extra?: SQL,
+): Promise<T["$inferSelect"] | undefined> {
   const rows = await orm
     .select()
     .from(plainTable(table))
@@ -32,7 +38,13 @@ export async function updateScoped<T extends ScopedTable>(
   return rows[0];
 }
 
-export async function deleteScoped<T extends ScopedTable>(orm: Orm, table: T, scope: Scope, id: string, extra?: SQL): Promise<boolean> {
+export async function deleteScoped<T extends ScopedTable>(
+  orm: Orm,
+  table: T,
+  scope: Scope,
+  id: string,
+  extra?: SQL,
+): Promise<boolean> {
   const rows = await orm
     .delete(table as ScopedTable)
     .where(and(eq(table.id, id), scopeCondition(table.accountId, scope), extra))

@@ -10,8 +10,22 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { badRequest } from "../../core/errors.js";
 
 export const FILTER_OPS = [
-  "eq", "ne", "lt", "le", "gt", "ge", "contains", "icontains", "like", "ilike",
-  "in", "range", "is_null", "is_not_null", "startswith", "endswith",
+  "eq",
+  "ne",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "contains",
+  "icontains",
+  "like",
+  "ilike",
+  "in",
+  "range",
+  "is_null",
+  "is_not_null",
+  "startswith",
+  "endswith",
 ] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
 
@@ -80,7 +94,8 @@ export function parseFilter(raw: string, specs: FilterSpecs, index = 0): FilterC
     throw fail(index, `unknown filter operation "${clip(op)}" on ${field}; operations: ${FILTER_OPS.join(", ")}`);
   }
   const allowed = spec.ops ?? OPS_BY_TYPE[spec.type];
-  if (!allowed.includes(op as FilterOp)) throw fail(index, `operation ${op} is not allowed on ${field}; allowed: ${allowed.join(", ")}`);
+  if (!allowed.includes(op as FilterOp))
+    throw fail(index, `operation ${op} is not allowed on ${field}; allowed: ${allowed.join(", ")}`);
   const fop = op as FilterOp;
 
   if (fop === "is_null" || fop === "is_not_null") {
@@ -88,12 +103,14 @@ export function parseFilter(raw: string, specs: FilterSpecs, index = 0): FilterC
     return { field, op: fop, value: null };
   }
   if (text === undefined) throw fail(index, `${field}:${op} needs a value`);
-  if (text.length > MAX_VALUE_LENGTH) throw fail(index, `value of ${field} is longer than ${MAX_VALUE_LENGTH} characters`);
+  if (text.length > MAX_VALUE_LENGTH)
+    throw fail(index, `value of ${field} is longer than ${MAX_VALUE_LENGTH} characters`);
   if (text.includes("\u0000")) throw fail(index, `value of ${field} contains a NUL character`);
 
   if (fop === "in" || fop === "range") {
     const parts = text.split(",");
-    if (fop === "range" && parts.length !== 2) throw fail(index, `${field}:range needs two comma-separated values (low,high)`);
+    if (fop === "range" && parts.length !== 2)
+      throw fail(index, `${field}:range needs two comma-separated values (low,high)`);
     if (parts.length > MAX_IN_ITEMS) throw fail(index, `${field}:in takes at most ${MAX_IN_ITEMS} values`);
     return { field, op: fop, value: parts.map((p) => coerce(p, spec, field, index)) };
   }
@@ -116,11 +133,14 @@ function coerce(text: string, spec: FieldSpec, field: string, index: number): Sc
     case "int": {
       const n = INT_RE.test(text) ? Number(text) : NaN;
       const { min, max } = { min: spec.min ?? INT32.min, max: spec.max ?? INT32.max };
-      if (!Number.isSafeInteger(n) || n < min || n > max) throw fail(index, `${field} must be an integer between ${min} and ${max}`);
+      if (!Number.isSafeInteger(n) || n < min || n > max)
+        throw fail(index, `${field} must be an integer between ${min} and ${max}`);
       return n;
     }
     case "timestamp": {
-      const d = DATE_RE.test(text) ? new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) || text.length === 10 ? text : `${text}Z`) : undefined;
+      const d = DATE_RE.test(text)
+        ? new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) || text.length === 10 ? text : `${text}Z`)
+        : undefined;
       if (!d || Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1 || d.getUTCFullYear() > 9999) {
         throw fail(index, `${field} must be an ISO 8601 date or date-time`);
       }

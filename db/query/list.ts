@@ -46,7 +46,8 @@ export function plainTable(table: PgTable): PgTable {
 
 /** The scope's accounts, for hand-written SQL; an empty scope is a bug, never "every account". */
 export function scopedAccountIds(scope: Scope): readonly string[] {
-  if (scope.accountIds.length === 0) throw new Error("a scope with no account sees nothing; refusing to build an unscoped query");
+  if (scope.accountIds.length === 0)
+    throw new Error("a scope with no account sees nothing; refusing to build an unscoped query");
   return scope.accountIds;
 }
 

@@ -7,12 +7,21 @@
 import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 
-export function insertColumns<T extends PgTable>(table: T, values: Partial<T["$inferInsert"]>): { names: SQL; values: SQL } {
+export function insertColumns<T extends PgTable>(
+  table: T,
+  values: Partial<T["$inferInsert"]>,
+): { names: SQL; values: SQL } {
   const cols = getTableColumns(table);
   const entries = Object.entries(values).filter(([k, v]) => v !== undefined && k in cols);
   return {
-    names: sql.join(entries.map(([k]) => sql.identifier(cols[k]!.name)), sql`, `),
-    values: sql.join(entries.map(([k, v]) => sql.param(v, cols[k])), sql`, `),
+    names: sql.join(
+      entries.map(([k]) => sql.identifier(cols[k]!.name)),
+      sql`, `,
+    ),
+    values: sql.join(
+      entries.map(([k, v]) => sql.param(v, cols[k])),
+      sql`, `,
+    ),
   };
 }
 

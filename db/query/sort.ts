@@ -22,7 +22,11 @@ export function parseSort(raw: string[], specs: SortSpecs): SortCondition[] {
   return items.map((item) => {
     const [field = "", dir = "asc", extra] = item.split(":");
     if (!Object.hasOwn(specs, field)) {
-      throw badRequest("invalid_sort", `cannot sort on "${field.slice(0, 60)}"; allowed fields: ${Object.keys(specs).join(", ")}`, { field: "sort" });
+      throw badRequest(
+        "invalid_sort",
+        `cannot sort on "${field.slice(0, 60)}"; allowed fields: ${Object.keys(specs).join(", ")}`,
+        { field: "sort" },
+      );
     }
     if ((dir !== "asc" && dir !== "desc") || extra !== undefined) {
       throw badRequest("invalid_sort", `sort direction of ${field} must be asc or desc`, { field: "sort" });

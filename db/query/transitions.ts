@@ -50,7 +50,8 @@ export async function transitionRowIn<T extends StatusTable>(
   if (!current) return undefined;
   const from = current.status as string;
   if (from === to) return { row: current, from };
-  if (!canTransition(rules, from, to)) throw conflict("invalid_transition", `status cannot change from ${from} to ${to}`);
+  if (!canTransition(rules, from, to))
+    throw conflict("invalid_transition", `status cannot change from ${from} to ${to}`);
   const rows = await tx.orm
     .update(table as ScopedTable)
     .set({ status: to, ...extraSet(from) })

@@ -13,7 +13,12 @@ export interface UnnestColumn<R> {
 }
 
 /** `from` is the clause, numbered from `$firstParam`; `params` are the column arrays in that order. */
-export function unnestRows<R>(rows: readonly R[], columns: readonly UnnestColumn<R>[], alias: string, firstParam = 1): { from: string; params: unknown[][] } {
+export function unnestRows<R>(
+  rows: readonly R[],
+  columns: readonly UnnestColumn<R>[],
+  alias: string,
+  firstParam = 1,
+): { from: string; params: unknown[][] } {
   const arrays = columns.map((c, i) => `$${firstParam + i}::${c.type}[]`).join(", ");
   return {
     from: `unnest(${arrays}) AS ${alias}(${columns.map((c) => c.name).join(", ")})`,

@@ -34,7 +34,11 @@ export interface NewScheduledMessage {
 
 export type ScheduledMessagePatch = Partial<Omit<NewScheduledMessage, "accountId" | "sendType">>;
 
-export async function createScheduledMessage(orm: Orm, input: NewScheduledMessage, now: Date): Promise<ScheduledMessageRow> {
+export async function createScheduledMessage(
+  orm: Orm,
+  input: NewScheduledMessage,
+  now: Date,
+): Promise<ScheduledMessageRow> {
   const [row] = await orm
     .insert(scheduledMessages)
     .values({
@@ -55,12 +59,21 @@ export async function createScheduledMessage(orm: Orm, input: NewScheduledMessag
 
 const EDITABLE: readonly ScheduledMessageStatus[] = ["pending", "paused"];
 
-export async function updateScheduledMessage(db: Database, scope: Scope, id: string, patch: ScheduledMessagePatch, now: Date): Promise<ScheduledMessageRow | undefined> {
+export async function updateScheduledMessage(
+  db: Database,
+  scope: Scope,
+  id: string,
+  patch: ScheduledMessagePatch,
+  now: Date,
+): Promise<ScheduledMessageRow | undefined> {
   return db.transaction(async (tx) => {
     const current = await getScoped(tx.orm, scheduledMessages, scope, id);
     if (!current) return undefined;
     if (!EDITABLE.includes(current.status as ScheduledMessageStatus)) {
-      throw conflict("invalid_state", `a ${current.status} scheduled message cannot be edited; only pending or paused ones can`);
+      throw conflict(
+        "invalid_state",
+        `a ${current.status} scheduled message cannot be edited; only pending or paused ones can`,
+      );
     }
     const set: Partial<typeof scheduledMessages.$inferInsert> = { ...patch, updatedAt: now };
     if (patch.scheduledAt) set.nextTriggerAt = patch.scheduledAt;
@@ -68,7 +81,13 @@ export async function updateScheduledMessage(db: Database, scope: Scope, id: str
   });
 }
 
-export function transitionScheduledMessage(db: Database, scope: Scope, id: string, to: ScheduledMessageStatus, now: Date): Promise<Transitioned<ScheduledMessageRow> | undefined> {
+export function transitionScheduledMessage(
+  db: Database,
+  scope: Scope,
+  id: string,
+  to: ScheduledMessageStatus,
+  now: Date,
+): Promise<Transitioned<ScheduledMessageRow> | undefined> {
   return transitionRow(db, scheduledMessages, SCHEDULED_MESSAGE_TRANSITIONS, scope, id, to, () => ({ updatedAt: now }));
 }
 

@@ -32,7 +32,8 @@ function snapshot(r: Record<string, unknown>): ScheduleSnapshot {
       isRecurring: Boolean(r.is_recurring),
       rule: (r.recurrence_rule as string | null) ?? null,
       endAt: d(r.recurrence_end_at),
-      maxCount: r.recurrence_max_count === null || r.recurrence_max_count === undefined ? null : Number(r.recurrence_max_count),
+      maxCount:
+        r.recurrence_max_count === null || r.recurrence_max_count === undefined ? null : Number(r.recurrence_max_count),
     },
   };
 }
@@ -68,23 +69,50 @@ export class ScheduleStore {
       );
       const r = rows[0];
       if (!r || r.status !== "pending" || new Date(r.next_trigger_at as string).getTime() !== at.getTime()) {
-        return { fired: false, next: r?.next_trigger_at ? new Date(r.next_trigger_at as string) : null, publish: undefined };
+        return {
+          fired: false,
+          next: r?.next_trigger_at ? new Date(r.next_trigger_at as string) : null,
+          publish: undefined,
+        };
       }
       const channelType = String(r.channel_type) as ChannelType;
       let publish: { kind: "message"; messageId: string } | { kind: "group"; groupMessageId: string } | undefined;
       let created = false;
       if (r.send_type === "single") {
         const contact = r.contact_id
-          ? (await s.query<{ id: string; name: string | null; email: string | null; phone: string | null; metadata: Record<string, unknown> }>(`SELECT id, name, email, phone, metadata FROM contacts WHERE id = $1`, [r.contact_id])).rows[0]
+          ? (
+              await s.query<{
+                id: string;
+                name: string | null;
+                email: string | null;
+                phone: string | null;
+                metadata: Record<string, unknown>;
+              }>(`SELECT id, name, email, phone, metadata FROM contacts WHERE id = $1`, [r.contact_id])
+            ).rows[0]
           : undefined;
-        const address = (r.delivery_address as string | null) ?? (contact ? deliveryAddressOf(contact, channelType) : undefined);
+        const address =
+          (r.delivery_address as string | null) ?? (contact ? deliveryAddressOf(contact, channelType) : undefined);
         const tpl = r.template_id
-          ? (await s.query<{ body: string; fallback_strategy: string; default_values: Record<string, string> }>(`SELECT body, fallback_strategy, default_values FROM templates WHERE id = $1`, [r.template_id])).rows[0]
+          ? (
+              await s.query<{ body: string; fallback_strategy: string; default_values: Record<string, string> }>(
+                `SELECT body, fallback_strategy, default_values FROM templates WHERE id = $1`,
+                [r.template_id],
+              )
+            ).rows[0]
           : undefined;
         const body = tpl?.body ?? (r.message_body as string | null) ?? "";
-        const rendered = render({ body, fallbackStrategy: (tpl?.fallback_strategy ?? "keep") as FallbackStrategy, defaultValues: tpl?.default_values, contact, customValues: r.custom_values as Record<string, string> });
+        const rendered = render({
+          body,
+          fallbackStrategy: (tpl?.fallback_strategy ?? "keep") as FallbackStrategy,
+          defaultValues: tpl?.default_values,
+          contact,
+          customValues: r.custom_values as Record<string, string>,
+        });
         const status = !address ? "failed" : rendered.skipped ? "skipped" : "queued";
-        const text = rendered.skipped ? render({ body, fallbackStrategy: "keep", contact, customValues: r.custom_values as Record<string, string> }).text : rendered.text;
+        const text = rendered.skipped
+          ? render({ body, fallbackStrategy: "keep", contact, customValues: r.custom_values as Record<string, string> })
+              .text
+          : rendered.text;
         const seg = SMS_TYPES.includes(channelType) ? segmentInfo(text) : undefined;
         const messageId = uuidv7(at);
         const ins = await s.query<{ id: string }>(
@@ -93,10 +121,26 @@ export class ScheduleStore {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'outbound', $10, 0, $11, $12, '{}', $13, $14, $15, $16, $17)
            ON CONFLICT DO NOTHING RETURNING id`,
           [
-            messageId, at, now, r.account_id, r.channel_id, channelType, contact?.id ?? null, id, r.template_id ?? null, status, address ?? "", text,
-            seg?.encoding ?? null, seg?.segments ?? null,
+            messageId,
+            at,
+            now,
+            r.account_id,
+            r.channel_id,
+            channelType,
+            contact?.id ?? null,
+            id,
+            r.template_id ?? null,
+            status,
+            address ?? "",
+            text,
+            seg?.encoding ?? null,
+            seg?.segments ?? null,
             status === "failed" ? "no_address" : status === "skipped" ? "missing_variables" : null,
-            status === "failed" ? "the contact has no address for this channel type" : status === "skipped" ? `missing template variables: ${rendered.missing.join(", ")}` : null,
+            status === "failed"
+              ? "the contact has no address for this channel type"
+              : status === "skipped"
+                ? `missing template variables: ${rendered.missing.join(", ")}`
+                : null,
             status === "failed" ? now : null,
           ],
         );
@@ -104,15 +148,31 @@ export class ScheduleStore {
         if (created && status === "queued") publish = { kind: "message", messageId };
       } else {
         const groupIds = (r.contact_group_ids ?? []) as string[];
-        const total = await s.query<{ n: number }>(`SELECT count(DISTINCT contact_id)::int AS n FROM contact_group_members WHERE group_id = ANY($1::uuid[])`, [groupIds]);
+        const total = await s.query<{ n: number }>(
+          `SELECT count(DISTINCT contact_id)::int AS n FROM contact_group_members WHERE group_id = ANY($1::uuid[])`,
+          [groupIds],
+        );
         const groupMessageId = uuidv7(now);
         const ins = await s.query<{ id: string }>(
           `INSERT INTO group_messages (id, account_id, name, channel_id, template_id, message_body, status, contact_group_ids, total_recipients,
                                        custom_values, metadata, queued_at, created_at, updated_at, scheduled_message_id, scheduled_for)
            VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7::jsonb, $8, $9::jsonb, $10::jsonb, $11, $11, $11, $12, $13)
            ON CONFLICT (scheduled_message_id, scheduled_for) WHERE scheduled_message_id IS NOT NULL DO NOTHING RETURNING id`,
-          [groupMessageId, r.account_id, r.name, r.channel_id, r.template_id ?? null, r.message_body ?? null, JSON.stringify(groupIds), total.rows[0]?.n ?? 0,
-            JSON.stringify(r.custom_values ?? {}), JSON.stringify({ scheduled_message_id: id }), now, id, at],
+          [
+            groupMessageId,
+            r.account_id,
+            r.name,
+            r.channel_id,
+            r.template_id ?? null,
+            r.message_body ?? null,
+            JSON.stringify(groupIds),
+            total.rows[0]?.n ?? 0,
+            JSON.stringify(r.custom_values ?? {}),
+            JSON.stringify({ scheduled_message_id: id }),
+            now,
+            id,
+            at,
+          ],
         );
         created = ins.rows.length > 0;
         if (created) publish = { kind: "group", groupMessageId };
@@ -123,17 +183,32 @@ export class ScheduleStore {
           WHERE id = $1`,
         [id, created ? 1 : 0, at, next, now],
       );
-      return { fired: created, next, publish, channelId: String(r.channel_id), channelType, accountId: String(r.account_id) };
+      return {
+        fired: created,
+        next,
+        publish,
+        channelId: String(r.channel_id),
+        channelType,
+        accountId: String(r.account_id),
+      };
     });
     // After the commit, as the API does: a lost publish is covered by the sweeps (queued rows).
     if (done.publish && "channelId" in done) {
       try {
         if (done.publish.kind === "message") {
-          await this.publisher.publish(TOPICS.dispatch(done.channelType), { channelId: done.channelId, messageId: done.publish.messageId });
+          await this.publisher.publish(TOPICS.dispatch(done.channelType), {
+            channelId: done.channelId,
+            messageId: done.publish.messageId,
+          });
         } else {
           const event = groupMessageEventSchema.parse({
-            eventId: randomUUID(), occurredAt: now.toISOString(), accountId: done.accountId, type: "group_message.queued",
-            groupMessageId: done.publish.groupMessageId, channelId: done.channelId, status: "queued",
+            eventId: randomUUID(),
+            occurredAt: now.toISOString(),
+            accountId: done.accountId,
+            type: "group_message.queued",
+            groupMessageId: done.publish.groupMessageId,
+            channelId: done.channelId,
+            status: "queued",
           });
           await this.publisher.publish(TOPICS.groupMessageQueued, event);
         }

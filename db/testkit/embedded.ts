@@ -15,7 +15,11 @@ export async function openMigratedEmbedded(): Promise<Database> {
   return db;
 }
 
-export async function insertChannel(db: Database, accountId: string, o: { channelType?: string; provider?: string } = {}): Promise<string> {
+export async function insertChannel(
+  db: Database,
+  accountId: string,
+  o: { channelType?: string; provider?: string } = {},
+): Promise<string> {
   const id = randomUUID();
   await db.withSession((s) =>
     s.query(
@@ -48,7 +52,19 @@ export interface TestMessage {
 /** An outbound message row as the dispatcher and receipts find it; only what a test names differs. */
 export async function insertMessage(
   db: Database,
-  m: { accountId: string; channelId: string | null; status: string; createdAt: Date; address?: string; priority?: number; groupMessageId?: string; updatedAt?: Date; nextAttemptAt?: Date | null; providerMessageId?: string; attempts?: number },
+  m: {
+    accountId: string;
+    channelId: string | null;
+    status: string;
+    createdAt: Date;
+    address?: string;
+    priority?: number;
+    groupMessageId?: string;
+    updatedAt?: Date;
+    nextAttemptAt?: Date | null;
+    providerMessageId?: string;
+    attempts?: number;
+  },
 ): Promise<TestMessage> {
   const id = uuidv7(m.createdAt);
   await db.withSession((s) =>
@@ -57,8 +73,18 @@ export async function insertMessage(
                              delivery_address, message_body, next_attempt_at, provider_message_id, attempts)
        VALUES ($1, $2, $3, $4, $5, 'sms', $6, 'outbound', $7, $8, $9, 'hello', $10, $11, $12)`,
       [
-        id, m.createdAt, m.updatedAt ?? m.createdAt, m.accountId, m.channelId, m.groupMessageId ?? null, m.status, m.priority ?? 0,
-        m.address ?? "+251911000001", m.nextAttemptAt ?? null, m.providerMessageId ?? null, m.attempts ?? 0,
+        id,
+        m.createdAt,
+        m.updatedAt ?? m.createdAt,
+        m.accountId,
+        m.channelId,
+        m.groupMessageId ?? null,
+        m.status,
+        m.priority ?? 0,
+        m.address ?? "+251911000001",
+        m.nextAttemptAt ?? null,
+        m.providerMessageId ?? null,
+        m.attempts ?? 0,
       ],
     ),
   );
@@ -87,6 +113,8 @@ export async function eventsOf(db: Database, messageId: string): Promise<StoredE
 }
 
 export async function messageRow(db: Database, id: string): Promise<Record<string, unknown>> {
-  const { rows } = await db.withSession((s) => s.query<Record<string, unknown>>(`SELECT * FROM messages WHERE id = $1`, [id]));
+  const { rows } = await db.withSession((s) =>
+    s.query<Record<string, unknown>>(`SELECT * FROM messages WHERE id = $1`, [id]),
+  );
   return rows[0]!;
 }

@@ -7,7 +7,12 @@
 import type { Database } from "../client.js";
 
 /** Claims keys until `expiresAt`; an expired key counts as new again. Returns the keys that were new. */
-export async function claimDedupKeys(db: Database, keys: readonly string[], expiresAt: Date, now: Date): Promise<Set<string>> {
+export async function claimDedupKeys(
+  db: Database,
+  keys: readonly string[],
+  expiresAt: Date,
+  now: Date,
+): Promise<Set<string>> {
   const { rows } = await db.withSession((s) =>
     s.query<{ key: string }>(
       `INSERT INTO webhook_dedup (key, expires_at)

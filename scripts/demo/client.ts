@@ -1,7 +1,12 @@
 /** The demo's REST client: JSON in and out, an API key once one exists, errors with the body. */
 
 export interface ApiClient {
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Record<string, unknown>>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Record<string, unknown>>;
   useKey(key: string): void;
 }
 
@@ -15,7 +20,11 @@ export function apiClient(url: (path: string) => string): ApiClient {
       const raw = typeof body === "string";
       const res = await fetch(url(path), {
         method,
-        headers: { "content-type": raw ? "text/csv" : "application/json", ...(apiKey ? { "x-api-key": apiKey } : {}), ...headers },
+        headers: {
+          "content-type": raw ? "text/csv" : "application/json",
+          ...(apiKey ? { "x-api-key": apiKey } : {}),
+          ...headers,
+        },
         body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
       });
       const text = await res.text();

@@ -21,7 +21,12 @@ describe("demo report", () => {
   it("ranks percentiles by nearest rank and says '-' for nothing", () => {
     expect(percentile([], 0.5)).toBe("-");
     expect(percentile([5, 1, 3, 2, 4], 0.5)).toBe("3");
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 0.99)).toBe("99");
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        0.99,
+      ),
+    ).toBe("99");
   });
 
   it("draws a bar proportional to progress", () => {

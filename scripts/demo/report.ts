@@ -26,7 +26,18 @@ const text = (v: unknown): string | undefined => (typeof v === "string" ? v : un
 const SENT = new Set(["sent", "delivered", "read", "failed"]);
 
 export function channelReport(label: string, rows: Record<string, unknown>[]): ChannelReport {
-  const r: ChannelReport = { label, total: rows.length, sent: 0, delivered: 0, failed: 0, pending: 0, awaitingReceipt: 0, toProviderMs: [], receiptMs: [], errors: new Map() };
+  const r: ChannelReport = {
+    label,
+    total: rows.length,
+    sent: 0,
+    delivered: 0,
+    failed: 0,
+    pending: 0,
+    awaitingReceipt: 0,
+    toProviderMs: [],
+    receiptMs: [],
+    errors: new Map(),
+  };
   for (const m of rows) {
     const status = text(m.status) ?? "unknown";
     const created = Date.parse(text(m.created_at) ?? "");
@@ -63,7 +74,9 @@ export function reportTable(reports: ChannelReport[], withReceipts: (label: stri
     const prov = [0.5, 0.95, 0.99].map((q) => percentile(r.toProviderMs, q)).join(" / ");
     const hand = withReceipts(r.label) ? [0.5, 0.95].map((q) => percentile(r.receiptMs, q)).join(" / ") : "no receipts";
     const delivered = withReceipts(r.label) ? String(r.delivered) : "-";
-    lines.push(`${r.label.padEnd(20)}${String(r.total).padStart(9)}${String(r.sent).padStart(8)}${delivered.padStart(11)}${String(r.failed).padStart(8)}   ${prov.padEnd(28)}${hand}`);
+    lines.push(
+      `${r.label.padEnd(20)}${String(r.total).padStart(9)}${String(r.sent).padStart(8)}${delivered.padStart(11)}${String(r.failed).padStart(8)}   ${prov.padEnd(28)}${hand}`,
+    );
   }
   return lines;
 }

@@ -30,7 +30,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const set = componentSet(values.set, { pubsub: values.pubsub as PubSubKind | undefined, state: values.state as StateKind | undefined });
+const set = componentSet(values.set, {
+  pubsub: values.pubsub as PubSubKind | undefined,
+  state: values.state as StateKind | undefined,
+});
 const runDir = values["run-dir"] ?? mkdtempSync(join(tmpdir(), "turumba-"));
 const sink = consoleSink();
 const stack = await startStack({
@@ -43,7 +46,8 @@ const stack = await startStack({
   runDir,
   sink,
 });
-for (const [id, a] of stack.apps) sink("launcher", `${id}: app http://127.0.0.1:${a.ports.app}  sidecar http://127.0.0.1:${a.ports.daprHttp}`);
+for (const [id, a] of stack.apps)
+  sink("launcher", `${id}: app http://127.0.0.1:${a.ports.app}  sidecar http://127.0.0.1:${a.ports.daprHttp}`);
 sink("launcher", `running (${set.pubsub} pub/sub, ${set.state} state, run dir ${runDir}); Ctrl-C stops everything`);
 
 let stopping = false;

@@ -98,7 +98,10 @@ export function resourcesPaths(pubsub: PubSubKind, state: StateKind): string[] {
 
 export function defaultDaprBinDir(): string {
   if (process.env.DAPR_BIN_DIR) return process.env.DAPR_BIN_DIR;
-  const out = execFileSync(join(REPO_ROOT, "scripts/dapr-binaries.sh"), { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const out = execFileSync(join(REPO_ROOT, "scripts/dapr-binaries.sh"), {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return out.trim().split("\n").pop()!;
 }
 
@@ -150,43 +153,84 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   opts.apps.forEach((spec, i) => apps.set(spec.id, { spec, ports: appPorts(opts.basePort, i) }));
 
   const recordPids = () => {
-    const all = [...procs, ...[...apps.values()].flatMap((a) => [a.app, a.daprd].filter((p): p is ManagedProcess => !!p))];
-    const entries = all.filter((p) => p.child.exitCode === null).map((p) => ({ pid: p.pid, name: p.name, cmdline: p.cmdline }));
+    const all = [
+      ...procs,
+      ...[...apps.values()].flatMap((a) => [a.app, a.daprd].filter((p): p is ManagedProcess => !!p)),
+    ];
+    const entries = all
+      .filter((p) => p.child.exitCode === null)
+      .map((p) => ({ pid: p.pid, name: p.name, cmdline: p.cmdline }));
     writeFileSync(join(opts.runDir, "pids.json"), JSON.stringify(entries));
   };
   // One credentials key ring per stack: the API seals channel credentials, the dispatcher opens them.
   const credentialsKeys = process.env.CREDENTIALS_KEYS ?? `k1:${randomBytes(32).toString("base64")}`;
-  const baseEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TZ: "UTC", CREDENTIALS_KEYS: credentialsKeys, ...opts.env };
+  const baseEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TZ: "UTC",
+    CREDENTIALS_KEYS: credentialsKeys,
+    ...opts.env,
+  };
 
-  const placement = startProcess(`placement`, join(bin, "placement"), [
-    "--port", String(placementPort),
-    "--listen-address", "127.0.0.1",
-    // Its own raft port, so several stacks (tests, a demo) can run side by side.
-    "--initial-cluster", `dapr-placement-0=127.0.0.1:${ctl.placementRaft}`,
-    "--healthz-port", String(ctl.placementHealth),
-    "--healthz-listen-address", "127.0.0.1",
-    "--metrics-port", String(ctl.placementMetrics),
-    "--metrics-listen-address", "127.0.0.1",
-    "--log-level", "warn",
-  ], { env: baseEnv, sink: opts.sink });
+  const placement = startProcess(
+    `placement`,
+    join(bin, "placement"),
+    [
+      "--port",
+      String(placementPort),
+      "--listen-address",
+      "127.0.0.1",
+      // Its own raft port, so several stacks (tests, a demo) can run side by side.
+      "--initial-cluster",
+      `dapr-placement-0=127.0.0.1:${ctl.placementRaft}`,
+      "--healthz-port",
+      String(ctl.placementHealth),
+      "--healthz-listen-address",
+      "127.0.0.1",
+      "--metrics-port",
+      String(ctl.placementMetrics),
+      "--metrics-listen-address",
+      "127.0.0.1",
+      "--log-level",
+      "warn",
+    ],
+    { env: baseEnv, sink: opts.sink },
+  );
   procs.push(placement);
   const schedulerData = join(opts.runDir, "scheduler");
   mkdirSync(schedulerData, { recursive: true });
-  const scheduler = startProcess(`scheduler`, join(bin, "scheduler"), [
-    "--port", String(schedulerPort),
-    "--listen-address", "127.0.0.1",
-    "--healthz-port", String(ctl.schedulerHealth),
-    "--healthz-listen-address", "127.0.0.1",
-    "--metrics-port", String(ctl.schedulerMetrics),
-    "--metrics-listen-address", "127.0.0.1",
-    "--etcd-data-dir", schedulerData,
-    "--etcd-client-port", String(ctl.etcdClient),
-    "--etcd-client-listen-address", "127.0.0.1",
-    "--etcd-initial-cluster", `dapr-scheduler-server-0=http://127.0.0.1:${ctl.etcdPeer}`,
-    "--id", "dapr-scheduler-server-0",
-    "--log-level", "warn",
-    // The embedded etcd logs at info whatever --log-level says; keep only its warnings and errors.
-  ], { env: baseEnv, sink: opts.sink, keepLine: (l) => !/"level":"(info|debug)"/.test(l) });
+  const scheduler = startProcess(
+    `scheduler`,
+    join(bin, "scheduler"),
+    [
+      "--port",
+      String(schedulerPort),
+      "--listen-address",
+      "127.0.0.1",
+      "--healthz-port",
+      String(ctl.schedulerHealth),
+      "--healthz-listen-address",
+      "127.0.0.1",
+      "--metrics-port",
+      String(ctl.schedulerMetrics),
+      "--metrics-listen-address",
+      "127.0.0.1",
+      "--etcd-data-dir",
+      schedulerData,
+      "--etcd-client-port",
+      String(ctl.etcdClient),
+      "--etcd-client-listen-address",
+      "127.0.0.1",
+      "--etcd-initial-cluster",
+      `dapr-scheduler-server-0=http://127.0.0.1:${ctl.etcdPeer}`,
+      "--id",
+      "dapr-scheduler-server-0",
+      "--log-level",
+      "warn",
+      // The embedded etcd logs at info whatever --log-level says; keep only its warnings and errors.
+    ],
+    { env: baseEnv, sink: opts.sink, keepLine: (l) => !/"level":"(info|debug)"/.test(l) },
+  );
   procs.push(scheduler);
   recordPids();
 
@@ -234,22 +278,37 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         TURUMBA_SECRET_DAPR_STATE_SQLITE_PATH: join(opts.runDir, "state.db"),
       };
       const args = [
-        "--app-id", a.spec.appId ?? appId,
-        "--app-port", String(a.ports.app),
-        "--app-protocol", "http",
-        "--app-channel-address", "127.0.0.1",
-        "--dapr-listen-addresses", "127.0.0.1",
-        "--dapr-http-port", String(a.ports.daprHttp),
-        "--dapr-grpc-port", String(a.ports.daprGrpc),
-        "--dapr-internal-grpc-port", String(a.ports.daprInternalGrpc),
-        "--metrics-port", String(a.ports.daprMetrics),
-        "--placement-host-address", `127.0.0.1:${placementPort}`,
-        "--scheduler-host-address", `127.0.0.1:${schedulerPort}`,
-        "--config", join(REPO_ROOT, "dapr/config.yaml"),
-        "--log-level", opts.daprLogLevel ?? "warn",
+        "--app-id",
+        a.spec.appId ?? appId,
+        "--app-port",
+        String(a.ports.app),
+        "--app-protocol",
+        "http",
+        "--app-channel-address",
+        "127.0.0.1",
+        "--dapr-listen-addresses",
+        "127.0.0.1",
+        "--dapr-http-port",
+        String(a.ports.daprHttp),
+        "--dapr-grpc-port",
+        String(a.ports.daprGrpc),
+        "--dapr-internal-grpc-port",
+        String(a.ports.daprInternalGrpc),
+        "--metrics-port",
+        String(a.ports.daprMetrics),
+        "--placement-host-address",
+        `127.0.0.1:${placementPort}`,
+        "--scheduler-host-address",
+        `127.0.0.1:${schedulerPort}`,
+        "--config",
+        join(REPO_ROOT, "dapr/config.yaml"),
+        "--log-level",
+        opts.daprLogLevel ?? "warn",
         "--enable-app-health-check",
-        "--app-health-check-path", "/health",
-        "--app-health-probe-interval", "3",
+        "--app-health-check-path",
+        "/health",
+        "--app-health-probe-interval",
+        "3",
         ...resourcesPaths(opts.pubsub, opts.state).flatMap((p) => ["--resources-path", p]),
       ];
       a.daprd = startProcess(`${appId}:daprd`, join(bin, "daprd"), args, { env, sink: opts.sink });

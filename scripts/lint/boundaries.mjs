@@ -23,7 +23,11 @@ const SEPARATE = "The REST layer and the pipeline do not import each other.";
 
 const zones = [
   { target: "./core", from: OUTSIDE_CORE, message: "core/ is the domain kernel: it imports nothing of the app." },
-  { target: "./db", from: OUTSIDE_CORE.filter((d) => d !== "./db"), message: "db/ is persistence: it imports core/ only." },
+  {
+    target: "./db",
+    from: OUTSIDE_CORE.filter((d) => d !== "./db"),
+    message: "db/ is persistence: it imports core/ only.",
+  },
   {
     target: "./adapters",
     from: ["./actors", "./db", "./services", "./scripts", "./bench", "./test"],
@@ -63,26 +67,45 @@ export function boundaryConfigs(root) {
       rules: {
         "no-restricted-imports": [
           "error",
-          { patterns: [{ regex: "^(?!zod$|croner$|pino$|node:|\\.)", message: "core/ imports only zod, croner, pino and node:*." }] },
+          {
+            patterns: [
+              {
+                regex: "^(?!zod$|croner$|pino$|node:|\\.)",
+                message: "core/ imports only zod, croner, pino and node:*.",
+              },
+            ],
+          },
         ],
       },
     },
     {
       files: ["db/**/*.ts"],
-      rules: { "no-restricted-imports": ["error", restricted("db/ does no Dapr or provider I/O.", ["@dapr/dapr", ...PROVIDER_IO])] },
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          restricted("db/ does no Dapr or provider I/O.", ["@dapr/dapr", ...PROVIDER_IO]),
+        ],
+      },
     },
     {
       files: ["adapters/**/*.ts"],
       rules: {
         "no-restricted-imports": [
           "error",
-          restricted("Adapters may not import Dapr or the database drivers.", ["@dapr/dapr", "pg", "drizzle-orm", "@electric-sql/pglite"]),
+          restricted("Adapters may not import Dapr or the database drivers.", [
+            "@dapr/dapr",
+            "pg",
+            "drizzle-orm",
+            "@electric-sql/pglite",
+          ]),
         ],
       },
     },
     {
       files: ["actors/**/*.ts"],
-      rules: { "no-restricted-imports": ["error", restricted("Actors may not do provider I/O; use an adapter.", PROVIDER_IO)] },
+      rules: {
+        "no-restricted-imports": ["error", restricted("Actors may not do provider I/O; use an adapter.", PROVIDER_IO)],
+      },
     },
   ];
 }

@@ -31,7 +31,8 @@ const CREDENTIAL_FIELD = /password|connectionString|token|secret/i;
 
 type Obj = Doc & { kind: string; metadata: { name: string; annotations?: Record<string, string> } };
 const obj = (d: SourcedDoc) => d.doc as Obj;
-const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Doc)[k] : undefined), o);
+const get = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Doc)[k] : undefined), o);
 const durationSeconds = (s: string) => {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(s);
   if (!m) return NaN;
@@ -45,10 +46,12 @@ const RUNTIME_ENV = ["NODE_OPTIONS"];
 function checkAppEnv(env: Record<string, string>, where: string, problems: Problem[]): void {
   const known = new Set([...Object.keys(configSchema.shape), ...RUNTIME_ENV]);
   for (const name of Object.keys(env)) {
-    if (!known.has(name)) problems.push({ source: where, message: `environment variable ${name} is not a setting of core/config.ts` });
+    if (!known.has(name))
+      problems.push({ source: where, message: `environment variable ${name} is not a setting of core/config.ts` });
   }
   const parsed = configSchema.safeParse(env);
-  if (!parsed.success) for (const i of parsed.error.issues) problems.push({ source: where, message: `${i.path.join(".")}: ${i.message}` });
+  if (!parsed.success)
+    for (const i of parsed.error.issues) problems.push({ source: where, message: `${i.path.join(".")}: ${i.message}` });
 }
 
 interface Container {
@@ -69,7 +72,9 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
   const p = (source: string, message: string) => problems.push({ source: `${label}: ${source}`, message });
   const byKind = (kind: string) => docs.map(obj).filter((o) => o.kind === kind);
   const components = byKind("Component");
-  const configMaps = new Map(byKind("ConfigMap").map((c) => [c.metadata.name, (c.data ?? {}) as Record<string, string>]));
+  const configMaps = new Map(
+    byKind("ConfigMap").map((c) => [c.metadata.name, (c.data ?? {}) as Record<string, string>]),
+  );
   const deployments = byKind("Deployment");
   const appIdOf = new Map<string, string>();
   const knownApps = new Set(DEPLOYED_APPS.map((a) => a.appId));
@@ -80,7 +85,11 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     const where = `Deployment/${d.metadata.name}`;
     const tpl = get(d, "spec", "template") as Doc;
     const ann = (get(tpl, "metadata", "annotations") ?? {}) as Record<string, string>;
-    const pod = get(tpl, "spec") as Doc & { containers: Container[]; securityContext?: Doc; terminationGracePeriodSeconds?: number };
+    const pod = get(tpl, "spec") as Doc & {
+      containers: Container[];
+      securityContext?: Doc;
+      terminationGracePeriodSeconds?: number;
+    };
     const app = pod.containers.find((c) => c.name === "app");
     if (!app) {
       p(where, 'no container named "app"');
@@ -92,23 +101,33 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     appIdOf.set(d.metadata.name, appId);
     if (!knownApps.has(appId)) p(where, `app id ${appId} is not in scripts/validate/model.ts`);
     const httpPort = app.ports?.find((x) => x.name === "http")?.containerPort;
-    if (String(httpPort) !== ann["dapr.io/app-port"]) p(where, `dapr.io/app-port ${ann["dapr.io/app-port"]} is not the app's http port ${httpPort}`);
-    if (!byKind("Configuration").some((c) => c.metadata.name === ann["dapr.io/config"])) p(where, `dapr.io/config names no Configuration: ${ann["dapr.io/config"]}`);
+    if (String(httpPort) !== ann["dapr.io/app-port"])
+      p(where, `dapr.io/app-port ${ann["dapr.io/app-port"]} is not the app's http port ${httpPort}`);
+    if (!byKind("Configuration").some((c) => c.metadata.name === ann["dapr.io/config"]))
+      p(where, `dapr.io/config names no Configuration: ${ann["dapr.io/config"]}`);
 
     const envSecret = (name: string) => app.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
-    for (const [envName, annotation] of [["DAPR_API_TOKEN", "dapr.io/api-token-secret"], ["APP_API_TOKEN", "dapr.io/app-token-secret"]] as const) {
+    for (const [envName, annotation] of [
+      ["DAPR_API_TOKEN", "dapr.io/api-token-secret"],
+      ["APP_API_TOKEN", "dapr.io/app-token-secret"],
+    ] as const) {
       const ref = envSecret(envName);
-      if (ref?.name !== ann[annotation] || ref?.key !== "token") p(where, `${envName} must come from Secret ${ann[annotation]} key token, as the sidecar's does`);
+      if (ref?.name !== ann[annotation] || ref?.key !== "token")
+        p(where, `${envName} must come from Secret ${ann[annotation]} key token, as the sidecar's does`);
     }
 
     // Security and resources of every container; probes and drain of the app.
     for (const c of pod.containers) {
       const sc = c.securityContext ?? {};
-      if (sc.runAsNonRoot !== true && get(pod.securityContext, "runAsNonRoot") !== true) p(`${where} ${c.name}`, "not runAsNonRoot");
+      if (sc.runAsNonRoot !== true && get(pod.securityContext, "runAsNonRoot") !== true)
+        p(`${where} ${c.name}`, "not runAsNonRoot");
       if (sc.readOnlyRootFilesystem !== true) p(`${where} ${c.name}`, "root filesystem not read-only");
       if (sc.allowPrivilegeEscalation !== false) p(`${where} ${c.name}`, "allowPrivilegeEscalation not false");
-      if (!((get(sc, "capabilities", "drop") ?? []) as string[]).includes("ALL")) p(`${where} ${c.name}`, "capabilities not dropped (drop: [ALL])");
-      for (const k of ["requests", "limits"] as const) for (const r of ["cpu", "memory"]) if (!c.resources?.[k]?.[r]) p(`${where} ${c.name}`, `no ${r} ${k.slice(0, -1)}`);
+      if (!((get(sc, "capabilities", "drop") ?? []) as string[]).includes("ALL"))
+        p(`${where} ${c.name}`, "capabilities not dropped (drop: [ALL])");
+      for (const k of ["requests", "limits"] as const)
+        for (const r of ["cpu", "memory"])
+          if (!c.resources?.[k]?.[r]) p(`${where} ${c.name}`, `no ${r} ${k.slice(0, -1)}`);
     }
     if (get(app.livenessProbe, "httpGet", "path") !== "/health") p(where, "liveness probe is not GET /health");
     if (get(app.readinessProbe, "httpGet", "path") !== "/ready") p(where, "readiness probe is not GET /ready");
@@ -127,34 +146,56 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     const preStop = Number(get(app.lifecycle, "preStop", "sleep", "seconds") ?? 0);
     const sidecarGrace = Number(ann["dapr.io/graceful-shutdown-seconds"] ?? 5);
     const appGrace = Number(env.SHUTDOWN_GRACE_MS ?? 10_000) / 1000;
-    if (preStop + appGrace > grace) p(where, `preStop ${preStop}s + SHUTDOWN_GRACE_MS ${appGrace}s exceed terminationGracePeriodSeconds ${grace}s`);
-    if (sidecarGrace > grace) p(where, `dapr.io/graceful-shutdown-seconds ${sidecarGrace} exceeds terminationGracePeriodSeconds ${grace}`);
+    if (preStop + appGrace > grace)
+      p(where, `preStop ${preStop}s + SHUTDOWN_GRACE_MS ${appGrace}s exceed terminationGracePeriodSeconds ${grace}s`);
+    if (sidecarGrace > grace)
+      p(where, `dapr.io/graceful-shutdown-seconds ${sidecarGrace} exceeds terminationGracePeriodSeconds ${grace}`);
     if (env.ROLE !== "api" && env.ACTOR_DRAIN_TIMEOUT && durationSeconds(env.ACTOR_DRAIN_TIMEOUT) > sidecarGrace) {
-      p(where, `ACTOR_DRAIN_TIMEOUT ${env.ACTOR_DRAIN_TIMEOUT} is longer than the sidecar's graceful shutdown (${sidecarGrace}s): actors could not drain`);
+      p(
+        where,
+        `ACTOR_DRAIN_TIMEOUT ${env.ACTOR_DRAIN_TIMEOUT} is longer than the sidecar's graceful shutdown (${sidecarGrace}s): actors could not drain`,
+      );
     }
-    if (env.ROLE !== "api" && preStop < sidecarGrace) p(where, `the app stops (preStop ${preStop}s) before its sidecar finished draining (${sidecarGrace}s)`);
+    if (env.ROLE !== "api" && preStop < sidecarGrace)
+      p(where, `the app stops (preStop ${preStop}s) before its sidecar finished draining (${sidecarGrace}s)`);
 
     const sel = JSON.stringify(get(d, "spec", "selector", "matchLabels"));
-    if (!byKind("PodDisruptionBudget").some((b) => JSON.stringify(get(b, "spec", "selector", "matchLabels")) === sel)) p(where, "no PodDisruptionBudget selects it");
-    const scalers = [...byKind("HorizontalPodAutoscaler"), ...byKind("ScaledObject")].filter((s) => get(s, "spec", "scaleTargetRef", "name") === d.metadata.name);
-    if (scalers.length !== 1) p(where, `${scalers.length} autoscalers target it (want exactly one: an HPA or a KEDA ScaledObject)`);
+    if (!byKind("PodDisruptionBudget").some((b) => JSON.stringify(get(b, "spec", "selector", "matchLabels")) === sel))
+      p(where, "no PodDisruptionBudget selects it");
+    const scalers = [...byKind("HorizontalPodAutoscaler"), ...byKind("ScaledObject")].filter(
+      (s) => get(s, "spec", "scaleTargetRef", "name") === d.metadata.name,
+    );
+    if (scalers.length !== 1)
+      p(where, `${scalers.length} autoscalers target it (want exactly one: an HPA or a KEDA ScaledObject)`);
   }
 
   const deployedIds = new Set(appIdOf.values());
-  const secretStores = new Set(components.filter((c) => String(get(c, "spec", "type")).startsWith("secretstores.")).map((c) => c.metadata.name));
-  const pubsubs = new Set(components.filter((c) => String(get(c, "spec", "type")).startsWith("pubsub.")).map((c) => c.metadata.name));
+  const secretStores = new Set(
+    components.filter((c) => String(get(c, "spec", "type")).startsWith("secretstores.")).map((c) => c.metadata.name),
+  );
+  const pubsubs = new Set(
+    components.filter((c) => String(get(c, "spec", "type")).startsWith("pubsub.")).map((c) => c.metadata.name),
+  );
   for (const c of components) {
     const where = `Component/${c.metadata.name}`;
     for (const s of (c.scopes ?? []) as string[]) if (!deployedIds.has(s)) p(where, `scope ${s} is no deployed app id`);
     const metadata = (get(c, "spec", "metadata") ?? []) as { name: string; value?: unknown; secretKeyRef?: unknown }[];
-    for (const m of metadata) if (CREDENTIAL_FIELD.test(m.name) && m.value !== undefined) p(where, `${m.name} is written in the manifest; use secretKeyRef`);
+    for (const m of metadata)
+      if (CREDENTIAL_FIELD.test(m.name) && m.value !== undefined)
+        p(where, `${m.name} is written in the manifest; use secretKeyRef`);
     const store = get(c, "auth", "secretStore") as string | undefined;
-    if (metadata.some((m) => m.secretKeyRef) && (!store || !secretStores.has(store))) p(where, `reads secrets through ${store ?? "no store"}, which is not a secret store component here`);
-    if (get(c, "spec", "type") === "pubsub.rabbitmq" && metadata.some((m) => m.name === "consumerID")) p(where, "consumerID set: queues would no longer be named {appId}-{topic}, which the KEDA scalers rely on");
+    if (metadata.some((m) => m.secretKeyRef) && (!store || !secretStores.has(store)))
+      p(where, `reads secrets through ${store ?? "no store"}, which is not a secret store component here`);
+    if (get(c, "spec", "type") === "pubsub.rabbitmq" && metadata.some((m) => m.name === "consumerID"))
+      p(where, "consumerID set: queues would no longer be named {appId}-{topic}, which the KEDA scalers rely on");
   }
   for (const cfg of byKind("Configuration")) {
     for (const scope of (get(cfg, "spec", "secrets", "scopes") ?? []) as { storeName: string }[]) {
-      if (!secretStores.has(scope.storeName)) p(`Configuration/${cfg.metadata.name}`, `secret scope for ${scope.storeName}, which is not a secret store component here`);
+      if (!secretStores.has(scope.storeName))
+        p(
+          `Configuration/${cfg.metadata.name}`,
+          `secret scope for ${scope.storeName}, which is not a secret store component here`,
+        );
     }
   }
 
@@ -167,7 +208,8 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
       if (!deployedIds.has(a)) p(where, `scope ${a} is no deployed app id`);
       topicsOf.set(a, new Set([...(topicsOf.get(a) ?? []), String(get(s, "spec", "topic"))]));
     }
-    if (!pubsubs.has(String(get(s, "spec", "pubsubname")))) p(where, `pubsub ${String(get(s, "spec", "pubsubname"))} is not a pub/sub component here`);
+    if (!pubsubs.has(String(get(s, "spec", "pubsubname"))))
+      p(where, `pubsub ${String(get(s, "spec", "pubsubname"))} is not a pub/sub component here`);
   }
 
   const triggerAuths = new Set(byKind("TriggerAuthentication").map((t) => t.metadata.name));
@@ -180,16 +222,29 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
       p(where, `targets ${target}, which is no Deployment here`);
       continue;
     }
-    const triggers = (get(so, "spec", "triggers") ?? []) as { type: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[];
+    const triggers = (get(so, "spec", "triggers") ?? []) as {
+      type: string;
+      metadata: Record<string, string>;
+      authenticationRef?: { name: string };
+    }[];
     const queues = new Set(triggers.filter((t) => t.type === "rabbitmq").map((t) => t.metadata.queueName));
-    if (queues.size && !brokerTypes.includes("pubsub.rabbitmq")) p(where, `scales on RabbitMQ queues, but the pub/sub component is ${brokerTypes.join(", ") || "missing"}: leave components/keda-dispatch out`);
+    if (queues.size && !brokerTypes.includes("pubsub.rabbitmq"))
+      p(
+        where,
+        `scales on RabbitMQ queues, but the pub/sub component is ${brokerTypes.join(", ") || "missing"}: leave components/keda-dispatch out`,
+      );
     for (const t of triggers.filter((x) => x.type === "rabbitmq")) {
-      const topic = t.metadata.queueName?.startsWith(`${appId}-`) ? t.metadata.queueName.slice(appId.length + 1) : undefined;
-      if (!topic || !topicsOf.get(appId)?.has(topic)) p(where, `queue ${t.metadata.queueName} is not {appId}-{topic} of a topic ${appId} subscribes to`);
-      if (!t.authenticationRef || !triggerAuths.has(t.authenticationRef.name)) p(where, `trigger on ${t.metadata.queueName} has no TriggerAuthentication here`);
+      const topic = t.metadata.queueName?.startsWith(`${appId}-`)
+        ? t.metadata.queueName.slice(appId.length + 1)
+        : undefined;
+      if (!topic || !topicsOf.get(appId)?.has(topic))
+        p(where, `queue ${t.metadata.queueName} is not {appId}-{topic} of a topic ${appId} subscribes to`);
+      if (!t.authenticationRef || !triggerAuths.has(t.authenticationRef.name))
+        p(where, `trigger on ${t.metadata.queueName} has no TriggerAuthentication here`);
     }
     for (const topic of topicsOf.get(appId) ?? []) {
-      if (DISPATCH_TOPIC.test(topic) && !queues.has(`${appId}-${topic}`)) p(where, `no trigger for dispatch queue ${appId}-${topic}`);
+      if (DISPATCH_TOPIC.test(topic) && !queues.has(`${appId}-${topic}`))
+        p(where, `no trigger for dispatch queue ${appId}-${topic}`);
     }
   }
   return problems;
@@ -202,46 +257,77 @@ export function checkLocal(docs: SourcedDoc[], root: string): Problem[] {
   const appIds = new Set([...DEPLOYED_APPS.map((a) => a.appId), ...LOCAL_ONLY_APP_IDS]);
   const config = docs.find((d) => d.source === "dapr/config.yaml" && obj(d).kind === "Configuration");
   const allowed = new Map<string, Set<string>>();
-  for (const s of (get(config?.doc, "spec", "secrets", "scopes") ?? []) as { storeName: string; allowedSecrets?: string[]; defaultAccess?: string }[]) {
+  for (const s of (get(config?.doc, "spec", "secrets", "scopes") ?? []) as {
+    storeName: string;
+    allowedSecrets?: string[];
+    defaultAccess?: string;
+  }[]) {
     allowed.set(s.storeName, new Set(s.defaultAccess === "deny" ? (s.allowedSecrets ?? []) : ["*"]));
   }
   const common = docs.filter((d) => d.source.startsWith("components/common/"));
-  const secretStores = new Set(common.map(obj).filter((o) => o.kind === "Component" && String(get(o, "spec", "type")).startsWith("secretstores.")).map((o) => o.metadata.name));
+  const secretStores = new Set(
+    common
+      .map(obj)
+      .filter((o) => o.kind === "Component" && String(get(o, "spec", "type")).startsWith("secretstores."))
+      .map((o) => o.metadata.name),
+  );
 
   for (const d of docs) {
     const o = obj(d);
     const where = `${d.source} ${o.kind}/${o.metadata?.name}`;
-    for (const s of (o.scopes ?? []) as string[]) if (!appIds.has(s)) p(where, `scope ${s} is no app id (scripts/validate/model.ts)`);
+    for (const s of (o.scopes ?? []) as string[])
+      if (!appIds.has(s)) p(where, `scope ${s} is no app id (scripts/validate/model.ts)`);
     if (o.kind === "Subscription") {
       const topic = String(get(o, "spec", "topic"));
       if (!topic.endsWith(".dead") && !get(o, "spec", "deadLetterTopic")) p(where, "no deadLetterTopic");
-      if (get(o, "spec", "pubsubname") !== "pubsub") p(where, "pubsubname must be `pubsub`: the name every components/pubsub/<kind> defines");
+      if (get(o, "spec", "pubsubname") !== "pubsub")
+        p(where, "pubsubname must be `pubsub`: the name every components/pubsub/<kind> defines");
     }
     if (o.kind === "Component") {
       const store = get(o, "auth", "secretStore") as string | undefined;
-      for (const m of (get(o, "spec", "metadata") ?? []) as { name: string; value?: unknown; secretKeyRef?: { name: string; key?: string } }[]) {
-        if (CREDENTIAL_FIELD.test(m.name) && m.value !== undefined && m.value !== "") p(where, `${m.name} is written in the file; use secretKeyRef`);
+      for (const m of (get(o, "spec", "metadata") ?? []) as {
+        name: string;
+        value?: unknown;
+        secretKeyRef?: { name: string; key?: string };
+      }[]) {
+        if (CREDENTIAL_FIELD.test(m.name) && m.value !== undefined && m.value !== "")
+          p(where, `${m.name} is written in the file; use secretKeyRef`);
         if (!m.secretKeyRef) continue;
-        if (!store || !secretStores.has(store)) p(where, `secretKeyRef without a secret store of components/common (auth.secretStore: ${store ?? "unset"})`);
+        if (!store || !secretStores.has(store))
+          p(where, `secretKeyRef without a secret store of components/common (auth.secretStore: ${store ?? "unset"})`);
         else if (!allowed.get(store)?.has("*") && !allowed.get(store)?.has(m.secretKeyRef.name)) {
-          p(where, `reads secret ${m.secretKeyRef.name}, which dapr/config.yaml does not allow for ${store}: the sidecar would be refused`);
+          p(
+            where,
+            `reads secret ${m.secretKeyRef.name}, which dapr/config.yaml does not allow for ${store}: the sidecar would be refused`,
+          );
         }
       }
     }
   }
 
   // The swap contract: every pubsub/<kind> defines `pubsub`, every state/<kind> an actor store `statestore`.
-  for (const [dir, name, type] of [["components/pubsub/", "pubsub", "pubsub."], ["components/state/", "statestore", "state."]] as const) {
+  for (const [dir, name, type] of [
+    ["components/pubsub/", "pubsub", "pubsub."],
+    ["components/state/", "statestore", "state."],
+  ] as const) {
     const kinds = new Map<string, Obj[]>();
     for (const d of docs.filter((x) => x.source.startsWith(dir))) {
       const kind = d.source.slice(dir.length).split("/")[0]!;
       kinds.set(kind, [...(kinds.get(kind) ?? []), obj(d)]);
     }
     for (const [kind, objs] of kinds) {
-      const c = objs.filter((o) => o.kind === "Component" && o.metadata.name === name && String(get(o, "spec", "type")).startsWith(type));
+      const c = objs.filter(
+        (o) => o.kind === "Component" && o.metadata.name === name && String(get(o, "spec", "type")).startsWith(type),
+      );
       if (c.length !== 1) p(`${dir}${kind}`, `must define exactly one ${type}* component named ${name}`);
-      if (name === "statestore" && c[0] && !((get(c[0], "spec", "metadata") ?? []) as { name: string; value?: string }[]).some((m) => m.name === "actorStateStore" && m.value === "true")) {
-        p(`${dir}${kind}`, "the state store must be the actor state store (actorStateStore: \"true\")");
+      if (
+        name === "statestore" &&
+        c[0] &&
+        !((get(c[0], "spec", "metadata") ?? []) as { name: string; value?: string }[]).some(
+          (m) => m.name === "actorStateStore" && m.value === "true",
+        )
+      ) {
+        p(`${dir}${kind}`, 'the state store must be the actor state store (actorStateStore: "true")');
       }
     }
   }
@@ -250,32 +336,45 @@ export function checkLocal(docs: SourcedDoc[], root: string): Problem[] {
 }
 
 /** Substitutes compose's `${VAR:-default}` / `${VAR}` with the default (or empty), as an unset shell would. */
-const interpolate = (s: string) => s.replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_m, _v, def: string | undefined) => def ?? "");
+const interpolate = (s: string) =>
+  s.replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_m, _v, def: string | undefined) => def ?? "");
 
 /** Checks inside docker-compose.yml: sidecars attached to their apps, mounts and paths that exist. */
 export function checkCompose(doc: Doc, root: string, source: string): Problem[] {
   const problems: Problem[] = [];
   const p = (where: string, message: string) => problems.push({ source: `${source} ${where}`, message });
-  const services = (doc.services ?? {}) as Record<string, Doc & { image?: string; command?: string[]; network_mode?: string; volumes?: string[]; environment?: Record<string, string> }>;
+  const services = (doc.services ?? {}) as Record<
+    string,
+    Doc & {
+      image?: string;
+      command?: string[];
+      network_mode?: string;
+      volumes?: string[];
+      environment?: Record<string, string>;
+    }
+  >;
   const sidecarOf = new Map<string, string>();
   for (const [name, s] of Object.entries(services)) {
     for (const v of s.volumes ?? []) {
       const host = v.split(":")[0]!;
       if (host.startsWith(".") && !existsSync(join(root, host))) p(name, `mounts ${host}, which does not exist`);
     }
-    if (s.network_mode?.startsWith("service:") && !services[s.network_mode.slice(8)]) p(name, `network_mode names no service: ${s.network_mode}`);
+    if (s.network_mode?.startsWith("service:") && !services[s.network_mode.slice(8)])
+      p(name, `network_mode names no service: ${s.network_mode}`);
     if (!s.image?.startsWith("daprio/daprd:")) continue;
     const cmd = (s.command ?? []).map(interpolate);
     const flag = (f: string) => cmd.flatMap((c, i) => (c === f ? [cmd[i + 1]!] : []));
     const appId = flag("--app-id")[0] ?? "";
     if (!DEPLOYED_APPS.some((a) => a.appId === appId)) p(name, `--app-id ${appId} is not in scripts/validate/model.ts`);
-    if (s.network_mode !== `service:${appId}`) p(name, `sidecar of ${appId} must share its network namespace (network_mode: service:${appId})`);
+    if (s.network_mode !== `service:${appId}`)
+      p(name, `sidecar of ${appId} must share its network namespace (network_mode: service:${appId})`);
     sidecarOf.set(appId, name);
     const mounts = new Map((s.volumes ?? []).map((v) => [v.split(":")[1]!, v.split(":")[0]!]));
     for (const path of [...flag("--resources-path"), ...flag("--config")]) {
       const mount = [...mounts.keys()].find((m) => path === m || path.startsWith(`${m}/`));
       if (!mount) p(name, `${path} is not inside a mounted directory`);
-      else if (!existsSync(join(root, mounts.get(mount)!, path.slice(mount.length)))) p(name, `${path} does not exist in the repository (${mounts.get(mount)}${path.slice(mount.length)})`);
+      else if (!existsSync(join(root, mounts.get(mount)!, path.slice(mount.length))))
+        p(name, `${path} does not exist in the repository (${mounts.get(mount)}${path.slice(mount.length)})`);
     }
   }
   for (const app of DEPLOYED_APPS) {
@@ -285,7 +384,11 @@ export function checkCompose(doc: Doc, root: string, source: string): Problem[] 
       continue;
     }
     if (!sidecarOf.has(app.appId)) p(app.appId, "no daprd sidecar");
-    checkAppEnv(Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))])), `${source} ${app.appId} environment`, problems);
+    checkAppEnv(
+      Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))])),
+      `${source} ${app.appId} environment`,
+      problems,
+    );
   }
   return problems;
 }

@@ -51,10 +51,16 @@ export interface CrdSchema {
 /** Every served version of every CRD in a directory of CRD YAML files. */
 export function loadCrdSchemas(dir: string): CrdSchema[] {
   const out: CrdSchema[] = [];
-  for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     for (const { doc } of parseDocs(readFileSync(join(dir, file), "utf8"), join(dir, file))) {
       if (doc.kind !== "CustomResourceDefinition") continue;
-      const spec = doc.spec as { group: string; names: { kind: string }; versions: { name: string; served: boolean; schema?: { openAPIV3Schema: Doc } }[] };
+      const spec = doc.spec as {
+        group: string;
+        names: { kind: string };
+        versions: { name: string; served: boolean; schema?: { openAPIV3Schema: Doc } }[];
+      };
       for (const v of spec.versions) {
         if (!v.served || !v.schema) continue;
         const schema = strictSchema(v.schema.openAPIV3Schema) as Doc;

@@ -23,7 +23,11 @@ import { readDocs, stringifyDocs, yamlFilesUnder, GENERATED_NOTE, type Doc } fro
 type Entry = { comment?: string; value: Doc };
 
 const deployedIds = () => new Set(DEPLOYED_APPS.map((a) => a.appId));
-const labels = (app: DeployedApp) => ({ "app.kubernetes.io/name": app.appId, "app.kubernetes.io/component": app.role, "app.kubernetes.io/part-of": "turumba" });
+const labels = (app: DeployedApp) => ({
+  "app.kubernetes.io/name": app.appId,
+  "app.kubernetes.io/component": app.role,
+  "app.kubernetes.io/part-of": "turumba",
+});
 const selector = (app: DeployedApp) => ({ matchLabels: { "app.kubernetes.io/name": app.appId } });
 
 interface MetadataItem {
@@ -77,7 +81,10 @@ export function daprComponents(root: string): string {
     const metadata = (spec.metadata ?? []).map((m) => {
       if (!m.secretKeyRef) return m;
       usesSecrets = true;
-      return { name: m.name, secretKeyRef: { name: K8S.secrets.components, key: m.secretKeyRef.key ?? m.secretKeyRef.name } };
+      return {
+        name: m.name,
+        secretKeyRef: { name: K8S.secrets.components, key: m.secretKeyRef.key ?? m.secretKeyRef.name },
+      };
     });
     const scopes = deployedScopes(source, doc.scopes);
     if (scopes && scopes.length === 0) continue;
@@ -94,7 +101,10 @@ export function daprComponents(root: string): string {
     });
   }
   const keys = componentSecretKeys(root).join(", ");
-  return stringifyDocs(`${GENERATED_NOTE}\nDapr components of the production deployment. Secret ${K8S.secrets.components} must hold: ${keys}.`, entries);
+  return stringifyDocs(
+    `${GENERATED_NOTE}\nDapr components of the production deployment. Secret ${K8S.secrets.components} must hold: ${keys}.`,
+    entries,
+  );
 }
 
 export function daprSubscriptions(root: string): string {
@@ -106,11 +116,17 @@ export function daprSubscriptions(root: string): string {
     if (!scopes || scopes.length === 0) continue;
     entries.push({ value: { ...doc, metadata: { name: (doc.metadata as Doc).name }, scopes } });
   }
-  return stringifyDocs(`${GENERATED_NOTE}\nDeclarative subscriptions from components/common and the broker's folder, scoped to the deployed app ids that consume them.`, entries);
+  return stringifyDocs(
+    `${GENERATED_NOTE}\nDeclarative subscriptions from components/common and the broker's folder, scoped to the deployed app ids that consume them.`,
+    entries,
+  );
 }
 
 export function daprResiliency(root: string): string {
-  const entries = sourceDocs(root, [RESILIENCY_DIR]).map(({ source, doc }) => ({ comment: `From ${source}.`, value: doc }));
+  const entries = sourceDocs(root, [RESILIENCY_DIR]).map(({ source, doc }) => ({
+    comment: `From ${source}.`,
+    value: doc,
+  }));
   return stringifyDocs(`${GENERATED_NOTE}\nThe same resiliency policies as every local sidecar.`, entries);
 }
 
@@ -126,7 +142,9 @@ export function daprConfiguration(root: string): string {
       // Spans go to the cluster's OpenTelemetry collector; sampling follows dapr/config.yaml.
       tracing: { ...spec.tracing, otel: { endpointAddress: K8S.otlpEndpoint, isSecure: false, protocol: "grpc" } },
       // Sidecars may read only the component Secret, and only through our store.
-      secrets: { scopes: [{ storeName: K8S.secretStore, defaultAccess: "deny", allowedSecrets: [K8S.secrets.components] }] },
+      secrets: {
+        scopes: [{ storeName: K8S.secretStore, defaultAccess: "deny", allowedSecrets: [K8S.secrets.components] }],
+      },
       // No app invokes another (they talk through pub/sub and actors): service invocation stays closed.
       accessControl: { defaultAction: "deny", trustDomain: "public" },
     },
@@ -138,7 +156,9 @@ export function daprConfiguration(root: string): string {
 }
 
 function appEnv(app: DeployedApp): Doc[] {
-  const secretRef = (name: string, key: string, optional?: boolean) => ({ secretKeyRef: { name, key, ...(optional ? { optional: true } : {}) } });
+  const secretRef = (name: string, key: string, optional?: boolean) => ({
+    secretKeyRef: { name, key, ...(optional ? { optional: true } : {}) },
+  });
   return [
     { name: "ROLE", value: app.role },
     // Kubelet probes come from outside the pod; sidecar routes stay guarded by the app token.
@@ -201,8 +221,21 @@ function deployment(app: DeployedApp): Doc {
         spec: {
           serviceAccountName: app.appId,
           terminationGracePeriodSeconds: app.terminationGraceSeconds,
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: selector(app) }],
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: "kubernetes.io/hostname",
+              whenUnsatisfiable: "ScheduleAnyway",
+              labelSelector: selector(app),
+            },
+          ],
           containers: [
             {
               name: "app",
@@ -223,7 +256,12 @@ function deployment(app: DeployedApp): Doc {
               // The sidecar gets SIGTERM at once and drains (deliveries stop, actors hand back to placement);
               // the app keeps serving those last calls for preStopSeconds, then gets its own SIGTERM.
               lifecycle: { preStop: { sleep: { seconds: app.preStopSeconds } } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ["ALL"] },
+              },
               volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
             },
           ],
@@ -242,7 +280,10 @@ const scaleDownBehavior = {
 function appDocs(app: DeployedApp): Entry[] {
   const meta = (name: string) => ({ name, labels: labels(app) });
   return [
-    { comment: `${app.appId}: role ${app.role}${app.actorHost ? ", actor host" : ""}.`, value: { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(app.appId) } },
+    {
+      comment: `${app.appId}: role ${app.role}${app.actorHost ? ", actor host" : ""}.`,
+      value: { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(app.appId) },
+    },
     {
       value: {
         apiVersion: "rbac.authorization.k8s.io/v1",
@@ -266,12 +307,24 @@ function appDocs(app: DeployedApp): Entry[] {
         apiVersion: "v1",
         kind: "Service",
         metadata: meta(app.appId),
-        spec: { selector: selector(app).matchLabels, ports: [{ name: "http", port: app.public ? 80 : app.port, targetPort: "http", protocol: "TCP" }] },
+        spec: {
+          selector: selector(app).matchLabels,
+          ports: [{ name: "http", port: app.public ? 80 : app.port, targetPort: "http", protocol: "TCP" }],
+        },
       },
     },
-    { value: { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: meta(app.appId), spec: { maxUnavailable: 1, selector: selector(app) } } },
     {
-      comment: app.actorHost ? "Actor hosts scale on the CPU of the app container (the sidecar's is not counted)." : undefined,
+      value: {
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: meta(app.appId),
+        spec: { maxUnavailable: 1, selector: selector(app) },
+      },
+    },
+    {
+      comment: app.actorHost
+        ? "Actor hosts scale on the CPU of the app container (the sidecar's is not counted)."
+        : undefined,
       value: {
         apiVersion: "autoscaling/v2",
         kind: "HorizontalPodAutoscaler",
@@ -280,7 +333,16 @@ function appDocs(app: DeployedApp): Entry[] {
           scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: app.appId },
           minReplicas: app.scale.min,
           maxReplicas: app.scale.max,
-          metrics: [{ type: "ContainerResource", containerResource: { name: "cpu", container: "app", target: { type: "Utilization", averageUtilization: app.scale.cpuPercent } } }],
+          metrics: [
+            {
+              type: "ContainerResource",
+              containerResource: {
+                name: "cpu",
+                container: "app",
+                target: { type: "Utilization", averageUtilization: app.scale.cpuPercent },
+              },
+            },
+          ],
           behavior: scaleDownBehavior,
         },
       },
@@ -330,10 +392,22 @@ export function kedaScaledObjects(root: string): string {
         type: "rabbitmq",
         name: `queue-${type}`,
         authenticationRef: { name: "rabbitmq-management" },
-        metadata: { protocol: "http", mode: "QueueLength", value: String(DISPATCH_QUEUE_TARGET[type] ?? DEFAULT_DISPATCH_QUEUE_TARGET), queueName: rabbitQueue(appId, topic), vhostName: "/" },
+        metadata: {
+          protocol: "http",
+          mode: "QueueLength",
+          value: String(DISPATCH_QUEUE_TARGET[type] ?? DEFAULT_DISPATCH_QUEUE_TARGET),
+          queueName: rabbitQueue(appId, topic),
+          vhostName: "/",
+        },
       };
     });
-    if (app.actorHost) triggers.push({ type: "cpu", name: "cpu", metricType: "Utilization", metadata: { value: String(app.scale.cpuPercent), containerName: "app" } });
+    if (app.actorHost)
+      triggers.push({
+        type: "cpu",
+        name: "cpu",
+        metricType: "Utilization",
+        metadata: { value: String(app.scale.cpuPercent), containerName: "app" },
+      });
     entries.push({
       comment: `${appId}: one trigger per channel-type queue (each with its own target), so a backlog on any one\nchannel type adds consumers${app.actorHost ? ", plus CPU because this app also hosts the actors" : ""}. Replaces the HPA of the base.`,
       value: {
@@ -352,7 +426,10 @@ export function kedaScaledObjects(root: string): string {
       },
     });
   }
-  return stringifyDocs(`${GENERATED_NOTE}\nQueue-depth scaling of the dispatch consumers: queues follow the RabbitMQ component's {appId}-{topic} names.`, entries);
+  return stringifyDocs(
+    `${GENERATED_NOTE}\nQueue-depth scaling of the dispatch consumers: queues follow the RabbitMQ component's {appId}-{topic} names.`,
+    entries,
+  );
 }
 
 export function kedaKustomization(root: string): string {
@@ -367,7 +444,10 @@ export function kedaKustomization(root: string): string {
       patch: `$patch: delete\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: ${appId}\n`,
     })),
   };
-  return stringifyDocs(`${GENERATED_NOTE}\nKEDA queue-depth scaling (needs KEDA 2.x in the cluster). Overlays opt in with \`components: [../../components/keda-dispatch]\`.`, [{ value }]);
+  return stringifyDocs(
+    `${GENERATED_NOTE}\nKEDA queue-depth scaling (needs KEDA 2.x in the cluster). Overlays opt in with \`components: [../../components/keda-dispatch]\`.`,
+    [{ value }],
+  );
 }
 
 /** Every generated Kubernetes file, path → content. */

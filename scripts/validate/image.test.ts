@@ -10,7 +10,8 @@ import { REPO_ROOT } from "./generate.js";
  * development dependency would start in CI and crash in the container: this catches it here.
  */
 const RUNTIME_DIRS = ["core", "services", "actors", "adapters", "db"];
-const excluded = (path: string) => path.endsWith(".test.ts") || path.includes("/testkit/") || path.includes("/fixtures/");
+const excluded = (path: string) =>
+  path.endsWith(".test.ts") || path.includes("/testkit/") || path.includes("/fixtures/");
 
 function runtimeFiles(): string[] {
   const out: string[] = [];
@@ -25,17 +26,22 @@ function runtimeFiles(): string[] {
   return out;
 }
 
-const packageOf = (specifier: string) => (specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!);
+const packageOf = (specifier: string) =>
+  specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!;
 
 describe("the runtime image", () => {
   it("needs no development dependency at run time", () => {
-    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
     const allowed = new Set([...Object.keys(pkg.dependencies), ...builtinModules]);
     const offenders: string[] = [];
     for (const file of runtimeFiles()) {
       const text = readFileSync(file, "utf8");
       // Static imports and re-exports; `import type` vanishes when compiled.
-      for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?["']([^"'.][^"']*)["']/gm)) {
+      for (const m of text.matchAll(
+        /^\s*(?:import|export)\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?["']([^"'.][^"']*)["']/gm,
+      )) {
         const name = packageOf(m[1]!.replace(/^node:/, ""));
         if (!allowed.has(name)) offenders.push(`${relative(REPO_ROOT, file)} imports ${m[1]}`);
       }
@@ -53,7 +59,8 @@ describe("the runtime image", () => {
     const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? "";
     const major = readFileSync(join(REPO_ROOT, ".node-version"), "utf8").trim().split(".")[0];
     expect(base).toMatch(new RegExp(`^node:${major}[.\\w-]*@sha256:[0-9a-f]{64}$`));
-    const engines = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
+    const engines = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { engines: { node: string } })
+      .engines.node;
     expect(engines).toMatch(new RegExp(`^>=${major}\\.`));
   });
 });

@@ -112,7 +112,11 @@ export const K8S = {
 };
 
 /** Component files the production deployment is made of (secret stores are replaced by K8S.secretStore). */
-export const PRODUCTION_COMPONENT_DIRS = ["components/common", "components/pubsub/rabbitmq", "components/state/postgresql"];
+export const PRODUCTION_COMPONENT_DIRS = [
+  "components/common",
+  "components/pubsub/rabbitmq",
+  "components/state/postgresql",
+];
 export const RESILIENCY_DIR = "dapr/resiliency";
 export const LOCAL_DAPR_CONFIG = "dapr/config.yaml";
 

@@ -23,7 +23,12 @@ export interface Tools {
 export function loadTools(): Tools {
   const script = join(dirname(fileURLToPath(import.meta.url)), "tools.sh");
   const out = execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const entries = Object.fromEntries(out.trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]));
+  const entries = Object.fromEntries(
+    out
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
   const tools = entries as unknown as Tools;
   for (const key of ["KUSTOMIZE", "K8S_SCHEMAS", "DAPR_CRDS", "KEDA_CRDS", "COMPOSE_SCHEMA"] as const) {
     if (!tools[key] || !existsSync(tools[key])) throw new Error(`validation tool ${key} missing (${tools[key]})`);
@@ -39,9 +44,12 @@ export interface Problem {
 const describe = (errors: ErrorObject[] | null | undefined): string[] =>
   (errors ?? []).map((e) => {
     const where = e.instancePath || "/";
-    if (e.keyword === "additionalProperties") return `${where}: unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
-    if (e.keyword === "unevaluatedProperties") return `${where}: unknown field "${(e.params as { unevaluatedProperty: string }).unevaluatedProperty}"`;
-    if (e.keyword === "enum") return `${where}: ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")})`;
+    if (e.keyword === "additionalProperties")
+      return `${where}: unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    if (e.keyword === "unevaluatedProperties")
+      return `${where}: unknown field "${(e.params as { unevaluatedProperty: string }).unevaluatedProperty}"`;
+    if (e.keyword === "enum")
+      return `${where}: ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")})`;
     return `${where}: ${e.message}`;
   });
 
@@ -56,7 +64,10 @@ export class Schemas {
   private readonly crds = new Map<string, Doc>();
 
   constructor(private readonly tools: Tools) {
-    this.ajv.addSchema(JSON.parse(readFileSync(join(tools.K8S_SCHEMAS, "_definitions.json"), "utf8")) as Doc, K8S_DEFINITIONS_ID);
+    this.ajv.addSchema(
+      JSON.parse(readFileSync(join(tools.K8S_SCHEMAS, "_definitions.json"), "utf8")) as Doc,
+      K8S_DEFINITIONS_ID,
+    );
     for (const dir of [tools.DAPR_CRDS, tools.KEDA_CRDS]) {
       for (const crd of loadCrdSchemas(dir)) this.crds.set(`${crd.group}/${crd.version}/${crd.kind}`, crd.schema);
     }
@@ -71,12 +82,20 @@ export class Schemas {
     let validate = this.compiled.get(key);
     if (!validate) {
       const schema = this.crds.get(key) ?? this.builtinSchema(apiVersion, kind);
-      if (!schema) return [{ source, message: `no schema for ${kind} ${apiVersion}: not a Kubernetes ${this.version()} kind nor a Dapr or KEDA resource` }];
+      if (!schema)
+        return [
+          {
+            source,
+            message: `no schema for ${kind} ${apiVersion}: not a Kubernetes ${this.version()} kind nor a Dapr or KEDA resource`,
+          },
+        ];
       validate = this.ajv.compile(schema);
       this.compiled.set(key, validate);
     }
     const name = (doc.metadata as { name?: string } | undefined)?.name ?? "?";
-    return validate(doc) ? [] : describe(validate.errors).map((m) => ({ source: `${source} ${kind}/${name}`, message: m }));
+    return validate(doc)
+      ? []
+      : describe(validate.errors).map((m) => ({ source: `${source} ${kind}/${name}`, message: m }));
   }
 
   /** Problems of a compose file against the Compose specification. */
@@ -96,7 +115,10 @@ export class Schemas {
   /** kubernetes-validate names files `<kind>-<group's first label>-<version>.json` (`v1` alone for the core group). */
   private builtinSchema(apiVersion: string, kind: string): Doc | undefined {
     const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-    const file = join(this.tools.K8S_SCHEMAS, `${kind.toLowerCase()}-${group ? `${group.split(".")[0]}-` : ""}${version}.json`);
+    const file = join(
+      this.tools.K8S_SCHEMAS,
+      `${kind.toLowerCase()}-${group ? `${group.split(".")[0]}-` : ""}${version}.json`,
+    );
     if (!existsSync(file)) return undefined;
     const schema = JSON.parse(readFileSync(file, "utf8")) as Doc;
     // A group that merely shares a first label (foo.apps.example.com) must not pass as `apps`.

@@ -11,7 +11,8 @@ import { checkCompose, checkLocal, checkRendered } from "./consistency.js";
 /** A copy of everything validation reads, to break on purpose. */
 function copyRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), "turumba-validate-"));
-  for (const p of ["k8s", "components", "dapr", "docker-compose.yml"]) cpSync(join(REPO_ROOT, p), join(dir, p), { recursive: true });
+  for (const p of ["k8s", "components", "dapr", "docker-compose.yml"])
+    cpSync(join(REPO_ROOT, p), join(dir, p), { recursive: true });
   return dir;
 }
 
@@ -22,7 +23,8 @@ describe("offline validation of manifests, components and compose", { timeout: 1
   let tools: Tools;
   let schemas: Schemas;
   let production: SourcedDoc[];
-  const find = (kind: string, name?: string) => clone(production.find((d) => d.doc.kind === kind && (!name || (d.doc.metadata as Doc).name === name))!.doc);
+  const find = (kind: string, name?: string) =>
+    clone(production.find((d) => d.doc.kind === kind && (!name || (d.doc.metadata as Doc).name === name))!.doc);
 
   beforeAll(() => {
     // First run on a machine builds kustomize and fetches schemas (cached afterwards).
@@ -49,13 +51,30 @@ describe("offline validation of manifests, components and compose", { timeout: 1
       ]),
     );
     const kinds = new Set(production.map((d) => d.doc.kind));
-    for (const k of ["Deployment", "Service", "PodDisruptionBudget", "Component", "Subscription", "Configuration", "Resiliency", "ScaledObject", "TriggerAuthentication"]) expect(kinds).toContain(k);
+    for (const k of [
+      "Deployment",
+      "Service",
+      "PodDisruptionBudget",
+      "Component",
+      "Subscription",
+      "Configuration",
+      "Resiliency",
+      "ScaledObject",
+      "TriggerAuthentication",
+    ])
+      expect(kinds).toContain(k);
   });
 
   it("fails a copy of the repository whose Deployment has a misspelt field, through kustomize", () => {
     const dir = copyRepo();
     const file = join(dir, "k8s/base/generated/apps.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace("imagePullPolicy: IfNotPresent", "imagePullPolicy: IfNotPresent\n          imagePullPolicyy: Always"));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        "imagePullPolicy: IfNotPresent",
+        "imagePullPolicy: IfNotPresent\n          imagePullPolicyy: Always",
+      ),
+    );
     const { problems } = validateRepo(dir, tools, schemas);
     expect(messages(problems)).toContainEqual(expect.stringContaining('unknown field "imagePullPolicyy"'));
     // Reported for the base and both overlays that build on it.
@@ -67,22 +86,77 @@ describe("offline validation of manifests, components and compose", { timeout: 1
     const file = join(dir, "components/pubsub/redis-streams/pubsub.yaml");
     writeFileSync(file, readFileSync(file, "utf8").replace("  version: v1", "  versoin: v1"));
     const { problems } = validateRepo(dir, tools, schemas);
-    expect(problems).toContainEqual({ source: "components/pubsub/redis-streams/pubsub.yaml Component/pubsub", message: '/spec: unknown field "versoin"' });
+    expect(problems).toContainEqual({
+      source: "components/pubsub/redis-streams/pubsub.yaml Component/pubsub",
+      message: '/spec: unknown field "versoin"',
+    });
   });
 
   const schemaCases: [string, () => Doc, RegExp][] = [
-    ["a Dapr Component field", () => ({ ...find("Component", "pubsub"), spec: { ...(find("Component", "pubsub").spec as Doc), metadataa: [] } }), /unknown field "metadataa"/],
-    ["a Subscription field", () => { const s = find("Subscription"); (s.spec as Doc).deadLetterTopik = "x"; return s; }, /unknown field "deadLetterTopik"/],
+    [
+      "a Dapr Component field",
+      () => ({ ...find("Component", "pubsub"), spec: { ...(find("Component", "pubsub").spec as Doc), metadataa: [] } }),
+      /unknown field "metadataa"/,
+    ],
+    [
+      "a Subscription field",
+      () => {
+        const s = find("Subscription");
+        (s.spec as Doc).deadLetterTopik = "x";
+        return s;
+      },
+      /unknown field "deadLetterTopik"/,
+    ],
     [
       "a retry setting Dapr ignores (initialInterval)",
-      () => { const r = find("Resiliency"); ((r.spec as Doc).policies as { retries: Record<string, Doc> }).retries.publishRetry!.initialInterval = "1s"; return r; },
+      () => {
+        const r = find("Resiliency");
+        ((r.spec as Doc).policies as { retries: Record<string, Doc> }).retries.publishRetry!.initialInterval = "1s";
+        return r;
+      },
       /unknown field "initialInterval"/,
     ],
-    ["a tracing exporter without its endpoint", () => { const c = find("Configuration"); delete ((c.spec as Doc).tracing as { otel: Doc }).otel.endpointAddress; return c; }, /must have required property 'endpointAddress'/],
-    ["a KEDA trigger field", () => { const s = find("ScaledObject"); ((s.spec as Doc).triggers as Doc[])[0]!.metdata = {}; return s; }, /unknown field "metdata"/],
-    ["a wrongly typed Service port", () => { const s = find("Service"); ((s.spec as Doc).ports as Doc[])[0]!.port = "eighty"; return s; }, /must be integer/],
-    ["a PodDisruptionBudget field", () => { const b = find("PodDisruptionBudget"); (b.spec as Doc).maxUnavailabel = 1; return b; }, /unknown field "maxUnavailabel"/],
-    ["an unknown kind", () => ({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } }), /no schema for Widget/],
+    [
+      "a tracing exporter without its endpoint",
+      () => {
+        const c = find("Configuration");
+        delete ((c.spec as Doc).tracing as { otel: Doc }).otel.endpointAddress;
+        return c;
+      },
+      /must have required property 'endpointAddress'/,
+    ],
+    [
+      "a KEDA trigger field",
+      () => {
+        const s = find("ScaledObject");
+        ((s.spec as Doc).triggers as Doc[])[0]!.metdata = {};
+        return s;
+      },
+      /unknown field "metdata"/,
+    ],
+    [
+      "a wrongly typed Service port",
+      () => {
+        const s = find("Service");
+        ((s.spec as Doc).ports as Doc[])[0]!.port = "eighty";
+        return s;
+      },
+      /must be integer/,
+    ],
+    [
+      "a PodDisruptionBudget field",
+      () => {
+        const b = find("PodDisruptionBudget");
+        (b.spec as Doc).maxUnavailabel = 1;
+        return b;
+      },
+      /unknown field "maxUnavailabel"/,
+    ],
+    [
+      "an unknown kind",
+      () => ({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } }),
+      /no schema for Widget/,
+    ],
   ];
   it.each(schemaCases)("rejects %s", (_name, make, expected) => {
     expect(messages(schemas.checkObject(make(), "test")).join("\n")).toMatch(expected);
@@ -91,45 +165,110 @@ describe("offline validation of manifests, components and compose", { timeout: 1
   it("rejects a compose file that breaks the Compose specification", () => {
     const [compose] = readDocs(REPO_ROOT, "docker-compose.yml");
     const doc = clone(compose!.doc);
-    ((doc.services as Record<string, Doc>).postgres!).restartt = "always";
+    (doc.services as Record<string, Doc>).postgres!.restartt = "always";
     expect(messages(schemas.checkCompose(doc, "docker-compose.yml")).join("\n")).toMatch(/unknown field "restartt"/);
   });
 
   const replace = (kind: string, name: string | undefined, change: (d: Doc) => Doc | undefined) =>
-    production.flatMap((d) => (d.doc.kind === kind && (!name || (d.doc.metadata as Doc).name === name) ? [change(clone(d.doc))].filter((x): x is Doc => !!x).map((doc) => ({ ...d, doc })) : [d]));
+    production.flatMap((d) =>
+      d.doc.kind === kind && (!name || (d.doc.metadata as Doc).name === name)
+        ? [change(clone(d.doc))].filter((x): x is Doc => !!x).map((doc) => ({ ...d, doc }))
+        : [d],
+    );
 
   const renderedCases: [string, () => SourcedDoc[], RegExp][] = [
-    ["a committed Secret", () => [...production, { source: "t", index: 0, doc: { apiVersion: "v1", kind: "Secret", metadata: { name: "turumba-app" }, data: {} } }], /never committed/],
-    ["a subscription scoped to an app that is not deployed", () => replace("Subscription", "dispatch-sms", (s) => ({ ...s, scopes: ["dispatcher", "sms-worker"] })), /scope sms-worker is no deployed app id/],
+    [
+      "a committed Secret",
+      () => [
+        ...production,
+        {
+          source: "t",
+          index: 0,
+          doc: { apiVersion: "v1", kind: "Secret", metadata: { name: "turumba-app" }, data: {} },
+        },
+      ],
+      /never committed/,
+    ],
+    [
+      "a subscription scoped to an app that is not deployed",
+      () => replace("Subscription", "dispatch-sms", (s) => ({ ...s, scopes: ["dispatcher", "sms-worker"] })),
+      /scope sms-worker is no deployed app id/,
+    ],
     [
       "a scaler on a queue the broker will never declare",
-      () => replace("ScaledObject", undefined, (s) => { ((s.spec as Doc).triggers as { metadata: Doc }[])[0]!.metadata.queueName = "message.dispatch.sms"; return s; }),
+      () =>
+        replace("ScaledObject", undefined, (s) => {
+          ((s.spec as Doc).triggers as { metadata: Doc }[])[0]!.metadata.queueName = "message.dispatch.sms";
+          return s;
+        }),
       /not \{appId\}-\{topic\}/,
     ],
-    ["a setting the app does not have", () => replace("ConfigMap", "turumba-config", (c) => ({ ...c, data: { ...(c.data as Doc), ACTOR_IDLE_TIMOUT: "1h" } })), /ACTOR_IDLE_TIMOUT is not a setting of core\/config.ts/],
-    ["a setting with a value the app refuses", () => replace("ConfigMap", "turumba-config", (c) => ({ ...c, data: { ...(c.data as Doc), LOG_LEVEL: "loud" } })), /LOG_LEVEL/],
-    ["an app stopped before its actors drained", () => replace("ConfigMap", "turumba-config", (c) => ({ ...c, data: { ...(c.data as Doc), ACTOR_DRAIN_TIMEOUT: "90s" } })), /actors could not drain/],
-    ["a Deployment without its PodDisruptionBudget", () => replace("PodDisruptionBudget", "dispatcher", () => undefined), /no PodDisruptionBudget/],
-    ["queue-depth scalers on a broker that is not RabbitMQ", () => replace("Component", "pubsub", (c) => ({ ...c, spec: { ...(c.spec as Doc), type: "pubsub.redis" } })), /leave components\/keda-dispatch out/],
-    ["a password written into a component", () => replace("Component", "statestore", (c) => { ((c.spec as Doc).metadata as Doc[]).push({ name: "password", value: "hunter2" }); return c; }), /written in the manifest/],
+    [
+      "a setting the app does not have",
+      () =>
+        replace("ConfigMap", "turumba-config", (c) => ({
+          ...c,
+          data: { ...(c.data as Doc), ACTOR_IDLE_TIMOUT: "1h" },
+        })),
+      /ACTOR_IDLE_TIMOUT is not a setting of core\/config.ts/,
+    ],
+    [
+      "a setting with a value the app refuses",
+      () => replace("ConfigMap", "turumba-config", (c) => ({ ...c, data: { ...(c.data as Doc), LOG_LEVEL: "loud" } })),
+      /LOG_LEVEL/,
+    ],
+    [
+      "an app stopped before its actors drained",
+      () =>
+        replace("ConfigMap", "turumba-config", (c) => ({
+          ...c,
+          data: { ...(c.data as Doc), ACTOR_DRAIN_TIMEOUT: "90s" },
+        })),
+      /actors could not drain/,
+    ],
+    [
+      "a Deployment without its PodDisruptionBudget",
+      () => replace("PodDisruptionBudget", "dispatcher", () => undefined),
+      /no PodDisruptionBudget/,
+    ],
+    [
+      "queue-depth scalers on a broker that is not RabbitMQ",
+      () => replace("Component", "pubsub", (c) => ({ ...c, spec: { ...(c.spec as Doc), type: "pubsub.redis" } })),
+      /leave components\/keda-dispatch out/,
+    ],
+    [
+      "a password written into a component",
+      () =>
+        replace("Component", "statestore", (c) => {
+          ((c.spec as Doc).metadata as Doc[]).push({ name: "password", value: "hunter2" });
+          return c;
+        }),
+      /written in the manifest/,
+    ],
   ];
   it.each(renderedCases)("rejects %s", (_name, make, expected) => {
     expect(messages(checkRendered(make(), "test")).join("\n")).toMatch(expected);
   });
 
   it("rejects a component that reads a secret dapr/config.yaml does not allow", () => {
-    const local = ["components/state/redis/statestore.yaml", "components/common/envsecrets.yaml", "dapr/config.yaml"].flatMap((f) => readDocs(REPO_ROOT, f));
+    const local = [
+      "components/state/redis/statestore.yaml",
+      "components/common/envsecrets.yaml",
+      "dapr/config.yaml",
+    ].flatMap((f) => readDocs(REPO_ROOT, f));
     expect(checkLocal(local, REPO_ROOT)).toEqual([]);
     const meta = (local[0]!.doc.spec as Doc).metadata as Doc[];
     meta.push({ name: "redisPassword", secretKeyRef: { name: "REDIS_PASSWORD", key: "REDIS_PASSWORD" } });
-    expect(messages(checkLocal(local, REPO_ROOT)).join("\n")).toMatch(/reads secret REDIS_PASSWORD, which dapr\/config.yaml does not allow/);
+    expect(messages(checkLocal(local, REPO_ROOT)).join("\n")).toMatch(
+      /reads secret REDIS_PASSWORD, which dapr\/config.yaml does not allow/,
+    );
   });
 
   it("rejects a compose sidecar outside its app's network namespace", () => {
     const [compose] = readDocs(REPO_ROOT, "docker-compose.yml");
     const doc = clone(compose!.doc);
     expect(checkCompose(doc, REPO_ROOT, "compose")).toEqual([]);
-    ((doc.services as Record<string, Doc>)["dispatcher-dapr"]!).network_mode = "service:messaging-api";
+    (doc.services as Record<string, Doc>)["dispatcher-dapr"]!.network_mode = "service:messaging-api";
     expect(messages(checkCompose(doc, REPO_ROOT, "compose")).join("\n")).toMatch(/must share its network namespace/);
   });
 });

@@ -25,12 +25,20 @@ export interface Report {
 }
 
 export function kustomizations(root: string): string[] {
-  const overlays = existsSync(join(root, "k8s/overlays")) ? readdirSync(join(root, "k8s/overlays")).sort().map((d) => `k8s/overlays/${d}`) : [];
+  const overlays = existsSync(join(root, "k8s/overlays"))
+    ? readdirSync(join(root, "k8s/overlays"))
+        .sort()
+        .map((d) => `k8s/overlays/${d}`)
+    : [];
   return ["k8s/base", ...overlays];
 }
 
 export function render(tools: Tools, root: string, dir: string): SourcedDoc[] {
-  const out = execFileSync(tools.KUSTOMIZE, ["build", join(root, dir)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+  const out = execFileSync(tools.KUSTOMIZE, ["build", join(root, dir)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 << 20,
+  });
   return parseDocs(out, `kustomize build ${dir}`);
 }
 
@@ -60,10 +68,14 @@ export function validateRepo(root: string, tools: Tools, schemas = new Schemas(t
   problems.push(...checkLocal(local, root));
 
   const [compose, ...extra] = readDocs(root, "docker-compose.yml");
-  if (!compose || extra.length) problems.push({ source: "docker-compose.yml", message: "must hold exactly one YAML document" });
+  if (!compose || extra.length)
+    problems.push({ source: "docker-compose.yml", message: "must hold exactly one YAML document" });
   else {
     checked["docker-compose.yml"] = 1;
-    problems.push(...schemas.checkCompose(compose.doc, "docker-compose.yml"), ...checkCompose(compose.doc, root, "docker-compose.yml"));
+    problems.push(
+      ...schemas.checkCompose(compose.doc, "docker-compose.yml"),
+      ...checkCompose(compose.doc, root, "docker-compose.yml"),
+    );
   }
   return { problems, checked };
 }

@@ -44,7 +44,15 @@ function traced(ctx: Ctx): RequestHandler {
     res.setHeader("X-Trace-Id", traceId);
     const started = performance.now();
     res.on("finish", () => {
-      ctx.logger.debug({ method: req.method, path: req.route ? String((req.route as { path: unknown }).path) : req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, "request");
+      ctx.logger.debug(
+        {
+          method: req.method,
+          path: req.route ? String((req.route as { path: unknown }).path) : req.path,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        "request",
+      );
     });
     withTrace({ traceId, traceparent }, next);
   };
@@ -57,7 +65,11 @@ function traced(ctx: Ctx): RequestHandler {
  * credentials and counts against the account's rate limit.
  */
 export function createApiApp(deps: ApiDeps): Express {
-  const ctx: Ctx = { ...deps, clock: deps.clock ?? (() => new Date()), apiKeys: new ApiKeyCache(deps.config.API_KEY_CACHE_SECONDS * 1000) };
+  const ctx: Ctx = {
+    ...deps,
+    clock: deps.clock ?? (() => new Date()),
+    apiKeys: new ApiKeyCache(deps.config.API_KEY_CACHE_SECONDS * 1000),
+  };
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
@@ -73,7 +85,10 @@ export function createApiApp(deps: ApiDeps): Express {
     res.json({ status: "ok" });
   });
   app.get("/ready", async (_req, res) => {
-    const [database, extra] = await Promise.all([ctx.db.ping(), deps.ready ? deps.ready().catch(() => ({ checks: false })) : Promise.resolve({})]);
+    const [database, extra] = await Promise.all([
+      ctx.db.ping(),
+      deps.ready ? deps.ready().catch(() => ({ checks: false })) : Promise.resolve({}),
+    ]);
     const checks: Record<string, boolean> = { database, ...extra };
     const ok = Object.values(checks).every(Boolean);
     res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "not_ready", ...checks });

@@ -28,17 +28,27 @@ class ByteLimit extends Transform {
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen > this.max) cb(new AppError(413, "payload_too_large", `the CSV file is larger than ${this.max} bytes`, { field: "body" }));
+    if (this.seen > this.max)
+      cb(new AppError(413, "payload_too_large", `the CSV file is larger than ${this.max} bytes`, { field: "body" }));
     else cb(null, chunk);
   }
 }
 
 function headers(row: string[]): string[] {
   const names = row.map((h) => h.trim().toLowerCase());
-  if (!names.some((n) => CORE.has(n))) throw badRequest("invalid_csv", "the header row needs at least one of the columns name, email, phone", { field: "body" });
+  if (!names.some((n) => CORE.has(n)))
+    throw badRequest("invalid_csv", "the header row needs at least one of the columns name, email, phone", {
+      field: "body",
+    });
   const bad = names.find((n) => !/^[a-z][a-z0-9_]{0,63}$/.test(n));
-  if (bad !== undefined) throw badRequest("invalid_csv", `column "${bad.slice(0, 64)}": names are letters, digits and _ (starting with a letter)`, { field: "body" });
-  if (new Set(names).size !== names.length) throw badRequest("invalid_csv", "the header row names a column twice", { field: "body" });
+  if (bad !== undefined)
+    throw badRequest(
+      "invalid_csv",
+      `column "${bad.slice(0, 64)}": names are letters, digits and _ (starting with a letter)`,
+      { field: "body" },
+    );
+  if (new Set(names).size !== names.length)
+    throw badRequest("invalid_csv", "the header row names a column twice", { field: "body" });
   if (names.length > 50) throw badRequest("invalid_csv", "at most 50 columns", { field: "body" });
   return names;
 }
@@ -69,8 +79,18 @@ function toContact(record: Record<string, string>): NewContact | string {
   return c;
 }
 
-export function csvContactBatches(req: Request, limits: { maxBytes: number; maxRows: number }, stats: ImportStats): AsyncIterable<NewContact[]> {
-  const parser = parse({ columns: headers, bom: true, skip_empty_lines: true, relax_column_count: false, max_record_size: 64 * 1024 });
+export function csvContactBatches(
+  req: Request,
+  limits: { maxBytes: number; maxRows: number },
+  stats: ImportStats,
+): AsyncIterable<NewContact[]> {
+  const parser = parse({
+    columns: headers,
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: false,
+    max_record_size: 64 * 1024,
+  });
   pipeline(req, new ByteLimit(limits.maxBytes), parser, () => undefined);
   return (async function* () {
     let batch: NewContact[] = [];
@@ -78,7 +98,10 @@ export function csvContactBatches(req: Request, limits: { maxBytes: number; maxR
     try {
       for await (const record of parser as AsyncIterable<Record<string, string>>) {
         rows++;
-        if (rows > limits.maxRows) throw new AppError(413, "too_many_rows", `the CSV file has more than ${limits.maxRows} rows`, { field: "body" });
+        if (rows > limits.maxRows)
+          throw new AppError(413, "too_many_rows", `the CSV file has more than ${limits.maxRows} rows`, {
+            field: "body",
+          });
         const c = toContact(record);
         if (typeof c === "string") {
           stats.rejected++;

@@ -16,15 +16,26 @@ const err = (fn: () => unknown) => {
 
 describe("filter grammar", () => {
   it("splits at the first two colons so values may contain colons", () => {
-    expect(parseFilter("created_at:ge:2024-01-01T10:00:00Z", f)).toEqual({ field: "created_at", op: "ge", value: new Date("2024-01-01T10:00:00Z") });
+    expect(parseFilter("created_at:ge:2024-01-01T10:00:00Z", f)).toEqual({
+      field: "created_at",
+      op: "ge",
+      value: new Date("2024-01-01T10:00:00Z"),
+    });
     expect(parseFilter("message_body:eq:a:b:c", f).value).toBe("a:b:c");
   });
 
   it("types values by field", () => {
     expect(parseFilter("priority:in:1,2,3", f).value).toEqual([1, 2, 3]);
     expect(parseFilter("status:in:queued,sent", f).value).toEqual(["queued", "sent"]);
-    expect(parseFilter("created_at:range:2026-01-01,2026-02-01", f).value).toEqual([new Date("2026-01-01"), new Date("2026-02-01")]);
-    expect(parseFilter("provider_message_id:is_null", f)).toEqual({ field: "provider_message_id", op: "is_null", value: null });
+    expect(parseFilter("created_at:range:2026-01-01,2026-02-01", f).value).toEqual([
+      new Date("2026-01-01"),
+      new Date("2026-02-01"),
+    ]);
+    expect(parseFilter("provider_message_id:is_null", f)).toEqual({
+      field: "provider_message_id",
+      op: "is_null",
+      value: null,
+    });
     expect(parseFilter("created_at:lt:2026-01-01T00:00:00", f).value).toEqual(new Date("2026-01-01T00:00:00Z"));
   });
 
@@ -66,7 +77,13 @@ describe("sort grammar", () => {
     ]);
   });
 
-  it.each([["delivery_address:asc"], ["created_at:sideways"], ["created_at:desc:x"], ["created_at,created_at"], ["a,b,c,d,e,f"]])("refuses %s", (raw) => {
+  it.each([
+    ["delivery_address:asc"],
+    ["created_at:sideways"],
+    ["created_at:desc:x"],
+    ["created_at,created_at"],
+    ["a,b,c,d,e,f"],
+  ])("refuses %s", (raw) => {
     expect(err(() => parseSort([raw], messagesResource.sorts))).toMatchObject({ status: 400, code: "invalid_sort" });
   });
 });

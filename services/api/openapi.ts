@@ -40,7 +40,8 @@ function parameters(route: AnyRoute): Json[] {
       name: "Idempotency-Key",
       in: "header",
       required: false,
-      description: "Repeat a request safely: the same key and body return the original response; the same key with another body is a 409.",
+      description:
+        "Repeat a request safely: the same key and body return the original response; the same key with another body is a 409.",
       schema: { type: "string", minLength: 1, maxLength: 255 },
     });
   }
@@ -53,9 +54,17 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
     const path = openApiPath(route.path);
     const responses: Json = {};
     for (const [code, doc] of Object.entries(route.responses)) {
-      responses[code] = doc.schema ? { description: doc.description, content: { "application/json": { schema: jsonSchema(doc.schema, "output") } } } : { description: doc.description };
+      responses[code] = doc.schema
+        ? {
+            description: doc.description,
+            content: { "application/json": { schema: jsonSchema(doc.schema, "output") } },
+          }
+        : { description: doc.description };
     }
-    responses["429"] ??= { description: "Rate limit exceeded", content: { "application/json": { schema: jsonSchema(errorSchema, "output") } } };
+    responses["429"] ??= {
+      description: "Rate limit exceeded",
+      content: { "application/json": { schema: jsonSchema(errorSchema, "output") } },
+    };
     const op: Json = {
       operationId: route.operationId,
       summary: route.summary,
@@ -64,8 +73,15 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
       responses,
       "x-permission": route.permission,
     };
-    if (route.body) op.requestBody = { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } };
-    if (route.rawBody) op.requestBody = { required: true, content: { [route.rawBody.contentType]: { schema: { type: "string", description: route.rawBody.description } } } };
+    if (route.body)
+      op.requestBody = { required: true, content: { "application/json": { schema: jsonSchema(route.body, "input") } } };
+    if (route.rawBody)
+      op.requestBody = {
+        required: true,
+        content: {
+          [route.rawBody.contentType]: { schema: { type: "string", description: route.rawBody.description } },
+        },
+      };
     (paths[path] ??= {})[route.method] = op;
   }
   return {
@@ -82,7 +98,12 @@ export function buildOpenApi(routes: AnyRoute[], info: { version: string }): Jso
     security: [{ bearer: [] }, { apiKey: [] }],
     components: {
       securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "RS256 access token; roles from cognito:groups" },
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "RS256 access token; roles from cognito:groups",
+        },
         apiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "Per-account API key" },
       },
       schemas: { Error: jsonSchema(errorSchema, "output") },

@@ -55,7 +55,13 @@ export function messageCreated(ctx: Ctx, row: MessageRow, now: Date, traceparent
   return publishEvent(ctx, event);
 }
 
-export function groupMessageEvent(ctx: Ctx, type: GroupMessageEvent["type"], row: GroupMessageRow, now: Date, traceparent?: string): Promise<boolean> {
+export function groupMessageEvent(
+  ctx: Ctx,
+  type: GroupMessageEvent["type"],
+  row: GroupMessageRow,
+  now: Date,
+  traceparent?: string,
+): Promise<boolean> {
   const event = groupMessageEventSchema.parse({
     ...envelope(row.accountId, now, traceparent),
     type,
@@ -66,7 +72,13 @@ export function groupMessageEvent(ctx: Ctx, type: GroupMessageEvent["type"], row
   return publishEvent(ctx, event);
 }
 
-export function scheduledMessageEvent(ctx: Ctx, type: ScheduledMessageEvent["type"], row: ScheduledMessageRow, now: Date, traceparent?: string): Promise<boolean> {
+export function scheduledMessageEvent(
+  ctx: Ctx,
+  type: ScheduledMessageEvent["type"],
+  row: ScheduledMessageRow,
+  now: Date,
+  traceparent?: string,
+): Promise<boolean> {
   const event = scheduledMessageEventSchema.parse({
     ...envelope(row.accountId, now, traceparent),
     type,

@@ -22,7 +22,11 @@ import { providerNames } from "../../adapters/registry.js";
 const uuidF = (column: FieldSpec["column"]): FieldSpec => ({ type: "uuid", column });
 const str = (column: FieldSpec["column"]): FieldSpec => ({ type: "string", column });
 const tsF = (column: FieldSpec["column"]): FieldSpec => ({ type: "timestamp", column });
-const int = (column: FieldSpec["column"], bounds?: { min: number; max: number }): FieldSpec => ({ type: "int", column, ...bounds });
+const int = (column: FieldSpec["column"], bounds?: { min: number; max: number }): FieldSpec => ({
+  type: "int",
+  column,
+  ...bounds,
+});
 const bool = (column: FieldSpec["column"]): FieldSpec => ({ type: "bool", column });
 const oneOf = (column: FieldSpec["column"], values: readonly string[]): FieldSpec => ({ type: "enum", column, values });
 
@@ -107,7 +111,12 @@ export const templatesResource: ResourceSpec<typeof t.templates> = {
     created_at: tsF(t.templates.createdAt),
     updated_at: tsF(t.templates.updatedAt),
   },
-  sorts: { name: t.templates.name, category: t.templates.category, created_at: t.templates.createdAt, updated_at: t.templates.updatedAt },
+  sorts: {
+    name: t.templates.name,
+    category: t.templates.category,
+    created_at: t.templates.createdAt,
+    updated_at: t.templates.updatedAt,
+  },
   defaultSort: [{ field: "created_at", dir: "desc" }],
 };
 
@@ -188,7 +197,13 @@ export const contactsResource: ResourceSpec<typeof t.contacts> = {
     updated_at: tsF(t.contacts.updatedAt),
     group_id: { type: "uuid", column: t.contacts.id, ops: ["eq", "ne", "in"], custom: groupMembership },
   },
-  sorts: { name: t.contacts.name, email: t.contacts.email, phone: t.contacts.phone, created_at: t.contacts.createdAt, updated_at: t.contacts.updatedAt },
+  sorts: {
+    name: t.contacts.name,
+    email: t.contacts.email,
+    phone: t.contacts.phone,
+    created_at: t.contacts.createdAt,
+    updated_at: t.contacts.updatedAt,
+  },
   defaultSort: [{ field: "created_at", dir: "desc" }],
 };
 
@@ -203,7 +218,12 @@ export const contactGroupsResource: ResourceSpec<typeof t.contactGroups> = {
     created_at: tsF(t.contactGroups.createdAt),
     updated_at: tsF(t.contactGroups.updatedAt),
   },
-  sorts: { name: t.contactGroups.name, member_count: t.contactGroups.memberCount, created_at: t.contactGroups.createdAt, updated_at: t.contactGroups.updatedAt },
+  sorts: {
+    name: t.contactGroups.name,
+    member_count: t.contactGroups.memberCount,
+    created_at: t.contactGroups.createdAt,
+    updated_at: t.contactGroups.updatedAt,
+  },
   defaultSort: [{ field: "created_at", dir: "desc" }],
 };
 

@@ -12,31 +12,51 @@ import { subscriptionRoute } from "../runtime/pubsub-handler.js";
 
 export function campaignRoutes(actors: ActorInvoker, log: Logger): Router {
   const r = Router();
-  const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });
+  const json = express.json({
+    type: ["application/json", "application/cloudevents+json", "application/*+json"],
+    limit: "1mb",
+  });
 
   r.post(
     "/group-message-queued",
     json,
-    subscriptionRoute(groupMessageEventSchema, async (e, ctx) => {
-      await actors.invoke("CampaignActor", e.groupMessageId, "start", { traceId: ctx.traceId });
-    }, log),
+    subscriptionRoute(
+      groupMessageEventSchema,
+      async (e, ctx) => {
+        await actors.invoke("CampaignActor", e.groupMessageId, "start", { traceId: ctx.traceId });
+      },
+      log,
+    ),
   );
 
   r.post(
     "/group-message-cancelled",
     json,
-    subscriptionRoute(groupMessageEventSchema, async (e) => {
-      await actors.invoke("CampaignActor", e.groupMessageId, "stop", {});
-    }, log),
+    subscriptionRoute(
+      groupMessageEventSchema,
+      async (e) => {
+        await actors.invoke("CampaignActor", e.groupMessageId, "stop", {});
+      },
+      log,
+    ),
   );
 
   r.post(
     "/scheduled-message",
     json,
-    subscriptionRoute(scheduledMessageEventSchema, async (e) => {
-      const reason = e.type === "scheduled_message.created" ? "created" : e.type === "scheduled_message.resumed" ? "resumed" : "updated";
-      await actors.invoke("ScheduleActor", e.scheduledMessageId, "sync", { reason });
-    }, log),
+    subscriptionRoute(
+      scheduledMessageEventSchema,
+      async (e) => {
+        const reason =
+          e.type === "scheduled_message.created"
+            ? "created"
+            : e.type === "scheduled_message.resumed"
+              ? "resumed"
+              : "updated";
+        await actors.invoke("ScheduleActor", e.scheduledMessageId, "sync", { reason });
+      },
+      log,
+    ),
   );
   return r;
 }

@@ -16,16 +16,31 @@ import { foldCounters } from "../../db/campaigns/counter-fold.js";
 import { stalledCampaignIds } from "../../db/campaigns/stalled.js";
 import { overdueScheduleIds } from "../../db/schedules/overdue.js";
 
-export async function campaignSweep(deps: { db: Database; actors: ActorInvoker; log: Logger; staleMs?: number }): Promise<{ folded: number; campaigns: number; schedules: number }> {
+export async function campaignSweep(deps: {
+  db: Database;
+  actors: ActorInvoker;
+  log: Logger;
+  staleMs?: number;
+}): Promise<{ folded: number; campaigns: number; schedules: number }> {
   const staleMs = deps.staleMs ?? 30_000;
   const folded = (await foldCounters(deps.db)).size;
   const campaigns = await stalledCampaignIds(deps.db, new Date(Date.now() - staleMs));
   const schedules = await overdueScheduleIds(deps.db, new Date(Date.now() - staleMs));
   const call = (type: string, id: string, method: string, body: object) =>
     deps.actors.invoke(type, id, method, body).catch((err: unknown) => {
-      deps.log.warn({ actorType: type, id, err: err instanceof Error ? err.message : String(err) }, "campaign sweep call failed");
+      deps.log.warn(
+        { actorType: type, id, err: err instanceof Error ? err.message : String(err) },
+        "campaign sweep call failed",
+      );
     });
-  await Promise.all([...campaigns.map((id) => call("CampaignActor", id, "start", {})), ...schedules.map((id) => call("ScheduleActor", id, "sync", { reason: "recovered" }))]);
-  if (campaigns.length + schedules.length > 0) deps.log.info({ campaigns: campaigns.length, schedules: schedules.length }, "sweep restarted stalled campaigns or schedules");
+  await Promise.all([
+    ...campaigns.map((id) => call("CampaignActor", id, "start", {})),
+    ...schedules.map((id) => call("ScheduleActor", id, "sync", { reason: "recovered" })),
+  ]);
+  if (campaigns.length + schedules.length > 0)
+    deps.log.info(
+      { campaigns: campaigns.length, schedules: schedules.length },
+      "sweep restarted stalled campaigns or schedules",
+    );
   return { folded, campaigns: campaigns.length, schedules: schedules.length };
 }

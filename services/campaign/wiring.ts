@@ -25,7 +25,13 @@ export function contactSourceFor(cfg: AppConfig, db: Database, log: Logger): Con
 }
 
 /** The real ports of campaign actors: SQL through CampaignStore, the configured contact source, the broker. */
-export function createCampaignPorts(deps: { cfg: AppConfig; db: Database; publisher: EventPublisher; log: Logger; source?: ContactSource }): CampaignPorts {
+export function createCampaignPorts(deps: {
+  cfg: AppConfig;
+  db: Database;
+  publisher: EventPublisher;
+  log: Logger;
+  source?: ContactSource;
+}): CampaignPorts {
   const store = new CampaignStore(deps.db, accountRatePerMinute);
   const source = deps.source ?? contactSourceFor(deps.cfg, deps.db, deps.log);
   // The renderer and the fan-out both need the campaign's content: loaded with the snapshot.

@@ -15,7 +15,10 @@ import { subscriptionRoute } from "../runtime/pubsub-handler.js";
 
 export function channelEventRoutes(actors: ActorInvoker, log: Logger): Router {
   const r = Router();
-  const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });
+  const json = express.json({
+    type: ["application/json", "application/cloudevents+json", "application/*+json"],
+    limit: "1mb",
+  });
 
   const nudges = new MicroBatcher<string, true, true>({
     maxItems: 500,
@@ -29,17 +32,25 @@ export function channelEventRoutes(actors: ActorInvoker, log: Logger): Router {
   r.post(
     "/dispatch",
     json,
-    subscriptionRoute(dispatchNudgeSchema, async (e) => {
-      await nudges.add(e.channelId, true);
-    }, log),
+    subscriptionRoute(
+      dispatchNudgeSchema,
+      async (e) => {
+        await nudges.add(e.channelId, true);
+      },
+      log,
+    ),
   );
 
   r.post(
     "/channel-updated",
     json,
-    subscriptionRoute(channelUpdatedSchema, async (e) => {
-      await actors.invoke("ChannelActor", e.channelId, "refresh", {});
-    }, log),
+    subscriptionRoute(
+      channelUpdatedSchema,
+      async (e) => {
+        await actors.invoke("ChannelActor", e.channelId, "refresh", {});
+      },
+      log,
+    ),
   );
   return r;
 }

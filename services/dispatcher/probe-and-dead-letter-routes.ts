@@ -16,7 +16,10 @@ import { subscriptionRoute } from "../runtime/pubsub-handler.js";
 
 export function probeAndDeadLetterRoutes(actors: ActorInvoker, log: Logger): Router {
   const r = Router();
-  const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });
+  const json = express.json({
+    type: ["application/json", "application/cloudevents+json", "application/*+json"],
+    limit: "1mb",
+  });
 
   const probes = new MicroBatcher<string, ProbeEvent, string>({
     maxItems: 100,

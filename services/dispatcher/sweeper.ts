@@ -13,7 +13,11 @@ import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { crashWindowRequeued, dispatchBacklog, outboxPending } from "../metrics.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
-import { channelsWithStaleQueue, queuedByChannelType, requeueAbandonedSends } from "../../db/messages/dispatch-sweeps.js";
+import {
+  channelsWithStaleQueue,
+  queuedByChannelType,
+  requeueAbandonedSends,
+} from "../../db/messages/dispatch-sweeps.js";
 
 export async function sweep(deps: {
   db: Database;
@@ -26,9 +30,15 @@ export async function sweep(deps: {
   const stuck = await requeueAbandonedSends(deps.db, now, deps.stuckSendingMs);
   if (stuck.length > 0) {
     crashWindowRequeued.inc(stuck.length);
-    deps.log.warn({ count: stuck.length }, "requeued messages left in sending by a stopped dispatcher (possible duplicates)");
+    deps.log.warn(
+      { count: stuck.length },
+      "requeued messages left in sending by a stopped dispatcher (possible duplicates)",
+    );
   }
-  const channels = new Set([...(await channelsWithStaleQueue(deps.db, now, deps.staleQueuedMs)), ...stuck.map((s) => s.channelId)]);
+  const channels = new Set([
+    ...(await channelsWithStaleQueue(deps.db, now, deps.staleQueuedMs)),
+    ...stuck.map((s) => s.channelId),
+  ]);
   outboxPending.set(channels.size);
   await Promise.all(
     [...channels].map((channelId) =>

@@ -64,7 +64,9 @@ export function createDispatchPorts(deps: {
       },
       async checkHealth() {
         // An adapter holding a connection per channel (an SMPP bind) answers for that connection.
-        const h = adapter.checkChannelHealth ? await adapter.checkChannelHealth(channelId, credentials) : await adapter.checkHealth(credentials);
+        const h = adapter.checkChannelHealth
+          ? await adapter.checkChannelHealth(channelId, credentials)
+          : await adapter.checkHealth(credentials);
         return { status: h.status, errorMessage: h.errorMessage };
       },
       async close() {
@@ -95,7 +97,11 @@ export function createDispatchPorts(deps: {
         rateLimit: row.rateLimit,
         burst: row.burst,
         maxAttempts: Number.isFinite(maxAttempts) && maxAttempts > 0 ? maxAttempts : 5,
-        providerAccount: accountLimitFor({ channelType: row.channelType as ChannelType, provider: row.provider }, credentials, row.metadata),
+        providerAccount: accountLimitFor(
+          { channelType: row.channelType as ChannelType, provider: row.provider },
+          credentials,
+          row.metadata,
+        ),
         quota,
       };
     },
@@ -111,15 +117,25 @@ export function createDispatchPorts(deps: {
       // Fire and forget: a turn must not wait on another channel's turn (and two channels
       // failing over to each other must never wait on each other).
       void deps.actors.invoke("ChannelActor", channelId, "nudge", {}).catch((err: unknown) => {
-        log.warn({ channelId, err: err instanceof Error ? err.message : String(err) }, "nudge failed; the sweeper will retry");
+        log.warn(
+          { channelId, err: err instanceof Error ? err.message : String(err) },
+          "nudge failed; the sweeper will retry",
+        );
       });
     },
     async acquireShared(scope, n, ratePerMinute, burst) {
-      const r = await deps.actors.invoke<{ granted: number }>("LimiterActor", scope, "acquire", { n, ratePerMinute, burst });
+      const r = await deps.actors.invoke<{ granted: number }>("LimiterActor", scope, "acquire", {
+        n,
+        ratePerMinute,
+        burst,
+      });
       return r.granted;
     },
     async consumeQuota(accountId, n, limits) {
-      const r = await deps.actors.invoke<{ granted: number }>("LimiterActor", `quota:${accountId}`, "consume", { n, ...limits });
+      const r = await deps.actors.invoke<{ granted: number }>("LimiterActor", `quota:${accountId}`, "consume", {
+        n,
+        ...limits,
+      });
       return r.granted;
     },
     metrics: {

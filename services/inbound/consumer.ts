@@ -20,7 +20,13 @@ import { assembleParts, concatPartOf, planInbound } from "../../core/webhooks/in
 import type { Database } from "../../db/client.js";
 import { inboundMessages } from "../metrics.js";
 import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
-import { inboundKey, InboundStore, type InboundChannel, type PartRow, type ReadyInbound } from "../../db/conversations/inbound-store.js";
+import {
+  inboundKey,
+  InboundStore,
+  type InboundChannel,
+  type PartRow,
+  type ReadyInbound,
+} from "../../db/conversations/inbound-store.js";
 
 export type InboundResult = "stored" | "duplicate" | "part" | "no_channel";
 
@@ -37,7 +43,12 @@ interface Item {
 const PART_RETENTION_MS = 86_400_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
-export function createInboundConsumer(deps: { db: Database; log: Logger; options?: InboundConsumerOptions; now?: () => number }) {
+export function createInboundConsumer(deps: {
+  db: Database;
+  log: Logger;
+  options?: InboundConsumerOptions;
+  now?: () => number;
+}) {
   const store = new InboundStore(deps.db);
   const now = deps.now ?? Date.now;
   let prunedAt = 0;
@@ -61,20 +72,39 @@ export function createInboundConsumer(deps: { db: Database; log: Logger; options
         metadata: { ...m.metadata, provider: event.provider, content_type: m.contentType, to: m.to },
         traceId,
       };
-      if (concat) parts.push({ i, sender: plan.address, ref: concat.ref, part: concat.part, total: concat.total, providerMessageId: m.providerMessageId, body: m.text, receivedAt: base.receivedAt });
+      if (concat)
+        parts.push({
+          i,
+          sender: plan.address,
+          ref: concat.ref,
+          part: concat.part,
+          total: concat.total,
+          providerMessageId: m.providerMessageId,
+          body: m.text,
+          receivedAt: base.receivedAt,
+        });
       else ready[i] = withKeyword(base, plan.keyword);
     });
     const results: InboundResult[] = items.map(() => "part");
     await assemble(store, ch, parts, items, ready);
     const todo = ready.flatMap((r, i) => (r ? [{ r, i }] : []));
-    const applied = await store.apply(ch, todo.map((t) => t.r), new Date(now()));
+    const applied = await store.apply(
+      ch,
+      todo.map((t) => t.r),
+      new Date(now()),
+    );
     if (applied.optedOut > 0) inboundMessages.inc({ channel_type: ch.channelType, kind: "opt_out" }, applied.optedOut);
     if (applied.optedIn > 0) inboundMessages.inc({ channel_type: ch.channelType, kind: "opt_in" }, applied.optedIn);
     // Parts of one long message share its row: the part that completed it reports it, the others "part".
-    for (const { r, i } of todo) results[i] = applied.inserted.has(inboundKey(r.providerMessageId, r.receivedAt)) ? "stored" : "duplicate";
+    for (const { r, i } of todo)
+      results[i] = applied.inserted.has(inboundKey(r.providerMessageId, r.receivedAt)) ? "stored" : "duplicate";
     if (now() - prunedAt > PRUNE_EVERY_MS) {
       prunedAt = now();
-      await store.pruneParts(new Date(now() - PART_RETENTION_MS)).catch((err: unknown) => deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "pruning inbound parts failed"));
+      await store
+        .pruneParts(new Date(now() - PART_RETENTION_MS))
+        .catch((err: unknown) =>
+          deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "pruning inbound parts failed"),
+        );
     }
     return results;
   };
@@ -88,7 +118,10 @@ export function createInboundConsumer(deps: { db: Database; log: Logger; options
   async function handle(event: InboundEvent, traceId: string | null = null): Promise<InboundResult> {
     const result = await batcher.add(event.channelId, { event, traceId });
     inboundMessages.inc({ channel_type: event.channelType, kind: result });
-    if (result === "no_channel") throw new PermanentEventError(`inbound message ${event.message.providerMessageId} for unknown channel ${event.channelId}`);
+    if (result === "no_channel")
+      throw new PermanentEventError(
+        `inbound message ${event.message.providerMessageId} for unknown channel ${event.channelId}`,
+      );
     return result;
   }
 
@@ -103,7 +136,13 @@ function withKeyword(base: ReadyInbound, keyword: ReturnType<typeof planInbound>
  * Stores the parts of long messages and turns each message whose parts are all in into one ready
  * message, placed at the first of its parts in this batch.
  */
-async function assemble(store: InboundStore, ch: InboundChannel, parts: (PartRow & { i: number })[], items: Item[], ready: (ReadyInbound | undefined)[]): Promise<void> {
+async function assemble(
+  store: InboundStore,
+  ch: InboundChannel,
+  parts: (PartRow & { i: number })[],
+  items: Item[],
+  ready: (ReadyInbound | undefined)[],
+): Promise<void> {
   if (parts.length === 0) return;
   const stored = await store.addParts(ch.id, parts);
   const groups = new Map<string, PartRow[]>();
@@ -127,7 +166,13 @@ async function assemble(store: InboundStore, ch: InboundChannel, parts: (PartRow
         text: whole.text,
         receivedAt: whole.receivedAt,
         name: plan.name,
-        metadata: { ...m.metadata, provider: items[p.i]!.event.provider, content_type: m.contentType, to: m.to, parts: groups.get(k)!.length },
+        metadata: {
+          ...m.metadata,
+          provider: items[p.i]!.event.provider,
+          content_type: m.contentType,
+          to: m.to,
+          parts: groups.get(k)!.length,
+        },
         traceId: items[p.i]!.traceId,
       },
       plan.keyword,
@@ -139,9 +184,15 @@ async function assemble(store: InboundStore, ch: InboundChannel, parts: (PartRow
  * POST /events/webhook-inbound (declarative subscription to webhook.inbound; not bulk: inbound
  * traffic is far below receipts', and concurrent deliveries are batched here anyway). Mount under /events.
  */
-export function inboundRoutes(consumer: { handle(e: InboundEvent, traceId?: string | null): Promise<InboundResult> }, log: Logger): Router {
+export function inboundRoutes(
+  consumer: { handle(e: InboundEvent, traceId?: string | null): Promise<InboundResult> },
+  log: Logger,
+): Router {
   const r = Router();
-  const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "1mb" });
+  const json = express.json({
+    type: ["application/json", "application/cloudevents+json", "application/*+json"],
+    limit: "1mb",
+  });
   r.post(
     "/webhook-inbound",
     json,

@@ -28,7 +28,11 @@ const apiKeyRequest = z.object({
 });
 
 const reminderRequest = z.object({
-  name: z.string().min(1).max(64).regex(/^[\w.-]+$/),
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\w.-]+$/),
   dueMs: z.number().int().min(0).max(3_600_000),
 });
 
@@ -49,7 +53,12 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   throw new AppError(400, "validation_error", `${issue.path.join(".") || "body"}: ${issue.message}`);
 }
 
-export function probeRoutes(deps: { actors: ActorInvoker; publisher: EventPublisher; opsToken: string | undefined; db: Database }): Router {
+export function probeRoutes(deps: {
+  actors: ActorInvoker;
+  publisher: EventPublisher;
+  opsToken: string | undefined;
+  db: Database;
+}): Router {
   const r = Router();
   r.use(requireOpsToken(deps.opsToken));
   r.use(express.json({ limit: "64kb" }));
@@ -61,7 +70,13 @@ export function probeRoutes(deps: { actors: ActorInvoker; publisher: EventPublis
     for (let i = 0; i < body.count; i++) {
       const probeId = randomUUID();
       ids.push(probeId);
-      events.push({ probeId, channelId: body.channelId, failTimes: body.failTimes, sentAt: new Date().toISOString(), traceparent: newTraceparent() });
+      events.push({
+        probeId,
+        channelId: body.channelId,
+        failTimes: body.failTimes,
+        sentAt: new Date().toISOString(),
+        traceparent: newTraceparent(),
+      });
     }
     if (deps.publisher.publishBulk && events.length > 1) await deps.publisher.publishBulk(PROBE_TOPIC, events);
     else for (const e of events) await deps.publisher.publish(PROBE_TOPIC, e);

@@ -34,7 +34,10 @@ export class DaprEventPublisher implements EventPublisher {
     }
     const failed = res?.failedMessages ?? [];
     if (failed.length > 0) {
-      throw new PublishError(topic, new Error(`${failed.length} of ${items.length} entries failed: ${String(failed[0]?.error)}`));
+      throw new PublishError(
+        topic,
+        new Error(`${failed.length} of ${items.length} entries failed: ${String(failed[0]?.error)}`),
+      );
     }
   }
 }

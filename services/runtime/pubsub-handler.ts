@@ -72,7 +72,10 @@ export function subscriptionRoute<T>(
           elog.warn({ err: err.message }, "event failed permanently; dropped to dead letters");
           reply("DROP");
         } else {
-          elog.warn({ err: err instanceof Error ? err.message : String(err) }, "event handling failed; asking for redelivery");
+          elog.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            "event handling failed; asking for redelivery",
+          );
           reply("RETRY");
         }
       }

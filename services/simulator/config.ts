@@ -5,13 +5,24 @@
 
 import { z } from "zod";
 
-export const PROVIDERS = ["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage", "smtp", "smpp"] as const;
+export const PROVIDERS = [
+  "telegram",
+  "whatsapp",
+  "messenger",
+  "twilio",
+  "africastalking",
+  "vonage",
+  "smtp",
+  "smpp",
+] as const;
 export type ProviderKey = (typeof PROVIDERS)[number];
 
 /** Behaviour knobs for one provider. Rates are probabilities per request in [0, 1]. */
 export const ProviderBehaviour = z.object({
   /** Added before answering: a fixed delay, or [min, max] drawn uniformly. */
-  latencyMs: z.union([z.number().nonnegative(), z.tuple([z.number().nonnegative(), z.number().nonnegative()])]).default(0),
+  latencyMs: z
+    .union([z.number().nonnegative(), z.tuple([z.number().nonnegative(), z.number().nonnegative()])])
+    .default(0),
   /** Share of sends answered with the provider's server-error response. */
   errorRate: z.number().min(0).max(1).default(0),
   /** Share of sends answered with the provider's throttling response (HTTP 429 or its equivalent). */
@@ -19,7 +30,9 @@ export const ProviderBehaviour = z.object({
   /** Delay before the delivery receipt webhook (or deliver_sm) goes out. */
   receiptDelayMs: z.number().nonnegative().default(50),
   /** Relative weights of receipt outcomes. */
-  outcomes: z.object({ delivered: z.number().nonnegative().default(1), failed: z.number().nonnegative().default(0) }).default({ delivered: 1, failed: 0 }),
+  outcomes: z
+    .object({ delivered: z.number().nonnegative().default(1), failed: z.number().nonnegative().default(0) })
+    .default({ delivered: 1, failed: 0 }),
   /** Where status and inbound webhooks for this provider go, unless the send request names a callback. */
   webhookUrl: z.url().optional(),
 });
@@ -41,7 +54,11 @@ export const SimulatorConfig = z.object({
   /** SMPP and SMTP accounts the simulator accepts; unset means any. */
   smpp: z.object({ systemId: z.string().optional(), password: z.string().optional() }).default({}),
   smtp: z.object({ username: z.string().optional(), password: z.string().optional() }).default({}),
-  signing: SigningSecrets.default({ metaAppSecret: "sim-meta-app-secret", vonageSignatureSecret: "sim-vonage-signature-secret", vonageSignatureMethod: "md5hash" }),
+  signing: SigningSecrets.default({
+    metaAppSecret: "sim-meta-app-secret",
+    vonageSignatureSecret: "sim-vonage-signature-secret",
+    vonageSignatureMethod: "md5hash",
+  }),
   providers: z.partialRecord(z.enum(PROVIDERS), ProviderBehaviour).default({}),
   /** Default outcome behaviour for providers not listed. */
   defaults: ProviderBehaviour.default(ProviderBehaviour.parse({})),
@@ -55,7 +72,11 @@ export function behaviourOf(config: SimulatorConfig, provider: ProviderKey): Pro
 
 /** Config from SIM_CONFIG (inline JSON) or SIM_CONFIG_FILE, with port overrides from the environment. */
 export function configFromEnv(env: NodeJS.ProcessEnv, readFile: (path: string) => string): SimulatorConfig {
-  const raw = env.SIM_CONFIG ? JSON.parse(env.SIM_CONFIG) : env.SIM_CONFIG_FILE ? JSON.parse(readFile(env.SIM_CONFIG_FILE)) : {};
+  const raw = env.SIM_CONFIG
+    ? JSON.parse(env.SIM_CONFIG)
+    : env.SIM_CONFIG_FILE
+      ? JSON.parse(readFile(env.SIM_CONFIG_FILE))
+      : {};
   const ports = {
     ...(env.SIM_HTTP_PORT ? { httpPort: Number(env.SIM_HTTP_PORT) } : {}),
     ...(env.SIM_SMTP_PORT ? { smtpPort: Number(env.SIM_SMTP_PORT) } : {}),

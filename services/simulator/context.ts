@@ -34,7 +34,11 @@ export class SimContext {
    * Count the request, wait the configured latency, and answer a fault if the dice say so.
    * Returns false when a fault response was sent and the route must stop.
    */
-  async admit(provider: ProviderKey, res: Response, faults: { throttle: () => [number, unknown]; error: () => [number, unknown] }): Promise<boolean> {
+  async admit(
+    provider: ProviderKey,
+    res: Response,
+    faults: { throttle: () => [number, unknown]; error: () => [number, unknown] },
+  ): Promise<boolean> {
     const b = this.behaviour(provider);
     const counters = this.stats.of(provider);
     counters.requests++;

@@ -27,7 +27,12 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      received.push({ method: req.method ?? "POST", url: hookBase + (req.url ?? "/"), headers: req.headers, rawBody: Buffer.concat(chunks).toString("utf8") });
+      received.push({
+        method: req.method ?? "POST",
+        url: hookBase + (req.url ?? "/"),
+        headers: req.headers,
+        rawBody: Buffer.concat(chunks).toString("utf8"),
+      });
       res.writeHead(200).end();
     });
   });
@@ -52,7 +57,11 @@ function config(overrides: Record<string, unknown> = {}) {
     httpPort: 0,
     smtpPort: 0,
     smppPort: 0,
-    signing: { metaAppSecret: META_SECRET, vonageSignatureSecret: VONAGE_SECRET, vonageSignatureMethod: "md5hash" as const },
+    signing: {
+      metaAppSecret: META_SECRET,
+      vonageSignatureSecret: VONAGE_SECRET,
+      vonageSignatureMethod: "md5hash" as const,
+    },
     defaults: { receiptDelayMs: 5 },
     providers: {
       whatsapp: { receiptDelayMs: 5, webhookUrl: `${hookBase}/hooks/whatsapp` },
@@ -84,18 +93,88 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { provider: "whatsapp", channelType: "whatsapp", key: "default", to: "+251911000001", hooks: 2, credentials: () => ({ access_token: "sim-access-token-000", phone_number_id: "300000000000001", app_secret: META_SECRET, verify_token: "sim-verify-token" }) },
-  { provider: "messenger", channelType: "messenger", key: "default", to: "6723591847361234", hooks: 1, credentials: () => ({ page_access_token: "sim-page-token-000", page_id: "100000000000001", app_secret: META_SECRET, verify_token: "sim-verify-token" }) },
-  { provider: "twilio", channelType: "sms", key: "twilio", to: "+251911000002", hooks: 2, credentials: () => ({ account_sid: "AC" + "1".repeat(32), auth_token: "sim-twilio-auth-token-0001", from: "+15005550006", status_callback_url: `${hookBase}/hooks/twilio-status?channel=c1` }) },
-  { provider: "africastalking", channelType: "sms", key: "africastalking", to: "+254711000003", hooks: 1, credentials: () => ({ username: "sandbox", api_key: "sim-at-api-key-00000001", webhook_token: AT_TOKEN }) },
-  { provider: "vonage", channelType: "sms", key: "vonage", to: "+447700900004", hooks: 1, credentials: () => ({ api_key: "simkey01", api_secret: "sim-vonage-api-secret", from: "Turumba", signature_secret: VONAGE_SECRET }) },
+  {
+    provider: "whatsapp",
+    channelType: "whatsapp",
+    key: "default",
+    to: "+251911000001",
+    hooks: 2,
+    credentials: () => ({
+      access_token: "sim-access-token-000",
+      phone_number_id: "300000000000001",
+      app_secret: META_SECRET,
+      verify_token: "sim-verify-token",
+    }),
+  },
+  {
+    provider: "messenger",
+    channelType: "messenger",
+    key: "default",
+    to: "6723591847361234",
+    hooks: 1,
+    credentials: () => ({
+      page_access_token: "sim-page-token-000",
+      page_id: "100000000000001",
+      app_secret: META_SECRET,
+      verify_token: "sim-verify-token",
+    }),
+  },
+  {
+    provider: "twilio",
+    channelType: "sms",
+    key: "twilio",
+    to: "+251911000002",
+    hooks: 2,
+    credentials: () => ({
+      account_sid: "AC" + "1".repeat(32),
+      auth_token: "sim-twilio-auth-token-0001",
+      from: "+15005550006",
+      status_callback_url: `${hookBase}/hooks/twilio-status?channel=c1`,
+    }),
+  },
+  {
+    provider: "africastalking",
+    channelType: "sms",
+    key: "africastalking",
+    to: "+254711000003",
+    hooks: 1,
+    credentials: () => ({ username: "sandbox", api_key: "sim-at-api-key-00000001", webhook_token: AT_TOKEN }),
+  },
+  {
+    provider: "vonage",
+    channelType: "sms",
+    key: "vonage",
+    to: "+447700900004",
+    hooks: 1,
+    credentials: () => ({
+      api_key: "simkey01",
+      api_secret: "sim-vonage-api-secret",
+      from: "Turumba",
+      signature_secret: VONAGE_SECRET,
+    }),
+  },
 ];
 
 const registry = () =>
-  createAdapterRegistry({ baseUrls: Object.fromEntries(["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage"].map((p) => [p, sim.httpUrl])) });
+  createAdapterRegistry({
+    baseUrls: Object.fromEntries(
+      ["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage"].map((p) => [p, sim.httpUrl]),
+    ),
+  });
 
-function payload(c: Pick<Case, "channelType" | "credentials" | "to">, text = "Hello from the simulator test"): DispatchPayload {
-  return DispatchPayload.parse({ messageId: randomUUID(), channelId: randomUUID(), channelType: c.channelType, credentials: c.credentials(), deliveryAddress: c.to, messageBody: text, metadata: { last_inbound_at: new Date().toISOString() } });
+function payload(
+  c: Pick<Case, "channelType" | "credentials" | "to">,
+  text = "Hello from the simulator test",
+): DispatchPayload {
+  return DispatchPayload.parse({
+    messageId: randomUUID(),
+    channelId: randomUUID(),
+    channelType: c.channelType,
+    credentials: c.credentials(),
+    deliveryAddress: c.to,
+    messageBody: text,
+    metadata: { last_inbound_at: new Date().toISOString() },
+  });
 }
 
 describe("HTTP adapters against the simulator: sends, signed receipts, inbound", () => {
@@ -110,29 +189,41 @@ describe("HTTP adapters against the simulator: sends, signed receipts, inbound",
       updates.push(...adapter.parseStatus(hook));
     }
     expect(updates.at(-1)).toMatchObject({ providerMessageId: result.providerMessageId, status: "delivered" });
-    const stats = (await (await request(`${sim.httpUrl}/_sim/stats`)).body.json()) as { providers: Record<string, { accepted: number; webhooksSent: number }> };
+    const stats = (await (await request(`${sim.httpUrl}/_sim/stats`)).body.json()) as {
+      providers: Record<string, { accepted: number; webhooksSent: number }>;
+    };
     expect(stats.providers[c.provider]).toMatchObject({ accepted: 1, webhooksSent: c.hooks });
   });
 
-  it.each(cases.map((c) => [c.provider, c] as const))("%s: failed outcome arrives as a failed status", async (_p, c) => {
-    if (c.provider === "messenger") return; // Messenger has no failure webhook: silence is the signal.
-    sim.configure(config({ [c.provider]: { ...config().providers[c.provider as "twilio"], outcomes: { delivered: 0, failed: 1 } } }));
-    const adapter = registry().get(c.channelType, c.key);
-    await adapter.send(payload(c));
-    await until(() => received.length >= c.hooks);
-    const last = received.flatMap((h) => adapter.parseStatus(h)).at(-1);
-    expect(last?.status).toBe("failed");
-    expect(last?.errorCode).toBeTruthy();
-  });
+  it.each(cases.map((c) => [c.provider, c] as const))(
+    "%s: failed outcome arrives as a failed status",
+    async (_p, c) => {
+      if (c.provider === "messenger") return; // Messenger has no failure webhook: silence is the signal.
+      sim.configure(
+        config({
+          [c.provider]: { ...config().providers[c.provider as "twilio"], outcomes: { delivered: 0, failed: 1 } },
+        }),
+      );
+      const adapter = registry().get(c.channelType, c.key);
+      await adapter.send(payload(c));
+      await until(() => received.length >= c.hooks);
+      const last = received.flatMap((h) => adapter.parseStatus(h)).at(-1);
+      expect(last?.status).toBe("failed");
+      expect(last?.errorCode).toBeTruthy();
+    },
+  );
 
-  it.each(cases.map((c) => [c.provider, c] as const))("%s: throttling and server errors are classified", async (_p, c) => {
-    const adapter = registry().get(c.channelType, c.key);
-    const base = config().providers[c.provider as "twilio"];
-    sim.configure(config({ [c.provider]: { ...base, throttleRate: 1 } }));
-    await expect(adapter.send(payload(c))).rejects.toMatchObject({ kind: "throttled" });
-    sim.configure(config({ [c.provider]: { ...base, errorRate: 1 } }));
-    await expect(adapter.send(payload(c))).rejects.toMatchObject({ kind: "retryable" });
-  });
+  it.each(cases.map((c) => [c.provider, c] as const))(
+    "%s: throttling and server errors are classified",
+    async (_p, c) => {
+      const adapter = registry().get(c.channelType, c.key);
+      const base = config().providers[c.provider as "twilio"];
+      sim.configure(config({ [c.provider]: { ...base, throttleRate: 1 } }));
+      await expect(adapter.send(payload(c))).rejects.toMatchObject({ kind: "throttled" });
+      sim.configure(config({ [c.provider]: { ...base, errorRate: 1 } }));
+      await expect(adapter.send(payload(c))).rejects.toMatchObject({ kind: "retryable" });
+    },
+  );
 
   it.each(cases.map((c) => [c.provider, c] as const))("%s: inbound webhook is signed and parsed", async (_p, c) => {
     const adapter = registry().get(c.channelType, c.key);
@@ -141,7 +232,12 @@ describe("HTTP adapters against the simulator: sends, signed receipts, inbound",
     const res = await request(`${sim.httpUrl}/_sim/inbound`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ provider: c.provider, from: c.provider === "messenger" ? "6723591847361234" : "+251911000099", to: "8080", text: "Selam ሰላም" }),
+      body: JSON.stringify({
+        provider: c.provider,
+        from: c.provider === "messenger" ? "6723591847361234" : "+251911000099",
+        to: "8080",
+        text: "Selam ሰላም",
+      }),
     });
     expect(res.statusCode).toBe(202);
     await res.body.dump();
@@ -163,9 +259,22 @@ describe("HTTP adapters against the simulator: sends, signed receipts, inbound",
     const adapter = registry().get("telegram");
     const creds = { bot_token: "7000000001:SIMtokenSIMtokenSIMtoken", webhook_secret: "sim-secret-token_1" };
     await adapter.registerWebhook!(creds, { url: `${hookBase}/hooks/telegram` });
-    const result = await adapter.send(DispatchPayload.parse({ messageId: randomUUID(), channelId: randomUUID(), channelType: "telegram", credentials: creds, deliveryAddress: "123456", messageBody: "hi" }));
+    const result = await adapter.send(
+      DispatchPayload.parse({
+        messageId: randomUUID(),
+        channelId: randomUUID(),
+        channelType: "telegram",
+        credentials: creds,
+        deliveryAddress: "123456",
+        messageBody: "hi",
+      }),
+    );
     expect(result.success).toBe(true);
-    const res = await request(`${sim.httpUrl}/_sim/inbound`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ provider: "telegram", from: "123456", text: "/start" }) });
+    const res = await request(`${sim.httpUrl}/_sim/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ provider: "telegram", from: "123456", text: "/start" }),
+    });
     await res.body.dump();
     // Receipts of an earlier test's sends (Twilio's "delivered") may still land here: look at Telegram's hooks only.
     const telegramHooks = () => received.filter((h) => h.url.endsWith("/hooks/telegram"));
@@ -173,11 +282,26 @@ describe("HTTP adapters against the simulator: sends, signed receipts, inbound",
     expect(adapter.verifyWebhookSignature(telegramHooks()[0]!, creds)).toBe(true);
     expect(adapter.parseInbound(telegramHooks()[0]!)[0]).toMatchObject({ from: "123456", text: "/start" });
     sim.configure(config({ telegram: { throttleRate: 1 } }));
-    await expect(adapter.send(DispatchPayload.parse({ messageId: randomUUID(), channelId: randomUUID(), channelType: "telegram", credentials: creds, deliveryAddress: "123456", messageBody: "hi" }))).rejects.toMatchObject({ kind: "throttled", retryAfterMs: 3000 });
+    await expect(
+      adapter.send(
+        DispatchPayload.parse({
+          messageId: randomUUID(),
+          channelId: randomUUID(),
+          channelType: "telegram",
+          credentials: creds,
+          deliveryAddress: "123456",
+          messageBody: "hi",
+        }),
+      ),
+    ).rejects.toMatchObject({ kind: "throttled", retryAfterMs: 3000 });
   });
 
   it("bad simulator config is a 400 with {detail, code}", async () => {
-    const res = await request(`${sim.httpUrl}/_sim/config`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ defaults: { errorRate: 7 } }) });
+    const res = await request(`${sim.httpUrl}/_sim/config`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ defaults: { errorRate: 7 } }),
+    });
     expect(res.statusCode).toBe(400);
     expect(await res.body.json()).toMatchObject({ code: "invalid_config" });
   });
@@ -187,8 +311,18 @@ describe("SMTP and SMSC endpoints", () => {
   it("accepts mail from the e-mail adapter and counts it", async () => {
     const adapter = new EmailAdapter();
     const p = DispatchPayload.parse({
-      messageId: randomUUID(), channelId: randomUUID(), channelType: "email", deliveryAddress: "a@example.org", messageBody: "<p>hi</p>", metadata: { subject: "s", is_html: true },
-      credentials: { smtp_host: "127.0.0.1", smtp_port: sim.smtpPort, require_tls: false, from_email: "noreply@example.com" },
+      messageId: randomUUID(),
+      channelId: randomUUID(),
+      channelType: "email",
+      deliveryAddress: "a@example.org",
+      messageBody: "<p>hi</p>",
+      metadata: { subject: "s", is_html: true },
+      credentials: {
+        smtp_host: "127.0.0.1",
+        smtp_port: sim.smtpPort,
+        require_tls: false,
+        from_email: "noreply@example.com",
+      },
     });
     await adapter.send(p);
     sim.configure(config({ smtp: { throttleRate: 1 } }));
@@ -200,7 +334,15 @@ describe("SMTP and SMSC endpoints", () => {
   });
 
   it("binds an SMPP session, counts segments, sends receipts and MO", async () => {
-    const session = new SmppSession(SmppCredentials.parse({ host: "127.0.0.1", port: sim.smppPort, system_id: "sim", password: "simpass", source_addr: "8080" }));
+    const session = new SmppSession(
+      SmppCredentials.parse({
+        host: "127.0.0.1",
+        port: sim.smppPort,
+        system_id: "sim",
+        password: "simpass",
+        source_addr: "8080",
+      }),
+    );
     const receipts: StatusUpdate[] = [];
     const inbound: InboundMessage[] = [];
     session.onReceipt((u) => receipts.push(u));
@@ -211,12 +353,19 @@ describe("SMTP and SMSC endpoints", () => {
       await until(() => receipts.length === result.segments);
       expect(receipts.every((r) => r.status === "delivered")).toBe(true);
       expect(sim.stats.of("smpp")).toMatchObject({ binds: 1, accepted: 1, units: result.segments });
-      const res = await request(`${sim.httpUrl}/_sim/inbound`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ provider: "smpp", from: "251911000006", to: "8080", text: "ጤና ይስጥልኝ" }) });
+      const res = await request(`${sim.httpUrl}/_sim/inbound`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ provider: "smpp", from: "251911000006", to: "8080", text: "ጤና ይስጥልኝ" }),
+      });
       await res.body.dump();
       await until(() => inbound.length === 1);
       expect(inbound[0]).toMatchObject({ from: "+251911000006", text: "ጤና ይስጥልኝ" });
       sim.configure(config({ smpp: { throttleRate: 1 } }));
-      await expect(session.submit({ messageId: randomUUID(), to: "1", text: "x" })).rejects.toMatchObject({ kind: "throttled", providerCode: "ESME_RTHROTTLED" });
+      await expect(session.submit({ messageId: randomUUID(), to: "1", text: "x" })).rejects.toMatchObject({
+        kind: "throttled",
+        providerCode: "ESME_RTHROTTLED",
+      });
     } finally {
       await session.close();
     }

@@ -45,7 +45,10 @@ const InboundRequest = z.object({
  * The provider simulator: one HTTP server speaking six providers' send APIs, an SMTP server
  * and an SMSC, all on 127.0.0.1, with counters at GET /_sim/stats.
  */
-export async function startSimulator(input: SimulatorConfigInput = {}, opts: { logger?: Logger; random?: () => number } = {}): Promise<RunningSimulator> {
+export async function startSimulator(
+  input: SimulatorConfigInput = {},
+  opts: { logger?: Logger; random?: () => number } = {},
+): Promise<RunningSimulator> {
   const logger = opts.logger ?? createLogger("simulator");
   const stats = new SimStats();
   let config = SimulatorConfig.parse(input);
@@ -86,7 +89,12 @@ export async function startSimulator(input: SimulatorConfigInput = {}, opts: { l
   app.post("/_sim/config", (req, res) => {
     const parsed = SimulatorConfig.safeParse({ ...input, ...(req.body as object) });
     if (!parsed.success) {
-      res.status(400).json({ detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), code: "invalid_config" });
+      res
+        .status(400)
+        .json({
+          detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          code: "invalid_config",
+        });
       return;
     }
     configure(req.body as SimulatorConfigInput);
@@ -95,7 +103,12 @@ export async function startSimulator(input: SimulatorConfigInput = {}, opts: { l
   app.post("/_sim/inbound", async (req, res) => {
     const parsed = InboundRequest.safeParse(req.body);
     if (!parsed.success) {
-      res.status(400).json({ detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), code: "invalid_inbound" });
+      res
+        .status(400)
+        .json({
+          detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          code: "invalid_inbound",
+        });
       return;
     }
     const { provider, from, to, text, token } = parsed.data;

@@ -21,7 +21,10 @@ interface PendingReceipt {
  * latency and fault rates, delivery receipts (TLVs and text) after the receipt delay, and
  * deliver_sm MO on demand. Receipts for a bind that went away wait for the next bind.
  */
-export async function startSmsc(ctx: SimContext, port: number): Promise<{ server: smpp.Server; port: number; sendMo: (from: string, to: string, text: string) => boolean }> {
+export async function startSmsc(
+  ctx: SimContext,
+  port: number,
+): Promise<{ server: smpp.Server; port: number; sendMo: (from: string, to: string, text: string) => boolean }> {
   const bound = new Map<smpp.Session, string>();
   const parked: PendingReceipt[] = [];
 

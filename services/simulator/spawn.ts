@@ -20,13 +20,20 @@ export interface SimulatorProcess {
 export async function spawnSimulator(config: Record<string, unknown>): Promise<SimulatorProcess> {
   const main = fileURLToPath(new URL("./main.ts", import.meta.url));
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", main], {
-    env: { ...process.env, SIM_CONFIG: JSON.stringify(config), SIM_HTTP_PORT: "0", SIM_SMTP_PORT: "0", SIM_SMPP_PORT: "0", LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      SIM_CONFIG: JSON.stringify(config),
+      SIM_HTTP_PORT: "0",
+      SIM_SMTP_PORT: "0",
+      SIM_SMPP_PORT: "0",
+      LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const ready = await new Promise<{ http: string; smtpPort: number; smppPort: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("simulator did not start in 30 s")), 30_000);
     createInterface({ input: child.stdout! }).on("line", (line) => {
-      if (line.startsWith("{\"http\"")) {
+      if (line.startsWith('{"http"')) {
         clearTimeout(timer);
         resolve(JSON.parse(line) as { http: string; smtpPort: number; smppPort: number });
       }

@@ -20,7 +20,16 @@ export interface ProviderCounters {
 }
 
 const empty = (): ProviderCounters => ({
-  requests: 0, accepted: 0, throttled: 0, errors: 0, units: 0, receiptsScheduled: 0, webhooksSent: 0, webhooksFailed: 0, inboundSent: 0, binds: 0,
+  requests: 0,
+  accepted: 0,
+  throttled: 0,
+  errors: 0,
+  units: 0,
+  receiptsScheduled: 0,
+  webhooksSent: 0,
+  webhooksFailed: 0,
+  inboundSent: 0,
+  binds: 0,
 });
 
 /** What the simulator received and did, per provider; GET /_sim/stats returns it. */

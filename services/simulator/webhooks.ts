@@ -16,32 +16,65 @@ export class WebhookSender {
     private readonly logger: Logger,
   ) {}
 
-  async postJson(provider: ProviderKey, url: string, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+  async postJson(
+    provider: ProviderKey,
+    url: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
     const raw = JSON.stringify(body);
-    const signed: Record<string, string> = provider === "whatsapp" || provider === "messenger"
-      ? { "x-hub-signature-256": "sha256=" + createHmac("sha256", this.config().signing.metaAppSecret).update(raw).digest("hex") }
-      : {};
+    const signed: Record<string, string> =
+      provider === "whatsapp" || provider === "messenger"
+        ? {
+            "x-hub-signature-256":
+              "sha256=" + createHmac("sha256", this.config().signing.metaAppSecret).update(raw).digest("hex"),
+          }
+        : {};
     await this.post(provider, url, raw, { "content-type": "application/json", ...signed, ...headers });
   }
 
   /** Twilio: X-Twilio-Signature = base64 HMAC-SHA1(auth token, URL + sorted name+value pairs). */
   async postTwilio(url: string, params: Record<string, string>, authToken: string): Promise<void> {
-    const data = url + Object.keys(params).sort().map((k) => k + params[k]).join("");
+    const data =
+      url +
+      Object.keys(params)
+        .sort()
+        .map((k) => k + params[k])
+        .join("");
     const signature = createHmac("sha1", authToken).update(data, "utf8").digest("base64");
-    await this.post("twilio", url, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature });
+    await this.post("twilio", url, new URLSearchParams(params).toString(), {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-twilio-signature": signature,
+    });
   }
 
   /** Vonage: sorted "&k=v" (values with & and = replaced by _), md5(… + secret) or HMAC. */
   async postVonage(url: string, params: Record<string, string>): Promise<void> {
     const { vonageSignatureSecret: secret, vonageSignatureMethod: method } = this.config().signing;
-    const full: Record<string, string> = { ...params, timestamp: String(Math.floor(Date.now() / 1000)), nonce: randomUUID() };
-    const base = Object.keys(full).sort().map((k) => `&${k}=${full[k]!.replace(/[&=]/g, "_")}`).join("");
-    full.sig = method === "md5hash" ? createHash("md5").update(base + secret).digest("hex") : createHmac("sha256", secret).update(base).digest("hex").toUpperCase();
-    await this.post("vonage", url, new URLSearchParams(full).toString(), { "content-type": "application/x-www-form-urlencoded" });
+    const full: Record<string, string> = {
+      ...params,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      nonce: randomUUID(),
+    };
+    const base = Object.keys(full)
+      .sort()
+      .map((k) => `&${k}=${full[k]!.replace(/[&=]/g, "_")}`)
+      .join("");
+    full.sig =
+      method === "md5hash"
+        ? createHash("md5")
+            .update(base + secret)
+            .digest("hex")
+        : createHmac("sha256", secret).update(base).digest("hex").toUpperCase();
+    await this.post("vonage", url, new URLSearchParams(full).toString(), {
+      "content-type": "application/x-www-form-urlencoded",
+    });
   }
 
   async postForm(provider: ProviderKey, url: string, params: Record<string, string>): Promise<void> {
-    await this.post(provider, url, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded" });
+    await this.post(provider, url, new URLSearchParams(params).toString(), {
+      "content-type": "application/x-www-form-urlencoded",
+    });
   }
 
   private async post(provider: ProviderKey, url: string, body: string, headers: Record<string, string>): Promise<void> {

@@ -21,10 +21,17 @@ interface Origin {
   provider: string;
 }
 
-export function bridgeBindEvents(adapters: AdapterRegistry, publisher: EventPublisher, log: Logger): BindEventForwarder | undefined {
+export function bridgeBindEvents(
+  adapters: AdapterRegistry,
+  publisher: EventPublisher,
+  log: Logger,
+): BindEventForwarder | undefined {
   const connected = adapters
     .list()
-    .map((p) => ({ origin: { channelType: p.channelType, provider: providerKey(p) }, adapter: adapters.get(p.channelType, p.provider) }))
+    .map((p) => ({
+      origin: { channelType: p.channelType, provider: providerKey(p) },
+      adapter: adapters.get(p.channelType, p.provider),
+    }))
     .filter(({ adapter }) => adapter.onReceipt !== undefined || adapter.onInbound !== undefined);
   if (connected.length === 0) return undefined;
 
@@ -40,7 +47,8 @@ export function bridgeBindEvents(adapters: AdapterRegistry, publisher: EventPubl
   });
   const forwarder = new BindEventForwarder({
     publish: (topic, event) => publisher.publish(topic, event),
-    receiptEvent: (channelId, receipts) => messageStatusBatchEventSchema.parse({ ...base(channelId, originOf.get(channelId)), receipts }),
+    receiptEvent: (channelId, receipts) =>
+      messageStatusBatchEventSchema.parse({ ...base(channelId, originOf.get(channelId)), receipts }),
     statusTopic: WEBHOOK_TOPICS.status,
     log,
   });
@@ -51,12 +59,20 @@ export function bridgeBindEvents(adapters: AdapterRegistry, publisher: EventPubl
       const receipt: BindReceipt = { update, messageId };
       const parsed = messageStatusBatchEventSchema.shape.receipts.element.safeParse(receipt);
       if (parsed.success) forwarder.receipt(channelId, parsed.data);
-      else log.warn({ channelId, issues: parsed.error.issues.slice(0, 3) }, "receipt from the bind does not fit the event schema; left out");
+      else
+        log.warn(
+          { channelId, issues: parsed.error.issues.slice(0, 3) },
+          "receipt from the bind does not fit the event schema; left out",
+        );
     });
     adapter.onInbound?.((channelId, message) => {
       const parsed = inboundEventSchema.safeParse({ ...base(channelId, origin), message });
       if (parsed.success) forwarder.event(WEBHOOK_TOPICS.inbound, parsed.data, "inbound message");
-      else log.warn({ channelId, issues: parsed.error.issues.slice(0, 3) }, "inbound message from the bind does not fit the event schema; left out");
+      else
+        log.warn(
+          { channelId, issues: parsed.error.issues.slice(0, 3) },
+          "inbound message from the bind does not fit the event schema; left out",
+        );
     });
   }
   return forwarder;

@@ -7,7 +7,17 @@ import { BindEventForwarder, type BindReceipt } from "./bind-forwarder.js";
 const log = pino({ level: "silent" });
 const receipt = (n: number): BindReceipt => ({
   messageId: randomUUID(),
-  update: StatusUpdate.parse({ providerMessageId: `smsc-${n}`, status: "delivered", errorCode: null, errorMessage: null, optOut: false, recipient: null, watermark: null, occurredAt: null, metadata: {} }),
+  update: StatusUpdate.parse({
+    providerMessageId: `smsc-${n}`,
+    status: "delivered",
+    errorCode: null,
+    errorMessage: null,
+    optOut: false,
+    recipient: null,
+    watermark: null,
+    occurredAt: null,
+    metadata: {},
+  }),
 });
 
 function harness(failFirst = 0) {
@@ -67,7 +77,13 @@ describe("BindEventForwarder", () => {
   it("reports what is still unpublished when stopped", async () => {
     const errors: unknown[] = [];
     const fwd = new BindEventForwarder(
-      { publish: () => Promise.reject(new Error("down")), receiptEvent: (c, r) => ({ c, r }), statusTopic: "s", log: { ...log, warn: () => undefined, error: (o: unknown) => errors.push(o) } as never, sleep: () => new Promise((r) => setTimeout(r, 1)) },
+      {
+        publish: () => Promise.reject(new Error("down")),
+        receiptEvent: (c, r) => ({ c, r }),
+        statusTopic: "s",
+        log: { ...log, warn: () => undefined, error: (o: unknown) => errors.push(o) } as never,
+        sleep: () => new Promise((r) => setTimeout(r, 1)),
+      },
       { lingerMs: 1 },
     );
     fwd.receipt("a", receipt(1));

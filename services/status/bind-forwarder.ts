@@ -102,7 +102,11 @@ export class BindEventForwarder {
     this.lingerTimer = undefined;
     for (const [channelId, list] of this.receipts) {
       for (let i = 0; i < list.length; i += this.maxBatch) {
-        this.queue.push({ topic: this.ports.statusTopic, event: this.ports.receiptEvent(channelId, list.slice(i, i + this.maxBatch)), what: "receipts" });
+        this.queue.push({
+          topic: this.ports.statusTopic,
+          event: this.ports.receiptEvent(channelId, list.slice(i, i + this.maxBatch)),
+          what: "receipts",
+        });
       }
     }
     this.receipts.clear();
@@ -126,11 +130,16 @@ export class BindEventForwarder {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         await this.ports.publish(out.topic, out.event);
-        if (attempt > 1) this.ports.log.info({ topic: out.topic, attempts: attempt }, `SMPP ${out.what} published after retries`);
+        if (attempt > 1)
+          this.ports.log.info({ topic: out.topic, attempts: attempt }, `SMPP ${out.what} published after retries`);
         return;
       } catch (err) {
         // First failure, then every tenth: a broker outage must not flood the log.
-        if (attempt % 10 === 1) this.ports.log.warn({ topic: out.topic, attempt, pending: this.pending, err: err instanceof Error ? err.message : String(err) }, `SMPP ${out.what} not published yet; retrying`);
+        if (attempt % 10 === 1)
+          this.ports.log.warn(
+            { topic: out.topic, attempt, pending: this.pending, err: err instanceof Error ? err.message : String(err) },
+            `SMPP ${out.what} not published yet; retrying`,
+          );
         await this.sleep(Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempt - 1, 10)));
       }
     }

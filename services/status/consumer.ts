@@ -15,7 +15,12 @@
 import express, { Router } from "express";
 import type { Logger } from "../../core/logger.js";
 import { MicroBatcher } from "../../core/micro-batcher.js";
-import { receiptsOf, statusTopicEventSchema, type MessageStatusEvent, type StatusTopicEvent } from "../../core/webhooks/events.js";
+import {
+  receiptsOf,
+  statusTopicEventSchema,
+  type MessageStatusEvent,
+  type StatusTopicEvent,
+} from "../../core/webhooks/events.js";
 import type { Database } from "../../db/client.js";
 import { receiptApplyLag, receiptsApplied } from "../metrics.js";
 import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
@@ -32,13 +37,22 @@ export interface StatusConsumerOptions {
 
 const LOST_RACE_ATTEMPTS = 3;
 
-export function createStatusConsumer(deps: { db: Database; counters: CampaignCounterSink; log: Logger; options?: StatusConsumerOptions }) {
+export function createStatusConsumer(deps: {
+  db: Database;
+  counters: CampaignCounterSink;
+  log: Logger;
+  options?: StatusConsumerOptions;
+}) {
   const store = new StatusStore(deps.db, deps.counters);
   const earlyWindowMs = deps.options?.earlyWindowMs ?? 10 * 60_000;
 
   const applyBatch = async (channelId: string, events: MessageStatusEvent[]): Promise<ReceiptResult[]> => {
     const channelType = events[0]!.channelType;
-    const receipts: PlannedReceipt[] = events.map((e) => ({ update: e.update, messageId: e.messageId, receivedAt: new Date(e.receivedAt) }));
+    const receipts: PlannedReceipt[] = events.map((e) => ({
+      update: e.update,
+      messageId: e.messageId,
+      receivedAt: new Date(e.receivedAt),
+    }));
     const results: ReceiptResult[] = new Array<ReceiptResult>(receipts.length);
     let pending = receipts.map((_, i) => i);
     for (let attempt = 0; attempt < LOST_RACE_ATTEMPTS && pending.length > 0; attempt++) {
@@ -68,10 +82,16 @@ export function createStatusConsumer(deps: { db: Database; counters: CampaignCou
   async function handleOne(e: MessageStatusEvent): Promise<"SUCCESS" | "RETRY"> {
     const result = await batcher.add(e.channelId, e);
     receiptsApplied.inc({ channel_type: e.channelType, result });
-    if (result === "applied") receiptApplyLag.observe({ channel_type: e.channelType }, Math.max(0, Date.now() - Date.parse(e.receivedAt)) / 1000);
+    if (result === "applied")
+      receiptApplyLag.observe(
+        { channel_type: e.channelType },
+        Math.max(0, Date.now() - Date.parse(e.receivedAt)) / 1000,
+      );
     if (result === "applied" || result === "unchanged") return "SUCCESS";
     if (Date.now() - Date.parse(e.receivedAt) > earlyWindowMs) {
-      throw new PermanentEventError(`no sent message matches receipt ${e.update.providerMessageId ?? e.messageId ?? "(watermark)"} on channel ${e.channelId}`);
+      throw new PermanentEventError(
+        `no sent message matches receipt ${e.update.providerMessageId ?? e.messageId ?? "(watermark)"} on channel ${e.channelId}`,
+      );
     }
     return "RETRY";
   }
@@ -91,18 +111,28 @@ export function createStatusConsumer(deps: { db: Database; counters: CampaignCou
       if (outcome.status === "fulfilled") retry ||= outcome.value === "RETRY";
       else if (outcome.reason instanceof PermanentEventError) {
         unmatched++;
-        deps.log.warn({ channelId: e.channelId, err: outcome.reason.message }, "receipt of a batch matches no message; left out");
+        deps.log.warn(
+          { channelId: e.channelId, err: outcome.reason.message },
+          "receipt of a batch matches no message; left out",
+        );
       } else throw outcome.reason;
     }
-    if (unmatched === receipts.length) throw new PermanentEventError(`none of ${unmatched} receipts on channel ${e.channelId} matches a sent message`);
+    if (unmatched === receipts.length)
+      throw new PermanentEventError(`none of ${unmatched} receipts on channel ${e.channelId} matches a sent message`);
     return retry ? "RETRY" : "SUCCESS";
   }
 
   return { handle };
 }
 
-async function findTargets(store: StatusStore, channelId: string, batch: readonly PlannedReceipt[]): Promise<TargetRow[][]> {
-  const providerIds = [...new Set(batch.flatMap((r) => (!r.messageId && r.update.providerMessageId ? [r.update.providerMessageId] : [])))];
+async function findTargets(
+  store: StatusStore,
+  channelId: string,
+  batch: readonly PlannedReceipt[],
+): Promise<TargetRow[][]> {
+  const providerIds = [
+    ...new Set(batch.flatMap((r) => (!r.messageId && r.update.providerMessageId ? [r.update.providerMessageId] : []))),
+  ];
   const messageIds = [...new Set(batch.flatMap((r) => (r.messageId ? [r.messageId] : [])))];
   const rows = await store.find(channelId, providerIds, messageIds);
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -116,7 +146,10 @@ async function findTargets(store: StatusStore, channelId: string, batch: readonl
   return Promise.all(
     batch.map(async (r) => {
       const u = r.update;
-      const watermarked = u.providerMessageId === null && !r.messageId && u.recipient && u.watermark ? await store.findUpToWatermark(channelId, u.recipient, new Date(u.watermark)) : undefined;
+      const watermarked =
+        u.providerMessageId === null && !r.messageId && u.recipient && u.watermark
+          ? await store.findUpToWatermark(channelId, u.recipient, new Date(u.watermark))
+          : undefined;
       return targetsOf(r, byId, byProviderId, watermarked);
     }),
   );
@@ -128,9 +161,15 @@ async function findTargets(store: StatusStore, channelId: string, batch: readonl
  * entry): one HTTP exchange per few hundred receipts instead of one each, which is most of the
  * consumer's cost under load. A single CloudEvent is handled too (bulk switched off).
  */
-export function statusRoutes(consumer: { handle(e: StatusTopicEvent): Promise<"SUCCESS" | "RETRY"> }, log: Logger): Router {
+export function statusRoutes(
+  consumer: { handle(e: StatusTopicEvent): Promise<"SUCCESS" | "RETRY"> },
+  log: Logger,
+): Router {
   const r = Router();
-  const json = express.json({ type: ["application/json", "application/cloudevents+json", "application/*+json"], limit: "16mb" });
+  const json = express.json({
+    type: ["application/json", "application/cloudevents+json", "application/*+json"],
+    limit: "16mb",
+  });
   const single = subscriptionRoute(statusTopicEventSchema, (e) => consumer.handle(e), log);
   r.post("/message-status", json, (req, res, next) => {
     const body = req.body as { entries?: unknown };
@@ -144,14 +183,20 @@ export function statusRoutes(consumer: { handle(e: StatusTopicEvent): Promise<"S
         const event = typeof entry.event === "string" ? safeJson(entry.event) : entry.event;
         const parsed = statusTopicEventSchema.safeParse((event as { data?: unknown } | undefined)?.data ?? event);
         if (!parsed.success) {
-          log.warn({ entryId: entry.entryId, issues: parsed.error.issues.slice(0, 3) }, "malformed receipt dropped to dead letters");
+          log.warn(
+            { entryId: entry.entryId, issues: parsed.error.issues.slice(0, 3) },
+            "malformed receipt dropped to dead letters",
+          );
           return { entryId: entry.entryId, status: "DROP" };
         }
         try {
           return { entryId: entry.entryId, status: await consumer.handle(parsed.data) };
         } catch (err) {
           const permanent = err instanceof PermanentEventError;
-          log.warn({ entryId: entry.entryId, err: err instanceof Error ? err.message : String(err) }, permanent ? "receipt dropped to dead letters" : "receipt failed; asking for redelivery");
+          log.warn(
+            { entryId: entry.entryId, err: err instanceof Error ? err.message : String(err) },
+            permanent ? "receipt dropped to dead letters" : "receipt failed; asking for redelivery",
+          );
           return { entryId: entry.entryId, status: permanent ? "DROP" : "RETRY" };
         }
       }),

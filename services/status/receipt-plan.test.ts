@@ -17,7 +17,10 @@ const row = (over: Partial<TargetRow> = {}): TargetRow => ({
   ...over,
 });
 const at = new Date("2026-01-01T00:01:00Z");
-const receipt = (status: "sent" | "delivered" | "read" | "failed", extra: Partial<Parameters<typeof statusUpdate>[0]> = {}): PlannedReceipt => ({
+const receipt = (
+  status: "sent" | "delivered" | "read" | "failed",
+  extra: Partial<Parameters<typeof statusUpdate>[0]> = {},
+): PlannedReceipt => ({
   update: statusUpdate({ providerMessageId: "p1", status, ...extra }),
   receivedAt: at,
 });
@@ -29,7 +32,13 @@ describe("planBatch", () => {
     const plan = planBatch(channel, [receipt("delivered"), receipt("read")], [[r], [r]]);
     expect(plan.results).toEqual(["applied", "applied"]);
     expect(plan.changes).toHaveLength(1);
-    expect(plan.changes[0]).toMatchObject({ from: "sent", to: "read", deliveredAt: at, readAt: at, groupMessageId: "g1" });
+    expect(plan.changes[0]).toMatchObject({
+      from: "sent",
+      to: "read",
+      deliveredAt: at,
+      readAt: at,
+      groupMessageId: "g1",
+    });
     expect(plan.events.map((e) => `${e.from}>${e.to}`)).toEqual(["sent>delivered", "delivered>read"]);
   });
 
@@ -47,15 +56,41 @@ describe("planBatch", () => {
   });
 
   it("a failed receipt with the provider's opt-out signal marks the address in its scope", () => {
-    const plan = planBatch(channel, [receipt("failed", { errorCode: "21610", optOut: true })], [[row({ deliveryAddress: "15550001111" })]]);
+    const plan = planBatch(
+      channel,
+      [receipt("failed", { errorCode: "21610", optOut: true })],
+      [[row({ deliveryAddress: "15550001111" })]],
+    );
     expect(plan.changes[0]).toMatchObject({ to: "failed", errorCode: "21610" });
     expect(plan.optOuts).toEqual([
-      { accountId: "a1", scope: "sms", address: "+15550001111", contactId: "c1", channelId: "ch1", source: "provider", reason: "21610" },
+      {
+        accountId: "a1",
+        scope: "sms",
+        address: "+15550001111",
+        contactId: "c1",
+        channelId: "ch1",
+        source: "provider",
+        reason: "21610",
+      },
     ]);
   });
 
   it("a watermark that covers nothing is unchanged, not missing", () => {
-    const plan = planBatch(channel, [{ update: statusUpdate({ providerMessageId: null, status: "read", recipient: "psid", watermark: at.toISOString() }), receivedAt: at }], [[]]);
+    const plan = planBatch(
+      channel,
+      [
+        {
+          update: statusUpdate({
+            providerMessageId: null,
+            status: "read",
+            recipient: "psid",
+            watermark: at.toISOString(),
+          }),
+          receivedAt: at,
+        },
+      ],
+      [[]],
+    );
     expect(plan.results).toEqual(["unchanged"]);
   });
 });
@@ -66,7 +101,24 @@ describe("targetsOf", () => {
     const b = row({ id: "m2", deliveryAddress: "b@x.org" });
     const byProvider = new Map([["p1", [a, b]]]);
     const byId = new Map([["m2", b]]);
-    expect(targetsOf({ update: statusUpdate({ providerMessageId: "p1", status: "delivered", recipient: "B@x.org" }), receivedAt: at }, byId, byProvider, undefined)).toEqual([b]);
-    expect(targetsOf({ update: statusUpdate({ providerMessageId: "zz", status: "delivered" }), messageId: "m2", receivedAt: at }, byId, byProvider, undefined)).toEqual([b]);
+    expect(
+      targetsOf(
+        {
+          update: statusUpdate({ providerMessageId: "p1", status: "delivered", recipient: "B@x.org" }),
+          receivedAt: at,
+        },
+        byId,
+        byProvider,
+        undefined,
+      ),
+    ).toEqual([b]);
+    expect(
+      targetsOf(
+        { update: statusUpdate({ providerMessageId: "zz", status: "delivered" }), messageId: "m2", receivedAt: at },
+        byId,
+        byProvider,
+        undefined,
+      ),
+    ).toEqual([b]);
   });
 });

@@ -35,7 +35,12 @@ export interface BatchPlan {
   touched: string[][];
 }
 
-export function targetsOf(r: PlannedReceipt, byId: Map<string, TargetRow>, byProviderId: Map<string, TargetRow[]>, watermarked: TargetRow[] | undefined): TargetRow[] {
+export function targetsOf(
+  r: PlannedReceipt,
+  byId: Map<string, TargetRow>,
+  byProviderId: Map<string, TargetRow[]>,
+  watermarked: TargetRow[] | undefined,
+): TargetRow[] {
   if (r.messageId) {
     const row = byId.get(r.messageId);
     return row ? [row] : [];
@@ -56,7 +61,10 @@ export function planBatch(
   receipts: readonly PlannedReceipt[],
   targets: readonly TargetRow[][],
 ): BatchPlan {
-  const state = new Map<string, { row: TargetRow; now: MessageState; failedAt: Date | null; errorCode: string | null; errorMessage: string | null }>();
+  const state = new Map<
+    string,
+    { row: TargetRow; now: MessageState; failedAt: Date | null; errorCode: string | null; errorMessage: string | null }
+  >();
   const results: ReceiptResult[] = [];
   const events: ReceiptEvent[] = [];
   const optOuts: OptOutMark[] = [];
@@ -73,9 +81,20 @@ export function planBatch(
     }
     let result: ReceiptResult = "unchanged";
     for (const row of rows) {
-      const s = state.get(row.id) ?? { row, now: { status: row.status, deliveredAt: row.deliveredAt, readAt: row.readAt }, failedAt: null, errorCode: null, errorMessage: null };
+      const s = state.get(row.id) ?? {
+        row,
+        now: { status: row.status, deliveredAt: row.deliveredAt, readAt: row.readAt },
+        failedAt: null,
+        errorCode: null,
+        errorMessage: null,
+      };
       const at = r.update.occurredAt ? new Date(r.update.occurredAt) : r.receivedAt;
-      const t = applyReceipt(s.now, { status: r.update.status, errorCode: r.update.errorCode, errorMessage: r.update.errorMessage, at });
+      const t = applyReceipt(s.now, {
+        status: r.update.status,
+        errorCode: r.update.errorCode,
+        errorMessage: r.update.errorMessage,
+        at,
+      });
       if (t.kind === "early") {
         if (result === "unchanged") result = "early";
         continue;
@@ -88,10 +107,16 @@ export function planBatch(
         from: s.now.status,
         to: t.to,
         providerTimestamp: r.update.occurredAt ? new Date(r.update.occurredAt) : null,
-        data: { status: r.update.status, providerMessageId: r.update.providerMessageId, errorCode: r.update.errorCode, ...r.update.metadata },
+        data: {
+          status: r.update.status,
+          providerMessageId: r.update.providerMessageId,
+          errorCode: r.update.errorCode,
+          ...r.update.metadata,
+        },
       });
       s.now = { status: t.to, deliveredAt: t.deliveredAt, readAt: t.readAt };
-      if (t.to === "failed") Object.assign(s, { failedAt: t.failedAt, errorCode: t.errorCode, errorMessage: t.errorMessage });
+      if (t.to === "failed")
+        Object.assign(s, { failedAt: t.failedAt, errorCode: t.errorCode, errorMessage: t.errorMessage });
       state.set(row.id, s);
       moved.push(row.id);
       result = "applied";

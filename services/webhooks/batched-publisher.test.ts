@@ -7,7 +7,11 @@ import { batchedPublisher } from "./batched-publisher.js";
 const channelA = randomUUID();
 const channelB = randomUUID();
 
-function receipt(channelId: string, n: number, receivedAt = new Date(Date.UTC(2026, 10, 23, 8, 0, n % 60)).toISOString()): MessageStatusEvent {
+function receipt(
+  channelId: string,
+  n: number,
+  receivedAt = new Date(Date.UTC(2026, 10, 23, 8, 0, n % 60)).toISOString(),
+): MessageStatusEvent {
   return {
     eventId: randomUUID(),
     channelId,
@@ -15,7 +19,17 @@ function receipt(channelId: string, n: number, receivedAt = new Date(Date.UTC(20
     provider: "default",
     accountId: randomUUID(),
     receivedAt,
-    update: { providerMessageId: `wamid.${n}`, status: "delivered", errorCode: null, errorMessage: null, optOut: false, recipient: null, watermark: null, occurredAt: null, metadata: {} },
+    update: {
+      providerMessageId: `wamid.${n}`,
+      status: "delivered",
+      errorCode: null,
+      errorMessage: null,
+      optOut: false,
+      recipient: null,
+      watermark: null,
+      occurredAt: null,
+      metadata: {},
+    },
   };
 }
 
@@ -48,8 +62,12 @@ describe("batchedPublisher", () => {
     const events = r.events().map((e) => statusTopicEventSchema.parse(e.data));
     expect(events).toHaveLength(2);
     const byChannel = new Map(events.map((e) => [e.channelId, receiptsOf(e)]));
-    expect(byChannel.get(channelA)!.map((x) => x.update.providerMessageId)).toEqual(a.map((x) => x.update.providerMessageId));
-    expect(byChannel.get(channelB)!.map((x) => x.update.providerMessageId)).toEqual(b.map((x) => x.update.providerMessageId));
+    expect(byChannel.get(channelA)!.map((x) => x.update.providerMessageId)).toEqual(
+      a.map((x) => x.update.providerMessageId),
+    );
+    expect(byChannel.get(channelB)!.map((x) => x.update.providerMessageId)).toEqual(
+      b.map((x) => x.update.providerMessageId),
+    );
     // Timed from its earliest receipt, so the consumer's apply lag is never understated.
     expect(byChannel.get(channelA)![0]!.receivedAt).toBe(a.map((x) => x.receivedAt).sort()[0]);
   });
@@ -65,7 +83,10 @@ describe("batchedPublisher", () => {
   it("passes other topics through in bulk, one event each", async () => {
     const r = recorder();
     const p = batchedPublisher(r.publisher);
-    const inbound = [{ kind: "inbound", n: 1 }, { kind: "inbound", n: 2 }];
+    const inbound = [
+      { kind: "inbound", n: 1 },
+      { kind: "inbound", n: 2 },
+    ];
     await Promise.all(inbound.map((e) => p.publish("webhook.inbound", e)));
     expect(r.calls).toEqual([{ kind: "bulk", topic: "webhook.inbound", items: inbound }]);
   });
@@ -81,7 +102,9 @@ describe("batchedPublisher", () => {
   it("fails every request of a batch whose publish failed, so each provider retries", async () => {
     const r = recorder({ fail: true });
     const p = batchedPublisher(r.publisher);
-    const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => p.publish("message.status", receipt(channelA, i))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, (_, i) => p.publish("message.status", receipt(channelA, i))),
+    );
     expect(results.map((x) => x.status)).toEqual(["rejected", "rejected", "rejected", "rejected"]);
   });
 });

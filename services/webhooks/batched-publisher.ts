@@ -16,9 +16,17 @@
 
 import { MicroBatcher } from "../../core/micro-batcher.js";
 import type { EventPublisher } from "../../core/publisher.js";
-import { MAX_RECEIPTS_PER_EVENT, WEBHOOK_TOPICS, receiptBatchOf, type MessageStatusEvent } from "../../core/webhooks/events.js";
+import {
+  MAX_RECEIPTS_PER_EVENT,
+  WEBHOOK_TOPICS,
+  receiptBatchOf,
+  type MessageStatusEvent,
+} from "../../core/webhooks/events.js";
 
-export function batchedPublisher(inner: EventPublisher, opts: { maxItems?: number; maxWaitMs?: number } = {}): EventPublisher {
+export function batchedPublisher(
+  inner: EventPublisher,
+  opts: { maxItems?: number; maxWaitMs?: number } = {},
+): EventPublisher {
   const maxWaitMs = opts.maxWaitMs ?? 2;
   const send = bulkPerTopic(inner, opts.maxItems ?? 200, maxWaitMs);
   const receipts = new MicroBatcher<string, MessageStatusEvent, true>({
@@ -39,7 +47,11 @@ export function batchedPublisher(inner: EventPublisher, opts: { maxItems?: numbe
 }
 
 /** Publishes through one bulk call per topic and few milliseconds, where the publisher has one. */
-function bulkPerTopic(inner: EventPublisher, maxItems: number, maxWaitMs: number): (topic: string, data: unknown) => Promise<void> {
+function bulkPerTopic(
+  inner: EventPublisher,
+  maxItems: number,
+  maxWaitMs: number,
+): (topic: string, data: unknown) => Promise<void> {
   if (!inner.publishBulk) return (topic, data) => inner.publish(topic, data);
   const bulk = inner.publishBulk.bind(inner);
   const batcher = new MicroBatcher<string, unknown, true>({
@@ -56,5 +68,10 @@ function bulkPerTopic(inner: EventPublisher, maxItems: number, maxWaitMs: number
 }
 
 function isSingleReceipt(data: unknown): data is MessageStatusEvent {
-  return typeof data === "object" && data !== null && "update" in data && typeof (data as { channelId?: unknown }).channelId === "string";
+  return (
+    typeof data === "object" &&
+    data !== null &&
+    "update" in data &&
+    typeof (data as { channelId?: unknown }).channelId === "string"
+  );
 }

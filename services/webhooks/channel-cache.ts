@@ -76,8 +76,14 @@ export class ChannelCache {
     const row = await readWebhookChannel(this.db, channelId);
     if (!row) return undefined;
     const keyId = row.credentialsKeyId;
-    const credentials = this.box.openJson<Record<string, unknown>>({ keyId, ciphertext: row.credentialsCiphertext }, channelCredentialsAad(channelId));
-    const webhookSecret = this.box.open({ keyId, ciphertext: row.webhookSecretCiphertext }, channelWebhookSecretAad(channelId));
+    const credentials = this.box.openJson<Record<string, unknown>>(
+      { keyId, ciphertext: row.credentialsCiphertext },
+      channelCredentialsAad(channelId),
+    );
+    const webhookSecret = this.box.open(
+      { keyId, ciphertext: row.webhookSecretCiphertext },
+      channelWebhookSecretAad(channelId),
+    );
     return {
       id: channelId,
       accountId: row.accountId,

@@ -14,10 +14,26 @@ export const webhookConfigSchema = z.object({
     .describe(
       "Public base URL providers reach the receivers at (e.g. https://hooks.example.com). Twilio signs the full URL it called, and Telegram's setWebhook needs it. Unset: signatures are checked against the URL of the request as received, and no webhook is registered automatically.",
     ),
-  WEBHOOK_DEDUP_TTL_SECONDS: int(60, 30 * 86_400).default(86_400).describe("How long a webhook event's replay key is remembered; a replay within this time is acknowledged and dropped."),
-  WEBHOOK_CHANNEL_CACHE_MS: int(0, 600_000).default(30_000).describe("How long a receiver keeps a channel's decrypted secrets in memory; a failed signature re-reads a copy older than 2 s at once, so rotated credentials apply immediately."),
-  WEBHOOK_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default("1mb").describe("Largest webhook body accepted."),
-  WEBHOOK_REGISTER_EVERY_MS: int(0, 3_600_000).default(5_000).describe("How often the API checks for channels whose webhook must be (re-)registered with the provider (Telegram); 0 turns it off."),
+  WEBHOOK_DEDUP_TTL_SECONDS: int(60, 30 * 86_400)
+    .default(86_400)
+    .describe(
+      "How long a webhook event's replay key is remembered; a replay within this time is acknowledged and dropped.",
+    ),
+  WEBHOOK_CHANNEL_CACHE_MS: int(0, 600_000)
+    .default(30_000)
+    .describe(
+      "How long a receiver keeps a channel's decrypted secrets in memory; a failed signature re-reads a copy older than 2 s at once, so rotated credentials apply immediately.",
+    ),
+  WEBHOOK_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/)
+    .default("1mb")
+    .describe("Largest webhook body accepted."),
+  WEBHOOK_REGISTER_EVERY_MS: int(0, 3_600_000)
+    .default(5_000)
+    .describe(
+      "How often the API checks for channels whose webhook must be (re-)registered with the provider (Telegram); 0 turns it off.",
+    ),
 });
 
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
@@ -25,7 +41,9 @@ export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
 export function loadWebhookConfig(env: Record<string, string | undefined> = process.env): WebhookConfig {
   const parsed = webhookConfigSchema.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`invalid webhook configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+    throw new Error(
+      `invalid webhook configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+    );
   }
   return parsed.data;
 }

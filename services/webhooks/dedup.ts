@@ -24,7 +24,11 @@ export class WebhookDedup {
     private readonly db: Database,
     private readonly ttlSeconds: number,
   ) {
-    this.batcher = new MicroBatcher<0, string, boolean>({ maxItems: 500, maxWaitMs: 1, flush: (_k, keys) => this.insert(keys) });
+    this.batcher = new MicroBatcher<0, string, boolean>({
+      maxItems: 500,
+      maxWaitMs: 1,
+      flush: (_k, keys) => this.insert(keys),
+    });
   }
 
   /** True when the key is new (now claimed), false for a replay. */

@@ -38,14 +38,30 @@ export function createWebhooks(deps: {
   const log = deps.log.child({ component: "webhooks" });
   const channels = new ChannelCache(deps.db, deps.box, deps.config.WEBHOOK_CHANNEL_CACHE_MS);
   const dedup = new WebhookDedup(deps.db, deps.config.WEBHOOK_DEDUP_TTL_SECONDS);
-  dedup.startPurging(60_000, (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, "replay-key purge failed"));
-  const router = webhookRouter({ channels, dedup, publisher: batchedPublisher(deps.publisher), log, publicUrl: deps.config.WEBHOOK_PUBLIC_URL, bodyLimit: deps.config.WEBHOOK_BODY_LIMIT });
+  dedup.startPurging(60_000, (err) =>
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, "replay-key purge failed"),
+  );
+  const router = webhookRouter({
+    channels,
+    dedup,
+    publisher: batchedPublisher(deps.publisher),
+    log,
+    publicUrl: deps.config.WEBHOOK_PUBLIC_URL,
+    bodyLimit: deps.config.WEBHOOK_BODY_LIMIT,
+  });
   const baseUrl = deps.config.WEBHOOK_PUBLIC_URL;
   const registrar =
     baseUrl && deps.config.WEBHOOK_REGISTER_EVERY_MS > 0
-      ? startWebhookRegistrar({ db: deps.db, box: deps.box, adapters: deps.adapters, baseUrl, log }, deps.config.WEBHOOK_REGISTER_EVERY_MS)
+      ? startWebhookRegistrar(
+          { db: deps.db, box: deps.box, adapters: deps.adapters, baseUrl, log },
+          deps.config.WEBHOOK_REGISTER_EVERY_MS,
+        )
       : undefined;
-  if (!registrar) log.info({ providers: automaticallyRegistered().map(providerKey) }, "WEBHOOK_PUBLIC_URL unset: webhooks are not registered automatically");
+  if (!registrar)
+    log.info(
+      { providers: automaticallyRegistered().map(providerKey) },
+      "WEBHOOK_PUBLIC_URL unset: webhooks are not registered automatically",
+    );
   return {
     router,
     close() {

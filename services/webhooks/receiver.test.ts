@@ -22,7 +22,12 @@ const channel: WebhookChannel = {
   provider: "default",
   enabled: true,
   senderName: null,
-  credentials: { access_token: "unit-access-token", phone_number_id: "300000000000001", app_secret: SECRET, verify_token: "unit-verify-token" },
+  credentials: {
+    access_token: "unit-access-token",
+    phone_number_id: "300000000000001",
+    app_secret: SECRET,
+    verify_token: "unit-verify-token",
+  },
   webhookSecret: "s",
 };
 
@@ -32,15 +37,40 @@ function harness(publish: EventPublisher["publish"]) {
     claim: async (k: string) => !keys.has(k) && Boolean(keys.add(k)),
     release: async (ks: readonly string[]) => void ks.forEach((k) => keys.delete(k)),
   } as unknown as WebhookDedup;
-  const channels = { get: async (id: string) => (id === channel.id ? channel : undefined), refreshIfStale: async () => undefined } as unknown as ChannelCache;
-  const app = express().use("/webhooks", webhookRouter({ channels, dedup, publisher: { publish }, log: createLogger("test") }));
+  const channels = {
+    get: async (id: string) => (id === channel.id ? channel : undefined),
+    refreshIfStale: async () => undefined,
+  } as unknown as ChannelCache;
+  const app = express().use(
+    "/webhooks",
+    webhookRouter({ channels, dedup, publisher: { publish }, log: createLogger("test") }),
+  );
   const server = app.listen(0, "127.0.0.1");
-  return { server, url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/whatsapp/${channel.id}` };
+  return {
+    server,
+    url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/whatsapp/${channel.id}`,
+  };
 }
 
 const body = JSON.stringify({
   object: "whatsapp_business_account",
-  entry: [{ id: "1", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "1", phone_number_id: "300000000000001" }, statuses: [{ id: "wamid.UNIT1", status: "delivered", timestamp: "1700000000", recipient_id: "251911000001" }] } }] }],
+  entry: [
+    {
+      id: "1",
+      changes: [
+        {
+          field: "messages",
+          value: {
+            messaging_product: "whatsapp",
+            metadata: { display_phone_number: "1", phone_number_id: "300000000000001" },
+            statuses: [
+              { id: "wamid.UNIT1", status: "delivered", timestamp: "1700000000", recipient_id: "251911000001" },
+            ],
+          },
+        },
+      ],
+    },
+  ],
 });
 const post = (url: string, sig = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`) =>
   fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": sig }, body });
@@ -74,7 +104,10 @@ describe("webhook receiver", () => {
     const h = harness(async () => undefined);
     close = () => h.server.close();
     await new Promise((r) => h.server.once("listening", r));
-    const rejected = async (reason: string) => (await webhookSignatureRejected.get()).values.filter((v) => v.labels.reason === reason).reduce((a, v) => a + v.value, 0);
+    const rejected = async (reason: string) =>
+      (await webhookSignatureRejected.get()).values
+        .filter((v) => v.labels.reason === reason)
+        .reduce((a, v) => a + v.value, 0);
     const [missing, invalid] = [await rejected("missing"), await rejected("invalid")];
     expect((await fetch(h.url(), { method: "POST", body })).status).toBe(401);
     expect((await post(h.url(), "sha256=" + "0".repeat(64))).status).toBe(403);

@@ -66,17 +66,24 @@ export function webhookRouter(deps: ReceiverDeps): Router {
   const raw = express.raw({ type: () => true, limit: deps.bodyLimit ?? "1mb" });
   const loggedAt = new Map<string, number>();
 
-  const fail = (res: Response, status: number, code: string, detail: string) => res.status(status).json({ detail, code });
+  const fail = (res: Response, status: number, code: string, detail: string) =>
+    res.status(status).json({ detail, code });
 
   /** Signature failures are counted always, logged at most every 10 s per channel (floods stay cheap). */
   const noteRejection = (ch: WebhookChannel, reason: "signature_missing" | "signature_invalid") => {
-    webhookSignatureRejected.inc({ channel_type: ch.channelType, reason: reason === "signature_missing" ? "missing" : "invalid" });
+    webhookSignatureRejected.inc({
+      channel_type: ch.channelType,
+      reason: reason === "signature_missing" ? "missing" : "invalid",
+    });
     webhookRequests.inc({ channel_type: ch.channelType, outcome: reason });
     const now = Date.now();
     if ((loggedAt.get(ch.id) ?? 0) < now - 10_000) {
       loggedAt.set(ch.id, now);
       if (loggedAt.size > 10_000) loggedAt.clear();
-      deps.log.warn({ channelId: ch.id, channelType: ch.channelType, reason }, "webhook refused: signature check failed");
+      deps.log.warn(
+        { channelId: ch.id, channelType: ch.channelType, reason },
+        "webhook refused: signature check failed",
+      );
     }
   };
 
@@ -137,7 +144,10 @@ export function webhookRouter(deps: ReceiverDeps): Router {
         deps.dedup.claim(o.key).catch((err: unknown) => {
           // The replay guard is an optimisation: the consumers are idempotent, so without it we
           // publish rather than refuse the provider.
-          deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "webhook replay guard unavailable; publishing unchecked");
+          deps.log.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            "webhook replay guard unavailable; publishing unchecked",
+          );
           return true;
         }),
       ),
@@ -148,10 +158,16 @@ export function webhookRouter(deps: ReceiverDeps): Router {
       await Promise.all(fresh.map((o) => deps.publisher.publish(o.topic, o.event)));
     } catch (err) {
       await deps.dedup.release(fresh.map((o) => o.key)).catch((e: unknown) => {
-        deps.log.error({ channelId: ch.id, err: e instanceof Error ? e.message : String(e) }, "could not release replay keys after a failed publish");
+        deps.log.error(
+          { channelId: ch.id, err: e instanceof Error ? e.message : String(e) },
+          "could not release replay keys after a failed publish",
+        );
       });
       webhookRequests.inc({ channel_type: ch.channelType, outcome: "publish_failed" });
-      deps.log.warn({ channelId: ch.id, err: err instanceof Error ? err.message : String(err) }, "webhook events not published; provider asked to retry");
+      deps.log.warn(
+        { channelId: ch.id, err: err instanceof Error ? err.message : String(err) },
+        "webhook events not published; provider asked to retry",
+      );
       fail(res, 503, "unavailable", "could not queue the webhook; retry later");
       return;
     }
@@ -249,15 +265,31 @@ function buildEvents(ch: WebhookChannel, adapter: ChannelAdapter, wreq: WebhookR
     traceparent: newTraceparent(),
   };
   const out: Outgoing[] = [];
-  const add = (key: string, topic: string, parsed: { success: true; data: object } | { success: false; error: { issues: unknown[] } }) => {
+  const add = (
+    key: string,
+    topic: string,
+    parsed: { success: true; data: object } | { success: false; error: { issues: unknown[] } },
+  ) => {
     if (parsed.success) out.push({ key, topic, event: parsed.data });
-    else log.error({ channelId: ch.id, topic, issues: parsed.error.issues.slice(0, 3) }, "webhook event does not fit its schema; left out");
+    else
+      log.error(
+        { channelId: ch.id, topic, issues: parsed.error.issues.slice(0, 3) },
+        "webhook event does not fit its schema; left out",
+      );
   };
   for (const update of adapter.parseStatus(wreq)) {
-    add(statusDedupKey(ch.id, update), WEBHOOK_TOPICS.status, messageStatusEventSchema.safeParse({ eventId: randomUUID(), ...base, update }));
+    add(
+      statusDedupKey(ch.id, update),
+      WEBHOOK_TOPICS.status,
+      messageStatusEventSchema.safeParse({ eventId: randomUUID(), ...base, update }),
+    );
   }
   for (const message of adapter.parseInbound(wreq)) {
-    add(inboundDedupKey(ch.id, message), WEBHOOK_TOPICS.inbound, inboundEventSchema.safeParse({ eventId: randomUUID(), ...base, message }));
+    add(
+      inboundDedupKey(ch.id, message),
+      WEBHOOK_TOPICS.inbound,
+      inboundEventSchema.safeParse({ eventId: randomUUID(), ...base, message }),
+    );
   }
   return out;
 }

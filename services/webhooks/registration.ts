@@ -32,7 +32,10 @@ export function webhookUrl(baseUrl: string, channel: { id: string; channelType: 
   return `${baseUrl.replace(/\/+$/, "")}/webhooks/${channel.channelType}/${channel.id}`;
 }
 
-export function webhookSetup(baseUrl: string, channel: { id: string; channelType: ChannelType; provider: string }): WebhookSetup {
+export function webhookSetup(
+  baseUrl: string,
+  channel: { id: string; channelType: ChannelType; provider: string },
+): WebhookSetup {
   const url = webhookUrl(baseUrl, channel);
   const hooks = providerPlugin(channel.channelType, channel.provider)?.webhooks;
   if (!hooks) return { url, registration: "manual", steps: [`Point the provider's callbacks at ${url}.`] };
@@ -51,7 +54,10 @@ export interface RegistrarDeps {
 const MAX_BACKOFF_MS = 3_600_000;
 
 /** Registers webhooks that are due (new, changed, or failed and due for a retry); returns how many it tried. */
-export async function registerDueWebhooks(deps: RegistrarDeps, limit = 50): Promise<{ registered: number; failed: number }> {
+export async function registerDueWebhooks(
+  deps: RegistrarDeps,
+  limit = 50,
+): Promise<{ registered: number; failed: number }> {
   const total = { registered: 0, failed: 0 };
   for (const plugin of automaticallyRegistered()) {
     const r = await registerDueOf(plugin, deps, limit);
@@ -61,43 +67,83 @@ export async function registerDueWebhooks(deps: RegistrarDeps, limit = 50): Prom
   return total;
 }
 
-async function registerDueOf(plugin: ProviderPlugin, deps: RegistrarDeps, limit: number): Promise<{ registered: number; failed: number }> {
+async function registerDueOf(
+  plugin: ProviderPlugin,
+  deps: RegistrarDeps,
+  limit: number,
+): Promise<{ registered: number; failed: number }> {
   const now = deps.now?.() ?? new Date();
   const urlPrefix = `${deps.baseUrl.replace(/\/+$/, "")}/webhooks/${plugin.channelType}/`;
-  const rows = await dueWebhookRegistrations(deps.db, { channelType: plugin.channelType, provider: plugin.provider, urlPrefix, now, limit });
+  const rows = await dueWebhookRegistrations(deps.db, {
+    channelType: plugin.channelType,
+    provider: plugin.provider,
+    urlPrefix,
+    now,
+    limit,
+  });
   let registered = 0;
   let failed = 0;
   for (const row of rows) {
     const url = urlPrefix + row.id;
     const adapter = deps.adapters.get(plugin.channelType, plugin.provider);
     try {
-      if (!adapter.registerWebhook) throw new Error(`the ${plugin.channelType}/${plugin.provider} adapter cannot register webhooks`);
-      const credentials = deps.box.openJson<Record<string, unknown>>({ keyId: row.credentials_key_id, ciphertext: row.credentials_ciphertext }, channelCredentialsAad(row.id));
-      const secret = deps.box.open({ keyId: row.credentials_key_id, ciphertext: row.webhook_secret_ciphertext }, channelWebhookSecretAad(row.id));
+      if (!adapter.registerWebhook)
+        throw new Error(`the ${plugin.channelType}/${plugin.provider} adapter cannot register webhooks`);
+      const credentials = deps.box.openJson<Record<string, unknown>>(
+        { keyId: row.credentials_key_id, ciphertext: row.credentials_ciphertext },
+        channelCredentialsAad(row.id),
+      );
+      const secret = deps.box.open(
+        { keyId: row.credentials_key_id, ciphertext: row.webhook_secret_ciphertext },
+        channelWebhookSecretAad(row.id),
+      );
       // The same credentials the receiver checks signatures with: a secret the provider echoes is the one it will be asked for.
       await adapter.registerWebhook(webhookCredentials(plugin, credentials, secret), { url });
-      await recordWebhookRegistration(deps.db, row.id, row.fingerprint, url, { status: "registered", error: null, attempts: 0, next: null }, now);
+      await recordWebhookRegistration(
+        deps.db,
+        row.id,
+        row.fingerprint,
+        url,
+        { status: "registered", error: null, attempts: 0, next: null },
+        now,
+      );
       registered++;
       deps.log.info({ channelId: row.id, url }, "webhook registered with the provider");
     } catch (err) {
       const attempts = (row.attempts ?? 0) + 1;
-      const error = err instanceof SendError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+      const error =
+        err instanceof SendError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
       const next = new Date(now.getTime() + Math.min(MAX_BACKOFF_MS, 5_000 * 2 ** (attempts - 1)));
-      await recordWebhookRegistration(deps.db, row.id, row.fingerprint, url, { status: "failed", error, attempts, next }, now);
+      await recordWebhookRegistration(
+        deps.db,
+        row.id,
+        row.fingerprint,
+        url,
+        { status: "failed", error, attempts, next },
+        now,
+      );
       failed++;
-      deps.log.warn({ channelId: row.id, attempts, retryAt: next.toISOString(), err: error }, "webhook registration failed");
+      deps.log.warn(
+        { channelId: row.id, attempts, retryAt: next.toISOString(), err: error },
+        "webhook registration failed",
+      );
     }
   }
   return { registered, failed };
 }
 
 /** Runs registerDueWebhooks every `everyMs` until stopped; overlapping runs are skipped. */
-export function startWebhookRegistrar(deps: RegistrarDeps, everyMs: number): { stop(): void; runOnce(): Promise<void> } {
+export function startWebhookRegistrar(
+  deps: RegistrarDeps,
+  everyMs: number,
+): { stop(): void; runOnce(): Promise<void> } {
   let running: Promise<void> | undefined;
   const runOnce = () => {
     running ??= registerDueWebhooks(deps)
       .then(() => undefined)
-      .catch((err: unknown) => deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "webhook registrar pass failed"))
+      .catch((err: unknown) =>
+        deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, "webhook registrar pass failed"),
+      )
       .finally(() => {
         running = undefined;
       });

@@ -65,7 +65,14 @@ export class PythonSmsc {
     await this.command({ cmd: "drop" }, "DROPPED");
   }
 
-  async sendMo(mo: { from: string; to: string; text: string; encoding?: "gsm7" | "ucs2"; split_surrogate?: boolean; ref?: number }): Promise<void> {
+  async sendMo(mo: {
+    from: string;
+    to: string;
+    text: string;
+    encoding?: "gsm7" | "ucs2";
+    split_surrogate?: boolean;
+    ref?: number;
+  }): Promise<void> {
     const line = await this.command({ cmd: "mo", ...mo }, "MO_");
     if (line !== "MO_SENT") throw new Error("no bound session at the SMSC");
   }

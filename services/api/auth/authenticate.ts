@@ -27,7 +27,11 @@ function rolesFrom(payload: JWTPayload): Role[] {
 
 export function authenticate(ctx: Ctx, jwks?: JWTVerifyGetKey): RequestHandler {
   const cfg = ctx.config;
-  const keys = jwks ?? (cfg.AUTH_JWKS_URL ? createRemoteJWKSet(new URL(cfg.AUTH_JWKS_URL), { timeoutDuration: 5_000, cooldownDuration: 30_000 }) : undefined);
+  const keys =
+    jwks ??
+    (cfg.AUTH_JWKS_URL
+      ? createRemoteJWKSet(new URL(cfg.AUTH_JWKS_URL), { timeoutDuration: 5_000, cooldownDuration: 30_000 })
+      : undefined);
 
   async function fromJwt(token: string): Promise<Principal> {
     if (!keys) throw unauthorized("invalid_token", "Bearer tokens are not accepted by this deployment");
@@ -46,14 +50,20 @@ export function authenticate(ctx: Ctx, jwks?: JWTVerifyGetKey): RequestHandler {
       }
       throw unauthorized("invalid_token", "the token is not valid");
     }
-    if (payload.token_use !== undefined && payload.token_use !== "access") throw unauthorized("invalid_token", "an access token is required");
+    if (payload.token_use !== undefined && payload.token_use !== "access")
+      throw unauthorized("invalid_token", "an access token is required");
     if (cfg.AUTH_JWT_AUDIENCE) {
       const aud = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
       if (!aud.includes(cfg.AUTH_JWT_AUDIENCE) && payload.client_id !== cfg.AUTH_JWT_AUDIENCE) {
         throw unauthorized("invalid_token", "the token was issued for another audience");
       }
     }
-    return { kind: "user", subject: String(payload.sub ?? ""), accountIds: accountsFromClaim(payload[cfg.AUTH_ACCOUNT_CLAIM]), roles: rolesFrom(payload) };
+    return {
+      kind: "user",
+      subject: String(payload.sub ?? ""),
+      accountIds: accountsFromClaim(payload[cfg.AUTH_ACCOUNT_CLAIM]),
+      roles: rolesFrom(payload),
+    };
   }
 
   return async (req, res, next) => {
@@ -66,8 +76,12 @@ export function authenticate(ctx: Ctx, jwks?: JWTVerifyGetKey): RequestHandler {
       principal = await fromJwt(m[1]!);
       const gateway = req.headers["x-account-ids"];
       if (cfg.TRUST_GATEWAY_HEADERS && typeof gateway === "string") {
-        const ids = gateway.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
-        if (ids.length === 0 || !ids.every(isUuid)) throw badRequest("invalid_header", "x-account-ids must be comma-separated UUIDs", { field: "x-account-ids" });
+        const ids = gateway
+          .split(",")
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean);
+        if (ids.length === 0 || !ids.every(isUuid))
+          throw badRequest("invalid_header", "x-account-ids must be comma-separated UUIDs", { field: "x-account-ids" });
         principal.accountIds = ids;
       }
     } else if (typeof apiKey === "string" && apiKey.length > 0) {

@@ -29,7 +29,8 @@ export function can(p: Principal, permission: Permission): boolean {
 }
 
 export function requirePermission(p: Principal, permission: Permission): void {
-  if (!can(p, permission)) throw forbidden(`this operation needs the ${permission} permission, which your role does not grant`, "forbidden");
+  if (!can(p, permission))
+    throw forbidden(`this operation needs the ${permission} permission, which your role does not grant`, "forbidden");
 }
 
 /** The account a new row belongs to: the one named in the body, or the caller's only one. */
@@ -39,5 +40,7 @@ export function accountFor(p: Principal, requested: string | undefined): string 
     return requested;
   }
   if (p.accountIds.length === 1) return p.accountIds[0]!;
-  throw badRequest("account_required", "account_id is required: you belong to several accounts", { field: "account_id" });
+  throw badRequest("account_required", "account_id is required: you belong to several accounts", {
+    field: "account_id",
+  });
 }

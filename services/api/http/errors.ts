@@ -34,22 +34,37 @@ export function toAppError(err: unknown): AppError | undefined {
         return new AppError(413, "payload_too_large", "the request body is larger than allowed", { field: "body" });
       case "encoding.unsupported":
       case "charset.unsupported":
-        return new AppError(415, "unsupported_encoding", "the request body's charset or encoding is not supported", { field: "body" });
+        return new AppError(415, "unsupported_encoding", "the request body's charset or encoding is not supported", {
+          field: "body",
+        });
       default:
         return new AppError(status, "bad_request", "the request body could not be read", { field: "body" });
     }
   }
   const code = pgErrorCode(err);
   if (!code) return undefined;
-  const constraint = (err as { constraint?: string; cause?: { constraint?: string } }).constraint ?? (err as { cause?: { constraint?: string } }).cause?.constraint;
+  const constraint =
+    (err as { constraint?: string; cause?: { constraint?: string } }).constraint ??
+    (err as { cause?: { constraint?: string } }).cause?.constraint;
   if (code === "23505") {
     const known = constraint ? CONSTRAINTS[constraint] : undefined;
-    return new AppError(409, "duplicate", known?.detail ?? "a row with these values already exists", known ? { field: known.field } : undefined);
+    return new AppError(
+      409,
+      "duplicate",
+      known?.detail ?? "a row with these values already exists",
+      known ? { field: known.field } : undefined,
+    );
   }
-  if (code === "23503") return new AppError(409, "in_use", "other records still refer to this one, or it refers to one that no longer exists");
+  if (code === "23503")
+    return new AppError(
+      409,
+      "in_use",
+      "other records still refer to this one, or it refers to one that no longer exists",
+    );
   if (code === "57014") return new AppError(503, "query_timeout", "the query took too long; narrow the filter");
   // Class 22 (data exception) and 23514 (check): values the database refused.
-  if (code.startsWith("22") || code === "23514" || code === "54001") return new AppError(400, "invalid_value", "a value is out of range or not acceptable");
+  if (code.startsWith("22") || code === "23514" || code === "54001")
+    return new AppError(400, "invalid_value", "a value is out of range or not acceptable");
   return undefined;
 }
 

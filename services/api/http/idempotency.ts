@@ -28,11 +28,24 @@ export async function idempotent(
     const r = await work(ctx.db.orm);
     return { reply: { status: r.status, body: r.body }, fresh: true };
   }
-  if (!KEY_RE.test(key)) throw badRequest("validation_error", "Idempotency-Key: 1-255 visible ASCII characters", { field: "Idempotency-Key" });
+  if (!KEY_RE.test(key))
+    throw badRequest("validation_error", "Idempotency-Key: 1-255 visible ASCII characters", {
+      field: "Idempotency-Key",
+    });
   const r = await withIdempotency(
     ctx.db,
-    { accountId, scope, key, requestHash: requestHash(req.body), now, ttlMs: ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000 },
+    {
+      accountId,
+      scope,
+      key,
+      requestHash: requestHash(req.body),
+      now,
+      ttlMs: ctx.config.IDEMPOTENCY_TTL_HOURS * 3_600_000,
+    },
     work,
   );
-  return { reply: { status: r.status, body: r.body, headers: r.replayed ? { "Idempotent-Replayed": "true" } : {} }, fresh: !r.replayed };
+  return {
+    reply: { status: r.status, body: r.body, headers: r.replayed ? { "Idempotent-Replayed": "true" } : {} },
+    fresh: !r.replayed,
+  };
 }

@@ -34,7 +34,11 @@ export function rateLimit(ctx: Ctx): RequestHandler {
     res.setHeader("X-RateLimit-Reset", String(decision.resetSeconds));
     if (!decision.allowed) {
       res.setHeader("Retry-After", String(decision.retryAfterSeconds));
-      throw new AppError(429, "rate_limited", `too many requests: the limit is ${limit} per ${ctx.config.API_RATE_WINDOW_SECONDS} s for this account`);
+      throw new AppError(
+        429,
+        "rate_limited",
+        `too many requests: the limit is ${limit} per ${ctx.config.API_RATE_WINDOW_SECONDS} s for this account`,
+      );
     }
     next();
   };

@@ -67,7 +67,11 @@ export const principalOf = (res: Response): Principal => {
 
 export function mountRoutes(routes: AnyRoute[], ctx: Ctx): Router {
   const router = Router();
-  const json = express.json({ limit: ctx.config.API_BODY_LIMIT, strict: true, type: ["application/json", "application/*+json"] });
+  const json = express.json({
+    limit: ctx.config.API_BODY_LIMIT,
+    strict: true,
+    type: ["application/json", "application/*+json"],
+  });
   for (const route of routes) {
     const chain: RequestHandler[] = [];
     if (route.body) chain.push(json);
@@ -79,8 +83,10 @@ export function mountRoutes(routes: AnyRoute[], ctx: Ctx): Router {
       let body: unknown;
       if (route.body) {
         if (req.body === undefined) {
-          const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
-          if (hasBody) throw new AppError(415, "unsupported_media_type", "send the body as application/json", { field: "body" });
+          const hasBody =
+            Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+          if (hasBody)
+            throw new AppError(415, "unsupported_media_type", "send the body as application/json", { field: "body" });
           throw badRequest("validation_error", "a JSON request body is required", { field: "body" });
         }
         assertStorableJson(req.body);

@@ -37,9 +37,11 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, prefix
  * database error.
  */
 export function assertStorableJson(value: unknown, path = "", depth = 0): void {
-  if (depth > 32) throw badRequest("validation_error", `${path || "body"}: nested too deeply`, { field: path || "body" });
+  if (depth > 32)
+    throw badRequest("validation_error", `${path || "body"}: nested too deeply`, { field: path || "body" });
   if (typeof value === "string") {
-    if (value.includes("\u0000")) throw badRequest("validation_error", `${path || "body"}: contains a NUL character`, { field: path || "body" });
+    if (value.includes("\u0000"))
+      throw badRequest("validation_error", `${path || "body"}: contains a NUL character`, { field: path || "body" });
     return;
   }
   if (Array.isArray(value)) {
@@ -49,7 +51,10 @@ export function assertStorableJson(value: unknown, path = "", depth = 0): void {
   if (value && typeof value === "object") {
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const p = path ? `${path}.${k}` : k;
-      if (k.includes("\u0000")) throw badRequest("validation_error", `${path || "body"}: a key contains a NUL character`, { field: path || "body" });
+      if (k.includes("\u0000"))
+        throw badRequest("validation_error", `${path || "body"}: a key contains a NUL character`, {
+          field: path || "body",
+        });
       assertStorableJson(v, p, depth + 1);
     }
   }

@@ -12,7 +12,16 @@ import type { ApiKeyRow } from "../../../db/schema.js";
 import { accountFor, ROLES } from "../auth/principal.js";
 import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
-import { accountId, errorResponses, iso, isoOrNull, name, notFoundResponse, tsOut, tsOutNullable } from "../schemas/common.js";
+import {
+  accountId,
+  errorResponses,
+  iso,
+  isoOrNull,
+  name,
+  notFoundResponse,
+  tsOut,
+  tsOutNullable,
+} from "../schemas/common.js";
 
 const keyCreate = z.strictObject({
   account_id: accountId,
@@ -30,7 +39,9 @@ const keyOut = z.object({
   last_used_at: tsOutNullable,
   revoked_at: tsOutNullable,
 });
-const keyCreated = keyOut.extend({ key: z.string().describe("The key itself, shown only in this response. Send it as X-API-Key.") });
+const keyCreated = keyOut.extend({
+  key: z.string().describe("The key itself, shown only in this response. Send it as X-API-Key."),
+});
 
 function keyJson(r: ApiKeyRow): z.infer<typeof keyOut> {
   return {
@@ -59,7 +70,14 @@ export const apiKeyRoutes: AnyRoute[] = [
     responses: { 200: { description: "A page of keys", schema: pageSchema(keyOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, apiKeysResource, ctx.config);
-      return { status: 200, body: pageBody(await listResource(ctx.db.orm, apiKeysResource, principal, q, ctx.config.API_COUNT_CAP), q, keyJson) };
+      return {
+        status: 200,
+        body: pageBody(
+          await listResource(ctx.db.orm, apiKeysResource, principal, q, ctx.config.API_COUNT_CAP),
+          q,
+          keyJson,
+        ),
+      };
     },
   }),
   defineRoute({
@@ -70,9 +88,18 @@ export const apiKeyRoutes: AnyRoute[] = [
     tag,
     permission: "admin",
     body: keyCreate,
-    responses: { 201: { description: "Created; the key is in this response only", schema: keyCreated }, ...errorResponses },
+    responses: {
+      201: { description: "Created; the key is in this response only", schema: keyCreated },
+      ...errorResponses,
+    },
     async handler({ body, principal, ctx, now }) {
-      const { row, key } = await createApiKey(ctx.db.orm, accountFor(principal, body.account_id), body.name, body.role ?? "manager", now);
+      const { row, key } = await createApiKey(
+        ctx.db.orm,
+        accountFor(principal, body.account_id),
+        body.name,
+        body.role ?? "manager",
+        now,
+      );
       return { status: 201, body: { ...keyJson(row), key }, headers: { "Cache-Control": "no-store" } };
     },
   }),

@@ -22,16 +22,29 @@ import { channelCreate, channelJson, channelOut, channelUpdate } from "../schema
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 
 /** Credentials are checked with the adapter's own schema for the type and provider. */
-function validCredentials(type: ChannelType, provider: string, input: Record<string, unknown>): Record<string, unknown> {
+function validCredentials(
+  type: ChannelType,
+  provider: string,
+  input: Record<string, unknown>,
+): Record<string, unknown> {
   const kind = credentialKind(type, provider);
   if (!kind) {
-    throw badRequest("validation_error", `provider: must be one of ${providerKeys(type).join(", ")} for ${type} channels`, { field: "provider" });
+    throw badRequest(
+      "validation_error",
+      `provider: must be one of ${providerKeys(type).join(", ")} for ${type} channels`,
+      { field: "provider" },
+    );
   }
   return parseWith(kind.schema, input, "credentials") as Record<string, unknown>;
 }
 
 function requireBox(box: SecretBox | undefined): SecretBox {
-  if (!box) throw new AppError(503, "credentials_key_missing", "no credentials encryption key is configured; channel credentials cannot be stored");
+  if (!box)
+    throw new AppError(
+      503,
+      "credentials_key_missing",
+      "no credentials encryption key is configured; channel credentials cannot be stored",
+    );
   return box;
 }
 
@@ -112,11 +125,18 @@ export const channelRoutes: AnyRoute[] = [
     permission: "admin",
     params: idParams,
     body: channelUpdate,
-    responses: { 200: { description: "Updated", schema: channelOut }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+    responses: {
+      200: { description: "Updated", schema: channelOut },
+      ...errorResponses,
+      ...notFoundResponse,
+      ...conflictResponse,
+    },
     async handler({ params, body, principal, ctx, now, traceparent }) {
       const current = await getScoped(ctx.db.orm, channels, principal, params.id);
       if (!current) throw notFound("channel not found");
-      const credentials = body.credentials ? validCredentials(current.channelType as ChannelType, current.provider, body.credentials) : undefined;
+      const credentials = body.credentials
+        ? validCredentials(current.channelType as ChannelType, current.provider, body.credentials)
+        : undefined;
       const row = await updateChannel(
         ctx.db,
         credentials ? requireBox(ctx.secretBox) : ctx.secretBox,

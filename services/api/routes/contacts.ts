@@ -5,7 +5,13 @@
 import { AppError, notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";
 import { contactGroupsResource, contactsResource } from "../resources.js";
-import { addGroupMembers, createContact, createContactGroup, importContactsIntoGroup, removeGroupMember } from "../../../db/contacts/repository.js";
+import {
+  addGroupMembers,
+  createContact,
+  createContactGroup,
+  importContactsIntoGroup,
+  removeGroupMember,
+} from "../../../db/contacts/repository.js";
 import { deleteScoped, getScoped, updateScoped } from "../../../db/query/crud.js";
 import { contactGroups, contacts } from "../../../db/schema.js";
 import { accountFor } from "../auth/principal.js";
@@ -40,7 +46,14 @@ export const contactRoutes: AnyRoute[] = [
     responses: { 200: { description: "A page of contacts", schema: pageSchema(contactOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, contactsResource, ctx.config);
-      return { status: 200, body: pageBody(await listResource(ctx.db.orm, contactsResource, principal, q, ctx.config.API_COUNT_CAP), q, contactJson) };
+      return {
+        status: 200,
+        body: pageBody(
+          await listResource(ctx.db.orm, contactsResource, principal, q, ctx.config.API_COUNT_CAP),
+          q,
+          contactJson,
+        ),
+      };
     },
   }),
   defineRoute({
@@ -119,7 +132,14 @@ export const contactGroupRoutes: AnyRoute[] = [
     responses: { 200: { description: "A page of contact groups", schema: pageSchema(groupOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, contactGroupsResource, ctx.config);
-      return { status: 200, body: pageBody(await listResource(ctx.db.orm, contactGroupsResource, principal, q, ctx.config.API_COUNT_CAP), q, groupJson) };
+      return {
+        status: 200,
+        body: pageBody(
+          await listResource(ctx.db.orm, contactGroupsResource, principal, q, ctx.config.API_COUNT_CAP),
+          q,
+          groupJson,
+        ),
+      };
     },
   }),
   defineRoute({
@@ -132,7 +152,12 @@ export const contactGroupRoutes: AnyRoute[] = [
     body: groupCreate,
     responses: { 201: { description: "Created", schema: groupOut }, ...errorResponses, ...conflictResponse },
     async handler({ body, principal, ctx, now }) {
-      const row = await createContactGroup(ctx.db.orm, accountFor(principal, body.account_id), { name: body.name, description: body.description }, now);
+      const row = await createContactGroup(
+        ctx.db.orm,
+        accountFor(principal, body.account_id),
+        { name: body.name, description: body.description },
+        now,
+      );
       return { status: 201, body: groupJson(row), headers: { Location: `/v1/contact-groups/${row.id}` } };
     },
   }),
@@ -160,7 +185,12 @@ export const contactGroupRoutes: AnyRoute[] = [
     permission: "manage",
     params: idParams,
     body: groupUpdate,
-    responses: { 200: { description: "Updated", schema: groupOut }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+    responses: {
+      200: { description: "Updated", schema: groupOut },
+      ...errorResponses,
+      ...notFoundResponse,
+      ...conflictResponse,
+    },
     async handler({ params, body, principal, ctx, now }) {
       const row = await updateScoped(ctx.db.orm, contactGroups, principal, params.id, { ...body, updatedAt: now });
       if (!row) throw notFound("contact group not found");
@@ -177,7 +207,8 @@ export const contactGroupRoutes: AnyRoute[] = [
     params: idParams,
     responses: { 204: { description: "Deleted" }, ...errorResponses, ...notFoundResponse },
     async handler({ params, principal, ctx }) {
-      if (!(await deleteScoped(ctx.db.orm, contactGroups, principal, params.id))) throw notFound("contact group not found");
+      if (!(await deleteScoped(ctx.db.orm, contactGroups, principal, params.id)))
+        throw notFound("contact group not found");
       return { status: 204 };
     },
   }),
@@ -216,7 +247,8 @@ export const contactGroupRoutes: AnyRoute[] = [
     method: "post",
     path: "/v1/contact-groups/:id/import",
     operationId: "importContactsCsv",
-    summary: "Import contacts from a CSV file into the group (streamed; columns name, email, phone, others into metadata)",
+    summary:
+      "Import contacts from a CSV file into the group (streamed; columns name, email, phone, others into metadata)",
     tag: gtag,
     permission: "manage",
     params: idParams,
@@ -229,17 +261,31 @@ export const contactGroupRoutes: AnyRoute[] = [
       415: { description: "Not text/csv", schema: errorSchema },
     },
     async handler({ params, principal, ctx, now, req, res }) {
-      if (!req.is("text/csv")) throw new AppError(415, "unsupported_media_type", "send the file as text/csv", { field: "body" });
+      if (!req.is("text/csv"))
+        throw new AppError(415, "unsupported_media_type", "send the file as text/csv", { field: "body" });
       const declared = Number(req.headers["content-length"] ?? 0);
-      if (declared > ctx.config.API_CSV_MAX_BYTES) throw new AppError(413, "payload_too_large", `the CSV file is larger than ${ctx.config.API_CSV_MAX_BYTES} bytes`, { field: "body" });
+      if (declared > ctx.config.API_CSV_MAX_BYTES)
+        throw new AppError(
+          413,
+          "payload_too_large",
+          `the CSV file is larger than ${ctx.config.API_CSV_MAX_BYTES} bytes`,
+          { field: "body" },
+        );
       const group = await getScoped(ctx.db.orm, contactGroups, principal, params.id);
       if (!group) throw notFound("contact group not found");
       const stats: ImportStats = { rejected: 0, errors: [] };
       try {
-        const batches = csvContactBatches(req, { maxBytes: ctx.config.API_CSV_MAX_BYTES, maxRows: ctx.config.API_CSV_MAX_ROWS }, stats);
+        const batches = csvContactBatches(
+          req,
+          { maxBytes: ctx.config.API_CSV_MAX_BYTES, maxRows: ctx.config.API_CSV_MAX_ROWS },
+          stats,
+        );
         const r = await importContactsIntoGroup(ctx.db, principal, params.id, batches, now);
         if (!r) throw notFound("contact group not found");
-        return { status: 200, body: { group: groupJson(r.group), imported: r.imported, rejected: stats.rejected, errors: stats.errors } };
+        return {
+          status: 200,
+          body: { group: groupJson(r.group), imported: r.imported, rejected: stats.rejected, errors: stats.errors },
+        };
       } catch (err) {
         // The rest of the upload is not read; close the connection rather than drain it.
         res.setHeader("Connection", "close");

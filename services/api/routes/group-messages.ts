@@ -8,7 +8,12 @@ import { listResource } from "../../../db/query/list.js";
 import { groupMessagesResource } from "../resources.js";
 import { countGroupRecipients } from "../../../db/contacts/repository.js";
 import { deleteScoped, getScoped } from "../../../db/query/crud.js";
-import { createGroupMessage, transitionGroupMessage, updateGroupMessage, type GroupMessagePatch } from "../../../db/campaigns/repository.js";
+import {
+  createGroupMessage,
+  transitionGroupMessage,
+  updateGroupMessage,
+  type GroupMessagePatch,
+} from "../../../db/campaigns/repository.js";
 import { groupMessages, type GroupMessageRow } from "../../../db/schema.js";
 import { inArray } from "drizzle-orm";
 import { accountFor } from "../auth/principal.js";
@@ -17,9 +22,18 @@ import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { groupMessageEvent } from "../publish.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
-import { groupMessageCreate, groupMessageJson, groupMessageOut, groupMessageUpdate } from "../schemas/group-messages.js";
+import {
+  groupMessageCreate,
+  groupMessageJson,
+  groupMessageOut,
+  groupMessageUpdate,
+} from "../schemas/group-messages.js";
 import { assertChannelAccepts, channelRef, groupRefs, templateRef } from "./references.js";
-import { cancelCampaignMessages, pauseCampaignMessages, resumeCampaignMessages } from "../../../db/campaigns/control.js";
+import {
+  cancelCampaignMessages,
+  pauseCampaignMessages,
+  resumeCampaignMessages,
+} from "../../../db/campaigns/control.js";
 import { streamProgress } from "../../http/sse.js";
 
 const FINAL = ["completed", "partially_failed", "failed", "cancelled"];
@@ -36,10 +50,20 @@ export const groupMessageRoutes: AnyRoute[] = [
     tag,
     permission: "read",
     query: listQuerySchema,
-    responses: { 200: { description: "A page of group messages", schema: pageSchema(groupMessageOut) }, ...errorResponses },
+    responses: {
+      200: { description: "A page of group messages", schema: pageSchema(groupMessageOut) },
+      ...errorResponses,
+    },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, groupMessagesResource, ctx.config);
-      return { status: 200, body: pageBody(await listResource(ctx.db.orm, groupMessagesResource, principal, q, ctx.config.API_COUNT_CAP), q, groupMessageJson) };
+      return {
+        status: 200,
+        body: pageBody(
+          await listResource(ctx.db.orm, groupMessagesResource, principal, q, ctx.config.API_COUNT_CAP),
+          q,
+          groupMessageJson,
+        ),
+      };
     },
   }),
   defineRoute({
@@ -51,7 +75,14 @@ export const groupMessageRoutes: AnyRoute[] = [
     permission: "manage",
     body: groupMessageCreate,
     idempotent: true,
-    responses: { 201: { description: "Created (or the original response for a repeated Idempotency-Key)", schema: groupMessageOut }, ...errorResponses, ...conflictResponse },
+    responses: {
+      201: {
+        description: "Created (or the original response for a repeated Idempotency-Key)",
+        schema: groupMessageOut,
+      },
+      ...errorResponses,
+      ...conflictResponse,
+    },
     async handler({ body, principal, ctx, now, req, traceparent }) {
       const accountId = accountFor(principal, body.account_id);
       let created: GroupMessageRow | undefined;
@@ -81,9 +112,13 @@ export const groupMessageRoutes: AnyRoute[] = [
       });
       if (fresh && created) {
         await groupMessageEvent(ctx, "group_message.created", created, now, traceparent);
-        if (created.status === "queued") await groupMessageEvent(ctx, "group_message.queued", created, now, traceparent);
+        if (created.status === "queued")
+          await groupMessageEvent(ctx, "group_message.queued", created, now, traceparent);
       }
-      return { ...reply, headers: { ...reply.headers, Location: `/v1/group-messages/${(reply.body as { id: string }).id}` } };
+      return {
+        ...reply,
+        headers: { ...reply.headers, Location: `/v1/group-messages/${(reply.body as { id: string }).id}` },
+      };
     },
   }),
   defineRoute({
@@ -94,7 +129,11 @@ export const groupMessageRoutes: AnyRoute[] = [
     tag,
     permission: "read",
     params: idParams,
-    responses: { 200: { description: "The group message", schema: groupMessageOut }, ...errorResponses, ...notFoundResponse },
+    responses: {
+      200: { description: "The group message", schema: groupMessageOut },
+      ...errorResponses,
+      ...notFoundResponse,
+    },
     async handler({ params, principal, ctx }) {
       const row = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
       if (!row) throw notFound("group message not found");
@@ -109,7 +148,11 @@ export const groupMessageRoutes: AnyRoute[] = [
     tag,
     permission: "read",
     params: idParams,
-    responses: { 200: { description: "text/event-stream of `progress` events (data: the group message), then one `end` event" }, ...errorResponses, ...notFoundResponse },
+    responses: {
+      200: { description: "text/event-stream of `progress` events (data: the group message), then one `end` event" },
+      ...errorResponses,
+      ...notFoundResponse,
+    },
     async handler({ params, principal, ctx, req, res }) {
       const row = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
       if (!row) throw notFound("group message not found");
@@ -132,14 +175,23 @@ export const groupMessageRoutes: AnyRoute[] = [
     permission: "manage",
     params: idParams,
     body: groupMessageUpdate,
-    responses: { 200: { description: "Updated", schema: groupMessageOut }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+    responses: {
+      200: { description: "Updated", schema: groupMessageOut },
+      ...errorResponses,
+      ...notFoundResponse,
+      ...conflictResponse,
+    },
     async handler({ params, body, principal, ctx, now, traceparent }) {
       const current = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
       if (!current) throw notFound("group message not found");
       const { status, ...content } = body;
       let row: GroupMessageRow | undefined = current;
       if (Object.keys(content).length > 0) {
-        const patch: GroupMessagePatch = { name: content.name, customValues: content.custom_values, metadata: content.metadata };
+        const patch: GroupMessagePatch = {
+          name: content.name,
+          customValues: content.custom_values,
+          metadata: content.metadata,
+        };
         if (content.template_id) {
           await templateRef(ctx.db.orm, current.accountId, content.template_id);
           Object.assign(patch, { templateId: content.template_id, messageBody: null });
@@ -147,12 +199,16 @@ export const groupMessageRoutes: AnyRoute[] = [
         if (content.message_body) Object.assign(patch, { messageBody: content.message_body, templateId: null });
         if (content.contact_group_ids) {
           await groupRefs(ctx.db.orm, current.accountId, content.contact_group_ids);
-          Object.assign(patch, { contactGroupIds: content.contact_group_ids, totalRecipients: await countGroupRecipients(ctx.db.orm, content.contact_group_ids) });
+          Object.assign(patch, {
+            contactGroupIds: content.contact_group_ids,
+            totalRecipients: await countGroupRecipients(ctx.db.orm, content.contact_group_ids),
+          });
         }
         row = await updateGroupMessage(ctx.db, principal, params.id, patch, now);
       }
       if (status !== undefined && row && status !== row.status) {
-        if (status === "queued") assertChannelAccepts(await channelRef(ctx.db.orm, current.accountId, current.channelId));
+        if (status === "queued")
+          assertChannelAccepts(await channelRef(ctx.db.orm, current.accountId, current.channelId));
         const moved = await transitionGroupMessage(ctx.db, principal, params.id, status, now);
         row = moved?.row;
         // The campaign's queued messages follow its status (db/campaigns/control.ts); the
@@ -160,7 +216,14 @@ export const groupMessageRoutes: AnyRoute[] = [
         if (row && status === "cancelled") await cancelCampaignMessages(ctx.db, row.id);
         if (row && status === "paused") await pauseCampaignMessages(ctx.db, row.id);
         if (row && status === "queued" && moved?.from === "paused") await resumeCampaignMessages(ctx.db, row.id);
-        if (row && status !== "paused") await groupMessageEvent(ctx, status === "queued" ? "group_message.queued" : "group_message.cancelled", row, now, traceparent);
+        if (row && status !== "paused")
+          await groupMessageEvent(
+            ctx,
+            status === "queued" ? "group_message.queued" : "group_message.cancelled",
+            row,
+            now,
+            traceparent,
+          );
         if (row && status !== "queued") row = (await getScoped(ctx.db.orm, groupMessages, principal, params.id)) ?? row;
       }
       if (!row) throw notFound("group message not found");
@@ -179,8 +242,11 @@ export const groupMessageRoutes: AnyRoute[] = [
     async handler({ params, principal, ctx }) {
       const current = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
       if (!current) throw notFound("group message not found");
-      if (!DELETABLE.includes(current.status)) throw conflict("invalid_state", `a ${current.status} group message cannot be deleted; cancel it first`);
-      if (!(await deleteScoped(ctx.db.orm, groupMessages, principal, params.id, inArray(groupMessages.status, DELETABLE)))) {
+      if (!DELETABLE.includes(current.status))
+        throw conflict("invalid_state", `a ${current.status} group message cannot be deleted; cancel it first`);
+      if (
+        !(await deleteScoped(ctx.db.orm, groupMessages, principal, params.id, inArray(groupMessages.status, DELETABLE)))
+      ) {
         throw conflict("invalid_state", "the group message changed state; try again");
       }
       return { status: 204 };

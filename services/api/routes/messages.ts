@@ -8,7 +8,14 @@ import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import { segmentInfo } from "../../../core/sms/encoding.js";
 import { listResource } from "../../../db/query/list.js";
 import { messagesResource } from "../resources.js";
-import { changeMessageStatus, createMessage, deleteMessage, getMessage, listMessageEvents, updateMessageMetadata } from "../../../db/messages/repository.js";
+import {
+  changeMessageStatus,
+  createMessage,
+  deleteMessage,
+  getMessage,
+  listMessageEvents,
+  updateMessageMetadata,
+} from "../../../db/messages/repository.js";
 import type { MessageRow } from "../../../db/schema.js";
 import type { FallbackStrategy, MessageStatus } from "../../../core/messages/lifecycle.js";
 import { accountFor } from "../auth/principal.js";
@@ -19,7 +26,14 @@ import { parseWith } from "../http/validation.js";
 import { messageCreated } from "../publish.js";
 import { addressSchema } from "../schemas/addresses.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
-import { messageCreate, messageEventJson, messageEventOut, messageJson, messageOut, messageUpdate } from "../schemas/messages.js";
+import {
+  messageCreate,
+  messageEventJson,
+  messageEventOut,
+  messageJson,
+  messageOut,
+  messageUpdate,
+} from "../schemas/messages.js";
 import { render } from "../../../core/templating.js";
 import { z } from "zod";
 import { assertChannelAccepts, channelForType, channelRef, contactRef, templateRef } from "./references.js";
@@ -39,7 +53,14 @@ export const messageRoutes: AnyRoute[] = [
     responses: { 200: { description: "A page of messages", schema: pageSchema(messageOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, messagesResource, ctx.config);
-      return { status: 200, body: pageBody(await listResource(ctx.db.orm, messagesResource, principal, q, ctx.config.API_COUNT_CAP), q, messageJson) };
+      return {
+        status: 200,
+        body: pageBody(
+          await listResource(ctx.db.orm, messagesResource, principal, q, ctx.config.API_COUNT_CAP),
+          q,
+          messageJson,
+        ),
+      };
     },
   }),
   defineRoute({
@@ -64,15 +85,20 @@ export const messageRoutes: AnyRoute[] = [
         // Naming only a type lets the platform pick the channel, and move the message to the next
         // one of that type if this one's provider goes down.
         const byType = body.channel_id === undefined;
-        const channel = byType ? await channelForType(tx, accountId, body.channel_type!) : await channelRef(tx, accountId, body.channel_id!);
+        const channel = byType
+          ? await channelForType(tx, accountId, body.channel_type!)
+          : await channelRef(tx, accountId, body.channel_id!);
         const channelType = channel.channelType as ChannelType;
         const direction = body.direction ?? "outbound";
         const status: MessageStatus = body.status ?? (direction === "outbound" ? "queued" : "delivered");
         if (direction === "outbound") {
-          if (status !== "queued") throw badRequest("validation_error", "status: outbound messages start queued", { field: "status" });
+          if (status !== "queued")
+            throw badRequest("validation_error", "status: outbound messages start queued", { field: "status" });
           assertChannelAccepts(channel);
         } else if (status === "queued" || status === "sending") {
-          throw badRequest("validation_error", `status: ${direction} messages are records and cannot be ${status}`, { field: "status" });
+          throw badRequest("validation_error", `status: ${direction} messages are records and cannot be ${status}`, {
+            field: "status",
+          });
         }
         parseWith(addressSchema(channelType), body.delivery_address, "delivery_address");
         const contact = body.contact_id ? await contactRef(tx, accountId, body.contact_id) : undefined;
@@ -82,12 +108,23 @@ export const messageRoutes: AnyRoute[] = [
         let skipReason: string | undefined;
         if (body.template_id) {
           const t = await templateRef(tx, accountId, body.template_id);
-          const r = render({ body: t.body, fallbackStrategy: t.fallbackStrategy as FallbackStrategy, defaultValues: t.defaultValues, contact, customValues: body.custom_values });
+          const r = render({
+            body: t.body,
+            fallbackStrategy: t.fallbackStrategy as FallbackStrategy,
+            defaultValues: t.defaultValues,
+            contact,
+            customValues: body.custom_values,
+          });
           if (r.skipped) {
             // The template asks to skip recipients it cannot fill: kept as a record, never sent.
             finalStatus = "skipped";
             skipReason = `missing template variables: ${r.missing.join(", ")}`;
-            messageBody = render({ body: t.body, fallbackStrategy: "keep", contact, customValues: body.custom_values }).text;
+            messageBody = render({
+              body: t.body,
+              fallbackStrategy: "keep",
+              contact,
+              customValues: body.custom_values,
+            }).text;
           } else messageBody = r.text;
         }
         const sms = SMS_TYPES.includes(channelType) ? segmentInfo(messageBody) : undefined;
@@ -115,7 +152,8 @@ export const messageRoutes: AnyRoute[] = [
         );
         return { status: 201, body: messageJson(created) };
       });
-      if (fresh && created?.status === "queued" && created.direction === "outbound") await messageCreated(ctx, created, now, traceparent);
+      if (fresh && created?.status === "queued" && created.direction === "outbound")
+        await messageCreated(ctx, created, now, traceparent);
       const id = (reply.body as { id: string }).id;
       return { ...reply, headers: { ...reply.headers, Location: `/v1/messages/${id}` } };
     },
@@ -144,11 +182,26 @@ export const messageRoutes: AnyRoute[] = [
     permission: "send",
     params: idParams,
     body: messageUpdate,
-    responses: { 200: { description: "Updated", schema: messageOut }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+    responses: {
+      200: { description: "Updated", schema: messageOut },
+      ...errorResponses,
+      ...notFoundResponse,
+      ...conflictResponse,
+    },
     async handler({ params, body, principal, ctx, now }) {
       let row: MessageRow | undefined;
-      if (body.metadata !== undefined) row = await updateMessageMetadata(ctx.db.orm, principal, params.id, body.metadata, now);
-      if (body.status !== undefined) row = (await changeMessageStatus(ctx.db, principal, params.id, { to: body.status, eventData: { by: principal.subject } }, now))?.row;
+      if (body.metadata !== undefined)
+        row = await updateMessageMetadata(ctx.db.orm, principal, params.id, body.metadata, now);
+      if (body.status !== undefined)
+        row = (
+          await changeMessageStatus(
+            ctx.db,
+            principal,
+            params.id,
+            { to: body.status, eventData: { by: principal.subject } },
+            now,
+          )
+        )?.row;
       if (!row) throw notFound("message not found");
       return { status: 200, body: messageJson(row) };
     },
@@ -175,7 +228,11 @@ export const messageRoutes: AnyRoute[] = [
     tag,
     permission: "read",
     params: idParams,
-    responses: { 200: { description: "Status changes", schema: z.object({ items: z.array(messageEventOut) }) }, ...errorResponses, ...notFoundResponse },
+    responses: {
+      200: { description: "Status changes", schema: z.object({ items: z.array(messageEventOut) }) },
+      ...errorResponses,
+      ...notFoundResponse,
+    },
     async handler({ params, principal, ctx }) {
       const m = await getMessage(ctx.db.orm, principal, params.id);
       if (!m) throw notFound("message not found");

@@ -9,9 +9,17 @@ import type { Orm } from "../../../db/client.js";
 import { preferredActiveChannel } from "../../../db/channels/repository.js";
 import { existingGroupIds } from "../../../db/contacts/repository.js";
 import { getScoped } from "../../../db/query/crud.js";
-import { channels, contacts, templates, type ChannelRow, type ContactRow, type TemplateRow } from "../../../db/schema.js";
+import {
+  channels,
+  contacts,
+  templates,
+  type ChannelRow,
+  type ContactRow,
+  type TemplateRow,
+} from "../../../db/schema.js";
 
-const missing = (field: string, what: string) => badRequest("invalid_reference", `${field}: no such ${what} in this account`, { field });
+const missing = (field: string, what: string) =>
+  badRequest("invalid_reference", `${field}: no such ${what} in this account`, { field });
 
 export async function channelRef(orm: Orm, accountId: string, id: string, field = "channel_id"): Promise<ChannelRow> {
   const row = await getScoped(orm, channels, { accountIds: [accountId] }, id);
@@ -31,11 +39,18 @@ export async function channelForType(orm: Orm, accountId: string, channelType: s
 
 /** New work may not be queued on a switched-off or draining channel; paused ones hold it until resumed. */
 export function assertChannelAccepts(channel: ChannelRow): void {
-  if (!channel.isEnabled || channel.status === "disabled") throw conflict("channel_disabled", "the channel is disabled");
-  if (channel.status === "draining") throw conflict("channel_draining", "the channel is draining and accepts no new messages");
+  if (!channel.isEnabled || channel.status === "disabled")
+    throw conflict("channel_disabled", "the channel is disabled");
+  if (channel.status === "draining")
+    throw conflict("channel_draining", "the channel is draining and accepts no new messages");
 }
 
-export async function templateRef(orm: Orm, accountId: string, id: string, field = "template_id"): Promise<TemplateRow> {
+export async function templateRef(
+  orm: Orm,
+  accountId: string,
+  id: string,
+  field = "template_id",
+): Promise<TemplateRow> {
   const row = await getScoped(orm, templates, { accountIds: [accountId] }, id);
   if (!row) throw missing(field, "template");
   if (!row.isActive) throw conflict("template_inactive", "the template is not active");
@@ -48,7 +63,12 @@ export async function contactRef(orm: Orm, accountId: string, id: string, field 
   return row;
 }
 
-export async function groupRefs(orm: Orm, accountId: string, ids: string[], field = "contact_group_ids"): Promise<void> {
+export async function groupRefs(
+  orm: Orm,
+  accountId: string,
+  ids: string[],
+  field = "contact_group_ids",
+): Promise<void> {
   const found = await existingGroupIds(orm, { accountIds: [accountId] }, ids);
   const i = ids.findIndex((id) => !found.has(id));
   if (i >= 0) throw missing(`${field}[${i}]`, "contact group");

@@ -32,7 +32,8 @@ const tag = "scheduled-messages";
 const PAST_TOLERANCE_MS = 60_000;
 
 function notInPast(at: Date, now: Date, field: string): void {
-  if (at.getTime() < now.getTime() - PAST_TOLERANCE_MS) throw badRequest("validation_error", `${field}: must not be in the past`, { field });
+  if (at.getTime() < now.getTime() - PAST_TOLERANCE_MS)
+    throw badRequest("validation_error", `${field}: must not be in the past`, { field });
 }
 
 const STATUS_EVENT: Record<string, ScheduledMessageEvent["type"]> = {
@@ -50,10 +51,20 @@ export const scheduledMessageRoutes: AnyRoute[] = [
     tag,
     permission: "read",
     query: listQuerySchema,
-    responses: { 200: { description: "A page of scheduled messages", schema: pageSchema(scheduledOut) }, ...errorResponses },
+    responses: {
+      200: { description: "A page of scheduled messages", schema: pageSchema(scheduledOut) },
+      ...errorResponses,
+    },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, scheduledMessagesResource, ctx.config);
-      return { status: 200, body: pageBody(await listResource(ctx.db.orm, scheduledMessagesResource, principal, q, ctx.config.API_COUNT_CAP), q, scheduledJson) };
+      return {
+        status: 200,
+        body: pageBody(
+          await listResource(ctx.db.orm, scheduledMessagesResource, principal, q, ctx.config.API_COUNT_CAP),
+          q,
+          scheduledJson,
+        ),
+      };
     },
   }),
   defineRoute({
@@ -70,7 +81,8 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       const scheduledAt = new Date(body.scheduled_at);
       notInPast(scheduledAt, now, "scheduled_at");
       const channel = await channelRef(ctx.db.orm, accountId, body.channel_id);
-      if (body.delivery_address) parseWith(addressSchema(channel.channelType as ChannelType), body.delivery_address, "delivery_address");
+      if (body.delivery_address)
+        parseWith(addressSchema(channel.channelType as ChannelType), body.delivery_address, "delivery_address");
       if (body.template_id) await templateRef(ctx.db.orm, accountId, body.template_id);
       if (body.contact_id) await contactRef(ctx.db.orm, accountId, body.contact_id);
       if (body.contact_group_ids) await groupRefs(ctx.db.orm, accountId, body.contact_group_ids);
@@ -109,7 +121,11 @@ export const scheduledMessageRoutes: AnyRoute[] = [
     tag,
     permission: "read",
     params: idParams,
-    responses: { 200: { description: "The scheduled message", schema: scheduledOut }, ...errorResponses, ...notFoundResponse },
+    responses: {
+      200: { description: "The scheduled message", schema: scheduledOut },
+      ...errorResponses,
+      ...notFoundResponse,
+    },
     async handler({ params, principal, ctx }) {
       const row = await getScoped(ctx.db.orm, scheduledMessages, principal, params.id);
       if (!row) throw notFound("scheduled message not found");
@@ -125,27 +141,49 @@ export const scheduledMessageRoutes: AnyRoute[] = [
     permission: "manage",
     params: idParams,
     body: scheduledUpdate,
-    responses: { 200: { description: "Updated", schema: scheduledOut }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+    responses: {
+      200: { description: "Updated", schema: scheduledOut },
+      ...errorResponses,
+      ...notFoundResponse,
+      ...conflictResponse,
+    },
     async handler({ params, body, principal, ctx, now, traceparent }) {
       const current = await getScoped(ctx.db.orm, scheduledMessages, principal, params.id);
       if (!current) throw notFound("scheduled message not found");
       const { status, ...content } = body;
       let row: ScheduledMessageRow | undefined = current;
       if (Object.keys(content).length > 0) {
-        const patch: ScheduledMessagePatch = { name: content.name, customValues: content.custom_values, timezone: content.timezone, metadata: content.metadata };
+        const patch: ScheduledMessagePatch = {
+          name: content.name,
+          customValues: content.custom_values,
+          timezone: content.timezone,
+          metadata: content.metadata,
+        };
         if (content.template_id !== undefined && content.message_body !== undefined) {
-          throw badRequest("validation_error", "template_id: send either template_id or message_body, not both", { field: "template_id" });
+          throw badRequest("validation_error", "template_id: send either template_id or message_body, not both", {
+            field: "template_id",
+          });
         }
-        if (content.template_id) Object.assign(patch, { templateId: (await templateRef(ctx.db.orm, current.accountId, content.template_id)).id, messageBody: null });
+        if (content.template_id)
+          Object.assign(patch, {
+            templateId: (await templateRef(ctx.db.orm, current.accountId, content.template_id)).id,
+            messageBody: null,
+          });
         if (content.message_body) Object.assign(patch, { messageBody: content.message_body, templateId: null });
         if (content.delivery_address) {
-          if (current.sendType !== "single") throw badRequest("validation_error", "delivery_address: group sends do not take a single recipient", { field: "delivery_address" });
+          if (current.sendType !== "single")
+            throw badRequest("validation_error", "delivery_address: group sends do not take a single recipient", {
+              field: "delivery_address",
+            });
           const channel = await channelRef(ctx.db.orm, current.accountId, current.channelId);
           parseWith(addressSchema(channel.channelType as ChannelType), content.delivery_address, "delivery_address");
           patch.deliveryAddress = content.delivery_address;
         }
         if (content.contact_group_ids) {
-          if (current.sendType !== "group") throw badRequest("validation_error", "contact_group_ids: only group sends take contact groups", { field: "contact_group_ids" });
+          if (current.sendType !== "group")
+            throw badRequest("validation_error", "contact_group_ids: only group sends take contact groups", {
+              field: "contact_group_ids",
+            });
           await groupRefs(ctx.db.orm, current.accountId, content.contact_group_ids);
           patch.contactGroupIds = content.contact_group_ids;
         }
@@ -155,14 +193,19 @@ export const scheduledMessageRoutes: AnyRoute[] = [
         }
         if (content.recurrence_rule !== undefined) {
           if (content.recurrence_rule !== null && !current.isRecurring) {
-            throw badRequest("validation_error", "recurrence_rule: this schedule is not recurring", { field: "recurrence_rule" });
+            throw badRequest("validation_error", "recurrence_rule: this schedule is not recurring", {
+              field: "recurrence_rule",
+            });
           }
           if (content.recurrence_rule === null && current.isRecurring) {
-            throw badRequest("validation_error", "recurrence_rule: a recurring schedule needs a rule", { field: "recurrence_rule" });
+            throw badRequest("validation_error", "recurrence_rule: a recurring schedule needs a rule", {
+              field: "recurrence_rule",
+            });
           }
           patch.recurrenceRule = content.recurrence_rule;
         }
-        if (content.recurrence_end_at !== undefined) patch.recurrenceEndAt = content.recurrence_end_at ? new Date(content.recurrence_end_at) : null;
+        if (content.recurrence_end_at !== undefined)
+          patch.recurrenceEndAt = content.recurrence_end_at ? new Date(content.recurrence_end_at) : null;
         if (content.recurrence_max_count !== undefined) patch.recurrenceMaxCount = content.recurrence_max_count;
         row = await updateScheduledMessage(ctx.db, principal, params.id, patch, now);
         if (row) await scheduledMessageEvent(ctx, "scheduled_message.updated", row, now, traceparent);
@@ -188,7 +231,8 @@ export const scheduledMessageRoutes: AnyRoute[] = [
     async handler({ params, principal, ctx }) {
       const current = await getScoped(ctx.db.orm, scheduledMessages, principal, params.id);
       if (!current) throw notFound("scheduled message not found");
-      if (!canDeleteScheduled(current.status)) throw conflict("invalid_state", `a ${current.status} schedule cannot be deleted now`);
+      if (!canDeleteScheduled(current.status))
+        throw conflict("invalid_state", `a ${current.status} schedule cannot be deleted now`);
       await deleteScoped(ctx.db.orm, scheduledMessages, principal, params.id);
       return { status: 204 };
     },

@@ -17,7 +17,15 @@ import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { badRequest } from "../../../core/errors.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
-import { adhocPreviewBody, previewOut, templateCreate, templateJson, templateOut, templatePreviewBody, templateUpdate } from "../schemas/templates.js";
+import {
+  adhocPreviewBody,
+  previewOut,
+  templateCreate,
+  templateJson,
+  templateOut,
+  templatePreviewBody,
+  templateUpdate,
+} from "../schemas/templates.js";
 import { extractVariables, render, type ContactFields } from "../../../core/templating.js";
 
 /** Default values may only name variables the body uses (matched case-insensitively). */
@@ -25,20 +33,34 @@ function checkDefaults(variables: string[], defaults: Record<string, string> | u
   const known = new Set(variables.map((v) => v.toUpperCase()));
   for (const k of Object.keys(defaults ?? {})) {
     if (!known.has(k.toUpperCase())) {
-      throw badRequest("validation_error", `default_values.${k}: the body has no {${k}} variable`, { field: `default_values.${k}` });
+      throw badRequest("validation_error", `default_values.${k}: the body has no {${k}} variable`, {
+        field: `default_values.${k}`,
+      });
     }
   }
 }
 
 /** The contact to render for: a stored one (in the caller's accounts) or inline fields. */
-export async function previewContact(ctx: Ctx, principal: Principal, contactId: string | undefined, inline: ContactFields | undefined): Promise<ContactFields | undefined> {
+export async function previewContact(
+  ctx: Ctx,
+  principal: Principal,
+  contactId: string | undefined,
+  inline: ContactFields | undefined,
+): Promise<ContactFields | undefined> {
   if (!contactId) return inline;
   const c = await getScoped(ctx.db.orm, contacts, principal, contactId);
-  if (!c) throw badRequest("invalid_reference", "contact_id: no such contact in your accounts", { field: "contact_id" });
+  if (!c)
+    throw badRequest("invalid_reference", "contact_id: no such contact in your accounts", { field: "contact_id" });
   return c;
 }
 
-function preview(body: string, fallbackStrategy: FallbackStrategy, defaults: Record<string, string>, contact: ContactFields | undefined, customValues: Record<string, string> | undefined) {
+function preview(
+  body: string,
+  fallbackStrategy: FallbackStrategy,
+  defaults: Record<string, string>,
+  contact: ContactFields | undefined,
+  customValues: Record<string, string> | undefined,
+) {
   const r = render({ body, fallbackStrategy, defaultValues: defaults, contact, customValues });
   const sms = segmentInfo(r.text);
   return {
@@ -48,7 +70,12 @@ function preview(body: string, fallbackStrategy: FallbackStrategy, defaults: Rec
     missing_variables: r.missing,
     defaulted_variables: r.defaulted,
     characters: [...r.text].length,
-    sms: { encoding: sms.encoding, segments: r.text.length === 0 ? 0 : sms.segments, units: sms.units, per_segment: sms.perSegment },
+    sms: {
+      encoding: sms.encoding,
+      segments: r.text.length === 0 ? 0 : sms.segments,
+      units: sms.units,
+      per_segment: sms.perSegment,
+    },
   };
 }
 
@@ -66,7 +93,14 @@ export const templateRoutes: AnyRoute[] = [
     responses: { 200: { description: "A page of templates", schema: pageSchema(templateOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, templatesResource, ctx.config);
-      return { status: 200, body: pageBody(await listResource(ctx.db.orm, templatesResource, principal, q, ctx.config.API_COUNT_CAP), q, templateJson) };
+      return {
+        status: 200,
+        body: pageBody(
+          await listResource(ctx.db.orm, templatesResource, principal, q, ctx.config.API_COUNT_CAP),
+          q,
+          templateJson,
+        ),
+      };
     },
   }),
   defineRoute({
@@ -110,7 +144,16 @@ export const templateRoutes: AnyRoute[] = [
     async handler({ body, principal, ctx }) {
       checkDefaults(extractVariables(body.body), body.default_values);
       const contact = await previewContact(ctx, principal, body.contact_id, body.contact);
-      return { status: 200, body: preview(body.body, body.fallback_strategy ?? "keep", body.default_values ?? {}, contact, body.custom_values) };
+      return {
+        status: 200,
+        body: preview(
+          body.body,
+          body.fallback_strategy ?? "keep",
+          body.default_values ?? {},
+          contact,
+          body.custom_values,
+        ),
+      };
     },
   }),
   defineRoute({
@@ -137,7 +180,12 @@ export const templateRoutes: AnyRoute[] = [
     permission: "manage",
     params: idParams,
     body: templateUpdate,
-    responses: { 200: { description: "Updated", schema: templateOut }, ...errorResponses, ...notFoundResponse, ...conflictResponse },
+    responses: {
+      200: { description: "Updated", schema: templateOut },
+      ...errorResponses,
+      ...notFoundResponse,
+      ...conflictResponse,
+    },
     async handler({ params, body, principal, ctx, now }) {
       const current = await getScoped(ctx.db.orm, templates, principal, params.id);
       if (!current) throw notFound("template not found");
@@ -185,7 +233,10 @@ export const templateRoutes: AnyRoute[] = [
       const t = await getScoped(ctx.db.orm, templates, principal, params.id);
       if (!t) throw notFound("template not found");
       const contact = await previewContact(ctx, principal, body.contact_id, body.contact);
-      return { status: 200, body: preview(t.body, t.fallbackStrategy as FallbackStrategy, t.defaultValues, contact, body.custom_values) };
+      return {
+        status: 200,
+        body: preview(t.body, t.fallbackStrategy as FallbackStrategy, t.defaultValues, contact, body.custom_values),
+      };
     },
   }),
 ];

@@ -19,13 +19,28 @@ const retryConfig = z
   .describe("Retry policy for transient send failures");
 
 const settable = z.enum(CLIENT_SETTABLE.channel as [string, ...string[]]);
-const credentials = z.record(z.string(), z.unknown()).describe("Provider credentials; validated per channel type and provider. Write-only: never returned.");
+const credentials = z
+  .record(z.string(), z.unknown())
+  .describe("Provider credentials; validated per channel type and provider. Write-only: never returned.");
 
 const common = {
   sender_name: z.string().max(255).nullable().optional(),
   rate_limit: z.number().int().min(1).max(1_000_000).optional().describe("Messages per minute"),
-  burst: z.number().int().min(1).max(1_000_000).nullable().optional().describe("Messages allowed at once above the steady rate"),
-  priority: z.number().int().min(-1000).max(1000).optional().describe("Selection priority among an account's channels (higher first)"),
+  burst: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .nullable()
+    .optional()
+    .describe("Messages allowed at once above the steady rate"),
+  priority: z
+    .number()
+    .int()
+    .min(-1000)
+    .max(1000)
+    .optional()
+    .describe("Selection priority among an account's channels (higher first)"),
   is_enabled: z.boolean().optional(),
   retry_config: retryConfig.optional(),
   metadata: metadata.optional(),
@@ -35,7 +50,11 @@ export const channelCreate = z.strictObject({
   account_id: accountId,
   name,
   channel_type: z.enum(CHANNEL_TYPES),
-  provider: z.string().max(50).optional().describe(`sms: ${providerKeys("sms").join(" | ")}; other types: default`),
+  provider: z
+    .string()
+    .max(50)
+    .optional()
+    .describe(`sms: ${providerKeys("sms").join(" | ")}; other types: default`),
   credentials,
   status: settable.optional(),
   ...common,
@@ -60,7 +79,9 @@ export const channelOut = z.object({
   status: z.enum(CHANNEL_STATUSES),
   status_reason: z.string().nullable(),
   is_enabled: z.boolean(),
-  credentials: z.record(z.string(), z.literal("********")).describe("Which credential fields are set; values are never returned"),
+  credentials: z
+    .record(z.string(), z.literal("********"))
+    .describe("Which credential fields are set; values are never returned"),
   sender_name: z.string().nullable(),
   rate_limit: z.number().int(),
   burst: z.number().int().nullable(),

@@ -4,12 +4,19 @@ import { z } from "zod";
 
 export const uuid = z.uuid({ error: "must be a UUID" });
 export const text = (max: number) => z.string().max(max, { error: `at most ${max} characters` });
-export const name = z.string().trim().min(1, { error: "must not be empty" }).max(255, { error: "at most 255 characters" });
+export const name = z
+  .string()
+  .trim()
+  .min(1, { error: "must not be empty" })
+  .max(255, { error: "at most 255 characters" });
 /** Free-form JSON object; keys are bounded so they stay readable as template variables. */
 export const metadata = z.record(z.string().max(100), z.unknown()).describe("Free-form JSON object");
 /** Template variable values: NAME → text. */
 export const values = z.record(z.string().min(1).max(64), z.string().max(1000));
-export const isoDate = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time with a time zone (e.g. 2026-03-01T09:00:00Z)" });
+export const isoDate = z.iso.datetime({
+  offset: true,
+  error: "must be an ISO 8601 date-time with a time zone (e.g. 2026-03-01T09:00:00Z)",
+});
 export const accountId = uuid.optional().describe("Account the row belongs to; defaults to the caller's only account");
 
 /** Response timestamps are ISO 8601 strings in UTC. */
@@ -39,7 +46,14 @@ export function sendDefinitionJson(r: {
   templateId: string | null;
   messageBody: string | null;
 }) {
-  return { id: r.id, account_id: r.accountId, name: r.name, channel_id: r.channelId, template_id: r.templateId, message_body: r.messageBody };
+  return {
+    id: r.id,
+    account_id: r.accountId,
+    name: r.name,
+    channel_id: r.channelId,
+    template_id: r.templateId,
+    message_body: r.messageBody,
+  };
 }
 
 export const errorSchema = z.object({
@@ -55,8 +69,12 @@ export const errorResponses = {
   403: { description: "The caller's role or account does not allow this", schema: errorSchema },
   429: { description: "Rate limit exceeded; see Retry-After", schema: errorSchema },
 } as const;
-export const notFoundResponse = { 404: { description: "No such row in the caller's accounts", schema: errorSchema } } as const;
-export const conflictResponse = { 409: { description: "Conflicts with the current state", schema: errorSchema } } as const;
+export const notFoundResponse = {
+  404: { description: "No such row in the caller's accounts", schema: errorSchema },
+} as const;
+export const conflictResponse = {
+  409: { description: "Conflicts with the current state", schema: errorSchema },
+} as const;
 
 /** An update must change something. */
 export function nonEmpty<T extends z.ZodObject>(schema: T) {

@@ -6,14 +6,30 @@
 import { z } from "zod";
 import type { GroupMessageRow } from "../../../db/schema.js";
 import { GROUP_MESSAGE_STATUSES } from "../../../core/messages/lifecycle.js";
-import { accountId, iso, isoOrNull, metadata, nonEmpty, sendDefinitionJson, sendDefinitionOut, tsOut, tsOutNullable, uuid, values } from "./common.js";
+import {
+  accountId,
+  iso,
+  isoOrNull,
+  metadata,
+  nonEmpty,
+  sendDefinitionJson,
+  sendDefinitionOut,
+  tsOut,
+  tsOutNullable,
+  uuid,
+  values,
+} from "./common.js";
 
 const groupIds = z
   .array(uuid)
   .min(1, { error: "name at least one contact group" })
   .max(100, { error: "at most 100 contact groups" })
   .refine((ids) => new Set(ids).size === ids.length, { error: "contains the same group twice" });
-const body = z.string().min(1).max(65_536, { error: "at most 65536 characters" }).describe("Ad-hoc text with {VARIABLE} placeholders, instead of a template");
+const body = z
+  .string()
+  .min(1)
+  .max(65_536, { error: "at most 65536 characters" })
+  .describe("Ad-hoc text with {VARIABLE} placeholders, instead of a template");
 
 export const groupMessageCreate = z
   .strictObject({
@@ -27,7 +43,10 @@ export const groupMessageCreate = z
     metadata: metadata.optional(),
     status: z.enum(["draft", "queued"]).optional().describe("draft (default) or queued to start sending at once"),
   })
-  .refine((b) => (b.template_id === undefined) !== (b.message_body === undefined), { error: "send either template_id or message_body", path: ["template_id"] });
+  .refine((b) => (b.template_id === undefined) !== (b.message_body === undefined), {
+    error: "send either template_id or message_body",
+    path: ["template_id"],
+  });
 
 export const groupMessageUpdate = nonEmpty(
   z
@@ -38,9 +57,16 @@ export const groupMessageUpdate = nonEmpty(
       contact_group_ids: groupIds.optional(),
       custom_values: values.optional(),
       metadata: metadata.optional(),
-      status: z.enum(["queued", "paused", "cancelled"], { error: "clients may set status to queued (start or resume), paused or cancelled" }).optional(),
+      status: z
+        .enum(["queued", "paused", "cancelled"], {
+          error: "clients may set status to queued (start or resume), paused or cancelled",
+        })
+        .optional(),
     })
-    .refine((b) => b.template_id === undefined || b.message_body === undefined, { error: "send either template_id or message_body, not both", path: ["template_id"] }),
+    .refine((b) => b.template_id === undefined || b.message_body === undefined, {
+      error: "send either template_id or message_body, not both",
+      path: ["template_id"],
+    }),
 );
 
 export const groupMessageOut = z.object({
@@ -55,7 +81,9 @@ export const groupMessageOut = z.object({
   queued_count: z.number().int().describe("Messages still waiting for a provider (queued or sending)"),
   read_count: z.number().int(),
   cancelled_count: z.number().int().describe("Messages cancelled before a provider had them"),
-  skipped_reasons: z.record(z.string(), z.number().int()).describe("skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out"),
+  skipped_reasons: z
+    .record(z.string(), z.number().int())
+    .describe("skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out"),
   failure_reason: z.string().nullable(),
   scheduled_message_id: z.uuid().nullable(),
   custom_values: z.record(z.string(), z.string()),

@@ -13,16 +13,30 @@ export const messageCreate = z
   .strictObject({
     account_id: accountId,
     channel_id: uuid.optional().describe("The channel to send through; or give channel_type instead"),
-    channel_type: z.enum(CHANNEL_TYPES).optional().describe("Send through the account's highest-priority active channel of this type, failing over to the next if it goes down"),
-    delivery_address: z.string().min(1).max(255).describe("Phone number, e-mail address, chat id or PSID, depending on the channel type"),
+    channel_type: z
+      .enum(CHANNEL_TYPES)
+      .optional()
+      .describe(
+        "Send through the account's highest-priority active channel of this type, failing over to the next if it goes down",
+      ),
+    delivery_address: z
+      .string()
+      .min(1)
+      .max(255)
+      .describe("Phone number, e-mail address, chat id or PSID, depending on the channel type"),
     message_body: z.string().max(65_536, { error: "at most 65536 characters" }).optional(),
     template_id: uuid.optional().describe("Render this template instead of sending message_body"),
     contact_id: uuid.optional(),
     custom_values: values.optional().describe("Template variable values for this message"),
-    direction: z.enum(MESSAGE_DIRECTIONS).optional().describe("outbound (default) messages are queued for dispatch; inbound and system ones are records"),
+    direction: z
+      .enum(MESSAGE_DIRECTIONS)
+      .optional()
+      .describe("outbound (default) messages are queued for dispatch; inbound and system ones are records"),
     status: z.enum(MESSAGE_STATUSES).optional().describe("outbound messages start queued"),
     priority: z.number().int().min(0).max(9).optional().describe("0 (default) to 9; higher is dispatched first"),
-    metadata: metadata.optional().describe("Channel-specific options, e.g. subject for e-mail, parse_mode for Telegram, allow_failover"),
+    metadata: metadata
+      .optional()
+      .describe("Channel-specific options, e.g. subject for e-mail, parse_mode for Telegram, allow_failover"),
   })
   .refine((b) => (b.message_body === undefined) !== (b.template_id === undefined), {
     error: "send either message_body or template_id",
@@ -40,7 +54,9 @@ export const messageUpdate = nonEmpty(
   }),
 );
 
-const failoverOut = z.array(z.object({ channel_id: z.string(), error_code: z.string().nullable(), at: z.string() })).nullable();
+const failoverOut = z
+  .array(z.object({ channel_id: z.string(), error_code: z.string().nullable(), at: z.string() }))
+  .nullable();
 
 export const messageOut = z.object({
   id: z.uuid(),

@@ -7,10 +7,24 @@ import { z } from "zod";
 import type { ScheduledMessageRow } from "../../../db/schema.js";
 import { SCHEDULED_MESSAGE_STATUSES, SEND_TYPES } from "../../../core/messages/lifecycle.js";
 import { recurrenceProblem } from "../../../core/schedule/recurrence.js";
-import { accountId, iso, isoDate, isoOrNull, metadata, nonEmpty, sendDefinitionJson, sendDefinitionOut, tsOut, tsOutNullable, uuid, values } from "./common.js";
+import {
+  accountId,
+  iso,
+  isoDate,
+  isoOrNull,
+  metadata,
+  nonEmpty,
+  sendDefinitionJson,
+  sendDefinitionOut,
+  tsOut,
+  tsOutNullable,
+  uuid,
+  values,
+} from "./common.js";
 
 /** Recurrence rules: "daily", "weekly:mon,wed,fri", "monthly:15". */
-export const RECURRENCE_RE = /^(daily|weekly:(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun)){0,6}|monthly:([1-9]|[12]\d|3[01]))$/;
+export const RECURRENCE_RE =
+  /^(daily|weekly:(mon|tue|wed|thu|fri|sat|sun)(,(mon|tue|wed|thu|fri|sat|sun)){0,6}|monthly:([1-9]|[12]\d|3[01]))$/;
 
 const timezone = z
   .string()
@@ -57,16 +71,35 @@ const fields = {
 export const scheduledCreate = z
   .strictObject({ account_id: accountId, channel_id: uuid, send_type: z.enum(SEND_TYPES), ...fields })
   .superRefine((b, ctx) => {
-    if ((b.template_id === undefined) === (b.message_body === undefined)) ctx.addIssue({ code: "custom", message: "send either template_id or message_body", path: ["template_id"] });
+    if ((b.template_id === undefined) === (b.message_body === undefined))
+      ctx.addIssue({ code: "custom", message: "send either template_id or message_body", path: ["template_id"] });
     if (b.send_type === "single") {
-      if (!b.delivery_address && !b.contact_id) ctx.addIssue({ code: "custom", message: "single sends need delivery_address or contact_id", path: ["delivery_address"] });
-      if (b.contact_group_ids) ctx.addIssue({ code: "custom", message: "only group sends take contact groups", path: ["contact_group_ids"] });
+      if (!b.delivery_address && !b.contact_id)
+        ctx.addIssue({
+          code: "custom",
+          message: "single sends need delivery_address or contact_id",
+          path: ["delivery_address"],
+        });
+      if (b.contact_group_ids)
+        ctx.addIssue({ code: "custom", message: "only group sends take contact groups", path: ["contact_group_ids"] });
     } else {
-      if (!b.contact_group_ids) ctx.addIssue({ code: "custom", message: "group sends need contact_group_ids", path: ["contact_group_ids"] });
-      if (b.delivery_address || b.contact_id) ctx.addIssue({ code: "custom", message: "group sends do not take a single recipient", path: ["delivery_address"] });
+      if (!b.contact_group_ids)
+        ctx.addIssue({ code: "custom", message: "group sends need contact_group_ids", path: ["contact_group_ids"] });
+      if (b.delivery_address || b.contact_id)
+        ctx.addIssue({
+          code: "custom",
+          message: "group sends do not take a single recipient",
+          path: ["delivery_address"],
+        });
     }
-    if (b.is_recurring && !b.recurrence_rule) ctx.addIssue({ code: "custom", message: "recurring schedules need a recurrence_rule", path: ["recurrence_rule"] });
-    if (!b.is_recurring && b.recurrence_rule) ctx.addIssue({ code: "custom", message: "set is_recurring to use a recurrence_rule", path: ["recurrence_rule"] });
+    if (b.is_recurring && !b.recurrence_rule)
+      ctx.addIssue({
+        code: "custom",
+        message: "recurring schedules need a recurrence_rule",
+        path: ["recurrence_rule"],
+      });
+    if (!b.is_recurring && b.recurrence_rule)
+      ctx.addIssue({ code: "custom", message: "set is_recurring to use a recurrence_rule", path: ["recurrence_rule"] });
     if (b.recurrence_end_at && new Date(b.recurrence_end_at) <= new Date(b.scheduled_at)) {
       ctx.addIssue({ code: "custom", message: "must be after scheduled_at", path: ["recurrence_end_at"] });
     }
@@ -86,7 +119,11 @@ export const scheduledUpdate = nonEmpty(
     recurrence_end_at: isoDate.nullable().optional(),
     recurrence_max_count: z.number().int().min(1).max(1_000_000).nullable().optional(),
     metadata: fields.metadata,
-    status: z.enum(["pending", "paused", "cancelled"], { error: "clients may set status to paused, pending (resume) or cancelled" }).optional(),
+    status: z
+      .enum(["pending", "paused", "cancelled"], {
+        error: "clients may set status to paused, pending (resume) or cancelled",
+      })
+      .optional(),
   }),
 );
 

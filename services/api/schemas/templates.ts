@@ -8,7 +8,11 @@ import type { TemplateRow } from "../../../db/schema.js";
 import { FALLBACK_STRATEGIES } from "../../../core/messages/lifecycle.js";
 import { accountId, iso, metadata, name, nonEmpty, text, tsOut, uuid, values } from "./common.js";
 
-const body = z.string().min(1, { error: "must not be empty" }).max(65_536, { error: "at most 65536 characters" }).describe("Text with {VARIABLE} placeholders");
+const body = z
+  .string()
+  .min(1, { error: "must not be empty" })
+  .max(65_536, { error: "at most 65536 characters" })
+  .describe("Text with {VARIABLE} placeholders");
 
 export const templateCreate = z.strictObject({
   account_id: accountId,
@@ -16,7 +20,10 @@ export const templateCreate = z.strictObject({
   body,
   category: text(100).nullable().optional(),
   default_values: values.optional().describe("Value per variable, used by the use_default strategy"),
-  fallback_strategy: z.enum(FALLBACK_STRATEGIES).optional().describe("What a missing variable becomes: keep the placeholder, use_default value, or skip the recipient"),
+  fallback_strategy: z
+    .enum(FALLBACK_STRATEGIES)
+    .optional()
+    .describe("What a missing variable becomes: keep the placeholder, use_default value, or skip the recipient"),
   is_active: z.boolean().optional(),
 });
 

@@ -38,7 +38,10 @@ const listSchema = z.array(contactSchema);
 const pageSchema = z.union([
   listSchema.transform((items) => ({ items, total: undefined as number | undefined })),
   z.object({ items: listSchema, total: z.number().int().optional() }).loose(),
-  z.object({ data: listSchema, total: z.number().int().optional() }).loose().transform((p) => ({ items: p.data, total: p.total })),
+  z
+    .object({ data: listSchema, total: z.number().int().optional() })
+    .loose()
+    .transform((p) => ({ items: p.data, total: p.total })),
 ]);
 
 function toContact(c: z.infer<typeof contactSchema>): CampaignContact {
@@ -75,7 +78,11 @@ export class AccountApiContactSource implements ContactSource {
     url.searchParams.set("limit", String(size));
     const body = await this.fetchWithRetry(url, q.accountId);
     const parsed = pageSchema.safeParse(body);
-    if (!parsed.success) throw new ContactSourceError(`Account API answered an unexpected contact list shape: ${parsed.error.issues[0]?.message ?? "invalid"}`, false);
+    if (!parsed.success)
+      throw new ContactSourceError(
+        `Account API answered an unexpected contact list shape: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+        false,
+      );
     const { items: list, total } = parsed.data;
     const next = skip + list.length;
     const last = list.length < size || (total !== undefined && next >= total);
@@ -89,7 +96,11 @@ export class AccountApiContactSource implements ContactSource {
       try {
         const res = await request(url, {
           method: "GET",
-          headers: { accept: "application/json", "x-account-ids": accountId, ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}) },
+          headers: {
+            accept: "application/json",
+            "x-account-ids": accountId,
+            ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}),
+          },
           headersTimeout: this.opts.timeoutMs ?? 10_000,
           bodyTimeout: this.opts.timeoutMs ?? 10_000,
         });

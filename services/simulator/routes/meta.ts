@@ -10,7 +10,9 @@ export function metaRoutes(ctx: SimContext): {
 } {
   const router = Router();
   const now = () => Math.floor(Date.now() / 1000);
-  const graphError = (code: number, message: string) => ({ error: { message, type: "OAuthException", code, fbtrace_id: "SIM" + hex(ctx.nextId(), 8) } });
+  const graphError = (code: number, message: string) => ({
+    error: { message, type: "OAuthException", code, fbtrace_id: "SIM" + hex(ctx.nextId(), 8) },
+  });
 
   // Messenger first: "/:version/me/messages" would otherwise match the WhatsApp pattern.
   router.post("/:version/me/messages", async (req, res) => {
@@ -35,7 +37,19 @@ export function metaRoutes(ctx: SimContext): {
       ctx.later("messenger", () =>
         ctx.webhooks.postJson("messenger", url, {
           object: "page",
-          entry: [{ id: "100000000000001", time: Date.now(), messaging: [{ sender: { id: psid }, recipient: { id: "100000000000001" }, delivery: { mids: [mid], watermark: Date.now() } }] }],
+          entry: [
+            {
+              id: "100000000000001",
+              time: Date.now(),
+              messaging: [
+                {
+                  sender: { id: psid },
+                  recipient: { id: "100000000000001" },
+                  delivery: { mids: [mid], watermark: Date.now() },
+                },
+              ],
+            },
+          ],
         }),
       );
     }
@@ -60,21 +74,51 @@ export function metaRoutes(ctx: SimContext): {
     const wamid = "wamid.SIM" + Buffer.from(hex(ctx.nextId(), 16)).toString("base64");
     ctx.stats.of("whatsapp").accepted++;
     ctx.stats.remember("whatsapp", wamid, body.to);
-    res.json({ messaging_product: "whatsapp", contacts: [{ input: body.to, wa_id: body.to.replace(/^\+/, "") }], messages: [{ id: wamid }] });
+    res.json({
+      messaging_product: "whatsapp",
+      contacts: [{ input: body.to, wa_id: body.to.replace(/^\+/, "") }],
+      messages: [{ id: wamid }],
+    });
     const behaviour = ctx.behaviour("whatsapp");
     const url = behaviour.webhookUrl;
     if (!url) return;
     const outcome = ctx.dice.outcome(behaviour);
     const status = (s: string, extra: Record<string, unknown> = {}) => ({
       object: "whatsapp_business_account",
-      entry: [{ id: "200000000000001", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId }, statuses: [{ id: wamid, status: s, timestamp: String(now()), recipient_id: body.to!.replace(/^\+/, ""), ...extra }] } }] }],
+      entry: [
+        {
+          id: "200000000000001",
+          changes: [
+            {
+              field: "messages",
+              value: {
+                messaging_product: "whatsapp",
+                metadata: { display_phone_number: "15550000000", phone_number_id: phoneNumberId },
+                statuses: [
+                  {
+                    id: wamid,
+                    status: s,
+                    timestamp: String(now()),
+                    recipient_id: body.to!.replace(/^\+/, ""),
+                    ...extra,
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
     });
     ctx.later("whatsapp", async () => {
       await ctx.webhooks.postJson("whatsapp", url, status("sent"));
       await ctx.webhooks.postJson(
         "whatsapp",
         url,
-        outcome === "delivered" ? status("delivered") : status("failed", { errors: [{ code: 131026, title: "Message undeliverable", error_data: { details: "Simulated failure" } }] }),
+        outcome === "delivered"
+          ? status("delivered")
+          : status("failed", {
+              errors: [{ code: 131026, title: "Message undeliverable", error_data: { details: "Simulated failure" } }],
+            }),
       );
     });
   });
@@ -90,7 +134,30 @@ export function metaRoutes(ctx: SimContext): {
     ctx.stats.of("whatsapp").inboundSent++;
     await ctx.webhooks.postJson("whatsapp", url, {
       object: "whatsapp_business_account",
-      entry: [{ id: "200000000000001", changes: [{ field: "messages", value: { messaging_product: "whatsapp", metadata: { display_phone_number: "15550000000", phone_number_id: "300000000000001" }, contacts: [{ profile: { name: "Sim User" }, wa_id: waId }], messages: [{ from: waId, id: "wamid.SIMIN" + hex(ctx.nextId(), 12), timestamp: String(now()), type: "text", text: { body: text } }] } }] }],
+      entry: [
+        {
+          id: "200000000000001",
+          changes: [
+            {
+              field: "messages",
+              value: {
+                messaging_product: "whatsapp",
+                metadata: { display_phone_number: "15550000000", phone_number_id: "300000000000001" },
+                contacts: [{ profile: { name: "Sim User" }, wa_id: waId }],
+                messages: [
+                  {
+                    from: waId,
+                    id: "wamid.SIMIN" + hex(ctx.nextId(), 12),
+                    timestamp: String(now()),
+                    type: "text",
+                    text: { body: text },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
     });
     return true;
   };
@@ -101,7 +168,20 @@ export function metaRoutes(ctx: SimContext): {
     ctx.stats.of("messenger").inboundSent++;
     await ctx.webhooks.postJson("messenger", url, {
       object: "page",
-      entry: [{ id: "100000000000001", time: Date.now(), messaging: [{ sender: { id: from }, recipient: { id: "100000000000001" }, timestamp: Date.now(), message: { mid: "m_SIMIN" + hex(ctx.nextId(), 12), text } }] }],
+      entry: [
+        {
+          id: "100000000000001",
+          time: Date.now(),
+          messaging: [
+            {
+              sender: { id: from },
+              recipient: { id: "100000000000001" },
+              timestamp: Date.now(),
+              message: { mid: "m_SIMIN" + hex(ctx.nextId(), 12), text },
+            },
+          ],
+        },
+      ],
     });
     return true;
   };

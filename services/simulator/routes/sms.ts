@@ -28,12 +28,35 @@ export function smsRoutes(ctx: SimContext): {
   router.post("/2010-04-01/Accounts/:sid/Messages.json", async (req, res) => {
     const auth = basicAuth(req);
     if (!auth) {
-      res.status(401).json({ code: 20003, message: "Authenticate", more_info: "https://www.twilio.com/docs/errors/20003", status: 401 });
+      res
+        .status(401)
+        .json({
+          code: 20003,
+          message: "Authenticate",
+          more_info: "https://www.twilio.com/docs/errors/20003",
+          status: 401,
+        });
       return;
     }
     const ok = await ctx.admit("twilio", res, {
-      throttle: () => [429, { code: 20429, message: "Too Many Requests", more_info: "https://www.twilio.com/docs/errors/20429", status: 429 }],
-      error: () => [500, { code: 20500, message: "Internal Server Error", more_info: "https://www.twilio.com/docs/errors/20500", status: 500 }],
+      throttle: () => [
+        429,
+        {
+          code: 20429,
+          message: "Too Many Requests",
+          more_info: "https://www.twilio.com/docs/errors/20429",
+          status: 429,
+        },
+      ],
+      error: () => [
+        500,
+        {
+          code: 20500,
+          message: "Internal Server Error",
+          more_info: "https://www.twilio.com/docs/errors/20500",
+          status: 500,
+        },
+      ],
     });
     if (!ok) return;
     const form = req.body as Record<string, string>;
@@ -48,16 +71,42 @@ export function smsRoutes(ctx: SimContext): {
     ctx.stats.of("twilio").units += segments;
     ctx.stats.remember("twilio", sid, form.To);
     const accountSid = String(req.params.sid);
-    res.status(201).json({ sid, account_sid: accountSid, to: form.To, from: form.From ?? null, body: form.Body, status: "queued", num_segments: String(segments), direction: "outbound-api", api_version: "2010-04-01", error_code: null, error_message: null });
+    res
+      .status(201)
+      .json({
+        sid,
+        account_sid: accountSid,
+        to: form.To,
+        from: form.From ?? null,
+        body: form.Body,
+        status: "queued",
+        num_segments: String(segments),
+        direction: "outbound-api",
+        api_version: "2010-04-01",
+        error_code: null,
+        error_message: null,
+      });
     const url = form.StatusCallback ?? ctx.behaviour("twilio").webhookUrl;
     if (!url) return;
     const outcome = ctx.dice.outcome(ctx.behaviour("twilio"));
     const params = (status: string, extra: Record<string, string> = {}) => ({
-      SmsSid: sid, SmsStatus: status, MessageStatus: status, To: form.To!, MessageSid: sid, AccountSid: accountSid, From: form.From ?? "", ApiVersion: "2010-04-01", ...extra,
+      SmsSid: sid,
+      SmsStatus: status,
+      MessageStatus: status,
+      To: form.To!,
+      MessageSid: sid,
+      AccountSid: accountSid,
+      From: form.From ?? "",
+      ApiVersion: "2010-04-01",
+      ...extra,
     });
     ctx.later("twilio", async () => {
       await ctx.webhooks.postTwilio(url, params("sent"), auth.pass);
-      await ctx.webhooks.postTwilio(url, outcome === "delivered" ? params("delivered") : params("undelivered", { ErrorCode: "30003" }), auth.pass);
+      await ctx.webhooks.postTwilio(
+        url,
+        outcome === "delivered" ? params("delivered") : params("undelivered", { ErrorCode: "30003" }),
+        auth.pass,
+      );
     });
   });
 
@@ -89,14 +138,25 @@ export function smsRoutes(ctx: SimContext): {
       ctx.stats.remember("africastalking", messageId, number);
       return { statusCode: 101, number, status: "Success", cost: "KES 0.8000", messageId };
     });
-    res.status(201).json({ SMSMessageData: { Message: `Sent to ${results.length}/${recipients.length} Total Cost: KES ${(0.8 * results.length).toFixed(4)}`, Recipients: results } });
+    res
+      .status(201)
+      .json({
+        SMSMessageData: {
+          Message: `Sent to ${results.length}/${recipients.length} Total Cost: KES ${(0.8 * results.length).toFixed(4)}`,
+          Recipients: results,
+        },
+      });
     const url = ctx.behaviour("africastalking").webhookUrl;
     if (!url) return;
     for (const r of results) {
       const outcome = ctx.dice.outcome(ctx.behaviour("africastalking"));
       ctx.later("africastalking", () =>
         ctx.webhooks.postForm("africastalking", url, {
-          id: r.messageId, status: outcome === "delivered" ? "Success" : "Failed", phoneNumber: r.number, networkCode: "63902", retryCount: "0",
+          id: r.messageId,
+          status: outcome === "delivered" ? "Success" : "Failed",
+          phoneNumber: r.number,
+          networkCode: "63902",
+          retryCount: "0",
           ...(outcome === "delivered" ? {} : { failureReason: "DeliveryFailure" }),
         }),
       );
@@ -116,7 +176,13 @@ export function smsRoutes(ctx: SimContext): {
     const form = req.body as Record<string, string>;
     const ok = await ctx.admit("vonage", res, {
       // Vonage answers 200 with an in-band status: "1" is Throttled, "5" Internal Error.
-      throttle: () => [200, { "message-count": "1", messages: [{ status: "1", "error-text": "Throughput Rate Exceeded - please wait [ 10 ] and retry" }] }],
+      throttle: () => [
+        200,
+        {
+          "message-count": "1",
+          messages: [{ status: "1", "error-text": "Throughput Rate Exceeded - please wait [ 10 ] and retry" }],
+        },
+      ],
       error: () => [200, { "message-count": "1", messages: [{ status: "5", "error-text": "Internal Error" }] }],
     });
     if (!ok) return;
@@ -126,7 +192,12 @@ export function smsRoutes(ctx: SimContext): {
     }
     const segments = segmentInfo(form.text ?? "").segments;
     const messages = Array.from({ length: segments }, () => ({
-      to: form.to, "message-id": hex(ctx.nextId(), 16).toUpperCase(), status: "0", "remaining-balance": "10.00000000", "message-price": "0.03330000", network: "23410",
+      to: form.to,
+      "message-id": hex(ctx.nextId(), 16).toUpperCase(),
+      status: "0",
+      "remaining-balance": "10.00000000",
+      "message-price": "0.03330000",
+      network: "23410",
     }));
     ctx.stats.of("vonage").accepted++;
     ctx.stats.of("vonage").units += segments;
@@ -139,9 +210,16 @@ export function smsRoutes(ctx: SimContext): {
       const scts = new Date().toISOString().replace(/[-T:]/g, "").slice(2, 12);
       ctx.later("vonage", () =>
         ctx.webhooks.postVonage(url, {
-          msisdn: form.to ?? "", to: form.from ?? "", "network-code": "23410", messageId: m["message-id"], price: "0.03330000",
-          status: outcome === "delivered" ? "delivered" : "failed", scts, "err-code": outcome === "delivered" ? "0" : "8",
-          "api-key": form.api_key ?? "", "message-timestamp": new Date().toISOString().replace("T", " ").slice(0, 19),
+          msisdn: form.to ?? "",
+          to: form.from ?? "",
+          "network-code": "23410",
+          messageId: m["message-id"],
+          price: "0.03330000",
+          status: outcome === "delivered" ? "delivered" : "failed",
+          scts,
+          "err-code": outcome === "delivered" ? "0" : "8",
+          "api-key": form.api_key ?? "",
+          "message-timestamp": new Date().toISOString().replace("T", " ").slice(0, 19),
         }),
       );
     }
@@ -162,7 +240,23 @@ export function smsRoutes(ctx: SimContext): {
     if (!url || !token) return false;
     const sid = "SM" + hex(ctx.nextId(), 32);
     ctx.stats.of("twilio").inboundSent++;
-    await ctx.webhooks.postTwilio(url, { MessageSid: sid, SmsSid: sid, SmsMessageSid: sid, AccountSid: "AC" + "0".repeat(32), From: from, To: to, Body: text, NumMedia: "0", NumSegments: String(segmentInfo(text).segments), SmsStatus: "received", ApiVersion: "2010-04-01" }, token);
+    await ctx.webhooks.postTwilio(
+      url,
+      {
+        MessageSid: sid,
+        SmsSid: sid,
+        SmsMessageSid: sid,
+        AccountSid: "AC" + "0".repeat(32),
+        From: from,
+        To: to,
+        Body: text,
+        NumMedia: "0",
+        NumSegments: String(segmentInfo(text).segments),
+        SmsStatus: "received",
+        ApiVersion: "2010-04-01",
+      },
+      token,
+    );
     return true;
   };
 
@@ -170,7 +264,15 @@ export function smsRoutes(ctx: SimContext): {
     const url = ctx.behaviour("africastalking").webhookUrl;
     if (!url) return false;
     ctx.stats.of("africastalking").inboundSent++;
-    await ctx.webhooks.postForm("africastalking", url, { date: new Date().toISOString(), from, to, text, id: "sim-" + hex(ctx.nextId(), 12), linkId: "SimLink" + ctx.nextId(), networkCode: "63902" });
+    await ctx.webhooks.postForm("africastalking", url, {
+      date: new Date().toISOString(),
+      from,
+      to,
+      text,
+      id: "sim-" + hex(ctx.nextId(), 12),
+      linkId: "SimLink" + ctx.nextId(),
+      networkCode: "63902",
+    });
     return true;
   };
 
@@ -178,7 +280,15 @@ export function smsRoutes(ctx: SimContext): {
     const url = ctx.behaviour("vonage").webhookUrl;
     if (!url) return false;
     ctx.stats.of("vonage").inboundSent++;
-    await ctx.webhooks.postVonage(url, { msisdn: from.replace(/^\+/, ""), to, messageId: hex(ctx.nextId(), 16).toUpperCase(), text, type: "text", keyword: (text.split(/\s+/)[0] ?? "").toUpperCase(), "message-timestamp": new Date().toISOString().replace("T", " ").slice(0, 19) });
+    await ctx.webhooks.postVonage(url, {
+      msisdn: from.replace(/^\+/, ""),
+      to,
+      messageId: hex(ctx.nextId(), 16).toUpperCase(),
+      text,
+      type: "text",
+      keyword: (text.split(/\s+/)[0] ?? "").toUpperCase(),
+      "message-timestamp": new Date().toISOString().replace("T", " ").slice(0, 19),
+    });
     return true;
   };
 

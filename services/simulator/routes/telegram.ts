@@ -11,7 +11,10 @@ interface Registration {
 }
 
 /** Telegram Bot API: sendMessage, getMe, setWebhook; inbound updates to the registered webhook. */
-export function telegramRoutes(ctx: SimContext): { router: Router; sendInbound: (from: string, text: string, token?: string) => Promise<boolean> } {
+export function telegramRoutes(ctx: SimContext): {
+  router: Router;
+  sendInbound: (from: string, text: string, token?: string) => Promise<boolean>;
+} {
   const router = Router();
   const webhooks = new Map<string, Registration>();
   let lastToken: string | undefined;
@@ -19,7 +22,10 @@ export function telegramRoutes(ctx: SimContext): { router: Router; sendInbound: 
 
   router.post("/:token/sendMessage", async (req, res) => {
     const ok = await ctx.admit("telegram", res, {
-      throttle: () => [429, { ok: false, error_code: 429, description: "Too Many Requests: retry after 3", parameters: { retry_after: 3 } }],
+      throttle: () => [
+        429,
+        { ok: false, error_code: 429, description: "Too Many Requests: retry after 3", parameters: { retry_after: 3 } },
+      ],
       error: () => [502, { ok: false, error_code: 502, description: "Bad Gateway" }],
     });
     if (!ok) return;
@@ -31,7 +37,15 @@ export function telegramRoutes(ctx: SimContext): { router: Router; sendInbound: 
     const id = ctx.nextId();
     ctx.stats.of("telegram").accepted++;
     ctx.stats.remember("telegram", String(id), String(body.chat_id));
-    res.json({ ok: true, result: { message_id: id, chat: { id: Number(body.chat_id) || body.chat_id, type: "private" }, date: Math.floor(Date.now() / 1000), text: body.text } });
+    res.json({
+      ok: true,
+      result: {
+        message_id: id,
+        chat: { id: Number(body.chat_id) || body.chat_id, type: "private" },
+        date: Math.floor(Date.now() / 1000),
+        text: body.text,
+      },
+    });
   });
 
   router.post("/:token/getMe", (_req, res) => {
@@ -50,15 +64,30 @@ export function telegramRoutes(ctx: SimContext): { router: Router; sendInbound: 
   });
 
   const sendInbound = async (from: string, text: string, botToken?: string): Promise<boolean> => {
-    const reg = webhooks.get(botToken ?? lastToken ?? "") ?? (ctx.behaviour("telegram").webhookUrl ? { url: ctx.behaviour("telegram").webhookUrl!, secret: undefined } : undefined);
+    const reg =
+      webhooks.get(botToken ?? lastToken ?? "") ??
+      (ctx.behaviour("telegram").webhookUrl
+        ? { url: ctx.behaviour("telegram").webhookUrl!, secret: undefined }
+        : undefined);
     if (!reg) return false;
     const id = ctx.nextId();
     const update = {
       update_id: 900000000 + id,
-      message: { message_id: id, from: { id: Number(from) || 1, is_bot: false, first_name: "Sim" }, chat: { id: Number(from) || from, type: "private" }, date: Math.floor(Date.now() / 1000), text },
+      message: {
+        message_id: id,
+        from: { id: Number(from) || 1, is_bot: false, first_name: "Sim" },
+        chat: { id: Number(from) || from, type: "private" },
+        date: Math.floor(Date.now() / 1000),
+        text,
+      },
     };
     ctx.stats.of("telegram").inboundSent++;
-    await ctx.webhooks.postJson("telegram", reg.url, update, reg.secret ? { "x-telegram-bot-api-secret-token": reg.secret } : {});
+    await ctx.webhooks.postJson(
+      "telegram",
+      reg.url,
+      update,
+      reg.secret ? { "x-telegram-bot-api-secret-token": reg.secret } : {},
+    );
     return true;
   };
 

@@ -62,11 +62,20 @@ describe("authentication, roles and tenancy", () => {
     const both = await h.token({ accounts: [x, y] });
     const missing = await h.call("POST", "/v1/contacts", { token: both, body: { name: "n" } });
     expect(missing.body).toMatchObject({ code: "account_required", field: "account_id" });
-    expect((await h.call("POST", "/v1/contacts", { token: both, body: { name: "in x", account_id: x } })).body.account_id).toBe(x);
-    expect((await h.call("POST", "/v1/contacts", { token: both, body: { name: "in y", account_id: y } })).status).toBe(201);
-    expect((await h.call("POST", "/v1/contacts", { token: both, body: { name: "elsewhere", account_id: randomUUID() } })).status).toBe(403);
+    expect(
+      (await h.call("POST", "/v1/contacts", { token: both, body: { name: "in x", account_id: x } })).body.account_id,
+    ).toBe(x);
+    expect((await h.call("POST", "/v1/contacts", { token: both, body: { name: "in y", account_id: y } })).status).toBe(
+      201,
+    );
+    expect(
+      (await h.call("POST", "/v1/contacts", { token: both, body: { name: "elsewhere", account_id: randomUUID() } }))
+        .status,
+    ).toBe(403);
     expect((await h.call("GET", "/v1/contacts", { token: both })).body.total).toBe(2);
-    expect((await h.call("GET", "/v1/contacts", { token: both, query: { filter: `account_id:eq:${x}` } })).body.total).toBe(1);
+    expect(
+      (await h.call("GET", "/v1/contacts", { token: both, query: { filter: `account_id:eq:${x}` } })).body.total,
+    ).toBe(1);
   });
 
   it("API keys: created once, scoped to their account and role, revocable", async () => {
@@ -79,13 +88,18 @@ describe("authentication, roles and tenancy", () => {
     expect(listed.text).not.toContain(key);
     expect(listed.body.items[0]).toMatchObject({ name: "backend", role: "user", prefix: key.slice(0, 20) });
     const ch = await makeChannel(h, a.token);
-    const sent = await h.call("POST", "/v1/messages", { apiKey: key, body: { channel_id: ch.id, delivery_address: "9", message_body: "via key" } });
+    const sent = await h.call("POST", "/v1/messages", {
+      apiKey: key,
+      body: { channel_id: ch.id, delivery_address: "9", message_body: "via key" },
+    });
     expect(sent.status).toBe(201);
     expect(sent.body.account_id).toBe(a.id);
     // The key's role is user: it cannot manage channels.
     expect((await h.call("POST", "/v1/channels", { apiKey: key, body: {} })).status).toBe(403);
     expect((await h.call("GET", "/v1/messages", { apiKey: `${key}x` })).body.code).toBe("invalid_api_key");
-    expect((await h.call("GET", "/v1/messages", { apiKey: "tmk_0000000000000000_" + "A".repeat(43) })).status).toBe(401);
+    expect((await h.call("GET", "/v1/messages", { apiKey: "tmk_0000000000000000_" + "A".repeat(43) })).status).toBe(
+      401,
+    );
     const other = await account(h);
     expect((await h.call("DELETE", `/v1/api-keys/${created.body.id}`, { token: other.token })).status).toBe(404);
     expect((await h.call("DELETE", `/v1/api-keys/${created.body.id}`, { token: a.token })).status).toBe(204);
@@ -109,12 +123,16 @@ describe("authentication, roles and tenancy", () => {
         const a = await account(h);
         await h.call("POST", "/v1/contacts", { token: a.token, body: { name: "gateway" } });
         const token = await h.token({ accounts: [] });
-        const viaGateway = await fetch(`${replica.url}/v1/contacts`, { headers: { authorization: `Bearer ${token}`, "x-account-ids": a.id } });
+        const viaGateway = await fetch(`${replica.url}/v1/contacts`, {
+          headers: { authorization: `Bearer ${token}`, "x-account-ids": a.id },
+        });
         expect(viaGateway.status).toBe(200);
         expect(((await viaGateway.json()) as { total: number }).total).toBe(1);
         const headerOnly = await fetch(`${replica.url}/v1/contacts`, { headers: { "x-account-ids": a.id } });
         expect(headerOnly.status).toBe(401);
-        const bad = await fetch(`${replica.url}/v1/contacts`, { headers: { authorization: `Bearer ${token}`, "x-account-ids": "not-a-uuid" } });
+        const bad = await fetch(`${replica.url}/v1/contacts`, {
+          headers: { authorization: `Bearer ${token}`, "x-account-ids": "not-a-uuid" },
+        });
         expect(bad.status).toBe(400);
       } finally {
         await replica.close();

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { account, startHarness, type Harness } from "./harness.js";
 
 /** A CSV body produced row by row, so neither side holds the whole file. */
-function csvStream(rows: number, header = "name,phone,email,city", row = (i: number) => `Contact ${i},+2519${String(i).padStart(8, "0")},c${i}@example.com,Addis`): ReadableStream<Uint8Array> {
+function csvStream(
+  rows: number,
+  header = "name,phone,email,city",
+  row = (i: number) => `Contact ${i},+2519${String(i).padStart(8, "0")},c${i}@example.com,Addis`,
+): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
   let i = -1;
   return new ReadableStream({
@@ -27,18 +31,33 @@ describe("/v1/contacts and /v1/contact-groups", () => {
   });
   afterAll(async () => h.close());
 
-  const group = async (token = a.token) => (await h.call("POST", "/v1/contact-groups", { token, body: { name: `g-${randomUUID()}` } })).body as { id: string };
-  const importCsv = (groupId: string, raw: string | ReadableStream<Uint8Array>, token = a.token, contentType = "text/csv") =>
-    h.call("POST", `/v1/contact-groups/${groupId}/import`, { token, raw, contentType });
+  const group = async (token = a.token) =>
+    (await h.call("POST", "/v1/contact-groups", { token, body: { name: `g-${randomUUID()}` } })).body as { id: string };
+  const importCsv = (
+    groupId: string,
+    raw: string | ReadableStream<Uint8Array>,
+    token = a.token,
+    contentType = "text/csv",
+  ) => h.call("POST", `/v1/contact-groups/${groupId}/import`, { token, raw, contentType });
 
   it("CRUD for contacts, with validation naming the field", async () => {
-    const c = await h.call("POST", "/v1/contacts", { token: a.token, body: { name: "Abebe", phone: "+251911000000", email: "abebe@example.com", metadata: { tier: "gold" } } });
+    const c = await h.call("POST", "/v1/contacts", {
+      token: a.token,
+      body: { name: "Abebe", phone: "+251911000000", email: "abebe@example.com", metadata: { tier: "gold" } },
+    });
     expect(c.status).toBe(201);
-    expect((await h.call("PATCH", `/v1/contacts/${c.body.id}`, { token: a.token, body: { phone: "+251911111111" } })).body.phone).toBe("+251911111111");
-    expect((await h.call("POST", "/v1/contacts", { token: a.token, body: { email: "nope" } })).body.field).toBe("email");
+    expect(
+      (await h.call("PATCH", `/v1/contacts/${c.body.id}`, { token: a.token, body: { phone: "+251911111111" } })).body
+        .phone,
+    ).toBe("+251911111111");
+    expect((await h.call("POST", "/v1/contacts", { token: a.token, body: { email: "nope" } })).body.field).toBe(
+      "email",
+    );
     expect((await h.call("POST", "/v1/contacts", { token: a.token, body: {} })).body.field).toBe("name");
     expect((await h.call("GET", `/v1/contacts/${c.body.id}`, { token: b.token })).status).toBe(404);
-    expect((await h.call("PATCH", `/v1/contacts/${c.body.id}`, { token: b.token, body: { name: "x" } })).status).toBe(404);
+    expect((await h.call("PATCH", `/v1/contacts/${c.body.id}`, { token: b.token, body: { name: "x" } })).status).toBe(
+      404,
+    );
     expect((await h.call("DELETE", `/v1/contacts/${c.body.id}`, { token: b.token })).status).toBe(404);
     expect((await h.call("DELETE", `/v1/contacts/${c.body.id}`, { token: a.token })).status).toBe(204);
   });
@@ -47,18 +66,35 @@ describe("/v1/contacts and /v1/contact-groups", () => {
     const g1 = await group();
     const g2 = await group();
     const ids: string[] = [];
-    for (const n of ["x", "y", "z"]) ids.push((await h.call("POST", "/v1/contacts", { token: a.token, body: { name: n } })).body.id);
+    for (const n of ["x", "y", "z"])
+      ids.push((await h.call("POST", "/v1/contacts", { token: a.token, body: { name: n } })).body.id);
     const theirs = (await h.call("POST", "/v1/contacts", { token: b.token, body: { name: "theirs" } })).body.id;
-    const added = await h.call("POST", `/v1/contact-groups/${g1.id}/members`, { token: a.token, body: { contact_ids: [ids[0], ids[1], theirs] } });
+    const added = await h.call("POST", `/v1/contact-groups/${g1.id}/members`, {
+      token: a.token,
+      body: { contact_ids: [ids[0], ids[1], theirs] },
+    });
     expect(added.body).toMatchObject({ added: 2, unknown_contact_ids: [theirs], group: { member_count: 2 } });
     await h.call("POST", `/v1/contact-groups/${g2.id}/members`, { token: a.token, body: { contact_ids: [ids[2]] } });
-    const inG1 = await h.call("GET", "/v1/contacts", { token: a.token, query: { filter: `group_id:eq:${g1.id}`, sort: "name:asc" } });
+    const inG1 = await h.call("GET", "/v1/contacts", {
+      token: a.token,
+      query: { filter: `group_id:eq:${g1.id}`, sort: "name:asc" },
+    });
     expect(inG1.body.items.map((c: { name: string }) => c.name)).toEqual(["x", "y"]);
-    expect((await h.call("GET", "/v1/contacts", { token: a.token, query: { filter: `group_id:in:${g1.id},${g2.id}` } })).body.total).toBe(3);
-    expect((await h.call("GET", "/v1/contacts", { token: b.token, query: { filter: `group_id:eq:${g1.id}` } })).body.total).toBe(0);
-    expect((await h.call("DELETE", `/v1/contact-groups/${g1.id}/members/${ids[0]}`, { token: a.token })).status).toBe(204);
+    expect(
+      (await h.call("GET", "/v1/contacts", { token: a.token, query: { filter: `group_id:in:${g1.id},${g2.id}` } })).body
+        .total,
+    ).toBe(3);
+    expect(
+      (await h.call("GET", "/v1/contacts", { token: b.token, query: { filter: `group_id:eq:${g1.id}` } })).body.total,
+    ).toBe(0);
+    expect((await h.call("DELETE", `/v1/contact-groups/${g1.id}/members/${ids[0]}`, { token: a.token })).status).toBe(
+      204,
+    );
     expect((await h.call("GET", `/v1/contact-groups/${g1.id}`, { token: a.token })).body.member_count).toBe(1);
-    expect((await h.call("POST", `/v1/contact-groups/${g1.id}/members`, { token: b.token, body: { contact_ids: [theirs] } })).status).toBe(404);
+    expect(
+      (await h.call("POST", `/v1/contact-groups/${g1.id}/members`, { token: b.token, body: { contact_ids: [theirs] } }))
+        .status,
+    ).toBe(404);
   });
 
   it("imports 100,000 CSV rows streamed into a group", async () => {
@@ -66,13 +102,21 @@ describe("/v1/contacts and /v1/contact-groups", () => {
     const res = await importCsv(g.id, csvStream(100_000));
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ imported: 100_000, rejected: 0, errors: [], group: { member_count: 100_000 } });
-    const page = await h.call("GET", "/v1/contacts", { token: a.token, query: { filter: [`group_id:eq:${g.id}`, "name:eq:Contact 99999"] } });
-    expect(page.body.items[0]).toMatchObject({ phone: "+251900099999", email: "c99999@example.com", metadata: { city: "Addis" } });
+    const page = await h.call("GET", "/v1/contacts", {
+      token: a.token,
+      query: { filter: [`group_id:eq:${g.id}`, "name:eq:Contact 99999"] },
+    });
+    expect(page.body.items[0]).toMatchObject({
+      phone: "+251900099999",
+      email: "c99999@example.com",
+      metadata: { city: "Addis" },
+    });
   }, 120_000);
 
   it("reports bad rows by line and imports the rest", async () => {
     const g = await group();
-    const csv = "name,email,phone\nGood One,good@example.com,+251911000001\nBad Email,not-an-email,\n,,\nNo Contact,,\u0000\n\"Quoted, Name\",q@example.com,\n";
+    const csv =
+      'name,email,phone\nGood One,good@example.com,+251911000001\nBad Email,not-an-email,\n,,\nNo Contact,,\u0000\n"Quoted, Name",q@example.com,\n';
     const res = await importCsv(g.id, csv);
     expect(res.body).toMatchObject({ imported: 2, rejected: 3 });
     expect(res.body.errors).toEqual([
@@ -100,7 +144,11 @@ describe("/v1/contacts and /v1/contact-groups", () => {
     try {
       const sa = await account(small);
       const g = (await small.call("POST", "/v1/contact-groups", { token: sa.token, body: { name: "g" } })).body;
-      const res = await small.call("POST", `/v1/contact-groups/${g.id}/import`, { token: sa.token, raw: csvStream(5_000), contentType: "text/csv" });
+      const res = await small.call("POST", `/v1/contact-groups/${g.id}/import`, {
+        token: sa.token,
+        raw: csvStream(5_000),
+        contentType: "text/csv",
+      });
       expect(res.status).toBe(413);
       expect(res.body.code).toBe("payload_too_large");
       expect((await small.call("GET", `/v1/contact-groups/${g.id}`, { token: sa.token })).body.member_count).toBe(0);
@@ -111,10 +159,20 @@ describe("/v1/contacts and /v1/contact-groups", () => {
   });
 
   it("group CRUD with duplicate names refused", async () => {
-    const g = (await h.call("POST", "/v1/contact-groups", { token: a.token, body: { name: "VIP", description: "best" } })).body;
-    expect((await h.call("POST", "/v1/contact-groups", { token: a.token, body: { name: "VIP" } })).body).toMatchObject({ code: "duplicate", field: "name" });
-    expect((await h.call("PATCH", `/v1/contact-groups/${g.id}`, { token: a.token, body: { description: "better" } })).body.description).toBe("better");
-    expect((await h.call("GET", "/v1/contact-groups", { token: a.token, query: { filter: "name:eq:VIP" } })).body.total).toBe(1);
+    const g = (
+      await h.call("POST", "/v1/contact-groups", { token: a.token, body: { name: "VIP", description: "best" } })
+    ).body;
+    expect((await h.call("POST", "/v1/contact-groups", { token: a.token, body: { name: "VIP" } })).body).toMatchObject({
+      code: "duplicate",
+      field: "name",
+    });
+    expect(
+      (await h.call("PATCH", `/v1/contact-groups/${g.id}`, { token: a.token, body: { description: "better" } })).body
+        .description,
+    ).toBe("better");
+    expect(
+      (await h.call("GET", "/v1/contact-groups", { token: a.token, query: { filter: "name:eq:VIP" } })).body.total,
+    ).toBe(1);
     expect((await h.call("DELETE", `/v1/contact-groups/${g.id}`, { token: b.token })).status).toBe(404);
     expect((await h.call("DELETE", `/v1/contact-groups/${g.id}`, { token: a.token })).status).toBe(204);
   });

@@ -74,7 +74,14 @@ export interface Harness {
   clock: TestClock;
   box: SecretBox;
   logs: string[];
-  token(claims: { accounts?: string[]; groups?: string[]; sub?: string; expiresIn?: number; issuer?: string; extra?: Record<string, unknown> }): Promise<string>;
+  token(claims: {
+    accounts?: string[];
+    groups?: string[];
+    sub?: string;
+    expiresIn?: number;
+    issuer?: string;
+    extra?: Record<string, unknown>;
+  }): Promise<string>;
   call<T = Loose>(method: string, path: string, opts?: CallOpts): Promise<Res<T>>;
   /** A second app instance (a replica) over the same database and key set. */
   replica(config?: Partial<Record<keyof ApiConfig, string>>): Promise<{ url: string; close(): Promise<void> }>;
@@ -122,7 +129,13 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
     }),
   });
   const makeConfig = (over: Partial<Record<keyof ApiConfig, string>>) =>
-    apiConfigSchema.parse({ AUTH_JWKS_URL: `${jwks.url}/.well-known/jwks.json`, AUTH_JWT_ISSUER: ISSUER, API_RATE_LIMIT: "0", ...config, ...over });
+    apiConfigSchema.parse({
+      AUTH_JWKS_URL: `${jwks.url}/.well-known/jwks.json`,
+      AUTH_JWT_ISSUER: ISSUER,
+      API_RATE_LIMIT: "0",
+      ...config,
+      ...over,
+    });
   const app = createApiApp({ db, publisher, config: makeConfig({}), logger, clock: clock.now, secretBox: box });
   const api = await listen(app);
   const replicas: Server[] = [];
@@ -134,9 +147,21 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
     clock,
     box,
     logs,
-    async token({ accounts = [], groups = ["admin"], sub = randomUUID(), expiresIn = 3600, issuer = ISSUER, extra = {} }) {
+    async token({
+      accounts = [],
+      groups = ["admin"],
+      sub = randomUUID(),
+      expiresIn = 3600,
+      issuer = ISSUER,
+      extra = {},
+    }) {
       const iat = Math.floor(clock.now().getTime() / 1000);
-      return new SignJWT({ "cognito:groups": groups, "custom:account_ids": accounts.join(","), token_use: "access", ...extra })
+      return new SignJWT({
+        "cognito:groups": groups,
+        "custom:account_ids": accounts.join(","),
+        token_use: "access",
+        ...extra,
+      })
         .setProtectedHeader({ alg: "RS256", kid: "k1" })
         .setIssuer(issuer)
         .setSubject(sub)
@@ -158,7 +183,8 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
       }
       const u = new URL(path, opts.query ? "http://x" : api.url);
       const target = new URL(u.pathname + u.search, api.url);
-      for (const [k, v] of Object.entries(opts.query ?? {})) for (const one of Array.isArray(v) ? v : [v]) target.searchParams.append(k, one);
+      for (const [k, v] of Object.entries(opts.query ?? {}))
+        for (const one of Array.isArray(v) ? v : [v]) target.searchParams.append(k, one);
       const res = await fetch(target, { method, headers, body, duplex: "half" });
       const text = await res.text();
       let parsed: unknown = text;
@@ -170,12 +196,18 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
       return { status: res.status, body: parsed as Loose, headers: res.headers, text };
     },
     async replica(over = {}) {
-      const r = await listen(createApiApp({ db, publisher, config: makeConfig(over), logger, clock: clock.now, secretBox: box }));
+      const r = await listen(
+        createApiApp({ db, publisher, config: makeConfig(over), logger, clock: clock.now, secretBox: box }),
+      );
       replicas.push(r.server);
       return { url: r.url, close: () => closeServer(r.server) };
     },
     async close() {
-      await Promise.all([closeServer(api.server), closeServer(jwks.server), ...replicas.map((s) => (s.listening ? closeServer(s) : Promise.resolve()))]);
+      await Promise.all([
+        closeServer(api.server),
+        closeServer(jwks.server),
+        ...replicas.map((s) => (s.listening ? closeServer(s) : Promise.resolve())),
+      ]);
       await db.close();
       await tdb.drop();
     },

@@ -16,23 +16,52 @@ describe("/v1/messages", () => {
     a = await account(h);
     b = await account(h);
     tg = await makeChannel(h, a.token);
-    sms = (await h.call("POST", "/v1/channels", { token: a.token, body: { name: "sms", channel_type: "sms", provider: "twilio", credentials: twilio } })).body;
+    sms = (
+      await h.call("POST", "/v1/channels", {
+        token: a.token,
+        body: { name: "sms", channel_type: "sms", provider: "twilio", credentials: twilio },
+      })
+    ).body;
   });
   afterAll(async () => h.close());
 
-  const send = (body: Record<string, unknown>, opts: { token?: string; key?: string; headers?: Record<string, string> } = {}) =>
-    h.call("POST", "/v1/messages", { token: opts.token ?? a.token, body, headers: { ...(opts.key ? { "idempotency-key": opts.key } : {}), ...opts.headers } });
+  const send = (
+    body: Record<string, unknown>,
+    opts: { token?: string; key?: string; headers?: Record<string, string> } = {},
+  ) =>
+    h.call("POST", "/v1/messages", {
+      token: opts.token ?? a.token,
+      body,
+      headers: { ...(opts.key ? { "idempotency-key": opts.key } : {}), ...opts.headers },
+    });
 
   it("stores a queued message and hands it to its channel type's dispatch topic with the trace context", async () => {
     h.publisher.clear();
     const traceparent = `00-${"ab".repeat(16)}-${"cd".repeat(8)}-01`;
-    const res = await send({ channel_id: tg.id, delivery_address: "123456", message_body: "Hello", priority: 5 }, { headers: { traceparent } });
+    const res = await send(
+      { channel_id: tg.id, delivery_address: "123456", message_body: "Hello", priority: 5 },
+      { headers: { traceparent } },
+    );
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: "queued", direction: "outbound", channel_type: "telegram", priority: 5, trace_id: "ab".repeat(16), created_at: "2026-03-10T12:00:00.000Z" });
+    expect(res.body).toMatchObject({
+      status: "queued",
+      direction: "outbound",
+      channel_type: "telegram",
+      priority: 5,
+      trace_id: "ab".repeat(16),
+      created_at: "2026-03-10T12:00:00.000Z",
+    });
     const events = h.publisher.on("message.dispatch.telegram");
     expect(events).toHaveLength(1);
     const event = messageCreatedEventSchema.parse(events[0]!.data);
-    expect(event).toMatchObject({ type: "message.created", messageId: res.body.id, channelId: tg.id, accountId: a.id, createdAt: res.body.created_at, traceparent });
+    expect(event).toMatchObject({
+      type: "message.created",
+      messageId: res.body.id,
+      channelId: tg.id,
+      accountId: a.id,
+      createdAt: res.body.created_at,
+      traceparent,
+    });
     expect(events[0]!.opts?.traceparent).toBe(traceparent);
     const history = await h.call("GET", `/v1/messages/${res.body.id}/events`, { token: a.token });
     expect(history.body.items).toMatchObject([{ event_type: "created", from_status: null, to_status: "queued" }]);
@@ -41,10 +70,15 @@ describe("/v1/messages", () => {
   it("lands the row in the month's partition", async () => {
     h.clock.current = new Date("2026-04-02T08:00:00Z");
     // Tokens are checked against the same clock; mint one for the new time.
-    const res = await send({ channel_id: tg.id, delivery_address: "123456", message_body: "April" }, { token: await h.token({ accounts: [a.id] }) });
+    const res = await send(
+      { channel_id: tg.id, delivery_address: "123456", message_body: "April" },
+      { token: await h.token({ accounts: [a.id] }) },
+    );
     expect(res.status, res.text).toBe(201);
     h.clock.current = new Date("2026-03-10T12:00:00Z");
-    const part = await h.db.withSession((s) => s.query<{ p: string }>("SELECT tableoid::regclass::text AS p FROM messages WHERE id = $1", [res.body.id]));
+    const part = await h.db.withSession((s) =>
+      s.query<{ p: string }>("SELECT tableoid::regclass::text AS p FROM messages WHERE id = $1", [res.body.id]),
+    );
     expect(part.rows[0]!.p).toBe("messages_2026_04");
   });
 
@@ -75,28 +109,56 @@ describe("/v1/messages", () => {
   });
 
   it("renders a template for a contact; the skip strategy records a skipped message and dispatches nothing", async () => {
-    const contact = (await h.call("POST", "/v1/contacts", { token: a.token, body: { name: "Abebe Bikila", phone: "+251911000001", metadata: { code: "A1" } } })).body;
-    const t = (await h.call("POST", "/v1/templates", { token: a.token, body: { name: `t-${randomUUID()}`, body: "Hi {FIRST_NAME}, code {CODE}", fallback_strategy: "skip" } })).body;
+    const contact = (
+      await h.call("POST", "/v1/contacts", {
+        token: a.token,
+        body: { name: "Abebe Bikila", phone: "+251911000001", metadata: { code: "A1" } },
+      })
+    ).body;
+    const t = (
+      await h.call("POST", "/v1/templates", {
+        token: a.token,
+        body: { name: `t-${randomUUID()}`, body: "Hi {FIRST_NAME}, code {CODE}", fallback_strategy: "skip" },
+      })
+    ).body;
     const ok = await send({ channel_id: tg.id, delivery_address: "1", template_id: t.id, contact_id: contact.id });
-    expect(ok.body).toMatchObject({ message_body: "Hi Abebe, code A1", status: "queued", template_id: t.id, contact_id: contact.id });
+    expect(ok.body).toMatchObject({
+      message_body: "Hi Abebe, code A1",
+      status: "queued",
+      template_id: t.id,
+      contact_id: contact.id,
+    });
     h.publisher.clear();
     const skipped = await send({ channel_id: tg.id, delivery_address: "1", template_id: t.id });
     expect(skipped.status).toBe(201);
-    expect(skipped.body).toMatchObject({ status: "skipped", error_code: "missing_variables", message_body: "Hi {FIRST_NAME}, code {CODE}" });
+    expect(skipped.body).toMatchObject({
+      status: "skipped",
+      error_code: "missing_variables",
+      message_body: "Hi {FIRST_NAME}, code {CODE}",
+    });
     expect(h.publisher.events).toHaveLength(0);
     const otherContact = (await h.call("POST", "/v1/contacts", { token: b.token, body: { name: "B" } })).body;
-    expect((await send({ channel_id: tg.id, delivery_address: "1", template_id: t.id, contact_id: otherContact.id })).body).toMatchObject({ code: "invalid_reference", field: "contact_id" });
-    expect((await send({ channel_id: tg.id, delivery_address: "1", template_id: t.id, message_body: "both" })).body).toMatchObject({ code: "validation_error", field: "message_body" });
+    expect(
+      (await send({ channel_id: tg.id, delivery_address: "1", template_id: t.id, contact_id: otherContact.id })).body,
+    ).toMatchObject({ code: "invalid_reference", field: "contact_id" });
+    expect(
+      (await send({ channel_id: tg.id, delivery_address: "1", template_id: t.id, message_body: "both" })).body,
+    ).toMatchObject({ code: "validation_error", field: "message_body" });
   });
 
   it("refuses channels that are disabled, draining, or in another account", async () => {
     const off = await makeChannel(h, a.token);
     await h.call("PATCH", `/v1/channels/${off.id}`, { token: a.token, body: { is_enabled: false } });
-    expect((await send({ channel_id: off.id, delivery_address: "1", message_body: "x" })).body).toMatchObject({ code: "channel_disabled" });
+    expect((await send({ channel_id: off.id, delivery_address: "1", message_body: "x" })).body).toMatchObject({
+      code: "channel_disabled",
+    });
     const draining = await makeChannel(h, a.token, { status: "draining" });
     expect((await send({ channel_id: draining.id, delivery_address: "1", message_body: "x" })).status).toBe(409);
     const theirs = await makeChannel(h, b.token);
-    expect((await send({ channel_id: theirs.id, delivery_address: "1", message_body: "x" })).body).toMatchObject({ code: "invalid_reference", field: "channel_id" });
+    expect((await send({ channel_id: theirs.id, delivery_address: "1", message_body: "x" })).body).toMatchObject({
+      code: "invalid_reference",
+      field: "channel_id",
+    });
     // A paused channel accepts the message and holds it.
     const paused = await makeChannel(h, a.token, { status: "paused" });
     expect((await send({ channel_id: paused.id, delivery_address: "1", message_body: "x" })).status).toBe(201);
@@ -114,7 +176,10 @@ describe("/v1/messages", () => {
       expect(second.body).toEqual(first.body);
       expect(second.headers.get("idempotent-replayed")).toBe("true");
       expect(h.publisher.on("message.dispatch.telegram")).toHaveLength(1);
-      const listed = await h.call("GET", "/v1/messages", { token: a.token, query: { filter: "delivery_address:eq:777" } });
+      const listed = await h.call("GET", "/v1/messages", {
+        token: a.token,
+        query: { filter: "delivery_address:eq:777" },
+      });
       expect(listed.body.total).toBe(1);
     });
 
@@ -132,7 +197,10 @@ describe("/v1/messages", () => {
       const results = await Promise.all(Array.from({ length: 8 }, () => send(body, { key })));
       expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
       expect(results.every((r) => r.status === 201)).toBe(true);
-      expect((await h.call("GET", "/v1/messages", { token: a.token, query: { filter: "delivery_address:eq:779" } })).body.total).toBe(1);
+      expect(
+        (await h.call("GET", "/v1/messages", { token: a.token, query: { filter: "delivery_address:eq:779" } })).body
+          .total,
+      ).toBe(1);
     });
 
     it("keys are per account, and a failed request does not use up the key", async () => {
@@ -141,10 +209,16 @@ describe("/v1/messages", () => {
       expect(bad.status).toBe(400);
       expect((await send({ channel_id: tg.id, delivery_address: "780", message_body: "x" }, { key })).status).toBe(201);
       const bch = await makeChannel(h, b.token);
-      const fromB = await send({ channel_id: bch.id, delivery_address: "780", message_body: "x" }, { key, token: b.token });
+      const fromB = await send(
+        { channel_id: bch.id, delivery_address: "780", message_body: "x" },
+        { key, token: b.token },
+      );
       expect(fromB.status).toBe(201);
       expect(fromB.headers.get("idempotent-replayed")).toBeNull();
-      expect((await send({ channel_id: tg.id, delivery_address: "1", message_body: "x" }, { key: "bad key with spaces" })).body.field).toBe("Idempotency-Key");
+      expect(
+        (await send({ channel_id: tg.id, delivery_address: "1", message_body: "x" }, { key: "bad key with spaces" }))
+          .body.field,
+      ).toBe("Idempotency-Key");
     });
   });
 
@@ -160,25 +234,52 @@ describe("/v1/messages", () => {
     expect(sent.body.field).toBe("status");
     const events = await h.call("GET", `/v1/messages/${m.id}/events`, { token: a.token });
     expect(events.body.items.map((e: { to_status: string }) => e.to_status)).toEqual(["queued", "cancelled"]);
-    expect((await h.call("PATCH", `/v1/messages/${m.id}`, { token: a.token, body: { metadata: { note: "x" } } })).body.metadata).toEqual({ note: "x" });
+    expect(
+      (await h.call("PATCH", `/v1/messages/${m.id}`, { token: a.token, body: { metadata: { note: "x" } } })).body
+        .metadata,
+    ).toEqual({ note: "x" });
   });
 
   it("records inbound and system messages without dispatching them", async () => {
     h.publisher.clear();
-    const inbound = await send({ channel_id: tg.id, delivery_address: "55", message_body: "hi there", direction: "inbound" });
+    const inbound = await send({
+      channel_id: tg.id,
+      delivery_address: "55",
+      message_body: "hi there",
+      direction: "inbound",
+    });
     expect(inbound.body).toMatchObject({ direction: "inbound", status: "delivered" });
-    expect((await send({ channel_id: tg.id, delivery_address: "55", message_body: "x", direction: "inbound", status: "queued" })).body.field).toBe("status");
-    expect((await send({ channel_id: tg.id, delivery_address: "55", message_body: "x", status: "sent" })).body.field).toBe("status");
+    expect(
+      (
+        await send({
+          channel_id: tg.id,
+          delivery_address: "55",
+          message_body: "x",
+          direction: "inbound",
+          status: "queued",
+        })
+      ).body.field,
+    ).toBe("status");
+    expect(
+      (await send({ channel_id: tg.id, delivery_address: "55", message_body: "x", status: "sent" })).body.field,
+    ).toBe("status");
     expect(h.publisher.events).toHaveLength(0);
   });
 
   it("isolates accounts: no read, change, delete or filter reaches another account's messages", async () => {
     const m = (await send({ channel_id: tg.id, delivery_address: "4242", message_body: "secret plans" })).body;
     expect((await h.call("GET", `/v1/messages/${m.id}`, { token: b.token })).status).toBe(404);
-    expect((await h.call("PATCH", `/v1/messages/${m.id}`, { token: b.token, body: { status: "cancelled" } })).status).toBe(404);
+    expect(
+      (await h.call("PATCH", `/v1/messages/${m.id}`, { token: b.token, body: { status: "cancelled" } })).status,
+    ).toBe(404);
     expect((await h.call("DELETE", `/v1/messages/${m.id}`, { token: b.token })).status).toBe(404);
     expect((await h.call("GET", `/v1/messages/${m.id}/events`, { token: b.token })).status).toBe(404);
-    for (const filter of [`id:eq:${m.id}`, `account_id:eq:${a.id}`, "message_body:icontains:secret", `channel_id:eq:${tg.id}`]) {
+    for (const filter of [
+      `id:eq:${m.id}`,
+      `account_id:eq:${a.id}`,
+      "message_body:icontains:secret",
+      `channel_id:eq:${tg.id}`,
+    ]) {
       expect((await h.call("GET", "/v1/messages", { token: b.token, query: { filter } })).body.total).toBe(0);
     }
     expect((await h.call("GET", `/v1/messages/${m.id}`, { token: a.token })).body.status).toBe("queued");
@@ -188,7 +289,10 @@ describe("/v1/messages", () => {
     let c: { id: string; token: string };
     const names: Record<string, string> = {};
     const q = async (filter: string | string[], sort?: string) => {
-      const res = await h.call("GET", "/v1/messages", { token: c.token, query: { filter, ...(sort ? { sort } : {}), limit: "100" } });
+      const res = await h.call("GET", "/v1/messages", {
+        token: c.token,
+        query: { filter, ...(sort ? { sort } : {}), limit: "100" },
+      });
       expect(res.status, res.text).toBe(200);
       return (res.body.items as { id: string }[]).map((m) => names[m.id]).sort();
     };
@@ -208,7 +312,9 @@ describe("/v1/messages", () => {
       ] as const;
       for (const [n, body, at] of rows) {
         h.clock.current = new Date(at);
-        names[(await h.call("POST", "/v1/messages", { token: c.token, body: { channel_id: ch.id, ...body } })).body.id] = n;
+        names[
+          (await h.call("POST", "/v1/messages", { token: c.token, body: { channel_id: ch.id, ...body } })).body.id
+        ] = n;
       }
       h.clock.current = new Date("2026-03-10T12:00:00Z");
       const r3 = Object.keys(names).find((k) => names[k] === "r3")!;
@@ -242,17 +348,31 @@ describe("/v1/messages", () => {
       expect(await q(["message_body:icontains:hello", "priority:ge:2"])).toEqual(["r2"]);
       const res = await h.call("GET", "/v1/messages", { token: c.token, query: { sort: "priority:desc" } });
       expect(res.body.items.map((m: { id: string }) => names[m.id])).toEqual(["r3", "r2", "r1"]);
-      const page = await h.call("GET", "/v1/messages", { token: c.token, query: { sort: "created_at:asc", skip: "2", limit: "2" } });
+      const page = await h.call("GET", "/v1/messages", {
+        token: c.token,
+        query: { sort: "created_at:asc", skip: "2", limit: "2" },
+      });
       expect(page.body).toMatchObject({ total: 3, skip: 2, limit: 2 });
       expect(page.body.items.map((m: { id: string }) => names[m.id])).toEqual(["r3"]);
     });
 
     it("refuses unknown fields, operations and parameters", async () => {
-      expect((await h.call("GET", "/v1/messages", { token: c.token, query: { filter: "metadata:eq:x" } })).body).toMatchObject({ code: "invalid_filter", field: "filter[0]" });
-      expect((await h.call("GET", "/v1/messages", { token: c.token, query: { filter: "status:regex:.*" } })).body.code).toBe("invalid_filter");
-      expect((await h.call("GET", "/v1/messages", { token: c.token, query: { sort: "message_body:asc" } })).body.code).toBe("invalid_sort");
-      expect((await h.call("GET", "/v1/messages", { token: c.token, query: { page: "2" } })).body).toMatchObject({ code: "validation_error", field: "page" });
-      expect((await h.call("GET", "/v1/messages", { token: c.token, query: { skip: "10001" } })).body.field).toBe("skip");
+      expect(
+        (await h.call("GET", "/v1/messages", { token: c.token, query: { filter: "metadata:eq:x" } })).body,
+      ).toMatchObject({ code: "invalid_filter", field: "filter[0]" });
+      expect(
+        (await h.call("GET", "/v1/messages", { token: c.token, query: { filter: "status:regex:.*" } })).body.code,
+      ).toBe("invalid_filter");
+      expect(
+        (await h.call("GET", "/v1/messages", { token: c.token, query: { sort: "message_body:asc" } })).body.code,
+      ).toBe("invalid_sort");
+      expect((await h.call("GET", "/v1/messages", { token: c.token, query: { page: "2" } })).body).toMatchObject({
+        code: "validation_error",
+        field: "page",
+      });
+      expect((await h.call("GET", "/v1/messages", { token: c.token, query: { skip: "10001" } })).body.field).toBe(
+        "skip",
+      );
     });
   });
 

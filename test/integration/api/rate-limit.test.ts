@@ -27,7 +27,9 @@ describe("per-account API rate limit", () => {
     expect(refused.body).toMatchObject({ code: "rate_limited" });
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     // Another account is not affected.
-    expect((await h.call("GET", "/v1/contacts", { token: await h.token({ accounts: [randomUUID()] }) })).status).toBe(200);
+    expect((await h.call("GET", "/v1/contacts", { token: await h.token({ accounts: [randomUUID()] }) })).status).toBe(
+      200,
+    );
   });
 
   it("holds across API replicas sharing the database", async () => {
@@ -64,12 +66,17 @@ describe("per-account API rate limit", () => {
       const account = randomUUID();
       const token = await h.token({ accounts: [account] });
       const statuses: number[] = [];
-      for (let i = 0; i < 8; i++) statuses.push((await fetch(`${replica.url}/v1/contacts`, { headers: { authorization: `Bearer ${token}` } })).status);
+      for (let i = 0; i < 8; i++)
+        statuses.push(
+          (await fetch(`${replica.url}/v1/contacts`, { headers: { authorization: `Bearer ${token}` } })).status,
+        );
       // The clock does not move: after the first sync every hit is local, and the limit still holds.
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
       // The background flush adds the local hits to the shared row, where other replicas see them.
       await new Promise((r) => setTimeout(r, 500));
-      const { rows } = await h.db.withSession((s) => s.query<{ count: number }>("SELECT count FROM api_rate_limits WHERE bucket = $1", [`acct:${account}`]));
+      const { rows } = await h.db.withSession((s) =>
+        s.query<{ count: number }>("SELECT count FROM api_rate_limits WHERE bucket = $1", [`acct:${account}`]),
+      );
       expect(rows[0]!.count).toBe(8);
       expect((await h.call("GET", "/v1/contacts", { token })).status).toBe(429);
     } finally {

@@ -18,7 +18,13 @@ describe("health, readiness, OpenAPI", () => {
     const { createApiApp } = await import("../../../services/api/app.js");
     const { apiConfigSchema } = await import("../../../services/api/config.js");
     const { createLogger } = await import("../../../core/logger.js");
-    const app = createApiApp({ db: h.db, publisher: h.publisher, config: apiConfigSchema.parse({}), logger: createLogger("t", { level: "silent" }), ready: async () => ({ sidecar: false }) });
+    const app = createApiApp({
+      db: h.db,
+      publisher: h.publisher,
+      config: apiConfigSchema.parse({}),
+      logger: createLogger("t", { level: "silent" }),
+      ready: async () => ({ sidecar: false }),
+    });
     const { createServer } = await import("node:http");
     const server = createServer(app);
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -46,7 +52,12 @@ describe("health, readiness, OpenAPI", () => {
     expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["channel_id", "channel_type"]));
     expect(body.additionalProperties).toBe(false);
     expect(create.parameters.map((p: { name: string }) => p.name)).toContain("Idempotency-Key");
-    expect(doc.paths["/v1/messages"].get.parameters.map((p: { name: string }) => p.name)).toEqual(["filter", "sort", "skip", "limit"]);
+    expect(doc.paths["/v1/messages"].get.parameters.map((p: { name: string }) => p.name)).toEqual([
+      "filter",
+      "sort",
+      "skip",
+      "limit",
+    ]);
     expect(doc.paths["/v1/channels/{id}"].get.parameters[0]).toMatchObject({ name: "id", in: "path", required: true });
     const channel = doc.paths["/v1/channels/{id}"].get.responses["200"].content["application/json"].schema;
     expect(channel.properties.credentials.description).toMatch(/never returned/);

@@ -30,16 +30,40 @@ describe.each([pgDriver, pgliteDriver])("built-in contact source on $name", (dri
     inA.push(...ids.slice(0, 15));
     inB.push(...ids.slice(10));
     await db.withSession(async (s) => {
-      for (const [id, acc, name] of [[groupA, accountId, "a"], [groupB, accountId, "b"], [foreignGroup, otherAccount, "x"]] as const) {
+      for (const [id, acc, name] of [
+        [groupA, accountId, "a"],
+        [groupB, accountId, "b"],
+        [foreignGroup, otherAccount, "x"],
+      ] as const) {
         await s.query(`INSERT INTO contact_groups (id, account_id, name) VALUES ($1, $2, $3)`, [id, acc, name]);
       }
-      for (const [i, id] of ids.entries()) await s.query(`INSERT INTO contacts (id, account_id, name, phone) VALUES ($1, $2, $3, $4)`, [id, accountId, `c${i}`, `+2519110000${String(i).padStart(2, "0")}`]);
-      for (const id of inA) await s.query(`INSERT INTO contact_group_members (group_id, contact_id, account_id) VALUES ($1, $2, $3)`, [groupA, id, accountId]);
-      for (const id of inB) await s.query(`INSERT INTO contact_group_members (group_id, contact_id, account_id) VALUES ($1, $2, $3)`, [groupB, id, accountId]);
+      for (const [i, id] of ids.entries())
+        await s.query(`INSERT INTO contacts (id, account_id, name, phone) VALUES ($1, $2, $3, $4)`, [
+          id,
+          accountId,
+          `c${i}`,
+          `+2519110000${String(i).padStart(2, "0")}`,
+        ]);
+      for (const id of inA)
+        await s.query(`INSERT INTO contact_group_members (group_id, contact_id, account_id) VALUES ($1, $2, $3)`, [
+          groupA,
+          id,
+          accountId,
+        ]);
+      for (const id of inB)
+        await s.query(`INSERT INTO contact_group_members (group_id, contact_id, account_id) VALUES ($1, $2, $3)`, [
+          groupB,
+          id,
+          accountId,
+        ]);
       // Another account's group holding one of our contact ids must never leak into our pages.
       const stray = uuidv7();
       await s.query(`INSERT INTO contacts (id, account_id, name) VALUES ($1, $2, 'stray')`, [stray, otherAccount]);
-      await s.query(`INSERT INTO contact_group_members (group_id, contact_id, account_id) VALUES ($1, $2, $3)`, [foreignGroup, stray, otherAccount]);
+      await s.query(`INSERT INTO contact_group_members (group_id, contact_id, account_id) VALUES ($1, $2, $3)`, [
+        foreignGroup,
+        stray,
+        otherAccount,
+      ]);
     });
   }, 60_000);
   afterAll(async () => close?.());

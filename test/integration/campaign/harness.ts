@@ -12,16 +12,36 @@ export interface CampaignHarness {
   h: DispatchHarness;
   accountId: string;
   apiKey: string;
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Creates a contact group and imports the CSV into it through the API; returns the group id. */
   group(name: string, csv: string): Promise<string>;
   channel(body: Record<string, unknown>): Promise<string>;
-  waitFor(id: string, pred: (g: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitFor(
+    id: string,
+    pred: (g: Record<string, unknown>) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
-export async function startCampaignHarness(opts: { basePort: number; appEnv?: Record<string, string>; pubsub?: PubSubKind; state?: StateKind }): Promise<CampaignHarness> {
-  const h = await startDispatchHarness({ basePort: opts.basePort, pubsub: opts.pubsub, state: opts.state, appEnv: { API_RATE_LIMIT: "0", ...opts.appEnv } });
+export async function startCampaignHarness(opts: {
+  basePort: number;
+  appEnv?: Record<string, string>;
+  pubsub?: PubSubKind;
+  state?: StateKind;
+}): Promise<CampaignHarness> {
+  const h = await startDispatchHarness({
+    basePort: opts.basePort,
+    pubsub: opts.pubsub,
+    state: opts.state,
+    appEnv: { API_RATE_LIMIT: "0", ...opts.appEnv },
+  });
   const accountId = randomUUID();
   const r = await h.t.ops("/internal/api-keys", { method: "POST", body: { accountId } });
   if (r.status !== 201) throw new Error(`api key: ${r.status}`);
@@ -54,10 +74,14 @@ export async function startCampaignHarness(opts: { basePort: number; appEnv?: Re
       return c.body.id as string;
     },
     waitFor(id, pred, what, timeoutMs = 60_000) {
-      return eventually(what, async () => {
-        const g = await api("GET", `/v1/group-messages/${id}`);
-        return pred(g.body) ? g.body : undefined;
-      }, timeoutMs);
+      return eventually(
+        what,
+        async () => {
+          const g = await api("GET", `/v1/group-messages/${id}`);
+          return pred(g.body) ? g.body : undefined;
+        },
+        timeoutMs,
+      );
     },
     stop: () => h.stop(),
   };
@@ -69,16 +93,24 @@ export async function simRecipients(h: DispatchHarness, provider: string): Promi
   return ((await res.json()) as { recipients: Record<string, number> }).recipients;
 }
 
-export async function simCounters(h: DispatchHarness, provider: string): Promise<{ accepted: number; requests: number; errors: number }> {
+export async function simCounters(
+  h: DispatchHarness,
+  provider: string,
+): Promise<{ accepted: number; requests: number; errors: number }> {
   const res = await fetch(`${h.sim.httpUrl}/_sim/stats`);
-  const body = (await res.json()) as { providers: Record<string, { accepted: number; requests: number; errors: number }> };
+  const body = (await res.json()) as {
+    providers: Record<string, { accepted: number; requests: number; errors: number }>;
+  };
   return body.providers[provider] ?? { accepted: 0, requests: 0, errors: 0 };
 }
 
 /** Status histogram of one campaign's messages, straight from the table. */
 export async function campaignRows(db: string, groupMessageId: string): Promise<Record<string, number>> {
   return withPg(db, async (c) => {
-    const r = await c.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM messages WHERE group_message_id = $1 GROUP BY status`, [groupMessageId]);
+    const r = await c.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM messages WHERE group_message_id = $1 GROUP BY status`,
+      [groupMessageId],
+    );
     return Object.fromEntries(r.rows.map((x) => [x.status, x.n]));
   });
 }

@@ -15,7 +15,8 @@ describe("prepared statements on pg", () => {
 
   it("names parameterised queries, reuses a generic plan, leaves plain ones alone", async () => {
     await db.withSession(async (s) => {
-      for (let i = 0; i < 3; i++) await s.query("SELECT count(*) FROM messages WHERE account_id = $1", ["00000000-0000-4000-8000-000000000000"]);
+      for (let i = 0; i < 3; i++)
+        await s.query("SELECT count(*) FROM messages WHERE account_id = $1", ["00000000-0000-4000-8000-000000000000"]);
       await s.query("SELECT 1");
       const { rows } = await s.query<{ statement: string; generic_plans: string; custom_plans: string }>(
         "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements",
@@ -31,7 +32,8 @@ describe("prepared statements on pg", () => {
   it("names drizzle's parameterised statements inside Database.transaction too", async () => {
     const prepared = await db.transaction(async (tx) => {
       await tx.orm.select().from(contacts).where(eq(contacts.accountId, "00000000-0000-4000-8000-000000000000"));
-      return (await tx.query<{ name: string; statement: string }>("SELECT name, statement FROM pg_prepared_statements")).rows;
+      return (await tx.query<{ name: string; statement: string }>("SELECT name, statement FROM pg_prepared_statements"))
+        .rows;
     });
     const mine = prepared.find((r) => r.statement.includes('from "contacts" where "contacts"."account_id" = $1'));
     expect(mine?.name).toMatch(/^t[0-9a-f]{40}$/);

@@ -17,14 +17,37 @@ import { listResource, type ListQuery, type Scope } from "../../../db/query/list
 import { parseSort } from "../../../db/query/sort.js";
 import { contactsResource, messagesResource } from "../../../services/api/resources.js";
 import { createApiKey, findApiKey, revokeApiKey } from "../../../db/accounts/api-keys.js";
-import { createChannel, openCredentials, openWebhookSecret, reencryptChannels, updateChannel } from "../../../db/channels/repository.js";
-import { addGroupMembers, createContact, createContactGroup, importContactsIntoGroup, removeGroupMember } from "../../../db/contacts/repository.js";
+import {
+  createChannel,
+  openCredentials,
+  openWebhookSecret,
+  reencryptChannels,
+  updateChannel,
+} from "../../../db/channels/repository.js";
+import {
+  addGroupMembers,
+  createContact,
+  createContactGroup,
+  importContactsIntoGroup,
+  removeGroupMember,
+} from "../../../db/contacts/repository.js";
 import { deleteScoped, getScoped, updateScoped } from "../../../db/query/crud.js";
 import { createGroupMessage, transitionGroupMessage, updateGroupMessage } from "../../../db/campaigns/repository.js";
 import { requestHash, withIdempotency } from "../../../db/accounts/idempotency.js";
-import { changeMessageStatus, createMessage, deleteMessage, getMessage, listMessageEvents, type NewMessage } from "../../../db/messages/repository.js";
+import {
+  changeMessageStatus,
+  createMessage,
+  deleteMessage,
+  getMessage,
+  listMessageEvents,
+  type NewMessage,
+} from "../../../db/messages/repository.js";
 import { decide, hitRateLimit } from "../../../db/accounts/rate-limits.js";
-import { createScheduledMessage, transitionScheduledMessage, updateScheduledMessage } from "../../../db/schedules/repository.js";
+import {
+  createScheduledMessage,
+  transitionScheduledMessage,
+  updateScheduledMessage,
+} from "../../../db/schedules/repository.js";
 import { schema, channels, messages } from "../../../db/schema.js";
 import { SecretBox } from "../../../db/secret-box.js";
 import type { Driver } from "./drivers.js";
@@ -65,7 +88,12 @@ export function repositorySuite(driver: Driver): void {
     });
 
     const newChannel = (accountId = A, name = `ch-${randomUUID().slice(0, 8)}`) =>
-      createChannel(db.orm, box1, { accountId, name, channelType: "telegram", provider: "default", credentials: TELEGRAM }, now);
+      createChannel(
+        db.orm,
+        box1,
+        { accountId, name, channelType: "telegram", provider: "default", credentials: TELEGRAM },
+        now,
+      );
     const msg = (channelId: string, over: Partial<NewMessage> = {}): NewMessage => ({
       accountId: A,
       channelId,
@@ -85,16 +113,24 @@ export function repositorySuite(driver: Driver): void {
         expect(again.skipped).toContain("0001_messaging.sql");
         const dir = await mkdtemp(join(tmpdir(), "mig-"));
         await copyFile(join(MIGRATIONS_DIR, "0001_messaging.sql"), join(dir, "0001_messaging.sql"));
-        await writeFile(join(dir, "0001_messaging.sql"), `${await readFile(join(dir, "0001_messaging.sql"), "utf8")}\n-- edited\n`);
+        await writeFile(
+          join(dir, "0001_messaging.sql"),
+          `${await readFile(join(dir, "0001_messaging.sql"), "utf8")}\n-- edited\n`,
+        );
         await expect(runMigrations(db, { dir })).rejects.toThrow(/changed after it was applied/);
       });
 
       it("the drizzle schema names exactly the columns the migrations created", async () => {
         for (const table of Object.values(schema) as PgTable[]) {
           const name = getTableName(table);
-          const expected = Object.values(getTableColumns(table)).map((c) => c.name).sort();
+          const expected = Object.values(getTableColumns(table))
+            .map((c) => c.name)
+            .sort();
           const live = await db.withSession((s) =>
-            s.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1", [name]),
+            s.query<{ column_name: string }>(
+              "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1",
+              [name],
+            ),
           );
           expect(live.rows.map((r) => r.column_name).sort(), name).toEqual(expected);
         }
@@ -103,14 +139,23 @@ export function repositorySuite(driver: Driver): void {
 
     describe("transactions", () => {
       const names = async (accountId: string) =>
-        (await db.withSession((s) => s.query<{ name: string }>("SELECT name FROM contacts WHERE account_id = $1 ORDER BY name", [accountId]))).rows.map((r) => r.name);
+        (
+          await db.withSession((s) =>
+            s.query<{ name: string }>("SELECT name FROM contacts WHERE account_id = $1 ORDER BY name", [accountId]),
+          )
+        ).rows.map((r) => r.name);
       const insert = (s: Session, accountId: string, name: string) =>
-        s.query("INSERT INTO contacts (id, account_id, name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())", [uuidv7(), accountId, name]);
+        s.query(
+          "INSERT INTO contacts (id, account_id, name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())",
+          [uuidv7(), accountId, name],
+        );
 
       it("commit, rollback, a swallowed statement error, the isolation level", async () => {
         const acct = randomUUID();
         await db.transaction((tx) => insert(tx, acct, "a-committed"));
-        await expect(db.transaction(async (tx) => (await insert(tx, acct, "b-undone"), Promise.reject(new Error("no"))))).rejects.toThrow("no");
+        await expect(
+          db.transaction(async (tx) => (await insert(tx, acct, "b-undone"), Promise.reject(new Error("no")))),
+        ).rejects.toThrow("no");
         await expect(
           db.transaction(async (tx) => {
             await insert(tx, acct, "c-lost");
@@ -118,7 +163,10 @@ export function repositorySuite(driver: Driver): void {
           }),
         ).rejects.toThrow();
         expect(await names(acct)).toEqual(["a-committed"]);
-        const level = await db.transaction(async (tx) => (await tx.query<{ transaction_isolation: string }>("SHOW transaction_isolation")).rows[0], { isolation: "repeatable read" });
+        const level = await db.transaction(
+          async (tx) => (await tx.query<{ transaction_isolation: string }>("SHOW transaction_isolation")).rows[0],
+          { isolation: "repeatable read" },
+        );
         expect(level).toEqual({ transaction_isolation: "repeatable read" });
       });
 
@@ -136,7 +184,8 @@ export function repositorySuite(driver: Driver): void {
           }),
         ).rejects.toThrow("no");
         // Orm hides transaction(); the handle underneath is drizzle's transaction object.
-        const nested = (tx: Transaction) => tx.orm as unknown as { transaction<T>(fn: (inner: Orm) => Promise<T>): Promise<T> };
+        const nested = (tx: Transaction) =>
+          tx.orm as unknown as { transaction<T>(fn: (inner: Orm) => Promise<T>): Promise<T> };
         await db.transaction(async (tx) => {
           await expect(
             nested(tx).transaction(async (inner) => {
@@ -158,7 +207,10 @@ export function repositorySuite(driver: Driver): void {
           await gate;
           throw new Error("rolled back on purpose");
         });
-        const outside = Promise.all([createContact(db.orm, acct, { name: "api" }, now), db.withSession((s) => insert(s, acct, "pipeline"))]);
+        const outside = Promise.all([
+          createContact(db.orm, acct, { name: "api" }, now),
+          db.withSession((s) => insert(s, acct, "pipeline")),
+        ]);
         await new Promise((r) => setTimeout(r, 50));
         release();
         await expect(tx).rejects.toThrow("rolled back on purpose");
@@ -185,13 +237,22 @@ export function repositorySuite(driver: Driver): void {
         expect(openWebhookSecret(box1, ch)).toMatch(/^[A-Za-z0-9_-]{43}$/);
         // A ciphertext copied onto another channel does not open there.
         const other = await newChannel();
-        expect(() => openCredentials(box1, { ...other, credentialsCiphertext: ch.credentialsCiphertext })).toThrow(/authentication/);
+        expect(() => openCredentials(box1, { ...other, credentialsCiphertext: ch.credentialsCiphertext })).toThrow(
+          /authentication/,
+        );
       });
 
       it("replaces credentials on update and rotates every row to the active key", async () => {
         const ch = await newChannel();
         const secretBefore = openWebhookSecret(box1, ch);
-        const updated = await updateChannel(db, box1, scopeA, ch.id, { credentials: { bot_token: "999:BBBnewnewnewnewnewnewnew" } }, now);
+        const updated = await updateChannel(
+          db,
+          box1,
+          scopeA,
+          ch.id,
+          { credentials: { bot_token: "999:BBBnewnewnewnewnewnewnew" } },
+          now,
+        );
         expect(openCredentials(box1, updated!)).toEqual({ bot_token: "999:BBBnewnewnewnewnewnewnew" });
         const moved = await reencryptChannels(db.orm, box2);
         expect(moved).toBeGreaterThanOrEqual(1);
@@ -206,7 +267,11 @@ export function repositorySuite(driver: Driver): void {
         const ch = await newChannel();
         expect((await updateChannel(db, box1, scopeA, ch.id, { status: "paused" }, now))!.status).toBe("paused");
         expect((await updateChannel(db, box1, scopeA, ch.id, { status: "disabled" }, now))!.status).toBe("disabled");
-        await expectAppError(updateChannel(db, box1, scopeA, ch.id, { status: "draining" }, now), 409, "invalid_transition");
+        await expectAppError(
+          updateChannel(db, box1, scopeA, ch.id, { status: "draining" }, now),
+          409,
+          "invalid_transition",
+        );
         expect(await updateChannel(db, box1, scopeB, ch.id, { name: "stolen" }, now)).toBeUndefined();
         expect(await updateChannel(db, box1, scopeB, ch.id, { status: "active" }, now)).toBeUndefined();
         expect((await getScoped(db.orm, channels, scopeA, ch.id))!.name).toBe(ch.name);
@@ -227,7 +292,13 @@ export function repositorySuite(driver: Driver): void {
           db.orm,
           messagesResource,
           scope,
-          { filters: filters.map((f, i) => parseFilter(f, messagesResource.filters, i)), sort: [], skip: 0, limit: 100, ...extra },
+          {
+            filters: filters.map((f, i) => parseFilter(f, messagesResource.filters, i)),
+            sort: [],
+            skip: 0,
+            limit: 100,
+            ...extra,
+          },
           10_000,
         );
       const idsOf = async (filters: string[]) => (await list(filters)).items.map((m) => made[m.id] ?? m.id).sort();
@@ -236,19 +307,52 @@ export function repositorySuite(driver: Driver): void {
         channelId = (await newChannel(FA)).id;
         other = (await newChannel(FA)).id;
         const rows: [string, Partial<NewMessage>, Date][] = [
-          ["m1", { deliveryAddress: "+251911000001", messageBody: "Hello Abebe", priority: 1 }, new Date("2026-03-01T08:00:00Z")],
-          ["m2", { deliveryAddress: "+251911000002", messageBody: "hello 100% sure", priority: 5, channelId: other }, new Date("2026-03-02T08:00:00Z")],
-          ["m3", { deliveryAddress: "+254700000003", messageBody: "Ciao_mondo", priority: 9, status: "skipped" }, new Date("2026-03-03T08:00:00Z")],
-          ["m4", { deliveryAddress: "user@example.com", messageBody: "HELLO world", priority: 3, direction: "system", status: "failed" }, new Date("2026-03-04T08:00:00Z")],
+          [
+            "m1",
+            { deliveryAddress: "+251911000001", messageBody: "Hello Abebe", priority: 1 },
+            new Date("2026-03-01T08:00:00Z"),
+          ],
+          [
+            "m2",
+            { deliveryAddress: "+251911000002", messageBody: "hello 100% sure", priority: 5, channelId: other },
+            new Date("2026-03-02T08:00:00Z"),
+          ],
+          [
+            "m3",
+            { deliveryAddress: "+254700000003", messageBody: "Ciao_mondo", priority: 9, status: "skipped" },
+            new Date("2026-03-03T08:00:00Z"),
+          ],
+          [
+            "m4",
+            {
+              deliveryAddress: "user@example.com",
+              messageBody: "HELLO world",
+              priority: 3,
+              direction: "system",
+              status: "failed",
+            },
+            new Date("2026-03-04T08:00:00Z"),
+          ],
         ];
         for (const [name, over, at] of rows) {
           const m = await createMessage(db.orm, msg(over.channelId ?? channelId, { accountId: FA, ...over }), at);
           made[m.id] = name;
         }
         const m4 = Object.keys(made).find((k) => made[k] === "m4")!;
-        await db.orm.update(messages).set({ providerMessageId: "prov-4" }).where(sql`${messages.id} = ${m4}`);
+        await db.orm
+          .update(messages)
+          .set({ providerMessageId: "prov-4" })
+          .where(sql`${messages.id} = ${m4}`);
         // Another account's row, which no filter may reach.
-        made[(await createMessage(db.orm, msg((await newChannel(FB)).id, { accountId: FB, messageBody: "Hello from B" }), now)).id] = "b1";
+        made[
+          (
+            await createMessage(
+              db.orm,
+              msg((await newChannel(FB)).id, { accountId: FB, messageBody: "Hello from B" }),
+              now,
+            )
+          ).id
+        ] = "b1";
       });
 
       it("eq, ne, lt, le, gt, ge", async () => {
@@ -294,7 +398,9 @@ export function repositorySuite(driver: Driver): void {
         expect(await idsOf([`account_id:eq:${FB}`])).toEqual([]);
         const fromB = await list([`account_id:eq:${FA}`], {}, scopeFB);
         expect(fromB.items).toEqual([]);
-        expect((await list(["message_body:icontains:hello"], {}, scopeFB)).items.map((m) => made[m.id])).toEqual(["b1"]);
+        expect((await list(["message_body:icontains:hello"], {}, scopeFB)).items.map((m) => made[m.id])).toEqual([
+          "b1",
+        ]);
         // A caller with both accounts sees both.
         expect((await list(["message_body:icontains:hello"], {}, { accountIds: [FA, FB] })).total).toBe(4);
       });
@@ -305,14 +411,26 @@ export function repositorySuite(driver: Driver): void {
         const asc = await list([], { sort: parseSort(["created_at:asc"], messagesResource.sorts), skip: 1, limit: 2 });
         expect(asc.items.map((m) => made[m.id])).toEqual(["m2", "m3"]);
         expect(asc.total).toBe(4);
-        const capped = await listResource(db.orm, messagesResource, scopeFA, { filters: [], sort: [], skip: 0, limit: 1 }, 2);
+        const capped = await listResource(
+          db.orm,
+          messagesResource,
+          scopeFA,
+          { filters: [], sort: [], skip: 0, limit: 1 },
+          2,
+        );
         expect(capped).toMatchObject({ total: 2, totalCapped: true });
         expect(capped.items).toHaveLength(1);
       });
 
       it("binds hostile values as data", async () => {
         const hostile: FilterCondition[] = [parseFilter("message_body:eq:x' OR '1'='1", messagesResource.filters)];
-        const res = await listResource(db.orm, messagesResource, scopeFA, { filters: hostile, sort: [], skip: 0, limit: 10 }, 100);
+        const res = await listResource(
+          db.orm,
+          messagesResource,
+          scopeFA,
+          { filters: hostile, sort: [], skip: 0, limit: 10 },
+          100,
+        );
         expect(res.total).toBe(0);
         const semi = parseFilter("delivery_address:contains:'; DROP TABLE messages; --", messagesResource.filters);
         await listResource(db.orm, messagesResource, scopeFA, { filters: [semi], sort: [], skip: 0, limit: 10 }, 100);
@@ -327,7 +445,10 @@ export function repositorySuite(driver: Driver): void {
         const april = await createMessage(db.orm, msg(ch.id), new Date("2026-04-01T00:00:00Z"));
         const far = await createMessage(db.orm, msg(ch.id), new Date("2031-01-01T00:00:00Z"));
         const where = await db.withSession((s) =>
-          s.query<{ id: string; part: string }>("SELECT id, tableoid::regclass::text AS part FROM messages WHERE id = ANY($1::uuid[])", [[march.id, april.id, far.id]]),
+          s.query<{ id: string; part: string }>(
+            "SELECT id, tableoid::regclass::text AS part FROM messages WHERE id = ANY($1::uuid[])",
+            [[march.id, april.id, far.id]],
+          ),
         );
         const part = Object.fromEntries(where.rows.map((r) => [r.id, r.part]));
         expect(part[march.id]).toBe("messages_2026_03");
@@ -373,7 +494,18 @@ export function repositorySuite(driver: Driver): void {
     describe("group and scheduled messages", () => {
       it("group messages: edit while draft, queue, cancel; finished ones stay finished", async () => {
         const ch = await newChannel();
-        const g = await createGroupMessage(db.orm, { accountId: A, channelId: ch.id, messageBody: "Hi {NAME}", status: "draft", contactGroupIds: [], totalRecipients: 0 }, now);
+        const g = await createGroupMessage(
+          db.orm,
+          {
+            accountId: A,
+            channelId: ch.id,
+            messageBody: "Hi {NAME}",
+            status: "draft",
+            contactGroupIds: [],
+            totalRecipients: 0,
+          },
+          now,
+        );
         expect((await updateGroupMessage(db, scopeA, g.id, { name: "spring" }, now))!.name).toBe("spring");
         const queued = await transitionGroupMessage(db, scopeA, g.id, "queued", now);
         expect(queued).toMatchObject({ from: "draft", row: { status: "queued" } });
@@ -384,7 +516,18 @@ export function repositorySuite(driver: Driver): void {
         await expectAppError(transitionGroupMessage(db, scopeA, g.id, "queued", now), 409, "invalid_transition");
         await expectAppError(transitionGroupMessage(db, scopeA, g.id, "cancelled", now), 409, "invalid_transition");
         for (const from of ["draft", "queued", "processing"] as const) {
-          const x = await createGroupMessage(db.orm, { accountId: A, channelId: ch.id, messageBody: "x", status: "draft", contactGroupIds: [], totalRecipients: 0 }, now);
+          const x = await createGroupMessage(
+            db.orm,
+            {
+              accountId: A,
+              channelId: ch.id,
+              messageBody: "x",
+              status: "draft",
+              contactGroupIds: [],
+              totalRecipients: 0,
+            },
+            now,
+          );
           if (from !== "draft") await transitionGroupMessage(db, scopeA, x.id, "queued", now);
           if (from === "processing") await transitionGroupMessage(db, scopeA, x.id, "processing", now);
           expect((await transitionGroupMessage(db, scopeA, x.id, "cancelled", now))!.row.status).toBe("cancelled");
@@ -396,12 +539,27 @@ export function repositorySuite(driver: Driver): void {
         const ch = await newChannel();
         const s = await createScheduledMessage(
           db.orm,
-          { accountId: A, channelId: ch.id, messageBody: "tick", sendType: "single", deliveryAddress: "1", scheduledAt: new Date("2026-04-01T09:00:00Z"), isRecurring: true, recurrenceRule: "daily" },
+          {
+            accountId: A,
+            channelId: ch.id,
+            messageBody: "tick",
+            sendType: "single",
+            deliveryAddress: "1",
+            scheduledAt: new Date("2026-04-01T09:00:00Z"),
+            isRecurring: true,
+            recurrenceRule: "daily",
+          },
           now,
         );
         expect(s.nextTriggerAt?.toISOString()).toBe("2026-04-01T09:00:00.000Z");
         expect((await transitionScheduledMessage(db, scopeA, s.id, "paused", now))!.row.status).toBe("paused");
-        const moved = await updateScheduledMessage(db, scopeA, s.id, { scheduledAt: new Date("2026-05-01T09:00:00Z") }, now);
+        const moved = await updateScheduledMessage(
+          db,
+          scopeA,
+          s.id,
+          { scheduledAt: new Date("2026-05-01T09:00:00Z") },
+          now,
+        );
         expect(moved!.nextTriggerAt?.toISOString()).toBe("2026-05-01T09:00:00.000Z");
         expect((await transitionScheduledMessage(db, scopeA, s.id, "pending", now))!.from).toBe("paused");
         expect((await transitionScheduledMessage(db, scopeA, s.id, "cancelled", now))!.row.status).toBe("cancelled");
@@ -414,11 +572,21 @@ export function repositorySuite(driver: Driver): void {
       it("imports batches into a group in one transaction and keeps member_count right", async () => {
         const g = await createContactGroup(db.orm, A, { name: `g-${randomUUID()}` }, now);
         async function* batches() {
-          for (let b = 0; b < 5; b++) yield Array.from({ length: 1000 }, (_, i) => ({ name: `c${b}-${i}`, phone: `+2519${String(b * 1000 + i).padStart(8, "0")}` }));
+          for (let b = 0; b < 5; b++)
+            yield Array.from({ length: 1000 }, (_, i) => ({
+              name: `c${b}-${i}`,
+              phone: `+2519${String(b * 1000 + i).padStart(8, "0")}`,
+            }));
         }
         const res = await importContactsIntoGroup(db, scopeA, g.id, batches(), now);
         expect(res).toMatchObject({ imported: 5000, group: { memberCount: 5000 } });
-        const members = await listResource(db.orm, contactsResource, scopeA, { filters: [parseFilter(`group_id:eq:${g.id}`, contactsResource.filters)], sort: [], skip: 0, limit: 1 }, 100_000);
+        const members = await listResource(
+          db.orm,
+          contactsResource,
+          scopeA,
+          { filters: [parseFilter(`group_id:eq:${g.id}`, contactsResource.filters)], sort: [], skip: 0, limit: 1 },
+          100_000,
+        );
         expect(members.total).toBe(5000);
         expect(await importContactsIntoGroup(db, scopeB, g.id, batches(), now)).toBeUndefined();
       });
@@ -431,7 +599,13 @@ export function repositorySuite(driver: Driver): void {
         }
         await expect(importContactsIntoGroup(db, scopeA, g.id, broken(), now)).rejects.toThrow("stream broke");
         expect((await getScoped(db.orm, schema.contactGroups, scopeA, g.id))!.memberCount).toBe(0);
-        const firsts = await listResource(db.orm, contactsResource, scopeA, { filters: [parseFilter("name:eq:first", contactsResource.filters)], sort: [], skip: 0, limit: 1 }, 10);
+        const firsts = await listResource(
+          db.orm,
+          contactsResource,
+          scopeA,
+          { filters: [parseFilter("name:eq:first", contactsResource.filters)], sort: [], skip: 0, limit: 1 },
+          10,
+        );
         expect(firsts.total).toBe(0);
       });
 
@@ -456,14 +630,29 @@ export function repositorySuite(driver: Driver): void {
     });
 
     describe("idempotency", () => {
-      const claim = (k: string, body: unknown, at = now) => ({ accountId: A, scope: "POST /v1/messages", key: k, requestHash: requestHash(body), now: at, ttlMs: 86_400_000 });
+      const claim = (k: string, body: unknown, at = now) => ({
+        accountId: A,
+        scope: "POST /v1/messages",
+        key: k,
+        requestHash: requestHash(body),
+        now: at,
+        ttlMs: 86_400_000,
+      });
 
       it("runs once per key, replays the stored response, refuses another body", async () => {
         let runs = 0;
         const create = async () => ({ status: 201, body: { run: ++runs } });
         const k = randomUUID();
-        expect(await withIdempotency(db, claim(k, { a: 1, b: 2 }), create)).toEqual({ status: 201, body: { run: 1 }, replayed: false });
-        expect(await withIdempotency(db, claim(k, { b: 2, a: 1 }), create)).toEqual({ status: 201, body: { run: 1 }, replayed: true });
+        expect(await withIdempotency(db, claim(k, { a: 1, b: 2 }), create)).toEqual({
+          status: 201,
+          body: { run: 1 },
+          replayed: false,
+        });
+        expect(await withIdempotency(db, claim(k, { b: 2, a: 1 }), create)).toEqual({
+          status: 201,
+          body: { run: 1 },
+          replayed: true,
+        });
         await expectAppError(withIdempotency(db, claim(k, { a: 2 }), create), 409, "idempotency_key_reused");
         // Same key in another account is another key.
         expect((await withIdempotency(db, { ...claim(k, { a: 1 }), accountId: B }, create)).replayed).toBe(false);
@@ -478,17 +667,23 @@ export function repositorySuite(driver: Driver): void {
           await tx.execute(sql`SELECT pg_sleep(0.05)`);
           return { status: 201, body: { ok: true } };
         };
-        const results = await Promise.all(Array.from({ length: 5 }, () => withIdempotency(db, claim(k, { x: 1 }), create)));
+        const results = await Promise.all(
+          Array.from({ length: 5 }, () => withIdempotency(db, claim(k, { x: 1 }), create)),
+        );
         expect(runs).toBe(1);
         expect(results.filter((r) => !r.replayed)).toHaveLength(1);
       });
 
       it("a failed first attempt leaves the key free; an expired key starts over", async () => {
         const k = randomUUID();
-        await expect(withIdempotency(db, claim(k, {}), async () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+        await expect(withIdempotency(db, claim(k, {}), async () => Promise.reject(new Error("boom")))).rejects.toThrow(
+          "boom",
+        );
         expect((await withIdempotency(db, claim(k, {}), async () => ({ status: 201, body: 1 }))).replayed).toBe(false);
         const later = new Date(now.getTime() + 86_400_001);
-        expect(await withIdempotency(db, claim(k, { other: true }, later), async () => ({ status: 201, body: 2 }))).toMatchObject({ body: 2, replayed: false });
+        expect(
+          await withIdempotency(db, claim(k, { other: true }, later), async () => ({ status: 201, body: 2 })),
+        ).toMatchObject({ body: 2, replayed: false });
       });
     });
 
@@ -509,8 +704,14 @@ export function repositorySuite(driver: Driver): void {
         for (let i = 0; i < 3; i++) await hitRateLimit(db.orm, bucket, t0, 60_000);
         const next = await hitRateLimit(db.orm, bucket, new Date("2026-03-10T12:01:30Z"), 60_000);
         expect(next).toMatchObject({ current: 1, previous: 3 });
-        expect(decide(next, new Date("2026-03-10T12:01:30Z"), 60_000, 2)).toMatchObject({ allowed: false, remaining: 0 });
-        expect(decide(next, new Date("2026-03-10T12:01:30Z"), 60_000, 3)).toMatchObject({ allowed: true, remaining: 0 });
+        expect(decide(next, new Date("2026-03-10T12:01:30Z"), 60_000, 2)).toMatchObject({
+          allowed: false,
+          remaining: 0,
+        });
+        expect(decide(next, new Date("2026-03-10T12:01:30Z"), 60_000, 3)).toMatchObject({
+          allowed: true,
+          remaining: 0,
+        });
       });
     });
 
@@ -519,31 +720,63 @@ export function repositorySuite(driver: Driver): void {
         const ch = await newChannel();
         // Before maintenance knows about 2031, a row for it lands in the default partition.
         const stranded = await createMessage(db.orm, msg(ch.id), new Date("2031-06-15T10:00:00Z"));
-        const report = await maintainPartitions(db, { now: new Date("2031-05-20T00:00:00Z"), monthsAhead: 3, retentionMonths: 12 });
-        expect(report.created.filter((n) => n.startsWith("messages_"))).toEqual(["messages_2031_05", "messages_2031_06", "messages_2031_07", "messages_2031_08"]);
+        const report = await maintainPartitions(db, {
+          now: new Date("2031-05-20T00:00:00Z"),
+          monthsAhead: 3,
+          retentionMonths: 12,
+        });
+        expect(report.created.filter((n) => n.startsWith("messages_"))).toEqual([
+          "messages_2031_05",
+          "messages_2031_06",
+          "messages_2031_07",
+          "messages_2031_08",
+        ]);
         // The message's first status event was stranded with it and moves too.
         expect(report.moved).toEqual({ messages_2031_06: 1, message_events_2031_06: 1 });
         // Every 2026 month ended before 2030-05-01 (twelve months back): detached.
-        expect(report.detached).toEqual(expect.arrayContaining(["messages_2026_03", "messages_2026_04", "message_events_2026_03"]));
+        expect(report.detached).toEqual(
+          expect.arrayContaining(["messages_2026_03", "messages_2026_04", "message_events_2026_03"]),
+        );
         const parts = await db.withSession((s) => listPartitions(s, "messages"));
         expect(parts).not.toContain("messages_2026_03");
         expect(parts).toContain("messages_2031_08");
-        const where = await db.withSession((s) => s.query<{ part: string }>("SELECT tableoid::regclass::text AS part FROM messages WHERE id = $1", [stranded.id]));
+        const where = await db.withSession((s) =>
+          s.query<{ part: string }>("SELECT tableoid::regclass::text AS part FROM messages WHERE id = $1", [
+            stranded.id,
+          ]),
+        );
         expect(where.rows[0]!.part).toBe("messages_2031_06");
         // Detached tables are kept for export, unless asked to drop.
         const kept = await db.withSession((s) => s.query("SELECT 1 FROM pg_class WHERE relname = 'messages_2026_03'"));
         expect(kept.rows).toHaveLength(1);
         expect(await getMessage(db.orm, scopeA, stranded.id)).toBeDefined();
         // Idempotent: a second run changes nothing.
-        expect(await maintainPartitions(db, { now: new Date("2031-05-20T00:00:00Z") })).toEqual({ created: [], moved: {}, detached: [], dropped: [] });
-        const dropped = await maintainPartitions(db, { now: new Date("2032-09-01T00:00:00Z"), retentionMonths: 12, dropDetached: true });
+        expect(await maintainPartitions(db, { now: new Date("2031-05-20T00:00:00Z") })).toEqual({
+          created: [],
+          moved: {},
+          detached: [],
+          dropped: [],
+        });
+        const dropped = await maintainPartitions(db, {
+          now: new Date("2032-09-01T00:00:00Z"),
+          retentionMonths: 12,
+          dropDetached: true,
+        });
         expect(dropped.dropped).toEqual(expect.arrayContaining(["messages_2031_05"]));
       });
 
       it("runs on a timer from environment settings, and stops", async () => {
-        const opts = maintenanceOptionsFromEnv({ PARTITION_MONTHS_AHEAD: "1", MESSAGE_RETENTION_MONTHS: "120", MAINTENANCE_INTERVAL_MINUTES: "5" });
+        const opts = maintenanceOptionsFromEnv({
+          PARTITION_MONTHS_AHEAD: "1",
+          MESSAGE_RETENTION_MONTHS: "120",
+          MAINTENANCE_INTERVAL_MINUTES: "5",
+        });
         expect(opts).toEqual({ monthsAhead: 1, retentionMonths: 120, dropDetached: false, intervalMs: 300_000 });
-        const m = startMaintenance(db, { ...opts, log: createLogger("t", { level: "silent" }), clock: () => new Date("2035-02-10T00:00:00Z") });
+        const m = startMaintenance(db, {
+          ...opts,
+          log: createLogger("t", { level: "silent" }),
+          clock: () => new Date("2035-02-10T00:00:00Z"),
+        });
         await m.done;
         m.stop();
         const parts = await db.withSession((s) => listPartitions(s, "messages"));
@@ -553,7 +786,11 @@ export function repositorySuite(driver: Driver): void {
 
       it("purges expired idempotency keys and old rate windows", async () => {
         const far = new Date("2040-01-01T00:00:00Z");
-        await withIdempotency(db, { accountId: A, scope: "s", key: uuidv7(), requestHash: requestHash(1), now, ttlMs: 1000 }, async () => ({ status: 201, body: {} }));
+        await withIdempotency(
+          db,
+          { accountId: A, scope: "s", key: uuidv7(), requestHash: requestHash(1), now, ttlMs: 1000 },
+          async () => ({ status: 201, body: {} }),
+        );
         await hitRateLimit(db.orm, "acct:purge", now, 60_000);
         const report = await runMaintenance(db, far, { monthsAhead: 0, retentionMonths: 240 });
         expect(report.idempotencyKeysPurged).toBeGreaterThanOrEqual(1);

@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../support/stack.js";
-import { startDispatchHarness, telegramCredentials, twilioCredentials, vonageCredentials, type DispatchHarness } from "./harness.js";
+import {
+  startDispatchHarness,
+  telegramCredentials,
+  twilioCredentials,
+  vonageCredentials,
+  type DispatchHarness,
+} from "./harness.js";
 
 /** The REST API in front of the pipeline: channels and messages created over HTTP end up sent. */
 describe("API → dispatch → provider", () => {
@@ -20,14 +26,23 @@ describe("API → dispatch → provider", () => {
   const send = async (channelId: string, n: number) => {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      const r = await api("POST", "/v1/messages", { account_id: accountId, channel_id: channelId, delivery_address: `${5000 + i}`, message_body: `hello ${i}` });
+      const r = await api("POST", "/v1/messages", {
+        account_id: accountId,
+        channel_id: channelId,
+        delivery_address: `${5000 + i}`,
+        message_body: `hello ${i}`,
+      });
       expect(r.status).toBe(201);
       ids.push(r.body.id as string);
     }
     return ids;
   };
   const allStatus = (ids: string[], status: string, timeoutMs = 30_000) =>
-    eventually(`${ids.length} messages ${status}`, async () => ((await Promise.all(ids.map(statusOf))).every((s) => s === status) ? true : undefined), timeoutMs);
+    eventually(
+      `${ids.length} messages ${status}`,
+      async () => ((await Promise.all(ids.map(statusOf))).every((s) => s === status) ? true : undefined),
+      timeoutMs,
+    );
 
   beforeAll(async () => {
     // The per-account API rate limit has its own suite; here the test polls freely.
@@ -41,7 +56,13 @@ describe("API → dispatch → provider", () => {
   });
 
   it("sends messages created through the API, and pauses, resumes and drains the channel through it", async () => {
-    const created = await api("POST", "/v1/channels", { account_id: accountId, name: "tg", channel_type: "telegram", credentials: telegramCredentials, rate_limit: 6_000 });
+    const created = await api("POST", "/v1/channels", {
+      account_id: accountId,
+      name: "tg",
+      channel_type: "telegram",
+      credentials: telegramCredentials,
+      rate_limit: 6_000,
+    });
     expect(created.status).toBe(201);
     expect(JSON.stringify(created.body)).not.toContain(telegramCredentials.bot_token);
     const channelId = created.body.id as string;
@@ -61,17 +82,41 @@ describe("API → dispatch → provider", () => {
     const backlog = await send(channelId, 5);
     expect((await api("PATCH", `/v1/channels/${channelId}`, { status: "draining" })).status).toBe(200);
     await allStatus(backlog, "sent");
-    await eventually("the drained channel to rest paused", async () => ((await api("GET", `/v1/channels/${channelId}`)).body.status === "paused" ? true : undefined), 30_000);
+    await eventually(
+      "the drained channel to rest paused",
+      async () => ((await api("GET", `/v1/channels/${channelId}`)).body.status === "paused" ? true : undefined),
+      30_000,
+    );
   });
 
   it("routes a message that names only its channel type, and fails it over when that provider is down", async () => {
     h.sim.configure({ providers: { twilio: { errorRate: 1 } } });
-    const primary = await api("POST", "/v1/channels", { account_id: accountId, name: "sms-primary", channel_type: "sms", provider: "twilio", credentials: twilioCredentials, priority: 10, retry_config: { max_attempts: 50 } });
-    const backup = await api("POST", "/v1/channels", { account_id: accountId, name: "sms-backup", channel_type: "sms", provider: "vonage", credentials: vonageCredentials, priority: 5 });
+    const primary = await api("POST", "/v1/channels", {
+      account_id: accountId,
+      name: "sms-primary",
+      channel_type: "sms",
+      provider: "twilio",
+      credentials: twilioCredentials,
+      priority: 10,
+      retry_config: { max_attempts: 50 },
+    });
+    const backup = await api("POST", "/v1/channels", {
+      account_id: accountId,
+      name: "sms-backup",
+      channel_type: "sms",
+      provider: "vonage",
+      credentials: vonageCredentials,
+      priority: 5,
+    });
     expect([primary.status, backup.status]).toEqual([201, 201]);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await api("POST", "/v1/messages", { account_id: accountId, channel_type: "sms", delivery_address: `+25191100${i}000`, message_body: "failover" });
+      const r = await api("POST", "/v1/messages", {
+        account_id: accountId,
+        channel_type: "sms",
+        delivery_address: `+25191100${i}000`,
+        message_body: "failover",
+      });
       expect(r.status).toBe(201);
       expect(r.body.channel_id).toBe(primary.body.id);
       ids.push(r.body.id as string);
@@ -80,9 +125,21 @@ describe("API → dispatch → provider", () => {
     for (const id of ids) {
       const m = (await api("GET", `/v1/messages/${id}`)).body;
       expect(m.channel_id).toBe(backup.body.id);
-      expect(m.failover).toEqual([expect.objectContaining({ channel_id: primary.body.id, error_code: "circuit_open" })]);
+      expect(m.failover).toEqual([
+        expect.objectContaining({ channel_id: primary.body.id, error_code: "circuit_open" }),
+      ]);
     }
-    expect((await api("POST", "/v1/messages", { account_id: accountId, channel_type: "sms", channel_id: primary.body.id, delivery_address: "+251911000999", message_body: "x" })).status).toBe(400);
+    expect(
+      (
+        await api("POST", "/v1/messages", {
+          account_id: accountId,
+          channel_type: "sms",
+          channel_id: primary.body.id,
+          delivery_address: "+251911000999",
+          message_body: "x",
+        })
+      ).status,
+    ).toBe(400);
     h.sim.configure({});
   });
 });

@@ -48,8 +48,17 @@ export async function startDispatchHarness(opts: {
 
 export const telegramCredentials = { bot_token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ" };
 
-export const twilioCredentials = { account_sid: `AC${"a1".repeat(16)}`, auth_token: "twilio-auth-token-123456", from: "+15550001111" };
-export const vonageCredentials = { api_key: "vonage1", api_secret: "vonage-secret-1", from: "Turumba", signature_secret: "sim-vonage-signature-secret" };
+export const twilioCredentials = {
+  account_sid: `AC${"a1".repeat(16)}`,
+  auth_token: "twilio-auth-token-123456",
+  from: "+15550001111",
+};
+export const vonageCredentials = {
+  api_key: "vonage1",
+  api_secret: "vonage-secret-1",
+  from: "Turumba",
+  signature_secret: "sim-vonage-signature-secret",
+};
 
 /** Acceptance times the simulator recorded for a provider. */
 export async function timeline(h: DispatchHarness, provider: string): Promise<number[]> {

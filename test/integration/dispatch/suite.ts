@@ -2,37 +2,69 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PubSubKind, StateKind } from "../../../scripts/launcher/stack.js";
 import { eventually } from "../support/stack.js";
 import { publishNudge, seedChannel, seedMessages, statusCounts, withPg, type SeedChannel } from "../support/seed.js";
-import { maxInWindow, startDispatchHarness, telegramCredentials, timeline, twilioCredentials, vonageCredentials, type DispatchHarness } from "./harness.js";
+import {
+  maxInWindow,
+  startDispatchHarness,
+  telegramCredentials,
+  timeline,
+  twilioCredentials,
+  vonageCredentials,
+  type DispatchHarness,
+} from "./harness.js";
 
 const rowsOf = (db: string, ids: string[]) =>
-  withPg(db, async (c) =>
-    (await c.query<{ id: string; status: string; attempts: number; error_code: string | null; channel_id: string; failover: unknown }>(
-      `SELECT id, status, attempts, error_code, channel_id, failover FROM messages WHERE id = ANY($1::uuid[])`,
-      [ids],
-    )).rows,
+  withPg(
+    db,
+    async (c) =>
+      (
+        await c.query<{
+          id: string;
+          status: string;
+          attempts: number;
+          error_code: string | null;
+          channel_id: string;
+          failover: unknown;
+        }>(`SELECT id, status, attempts, error_code, channel_id, failover FROM messages WHERE id = ANY($1::uuid[])`, [
+          ids,
+        ])
+      ).rows,
   );
 
 /**
  * The dispatch suite, on the production set by default; the component-swap matrix runs it
  * unchanged on other brokers and state stores (test/integration/swaps/matrix.ts).
  */
-export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; state?: StateKind; extraDispatchers?: number }): void {
+export function dispatchSuite(opts: {
+  basePort: number;
+  pubsub?: PubSubKind;
+  state?: StateKind;
+  extraDispatchers?: number;
+}): void {
   describe(`dispatch pipeline (${opts.pubsub ?? "rabbitmq"}, ${opts.state ?? "postgresql"} actor state, ${1 + (opts.extraDispatchers ?? 0)} dispatcher replicas, simulator)`, () => {
     let h: DispatchHarness;
-    const nudge = (ch: SeedChannel, extra: Record<string, unknown> = {}) => publishNudge(h.apiDaprPort, h.t.stack.tokens.daprApiToken, ch, extra);
+    const nudge = (ch: SeedChannel, extra: Record<string, unknown> = {}) =>
+      publishNudge(h.apiDaprPort, h.t.stack.tokens.daprApiToken, ch, extra);
     const allIn = (ch: SeedChannel, status: string, n: number, timeoutMs = 60_000) =>
-      eventually(`${n} messages ${status}`, async () => {
-        const c = await statusCounts(h.db, [ch.id]);
-        return c[status] === n ? c : undefined;
-      }, timeoutMs);
+      eventually(
+        `${n} messages ${status}`,
+        async () => {
+          const c = await statusCounts(h.db, [ch.id]);
+          return c[status] === n ? c : undefined;
+        },
+        timeoutMs,
+      );
     // SMPP receipts come back on the bind and move messages on to delivered/failed, so "handed to
     // the SMSC" is every status after sending.
     const allHandedOver = (ch: SeedChannel, n: number, timeoutMs = 60_000) =>
-      eventually(`${n} messages handed to the provider`, async () => {
-        const c = await statusCounts(h.db, [ch.id]);
-        const handed = (c.sent ?? 0) + (c.delivered ?? 0) + (c.read ?? 0) + (c.undelivered ?? 0) + (c.failed ?? 0);
-        return handed === n && !c.queued && !c.sending ? c : undefined;
-      }, timeoutMs);
+      eventually(
+        `${n} messages handed to the provider`,
+        async () => {
+          const c = await statusCounts(h.db, [ch.id]);
+          const handed = (c.sent ?? 0) + (c.delivered ?? 0) + (c.read ?? 0) + (c.undelivered ?? 0) + (c.failed ?? 0);
+          return handed === n && !c.queued && !c.sending ? c : undefined;
+        },
+        timeoutMs,
+      );
 
     beforeAll(async () => {
       h = await startDispatchHarness({ ...opts, appEnv: { BREAKER_THRESHOLD: "3", BREAKER_OPEN_MS: "20000" } });
@@ -45,7 +77,12 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
     });
 
     it("sends every queued message exactly once and records sent with the provider id", async () => {
-      const ch = await seedChannel(h.db, { channelType: "telegram", credentials: telegramCredentials, rateLimit: 60_000, burst: 200 });
+      const ch = await seedChannel(h.db, {
+        channelType: "telegram",
+        credentials: telegramCredentials,
+        rateLimit: 60_000,
+        burst: 200,
+      });
       const ids = await seedMessages(h.db, ch, 300, { address: (i) => `9${String(i).padStart(6, "0")}` });
       // The same event delivered several times (a forced redelivery) must not send anything twice.
       await Promise.all([nudge(ch), nudge(ch), nudge(ch)]);
@@ -56,16 +93,31 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
       expect(ours).toHaveLength(300);
       expect(ours.every(([, n]) => n === 1)).toBe(true);
       await withPg(h.db, async (c) => {
-        const r = await c.query(`SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND provider_message_id IS NOT NULL AND sent_at IS NOT NULL AND attempts = 1`, [ids]);
+        const r = await c.query(
+          `SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND provider_message_id IS NOT NULL AND sent_at IS NOT NULL AND attempts = 1`,
+          [ids],
+        );
         expect(r.rows[0].n).toBe(300);
-        const ev = await c.query(`SELECT to_status, count(*)::int AS n FROM message_events WHERE message_id = ANY($1::uuid[]) GROUP BY to_status ORDER BY to_status`, [ids]);
-        expect(ev.rows).toEqual([{ to_status: "sending", n: 300 }, { to_status: "sent", n: 300 }]);
+        const ev = await c.query(
+          `SELECT to_status, count(*)::int AS n FROM message_events WHERE message_id = ANY($1::uuid[]) GROUP BY to_status ORDER BY to_status`,
+          [ids],
+        );
+        expect(ev.rows).toEqual([
+          { to_status: "sending", n: 300 },
+          { to_status: "sent", n: 300 },
+        ]);
       });
     });
 
     it("never exceeds the channel's bucket in any sliding second, and uses ≥ 95 % of it under backlog", async () => {
       // 600/min with a burst of 10: at most 10 + 10 sends in any one-second window.
-      const ch = await seedChannel(h.db, { channelType: "sms", provider: "vonage", credentials: vonageCredentials, rateLimit: 600, burst: 10 });
+      const ch = await seedChannel(h.db, {
+        channelType: "sms",
+        provider: "vonage",
+        credentials: vonageCredentials,
+        rateLimit: 600,
+        burst: 10,
+      });
       const before = (await timeline(h, "vonage")).length;
       await seedMessages(h.db, ch, 150, { address: (i) => `2547${String(i).padStart(8, "0")}` });
       await nudge(ch);
@@ -90,7 +142,8 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
       await allIn(ch, "failed", 1, 30_000);
       // Backoff 1 s then 2 s (±20 %) between the three attempts.
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_400);
-      for (const r of await rowsOf(h.db, ids)) expect(r).toMatchObject({ status: "failed", attempts: 3, error_code: expect.stringMatching(/.+/) });
+      for (const r of await rowsOf(h.db, ids))
+        expect(r).toMatchObject({ status: "failed", attempts: 3, error_code: expect.stringMatching(/.+/) });
     });
 
     it("fails a permanent rejection at once, after one attempt", async () => {
@@ -106,7 +159,9 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
       const ch = await seedChannel(h.db, { channelType: "telegram", credentials: telegramCredentials, maxAttempts: 2 });
       const ids = await seedMessages(h.db, ch, 4);
       await nudge(ch);
-      await eventually("a throttled attempt", async () => ((await rowsOf(h.db, ids)).some((r) => r.error_code && r.attempts >= 1) ? true : undefined));
+      await eventually("a throttled attempt", async () =>
+        (await rowsOf(h.db, ids)).some((r) => r.error_code && r.attempts >= 1) ? true : undefined,
+      );
       h.sim.configure({});
       await allIn(ch, "sent", 4, 30_000);
       // Throttling does not use up retries: attempts may exceed max_attempts (2) without failing.
@@ -123,15 +178,30 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
       expect(res.status).toBe(204);
       await eventually("the poison event in the dead-letter log", async () => {
         const r = await h.t.ops("/internal/dead-letters/message.dispatch.telegram");
-        return (r.body as { recent: { data: string }[] }).recent?.some((e) => e.data.includes(marker)) ? true : undefined;
+        return (r.body as { recent: { data: string }[] }).recent?.some((e) => e.data.includes(marker))
+          ? true
+          : undefined;
       });
     });
 
     it("fails over to the next channel by priority when a provider is down", async () => {
       h.sim.configure({ providers: { twilio: { errorRate: 1 } } });
       const accountId = crypto.randomUUID();
-      const primary = await seedChannel(h.db, { accountId, channelType: "sms", provider: "twilio", credentials: twilioCredentials, priority: 10, maxAttempts: 50 });
-      const backup = await seedChannel(h.db, { accountId, channelType: "sms", provider: "vonage", credentials: vonageCredentials, priority: 5 });
+      const primary = await seedChannel(h.db, {
+        accountId,
+        channelType: "sms",
+        provider: "twilio",
+        credentials: twilioCredentials,
+        priority: 10,
+        maxAttempts: 50,
+      });
+      const backup = await seedChannel(h.db, {
+        accountId,
+        channelType: "sms",
+        provider: "vonage",
+        credentials: vonageCredentials,
+        priority: 5,
+      });
       const movable = await seedMessages(h.db, primary, 10, { metadata: { allow_failover: true } });
       const pinned = await seedMessages(h.db, primary, 2);
       await nudge(primary);
@@ -143,11 +213,17 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
       // A message that named its channel stays there, still waiting for it.
       for (const r of await rowsOf(h.db, pinned)) expect(r).toMatchObject({ channel_id: primary.id, status: "queued" });
       // Cancel them so their later send cannot blur the rate measurements of other tests.
-      await withPg(h.db, (c) => c.query(`UPDATE messages SET status = 'cancelled' WHERE id = ANY($1::uuid[])`, [pinned]));
+      await withPg(h.db, (c) =>
+        c.query(`UPDATE messages SET status = 'cancelled' WHERE id = ANY($1::uuid[])`, [pinned]),
+      );
     });
 
     it("holds a paused channel's messages and sends them on resume", async () => {
-      const ch = await seedChannel(h.db, { channelType: "telegram", credentials: telegramCredentials, status: "paused" });
+      const ch = await seedChannel(h.db, {
+        channelType: "telegram",
+        credentials: telegramCredentials,
+        status: "paused",
+      });
       await seedMessages(h.db, ch, 6);
       await nudge(ch);
       await new Promise((r) => setTimeout(r, 2_000));
@@ -164,7 +240,9 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
 
     it("fails messages over the account's daily quota with quota_exceeded, counting exactly", async () => {
       const accountId = crypto.randomUUID();
-      await withPg(h.db, (c) => c.query(`INSERT INTO account_quotas (account_id, daily_limit) VALUES ($1, 5)`, [accountId]));
+      await withPg(h.db, (c) =>
+        c.query(`INSERT INTO account_quotas (account_id, daily_limit) VALUES ($1, 5)`, [accountId]),
+      );
       const a = await seedChannel(h.db, { accountId, channelType: "telegram", credentials: telegramCredentials });
       const b = await seedChannel(h.db, { accountId, channelType: "telegram", credentials: telegramCredentials });
       const ids = [...(await seedMessages(h.db, a, 4)), ...(await seedMessages(h.db, b, 4))];
@@ -174,21 +252,43 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
         return r.every((x) => x.status === "sent" || x.status === "failed") ? r : undefined;
       });
       expect(rows.filter((r) => r.status === "sent")).toHaveLength(5);
-      expect(rows.filter((r) => r.status === "failed").map((r) => r.error_code)).toEqual(["quota_exceeded", "quota_exceeded", "quota_exceeded"]);
+      expect(rows.filter((r) => r.status === "failed").map((r) => r.error_code)).toEqual([
+        "quota_exceeded",
+        "quota_exceeded",
+        "quota_exceeded",
+      ]);
     });
 
     it("shares one provider account's rate across the channels that use it", async () => {
       // Two channels, each allowed 1,000/s on its own, on one Twilio account limited to 10/s.
       const shared = { ...twilioCredentials, account_sid: `AC${"b2".repeat(16)}` };
       const meta = { provider_account_rate_per_minute: 600 };
-      const a = await seedChannel(h.db, { channelType: "sms", provider: "twilio", credentials: shared, rateLimit: 60_000, burst: 100 });
-      const b = await seedChannel(h.db, { channelType: "sms", provider: "twilio", credentials: shared, rateLimit: 60_000, burst: 100 });
-      await withPg(h.db, (c) => c.query(`UPDATE channels SET metadata = $2 WHERE id = ANY($1::uuid[])`, [[a.id, b.id], JSON.stringify(meta)]));
+      const a = await seedChannel(h.db, {
+        channelType: "sms",
+        provider: "twilio",
+        credentials: shared,
+        rateLimit: 60_000,
+        burst: 100,
+      });
+      const b = await seedChannel(h.db, {
+        channelType: "sms",
+        provider: "twilio",
+        credentials: shared,
+        rateLimit: 60_000,
+        burst: 100,
+      });
+      await withPg(h.db, (c) =>
+        c.query(`UPDATE channels SET metadata = $2 WHERE id = ANY($1::uuid[])`, [[a.id, b.id], JSON.stringify(meta)]),
+      );
       const before = (await timeline(h, "twilio")).length;
       await seedMessages(h.db, a, 40);
       await seedMessages(h.db, b, 40);
       await Promise.all([nudge(a), nudge(b)]);
-      await eventually("80 sent", async () => ((await statusCounts(h.db, [a.id, b.id])).sent === 80 ? true : undefined), 60_000);
+      await eventually(
+        "80 sent",
+        async () => ((await statusCounts(h.db, [a.id, b.id])).sent === 80 ? true : undefined),
+        60_000,
+      );
       const times = (await timeline(h, "twilio")).slice(before);
       expect(times).toHaveLength(80);
       expect(maxInWindow(times, 1_000)).toBeLessThanOrEqual(20);
@@ -200,9 +300,17 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
     });
 
     it("keeps one SMPP bind across thousands of sends and rebinds after the SMSC restarts", async () => {
-      const creds = { host: "127.0.0.1", port: h.sim.smppPort, system_id: "turumba", password: "secret", source_addr: "TURUMBA" };
+      const creds = {
+        host: "127.0.0.1",
+        port: h.sim.smppPort,
+        system_id: "turumba",
+        password: "secret",
+        source_addr: "TURUMBA",
+      };
       const ch = await seedChannel(h.db, { channelType: "smpp", credentials: creds, rateLimit: 120_000, burst: 500 });
-      const binds = async () => ((await (await fetch(`${h.sim.httpUrl}/_sim/stats`)).json()) as { providers: { smpp?: { binds: number } } }).providers.smpp?.binds ?? 0;
+      const binds = async () =>
+        ((await (await fetch(`${h.sim.httpUrl}/_sim/stats`)).json()) as { providers: { smpp?: { binds: number } } })
+          .providers.smpp?.binds ?? 0;
       const before = await binds();
       await seedMessages(h.db, ch, 2_000, { address: (i) => `2557${String(i).padStart(8, "0")}` });
       await nudge(ch);
@@ -218,16 +326,30 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
 
     it("re-reads credentials when the channel is updated", async () => {
       h.sim.configure({ smpp: { systemId: "turumba", password: "good" } });
-      const good = { host: "127.0.0.1", port: h.sim.smppPort, system_id: "turumba", password: "good", source_addr: "TURUMBA" };
+      const good = {
+        host: "127.0.0.1",
+        port: h.sim.smppPort,
+        system_id: "turumba",
+        password: "good",
+        source_addr: "TURUMBA",
+      };
       const ch = await seedChannel(h.db, { channelType: "smpp", credentials: { ...good, password: "bad" } });
       const first = await seedMessages(h.db, ch, 2);
       await nudge(ch);
-      await eventually("the bad bind to fail the messages", async () => ((await rowsOf(h.db, first)).every((r) => r.status === "failed") ? true : undefined));
+      await eventually("the bad bind to fail the messages", async () =>
+        (await rowsOf(h.db, first)).every((r) => r.status === "failed") ? true : undefined,
+      );
 
       const { SecretBox, channelCredentialsAad } = await import("../../../db/secret-box.js");
       const { TEST_KEYS } = await import("../support/seed.js");
       const sealed = SecretBox.fromKeyRing(TEST_KEYS).sealJson(good, channelCredentialsAad(ch.id));
-      await withPg(h.db, (c) => c.query(`UPDATE channels SET credentials_ciphertext = $2, credentials_key_id = $3 WHERE id = $1`, [ch.id, sealed.ciphertext, sealed.keyId]));
+      await withPg(h.db, (c) =>
+        c.query(`UPDATE channels SET credentials_ciphertext = $2, credentials_key_id = $3 WHERE id = $1`, [
+          ch.id,
+          sealed.ciphertext,
+          sealed.keyId,
+        ]),
+      );
       const res = await fetch(`http://127.0.0.1:${h.apiDaprPort}/v1.0/publish/pubsub/channel.updated`, {
         method: "POST",
         headers: { "content-type": "application/json", "dapr-api-token": h.t.stack.tokens.daprApiToken },
@@ -236,21 +358,38 @@ export function dispatchSuite(opts: { basePort: number; pubsub?: PubSubKind; sta
       expect(res.status).toBe(204);
       const second = await seedMessages(h.db, ch, 3);
       await nudge(ch);
-      await eventually("sent with the new credentials", async () => ((await rowsOf(h.db, second)).every((r) => r.status === "sent") ? true : undefined), 30_000);
+      await eventually(
+        "sent with the new credentials",
+        async () => ((await rowsOf(h.db, second)).every((r) => r.status === "sent") ? true : undefined),
+        30_000,
+      );
     });
 
     it("sends a transactional message ahead of a campaign backlog on the same channel", async () => {
-      const ch = await seedChannel(h.db, { channelType: "telegram", credentials: telegramCredentials, rateLimit: 600, burst: 10 });
+      const ch = await seedChannel(h.db, {
+        channelType: "telegram",
+        credentials: telegramCredentials,
+        rateLimit: 600,
+        burst: 10,
+      });
       await seedMessages(h.db, ch, 300, { priority: 0 });
       await nudge(ch);
-      await eventually("the backlog to start", async () => ((await statusCounts(h.db, [ch.id])).sent ? true : undefined));
+      await eventually("the backlog to start", async () =>
+        (await statusCounts(h.db, [ch.id])).sent ? true : undefined,
+      );
       const [urgent] = await seedMessages(h.db, ch, 1, { priority: 10 });
       const started = Date.now();
       await nudge(ch);
-      await eventually("the urgent message sent", async () => ((await rowsOf(h.db, [urgent!]))[0]!.status === "sent" ? true : undefined), 10_000);
+      await eventually(
+        "the urgent message sent",
+        async () => ((await rowsOf(h.db, [urgent!]))[0]!.status === "sent" ? true : undefined),
+        10_000,
+      );
       expect(Date.now() - started).toBeLessThan(3_000);
       expect((await statusCounts(h.db, [ch.id])).queued).toBeGreaterThan(200);
-      await withPg(h.db, (c) => c.query(`UPDATE messages SET status = 'cancelled' WHERE channel_id = $1 AND status = 'queued'`, [ch.id]));
+      await withPg(h.db, (c) =>
+        c.query(`UPDATE messages SET status = 'cancelled' WHERE channel_id = $1 AND status = 'queued'`, [ch.id]),
+      );
     });
   });
 }

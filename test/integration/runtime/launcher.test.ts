@@ -9,20 +9,45 @@ import { eventually } from "../support/stack.js";
 
 /** Starts the launcher CLI as its own process, waits until the platform answers, returns its pids. */
 async function launch(basePort: number) {
-  const stale = await fetch(`http://127.0.0.1:${basePort + 10}/health`).then(() => true, () => false);
+  const stale = await fetch(`http://127.0.0.1:${basePort + 10}/health`).then(
+    () => true,
+    () => false,
+  );
   if (stale) throw new Error(`port ${basePort + 10} is already serving: a previous run was not stopped`);
   const runDir = mkdtempSync(join(tmpdir(), "turumba-launcher-"));
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "scripts/launcher/cli.ts"), "--set", "embedded", "--base-port", String(basePort), "--run-dir", runDir], {
-    cwd: REPO_ROOT,
-    stdio: "ignore",
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(REPO_ROOT, "scripts/launcher/cli.ts"),
+      "--set",
+      "embedded",
+      "--base-port",
+      String(basePort),
+      "--run-dir",
+      runDir,
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: "ignore",
+    },
+  );
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   try {
-    await eventually("the launched platform to answer", async () => {
-    const res = await fetch(`http://127.0.0.1:${basePort + 10}/ready`).catch(() => undefined);
-    return res?.status === 200 ? true : undefined;
-    }, 90_000);
-    const pids = JSON.parse(readFileSync(join(runDir, "pids.json"), "utf8")) as { pid: number; name: string; cmdline: string }[];
+    await eventually(
+      "the launched platform to answer",
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${basePort + 10}/ready`).catch(() => undefined);
+        return res?.status === 200 ? true : undefined;
+      },
+      90_000,
+    );
+    const pids = JSON.parse(readFileSync(join(runDir, "pids.json"), "utf8")) as {
+      pid: number;
+      name: string;
+      cmdline: string;
+    }[];
     return { child, exited, pids };
   } catch (err) {
     child.kill("SIGTERM");
@@ -31,7 +56,8 @@ async function launch(basePort: number) {
   }
 }
 
-const alive = (pids: { pid: number; name: string; cmdline: string }[]) => pids.filter((p) => isOurProcess(p.pid, p.cmdline));
+const alive = (pids: { pid: number; name: string; cmdline: string }[]) =>
+  pids.filter((p) => isOurProcess(p.pid, p.cmdline));
 
 describe("launcher", () => {
   it("records every process it starts: placement, scheduler, app and sidecar", async () => {
@@ -55,7 +81,11 @@ describe("launcher", () => {
       child.kill("SIGKILL");
       await exited;
     }
-    const left = await eventually("every child to exit after the launcher died", async () => (alive(pids).length === 0 ? [] : undefined), 30_000);
+    const left = await eventually(
+      "every child to exit after the launcher died",
+      async () => (alive(pids).length === 0 ? [] : undefined),
+      30_000,
+    );
     expect(left).toEqual([]);
   });
 });

@@ -25,7 +25,9 @@ runtimeSlice({
       const client = new pg.Client({ connectionString: get().databaseUrl });
       await client.connect();
       try {
-        const r = await client.query<{ key: string }>("select key from dapr_state where key like $1", [`%ChannelActor||${channel("once")}||probe-ledger`]);
+        const r = await client.query<{ key: string }>("select key from dapr_state where key like $1", [
+          `%ChannelActor||${channel("once")}||probe-ledger`,
+        ]);
         expect(r.rowCount).toBeGreaterThan(0);
       } finally {
         await client.end();

@@ -59,7 +59,10 @@ export function runtimeSlice(opts: {
     });
 
     it("redelivers an event whose handler failed until it succeeds", async () => {
-      const sent = await t.ops("/internal/probes", { method: "POST", body: { channelId: channel("retry"), failTimes: 2 } });
+      const sent = await t.ops("/internal/probes", {
+        method: "POST",
+        body: { channelId: channel("retry"), failTimes: 2 },
+      });
       const [id] = (sent.body as { probeIds: string[] }).probeIds;
       const entry = await eventually("the probe to succeed on its third delivery", async () => {
         const e = (await probeState(channel("retry"))).probes[id!];
@@ -81,7 +84,10 @@ export function runtimeSlice(opts: {
     });
 
     it("keeps actor state across a deactivation and a sidecar restart", async () => {
-      const sent = await t.ops("/internal/probes", { method: "POST", body: { channelId: channel("persist"), count: 3 } });
+      const sent = await t.ops("/internal/probes", {
+        method: "POST",
+        body: { channelId: channel("persist"), count: 3 },
+      });
       const ids = (sent.body as { probeIds: string[] }).probeIds;
       const before = await eventually("probes recorded", async () => {
         const s = await probeState(channel("persist"));
@@ -95,21 +101,32 @@ export function runtimeSlice(opts: {
 
       await t.stack.restartSidecar(t.dispatcherApp);
       if (t.apiApp !== t.dispatcherApp) await t.stack.restartSidecar(t.apiApp);
-      const afterRestart = await eventually("actor reachable after sidecar restart", async () => {
-        const r = await t.ops(`/internal/probes/${channel("persist")}`);
-        return r.status === 200 ? (r.body as ProbeState) : undefined;
-      }, 60_000);
+      const afterRestart = await eventually(
+        "actor reachable after sidecar restart",
+        async () => {
+          const r = await t.ops(`/internal/probes/${channel("persist")}`);
+          return r.status === 200 ? (r.body as ProbeState) : undefined;
+        },
+        60_000,
+      );
       for (const id of ids) expect(afterRestart.probes[id]?.deliveries).toBe(1);
     });
 
     it("fires an actor reminder through the scheduler", async () => {
       const name = `r${Date.now()}`;
-      const r = await t.ops(`/internal/probes/${channel("remind")}/reminders`, { method: "POST", body: { name, dueMs: 1_500 } });
+      const r = await t.ops(`/internal/probes/${channel("remind")}/reminders`, {
+        method: "POST",
+        body: { name, dueMs: 1_500 },
+      });
       expect(r.status).toBe(202);
-      const fired = await eventually("the reminder to fire", async () => {
-        const s = await probeState(channel("remind"));
-        return s.reminders[name]?.length ? s.reminders[name] : undefined;
-      }, 30_000);
+      const fired = await eventually(
+        "the reminder to fire",
+        async () => {
+          const s = await probeState(channel("remind"));
+          return s.reminders[name]?.length ? s.reminders[name] : undefined;
+        },
+        30_000,
+      );
       expect(fired).toHaveLength(1);
     });
 
@@ -117,9 +134,14 @@ export function runtimeSlice(opts: {
       const anon = await fetch(t.stack.url(t.apiApp, `/internal/probes/${channel("once")}`));
       expect(anon.status).toBe(401);
       expect(await anon.json()).toMatchObject({ code: "unauthorized" });
-      const forged = await fetch(t.stack.url(t.dispatcherApp, `/actors/ChannelActor/${channel("once")}/method/getProbeState`), { method: "PUT" });
+      const forged = await fetch(
+        t.stack.url(t.dispatcherApp, `/actors/ChannelActor/${channel("once")}/method/getProbeState`),
+        { method: "PUT" },
+      );
       expect(forged.status).toBe(401);
-      const sidecarNoToken = await fetch(`http://127.0.0.1:${t.stack.apps.get(t.apiApp)!.ports.daprHttp}/v1.0/metadata`);
+      const sidecarNoToken = await fetch(
+        `http://127.0.0.1:${t.stack.apps.get(t.apiApp)!.ports.daprHttp}/v1.0/metadata`,
+      );
       expect(sidecarNoToken.status).toBe(401);
     });
 

@@ -25,7 +25,9 @@ export interface RabbitQueue {
 
 /** The queues of a vhost as the management API reports them. */
 export async function managementQueues(vhost: string): Promise<RabbitQueue[]> {
-  const res = await fetch(`${MANAGEMENT_URL}/api/queues/${encodeURIComponent(vhost)}`, { headers: { authorization: credentials() } });
+  const res = await fetch(`${MANAGEMENT_URL}/api/queues/${encodeURIComponent(vhost)}`, {
+    headers: { authorization: credentials() },
+  });
   if (res.status !== 200) throw new Error(`RabbitMQ management API answered ${res.status} for the queues of ${vhost}`);
   return (await res.json()) as RabbitQueue[];
 }
@@ -54,9 +56,18 @@ export async function isolatedBroker(name: string): Promise<IsolatedBroker> {
     // Start empty: a vhost left by an interrupted run still holds its queues.
     await management("DELETE", `/vhosts/${vhost}`);
     if ((await management("PUT", `/vhosts/${vhost}`)) >= 300) throw new Error("vhost not created");
-    if ((await management("PUT", `/permissions/${vhost}/${encodeURIComponent(user)}`, { configure: ".*", write: ".*", read: ".*" })) >= 300) throw new Error("permissions not granted");
+    if (
+      (await management("PUT", `/permissions/${vhost}/${encodeURIComponent(user)}`, {
+        configure: ".*",
+        write: ".*",
+        read: ".*",
+      })) >= 300
+    )
+      throw new Error("permissions not granted");
   } catch (err) {
-    process.stderr.write(`[test] RabbitMQ management API unavailable (${err instanceof Error ? err.message : String(err)}): this stack shares the default vhost\n`);
+    process.stderr.write(
+      `[test] RabbitMQ management API unavailable (${err instanceof Error ? err.message : String(err)}): this stack shares the default vhost\n`,
+    );
     return { url: AMQP_URL, vhost: "/", drop: async () => undefined };
   }
   const base = new URL(AMQP_URL);

@@ -5,7 +5,9 @@ import pg from "pg";
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? "postgres://turumba:turumba@127.0.0.1:5432/turumba";
 
 /** Creates an empty database with a unique name; `drop` removes it (best effort). */
-export async function createTestDatabase(prefix: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  prefix: string,
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `it_${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();

@@ -52,9 +52,20 @@ export async function seedChannel(
                              credential_fields, webhook_secret_ciphertext, rate_limit, burst, priority, retry_config)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
-        id, accountId, `ch-${id.slice(-8)}`, opts.channelType, opts.provider ?? "default", opts.status ?? "active",
-        creds.ciphertext, creds.keyId, JSON.stringify(Object.keys(opts.credentials)), secret.ciphertext,
-        opts.rateLimit ?? 60_000, opts.burst ?? null, opts.priority ?? 0, JSON.stringify({ max_attempts: opts.maxAttempts ?? 5 }),
+        id,
+        accountId,
+        `ch-${id.slice(-8)}`,
+        opts.channelType,
+        opts.provider ?? "default",
+        opts.status ?? "active",
+        creds.ciphertext,
+        creds.keyId,
+        JSON.stringify(Object.keys(opts.credentials)),
+        secret.ciphertext,
+        opts.rateLimit ?? 60_000,
+        opts.burst ?? null,
+        opts.priority ?? 0,
+        JSON.stringify({ max_attempts: opts.maxAttempts ?? 5 }),
       ],
     ),
   );
@@ -83,7 +94,17 @@ export async function seedMessages(
         `INSERT INTO messages (id, created_at, account_id, channel_id, channel_type, direction, status, priority, delivery_address, message_body, metadata)
          SELECT u.id, u.created_at, $3, $4, $5, 'outbound', 'queued', $6, u.address, $7, $8
            FROM unnest($1::uuid[], $2::timestamptz[], $9::text[]) AS u(id, created_at, address)`,
-        [chunk.map((r) => r.id), chunk.map((r) => r.created), ch.accountId, ch.id, ch.channelType, opts.priority ?? 0, opts.body ?? "hello from turumba", JSON.stringify(opts.metadata ?? {}), chunk.map((r) => r.address)],
+        [
+          chunk.map((r) => r.id),
+          chunk.map((r) => r.created),
+          ch.accountId,
+          ch.id,
+          ch.channelType,
+          opts.priority ?? 0,
+          opts.body ?? "hello from turumba",
+          JSON.stringify(opts.metadata ?? {}),
+          chunk.map((r) => r.address),
+        ],
       );
     }
   });
@@ -92,13 +113,21 @@ export async function seedMessages(
 
 export async function statusCounts(url: string, channelIds: string[]): Promise<Record<string, number>> {
   return withPg(url, async (c) => {
-    const r = await c.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM messages WHERE channel_id = ANY($1::uuid[]) GROUP BY status`, [channelIds]);
+    const r = await c.query<{ status: string; n: string }>(
+      `SELECT status, count(*) AS n FROM messages WHERE channel_id = ANY($1::uuid[]) GROUP BY status`,
+      [channelIds],
+    );
     return Object.fromEntries(r.rows.map((x) => [x.status, Number(x.n)]));
   });
 }
 
 /** Publishes a dispatch nudge through the given sidecar, exactly as the API does. */
-export async function publishNudge(daprHttpPort: number, apiToken: string, ch: SeedChannel, extra: Record<string, unknown> = {}): Promise<void> {
+export async function publishNudge(
+  daprHttpPort: number,
+  apiToken: string,
+  ch: SeedChannel,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${daprHttpPort}/v1.0/publish/pubsub/message.dispatch.${ch.channelType}`, {
     method: "POST",
     headers: { "content-type": "application/json", "dapr-api-token": apiToken },

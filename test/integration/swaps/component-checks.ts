@@ -11,7 +11,11 @@ const run = promisify(execFile);
 const REDIS_HOST = process.env.REDIS_HOST ?? "127.0.0.1:6379";
 
 /** Dapr component type behind each of our kinds: what the sidecar must report it loaded. */
-const PUBSUB_TYPE = { "in-memory": "pubsub.in-memory", rabbitmq: "pubsub.rabbitmq", "redis-streams": "pubsub.redis" } as const;
+const PUBSUB_TYPE = {
+  "in-memory": "pubsub.in-memory",
+  rabbitmq: "pubsub.rabbitmq",
+  "redis-streams": "pubsub.redis",
+} as const;
 const STATE_TYPE = { sqlite: "state.sqlite", postgresql: "state.postgresql", redis: "state.redis" } as const;
 
 /** One Redis command through redis-cli (installed with the server by scripts/infra.sh); output lines. */
@@ -23,7 +27,16 @@ export async function redis(...args: string[]): Promise<string[]> {
 
 /** `XINFO STREAM` as a flat field list: the value that follows `field`. */
 async function streamField(stream: string, field: string): Promise<number> {
-  const { stdout } = await run("redis-cli", ["-h", REDIS_HOST.split(":")[0]!, "-p", REDIS_HOST.split(":")[1] ?? "6379", "--raw", "XINFO", "STREAM", stream]);
+  const { stdout } = await run("redis-cli", [
+    "-h",
+    REDIS_HOST.split(":")[0]!,
+    "-p",
+    REDIS_HOST.split(":")[1] ?? "6379",
+    "--raw",
+    "XINFO",
+    "STREAM",
+    stream,
+  ]);
   const lines = stdout.split("\n");
   const i = lines.indexOf(field);
   return i >= 0 ? Number(lines[i + 1]) : 0;
@@ -38,14 +51,17 @@ export function componentChecks(c: Combination) {
   return (get: () => TestStack, channel: (name: string) => string) => {
     let streamEntriesBefore = 0;
     beforeAll(async () => {
-      if (c.pubsub === "redis-streams") streamEntriesBefore = await streamField("pipeline.probe", "entries-added").catch(() => 0);
+      if (c.pubsub === "redis-streams")
+        streamEntriesBefore = await streamField("pipeline.probe", "entries-added").catch(() => 0);
     });
 
     it(`runs on ${PUBSUB_TYPE[c.pubsub]} and ${STATE_TYPE[c.state]} in every sidecar`, async () => {
       const t = get();
       for (const app of new Set([t.apiApp, t.dispatcherApp])) {
         const port = t.stack.apps.get(app)!.ports.daprHttp;
-        const res = await fetch(`http://127.0.0.1:${port}/v1.0/metadata`, { headers: { "dapr-api-token": t.stack.tokens.daprApiToken } });
+        const res = await fetch(`http://127.0.0.1:${port}/v1.0/metadata`, {
+          headers: { "dapr-api-token": t.stack.tokens.daprApiToken },
+        });
         expect(res.status).toBe(200);
         const meta = (await res.json()) as { components: { name: string; type: string }[] };
         const byName = Object.fromEntries(meta.components.map((x) => [x.name, x.type]));
@@ -71,7 +87,9 @@ export function componentChecks(c: Combination) {
         const client = new pg.Client({ connectionString: get().databaseUrl });
         await client.connect();
         try {
-          const r = await client.query("select key from dapr_state where key like $1", [`dispatcher||ChannelActor||${channel("once")}||%`]);
+          const r = await client.query("select key from dapr_state where key like $1", [
+            `dispatcher||ChannelActor||${channel("once")}||%`,
+          ]);
           expect(r.rowCount).toBeGreaterThan(0);
         } finally {
           await client.end();

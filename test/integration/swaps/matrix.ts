@@ -38,7 +38,11 @@ export interface Suite {
  *   { name: "dispatch", portOffset: 200, run: (c) => dispatchSuite({ ...c, extraDispatchers: 1 }) },
  */
 export const SUITES: Suite[] = [
-  { name: "runtime slice", portOffset: 0, run: (c) => runtimeSlice({ set: "production", ...c, extra: componentChecks(c) }) },
+  {
+    name: "runtime slice",
+    portOffset: 0,
+    run: (c) => runtimeSlice({ set: "production", ...c, extra: componentChecks(c) }),
+  },
   { name: "dispatch", portOffset: 200, run: (c) => dispatchSuite({ ...c, extraDispatchers: 1 }) },
   // The campaign slice (2K recipients end to end, counters against the simulator, cancel): ~1 min.
   { name: "campaigns", portOffset: 500, run: (c) => campaignSuite({ ...c, scope: "slice" }) },

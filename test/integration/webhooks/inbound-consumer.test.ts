@@ -38,7 +38,13 @@ describe.each([pgDriver, pgliteDriver])("inbound consumer on $name", (driver) =>
     return id;
   }
 
-  const event = (channelId: string, channelType: InboundEvent["channelType"], provider: string, message: InboundMessage, withAccount = true): InboundEvent => ({
+  const event = (
+    channelId: string,
+    channelType: InboundEvent["channelType"],
+    provider: string,
+    message: InboundMessage,
+    withAccount = true,
+  ): InboundEvent => ({
     eventId: randomUUID(),
     channelId,
     channelType,
@@ -48,20 +54,38 @@ describe.each([pgDriver, pgliteDriver])("inbound consumer on $name", (driver) =>
     message,
   });
 
-  const query = async <R>(text: string, params: unknown[]) => db.withSession(async (s) => (await s.query<R>(text, params)).rows);
+  const query = async <R>(text: string, params: unknown[]) =>
+    db.withSession(async (s) => (await s.query<R>(text, params)).rows);
 
   it("joins a long SMS delivered as parts (out of order, one part twice) into one message, once", async () => {
     const consumer = createInboundConsumer({ db, log });
     const ch = await channel("sms", "vonage");
     const part = (n: number, text: string) =>
-      event(ch, "sms", "vonage", inboundMessage({ providerMessageId: `0B00000${n}`, from: "+447700900123", to: "447700900000", text, receivedAt: new Date(Date.UTC(2026, 10, 22, 10, 0, n)).toISOString(), metadata: { concat: { ref: "A1", total: 3, part: n } } }));
+      event(
+        ch,
+        "sms",
+        "vonage",
+        inboundMessage({
+          providerMessageId: `0B00000${n}`,
+          from: "+447700900123",
+          to: "447700900000",
+          text,
+          receivedAt: new Date(Date.UTC(2026, 10, 22, 10, 0, n)).toISOString(),
+          metadata: { concat: { ref: "A1", total: 3, part: n } },
+        }),
+      );
     expect(await consumer.handle(part(3, "three."))).toBe("part");
     expect(await consumer.handle(part(1, "One, "))).toBe("part");
     expect(await consumer.handle(part(3, "three."))).toBe("part");
     expect(await consumer.handle(part(2, "two, "))).toBe("stored");
     // Every part delivered again, concurrently (one batch): the message is already there.
-    expect(await Promise.all([part(1, "One, "), part(2, "two, "), part(3, "three.")].map((e) => consumer.handle(e)))).toEqual(["duplicate", "part", "part"]);
-    const rows = await query<{ message_body: string; provider_message_id: string; created_at: Date }>(`SELECT message_body, provider_message_id, created_at FROM messages WHERE channel_id = $1 AND direction = 'inbound'`, [ch]);
+    expect(
+      await Promise.all([part(1, "One, "), part(2, "two, "), part(3, "three.")].map((e) => consumer.handle(e))),
+    ).toEqual(["duplicate", "part", "part"]);
+    const rows = await query<{ message_body: string; provider_message_id: string; created_at: Date }>(
+      `SELECT message_body, provider_message_id, created_at FROM messages WHERE channel_id = $1 AND direction = 'inbound'`,
+      [ch],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ message_body: "One, two, three.", provider_message_id: "0B000001" });
     expect(new Date(rows[0]!.created_at).toISOString()).toBe("2026-11-22T10:00:01.000Z");
@@ -71,19 +95,37 @@ describe.each([pgDriver, pgliteDriver])("inbound consumer on $name", (driver) =>
     const consumer = createInboundConsumer({ db, log });
     const smpp = await channel("smpp");
     const sms = await channel("sms", "twilio");
-    const mo = (text: string) => event(smpp, "smpp", "smpp", inboundMessage({ providerMessageId: `mo-${randomUUID()}`, from: "251911000777", to: "8080", text }), false);
+    const mo = (text: string) =>
+      event(
+        smpp,
+        "smpp",
+        "smpp",
+        inboundMessage({ providerMessageId: `mo-${randomUUID()}`, from: "251911000777", to: "8080", text }),
+        false,
+      );
     expect(await consumer.handle(mo("hello"))).toBe("stored");
     expect(await consumer.handle(mo(" stop "))).toBe("stored");
-    const contacts = await query<{ id: string }>(`SELECT id FROM contacts WHERE account_id = $1 AND phone = '+251911000777'`, [accountId]);
+    const contacts = await query<{ id: string }>(
+      `SELECT id FROM contacts WHERE account_id = $1 AND phone = '+251911000777'`,
+      [accountId],
+    );
     expect(contacts).toHaveLength(1);
-    const convs = await query<{ id: string; contact_id: string }>(`SELECT id, contact_id FROM conversations WHERE channel_id = $1`, [smpp]);
+    const convs = await query<{ id: string; contact_id: string }>(
+      `SELECT id, contact_id FROM conversations WHERE channel_id = $1`,
+      [smpp],
+    );
     expect(convs).toEqual([{ id: expect.any(String), contact_id: contacts[0]!.id }]);
-    const msgs = await query<{ conversation_id: string; account_id: string }>(`SELECT conversation_id, account_id FROM messages WHERE channel_id = $1 AND direction = 'inbound'`, [smpp]);
+    const msgs = await query<{ conversation_id: string; account_id: string }>(
+      `SELECT conversation_id, account_id FROM messages WHERE channel_id = $1 AND direction = 'inbound'`,
+      [smpp],
+    );
     expect(msgs).toHaveLength(2);
     expect(msgs.every((m) => m.conversation_id === convs[0]!.id && m.account_id === accountId)).toBe(true);
-    expect(await query(`SELECT channel_scope, address, source, reason FROM contact_opt_outs WHERE account_id = $1`, [accountId])).toEqual([
-      { channel_scope: "sms", address: "+251911000777", source: "keyword", reason: "STOP" },
-    ]);
+    expect(
+      await query(`SELECT channel_scope, address, source, reason FROM contact_opt_outs WHERE account_id = $1`, [
+        accountId,
+      ]),
+    ).toEqual([{ channel_scope: "sms", address: "+251911000777", source: "keyword", reason: "STOP" }]);
 
     // Queued sends on another SMS channel of the account: the one to the opted-out number (spelled without "+") fails at the claim.
     const now = new Date();
@@ -97,11 +139,27 @@ describe.each([pgDriver, pgliteDriver])("inbound consumer on $name", (driver) =>
     );
     const claimed = await new DispatchStore(db).claim(sms, 10, new Date());
     expect(claimed.map((c) => c.deliveryAddress)).toEqual(["+251911000778"]);
-    const [blocked] = await query<{ status: string; error_code: string; attempts: number }>(`SELECT status, error_code, attempts FROM messages WHERE id = $1`, [ids[0]]);
+    const [blocked] = await query<{ status: string; error_code: string; attempts: number }>(
+      `SELECT status, error_code, attempts FROM messages WHERE id = $1`,
+      [ids[0]],
+    );
     expect(blocked).toMatchObject({ status: "failed", error_code: "opted_out", attempts: 0 });
 
     // START in the same batch after a STOP leaves the number opted in.
-    const later = (text: string, s: number) => event(smpp, "smpp", "smpp", inboundMessage({ providerMessageId: `mo-${randomUUID()}`, from: "+251911000777", to: "8080", text, receivedAt: new Date(Date.now() + s * 1000).toISOString() }), false);
+    const later = (text: string, s: number) =>
+      event(
+        smpp,
+        "smpp",
+        "smpp",
+        inboundMessage({
+          providerMessageId: `mo-${randomUUID()}`,
+          from: "+251911000777",
+          to: "8080",
+          text,
+          receivedAt: new Date(Date.now() + s * 1000).toISOString(),
+        }),
+        false,
+      );
     await Promise.all([consumer.handle(later("STOP", 1)), consumer.handle(later("start", 2))]);
     expect(await query(`SELECT 1 FROM contact_opt_outs WHERE account_id = $1`, [accountId])).toEqual([]);
   });
@@ -110,17 +168,46 @@ describe.each([pgDriver, pgliteDriver])("inbound consumer on $name", (driver) =>
     const consumer = createInboundConsumer({ db, log });
     const twilio = await channel("sms", "twilio");
     const from = "+251911000888";
-    const stop = inboundMessage({ providerMessageId: `SM${randomUUID().replaceAll("-", "")}`, from, to: "+15017122661", text: "Arret", metadata: { providerOptOut: "opt_out", optOutType: "STOP" } });
+    const stop = inboundMessage({
+      providerMessageId: `SM${randomUUID().replaceAll("-", "")}`,
+      from,
+      to: "+15017122661",
+      text: "Arret",
+      metadata: { providerOptOut: "opt_out", optOutType: "STOP" },
+    });
     await consumer.handle(event(twilio, "sms", "twilio", stop));
-    expect(await query(`SELECT channel_scope, source, reason FROM contact_opt_outs WHERE account_id = $1 AND address = $2`, [accountId, from])).toEqual([{ channel_scope: "sms", source: "provider", reason: "ARRET" }]);
+    expect(
+      await query(`SELECT channel_scope, source, reason FROM contact_opt_outs WHERE account_id = $1 AND address = $2`, [
+        accountId,
+        from,
+      ]),
+    ).toEqual([{ channel_scope: "sms", source: "provider", reason: "ARRET" }]);
     // The same word without the provider's signal is just a message.
     const other = "+251911000889";
-    await consumer.handle(event(twilio, "sms", "twilio", inboundMessage({ providerMessageId: `SM${randomUUID().replaceAll("-", "")}`, from: other, text: "Arret" })));
-    expect(await query(`SELECT 1 FROM contact_opt_outs WHERE account_id = $1 AND address = $2`, [accountId, other])).toEqual([]);
+    await consumer.handle(
+      event(
+        twilio,
+        "sms",
+        "twilio",
+        inboundMessage({ providerMessageId: `SM${randomUUID().replaceAll("-", "")}`, from: other, text: "Arret" }),
+      ),
+    );
+    expect(
+      await query(`SELECT 1 FROM contact_opt_outs WHERE account_id = $1 AND address = $2`, [accountId, other]),
+    ).toEqual([]);
   });
 
   it("sends an event for an unknown channel to the dead letters", async () => {
     const consumer = createInboundConsumer({ db, log });
-    await expect(consumer.handle(event(randomUUID(), "telegram", "default", inboundMessage({ providerMessageId: "1:1", from: "42", text: "hi" })))).rejects.toBeInstanceOf(PermanentEventError);
+    await expect(
+      consumer.handle(
+        event(
+          randomUUID(),
+          "telegram",
+          "default",
+          inboundMessage({ providerMessageId: "1:1", from: "42", text: "hi" }),
+        ),
+      ),
+    ).rejects.toBeInstanceOf(PermanentEventError);
   });
 });

@@ -32,15 +32,26 @@ export async function startRelay(port: number): Promise<Relay> {
   const hold = new Set<string>();
   const send: Relay["send"] = async (c) => {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(c.headers)) if (v !== undefined && !["host", "content-length", "connection", "transfer-encoding"].includes(k)) headers[k] = Array.isArray(v) ? v.join(", ") : v;
-    const res = await fetch(target + c.path, { method: c.method, headers, body: c.method === "GET" ? undefined : c.body });
+    for (const [k, v] of Object.entries(c.headers))
+      if (v !== undefined && !["host", "content-length", "connection", "transfer-encoding"].includes(k))
+        headers[k] = Array.isArray(v) ? v.join(", ") : v;
+    const res = await fetch(target + c.path, {
+      method: c.method,
+      headers,
+      body: c.method === "GET" ? undefined : c.body,
+    });
     return { status: res.status, body: await res.text() };
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => chunks.push(d));
     req.on("end", () => {
-      const c: Captured = { method: req.method ?? "POST", path: req.url ?? "/", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const c: Captured = {
+        method: req.method ?? "POST",
+        path: req.url ?? "/",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
       captured.push(c);
       if ([...hold].some((p) => c.path.startsWith(p))) {
         res.writeHead(200).end("{}");
