@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as README's second command and CI run it: dependencies and Dapr binaries,
-# the infrastructure (PostgreSQL, RabbitMQ, Redis on 127.0.0.1), lint, typecheck, then unit and
+# the infrastructure (PostgreSQL, RabbitMQ, Redis on 127.0.0.1), lint, format, typecheck, then unit and
 # integration tests on the real runtime, all on the pinned Node 24. Ends with one plain line:
 # "tests: N passed, N failed".
 set -uo pipefail
@@ -13,6 +13,7 @@ bash scripts/infra.sh || exit 1
 
 status=0
 echo "== lint" && npx eslint . || status=1
+echo "== format" && npx prettier --check . >/dev/null || { npx prettier --list-different .; status=1; }
 echo "== typecheck" && npx tsc --noEmit || status=1
 
 report=$(mktemp -d)/vitest.json
