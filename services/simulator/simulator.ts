@@ -43,7 +43,8 @@ const InboundRequest = z.object({
 
 /**
  * The provider simulator: one HTTP server speaking six providers' send APIs, an SMTP server
- * and an SMSC, all on 127.0.0.1, with counters at GET /_sim/stats.
+ * and an SMSC, all on 127.0.0.1, with counters at GET /_sim/stats and what each accepted send
+ * carried at GET /_sim/received?provider=&to=.
  */
 export async function startSimulator(
   input: SimulatorConfigInput = {},
@@ -79,6 +80,18 @@ export async function startSimulator(
   app.get("/_sim/recipients/:provider", (req, res) => {
     res.json({ provider: req.params.provider, recipients: stats.recipientsOf(req.params.provider as ProviderKey) });
   });
+  app.get("/_sim/received", (req, res) => {
+    const q = (name: string) => {
+      const v = req.query[name];
+      return typeof v === "string" ? v : undefined;
+    };
+    const limit = q("limit") !== undefined ? Number(q("limit")) : undefined;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+      res.status(400).json({ detail: "limit: a positive integer", code: "invalid_query" });
+      return;
+    }
+    res.json({ received: stats.received.query({ provider: q("provider"), to: q("to"), limit }) });
+  });
   app.post("/_sim/reset", (_req, res) => {
     stats.reset();
     res.status(204).end();
@@ -89,12 +102,10 @@ export async function startSimulator(
   app.post("/_sim/config", (req, res) => {
     const parsed = SimulatorConfig.safeParse({ ...input, ...(req.body as object) });
     if (!parsed.success) {
-      res
-        .status(400)
-        .json({
-          detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
-          code: "invalid_config",
-        });
+      res.status(400).json({
+        detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        code: "invalid_config",
+      });
       return;
     }
     configure(req.body as SimulatorConfigInput);
@@ -103,12 +114,10 @@ export async function startSimulator(
   app.post("/_sim/inbound", async (req, res) => {
     const parsed = InboundRequest.safeParse(req.body);
     if (!parsed.success) {
-      res
-        .status(400)
-        .json({
-          detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
-          code: "invalid_inbound",
-        });
+      res.status(400).json({
+        detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        code: "invalid_inbound",
+      });
       return;
     }
     const { provider, from, to, text, token } = parsed.data;

@@ -28,14 +28,12 @@ export function smsRoutes(ctx: SimContext): {
   router.post("/2010-04-01/Accounts/:sid/Messages.json", async (req, res) => {
     const auth = basicAuth(req);
     if (!auth) {
-      res
-        .status(401)
-        .json({
-          code: 20003,
-          message: "Authenticate",
-          more_info: "https://www.twilio.com/docs/errors/20003",
-          status: 401,
-        });
+      res.status(401).json({
+        code: 20003,
+        message: "Authenticate",
+        more_info: "https://www.twilio.com/docs/errors/20003",
+        status: 401,
+      });
       return;
     }
     const ok = await ctx.admit("twilio", res, {
@@ -70,22 +68,25 @@ export function smsRoutes(ctx: SimContext): {
     ctx.stats.of("twilio").accepted++;
     ctx.stats.of("twilio").units += segments;
     ctx.stats.remember("twilio", sid, form.To);
+    ctx.stats.received.add("twilio", sid, form.To, {
+      text: form.Body,
+      sender: form.From ?? form.MessagingServiceSid ?? null,
+      segments,
+    });
     const accountSid = String(req.params.sid);
-    res
-      .status(201)
-      .json({
-        sid,
-        account_sid: accountSid,
-        to: form.To,
-        from: form.From ?? null,
-        body: form.Body,
-        status: "queued",
-        num_segments: String(segments),
-        direction: "outbound-api",
-        api_version: "2010-04-01",
-        error_code: null,
-        error_message: null,
-      });
+    res.status(201).json({
+      sid,
+      account_sid: accountSid,
+      to: form.To,
+      from: form.From ?? null,
+      body: form.Body,
+      status: "queued",
+      num_segments: String(segments),
+      direction: "outbound-api",
+      api_version: "2010-04-01",
+      error_code: null,
+      error_message: null,
+    });
     const url = form.StatusCallback ?? ctx.behaviour("twilio").webhookUrl;
     if (!url) return;
     const outcome = ctx.dice.outcome(ctx.behaviour("twilio"));
@@ -136,16 +137,19 @@ export function smsRoutes(ctx: SimContext): {
       ctx.stats.of("africastalking").accepted++;
       ctx.stats.of("africastalking").units += segmentInfo(form.message ?? "").segments;
       ctx.stats.remember("africastalking", messageId, number);
+      ctx.stats.received.add("africastalking", messageId, number, {
+        text: form.message ?? null,
+        sender: form.from ?? null,
+        segments: segmentInfo(form.message ?? "").segments,
+      });
       return { statusCode: 101, number, status: "Success", cost: "KES 0.8000", messageId };
     });
-    res
-      .status(201)
-      .json({
-        SMSMessageData: {
-          Message: `Sent to ${results.length}/${recipients.length} Total Cost: KES ${(0.8 * results.length).toFixed(4)}`,
-          Recipients: results,
-        },
-      });
+    res.status(201).json({
+      SMSMessageData: {
+        Message: `Sent to ${results.length}/${recipients.length} Total Cost: KES ${(0.8 * results.length).toFixed(4)}`,
+        Recipients: results,
+      },
+    });
     const url = ctx.behaviour("africastalking").webhookUrl;
     if (!url) return;
     for (const r of results) {
@@ -202,6 +206,13 @@ export function smsRoutes(ctx: SimContext): {
     ctx.stats.of("vonage").accepted++;
     ctx.stats.of("vonage").units += segments;
     ctx.stats.remember("vonage", messages[0]!["message-id"], form.to ?? "");
+    ctx.stats.received.add("vonage", messages[0]!["message-id"], form.to ?? "", {
+      text: form.text ?? null,
+      sender: form.from ?? null,
+      // Vonage's own field: "unicode" for UCS-2, "text" (the default) for GSM-7.
+      encoding: form.type === "unicode" ? "ucs2" : "gsm7",
+      segments,
+    });
     res.json({ "message-count": String(segments), messages });
     const url = form.callback ?? ctx.behaviour("vonage").webhookUrl;
     if (!url) return;
