@@ -52,7 +52,8 @@ export async function startSmtp(ctx: SimContext, port: number): Promise<{ server
           counters.accepted++;
           counters.units += session.envelope.rcptTo.length;
           ctx.stats.remember("smtp", id, to);
-          ctx.stats.received.add("smtp", id, to, {
+          // The Message-ID is the provider id the sender keeps for the message.
+          ctx.stats.received.add("smtp", header("message-id") ?? id, to, {
             sender: header("from"),
             subject: header("subject"),
             text: mail.text,
