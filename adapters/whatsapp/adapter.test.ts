@@ -157,6 +157,19 @@ describe("whatsapp statuses", () => {
     });
   });
 
+  it("131047 (more than 24 hours since the customer last replied) fails with the code a refusal before sending has", () => {
+    const [update] = new WhatsAppAdapter().parseStatus(
+      jsonWebhook(fixture(import.meta.url, "webhook-status-failed-131047.json")),
+    );
+    expect(update).toMatchObject({
+      status: "failed",
+      errorCode: "outside_care_window",
+      optOut: false,
+      metadata: { providerCode: "131047" },
+    });
+    expect(update!.errorMessage).toContain("more than 24 hours");
+  });
+
   it("a duplicate notification produces one result", () => {
     const adapter = new WhatsAppAdapter();
     const req = jsonWebhook(fixture(import.meta.url, "webhook-statuses.json"));

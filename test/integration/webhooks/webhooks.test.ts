@@ -489,6 +489,84 @@ describe("webhook receivers and the status consumer", () => {
     },
   );
 
+  it(
+    "whatsapp: a failed status with error 131047 fails the message with outside_care_window",
+    { timeout: 60_000 },
+    async () => {
+      const wamid = `wamid.REENGAGE${Date.now()}`;
+      const id = uuidv7(new Date());
+      await withPg(H.h.db, (c) =>
+        c.query(
+          `INSERT INTO messages (id, created_at, account_id, channel_id, channel_type, direction, status, delivery_address, message_body, provider_message_id, sent_at)
+         VALUES ($1, now(), $2, $3, 'whatsapp', 'outbound', 'sent', '+251911000778', 'free-form', $4, now())`,
+          [id, H.accountId, ch.whatsapp, wamid],
+        ),
+      );
+      const body = JSON.stringify({
+        object: "whatsapp_business_account",
+        entry: [
+          {
+            id: "200000000000001",
+            changes: [
+              {
+                field: "messages",
+                value: {
+                  messaging_product: "whatsapp",
+                  metadata: { display_phone_number: "15550000000", phone_number_id: "300000000000001" },
+                  statuses: [
+                    {
+                      id: wamid,
+                      status: "failed",
+                      timestamp: String(Math.floor(Date.now() / 1000)),
+                      recipient_id: "251911000778",
+                      errors: [
+                        {
+                          code: 131047,
+                          title: "Re-engagement message",
+                          error_data: {
+                            details:
+                              "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+                          },
+                        },
+                      ],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      });
+      const res = await fetch(H.h.t.stack.url(H.h.t.apiApp, hookPath("whatsapp", ch.whatsapp!)), {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-hub-signature-256": `sha256=${createHmac("sha256", META_SECRET).update(body).digest("hex")}`,
+        },
+        body,
+      });
+      expect(res.status).toBe(200);
+      const row = await eventually(
+        "131047 applied",
+        async () => {
+          const r = await withPg(
+            H.h.db,
+            async (c) =>
+              (
+                await c.query<{ status: string; error_code: string | null }>(
+                  `SELECT status, error_code FROM messages WHERE id = $1`,
+                  [id],
+                )
+              ).rows[0],
+          );
+          return r?.status === "failed" ? r : undefined;
+        },
+        20_000,
+      );
+      expect(row.error_code).toBe("outside_care_window");
+    },
+  );
+
   it("unknown channel, disabled channel and a channel of another type answer 404", async () => {
     const body = JSON.stringify({ object: "whatsapp_business_account", entry: [] });
     const post = (p: string) =>
