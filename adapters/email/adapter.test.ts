@@ -164,8 +164,12 @@ describe("email over a real SMTP server", () => {
 
   it("verifyCredentials logs in", async () => {
     const adapter = new EmailAdapter();
-    await expect(adapter.verifyCredentials(creds())).resolves.toBe(true);
-    await expect(adapter.verifyCredentials({ ...creds(), smtp_password: "nope-nope" })).resolves.toBe(false);
+    await expect(adapter.verifyCredentials(creds())).resolves.toEqual({ valid: true });
+    await expect(adapter.verifyCredentials({ ...creds(), smtp_password: "nope-nope" })).resolves.toMatchObject({
+      valid: false,
+      code: "provider_auth_failed",
+      reason: expect.stringContaining("535"),
+    });
     const health = await adapter.checkHealth(creds());
     expect(health.status).toBe("connected");
   });

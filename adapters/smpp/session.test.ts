@@ -284,8 +284,12 @@ describe("SMPP adapter contract", () => {
     });
     expect(result).toMatchObject({ success: true, metadata: { segments: 1 } });
     await until(() => receipts.length === 1);
-    expect(await adapter.verifyCredentials(good)).toBe(true);
-    expect(await adapter.verifyCredentials({ ...good, password: "bad-pass" })).toBe(false);
+    expect(await adapter.verifyCredentials(good)).toEqual({ valid: true });
+    expect(await adapter.verifyCredentials({ ...good, password: "bad-pass" })).toEqual({
+      valid: false,
+      code: "provider_auth_failed",
+      reason: "bind_transceiver refused: ESME_RINVPASWD",
+    });
     const err = await adapter
       .send({
         messageId: randomUUID(),

@@ -267,12 +267,16 @@ describe("twilio X-Twilio-Signature", () => {
 
 describe("twilio verifyCredentials", () => {
   it.each([
-    ["valid", { status: 200, body: { sid: credentials.account_sid, status: "active" } }, true],
-    ["bad token", { status: 401, body: f("error-20003.json") }, false],
+    ["valid", { status: 200, body: { sid: credentials.account_sid, status: "active" } }, { valid: true }],
+    [
+      "bad token",
+      { status: 401, body: f("error-20003.json") },
+      { valid: false, code: "provider_auth_failed", reason: "Authenticate" },
+    ],
   ] as const)("%s", async (_n, reply, expected) => {
     const provider = new MockProvider(ORIGIN);
     provider.reply("GET", `/2010-04-01/Accounts/${credentials.account_sid}.json`, reply);
-    await expect(new TwilioAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(
+    await expect(new TwilioAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toEqual(
       expected,
     );
     await provider.close();
