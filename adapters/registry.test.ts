@@ -12,6 +12,7 @@ import {
   providerKeys,
   providerNames,
   providerPlugin,
+  verifyChannelCredentials,
   webhookCredentials,
   webhookPathKeys,
 } from "./registry.js";
@@ -58,7 +59,42 @@ describe("adapter registry", () => {
     });
     await expect(
       adapters.get("telegram").verifyCredentials({ bot_token: "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA" }),
-    ).resolves.toBe(true);
+    ).resolves.toEqual({ valid: true });
+    await provider.close();
+  });
+});
+
+describe("verifyChannelCredentials", () => {
+  const token = "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  const telegram = { channelType: "telegram" as const, provider: "default" };
+  it.each([
+    ["accepted", { status: 200, body: { ok: true, result: { id: 1 } } }, { outcome: "valid" }],
+    [
+      "refused, the provider's reason named and scrubbed of the secret it quotes",
+      { status: 401, body: { ok: false, error_code: 401, description: `Unauthorized: bot${token} is revoked` } },
+      { outcome: "invalid", code: "provider_auth_failed", reason: "Unauthorized: bot[redacted] is revoked" },
+    ],
+    [
+      "the provider failing: no answer, with its Retry-After",
+      {
+        status: 502,
+        body: { ok: false, error_code: 502, description: "Bad Gateway" },
+        headers: { "retry-after": "7" },
+      },
+      { outcome: "unavailable", code: "provider_unavailable", retryAfterMs: 7000 },
+    ],
+    ["the provider unreachable: no answer", { networkError: "ECONNREFUSED" }, { outcome: "unavailable" }],
+  ] as const)("%s", async (_n, reply, expected) => {
+    const provider = new MockProvider("http://simulator.test");
+    if ("networkError" in reply) provider.replyWithNetworkError("POST", /\/getMe$/, reply.networkError);
+    else provider.reply("POST", /\/getMe$/, reply);
+    const adapters = createAdapterRegistry({
+      dispatcher: provider.agent,
+      baseUrls: { telegram: "http://simulator.test" },
+    });
+    const verdict = await verifyChannelCredentials(adapters, telegram, { bot_token: token });
+    expect(verdict).toMatchObject(expected);
+    expect(JSON.stringify(verdict)).not.toContain(token);
     await provider.close();
   });
 });

@@ -6,12 +6,14 @@
  */
 
 import type { Dispatcher } from "undici";
+import { SendError } from "../core/dispatch/send-error.js";
 import type { Logger } from "../core/logger.js";
 import type { ChannelType } from "../core/messages/vocabulary.js";
 import { africasTalkingPlugin } from "./africastalking/plugin.js";
 import { accountRate, accountScope, type AccountLimiterScope } from "./contract/account-limit.js";
 import { providerKey, type CredentialKind, type ProviderPlugin } from "./contract/plugin.js";
 import { AdapterRegistry } from "./contract/registry.js";
+import { Redactor } from "./contract/secrets.js";
 import { emailPlugin } from "./email/plugin.js";
 import { messengerPlugin } from "./messenger/plugin.js";
 import { smppPlugin } from "./smpp/plugin.js";
@@ -106,4 +108,35 @@ export function webhookPathKeys(): ReadonlySet<string> {
 /** The plugins whose webhooks the registrar registers with the provider. */
 export function automaticallyRegistered(): ProviderPlugin[] {
   return PLUGINS.filter((p) => p.webhooks.registration === "automatic");
+}
+
+/**
+ * What the provider said to a channel's credentials: valid; invalid with its reason; or nothing,
+ * because it could not be reached or is failing (try again later, after `retryAfterMs` when it
+ * said). Reasons never carry a secret.
+ */
+export type CredentialVerdict =
+  | { outcome: "valid" }
+  | { outcome: "invalid"; code: string; reason: string }
+  | { outcome: "unavailable"; code: string; reason: string; retryAfterMs: number | null };
+
+/**
+ * Asks the provider whether it accepts a channel's credentials: the adapter's verifyCredentials
+ * (one cheap authenticated request: getMe, an account or balance look-up, an SMTP login, an SMPP
+ * bind), with every reason scrubbed of the credentials' secret fields once more.
+ */
+export async function verifyChannelCredentials(
+  adapters: AdapterRegistry,
+  channel: { channelType: ChannelType; provider: string },
+  credentials: Record<string, unknown>,
+): Promise<CredentialVerdict> {
+  const secretFields = providerPlugin(channel.channelType, channel.provider)?.credentials.secretFields ?? [];
+  const scrub = (text: string) => Redactor.for(credentials, secretFields).text(text);
+  try {
+    const check = await adapters.get(channel.channelType, channel.provider).verifyCredentials(credentials);
+    return check.valid ? { outcome: "valid" } : { outcome: "invalid", code: check.code, reason: scrub(check.reason) };
+  } catch (err) {
+    if (!(err instanceof SendError)) throw err;
+    return { outcome: "unavailable", code: err.code, reason: scrub(err.message), retryAfterMs: err.retryAfterMs };
+  }
 }

@@ -140,13 +140,15 @@ if (hostsDispatcher) {
 }
 let webhooks: { close(): void } | undefined;
 if (servesApi) {
+  // The webhook receivers and registrar and the REST API's credential check share one set of adapters.
+  const apiAdapters = createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) });
   // Provider webhooks: no user auth (the provider's signature is the authentication), raw bodies
   // (signatures cover bytes), so before the REST API and its JSON parser.
   const hooks = createWebhooks({
     db,
     box,
     publisher,
-    adapters: createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) }),
+    adapters: apiAdapters,
     config: loadWebhookConfig(),
     log,
   });
@@ -161,6 +163,7 @@ if (servesApi) {
       config: loadApiConfig(),
       logger: log,
       secretBox: box,
+      adapters: apiAdapters,
       ready: async () => ({ sidecar: await sidecarHealthy() }),
     }),
   );

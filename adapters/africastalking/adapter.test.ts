@@ -162,12 +162,19 @@ describe("africastalking callback token", () => {
     ).toBe(valid);
   });
 
-  it("verifyCredentials reads the user balance", async () => {
+  it.each([
+    ["valid", { status: 200, body: f("user-ok.json") }, { valid: true }],
+    [
+      "refused key",
+      { status: 401, body: "The supplied authentication is invalid" },
+      { valid: false, code: "provider_auth_failed", reason: "HTTP 401: The supplied authentication is invalid" },
+    ],
+  ] as const)("verifyCredentials reads the user data: %s", async (_n, reply, expected) => {
     const provider = new MockProvider(ORIGIN);
-    provider.reply("GET", "/version1/user?username=turumba", { status: 200, body: f("user-ok.json") });
+    provider.reply("GET", "/version1/user?username=turumba", reply);
     await expect(
       new AfricasTalkingAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials),
-    ).resolves.toBe(true);
+    ).resolves.toEqual(expected);
     await provider.close();
   });
 });

@@ -108,10 +108,12 @@ export class AfricasTalkingAdapter extends HttpAdapterBase<typeof AfricasTalking
       headers: { apiKey: creds.api_key, accept: "application/json" },
     });
     if (reply.status !== 200) {
+      // Africa's Talking answers a refused key in plain text ("The supplied authentication is invalid").
+      const said = reply.text.trim().slice(0, 200);
       throw classifyHttpFailure({
         status: reply.status,
         providerCode: String(reply.status),
-        message: `HTTP ${reply.status}`,
+        message: this.redactor(creds).text(said ? `HTTP ${reply.status}: ${said}` : `HTTP ${reply.status}`),
         retryAfterMs: reply.retryAfterMs,
       });
     }

@@ -6,7 +6,7 @@
 import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import type { Logger } from "../../core/logger.js";
-import type { ChannelHealth, DispatchPayload, DispatchResult, WebhookRequest } from "./types.js";
+import type { ChannelHealth, CredentialCheck, DispatchPayload, DispatchResult, WebhookRequest } from "./types.js";
 import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 
 /**
@@ -23,7 +23,8 @@ export interface ChannelAdapter {
   readonly secretFields: readonly string[];
 
   send(payload: DispatchPayload): Promise<DispatchResult>;
-  verifyCredentials(credentials: unknown): Promise<boolean>;
+  /** The provider's answer to the credentials (one cheap authenticated request); rejects when it cannot be reached. */
+  verifyCredentials(credentials: unknown): Promise<CredentialCheck>;
   checkHealth(credentials: unknown): Promise<ChannelHealth>;
 
   /** Inbound messages in a webhook; an empty list means "acknowledge and ignore". */

@@ -14,7 +14,7 @@ import { providerKey } from "./plugin.js";
 import { healthByProbe, verifyByProbe } from "./probe.js";
 import { Redactor } from "./secrets.js";
 import { SendError } from "../../core/dispatch/send-error.js";
-import type { ChannelHealth } from "./types.js";
+import type { ChannelHealth, CredentialCheck } from "./types.js";
 
 export abstract class HttpAdapterBase<S extends z.ZodType> {
   readonly channelType: ChannelType;
@@ -66,7 +66,7 @@ export abstract class HttpAdapterBase<S extends z.ZodType> {
   /** A cheap authenticated request (getMe, account info, balance); throws SendError on failure. */
   protected abstract probe(creds: z.infer<S>): Promise<void>;
 
-  async verifyCredentials(credentials: unknown): Promise<boolean> {
+  async verifyCredentials(credentials: unknown): Promise<CredentialCheck> {
     const creds = this.creds(credentials);
     return verifyByProbe(() => this.probe(creds));
   }

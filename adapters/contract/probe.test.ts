@@ -23,9 +23,13 @@ describe("probe-based verify and health", () => {
     expect(h.latencyMs === null).toBe(status !== "connected");
   });
 
-  it("verify answers yes or no, and an outage is not an answer", async () => {
-    await expect(verifyByProbe(accepted)).resolves.toBe(true);
-    await expect(verifyByProbe(refusal("permanent", "provider_auth_failed"))).resolves.toBe(false);
+  it("verify answers yes or no with the provider's reason, and an outage is not an answer", async () => {
+    await expect(verifyByProbe(accepted)).resolves.toEqual({ valid: true });
+    await expect(verifyByProbe(refusal("permanent", "provider_auth_failed"))).resolves.toEqual({
+      valid: false,
+      code: "provider_auth_failed",
+      reason: "m",
+    });
     await expect(verifyByProbe(refusal("retryable", "provider_unreachable"))).rejects.toMatchObject({
       code: "provider_unreachable",
     });

@@ -6,17 +6,21 @@
  */
 
 import { SendError } from "../../core/dispatch/send-error.js";
-import type { ChannelHealth } from "./types.js";
+import type { ChannelHealth, CredentialCheck } from "./types.js";
 
 export type Probe = () => Promise<void>;
 
-/** True when the provider accepted the credentials, false when it refused them; an outage is not an answer, so it propagates. */
-export async function verifyByProbe(probe: Probe): Promise<boolean> {
+/**
+ * Valid when the provider accepted the credentials, invalid with its reason when it refused them;
+ * an outage (retryable or throttled) is not an answer, so it propagates.
+ */
+export async function verifyByProbe(probe: Probe): Promise<CredentialCheck> {
   try {
     await probe();
-    return true;
+    return { valid: true };
   } catch (err) {
-    if (err instanceof SendError && err.kind === "permanent") return false;
+    if (err instanceof SendError && err.kind === "permanent")
+      return { valid: false, code: err.code, reason: err.message };
     throw err;
   }
 }

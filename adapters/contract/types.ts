@@ -42,6 +42,13 @@ export const ChannelHealth = z.object({
 });
 export type ChannelHealth = z.infer<typeof ChannelHealth>;
 
+/**
+ * The provider's answer to a set of credentials: accepted, or refused with our code and the
+ * provider's reason (redacted: never a secret). A provider that cannot be reached gives no answer;
+ * verifyCredentials rejects then instead.
+ */
+export type CredentialCheck = { valid: true } | { valid: false; code: string; reason: string };
+
 /** A webhook request exactly as received: the raw body is kept because signatures cover bytes. */
 export interface WebhookRequest {
   method: string;

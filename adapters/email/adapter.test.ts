@@ -164,8 +164,12 @@ describe("email over a real SMTP server", () => {
 
   it("verifyCredentials logs in", async () => {
     const adapter = new EmailAdapter();
-    await expect(adapter.verifyCredentials(creds())).resolves.toBe(true);
-    await expect(adapter.verifyCredentials({ ...creds(), smtp_password: "nope-nope" })).resolves.toBe(false);
+    await expect(adapter.verifyCredentials(creds())).resolves.toEqual({ valid: true });
+    await expect(adapter.verifyCredentials({ ...creds(), smtp_password: "nope-nope" })).resolves.toMatchObject({
+      valid: false,
+      code: "provider_auth_failed",
+      reason: expect.stringContaining("535"),
+    });
     const health = await adapter.checkHealth(creds());
     expect(health.status).toBe("connected");
   });
@@ -237,6 +241,50 @@ describe("email bounce and complaint notifications", () => {
       ["failed", "complaint", true],
     ]);
     expect(adapter.parseInbound(jsonWebhook(fixture(import.meta.url, "esp-events.json")))).toEqual([]);
+  });
+
+  const sesBounce = (bounceType: string, subType: string) =>
+    JSON.stringify({
+      notificationType: "Bounce",
+      mail: { messageId: "ses-1", headers: [{ name: "Message-ID", value: "<m1@clinic.example.com>" }] },
+      bounce: {
+        bounceType,
+        bounceSubType: subType,
+        timestamp: "2024-11-22T10:20:00.000Z",
+        bouncedRecipients: [{ emailAddress: "a@example.org", diagnosticCode: "smtp; 552 mailbox full" }],
+      },
+    });
+  const espEvent = (fields: Record<string, string>) =>
+    JSON.stringify([
+      { email: "a@example.org", timestamp: 1732271010, "smtp-id": "<m1@clinic.example.com>", ...fields },
+    ]);
+  it.each([
+    ["SES Permanent (SNS envelope)", fixture(import.meta.url, "ses-bounce-sns.json"), "permanent"],
+    ["SES Transient (mailbox full)", sesBounce("Transient", "MailboxFull"), "transient"],
+    ["SES Undetermined", sesBounce("Undetermined", "Undetermined"), null],
+    [
+      "event webhook bounce of type bounce",
+      espEvent({ event: "bounce", type: "bounce", status: "5.1.1" }),
+      "permanent",
+    ],
+    [
+      "event webhook bounce of type blocked",
+      espEvent({ event: "bounce", type: "blocked", status: "5.7.1" }),
+      "transient",
+    ],
+    ["event webhook bounce without a type, 5.x.x status", espEvent({ event: "bounce", status: "5.1.1" }), "permanent"],
+    ["event webhook bounce without a type, 4.x.x status", espEvent({ event: "bounce", status: "4.2.2" }), "transient"],
+    ["event webhook bounce without a type or status", espEvent({ event: "bounce" }), null],
+    ["event webhook dropped: Bounced Address", espEvent({ event: "dropped", reason: "Bounced Address" }), "permanent"],
+    [
+      "event webhook dropped: Unsubscribed Address",
+      espEvent({ event: "dropped", reason: "Unsubscribed Address" }),
+      null,
+    ],
+    ["SES complaint (an opt-out, not a bounce)", fixture(import.meta.url, "ses-complaint.json"), null],
+  ] as const)("bounce kind: %s", (_n, body, bounce) => {
+    const [u] = adapter.parseStatus(jsonWebhook(body));
+    expect(u).toMatchObject({ status: "failed", bounce });
   });
 
   it("signed event webhook: ECDSA P-256 over timestamp + body", () => {

@@ -18,6 +18,7 @@ import {
   header,
   sentResult,
   type ChannelHealth,
+  type CredentialCheck,
   type DispatchPayload,
   type DispatchResult,
   type WebhookRequest,
@@ -187,7 +188,7 @@ export class EmailAdapter implements ChannelAdapter {
     }
   }
 
-  async verifyCredentials(credentials: unknown): Promise<boolean> {
+  async verifyCredentials(credentials: unknown): Promise<CredentialCheck> {
     const c = this.creds(credentials);
     return verifyByProbe(() => this.probe(c));
   }

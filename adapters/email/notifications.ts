@@ -1,6 +1,6 @@
 /**
  * The e-mail adapter's status updates: bounce and complaint notifications, read from whichever of the
- * common shapes they arrive in.
+ * common shapes they arrive in, with how lasting a bounce is (a permanent one suppresses the address).
  */
 
 import type { StatusUpdate } from "../../core/messages/vocabulary.js";
@@ -54,6 +54,31 @@ interface SesNotification {
   delivery?: { timestamp?: string; recipients?: string[] };
 }
 
+/**
+ * SES bounce types: Permanent (hard: the address does not exist or never takes mail) and
+ * Transient (soft: mailbox full, message too large, a temporary refusal). Undetermined is left
+ * undetermined. Docs: https://docs.aws.amazon.com/ses/latest/dg/notification-contents.html#bounce-types
+ */
+const SES_BOUNCE = new Map<string, "permanent" | "transient">([
+  ["Permanent", "permanent"],
+  ["Transient", "transient"],
+]);
+
+/**
+ * An event webhook's bounce: type "bounce" is a hard bounce and "blocked" a soft one; without a
+ * type the SMTP enhanced status class decides (5.x.x permanent, 4.x.x transient, RFC 3463). A
+ * message dropped because the address is on the sender's bounce list is a hard bounce too.
+ * Docs: https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/event#delivery-events
+ */
+function espBounce(e: EspEvent): "permanent" | "transient" | null {
+  if (e.event === "dropped") return e.reason === "Bounced Address" ? "permanent" : null;
+  if (e.type === "bounce") return "permanent";
+  if (e.type === "blocked") return "transient";
+  if (e.type === undefined && e.status?.startsWith("5.")) return "permanent";
+  if (e.type === undefined && e.status?.startsWith("4.")) return "transient";
+  return null;
+}
+
 function sesIds(mail: SesMail | undefined): { id: string | null; ours: string | null } {
   const h = (name: string) => mail?.headers?.find((x) => x.name.toLowerCase() === name.toLowerCase())?.value ?? null;
   return {
@@ -76,6 +101,7 @@ function parseSes(input: unknown): Update[] {
       recipient: r.emailAddress,
       errorCode: `bounce:${b.bounceType ?? "Undetermined"}/${b.bounceSubType ?? "General"}`,
       errorMessage: r.diagnosticCode ?? r.status ?? null,
+      bounce: SES_BOUNCE.get(b.bounceType ?? "") ?? null,
       occurredAt: b.timestamp ?? null,
       metadata: { ...metadata, permanent: b.bounceType === "Permanent" },
     }));
@@ -139,6 +165,7 @@ function parseEvent(input: unknown): Update[] {
           status: "failed",
           errorCode: `${e.event}:${e.type ?? e.status ?? "unknown"}`,
           errorMessage: e.reason ?? null,
+          bounce: espBounce(e),
         },
       ];
     case "spamreport":

@@ -190,9 +190,9 @@ describe("messenger signature and handshake", () => {
       status: 200,
       body: { id: credentials.page_id, name: "Clinic" },
     });
-    await expect(new MessengerAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(
-      true,
-    );
+    await expect(new MessengerAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toEqual({
+      valid: true,
+    });
     await provider.close();
   });
 });

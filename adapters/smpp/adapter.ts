@@ -11,6 +11,7 @@ import { SendError } from "../../core/dispatch/send-error.js";
 import {
   sentResult,
   type ChannelHealth,
+  type CredentialCheck,
   type DispatchPayload,
   type DispatchResult,
   type WebhookRequest,
@@ -103,7 +104,7 @@ export class SmppAdapter implements ChannelAdapter {
     }
   }
 
-  async verifyCredentials(credentials: unknown): Promise<boolean> {
+  async verifyCredentials(credentials: unknown): Promise<CredentialCheck> {
     const creds = this.creds(credentials);
     return verifyByProbe(() => this.probe(creds));
   }

@@ -16,7 +16,8 @@ import {
   type StatusUpdate,
 } from "../../core/messages/vocabulary.js";
 import type { ConcatInfo } from "../../core/sms/encoding.js";
-import { IdIndex } from "./message-ids.js";
+import type { ReceiptIdRadix } from "./credentials.js";
+import { IdIndex, receiptIdInSubmitForm } from "./message-ids.js";
 import { MoAssembler } from "./mo-assembler.js";
 import { parseReceipt, receiptDateToIso, type ParsedReceipt } from "./receipt.js";
 import { ESM_DELIVERY_RECEIPT, ESM_INTERMEDIATE_NOTIFICATION, ESM_TYPE_MASK } from "./vocabulary.js";
@@ -47,6 +48,8 @@ export class BindInbound {
     private readonly logger: Logger,
     /** How long a receipt that matches no submit is kept in case its submit_sm_resp is still coming. */
     private readonly orphanReceiptTtlMs: number,
+    /** How the SMSC writes receipt ids compared with submit_sm_resp ids (the channel's receipt_id_radix). */
+    private readonly receiptIdRadix: ReceiptIdRadix = "same",
   ) {}
 
   onReceipt(listener: (u: StatusUpdate) => void): void {
@@ -121,12 +124,14 @@ export class BindInbound {
   }
 
   private onReceiptPdu(receipt: ParsedReceipt): void {
-    const match = this.outstanding.find(receipt.id);
+    // The TLV holds the submit_sm_resp id itself; only the text's id may be in the other radix.
+    const submitId = receipt.idSource === "tlv" ? receipt.id : receiptIdInSubmitForm(receipt.id, this.receiptIdRadix);
+    const match = this.outstanding.find(submitId);
     if (!match) {
       // The submit_sm_resp may still be in flight (SMSCs do send receipts first): hold it.
       this.purgeOrphans();
       this.counters.orphanReceipts++;
-      this.orphans.add(receipt.id, { receipt, at: Date.now() });
+      this.orphans.add(submitId, { receipt, at: Date.now() });
       return;
     }
     this.emitReceipt(match, receipt);

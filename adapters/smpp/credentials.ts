@@ -5,6 +5,14 @@
 
 import { z } from "zod";
 
+/**
+ * How the SMSC writes the id in a receipt's text compared with submit_sm_resp: the same form
+ * (most SMSCs), hex ids answered with decimal receipts (hex_to_dec), or decimal ids answered with
+ * hex receipts (dec_to_hex). Ids are converted only the way the channel names, never guessed.
+ */
+export const ReceiptIdRadix = z.enum(["same", "hex_to_dec", "dec_to_hex"]);
+export type ReceiptIdRadix = z.infer<typeof ReceiptIdRadix>;
+
 /** SMPP 3.4 §5.2: system_id is at most 16 octets and password 9, both including the NUL. */
 export const SmppCredentials = z.object({
   host: z.string().min(1),
@@ -24,6 +32,7 @@ export const SmppCredentials = z.object({
   enquire_link_interval_ms: z.number().int().min(1000).default(30_000),
   /** Throughput agreed per bind; informational here, enforced by the channel's rate limiter. */
   max_tps: z.number().int().positive().optional(),
+  receipt_id_radix: ReceiptIdRadix.default("same"),
 });
 export type SmppCredentials = z.infer<typeof SmppCredentials>;
 

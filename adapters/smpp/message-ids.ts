@@ -1,75 +1,64 @@
 /**
- * SMSCs disagree with themselves about message ids: submit_sm_resp may say "1F3A07" while the
- * receipt says "0002046471" (the same number in zero-padded decimal) or "1f3a07". Every id is
- * indexed under its literal form (case and leading zeros removed) and under the numbers it can
- * stand for, so a receipt finds its submit whichever form either side used. The literal form is
- * tried first, so cross-radix matching only decides when nothing matches literally.
+ * Matching a receipt's message id to the submit_sm_resp id it reports on. Ids compare by their
+ * literal form (case and leading zeros removed: "00001F3A07" is "1f3a07"). Some SMSCs write the
+ * receipt text's id in another radix than submit_sm_resp ("1F3A07" then "2046471"); a channel says
+ * so with receipt_id_radix and the receipt id is converted one way only, never guessed: with short
+ * sequential ids, matching every id as both decimal and hex applied the receipt for "16" to
+ * message "10".
  */
 
-export function literalKey(id: string): string {
-  return (
-    "s:" +
-    id
-      .trim()
-      .toLowerCase()
-      .replace(/^0+(?=.)/, "")
-  );
-}
+import type { ReceiptIdRadix } from "./credentials.js";
 
-export function numericKeys(id: string): string[] {
-  const s = id
+export function literalKey(id: string): string {
+  return id
     .trim()
     .toLowerCase()
     .replace(/^0+(?=.)/, "");
-  const keys: string[] = [];
-  if (/^[0-9]+$/.test(s)) keys.push("n:" + BigInt(s).toString());
-  if (/^[0-9a-f]+$/.test(s)) keys.push("n:" + BigInt("0x" + s).toString());
-  return [...new Set(keys)];
 }
 
-export function allKeys(id: string): string[] {
-  return [literalKey(id), ...numericKeys(id)];
+/**
+ * The receipt id written the way submit_sm_resp writes ids: converted from decimal to hex
+ * (hex_to_dec: submit ids are hex, receipt ids decimal) or from hex to decimal (dec_to_hex), when
+ * it is a number in the receipt's radix; as it is otherwise.
+ */
+export function receiptIdInSubmitForm(receiptId: string, radix: ReceiptIdRadix): string {
+  const id = literalKey(receiptId);
+  if (radix === "hex_to_dec" && /^[0-9]+$/.test(id)) return BigInt(id).toString(16);
+  if (radix === "dec_to_hex" && /^[0-9a-f]+$/.test(id)) return BigInt("0x" + id).toString(10);
+  return id;
 }
 
-/** Entries findable by any form of their id; oldest entry wins among equal candidates. */
+/** Entries found by the literal form of their id; the oldest entry wins among equal ids. */
 export class IdIndex<T> {
   private readonly byKey = new Map<string, T[]>();
-  private readonly keysOf = new Map<T, string[]>();
+  private readonly keyOf = new Map<T, string>();
 
   get size(): number {
-    return this.keysOf.size;
+    return this.keyOf.size;
   }
 
   add(id: string, value: T): void {
-    const keys = allKeys(id);
-    this.keysOf.set(value, keys);
-    for (const key of keys) {
-      const list = this.byKey.get(key);
-      if (list) list.push(value);
-      else this.byKey.set(key, [value]);
-    }
+    const key = literalKey(id);
+    this.keyOf.set(value, key);
+    const list = this.byKey.get(key);
+    if (list) list.push(value);
+    else this.byKey.set(key, [value]);
   }
 
   find(id: string): T | undefined {
-    const literal = this.byKey.get(literalKey(id))?.[0];
-    if (literal !== undefined) return literal;
-    for (const key of numericKeys(id)) {
-      const hit = this.byKey.get(key)?.[0];
-      if (hit !== undefined) return hit;
-    }
-    return undefined;
+    return this.byKey.get(literalKey(id))?.[0];
   }
 
   delete(value: T): void {
-    for (const key of this.keysOf.get(value) ?? []) {
-      const list = this.byKey.get(key)?.filter((v) => v !== value);
-      if (list && list.length > 0) this.byKey.set(key, list);
-      else this.byKey.delete(key);
-    }
-    this.keysOf.delete(value);
+    const key = this.keyOf.get(value);
+    if (key === undefined) return;
+    const list = this.byKey.get(key)?.filter((v) => v !== value);
+    if (list && list.length > 0) this.byKey.set(key, list);
+    else this.byKey.delete(key);
+    this.keyOf.delete(value);
   }
 
   values(): IterableIterator<T> {
-    return this.keysOf.keys();
+    return this.keyOf.keys();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IdIndex, allKeys } from "./message-ids.js";
+import { IdIndex, literalKey, receiptIdInSubmitForm } from "./message-ids.js";
 import { MoAssembler } from "./mo-assembler.js";
 import { fixtureJson } from "../testkit/index.js";
 import { parseReceipt, parseReceiptText, receiptDateToIso, type ParsedReceipt } from "./receipt.js";
@@ -43,6 +43,31 @@ describe("receipt text", () => {
       "id:a1 sub:001 dlvrd:000 submit date:2411221005 done date:2411221006 stat:UNDELIV err:034 text:Hi: see",
       { stat: "UNDELIV", err: "034", text: "Hi: see" },
     ],
+    [
+      "text quoting an id",
+      "id:7A21 sub:001 dlvrd:001 submit date:2411221005 done date:2411221006 stat:DELIVRD err:000 text:Order id:2589",
+      { id: "7A21", stat: "DELIVRD", text: "Order id:2589" },
+    ],
+    [
+      "text with a word ending in 'id:'",
+      "id:7A22 sub:001 dlvrd:001 submit date:2411221005 done date:2411221006 stat:DELIVRD err:000 text:Bill paid:KES100",
+      { id: "7A22", text: "Bill paid:KES100" },
+    ],
+    [
+      "text repeating every field",
+      "id:7A23 sub:001 dlvrd:001 submit date:2411221005 done date:2411221006 stat:DELIVRD err:000 text:id:1 sub:2 dlvrd:3 submit date:4 done date:5 stat:REJECTD err:6 text:7",
+      {
+        id: "7A23",
+        sub: "001",
+        dlvrd: "001",
+        "submit date": "2411221005",
+        "done date": "2411221006",
+        stat: "DELIVRD",
+        err: "000",
+        text: "id:1 sub:2 dlvrd:3 submit date:4 done date:5 stat:REJECTD err:6 text:7",
+      },
+    ],
+    ["fields out of order are not read back to front", "stat:DELIVRD id:7A24 err:000", { stat: "DELIVRD", err: "000" }],
   ] as const)("%s", (_n, text, expected) => {
     expect(parseReceiptText(text)).toMatchObject(expected);
   });
@@ -91,39 +116,64 @@ describe("receipt text", () => {
     ).toBeNull();
   });
 
-  it("dates", () => {
-    expect(receiptDateToIso("2411221006")).toBe("2024-11-22T10:06:00.000Z");
-    expect(receiptDateToIso("241122100630")).toBe("2024-11-22T10:06:30.000Z");
-    expect(receiptDateToIso("garbage")).toBeNull();
+  it.each([
+    ["YYMMDDhhmm", "2411221006", "2024-11-22T10:06:00.000Z"],
+    ["YYMMDDhhmmss", "241122100630", "2024-11-22T10:06:30.000Z"],
+    ["YYYYMMDDhhmm", "202411221006", "2024-11-22T10:06:00.000Z"],
+    ["YYYYMMDDhhmmss", "20241122100630", "2024-11-22T10:06:30.000Z"],
+    ["12 digits read both ways: the reading nearer the receipt wins", "201201010101", "2020-12-01T01:01:01.000Z"],
+    ["surrounding spaces", " 2411221006 ", "2024-11-22T10:06:00.000Z"],
+    ["not digits", "garbage", null],
+    ["empty", "", null],
+    ["11 digits", "24112210061", null],
+    ["month 13", "2413221006", null],
+    ["30 February", "2402301006", null],
+    ["29 February of a leap year", "2402291006", "2024-02-29T10:06:00.000Z"],
+    ["29 February of another year", "2302291006", null],
+    ["hour 24", "2411222406", null],
+    ["minute 60", "2411221060", null],
+    ["second 60", "241122100660", null],
+    ["day 0", "2411001006", null],
+  ] as const)("receipt date %s: %j → %s", (_n, value, expected) => {
+    expect(receiptDateToIso(value, new Date("2024-11-22T12:00:00Z"))).toBe(expected);
   });
 });
 
-describe("message id normalisation", () => {
+describe("message ids", () => {
   it.each([
     ["same id", "1F3A07", "1F3A07", true],
     ["case", "1F3A07", "1f3a07", true],
     ["leading zeros", "00001F3A07", "1F3A07", true],
-    ["hex submit, decimal receipt", "1F3A07", "2046471", true],
-    ["hex submit, zero-padded decimal receipt", "1F3A07", "0002046471", true],
-    ["decimal submit, hex receipt", "2046471", "1f3a07", true],
     ["uuid-like ids", "b5e2c2f0-1c7e-4d2e-9a37-0a1b2c3d4e5f", "B5E2C2F0-1C7E-4D2E-9A37-0A1B2C3D4E5F", true],
     ["different numbers", "1F3A07", "1F3A08", false],
-    ["different decimal", "2046471", "2046472", false],
+    ["the same number in another radix", "1F3A07", "2046471", false],
   ] as const)("%s: %s ~ %s → %s", (_n, submitted, receipted, match) => {
     const index = new IdIndex<string>();
     index.add(submitted, "msg");
     expect(index.find(receipted) === "msg").toBe(match);
   });
 
-  it("a literal match wins over a cross-radix one", () => {
+  it.each([
+    ["same", "2046471", "2046471"],
+    ["same", "00A", "a"],
+    ["hex_to_dec", "2046471", "1f3a07"],
+    ["hex_to_dec", "0002046471", "1f3a07"],
+    ["hex_to_dec", "1F3A07", "1f3a07"], // not decimal: taken as written
+    ["dec_to_hex", "1f3a07", "2046471"],
+    ["dec_to_hex", "10", "16"],
+    ["dec_to_hex", "c0ffee42-0001", "c0ffee42-0001"], // not hex: taken as written
+  ] as const)("receipt id in submit form (%s): %s → %s", (radix, receiptId, expected) => {
+    expect(receiptIdInSubmitForm(receiptId, radix)).toBe(expected);
+  });
+
+  it("the oldest of equal ids is found first, the next once it is gone", () => {
     const index = new IdIndex<string>();
-    index.add("10", "hex-sixteen-or-decimal-ten"); // literal "10"
-    index.add("A", "hex-ten"); // also the number 10
-    expect(index.find("10")).toBe("hex-sixteen-or-decimal-ten");
-    expect(index.find("a")).toBe("hex-ten");
-    index.delete("hex-sixteen-or-decimal-ten");
-    expect(index.find("10")).toBe("hex-ten"); // decimal 10 == 0xA
-    expect(allKeys("000")).toContain("s:0");
+    index.add("10", "first");
+    index.add("010", "second");
+    expect(index.find("10")).toBe("first");
+    index.delete("first");
+    expect(index.find("10")).toBe("second");
+    expect(literalKey("000")).toBe("0");
   });
 });
 

@@ -9,6 +9,11 @@ import { MESSAGE_STATE, RECEIPT_STAT } from "./vocabulary.js";
 export interface ParsedReceipt {
   /** The message id as the receipt states it (TLV preferred over text). */
   id: string;
+  /**
+   * Where the id came from: the receipted_message_id TLV holds the submit_sm_resp id itself; the
+   * text's `id:` is in whatever form the SMSC writes receipts (see receipt_id_radix).
+   */
+  idSource: "tlv" | "text";
   status: DeliveryStatus;
   stat: string;
   err: string | null;
@@ -18,23 +23,37 @@ export interface ParsedReceipt {
   networkErrorCode: string | null;
 }
 
-const FIELD = /(id|sub|dlvrd|submit date|done date|stat|err|text):/gi;
+/** The fields of SMPP 3.4 Appendix B in the order it lays them out; `text` is always last. */
+const FIELDS = ["id", "sub", "dlvrd", "submit date", "done date", "stat", "err"] as const;
+/** A field name at a word boundary (start of the text or after white space), followed by a colon. */
+const FIELD = /(?<=^|\s)(id|sub|dlvrd|submit date|done date|stat|err):/gi;
+const TEXT = /(?<=^|\s)text:/i;
 
 /**
  * Parse the receipt text of SMPP 3.4 Appendix B,
  * "id:IIIIIIIIII sub:SSS dlvrd:DDD submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DDDDDDD err:E text:…",
- * tolerating the variations SMSCs produce (case, missing fields, extra spaces).
+ * tolerating the variations SMSCs produce (case, missing fields, extra spaces). `text:` carries the
+ * start of the customer's own message ("Order id:2589"), so everything after the first `text:` is
+ * that field's value and never searched for fields. The fields before it are read in the layout's
+ * order, each name at a word boundary ("paid:" holds no `id:`); a name out of order is not a field.
  */
 export function parseReceiptText(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const marks: Array<{ key: string; start: number; valueStart: number }> = [];
-  for (const m of text.matchAll(FIELD))
-    marks.push({ key: m[1]!.toLowerCase(), start: m.index, valueStart: m.index + m[0].length });
+  const textMark = TEXT.exec(text);
+  const head = textMark ? text.slice(0, textMark.index) : text;
+  const marks = [...head.matchAll(FIELD)].map((m) => ({
+    key: m[1]!.toLowerCase() as (typeof FIELDS)[number],
+    start: m.index,
+    valueStart: m.index + m[0].length,
+  }));
+  let next = 0;
   marks.forEach((mark, i) => {
-    const end = i + 1 < marks.length ? marks[i + 1]!.start : text.length;
-    const value = text.slice(mark.valueStart, end);
-    out[mark.key] = mark.key === "text" ? value : value.trim();
+    const position = FIELDS.indexOf(mark.key);
+    if (position < next) return;
+    next = position + 1;
+    out[mark.key] = head.slice(mark.valueStart, marks[i + 1]?.start ?? head.length).trim();
   });
+  if (textMark) out.text = text.slice(textMark.index + textMark[0].length);
   return out;
 }
 
@@ -47,7 +66,8 @@ export interface ReceiptInputs {
 
 export function parseReceipt(input: ReceiptInputs): ParsedReceipt | null {
   const fields = input.text ? parseReceiptText(input.text) : {};
-  const id = input.receiptedMessageId?.replace(/\0+$/, "") || fields.id;
+  const tlvId = input.receiptedMessageId?.replace(/\0+$/, "");
+  const id = tlvId || fields.id;
   if (!id) return null;
   const fromState = input.messageState !== null ? MESSAGE_STATE.get(input.messageState) : undefined;
   const stat = fromState?.stat ?? fields.stat?.toUpperCase();
@@ -60,6 +80,7 @@ export function parseReceipt(input: ReceiptInputs): ParsedReceipt | null {
   const err = fields.err && !/^0+$/.test(fields.err) ? fields.err : null;
   return {
     id,
+    idSource: tlvId ? "tlv" : "text",
     status,
     stat,
     err,
@@ -70,10 +91,41 @@ export function parseReceipt(input: ReceiptInputs): ParsedReceipt | null {
   };
 }
 
-/** YYMMDDhhmm[ss] (UTC by convention) → ISO, or null. */
-export function receiptDateToIso(value: string | null): string | null {
-  const m = value ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?$/.exec(value) : null;
-  if (!m) return null;
-  const iso = `20${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? "00"}Z`;
-  return Number.isNaN(Date.parse(iso)) ? null : new Date(iso).toISOString();
+const DATE_LAYOUTS = [
+  { digits: 10, year: 2 },
+  { digits: 12, year: 2 },
+  { digits: 12, year: 4 },
+  { digits: 14, year: 4 },
+] as const;
+
+/**
+ * A receipt date, YYMMDDhhmm[ss] or YYYYMMDDhhmm[ss] (UTC by convention), as ISO, or null when it
+ * is not a real date: null is honest, a wrong date is not. Twelve digits fit both YYMMDDhhmmss and
+ * YYYYMMDDhhmm; when both readings are real dates the one nearer `now` wins (a receipt reports
+ * something that just happened).
+ */
+export function receiptDateToIso(value: string | null, now: Date = new Date()): string | null {
+  const digits = value?.trim() ?? "";
+  if (!/^\d+$/.test(digits)) return null;
+  const readings = DATE_LAYOUTS.filter((l) => l.digits === digits.length)
+    .map((l) => readDate(digits, l.year))
+    .filter((d): d is Date => d !== null)
+    .sort((a, b) => Math.abs(a.getTime() - now.getTime()) - Math.abs(b.getTime() - now.getTime()));
+  return readings[0]?.toISOString() ?? null;
+}
+
+/** The date the digits spell with a year of `yearDigits` digits, or null when a field is out of range. */
+function readDate(digits: string, yearDigits: 2 | 4): Date | null {
+  const year = Number(digits.slice(0, yearDigits)) + (yearDigits === 2 ? 2000 : 0);
+  const [month, day, hour, minute, second = 0] = (digits.slice(yearDigits).match(/\d\d/g) ?? []).map(Number);
+  const d = new Date(Date.UTC(year, month! - 1, day, hour, minute, second));
+  // Date.UTC rolls 30 February over into March: a date that does not read back is not a date.
+  const readsBack =
+    d.getUTCFullYear() === year &&
+    d.getUTCMonth() === month! - 1 &&
+    d.getUTCDate() === day &&
+    d.getUTCHours() === hour &&
+    d.getUTCMinutes() === minute &&
+    d.getUTCSeconds() === second;
+  return readsBack ? d : null;
 }

@@ -128,13 +128,18 @@ describe("SMPP session against an independent SMSC", () => {
   });
 
   it.each([
-    ["TLVs and text", "251911000010", "delivered"],
-    ["TLVs only (receipted_message_id, message_state)", "995000010", "delivered"],
-    ["text only, id in zero-padded decimal while submit_sm_resp was hex", "994000010", "delivered"],
-    ["text only, id in lower case", "993000010", "delivered"],
-    ["receipt before submit_sm_resp", "996000010", "delivered"],
-    ["UNDELIV with err", "992000010", "failed"],
-  ] as const)("receipt matched: %s", async (_n, to, status) => {
+    ["TLVs and text", "251911000010", "delivered", {}],
+    ["TLVs only (receipted_message_id, message_state)", "995000010", "delivered", {}],
+    [
+      "text only, id in zero-padded decimal while submit_sm_resp was hex (the channel says so)",
+      "994000010",
+      "delivered",
+      { receipt_id_radix: "hex_to_dec" },
+    ],
+    ["text only, id in lower case", "993000010", "delivered", {}],
+    ["receipt before submit_sm_resp", "996000010", "delivered", {}],
+    ["UNDELIV with err", "992000010", "failed", {}],
+  ] as const)("receipt matched: %s", async (_n, to, status, extra) => {
     await withSession(async (s, receipts) => {
       const messageId = randomUUID();
       const result = await s.submit({ messageId, to, text: "receipt test" });
@@ -142,6 +147,14 @@ describe("SMPP session against an independent SMSC", () => {
       expect(receipts[0]).toMatchObject({ providerMessageId: result.segmentIds[0], status, metadata: { messageId } });
       if (status === "failed") expect(receipts[0]).toMatchObject({ errorCode: "UNDELIV:001" });
       expect(s.stats().heldReceipts).toBe(0);
+    }, extra);
+  });
+
+  it("a decimal receipt id for a hex submit is held, not guessed, when the channel does not say its SMSC changes radix", async () => {
+    await withSession(async (s, receipts) => {
+      await s.submit({ messageId: randomUUID(), to: "994000011", text: "receipt test" });
+      await until(() => s.stats().heldReceipts === 1);
+      expect(receipts).toEqual([]);
     });
   });
 
@@ -271,8 +284,12 @@ describe("SMPP adapter contract", () => {
     });
     expect(result).toMatchObject({ success: true, metadata: { segments: 1 } });
     await until(() => receipts.length === 1);
-    expect(await adapter.verifyCredentials(good)).toBe(true);
-    expect(await adapter.verifyCredentials({ ...good, password: "bad-pass" })).toBe(false);
+    expect(await adapter.verifyCredentials(good)).toEqual({ valid: true });
+    expect(await adapter.verifyCredentials({ ...good, password: "bad-pass" })).toEqual({
+      valid: false,
+      code: "provider_auth_failed",
+      reason: "bind_transceiver refused: ESME_RINVPASWD",
+    });
     const err = await adapter
       .send({
         messageId: randomUUID(),

@@ -94,7 +94,7 @@ export class SmppSession {
       queueTimeoutMs: options.queueTimeoutMs ?? 30_000,
       orphanReceiptTtlMs: options.orphanReceiptTtlMs ?? 10 * 60_000,
     };
-    this.inbound = new BindInbound(this.logger, this.opts.orphanReceiptTtlMs);
+    this.inbound = new BindInbound(this.logger, this.opts.orphanReceiptTtlMs, creds.receipt_id_radix);
   }
 
   get status(): SessionState {

@@ -169,12 +169,16 @@ describe("telegram setWebhook, getMe", () => {
   });
 
   it.each([
-    ["valid token", { status: 200, body: f("getme-ok.json") }, true],
-    ["revoked token", { status: 401, body: f("error-401.json") }, false],
+    ["valid token", { status: 200, body: f("getme-ok.json") }, { valid: true }],
+    [
+      "revoked token",
+      { status: 401, body: f("error-401.json") },
+      { valid: false, code: "provider_auth_failed", reason: "Unauthorized" },
+    ],
   ] as const)("verifyCredentials: %s", async (_n, reply, expected) => {
     const provider = new MockProvider(ORIGIN);
     provider.reply("POST", `/bot${credentials.bot_token}/getMe`, reply);
-    await expect(new TelegramAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(
+    await expect(new TelegramAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toEqual(
       expected,
     );
     await provider.close();

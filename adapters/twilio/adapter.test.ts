@@ -145,9 +145,54 @@ describe("twilio status callbacks", () => {
     expect(u?.status).toBe(expected);
   });
 
-  it("inbound SMS is not a status; a status is not inbound", () => {
-    expect(adapter.parseStatus(webhookRequest({ rawBody: form("inbound-sms.form") }))).toEqual([]);
-    expect(adapter.parseInbound(webhookRequest({ rawBody: form("status-delivered.form") }))).toEqual([]);
+  // Inbound: MessageSid + From + (Body or NumMedia), whatever status field it has or lacks. Status:
+  // MessageStatus/SmsStatus with a status of a message we sent (received is not one).
+  const sid = "SM00000000000000000000000000000002";
+  it.each([
+    ["Twilio's documented inbound form (no SmsStatus)", form("inbound-sms-no-status.form"), 1, 0],
+    ["inbound MMS without a Body", form("inbound-mms-no-body.form"), 1, 0],
+    ["inbound with SmsStatus=received", form("inbound-sms.form"), 1, 0],
+    [
+      "inbound with MessageStatus=received",
+      new URLSearchParams({ MessageSid: sid, From: "+254712345678", Body: "hi", MessageStatus: "received" }).toString(),
+      1,
+      0,
+    ],
+    [
+      "inbound with an empty Body",
+      new URLSearchParams({ MessageSid: sid, From: "+254712345678", Body: "" }).toString(),
+      1,
+      0,
+    ],
+    ["status callback (delivered)", form("status-delivered.form"), 0, 1],
+    ["status callback (undelivered)", form("status-undelivered-21610.form"), 0, 1],
+    [
+      "status callback of a sent message that quotes its Body",
+      new URLSearchParams({ MessageSid: sid, From: "+15017122661", Body: "hi", MessageStatus: "sent" }).toString(),
+      0,
+      1,
+    ],
+    ["no From", new URLSearchParams({ MessageSid: sid, Body: "hi" }).toString(), 0, 0],
+    ["no MessageSid", new URLSearchParams({ From: "+254712345678", Body: "hi" }).toString(), 0, 0],
+    ["neither Body nor NumMedia", new URLSearchParams({ MessageSid: sid, From: "+254712345678" }).toString(), 0, 0],
+  ] as const)("%s", (_n, rawBody, inbound, statuses) => {
+    const req = webhookRequest({ rawBody });
+    expect(adapter.parseInbound(req)).toHaveLength(inbound);
+    expect(adapter.parseStatus(req)).toHaveLength(statuses);
+  });
+
+  it("an inbound form without SmsStatus becomes the message it carries", () => {
+    const [msg] = adapter.parseInbound(webhookRequest({ rawBody: form("inbound-sms-no-status.form") }));
+    expect(msg).toMatchObject({
+      providerMessageId: "SM4e5f60718293a4b5c6d7e8f90a1b2c3d",
+      from: "+254712345678",
+      to: "+15017122661",
+      contentType: "text",
+      text: "Is my order ready?",
+      metadata: { segments: 1, numMedia: 0, fromCountry: "KE" },
+    });
+    const [mms] = adapter.parseInbound(webhookRequest({ rawBody: form("inbound-mms-no-body.form") }));
+    expect(mms).toMatchObject({ contentType: "image", text: "", metadata: { numMedia: 1 } });
   });
 
   it("inbound SMS with UTF-8 body", () => {
@@ -222,12 +267,16 @@ describe("twilio X-Twilio-Signature", () => {
 
 describe("twilio verifyCredentials", () => {
   it.each([
-    ["valid", { status: 200, body: { sid: credentials.account_sid, status: "active" } }, true],
-    ["bad token", { status: 401, body: f("error-20003.json") }, false],
+    ["valid", { status: 200, body: { sid: credentials.account_sid, status: "active" } }, { valid: true }],
+    [
+      "bad token",
+      { status: 401, body: f("error-20003.json") },
+      { valid: false, code: "provider_auth_failed", reason: "Authenticate" },
+    ],
   ] as const)("%s", async (_n, reply, expected) => {
     const provider = new MockProvider(ORIGIN);
     provider.reply("GET", `/2010-04-01/Accounts/${credentials.account_sid}.json`, reply);
-    await expect(new TwilioAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(
+    await expect(new TwilioAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toEqual(
       expected,
     );
     await provider.close();

@@ -111,6 +111,7 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
     return safeEqual(supplied, expected);
   }
 
+  /** A status callback: MessageStatus (or the older SmsStatus) with a status of a message we sent. */
   parseStatus(req: WebhookRequest): StatusUpdate[] {
     const form = parseForm(req.rawBody);
     const raw = form.MessageStatus ?? form.SmsStatus;
@@ -131,10 +132,17 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
     ];
   }
 
+  /**
+   * An inbound message is recognised by its fields, MessageSid + From + (Body or NumMedia), whatever
+   * status field it has or lacks: Twilio's documented inbound request has no SmsStatus at all
+   * (https://www.twilio.com/docs/messaging/guides/webhook-request). A form whose status is one of a
+   * message we sent is a status callback, even when it repeats the Body.
+   */
   parseInbound(req: WebhookRequest): InboundMessage[] {
     const form = parseForm(req.rawBody);
-    const status = form.SmsStatus ?? form.MessageStatus;
-    if (status !== "received" || !form.MessageSid || !form.From) return [];
+    const status = form.MessageStatus ?? form.SmsStatus;
+    if (status !== undefined && STATUS_MAP.has(status)) return [];
+    if (!form.MessageSid || !form.From || (form.Body === undefined && form.NumMedia === undefined)) return [];
     const media = Number(form.NumMedia ?? "0");
     return [
       inboundMessage({

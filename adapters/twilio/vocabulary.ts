@@ -6,7 +6,8 @@
 import type { DeliveryStatus } from "../../core/messages/vocabulary.js";
 
 /**
- * MessageStatus values in status callbacks.
+ * MessageStatus values in status callbacks: the statuses of a message we sent. Twilio's other two,
+ * receiving and received, belong to inbound messages and are not status updates.
  * Docs: https://www.twilio.com/docs/messaging/api/message-resource#message-status-values
  */
 export const STATUS_MAP = new Map<string, DeliveryStatus>([

@@ -201,7 +201,11 @@ describe("vonage signed webhooks", () => {
       status: 401,
       body: { "error-code": "401", "error-code-label": "authentication failed" },
     });
-    await expect(new VonageAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(false);
+    await expect(new VonageAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toEqual({
+      valid: false,
+      code: "provider_auth_failed",
+      reason: "HTTP 401: authentication failed",
+    });
     await provider.close();
   });
 });

@@ -97,10 +97,13 @@ export class VonageAdapter extends HttpAdapterBase<typeof VonageCredentials> imp
       headers: { accept: "application/json" },
     });
     if (reply.status !== 200) {
+      const label = (reply.json as { "error-code-label"?: unknown } | undefined)?.["error-code-label"];
       throw classifyHttpFailure({
         status: reply.status,
         providerCode: null,
-        message: `HTTP ${reply.status}`,
+        message: this.redactor(creds).text(
+          typeof label === "string" ? `HTTP ${reply.status}: ${label}` : `HTTP ${reply.status}`,
+        ),
         retryAfterMs: reply.retryAfterMs,
       });
     }

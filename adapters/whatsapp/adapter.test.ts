@@ -157,6 +157,19 @@ describe("whatsapp statuses", () => {
     });
   });
 
+  it("131047 (more than 24 hours since the customer last replied) fails with the code a refusal before sending has", () => {
+    const [update] = new WhatsAppAdapter().parseStatus(
+      jsonWebhook(fixture(import.meta.url, "webhook-status-failed-131047.json")),
+    );
+    expect(update).toMatchObject({
+      status: "failed",
+      errorCode: "outside_care_window",
+      optOut: false,
+      metadata: { providerCode: "131047" },
+    });
+    expect(update!.errorMessage).toContain("more than 24 hours");
+  });
+
   it("a duplicate notification produces one result", () => {
     const adapter = new WhatsAppAdapter();
     const req = jsonWebhook(fixture(import.meta.url, "webhook-statuses.json"));
@@ -242,12 +255,24 @@ describe("whatsapp hub.challenge handshake", () => {
 
 describe("whatsapp verifyCredentials", () => {
   it.each([
-    ["valid", { status: 200, body: { id: "106540352242922", display_phone_number: "+1 555-078-3881" } }, true],
-    ["expired token", { status: 401, body: f("error-190-token.json") }, false],
+    [
+      "valid",
+      { status: 200, body: { id: "106540352242922", display_phone_number: "+1 555-078-3881" } },
+      { valid: true },
+    ],
+    [
+      "expired token",
+      { status: 401, body: f("error-190-token.json") },
+      {
+        valid: false,
+        code: "provider_auth_failed",
+        reason: "Error validating access token: Session has expired on Friday, 22-Nov-24 10:00:00 PST.",
+      },
+    ],
   ] as const)("%s", async (_n, reply, expected) => {
     const provider = new MockProvider(ORIGIN);
     provider.reply("GET", (p) => p.startsWith("/v18.0/106540352242922?"), reply);
-    await expect(new WhatsAppAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toBe(
+    await expect(new WhatsAppAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toEqual(
       expected,
     );
     await provider.close();

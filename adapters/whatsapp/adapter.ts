@@ -24,6 +24,7 @@ import {
   MEDIA_TYPES,
   OPT_OUT_CODES,
   RETRYABLE_CODES,
+  STATUS_CODE_NAMES,
   STATUS_MAP,
   THROTTLING_CODES,
 } from "./vocabulary.js";
@@ -144,19 +145,21 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
         if (!this.seen.add(`status:${s.id}:${s.status}`)) continue;
         const error = s.errors?.[0];
         const code = error?.code !== undefined ? String(error.code) : null;
+        const named = code !== null ? STATUS_CODE_NAMES.get(code) : undefined;
         out.push(
           statusUpdate({
             providerMessageId: s.id,
             status,
             recipient: s.recipient_id ?? null,
             occurredAt: epochSecondsToIso(s.timestamp),
-            errorCode: code,
+            errorCode: named ?? code,
             errorMessage: error ? [error.title, error.error_data?.details].filter(Boolean).join(": ") : null,
             optOut: code !== null && OPT_OUT_CODES.has(code),
             metadata: {
               conversationId: s.conversation?.id ?? null,
               category: s.pricing?.category ?? s.conversation?.origin?.type ?? null,
               billable: s.pricing?.billable ?? null,
+              ...(named ? { providerCode: code } : {}),
             },
           }),
         );

@@ -12,8 +12,11 @@ export const RETRYABLE_CODES = new Set(["1", "2", "131000", "131016"]);
 /** The user stopped marketing messages from this business. */
 export const OPT_OUT_CODES = new Set(["131050"]);
 
+/** Re-engagement message: more than 24 hours since the customer last replied. */
+export const OUTSIDE_CARE_WINDOW = "outside_care_window";
+
 export const CODE_NAMES = new Map([
-  ["131047", "outside_care_window"], // re-engagement message: more than 24h since the customer last replied
+  ["131047", OUTSIDE_CARE_WINDOW],
   ["131026", "recipient_undeliverable"],
   ["131021", "invalid_recipient"],
   ["132000", "template_param_mismatch"],
@@ -21,6 +24,13 @@ export const CODE_NAMES = new Map([
   ["190", "provider_auth_failed"],
   ["131050", "recipient_opted_out"],
 ]);
+
+/**
+ * Codes a failed status webhook reports under our own code instead of Meta's number: the care window
+ * closing after the send was accepted is the same failure as the adapter refusing before the call,
+ * so both read outside_care_window on the message. Other codes stay Meta's numbers.
+ */
+export const STATUS_CODE_NAMES = new Map([["131047", OUTSIDE_CARE_WINDOW]]);
 
 /**
  * Free-form messages are allowed only within 24 hours of the customer's last message.

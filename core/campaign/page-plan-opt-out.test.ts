@@ -22,6 +22,15 @@ describe("campaign page plan without opted-out recipients", () => {
     expect(out.skipped).toEqual({ no_address: 1, opted_out: 2 });
   });
 
+  it("counts addresses a permanent bounce suppressed under their own reason", () => {
+    const stopped = new Set(["+251911000001"]);
+    const bounced = new Set(["+251911000002"]);
+    const optedOut = withoutOptedOut(plan, (address) => stopped.has(normaliseAddress("sms", address)));
+    const out = withoutOptedOut(optedOut, (address) => bounced.has(address), "suppressed_bounce");
+    expect(out.rows.map((r) => r.contactId)).toEqual(["c"]);
+    expect(out.skipped).toEqual({ no_address: 1, opted_out: 1, suppressed_bounce: 1 });
+  });
+
   it("leaves the plan alone when nobody opted out", () => {
     expect(withoutOptedOut(plan, () => false)).toBe(plan);
   });

@@ -7,7 +7,7 @@
 import type { ChannelType } from "../messages/vocabulary.js";
 import { deliveryAddressOf, type CampaignContact } from "./contact.js";
 
-export type SkipReason = "no_address" | "duplicate_address" | "missing_variables" | "opted_out";
+export type SkipReason = "no_address" | "duplicate_address" | "missing_variables" | "opted_out" | "suppressed_bounce";
 
 export interface RenderedText {
   text: string;
@@ -71,12 +71,17 @@ export function planPage(
 /**
  * The plan without rows to addresses that opted out (STOP and the like): those contacts get no
  * message and count as skipped with reason opted_out. `optedOut` answers for a row's address.
+ * The same for addresses a permanent bounce suppressed, counted under suppressed_bounce.
  */
-export function withoutOptedOut(plan: PagePlan, optedOut: (address: string) => boolean): PagePlan {
+export function withoutOptedOut(
+  plan: PagePlan,
+  optedOut: (address: string) => boolean,
+  reason: "opted_out" | "suppressed_bounce" = "opted_out",
+): PagePlan {
   const rows = plan.rows.filter((r) => !optedOut(r.address));
   const dropped = plan.rows.length - rows.length;
   if (dropped === 0) return plan;
-  return { rows, skipped: { ...plan.skipped, opted_out: (plan.skipped.opted_out ?? 0) + dropped } };
+  return { rows, skipped: { ...plan.skipped, [reason]: (plan.skipped[reason] ?? 0) + dropped } };
 }
 
 export function addReasons(

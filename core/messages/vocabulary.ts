@@ -26,6 +26,12 @@ export const StatusUpdate = z.object({
   errorMessage: z.string().nullable(),
   /** The recipient opted out (STOP, blocked bot): the contact must not be messaged again. */
   optOut: z.boolean(),
+  /**
+   * An e-mail bounce and how lasting it is: permanent (the mailbox does not exist, the domain takes
+   * no mail) suppresses further sends to the address; transient (mailbox full, greylisting) does
+   * not. Null for anything else, and for a bounce whose kind the provider did not determine.
+   */
+  bounce: z.enum(["permanent", "transient"]).nullable().default(null),
   recipient: z.string().nullable(),
   watermark: z.iso.datetime().nullable(),
   occurredAt: z.iso.datetime().nullable(),
@@ -68,6 +74,7 @@ export function statusUpdate(
     errorCode: null,
     errorMessage: null,
     optOut: false,
+    bounce: null,
     recipient: null,
     watermark: null,
     occurredAt: null,

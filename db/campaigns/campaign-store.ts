@@ -240,14 +240,17 @@ export class CampaignStore {
   }
 }
 
+/** The page without addresses that opted out (skipped opted_out) or bounced permanently (skipped suppressed_bounce). */
 async function withoutOptOuts(s: Session, c: CampaignSnapshot, plan: PagePlan): Promise<PagePlan> {
   if (plan.rows.length === 0) return plan;
   const norm = (address: string) => normaliseAddress(c.channelType, address);
-  const { rows } = await s.query<{ address: string }>(
-    `SELECT address FROM contact_opt_outs WHERE account_id = $1 AND channel_scope = $2 AND address = ANY($3::text[])`,
+  const { rows } = await s.query<{ address: string; source: string }>(
+    `SELECT address, source FROM contact_opt_outs WHERE account_id = $1 AND channel_scope = $2 AND address = ANY($3::text[])`,
     [c.accountId, optOutScope(c.channelType), [...new Set(plan.rows.map((r) => norm(r.address)))]],
   );
   if (rows.length === 0) return plan;
-  const stopped = new Set(rows.map((r) => r.address));
-  return withoutOptedOut(plan, (address) => stopped.has(norm(address)));
+  const bounced = new Set(rows.filter((r) => r.source === "bounce").map((r) => r.address));
+  const stopped = new Set(rows.filter((r) => r.source !== "bounce").map((r) => r.address));
+  const withoutStopped = withoutOptedOut(plan, (address) => stopped.has(norm(address)));
+  return withoutOptedOut(withoutStopped, (address) => bounced.has(norm(address)), "suppressed_bounce");
 }

@@ -1,11 +1,12 @@
 /**
  * Addresses that must not be messaged again on a channel scope (contact_opt_outs): marked by
- * STOP-like keywords (inbound) and by providers reporting a blocked recipient (receipts), in the
- * transaction of the batch that found them. The dispatch claim reads them.
+ * STOP-like keywords (inbound), by providers reporting a blocked recipient and by permanent e-mail
+ * bounces (receipts), in the transaction of the batch that found them. The dispatch claim and the
+ * campaign fan-out read them; a contact's page lists them.
  */
 
-import type { OptOutScope } from "../../core/webhooks/opt-out.js";
-import type { Session } from "../client.js";
+import { normaliseAddress, type OptOutScope } from "../../core/webhooks/opt-out.js";
+import type { Database, Session } from "../client.js";
 import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
 export interface OptOutMark {
@@ -14,7 +15,8 @@ export interface OptOutMark {
   address: string;
   contactId: string | null;
   channelId: string;
-  source: "keyword" | "provider";
+  /** keyword: STOP and the like; provider: the provider's opt-out signal; bounce: a permanent bounce. */
+  source: "keyword" | "provider" | "bounce";
   reason: string | null;
 }
 
@@ -44,4 +46,70 @@ export async function markOptOuts(s: Session, all: readonly OptOutMark[], now: D
      ON CONFLICT (account_id, channel_scope, address) DO UPDATE SET contact_id = COALESCE(contact_opt_outs.contact_id, EXCLUDED.contact_id)`,
     o.params,
   );
+}
+
+/** One opt-out or suppression as a contact's page shows it. */
+export interface ContactOptOut {
+  scope: OptOutScope;
+  address: string;
+  source: "keyword" | "provider" | "api" | "bounce";
+  reason: string | null;
+  channelId: string | null;
+  createdAt: Date;
+}
+
+/**
+ * A contact's opt-outs and suppressions: the marks linked to it, and the marks on its phone
+ * number (sms, whatsapp), e-mail address, Telegram chat id or Messenger PSID in the form the marks
+ * store them (a mark made before the contact existed carries no contact id).
+ */
+export async function optOutsOfContact(
+  db: Database,
+  contact: {
+    id: string;
+    accountId: string;
+    email: string | null;
+    phone: string | null;
+    metadata: Record<string, unknown>;
+  },
+): Promise<ContactOptOut[]> {
+  const id = (key: string) => {
+    const v = contact.metadata[key];
+    return typeof v === "string" || typeof v === "number" ? String(v) : null;
+  };
+  const { rows } = await db.withSession((s) =>
+    s.query<{
+      channel_scope: OptOutScope;
+      address: string;
+      source: ContactOptOut["source"];
+      reason: string | null;
+      channel_id: string | null;
+      created_at: Date;
+    }>(
+      `SELECT channel_scope, address, source, reason, channel_id, created_at FROM contact_opt_outs
+        WHERE account_id = $1
+          AND (contact_id = $2
+               OR (channel_scope IN ('sms', 'whatsapp') AND address = $3)
+               OR (channel_scope = 'email' AND address = $4)
+               OR (channel_scope = 'telegram' AND address = $5)
+               OR (channel_scope = 'messenger' AND address = $6))
+        ORDER BY created_at, channel_scope, address`,
+      [
+        contact.accountId,
+        contact.id,
+        contact.phone ? normaliseAddress("sms", contact.phone) : null,
+        contact.email ? normaliseAddress("email", contact.email) : null,
+        id("telegram_chat_id"),
+        id("messenger_psid"),
+      ],
+    ),
+  );
+  return rows.map((r) => ({
+    scope: r.channel_scope,
+    address: r.address,
+    source: r.source,
+    reason: r.reason,
+    channelId: r.channel_id,
+    createdAt: r.created_at instanceof Date ? r.created_at : new Date(r.created_at),
+  }));
 }

@@ -31,7 +31,7 @@ export class DispatchStore {
 
   /**
    * Up to `limit` due messages of the channel, moved from queued to sending, highest priority
-   * first. Opted-out messages are failed by the claim and never returned; when that leaves the
+   * first. Opted-out and bounce-suppressed messages are failed by the claim and never returned; when that leaves the
    * batch short, the claim goes on (a few rounds) so a full batch still means "more may be
    * waiting" to the caller.
    */

@@ -12,6 +12,7 @@ import {
 } from "../testkit/embedded.js";
 import {
   OPTED_OUT,
+  SUPPRESSED_BOUNCE,
   applyOutcomes,
   applyReceiptChanges,
   cancelQueuedCampaignMessages,
@@ -154,6 +155,58 @@ describe("status writes", () => {
       // Nothing is left to claim: a second turn sends nothing twice.
       expect((await tx((s) => claimQueued(s, ch, 10, later))).sending).toEqual([]);
     });
+  });
+
+  it("fails messages to a bounce-suppressed address with suppressed_bounce, and opted-out ones with opted_out", async () => {
+    const mail = await insertChannel(db, A, { channelType: "email", provider: "default" });
+    const bounced = await insertMessage(db, {
+      accountId: A,
+      channelId: mail,
+      status: "queued",
+      createdAt: t0,
+      address: "Ana@Example.org",
+    });
+    const unsubscribed = await insertMessage(db, {
+      accountId: A,
+      channelId: mail,
+      status: "queued",
+      createdAt: t0,
+      address: "ben@example.org",
+    });
+    const fine = await insertMessage(db, {
+      accountId: A,
+      channelId: mail,
+      status: "queued",
+      createdAt: t0,
+      address: "cai@example.org",
+    });
+    await db.withSession((s) =>
+      s.query(
+        `INSERT INTO contact_opt_outs (account_id, channel_scope, address, source, reason, channel_id, created_at)
+         VALUES ($1, 'email', 'ana@example.org', 'bounce', 'bounce:Permanent/General: smtp; 550 5.1.1 user unknown', $2, $3),
+                ($1, 'email', 'ben@example.org', 'provider', 'complaint', $2, $3)`,
+        [A, mail, t0],
+      ),
+    );
+
+    const { sending, optedOut } = await tx((s) => claimQueued(s, mail, 10, later));
+
+    expect(sending.map((m) => m.id)).toEqual([fine.id]);
+    expect(optedOut).toBe(2);
+    expect(await messageRow(db, bounced.id)).toMatchObject({
+      status: "failed",
+      error_code: SUPPRESSED_BOUNCE,
+      error_message: expect.stringContaining("550 5.1.1 user unknown"),
+      attempts: 0,
+    });
+    expect(await messageRow(db, unsubscribed.id)).toMatchObject({ status: "failed", error_code: OPTED_OUT });
+    expect(await eventsOf(db, bounced.id)).toEqual([
+      expect.objectContaining({
+        from_status: "queued",
+        to_status: "failed",
+        event_data: expect.objectContaining({ error_code: SUPPRESSED_BOUNCE }),
+      }),
+    ]);
   });
 
   describe("send outcomes", () => {

@@ -75,13 +75,21 @@ const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
 export const OPTED_OUT = "opted_out";
 const OPTED_OUT_MESSAGE =
   "the recipient opted out of messages on this channel type (for example by replying STOP); not sent";
+/**
+ * Error recorded on a message to an address a permanent bounce suppressed. Not opted_out: nobody
+ * asked to stop, the mailbox is dead, and the remedy differs (correct the address rather than
+ * respect a choice), so reports and campaign counters keep the two apart.
+ */
+export const SUPPRESSED_BOUNCE = "suppressed_bounce";
+const SUPPRESSED_BOUNCE_MESSAGE = "the address bounced permanently before; not sent";
 
 /**
  * Moves up to `limit` due messages of the channel from queued to sending, highest priority first,
  * in one UPDATE … RETURNING: the only way a message leaves `queued`, so a redelivered event or a
- * second turn can never send the same message twice. Messages to an address that opted out
- * (contact_opt_outs, for the channel's account and scope) are failed with `opted_out` in the same
- * statement and never handed to the sender.
+ * second turn can never send the same message twice. Messages to an address that opted out or
+ * whose mail bounced permanently (contact_opt_outs, for the channel's account and scope) are
+ * failed with `opted_out` or `suppressed_bounce` in the same statement and never handed to the
+ * sender; `optedOut` counts both.
  */
 export async function claimQueued(
   s: Session,
@@ -105,7 +113,12 @@ export async function claimQueued(
           LIMIT $3
           FOR UPDATE SKIP LOCKED),
        blocked AS (
-         SELECT p.id FROM picked p CROSS JOIN ch
+         SELECT p.id,
+                CASE WHEN o.source = 'bounce' THEN '${SUPPRESSED_BOUNCE}' ELSE '${OPTED_OUT}' END AS error_code,
+                CASE WHEN o.source = 'bounce'
+                     THEN '${SUPPRESSED_BOUNCE_MESSAGE}' || COALESCE(' (' || o.reason || ')', '')
+                     ELSE '${OPTED_OUT_MESSAGE}' END AS error_message
+           FROM picked p CROSS JOIN ch
            JOIN contact_opt_outs o ON o.account_id = p.account_id AND o.channel_scope = ch.scope
             AND o.address = CASE
                   WHEN ch.scope IN ('sms', 'whatsapp') AND left(p.delivery_address, 1) <> '+' THEN '+' || p.delivery_address
@@ -115,13 +128,13 @@ export async function claimQueued(
           SET status = CASE WHEN blocked.id IS NULL THEN 'sending' ELSE 'failed' END,
               attempts = CASE WHEN blocked.id IS NULL THEN m.attempts + 1 ELSE m.attempts END,
               failed_at = CASE WHEN blocked.id IS NULL THEN m.failed_at ELSE $2 END,
-              error_code = CASE WHEN blocked.id IS NULL THEN m.error_code ELSE '${OPTED_OUT}' END,
-              error_message = CASE WHEN blocked.id IS NULL THEN m.error_message ELSE '${OPTED_OUT_MESSAGE}' END,
+              error_code = CASE WHEN blocked.id IS NULL THEN m.error_code ELSE blocked.error_code END,
+              error_message = CASE WHEN blocked.id IS NULL THEN m.error_message ELSE blocked.error_message END,
               updated_at = $2
          FROM picked LEFT JOIN blocked ON blocked.id = picked.id
         WHERE m.id = picked.id AND m.created_at = picked.created_at AND m.status = 'queued'
        RETURNING m.id, m.created_at, m.account_id, m.delivery_address, m.message_body, m.metadata,
-                 m.attempts, m.priority, m.group_message_id, m.trace_id, m.status`,
+                 m.attempts, m.priority, m.group_message_id, m.trace_id, m.status, m.error_code, m.error_message`,
     [channelId, now, limit],
   );
   const claimed = rows.map((r) => ({
@@ -136,6 +149,8 @@ export async function claimQueued(
     groupMessageId: (r.group_message_id as string | null) ?? null,
     traceId: (r.trace_id as string | null) ?? null,
     failed: r.status === "failed",
+    errorCode: r.error_code as string | null,
+    errorMessage: r.error_message as string | null,
   }));
   const failed = claimed.filter((c) => c.failed);
   await insertEvents(
@@ -147,11 +162,14 @@ export async function claimQueued(
       type: "status_changed",
       from: "queued",
       to: "failed",
-      data: { channel_id: channelId, error_code: OPTED_OUT, error_message: OPTED_OUT_MESSAGE },
+      data: { channel_id: channelId, error_code: c.errorCode, error_message: c.errorMessage },
     })),
     now,
   );
-  return { sending: claimed.filter((c) => !c.failed).map(({ failed: _f, ...row }) => row), optedOut: failed.length };
+  return {
+    sending: claimed.filter((c) => !c.failed).map(({ failed: _f, errorCode: _c, errorMessage: _m, ...row }) => row),
+    optedOut: failed.length,
+  };
 }
 
 /** The `queued → sending` events of a claim, written once the turn knows it will send them. */

@@ -4,6 +4,7 @@
  */
 
 import express, { type Express, type RequestHandler } from "express";
+import { createAdapterRegistry } from "../../adapters/registry.js";
 import { withTrace } from "../../core/logger.js";
 import { newTraceparent, parseTraceparent } from "../../core/trace.js";
 import { ApiKeyCache } from "./auth/api-key-cache.js";
@@ -68,6 +69,7 @@ export function createApiApp(deps: ApiDeps): Express {
   const ctx: Ctx = {
     ...deps,
     clock: deps.clock ?? (() => new Date()),
+    adapters: deps.adapters ?? createAdapterRegistry({ logger: deps.logger }),
     apiKeys: new ApiKeyCache(deps.config.API_KEY_CACHE_SECONDS * 1000),
   };
   const app = express();

@@ -3,6 +3,7 @@
  */
 
 import type { JWTVerifyGetKey } from "jose";
+import type { AdapterRegistry } from "../../adapters/contract/registry.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
@@ -24,9 +25,14 @@ export interface ApiDeps {
   ready?: () => Promise<Record<string, boolean>>;
   /** Key set for Bearer tokens, instead of fetching AUTH_JWKS_URL (a preloaded or local JWKS). */
   jwks?: JWTVerifyGetKey;
+  /**
+   * The providers' adapters, which check a channel's credentials with the provider when it is
+   * created or its credentials change. Without it, adapters are built at the providers' own addresses.
+   */
+  adapters?: AdapterRegistry;
 }
 
-export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock">> {
+export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock" | "adapters">> {
   secretBox?: SecretBox;
   apiKeys: ApiKeyCache;
 }

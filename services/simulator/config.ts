@@ -60,6 +60,12 @@ export const SimulatorConfig = z.object({
     vonageSignatureMethod: "md5hash",
   }),
   providers: z.partialRecord(z.enum(PROVIDERS), ProviderBehaviour).default({}),
+  /**
+   * Secrets every provider refuses, as it refuses a wrong or revoked one (a bot or access token, an
+   * auth token, an API key or secret, an SMTP or SMPP password): each provider's credential probe
+   * answers its documented rejection for them and accepts anything else.
+   */
+  rejectedCredentials: z.array(z.string().min(1)).default([]),
   /** Default outcome behaviour for providers not listed. */
   defaults: ProviderBehaviour.default(ProviderBehaviour.parse({})),
 });

@@ -26,6 +26,11 @@ export class SimContext {
     return behaviourOf(this.config, provider);
   }
 
+  /** Whether any of these secrets is one the configuration says every provider refuses. */
+  refuses(...secrets: Array<string | undefined | null>): boolean {
+    return secrets.some((s) => typeof s === "string" && this.config.rejectedCredentials.includes(s));
+  }
+
   nextId(): number {
     return ++this.counter;
   }

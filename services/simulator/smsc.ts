@@ -46,7 +46,8 @@ export async function startSmsc(
     session.on("bind_transceiver", (pdu: smpp.PDU) => {
       const { systemId, password } = ctx.config.smpp;
       const okId = !systemId || pdu.system_id === systemId;
-      const okPass = !password || safeEqual(typeof pdu.password === "string" ? pdu.password : "", password);
+      const given = typeof pdu.password === "string" ? pdu.password : "";
+      const okPass = (!password || safeEqual(given, password)) && !ctx.refuses(given);
       if (!okId || !okPass) {
         session.send(pdu.response({ command_status: ESME_RINVPASWD }));
         return;

@@ -24,8 +24,8 @@ export async function startSmtp(ctx: SimContext, port: number): Promise<{ server
     size: 25 * 1024 * 1024,
     onAuth(auth, _session, cb) {
       const { username, password } = ctx.config.smtp;
-      if (!username || (auth.username === username && safeEqual(auth.password ?? "", password ?? "")))
-        return cb(null, { user: auth.username });
+      const accepted = !username || (auth.username === username && safeEqual(auth.password ?? "", password ?? ""));
+      if (accepted && !ctx.refuses(auth.password)) return cb(null, { user: auth.username });
       return cb(Object.assign(new Error("5.7.8 Authentication credentials invalid"), { responseCode: 535 }));
     },
     onData(stream, session, cb) {

@@ -75,6 +75,37 @@ describe("planBatch", () => {
     ]);
   });
 
+  describe("e-mail bounces", () => {
+    const email = { id: "ch1", channelType: "email" as const };
+    const bounced = (bounce: "permanent" | "transient" | null) =>
+      receipt("failed", {
+        errorCode: "bounce:Permanent/General",
+        errorMessage: "smtp; 550 5.1.1 user unknown",
+        recipient: "Ana@Example.org",
+        bounce,
+      });
+    const suppression = {
+      accountId: "a1",
+      scope: "email",
+      address: "ana@example.org",
+      contactId: "c1",
+      channelId: "ch1",
+      source: "bounce",
+      reason: "bounce:Permanent/General: smtp; 550 5.1.1 user unknown",
+    };
+    it.each([
+      ["a permanent bounce fails the message and suppresses the address", "sent", "permanent", "applied", 1],
+      ["a permanent bounce after the delivery receipt still suppresses", "delivered", "permanent", "unchanged", 1],
+      ["a transient bounce suppresses nothing", "sent", "transient", "applied", 0],
+      ["an undetermined bounce suppresses nothing", "sent", null, "applied", 0],
+      ["a bounce for a message whose send is not recorded yet waits", "sending", "permanent", "early", 0],
+    ] as const)("%s", (_n, status, bounce, result, suppressions) => {
+      const plan = planBatch(email, [bounced(bounce)], [[row({ status, deliveryAddress: "Ana@Example.org" })]]);
+      expect(plan.results).toEqual([result]);
+      expect(plan.optOuts).toEqual(suppressions ? [suppression] : []);
+    });
+  });
+
   it("a watermark that covers nothing is unchanged, not missing", () => {
     const plan = planBatch(
       channel,

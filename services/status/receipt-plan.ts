@@ -99,6 +99,8 @@ export function planBatch(
         if (result === "unchanged") result = "early";
         continue;
       }
+      // The address is dead whatever the message's state: a bounce after the delivery receipt too.
+      if (r.update.bounce === "permanent") optOuts.push(bounceSuppression(channel, row, r.update));
       if (t.kind === "unchanged") continue;
       events.push({
         messageId: row.id,
@@ -148,4 +150,24 @@ export function planBatch(
     groupMessageId: s.row.groupMessageId,
   }));
   return { results, changes, events, optOuts, touched };
+}
+
+/**
+ * A permanent bounce suppresses the address on the channel's scope, the way an opt-out does, with
+ * the bounce's code and diagnostic as its reason. A transient bounce (mailbox full) suppresses nothing.
+ */
+function bounceSuppression(
+  channel: { id: string; channelType: ChannelType },
+  row: TargetRow,
+  update: StatusUpdate,
+): OptOutMark {
+  return {
+    accountId: row.accountId,
+    scope: optOutScope(channel.channelType),
+    address: normaliseAddress(channel.channelType, row.deliveryAddress),
+    contactId: row.contactId,
+    channelId: channel.id,
+    source: "bounce",
+    reason: [update.errorCode, update.errorMessage].filter(Boolean).join(": ") || null,
+  };
 }

@@ -25,6 +25,7 @@ function receipt(
       errorCode: null,
       errorMessage: null,
       optOut: false,
+      bounce: null,
       recipient: null,
       watermark: null,
       occurredAt: null,

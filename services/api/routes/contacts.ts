@@ -1,5 +1,6 @@
 /**
- * Contact and contact-group routes, including membership and the streamed CSV import into a group.
+ * Contact and contact-group routes, including membership, a contact's opt-outs and suppressions, and
+ * the streamed CSV import into a group.
  */
 
 import { AppError, notFound } from "../../../core/errors.js";
@@ -19,8 +20,11 @@ import { csvContactBatches, type ImportStats } from "../csv-import.js";
 import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
+import { optOutsOfContact } from "../../../db/contacts/opt-outs.js";
 import {
   contactCreate,
+  contactDetailJson,
+  contactDetailOut,
   contactJson,
   contactOut,
   contactUpdate,
@@ -75,15 +79,19 @@ export const contactRoutes: AnyRoute[] = [
     method: "get",
     path: "/v1/contacts/:id",
     operationId: "getContact",
-    summary: "Get a contact",
+    summary: "Get a contact with its opt-outs and suppressions",
     tag: "contacts",
     permission: "read",
     params: idParams,
-    responses: { 200: { description: "The contact", schema: contactOut }, ...errorResponses, ...notFoundResponse },
+    responses: {
+      200: { description: "The contact", schema: contactDetailOut },
+      ...errorResponses,
+      ...notFoundResponse,
+    },
     async handler({ params, principal, ctx }) {
       const row = await getScoped(ctx.db.orm, contacts, principal, params.id);
       if (!row) throw notFound("contact not found");
-      return { status: 200, body: contactJson(row) };
+      return { status: 200, body: contactDetailJson(row, await optOutsOfContact(ctx.db, row)) };
     },
   }),
   defineRoute({

@@ -4,6 +4,7 @@
  */
 
 import { z } from "zod";
+import type { ContactOptOut } from "../../../db/contacts/opt-outs.js";
 import type { ContactGroupRow, ContactRow } from "../../../db/schema.js";
 import { accountId, iso, metadata, name, nonEmpty, tsOut, uuid } from "./common.js";
 
@@ -38,6 +39,43 @@ export const contactOut = z.object({
   created_at: tsOut,
   updated_at: tsOut,
 });
+
+export const optOutOut = z.object({
+  channel_scope: z
+    .enum(["sms", "whatsapp", "telegram", "messenger", "email"])
+    .describe("Where it applies: sms covers every SMS provider and SMPP"),
+  address: z.string().describe("The address as messages store it"),
+  source: z
+    .enum(["keyword", "provider", "api", "bounce"])
+    .describe(
+      "keyword: the contact sent STOP or the like; provider: the provider reported an opt-out, a block or a spam complaint; bounce: a permanent e-mail bounce suppressed the address",
+    ),
+  reason: z.string().nullable().describe("The keyword, the provider's code, or the bounce's code and diagnostic"),
+  channel_id: z.uuid().nullable().describe("The channel that reported it"),
+  created_at: tsOut,
+});
+
+export const contactDetailOut = contactOut.extend({
+  opt_outs: z
+    .array(optOutOut)
+    .describe(
+      "Opt-outs and suppressions on the contact's addresses: single sends to them fail (opted_out, suppressed_bounce) and campaigns skip them",
+    ),
+});
+
+export function contactDetailJson(r: ContactRow, optOuts: ContactOptOut[]): z.infer<typeof contactDetailOut> {
+  return {
+    ...contactJson(r),
+    opt_outs: optOuts.map((o) => ({
+      channel_scope: o.scope,
+      address: o.address,
+      source: o.source,
+      reason: o.reason,
+      channel_id: o.channelId,
+      created_at: iso(o.createdAt),
+    })),
+  };
+}
 
 export function contactJson(r: ContactRow): z.infer<typeof contactOut> {
   return {

@@ -1,6 +1,6 @@
 /** WhatsApp Cloud API and Messenger Send API on one Graph-shaped router. */
 
-import { Router } from "express";
+import { Router, type Request } from "express";
 import { hex, type SimContext } from "../context.js";
 import type { ReceivedMessage } from "../received.js";
 
@@ -50,6 +50,11 @@ export function metaRoutes(ctx: SimContext): {
   const graphError = (code: number, message: string) => ({
     error: { message, type: "OAuthException", code, fbtrace_id: "SIM" + hex(ctx.nextId(), 8) },
   });
+  /** Graph API's answer to a token it does not accept (error 190, HTTP 401). */
+  const invalidToken = () => graphError(190, "Invalid OAuth access token - Cannot parse access token");
+  const bearer = (req: Request) => req.headers.authorization?.replace(/^Bearer\s+/i, "");
+  const queryToken = (req: Request) =>
+    typeof req.query.access_token === "string" ? req.query.access_token : undefined;
 
   // Messenger first: "/:version/me/messages" would otherwise match the WhatsApp pattern.
   router.post("/:version/me/messages", async (req, res) => {
@@ -102,7 +107,11 @@ export function metaRoutes(ctx: SimContext): {
     }
   });
 
-  router.get("/:version/me", (_req, res) => {
+  router.get("/:version/me", (req, res) => {
+    if (ctx.refuses(bearer(req), queryToken(req))) {
+      res.status(401).json(invalidToken());
+      return;
+    }
     res.json({ id: "100000000000001", name: "Simulator Page" });
   });
 
@@ -178,6 +187,10 @@ export function metaRoutes(ctx: SimContext): {
   });
 
   router.get("/:version/:phoneNumberId", (req, res) => {
+    if (ctx.refuses(bearer(req), queryToken(req))) {
+      res.status(401).json(invalidToken());
+      return;
+    }
     res.json({ id: String(req.params.phoneNumberId), display_phone_number: "+1 555-000-0000" });
   });
 

@@ -112,7 +112,8 @@ export function smsRoutes(ctx: SimContext): {
   });
 
   router.get("/2010-04-01/Accounts/:sid.json", (req, res) => {
-    if (!basicAuth(req)) {
+    const auth = basicAuth(req);
+    if (!auth || ctx.refuses(auth.pass)) {
       res.status(401).json({ code: 20003, message: "Authenticate", status: 401 });
       return;
     }
@@ -168,7 +169,7 @@ export function smsRoutes(ctx: SimContext): {
   });
 
   router.get("/version1/user", (req, res) => {
-    if (!req.headers.apikey) {
+    if (!req.headers.apikey || ctx.refuses(String(req.headers.apikey))) {
       res.status(401).type("text/plain").send("The supplied authentication is invalid");
       return;
     }
@@ -237,7 +238,8 @@ export function smsRoutes(ctx: SimContext): {
   });
 
   router.get("/account/get-balance", (req, res) => {
-    if (!req.query.api_key || !req.query.api_secret) {
+    const [key, secret] = [req.query.api_key, req.query.api_secret].map((v) => (typeof v === "string" ? v : ""));
+    if (!key || !secret || ctx.refuses(key, secret)) {
       res.status(401).json({ "error-code": "401", "error-code-label": "authentication failed" });
       return;
     }

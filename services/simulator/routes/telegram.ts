@@ -98,7 +98,11 @@ export function telegramRoutes(ctx: SimContext): {
     });
   });
 
-  router.post("/:token/getMe", (_req, res) => {
+  router.post("/:token/getMe", (req, res) => {
+    if (ctx.refuses(token(req))) {
+      res.status(401).json({ ok: false, error_code: 401, description: "Unauthorized" });
+      return;
+    }
     res.json({ ok: true, result: { id: 7000000001, is_bot: true, first_name: "Simulator Bot", username: "sim_bot" } });
   });
 

@@ -130,6 +130,99 @@ describe("/v1/channels", () => {
     expect(unknownType.body).toMatchObject({ code: "validation_error", field: "channel_type" });
   });
 
+  it("asks the provider about new credentials: a refusal is a 422 naming its reason, never the secret; verify=false skips it", async () => {
+    const revoked = { bot_token: "123456789:REVOKEDrevokedREVOKEDrevoked_x" };
+    h.sim.configure({ rejectedCredentials: [revoked.bot_token] });
+    try {
+      const refused = await h.call("POST", "/v1/channels", {
+        token: a.token,
+        body: { name: "tg-revoked", channel_type: "telegram", credentials: revoked },
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ code: "invalid_credentials", field: "credentials" });
+      expect(refused.body.detail).toMatch(/^telegram refused the credentials \(provider_auth_failed\): Unauthorized/);
+      expect(refused.text).not.toContain(revoked.bot_token);
+      const none = await h.call("GET", "/v1/channels", { token: a.token, query: { filter: ["name:eq:tg-revoked"] } });
+      expect(none.body.total).toBe(0);
+      const unchecked = await h.call("POST", "/v1/channels", {
+        token: a.token,
+        query: { verify: "false" },
+        body: { name: "tg-revoked", channel_type: "telegram", credentials: revoked },
+      });
+      expect(unchecked.status).toBe(201);
+
+      // On update only new credentials are asked about.
+      const ch = await makeChannel(h, a.token);
+      const patch = (body: Record<string, unknown>, query?: Record<string, string>) =>
+        h.call("PATCH", `/v1/channels/${ch.id}`, { token: a.token, body, query });
+      const rotated = await patch({ credentials: revoked });
+      expect(rotated.status).toBe(422);
+      expect(rotated.body.code).toBe("invalid_credentials");
+      expect((await patch({ name: `renamed-${randomUUID().slice(0, 8)}` })).status).toBe(200);
+      expect((await patch({ credentials: revoked }, { verify: "false" })).status).toBe(200);
+      expect((await patch({ credentials: telegramCreds })).status).toBe(200);
+      expect(
+        (await h.call("POST", "/v1/channels", { token: a.token, query: { verify: "no" }, body: {} })).body,
+      ).toMatchObject({ code: "validation_error", field: "verify" });
+      expect(h.logs.join("")).not.toContain(revoked.bot_token);
+    } finally {
+      h.sim.configure({ rejectedCredentials: [] });
+    }
+  });
+
+  it("checks SMPP credentials with a bind and e-mail credentials with a login", async () => {
+    h.sim.configure({ rejectedCredentials: ["wrongpw1"] });
+    try {
+      const smpp = (password: string) => ({
+        host: "127.0.0.1",
+        port: h.sim.smppPort,
+        system_id: "turumba",
+        password,
+        source_addr: "TURUMBA",
+      });
+      const email = (smtp_password: string) => ({
+        smtp_host: "127.0.0.1",
+        smtp_port: h.sim.smtpPort,
+        require_tls: false,
+        smtp_username: "mailer",
+        smtp_password,
+        from_email: "news@example.org",
+      });
+      const create = (name: string, channel_type: string, credentials: Record<string, unknown>) =>
+        h.call("POST", "/v1/channels", { token: a.token, body: { name, channel_type, credentials } });
+      expect((await create("smpp-ok", "smpp", smpp("secret12"))).status).toBe(201);
+      const badBind = await create("smpp-bad", "smpp", smpp("wrongpw1"));
+      expect(badBind.status).toBe(422);
+      expect(badBind.body.detail).toMatch(/ESME_RINVPASWD/);
+      expect((await create("mail-ok", "email", email("mail-password-1"))).status).toBe(201);
+      const badLogin = await create("mail-bad", "email", email("wrongpw1"));
+      expect(badLogin.status).toBe(422);
+      expect(badLogin.body.detail).toMatch(/535/);
+      expect(badLogin.text).not.toContain("wrongpw1");
+    } finally {
+      h.sim.configure({ rejectedCredentials: [] });
+    }
+  });
+
+  it("a provider that cannot be reached is a 503 provider_unavailable with Retry-After, not a 500", async () => {
+    // Nothing listens on port 1: the bind cannot even start.
+    const unreachable = { host: "127.0.0.1", port: 1, system_id: "sys", password: "secret", source_addr: "TURUMBA" };
+    const res = await h.call("POST", "/v1/channels", {
+      token: a.token,
+      body: { name: "smsc-down", channel_type: "smpp", credentials: unreachable },
+    });
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ code: "provider_unavailable" });
+    expect(res.body.detail).toMatch(/verify=false/);
+    expect(res.headers.get("retry-after")).toBe("30");
+    const offline = await h.call("POST", "/v1/channels", {
+      token: a.token,
+      query: { verify: "false" },
+      body: { name: "smsc-down", channel_type: "smpp", credentials: unreachable },
+    });
+    expect(offline.status).toBe(201);
+  });
+
   it("enforces the status lifecycle", async () => {
     const ch = await makeChannel(h, a.token);
     expect(

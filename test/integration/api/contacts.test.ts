@@ -40,6 +40,45 @@ describe("/v1/contacts and /v1/contact-groups", () => {
     contentType = "text/csv",
   ) => h.call("POST", `/v1/contact-groups/${groupId}/import`, { token, raw, contentType });
 
+  it("a contact lists its opt-outs and suppressions with scope, source, reason and time; the list does not", async () => {
+    const c = await h.call("POST", "/v1/contacts", {
+      token: a.token,
+      body: { name: "Ana", phone: "251911000401", email: "Ana@Example.org" },
+    });
+    expect((await h.call("GET", `/v1/contacts/${c.body.id}`, { token: a.token })).body.opt_outs).toEqual([]);
+    await h.db.withSession((s) =>
+      s.query(
+        `INSERT INTO contact_opt_outs (account_id, channel_scope, address, contact_id, source, reason, created_at) VALUES
+           ($1, 'email', 'ana@example.org', NULL, 'bounce', 'bounce:Permanent/General: smtp; 550 5.1.1 user unknown', '2026-03-10T12:00:00Z'),
+           ($1, 'sms', '+251911000401', $2, 'keyword', 'STOP', '2026-03-10T12:01:00Z'),
+           ($3, 'email', 'ana@example.org', NULL, 'bounce', 'another account', '2026-03-10T12:00:00Z')`,
+        [a.id, c.body.id, b.id],
+      ),
+    );
+    const got = await h.call("GET", `/v1/contacts/${c.body.id}`, { token: a.token });
+    expect(got.status).toBe(200);
+    expect(got.body.opt_outs).toEqual([
+      {
+        channel_scope: "email",
+        address: "ana@example.org",
+        source: "bounce",
+        reason: "bounce:Permanent/General: smtp; 550 5.1.1 user unknown",
+        channel_id: null,
+        created_at: "2026-03-10T12:00:00.000Z",
+      },
+      {
+        channel_scope: "sms",
+        address: "+251911000401",
+        source: "keyword",
+        reason: "STOP",
+        channel_id: null,
+        created_at: "2026-03-10T12:01:00.000Z",
+      },
+    ]);
+    const listed = await h.call("GET", "/v1/contacts", { token: a.token, query: { filter: [`id:eq:${c.body.id}`] } });
+    expect(listed.body.items[0].opt_outs).toBeUndefined();
+  });
+
   it("CRUD for contacts, with validation naming the field", async () => {
     const c = await h.call("POST", "/v1/contacts", {
       token: a.token,

@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
+import { createAdapterRegistry } from "../../../adapters/registry.js";
 import { createLogger } from "../../../core/logger.js";
 import type { EventPublisher, PublishOptions } from "../../../core/publisher.js";
 import { openDatabase, type Database } from "../../../db/client.js";
@@ -11,11 +12,13 @@ import { maintainPartitions } from "../../../db/partitions.js";
 import { SecretBox } from "../../../db/secret-box.js";
 import { createApiApp } from "../../../services/api/app.js";
 import { apiConfigSchema, type ApiConfig } from "../../../services/api/config.js";
+import { startSimulator, type RunningSimulator } from "../../../services/simulator/simulator.js";
 import { createTestDatabase } from "../support/database.js";
 
 /**
  * A real API on 127.0.0.1 over a real, freshly created PostgreSQL database, with a real JWKS
- * endpoint for Bearer tokens. The broker is the only stand-in: a recording EventPublisher.
+ * endpoint for Bearer tokens, checking channel credentials with the provider simulator. The
+ * broker is the only stand-in: a recording EventPublisher.
  */
 export interface Published {
   topic: string;
@@ -73,6 +76,8 @@ export interface Harness {
   publisher: RecordingPublisher;
   clock: TestClock;
   box: SecretBox;
+  /** The providers the API checks channel credentials with (every HTTP provider, SMTP and SMPP). */
+  sim: RunningSimulator;
   logs: string[];
   token(claims: {
     accounts?: string[];
@@ -136,7 +141,18 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
       ...config,
       ...over,
     });
-  const app = createApiApp({ db, publisher, config: makeConfig({}), logger, clock: clock.now, secretBox: box });
+  const sim = await startSimulator(
+    { httpPort: 0, smtpPort: 0, smppPort: 0 },
+    { logger: createLogger("simulator", { level: "silent" }) },
+  );
+  const adapters = createAdapterRegistry({
+    logger,
+    baseUrls: Object.fromEntries(
+      ["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage"].map((p) => [p, sim.httpUrl]),
+    ),
+  });
+  const deps = { db, publisher, logger, clock: clock.now, secretBox: box, adapters };
+  const app = createApiApp({ ...deps, config: makeConfig({}) });
   const api = await listen(app);
   const replicas: Server[] = [];
 
@@ -146,6 +162,7 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
     publisher,
     clock,
     box,
+    sim,
     logs,
     async token({
       accounts = [],
@@ -196,9 +213,7 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
       return { status: res.status, body: parsed as Loose, headers: res.headers, text };
     },
     async replica(over = {}) {
-      const r = await listen(
-        createApiApp({ db, publisher, config: makeConfig(over), logger, clock: clock.now, secretBox: box }),
-      );
+      const r = await listen(createApiApp({ ...deps, config: makeConfig(over) }));
       replicas.push(r.server);
       return { url: r.url, close: () => closeServer(r.server) };
     },
@@ -207,6 +222,7 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
         closeServer(api.server),
         closeServer(jwks.server),
         ...replicas.map((s) => (s.listening ? closeServer(s) : Promise.resolve())),
+        sim.stop(),
       ]);
       await db.close();
       await tdb.drop();

@@ -62,5 +62,20 @@ describe("health, readiness, OpenAPI", () => {
     const channel = doc.paths["/v1/channels/{id}"].get.responses["200"].content["application/json"].schema;
     expect(channel.properties.credentials.description).toMatch(/never returned/);
     expect(doc.paths["/v1/contact-groups/{id}/import"].post.requestBody.content["text/csv"]).toBeDefined();
+    // Creating a channel, or changing its credentials, asks the provider unless verify=false.
+    for (const op of [doc.paths["/v1/channels"].post, doc.paths["/v1/channels/{id}"].patch]) {
+      expect(op.parameters).toContainEqual(
+        expect.objectContaining({
+          name: "verify",
+          in: "query",
+          required: false,
+          schema: expect.objectContaining({ enum: ["true", "false"], default: "true" }),
+        }),
+      );
+      expect(op.responses["422"].description).toMatch(/invalid_credentials/);
+      expect(op.responses["503"].description).toMatch(/provider_unavailable.*Retry-After/);
+    }
+    const contact = doc.paths["/v1/contacts/{id}"].get.responses["200"].content["application/json"].schema;
+    expect(contact.properties.opt_outs.items.properties.source.enum).toContain("bounce");
   });
 });

@@ -429,6 +429,173 @@ describe("webhook receivers and the status consumer", () => {
   );
 
   it(
+    "email: a permanent bounce suppresses the address (a later send fails suppressed_bounce, a campaign skips it, the contact lists it); a transient one does not",
+    { timeout: 180_000 },
+    async () => {
+      const token = "sim-email-webhook-token-02";
+      const mail = await H.channel({
+        name: "mail-bounces",
+        channel_type: "email",
+        credentials: {
+          smtp_host: "127.0.0.1",
+          smtp_port: H.h.sim.smtpPort,
+          require_tls: false,
+          from_email: "news@example.org",
+          webhook_token: token,
+        },
+        rate_limit: 60_000,
+      });
+      const groupId = await H.group(
+        "bounce-people",
+        ["name,email", "Dawit,Dawit@Example.net", "Eleni,eleni@example.net", "Fikru,fikru@example.net"].join("\n"),
+      );
+      const dead = await sendOne(mail, "dawit@example.net", { subject: "Hi" });
+      const full = await sendOne(mail, "eleni@example.net", { subject: "Hi" });
+      const providerIds = await eventually(
+        "both e-mails sent",
+        async () => {
+          const rows = await withPg(
+            H.h.db,
+            async (c) =>
+              (
+                await c.query<{ id: string; provider_message_id: string | null; status: string }>(
+                  `SELECT id, provider_message_id, status FROM messages WHERE id = ANY($1::uuid[])`,
+                  [[dead, full]],
+                )
+              ).rows,
+          );
+          return rows.length === 2 && rows.every((r) => r.status === "sent" && r.provider_message_id)
+            ? Object.fromEntries(rows.map((r) => [r.id, r.provider_message_id!]))
+            : undefined;
+        },
+        30_000,
+      );
+      const bounce = (id: string, address: string, bounceType: string, diagnostic: string) =>
+        JSON.stringify({
+          Type: "Notification",
+          MessageId: `sns-${id}`,
+          Message: JSON.stringify({
+            notificationType: "Bounce",
+            mail: { messageId: "ses-" + id, headers: [{ name: "Message-ID", value: providerIds[id] }] },
+            bounce: {
+              bounceType,
+              bounceSubType: bounceType === "Permanent" ? "General" : "MailboxFull",
+              timestamp: new Date().toISOString(),
+              bouncedRecipients: [{ emailAddress: address, diagnosticCode: diagnostic }],
+            },
+          }),
+        });
+      const post = (body: string) =>
+        fetch(H.h.t.stack.url(H.h.t.apiApp, `${hookPath("email", mail)}?token=${token}`), {
+          method: "POST",
+          headers: { "content-type": "text/plain" },
+          body,
+        });
+      expect((await post(bounce(dead, "dawit@example.net", "Permanent", "smtp; 550 5.1.1 user unknown"))).status).toBe(
+        200,
+      );
+      expect((await post(bounce(full, "eleni@example.net", "Transient", "smtp; 552 5.2.2 mailbox full"))).status).toBe(
+        200,
+      );
+      await eventually(
+        "both bounces applied",
+        async () => {
+          const [rd, rf] = [await messageRow(dead), await messageRow(full)];
+          return rd.status === "failed" && rf.status === "failed" ? true : undefined;
+        },
+        20_000,
+      );
+      const marks = await withPg(
+        H.h.db,
+        async (c) =>
+          (
+            await c.query<{ channel_scope: string; address: string; source: string; reason: string }>(
+              `SELECT channel_scope, address, source, reason FROM contact_opt_outs
+                WHERE account_id = $1 AND address IN ('dawit@example.net', 'eleni@example.net')`,
+              [H.accountId],
+            )
+          ).rows,
+      );
+      expect(marks).toEqual([
+        {
+          channel_scope: "email",
+          address: "dawit@example.net",
+          source: "bounce",
+          reason: "bounce:Permanent/General: smtp; 550 5.1.1 user unknown",
+        },
+      ]);
+
+      // A later single send to the bounced address fails at the claim; the soft-bounced one goes out.
+      const again = await sendOne(mail, "Dawit@Example.net", { subject: "Hi again" });
+      const retry = await sendOne(mail, "eleni@example.net", { subject: "Hi again" });
+      const statuses = await eventually(
+        "the later sends settled",
+        async () => {
+          const rows = await withPg(
+            H.h.db,
+            async (c) =>
+              (
+                await c.query<{ id: string; status: string; error_code: string | null; error_message: string | null }>(
+                  `SELECT id, status, error_code, error_message FROM messages WHERE id = ANY($1::uuid[])`,
+                  [[again, retry]],
+                )
+              ).rows,
+          );
+          const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+          return byId[again]?.status === "failed" && byId[retry]?.status === "sent" ? byId : undefined;
+        },
+        30_000,
+      );
+      expect(statuses[again]).toMatchObject({ error_code: "suppressed_bounce" });
+      expect(statuses[again]!.error_message).toContain("550 5.1.1 user unknown");
+
+      // A campaign to the group skips the bounced address with its own reason.
+      const created = await H.api("POST", "/v1/group-messages", {
+        account_id: H.accountId,
+        channel_id: mail,
+        message_body: "Hi {FIRST_NAME}",
+        contact_group_ids: [groupId],
+        status: "queued",
+      });
+      expect(created.status).toBe(201);
+      const done = await H.waitFor(
+        created.body.id as string,
+        (g) => g.status === "completed",
+        "the e-mail campaign to complete",
+        90_000,
+      );
+      expect(done).toMatchObject({
+        total_recipients: 3,
+        sent_count: 2,
+        skipped_count: 1,
+        skipped_reasons: { suppressed_bounce: 1 },
+      });
+
+      // The contact shows the suppression.
+      const [dawit] = await withPg(
+        H.h.db,
+        async (c) =>
+          (
+            await c.query<{ id: string }>(
+              `SELECT id FROM contacts WHERE account_id = $1 AND lower(email) = 'dawit@example.net'`,
+              [H.accountId],
+            )
+          ).rows,
+      );
+      const contact = await H.api("GET", `/v1/contacts/${dawit!.id}`);
+      expect(contact.body.opt_outs).toEqual([
+        expect.objectContaining({
+          channel_scope: "email",
+          address: "dawit@example.net",
+          source: "bounce",
+          reason: "bounce:Permanent/General: smtp; 550 5.1.1 user unknown",
+          channel_id: mail,
+        }),
+      ]);
+    },
+  );
+
+  it(
     "whatsapp: a receipt that arrives before the send is recorded is retried, then applied",
     { timeout: 60_000 },
     async () => {
@@ -486,6 +653,84 @@ describe("webhook receivers and the status consumer", () => {
         40_000,
       );
       expect(row.events).toBe(1);
+    },
+  );
+
+  it(
+    "whatsapp: a failed status with error 131047 fails the message with outside_care_window",
+    { timeout: 60_000 },
+    async () => {
+      const wamid = `wamid.REENGAGE${Date.now()}`;
+      const id = uuidv7(new Date());
+      await withPg(H.h.db, (c) =>
+        c.query(
+          `INSERT INTO messages (id, created_at, account_id, channel_id, channel_type, direction, status, delivery_address, message_body, provider_message_id, sent_at)
+         VALUES ($1, now(), $2, $3, 'whatsapp', 'outbound', 'sent', '+251911000778', 'free-form', $4, now())`,
+          [id, H.accountId, ch.whatsapp, wamid],
+        ),
+      );
+      const body = JSON.stringify({
+        object: "whatsapp_business_account",
+        entry: [
+          {
+            id: "200000000000001",
+            changes: [
+              {
+                field: "messages",
+                value: {
+                  messaging_product: "whatsapp",
+                  metadata: { display_phone_number: "15550000000", phone_number_id: "300000000000001" },
+                  statuses: [
+                    {
+                      id: wamid,
+                      status: "failed",
+                      timestamp: String(Math.floor(Date.now() / 1000)),
+                      recipient_id: "251911000778",
+                      errors: [
+                        {
+                          code: 131047,
+                          title: "Re-engagement message",
+                          error_data: {
+                            details:
+                              "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+                          },
+                        },
+                      ],
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      });
+      const res = await fetch(H.h.t.stack.url(H.h.t.apiApp, hookPath("whatsapp", ch.whatsapp!)), {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-hub-signature-256": `sha256=${createHmac("sha256", META_SECRET).update(body).digest("hex")}`,
+        },
+        body,
+      });
+      expect(res.status).toBe(200);
+      const row = await eventually(
+        "131047 applied",
+        async () => {
+          const r = await withPg(
+            H.h.db,
+            async (c) =>
+              (
+                await c.query<{ status: string; error_code: string | null }>(
+                  `SELECT status, error_code FROM messages WHERE id = $1`,
+                  [id],
+                )
+              ).rows[0],
+          );
+          return r?.status === "failed" ? r : undefined;
+        },
+        20_000,
+      );
+      expect(row.error_code).toBe("outside_care_window");
     },
   );
 
