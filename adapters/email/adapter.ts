@@ -24,7 +24,7 @@ import {
 } from "../contract/types.js";
 import { statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { EMAIL_SECRET_FIELDS, EmailCredentials } from "./credentials.js";
-import { htmlToText } from "./html-to-text.js";
+import { htmlToText } from "../../core/content/html-to-text.js";
 import { parseNotification } from "./notifications.js";
 import { MESSAGE_ID_HEADER, NETWORK_ERROR_CODES, classifySmtpReply } from "./vocabulary.js";
 
