@@ -17,7 +17,7 @@ import {
   updateMessageMetadata,
 } from "../../../db/messages/repository.js";
 import type { MessageRow } from "../../../db/schema.js";
-import type { FallbackStrategy, MessageStatus } from "../../../core/messages/lifecycle.js";
+import type { MessageStatus } from "../../../core/messages/lifecycle.js";
 import { accountFor } from "../auth/principal.js";
 import { idempotent } from "../http/idempotency.js";
 import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
@@ -34,12 +34,42 @@ import {
   messageOut,
   messageUpdate,
 } from "../schemas/messages.js";
-import { render } from "../../../core/templating.js";
 import { z } from "zod";
-import { assertChannelAccepts, channelForType, channelRef, contactRef, templateRef } from "./references.js";
+import { composeAsGiven, composeForChannel } from "../../../core/content/compose.js";
+import {
+  OUTSIDE_CARE_WINDOW,
+  OUTSIDE_CARE_WINDOW_MESSAGE,
+  carriesTemplate,
+  insideCareWindow,
+} from "../../../core/messages/care-window.js";
+import { normaliseAddress } from "../../../core/webhooks/opt-out.js";
+import { lastInboundTime } from "../../../db/conversations/care-window.js";
+import { getScoped } from "../../../db/query/crud.js";
+import { contacts } from "../../../db/schema.js";
+import { assertChannelAccepts, channelForType, channelRef, contactRef, inboundRef, templateRef } from "./references.js";
+import { channelOptionsFor, templateSource } from "./send-content.js";
 
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 const tag = "messages";
+
+/** A reply goes back where the inbound message came from: a different channel or address is refused. */
+function assertReplyFits(
+  body: { channel_id?: string; channel_type?: string; delivery_address?: string },
+  channelId: string,
+  channelType: ChannelType,
+  sender: string,
+): void {
+  const refuse = (field: string, detail: string) => badRequest("validation_error", `${field}: ${detail}`, { field });
+  if (body.channel_id !== undefined && body.channel_id !== channelId)
+    throw refuse("channel_id", "a reply goes through the channel the inbound message came in on");
+  if (body.channel_type !== undefined && body.channel_type !== channelType)
+    throw refuse("channel_type", `the inbound message came in on a ${channelType} channel`);
+  if (
+    body.delivery_address !== undefined &&
+    normaliseAddress(channelType, body.delivery_address) !== normaliseAddress(channelType, sender)
+  )
+    throw refuse("delivery_address", "a reply goes to the sender of the inbound message");
+}
 
 export const messageRoutes: AnyRoute[] = [
   defineRoute({
@@ -82,13 +112,21 @@ export const messageRoutes: AnyRoute[] = [
       const accountId = accountFor(principal, body.account_id);
       let created: MessageRow | undefined;
       const { reply, fresh } = await idempotent(ctx, req, accountId, "POST /v1/messages", now, async (tx) => {
+        // A reply takes its channel, address and conversation from the inbound message it answers.
+        const inbound = body.reply_to_message_id
+          ? await inboundRef(tx, accountId, body.reply_to_message_id)
+          : undefined;
         // Naming only a type lets the platform pick the channel, and move the message to the next
         // one of that type if this one's provider goes down.
-        const byType = body.channel_id === undefined;
-        const channel = byType
-          ? await channelForType(tx, accountId, body.channel_type!)
-          : await channelRef(tx, accountId, body.channel_id!);
+        const byType = !inbound && body.channel_id === undefined;
+        const channel = inbound
+          ? await channelRef(tx, accountId, inbound.channelId, "reply_to_message_id")
+          : byType
+            ? await channelForType(tx, accountId, body.channel_type!)
+            : await channelRef(tx, accountId, body.channel_id!);
         const channelType = channel.channelType as ChannelType;
+        if (inbound) assertReplyFits(body, channel.id, channelType, inbound.deliveryAddress);
+        const deliveryAddress = inbound?.deliveryAddress ?? body.delivery_address!;
         const direction = body.direction ?? "outbound";
         const status: MessageStatus = body.status ?? (direction === "outbound" ? "queued" : "delivered");
         if (direction === "outbound") {
@@ -100,32 +138,40 @@ export const messageRoutes: AnyRoute[] = [
             field: "status",
           });
         }
-        parseWith(addressSchema(channelType), body.delivery_address, "delivery_address");
-        const contact = body.contact_id ? await contactRef(tx, accountId, body.contact_id) : undefined;
+        if (body.delivery_address !== undefined)
+          parseWith(addressSchema(channelType), body.delivery_address, "delivery_address");
+        const contact = body.contact_id
+          ? await contactRef(tx, accountId, body.contact_id)
+          : inbound?.contactId
+            ? await getScoped(tx, contacts, { accountIds: [accountId] }, inbound.contactId)
+            : undefined;
+        const options = channelOptionsFor(channelType, body.channel_options, body.metadata);
 
-        let messageBody = body.message_body ?? "";
-        let finalStatus = status;
-        let skipReason: string | undefined;
-        if (body.template_id) {
-          const t = await templateRef(tx, accountId, body.template_id);
-          const r = render({
-            body: t.body,
-            fallbackStrategy: t.fallbackStrategy as FallbackStrategy,
-            defaultValues: t.defaultValues,
-            contact,
-            customValues: body.custom_values,
-          });
-          if (r.skipped) {
-            // The template asks to skip recipients it cannot fill: kept as a record, never sent.
-            finalStatus = "skipped";
-            skipReason = `missing template variables: ${r.missing.join(", ")}`;
-            messageBody = render({
-              body: t.body,
-              fallbackStrategy: "keep",
-              contact,
-              customValues: body.custom_values,
-            }).text;
-          } else messageBody = r.text;
+        const content = body.template_id
+          ? composeForChannel(
+              channelType,
+              templateSource(await templateRef(tx, accountId, body.template_id)),
+              { contact, customValues: body.custom_values },
+              options,
+            )
+          : composeAsGiven(channelType, body.message_body ?? "", options);
+        const messageBody = content.body;
+        let finalStatus: MessageStatus = status;
+        let error: { code: string; message: string } | undefined;
+        if (content.skipped) {
+          // The template asks to skip recipients it cannot fill: kept as a record, never sent.
+          finalStatus = "skipped";
+          error = { code: "missing_variables", message: `missing template variables: ${content.missing.join(", ")}` };
+        } else if (
+          finalStatus === "queued" &&
+          channelType === "whatsapp" &&
+          !carriesTemplate(content.options) &&
+          !insideCareWindow(await lastInboundTime(tx, { id: channel.id, channelType }, deliveryAddress), now)
+        ) {
+          // Free-form text outside the customer-care window can only fail: it fails now, before
+          // any provider call. (The send turn checks again: the window may close while it waits.)
+          finalStatus = "failed";
+          error = { code: OUTSIDE_CARE_WINDOW, message: OUTSIDE_CARE_WINDOW_MESSAGE };
         }
         const sms = SMS_TYPES.includes(channelType) ? segmentInfo(messageBody) : undefined;
         created = await createMessage(
@@ -137,16 +183,20 @@ export const messageRoutes: AnyRoute[] = [
             direction,
             status: finalStatus,
             priority: body.priority ?? 0,
-            deliveryAddress: body.delivery_address,
+            deliveryAddress,
             messageBody,
             metadata: byType ? { ...body.metadata, allow_failover: true } : body.metadata,
+            channelOptions: content.options,
             contactId: contact?.id ?? null,
+            conversationId: inbound?.conversationId ?? null,
+            replyToMessageId: inbound?.id ?? null,
+            replyToProviderMessageId: inbound?.providerMessageId ?? null,
             templateId: body.template_id ?? null,
             encoding: sms?.encoding ?? null,
             segments: sms ? sms.segments : null,
             traceId: traceId || null,
-            errorCode: skipReason ? "missing_variables" : null,
-            errorMessage: skipReason ?? null,
+            errorCode: error?.code ?? null,
+            errorMessage: error?.message ?? null,
           },
           now,
         );
