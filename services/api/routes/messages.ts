@@ -1,10 +1,10 @@
 /**
- * Message routes: send one (rendered from a template or as given, queued for its channel's actor),
- * list with the filter grammar, get, cancel, and a message's event timeline.
+ * Message routes: send one (rendered from a template or as given, with its channel options, or as a
+ * reply to an inbound message; queued for its channel's actor, or failed at once when WhatsApp's
+ * care window is closed), list with the filter grammar, get, cancel, and a message's event timeline.
  */
 
 import { badRequest, notFound } from "../../../core/errors.js";
-import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import { segmentInfo } from "../../../core/sms/encoding.js";
 import { listResource } from "../../../db/query/list.js";
 import { messagesResource } from "../resources.js";
@@ -42,34 +42,15 @@ import {
   carriesTemplate,
   insideCareWindow,
 } from "../../../core/messages/care-window.js";
-import { normaliseAddress } from "../../../core/webhooks/opt-out.js";
 import { lastInboundTime } from "../../../db/conversations/care-window.js";
 import { getScoped } from "../../../db/query/crud.js";
 import { contacts } from "../../../db/schema.js";
-import { assertChannelAccepts, channelForType, channelRef, contactRef, inboundRef, templateRef } from "./references.js";
+import { assertChannelAccepts, contactRef, templateRef } from "./references.js";
+import { messageTarget } from "./message-target.js";
 import { channelOptionsFor, templateSource } from "./send-content.js";
 
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 const tag = "messages";
-
-/** A reply goes back where the inbound message came from: a different channel or address is refused. */
-function assertReplyFits(
-  body: { channel_id?: string; channel_type?: string; delivery_address?: string },
-  channelId: string,
-  channelType: ChannelType,
-  sender: string,
-): void {
-  const refuse = (field: string, detail: string) => badRequest("validation_error", `${field}: ${detail}`, { field });
-  if (body.channel_id !== undefined && body.channel_id !== channelId)
-    throw refuse("channel_id", "a reply goes through the channel the inbound message came in on");
-  if (body.channel_type !== undefined && body.channel_type !== channelType)
-    throw refuse("channel_type", `the inbound message came in on a ${channelType} channel`);
-  if (
-    body.delivery_address !== undefined &&
-    normaliseAddress(channelType, body.delivery_address) !== normaliseAddress(channelType, sender)
-  )
-    throw refuse("delivery_address", "a reply goes to the sender of the inbound message");
-}
 
 export const messageRoutes: AnyRoute[] = [
   defineRoute({
@@ -112,21 +93,7 @@ export const messageRoutes: AnyRoute[] = [
       const accountId = accountFor(principal, body.account_id);
       let created: MessageRow | undefined;
       const { reply, fresh } = await idempotent(ctx, req, accountId, "POST /v1/messages", now, async (tx) => {
-        // A reply takes its channel, address and conversation from the inbound message it answers.
-        const inbound = body.reply_to_message_id
-          ? await inboundRef(tx, accountId, body.reply_to_message_id)
-          : undefined;
-        // Naming only a type lets the platform pick the channel, and move the message to the next
-        // one of that type if this one's provider goes down.
-        const byType = !inbound && body.channel_id === undefined;
-        const channel = inbound
-          ? await channelRef(tx, accountId, inbound.channelId, "reply_to_message_id")
-          : byType
-            ? await channelForType(tx, accountId, body.channel_type!)
-            : await channelRef(tx, accountId, body.channel_id!);
-        const channelType = channel.channelType as ChannelType;
-        if (inbound) assertReplyFits(body, channel.id, channelType, inbound.deliveryAddress);
-        const deliveryAddress = inbound?.deliveryAddress ?? body.delivery_address!;
+        const { channel, channelType, deliveryAddress, byType, inbound } = await messageTarget(tx, accountId, body);
         const direction = body.direction ?? "outbound";
         const status: MessageStatus = body.status ?? (direction === "outbound" ? "queued" : "delivered");
         if (direction === "outbound") {
