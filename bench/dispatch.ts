@@ -197,6 +197,8 @@ async function baselineRun(simHttp: string): Promise<RunFigures> {
   await runMigrations(db);
   await db.close();
   const pool = new pg.Pool({ connectionString: database.url, max: 20 });
+  // Dropping the test database at the end terminates any connection still open: not an error here.
+  pool.on("error", () => undefined);
   const adapter = createAdapterRegistry({ baseUrls: { telegram: simHttp } }).get("telegram");
   const conn = await amqp.connect(AMQP_URL);
   const ch = await conn.createChannel();

@@ -44,6 +44,30 @@ describe("status writes", () => {
   const fresh = async () => insertChannel(db, A);
 
   describe("the dispatch claim", () => {
+    it.each(["paused", "disabled"])("claims nothing on a %s channel, whatever its actor last saw", async (status) => {
+      // The actor learns of a pause from an event that may still be on its way; the claim itself
+      // reads the channel row, so nothing is sent once the PATCH that paused it has committed.
+      const ch = await fresh();
+      const m = await insertMessage(db, {
+        accountId: A,
+        channelId: ch,
+        status: "queued",
+        createdAt: t0,
+        address: "+251911000150",
+      });
+      await db.withSession((s) => s.query(`UPDATE channels SET status = $2 WHERE id = $1`, [ch, status]));
+      expect((await tx((s) => claimQueued(s, ch, 10, later))).sending).toEqual([]);
+      expect(await messageRow(db, m.id)).toMatchObject({ status: "queued", attempts: 0 });
+
+      await db.withSession((s) =>
+        s.query(`UPDATE channels SET status = 'active', is_enabled = false WHERE id = $1`, [ch]),
+      );
+      expect((await tx((s) => claimQueued(s, ch, 10, later))).sending).toEqual([]);
+
+      await db.withSession((s) => s.query(`UPDATE channels SET is_enabled = true WHERE id = $1`, [ch]));
+      expect((await tx((s) => claimQueued(s, ch, 10, later))).sending.map((c) => c.id)).toEqual([m.id]);
+    });
+
     it("moves due queued messages to sending, highest priority first, and fails opted-out recipients with their event", async () => {
       const ch = await fresh();
       const low = await insertMessage(db, {

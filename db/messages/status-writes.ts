@@ -91,7 +91,10 @@ export async function claimQueued(
   limit: number,
   now: Date,
 ): Promise<{ sending: ClaimedMessage[]; optedOut: number }> {
-  // The opt-out look-up is one primary-key probe per picked row, joined into the claim itself.
+  // The opt-out look-up is one primary-key probe per picked row, joined into the claim itself. The
+  // channel's own row decides whether it may send at all: the actor's snapshot of it can be a
+  // channel.updated event behind, and a pause must hold from the moment its PATCH commits. The
+  // check is one primary-key read per claim (an InitPlan), not per row.
   const { rows } = await s.query<Record<string, unknown>>(
     `WITH ch AS (
          SELECT account_id, CASE channel_type WHEN 'smpp' THEN 'sms' ELSE channel_type END AS scope FROM channels WHERE id = $1),
@@ -99,6 +102,7 @@ export async function claimQueued(
          SELECT id, created_at, account_id, delivery_address FROM messages
           WHERE channel_id = $1 AND status = 'queued' AND direction = 'outbound'
             AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+            AND (SELECT c.is_enabled AND c.status NOT IN ('paused', 'disabled') FROM channels c WHERE c.id = $1)
           ORDER BY priority DESC, created_at
           LIMIT $3
           FOR UPDATE SKIP LOCKED),

@@ -17,12 +17,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
     const status = e.status ?? e.statusCode;
     if (status && status >= 400 && status < 500) {
-      res
-        .status(status)
-        .json({
-          detail: e.type === "entity.parse.failed" ? "malformed JSON body" : (e.message ?? "bad request"),
-          code: e.type ?? "bad_request",
-        });
+      res.status(status).json({
+        detail: e.type === "entity.parse.failed" ? "malformed JSON body" : (e.message ?? "bad request"),
+        code: e.type ?? "bad_request",
+      });
       return;
     }
     log.error({ err }, "unhandled error");

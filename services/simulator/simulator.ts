@@ -89,12 +89,10 @@ export async function startSimulator(
   app.post("/_sim/config", (req, res) => {
     const parsed = SimulatorConfig.safeParse({ ...input, ...(req.body as object) });
     if (!parsed.success) {
-      res
-        .status(400)
-        .json({
-          detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
-          code: "invalid_config",
-        });
+      res.status(400).json({
+        detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        code: "invalid_config",
+      });
       return;
     }
     configure(req.body as SimulatorConfigInput);
@@ -103,12 +101,10 @@ export async function startSimulator(
   app.post("/_sim/inbound", async (req, res) => {
     const parsed = InboundRequest.safeParse(req.body);
     if (!parsed.success) {
-      res
-        .status(400)
-        .json({
-          detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
-          code: "invalid_inbound",
-        });
+      res.status(400).json({
+        detail: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        code: "invalid_inbound",
+      });
       return;
     }
     const { provider, from, to, text, token } = parsed.data;

@@ -28,14 +28,12 @@ export function smsRoutes(ctx: SimContext): {
   router.post("/2010-04-01/Accounts/:sid/Messages.json", async (req, res) => {
     const auth = basicAuth(req);
     if (!auth) {
-      res
-        .status(401)
-        .json({
-          code: 20003,
-          message: "Authenticate",
-          more_info: "https://www.twilio.com/docs/errors/20003",
-          status: 401,
-        });
+      res.status(401).json({
+        code: 20003,
+        message: "Authenticate",
+        more_info: "https://www.twilio.com/docs/errors/20003",
+        status: 401,
+      });
       return;
     }
     const ok = await ctx.admit("twilio", res, {
@@ -71,21 +69,19 @@ export function smsRoutes(ctx: SimContext): {
     ctx.stats.of("twilio").units += segments;
     ctx.stats.remember("twilio", sid, form.To);
     const accountSid = String(req.params.sid);
-    res
-      .status(201)
-      .json({
-        sid,
-        account_sid: accountSid,
-        to: form.To,
-        from: form.From ?? null,
-        body: form.Body,
-        status: "queued",
-        num_segments: String(segments),
-        direction: "outbound-api",
-        api_version: "2010-04-01",
-        error_code: null,
-        error_message: null,
-      });
+    res.status(201).json({
+      sid,
+      account_sid: accountSid,
+      to: form.To,
+      from: form.From ?? null,
+      body: form.Body,
+      status: "queued",
+      num_segments: String(segments),
+      direction: "outbound-api",
+      api_version: "2010-04-01",
+      error_code: null,
+      error_message: null,
+    });
     const url = form.StatusCallback ?? ctx.behaviour("twilio").webhookUrl;
     if (!url) return;
     const outcome = ctx.dice.outcome(ctx.behaviour("twilio"));
@@ -138,14 +134,12 @@ export function smsRoutes(ctx: SimContext): {
       ctx.stats.remember("africastalking", messageId, number);
       return { statusCode: 101, number, status: "Success", cost: "KES 0.8000", messageId };
     });
-    res
-      .status(201)
-      .json({
-        SMSMessageData: {
-          Message: `Sent to ${results.length}/${recipients.length} Total Cost: KES ${(0.8 * results.length).toFixed(4)}`,
-          Recipients: results,
-        },
-      });
+    res.status(201).json({
+      SMSMessageData: {
+        Message: `Sent to ${results.length}/${recipients.length} Total Cost: KES ${(0.8 * results.length).toFixed(4)}`,
+        Recipients: results,
+      },
+    });
     const url = ctx.behaviour("africastalking").webhookUrl;
     if (!url) return;
     for (const r of results) {
