@@ -135,6 +135,19 @@ describe("previews", () => {
     expect(p.missing).toEqual(["ORDER", "NAME"]);
   });
 
+  it("skip leaves a recipient it cannot fill with nothing, and says what was missing", () => {
+    expect(renderParts({ ...mailTemplate, fallbackStrategy: "skip" }, { customValues: { FIRST_NAME: "Ana" } })).toEqual(
+      {
+        body: "",
+        email: null,
+        whatsapp: null,
+        skipped: true,
+        missing: ["ORDER", "NAME"],
+        defaulted: [],
+      },
+    );
+  });
+
   it("use_default fills every part and says which variables it defaulted", () => {
     const p = renderParts(
       { ...mailTemplate, fallbackStrategy: "use_default", defaultValues: { NAME: "<friend>" } },

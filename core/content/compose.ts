@@ -108,13 +108,19 @@ export interface RenderedParts {
   defaulted: string[];
 }
 
-/** Every part of a template for one recipient (the preview). */
+/**
+ * Every part of a template for one recipient (the preview). As with a single text, a recipient
+ * the skip strategy leaves out gets nothing: an empty body and no parts.
+ */
 export function renderParts(source: ContentSource, fill: Fill): RenderedParts {
   const r = new PartRenderer(source, fill);
   const body = r.body();
   const email = source.email ? r.email(source.email) : null;
   const whatsapp = source.whatsapp ? r.whatsapp(source.whatsapp) : null;
-  return { body, email, whatsapp, skipped: r.skipped, missing: [...r.missing], defaulted: [...r.defaulted] };
+  const missing = [...r.missing];
+  const defaulted = [...r.defaulted];
+  if (r.skipped) return { body: "", email: null, whatsapp: null, skipped: true, missing, defaulted };
+  return { body, email, whatsapp, skipped: false, missing, defaulted };
 }
 
 export interface Composed {
