@@ -42,7 +42,7 @@ export function createCampaignPorts(deps: {
     load: (id) => store.load(id),
     startProcessing: (id, now) => store.startProcessing(id, now),
     fetchPage: (c, cursor, size) => source.page({ accountId: c.accountId, groupIds: c.contactGroupIds }, cursor, size),
-    renderer: async (c) => campaignRenderer((c as Loaded).content),
+    renderer: async (c) => campaignRenderer((c as Loaded).content, c.channelType),
     insertPage: (c, page, now) => store.insertPage(c as Loaded, page, now),
     backlog: (channelId, cap) => store.backlog(channelId, cap),
     nudge: (channelType: ChannelType, channelId) => deps.publisher.publish(TOPICS.dispatch(channelType), { channelId }),
