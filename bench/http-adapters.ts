@@ -98,7 +98,8 @@ try {
         credentials: p.credentials,
         deliveryAddress: p.to,
         messageBody: `Benchmark ${i}`,
-        metadata: { last_inbound_at: new Date().toISOString() },
+        // The customer wrote just now: WhatsApp accepts free-form text.
+        lastInboundAt: new Date().toISOString(),
       });
     await drive(300, concurrency, async (i) => {
       await adapter.send(payload(i));

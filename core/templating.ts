@@ -1,5 +1,6 @@
 /**
- * `{VARIABLE}` templates. Variables are extracted on save in order of first use;
+ * `{VARIABLE}` templates (one text; a template's channel parts are rendered with these rules by
+ * core/content/compose.ts). Variables are extracted on save in order of first use;
  * rendering resolves each one from, in order: the send's custom values, the contact (name,
  * first/last name, email, phone, then its metadata keys), and — when the template says so —
  * its default values. Names match case-insensitively. What a still-missing variable becomes is
@@ -54,6 +55,8 @@ export interface RenderInput {
   defaultValues?: Record<string, string>;
   contact?: ContactFields;
   customValues?: Record<string, string>;
+  /** Applied to every value put in (not to placeholders kept as written): HTML escaping for HTML parts. */
+  escape?: (value: string) => string;
 }
 
 export interface Rendered {
@@ -73,14 +76,15 @@ export function render(input: RenderInput): Rendered {
   const defaults = upperKeys(input.defaultValues);
   const missing = new Set<string>();
   const defaulted = new Set<string>();
+  const put = input.escape ?? ((v: string) => v);
   const text = input.body.replace(VARIABLE_RE, (whole, name: string) => {
     const key = name.toUpperCase();
     const value = custom.get(key) ?? fromContact.get(key);
-    if (value !== undefined) return value;
+    if (value !== undefined) return put(value);
     missing.add(name);
     if (input.fallbackStrategy === "use_default") {
       defaulted.add(name);
-      return defaults.get(key) ?? "";
+      return put(defaults.get(key) ?? "");
     }
     return whole;
   });

@@ -17,6 +17,8 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
+import type { ChannelOptions } from "../core/messages/channel-options.js";
+import type { EmailParts, WhatsAppMapping } from "../core/content/template-parts.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const stamps = {
@@ -63,6 +65,9 @@ export const templates = pgTable("templates", {
   defaultValues: jsonb("default_values").$type<Record<string, string>>().notNull().default({}),
   fallbackStrategy: varchar("fallback_strategy", { length: 50 }).notNull().default("keep"),
   isActive: boolean("is_active").notNull().default(true),
+  // Channel parts (migration 0045): core/content/template-parts.ts.
+  emailParts: jsonb("email_parts").$type<EmailParts>(),
+  whatsappTemplate: jsonb("whatsapp_template").$type<WhatsAppMapping>(),
   ...stamps,
 });
 
@@ -120,6 +125,7 @@ export const groupMessages = pgTable("group_messages", {
   scheduledFor: ts("scheduled_for"),
   customValues: jsonb("custom_values").$type<Record<string, string>>().notNull().default({}),
   metadata: jsonb("metadata").$type<Json>().notNull().default({}),
+  channelOptions: jsonb("channel_options").$type<ChannelOptions>().notNull().default({}),
   queuedAt: ts("queued_at"),
   startedAt: ts("started_at"),
   completedAt: ts("completed_at"),
@@ -149,6 +155,7 @@ export const scheduledMessages = pgTable("scheduled_messages", {
   lastTriggeredAt: ts("last_triggered_at"),
   triggerCount: integer("trigger_count").notNull().default(0),
   metadata: jsonb("metadata").$type<Json>().notNull().default({}),
+  channelOptions: jsonb("channel_options").$type<ChannelOptions>().notNull().default({}),
   ...stamps,
 });
 
@@ -162,6 +169,7 @@ export const conversations = pgTable("conversations", {
   contactId: uuid("contact_id"),
   status: varchar("status", { length: 50 }).notNull().default("open"),
   lastMessageAt: ts("last_message_at"),
+  lastInboundAt: ts("last_inbound_at"),
   metadata: jsonb("metadata").$type<Json>().notNull().default({}),
   ...stamps,
 });
@@ -199,6 +207,9 @@ export const messages = pgTable(
     failedAt: ts("failed_at"),
     failover: jsonb("failover").$type<FailoverAttempt[]>(),
     traceId: varchar("trace_id", { length: 64 }),
+    channelOptions: jsonb("channel_options").$type<ChannelOptions>().notNull().default({}),
+    replyToMessageId: uuid("reply_to_message_id"),
+    replyToProviderMessageId: varchar("reply_to_provider_message_id", { length: 255 }),
   },
   (t) => [primaryKey({ columns: [t.id, t.createdAt] })],
 );

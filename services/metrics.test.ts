@@ -134,7 +134,17 @@ describe("metrics", () => {
     const started = new Date();
     await ports.startProcessing(id, started);
     const plan = (address: string): PagePlan => ({
-      rows: [{ contactId: `c-${address}`, address, body: "hello", status: "queued", errorMessage: null }],
+      rows: [
+        {
+          contactId: `c-${address}`,
+          address,
+          body: "hello",
+          options: {},
+          status: "queued",
+          errorCode: null,
+          errorMessage: null,
+        },
+      ],
       skipped: {},
     });
     const count = () => total("turumba_group_message_fanout_duration_seconds_count");

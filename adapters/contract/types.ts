@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import { ChannelType } from "../../core/messages/vocabulary.js";
+import { ChannelOptions } from "../../core/messages/channel-options.js";
 
 export const DispatchPayload = z.object({
   messageId: z.uuid(),
@@ -16,8 +17,20 @@ export const DispatchPayload = z.object({
   deliveryAddress: z.string().min(1),
   /** Rendered message content. */
   messageBody: z.string(),
-  /** Channel-specific options, e.g. parse_mode for Telegram, subject for e-mail, template for WhatsApp. */
+  /** The message's channel options (core/messages/channel-options.ts), rendered template parts included. */
+  options: ChannelOptions.optional(),
+  /**
+   * The message's free-form metadata. Messages stored before options had a field of their own
+   * carry them here, so adapters read an option from `options` first, then from here.
+   */
   metadata: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * When the recipient last wrote to this channel, from the inbound messages the platform stored
+   * (never from the caller): WhatsApp's customer-care window is worked out from it.
+   */
+  lastInboundAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  /** The provider's id of the inbound message this one replies to, for the provider's threading. */
+  replyTo: z.string().nullable().optional(),
 });
 export type DispatchPayload = z.infer<typeof DispatchPayload>;
 export type DispatchPayloadInput = z.input<typeof DispatchPayload>;

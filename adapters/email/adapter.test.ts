@@ -117,6 +117,38 @@ describe("email over a real SMTP server", () => {
     expect(mail.html).toBe(false);
   });
 
+  it("channel options give the subject, HTML and text parts and Reply-To; the body is the text part", async () => {
+    const adapter = new EmailAdapter();
+    const p = payload({
+      messageBody: "Your order 42 shipped",
+      metadata: {},
+      options: {
+        subject: "Order 42 shipped",
+        html: "<p>Your order <b>42</b> shipped</p>",
+        reply_to: "orders@clinic.example.com",
+        headers: { "X-Campaign": "orders" },
+      },
+    });
+    await adapter.send(p);
+    await adapter.close();
+    const mail = received.find((m) => m.headers.get("x-turumba-message-id") === p.messageId)!;
+    expect(mail.subject).toBe("Order 42 shipped");
+    expect(mail.html).toBe("<p>Your order <b>42</b> shipped</p>");
+    expect(mail.text?.trim()).toBe("Your order 42 shipped");
+    expect(mail.replyTo?.value[0]?.address).toBe("orders@clinic.example.com");
+    expect(mail.headers.get("x-campaign")).toBe("orders");
+  });
+
+  it("a reply names the customer's message in In-Reply-To and References", async () => {
+    const adapter = new EmailAdapter();
+    const p = payload({ replyTo: "CAF=abc123@mail.example.net" });
+    await adapter.send(p);
+    await adapter.close();
+    const mail = received.find((m) => m.headers.get("x-turumba-message-id") === p.messageId)!;
+    expect(mail.inReplyTo).toBe("<CAF=abc123@mail.example.net>");
+    expect(mail.references).toBe("<CAF=abc123@mail.example.net>");
+  });
+
   it("pools connections: several sends share one SMTP connection", async () => {
     const adapter = new EmailAdapter({ maxConnections: 1 });
     const before = connections;

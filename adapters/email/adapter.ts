@@ -1,5 +1,6 @@
 /**
- * The e-mail adapter: sends over SMTP (nodemailer) and reads bounce and complaint notifications
+ * The e-mail adapter: sends over SMTP (nodemailer) — subject, HTML and text parts, Reply-To, and
+ * In-Reply-To/References for a reply — and reads bounce and complaint notifications
  * (notifications.ts) as status updates, signed by the ESP or carrying the channel's token.
  */
 
@@ -25,7 +26,7 @@ import {
 } from "../contract/types.js";
 import { statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { EMAIL_SECRET_FIELDS, EmailCredentials } from "./credentials.js";
-import { htmlToText } from "./html-to-text.js";
+import { htmlToText } from "../../core/content/html-to-text.js";
 import { parseNotification } from "./notifications.js";
 import { MESSAGE_ID_HEADER, NETWORK_ERROR_CODES, classifySmtpReply } from "./vocabulary.js";
 
@@ -43,6 +44,12 @@ interface SmtpError {
   responseCode?: number;
   response?: string;
   message?: string;
+}
+
+/** A Message-ID as headers write it: in angle brackets. */
+function angleBracketed(id: string): string {
+  const bare = id.trim().replace(/^<|>$/g, "");
+  return `<${bare}>`;
 }
 
 /**
@@ -104,23 +111,34 @@ export class EmailAdapter implements ChannelAdapter {
   async send(payload: DispatchPayload): Promise<DispatchResult> {
     const c = this.creds(payload.credentials);
     const redactor = Redactor.for(c, this.secretFields);
+    // Options stored before they had a field of their own are still in metadata.
     const meta = payload.metadata;
-    const isHtml = meta.is_html === true || meta.html === true;
+    const o = payload.options ?? {};
+    const html = o.html ?? (typeof meta.html === "string" ? meta.html : undefined);
+    const bodyIsHtml = o.is_html === true || meta.is_html === true || meta.html === true;
     const domain = c.message_id_domain ?? c.from_email.split("@")[1] ?? "turumba.local";
     const messageIdHeader = `<${payload.messageId}@${domain}>`;
-    const extraHeaders = (meta.headers && typeof meta.headers === "object" ? meta.headers : {}) as Record<
-      string,
-      string
-    >;
+    const extraHeaders = (o.headers ??
+      (meta.headers && typeof meta.headers === "object" ? meta.headers : {})) as Record<string, string>;
+    const text = o.text ?? (meta.text as string | undefined);
+    const parts =
+      html !== undefined
+        ? { html, text: text ?? payload.messageBody }
+        : bodyIsHtml
+          ? { html: payload.messageBody, text: text ?? htmlToText(payload.messageBody) }
+          : { html: undefined, text: payload.messageBody };
+    // A reply names the customer's message, so mail clients thread it. RFC 5322 §3.6.4.
+    const inReplyTo = payload.replyTo ? angleBracketed(payload.replyTo) : undefined;
     const started = performance.now();
     try {
       const info = await this.pool(c).sendMail({
         from: c.from_name ? { name: c.from_name, address: c.from_email } : c.from_email,
         to: payload.deliveryAddress,
-        replyTo: (meta.reply_to as string | undefined) ?? c.reply_to,
-        subject: (meta.subject as string | undefined) ?? "",
-        text: isHtml ? ((meta.text as string | undefined) ?? htmlToText(payload.messageBody)) : payload.messageBody,
-        html: isHtml ? payload.messageBody : undefined,
+        replyTo: o.reply_to ?? (meta.reply_to as string | undefined) ?? c.reply_to,
+        subject: o.subject ?? (meta.subject as string | undefined) ?? "",
+        text: parts.text,
+        html: parts.html,
+        ...(inReplyTo ? { inReplyTo, references: [inReplyTo] } : {}),
         messageId: messageIdHeader,
         headers: { ...extraHeaders, [MESSAGE_ID_HEADER]: payload.messageId },
       });

@@ -61,6 +61,16 @@ const suite: SendSuite = {
         expect(JSON.parse(req.body)).toMatchObject({ messaging_type: "MESSAGE_TAG", tag: "CONFIRMED_EVENT_UPDATE" }),
     },
     {
+      name: "message tag from the channel options",
+      payload: { options: { messaging_type: "MESSAGE_TAG", tag: "ACCOUNT_UPDATE" } },
+      reply: { status: 200, body: f("send-ok.json") },
+      ok: {
+        providerMessageId: "m_AG5Hz2Uq7tuwNEhXfYYKj8mJEM_QPpz5jdCK48PnKAjSdjfipqxqMvK8ma6AC8fplwlqLP_5cgXIbu7I3rBN0P",
+      },
+      request: (req) =>
+        expect(JSON.parse(req.body)).toMatchObject({ messaging_type: "MESSAGE_TAG", tag: "ACCOUNT_UPDATE" }),
+    },
+    {
       name: "613 rate limit → throttled",
       reply: { status: 400, body: f("error-613-rate.json") },
       error: { kind: "throttled", code: "provider_throttled", providerCode: "613" },

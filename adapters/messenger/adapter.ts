@@ -31,7 +31,10 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {
     const creds = this.creds(payload.credentials);
-    const messagingType = (payload.metadata.messaging_type as string | undefined) ?? "RESPONSE";
+    // Options stored before they had a field of their own are still in metadata. A reply to the
+    // customer, like any message without a type, is a RESPONSE.
+    const o = payload.options ?? {};
+    const messagingType = o.messaging_type ?? (payload.metadata.messaging_type as string | undefined) ?? "RESPONSE";
     if (!MESSAGING_TYPES.includes(messagingType as (typeof MESSAGING_TYPES)[number])) {
       throw this.logRefusal(
         new SendError({
@@ -44,7 +47,7 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
         },
       );
     }
-    const tag = payload.metadata.tag as string | undefined;
+    const tag = o.tag ?? (payload.metadata.tag as string | undefined);
     const reply = await this.http(creds, {
       method: "POST",
       // The Send API takes the page token as a query parameter; the redactor keeps it out of logs.

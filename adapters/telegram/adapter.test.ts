@@ -46,6 +46,44 @@ const suite: SendSuite = {
       },
     },
     {
+      name: "channel options: parse mode, inline buttons, silent delivery",
+      payload: {
+        options: {
+          parse_mode: "MarkdownV2",
+          disable_notification: true,
+          inline_buttons: [
+            [{ text: "Track", url: "https://shop.example/t/42" }],
+            [{ text: "OK", callback_data: "ok" }],
+          ],
+        },
+      },
+      reply: { status: 200, body: f("send-ok.json") },
+      ok: { providerMessageId: "4812" },
+      request: (req) =>
+        expect(JSON.parse(req.body)).toEqual({
+          chat_id: "123456789",
+          text: "Your order has shipped",
+          parse_mode: "MarkdownV2",
+          disable_notification: true,
+          reply_markup: {
+            inline_keyboard: [
+              [{ text: "Track", url: "https://shop.example/t/42" }],
+              [{ text: "OK", callback_data: "ok" }],
+            ],
+          },
+        }),
+    },
+    {
+      name: "a reply quotes the customer's message (reply_parameters from the stored chat:message id)",
+      payload: { replyTo: "123456789:4711" },
+      reply: { status: 200, body: f("send-ok.json") },
+      ok: { providerMessageId: "4812" },
+      request: (req) =>
+        expect(JSON.parse(req.body)).toMatchObject({
+          reply_parameters: { message_id: 4711, allow_sending_without_reply: true },
+        }),
+    },
+    {
       name: "429 with retry_after → throttled",
       reply: { status: 429, body: f("error-429.json") },
       error: { kind: "throttled", code: "provider_throttled", retryAfterMs: 7000, providerCode: "429" },

@@ -1,6 +1,6 @@
 /**
- * Telegram's adapter: sends through the Bot API, registers its own webhook (setWebhook) and checks the
- * secret token Telegram echoes. The Bot API reports no delivery, so only inbound messages are read.
+ * Telegram's adapter: sends through the Bot API (parse mode, inline buttons, replies quoting the
+ * customer's message), registers its own webhook (setWebhook) and checks the secret token Telegram echoes. The Bot API reports no delivery, so only inbound messages are read.
  */
 
 import { HttpAdapterBase } from "../contract/http-adapter.js";
@@ -95,7 +95,9 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {
     const creds = this.creds(payload.credentials);
-    const parseMode = payload.metadata.parse_mode;
+    // Options stored before they had a field of their own are still in metadata.
+    const o = payload.options ?? {};
+    const parseMode = o.parse_mode ?? payload.metadata.parse_mode;
     if (parseMode !== undefined && !PARSE_MODES.includes(parseMode as (typeof PARSE_MODES)[number])) {
       throw this.logRefusal(
         new SendError({
@@ -106,11 +108,18 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
         { messageId: payload.messageId },
       );
     }
+    const silent = o.disable_notification ?? payload.metadata.disable_notification;
+    const replyTo = payload.replyTo ? repliedMessageId(payload.replyTo) : undefined;
     const reply = await this.call(creds, "sendMessage", {
       chat_id: payload.deliveryAddress,
       text: payload.messageBody,
       ...(parseMode ? { parse_mode: parseMode } : {}),
-      ...(payload.metadata.disable_notification ? { disable_notification: true } : {}),
+      ...(silent ? { disable_notification: true } : {}),
+      ...(o.inline_buttons ? { reply_markup: { inline_keyboard: o.inline_buttons } } : {}),
+      // A reply quotes the customer's message; sent anyway if that message was deleted.
+      ...(replyTo !== undefined
+        ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
+        : {}),
     });
     const result = reply.result as { message_id: number; chat?: { id: number }; date?: number };
     return sentResult(String(result.message_id), {
@@ -177,6 +186,15 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
   parseStatus(_req: WebhookRequest): StatusUpdate[] {
     return [];
   }
+}
+
+/**
+ * The message id a reply quotes. Inbound ids are stored as "<chat id>:<message id>" (message ids
+ * are unique only within a chat); a bare number is taken as it is.
+ */
+function repliedMessageId(providerMessageId: string): number | undefined {
+  const id = Number(providerMessageId.slice(providerMessageId.lastIndexOf(":") + 1));
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
 interface TelegramMessage {

@@ -22,7 +22,15 @@ const credentials = {
   verify_token: "wa-verify-7781-token",
 };
 const f = (name: string) => fixtureJson(import.meta.url, name);
-const withinWindow = { last_inbound_at: "2024-11-22T01:00:00Z" };
+const TEXT_ID = "wamid.HBgMMjUxOTExMjM0NTY3FQIAERgSQzVGRjI1RDMxQzQ2RTQ4MDk5AA==";
+const TEMPLATE_ID = "wamid.HBgMMjUxOTExMjM0NTY3FQIAERgSOUQ3RjYyMjBBQkQxQ0Q2NjhBAA==";
+/** The customer wrote 11 hours before NOW: the care window is open. */
+const withinWindow = "2024-11-22T01:00:00Z";
+const orderUpdate = {
+  name: "order_update",
+  language: "en_US",
+  components: [{ type: "body" as const, parameters: [{ type: "text" as const, text: "42" }] }],
+};
 
 const suite: SendSuite = {
   adapter: (opts) => new WhatsAppAdapter({ ...opts, now: () => NOW }),
@@ -34,7 +42,7 @@ const suite: SendSuite = {
     credentials,
     deliveryAddress: "+251911234567",
     messageBody: "Ticket #42 is resolved",
-    metadata: withinWindow,
+    lastInboundAt: withinWindow,
   }),
   cases: [
     {
@@ -57,16 +65,7 @@ const suite: SendSuite = {
     },
     {
       name: "template outside the window is allowed",
-      payload: {
-        metadata: {
-          last_inbound_at: null,
-          template: {
-            name: "order_update",
-            language: "en_US",
-            components: [{ type: "body", parameters: [{ type: "text", text: "42" }] }],
-          },
-        },
-      },
+      payload: { lastInboundAt: null, options: { template: orderUpdate } },
       reply: { status: 200, body: f("send-template-ok.json") },
       ok: {
         providerMessageId: "wamid.HBgMMjUxOTExMjM0NTY3FQIAERgSOUQ3RjYyMjBBQkQxQ0Q2NjhBAA==",
@@ -83,16 +82,60 @@ const suite: SendSuite = {
       },
     },
     {
+      name: "a template in metadata (as older clients sent it) still goes as a template",
+      payload: { lastInboundAt: null, metadata: { template: { name: "hello_world", language: "en_US" } } },
+      reply: { status: 200, body: f("send-template-ok.json") },
+      ok: { providerMessageId: TEMPLATE_ID, metadata: { kind: "template" } },
+      request: (req) =>
+        expect(JSON.parse(req.body).template).toEqual({ name: "hello_world", language: { code: "en_US" } }),
+    },
+    {
       name: "free-form with no customer message is refused before sending",
-      payload: { metadata: { last_inbound_at: null } },
+      payload: { lastInboundAt: null },
       refusedBeforeSend: true,
       error: { kind: "permanent", code: "outside_care_window" },
     },
     {
       name: "free-form 25h after the last customer message is refused",
-      payload: { metadata: { last_inbound_at: "2024-11-21T11:00:00Z" } },
+      payload: { lastInboundAt: "2024-11-21T11:00:00Z" },
       refusedBeforeSend: true,
       error: { kind: "permanent", code: "outside_care_window" },
+    },
+    {
+      name: "a caller's metadata.last_inbound_at does not open the window",
+      payload: { lastInboundAt: null, metadata: { last_inbound_at: "2024-11-22T11:00:00Z" } },
+      refusedBeforeSend: true,
+      error: { kind: "permanent", code: "outside_care_window" },
+    },
+    {
+      name: "outside the window the template's mapping goes instead of the text",
+      payload: { lastInboundAt: "2024-11-21T11:00:00Z", options: { outside_window_template: orderUpdate } },
+      reply: { status: 200, body: f("send-template-ok.json") },
+      ok: { providerMessageId: TEMPLATE_ID, metadata: { kind: "template" } },
+      request: (req) =>
+        expect(JSON.parse(req.body)).toMatchObject({
+          type: "template",
+          template: { name: "order_update", language: { code: "en_US" }, components: orderUpdate.components },
+        }),
+    },
+    {
+      name: "inside the window the text goes even when a mapping is there",
+      payload: { options: { outside_window_template: orderUpdate, preview_url: true } },
+      reply: { status: 200, body: f("send-ok.json") },
+      ok: { providerMessageId: TEXT_ID, metadata: { kind: "text" } },
+      request: (req) =>
+        expect(JSON.parse(req.body)).toMatchObject({
+          type: "text",
+          text: { preview_url: true, body: "Ticket #42 is resolved" },
+        }),
+    },
+    {
+      name: "a reply quotes the customer's message (context.message_id)",
+      payload: { replyTo: "wamid.INBOUND123" },
+      reply: { status: 200, body: f("send-ok.json") },
+      ok: { providerMessageId: TEXT_ID, metadata: { kind: "text" } },
+      request: (req) =>
+        expect(JSON.parse(req.body)).toMatchObject({ context: { message_id: "wamid.INBOUND123" }, type: "text" }),
     },
     {
       name: "non-E.164 address refused before sending",

@@ -1,6 +1,8 @@
 /**
  * WhatsApp Cloud API's adapter: sends text and template messages (free-form text only within 24 hours
- * of the customer's last message) and reads Meta-signed webhooks for statuses and inbound messages.
+ * of the customer's last message, from the payload's server-stamped lastInboundAt; outside it the
+ * message's outside_window_template, if any), threads replies, and reads Meta-signed webhooks for
+ * statuses and inbound messages.
  */
 
 import { classifyHttpFailure } from "../contract/classify.js";
@@ -17,9 +19,10 @@ import {
   type StatusUpdate,
 } from "../../core/messages/vocabulary.js";
 import { WHATSAPP_SECRET_FIELDS, WhatsAppCredentials } from "./credentials.js";
+import { whatsappSendPlan } from "../../core/messages/care-window.js";
+import type { WhatsAppTemplate } from "../../core/messages/channel-options.js";
 import {
   CODE_NAMES,
-  CUSTOMER_CARE_WINDOW_MS,
   E164,
   MEDIA_TYPES,
   OPT_OUT_CODES,
@@ -28,12 +31,6 @@ import {
   STATUS_MAP,
   THROTTLING_CODES,
 } from "./vocabulary.js";
-
-export interface WhatsAppTemplate {
-  name: string;
-  language: string;
-  components?: unknown[];
-}
 
 /** WhatsApp Cloud API adapter. Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages */
 export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials> implements ChannelAdapter {
@@ -52,19 +49,27 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
       this.logRefusal(new SendError({ kind: "permanent", code, message }), { messageId: payload.messageId });
     if (!E164.test(payload.deliveryAddress))
       throw refuse("invalid_recipient", "WhatsApp recipients must be E.164 phone numbers");
-    const template = payload.metadata.template as WhatsAppTemplate | undefined;
-    if (!template && !this.insideCareWindow(payload.metadata.last_inbound_at)) {
-      throw refuse(
-        "outside_care_window",
-        "free-form WhatsApp messages need a customer message in the last 24 hours; use a template",
-      );
-    }
+    // Options stored before they had a field of their own are still in metadata.
+    const legacy = payload.metadata;
+    const options = {
+      ...(legacy.template !== undefined ? { template: legacy.template as WhatsAppTemplate } : {}),
+      ...payload.options,
+    };
+    // The window is read from the server's record of the customer's last message, at send time:
+    // it may have closed since the message was queued.
+    const plan = whatsappSendPlan(options, payload.lastInboundAt, this.now());
+    if (plan.kind === "refuse") throw refuse(plan.code, plan.message);
+    const template = plan.kind === "template" ? plan.template : undefined;
     const to = payload.deliveryAddress.replace(/^\+/, "");
+    // A reply quotes the customer's message. Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#replies
+    const context = payload.replyTo ? { context: { message_id: payload.replyTo } } : {};
+    const previewUrl = (options.preview_url ?? legacy.preview_url) === true;
     const body = template
       ? {
           messaging_product: "whatsapp",
           recipient_type: "individual",
           to,
+          ...context,
           type: "template",
           template: {
             name: template.name,
@@ -76,8 +81,9 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
           messaging_product: "whatsapp",
           recipient_type: "individual",
           to,
+          ...context,
           type: "text",
-          text: { preview_url: payload.metadata.preview_url === true, body: payload.messageBody },
+          text: { preview_url: previewUrl, body: payload.messageBody },
         };
     const reply = await this.http(creds, {
       method: "POST",
@@ -92,12 +98,6 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
       return sentResult(id, { waId: json?.contacts?.[0]?.wa_id ?? null, kind: template ? "template" : "text" });
     }
     throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
-  }
-
-  private insideCareWindow(lastInboundAt: unknown): boolean {
-    if (typeof lastInboundAt !== "string") return false;
-    const at = Date.parse(lastInboundAt);
-    return Number.isFinite(at) && this.now().getTime() - at < CUSTOMER_CARE_WINDOW_MS;
   }
 
   private classify(status: number, json: unknown, retryAfterMs: number | null, creds: WhatsAppCredentials): SendError {

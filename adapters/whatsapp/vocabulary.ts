@@ -32,12 +32,6 @@ export const CODE_NAMES = new Map([
  */
 export const STATUS_CODE_NAMES = new Map([["131047", OUTSIDE_CARE_WINDOW]]);
 
-/**
- * Free-form messages are allowed only within 24 hours of the customer's last message.
- * Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#customer-service-windows
- */
-export const CUSTOMER_CARE_WINDOW_MS = 24 * 60 * 60 * 1000;
-
 /** Status values in webhook `statuses[]`. Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components#statuses-object */
 export const STATUS_MAP = new Map([
   ["sent", "sent"],

@@ -30,5 +30,12 @@ export interface CampaignSnapshot {
 
 /** A page is refused when the campaign left `processing` or another turn moved the checkpoint. */
 export type InsertResult =
-  | { ok: true; queued: number; skipped: number; duplicates: number }
+  | {
+      ok: true;
+      queued: number;
+      skipped: number;
+      duplicates: number;
+      /** Rows created failed (WhatsApp free-form text outside the care window); absent when none. */
+      failed?: number;
+    }
   | { ok: false; reason: "not_processing" | "cursor_moved" };

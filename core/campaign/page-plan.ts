@@ -5,6 +5,8 @@
  */
 
 import type { ChannelType } from "../messages/vocabulary.js";
+import type { ChannelOptions } from "../messages/channel-options.js";
+import { OUTSIDE_CARE_WINDOW, OUTSIDE_CARE_WINDOW_MESSAGE, carriesTemplate } from "../messages/care-window.js";
 import { deliveryAddressOf, type CampaignContact } from "./contact.js";
 
 export type SkipReason = "no_address" | "duplicate_address" | "missing_variables" | "opted_out" | "suppressed_bounce";
@@ -13,14 +15,21 @@ export interface RenderedText {
   text: string;
   skipped: boolean;
   missing: string[];
+  /** The message's channel options, rendered parts included. */
+  options?: ChannelOptions;
 }
 
 export interface PlannedRow {
   contactId: string;
   address: string;
   body: string;
-  /** queued to send; skipped when the template's skip strategy met a missing variable. */
-  status: "queued" | "skipped";
+  options: ChannelOptions;
+  /**
+   * queued to send; skipped when the template's skip strategy met a missing variable; failed when
+   * it could never be sent (free-form WhatsApp text outside the customer-care window).
+   */
+  status: "queued" | "skipped" | "failed";
+  errorCode: string | null;
   errorMessage: string | null;
 }
 
@@ -53,16 +62,16 @@ export function planPage(
     }
     seen.add(address);
     const r = render(contact);
+    const row = { contactId: contact.id, address, body: r.text, options: r.options ?? {} };
     rows.push(
       r.skipped
         ? {
-            contactId: contact.id,
-            address,
-            body: r.text,
+            ...row,
             status: "skipped",
+            errorCode: "missing_variables",
             errorMessage: `missing template variables: ${r.missing.join(", ")}`,
           }
-        : { contactId: contact.id, address, body: r.text, status: "queued", errorMessage: null },
+        : { ...row, status: "queued", errorCode: null, errorMessage: null },
     );
   }
   return { rows, skipped };
@@ -82,6 +91,34 @@ export function withoutOptedOut(
   const dropped = plan.rows.length - rows.length;
   if (dropped === 0) return plan;
   return { rows, skipped: { ...plan.skipped, [reason]: (plan.skipped[reason] ?? 0) + dropped } };
+}
+
+/** Queued WhatsApp rows of free-form text: they can be sent only while the care window is open. */
+export function needsOpenWindow(plan: PagePlan, channelType: ChannelType): PlannedRow[] {
+  if (channelType !== "whatsapp") return [];
+  return plan.rows.filter((r) => r.status === "queued" && !carriesTemplate(r.options));
+}
+
+/**
+ * The plan with the rows of needsOpenWindow whose recipient's window is closed created failed
+ * (outside_care_window): they could only fail, so they never wait in the channel's queue.
+ * `windowOpen` answers for an address, from the stored inbound messages.
+ */
+export function withCareWindow(
+  plan: PagePlan,
+  channelType: ChannelType,
+  windowOpen: (address: string) => boolean,
+): PagePlan {
+  const closed = new Set(needsOpenWindow(plan, channelType).filter((r) => !windowOpen(r.address)));
+  if (closed.size === 0) return plan;
+  return {
+    ...plan,
+    rows: plan.rows.map((r) =>
+      closed.has(r)
+        ? { ...r, status: "failed", errorCode: OUTSIDE_CARE_WINDOW, errorMessage: OUTSIDE_CARE_WINDOW_MESSAGE }
+        : r,
+    ),
+  };
 }
 
 export function addReasons(

@@ -4,6 +4,8 @@
  * dispatch store that claims and the actor that sends.
  */
 
+import type { ChannelOptions } from "../messages/channel-options.js";
+
 export interface ClaimedMessage {
   id: string;
   createdAt: string;
@@ -11,6 +13,11 @@ export interface ClaimedMessage {
   deliveryAddress: string;
   messageBody: string;
   metadata: Record<string, unknown>;
+  options?: ChannelOptions;
+  /** When the recipient last wrote to this channel (WhatsApp channels; ISO 8601), read at claim time. */
+  lastInboundAt?: string | null;
+  /** The provider's id of the inbound message this one replies to. */
+  replyTo?: string | null;
   /** Attempts including the one this claim starts. */
   attempts: number;
   /** Higher goes first: a transactional message overtakes a campaign backlog. */

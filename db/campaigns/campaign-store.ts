@@ -1,5 +1,6 @@
 /**
- * The campaign's SQL. Set-based: one statement per page of 1,000 rows, one per counter fold.
+ * The campaign's SQL. Set-based: one statement per page of 1,000 rows (and one look-up each of
+ * its opt-outs and, on WhatsApp, its recipients' care windows), one per counter fold.
  * Campaign messages are dispatched at a lower priority than any single send (the API allows
  * 0..9), so a campaign backlog never delays a transactional message on the same channel.
  */
@@ -7,7 +8,17 @@
 import { segmentInfo } from "../../core/sms/encoding.js";
 import type { CampaignSnapshot, InsertResult } from "../../core/campaign/campaign-snapshot.js";
 import type { CampaignContent } from "../../core/campaign/render.js";
-import { addReasons, withoutOptedOut, type PagePlan } from "../../core/campaign/page-plan.js";
+import {
+  addReasons,
+  needsOpenWindow,
+  withCareWindow,
+  withoutOptedOut,
+  type PagePlan,
+} from "../../core/campaign/page-plan.js";
+import { insideCareWindow } from "../../core/messages/care-window.js";
+import { effectiveOptions } from "../../core/messages/channel-options.js";
+import type { EmailParts, WhatsAppMapping } from "../../core/content/template-parts.js";
+import { lastInboundTimes } from "../conversations/care-window.js";
 import { normaliseAddress, optOutScope } from "../../core/webhooks/opt-out.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Database, Session } from "../client.js";
@@ -45,6 +56,7 @@ export class CampaignStore {
     return this.db.withSession(async (s) => {
       const { rows } = await s.query<Record<string, unknown>>(
         `SELECT g.*, c.channel_type, c.rate_limit, c.provider, c.metadata AS channel_metadata, t.body AS template_body, t.fallback_strategy, t.default_values, t.is_active AS template_active,
+                t.email_parts AS template_email, t.whatsapp_template AS template_whatsapp,
                 f.messages_created_at, f.cursor, f.pages, f.contacts_seen, f.messages_created, f.done, f.aborted
            FROM group_messages g
            JOIN channels c ON c.id = g.channel_id
@@ -55,16 +67,17 @@ export class CampaignStore {
       );
       const r = rows[0];
       if (!r) return undefined;
+      const channelType = String(r.channel_type) as ChannelType;
       return {
         id: String(r.id),
         accountId: String(r.account_id),
         status: String(r.status),
         channelId: String(r.channel_id),
-        channelType: String(r.channel_type) as ChannelType,
+        channelType,
         channelRate: effectiveRate(
           Number(r.rate_limit),
           this.accountRateOf(
-            { channelType: String(r.channel_type) as ChannelType, provider: String(r.provider) },
+            { channelType, provider: String(r.provider) },
             (r.channel_metadata ?? {}) as Record<string, unknown>,
           ),
         ),
@@ -90,6 +103,14 @@ export class CampaignStore {
           messageBody: (r.message_body as string | null) ?? null,
           customValues: (r.custom_values ?? {}) as Record<string, string>,
           templateId: (r.template_id as string | null) ?? null,
+          templateEmail: (r.template_email as EmailParts | null) ?? null,
+          templateWhatsApp: (r.template_whatsapp as WhatsAppMapping | null) ?? null,
+          // Group messages made before options had a field of their own kept them in metadata.
+          options: effectiveOptions(
+            channelType,
+            (r.metadata ?? {}) as Record<string, unknown>,
+            (r.channel_options ?? {}) as Record<string, unknown>,
+          ),
         },
       };
     });
@@ -130,7 +151,9 @@ export class CampaignStore {
     const sms = SMS_TYPES.includes(c.channelType);
     return this.db.transaction(async (s) => {
       // Recipients who opted out get no message: one primary-key look-up for the whole page.
-      const plan = await withoutOptOuts(s, c, page.plan);
+      // WhatsApp free-form text to recipients outside the care window fails at once: one look-up
+      // of the page's last inbound times.
+      const plan = await withCareWindows(s, c, await withoutOptOuts(s, c, page.plan), now);
       const rows = plan.rows;
       const seg = rows.map((r) => (sms ? segmentInfo(r.body) : undefined));
       // A bail-out below commits a transaction that only took locks: nothing to undo.
@@ -147,14 +170,17 @@ export class CampaignStore {
       }
       let queued = 0;
       let skippedRows = 0;
+      let failedRows = 0;
       if (rows.length > 0) {
         const inserted = await s.query<{ status: string }>(
           `INSERT INTO messages (id, created_at, updated_at, account_id, channel_id, channel_type, contact_id, group_message_id, template_id,
-                                 direction, status, priority, delivery_address, message_body, metadata, encoding, segments, error_code, error_message, trace_id)
+                                 direction, status, priority, delivery_address, message_body, metadata, encoding, segments, error_code, error_message, trace_id,
+                                 channel_options, failed_at)
            SELECT u.id, $1, $2, $3, $4, $5, u.contact_id, $6, $7, 'outbound', u.status, $8, u.address, u.body, u.metadata::jsonb,
-                  u.encoding, u.segments, CASE WHEN u.status = 'skipped' THEN 'missing_variables' END, u.error_message, $9
-             FROM unnest($10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::int[])
-                  AS u(id, contact_id, address, body, status, error_message, metadata, encoding, segments)
+                  u.encoding, u.segments, u.error_code, u.error_message, $9, u.options::jsonb, CASE WHEN u.status = 'failed' THEN $2::timestamptz END
+             FROM unnest($10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::int[],
+                         $19::text[], $20::text[])
+                  AS u(id, contact_id, address, body, status, error_message, metadata, encoding, segments, error_code, options)
            ON CONFLICT DO NOTHING
            RETURNING status`,
           [
@@ -176,19 +202,22 @@ export class CampaignStore {
             rows.map((r) => JSON.stringify(isUuid(r.contactId) ? {} : { source_contact_id: r.contactId })),
             seg.map((x) => x?.encoding ?? null),
             seg.map((x) => x?.segments ?? null),
+            rows.map((r) => r.errorCode),
+            rows.map((r) => JSON.stringify(r.options)),
           ],
         );
         for (const r of inserted.rows)
           if (r.status === "queued") queued++;
+          else if (r.status === "failed") failedRows++;
           else skippedRows++;
       }
-      const duplicates = rows.length - queued - skippedRows;
+      const duplicates = rows.length - queued - skippedRows - failedRows;
       const reasons = addReasons(plan.skipped, { duplicate_address: duplicates, missing_variables: skippedRows });
       const skipped = Object.values(reasons).reduce((a, b) => a + b, 0);
-      if (queued > 0 || skipped > 0) {
+      if (queued > 0 || skipped > 0 || failedRows > 0) {
         await s.query(
-          `INSERT INTO group_message_counter_deltas (group_message_id, queued, skipped, skipped_reasons) VALUES ($1, $2, $3, $4::jsonb)`,
-          [c.id, queued, skipped, JSON.stringify(reasons)],
+          `INSERT INTO group_message_counter_deltas (group_message_id, queued, failed, skipped, skipped_reasons) VALUES ($1, $2, $3, $4, $5::jsonb)`,
+          [c.id, queued, failedRows, skipped, JSON.stringify(reasons)],
         );
       }
       const last = page.nextCursor === null;
@@ -196,7 +225,7 @@ export class CampaignStore {
         `UPDATE campaign_fanout SET cursor = $2, pages = pages + 1, contacts_seen = contacts_seen + $3,
                 messages_created = messages_created + $4, done = $5, updated_at = $6
           WHERE group_message_id = $1 RETURNING contacts_seen`,
-        [c.id, page.nextCursor, page.contacts, queued + skippedRows, last, now],
+        [c.id, page.nextCursor, page.contacts, queued + skippedRows + failedRows, last, now],
       );
       // The exact recipient count is known once every page is in.
       if (last)
@@ -205,7 +234,13 @@ export class CampaignStore {
           fan.rows[0]!.contacts_seen,
           now,
         ]);
-      return { ok: true as const, queued, skipped: skippedRows, duplicates };
+      return {
+        ok: true as const,
+        queued,
+        skipped: skippedRows,
+        duplicates,
+        ...(failedRows > 0 ? { failed: failedRows } : {}),
+      };
     });
   }
 
@@ -238,6 +273,17 @@ export class CampaignStore {
       await s.query(`UPDATE group_messages SET failure_reason = $2, updated_at = $3 WHERE id = $1`, [id, reason, now]);
     });
   }
+}
+
+async function withCareWindows(s: Session, c: CampaignSnapshot, plan: PagePlan, now: Date): Promise<PagePlan> {
+  const waiting = needsOpenWindow(plan, c.channelType);
+  if (waiting.length === 0) return plan;
+  const last = await lastInboundTimes(
+    s,
+    { id: c.channelId, channelType: c.channelType },
+    waiting.map((r) => r.address),
+  );
+  return withCareWindow(plan, c.channelType, (address) => insideCareWindow(last.get(address), now));
 }
 
 /** The page without addresses that opted out (skipped opted_out) or bounced permanently (skipped suppressed_bounce). */

@@ -4,6 +4,7 @@
  */
 
 import { conflict } from "../../core/errors.js";
+import type { ChannelOptions } from "../../core/messages/channel-options.js";
 import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { Scope } from "../query/list.js";
@@ -23,12 +24,21 @@ export interface NewGroupMessage {
   totalRecipients: number;
   customValues?: Record<string, string>;
   metadata?: Record<string, unknown>;
+  /** Validated for the channel's type by the caller (core/messages/channel-options.ts). */
+  channelOptions?: ChannelOptions;
 }
 
 export type GroupMessagePatch = Partial<
   Pick<
     NewGroupMessage,
-    "name" | "templateId" | "messageBody" | "contactGroupIds" | "totalRecipients" | "customValues" | "metadata"
+    | "name"
+    | "templateId"
+    | "messageBody"
+    | "contactGroupIds"
+    | "totalRecipients"
+    | "customValues"
+    | "metadata"
+    | "channelOptions"
   >
 >;
 

@@ -317,7 +317,11 @@ async function insertMessages(
   );
 }
 
-/** A new message (re)opens its conversation and moves its last-message time forward, never back. */
+/**
+ * A new message (re)opens its conversation and moves its last-message and last-inbound times
+ * forward, never back. last_inbound_at is written only here, from stored inbound messages: it is
+ * what WhatsApp's customer-care window is worked out from (db/conversations/care-window.ts).
+ */
 async function touchConversations(
   s: Session,
   fresh: readonly ReadyInbound[],
@@ -334,7 +338,8 @@ async function touchConversations(
   if (latest.size === 0) return;
   await s.query(
     `UPDATE conversations c SET status = 'open', updated_at = $3,
-            last_message_at = GREATEST(COALESCE(c.last_message_at, u.at), u.at)
+            last_message_at = GREATEST(COALESCE(c.last_message_at, u.at), u.at),
+            last_inbound_at = GREATEST(COALESCE(c.last_inbound_at, u.at), u.at)
        FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
       WHERE c.id = u.id`,
     [[...latest.keys()], [...latest.values()], now],

@@ -5,6 +5,7 @@
 
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
+import type { ChannelOptions } from "../../core/messages/channel-options.js";
 import { conflict } from "../../core/errors.js";
 import type { Database, Orm } from "../client.js";
 import { uuidv7, uuidv7Time } from "../ids.js";
@@ -24,8 +25,12 @@ export interface NewMessage {
   deliveryAddress: string;
   messageBody: string;
   metadata?: Record<string, unknown>;
+  channelOptions?: ChannelOptions;
   contactId?: string | null;
   conversationId?: string | null;
+  /** The inbound message this one replies to, and the provider's id of it (for threading). */
+  replyToMessageId?: string | null;
+  replyToProviderMessageId?: string | null;
   groupMessageId?: string | null;
   scheduledMessageId?: string | null;
   templateId?: string | null;
@@ -39,16 +44,19 @@ export interface NewMessage {
 /**
  * Stores a message and its first status event in one statement (a data-modifying CTE), so the
  * pair is atomic without a transaction and costs one round trip. The id is a UUIDv7 of the same
- * instant as created_at, and a queued message is due for dispatch immediately.
+ * instant as created_at, and a queued message is due for dispatch immediately. A message created
+ * failed (it could never be sent) has its failed_at.
  */
 export async function createMessage(orm: Orm, input: NewMessage, now: Date): Promise<MessageRow> {
   const row = insertColumns(messages, {
     ...input,
     id: uuidv7(now),
     metadata: input.metadata ?? {},
+    channelOptions: input.channelOptions ?? {},
     createdAt: now,
     updatedAt: now,
     nextAttemptAt: input.status === "queued" ? now : null,
+    failedAt: input.status === "failed" ? now : null,
   });
   const result = await orm.execute(sql`
     WITH m AS (INSERT INTO ${messages} (${row.names}) VALUES (${row.values}) RETURNING *),

@@ -155,6 +155,44 @@ describe("status writes", () => {
       // Nothing is left to claim: a second turn sends nothing twice.
       expect((await tx((s) => claimQueued(s, ch, 10, later))).sending).toEqual([]);
     });
+
+    it("hands the sender each message's options, what it replies to, and on WhatsApp when its recipient last wrote", async () => {
+      const wa = await insertChannel(db, A, { channelType: "whatsapp", provider: "default" });
+      const sms = await fresh();
+      const wrote = new Date(t0.getTime() - 3_600_000);
+      await db.withSession((s) =>
+        s.query(
+          `INSERT INTO conversations (id, account_id, channel_id, channel_type, participant_from, participant_to, last_inbound_at)
+           VALUES ($1, $2, $3, 'whatsapp', '+251911000201', '15550001111', $4), ($5, $2, $6, 'sms', '+251911000201', '8080', $4)`,
+          [randomUUID(), A, wa, wrote, randomUUID(), sms],
+        ),
+      );
+      const template = { name: "order_update", language: "en_US" };
+      const queue = (channelId: string, type: string, address: string, options: object, replyTo: string | null) =>
+        db.withSession((s) =>
+          s.query(
+            `INSERT INTO messages (id, created_at, account_id, channel_id, channel_type, direction, status, delivery_address, message_body,
+                                   channel_options, reply_to_provider_message_id)
+             VALUES ($1, $2, $3, $4, $5, 'outbound', 'queued', $6, 'hi', $7::jsonb, $8)`,
+            [randomUUID(), t0, A, channelId, type, address, JSON.stringify(options), replyTo],
+          ),
+        );
+      await queue(wa, "whatsapp", "251911000201", { outside_window_template: template }, "wamid.IN1");
+      await queue(wa, "whatsapp", "+251911000202", {}, null);
+      await queue(sms, "sms", "+251911000201", {}, null);
+
+      const { sending } = await tx((s) => claimQueued(s, wa, 10, later));
+      const byAddress = Object.fromEntries(sending.map((m) => [m.deliveryAddress, m]));
+      expect(byAddress["251911000201"]).toMatchObject({
+        options: { outside_window_template: template },
+        replyTo: "wamid.IN1",
+        lastInboundAt: wrote.toISOString(),
+      });
+      expect(byAddress["+251911000202"]).toMatchObject({ options: {}, replyTo: null, lastInboundAt: null });
+      // Other channel types have no care window: nothing is looked up for them.
+      const other = await tx((s) => claimQueued(s, sms, 10, later));
+      expect(other.sending[0]?.lastInboundAt).toBeNull();
+    });
   });
 
   it("fails messages to a bounce-suppressed address with suppressed_bounce, and opted-out ones with opted_out", async () => {

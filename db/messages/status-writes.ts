@@ -89,7 +89,9 @@ const SUPPRESSED_BOUNCE_MESSAGE = "the address bounced permanently before; not s
  * second turn can never send the same message twice. Messages to an address that opted out or
  * whose mail bounced permanently (contact_opt_outs, for the channel's account and scope) are
  * failed with `opted_out` or `suppressed_bounce` in the same statement and never handed to the
- * sender; `optedOut` counts both.
+ * sender; `optedOut` counts both. On a WhatsApp channel each claimed message also carries when its
+ * recipient last wrote (conversations.last_inbound_at), read now rather than when the message was
+ * created: the sender decides on the customer-care window at send time.
  */
 export async function claimQueued(
   s: Session,
@@ -134,7 +136,12 @@ export async function claimQueued(
          FROM picked LEFT JOIN blocked ON blocked.id = picked.id
         WHERE m.id = picked.id AND m.created_at = picked.created_at AND m.status = 'queued'
        RETURNING m.id, m.created_at, m.account_id, m.delivery_address, m.message_body, m.metadata,
-                 m.attempts, m.priority, m.group_message_id, m.trace_id, m.status, m.error_code, m.error_message`,
+                 m.attempts, m.priority, m.group_message_id, m.trace_id, m.status, m.error_code, m.error_message,
+                 m.channel_options, m.reply_to_provider_message_id,
+                 (SELECT max(c.last_inbound_at) FROM conversations c, ch
+                   WHERE ch.scope = 'whatsapp' AND c.channel_id = $1
+                     AND c.participant_from = CASE WHEN left(m.delivery_address, 1) <> '+' THEN '+' || m.delivery_address
+                                                   ELSE m.delivery_address END) AS last_inbound_at`,
     [channelId, now, limit],
   );
   const claimed = rows.map((r) => ({
@@ -148,6 +155,9 @@ export async function claimQueued(
     priority: Number(r.priority),
     groupMessageId: (r.group_message_id as string | null) ?? null,
     traceId: (r.trace_id as string | null) ?? null,
+    options: r.channel_options ?? {},
+    lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at as string | Date).toISOString() : null,
+    replyTo: (r.reply_to_provider_message_id as string | null) ?? null,
     failed: r.status === "failed",
     errorCode: r.error_code as string | null,
     errorMessage: r.error_message as string | null,

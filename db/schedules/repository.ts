@@ -4,6 +4,7 @@
  */
 
 import { conflict } from "../../core/errors.js";
+import type { ChannelOptions } from "../../core/messages/channel-options.js";
 import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { Scope } from "../query/list.js";
@@ -30,6 +31,8 @@ export interface NewScheduledMessage {
   recurrenceEndAt?: Date | null;
   recurrenceMaxCount?: number | null;
   metadata?: Record<string, unknown>;
+  /** Validated for the channel's type by the caller (core/messages/channel-options.ts). */
+  channelOptions?: ChannelOptions;
 }
 
 export type ScheduledMessagePatch = Partial<Omit<NewScheduledMessage, "accountId" | "sendType">>;

@@ -1,7 +1,9 @@
 /**
  * The schedule actor's SQL. A trigger is one transaction that creates the send for that trigger
  * time and moves the schedule on; uniqueness on (schedule, trigger time) for both messages and
- * group messages makes a reminder that fires twice create one send.
+ * group messages makes a reminder that fires twice create one send. What it creates carries the
+ * schedule's channel content: its options, and a single send's template parts rendered for the
+ * recipient (core/content/compose.ts), as a direct send would.
  */
 
 import { randomUUID } from "node:crypto";
@@ -14,7 +16,16 @@ import type { EventPublisher } from "../../core/publisher.js";
 import type { Database } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { FallbackStrategy } from "../../core/messages/lifecycle.js";
-import { render } from "../../core/templating.js";
+import { composeForChannel, type ContentSource } from "../../core/content/compose.js";
+import type { EmailParts, WhatsAppMapping } from "../../core/content/template-parts.js";
+import {
+  OUTSIDE_CARE_WINDOW,
+  OUTSIDE_CARE_WINDOW_MESSAGE,
+  carriesTemplate,
+  insideCareWindow,
+} from "../../core/messages/care-window.js";
+import { effectiveOptions } from "../../core/messages/channel-options.js";
+import { lastInboundTimes } from "../conversations/care-window.js";
 
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 
@@ -76,6 +87,12 @@ export class ScheduleStore {
         };
       }
       const channelType = String(r.channel_type) as ChannelType;
+      // Schedules made before options had a field of their own kept them in metadata.
+      const options = effectiveOptions(
+        channelType,
+        (r.metadata ?? {}) as Record<string, unknown>,
+        (r.channel_options ?? {}) as Record<string, unknown>,
+      );
       let publish: { kind: "message"; messageId: string } | { kind: "group"; groupMessageId: string } | undefined;
       let created = false;
       if (r.send_type === "single") {
@@ -94,31 +111,56 @@ export class ScheduleStore {
           (r.delivery_address as string | null) ?? (contact ? deliveryAddressOf(contact, channelType) : undefined);
         const tpl = r.template_id
           ? (
-              await s.query<{ body: string; fallback_strategy: string; default_values: Record<string, string> }>(
-                `SELECT body, fallback_strategy, default_values FROM templates WHERE id = $1`,
+              await s.query<{
+                body: string;
+                fallback_strategy: string;
+                default_values: Record<string, string>;
+                email_parts: EmailParts | null;
+                whatsapp_template: WhatsAppMapping | null;
+              }>(
+                `SELECT body, fallback_strategy, default_values, email_parts, whatsapp_template FROM templates WHERE id = $1`,
                 [r.template_id],
               )
             ).rows[0]
           : undefined;
-        const body = tpl?.body ?? (r.message_body as string | null) ?? "";
-        const rendered = render({
-          body,
-          fallbackStrategy: (tpl?.fallback_strategy ?? "keep") as FallbackStrategy,
-          defaultValues: tpl?.default_values,
-          contact,
-          customValues: r.custom_values as Record<string, string>,
-        });
-        const status = !address ? "failed" : rendered.skipped ? "skipped" : "queued";
-        const text = rendered.skipped
-          ? render({ body, fallbackStrategy: "keep", contact, customValues: r.custom_values as Record<string, string> })
-              .text
-          : rendered.text;
+        const source: ContentSource = tpl
+          ? {
+              body: tpl.body,
+              email: tpl.email_parts,
+              whatsapp: tpl.whatsapp_template,
+              fallbackStrategy: tpl.fallback_strategy as FallbackStrategy,
+              defaultValues: tpl.default_values,
+            }
+          : { body: (r.message_body as string | null) ?? "", fallbackStrategy: "keep" };
+        const content = composeForChannel(
+          channelType,
+          source,
+          { contact, customValues: r.custom_values as Record<string, string> },
+          options,
+        );
+        let status = !address ? "failed" : content.skipped ? "skipped" : "queued";
+        let error: { code: string; message: string } | null =
+          status === "failed"
+            ? { code: "no_address", message: "the contact has no address for this channel type" }
+            : status === "skipped"
+              ? { code: "missing_variables", message: `missing template variables: ${content.missing.join(", ")}` }
+              : null;
+        if (status === "queued" && channelType === "whatsapp" && !carriesTemplate(content.options)) {
+          // Free-form text outside the customer-care window could only fail: it fails now.
+          const last = await lastInboundTimes(s, { id: String(r.channel_id), channelType }, [address!]);
+          if (!insideCareWindow(last.get(address!), now)) {
+            status = "failed";
+            error = { code: OUTSIDE_CARE_WINDOW, message: OUTSIDE_CARE_WINDOW_MESSAGE };
+          }
+        }
+        const text = content.body;
         const seg = SMS_TYPES.includes(channelType) ? segmentInfo(text) : undefined;
         const messageId = uuidv7(at);
         const ins = await s.query<{ id: string }>(
           `INSERT INTO messages (id, created_at, updated_at, account_id, channel_id, channel_type, contact_id, scheduled_message_id, template_id,
-                                 direction, status, priority, delivery_address, message_body, metadata, encoding, segments, error_code, error_message, failed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'outbound', $10, 0, $11, $12, '{}', $13, $14, $15, $16, $17)
+                                 direction, status, priority, delivery_address, message_body, metadata, encoding, segments, error_code, error_message, failed_at,
+                                 channel_options)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'outbound', $10, 0, $11, $12, '{}', $13, $14, $15, $16, $17, $18::jsonb)
            ON CONFLICT DO NOTHING RETURNING id`,
           [
             messageId,
@@ -135,13 +177,10 @@ export class ScheduleStore {
             text,
             seg?.encoding ?? null,
             seg?.segments ?? null,
-            status === "failed" ? "no_address" : status === "skipped" ? "missing_variables" : null,
-            status === "failed"
-              ? "the contact has no address for this channel type"
-              : status === "skipped"
-                ? `missing template variables: ${rendered.missing.join(", ")}`
-                : null,
+            error?.code ?? null,
+            error?.message ?? null,
             status === "failed" ? now : null,
+            JSON.stringify(content.options),
           ],
         );
         created = ins.rows.length > 0;
@@ -155,8 +194,8 @@ export class ScheduleStore {
         const groupMessageId = uuidv7(now);
         const ins = await s.query<{ id: string }>(
           `INSERT INTO group_messages (id, account_id, name, channel_id, template_id, message_body, status, contact_group_ids, total_recipients,
-                                       custom_values, metadata, queued_at, created_at, updated_at, scheduled_message_id, scheduled_for)
-           VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7::jsonb, $8, $9::jsonb, $10::jsonb, $11, $11, $11, $12, $13)
+                                       custom_values, metadata, queued_at, created_at, updated_at, scheduled_message_id, scheduled_for, channel_options)
+           VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7::jsonb, $8, $9::jsonb, $10::jsonb, $11, $11, $11, $12, $13, $14::jsonb)
            ON CONFLICT (scheduled_message_id, scheduled_for) WHERE scheduled_message_id IS NOT NULL DO NOTHING RETURNING id`,
           [
             groupMessageId,
@@ -172,6 +211,7 @@ export class ScheduleStore {
             now,
             id,
             at,
+            JSON.stringify(options),
           ],
         );
         created = ins.rows.length > 0;

@@ -43,7 +43,7 @@ export function createCampaignPorts(deps: {
     load: (id) => store.load(id),
     startProcessing: (id, now) => store.startProcessing(id, now),
     fetchPage: (c, cursor, size) => source.page({ accountId: c.accountId, groupIds: c.contactGroupIds }, cursor, size),
-    renderer: async (c) => campaignRenderer((c as Loaded).content),
+    renderer: async (c) => campaignRenderer((c as Loaded).content, c.channelType),
     insertPage: async (c, page, now) => {
       const loaded = c as Loaded;
       const r = await store.insertPage(loaded, page, now);

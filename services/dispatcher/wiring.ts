@@ -47,7 +47,10 @@ export function createDispatchPorts(deps: {
           credentials,
           deliveryAddress: m.deliveryAddress,
           messageBody: m.messageBody,
+          options: m.options ?? {},
           metadata: m.metadata,
+          lastInboundAt: m.lastInboundAt ?? null,
+          replyTo: m.replyTo ?? null,
         });
         log.debug({ messageId: m.id, channelId, ok: true }, "provider call");
         return result;

@@ -174,7 +174,8 @@ function payload(
     credentials: c.credentials(),
     deliveryAddress: c.to,
     messageBody: text,
-    metadata: { last_inbound_at: new Date().toISOString() },
+    // The customer wrote just now: WhatsApp accepts free-form text.
+    lastInboundAt: new Date().toISOString(),
   });
 }
 

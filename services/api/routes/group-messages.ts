@@ -29,6 +29,8 @@ import {
   groupMessageUpdate,
 } from "../schemas/group-messages.js";
 import { assertChannelAccepts, channelRef, groupRefs, templateRef } from "./references.js";
+import { channelOptionsFor, patchedChannelOptions } from "./send-content.js";
+import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import {
   cancelCampaignMessages,
   pauseCampaignMessages,
@@ -88,6 +90,11 @@ export const groupMessageRoutes: AnyRoute[] = [
       let created: GroupMessageRow | undefined;
       const { reply, fresh } = await idempotent(ctx, req, accountId, "POST /v1/group-messages", now, async (tx) => {
         const channel = await channelRef(tx, accountId, body.channel_id);
+        const channelOptions = channelOptionsFor(
+          channel.channelType as ChannelType,
+          body.channel_options,
+          body.metadata,
+        );
         const status = body.status ?? "draft";
         if (status === "queued") assertChannelAccepts(channel);
         if (body.template_id) await templateRef(tx, accountId, body.template_id);
@@ -105,6 +112,7 @@ export const groupMessageRoutes: AnyRoute[] = [
             totalRecipients: await countGroupRecipients(tx, body.contact_group_ids),
             customValues: body.custom_values,
             metadata: body.metadata,
+            channelOptions,
           },
           now,
         );
@@ -192,6 +200,15 @@ export const groupMessageRoutes: AnyRoute[] = [
           customValues: content.custom_values,
           metadata: content.metadata,
         };
+        if (content.channel_options !== undefined || content.metadata !== undefined) {
+          const channel = await channelRef(ctx.db.orm, current.accountId, current.channelId);
+          patch.channelOptions = patchedChannelOptions(
+            channel.channelType as ChannelType,
+            current.channelOptions,
+            content.channel_options,
+            content.metadata,
+          );
+        }
         if (content.template_id) {
           await templateRef(ctx.db.orm, current.accountId, content.template_id);
           Object.assign(patch, { templateId: content.template_id, messageBody: null });

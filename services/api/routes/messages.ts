@@ -1,10 +1,10 @@
 /**
- * Message routes: send one (rendered from a template or as given, queued for its channel's actor),
- * list with the filter grammar, get, cancel, and a message's event timeline.
+ * Message routes: send one (rendered from a template or as given, with its channel options, or as a
+ * reply to an inbound message; queued for its channel's actor, or failed at once when WhatsApp's
+ * care window is closed), list with the filter grammar, get, cancel, and a message's event timeline.
  */
 
 import { badRequest, notFound } from "../../../core/errors.js";
-import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import { segmentInfo } from "../../../core/sms/encoding.js";
 import { listResource } from "../../../db/query/list.js";
 import { messagesResource } from "../resources.js";
@@ -17,7 +17,7 @@ import {
   updateMessageMetadata,
 } from "../../../db/messages/repository.js";
 import type { MessageRow } from "../../../db/schema.js";
-import type { FallbackStrategy, MessageStatus } from "../../../core/messages/lifecycle.js";
+import type { MessageStatus } from "../../../core/messages/lifecycle.js";
 import { accountFor } from "../auth/principal.js";
 import { idempotent } from "../http/idempotency.js";
 import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
@@ -34,9 +34,20 @@ import {
   messageOut,
   messageUpdate,
 } from "../schemas/messages.js";
-import { render } from "../../../core/templating.js";
 import { z } from "zod";
-import { assertChannelAccepts, channelForType, channelRef, contactRef, templateRef } from "./references.js";
+import { composeAsGiven, composeForChannel } from "../../../core/content/compose.js";
+import {
+  OUTSIDE_CARE_WINDOW,
+  OUTSIDE_CARE_WINDOW_MESSAGE,
+  carriesTemplate,
+  insideCareWindow,
+} from "../../../core/messages/care-window.js";
+import { lastInboundTime } from "../../../db/conversations/care-window.js";
+import { getScoped } from "../../../db/query/crud.js";
+import { contacts } from "../../../db/schema.js";
+import { assertChannelAccepts, contactRef, templateRef } from "./references.js";
+import { messageTarget } from "./message-target.js";
+import { channelOptionsFor, templateSource } from "./send-content.js";
 
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 const tag = "messages";
@@ -82,13 +93,7 @@ export const messageRoutes: AnyRoute[] = [
       const accountId = accountFor(principal, body.account_id);
       let created: MessageRow | undefined;
       const { reply, fresh } = await idempotent(ctx, req, accountId, "POST /v1/messages", now, async (tx) => {
-        // Naming only a type lets the platform pick the channel, and move the message to the next
-        // one of that type if this one's provider goes down.
-        const byType = body.channel_id === undefined;
-        const channel = byType
-          ? await channelForType(tx, accountId, body.channel_type!)
-          : await channelRef(tx, accountId, body.channel_id!);
-        const channelType = channel.channelType as ChannelType;
+        const { channel, channelType, deliveryAddress, byType, inbound } = await messageTarget(tx, accountId, body);
         const direction = body.direction ?? "outbound";
         const status: MessageStatus = body.status ?? (direction === "outbound" ? "queued" : "delivered");
         if (direction === "outbound") {
@@ -100,32 +105,40 @@ export const messageRoutes: AnyRoute[] = [
             field: "status",
           });
         }
-        parseWith(addressSchema(channelType), body.delivery_address, "delivery_address");
-        const contact = body.contact_id ? await contactRef(tx, accountId, body.contact_id) : undefined;
+        if (body.delivery_address !== undefined)
+          parseWith(addressSchema(channelType), body.delivery_address, "delivery_address");
+        const contact = body.contact_id
+          ? await contactRef(tx, accountId, body.contact_id)
+          : inbound?.contactId
+            ? await getScoped(tx, contacts, { accountIds: [accountId] }, inbound.contactId)
+            : undefined;
+        const options = channelOptionsFor(channelType, body.channel_options, body.metadata);
 
-        let messageBody = body.message_body ?? "";
-        let finalStatus = status;
-        let skipReason: string | undefined;
-        if (body.template_id) {
-          const t = await templateRef(tx, accountId, body.template_id);
-          const r = render({
-            body: t.body,
-            fallbackStrategy: t.fallbackStrategy as FallbackStrategy,
-            defaultValues: t.defaultValues,
-            contact,
-            customValues: body.custom_values,
-          });
-          if (r.skipped) {
-            // The template asks to skip recipients it cannot fill: kept as a record, never sent.
-            finalStatus = "skipped";
-            skipReason = `missing template variables: ${r.missing.join(", ")}`;
-            messageBody = render({
-              body: t.body,
-              fallbackStrategy: "keep",
-              contact,
-              customValues: body.custom_values,
-            }).text;
-          } else messageBody = r.text;
+        const content = body.template_id
+          ? composeForChannel(
+              channelType,
+              templateSource(await templateRef(tx, accountId, body.template_id)),
+              { contact, customValues: body.custom_values },
+              options,
+            )
+          : composeAsGiven(channelType, body.message_body ?? "", options);
+        const messageBody = content.body;
+        let finalStatus: MessageStatus = status;
+        let error: { code: string; message: string } | undefined;
+        if (content.skipped) {
+          // The template asks to skip recipients it cannot fill: kept as a record, never sent.
+          finalStatus = "skipped";
+          error = { code: "missing_variables", message: `missing template variables: ${content.missing.join(", ")}` };
+        } else if (
+          finalStatus === "queued" &&
+          channelType === "whatsapp" &&
+          !carriesTemplate(content.options) &&
+          !insideCareWindow(await lastInboundTime(tx, { id: channel.id, channelType }, deliveryAddress), now)
+        ) {
+          // Free-form text outside the customer-care window can only fail: it fails now, before
+          // any provider call. (The send turn checks again: the window may close while it waits.)
+          finalStatus = "failed";
+          error = { code: OUTSIDE_CARE_WINDOW, message: OUTSIDE_CARE_WINDOW_MESSAGE };
         }
         const sms = SMS_TYPES.includes(channelType) ? segmentInfo(messageBody) : undefined;
         created = await createMessage(
@@ -137,16 +150,20 @@ export const messageRoutes: AnyRoute[] = [
             direction,
             status: finalStatus,
             priority: body.priority ?? 0,
-            deliveryAddress: body.delivery_address,
+            deliveryAddress,
             messageBody,
             metadata: byType ? { ...body.metadata, allow_failover: true } : body.metadata,
+            channelOptions: content.options,
             contactId: contact?.id ?? null,
+            conversationId: inbound?.conversationId ?? null,
+            replyToMessageId: inbound?.id ?? null,
+            replyToProviderMessageId: inbound?.providerMessageId ?? null,
             templateId: body.template_id ?? null,
             encoding: sms?.encoding ?? null,
             segments: sms ? sms.segments : null,
             traceId: traceId || null,
-            errorCode: skipReason ? "missing_variables" : null,
-            errorMessage: skipReason ?? null,
+            errorCode: error?.code ?? null,
+            errorMessage: error?.message ?? null,
           },
           now,
         );

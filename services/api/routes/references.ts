@@ -8,6 +8,7 @@ import { badRequest, conflict } from "../../../core/errors.js";
 import type { Orm } from "../../../db/client.js";
 import { preferredActiveChannel } from "../../../db/channels/repository.js";
 import { existingGroupIds } from "../../../db/contacts/repository.js";
+import { getMessage } from "../../../db/messages/repository.js";
 import { getScoped } from "../../../db/query/crud.js";
 import {
   channels,
@@ -15,6 +16,7 @@ import {
   templates,
   type ChannelRow,
   type ContactRow,
+  type MessageRow,
   type TemplateRow,
 } from "../../../db/schema.js";
 
@@ -61,6 +63,18 @@ export async function contactRef(orm: Orm, accountId: string, id: string, field 
   const row = await getScoped(orm, contacts, { accountIds: [accountId] }, id);
   if (!row) throw missing(field, "contact");
   return row;
+}
+
+/** The inbound message a reply answers: one the account received on one of its channels. */
+export async function inboundRef(
+  orm: Orm,
+  accountId: string,
+  id: string,
+  field = "reply_to_message_id",
+): Promise<MessageRow & { channelId: string }> {
+  const row = await getMessage(orm, { accountIds: [accountId] }, id);
+  if (!row || row.direction !== "inbound" || row.channelId === null) throw missing(field, "inbound message");
+  return row as MessageRow & { channelId: string };
 }
 
 export async function groupRefs(

@@ -26,6 +26,7 @@ import { addressSchema } from "../schemas/addresses.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from "../schemas/scheduled-messages.js";
 import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
+import { channelOptionsFor, patchedChannelOptions } from "./send-content.js";
 
 const tag = "scheduled-messages";
 /** A schedule a minute in the past is a clock difference; further back is a mistake. */
@@ -81,6 +82,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       const scheduledAt = new Date(body.scheduled_at);
       notInPast(scheduledAt, now, "scheduled_at");
       const channel = await channelRef(ctx.db.orm, accountId, body.channel_id);
+      const channelOptions = channelOptionsFor(channel.channelType as ChannelType, body.channel_options, body.metadata);
       if (body.delivery_address)
         parseWith(addressSchema(channel.channelType as ChannelType), body.delivery_address, "delivery_address");
       if (body.template_id) await templateRef(ctx.db.orm, accountId, body.template_id);
@@ -106,6 +108,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
           recurrenceEndAt: body.recurrence_end_at ? new Date(body.recurrence_end_at) : null,
           recurrenceMaxCount: body.recurrence_max_count ?? null,
           metadata: body.metadata,
+          channelOptions,
         },
         now,
       );
@@ -159,6 +162,15 @@ export const scheduledMessageRoutes: AnyRoute[] = [
           timezone: content.timezone,
           metadata: content.metadata,
         };
+        if (content.channel_options !== undefined || content.metadata !== undefined) {
+          const channel = await channelRef(ctx.db.orm, current.accountId, current.channelId);
+          patch.channelOptions = patchedChannelOptions(
+            channel.channelType as ChannelType,
+            current.channelOptions,
+            content.channel_options,
+            content.metadata,
+          );
+        }
         if (content.template_id !== undefined && content.message_body !== undefined) {
           throw badRequest("validation_error", "template_id: send either template_id or message_body, not both", {
             field: "template_id",

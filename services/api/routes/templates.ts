@@ -1,6 +1,8 @@
 /**
- * Template routes: create and update (variables extracted from the body), and previews that render a
- * template or an ad-hoc body for a contact with its SMS encoding and segment count.
+ * Template routes: create and update (variables extracted from the body and the channel parts), and
+ * previews that render a template or an ad-hoc body for a contact, every part of it (e-mail subject,
+ * HTML and text; the WhatsApp template with its parameters), with the body's SMS encoding and
+ * segment count.
  */
 
 import { notFound } from "../../../core/errors.js";
@@ -10,7 +12,6 @@ import { templatesResource } from "../resources.js";
 import { deleteScoped, getScoped, updateScoped } from "../../../db/query/crud.js";
 import { createTemplate } from "../../../db/templates/repository.js";
 import { contacts, templates } from "../../../db/schema.js";
-import type { FallbackStrategy } from "../../../core/messages/lifecycle.js";
 import { accountFor, type Principal } from "../auth/principal.js";
 import type { Ctx } from "../context.js";
 import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
@@ -26,14 +27,17 @@ import {
   templatePreviewBody,
   templateUpdate,
 } from "../schemas/templates.js";
-import { extractVariables, render, type ContactFields } from "../../../core/templating.js";
+import { templateSource } from "./send-content.js";
+import type { ContactFields } from "../../../core/templating.js";
+import { renderParts, type ContentSource } from "../../../core/content/compose.js";
+import { templateVariables } from "../../../core/content/template-parts.js";
 
-/** Default values may only name variables the body uses (matched case-insensitively). */
+/** Default values may only name variables the template uses (matched case-insensitively). */
 function checkDefaults(variables: string[], defaults: Record<string, string> | undefined): void {
   const known = new Set(variables.map((v) => v.toUpperCase()));
   for (const k of Object.keys(defaults ?? {})) {
     if (!known.has(k.toUpperCase())) {
-      throw badRequest("validation_error", `default_values.${k}: the body has no {${k}} variable`, {
+      throw badRequest("validation_error", `default_values.${k}: the template has no {${k}} variable`, {
         field: `default_values.${k}`,
       });
     }
@@ -54,25 +58,21 @@ export async function previewContact(
   return c;
 }
 
-function preview(
-  body: string,
-  fallbackStrategy: FallbackStrategy,
-  defaults: Record<string, string>,
-  contact: ContactFields | undefined,
-  customValues: Record<string, string> | undefined,
-) {
-  const r = render({ body, fallbackStrategy, defaultValues: defaults, contact, customValues });
-  const sms = segmentInfo(r.text);
+function preview(source: ContentSource, contact: ContactFields | undefined, customValues?: Record<string, string>) {
+  const r = renderParts(source, { contact, customValues });
+  const sms = segmentInfo(r.body);
   return {
-    rendered: r.text,
+    rendered: r.body,
+    email: r.email,
+    whatsapp: r.whatsapp,
     skipped: r.skipped,
-    variables: extractVariables(body),
+    variables: templateVariables(source.body, source.email, source.whatsapp),
     missing_variables: r.missing,
     defaulted_variables: r.defaulted,
-    characters: [...r.text].length,
+    characters: [...r.body].length,
     sms: {
       encoding: sms.encoding,
-      segments: r.text.length === 0 ? 0 : sms.segments,
+      segments: r.body.length === 0 ? 0 : sms.segments,
       units: sms.units,
       per_segment: sms.perSegment,
     },
@@ -113,7 +113,7 @@ export const templateRoutes: AnyRoute[] = [
     body: templateCreate,
     responses: { 201: { description: "Created", schema: templateOut }, ...errorResponses, ...conflictResponse },
     async handler({ body, principal, ctx, now }) {
-      const variables = extractVariables(body.body);
+      const variables = templateVariables(body.body, body.email, body.whatsapp);
       checkDefaults(variables, body.default_values);
       const row = await createTemplate(
         ctx.db.orm,
@@ -126,6 +126,8 @@ export const templateRoutes: AnyRoute[] = [
           defaultValues: body.default_values,
           fallbackStrategy: body.fallback_strategy,
           isActive: body.is_active,
+          emailParts: body.email ?? null,
+          whatsappTemplate: body.whatsapp ?? null,
         },
         now,
       );
@@ -142,18 +144,16 @@ export const templateRoutes: AnyRoute[] = [
     body: adhocPreviewBody,
     responses: { 200: { description: "Rendered", schema: previewOut }, ...errorResponses },
     async handler({ body, principal, ctx }) {
-      checkDefaults(extractVariables(body.body), body.default_values);
+      checkDefaults(templateVariables(body.body, body.email, body.whatsapp), body.default_values);
       const contact = await previewContact(ctx, principal, body.contact_id, body.contact);
-      return {
-        status: 200,
-        body: preview(
-          body.body,
-          body.fallback_strategy ?? "keep",
-          body.default_values ?? {},
-          contact,
-          body.custom_values,
-        ),
+      const source: ContentSource = {
+        body: body.body,
+        email: body.email,
+        whatsapp: body.whatsapp,
+        fallbackStrategy: body.fallback_strategy ?? "keep",
+        defaultValues: body.default_values ?? {},
       };
+      return { status: 200, body: preview(source, contact, body.custom_values) };
     },
   }),
   defineRoute({
@@ -189,8 +189,11 @@ export const templateRoutes: AnyRoute[] = [
     async handler({ params, body, principal, ctx, now }) {
       const current = await getScoped(ctx.db.orm, templates, principal, params.id);
       if (!current) throw notFound("template not found");
-      const variables = body.body !== undefined ? extractVariables(body.body) : current.variables;
-      checkDefaults(variables, body.default_values ?? (body.body !== undefined ? current.defaultValues : undefined));
+      const email = body.email !== undefined ? body.email : current.emailParts;
+      const whatsapp = body.whatsapp !== undefined ? body.whatsapp : current.whatsappTemplate;
+      const partsChange = body.body !== undefined || body.email !== undefined || body.whatsapp !== undefined;
+      const variables = partsChange ? templateVariables(body.body ?? current.body, email, whatsapp) : current.variables;
+      checkDefaults(variables, body.default_values ?? (partsChange ? current.defaultValues : undefined));
       const row = await updateScoped(ctx.db.orm, templates, principal, params.id, {
         name: body.name,
         body: body.body,
@@ -199,6 +202,8 @@ export const templateRoutes: AnyRoute[] = [
         defaultValues: body.default_values,
         fallbackStrategy: body.fallback_strategy,
         isActive: body.is_active,
+        emailParts: body.email,
+        whatsappTemplate: body.whatsapp,
         updatedAt: now,
       });
       if (!row) throw notFound("template not found");
@@ -233,10 +238,7 @@ export const templateRoutes: AnyRoute[] = [
       const t = await getScoped(ctx.db.orm, templates, principal, params.id);
       if (!t) throw notFound("template not found");
       const contact = await previewContact(ctx, principal, body.contact_id, body.contact);
-      return {
-        status: 200,
-        body: preview(t.body, t.fallbackStrategy as FallbackStrategy, t.defaultValues, contact, body.custom_values),
-      };
+      return { status: 200, body: preview(templateSource(t), contact, body.custom_values) };
     },
   }),
 ];

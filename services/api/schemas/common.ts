@@ -1,6 +1,7 @@
 /** Building blocks shared by the request and response schemas. */
 
 import { z } from "zod";
+import { ChannelOptions } from "../../../core/messages/channel-options.js";
 
 export const uuid = z.uuid({ error: "must be a UUID" });
 export const text = (max: number) => z.string().max(max, { error: `at most ${max} characters` });
@@ -11,6 +12,13 @@ export const name = z
   .max(255, { error: "at most 255 characters" });
 /** Free-form JSON object; keys are bounded so they stay readable as template variables. */
 export const metadata = z.record(z.string().max(100), z.unknown()).describe("Free-form JSON object");
+/**
+ * Options of the channel's type, flat: e-mail subject/html/text/reply_to/headers, WhatsApp
+ * template/outside_window_template/preview_url, Telegram parse_mode/inline_buttons, Messenger
+ * messaging_type/tag. Checked against the channel's type once the channel is known.
+ */
+export const channelOptions = ChannelOptions;
+
 /** Template variable values: NAME → text. */
 export const values = z.record(z.string().min(1).max(64), z.string().max(1000));
 export const isoDate = z.iso.datetime({

@@ -8,6 +8,7 @@ import type { GroupMessageRow } from "../../../db/schema.js";
 import { GROUP_MESSAGE_STATUSES } from "../../../core/messages/lifecycle.js";
 import {
   accountId,
+  channelOptions,
   iso,
   isoOrNull,
   metadata,
@@ -40,6 +41,11 @@ export const groupMessageCreate = z
     message_body: body.optional(),
     contact_group_ids: groupIds,
     custom_values: values.optional().describe("Template variable overrides for every recipient"),
+    channel_options: channelOptions
+      .optional()
+      .describe(
+        "Options of the channel's type for every message; subject, html and text are rendered per recipient like the body",
+      ),
     metadata: metadata.optional(),
     status: z.enum(["draft", "queued"]).optional().describe("draft (default) or queued to start sending at once"),
   })
@@ -56,6 +62,7 @@ export const groupMessageUpdate = nonEmpty(
       message_body: body.optional(),
       contact_group_ids: groupIds.optional(),
       custom_values: values.optional(),
+      channel_options: channelOptions.optional().describe("Replaces the options"),
       metadata: metadata.optional(),
       status: z
         .enum(["queued", "paused", "cancelled"], {
@@ -87,6 +94,7 @@ export const groupMessageOut = z.object({
   failure_reason: z.string().nullable(),
   scheduled_message_id: z.uuid().nullable(),
   custom_values: z.record(z.string(), z.string()),
+  channel_options: channelOptions,
   metadata: z.record(z.string(), z.unknown()),
   queued_at: tsOutNullable,
   started_at: tsOutNullable,
@@ -112,6 +120,7 @@ export function groupMessageJson(r: GroupMessageRow): z.infer<typeof groupMessag
     failure_reason: r.failureReason,
     scheduled_message_id: r.scheduledMessageId,
     custom_values: r.customValues,
+    channel_options: r.channelOptions,
     metadata: r.metadata,
     queued_at: isoOrNull(r.queuedAt),
     started_at: isoOrNull(r.startedAt),

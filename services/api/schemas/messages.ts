@@ -7,11 +7,27 @@ import { z } from "zod";
 import { CHANNEL_TYPES } from "../../../core/messages/vocabulary.js";
 import type { MessageEventRow, MessageRow } from "../../../db/schema.js";
 import { MESSAGE_DIRECTIONS, MESSAGE_STATUSES } from "../../../core/messages/lifecycle.js";
-import { accountId, iso, isoOrNull, metadata, nonEmpty, tsOut, tsOutNullable, uuid, values } from "./common.js";
+import {
+  accountId,
+  channelOptions,
+  iso,
+  isoOrNull,
+  metadata,
+  nonEmpty,
+  tsOut,
+  tsOutNullable,
+  uuid,
+  values,
+} from "./common.js";
 
 export const messageCreate = z
   .strictObject({
     account_id: accountId,
+    reply_to_message_id: uuid
+      .optional()
+      .describe(
+        "Reply to this inbound message: the reply goes to its sender, through its channel, joins its conversation and is threaded the provider's way",
+      ),
     channel_id: uuid.optional().describe("The channel to send through; or give channel_type instead"),
     channel_type: z
       .enum(CHANNEL_TYPES)
@@ -23,7 +39,10 @@ export const messageCreate = z
       .string()
       .min(1)
       .max(255)
-      .describe("Phone number, e-mail address, chat id or PSID, depending on the channel type"),
+      .optional()
+      .describe(
+        "Phone number, e-mail address, chat id or PSID, depending on the channel type; a reply's comes from the inbound message",
+      ),
     message_body: z.string().max(65_536, { error: "at most 65536 characters" }).optional(),
     template_id: uuid.optional().describe("Render this template instead of sending message_body"),
     contact_id: uuid.optional(),
@@ -34,17 +53,27 @@ export const messageCreate = z
       .describe("outbound (default) messages are queued for dispatch; inbound and system ones are records"),
     status: z.enum(MESSAGE_STATUSES).optional().describe("outbound messages start queued"),
     priority: z.number().int().min(0).max(9).optional().describe("0 (default) to 9; higher is dispatched first"),
+    channel_options: channelOptions.optional(),
     metadata: metadata
       .optional()
-      .describe("Channel-specific options, e.g. subject for e-mail, parse_mode for Telegram, allow_failover"),
+      .describe(
+        "Free-form JSON kept with the message (allow_failover among others); channel options given here, as older clients do, are read too",
+      ),
   })
   .refine((b) => (b.message_body === undefined) !== (b.template_id === undefined), {
     error: "send either message_body or template_id",
     path: ["message_body"],
   })
-  .refine((b) => (b.channel_id === undefined) !== (b.channel_type === undefined), {
-    error: "send either channel_id or channel_type",
-    path: ["channel_id"],
+  .refine(
+    (b) =>
+      b.reply_to_message_id !== undefined
+        ? b.channel_id === undefined || b.channel_type === undefined
+        : (b.channel_id === undefined) !== (b.channel_type === undefined),
+    { error: "send either channel_id or channel_type", path: ["channel_id"] },
+  )
+  .refine((b) => b.reply_to_message_id !== undefined || b.delivery_address !== undefined, {
+    error: "required unless the message replies to an inbound message (reply_to_message_id)",
+    path: ["delivery_address"],
   });
 
 export const messageUpdate = nonEmpty(
@@ -74,6 +103,8 @@ export const messageOut = z.object({
   delivery_address: z.string(),
   message_body: z.string(),
   metadata: z.record(z.string(), z.unknown()),
+  channel_options: channelOptions.describe("The options the message is sent with, rendered template parts included"),
+  reply_to_message_id: z.uuid().nullable().describe("The inbound message this one replies to"),
   encoding: z.enum(["gsm7", "ucs2"]).nullable(),
   segments: z.number().int().nullable(),
   provider_message_id: z.string().nullable(),
@@ -109,6 +140,8 @@ export function messageJson(r: MessageRow): MessageOut {
     delivery_address: r.deliveryAddress,
     message_body: r.messageBody,
     metadata: r.metadata,
+    channel_options: r.channelOptions,
+    reply_to_message_id: r.replyToMessageId,
     encoding: r.encoding as MessageOut["encoding"],
     segments: r.segments,
     provider_message_id: r.providerMessageId,

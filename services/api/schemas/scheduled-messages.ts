@@ -9,6 +9,7 @@ import { SCHEDULED_MESSAGE_STATUSES, SEND_TYPES } from "../../../core/messages/l
 import { recurrenceProblem } from "../../../core/schedule/recurrence.js";
 import {
   accountId,
+  channelOptions,
   iso,
   isoDate,
   isoOrNull,
@@ -65,6 +66,11 @@ const fields = {
   recurrence_rule: rule.optional(),
   recurrence_end_at: isoDate.optional(),
   recurrence_max_count: z.number().int().min(1).max(1_000_000).optional().describe("Stop after this many triggers"),
+  channel_options: channelOptions
+    .optional()
+    .describe(
+      "Options of the channel's type for every message it creates; subject, html and text are rendered like the body",
+    ),
   metadata: metadata.optional(),
 };
 
@@ -118,6 +124,7 @@ export const scheduledUpdate = nonEmpty(
     recurrence_rule: rule.nullable().optional(),
     recurrence_end_at: isoDate.nullable().optional(),
     recurrence_max_count: z.number().int().min(1).max(1_000_000).nullable().optional(),
+    channel_options: fields.channel_options.describe("Replaces the options"),
     metadata: fields.metadata,
     status: z
       .enum(["pending", "paused", "cancelled"], {
@@ -144,6 +151,7 @@ export const scheduledOut = z.object({
   next_trigger_at: tsOutNullable,
   last_triggered_at: tsOutNullable,
   trigger_count: z.number().int(),
+  channel_options: channelOptions,
   metadata: z.record(z.string(), z.unknown()),
   created_at: tsOut,
   updated_at: tsOut,
@@ -167,6 +175,7 @@ export function scheduledJson(r: ScheduledMessageRow): z.infer<typeof scheduledO
     next_trigger_at: isoOrNull(r.nextTriggerAt),
     last_triggered_at: isoOrNull(r.lastTriggeredAt),
     trigger_count: r.triggerCount,
+    channel_options: r.channelOptions,
     metadata: r.metadata,
     created_at: iso(r.createdAt),
     updated_at: iso(r.updatedAt),

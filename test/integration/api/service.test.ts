@@ -47,9 +47,12 @@ describe("health, readiness, OpenAPI", () => {
     expect(new Set(ids).size).toBe(ids.length);
     const create = doc.paths["/v1/messages"].post;
     const body = create.requestBody.content["application/json"].schema;
-    expect(body.required).toEqual(["delivery_address"]);
-    // A message names its channel or only a channel type: both are documented, neither required alone.
-    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["channel_id", "channel_type"]));
+    // A message names its channel or only a channel type, and its address; a reply takes all of
+    // them from the inbound message it answers: each is documented, none required alone.
+    expect(body.required).toBeUndefined();
+    expect(Object.keys(body.properties)).toEqual(
+      expect.arrayContaining(["channel_id", "channel_type", "delivery_address", "reply_to_message_id"]),
+    );
     expect(body.additionalProperties).toBe(false);
     expect(create.parameters.map((p: { name: string }) => p.name)).toContain("Idempotency-Key");
     expect(doc.paths["/v1/messages"].get.parameters.map((p: { name: string }) => p.name)).toEqual([

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../../db/client.js";
 import { eventually } from "../support/stack.js";
 import {
   startDispatchHarness,
@@ -87,6 +88,69 @@ describe("API → dispatch → provider", () => {
       async () => ((await api("GET", `/v1/channels/${channelId}`)).body.status === "paused" ? true : undefined),
       30_000,
     );
+  });
+
+  it("WhatsApp: the send turn decides on the care window from the stored inbound time; outside it the mapped template goes", async () => {
+    const created = await api("POST", "/v1/channels", {
+      account_id: accountId,
+      name: "wa",
+      channel_type: "whatsapp",
+      credentials: {
+        access_token: "e2e-access-token",
+        phone_number_id: "300000000000009",
+        app_secret: "sim-meta-app-secret",
+        verify_token: "e2e-verify-token",
+      },
+      rate_limit: 6_000,
+    });
+    expect(created.status).toBe(201);
+    const channelId = created.body.id as string;
+    const template = await api("POST", "/v1/templates", {
+      account_id: accountId,
+      name: "shipped",
+      body: "Hi {FIRST_NAME}, your order shipped",
+      whatsapp: { name: "order_shipped", language: "en", components: [{ type: "body", parameters: ["FIRST_NAME"] }] },
+    });
+    expect(template.status).toBe(201);
+    const [stays, closes, mapped] = ["+251911500001", "+251911500002", "+251911500003"];
+    const db = await openDatabase({ url: h.db });
+    try {
+      // The three customers wrote an hour ago, as the inbound consumer records it.
+      await db.withSession((s) =>
+        s.query(
+          `INSERT INTO conversations (id, account_id, channel_id, channel_type, participant_from, participant_to, last_inbound_at)
+           SELECT gen_random_uuid(), $1, $2, 'whatsapp', a, 'us', now() - interval '1 hour' FROM unnest($3::text[]) AS a`,
+          [accountId, channelId, [stays, closes, mapped]],
+        ),
+      );
+      // The channel holds the messages while the windows are open …
+      expect((await api("PATCH", `/v1/channels/${channelId}`, { status: "paused" })).status).toBe(200);
+      const post = async (body: Record<string, unknown>) => {
+        const r = await api("POST", "/v1/messages", { account_id: accountId, channel_id: channelId, ...body });
+        expect(r.body.status).toBe("queued");
+        return r.body.id as string;
+      };
+      const open = await post({ delivery_address: stays, message_body: "Still there?" });
+      const late = await post({ delivery_address: closes, message_body: "Still there?" });
+      const templated = await post({
+        delivery_address: mapped,
+        template_id: template.body.id,
+        custom_values: { FIRST_NAME: "Abebe" },
+      });
+      // … and two of them close before the messages are sent.
+      await db.withSession((s) =>
+        s.query(
+          `UPDATE conversations SET last_inbound_at = now() - interval '25 hours' WHERE channel_id = $1 AND participant_from = ANY($2::text[])`,
+          [channelId, [closes, mapped]],
+        ),
+      );
+      expect((await api("PATCH", `/v1/channels/${channelId}`, { status: "active" })).status).toBe(200);
+      await allStatus([open, templated], "sent");
+      await allStatus([late], "failed");
+      expect((await api("GET", `/v1/messages/${late}`)).body).toMatchObject({ error_code: "outside_care_window" });
+    } finally {
+      await db.close();
+    }
   });
 
   it("routes a message that names only its channel type, and fails it over when that provider is down", async () => {

@@ -197,6 +197,55 @@ describe.each([pgDriver, pgliteDriver])("inbound consumer on $name", (driver) =>
     ).toEqual([]);
   });
 
+  it("a WhatsApp message opens the customer-care window: stored per conversation, handed to the sender by the claim", async () => {
+    const consumer = createInboundConsumer({ db, log });
+    const wa = await channel("whatsapp");
+    const otherChannel = await channel("whatsapp");
+    const from = "+251911000555";
+    const at = new Date(Date.now() - 3_600_000);
+    const wrote = (receivedAt: Date) =>
+      event(
+        wa,
+        "whatsapp",
+        "default",
+        inboundMessage({
+          providerMessageId: `wamid.${randomUUID()}`,
+          from,
+          to: "15550001111",
+          text: "hi",
+          receivedAt: receivedAt.toISOString(),
+        }),
+      );
+    expect(await consumer.handle(wrote(at))).toBe("stored");
+    // A message that arrives late but was written earlier does not move the window back.
+    expect(await consumer.handle(wrote(new Date(at.getTime() - 5 * 3_600_000)))).toBe("stored");
+    const [conv] = await query<{ last_inbound_at: Date }>(
+      `SELECT last_inbound_at FROM conversations WHERE channel_id = $1 AND participant_from = $2`,
+      [wa, from],
+    );
+    expect(new Date(conv!.last_inbound_at).toISOString()).toBe(at.toISOString());
+
+    // Queued sends: to the sender (spelled without "+") and to someone who never wrote; and to the
+    // sender through another WhatsApp channel, where the window is not open.
+    const now = new Date();
+    const queue = async (channelId: string, addresses: string[]) =>
+      db.withSession((s) =>
+        s.query(
+          `INSERT INTO messages (id, created_at, account_id, channel_id, channel_type, direction, status, delivery_address, message_body)
+           SELECT u.id, $2, $3, $4, 'whatsapp', 'outbound', 'queued', u.address, 'hi' FROM unnest($1::uuid[], $5::text[]) AS u(id, address)`,
+          [addresses.map(() => uuidv7(now)), now, accountId, channelId, addresses],
+        ),
+      );
+    await queue(wa, ["251911000555", "+251911000556"]);
+    await queue(otherChannel, [from]);
+    const claimed = await new DispatchStore(db).claim(wa, 10, new Date());
+    expect(Object.fromEntries(claimed.map((c) => [c.deliveryAddress, c.lastInboundAt]))).toEqual({
+      "251911000555": at.toISOString(),
+      "+251911000556": null,
+    });
+    expect((await new DispatchStore(db).claim(otherChannel, 10, new Date()))[0]?.lastInboundAt).toBeNull();
+  });
+
   it("sends an event for an unknown channel to the dead letters", async () => {
     const consumer = createInboundConsumer({ db, log });
     await expect(

@@ -1,6 +1,8 @@
 /**
  * A plain-text alternative for HTML mail: enough for clients that prefer text and for spam
- * scoring, not a renderer. Links keep their target in brackets.
+ * scoring, not a renderer. Links keep their target in brackets. Used where an e-mail's text part
+ * is derived: the template renderer (an HTML part without a text part) and the e-mail adapter
+ * (a body sent as HTML).
  */
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", nbsp: " " };

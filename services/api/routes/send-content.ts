@@ -1,0 +1,65 @@
+/**
+ * A send's content as the REST layer checks it: channel options validated against the channel's
+ * type (given as `channel_options`, or in `metadata` as older clients do, the explicit ones
+ * winning), and a stored template as the source the renderer (core/content/compose.ts) reads.
+ */
+
+import { badRequest } from "../../../core/errors.js";
+import type { ContentSource } from "../../../core/content/compose.js";
+import {
+  isOptionOf,
+  legacyOptions,
+  optionsSchemaFor,
+  type ChannelOptions,
+} from "../../../core/messages/channel-options.js";
+import type { FallbackStrategy } from "../../../core/messages/lifecycle.js";
+import type { ChannelType } from "../../../core/messages/vocabulary.js";
+import type { TemplateRow } from "../../../db/schema.js";
+import { parseWith } from "../http/validation.js";
+
+/** The options a send on `channelType` carries; a 400 names the field of any that does not fit. */
+export function channelOptionsFor(
+  channelType: ChannelType,
+  given: Record<string, unknown> | undefined,
+  metadata: Record<string, unknown> | undefined,
+): ChannelOptions {
+  const schema = optionsSchemaFor(channelType);
+  const fromMetadata = parseWith(schema, legacyOptions(channelType, metadata ?? {}), "metadata");
+  for (const key of Object.keys(given ?? {})) {
+    if (!isOptionOf(channelType, key))
+      throw badRequest("validation_error", `channel_options.${key}: not an option of ${channelType} channels`, {
+        field: `channel_options.${key}`,
+      });
+  }
+  const explicit = parseWith(schema, given ?? {}, "channel_options");
+  // Checked again together: a rule may span both (MESSAGE_TAG in one, its tag in the other).
+  return parseWith(schema, { ...fromMetadata, ...explicit }, "channel_options");
+}
+
+/**
+ * The options after a PATCH: replaced when `channel_options` is given; when only `metadata` is,
+ * the options an older client put there update the stored ones. Undefined: unchanged.
+ */
+export function patchedChannelOptions(
+  channelType: ChannelType,
+  current: ChannelOptions,
+  given: Record<string, unknown> | undefined,
+  metadata: Record<string, unknown> | undefined,
+): ChannelOptions | undefined {
+  if (given !== undefined) return channelOptionsFor(channelType, given, metadata);
+  if (metadata === undefined) return undefined;
+  const schema = optionsSchemaFor(channelType);
+  const fromMetadata = parseWith(schema, legacyOptions(channelType, metadata), "metadata");
+  return parseWith(schema, { ...current, ...fromMetadata }, "metadata");
+}
+
+/** A stored template as the renderer's source. */
+export function templateSource(t: TemplateRow): ContentSource {
+  return {
+    body: t.body,
+    email: t.emailParts,
+    whatsapp: t.whatsappTemplate,
+    fallbackStrategy: t.fallbackStrategy as FallbackStrategy,
+    defaultValues: t.defaultValues,
+  };
+}
