@@ -76,7 +76,9 @@ export const DEPLOYED_APPS: DeployedApp[] = [
     // V8 grows its heap lazily up to a default that ignores the container's limit; half the limit
     // leaves room for buffers and native memory and makes the collector work before the kernel
     // OOM-kills the pod. bench/campaign.ts: a capped heap also kept single sends fast during a fan-out.
-    env: { NODE_OPTIONS: "--max-old-space-size=512" },
+    // Node 24's V8 sizes the young generation far larger by default: the idle dispatcher held 286 MB
+    // instead of 126 MB on Node 20; 16 MB semi-spaces bring it to 149 MB at the same send rate.
+    env: { NODE_OPTIONS: "--max-old-space-size=512 --max-semi-space-size=16" },
     secretEnv: [{ key: "DATABASE_URL" }, { key: "CREDENTIALS_KEYS" }],
   },
 ];

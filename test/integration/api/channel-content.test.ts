@@ -16,7 +16,6 @@ const whatsappCreds = {
   app_secret: "wa-app-secret-test",
   verify_token: "wa-verify-token",
 };
-const emailCreds = { smtp_host: "127.0.0.1", smtp_port: 2525, require_tls: false, from_email: "noreply@shop.test" };
 
 describe("channel content", () => {
   let h: Harness;
@@ -33,6 +32,13 @@ describe("channel content", () => {
     b = await account(h);
     tg = await makeChannel(h, a.token);
     wa = await makeChannel(h, a.token, { channel_type: "whatsapp", credentials: whatsappCreds });
+    // The channel's SMTP login is checked when it is created: the harness's simulator answers it.
+    const emailCreds = {
+      smtp_host: "127.0.0.1",
+      smtp_port: h.sim.smtpPort,
+      require_tls: false,
+      from_email: "noreply@shop.test",
+    };
     mail = await makeChannel(h, a.token, { channel_type: "email", credentials: emailCreds });
     const contact = (
       await h.call("POST", "/v1/contacts", { token: a.token, body: { name: "Ana", email: "ana@example.org" } })
