@@ -14,6 +14,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSimulator } from "../services/simulator/spawn.js";
+import type { ReceivedMessage } from "../services/simulator/received.js";
+import { demoCampaigns, describeReceived, type DemoCampaign } from "./demo/campaigns.js";
 import { demoChannels, simulatorWebhooks } from "./demo/channels.js";
 import { apiClient, listAll } from "./demo/client.js";
 import { channelReport, progressLine, reportTable, type ChannelReport } from "./demo/report.js";
@@ -25,7 +27,8 @@ const CONTACTS = Number(process.env.DEMO_CONTACTS ?? 10_000);
 const SINGLES = Number(process.env.DEMO_MESSAGES_PER_CHANNEL ?? 100);
 const FAILURE_SHARE = Number(process.env.DEMO_FAILURE_SHARE ?? 0.02);
 const TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_MS ?? 600_000);
-const CAMPAIGN_CHANNEL = process.env.DEMO_CAMPAIGN_CHANNEL ?? "smpp";
+/** Recipients of the WhatsApp and e-mail campaigns (the SMPP campaign goes to all DEMO_CONTACTS). */
+const SIDE_CONTACTS = Math.min(CONTACTS, Number(process.env.DEMO_SIDE_CONTACTS ?? 1_000));
 const PAGE = 1000;
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
@@ -95,8 +98,8 @@ try {
     const created = await api.call("POST", "/v1/channels", {
       account_id: accountId,
       name: `demo ${ch.label}`,
-      rate_limit: 120_000,
-      burst: 500,
+      rate_limit: ch.rateLimit ?? 120_000,
+      burst: ch.burst ?? 500,
       ...ch.body,
     });
     ids.set(ch.label, created.id as string);
@@ -110,28 +113,47 @@ try {
     `created ${channels.length} channels through the REST API (${channels.map((c) => c.label).join(", ")}); receipts go to /webhooks/{type}/{id}`,
   );
 
-  // Contacts: one CSV upload, streamed into a contact group.
-  const campaignChannel = channels.find((c) => c.label === CAMPAIGN_CHANNEL)!;
-  const group = await api.call("POST", "/v1/contact-groups", { account_id: accountId, name: "demo subscribers" });
-  const csv = [
-    "name,phone",
-    ...Array.from({ length: CONTACTS }, (_, i) => `Person${i} Demo,${campaignChannel.address(50_000 + i)}`),
-  ].join("\n");
-  const imported = await api.call("POST", `/v1/contact-groups/${String(group.id)}/import`, csv);
-  say(`imported ${String(imported.imported)} contacts into a group (CSV, streamed)`);
+  // Contacts: one CSV upload, streamed into a contact group; the first SIDE_CONTACTS of them
+  // also form a smaller group for the WhatsApp and e-mail campaigns.
+  const smpp = channels.find((c) => c.label === "smpp")!;
+  const contactRow = (i: number) => `Person${i} Demo,${smpp.address(50_000 + i)},person${i}@example.test`;
+  const importGroup = async (name: string, n: number) => {
+    const group = await api.call("POST", "/v1/contact-groups", { account_id: accountId, name });
+    const csv = ["name,phone,email", ...Array.from({ length: n }, (_, i) => contactRow(i))].join("\n");
+    const imported = await api.call("POST", `/v1/contact-groups/${String(group.id)}/import`, csv);
+    return { id: String(group.id), imported: Number(imported.imported) };
+  };
+  const everyone = await importGroup("demo subscribers", CONTACTS);
+  const side = await importGroup("demo newsletter", SIDE_CONTACTS);
+  say(
+    `imported ${everyone.imported} contacts into a group (CSV, streamed), and ${side.imported} of them into a second`,
+  );
 
-  // The campaign, then single messages on every channel while it runs.
+  // The campaigns, then single messages on every channel while they run.
   const t0 = Date.now();
-  const campaign = await api.call("POST", "/v1/group-messages", {
-    account_id: accountId,
-    name: "demo campaign",
-    channel_id: ids.get(CAMPAIGN_CHANNEL),
-    message_body: "Hi {FIRST_NAME}, this is the Turumba demo campaign.",
-    contact_group_ids: [group.id],
-    status: "queued",
-  });
-  const campaignId = String(campaign.id);
-  // Single messages on every channel, sent while the campaign runs.
+  const campaigns = new Map<string, { spec: DemoCampaign; created: Record<string, unknown> }>();
+  for (const spec of demoCampaigns(SIDE_CONTACTS)) {
+    const template = await api.call("POST", "/v1/templates", {
+      account_id: accountId,
+      name: `demo ${spec.channel}`,
+      ...spec.template,
+    });
+    const created = await api.call("POST", "/v1/group-messages", {
+      account_id: accountId,
+      name: `demo campaign (${spec.channel})`,
+      channel_id: ids.get(spec.channel),
+      template_id: template.id,
+      contact_group_ids: [spec.recipients === "all" ? everyone.id : side.id],
+      status: "queued",
+    });
+    campaigns.set(String(created.id), { spec, created });
+  }
+  const campaignContacts = [...campaigns.values()].reduce(
+    (n, c) => n + (c.spec.recipients === "all" ? CONTACTS : c.spec.recipients),
+    0,
+  );
+  const campaignOf = (id: unknown) => (typeof id === "string" ? campaigns.get(id) : undefined);
+  // Single messages on every channel, sent while the campaigns run.
   const singlesDone = (async () => {
     let n = 0;
     for (const ch of channels) {
@@ -142,7 +164,7 @@ try {
             channel_id: ids.get(ch.label),
             delivery_address: ch.address(i + k),
             message_body: `Hello from Turumba (${ch.label} #${i + k})`,
-            ...(ch.metadata ? { metadata: ch.metadata } : {}),
+            ...(ch.options ? { channel_options: ch.options } : {}),
           }),
         );
         n += (await Promise.all(batch)).length;
@@ -151,51 +173,71 @@ try {
     return n;
   })();
   say(
-    `campaign to ${CONTACTS.toLocaleString("en-US")} contacts queued on ${CAMPAIGN_CHANNEL}; single messages going out on all ${channels.length} channels meanwhile`,
+    `campaigns queued: ${[...campaigns.values()].map((c) => `${c.spec.channel} to ${(c.spec.recipients === "all" ? CONTACTS : c.spec.recipients).toLocaleString("en-US")}`).join(", ")}; single messages going out on all ${channels.length} channels meanwhile`,
   );
 
-  // Live progress until every receipt is in (or the deadline passes).
+  // Live progress until every campaign is done and its receipts are in (or the deadline passes).
   const deadline = t0 + TIMEOUT_MS;
-  let g: Record<string, unknown> = campaign;
+  const latest = new Map<string, Record<string, unknown>>();
   for (;;) {
-    g = await api.call("GET", `/v1/group-messages/${campaignId}`);
-    const total = Number(g.total_recipients) || CONTACTS;
-    const skipped = Number(g.skipped_count);
-    const settled = Number(g.delivered_count) + Number(g.failed_count) + skipped + Number(g.cancelled_count);
-    progress(
-      progressLine("campaign", settled, total, {
-        queued: Number(g.queued_count),
-        sent: Number(g.sent_count),
-        delivered: Number(g.delivered_count),
-        failed: Number(g.failed_count),
-      }),
-    );
-    const terminal = ["completed", "partially_failed", "failed"].includes(String(g.status));
-    if ((terminal && settled >= total) || Date.now() > deadline) break;
+    const sum = { total: 0, settled: 0, queued: 0, sent: 0, delivered: 0, failed: 0 };
+    let finished = true;
+    for (const id of campaigns.keys()) {
+      const g = await api.call("GET", `/v1/group-messages/${id}`);
+      latest.set(id, g);
+      const total = Number(g.total_recipients) || 0;
+      // A message is settled at its receipt, or once sent where the channel sends no receipts.
+      const receipts = channels.find((c) => c.label === campaignOf(id)!.spec.channel)!.receipts;
+      const closed = Number(g.failed_count) + Number(g.skipped_count) + Number(g.cancelled_count);
+      const settled = Math.min(total, closed + Number(receipts ? g.delivered_count : g.sent_count));
+      sum.total += total;
+      sum.settled += settled;
+      sum.queued += Number(g.queued_count);
+      sum.sent += Number(g.sent_count);
+      sum.delivered += Number(g.delivered_count);
+      sum.failed += Number(g.failed_count);
+      const terminal = ["completed", "partially_failed", "failed"].includes(String(g.status));
+      if (!terminal || total === 0 || settled < total) finished = false;
+    }
+    const { total, settled, ...parts } = sum;
+    progress(progressLine("campaigns", settled, total || campaignContacts, parts));
+    if (finished || Date.now() > deadline) break;
     await sleep(500);
   }
-  progress(progressLine("campaign", 1, 1, { status: 0 }).replace("status 0", `status ${String(g.status)}`), true);
+  progress(
+    progressLine("campaigns", 1, 1, {}).trimEnd() +
+      `  ${[...campaigns].map(([id, c]) => `${c.spec.channel} ${String(latest.get(id)?.status)}`).join(", ")}`,
+    true,
+  );
   const singles = await singlesDone;
 
   // Singles (and campaign receipts) on the other channels settle in the same few seconds.
-  const receiptsOn = (label: string) =>
-    channels.find((c) => label === c.label || label === `${c.label} (campaign)`)!.receipts;
+  const receiptsOn = (label: string) => channels.find((c) => label.split(" ")[0] === c.label)!.receipts;
   const reports: ChannelReport[] = [];
+  const rowsByCampaign = new Map<string, Record<string, unknown>[]>();
   for (;;) {
     reports.length = 0;
+    rowsByCampaign.clear();
     for (const ch of channels) {
       const rows = await listAll(
         api,
         `/v1/messages?filter=channel_id:eq:${ids.get(ch.label)}&sort=created_at:asc`,
         PAGE,
       );
-      // The campaign's rows apart: their time to the provider is mostly their place in its queue.
-      const ofCampaign = rows.filter((m) => m.group_message_id === campaignId);
-      if (ofCampaign.length > 0) reports.push(channelReport(`${ch.label} (campaign)`, ofCampaign));
+      // Campaign rows apart: their time to the provider is mostly their place in the campaign's queue.
+      for (const m of rows) {
+        if (!campaignOf(m.group_message_id)) continue;
+        const id = String(m.group_message_id);
+        if (!rowsByCampaign.has(id)) rowsByCampaign.set(id, []);
+        rowsByCampaign.get(id)!.push(m);
+      }
+      for (const [id, c] of campaigns)
+        if (c.spec.channel === ch.label)
+          reports.push(channelReport(`${ch.label} (campaign)`, rowsByCampaign.get(id) ?? []));
       reports.push(
         channelReport(
           ch.label,
-          rows.filter((m) => m.group_message_id !== campaignId),
+          rows.filter((m) => !campaignOf(m.group_message_id)),
         ),
       );
     }
@@ -212,11 +254,6 @@ try {
   const stats = (await (await fetch(`${sim.http}/_sim/stats`)).json()) as {
     providers: Record<string, { accepted?: number }>;
   };
-  const campaignRows = await listAll(api, `/v1/messages?filter=group_message_id:eq:${campaignId}`, PAGE);
-  const fromRows = channelReport("campaign", campaignRows);
-  // From the POST to the last campaign message handed to its provider, by the rows' own clocks.
-  const lastSent = Math.max(...campaignRows.map((m) => (typeof m.sent_at === "string" ? Date.parse(m.sent_at) : 0)));
-  const campaignSeconds = (lastSent - Date.parse(String(campaign.created_at))) / 1000;
   const totals = reports.reduce(
     (t, r) => ({
       messages: t.messages + r.total,
@@ -227,24 +264,57 @@ try {
     { messages: 0, sent: 0, delivered: 0, failed: 0 },
   );
   const providerAccepted = Object.values(stats.providers).reduce((n, p) => n + (p.accepted ?? 0), 0);
-  const checks: [string, boolean][] = [
-    [
-      `campaign counters = its message rows (delivered ${String(g.delivered_count)}/${fromRows.delivered}, failed ${String(g.failed_count)}/${fromRows.failed})`,
+  const checks: [string, boolean][] = [];
+
+  // What each campaign's provider received, as the simulator recorded it.
+  say("");
+  say("what the providers received for the campaigns (one recipient each):");
+  for (const [id, c] of campaigns) {
+    const ch = channels.find((x) => x.label === c.spec.channel)!;
+    const rows = rowsByCampaign.get(id) ?? [];
+    const addresses = new Set(
+      rows.flatMap((m) => [String(m.delivery_address), String(m.delivery_address).replace(/^\+/, "")]),
+    );
+    const received = (
+      (await (await fetch(`${sim.http}/_sim/received?provider=${ch.simProvider}`)).json()) as {
+        received: ReceivedMessage[];
+      }
+    ).received.filter((r) => addresses.has(r.to));
+    say(`  ${c.spec.channel.padEnd(10)} ${received[0] ? describeReceived(received[0]) : "nothing received"}`);
+    // The simulator keeps the last 20,000 sends: with larger runs only those are checked here
+    // (the count of every send is the "reached its provider" check below).
+    const wrong = received.map((r) => c.spec.problem(r)).filter((p): p is string => p !== null);
+    checks.push([
+      `${c.spec.channel} campaign: ${received.length} messages as the provider received them, ${wrong.length === 0 ? "each with the channel's content" : `${wrong.length} wrong (${wrong[0]})`}`,
+      received.length > 0 && wrong.length === 0,
+    ]);
+    const g = latest.get(id)!;
+    const fromRows = channelReport(c.spec.channel, rows);
+    checks.push([
+      `${c.spec.channel} campaign counters = its message rows (delivered ${String(g.delivered_count)}/${fromRows.delivered}, failed ${String(g.failed_count)}/${fromRows.failed})`,
       Number(g.delivered_count) === fromRows.delivered && Number(g.failed_count) === fromRows.failed,
-    ],
+    ]);
+  }
+  checks.push(
     [
-      `every message reached its provider (ours ${totals.sent}, simulator's ${providerAccepted}, expected ${CONTACTS + singles})`,
-      totals.sent === CONTACTS + singles && providerAccepted === CONTACTS + singles,
+      `every message reached its provider (ours ${totals.sent}, simulator's ${providerAccepted}, expected ${campaignContacts + singles})`,
+      totals.sent === campaignContacts + singles && providerAccepted === campaignContacts + singles,
     ],
     [
       "every receipt applied (no message left in sent on a channel with receipts)",
       reports.every((r) => !receiptsOn(r.label) || r.awaitingReceipt === 0),
     ],
-  ];
-  say("");
-  say(
-    `campaign: ${CONTACTS.toLocaleString("en-US")} contacts, all handed to the provider in ${campaignSeconds.toFixed(1)} s (${(CONTACTS / campaignSeconds).toFixed(0)} messages/s), status ${String(g.status)}`,
   );
+  say("");
+  for (const [id, c] of campaigns) {
+    const rows = rowsByCampaign.get(id) ?? [];
+    // From the POST to the last message handed to its provider, by the rows' own clocks.
+    const lastSent = Math.max(...rows.map((m) => (typeof m.sent_at === "string" ? Date.parse(m.sent_at) : 0)));
+    const secondsToProvider = (lastSent - Date.parse(String(c.created.created_at))) / 1000;
+    say(
+      `${c.spec.channel} campaign: ${rows.length.toLocaleString("en-US")} contacts, all handed to the provider in ${secondsToProvider.toFixed(1)} s (${(rows.length / secondsToProvider).toFixed(0)} messages/s), status ${String(latest.get(id)?.status)}`,
+    );
+  }
   say(
     `all: ${totals.messages} messages, ${totals.sent} sent, ${totals.delivered} delivered, ${totals.failed} failed (the simulator fails ${(FAILURE_SHARE * 100).toFixed(0)} % on purpose) in ${seconds.toFixed(1)} s`,
   );

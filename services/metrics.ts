@@ -5,6 +5,7 @@
  */
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { FailureWindow, type AttemptOutcome } from "../core/dispatch/failure-window.js";
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: "turumba_process_" });
@@ -38,12 +39,29 @@ export const dispatchBacklog = new Gauge({
   registers: [registry],
 });
 
+/** Attempts of the last minute per channel type, which the failure-rate gauge reads at each scrape. */
+export const dispatchFailures = new FailureWindow(60_000, 1_000);
+
 export const failureRate = new Gauge({
   name: "turumba_dispatch_failure_rate",
-  help: "Share of send attempts in the last sweep interval that failed or were retried.",
+  help: 'Share of send attempts in the last 60 s that failed or were retried, by channel type; absent for a type with no attempts in that minute. Alert on the counters instead: rate(turumba_messages_dispatched_total{status=~"failed|retry"}[5m]) / rate(turumba_messages_dispatched_total[5m]).',
   labelNames: ["channel_type"] as const,
   registers: [registry],
+  collect() {
+    this.reset();
+    const now = Date.now();
+    for (const type of dispatchFailures.keys()) {
+      const ratio = dispatchFailures.ratio(type, now);
+      if (ratio !== undefined) this.set({ channel_type: type }, ratio);
+    }
+  },
 });
+
+/** One outcome of send attempts: the counter and the failure-rate window move together. */
+export function recordDispatched(channelType: string, status: AttemptOutcome, n: number): void {
+  messagesDispatched.inc({ channel_type: channelType, status }, n);
+  dispatchFailures.record(channelType, status, n, Date.now());
+}
 
 export const outboxPending = new Gauge({
   name: "turumba_outbox_pending_count",
@@ -66,8 +84,8 @@ export const webhookResponse = new Histogram({
 });
 
 export const groupMessageFanout = new Histogram({
-  name: "turumba_group_message_fanout_duration",
-  help: "Seconds from a group message being queued to all its messages being created and enqueued.",
+  name: "turumba_group_message_fanout_duration_seconds",
+  help: "From a campaign's fan-out starting (its group message turning processing; a pause counts) to its last page of messages created and enqueued.",
   buckets: [1, 5, 10, 30, 60, 120, 300, 600],
   registers: [registry],
 });

@@ -35,6 +35,11 @@ function harness(opts: {
   const outcomes: MessageOutcome[] = [];
   let shared: TokenBucketState | undefined;
   let quotaLeft = opts.quotaLeft ?? Infinity;
+  const metrics = {
+    dispatched: [] as [string, string, number][],
+    turnSeconds: [] as [string, number][],
+    rateLimited: [] as string[],
+  };
   const channel: ChannelSnapshot = {
     id: "ch",
     accountId: "acc",
@@ -87,7 +92,11 @@ function harness(opts: {
       quotaLeft -= granted;
       return granted;
     },
-    metrics: { dispatched: () => undefined, dispatchSeconds: () => undefined, rateLimited: () => undefined },
+    metrics: {
+      dispatched: (type, status, n) => metrics.dispatched.push([type, status, n]),
+      dispatchSeconds: (type, seconds) => metrics.turnSeconds.push([type, seconds]),
+      rateLimited: (channelId) => metrics.rateLimited.push(channelId),
+    },
     config: {
       maxBatch: 100,
       credentialsTtlMs: 60_000,
@@ -101,6 +110,7 @@ function harness(opts: {
     sent,
     failed,
     outcomes,
+    metrics,
     now: () => now,
     advance: (ms: number) => (now += ms),
     queued: () => queue.length,
@@ -213,5 +223,22 @@ describe("ChannelDispatcher send outcomes", () => {
     // The provider's retry-after holds the whole channel, not just the throttled message.
     const held = await h.dispatcher.turn();
     expect(held).toMatchObject({ claimed: 0, held: "no_tokens", wakeInMs: 5_000 });
+
+    // Every turn that sent reported its outcomes and provider time; the provider's throttle and
+    // the turn that found no token are both rate-limit hits of this channel.
+    expect(h.metrics.dispatched).toEqual([
+      ["sms", "sent", 1],
+      ["sms", "retry", 3],
+      ["sms", "failed", 1],
+    ]);
+    expect(h.metrics.turnSeconds.map(([type]) => type)).toEqual(["sms", "sms"]);
+    expect(h.metrics.turnSeconds.every(([, s]) => s >= 0 && s < 5)).toBe(true);
+    expect(h.metrics.rateLimited).toEqual(["ch", "ch"]);
+  });
+
+  it("reports messages failed over the account's quota as failed attempts", async () => {
+    const h = harness({ queued: 5, quotaLeft: 0, channel: { quota: { dailyLimit: 1, monthlyLimit: null } } });
+    await h.dispatcher.turn();
+    expect(h.metrics.dispatched).toEqual([["sms", "failed", 1]]);
   });
 });

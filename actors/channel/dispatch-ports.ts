@@ -7,6 +7,7 @@
 import type { Logger } from "../../core/logger.js";
 import type { MessageOutcome } from "../../core/dispatch/outcome.js";
 import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
+import type { AttemptOutcome } from "../../core/dispatch/failure-window.js";
 
 export interface ChannelSnapshot {
   id: string;
@@ -58,7 +59,7 @@ export interface DispatchPorts {
     limits: { dailyLimit: number | null; monthlyLimit: number | null },
   ): Promise<number>;
   metrics: {
-    dispatched(channelType: string, status: string, n: number): void;
+    dispatched(channelType: string, status: AttemptOutcome, n: number): void;
     dispatchSeconds(channelType: string, seconds: number): void;
     rateLimited(channelId: string): void;
   };

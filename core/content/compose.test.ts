@@ -117,6 +117,16 @@ describe("composing a message for its channel", () => {
     expect(composeAsGiven("email", "Text", { html: "<p>Hi</p>" }).body).toBe("Text");
     expect(composeAsGiven("sms", "", {}).body).toBe("");
   });
+
+  it("an e-mail without a template, scheduled or to a group, keeps its body as the text part, as a single send does", () => {
+    const adHoc = (body: string): ContentSource => ({ body, fallbackStrategy: "keep" });
+    const options = { subject: "Order {ORDER}", html: "<h1>Order {ORDER}</h1><p>On its way.</p>" };
+    const c = composeForChannel("email", adHoc("Hi {FIRST_NAME}: order {ORDER} is on its way."), { contact }, options);
+    expect(c.body).toBe("Hi Abebe: order A&B-42 is on its way.");
+    expect(c.options).toMatchObject({ subject: "Order A&B-42", html: "<h1>Order A&amp;B-42</h1><p>On its way.</p>" });
+    // With no body of its own, the text part is still derived from the HTML.
+    expect(composeForChannel("email", adHoc(""), { contact }, options).body).toBe("Order A&B-42\nOn its way.");
+  });
 });
 
 describe("previews", () => {

@@ -133,13 +133,18 @@ export interface Composed {
   missing: string[];
 }
 
-/** The e-mail parts of a send: the template's, each overridden by the send's own option. */
+/**
+ * The e-mail parts of a send: the template's, each overridden by the send's own option. Without a
+ * template's parts, a body of its own is the text part (as a single send's is); only an empty one
+ * leaves the text to be derived from the HTML.
+ */
 function emailParts(source: ContentSource, options: ChannelOptions) {
   if (options.subject === undefined && options.html === undefined && options.text === undefined) return source.email;
+  const ownBody = !source.email && source.body.trim() !== "" ? source.body : undefined;
   return {
     subject: options.subject ?? source.email?.subject ?? "",
     html: options.html ?? source.email?.html,
-    text: options.text ?? source.email?.text,
+    text: options.text ?? source.email?.text ?? ownBody,
   };
 }
 

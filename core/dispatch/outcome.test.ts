@@ -21,6 +21,12 @@ describe("planOutcomes", () => {
       { status: "failed", errorCode: "invalid_recipient" },
     ],
     [
+      "permanent with the provider's opt-out signal → failed, marked as an opt-out",
+      { ok: false, kind: "permanent", code: "recipient_opted_out", message: "21610", optOut: true },
+      1,
+      { status: "failed", errorCode: "recipient_opted_out", optOut: true },
+    ],
+    [
       "retryable on attempt 1 → queued in 1 s",
       { ok: false, kind: "retryable", code: "provider_5xx", message: "503" },
       1,

@@ -33,7 +33,15 @@ export type MessageOutcome =
       errorMessage: string;
       throttled: boolean;
     }
-  | { id: string; createdAt: string; status: "failed"; errorCode: string; errorMessage: string };
+  | {
+      id: string;
+      createdAt: string;
+      status: "failed";
+      errorCode: string;
+      errorMessage: string;
+      /** The provider refused the send because the recipient opted out: the address is suppressed. */
+      optOut?: boolean;
+    };
 
 export interface TurnEffects {
   outcomes: MessageOutcome[];
@@ -61,7 +69,13 @@ export function planOutcomes(
       return;
     }
     if (a.kind === "permanent") {
-      outcomes.push({ ...base, status: "failed", errorCode: a.code, errorMessage: a.message });
+      outcomes.push({
+        ...base,
+        status: "failed",
+        errorCode: a.code,
+        errorMessage: a.message,
+        ...(a.optOut ? { optOut: true } : {}),
+      });
       return;
     }
     if (a.kind === "throttled") {

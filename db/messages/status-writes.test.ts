@@ -323,6 +323,62 @@ describe("status writes", () => {
       expect(await eventsOf(db, overtaken.id)).toEqual([]);
     });
 
+    it("records the recipient as opted out when the provider refused the send for that reason", async () => {
+      // A provider that refuses a send because the recipient unsubscribed (Twilio 21610, Vonage
+      // "barred") says the same as a STOP: the next campaign skips the address.
+      const ch = await insertChannel(db, A, { channelType: "sms", provider: "twilio" });
+      const optedOut = await insertMessage(db, {
+        accountId: A,
+        channelId: ch,
+        status: "sending",
+        createdAt: t0,
+        address: "+251911000777",
+      });
+      const invalid = await insertMessage(db, {
+        accountId: A,
+        channelId: ch,
+        status: "sending",
+        createdAt: t0,
+        address: "+251911000778",
+      });
+      const iso = t0.toISOString();
+      await db.withSession((s) =>
+        applyOutcomes(
+          s,
+          [
+            {
+              id: optedOut.id,
+              createdAt: iso,
+              accountId: A,
+              status: "failed",
+              errorCode: "recipient_opted_out",
+              errorMessage: "unsubscribed",
+              optOut: true,
+            },
+            { id: invalid.id, createdAt: iso, accountId: A, status: "failed", errorCode: "21211", errorMessage: "bad" },
+          ],
+          later,
+          ch,
+        ),
+      );
+      const rows = await db.withSession((s) =>
+        s.query<{ address: string; channel_scope: string; source: string; reason: string; channel_id: string }>(
+          `SELECT address, channel_scope, source, reason, channel_id FROM contact_opt_outs
+            WHERE account_id = $1 AND address IN ('+251911000777', '+251911000778')`,
+          [A],
+        ),
+      );
+      expect(rows.rows).toEqual([
+        {
+          address: "+251911000777",
+          channel_scope: "sms",
+          source: "provider",
+          reason: "recipient_opted_out",
+          channel_id: ch,
+        },
+      ]);
+    });
+
     it("requeues messages a stopped dispatcher left in sending, with a requeued event, and leaves recent ones", async () => {
       const ch = await fresh();
       const stuck = await insertMessage(db, {

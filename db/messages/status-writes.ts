@@ -13,7 +13,10 @@ import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
 import type { MessageOutcome } from "../../core/dispatch/outcome.js";
 import { conflict } from "../../core/errors.js";
 import { MESSAGE_TRANSITIONS, canTransition, type MessageStatus } from "../../core/messages/lifecycle.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
+import { normaliseAddress, optOutScope } from "../../core/webhooks/opt-out.js";
 import type { Session } from "../client.js";
+import { markOptOuts } from "../contacts/opt-outs.js";
 import { uuidv7, uuidv7Time } from "../ids.js";
 import { scopedAccountIds, type Scope } from "../query/list.js";
 import { unnestRows, type UnnestColumn } from "../query/unnest.js";
@@ -246,6 +249,12 @@ export async function applyOutcomes(
     [...u.params, now],
   );
   const moved = new Set(updated.rows.map((r) => String(r.id)));
+  await suppressOptedOut(
+    s,
+    outcomes.filter((o) => o.status === "failed" && o.optOut === true && moved.has(o.id)),
+    now,
+    channelId,
+  );
   await insertEvents(
     s,
     outcomes
@@ -270,6 +279,49 @@ export async function applyOutcomes(
     now,
   );
   return moved.size;
+}
+
+/**
+ * A send the provider refused because the recipient unsubscribed (Twilio 21610, Vonage "barred",
+ * Africa's Talking's blacklisted) suppresses the address on the channel's scope, as a STOP would,
+ * in the same transaction as the failure it explains.
+ */
+async function suppressOptedOut(
+  s: Session,
+  outcomes: readonly AccountOutcome[],
+  now: Date,
+  channelId: string,
+): Promise<void> {
+  if (outcomes.length === 0) return;
+  const { rows } = await s.query<{
+    id: string;
+    delivery_address: string;
+    contact_id: string | null;
+    channel_type: string;
+  }>(
+    `SELECT m.id, m.delivery_address, m.contact_id, c.channel_type
+       FROM messages m JOIN channels c ON c.id = m.channel_id
+      WHERE m.id = ANY($1::uuid[]) AND m.created_at = ANY($2::timestamptz[])`,
+    [outcomes.map((o) => o.id), outcomes.map((o) => o.createdAt)],
+  );
+  const byId = new Map(outcomes.map((o) => [o.id, o]));
+  await markOptOuts(
+    s,
+    rows.map((r) => {
+      const channelType = r.channel_type as ChannelType;
+      const o = byId.get(String(r.id))!;
+      return {
+        accountId: o.accountId,
+        scope: optOutScope(channelType),
+        address: normaliseAddress(channelType, r.delivery_address),
+        contactId: r.contact_id,
+        channelId,
+        source: "provider" as const,
+        reason: o.status === "sent" ? null : o.errorCode,
+      };
+    }),
+    now,
+  );
 }
 
 /**

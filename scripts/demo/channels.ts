@@ -11,9 +11,13 @@ export interface DemoChannel {
   simProvider: "telegram" | "whatsapp" | "messenger" | "twilio" | "africastalking" | "vonage" | "smpp" | "smtp";
   body: Record<string, unknown>;
   address: (i: number) => string;
-  metadata?: Record<string, unknown>;
+  /** Channel options of the single messages (POST /v1/messages channel_options). */
+  options?: Record<string, unknown>;
   /** Does the provider report delivery (receipt webhooks or SMPP delivery receipts)? */
   receipts: boolean;
+  /** The channel's rate (messages a minute) and burst, where the demo's defaults do not suit it. */
+  rateLimit?: number;
+  burst?: number;
 }
 
 const AT_WEBHOOK_TOKEN = "demo-at-webhook-token-01";
@@ -89,8 +93,18 @@ export function demoChannels(sim: { smppPort: number; smtpPort: number }): DemoC
         },
       },
       address: (i) => `+2519110${pad(i)}`,
-      // Free-form WhatsApp messages need an open 24-hour customer-care window.
-      metadata: { last_inbound_at: new Date().toISOString() },
+      // A business phone number's default throughput is 80 messages a second:
+      // https://developers.facebook.com/docs/whatsapp/throughput
+      rateLimit: 4_800,
+      burst: 80,
+      // Nobody wrote in first, so the 24-hour customer-care window is closed: an approved template.
+      options: {
+        template: {
+          name: "turumba_demo_update",
+          language: "en",
+          components: [{ type: "body", parameters: [{ type: "text", text: "Turumba" }] }],
+        },
+      },
     },
     {
       label: "messenger",
@@ -119,6 +133,11 @@ export function demoChannels(sim: { smppPort: number; smtpPort: number }): DemoC
       label: "email",
       simProvider: "smtp",
       receipts: false,
+      // Small send turns: on the embedded set a channel's turn holds up the in-memory broker's
+      // publishes while it runs (each nudge waits for it), and 200 mails over five SMTP
+      // connections take over 3 s here, close to the 5 s publish timeout; 50 take under one.
+      rateLimit: 3_000,
+      burst: 50,
       body: {
         channel_type: "email",
         credentials: {

@@ -17,6 +17,7 @@ import type { ContactSource } from "./sources/contact-source.js";
 import { CampaignStore } from "../../db/campaigns/campaign-store.js";
 import { accountRatePerMinute } from "../../adapters/registry.js";
 import { foldCounters } from "../../db/campaigns/counter-fold.js";
+import { groupMessageFanout } from "../metrics.js";
 
 export function contactSourceFor(cfg: AppConfig, db: Database, log: Logger): ContactSource {
   if (cfg.CONTACT_SOURCE === "builtin") return new BuiltinContactSource(db);
@@ -43,7 +44,14 @@ export function createCampaignPorts(deps: {
     startProcessing: (id, now) => store.startProcessing(id, now),
     fetchPage: (c, cursor, size) => source.page({ accountId: c.accountId, groupIds: c.contactGroupIds }, cursor, size),
     renderer: async (c) => campaignRenderer((c as Loaded).content, c.channelType),
-    insertPage: (c, page, now) => store.insertPage(c as Loaded, page, now),
+    insertPage: async (c, page, now) => {
+      const loaded = c as Loaded;
+      const r = await store.insertPage(loaded, page, now);
+      // The page without a next cursor completes the fan-out; a replay of it finds the cursor moved.
+      if (r.ok && page.nextCursor === null && loaded.messagesCreatedAt)
+        groupMessageFanout.observe(Math.max(0, now.getTime() - loaded.messagesCreatedAt.getTime()) / 1000);
+      return r;
+    },
     backlog: (channelId, cap) => store.backlog(channelId, cap),
     nudge: (channelType: ChannelType, channelId) => deps.publisher.publish(TOPICS.dispatch(channelType), { channelId }),
     foldCounters: async (id) => (await foldCounters(deps.db, [id])).get(id),

@@ -13,7 +13,7 @@ import { accountLimitFor } from "../../adapters/registry.js";
 import { withTrace, type Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
-import { dispatchDuration, messagesDispatched, rateLimitHits } from "../metrics.js";
+import { dispatchDuration, rateLimitHits, recordDispatched } from "../metrics.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { DispatchStore } from "../../db/messages/dispatch-store.js";
 
@@ -142,7 +142,7 @@ export function createDispatchPorts(deps: {
       return r.granted;
     },
     metrics: {
-      dispatched: (channelType, status, n) => messagesDispatched.inc({ channel_type: channelType, status }, n),
+      dispatched: (channelType, status, n) => recordDispatched(channelType, status, n),
       dispatchSeconds: (channelType, seconds) => dispatchDuration.observe({ channel_type: channelType }, seconds),
       rateLimited: (channelId) => rateLimitHits.inc({ channel_id: channelId }),
     },

@@ -10,6 +10,7 @@ import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messa
 import { EmailAdapter } from "../../adapters/email/adapter.js";
 import { SmppCredentials } from "../../adapters/smpp/credentials.js";
 import { DispatchPayload, type WebhookRequest } from "../../adapters/contract/types.js";
+import { ReceivedLog, type ReceivedMessage } from "./received.js";
 import { startSimulator, type RunningSimulator } from "./simulator.js";
 
 /** Webhooks the simulator sends land here, exactly as received. */
@@ -370,5 +371,243 @@ describe("SMTP and SMSC endpoints", () => {
     } finally {
       await session.close();
     }
+  });
+});
+
+describe("what each provider received (GET /_sim/received)", () => {
+  const received = async (query: string): Promise<ReceivedMessage[]> => {
+    const res = await request(`${sim.httpUrl}/_sim/received?${query}`);
+    expect(res.statusCode).toBe(200);
+    return ((await res.body.json()) as { received: ReceivedMessage[] }).received;
+  };
+  const send = (c: Case, metadata: Record<string, unknown>, text = "Hello *there*") =>
+    registry()
+      .get(c.channelType, c.key)
+      .send({ ...payload(c, text), metadata });
+  const caseOf = (provider: string) => cases.find((c) => c.provider === provider)!;
+
+  it("whatsapp: a template's name, language and parameters, and a text message's body", async () => {
+    const wa = caseOf("whatsapp");
+    const result = await send(wa, {
+      template: {
+        name: "order_shipped",
+        language: "am",
+        components: [
+          { type: "header", parameters: [{ type: "text", text: "ቱሩምባ" }] },
+          {
+            type: "body",
+            parameters: [
+              { type: "text", text: "Abebe" },
+              { type: "currency", currency: { fallback_value: "ETB 120", code: "ETB", amount_1000: 120000 } },
+            ],
+          },
+        ],
+      },
+    });
+    await send(wa, { last_inbound_at: new Date().toISOString(), preview_url: true }, "free-form text");
+    const [template, text] = await received(`provider=whatsapp&to=${encodeURIComponent(wa.to.replace("+", ""))}`);
+    expect(template).toMatchObject({
+      provider: "whatsapp",
+      id: result.providerMessageId,
+      type: "template",
+      text: null,
+      template: {
+        name: "order_shipped",
+        language: "am",
+        components: [
+          { type: "header", parameters: ["ቱሩምባ"] },
+          { type: "body", parameters: ["Abebe", "ETB 120"] },
+        ],
+      },
+      contextMessageId: null,
+    });
+    expect(text).toMatchObject({ type: "text", text: "free-form text", previewUrl: true, template: null });
+  });
+
+  it("telegram and messenger: parse mode, messaging type and tag", async () => {
+    const creds = { bot_token: "7000000001:SIMtokenSIMtokenSIMtoken" };
+    await registry()
+      .get("telegram")
+      .send(
+        DispatchPayload.parse({
+          messageId: randomUUID(),
+          channelId: randomUUID(),
+          channelType: "telegram",
+          credentials: creds,
+          deliveryAddress: "4242",
+          messageBody: "<b>bold</b>",
+          metadata: { parse_mode: "HTML" },
+        }),
+      );
+    expect(await received("provider=telegram&to=4242")).toEqual([
+      expect.objectContaining({ text: "<b>bold</b>", parseMode: "HTML", buttons: null, replyToMessageId: null }),
+    ]);
+    const ms = caseOf("messenger");
+    await send(ms, { messaging_type: "MESSAGE_TAG", tag: "POST_PURCHASE_UPDATE" });
+    expect(await received(`provider=messenger&to=${ms.to}`)).toEqual([
+      expect.objectContaining({ text: "Hello *there*", messagingType: "MESSAGE_TAG", tag: "POST_PURCHASE_UPDATE" }),
+    ]);
+  });
+
+  it("reads the providers' own reply and button fields off the wire", async () => {
+    // As the Bot API takes them: reply_markup serialised as JSON, reply_parameters as an object.
+    await request(`${sim.httpUrl}/bot7000000001:SIMtokenSIMtokenSIMtoken/sendMessage`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        chat_id: 5151,
+        text: "pick one",
+        reply_markup: JSON.stringify({
+          inline_keyboard: [
+            [
+              { text: "Track", url: "https://example.test/t" },
+              { text: "Stop", callback_data: "stop" },
+            ],
+          ],
+        }),
+        reply_parameters: { message_id: 77 },
+      }),
+    }).then((r) => r.body.dump());
+    expect(await received("provider=telegram&to=5151")).toEqual([
+      expect.objectContaining({
+        buttons: [
+          [
+            { text: "Track", url: "https://example.test/t" },
+            { text: "Stop", callbackData: "stop" },
+          ],
+        ],
+        replyToMessageId: "77",
+      }),
+    ]);
+    await request(`${sim.httpUrl}/v21.0/300000000000001/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        messaging_product: "whatsapp",
+        to: "251911005151",
+        type: "text",
+        text: { body: "a reply" },
+        context: { message_id: "wamid.INBOUND1" },
+      }),
+    }).then((r) => r.body.dump());
+    expect(await received("provider=whatsapp&to=251911005151")).toEqual([
+      expect.objectContaining({ text: "a reply", contextMessageId: "wamid.INBOUND1" }),
+    ]);
+  });
+
+  it("sms providers: body, sender and segments", async () => {
+    const long = "ሰላም ".repeat(20);
+    for (const provider of ["twilio", "africastalking", "vonage"]) {
+      const c = caseOf(provider);
+      await send(c, {}, long);
+      // Vonage takes the number without its "+": the addressee is whatever the request named.
+      const [r] = await received(`provider=${provider}`);
+      expect(r, provider).toMatchObject({ text: long, segments: 2 });
+      expect(r!.sender, provider).toBe({ twilio: "+15005550006", africastalking: null, vonage: "Turumba" }[provider]);
+    }
+    expect((await received("provider=vonage"))[0]).toMatchObject({ encoding: "ucs2" });
+  });
+
+  it("smtp: subject, HTML and text parts, reply-to and threading headers", async () => {
+    const adapter = new EmailAdapter();
+    try {
+      await adapter.send(
+        DispatchPayload.parse({
+          messageId: randomUUID(),
+          channelId: randomUUID(),
+          channelType: "email",
+          deliveryAddress: "reader@example.org",
+          messageBody: "<h1>Order ቁጥር 7</h1><p>On its way</p>",
+          metadata: {
+            subject: "Your order — ትዕዛዝ 7",
+            is_html: true,
+            text: "Order 7 is on its way",
+            reply_to: "care@example.com",
+            headers: { "In-Reply-To": "<in-1@mail.example.org>", References: "<in-1@mail.example.org>" },
+          },
+          credentials: {
+            smtp_host: "127.0.0.1",
+            smtp_port: sim.smtpPort,
+            require_tls: false,
+            from_email: "n@example.com",
+          },
+        }),
+      );
+    } finally {
+      await adapter.close();
+    }
+    expect(await received("provider=smtp&to=reader@example.org")).toEqual([
+      expect.objectContaining({
+        sender: "n@example.com",
+        subject: "Your order — ትዕዛዝ 7",
+        html: "<h1>Order ቁጥር 7</h1><p>On its way</p>",
+        text: "Order 7 is on its way",
+        replyTo: "care@example.com",
+        inReplyTo: "<in-1@mail.example.org>",
+        references: "<in-1@mail.example.org>",
+      }),
+    ]);
+  });
+
+  it("smpp: data coding, segments and UDH concatenation, one record per message", async () => {
+    const session = new SmppSession(
+      SmppCredentials.parse({
+        host: "127.0.0.1",
+        port: sim.smppPort,
+        system_id: "sim",
+        password: "p",
+        source_addr: "8080",
+      }),
+    );
+    await session.start();
+    try {
+      const gsmLong = "Your code is 1234. {Keep} it safe, €5 off next time! ".repeat(4);
+      await session.submit({ messageId: randomUUID(), to: "+251911000101", text: "short one" });
+      await session.submit({ messageId: randomUUID(), to: "+251911000102", text: gsmLong });
+      await session.submit({ messageId: randomUUID(), to: "+251911000103", text: "ሰላም ".repeat(30) });
+      await until(() => sim.stats.received.query({ provider: "smpp" }).length === 3);
+    } finally {
+      await session.close();
+    }
+    expect(await received("provider=smpp&to=251911000101")).toEqual([
+      expect.objectContaining({
+        text: "short one",
+        encoding: "gsm7",
+        dataCoding: 0,
+        segments: 1,
+        udh: false,
+        sender: "8080",
+      }),
+    ]);
+    expect((await received("provider=smpp&to=251911000102"))[0]).toMatchObject({
+      text: "Your code is 1234. {Keep} it safe, €5 off next time! ".repeat(4),
+      encoding: "gsm7",
+      segments: 2,
+      udh: true,
+    });
+    expect((await received("provider=smpp&to=251911000103"))[0]).toMatchObject({
+      text: "ሰላም ".repeat(30),
+      encoding: "ucs2",
+      dataCoding: 8,
+      segments: 2,
+      udh: true,
+    });
+  });
+
+  it("keeps a bounded buffer, filters and limits, and is emptied by /_sim/reset", async () => {
+    const log = new ReceivedLog(10);
+    for (let i = 0; i < 25; i++) log.add("twilio", `id${i}`, i % 2 ? "odd" : "even", { text: String(i) });
+    expect(log.query().length).toBeLessThanOrEqual(10);
+    expect(log.query().at(-1)).toMatchObject({ id: "id24" });
+    expect(log.query({ to: "odd", limit: 2 }).map((r) => r.id)).toEqual(["id21", "id23"]);
+
+    await send(caseOf("twilio"), {});
+    expect(await received("provider=twilio")).toHaveLength(1);
+    expect(await received("provider=vonage")).toHaveLength(0);
+    const bad = await request(`${sim.httpUrl}/_sim/received?limit=zero`);
+    expect(bad.statusCode).toBe(400);
+    await bad.body.dump();
+    await request(`${sim.httpUrl}/_sim/reset`, { method: "POST" }).then((r) => r.body.dump());
+    expect(await received("")).toHaveLength(0);
   });
 });

@@ -43,7 +43,8 @@ const InboundRequest = z.object({
 
 /**
  * The provider simulator: one HTTP server speaking six providers' send APIs, an SMTP server
- * and an SMSC, all on 127.0.0.1, with counters at GET /_sim/stats.
+ * and an SMSC, all on 127.0.0.1, with counters at GET /_sim/stats and what each accepted send
+ * carried at GET /_sim/received?provider=&to=.
  */
 export async function startSimulator(
   input: SimulatorConfigInput = {},
@@ -78,6 +79,18 @@ export async function startSimulator(
   });
   app.get("/_sim/recipients/:provider", (req, res) => {
     res.json({ provider: req.params.provider, recipients: stats.recipientsOf(req.params.provider as ProviderKey) });
+  });
+  app.get("/_sim/received", (req, res) => {
+    const q = (name: string) => {
+      const v = req.query[name];
+      return typeof v === "string" ? v : undefined;
+    };
+    const limit = q("limit") !== undefined ? Number(q("limit")) : undefined;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+      res.status(400).json({ detail: "limit: a positive integer", code: "invalid_query" });
+      return;
+    }
+    res.json({ received: stats.received.query({ provider: q("provider"), to: q("to"), limit }) });
   });
   app.post("/_sim/reset", (_req, res) => {
     stats.reset();

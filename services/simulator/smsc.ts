@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import smpp from "smpp";
 import { safeEqual } from "../../adapters/contract/signatures.js";
 import { hex, type SimContext } from "./context.js";
+import { SegmentJoiner } from "./smsc-segments.js";
 
 const ESME_RINVPASWD = 0x0e;
 const ESME_RSYSERR = 0x08;
@@ -26,6 +27,7 @@ export async function startSmsc(
   port: number,
 ): Promise<{ server: smpp.Server; port: number; sendMo: (from: string, to: string, text: string) => boolean }> {
   const bound = new Map<smpp.Session, string>();
+  const concat = new SegmentJoiner();
   const parked: PendingReceipt[] = [];
 
   const deliver = (systemId: string, pdu: Record<string, unknown>) => {
@@ -81,10 +83,13 @@ export async function startSmsc(
         const messageId = hex(ctx.nextId(), 10).toUpperCase();
         counters.units++;
         const esm = Number(pdu.esm_class ?? 0);
-        const udh = (pdu.short_message as { udh?: Buffer[] } | undefined)?.udh?.[0];
+        const sm = pdu.short_message as { udh?: Buffer[]; message?: string | Buffer } | undefined;
+        const udh = sm?.udh?.[0];
         // A concatenated message counts once, on its last segment.
         if (!(esm & 0x40) || !udh || udh[4] === udh[3]) counters.accepted++;
         ctx.stats.remember("smpp", messageId, String(pdu.destination_addr));
+        const whole = concat.add(systemId, pdu, messageId);
+        if (whole) ctx.stats.received.add("smpp", whole.id, String(pdu.destination_addr), whole.content);
         session.send(pdu.response({ message_id: messageId }));
         if (Number(pdu.registered_delivery ?? 0) & 0x01) {
           const delivered = ctx.dice.outcome(b) === "delivered";

@@ -8,14 +8,7 @@ import { SMTPServer } from "smtp-server";
 import { safeEqual } from "../../adapters/contract/signatures.js";
 import { sleep } from "./behaviour.js";
 import type { SimContext } from "./context.js";
-
-/** Reads just the header block of a message: enough to find our message id without a parser. */
-function headerValue(raw: string, name: string): string | null {
-  const head = raw.split(/\r?\n\r?\n/, 1)[0] ?? "";
-  const unfolded = head.replace(/\r?\n[ \t]+/g, " ");
-  const line = unfolded.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(name.toLowerCase() + ":"));
-  return line ? line.slice(name.length + 1).trim() : null;
-}
+import { readMail } from "./mime.js";
 
 /**
  * An SMTP server that accepts mail like a relay would: AUTH when configured, latency, 451 4.7.1
@@ -52,11 +45,23 @@ export async function startSmtp(ctx: SimContext, port: number): Promise<{ server
             counters.errors++;
             return cb(Object.assign(new Error("4.3.2 Service temporarily unavailable"), { responseCode: 421 }));
           }
-          const raw = Buffer.concat(chunks).toString("utf8");
-          const id = headerValue(raw, "X-Turumba-Message-Id") ?? headerValue(raw, "Message-ID") ?? "unknown";
+          const mail = readMail(Buffer.concat(chunks));
+          const header = (name: string) => mail.headers.get(name) ?? null;
+          const id = header("x-turumba-message-id") ?? header("message-id") ?? "unknown";
+          const to = session.envelope.rcptTo.map((r) => r.address).join(",");
           counters.accepted++;
           counters.units += session.envelope.rcptTo.length;
-          ctx.stats.remember("smtp", id, session.envelope.rcptTo.map((r) => r.address).join(","));
+          ctx.stats.remember("smtp", id, to);
+          // The Message-ID is the provider id the sender keeps for the message.
+          ctx.stats.received.add("smtp", header("message-id") ?? id, to, {
+            sender: header("from"),
+            subject: header("subject"),
+            text: mail.text,
+            html: mail.html,
+            replyTo: header("reply-to"),
+            inReplyTo: header("in-reply-to"),
+            references: header("references"),
+          });
           cb(null, "2.0.0 Ok: queued as SIM" + ctx.nextId());
         });
       });

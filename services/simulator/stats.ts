@@ -4,6 +4,7 @@
  */
 
 import type { ProviderKey } from "./config.js";
+import { ReceivedLog } from "./received.js";
 
 export interface ProviderCounters {
   requests: number;
@@ -44,6 +45,8 @@ export class SimStats {
   private static readonly RECIPIENTS_MAX = 2_000_000;
   /** Accepted sends per addressee and provider: duplicate checks compare these with our rows. */
   private recipients = new Map<ProviderKey, Map<string, number>>();
+  /** What each accepted send carried, for tests that check content (GET /_sim/received). */
+  readonly received = new ReceivedLog();
 
   of(provider: ProviderKey): ProviderCounters {
     let c = this.counters.get(provider);
@@ -72,6 +75,7 @@ export class SimStats {
     this.recent = [];
     this.timeline = new Map();
     this.recipients = new Map();
+    this.received.reset();
   }
 
   /** Accepted sends per addressee for one provider. */

@@ -6,7 +6,7 @@ import { createLogger } from "../../core/logger.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { ChannelCache, WebhookChannel } from "./channel-cache.js";
 import type { WebhookDedup } from "./dedup.js";
-import { webhookSignatureRejected } from "../metrics.js";
+import { webhookRequests, webhookResponse, webhookSignatureRejected } from "../metrics.js";
 import { webhookRouter } from "./receiver.js";
 
 /**
@@ -80,6 +80,20 @@ afterEach(() => close?.());
 
 describe("webhook receiver", () => {
   it("answers 503 when the broker refuses, and accepts the provider's retry once it is back", async () => {
+    const requests = async (outcome: string) =>
+      (await webhookRequests.get()).values
+        .filter((v) => v.labels.channel_type === "whatsapp" && v.labels.outcome === outcome)
+        .reduce((a, v) => a + v.value, 0);
+    const answered = async () =>
+      (await webhookResponse.get()).values
+        .filter((v) => v.metricName === "turumba_webhook_response_seconds_count")
+        .reduce((a, v) => a + v.value, 0);
+    const before = {
+      failed: await requests("publish_failed"),
+      accepted: await requests("accepted"),
+      duplicate: await requests("duplicate"),
+      answered: await answered(),
+    };
     let up = false;
     const published: unknown[] = [];
     const h = harness(async (_topic, data) => {
@@ -98,6 +112,11 @@ describe("webhook receiver", () => {
     const replay = await post(h.url());
     expect(await replay.json()).toMatchObject({ accepted: 0, duplicates: 1 });
     expect(published).toHaveLength(1);
+    // Each answer is counted by outcome; the time to answer is observed for those handed over.
+    expect(await requests("publish_failed")).toBe(before.failed + 1);
+    expect(await requests("accepted")).toBe(before.accepted + 1);
+    expect(await requests("duplicate")).toBe(before.duplicate + 1);
+    expect(await answered()).toBe(before.answered + 2);
   });
 
   it("401 without a signature, 403 with a forged one (both counted), 404 for an unknown channel", async () => {

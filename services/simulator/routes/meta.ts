@@ -2,6 +2,43 @@
 
 import { Router, type Request } from "express";
 import { hex, type SimContext } from "../context.js";
+import type { ReceivedMessage } from "../received.js";
+
+interface TemplateParameter {
+  type?: string;
+  text?: string;
+  payload?: string;
+  currency?: { fallback_value?: string };
+  date_time?: { fallback_value?: string };
+}
+
+interface WhatsAppSendBody {
+  to?: string;
+  type?: string;
+  text?: { body?: string; preview_url?: boolean };
+  template?: {
+    name?: string;
+    language?: { code?: string };
+    components?: Array<{ type?: string; sub_type?: string; index?: string | number; parameters?: TemplateParameter[] }>;
+  };
+  context?: { message_id?: string };
+}
+
+/** A template as received: its name, language, and each component's parameters as the text they show. */
+function receivedTemplate(t: NonNullable<WhatsAppSendBody["template"]>): ReceivedMessage["template"] {
+  return {
+    name: String(t.name ?? ""),
+    language: t.language?.code ?? null,
+    components: (t.components ?? []).map((c) => ({
+      type: String(c.type ?? ""),
+      ...(c.sub_type !== undefined ? { subType: c.sub_type } : {}),
+      ...(c.index !== undefined ? { index: String(c.index) } : {}),
+      parameters: (c.parameters ?? []).map(
+        (p) => p.text ?? p.payload ?? p.currency?.fallback_value ?? p.date_time?.fallback_value ?? JSON.stringify(p),
+      ),
+    })),
+  };
+}
 
 export function metaRoutes(ctx: SimContext): {
   router: Router;
@@ -26,7 +63,12 @@ export function metaRoutes(ctx: SimContext): {
       error: () => [500, graphError(2, "An unexpected error has occurred. Please retry your request later.")],
     });
     if (!ok) return;
-    const body = req.body as { recipient?: { id?: string }; message?: { text?: string } };
+    const body = req.body as {
+      recipient?: { id?: string };
+      message?: { text?: string };
+      messaging_type?: string;
+      tag?: string;
+    };
     const psid = body.recipient?.id;
     if (!psid || !body.message) {
       res.status(400).json(graphError(100, "(#100) The parameter recipient is required"));
@@ -35,6 +77,11 @@ export function metaRoutes(ctx: SimContext): {
     const mid = `m_SIM${hex(ctx.nextId(), 12)}`;
     ctx.stats.of("messenger").accepted++;
     ctx.stats.remember("messenger", mid, psid);
+    ctx.stats.received.add("messenger", mid, psid, {
+      text: body.message.text ?? null,
+      messagingType: body.messaging_type ?? null,
+      tag: body.tag ?? null,
+    });
     res.json({ recipient_id: psid, message_id: mid });
     const url = ctx.behaviour("messenger").webhookUrl;
     // Messenger reports deliveries only; a failed outcome is silence, as on the real platform.
@@ -74,7 +121,7 @@ export function metaRoutes(ctx: SimContext): {
       error: () => [500, graphError(131000, "(#131000) Something went wrong")],
     });
     if (!ok) return;
-    const body = req.body as { to?: string; type?: string };
+    const body = req.body as WhatsAppSendBody;
     const phoneNumberId = String(req.params.phoneNumberId);
     if (!body.to || !body.type) {
       res.status(400).json(graphError(100, "(#100) Invalid parameter"));
@@ -83,6 +130,13 @@ export function metaRoutes(ctx: SimContext): {
     const wamid = "wamid.SIM" + Buffer.from(hex(ctx.nextId(), 16)).toString("base64");
     ctx.stats.of("whatsapp").accepted++;
     ctx.stats.remember("whatsapp", wamid, body.to);
+    ctx.stats.received.add("whatsapp", wamid, body.to, {
+      type: body.type,
+      text: body.text?.body ?? null,
+      previewUrl: body.text?.preview_url === true,
+      template: body.template ? receivedTemplate(body.template) : null,
+      contextMessageId: body.context?.message_id ?? null,
+    });
     res.json({
       messaging_product: "whatsapp",
       contacts: [{ input: body.to, wa_id: body.to.replace(/^\+/, "") }],

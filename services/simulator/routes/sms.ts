@@ -68,6 +68,11 @@ export function smsRoutes(ctx: SimContext): {
     ctx.stats.of("twilio").accepted++;
     ctx.stats.of("twilio").units += segments;
     ctx.stats.remember("twilio", sid, form.To);
+    ctx.stats.received.add("twilio", sid, form.To, {
+      text: form.Body,
+      sender: form.From ?? form.MessagingServiceSid ?? null,
+      segments,
+    });
     const accountSid = String(req.params.sid);
     res.status(201).json({
       sid,
@@ -133,6 +138,11 @@ export function smsRoutes(ctx: SimContext): {
       ctx.stats.of("africastalking").accepted++;
       ctx.stats.of("africastalking").units += segmentInfo(form.message ?? "").segments;
       ctx.stats.remember("africastalking", messageId, number);
+      ctx.stats.received.add("africastalking", messageId, number, {
+        text: form.message ?? null,
+        sender: form.from ?? null,
+        segments: segmentInfo(form.message ?? "").segments,
+      });
       return { statusCode: 101, number, status: "Success", cost: "KES 0.8000", messageId };
     });
     res.status(201).json({
@@ -197,6 +207,13 @@ export function smsRoutes(ctx: SimContext): {
     ctx.stats.of("vonage").accepted++;
     ctx.stats.of("vonage").units += segments;
     ctx.stats.remember("vonage", messages[0]!["message-id"], form.to ?? "");
+    ctx.stats.received.add("vonage", messages[0]!["message-id"], form.to ?? "", {
+      text: form.text ?? null,
+      sender: form.from ?? null,
+      // Vonage's own field: "unicode" for UCS-2, "text" (the default) for GSM-7.
+      encoding: form.type === "unicode" ? "ucs2" : "gsm7",
+      segments,
+    });
     res.json({ "message-count": String(segments), messages });
     const url = form.callback ?? ctx.behaviour("vonage").webhookUrl;
     if (!url) return;

@@ -5,6 +5,50 @@
 import { Router, type Request } from "express";
 import type { SimContext } from "../context.js";
 
+interface InlineButton {
+  text?: string;
+  url?: string;
+  callback_data?: string;
+}
+
+interface TelegramSendBody {
+  chat_id?: string | number;
+  text?: string;
+  parse_mode?: string;
+  /** An object, or the same serialised as JSON (the Bot API takes both). */
+  reply_markup?: { inline_keyboard?: InlineButton[][] } | string;
+  reply_parameters?: { message_id?: number | string } | string;
+  reply_to_message_id?: number | string;
+}
+
+/** The Bot API accepts its object parameters as JSON strings too. */
+function objectParam<T>(value: T | string | undefined): T | undefined {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function inlineButtons(markup: TelegramSendBody["reply_markup"]) {
+  const keyboard = objectParam(markup)?.inline_keyboard;
+  if (!Array.isArray(keyboard)) return null;
+  return keyboard.map((row) =>
+    (Array.isArray(row) ? row : []).map((b) => ({
+      text: String(b.text ?? ""),
+      ...(b.url !== undefined ? { url: b.url } : {}),
+      ...(b.callback_data !== undefined ? { callbackData: b.callback_data } : {}),
+    })),
+  );
+}
+
+/** The message a send replies to: reply_parameters (current API) or reply_to_message_id (older). */
+function replyTarget(body: TelegramSendBody): string | null {
+  const id = objectParam(body.reply_parameters)?.message_id ?? body.reply_to_message_id;
+  return id !== undefined ? String(id) : null;
+}
+
 interface Registration {
   url: string;
   secret: string | undefined;
@@ -29,7 +73,7 @@ export function telegramRoutes(ctx: SimContext): {
       error: () => [502, { ok: false, error_code: 502, description: "Bad Gateway" }],
     });
     if (!ok) return;
-    const body = req.body as { chat_id?: string | number; text?: string };
+    const body = req.body as TelegramSendBody;
     if (!body.chat_id || !body.text) {
       res.status(400).json({ ok: false, error_code: 400, description: "Bad Request: message text is empty" });
       return;
@@ -37,6 +81,12 @@ export function telegramRoutes(ctx: SimContext): {
     const id = ctx.nextId();
     ctx.stats.of("telegram").accepted++;
     ctx.stats.remember("telegram", String(id), String(body.chat_id));
+    ctx.stats.received.add("telegram", String(id), String(body.chat_id), {
+      text: body.text,
+      parseMode: body.parse_mode ?? null,
+      buttons: inlineButtons(body.reply_markup),
+      replyToMessageId: replyTarget(body),
+    });
     res.json({
       ok: true,
       result: {
