@@ -11,6 +11,9 @@ import type { Logger } from "../core/logger.js";
 import type { ChannelType } from "../core/messages/vocabulary.js";
 import { africasTalkingPlugin } from "./africastalking/plugin.js";
 import { accountRate, accountScope, type AccountLimiterScope } from "./contract/account-limit.js";
+import type { OutboundPolicy } from "./contract/outbound-address.js";
+
+export { outboundPolicy, type OutboundPolicy } from "./contract/outbound-address.js";
 import { providerKey, type CredentialKind, type ProviderPlugin } from "./contract/plugin.js";
 import { AdapterRegistry } from "./contract/registry.js";
 import { Redactor } from "./contract/secrets.js";
@@ -38,13 +41,20 @@ export interface RegistryOptions {
   dispatcher?: Dispatcher;
   /** Base URL per provider key ("telegram", "twilio" …), e.g. all pointing at the provider simulator. */
   baseUrls?: Partial<Record<string, string>>;
+  /** The operator's allow-list for tenant-chosen hosts (OUTBOUND_ALLOW); every non-public address is refused without it. */
+  outbound?: OutboundPolicy;
 }
 
 /** The adapters of every plugin, created on first use and shared by every channel of their kind. */
 export function createAdapterRegistry(opts: RegistryOptions = {}): AdapterRegistry {
   const registry = new AdapterRegistry();
   for (const plugin of PLUGINS) {
-    const options = { logger: opts.logger, dispatcher: opts.dispatcher, baseUrl: opts.baseUrls?.[providerKey(plugin)] };
+    const options = {
+      logger: opts.logger,
+      dispatcher: opts.dispatcher,
+      baseUrl: opts.baseUrls?.[providerKey(plugin)],
+      outbound: opts.outbound,
+    };
     registry.register(plugin.channelType, plugin.provider, () => plugin.createAdapter(options));
   }
   return registry;

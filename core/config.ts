@@ -75,6 +75,12 @@ export const configSchema = z.object({
     .describe(
       'JSON map of provider key to base URL, e.g. {"telegram":"http://127.0.0.1:4010"}: points adapters at the provider simulator.',
     ),
+  OUTBOUND_ALLOW: z
+    .string()
+    .default("")
+    .describe(
+      "Comma-separated CIDRs and host names that tenant-chosen hosts (SMTP and SMPP channels) may resolve to although they are not public addresses (loopback, private, link-local, CGNAT, unique-local, metadata). Empty: only public addresses are dialled. The embedded set allows loopback for the local simulator; the test stacks set their own.",
+    ),
   DISPATCH_MAX_BATCH: z.coerce
     .number()
     .int()

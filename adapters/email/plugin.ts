@@ -21,5 +21,5 @@ export const emailPlugin: ProviderPlugin = {
     hasSignature: (req) =>
       header(req, "x-twilio-email-event-webhook-signature") !== undefined || hasQueryParam(req, "token"),
   },
-  createAdapter: (options) => new EmailAdapter({ logger: options.logger }),
+  createAdapter: (options) => new EmailAdapter({ logger: options.logger, outbound: options.outbound }),
 };
