@@ -22,7 +22,7 @@ import {
   type Lookup,
   type OutboundPolicy,
 } from "../contract/outbound-address.js";
-import { BindInbound } from "./bind-inbound.js";
+import { BindInbound, type BindLimits } from "./bind-inbound.js";
 import type { SmppCredentials } from "./credentials.js";
 import { BIND_AUTH_FAILURES, ESME, ESM_UDHI, classifySubmitStatus, esmeName } from "./vocabulary.js";
 
@@ -40,6 +40,8 @@ export interface SmppSessionOptions {
   queueTimeoutMs?: number;
   /** How long a receipt that matches no submit is kept in case its submit_sm_resp is still coming. */
   orphanReceiptTtlMs?: number;
+  /** How many held receipts, awaited receipts and pending MO parts one bind keeps at most. */
+  bindLimits?: BindLimits;
   /** Which non-public addresses the channel's host may resolve to (none by default). */
   outbound?: OutboundPolicy;
   /** Host name resolution, replaceable in tests. */
@@ -90,7 +92,7 @@ export class SmppSession {
   private readonly logger: Logger;
   private readonly stateListeners: Array<(s: SessionState) => void> = [];
   private readonly counters = { binds: 0, submitted: 0, drops: 0 };
-  private readonly opts: Required<Omit<SmppSessionOptions, "logger" | "outbound" | "lookup">>;
+  private readonly opts: Required<Omit<SmppSessionOptions, "logger" | "outbound" | "lookup" | "bindLimits">>;
   private readonly outbound: OutboundPolicy;
   private readonly lookup: Lookup | undefined;
 
@@ -109,7 +111,12 @@ export class SmppSession {
     };
     this.outbound = options.outbound ?? STRICT_OUTBOUND;
     this.lookup = options.lookup;
-    this.inbound = new BindInbound(this.logger, this.opts.orphanReceiptTtlMs, creds.receipt_id_radix);
+    this.inbound = new BindInbound(
+      this.logger,
+      this.opts.orphanReceiptTtlMs,
+      creds.receipt_id_radix,
+      options.bindLimits,
+    );
   }
 
   get status(): SessionState {
