@@ -74,8 +74,9 @@ interface Outgoing {
 export function webhookRouter(deps: ReceiverDeps): Router {
   const r = Router();
   const raw = express.raw({ type: () => true, limit: deps.bodyLimit ?? "1mb" });
+  // body-parser reports failures (413 and friends) as http-errors, which are Error instances.
   const readBody = (req: Request, res: Response) =>
-    new Promise<void>((resolve, reject) => raw(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+    new Promise<void>((resolve, reject) => raw(req, res, (err?: Error) => (err ? reject(err) : resolve())));
   const loggedAt = new Map<string, number>();
   const now = deps.now ?? Date.now;
   const gate = new WebhookRateGate(deps.limits ?? DEFAULT_WEBHOOK_LIMITS, now);
