@@ -5,6 +5,7 @@ import type { WebhookRequest } from "./contract/types.js";
 import {
   PLUGINS,
   accountLimitFor,
+  parseAccountRates,
   accountRatePerMinute,
   automaticallyRegistered,
   createAdapterRegistry,
@@ -209,60 +210,111 @@ describe("webhook signature material", () => {
 });
 
 describe("account-wide limits", () => {
-  const twilio = { channelType: "sms", provider: "twilio" } as const;
-  const vonage = { channelType: "sms", provider: "vonage" } as const;
-  const at = { channelType: "sms", provider: "africastalking" } as const;
+  const twilio = { channelType: "sms", provider: "twilio", accountId: "tenant-a" } as const;
+  const vonage = { channelType: "sms", provider: "vonage", accountId: "tenant-a" } as const;
+  const at = { channelType: "sms", provider: "africastalking", accountId: "tenant-a" } as const;
   it.each([
-    ["twilio", twilio, { account_sid: "AC1" }, {}, { scope: "provider:twilio:AC1", ratePerMinute: 6_000, burst: 100 }],
-    ["vonage", vonage, { api_key: "k1" }, {}, { scope: "provider:vonage:k1", ratePerMinute: 1_800, burst: 30 }],
+    [
+      "twilio",
+      twilio,
+      { account_sid: "AC1" },
+      {},
+      { scope: "provider:twilio:tenant-a:AC1", ratePerMinute: 6_000, burst: 100 },
+    ],
+    [
+      "vonage",
+      vonage,
+      { api_key: "k1" },
+      {},
+      { scope: "provider:vonage:tenant-a:k1", ratePerMinute: 1_800, burst: 30 },
+    ],
     [
       "africastalking",
       at,
       { username: "u1" },
       {},
-      { scope: "provider:africastalking:u1", ratePerMinute: 3_000, burst: 50 },
+      { scope: "provider:africastalking:tenant-a:u1", ratePerMinute: 3_000, burst: 50 },
     ],
     [
-      "a lower contracted rate lowers the burst to one second of it",
+      "an operator's lower contracted rate lowers the burst to one second of it",
       twilio,
       { account_sid: "AC1" },
-      { provider_account_rate_per_minute: 600 },
-      { scope: "provider:twilio:AC1", ratePerMinute: 600, burst: 10 },
+      { twilio: 600 },
+      { scope: "provider:twilio:tenant-a:AC1", ratePerMinute: 600, burst: 10 },
     ],
     [
-      "a higher contracted rate keeps the provider's burst",
+      "an operator's higher contracted rate keeps the provider's burst",
       vonage,
       { api_key: "k1" },
-      { provider_account_rate_per_minute: "9000" },
-      { scope: "provider:vonage:k1", ratePerMinute: 9_000, burst: 30 },
+      { vonage: 9_000 },
+      { scope: "provider:vonage:tenant-a:k1", ratePerMinute: 9_000, burst: 30 },
     ],
     [
-      "a nonsense override is ignored",
+      "another provider's setting does not apply",
       at,
       { username: "u1" },
-      { provider_account_rate_per_minute: -5 },
-      { scope: "provider:africastalking:u1", ratePerMinute: 3_000, burst: 50 },
+      { twilio: 60 },
+      { scope: "provider:africastalking:tenant-a:u1", ratePerMinute: 3_000, burst: 50 },
     ],
     ["credentials without the account field", twilio, {}, {}, undefined],
     [
       "a provider without account limits",
-      { channelType: "telegram", provider: "default" } as const,
+      { channelType: "telegram", provider: "default", accountId: "tenant-a" } as const,
       { bot_token: "x" },
       {},
       undefined,
     ],
-    ["smpp", { channelType: "smpp", provider: "default" } as const, { system_id: "x" }, {}, undefined],
-  ] as const)("%s", (_n, channel, credentials, metadata, expected) => {
-    expect(accountLimitFor(channel, credentials, metadata)).toEqual(expected);
+    [
+      "smpp",
+      { channelType: "smpp", provider: "default", accountId: "tenant-a" } as const,
+      { system_id: "x" },
+      {},
+      undefined,
+    ],
+  ] as const)("%s", (_n, channel, credentials, rates, expected) => {
+    expect(accountLimitFor(channel, credentials, rates)).toEqual(expected);
+  });
+
+  it("two tenants naming the same provider account get separate buckets", () => {
+    const sid = { account_sid: "AC0123456789abcdef0123456789abcdef" };
+    const victim = accountLimitFor({ ...twilio, accountId: "victim" }, sid)!;
+    const other = accountLimitFor({ ...twilio, accountId: "attacker" }, sid)!;
+    expect(victim.scope).not.toBe(other.scope);
+    expect(victim.scope).toContain("victim");
+    // A tenant's two channels on one account still share one bucket.
+    expect(accountLimitFor({ ...twilio, accountId: "victim" }, { ...sid, auth_token: "other" })!.scope).toBe(
+      victim.scope,
+    );
+  });
+
+  it("a channel's metadata cannot set the account's rate", () => {
+    // What a tenant can write on its channel, passed where the channel's settings used to go.
+    const metadata = { provider_account_rate_per_minute: 0.001 } as unknown as Record<string, number>;
+    expect(accountLimitFor({ ...twilio, accountId: "attacker" }, { account_sid: "AC1" }, metadata)).toMatchObject({
+      ratePerMinute: 6_000,
+      burst: 100,
+    });
+    expect(accountRatePerMinute(twilio, metadata)).toBe(6_000);
   });
 
   it.each([
     [twilio, {}, 6_000],
     [vonage, {}, 1_800],
     [at, {}, 3_000],
-    [twilio, { provider_account_rate_per_minute: 120 }, 120],
+    [twilio, { twilio: 120 }, 120],
     [{ channelType: "email", provider: "default" } as const, {}, undefined],
-  ] as const)("account rate of %o with %o is %s", (channel, metadata, expected) => {
-    expect(accountRatePerMinute(channel, metadata)).toBe(expected);
+  ] as const)("account rate of %o with %o is %s", (channel, rates, expected) => {
+    expect(accountRatePerMinute(channel, rates)).toBe(expected);
+  });
+
+  it.each([
+    [undefined, {}],
+    ['{"twilio": 12000, "vonage": 900}', { twilio: 12_000, vonage: 900 }],
+  ])("PROVIDER_ACCOUNT_RATES %s", (json, expected) => {
+    expect(parseAccountRates(json)).toEqual(expected);
+  });
+
+  it.each(['{"twilio": 0}', '{"twilio": "fast"}', "[600]"])("refuses PROVIDER_ACCOUNT_RATES %s", (json) => {
+    expect(() => parseAccountRates(json)).toThrow(/PROVIDER_ACCOUNT_RATES/);
   });
 });

@@ -10,7 +10,11 @@ import { SendError } from "../core/dispatch/send-error.js";
 import type { Logger } from "../core/logger.js";
 import type { ChannelType } from "../core/messages/vocabulary.js";
 import { africasTalkingPlugin } from "./africastalking/plugin.js";
-import { accountRate, accountScope, type AccountLimiterScope } from "./contract/account-limit.js";
+import { accountRate, accountScope, type AccountLimiterScope, type AccountRates } from "./contract/account-limit.js";
+import type { OutboundPolicy } from "./contract/outbound-address.js";
+
+export { outboundPolicy, type OutboundPolicy } from "./contract/outbound-address.js";
+export { parseAccountRates, type AccountRates } from "./contract/account-limit.js";
 import { providerKey, type CredentialKind, type ProviderPlugin } from "./contract/plugin.js";
 import { AdapterRegistry } from "./contract/registry.js";
 import { Redactor } from "./contract/secrets.js";
@@ -38,13 +42,20 @@ export interface RegistryOptions {
   dispatcher?: Dispatcher;
   /** Base URL per provider key ("telegram", "twilio" …), e.g. all pointing at the provider simulator. */
   baseUrls?: Partial<Record<string, string>>;
+  /** The operator's allow-list for tenant-chosen hosts (OUTBOUND_ALLOW); every non-public address is refused without it. */
+  outbound?: OutboundPolicy;
 }
 
 /** The adapters of every plugin, created on first use and shared by every channel of their kind. */
 export function createAdapterRegistry(opts: RegistryOptions = {}): AdapterRegistry {
   const registry = new AdapterRegistry();
   for (const plugin of PLUGINS) {
-    const options = { logger: opts.logger, dispatcher: opts.dispatcher, baseUrl: opts.baseUrls?.[providerKey(plugin)] };
+    const options = {
+      logger: opts.logger,
+      dispatcher: opts.dispatcher,
+      baseUrl: opts.baseUrls?.[providerKey(plugin)],
+      outbound: opts.outbound,
+    };
     registry.register(plugin.channelType, plugin.provider, () => plugin.createAdapter(options));
   }
   return registry;
@@ -71,23 +82,28 @@ export function credentialKind(channelType: ChannelType, provider: string): Cred
   return providerPlugin(channelType, provider)?.credentials;
 }
 
-/** The shared limiter scope and limit for a channel, or undefined when its provider has no account-wide limit. */
+/**
+ * The shared limiter scope and limit for a tenant's channel, or undefined when its provider has no
+ * account-wide limit. The rate is the operator's (`rates`) or the plugin's, never the channel's.
+ */
 export function accountLimitFor(
-  channel: { channelType: ChannelType; provider: string },
+  channel: { channelType: ChannelType; provider: string; accountId: string },
   credentials: Record<string, unknown>,
-  metadata: Record<string, unknown>,
+  rates: AccountRates = {},
 ): AccountLimiterScope | undefined {
   const plugin = providerPlugin(channel.channelType, channel.provider);
-  return plugin?.accountLimit ? accountScope(plugin.provider, plugin.accountLimit, credentials, metadata) : undefined;
+  return plugin?.accountLimit
+    ? accountScope(providerKey(plugin), plugin.accountLimit, channel.accountId, credentials, rates)
+    : undefined;
 }
 
 /** The provider account's rate per minute for a channel, or undefined when its provider caps no account. */
 export function accountRatePerMinute(
   channel: { channelType: ChannelType; provider: string },
-  metadata: Record<string, unknown>,
+  rates: AccountRates = {},
 ): number | undefined {
-  const limit = providerPlugin(channel.channelType, channel.provider)?.accountLimit;
-  return limit ? accountRate(limit, metadata) : undefined;
+  const plugin = providerPlugin(channel.channelType, channel.provider);
+  return plugin?.accountLimit ? accountRate(providerKey(plugin), plugin.accountLimit, rates) : undefined;
 }
 
 /** Credentials as a channel's webhook signature check and registration read them, given the secret minted for it. */

@@ -4,6 +4,7 @@
  *   npx tsx bench/smpp-bind.ts [submitsPerRun=20000]
  */
 import { randomUUID } from "node:crypto";
+import { outboundPolicy } from "../adapters/contract/outbound-address.js";
 import { SmppCredentials } from "../adapters/smpp/credentials.js";
 import { SmppSession } from "../adapters/smpp/session.js";
 import { drive, percentile, printTable, spawnSimulator } from "./lib.js";
@@ -24,7 +25,8 @@ try {
         source_addr: "8080",
         window_size: window,
       }),
-      { queueTimeoutMs: 120_000, responseTimeoutMs: 60_000 },
+      // The simulator listens on loopback, which only the operator's allow-list opens.
+      { queueTimeoutMs: 120_000, responseTimeoutMs: 60_000, outbound: outboundPolicy("127.0.0.1") },
     );
     const runIds = new Set<string>();
     let receipts = 0;

@@ -75,6 +75,18 @@ export const configSchema = z.object({
     .describe(
       'JSON map of provider key to base URL, e.g. {"telegram":"http://127.0.0.1:4010"}: points adapters at the provider simulator.',
     ),
+  OUTBOUND_ALLOW: z
+    .string()
+    .default("")
+    .describe(
+      "Comma-separated CIDRs and host names that tenant-chosen hosts (SMTP and SMPP channels) may resolve to although they are not public addresses (loopback, private, link-local, CGNAT, unique-local, metadata). Empty: only public addresses are dialled. The embedded set allows loopback for the local simulator; the test stacks set their own.",
+    ),
+  PROVIDER_ACCOUNT_RATES: z
+    .string()
+    .optional()
+    .describe(
+      "JSON map of provider key to a provider account's rate per minute, e.g. {\"twilio\":12000}: a contracted rate instead of the provider's documented default. Each tenant's provider account has its own bucket at this rate; channel settings cannot change it.",
+    ),
   DISPATCH_MAX_BATCH: z.coerce
     .number()
     .int()

@@ -63,6 +63,8 @@ const stack = await startStack({
     env: { LOG_LEVEL: "warn", API_RATE_LIMIT: "0", API_LIST_MAX_LIMIT: String(PAGE) },
   })),
   env: {
+    // The simulator's SMTP and SMPP endpoints are on loopback: allowed explicitly.
+    OUTBOUND_ALLOW: "127.0.0.1",
     PROVIDER_BASE_URLS: JSON.stringify(
       Object.fromEntries(
         ["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage"].map((p) => [p, sim.http]),

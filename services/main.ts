@@ -15,7 +15,7 @@ import { DeadLetterActor } from "../actors/deadletter/DeadLetterActor.js";
 import { LimiterActor } from "../actors/limits/LimiterActor.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
-import { createAdapterRegistry } from "../adapters/registry.js";
+import { createAdapterRegistry, outboundPolicy } from "../adapters/registry.js";
 import { setDispatchPorts } from "../actors/channel/dispatch-ports.js";
 import { openDatabase } from "../db/client.js";
 import { maintenanceOptionsFromEnv, startMaintenance } from "../db/maintenance.js";
@@ -88,7 +88,11 @@ app.get("/ready", async (_req, res) => {
 if (hostsDispatcher) {
   // Everything the sidecar calls is refused without the app token.
   app.use(["/dapr", "/actors", "/events", "/healthz", "/dispatch-sweeper"], requireAppToken(cfg.APP_API_TOKEN));
-  const adapters = createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) });
+  const adapters = createAdapterRegistry({
+    logger: log,
+    baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS),
+    outbound: outboundPolicy(cfg.OUTBOUND_ALLOW),
+  });
   setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log }));
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
   bindEvents = bridgeBindEvents(adapters, publisher, log);
@@ -141,7 +145,11 @@ if (hostsDispatcher) {
 let webhooks: { close(): void } | undefined;
 if (servesApi) {
   // The webhook receivers and registrar and the REST API's credential check share one set of adapters.
-  const apiAdapters = createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) });
+  const apiAdapters = createAdapterRegistry({
+    logger: log,
+    baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS),
+    outbound: outboundPolicy(cfg.OUTBOUND_ALLOW),
+  });
   // Provider webhooks: no user auth (the provider's signature is the authentication), raw bodies
   // (signatures cover bytes), so before the REST API and its JSON parser.
   const hooks = createWebhooks({

@@ -11,11 +11,12 @@ import { readState } from "../state.js";
 const QUOTA = "quota";
 
 /**
- * A limit shared by several channels, one actor per scope: `provider:<provider>:<account>` for a
- * provider account's rate (a token bucket, in memory: a fresh activation starts nearly empty, so
- * it errs on the slow side), `quota:<account id>` for an account's daily and monthly quota
- * (counted in persisted state, so it stays exact across deactivations). Channel actors call it
- * once per send turn, never once per message.
+ * A limit shared by several channels, one actor per scope: `provider:<provider>:<tenant>:<account>`
+ * for a tenant's provider account's rate (a token bucket, in memory: a fresh activation starts
+ * nearly empty, so it errs on the slow side; its rate comes from server-side settings, never from
+ * a channel's), `quota:<account id>` for an account's daily and monthly quota (counted in
+ * persisted state, so it stays exact across deactivations). Channel actors call it once per send
+ * turn, never once per message.
  */
 export class LimiterActor extends AbstractActor {
   private bucket?: TokenBucketState;

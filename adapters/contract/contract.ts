@@ -6,6 +6,7 @@
 import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import type { Logger } from "../../core/logger.js";
+import type { OutboundPolicy } from "./outbound-address.js";
 import type { ChannelHealth, CredentialCheck, DispatchPayload, DispatchResult, WebhookRequest } from "./types.js";
 import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 
@@ -68,6 +69,11 @@ export interface AdapterOptions {
   /** The provider's API base URL; the provider's own when absent. */
   baseUrl?: string;
   logger?: Logger;
+  /**
+   * Which non-public addresses a tenant-chosen host (SMTP, SMPP) may resolve to: the operator's
+   * OUTBOUND_ALLOW. None when absent.
+   */
+  outbound?: OutboundPolicy;
 }
 
 /** How HTTP adapters reach their provider. */

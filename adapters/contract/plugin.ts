@@ -60,6 +60,13 @@ export interface ProviderWebhooks {
   readonly acceptedReply?: { contentType: string; body: string };
   /** The provider may call with GET and the parameters in the query string. */
   readonly acceptsGet?: boolean;
+  /**
+   * When the provider signed the request, where its signature covers a timestamp (epoch ms):
+   * undefined when the request carries none, null when it carries one that cannot be read. The
+   * receiver refuses requests signed outside its freshness window, so a captured request cannot
+   * be replayed after the replay guard has forgotten it.
+   */
+  readonly signedAt?: (req: WebhookRequest) => number | null | undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The primitives providers' webhook signature checks are built from: HMAC, MD5 and a constant-time
- * comparison.
+ * The primitives providers' webhook signature checks are built from: HMAC, MD5, a constant-time
+ * comparison, and the signed timestamps some providers include.
  */
 
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
@@ -24,4 +24,13 @@ export function hmac(algorithm: "sha1" | "sha256" | "sha512" | "md5", key: strin
 
 export function md5Hex(data: string): string {
   return createHash("md5").update(data, "utf8").digest("hex");
+}
+
+/**
+ * A signed Unix timestamp in seconds as epoch milliseconds: undefined when there is none, null
+ * when it is not a plain number of seconds (so the receiver treats it as outside any window).
+ */
+export function epochSeconds(value: string | undefined): number | null | undefined {
+  if (value === undefined || value === "") return undefined;
+  return /^\d{1,12}$/.test(value.trim()) ? Number(value.trim()) * 1000 : null;
 }

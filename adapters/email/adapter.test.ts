@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SendError } from "../../core/dispatch/send-error.js";
+import { outboundPolicy } from "../contract/outbound-address.js";
 import { DispatchPayload } from "../contract/types.js";
 import { captureLogger, fixture, jsonWebhook, webhookRequest } from "../testkit/index.js";
 import { EmailAdapter } from "./adapter.js";
@@ -12,6 +13,8 @@ import { EMAIL_SECRET_FIELDS } from "./credentials.js";
 /** A real SMTP server on 127.0.0.1: AUTH PLAIN/LOGIN, recipients that fail in the ways real ones do. */
 const received: ParsedMail[] = [];
 let connections = 0;
+/** Connections the server holds open right now: a pool left behind keeps its idle connections. */
+let openConnections = 0;
 let port = 0;
 const server = new SMTPServer({
   secure: false,
@@ -21,10 +24,15 @@ const server = new SMTPServer({
   logger: false,
   onConnect(_session, cb) {
     connections++;
+    openConnections++;
     cb();
   },
+  onClose() {
+    openConnections--;
+  },
   onAuth(auth, _session, cb) {
-    if (auth.username === "mailer" && auth.password === "smtp-Pa55word!") return cb(null, { user: "mailer" });
+    if (/^mailer(-\w+)?$/.test(auth.username ?? "") && auth.password === "smtp-Pa55word!")
+      return cb(null, { user: "mailer" });
     return cb(Object.assign(new Error("5.7.8 Authentication credentials invalid"), { responseCode: 535 }));
   },
   onRcptTo(address, _session, cb) {
@@ -57,6 +65,9 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+/** The test server listens on loopback, which only an operator's allow-list opens. */
+const LOCAL = { outbound: outboundPolicy("127.0.0.1") };
+
 const creds = () => ({
   smtp_host: "127.0.0.1",
   smtp_port: port,
@@ -87,7 +98,7 @@ function payload(
 
 describe("email over a real SMTP server", () => {
   it("sends HTML with a text alternative, UTF-8 subject, reply-to and our message id header", async () => {
-    const adapter = new EmailAdapter();
+    const adapter = new EmailAdapter(LOCAL);
     const p = payload();
     const result = await adapter.send(p);
     await adapter.close();
@@ -108,7 +119,7 @@ describe("email over a real SMTP server", () => {
   });
 
   it("plain text messages have no HTML part", async () => {
-    const adapter = new EmailAdapter();
+    const adapter = new EmailAdapter(LOCAL);
     const p = payload({ messageBody: "Plain reminder: ሰላም", metadata: { subject: "Plain" } });
     await adapter.send(p);
     await adapter.close();
@@ -118,7 +129,7 @@ describe("email over a real SMTP server", () => {
   });
 
   it("channel options give the subject, HTML and text parts and Reply-To; the body is the text part", async () => {
-    const adapter = new EmailAdapter();
+    const adapter = new EmailAdapter(LOCAL);
     const p = payload({
       messageBody: "Your order 42 shipped",
       metadata: {},
@@ -140,7 +151,7 @@ describe("email over a real SMTP server", () => {
   });
 
   it("a reply names the customer's message in In-Reply-To and References", async () => {
-    const adapter = new EmailAdapter();
+    const adapter = new EmailAdapter(LOCAL);
     const p = payload({ replyTo: "CAF=abc123@mail.example.net" });
     await adapter.send(p);
     await adapter.close();
@@ -150,7 +161,7 @@ describe("email over a real SMTP server", () => {
   });
 
   it("pools connections: several sends share one SMTP connection", async () => {
-    const adapter = new EmailAdapter({ maxConnections: 1 });
+    const adapter = new EmailAdapter({ ...LOCAL, maxConnections: 1 });
     const before = connections;
     for (let i = 0; i < 4; i++)
       await adapter.send(payload({ messageBody: `message ${i}`, metadata: { subject: `n${i}` } }));
@@ -171,7 +182,7 @@ describe("email over a real SMTP server", () => {
     ["421 → retryable", "later@example.org", "retryable", "provider_unavailable", "421"],
     ["452 mailbox full → retryable", "full@example.org", "retryable", "provider_unavailable", "452"],
   ] as const)("%s", async (_n, to, kind, code, providerCode) => {
-    const adapter = new EmailAdapter();
+    const adapter = new EmailAdapter(LOCAL);
     const err = await adapter.send(payload({ deliveryAddress: to })).catch((e: unknown) => e);
     await adapter.close();
     expect(err).toBeInstanceOf(SendError);
@@ -179,7 +190,7 @@ describe("email over a real SMTP server", () => {
   });
 
   it("wrong password → permanent auth failure", async () => {
-    const adapter = new EmailAdapter();
+    const adapter = new EmailAdapter(LOCAL);
     const err = await adapter
       .send(payload({ credentials: { smtp_password: "not-the-password" } }))
       .catch((e: unknown) => e);
@@ -188,14 +199,14 @@ describe("email over a real SMTP server", () => {
   });
 
   it("server not listening → retryable unreachable", async () => {
-    const adapter = new EmailAdapter({ connectionTimeoutMs: 2000 });
+    const adapter = new EmailAdapter({ ...LOCAL, connectionTimeoutMs: 2000 });
     const err = await adapter.send(payload({ credentials: { smtp_port: 1 } })).catch((e: unknown) => e);
     await adapter.close();
     expect(err).toMatchObject({ kind: "retryable", code: "provider_unreachable" });
   });
 
   it("verifyCredentials logs in", async () => {
-    const adapter = new EmailAdapter();
+    const adapter = new EmailAdapter(LOCAL);
     await expect(adapter.verifyCredentials(creds())).resolves.toEqual({ valid: true });
     await expect(adapter.verifyCredentials({ ...creds(), smtp_password: "nope-nope" })).resolves.toMatchObject({
       valid: false,
@@ -208,7 +219,7 @@ describe("email over a real SMTP server", () => {
 
   it("secrets never appear in logs, results or errors", async () => {
     const { logger, output } = captureLogger();
-    const adapter = new EmailAdapter({ logger });
+    const adapter = new EmailAdapter({ ...LOCAL, logger });
     const surfaces: string[] = [];
     const secretsSeen: string[] = [];
     for (const overrides of [
@@ -235,7 +246,7 @@ describe("email over a real SMTP server", () => {
 });
 
 describe("email bounce and complaint notifications", () => {
-  const adapter = new EmailAdapter();
+  const adapter = new EmailAdapter(LOCAL);
   it("SES bounce inside an SNS envelope → failed for our Message-ID", () => {
     const updates = adapter.parseStatus(jsonWebhook(fixture(import.meta.url, "ses-bounce-sns.json")));
     expect(updates).toEqual([
@@ -351,5 +362,110 @@ describe("email bounce and complaint notifications", () => {
         c,
       ),
     ).toBe(false);
+  });
+});
+
+describe("tenant-chosen SMTP hosts", () => {
+  /** A TCP service that is not SMTP: it answers with a banner naming itself, as internal services do. */
+  async function bannerServer(
+    banner: string,
+  ): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+    let seen = 0;
+    const srv = createServer((socket) => {
+      seen++;
+      socket.end(banner);
+    });
+    await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+    return {
+      port: (srv.address() as AddressInfo).port,
+      connections: () => seen,
+      close: () => new Promise<void>((resolve) => srv.close(() => resolve())),
+    };
+  }
+
+  it("a host that resolves to a loopback address is refused without a connection, unless allowed", async () => {
+    const internal = await bannerServer("-ERR internal-cache-7 ready\r\n");
+    const adapter = new EmailAdapter({ connectionTimeoutMs: 2000 });
+    const surfaces: unknown[] = [];
+    for (const host of ["127.0.0.1", "localhost", "2130706433"]) {
+      const p = payload({ credentials: { smtp_host: host, smtp_port: internal.port } });
+      surfaces.push(await adapter.send(p).catch((e: unknown) => e));
+      surfaces.push(await adapter.verifyCredentials(p.credentials).catch((e: unknown) => e));
+      surfaces.push(await adapter.checkHealth(p.credentials));
+    }
+    await adapter.close();
+    await internal.close();
+    expect(internal.connections()).toBe(0);
+    expect(surfaces[0]).toMatchObject({ kind: "permanent", code: "destination_forbidden" });
+    expect(surfaces[1]).toMatchObject({ valid: false, code: "destination_forbidden" });
+    expect(surfaces[2]).toMatchObject({
+      status: "error",
+      errorMessage: expect.stringContaining("destination_forbidden"),
+    });
+  });
+
+  it("neither a banner nor a connect error reaches the error message, the health or the credential check", async () => {
+    const internal = await bannerServer("HTTP/1.1 400 Bad Request\r\nServer: internal-admin-7\r\n\r\n");
+    const adapter = new EmailAdapter({ connectionTimeoutMs: 2000, outbound: outboundPolicy("127.0.0.0/8") });
+    const p = payload({ credentials: { smtp_port: internal.port } });
+    const err = (await adapter.send(p).catch((e: unknown) => e)) as SendError;
+    const health = await adapter.checkHealth(p.credentials);
+    const refused = (await adapter
+      .send(payload({ credentials: { smtp_port: 1 } }))
+      .catch((e: unknown) => e)) as SendError;
+    await adapter.close();
+    await internal.close();
+    expect(internal.connections()).toBeGreaterThan(0);
+    expect(err).toBeInstanceOf(SendError);
+    const surfaces = [err.message, JSON.stringify(err), health.errorMessage, refused.message].join("\n");
+    expect(surfaces).not.toMatch(/internal-admin|HTTP\/1\.1|Bad Request|127\.0\.0\.1|:1\b/);
+    expect(refused).toMatchObject({ code: "provider_unreachable", message: expect.stringMatching(/^SMTP E[A-Z]+$/) });
+  });
+
+  it("a 5xx reply is stored as its codes, not the server's words", async () => {
+    const adapter = new EmailAdapter({ outbound: outboundPolicy("127.0.0.1") });
+    const err = (await adapter
+      .send(payload({ deliveryAddress: "unknown@example.org" }))
+      .catch((e: unknown) => e)) as SendError;
+    await adapter.close();
+    expect(err).toMatchObject({ kind: "permanent", code: "invalid_recipient", providerCode: "550" });
+    expect(err.message).toBe("SMTP 550 5.1.1");
+  });
+});
+
+describe("SMTP pools", () => {
+  /** Waits until the server holds `open` connections (closing is asynchronous), then reports what it holds. */
+  const settled = async (open: number) => {
+    for (let i = 0; i < 100 && openConnections !== open; i++) await new Promise((r) => setTimeout(r, 20));
+    return openConnections;
+  };
+  const account = (user: string) => ({ credentials: { smtp_username: user } });
+
+  it("a channel whose credentials change closes the pool of its old ones; closing the channel closes its pool", async () => {
+    const adapter = new EmailAdapter(LOCAL);
+    const channelId = randomUUID();
+    const base = await settled(0);
+    await adapter.send(payload({ channelId, ...account("mailer-a") }));
+    expect(await settled(base + 1)).toBe(base + 1);
+    // The channel moves to another SMTP login: its old pool's connection is closed.
+    await adapter.send(payload({ channelId, ...account("mailer-b") }));
+    expect(await settled(base + 1)).toBe(base + 1);
+    // A second channel on the same login shares the pool and keeps it open when the first closes.
+    const other = randomUUID();
+    await adapter.send(payload({ channelId: other, ...account("mailer-b") }));
+    await adapter.closeChannel(channelId);
+    expect(await settled(base + 1)).toBe(base + 1);
+    await adapter.closeChannel(other);
+    expect(await settled(base)).toBe(base);
+    await adapter.close();
+  });
+
+  it("holds at most maxPools transports, closing the least recently used", async () => {
+    const adapter = new EmailAdapter({ ...LOCAL, maxPools: 3 });
+    const base = await settled(0);
+    for (let i = 0; i < 8; i++) await adapter.send(payload(account(`mailer-${i}`)));
+    expect(await settled(base + 3)).toBe(base + 3);
+    await adapter.close();
+    expect(await settled(base)).toBe(base);
   });
 });

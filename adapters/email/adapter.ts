@@ -4,15 +4,22 @@
  * (notifications.ts) as status updates, signed by the ESP or carrying the channel's token.
  */
 
-import { createHash, createPublicKey, verify as verifySignature } from "node:crypto";
-import nodemailer, { type Transporter } from "nodemailer";
+import { createPublicKey, verify as verifySignature } from "node:crypto";
+import { isIP } from "node:net";
+import nodemailer from "nodemailer";
 import type SMTPPool from "nodemailer/lib/smtp-pool/index.js";
 import { createLogger, type Logger } from "../../core/logger.js";
 import type { ChannelAdapter } from "../contract/contract.js";
 import { parseCredentials } from "../contract/credentials.js";
 import { parseJsonBody } from "../contract/http-adapter.js";
+import {
+  STRICT_OUTBOUND,
+  checkedDestination,
+  type CheckedDestination,
+  type Lookup,
+  type OutboundPolicy,
+} from "../contract/outbound-address.js";
 import { healthByProbe, verifyByProbe } from "../contract/probe.js";
-import { Redactor } from "../contract/secrets.js";
 import { SendError } from "../../core/dispatch/send-error.js";
 import { safeEqual } from "../contract/signatures.js";
 import {
@@ -28,6 +35,7 @@ import { statusUpdate, type InboundMessage, type StatusUpdate } from "../../core
 import { EMAIL_SECRET_FIELDS, EmailCredentials } from "./credentials.js";
 import { htmlToText } from "../../core/content/html-to-text.js";
 import { parseNotification } from "./notifications.js";
+import { SmtpPools, type SmtpTransport } from "./pools.js";
 import { MESSAGE_ID_HEADER, NETWORK_ERROR_CODES, classifySmtpReply } from "./vocabulary.js";
 
 export interface EmailAdapterOptions {
@@ -37,6 +45,12 @@ export interface EmailAdapterOptions {
   /** Accept self-signed certificates: only for local peers such as the simulator. */
   allowSelfSignedTls?: boolean;
   connectionTimeoutMs?: number;
+  /** Which non-public addresses a channel's smtp_host may resolve to (none by default). */
+  outbound?: OutboundPolicy;
+  /** Host name resolution, replaceable in tests. */
+  lookup?: Lookup;
+  /** Most pooled transports kept at once; the least recently used is closed beyond it. */
+  maxPools?: number;
 }
 
 interface SmtpError {
@@ -53,8 +67,11 @@ function angleBracketed(id: string): string {
 }
 
 /**
- * E-mail over SMTP with pooled connections (nodemailer). One pool per SMTP account, created on
- * first use and kept until `close()`; the pool reconnects by itself when the server hangs up.
+ * E-mail over SMTP with pooled connections (nodemailer). One pool per SMTP account (pools.ts),
+ * created on first use, closed when its channels move to other credentials or close; the pool
+ * reconnects by itself when the server hangs up. The host is a tenant's choice, so it is resolved
+ * and checked once per pool and the pool connects to that address (outbound-address.ts); errors
+ * carry SMTP codes, never what the server said.
  */
 export class EmailAdapter implements ChannelAdapter {
   readonly channelType = "email" as const;
@@ -62,10 +79,23 @@ export class EmailAdapter implements ChannelAdapter {
   readonly credentialsSchema = EmailCredentials;
   readonly secretFields = EMAIL_SECRET_FIELDS;
   private readonly logger: Logger;
-  private readonly pools = new Map<string, Transporter<SMTPPool.SentMessageInfo>>();
+  private readonly pools: SmtpPools;
 
   constructor(private readonly opts: EmailAdapterOptions = {}) {
     this.logger = opts.logger ?? createLogger("adapter.email");
+    this.pools = new SmtpPools(async (c) => {
+      const dest = await this.destination(c as EmailCredentials);
+      return nodemailer.createTransport(this.transportOptions(c as EmailCredentials, dest));
+    }, opts.maxPools);
+  }
+
+  /** Open pools and how many were closed for the cap. */
+  poolStats(): { pools: number; channels: number; evicted: number } {
+    return this.pools.stats();
+  }
+
+  private destination(c: EmailCredentials): Promise<CheckedDestination> {
+    return checkedDestination(c.smtp_host, this.opts.outbound ?? STRICT_OUTBOUND, this.opts.lookup);
   }
 
   private creds(input: unknown): EmailCredentials {
@@ -77,10 +107,13 @@ export class EmailAdapter implements ChannelAdapter {
     }
   }
 
-  private transportOptions(c: EmailCredentials): SMTPPool.Options {
+  private transportOptions(c: EmailCredentials, dest: CheckedDestination): SMTPPool.Options {
     return {
       pool: true,
-      host: c.smtp_host,
+      // The checked address, never the name: a second resolution could answer differently.
+      host: dest.address,
+      // TLS still presents and verifies the name the tenant gave.
+      ...(isIP(c.smtp_host) ? {} : { servername: c.smtp_host }),
       port: c.smtp_port,
       secure: c.secure,
       requireTLS: !c.secure && c.require_tls,
@@ -95,22 +128,8 @@ export class EmailAdapter implements ChannelAdapter {
     };
   }
 
-  private pool(c: EmailCredentials): Transporter<SMTPPool.SentMessageInfo> {
-    // Keyed by a hash so the password is not kept as a readable map key.
-    const key = createHash("sha256")
-      .update(JSON.stringify([c.smtp_host, c.smtp_port, c.secure, c.smtp_username, c.smtp_password]))
-      .digest("hex");
-    let pool = this.pools.get(key);
-    if (!pool) {
-      pool = nodemailer.createTransport(this.transportOptions(c));
-      this.pools.set(key, pool);
-    }
-    return pool;
-  }
-
   async send(payload: DispatchPayload): Promise<DispatchResult> {
     const c = this.creds(payload.credentials);
-    const redactor = Redactor.for(c, this.secretFields);
     // Options stored before they had a field of their own are still in metadata.
     const meta = payload.metadata;
     const o = payload.options ?? {};
@@ -131,7 +150,8 @@ export class EmailAdapter implements ChannelAdapter {
     const inReplyTo = payload.replyTo ? angleBracketed(payload.replyTo) : undefined;
     const started = performance.now();
     try {
-      const info = await this.pool(c).sendMail({
+      const pool: SmtpTransport = await this.pools.get(payload.channelId, c);
+      const info = await pool.sendMail({
         from: c.from_name ? { name: c.from_name, address: c.from_email } : c.from_email,
         to: payload.deliveryAddress,
         replyTo: o.reply_to ?? (meta.reply_to as string | undefined) ?? c.reply_to,
@@ -155,16 +175,16 @@ export class EmailAdapter implements ChannelAdapter {
         throw new SendError({
           kind: "permanent",
           code: "invalid_recipient",
-          message: `recipient rejected: ${info.response ?? ""}`,
+          message: `recipient rejected: ${replyCodes(info.response ?? "")}`,
         });
       }
       return sentResult(info.messageId ?? messageIdHeader, {
-        response: redactor.text(info.response ?? ""),
+        response: replyCodes(info.response ?? ""),
         accepted: info.accepted.map(String),
       });
     } catch (err) {
       if (err instanceof SendError) throw err;
-      const e = this.classify(err as SmtpError, redactor);
+      const e = this.classify(err as SmtpError);
       this.logger.warn(
         { provider: "smtp", host: c.smtp_host, code: e.code, kind: e.kind, providerCode: e.providerCode },
         "mail not accepted",
@@ -173,8 +193,15 @@ export class EmailAdapter implements ChannelAdapter {
     }
   }
 
-  private classify(err: SmtpError, redactor: Redactor): SendError {
-    const message = redactor.text(err.response ?? err.message ?? "SMTP error");
+  /**
+   * Codes only: the reply code and enhanced status code, or nodemailer's error code. The server's
+   * own words (a banner, a greeting, a connect error naming the address) would make every channel
+   * a probe of whatever listens at the host.
+   */
+  private classify(err: SmtpError): SendError {
+    const message = err.responseCode
+      ? `SMTP ${replyCodes(/^\s*\d{3}/.test(err.response ?? "") ? err.response! : `${err.responseCode} ${err.response ?? ""}`)}`
+      : `SMTP ${err.code ?? "error"}`;
     if (err.code === "EAUTH") {
       return new SendError({
         kind: "permanent",
@@ -196,11 +223,12 @@ export class EmailAdapter implements ChannelAdapter {
 
   /** Logs in with a fresh connection (not the pool): the server's answer to the credentials. */
   private async probe(c: EmailCredentials): Promise<void> {
-    const transport = nodemailer.createTransport({ ...this.transportOptions(c), pool: false } as never);
+    const dest = await this.destination(c);
+    const transport = nodemailer.createTransport({ ...this.transportOptions(c, dest), pool: false } as never);
     try {
       await transport.verify();
     } catch (err) {
-      throw this.classify(err as SmtpError, Redactor.for(c, this.secretFields));
+      throw this.classify(err as SmtpError);
     } finally {
       transport.close();
     }
@@ -253,8 +281,19 @@ export class EmailAdapter implements ChannelAdapter {
     return safeEqual(token, c.webhook_token);
   }
 
-  async close(): Promise<void> {
-    for (const pool of this.pools.values()) pool.close();
-    this.pools.clear();
+  /** The channel actor is deactivating: its pool closes unless another channel shares the account. */
+  async closeChannel(channelId: string): Promise<void> {
+    await this.pools.closeChannel(channelId);
   }
+
+  async close(): Promise<void> {
+    await this.pools.closeAll();
+  }
+}
+
+/** An SMTP reply reduced to its codes: "550 5.1.1 user unknown" → "550 5.1.1". */
+export function replyCodes(reply: string): string {
+  const m = /^\s*(\d{3})(?:[ -]+([245]\.\d{1,3}\.\d{1,3}))?/.exec(reply);
+  if (!m) return "unparsed";
+  return m[2] ? `${m[1]} ${m[2]}` : m[1]!;
 }

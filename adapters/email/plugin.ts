@@ -4,6 +4,7 @@
  */
 
 import { hasQueryParam, type ProviderPlugin } from "../contract/plugin.js";
+import { epochSeconds } from "../contract/signatures.js";
 import { header } from "../contract/types.js";
 import { EmailAdapter } from "./adapter.js";
 import { EMAIL_SECRET_FIELDS, EmailCredentials } from "./credentials.js";
@@ -20,6 +21,11 @@ export const emailPlugin: ProviderPlugin = {
     ],
     hasSignature: (req) =>
       header(req, "x-twilio-email-event-webhook-signature") !== undefined || hasQueryParam(req, "token"),
+    // The signed event webhook signs its timestamp header (Unix seconds) with the body.
+    signedAt: (req) =>
+      header(req, "x-twilio-email-event-webhook-signature") === undefined
+        ? undefined
+        : epochSeconds(header(req, "x-twilio-email-event-webhook-timestamp")),
   },
-  createAdapter: (options) => new EmailAdapter({ logger: options.logger }),
+  createAdapter: (options) => new EmailAdapter({ logger: options.logger, outbound: options.outbound }),
 };

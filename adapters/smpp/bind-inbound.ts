@@ -4,6 +4,10 @@
  * may overtake its submit_sm_resp (SMSCs do send receipts first), so unmatched receipts are held
  * for a while. Acknowledged segments live here, not in the TCP connection, so a receipt that
  * arrives on a later bind still finds its message.
+ *
+ * The SMSC is the tenant's choice and may send anything: every map here is capped by count
+ * (oldest out first, counted in stats()) and expired from its front, so a flood of unique ids
+ * costs constant time per PDU and bounded memory per bind.
  */
 
 import { randomUUID } from "node:crypto";
@@ -36,13 +40,38 @@ interface OrphanReceipt {
   at: number;
 }
 
+/** How much one bind holds at most. */
+export interface BindLimits {
+  /** Receipts that matched no acknowledged segment yet. */
+  maxHeldReceipts?: number;
+  /** Acknowledged segments waiting for their final receipt (an SMSC that never sends receipts). */
+  maxAwaitingReceipt?: number;
+  /** Long MO messages waiting for their remaining parts. */
+  maxPendingMo?: number;
+}
+
+export const DEFAULT_BIND_LIMITS: Required<BindLimits> = {
+  // A receipt overtakes its submit_sm_resp by milliseconds: thousands held means a flood.
+  maxHeldReceipts: 10_000,
+  // About a day of receipts at 2 messages/s; each entry is a few hundred bytes.
+  maxAwaitingReceipt: 200_000,
+  maxPendingMo: 5_000,
+};
+
+/** Equal receipt ids held at once: an SMSC may send intermediate and final receipts early, not hundreds. */
+const MAX_HELD_PER_ID = 8;
+/** A flood is logged at most this often per bind. */
+const DROP_LOG_EVERY_MS = 10_000;
+
 export class BindInbound {
   private readonly outstanding = new IdIndex<Outstanding>();
   private readonly orphans = new IdIndex<OrphanReceipt>();
-  private readonly mo = new MoAssembler();
+  private readonly mo: MoAssembler;
   private readonly receiptListeners: Array<(u: StatusUpdate) => void> = [];
   private readonly inboundListeners: Array<(m: InboundMessage) => void> = [];
-  private readonly counters = { receipts: 0, orphanReceipts: 0, inbound: 0 };
+  private readonly counters = { receipts: 0, orphanReceipts: 0, inbound: 0, droppedReceipts: 0, droppedAwaiting: 0 };
+  private readonly limits: Required<BindLimits>;
+  private droppedLoggedAt = -Infinity;
 
   constructor(
     private readonly logger: Logger,
@@ -50,7 +79,12 @@ export class BindInbound {
     private readonly orphanReceiptTtlMs: number,
     /** How the SMSC writes receipt ids compared with submit_sm_resp ids (the channel's receipt_id_radix). */
     private readonly receiptIdRadix: ReceiptIdRadix = "same",
-  ) {}
+    limits: BindLimits = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.limits = { ...DEFAULT_BIND_LIMITS, ...limits };
+    this.mo = new MoAssembler(undefined, now, this.limits.maxPendingMo);
+  }
 
   onReceipt(listener: (u: StatusUpdate) => void): void {
     this.receiptListeners.push(listener);
@@ -65,14 +99,26 @@ export class BindInbound {
     return this.outstanding.size;
   }
 
+  /** What the bind holds and what it had to let go (drops mean a flood or an SMSC that never sends receipts). */
   stats() {
-    return { awaitingReceipt: this.outstanding.size, heldReceipts: this.orphans.size, ...this.counters };
+    return {
+      awaitingReceipt: this.outstanding.size,
+      heldReceipts: this.orphans.size,
+      pendingMo: this.mo.waiting,
+      moReleasedIncomplete: this.mo.releasedEarly,
+      ...this.counters,
+    };
   }
 
   /** Remembers an acknowledged segment; delivers a receipt that raced ahead of its submit_sm_resp. */
   acknowledged(o: Outstanding): void {
     const early = this.orphans.find(o.providerId);
     this.outstanding.add(o.providerId, o);
+    while (this.outstanding.size > this.limits.maxAwaitingReceipt) {
+      this.outstanding.delete(this.outstanding.oldest()!);
+      this.counters.droppedAwaiting++;
+      this.noteDrop();
+    }
     if (early) {
       this.orphans.delete(early);
       this.logger.debug({ providerId: o.providerId }, "receipt arrived before submit_sm_resp; matched now");
@@ -131,15 +177,36 @@ export class BindInbound {
       // The submit_sm_resp may still be in flight (SMSCs do send receipts first): hold it.
       this.purgeOrphans();
       this.counters.orphanReceipts++;
-      this.orphans.add(submitId, { receipt, at: Date.now() });
+      if (this.orphans.countOf(submitId) >= MAX_HELD_PER_ID) {
+        this.counters.droppedReceipts++;
+        this.noteDrop();
+        return;
+      }
+      this.orphans.add(submitId, { receipt, at: this.now() });
+      while (this.orphans.size > this.limits.maxHeldReceipts) {
+        this.orphans.delete(this.orphans.oldest()!);
+        this.counters.droppedReceipts++;
+        this.noteDrop();
+      }
       return;
     }
     this.emitReceipt(match, receipt);
   }
 
+  /** Held receipts are in arrival order: expire from the front, stop at the first still in time. */
   private purgeOrphans(): void {
-    const limit = Date.now() - this.orphanReceiptTtlMs;
-    for (const o of [...this.orphans.values()]) if (o.at < limit) this.orphans.delete(o);
+    const limit = this.now() - this.orphanReceiptTtlMs;
+    for (let o = this.orphans.oldest(); o && o.at < limit; o = this.orphans.oldest()) this.orphans.delete(o);
+  }
+
+  private noteDrop(): void {
+    const now = this.now();
+    if (now - this.droppedLoggedAt < DROP_LOG_EVERY_MS) return;
+    this.droppedLoggedAt = now;
+    this.logger.warn(
+      { droppedReceipts: this.counters.droppedReceipts, droppedAwaiting: this.counters.droppedAwaiting },
+      "smpp bind over its limits: oldest entries dropped",
+    );
   }
 
   private emitReceipt(o: Outstanding, r: ParsedReceipt): void {

@@ -28,7 +28,11 @@ export function receiptIdInSubmitForm(receiptId: string, radix: ReceiptIdRadix):
   return id;
 }
 
-/** Entries found by the literal form of their id; the oldest entry wins among equal ids. */
+/**
+ * Entries found by the literal form of their id; the oldest entry wins among equal ids. Iteration
+ * and `oldest` follow insertion order, so a caller holding entries for a while expires them from
+ * the front in constant time per entry.
+ */
 export class IdIndex<T> {
   private readonly byKey = new Map<string, T[]>();
   private readonly keyOf = new Map<T, string>();
@@ -45,6 +49,16 @@ export class IdIndex<T> {
     else this.byKey.set(key, [value]);
   }
 
+  /** The entry added first among those still held. */
+  oldest(): T | undefined {
+    return this.keyOf.keys().next().value;
+  }
+
+  /** How many entries share this id. */
+  countOf(id: string): number {
+    return this.byKey.get(literalKey(id))?.length ?? 0;
+  }
+
   find(id: string): T | undefined {
     return this.byKey.get(literalKey(id))?.[0];
   }
@@ -52,9 +66,13 @@ export class IdIndex<T> {
   delete(value: T): void {
     const key = this.keyOf.get(value);
     if (key === undefined) return;
-    const list = this.byKey.get(key)?.filter((v) => v !== value);
-    if (list && list.length > 0) this.byKey.set(key, list);
-    else this.byKey.delete(key);
+    const list = this.byKey.get(key);
+    if (list) {
+      // Entries leave mostly oldest first: the head of their list.
+      const i = list[0] === value ? 0 : list.indexOf(value);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.byKey.delete(key);
+    }
     this.keyOf.delete(value);
   }
 

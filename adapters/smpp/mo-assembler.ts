@@ -1,5 +1,5 @@
 /**
- * Reassembly of long inbound SMS (MO) that arrive on a bind in parts.
+ * Reassembly of long inbound SMS (MO) that arrive on a bind in parts, bounded in time and count.
  */
 
 import type { ConcatInfo } from "../../core/sms/encoding.js";
@@ -31,16 +31,25 @@ interface Pending {
 /**
  * Joins concatenated MO parts (UDH IEI 0x00 / 0x08) by sender, recipient and reference.
  * Parts may arrive in any order. A message whose parts stop arriving is released incomplete
- * after `ttlMs` rather than silently dropped. UCS-2 parts are joined as UTF-16 strings, so a
- * surrogate pair split across two parts is whole again after joining.
+ * after `ttlMs` rather than silently dropped, and so is the oldest one when more than
+ * `maxPending` wait (counted in `releasedEarly`). Pending messages are kept in the order their
+ * first part came, so expiry looks at the front only. UCS-2 parts are joined as UTF-16 strings,
+ * so a surrogate pair split across two parts is whole again after joining.
  */
 export class MoAssembler {
   private readonly pending = new Map<string, Pending>();
+  private released = 0;
 
   constructor(
     private readonly ttlMs = 10 * 60_000,
     private readonly now: () => number = Date.now,
+    private readonly maxPending = 5_000,
   ) {}
+
+  /** Messages released incomplete because too many were waiting. */
+  get releasedEarly(): number {
+    return this.released;
+  }
 
   add(part: MoPart): AssembledMo[] {
     const out = this.expire();
@@ -61,6 +70,12 @@ export class MoAssembler {
     if (!p) {
       p = { parts: new Map(), total, first: part, startedAt: this.now() };
       this.pending.set(key, p);
+      while (this.pending.size > this.maxPending) {
+        const [oldestKey, oldest] = this.pending.entries().next().value!;
+        this.pending.delete(oldestKey);
+        this.released++;
+        out.push(this.join(oldest, false));
+      }
     }
     p.parts.set(sequence, part.text);
     if (p.parts.size === total) {
@@ -75,10 +90,9 @@ export class MoAssembler {
     const out: AssembledMo[] = [];
     const limit = this.now() - this.ttlMs;
     for (const [key, p] of this.pending) {
-      if (p.startedAt <= limit) {
-        this.pending.delete(key);
-        out.push(this.join(p, false));
-      }
+      if (p.startedAt > limit) break;
+      this.pending.delete(key);
+      out.push(this.join(p, false));
     }
     return out;
   }

@@ -15,5 +15,5 @@ export const smppPlugin: ProviderPlugin = {
     registration: "none",
     steps: () => ["Delivery receipts and inbound messages arrive on the SMPP bind; there is no webhook."],
   },
-  createAdapter: (options) => new SmppAdapter({ logger: options.logger }),
+  createAdapter: (options) => new SmppAdapter({ logger: options.logger, outbound: options.outbound }),
 };

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SendError } from "../../core/dispatch/send-error.js";
 import type { InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
+import { outboundPolicy } from "../contract/outbound-address.js";
 import { captureLogger } from "../testkit/index.js";
 import { SmppAdapter } from "./adapter.js";
 import { SmppCredentials } from "./credentials.js";
@@ -20,6 +21,9 @@ afterAll(async () => {
   await smsc.stop();
 });
 
+/** The test SMSC listens on loopback, which only the operator's allow-list opens. */
+const LOCAL = { outbound: outboundPolicy("127.0.0.1") };
+
 const creds = (extra: Record<string, unknown> = {}) =>
   SmppCredentials.parse({
     host: "127.0.0.1",
@@ -35,6 +39,7 @@ async function withSession<T>(
   extra: Record<string, unknown> = {},
 ): Promise<T> {
   const s = new SmppSession(creds(extra), {
+    ...LOCAL,
     reconnectBaseMs: 50,
     reconnectMaxMs: 200,
     responseTimeoutMs: 5000,
@@ -246,14 +251,14 @@ describe("SMPP session against an independent SMSC", () => {
   });
 
   it("refuses wrong credentials permanently and does not rebind", async () => {
-    const s = new SmppSession(creds({ password: "wrong123" }), { reconnectBaseMs: 20 });
+    const s = new SmppSession(creds({ password: "wrong123" }), { ...LOCAL, reconnectBaseMs: 20 });
     const err = await s.start().catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "permanent", code: "provider_auth_failed", providerCode: "ESME_RINVPASWD" });
     expect(s.status).toBe("closed");
   });
 
   it("reports an unreachable SMSC as retryable", async () => {
-    const s = new SmppSession(creds({ port: 1 }), { reconnectBaseMs: 10_000 });
+    const s = new SmppSession(creds({ port: 1 }), { ...LOCAL, reconnectBaseMs: 10_000 });
     await expect(s.start()).rejects.toMatchObject({ kind: "retryable", code: "provider_unreachable" });
     await s.close();
   });
@@ -262,7 +267,7 @@ describe("SMPP session against an independent SMSC", () => {
 describe("SMPP adapter contract", () => {
   it("sends through a per-channel session, verifies credentials, and never leaks the password", async () => {
     const { logger, output } = captureLogger();
-    const adapter = new SmppAdapter({ logger, reconnectBaseMs: 50 });
+    const adapter = new SmppAdapter({ ...LOCAL, logger, reconnectBaseMs: 50 });
     const receipts: StatusUpdate[] = [];
     adapter.onReceipt((_ch, u) => receipts.push(u));
     const channelId = randomUUID();

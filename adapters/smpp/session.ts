@@ -15,7 +15,14 @@ import {
   type SmsEncoding,
 } from "../../core/sms/encoding.js";
 import type { InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
-import { BindInbound } from "./bind-inbound.js";
+import {
+  STRICT_OUTBOUND,
+  checkedDestination,
+  type CheckedDestination,
+  type Lookup,
+  type OutboundPolicy,
+} from "../contract/outbound-address.js";
+import { BindInbound, type BindLimits } from "./bind-inbound.js";
 import type { SmppCredentials } from "./credentials.js";
 import { BIND_AUTH_FAILURES, ESME, ESM_UDHI, classifySubmitStatus, esmeName } from "./vocabulary.js";
 
@@ -33,6 +40,12 @@ export interface SmppSessionOptions {
   queueTimeoutMs?: number;
   /** How long a receipt that matches no submit is kept in case its submit_sm_resp is still coming. */
   orphanReceiptTtlMs?: number;
+  /** How many held receipts, awaited receipts and pending MO parts one bind keeps at most. */
+  bindLimits?: BindLimits;
+  /** Which non-public addresses the channel's host may resolve to (none by default). */
+  outbound?: OutboundPolicy;
+  /** Host name resolution, replaceable in tests. */
+  lookup?: Lookup;
 }
 
 export interface SubmitRequest {
@@ -79,7 +92,9 @@ export class SmppSession {
   private readonly logger: Logger;
   private readonly stateListeners: Array<(s: SessionState) => void> = [];
   private readonly counters = { binds: 0, submitted: 0, drops: 0 };
-  private readonly opts: Required<Omit<SmppSessionOptions, "logger">>;
+  private readonly opts: Required<Omit<SmppSessionOptions, "logger" | "outbound" | "lookup" | "bindLimits">>;
+  private readonly outbound: OutboundPolicy;
+  private readonly lookup: Lookup | undefined;
 
   constructor(
     private readonly creds: SmppCredentials,
@@ -94,7 +109,14 @@ export class SmppSession {
       queueTimeoutMs: options.queueTimeoutMs ?? 30_000,
       orphanReceiptTtlMs: options.orphanReceiptTtlMs ?? 10 * 60_000,
     };
-    this.inbound = new BindInbound(this.logger, this.opts.orphanReceiptTtlMs, creds.receipt_id_radix);
+    this.outbound = options.outbound ?? STRICT_OUTBOUND;
+    this.lookup = options.lookup;
+    this.inbound = new BindInbound(
+      this.logger,
+      this.opts.orphanReceiptTtlMs,
+      creds.receipt_id_radix,
+      options.bindLimits,
+    );
   }
 
   get status(): SessionState {
@@ -335,8 +357,19 @@ export class SmppSession {
     }
   }
 
-  private bindOnce(): Promise<void> {
+  /**
+   * Resolves and checks the host on every bind (DNS may have moved), then connects to the checked
+   * address: the host is the tenant's choice and the dispatcher sits inside the cluster.
+   */
+  private async bindOnce(): Promise<void> {
     this.setState("connecting");
+    const dest = await checkedDestination(this.creds.host, this.outbound, this.lookup);
+    if (this.state === "closed")
+      throw new SendError({ kind: "retryable", code: "smpp_session_closed", message: "SMPP session closed" });
+    return this.connectAndBind(dest);
+  }
+
+  private connectAndBind(dest: CheckedDestination): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const settle = (err?: SendError) => {
@@ -346,7 +379,13 @@ export class SmppSession {
         if (err) reject(err);
         else resolve();
       };
-      const s = smpp.connect({ host: this.creds.host, port: this.creds.port, tls: this.creds.tls });
+      const s = smpp.connect({
+        host: dest.address,
+        port: this.creds.port,
+        tls: this.creds.tls,
+        // TLS presents and verifies the name the tenant gave, not the address.
+        ...(this.creds.tls && dest.address !== dest.host ? { servername: dest.host } : {}),
+      });
       this.current = s;
       const timeout = setTimeout(() => {
         settle(

@@ -40,6 +40,8 @@ declare module "smpp" {
       url?: string;
       auto_enquire_link_period?: number;
       rejectUnauthorized?: boolean;
+      /** TLS server name (SNI and certificate check) when host is an address. */
+      servername?: string;
     }
 
     function connect(options: ConnectOptions, listener?: () => void): Session;

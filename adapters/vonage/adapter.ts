@@ -162,7 +162,7 @@ export class VonageAdapter extends HttpAdapterBase<typeof VonageCredentials> imp
 }
 
 /** Vonage sends webhooks as GET query, form POST or JSON POST depending on account settings. */
-function webhookParams(req: WebhookRequest): Record<string, string> {
+export function webhookParams(req: WebhookRequest): Record<string, string> {
   const query = Object.fromEntries(new URL(req.url, "http://placeholder").searchParams);
   if (!req.rawBody) return query;
   const json = parseJsonBody(req.rawBody);

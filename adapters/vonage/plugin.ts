@@ -4,7 +4,8 @@
  */
 
 import { hasQueryParam, type ProviderPlugin } from "../contract/plugin.js";
-import { VonageAdapter } from "./adapter.js";
+import { epochSeconds } from "../contract/signatures.js";
+import { VonageAdapter, webhookParams } from "./adapter.js";
 import { VONAGE_SECRET_FIELDS, VonageCredentials } from "./credentials.js";
 
 export const vonagePlugin: ProviderPlugin = {
@@ -24,6 +25,8 @@ export const vonagePlugin: ProviderPlugin = {
     // Docs: https://developer.vonage.com/en/getting-started/concepts/signing-messages (sig in query, form or JSON)
     hasSignature: (req) => hasQueryParam(req, "sig") || /(^|&)sig=/.test(req.rawBody) || /"sig"\s*:/.test(req.rawBody),
     acceptsGet: true,
+    // Signed webhooks carry `timestamp` (Unix seconds, UTC) among the signed parameters.
+    signedAt: (req) => epochSeconds(webhookParams(req).timestamp),
   },
   createAdapter: (options) => new VonageAdapter(options),
 };

@@ -30,10 +30,7 @@ export const CAMPAIGN_PRIORITY = -1;
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 
 /** The provider account's rate per minute for a channel, undefined when its provider caps no account. */
-export type AccountRateOf = (
-  channel: { channelType: ChannelType; provider: string },
-  metadata: Record<string, unknown>,
-) => number | undefined;
+export type AccountRateOf = (channel: { channelType: ChannelType; provider: string }) => number | undefined;
 
 /**
  * What the channel can really send per minute: its own rate limit, or less when its provider
@@ -55,7 +52,7 @@ export class CampaignStore {
   ): Promise<(CampaignSnapshot & { content: CampaignContent; messagesCreatedAt: Date | null }) | undefined> {
     return this.db.withSession(async (s) => {
       const { rows } = await s.query<Record<string, unknown>>(
-        `SELECT g.*, c.channel_type, c.rate_limit, c.provider, c.metadata AS channel_metadata, t.body AS template_body, t.fallback_strategy, t.default_values, t.is_active AS template_active,
+        `SELECT g.*, c.channel_type, c.rate_limit, c.provider, t.body AS template_body, t.fallback_strategy, t.default_values, t.is_active AS template_active,
                 t.email_parts AS template_email, t.whatsapp_template AS template_whatsapp,
                 f.messages_created_at, f.cursor, f.pages, f.contacts_seen, f.messages_created, f.done, f.aborted
            FROM group_messages g
@@ -76,10 +73,7 @@ export class CampaignStore {
         channelType,
         channelRate: effectiveRate(
           Number(r.rate_limit),
-          this.accountRateOf(
-            { channelType, provider: String(r.provider) },
-            (r.channel_metadata ?? {}) as Record<string, unknown>,
-          ),
+          this.accountRateOf({ channelType, provider: String(r.provider) }),
         ),
         contactGroupIds: (r.contact_group_ids ?? []) as string[],
         counters: rowCounters(r),

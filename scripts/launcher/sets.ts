@@ -22,7 +22,9 @@ export const SETS: Record<string, ComponentSet> = {
     pubsub: "in-memory",
     state: "sqlite",
     apps: [{ id: "turumba", role: "all" }],
-    env: {},
+    // Local development: SMTP and SMPP channels point at the provider simulator on loopback, so
+    // loopback (and only loopback) is allowed for tenant-chosen hosts. OUTBOUND_ALLOW overrides it.
+    env: { OUTBOUND_ALLOW: process.env.OUTBOUND_ALLOW ?? "127.0.0.0/8,::1" },
   },
   // RabbitMQ + PostgreSQL, with the API and the dispatcher as separate apps.
   production: {

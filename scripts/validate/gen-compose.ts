@@ -54,6 +54,9 @@ function appService(app: DeployedApp): Doc {
                 SIMULATED_HTTP_PROVIDERS.map((p) => [p, `http://127.0.0.1:${COMPOSE.simulator.httpPort}`]),
               ),
             ),
+            // SMTP and SMPP channels reach the simulator on the pod's loopback, which only the
+            // operator's allow-list opens for tenant-chosen hosts.
+            OUTBOUND_ALLOW: "127.0.0.1",
           }
         : {}),
       ...app.env,

@@ -15,7 +15,7 @@ import { AccountApiContactSource } from "./sources/account-api.js";
 import { BuiltinContactSource } from "./sources/builtin.js";
 import type { ContactSource } from "./sources/contact-source.js";
 import { CampaignStore } from "../../db/campaigns/campaign-store.js";
-import { accountRatePerMinute } from "../../adapters/registry.js";
+import { accountRatePerMinute, parseAccountRates } from "../../adapters/registry.js";
 import { foldCounters } from "../../db/campaigns/counter-fold.js";
 import { groupMessageFanout } from "../metrics.js";
 
@@ -33,7 +33,8 @@ export function createCampaignPorts(deps: {
   log: Logger;
   source?: ContactSource;
 }): CampaignPorts {
-  const store = new CampaignStore(deps.db, accountRatePerMinute);
+  const accountRates = parseAccountRates(deps.cfg.PROVIDER_ACCOUNT_RATES);
+  const store = new CampaignStore(deps.db, (channel) => accountRatePerMinute(channel, accountRates));
   const source = deps.source ?? contactSourceFor(deps.cfg, deps.db, deps.log);
   // The renderer and the fan-out both need the campaign's content: loaded with the snapshot.
   type Loaded = NonNullable<Awaited<ReturnType<CampaignStore["load"]>>>;

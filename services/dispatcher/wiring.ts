@@ -9,7 +9,7 @@ import type { DispatchResult } from "../../adapters/contract/types.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { ChannelSender, ClaimedMessage, DispatchPorts } from "../../actors/channel/dispatch-ports.js";
 import type { AppConfig } from "../../core/config.js";
-import { accountLimitFor } from "../../adapters/registry.js";
+import { accountLimitFor, parseAccountRates } from "../../adapters/registry.js";
 import { withTrace, type Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
@@ -27,6 +27,8 @@ export function createDispatchPorts(deps: {
 }): DispatchPorts {
   const store = new DispatchStore(deps.db);
   const { cfg, log } = deps;
+  // Server-side only: a channel's own settings never shape a provider account's shared limit.
+  const accountRates = parseAccountRates(cfg.PROVIDER_ACCOUNT_RATES);
 
   const openSender = async (channelId: string): Promise<ChannelSender> => {
     const row = await store.loadChannel(channelId);
@@ -101,9 +103,9 @@ export function createDispatchPorts(deps: {
         burst: row.burst,
         maxAttempts: Number.isFinite(maxAttempts) && maxAttempts > 0 ? maxAttempts : 5,
         providerAccount: accountLimitFor(
-          { channelType: row.channelType as ChannelType, provider: row.provider },
+          { channelType: row.channelType as ChannelType, provider: row.provider, accountId: row.accountId },
           credentials,
-          row.metadata,
+          accountRates,
         ),
         quota,
       };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAdapterRegistry } from "../../adapters/registry.js";
+import { createAdapterRegistry, outboundPolicy } from "../../adapters/registry.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { startSimulator, type RunningSimulator } from "./simulator.js";
 
@@ -26,6 +26,8 @@ afterAll(async () => sim.stop());
 
 const registry = () =>
   createAdapterRegistry({
+    // The simulator listens on loopback, which only the operator's allow-list opens.
+    outbound: outboundPolicy("127.0.0.1"),
     baseUrls: Object.fromEntries(
       ["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage"].map((p) => [p, sim.httpUrl]),
     ),

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ChannelAdapter } from "../../adapters/contract/contract.js";
-import { createAdapterRegistry } from "../../adapters/registry.js";
+import { createAdapterRegistry, outboundPolicy } from "../../adapters/registry.js";
 import { SmppSession } from "../../adapters/smpp/session.js";
 import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 import { EmailAdapter } from "../../adapters/email/adapter.js";
@@ -158,6 +158,8 @@ const cases: Case[] = [
 
 const registry = () =>
   createAdapterRegistry({
+    // The simulator listens on loopback, which only the operator's allow-list opens.
+    outbound: outboundPolicy("127.0.0.1"),
     baseUrls: Object.fromEntries(
       ["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage"].map((p) => [p, sim.httpUrl]),
     ),
@@ -311,7 +313,7 @@ describe("HTTP adapters against the simulator: sends, signed receipts, inbound",
 
 describe("SMTP and SMSC endpoints", () => {
   it("accepts mail from the e-mail adapter and counts it", async () => {
-    const adapter = new EmailAdapter();
+    const adapter = new EmailAdapter({ outbound: outboundPolicy("127.0.0.1") });
     const p = DispatchPayload.parse({
       messageId: randomUUID(),
       channelId: randomUUID(),
@@ -344,6 +346,7 @@ describe("SMTP and SMSC endpoints", () => {
         password: "simpass",
         source_addr: "8080",
       }),
+      { outbound: outboundPolicy("127.0.0.1") },
     );
     const receipts: StatusUpdate[] = [];
     const inbound: InboundMessage[] = [];

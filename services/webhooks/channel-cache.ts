@@ -28,6 +28,8 @@ export interface WebhookChannel {
 interface Entry {
   value: Promise<WebhookChannel | undefined>;
   loadedAt: number;
+  /** Set once the read is done: whether the channel exists. */
+  found?: boolean;
 }
 
 const MAX_ENTRIES = 10_000;
@@ -55,6 +57,15 @@ export class ChannelCache {
     return this.load(channelId);
   }
 
+  /** Whether a lookup would be answered from memory (a known channel or a remembered unknown id). */
+  isFresh(channelId: string): boolean {
+    const hit = this.entries.get(channelId);
+    if (!hit) return false;
+    // A read in flight is shared by every request for the id: no second query.
+    if (hit.found === undefined) return true;
+    return this.now() - hit.loadedAt < (hit.found ? this.ttlMs : Math.min(this.ttlMs, MISSING_TTL_MS));
+  }
+
   /** After a signature failure: re-read the row once, unless the copy is fresh (credentials may have rotated). */
   async refreshIfStale(channelId: string): Promise<WebhookChannel | undefined> {
     const hit = this.entries.get(channelId);
@@ -65,7 +76,12 @@ export class ChannelCache {
   private load(channelId: string): Promise<WebhookChannel | undefined> {
     const value = this.read(channelId);
     this.entries.delete(channelId);
-    this.entries.set(channelId, { value, loadedAt: this.now() });
+    const entry: Entry = { value, loadedAt: this.now() };
+    this.entries.set(channelId, entry);
+    value.then(
+      (v) => (entry.found = v !== undefined),
+      () => undefined,
+    );
     if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     // A failed read (database down) must not be remembered.
     value.catch(() => this.entries.delete(channelId));

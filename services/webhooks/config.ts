@@ -29,6 +29,21 @@ export const webhookConfigSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/)
     .default("1mb")
     .describe("Largest webhook body accepted."),
+  WEBHOOK_MAX_AGE_SECONDS: int(30, 86_400)
+    .default(300)
+    .describe(
+      "How far the timestamp a provider signs (Vonage signed webhooks, signed e-mail events) may be from now, either way; a request outside it is refused 403 signature_stale, so a captured request cannot be replayed.",
+    ),
+  WEBHOOK_RATE_PER_CHANNEL: int(1, 1_000_000)
+    .default(500)
+    .describe(
+      "Webhooks per second each channel's path is answered (a burst of twice that); more are refused 429 with Retry-After before the channel is looked up. Per replica.",
+    ),
+  WEBHOOK_UNKNOWN_LOOKUPS_PER_SECOND: int(1, 100_000)
+    .default(20)
+    .describe(
+      "Lookups per second of channel ids that turn out not to exist (a burst of five times that); beyond it, ids not in memory are refused 429. Per replica.",
+    ),
   WEBHOOK_REGISTER_EVERY_MS: int(0, 3_600_000)
     .default(5_000)
     .describe(

@@ -48,6 +48,13 @@ export function createWebhooks(deps: {
     log,
     publicUrl: deps.config.WEBHOOK_PUBLIC_URL,
     bodyLimit: deps.config.WEBHOOK_BODY_LIMIT,
+    maxAgeMs: deps.config.WEBHOOK_MAX_AGE_SECONDS * 1000,
+    limits: {
+      perChannelPerSecond: deps.config.WEBHOOK_RATE_PER_CHANNEL,
+      perChannelBurst: deps.config.WEBHOOK_RATE_PER_CHANNEL * 2,
+      unknownLookupsPerSecond: deps.config.WEBHOOK_UNKNOWN_LOOKUPS_PER_SECOND,
+      unknownLookupBurst: deps.config.WEBHOOK_UNKNOWN_LOOKUPS_PER_SECOND * 5,
+    },
   });
   const baseUrl = deps.config.WEBHOOK_PUBLIC_URL;
   const registrar =

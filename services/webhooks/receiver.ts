@@ -6,8 +6,11 @@
  * on the broker; parsing the payload into normalised events is in-memory work, and everything that
  * touches messages, contacts and conversations happens in the consumers (services/status).
  *
- *   unknown or disabled channel, or one that takes no webhooks (SMPP) → 404
+ *   too many requests on the channel's path, or on unknown ids → 429 with Retry-After (before any
+ *                                   lookup or body read: rate-gate.ts)
+ *   unknown or disabled channel, or one that takes no webhooks (SMPP) → 404 (the body is not read)
  *   no signature → 401      forged signature → 403
+ *   signed outside the freshness window (providers that sign a timestamp) → 403 signature_stale
  *   replay (same event seen before)   → 200 and dropped
  *   broker refused the publish        → 503, so the provider retries and nothing is lost
  *
@@ -35,6 +38,7 @@ import {
 import { webhookRequests, webhookResponse, webhookSignatureRejected } from "../metrics.js";
 import type { ChannelCache, WebhookChannel } from "./channel-cache.js";
 import type { WebhookDedup } from "./dedup.js";
+import { DEFAULT_WEBHOOK_LIMITS, WebhookRateGate, type WebhookLimits } from "./rate-gate.js";
 
 export interface ReceiverDeps {
   channels: ChannelCache;
@@ -44,7 +48,13 @@ export interface ReceiverDeps {
   /** Public base URL the provider called (Twilio signs it); otherwise the request's own. */
   publicUrl?: string;
   bodyLimit?: string;
+  /** How far a provider's signed timestamp may be from now, either way (ms). */
+  maxAgeMs?: number;
+  limits?: WebhookLimits;
+  now?: () => number;
 }
+
+const DEFAULT_MAX_AGE_MS = 5 * 60_000;
 
 const PATH_TYPES = webhookPathKeys();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -64,17 +74,32 @@ interface Outgoing {
 export function webhookRouter(deps: ReceiverDeps): Router {
   const r = Router();
   const raw = express.raw({ type: () => true, limit: deps.bodyLimit ?? "1mb" });
+  // body-parser reports failures (413 and friends) as http-errors, which are Error instances.
+  const readBody = (req: Request, res: Response) =>
+    new Promise<void>((resolve, reject) => raw(req, res, (err?: Error) => (err ? reject(err) : resolve())));
   const loggedAt = new Map<string, number>();
+  const now = deps.now ?? Date.now;
+  const gate = new WebhookRateGate(deps.limits ?? DEFAULT_WEBHOOK_LIMITS, now);
+  const maxAgeMs = deps.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
 
   const fail = (res: Response, status: number, code: string, detail: string) =>
     res.status(status).json({ detail, code });
 
+  const tooMany = (res: Response, label: string, outcome: string, waitMs: number, detail: string) => {
+    webhookRequests.inc({ channel_type: label, outcome });
+    res.setHeader("Retry-After", String(Math.max(1, Math.ceil(waitMs / 1000))));
+    fail(res, 429, "rate_limited", detail);
+  };
+
+  const REJECTION_REASON = {
+    signature_missing: "missing",
+    signature_invalid: "invalid",
+    signature_stale: "stale",
+  } as const;
+
   /** Signature failures are counted always, logged at most every 10 s per channel (floods stay cheap). */
-  const noteRejection = (ch: WebhookChannel, reason: "signature_missing" | "signature_invalid") => {
-    webhookSignatureRejected.inc({
-      channel_type: ch.channelType,
-      reason: reason === "signature_missing" ? "missing" : "invalid",
-    });
+  const noteRejection = (ch: WebhookChannel, reason: keyof typeof REJECTION_REASON) => {
+    webhookSignatureRejected.inc({ channel_type: ch.channelType, reason: REJECTION_REASON[reason] });
     webhookRequests.inc({ channel_type: ch.channelType, outcome: reason });
     const now = Date.now();
     if ((loggedAt.get(ch.id) ?? 0) < now - 10_000) {
@@ -87,12 +112,29 @@ export function webhookRouter(deps: ReceiverDeps): Router {
     }
   };
 
-  /** The channel named by the path, if it exists, takes webhooks and matches the path's type; with its plugin. */
+  /**
+   * The channel named by the path, if it exists, takes webhooks and matches the path's type; with
+   * its plugin. The path's rate and the unknown-id budget are spent before the lookup.
+   */
   const resolve = async (req: Request, res: Response): Promise<Resolved | undefined> => {
     const type = String(req.params.channelType);
-    const id = String(req.params.channelId);
+    const id = String(req.params.channelId).toLowerCase();
     const label = PATH_TYPES.has(type) ? type : "unknown";
-    const ch = UUID.test(id) && PATH_TYPES.has(type) ? await deps.channels.get(id.toLowerCase()) : undefined;
+    const wellFormed = UUID.test(id) && PATH_TYPES.has(type);
+    if (wellFormed) {
+      const wait = gate.admitPath(id);
+      if (wait > 0) {
+        tooMany(res, label, "rate_limited", wait, "too many webhooks for this channel; retry later");
+        return undefined;
+      }
+      const lookupWait = deps.channels.isFresh(id) ? 0 : gate.lookupWait();
+      if (lookupWait > 0) {
+        tooMany(res, label, "lookup_limited", lookupWait, "too many webhooks for unknown channels; retry later");
+        return undefined;
+      }
+    }
+    const ch = wellFormed ? await deps.channels.get(id) : undefined;
+    if (wellFormed && !ch) gate.noteUnknown();
     const matches = ch && (ch.channelType === type || providerKey(ch) === type);
     const plugin = ch && providerPlugin(ch.channelType, ch.provider);
     const hasSignature = plugin?.webhooks.hasSignature;
@@ -119,10 +161,10 @@ export function webhookRouter(deps: ReceiverDeps): Router {
    * adapters drop ids they have parsed before (an in-process replay filter), which here would
    * swallow the provider's retry of a request we answered 503.
    */
-  const receive = async (req: Request, res: Response) => {
+  const receive = async (req: Request, res: Response, resolved: Resolved) => {
     const started = performance.now();
-    const resolved = await resolve(req, res);
-    if (!resolved) return;
+    // Read only now: a request for no channel, or over its rate, costs no body.
+    await readBody(req, res);
     const { ch, plugin } = resolved;
     const adapter = plugin.createAdapter({ logger: deps.log });
     const wreq = toWebhookRequest(req);
@@ -135,6 +177,12 @@ export function webhookRouter(deps: ReceiverDeps): Router {
     if (!(await verified(adapter, ch, wreq))) {
       noteRejection(ch, "signature_invalid");
       fail(res, 403, "signature_invalid", "the request's signature does not verify with this channel's secret");
+      return;
+    }
+    const signedAt = plugin.webhooks.signedAt?.(wreq);
+    if (signedAt !== undefined && (signedAt === null || Math.abs(now() - signedAt) > maxAgeMs)) {
+      noteRejection(ch, "signature_stale");
+      fail(res, 403, "signature_stale", "the request was signed outside the accepted time window");
       return;
     }
 
@@ -189,8 +237,11 @@ export function webhookRouter(deps: ReceiverDeps): Router {
     return fresh !== undefined && safeVerify(adapter, wreq, fresh.credentials);
   };
 
-  r.post("/:channelType/:channelId", raw, (req, res, next) => {
-    receive(req, res).catch(next);
+  r.post("/:channelType/:channelId", (req, res, next) => {
+    (async () => {
+      const resolved = await resolve(req, res);
+      if (resolved) await receive(req, res, resolved);
+    })().catch(next);
   });
 
   r.get("/:channelType/:channelId", (req, res, next) => {
@@ -211,7 +262,7 @@ export function webhookRouter(deps: ReceiverDeps): Router {
         return;
       }
       // Some providers (Vonage) can be set to call with GET and the parameters in the query.
-      if (plugin.webhooks.acceptsGet) return receive(req, res);
+      if (plugin.webhooks.acceptsGet) return receive(req, res, resolved);
       fail(res, 405, "method_not_allowed", "webhooks are delivered with POST");
     })().catch(next);
   });

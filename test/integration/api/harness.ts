@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
-import { createAdapterRegistry } from "../../../adapters/registry.js";
+import { createAdapterRegistry, outboundPolicy } from "../../../adapters/registry.js";
 import { createLogger } from "../../../core/logger.js";
 import type { EventPublisher, PublishOptions } from "../../../core/publisher.js";
 import { openDatabase, type Database } from "../../../db/client.js";
@@ -147,6 +147,8 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
   );
   const adapters = createAdapterRegistry({
     logger,
+    // The simulator's SMTP and SMPP endpoints listen on loopback: the operator's allow-list opens it.
+    outbound: outboundPolicy("127.0.0.1"),
     baseUrls: Object.fromEntries(
       ["telegram", "whatsapp", "messenger", "twilio", "africastalking", "vonage"].map((p) => [p, sim.httpUrl]),
     ),

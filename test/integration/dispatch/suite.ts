@@ -67,7 +67,11 @@ export function dispatchSuite(opts: {
       );
 
     beforeAll(async () => {
-      h = await startDispatchHarness({ ...opts, appEnv: { BREAKER_THRESHOLD: "3", BREAKER_OPEN_MS: "20000" } });
+      h = await startDispatchHarness({
+        ...opts,
+        // Twilio accounts at 10/s: the operator's setting, the only way to change an account's rate.
+        appEnv: { BREAKER_THRESHOLD: "3", BREAKER_OPEN_MS: "20000", PROVIDER_ACCOUNT_RATES: '{"twilio":600}' },
+      });
     });
     afterAll(async () => {
       await h?.stop();
@@ -260,10 +264,13 @@ export function dispatchSuite(opts: {
     });
 
     it("shares one provider account's rate across the channels that use it", async () => {
-      // Two channels, each allowed 1,000/s on its own, on one Twilio account limited to 10/s.
+      // Two channels of one tenant, each allowed 1,000/s on its own, on one Twilio account limited
+      // to 10/s (PROVIDER_ACCOUNT_RATES). A tenant's channel metadata asking for more is ignored.
       const shared = { ...twilioCredentials, account_sid: `AC${"b2".repeat(16)}` };
-      const meta = { provider_account_rate_per_minute: 600 };
+      const meta = { provider_account_rate_per_minute: 60_000 };
+      const accountId = crypto.randomUUID();
       const a = await seedChannel(h.db, {
+        accountId,
         channelType: "sms",
         provider: "twilio",
         credentials: shared,
@@ -271,6 +278,7 @@ export function dispatchSuite(opts: {
         burst: 100,
       });
       const b = await seedChannel(h.db, {
+        accountId,
         channelType: "sms",
         provider: "twilio",
         credentials: shared,

@@ -52,6 +52,8 @@ export async function startTestStack(opts: {
   const broker = set.pubsub === "rabbitmq" ? await isolatedBroker(`turumba-it-${opts.basePort}`) : undefined;
   const env = {
     ...set.env,
+    // The simulator's SMTP and SMPP endpoints listen on loopback: every test stack allows it explicitly.
+    OUTBOUND_ALLOW: "127.0.0.1",
     ...(database ? { DATABASE_URL: database.url, TURUMBA_SECRET_DAPR_STATE_PG_URL: database.url } : {}),
     ...(broker ? { TURUMBA_SECRET_AMQP_URL: broker.url } : {}),
     ...opts.env,
