@@ -17,13 +17,15 @@ export function simulatorPorts(basePort: number): { http: number; smtp: number; 
 }
 
 /**
- * The apps' settings for a platform that talks to the simulator: every HTTP adapter's base URL, and
- * the public URL of the first app (the API) so providers that register webhooks by API (Telegram's
- * setWebhook) are told where to post updates.
+ * The apps' settings for a platform that talks to the simulator: every HTTP adapter's base URL, the
+ * public URL of the first app (the API) so providers that register webhooks by API (Telegram's
+ * setWebhook) are told where to post updates, and loopback allowed as a tenant-chosen host, so
+ * SMTP and SMPP channels can dial the simulator on any component set.
  */
 export function simulatorEnv(basePort: number): Record<string, string> {
   const http = `http://127.0.0.1:${simulatorPorts(basePort).http}`;
   return {
+    OUTBOUND_ALLOW: "127.0.0.1",
     PROVIDER_BASE_URLS: JSON.stringify(Object.fromEntries(HTTP_PROVIDERS.map((p) => [p, http]))),
     WEBHOOK_PUBLIC_URL: `http://127.0.0.1:${appPorts(basePort, 0).app}`,
   };
