@@ -60,6 +60,19 @@ describe("applyReceipt: receipts applied with precedence, whatever the arrival o
     expect(tr).toMatchObject({ kind: "apply", to: "read", deliveredAt: t1, readAt: t1 });
   });
 
+  it("a receipt's time never goes before the send it follows (an SMSC's done date has minutes only)", () => {
+    const sentAt = new Date("2026-01-01T10:00:51.983Z");
+    const doneDate = new Date("2026-01-01T10:00:00.000Z");
+    expect(applyReceipt(state("sent", { sentAt }), receipt("delivered", doneDate))).toMatchObject({
+      deliveredAt: sentAt,
+    });
+    expect(applyReceipt(state("sent", { sentAt }), receipt("failed", doneDate, "UNDELIV"))).toMatchObject({
+      failedAt: sentAt,
+    });
+    // A later time is the provider's own and stays.
+    expect(applyReceipt(state("sent", { sentAt: t0 }), receipt("read", t1))).toMatchObject({ readAt: t1 });
+  });
+
   it("read after delivered keeps the original delivered_at", () => {
     const tr = applyReceipt(state("delivered", { deliveredAt: t0 }), receipt("read", t1));
     expect(tr).toMatchObject({ kind: "apply", to: "read", deliveredAt: t0, readAt: t1 });

@@ -9,7 +9,9 @@
  *  - a message still queued or sending is early: its send is not recorded yet, try again later;
  *  - a provider's `queued` (it accepted the request) says nothing new: always unchanged;
  *  - read implies delivered: a read that overtook its delivery receipt sets delivered_at too;
- *  - a failure carries the provider's error (or `delivery_failed`) and when it happened.
+ *  - a failure carries the provider's error (or `delivery_failed`) and when it happened;
+ *  - a receipt's time is never before the send it follows: SMPP done dates have minutes only
+ *    (and the SMSC's clock), so a receipt 50 s after the send could otherwise predate it.
  * Pure: the status consumer applies the result.
  */
 
@@ -18,6 +20,8 @@ import type { DeliveryStatus } from "./vocabulary.js";
 
 export interface MessageState {
   status: string;
+  /** When the provider accepted the send, if known. */
+  sentAt?: Date | null;
   deliveredAt: Date | null;
   readAt: Date | null;
 }
@@ -59,12 +63,13 @@ export function applyReceipt(current: MessageState, r: Receipt): Transition {
     return UNCHANGED;
   const to = r.status;
   const failed = to === "failed";
+  const at = current.sentAt && r.at < current.sentAt ? current.sentAt : r.at;
   return {
     kind: "apply",
     to,
-    deliveredAt: to === "delivered" ? r.at : to === "read" ? (current.deliveredAt ?? r.at) : current.deliveredAt,
-    readAt: to === "read" ? r.at : current.readAt,
-    failedAt: failed ? r.at : null,
+    deliveredAt: to === "delivered" ? at : to === "read" ? (current.deliveredAt ?? at) : current.deliveredAt,
+    readAt: to === "read" ? at : current.readAt,
+    failedAt: failed ? at : null,
     errorCode: failed ? (r.errorCode ?? "delivery_failed") : null,
     errorMessage: failed ? r.errorMessage : null,
   };

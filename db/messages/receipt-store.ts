@@ -16,6 +16,7 @@ export interface TargetRow {
   createdAt: Date;
   accountId: string;
   status: string;
+  sentAt: Date | null;
   deliveredAt: Date | null;
   readAt: Date | null;
   groupMessageId: string | null;
@@ -24,7 +25,7 @@ export interface TargetRow {
   providerMessageId: string | null;
 }
 
-const COLUMNS = `id, created_at, account_id, status, delivered_at, read_at, group_message_id, delivery_address, contact_id, provider_message_id`;
+const COLUMNS = `id, created_at, account_id, status, sent_at, delivered_at, read_at, group_message_id, delivery_address, contact_id, provider_message_id`;
 
 function toRow(r: Record<string, unknown>): TargetRow {
   const date = (v: unknown) =>
@@ -34,6 +35,7 @@ function toRow(r: Record<string, unknown>): TargetRow {
     createdAt: date(r.created_at)!,
     accountId: String(r.account_id),
     status: String(r.status),
+    sentAt: date(r.sent_at),
     deliveredAt: date(r.delivered_at),
     readAt: date(r.read_at),
     groupMessageId: (r.group_message_id as string | null) ?? null,

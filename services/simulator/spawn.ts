@@ -14,18 +14,21 @@ export interface SimulatorProcess {
 }
 
 /**
- * Run the provider simulator as its own process (on 127.0.0.1, free ports) so the benchmark's
- * client and the simulated provider do not share an event loop.
+ * Run the provider simulator as its own process (on 127.0.0.1; free ports unless given) so the
+ * benchmark's client and the simulated provider do not share an event loop.
  */
-export async function spawnSimulator(config: Record<string, unknown>): Promise<SimulatorProcess> {
+export async function spawnSimulator(
+  config: Record<string, unknown>,
+  ports: { http?: number; smtp?: number; smpp?: number } = {},
+): Promise<SimulatorProcess> {
   const main = fileURLToPath(new URL("./main.ts", import.meta.url));
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", main], {
     env: {
       ...process.env,
       SIM_CONFIG: JSON.stringify(config),
-      SIM_HTTP_PORT: "0",
-      SIM_SMTP_PORT: "0",
-      SIM_SMPP_PORT: "0",
+      SIM_HTTP_PORT: String(ports.http ?? 0),
+      SIM_SMTP_PORT: String(ports.smtp ?? 0),
+      SIM_SMPP_PORT: String(ports.smpp ?? 0),
       LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "pipe", "inherit"],

@@ -8,6 +8,7 @@ const row = (over: Partial<TargetRow> = {}): TargetRow => ({
   createdAt: new Date("2026-01-01T00:00:00Z"),
   accountId: "a1",
   status: "sent",
+  sentAt: new Date("2026-01-01T00:00:01Z"),
   deliveredAt: null,
   readAt: null,
   groupMessageId: "g1",

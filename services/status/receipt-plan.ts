@@ -83,7 +83,7 @@ export function planBatch(
     for (const row of rows) {
       const s = state.get(row.id) ?? {
         row,
-        now: { status: row.status, deliveredAt: row.deliveredAt, readAt: row.readAt },
+        now: { status: row.status, sentAt: row.sentAt, deliveredAt: row.deliveredAt, readAt: row.readAt },
         failedAt: null,
         errorCode: null,
         errorMessage: null,
@@ -116,7 +116,7 @@ export function planBatch(
           ...r.update.metadata,
         },
       });
-      s.now = { status: t.to, deliveredAt: t.deliveredAt, readAt: t.readAt };
+      s.now = { status: t.to, sentAt: s.now.sentAt, deliveredAt: t.deliveredAt, readAt: t.readAt };
       if (t.to === "failed")
         Object.assign(s, { failedAt: t.failedAt, errorCode: t.errorCode, errorMessage: t.errorMessage });
       state.set(row.id, s);
