@@ -27,7 +27,7 @@ const size = {
   singlesPerSecond: Math.max(1, FULL_WORKLOAD.singlesPerSecond * scale),
 };
 const report = await runDrill({
-  basePort: 30500,
+  basePort: 27600,
   size,
   faults: selectFaults(values.faults),
   settleMs: 180_000,

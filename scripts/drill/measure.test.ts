@@ -27,6 +27,16 @@ describe("recovery time", () => {
     expect(recoverySeconds(times, fault, fault + 20_000)).toBe(4);
   });
 
+  it("takes its baseline before a slowdown that preceded the fault", () => {
+    // 10/s, then 2/s for the 2 s before the fault (a slow provider), nothing for 3 s, 10/s again.
+    const times = [
+      ...every(100, fault - 10_000, fault - 2_000),
+      ...every(500, fault - 2_000, fault),
+      ...every(100, fault + 3_000, fault + 10_000),
+    ];
+    expect(recoverySeconds(times, fault, fault + 10_000, fault - 2_000)).toBe(3);
+  });
+
   it("is 0 when the fault never slowed sends", () => {
     const times = every(100, fault - 10_000, fault + 10_000);
     expect(recoverySeconds(times, fault, fault + 10_000)).toBe(0);

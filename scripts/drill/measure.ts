@@ -36,11 +36,17 @@ export function rateBefore(times: number[], at: number, baselineMs = BASELINE_MS
 /**
  * Seconds from the fault to the first send of the first RECOVERY_WINDOW_MS window (starting at
  * or after the fault, ending by `until`) whose rate is RECOVERY_SHARE of the pre-fault rate.
- * Undefined when nothing flowed before the fault (no rate to recover) or it never came back.
+ * Undefined when nothing flowed before the fault (no rate to recover) or it never came back. The
+ * baseline ends at the fault unless the drill slowed the provider just before it (`baselineEnd`).
  */
-export function recoverySeconds(times: number[], faultAt: number, until: number): number | undefined {
+export function recoverySeconds(
+  times: number[],
+  faultAt: number,
+  until: number,
+  baselineEnd = faultAt,
+): number | undefined {
   const sorted = [...times].sort((a, b) => a - b);
-  const before = countIn(sorted, faultAt - BASELINE_MS, faultAt) / BASELINE_MS;
+  const before = countIn(sorted, baselineEnd - BASELINE_MS, baselineEnd) / BASELINE_MS;
   if (before === 0) return undefined;
   const needed = Math.max(1, Math.ceil(RECOVERY_SHARE * before * RECOVERY_WINDOW_MS));
   // Each candidate window starts at a send: the earliest qualifying window starts at one.

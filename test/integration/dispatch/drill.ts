@@ -17,7 +17,7 @@ import {
   replacement,
   type FaultResult,
 } from "../../../scripts/drill/measure.js";
-import { PROVIDERS, type SimulatorConfigInput } from "../../../services/simulator/config.js";
+import { PROVIDERS, type ProviderBehaviour, type SimulatorConfigInput } from "../../../services/simulator/config.js";
 import { withPg } from "../support/seed.js";
 import { eventually } from "../support/stack.js";
 import {
@@ -114,7 +114,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       const before = await recipientsOfAll(w);
       const requeuedBefore = await requeuedCount(db);
       const atRisk = await unsettledIds(db);
-      const faultAt = Date.now();
+      let faultAt = Date.now();
+      let baselineEnd = faultAt;
       let measureFrom = faultAt;
       let victim: string | undefined;
       let scheduleCheck: Promise<number> | undefined;
@@ -123,8 +124,15 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
         case "dispatcher-kill":
         case "daprd-kill": {
           victim = await busiestReplica(w);
+          // Slow providers for a moment so the killed replica has sends in flight (the crash window).
+          baselineEnd = Date.now();
+          h.sim.configure(everyProvider(w.calm, { latencyMs: 1_500 }));
+          await sleep(2_000);
+          faultAt = Date.now();
+          measureFrom = faultAt;
           if (fault.key === "dispatcher-kill") await stack.stopApp(victim, "SIGKILL");
           else await stack.stopSidecar(victim, "SIGKILL");
+          h.sim.configure(w.calm);
           await sleep(8_000);
           if (fault.key === "dispatcher-kill") await stack.startApp(victim);
           else await stack.startSidecar(victim);
@@ -172,12 +180,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
           await h.sim.restartSmsc(3_000);
           break;
         case "provider-storm": {
-          const storm = { errorRate: 0.2, throttleRate: 0.1, timeoutRate: 0.05 };
-          const calm = w.calm.providers ?? {};
-          h.sim.configure({
-            ...w.calm,
-            providers: Object.fromEntries(PROVIDERS.map((p) => [p, { ...calm[p], ...storm }])),
-          } satisfies SimulatorConfigInput);
+          h.sim.configure(everyProvider(w.calm, { errorRate: 0.2, throttleRate: 0.1, timeoutRate: 0.05 }));
           await sleep(opts.stormMs ?? 60_000);
           h.sim.configure(w.calm);
           // Recovery counts from the storm's end: during it, the rate is what the storm leaves.
@@ -191,7 +194,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       let recoveryS: number | undefined;
       for (;;) {
         const now = Date.now();
-        recoveryS = recoverySeconds(flatten(await timelines(w)), measureFrom, now);
+        recoveryS = recoverySeconds(flatten(await timelines(w)), measureFrom, now, Math.min(baselineEnd, measureFrom));
         if (recoveryS !== undefined || now > recoveredBy) break;
         await sleep(500);
       }
@@ -274,6 +277,15 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     await w.singlesDone.catch(() => undefined);
     await H.stop();
   }
+}
+
+/** The calm configuration with `patch` applied to every provider (a listed provider ignores the defaults). */
+function everyProvider(calm: SimulatorConfigInput, patch: Partial<ProviderBehaviour>): SimulatorConfigInput {
+  const providers = calm.providers ?? {};
+  return {
+    ...calm,
+    providers: Object.fromEntries(PROVIDERS.map((p) => [p, { ...calm.defaults, ...providers[p], ...patch }])),
+  };
 }
 
 const atRiskOf = new WeakMap<FaultResult, string[]>();
