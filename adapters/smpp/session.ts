@@ -239,6 +239,7 @@ export class SmppSession {
               kind: "retryable",
               code: "smpp_response_timeout",
               message: `no submit_sm_resp within ${this.opts.responseTimeoutMs} ms`,
+              outcomeUnknown: true,
             }),
           ),
         this.opts.responseTimeoutMs,
@@ -426,6 +427,7 @@ export class SmppSession {
       kind: "retryable",
       code: "smpp_connection_lost",
       message: "SMPP connection lost before submit_sm_resp",
+      outcomeUnknown: true,
     });
     for (const fail of [...this.unacked]) fail(lost);
     this.inFlight = 0;
