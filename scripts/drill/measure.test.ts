@@ -156,8 +156,10 @@ describe("the table and its verdict", () => {
         countersOk: false,
         stuckSending: 2,
         replacement: { stalled: 1, seconds: undefined },
+        failure: "sidecar not healthy",
       }),
     ).toEqual([
+      "sidecar not healthy",
       "1 lost",
       "6 duplicates > crash window 5",
       "campaign counters differ from rows",

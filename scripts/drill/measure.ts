@@ -150,6 +150,8 @@ export interface FaultResult {
   crashWindow: number;
   countersOk: boolean;
   stuckSending: number;
+  /** The fault could not be injected or healed as planned (e.g. a process that did not come back). */
+  failure?: string;
   /** Only for replica kills: seconds until stalled channels sent again, and how many stalled. */
   replacement?: { stalled: number; seconds: number | undefined };
 }
@@ -157,6 +159,7 @@ export interface FaultResult {
 /** What a result breaks of the drill's promises; empty when it keeps them all. */
 export function violations(r: FaultResult): string[] {
   const out: string[] = [];
+  if (r.failure) out.push(r.failure);
   if (r.lost > 0) out.push(`${r.lost} lost`);
   if (r.duplicates > r.crashWindow) out.push(`${r.duplicates} duplicates > crash window ${r.crashWindow}`);
   if (!r.countersOk) out.push("campaign counters differ from rows");

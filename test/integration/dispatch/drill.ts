@@ -7,6 +7,7 @@
  */
 
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import type { FaultSpec } from "../../../scripts/drill/faults.js";
 import {
   countersMatchRows,
@@ -120,73 +121,86 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       let victim: string | undefined;
       let scheduleCheck: Promise<number> | undefined;
 
-      switch (fault.key) {
-        case "dispatcher-kill":
-        case "daprd-kill": {
-          victim = await busiestReplica(w);
-          // Slow providers for a moment so the killed replica has sends in flight (the crash window).
-          baselineEnd = Date.now();
-          h.sim.configure(everyProvider(w.calm, { latencyMs: 1_500 }));
-          await sleep(2_000);
-          faultAt = Date.now();
-          measureFrom = faultAt;
-          if (fault.key === "dispatcher-kill") await stack.stopApp(victim, "SIGKILL");
-          else await stack.stopSidecar(victim, "SIGKILL");
-          h.sim.configure(w.calm);
-          await sleep(8_000);
-          if (fault.key === "dispatcher-kill") await stack.startApp(victim);
-          else await stack.startSidecar(victim);
-          break;
-        }
-        case "placement-kill":
-          await stack.stopControlPlane("placement", "SIGKILL");
-          await sleep(5_000);
-          await stack.startControlPlane("placement");
-          break;
-        case "scheduler-kill": {
-          // A scheduled message due while the scheduler is down: it must still be created once.
-          const due = new Date(Math.ceil((Date.now() + 4_000) / 1_000) * 1_000).toISOString();
-          const s = await H.api("POST", "/v1/scheduled-messages", {
-            account_id: H.accountId,
-            channel_id: w.channelIds.get("telegram"),
-            send_type: "single",
-            delivery_address: "990001",
-            message_body: "drill: due during the scheduler outage",
-            scheduled_at: due,
-          });
-          if (s.status !== 201) throw new Error(`scheduled message: ${s.status} ${JSON.stringify(s.body)}`);
-          await sleep(500);
-          await stack.stopControlPlane("scheduler", "SIGKILL");
-          await sleep(10_000);
-          await stack.startControlPlane("scheduler");
-          scheduleCheck = createdFor(db, s.body.id as string);
-          break;
-        }
-        case "rabbitmq-app":
-          run("rabbitmqctl", ["stop_app"]);
-          try {
-            await sleep(5_000);
-          } finally {
-            run("rabbitmqctl", ["start_app"]);
+      let failure: string | undefined;
+      try {
+        switch (fault.key) {
+          case "dispatcher-kill":
+          case "daprd-kill": {
+            victim = await busiestReplica(w);
+            // Slow providers for a moment so the killed replica has sends in flight (the crash window).
+            baselineEnd = Date.now();
+            h.sim.configure(everyProvider(w.calm, { latencyMs: 1_500 }));
+            await sleep(2_000);
+            faultAt = Date.now();
+            measureFrom = faultAt;
+            if (fault.key === "dispatcher-kill") await stack.stopApp(victim, "SIGKILL");
+            else await stack.stopSidecar(victim, "SIGKILL");
+            h.sim.configure(w.calm);
+            await sleep(8_000);
+            if (fault.key === "dispatcher-kill") await stack.startApp(victim);
+            else {
+              // Its start-up at info level: if it does not come back, the log says where it stopped.
+              stack.opts.daprLogLevel = "info";
+              await stack.startSidecar(victim);
+            }
+            break;
           }
-          break;
-        case "rabbitmq-service":
-          await restartRabbitNode();
-          break;
-        case "postgres-restart":
-          run("pg_ctlcluster", ["15", "main", "restart", "-m", "fast"]);
-          break;
-        case "smsc-bind-drop":
-          await h.sim.restartSmsc(3_000);
-          break;
-        case "provider-storm": {
-          h.sim.configure(everyProvider(w.calm, { errorRate: 0.2, throttleRate: 0.1, timeoutRate: 0.05 }));
-          await sleep(opts.stormMs ?? 60_000);
-          h.sim.configure(w.calm);
-          // Recovery counts from the storm's end: during it, the rate is what the storm leaves.
-          measureFrom = Date.now();
-          break;
+          case "placement-kill":
+            await stack.stopControlPlane("placement", "SIGKILL");
+            await sleep(5_000);
+            await stack.startControlPlane("placement");
+            break;
+          case "scheduler-kill": {
+            // A scheduled message due while the scheduler is down: it must still be created once.
+            const due = new Date(Math.ceil((Date.now() + 4_000) / 1_000) * 1_000).toISOString();
+            const s = await H.api("POST", "/v1/scheduled-messages", {
+              account_id: H.accountId,
+              channel_id: w.channelIds.get("telegram"),
+              send_type: "single",
+              delivery_address: "990001",
+              message_body: "drill: due during the scheduler outage",
+              scheduled_at: due,
+            });
+            if (s.status !== 201) throw new Error(`scheduled message: ${s.status} ${JSON.stringify(s.body)}`);
+            await sleep(500);
+            await stack.stopControlPlane("scheduler", "SIGKILL");
+            await sleep(10_000);
+            await stack.startControlPlane("scheduler");
+            scheduleCheck = createdFor(db, s.body.id as string);
+            break;
+          }
+          case "rabbitmq-app":
+            run("rabbitmqctl", ["stop_app"]);
+            try {
+              await sleep(5_000);
+            } finally {
+              run("rabbitmqctl", ["start_app"]);
+            }
+            break;
+          case "rabbitmq-service":
+            await restartRabbitNode();
+            break;
+          case "postgres-restart":
+            run("pg_ctlcluster", ["15", "main", "restart", "-m", "fast"]);
+            break;
+          case "smsc-bind-drop":
+            await h.sim.restartSmsc(3_000);
+            break;
+          case "provider-storm": {
+            h.sim.configure(everyProvider(w.calm, { errorRate: 0.2, throttleRate: 0.1, timeoutRate: 0.05 }));
+            await sleep(opts.stormMs ?? 60_000);
+            h.sim.configure(w.calm);
+            // Recovery counts from the storm's end: during it, the rate is what the storm leaves.
+            measureFrom = Date.now();
+            break;
+          }
         }
+      } catch (err) {
+        // A fault the platform did not come back from is a result, not the end of the drill.
+        failure = err instanceof Error ? err.message : String(err);
+        opts.log(`  ${fault.name}: ${failure}`);
+        if (victim) opts.log(lastLines(h.t.logFile, `[${victim}:daprd]`, 25));
+        await healAfter(w, victim).catch((e: unknown) => opts.log(`  could not heal: ${String(e)}`));
       }
 
       // Recovery, then long enough for the sweeper to requeue what a crash left in sending.
@@ -221,6 +235,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
         duplicates,
         crashWindow,
         countersOk: await countersConsistent(db, w.campaignIds),
+        ...(failure ? { failure } : {}),
         stuckSending: await stuckSending(db),
         ...(fault.replicaKill ? { replacement: replacement(await timelines(w), faultAt) } : {}),
       };
@@ -286,6 +301,27 @@ function everyProvider(calm: SimulatorConfigInput, patch: Partial<ProviderBehavi
     ...calm,
     providers: Object.fromEntries(PROVIDERS.map((p) => [p, { ...calm.defaults, ...providers[p], ...patch }])),
   };
+}
+
+function lastLines(file: string, prefix: string, n: number): string {
+  const lines = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith(prefix));
+  return lines
+    .slice(-n)
+    .map((l) => l.slice(0, 400))
+    .join("\n");
+}
+
+/** After a failed injection: every process of the stack running again, the simulator calm. */
+async function healAfter(w: Workload, victim: string | undefined): Promise<void> {
+  const { h } = w.H;
+  h.sim.configure(w.calm);
+  if (!victim) return;
+  const a = h.t.stack.apps.get(victim)!;
+  if (!a.app) await h.t.stack.startApp(victim);
+  await h.t.stack.stopSidecar(victim);
+  await h.t.stack.startSidecar(victim);
 }
 
 const atRiskOf = new WeakMap<FaultResult, string[]>();
