@@ -319,7 +319,11 @@ async function healAfter(w: Workload, victim: string | undefined): Promise<void>
   h.sim.configure(w.calm);
   if (!victim) return;
   const a = h.t.stack.apps.get(victim)!;
-  if (!a.app) await h.t.stack.startApp(victim);
+  const appGone = !a.app || a.app.child.exitCode !== null || a.app.child.signalCode !== null;
+  if (appGone) {
+    await h.t.stack.stopApp(victim);
+    await h.t.stack.startApp(victim);
+  }
   await h.t.stack.stopSidecar(victim);
   await h.t.stack.startSidecar(victim);
 }

@@ -1,14 +1,15 @@
-import { describe, expect, it } from "vitest";
-import { selectFaults } from "../../../scripts/drill/faults.js";
-import { formatTable, violations } from "../../../scripts/drill/measure.js";
-import { runDrill } from "./drill.js";
-
 /**
  * The fault drill's core (`npm run drill` runs every fault on 20K messages): two dispatcher
  * replicas, campaigns on SMPP and Telegram, singles on every channel, receipts and inbound
  * flowing, while a dispatcher app and a dispatcher sidecar are killed with SIGKILL, placement is
  * killed, RabbitMQ's app is stopped and started, PostgreSQL restarts and the SMSC drops its bind.
  */
+
+import { describe, expect, it } from "vitest";
+import { selectFaults } from "../../../scripts/drill/faults.js";
+import { formatTable, violations } from "../../../scripts/drill/measure.js";
+import { runDrill } from "./drill.js";
+
 describe("dispatch under faults", () => {
   it("loses nothing, duplicates at most the crash window, keeps counters equal to rows and leaves nothing in sending", async () => {
     const report = await runDrill({
