@@ -214,6 +214,13 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       }
       const settleUntil = Date.now() + STUCK_AFTER_MS + 2_000;
       while (Date.now() < settleUntil) await sleep(500);
+      // What this fault put back in the queue goes out again before the next fault, so its
+      // duplicates are counted against its own crash window.
+      await eventually(
+        "requeued messages sent again",
+        async () => ((await requeuedPending(db, faultAt)) === 0 ? true : undefined),
+        60_000,
+      ).catch(() => opts.log("  some requeued messages were still waiting after 60 s"));
 
       const after = await recipientsOfAll(w);
       let duplicates = 0;
@@ -380,6 +387,17 @@ async function requeuedCount(db: string): Promise<number> {
   const [r] = await query<{ n: number }>(
     db,
     `SELECT count(*)::int AS n FROM message_events WHERE event_type = 'requeued'`,
+  );
+  return r!.n;
+}
+
+/** Messages requeued since `since` (epoch ms) that still wait to be sent again. */
+async function requeuedPending(db: string, since: number): Promise<number> {
+  const [r] = await query<{ n: number }>(
+    db,
+    `SELECT count(DISTINCT m.id)::int AS n FROM message_events e JOIN messages m ON m.id = e.message_id
+      WHERE e.event_type = 'requeued' AND e.created_at >= to_timestamp($1 / 1000.0) AND m.status IN ('queued', 'sending')`,
+    [since],
   );
   return r!.n;
 }
