@@ -39,6 +39,7 @@ function harness(opts: {
     dispatched: [] as [string, string, number][],
     turnSeconds: [] as [string, number][],
     rateLimited: [] as string[],
+    crashWindow: [] as number[],
   };
   const channel: ChannelSnapshot = {
     id: "ch",
@@ -96,6 +97,7 @@ function harness(opts: {
       dispatched: (type, status, n) => metrics.dispatched.push([type, status, n]),
       dispatchSeconds: (type, seconds) => metrics.turnSeconds.push([type, seconds]),
       rateLimited: (channelId) => metrics.rateLimited.push(channelId),
+      crashWindow: (n) => metrics.crashWindow.push(n),
     },
     config: {
       maxBatch: 100,
@@ -234,6 +236,17 @@ describe("ChannelDispatcher send outcomes", () => {
     expect(h.metrics.turnSeconds.map(([type]) => type)).toEqual(["sms", "sms"]);
     expect(h.metrics.turnSeconds.every(([, s]) => s >= 0 && s < 5)).toBe(true);
     expect(h.metrics.rateLimited).toEqual(["ch", "ch"]);
+  });
+
+  it("counts retries of sends the provider may have accepted in the crash window", async () => {
+    const lost = () =>
+      Promise.reject(
+        new SendError({ kind: "retryable", code: "smpp_connection_lost", message: "lost", outcomeUnknown: true }),
+      );
+    const h = harness({ queued: 1, provider: lost });
+    await h.dispatcher.turn();
+    expect(h.outcomes[0]).toMatchObject({ status: "queued", outcomeUnknown: true });
+    expect(h.metrics.crashWindow).toEqual([1]);
   });
 
   it("reports messages failed over the account's quota as failed attempts", async () => {

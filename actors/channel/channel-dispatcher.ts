@@ -195,6 +195,8 @@ export class ChannelDispatcher {
       const n = effects.outcomes.filter((o) => o.status === status).length;
       if (n > 0) ports.metrics.dispatched(ch.channelType, status === "queued" ? "retry" : status, n);
     }
+    const unknown = effects.outcomes.filter((o) => o.status === "queued" && o.outcomeUnknown).length;
+    if (unknown > 0) ports.metrics.crashWindow(unknown);
 
     if (effects.throttledUntil !== null) {
       this.bucket = block(this.bucket, done, effects.throttledUntil);

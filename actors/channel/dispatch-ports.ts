@@ -62,6 +62,8 @@ export interface DispatchPorts {
     dispatched(channelType: string, status: AttemptOutcome, n: number): void;
     dispatchSeconds(channelType: string, seconds: number): void;
     rateLimited(channelId: string): void;
+    /** Retries of sends the provider may have accepted: they can duplicate, like a crash mid-send. */
+    crashWindow(n: number): void;
   };
   config: {
     maxBatch: number;

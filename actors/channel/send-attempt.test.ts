@@ -72,6 +72,24 @@ describe("attemptSend", () => {
         optOut: true,
       },
     ],
+    [
+      "outcome unknown (the request went out, no answer came back)",
+      new SendError({
+        kind: "retryable",
+        code: "smpp_connection_lost",
+        message: "lost before submit_sm_resp",
+        outcomeUnknown: true,
+      }),
+      {
+        ok: false,
+        kind: "retryable",
+        code: "smpp_connection_lost",
+        message: "lost before submit_sm_resp",
+        retryAfterMs: null,
+        optOut: false,
+        outcomeUnknown: true,
+      },
+    ],
   ])("a SendError keeps its classification: %s", async (_name, err, expected) => {
     expect(await attemptSend(rejecting(err))).toEqual(expected);
   });

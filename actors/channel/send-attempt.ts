@@ -23,6 +23,7 @@ export async function attemptSend(send: () => Promise<{ providerMessageId: strin
         message: err.message,
         retryAfterMs: err.retryAfterMs,
         optOut: err.optOut,
+        ...(err.outcomeUnknown ? { outcomeUnknown: true } : {}),
       };
     }
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyHttpFailure, parseRetryAfter } from "./classify.js";
+import { classifyHttpFailure, networkFailure, parseRetryAfter } from "./classify.js";
 import { SendError } from "../../core/dispatch/send-error.js";
 import { Redactor } from "./secrets.js";
 
@@ -39,6 +39,20 @@ describe("parseRetryAfter", () => {
     ["absent", undefined, null],
   ] as const)("%s", (_n, value, ms) => {
     expect(parseRetryAfter(value, Date.parse("2024-11-22T10:00:00Z"))).toBe(ms);
+  });
+});
+
+describe("networkFailure", () => {
+  it.each([
+    ["connection refused", "ECONNREFUSED", false],
+    ["no such host", "ENOTFOUND", false],
+    ["connect timeout", "UND_ERR_CONNECT_TIMEOUT", false],
+    ["no answer in time", "UND_ERR_HEADERS_TIMEOUT", true],
+    ["socket closed mid-exchange", "UND_ERR_SOCKET", true],
+    ["reset", "ECONNRESET", true],
+  ] as const)("%s: retryable; the provider may have the request: %s", (_n, code, unknown) => {
+    const err = networkFailure(Object.assign(new Error("boom"), { code }));
+    expect(err).toMatchObject({ kind: "retryable", code: "provider_unreachable", outcomeUnknown: unknown });
   });
 });
 

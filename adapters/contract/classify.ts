@@ -53,12 +53,27 @@ export function classifyHttpFailure(failure: HttpFailure, rules: ClassifyRules =
   return new SendError({ ...base, kind: "permanent", code: named ?? "provider_rejected" });
 }
 
-/** Connection refused, reset, timeout, DNS: the request may not have arrived, so try again. */
+/** Failures before a connection existed: the request never left, so a retry cannot duplicate it. */
+const NOT_CONNECTED = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/**
+ * Connection refused, reset, timeout, DNS: the request may not have arrived, so try again. Past
+ * the connect (a reset, a timeout waiting for the answer) the provider may have accepted it: the
+ * outcome is unknown and a retry may duplicate it.
+ */
 export function networkFailure(err: unknown, scrub: (text: string) => string = (t) => t): SendError {
   const cause = err as { code?: string; message?: string };
   return new SendError({
     kind: "retryable",
     code: "provider_unreachable",
+    outcomeUnknown: !NOT_CONNECTED.has(cause.code ?? ""),
     // Some client errors quote the request path, which can hold a token: scrub before keeping it.
     message: scrub(`network error: ${cause.code ?? ""} ${cause.message ?? ""}`.trim()),
     providerCode: cause.code ?? null,

@@ -261,6 +261,7 @@ export class SmppSession {
               kind: "retryable",
               code: "smpp_response_timeout",
               message: `no submit_sm_resp within ${this.opts.responseTimeoutMs} ms`,
+              outcomeUnknown: true,
             }),
           ),
         this.opts.responseTimeoutMs,
@@ -465,6 +466,7 @@ export class SmppSession {
       kind: "retryable",
       code: "smpp_connection_lost",
       message: "SMPP connection lost before submit_sm_resp",
+      outcomeUnknown: true,
     });
     for (const fail of [...this.unacked]) fail(lost);
     this.inFlight = 0;

@@ -55,6 +55,20 @@ describe("planOutcomes", () => {
     expect(r.outcomes[0]).toMatchObject(expected);
   });
 
+  it("marks a retry whose send may have reached the provider, and only a retry", () => {
+    const unknown: SendAttempt = {
+      ok: false,
+      kind: "retryable",
+      code: "smpp_connection_lost",
+      message: "lost before submit_sm_resp",
+      outcomeUnknown: true,
+    };
+    const r = plan([msg("a"), msg("b"), msg("c", 3)], [unknown, { ...unknown, outcomeUnknown: false }, unknown]);
+    expect(r.outcomes[0]).toMatchObject({ status: "queued", outcomeUnknown: true });
+    expect(r.outcomes[1]).not.toHaveProperty("outcomeUnknown");
+    expect(r.outcomes[2]).toMatchObject({ status: "failed" });
+  });
+
   it("summarises a batch for the bucket and the breaker", () => {
     const r = plan(
       [msg("a"), msg("b"), msg("c"), msg("d")],

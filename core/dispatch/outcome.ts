@@ -20,6 +20,8 @@ export type SendAttempt =
       message: string;
       retryAfterMs?: number | null;
       optOut?: boolean;
+      /** The provider may have accepted it (no answer after the request went out). */
+      outcomeUnknown?: boolean;
     };
 
 export type MessageOutcome =
@@ -32,6 +34,8 @@ export type MessageOutcome =
       errorCode: string;
       errorMessage: string;
       throttled: boolean;
+      /** A retry of a send the provider may have accepted: recorded as `requeued`, like the crash window. */
+      outcomeUnknown?: true;
     }
   | {
       id: string;
@@ -112,6 +116,7 @@ export function planOutcomes(
       errorCode: a.code,
       errorMessage: a.message,
       throttled: false,
+      ...(a.outcomeUnknown ? { outcomeUnknown: true as const } : {}),
     });
   });
   return { outcomes, sent, retryableFailures, throttledUntil };

@@ -23,6 +23,11 @@ export interface SendErrorInit {
   optOut?: boolean;
   /** HTTP status or SMPP command_status, when there was one. */
   status?: number | null;
+  /**
+   * The request went out and no answer came back (the connection dropped or timed out after it
+   * was written): the provider may have accepted it, so a retry may send it twice.
+   */
+  outcomeUnknown?: boolean;
 }
 
 export class SendError extends Error {
@@ -32,6 +37,7 @@ export class SendError extends Error {
   readonly retryAfterMs: number | null;
   readonly optOut: boolean;
   readonly status: number | null;
+  readonly outcomeUnknown: boolean;
 
   constructor(init: SendErrorInit) {
     super(init.message);
@@ -42,6 +48,7 @@ export class SendError extends Error {
     this.retryAfterMs = init.retryAfterMs ?? null;
     this.optOut = init.optOut ?? false;
     this.status = init.status ?? null;
+    this.outcomeUnknown = init.outcomeUnknown ?? false;
   }
 
   get retryable(): boolean {
@@ -62,6 +69,7 @@ export class SendError extends Error {
       retryAfterMs: this.retryAfterMs,
       optOut: this.optOut,
       status: this.status,
+      outcomeUnknown: this.outcomeUnknown,
     };
   }
 }

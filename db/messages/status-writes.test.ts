@@ -323,6 +323,39 @@ describe("status writes", () => {
       expect(await eventsOf(db, overtaken.id)).toEqual([]);
     });
 
+    it("records a retry whose send may have reached the provider as requeued: a duplicate it causes is counted", async () => {
+      const unknown = await insertMessage(db, { accountId: A, channelId, status: "sending", createdAt: t0 });
+      const retryAt = new Date(later.getTime() + 1_000);
+      await db.withSession((s) =>
+        applyOutcomes(
+          s,
+          [
+            {
+              id: unknown.id,
+              createdAt: t0.toISOString(),
+              accountId: A,
+              status: "queued",
+              nextAttemptAt: retryAt,
+              errorCode: "smpp_connection_lost",
+              errorMessage: "lost before submit_sm_resp",
+              throttled: false,
+              outcomeUnknown: true,
+            },
+          ],
+          later,
+          channelId,
+        ),
+      );
+      expect(await eventsOf(db, unknown.id)).toEqual([
+        expect.objectContaining({
+          event_type: "requeued",
+          from_status: "sending",
+          to_status: "queued",
+          event_data: expect.objectContaining({ reason: "outcome_unknown", error_code: "smpp_connection_lost" }),
+        }),
+      ]);
+    });
+
     it("records the recipient as opted out when the provider refused the send for that reason", async () => {
       // A provider that refuses a send because the recipient unsubscribed (Twilio 21610, Vonage
       // "barred") says the same as a STOP: the next campaign skips the address.

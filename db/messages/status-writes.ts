@@ -263,7 +263,9 @@ export async function applyOutcomes(
         messageId: o.id,
         messageCreatedAt: o.createdAt,
         accountId: o.accountId,
-        type: "status_changed",
+        // A retry of a send the provider may have accepted can duplicate, as the crash window can:
+        // it is counted the same way.
+        type: o.status === "queued" && o.outcomeUnknown ? "requeued" : "status_changed",
         from: "sending",
         to: o.status,
         data:
@@ -274,6 +276,7 @@ export async function applyOutcomes(
                 error_code: o.errorCode,
                 error_message: o.errorMessage,
                 ...(o.status === "queued" ? { retry_at: o.nextAttemptAt.toISOString(), throttled: o.throttled } : {}),
+                ...(o.status === "queued" && o.outcomeUnknown ? { reason: "outcome_unknown" } : {}),
               },
       })),
     now,

@@ -79,8 +79,14 @@ export interface Stack {
   startSidecar(appId: string): Promise<void>;
   stopSidecar(appId: string, signal?: NodeJS.Signals): Promise<void>;
   restartSidecar(appId: string): Promise<void>;
+  /** Stops placement or scheduler (fault drills kill them with SIGKILL). */
+  stopControlPlane(name: ControlPlaneService, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same ports and data directory, and waits for its health endpoint. */
+  startControlPlane(name: ControlPlaneService): Promise<void>;
   stop(): Promise<void>;
 }
+
+export type ControlPlaneService = "placement" | "scheduler";
 
 export function appPorts(basePort: number, index: number): AppPorts {
   const b = basePort + 10 + index * 10;
@@ -148,7 +154,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     etcdPeer: opts.basePort + 7,
     placementRaft: opts.basePort + 8,
   };
-  const procs: ManagedProcess[] = [];
   const apps = new Map<string, RunningApp>();
   opts.apps.forEach((spec, i) => apps.set(spec.id, { spec, ports: appPorts(opts.basePort, i) }));
 
@@ -172,66 +177,72 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...opts.env,
   };
 
-  const placement = startProcess(
-    `placement`,
-    join(bin, "placement"),
-    [
-      "--port",
-      String(placementPort),
-      "--listen-address",
-      "127.0.0.1",
-      // Its own raft port, so several stacks (tests, a demo) can run side by side.
-      "--initial-cluster",
-      `dapr-placement-0=127.0.0.1:${ctl.placementRaft}`,
-      "--healthz-port",
-      String(ctl.placementHealth),
-      "--healthz-listen-address",
-      "127.0.0.1",
-      "--metrics-port",
-      String(ctl.placementMetrics),
-      "--metrics-listen-address",
-      "127.0.0.1",
-      "--log-level",
-      "warn",
-    ],
-    { env: baseEnv, sink: opts.sink },
-  );
-  procs.push(placement);
+  const startPlacement = () =>
+    startProcess(
+      `placement`,
+      join(bin, "placement"),
+      [
+        "--port",
+        String(placementPort),
+        "--listen-address",
+        "127.0.0.1",
+        // Its own raft port, so several stacks (tests, a demo) can run side by side.
+        "--initial-cluster",
+        `dapr-placement-0=127.0.0.1:${ctl.placementRaft}`,
+        "--healthz-port",
+        String(ctl.placementHealth),
+        "--healthz-listen-address",
+        "127.0.0.1",
+        "--metrics-port",
+        String(ctl.placementMetrics),
+        "--metrics-listen-address",
+        "127.0.0.1",
+        "--log-level",
+        "warn",
+      ],
+      { env: baseEnv, sink: opts.sink },
+    );
   const schedulerData = join(opts.runDir, "scheduler");
   mkdirSync(schedulerData, { recursive: true });
-  const scheduler = startProcess(
-    `scheduler`,
-    join(bin, "scheduler"),
-    [
-      "--port",
-      String(schedulerPort),
-      "--listen-address",
-      "127.0.0.1",
-      "--healthz-port",
-      String(ctl.schedulerHealth),
-      "--healthz-listen-address",
-      "127.0.0.1",
-      "--metrics-port",
-      String(ctl.schedulerMetrics),
-      "--metrics-listen-address",
-      "127.0.0.1",
-      "--etcd-data-dir",
-      schedulerData,
-      "--etcd-client-port",
-      String(ctl.etcdClient),
-      "--etcd-client-listen-address",
-      "127.0.0.1",
-      "--etcd-initial-cluster",
-      `dapr-scheduler-server-0=http://127.0.0.1:${ctl.etcdPeer}`,
-      "--id",
-      "dapr-scheduler-server-0",
-      "--log-level",
-      "warn",
-      // The embedded etcd logs at info whatever --log-level says; keep only its warnings and errors.
-    ],
-    { env: baseEnv, sink: opts.sink, keepLine: (l) => !/"level":"(info|debug)"/.test(l) },
-  );
-  procs.push(scheduler);
+  const startScheduler = () =>
+    startProcess(
+      `scheduler`,
+      join(bin, "scheduler"),
+      [
+        "--port",
+        String(schedulerPort),
+        "--listen-address",
+        "127.0.0.1",
+        "--healthz-port",
+        String(ctl.schedulerHealth),
+        "--healthz-listen-address",
+        "127.0.0.1",
+        "--metrics-port",
+        String(ctl.schedulerMetrics),
+        "--metrics-listen-address",
+        "127.0.0.1",
+        "--etcd-data-dir",
+        schedulerData,
+        "--etcd-client-port",
+        String(ctl.etcdClient),
+        "--etcd-client-listen-address",
+        "127.0.0.1",
+        "--etcd-initial-cluster",
+        `dapr-scheduler-server-0=http://127.0.0.1:${ctl.etcdPeer}`,
+        "--id",
+        "dapr-scheduler-server-0",
+        "--log-level",
+        "warn",
+        // The embedded etcd logs at info whatever --log-level says; keep only its warnings and errors.
+      ],
+      { env: baseEnv, sink: opts.sink, keepLine: (l) => !/"level":"(info|debug)"/.test(l) },
+    );
+  const control = { placement: startPlacement(), scheduler: startScheduler() };
+  const controlHealth = {
+    placement: () => httpOk(`http://127.0.0.1:${ctl.placementHealth}/healthz`),
+    scheduler: () => httpOk(`http://127.0.0.1:${ctl.schedulerHealth}/healthz`),
+  };
+  const procs: ManagedProcess[] = [control.placement, control.scheduler];
   recordPids();
 
   const stack: Stack = {
@@ -324,6 +335,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await stack.stopSidecar(appId);
       await stack.startSidecar(appId);
     },
+    async stopControlPlane(name, signal = "SIGTERM") {
+      await control[name].stop(signal);
+    },
+    async startControlPlane(name) {
+      const p = name === "placement" ? startPlacement() : startScheduler();
+      procs[procs.indexOf(control[name])] = p;
+      control[name] = p;
+      recordPids();
+      await waitHealthy(p, controlHealth[name], 60_000);
+    },
     async stop() {
       // Apps first (they drain in-flight work through their sidecars), then sidecars, then control plane.
       await Promise.all([...apps.keys()].map((id) => stack.stopApp(id)));
@@ -334,8 +355,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
 
   try {
-    await waitHealthy(placement, () => httpOk(`http://127.0.0.1:${ctl.placementHealth}/healthz`), 30_000);
-    await waitHealthy(scheduler, () => httpOk(`http://127.0.0.1:${ctl.schedulerHealth}/healthz`), 60_000);
+    await waitHealthy(control.placement, controlHealth.placement, 30_000);
+    await waitHealthy(control.scheduler, controlHealth.scheduler, 60_000);
     for (const id of apps.keys()) {
       await stack.startApp(id);
       await stack.startSidecar(id);

@@ -13,7 +13,7 @@ import { accountLimitFor, parseAccountRates } from "../../adapters/registry.js";
 import { withTrace, type Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
-import { dispatchDuration, rateLimitHits, recordDispatched } from "../metrics.js";
+import { crashWindowRequeued, dispatchDuration, rateLimitHits, recordDispatched } from "../metrics.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { DispatchStore } from "../../db/messages/dispatch-store.js";
 
@@ -147,6 +147,7 @@ export function createDispatchPorts(deps: {
       dispatched: (channelType, status, n) => recordDispatched(channelType, status, n),
       dispatchSeconds: (channelType, seconds) => dispatchDuration.observe({ channel_type: channelType }, seconds),
       rateLimited: (channelId) => rateLimitHits.inc({ channel_id: channelId }),
+      crashWindow: (n) => crashWindowRequeued.inc(n),
     },
     config: {
       maxBatch: cfg.DISPATCH_MAX_BATCH,

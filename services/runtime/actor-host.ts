@@ -3,7 +3,7 @@
  */
 
 import { CommunicationProtocolEnum, DaprServer, type AbstractActor, type DaprClient } from "@dapr/dapr";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import type { AppConfig } from "../../core/config.js";
 import { daprClientOptions } from "./dapr-client.js";
 
@@ -24,8 +24,30 @@ export async function createActorHost(
     communicationProtocol: CommunicationProtocolEnum.HTTP,
     clientOptions: daprClientOptions(cfg),
   });
+  answerCallbackFailures(server.actor as unknown as Record<string, unknown>);
   await server.actor.init();
   for (const cls of actors) await server.actor.registerActor(cls as never);
   const inner = server.daprServer.getServer() as unknown as RequestHandler;
   return { handler: inner, client: server.client };
+}
+
+/**
+ * The SDK serves timer, reminder and deactivation calls with async handlers that do not catch
+ * (only method calls do), on its own express 4 router, which ignores a rejected handler: a timer
+ * callback that fails — a send turn whose sidecar was just killed — became an unhandled rejection
+ * and took the whole process down. Wrapped before the SDK binds them, a failure answers 500, which
+ * the sidecar logs and, for reminders, retries.
+ */
+function answerCallbackFailures(sdkActorServer: Record<string, unknown>): void {
+  for (const name of ["handlerTimer", "handlerReminder", "handlerDeactivate"]) {
+    const handler = sdkActorServer[name];
+    if (typeof handler !== "function") throw new Error(`the Dapr SDK has no ${name} to guard`);
+    sdkActorServer[name] = async function guarded(this: unknown, req: Request, res: Response) {
+      try {
+        return (await handler.call(this, req, res)) as unknown;
+      } catch (err) {
+        if (!res.headersSent) res.status(500).json({ error: err instanceof Error ? err.message : String(err) });
+      }
+    };
+  }
 }

@@ -5,7 +5,7 @@
 
 import type { ProviderBehaviour } from "./config.js";
 
-export type Fault = "throttle" | "error" | null;
+export type Fault = "throttle" | "error" | "timeout" | null;
 
 /** Randomness is injectable so tests can make outcomes certain. */
 export class Dice {
@@ -21,6 +21,7 @@ export class Dice {
     const r = this.random();
     if (r < b.throttleRate) return "throttle";
     if (r < b.throttleRate + b.errorRate) return "error";
+    if (r < b.throttleRate + b.errorRate + b.timeoutRate) return "timeout";
     return null;
   }
 

@@ -27,6 +27,13 @@ export const ProviderBehaviour = z.object({
   errorRate: z.number().min(0).max(1).default(0),
   /** Share of sends answered with the provider's throttling response (HTTP 429 or its equivalent). */
   throttleRate: z.number().min(0).max(1).default(0),
+  /**
+   * Share of sends that never get an answer: the request is held for `timeoutMs` and its
+   * connection then closed, as a provider that hangs does. Nothing is accepted.
+   */
+  timeoutRate: z.number().min(0).max(1).default(0),
+  /** How long a timed-out send is held before its connection is closed (past the adapters' 15 s timeout). */
+  timeoutMs: z.number().nonnegative().default(20_000),
   /** Delay before the delivery receipt webhook (or deliver_sm) goes out. */
   receiptDelayMs: z.number().nonnegative().default(50),
   /** Relative weights of receipt outcomes. */

@@ -50,6 +50,12 @@ export class SimContext {
     await sleep(this.dice.latency(b));
     const fault = this.dice.fault(b);
     if (!fault) return true;
+    if (fault === "timeout") {
+      counters.timeouts++;
+      await sleep(b.timeoutMs);
+      res.socket?.destroy();
+      return false;
+    }
     if (fault === "throttle") counters.throttled++;
     else counters.errors++;
     const [status, body] = fault === "throttle" ? faults.throttle() : faults.error();

@@ -229,6 +229,20 @@ describe("HTTP adapters against the simulator: sends, signed receipts, inbound",
     },
   );
 
+  it("a send that times out is held, then its connection closed: nothing accepted, a retryable failure", async () => {
+    const c = cases.find((x) => x.provider === "twilio")!;
+    const base = config().providers.twilio;
+    sim.configure(config({ twilio: { ...base, timeoutRate: 1, timeoutMs: 300 } }));
+    const adapter = registry().get(c.channelType, c.key);
+    const started = Date.now();
+    await expect(adapter.send(payload(c))).rejects.toMatchObject({ kind: "retryable" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    const stats = (await (await request(`${sim.httpUrl}/_sim/stats`)).body.json()) as {
+      providers: Record<string, { accepted: number; timeouts: number }>;
+    };
+    expect(stats.providers.twilio).toMatchObject({ accepted: 0, timeouts: 1 });
+  });
+
   it.each(cases.map((c) => [c.provider, c] as const))("%s: inbound webhook is signed and parsed", async (_p, c) => {
     const adapter = registry().get(c.channelType, c.key);
     if (c.provider === "twilio") await adapter.send(payload(c)); // the simulator learns the auth token from a send

@@ -74,6 +74,11 @@ export async function startSmsc(
       const b = ctx.behaviour("smpp");
       const answer = () => {
         const fault = ctx.dice.fault(b);
+        // An SMSC that hangs: the submit_sm is never answered.
+        if (fault === "timeout") {
+          counters.timeouts++;
+          return;
+        }
         if (fault) {
           if (fault === "throttle") counters.throttled++;
           else counters.errors++;

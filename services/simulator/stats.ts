@@ -11,6 +11,8 @@ export interface ProviderCounters {
   accepted: number;
   throttled: number;
   errors: number;
+  /** Sends held unanswered until their connection was closed. */
+  timeouts: number;
   /** SMS segments (SMPP) or recipients (SMTP) accepted. */
   units: number;
   receiptsScheduled: number;
@@ -25,6 +27,7 @@ const empty = (): ProviderCounters => ({
   accepted: 0,
   throttled: 0,
   errors: 0,
+  timeouts: 0,
   units: 0,
   receiptsScheduled: 0,
   webhooksSent: 0,

@@ -35,11 +35,13 @@ export async function startCampaignHarness(opts: {
   appEnv?: Record<string, string>;
   pubsub?: PubSubKind;
   state?: StateKind;
+  extraDispatchers?: number;
 }): Promise<CampaignHarness> {
   const h = await startDispatchHarness({
     basePort: opts.basePort,
     pubsub: opts.pubsub,
     state: opts.state,
+    extraDispatchers: opts.extraDispatchers,
     appEnv: { API_RATE_LIMIT: "0", ...opts.appEnv },
   });
   const accountId = randomUUID();

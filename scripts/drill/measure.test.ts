@@ -1,0 +1,189 @@
+import { describe, expect, it } from "vitest";
+import { FAULT_KEYS, selectFaults } from "./faults.js";
+import {
+  countersMatchRows,
+  duplicateSends,
+  duplicatesBetween,
+  formatTable,
+  lostMessages,
+  rateBefore,
+  recoverySeconds,
+  replacement,
+  violations,
+  type FaultResult,
+} from "./measure.js";
+
+/** Sends every `stepMs` from `from` (inclusive) to `to` (exclusive). */
+const every = (stepMs: number, from: number, to: number) =>
+  Array.from({ length: Math.ceil((to - from) / stepMs) }, (_, i) => from + i * stepMs);
+
+describe("recovery time", () => {
+  const fault = 100_000;
+
+  it("is the first send of the first 2 s window back at 70 % of the pre-fault rate", () => {
+    // 10/s before, nothing for 4 s, then 10/s again.
+    const times = [...every(100, fault - 10_000, fault), ...every(100, fault + 4_000, fault + 20_000)];
+    expect(rateBefore(times, fault)).toBe(10);
+    expect(recoverySeconds(times, fault, fault + 20_000)).toBe(4);
+  });
+
+  it("takes its baseline before a slowdown that preceded the fault", () => {
+    // 10/s, then 2/s for the 2 s before the fault (a slow provider), nothing for 3 s, 10/s again.
+    const times = [
+      ...every(100, fault - 10_000, fault - 2_000),
+      ...every(500, fault - 2_000, fault),
+      ...every(100, fault + 3_000, fault + 10_000),
+    ];
+    expect(recoverySeconds(times, fault, fault + 10_000, fault - 2_000)).toBe(3);
+  });
+
+  it("is 0 when the fault never slowed sends", () => {
+    const times = every(100, fault - 10_000, fault + 10_000);
+    expect(recoverySeconds(times, fault, fault + 10_000)).toBe(0);
+  });
+
+  it("waits out a trickle below the rate", () => {
+    // One send a second for 5 s after the fault (under 70 % of 10/s), then full rate at +5 s.
+    const times = [
+      ...every(100, fault - 10_000, fault),
+      ...every(1_000, fault, fault + 5_000),
+      ...every(100, fault + 5_000, fault + 15_000),
+    ];
+    expect(recoverySeconds(times, fault, fault + 15_000)).toBe(5);
+  });
+
+  it("is undefined when nothing flowed before, or the rate never came back before the end", () => {
+    expect(recoverySeconds(every(100, fault, fault + 5_000), fault, fault + 5_000)).toBeUndefined();
+    const times = [...every(100, fault - 5_000, fault), ...every(500, fault, fault + 10_000)];
+    expect(recoverySeconds(times, fault, fault + 10_000)).toBeUndefined();
+  });
+});
+
+describe("re-placement after a replica kill", () => {
+  const fault = 50_000;
+
+  it("is the longest wait of a flowing channel that stalled at the fault; channels that kept going do not count", () => {
+    const perChannel = new Map([
+      ["survivor", every(100, fault - 5_000, fault + 10_000)],
+      ["moved", [...every(100, fault - 5_000, fault), ...every(100, fault + 3_500, fault + 10_000)]],
+      ["moved-sooner", [...every(200, fault - 5_000, fault), ...every(200, fault + 2_000, fault + 10_000)]],
+      // One send every 2 s before the fault: too slow to tell a stall from its own pace.
+      ["trickle", [...every(2_000, fault - 5_000, fault), fault + 9_000]],
+    ]);
+    expect(replacement(perChannel, fault)).toEqual({ stalled: 2, seconds: 3.5 });
+  });
+
+  it("says when no flowing actor was on the killed replica, and when a stalled one never came back", () => {
+    expect(replacement(new Map([["a", every(100, fault - 5_000, fault + 5_000)]]), fault)).toEqual({
+      stalled: 0,
+      seconds: 0,
+    });
+    expect(replacement(new Map([["gone", every(100, fault - 5_000, fault)]]), fault)).toEqual({
+      stalled: 1,
+      seconds: undefined,
+    });
+  });
+});
+
+describe("duplicates and losses", () => {
+  it("counts every send beyond the first per addressee, overall and between two snapshots", () => {
+    expect(duplicateSends({ a: 1, b: 2, c: 3 })).toBe(3);
+    expect(duplicatesBetween({ a: 1, b: 2 }, { a: 2, b: 3, c: 1, d: 2 })).toBe(3);
+    expect(duplicatesBetween({ a: 1 }, { a: 1 })).toBe(0);
+  });
+
+  it("calls lost what is still queued or sending, or has no row, and nothing that settled", () => {
+    const status = new Map([
+      ["q", "queued"],
+      ["s", "sending"],
+      ["ok", "sent"],
+      ["d", "delivered"],
+      ["f", "failed"],
+      ["x", "skipped"],
+      ["c", "cancelled"],
+      ["r", "read"],
+    ]);
+    expect(lostMessages(["q", "s", "ok", "d", "f", "x", "c", "r", "missing"], status)).toEqual(["q", "s", "missing"]);
+  });
+});
+
+describe("campaign counters against rows", () => {
+  const counters = { queued: 1, sent: 6, delivered: 3, read: 1, failed: 2, skipped: 1, cancelled: 0 };
+  const rows = { queued: 1, sent: 2, delivered: 2, read: 1, failed: 2, skipped: 1 };
+
+  it("match when sent counts sent, delivered, read and failed-after-sent rows", () => {
+    expect(countersMatchRows({ counters, rows, failedAfterSent: 1 })).toBe(true);
+  });
+
+  it("differ when a row is missing from a counter", () => {
+    expect(countersMatchRows({ counters, rows, failedAfterSent: 0 })).toBe(false);
+    expect(countersMatchRows({ counters, rows: { ...rows, sending: 1 }, failedAfterSent: 1 })).toBe(false);
+  });
+});
+
+describe("the table and its verdict", () => {
+  const ok: FaultResult = {
+    fault: "dispatcher SIGKILL",
+    recoveryS: 3.25,
+    lost: 0,
+    duplicates: 2,
+    crashWindow: 5,
+    countersOk: true,
+    stuckSending: 0,
+    replacement: { stalled: 1, seconds: 4 },
+  };
+
+  it("prints one Markdown row per fault with the columns the drill promises", () => {
+    const table = formatTable([
+      ok,
+      { ...ok, fault: "placement SIGKILL", recoveryS: undefined, replacement: undefined },
+    ]);
+    const lines = table.split("\n");
+    expect(lines[0]).toMatch(
+      /^\| fault +\| recovery s \| lost \| duplicates \/ crash window \| counters ok \| stuck sending \| re-placement s \|$/,
+    );
+    expect(lines[2]).toMatch(/^\| dispatcher SIGKILL +\| 3\.3 +\| 0 +\| 2 \/ 5 +\| yes +\| 0 +\| 4\.0 \(1 ch\) +\|$/);
+    expect(lines[3]).toMatch(/^\| placement SIGKILL +\| — +\|/);
+  });
+
+  it("names each broken promise", () => {
+    expect(violations(ok)).toEqual([]);
+    expect(
+      violations({
+        ...ok,
+        lost: 1,
+        duplicates: 6,
+        countersOk: false,
+        stuckSending: 2,
+        replacement: { stalled: 1, seconds: undefined },
+        failure: "sidecar not healthy",
+      }),
+    ).toEqual([
+      "sidecar not healthy",
+      "1 lost",
+      "6 duplicates > crash window 5",
+      "campaign counters differ from rows",
+      "2 stuck in sending",
+      "a stalled channel never sent again",
+    ]);
+  });
+});
+
+describe("the fault table", () => {
+  it("selects all, the core, or named faults in drill order, and refuses unknown names", () => {
+    expect(selectFaults(undefined)).toHaveLength(FAULT_KEYS.length);
+    expect(selectFaults("core").map((f) => f.key)).toEqual([
+      "dispatcher-kill",
+      "daprd-kill",
+      "placement-kill",
+      "rabbitmq-app",
+      "postgres-restart",
+      "smsc-bind-drop",
+    ]);
+    expect(selectFaults("smsc-bind-drop, dispatcher-kill").map((f) => f.key)).toEqual([
+      "dispatcher-kill",
+      "smsc-bind-drop",
+    ]);
+    expect(() => selectFaults("dispatcher-kill,meteor")).toThrow(/unknown fault meteor/);
+  });
+});

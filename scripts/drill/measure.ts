@@ -1,0 +1,201 @@
+/**
+ * The fault drill's arithmetic, apart from any stack so it is unit-tested: when sends flow again
+ * after a fault, when a channel whose actor lived on a killed replica sends again, what counts as
+ * lost and as a provider duplicate, and the one table the drill prints.
+ */
+
+/** A message in one of these has reached its end: nothing more will be sent for it. */
+export const SETTLED_STATUSES = ["sent", "delivered", "read", "failed", "cancelled", "skipped"] as const;
+
+/** Recovery is judged against the send rate over this long before the fault. */
+export const BASELINE_MS = 5_000;
+/** ... and reached at the first send of the first window this long whose rate is ... */
+export const RECOVERY_WINDOW_MS = 2_000;
+/** ... at least this share of the pre-fault rate. */
+export const RECOVERY_SHARE = 0.7;
+
+const countIn = (sorted: number[], from: number, to: number) => lowerBound(sorted, to) - lowerBound(sorted, from);
+
+function lowerBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Sends a second over the baseline before `at` (0 when nothing flowed). */
+export function rateBefore(times: number[], at: number, baselineMs = BASELINE_MS): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return countIn(sorted, at - baselineMs, at) / (baselineMs / 1_000);
+}
+
+/**
+ * Seconds from the fault to the first send of the first RECOVERY_WINDOW_MS window (starting at
+ * or after the fault, ending by `until`) whose rate is RECOVERY_SHARE of the pre-fault rate.
+ * Undefined when nothing flowed before the fault (no rate to recover) or it never came back. The
+ * baseline ends at the fault unless the drill slowed the provider just before it (`baselineEnd`).
+ */
+export function recoverySeconds(
+  times: number[],
+  faultAt: number,
+  until: number,
+  baselineEnd = faultAt,
+): number | undefined {
+  const sorted = [...times].sort((a, b) => a - b);
+  const before = countIn(sorted, baselineEnd - BASELINE_MS, baselineEnd) / BASELINE_MS;
+  if (before === 0) return undefined;
+  const needed = Math.max(1, Math.ceil(RECOVERY_SHARE * before * RECOVERY_WINDOW_MS));
+  // Each candidate window starts at a send: the earliest qualifying window starts at one.
+  for (let i = lowerBound(sorted, faultAt); i < sorted.length; i++) {
+    const start = sorted[i]!;
+    if (start + RECOVERY_WINDOW_MS > until) break;
+    if (countIn(sorted, start, start + RECOVERY_WINDOW_MS) >= needed) return (start - faultAt) / 1_000;
+  }
+  return undefined;
+}
+
+/**
+ * Seconds until every channel that stalled at the fault sends again: a channel stalls when it was
+ * flowing (at least `minRate` sends a second before the fault) and its next send comes later than
+ * it should (over a second, or three of its own intervals). Those are the channels whose actor
+ * lived on the killed replica and had to be placed on the survivor. `stalled` 0 means no flowing
+ * actor was caught there; `seconds` is undefined when a stalled channel never sent again.
+ */
+export function replacement(
+  perChannel: Map<string, number[]>,
+  faultAt: number,
+  minRate = 2,
+): { stalled: number; seconds: number | undefined } {
+  let stalled = 0;
+  let worst: number | undefined = 0;
+  for (const times of perChannel.values()) {
+    const sorted = [...times].sort((a, b) => a - b);
+    const rate = rateBefore(sorted, faultAt);
+    if (rate < minRate) continue;
+    const next = sorted[lowerBound(sorted, faultAt)];
+    const gap = next === undefined ? Infinity : next - faultAt;
+    if (gap <= Math.max(1_000, 3_000 / rate)) continue;
+    stalled++;
+    worst = gap === Infinity || worst === undefined ? undefined : Math.max(worst, gap);
+  }
+  return { stalled, seconds: worst === undefined ? undefined : worst / 1_000 };
+}
+
+/** Extra accepted sends: every addressee received `n - 1` more than the one it was owed. */
+export function duplicateSends(recipients: Record<string, number>): number {
+  let extra = 0;
+  for (const n of Object.values(recipients)) if (n > 1) extra += n - 1;
+  return extra;
+}
+
+/** Duplicates that happened between two snapshots of the simulator's per-addressee counts. */
+export function duplicatesBetween(before: Record<string, number>, after: Record<string, number>): number {
+  let extra = 0;
+  for (const [to, n] of Object.entries(after)) extra += Math.max(0, n - Math.max(1, before[to] ?? 0));
+  return extra;
+}
+
+/** Accepted messages not settled: still queued or sending, or accepted by the API with no row at all. */
+export function lostMessages(accepted: readonly string[], statusById: Map<string, string>): string[] {
+  const settled = new Set<string>(SETTLED_STATUSES);
+  return accepted.filter((id) => {
+    const status = statusById.get(id);
+    return status === undefined || !settled.has(status);
+  });
+}
+
+/** A campaign's counters as the API shows them, its rows counted by status, and the failed rows a provider had accepted. */
+export interface CampaignTally {
+  counters: {
+    queued: number;
+    sent: number;
+    delivered: number;
+    read: number;
+    failed: number;
+    skipped: number;
+    cancelled: number;
+  };
+  rows: Record<string, number>;
+  failedAfterSent: number;
+}
+
+/**
+ * Counters equal to rows: `sent` counts every row a provider accepted (sent, delivered, read, and
+ * failed by a later receipt), `delivered` the delivered and read ones, `queued` those still queued
+ * or sending.
+ */
+export function countersMatchRows({ counters: c, rows: r, failedAfterSent }: CampaignTally): boolean {
+  const n = (s: string) => r[s] ?? 0;
+  return (
+    c.queued === n("queued") + n("sending") &&
+    c.sent === n("sent") + n("delivered") + n("read") + failedAfterSent &&
+    c.delivered === n("delivered") + n("read") &&
+    c.read === n("read") &&
+    c.failed === n("failed") &&
+    c.skipped === n("skipped") &&
+    c.cancelled === n("cancelled")
+  );
+}
+
+/** One fault's figures, as a row of the drill's table. */
+export interface FaultResult {
+  fault: string;
+  recoveryS: number | undefined;
+  lost: number;
+  duplicates: number;
+  crashWindow: number;
+  countersOk: boolean;
+  stuckSending: number;
+  /** The fault could not be injected or healed as planned (e.g. a process that did not come back). */
+  failure?: string;
+  /** Only for replica kills: seconds until stalled channels sent again, and how many stalled. */
+  replacement?: { stalled: number; seconds: number | undefined };
+}
+
+/** What a result breaks of the drill's promises; empty when it keeps them all. */
+export function violations(r: FaultResult): string[] {
+  const out: string[] = [];
+  if (r.failure) out.push(r.failure);
+  if (r.lost > 0) out.push(`${r.lost} lost`);
+  if (r.duplicates > r.crashWindow) out.push(`${r.duplicates} duplicates > crash window ${r.crashWindow}`);
+  if (!r.countersOk) out.push("campaign counters differ from rows");
+  if (r.stuckSending > 0) out.push(`${r.stuckSending} stuck in sending`);
+  if (r.replacement && r.replacement.stalled > 0 && r.replacement.seconds === undefined)
+    out.push("a stalled channel never sent again");
+  return out;
+}
+
+const secs = (s: number | undefined) => (s === undefined ? "—" : s.toFixed(1));
+
+/** The drill's one table, as Markdown (it goes to README as printed). */
+export function formatTable(results: FaultResult[]): string {
+  const head = [
+    "fault",
+    "recovery s",
+    "lost",
+    "duplicates / crash window",
+    "counters ok",
+    "stuck sending",
+    "re-placement s",
+  ];
+  const rows = results.map((r) => [
+    r.fault,
+    secs(r.recoveryS),
+    String(r.lost),
+    `${r.duplicates} / ${r.crashWindow}`,
+    r.countersOk ? "yes" : "NO",
+    String(r.stuckSending),
+    r.replacement === undefined
+      ? ""
+      : r.replacement.stalled === 0
+        ? "no stalled channel"
+        : `${secs(r.replacement.seconds)} (${r.replacement.stalled} ch)`,
+  ]);
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width[i]!)).join(" | ")} |`;
+  return [line(head), `|${width.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
