@@ -526,7 +526,7 @@ describe("what each provider received (GET /_sim/received)", () => {
   });
 
   it("smtp: subject, HTML and text parts, reply-to and threading headers", async () => {
-    const adapter = new EmailAdapter();
+    const adapter = new EmailAdapter({ outbound: outboundPolicy("127.0.0.1") });
     try {
       await adapter.send(
         DispatchPayload.parse({
@@ -575,6 +575,7 @@ describe("what each provider received (GET /_sim/received)", () => {
         password: "p",
         source_addr: "8080",
       }),
+      { outbound: outboundPolicy("127.0.0.1") },
     );
     await session.start();
     try {
