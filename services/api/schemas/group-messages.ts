@@ -76,32 +76,34 @@ export const groupMessageUpdate = nonEmpty(
     }),
 );
 
-export const groupMessageOut = z.object({
-  ...sendDefinitionOut,
-  status: z.enum(GROUP_MESSAGE_STATUSES),
-  contact_group_ids: z.array(z.uuid()),
-  total_recipients: z.number().int(),
-  sent_count: z.number().int(),
-  delivered_count: z.number().int(),
-  failed_count: z.number().int(),
-  skipped_count: z.number().int(),
-  queued_count: z.number().int().describe("Messages still waiting for a provider (queued or sending)"),
-  read_count: z.number().int(),
-  cancelled_count: z.number().int().describe("Messages cancelled before a provider had them"),
-  skipped_reasons: z
-    .record(z.string(), z.number().int())
-    .describe("skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out"),
-  failure_reason: z.string().nullable(),
-  scheduled_message_id: z.uuid().nullable(),
-  custom_values: z.record(z.string(), z.string()),
-  channel_options: channelOptions,
-  metadata: z.record(z.string(), z.unknown()),
-  queued_at: tsOutNullable,
-  started_at: tsOutNullable,
-  completed_at: tsOutNullable,
-  created_at: tsOut,
-  updated_at: tsOut,
-});
+export const groupMessageOut = z
+  .object({
+    ...sendDefinitionOut,
+    status: z.enum(GROUP_MESSAGE_STATUSES),
+    contact_group_ids: z.array(z.uuid()),
+    total_recipients: z.number().int(),
+    sent_count: z.number().int(),
+    delivered_count: z.number().int(),
+    failed_count: z.number().int(),
+    skipped_count: z.number().int(),
+    queued_count: z.number().int().describe("Messages still waiting for a provider (queued or sending)"),
+    read_count: z.number().int(),
+    cancelled_count: z.number().int().describe("Messages cancelled before a provider had them"),
+    skipped_reasons: z
+      .record(z.string(), z.number().int())
+      .describe("skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out"),
+    failure_reason: z.string().nullable(),
+    scheduled_message_id: z.uuid().nullable(),
+    custom_values: z.record(z.string(), z.string()),
+    channel_options: channelOptions,
+    metadata: z.record(z.string(), z.unknown()),
+    queued_at: tsOutNullable,
+    started_at: tsOutNullable,
+    completed_at: tsOutNullable,
+    created_at: tsOut,
+    updated_at: tsOut,
+  })
+  .meta({ id: "GroupMessage" });
 
 export function groupMessageJson(r: GroupMessageRow): z.infer<typeof groupMessageOut> {
   return {

@@ -134,28 +134,30 @@ export const scheduledUpdate = nonEmpty(
   }),
 );
 
-export const scheduledOut = z.object({
-  ...sendDefinitionOut,
-  send_type: z.enum(SEND_TYPES),
-  status: z.enum(SCHEDULED_MESSAGE_STATUSES),
-  delivery_address: z.string().nullable(),
-  contact_id: z.uuid().nullable(),
-  contact_group_ids: z.array(z.uuid()),
-  custom_values: z.record(z.string(), z.string()),
-  scheduled_at: tsOut,
-  timezone: z.string(),
-  is_recurring: z.boolean(),
-  recurrence_rule: z.string().nullable(),
-  recurrence_end_at: tsOutNullable,
-  recurrence_max_count: z.number().int().nullable(),
-  next_trigger_at: tsOutNullable,
-  last_triggered_at: tsOutNullable,
-  trigger_count: z.number().int(),
-  channel_options: channelOptions,
-  metadata: z.record(z.string(), z.unknown()),
-  created_at: tsOut,
-  updated_at: tsOut,
-});
+export const scheduledOut = z
+  .object({
+    ...sendDefinitionOut,
+    send_type: z.enum(SEND_TYPES),
+    status: z.enum(SCHEDULED_MESSAGE_STATUSES),
+    delivery_address: z.string().nullable(),
+    contact_id: z.uuid().nullable(),
+    contact_group_ids: z.array(z.uuid()),
+    custom_values: z.record(z.string(), z.string()),
+    scheduled_at: tsOut,
+    timezone: z.string(),
+    is_recurring: z.boolean(),
+    recurrence_rule: z.string().nullable(),
+    recurrence_end_at: tsOutNullable,
+    recurrence_max_count: z.number().int().nullable(),
+    next_trigger_at: tsOutNullable,
+    last_triggered_at: tsOutNullable,
+    trigger_count: z.number().int(),
+    channel_options: channelOptions,
+    metadata: z.record(z.string(), z.unknown()),
+    created_at: tsOut,
+    updated_at: tsOut,
+  })
+  .meta({ id: "ScheduledMessage" });
 
 export function scheduledJson(r: ScheduledMessageRow): z.infer<typeof scheduledOut> {
   return {

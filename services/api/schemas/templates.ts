@@ -51,21 +51,23 @@ export const templateUpdate = nonEmpty(
   }),
 );
 
-export const templateOut = z.object({
-  id: z.uuid(),
-  account_id: z.uuid(),
-  name: z.string(),
-  body: z.string(),
-  category: z.string().nullable(),
-  variables: z.array(z.string()).describe("Extracted from every part on save, in order of first use"),
-  default_values: z.record(z.string(), z.string()),
-  fallback_strategy: z.enum(FALLBACK_STRATEGIES),
-  is_active: z.boolean(),
-  email: EmailParts.nullable(),
-  whatsapp: WhatsAppMapping.nullable(),
-  created_at: tsOut,
-  updated_at: tsOut,
-});
+export const templateOut = z
+  .object({
+    id: z.uuid(),
+    account_id: z.uuid(),
+    name: z.string(),
+    body: z.string(),
+    category: z.string().nullable(),
+    variables: z.array(z.string()).describe("Extracted from every part on save, in order of first use"),
+    default_values: z.record(z.string(), z.string()),
+    fallback_strategy: z.enum(FALLBACK_STRATEGIES),
+    is_active: z.boolean(),
+    email: EmailParts.nullable(),
+    whatsapp: WhatsAppMapping.nullable(),
+    created_at: tsOut,
+    updated_at: tsOut,
+  })
+  .meta({ id: "Template" });
 
 export function templateJson(r: TemplateRow): z.infer<typeof templateOut> {
   return {
