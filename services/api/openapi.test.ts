@@ -14,7 +14,7 @@ import * as r from "./resources.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const doc = buildOpenApi(apiRoutes, { version: "test", limits: { maxLimit: 100, maxSkip: 10_000 } });
+const doc: Json = buildOpenApi(apiRoutes, { version: "test", limits: { maxLimit: 100, maxSkip: 10_000 } });
 const operations = Object.entries(doc.paths as Json).flatMap(([path, methods]) =>
   Object.entries(methods as Json).map(([method, op]) => ({ path, method, op: op as Json })),
 );
