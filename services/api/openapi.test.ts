@@ -96,6 +96,20 @@ describe("OpenAPI document", () => {
     }
   });
 
+  it("shows an example body on every create, one the route's own validation accepts", () => {
+    const creates = apiRoutes.filter((route) => route.method === "post" && route.body && route.responses[201]);
+    expect(creates.length).toBeGreaterThanOrEqual(8);
+    for (const route of creates) {
+      const path = route.path.replace(/:([A-Za-z_]+)/g, "{$1}");
+      const schema = doc.paths[path].post.requestBody.content["application/json"].schema;
+      expect(schema.examples?.length, route.operationId).toBeGreaterThan(0);
+      for (const example of schema.examples as unknown[]) {
+        const parsed = route.body!.safeParse(example);
+        expect(parsed.success, `${route.operationId}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+      }
+    }
+  });
+
   it("states that an update must change something", () => {
     const patch = doc.paths["/v1/contacts/{id}"].patch.requestBody.content["application/json"].schema;
     expect(patch.minProperties).toBe(1);

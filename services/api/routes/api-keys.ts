@@ -23,11 +23,13 @@ import {
   tsOutNullable,
 } from "../schemas/common.js";
 
-const keyCreate = z.strictObject({
-  account_id: accountId,
-  name,
-  role: z.enum(ROLES).optional().describe("Role the key acts with; default manager"),
-});
+const keyCreate = z
+  .strictObject({
+    account_id: accountId,
+    name,
+    role: z.enum(ROLES).optional().describe("Role the key acts with; default manager"),
+  })
+  .meta({ examples: [{ name: "backend", role: "user" }] });
 
 const keyOut = z
   .object({

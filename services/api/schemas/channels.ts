@@ -46,19 +46,35 @@ const common = {
   metadata: metadata.optional(),
 };
 
-export const channelCreate = z.strictObject({
-  account_id: accountId,
-  name,
-  channel_type: z.enum(CHANNEL_TYPES),
-  provider: z
-    .string()
-    .max(50)
-    .optional()
-    .describe(`sms: ${providerKeys("sms").join(" | ")}; other types: default`),
-  credentials,
-  status: settable.optional(),
-  ...common,
-});
+export const channelCreate = z
+  .strictObject({
+    account_id: accountId,
+    name,
+    channel_type: z.enum(CHANNEL_TYPES),
+    provider: z
+      .string()
+      .max(50)
+      .optional()
+      .describe(`sms: ${providerKeys("sms").join(" | ")}; other types: default`),
+    credentials,
+    status: settable.optional(),
+    ...common,
+  })
+  .meta({
+    examples: [
+      {
+        name: "Marketing SMS",
+        channel_type: "sms",
+        provider: "twilio",
+        credentials: {
+          account_sid: "AC0123456789abcdef0123456789abcdef",
+          auth_token: "0123456789abcdef0123",
+          from: "+15005550006",
+        },
+        rate_limit: 600,
+      },
+    ],
+  });
 
 export const channelUpdate = nonEmpty(
   z.strictObject({

@@ -37,6 +37,9 @@ export const contactCreate = z
       { required: ["email"], properties: { email: { type: "string" } } },
       { required: ["phone"], properties: { phone: { type: "string" } } },
     ],
+    examples: [
+      { name: "Abebe Kebede", phone: "+251911234567", email: "abebe@example.com", metadata: { CITY: "Adama" } },
+    ],
   });
 export const contactUpdate = nonEmpty(z.strictObject(contactFields));
 
@@ -103,11 +106,13 @@ export function contactJson(r: ContactRow): z.infer<typeof contactOut> {
   };
 }
 
-export const groupCreate = z.strictObject({
-  account_id: accountId,
-  name,
-  description: z.string().max(10_000).nullable().optional(),
-});
+export const groupCreate = z
+  .strictObject({
+    account_id: accountId,
+    name,
+    description: z.string().max(10_000).nullable().optional(),
+  })
+  .meta({ examples: [{ name: "Newsletter subscribers", description: "Signed up on the website" }] });
 export const groupUpdate = nonEmpty(
   z.strictObject({ name: name.optional(), description: z.string().max(10_000).nullable().optional() }),
 );

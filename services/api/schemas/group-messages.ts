@@ -52,6 +52,17 @@ export const groupMessageCreate = z
   .refine((b) => (b.template_id === undefined) !== (b.message_body === undefined), {
     error: "send either template_id or message_body",
     path: ["template_id"],
+  })
+  .meta({
+    examples: [
+      {
+        name: "March newsletter",
+        channel_id: "3f1c6a52-8a0e-4b7e-9c41-2d5b8e7f9a10",
+        template_id: "7b2e9d14-5c3a-4f6b-8e2d-1a9c0b4d6e21",
+        contact_group_ids: ["c4d8e2f1-6b3a-4e9c-a1d5-7f2b0e8c3d94"],
+        status: "queued",
+      },
+    ],
   });
 
 export const groupMessageUpdate = nonEmpty(

@@ -74,6 +74,21 @@ export const messageCreate = z
   .refine((b) => b.reply_to_message_id !== undefined || b.delivery_address !== undefined, {
     error: "required unless the message replies to an inbound message (reply_to_message_id)",
     path: ["delivery_address"],
+  })
+  .meta({
+    examples: [
+      {
+        channel_id: "3f1c6a52-8a0e-4b7e-9c41-2d5b8e7f9a10",
+        delivery_address: "+251911234567",
+        message_body: "Your code is 4821",
+      },
+      {
+        channel_type: "email",
+        delivery_address: "abebe@example.com",
+        template_id: "7b2e9d14-5c3a-4f6b-8e2d-1a9c0b4d6e21",
+        custom_values: { CITY: "Adama" },
+      },
+    ],
   });
 
 export const messageUpdate = nonEmpty(

@@ -109,6 +109,21 @@ export const scheduledCreate = z
     if (b.recurrence_end_at && new Date(b.recurrence_end_at) <= new Date(b.scheduled_at)) {
       ctx.addIssue({ code: "custom", message: "must be after scheduled_at", path: ["recurrence_end_at"] });
     }
+  })
+  .meta({
+    examples: [
+      {
+        name: "Weekly reminder",
+        channel_id: "3f1c6a52-8a0e-4b7e-9c41-2d5b8e7f9a10",
+        send_type: "group",
+        template_id: "7b2e9d14-5c3a-4f6b-8e2d-1a9c0b4d6e21",
+        contact_group_ids: ["c4d8e2f1-6b3a-4e9c-a1d5-7f2b0e8c3d94"],
+        scheduled_at: "2026-12-01T09:00:00+03:00",
+        timezone: "Africa/Addis_Ababa",
+        is_recurring: true,
+        recurrence_rule: "weekly:mon",
+      },
+    ],
   });
 
 export const scheduledUpdate = nonEmpty(
