@@ -41,6 +41,9 @@ const OPS_BY_TYPE: Record<FieldType, readonly FilterOp[]> = {
   bool: ["eq", "ne", ...NULL_OPS],
 };
 
+/** The operations a field accepts: its own narrower list, or its type's. */
+export const allowedOps = (spec: FieldSpec): readonly FilterOp[] => spec.ops ?? OPS_BY_TYPE[spec.type];
+
 export interface FieldSpec {
   type: FieldType;
   column: AnyPgColumn;
@@ -93,7 +96,7 @@ export function parseFilter(raw: string, specs: FilterSpecs, index = 0): FilterC
   if (!(FILTER_OPS as readonly string[]).includes(op)) {
     throw fail(index, `unknown filter operation "${clip(op)}" on ${field}; operations: ${FILTER_OPS.join(", ")}`);
   }
-  const allowed = spec.ops ?? OPS_BY_TYPE[spec.type];
+  const allowed = allowedOps(spec);
   if (!allowed.includes(op as FilterOp))
     throw fail(index, `operation ${op} is not allowed on ${field}; allowed: ${allowed.join(", ")}`);
   const fop = op as FilterOp;
@@ -164,7 +167,7 @@ export function compileFilters(conditions: FilterCondition[], specs: FilterSpecs
   const parts = conditions.map((c) => {
     const spec = Object.hasOwn(specs, c.field) ? specs[c.field] : undefined;
     if (!spec) throw new Error(`filter field ${c.field} is not allowed`);
-    const allowed = spec.ops ?? OPS_BY_TYPE[spec.type];
+    const allowed = allowedOps(spec);
     if (!allowed.includes(c.op)) throw new Error(`filter operation ${c.op} is not allowed on ${c.field}`);
     return spec.custom ? spec.custom(c.op, c.value) : compileOne(spec.column, c.op, c.value);
   });

@@ -98,7 +98,10 @@ export function createApiApp(deps: ApiDeps): Express {
 
   let doc: unknown;
   app.get("/v1/openapi.json", (_req, res) => {
-    doc ??= buildOpenApi(apiRoutes, { version: API_VERSION });
+    doc ??= buildOpenApi(apiRoutes, {
+      version: API_VERSION,
+      limits: { maxLimit: ctx.config.API_LIST_MAX_LIMIT, maxSkip: ctx.config.API_LIST_MAX_SKIP },
+    });
     res.setHeader("Cache-Control", "public, max-age=300");
     res.json(doc);
   });

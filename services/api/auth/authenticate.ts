@@ -70,7 +70,9 @@ export function authenticate(ctx: Ctx, jwks?: JWTVerifyGetKey): RequestHandler {
     const authz = req.headers.authorization;
     const apiKey = req.headers["x-api-key"];
     let principal: Principal;
-    if (typeof authz === "string" && authz.length > 0) {
+    // A present Authorization header is a claim to be checked, even when it is empty: an empty one
+    // beside an API key must not pass as "no token".
+    if (typeof authz === "string") {
       const m = /^Bearer\s+(\S+)$/i.exec(authz);
       if (!m) throw unauthorized("invalid_token", "use Authorization: Bearer <token>");
       principal = await fromJwt(m[1]!);

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { badRequest } from "../../../core/errors.js";
 import { parseFilter } from "../../../db/query/filters.js";
+import { filterPattern, sortPattern } from "../../../db/query/grammar-pattern.js";
 import type { ListQuery, ListResult, ResourceSpec, ScopedTable } from "../../../db/query/list.js";
 import { parseSort } from "../../../db/query/sort.js";
 import type { ApiConfig } from "../config.js";
@@ -22,6 +23,53 @@ export const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).optional().describe("Page size (bounded by a hard maximum)"),
 });
 export type ListQueryParams = z.infer<typeof listQuerySchema>;
+
+const MAX_FILTERS = 20;
+const MAX_SORTS = 5;
+
+/**
+ * The list query of one resource: the same validation as `listQuerySchema`, and a document that
+ * names the resource's own fields, operations and value forms as patterns with examples. The
+ * patterns are documentation only (`meta`); `toListQuery` still answers a mistake with the
+ * grammar's own 400 (`invalid_filter`, `invalid_sort`) naming the offending parameter.
+ */
+export function listQuery<T extends ScopedTable>(spec: ResourceSpec<T>) {
+  const filter = z.string().meta({ pattern: filterPattern(spec.filters), examples: filterExamples(spec) });
+  const oneSort = { type: "string", pattern: sortPattern(spec.sorts), examples: sortExamples(spec) };
+  return listQuerySchema.extend({
+    filter: z
+      .union([filter, z.array(filter).meta({ maxItems: MAX_FILTERS })])
+      .optional()
+      .describe(
+        `field:operation[:value], repeatable (at most ${MAX_FILTERS}, ANDed). Fields: ${Object.keys(spec.filters).join(", ")}. ` +
+          "Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; " +
+          "UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. " +
+          "in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters.",
+      ),
+    // The document shows one field per value: the grammar refuses a field named twice, which no
+    // JSON Schema of a repeated parameter can state. Repeated and comma-separated values are
+    // still accepted, as the description says.
+    sort: repeated
+      .meta({ anyOf: [oneSort] })
+      .optional()
+      .describe(
+        `field[:asc|desc], repeatable or comma-separated, at most ${MAX_SORTS} fields, each once. Fields: ${Object.keys(spec.sorts).join(", ")}.`,
+      ),
+  });
+}
+
+function filterExamples<T extends ScopedTable>(spec: ResourceSpec<T>): string[] {
+  const out: string[] = [];
+  if (spec.filters.created_at) out.push("created_at:ge:2026-01-01T00:00:00Z");
+  const enumField = Object.entries(spec.filters).find(([, f]) => f.type === "enum" && (f.values?.length ?? 0) > 1);
+  if (enumField) out.push(`${enumField[0]}:in:${enumField[1].values!.slice(0, 2).join(",")}`);
+  if (spec.filters.name) out.push("name:icontains:spring");
+  return out;
+}
+
+function sortExamples<T extends ScopedTable>(spec: ResourceSpec<T>): string[] {
+  return Object.hasOwn(spec.sorts, "created_at") ? ["created_at:desc"] : [`${Object.keys(spec.sorts)[0]}:asc`];
+}
 
 const asArray = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 

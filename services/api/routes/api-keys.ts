@@ -10,7 +10,7 @@ import { apiKeysResource } from "../resources.js";
 import { createApiKey, revokeApiKey } from "../../../db/accounts/api-keys.js";
 import type { ApiKeyRow } from "../../../db/schema.js";
 import { accountFor, ROLES } from "../auth/principal.js";
-import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
+import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import {
   accountId,
@@ -23,22 +23,26 @@ import {
   tsOutNullable,
 } from "../schemas/common.js";
 
-const keyCreate = z.strictObject({
-  account_id: accountId,
-  name,
-  role: z.enum(ROLES).optional().describe("Role the key acts with; default manager"),
-});
+const keyCreate = z
+  .strictObject({
+    account_id: accountId,
+    name,
+    role: z.enum(ROLES).optional().describe("Role the key acts with; default manager"),
+  })
+  .meta({ examples: [{ name: "backend", role: "user" }] });
 
-const keyOut = z.object({
-  id: z.uuid(),
-  account_id: z.uuid(),
-  name: z.string(),
-  prefix: z.string().describe("Identifies the key in lists; the secret part is never shown again"),
-  role: z.enum(ROLES),
-  created_at: tsOut,
-  last_used_at: tsOutNullable,
-  revoked_at: tsOutNullable,
-});
+const keyOut = z
+  .object({
+    id: z.uuid(),
+    account_id: z.uuid(),
+    name: z.string(),
+    prefix: z.string().describe("Identifies the key in lists; the secret part is never shown again"),
+    role: z.enum(ROLES),
+    created_at: tsOut,
+    last_used_at: tsOutNullable,
+    revoked_at: tsOutNullable,
+  })
+  .meta({ id: "ApiKey" });
 const keyCreated = keyOut.extend({
   key: z.string().describe("The key itself, shown only in this response. Send it as X-API-Key."),
 });
@@ -66,7 +70,7 @@ export const apiKeyRoutes: AnyRoute[] = [
     summary: "List the account's API keys (never their secrets)",
     tag,
     permission: "admin",
-    query: listQuerySchema,
+    query: listQuery(apiKeysResource),
     responses: { 200: { description: "A page of keys", schema: pageSchema(keyOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, apiKeysResource, ctx.config);

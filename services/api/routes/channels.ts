@@ -17,7 +17,7 @@ import { channels } from "../../../db/schema.js";
 import type { SecretBox } from "../../../db/secret-box.js";
 import type { ChannelStatus } from "../../../core/messages/lifecycle.js";
 import { accountFor } from "../auth/principal.js";
-import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
+import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute, type Reply } from "../http/route.js";
 import { parseWith } from "../http/validation.js";
 import { channelUpdated } from "../publish.js";
@@ -122,7 +122,7 @@ export const channelRoutes: AnyRoute[] = [
     summary: "List channels",
     tag,
     permission: "read",
-    query: listQuerySchema,
+    query: listQuery(channelsResource),
     responses: { 200: { description: "A page of channels", schema: pageSchema(channelOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, channelsResource, ctx.config);

@@ -17,7 +17,7 @@ import { deleteScoped, getScoped, updateScoped } from "../../../db/query/crud.js
 import { contactGroups, contacts } from "../../../db/schema.js";
 import { accountFor } from "../auth/principal.js";
 import { csvContactBatches, type ImportStats } from "../csv-import.js";
-import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
+import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import { optOutsOfContact } from "../../../db/contacts/opt-outs.js";
@@ -46,7 +46,7 @@ export const contactRoutes: AnyRoute[] = [
     summary: "List contacts (filter group_id:eq|in to list a group's members)",
     tag: "contacts",
     permission: "read",
-    query: listQuerySchema,
+    query: listQuery(contactsResource),
     responses: { 200: { description: "A page of contacts", schema: pageSchema(contactOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, contactsResource, ctx.config);
@@ -136,7 +136,7 @@ export const contactGroupRoutes: AnyRoute[] = [
     summary: "List contact groups",
     tag: gtag,
     permission: "read",
-    query: listQuerySchema,
+    query: listQuery(contactGroupsResource),
     responses: { 200: { description: "A page of contact groups", schema: pageSchema(groupOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, contactGroupsResource, ctx.config);

@@ -18,7 +18,7 @@ import { groupMessages, type GroupMessageRow } from "../../../db/schema.js";
 import { inArray } from "drizzle-orm";
 import { accountFor } from "../auth/principal.js";
 import { idempotent } from "../http/idempotency.js";
-import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
+import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { groupMessageEvent } from "../publish.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
@@ -51,7 +51,7 @@ export const groupMessageRoutes: AnyRoute[] = [
     summary: "List group messages",
     tag,
     permission: "read",
-    query: listQuerySchema,
+    query: listQuery(groupMessagesResource),
     responses: {
       200: { description: "A page of group messages", schema: pageSchema(groupMessageOut) },
       ...errorResponses,

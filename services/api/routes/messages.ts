@@ -20,7 +20,7 @@ import type { MessageRow } from "../../../db/schema.js";
 import type { MessageStatus } from "../../../core/messages/lifecycle.js";
 import { accountFor } from "../auth/principal.js";
 import { idempotent } from "../http/idempotency.js";
-import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
+import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { parseWith } from "../http/validation.js";
 import { messageCreated } from "../publish.js";
@@ -60,7 +60,7 @@ export const messageRoutes: AnyRoute[] = [
     summary: "List messages (newest first unless sorted otherwise)",
     tag,
     permission: "read",
-    query: listQuerySchema,
+    query: listQuery(messagesResource),
     responses: { 200: { description: "A page of messages", schema: pageSchema(messageOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, messagesResource, ctx.config);

@@ -18,7 +18,7 @@ import {
 } from "../../../db/schedules/repository.js";
 import { scheduledMessages, type ScheduledMessageRow } from "../../../db/schema.js";
 import { accountFor } from "../auth/principal.js";
-import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
+import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { parseWith } from "../http/validation.js";
 import { scheduledMessageEvent } from "../publish.js";
@@ -51,7 +51,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
     summary: "List scheduled messages",
     tag,
     permission: "read",
-    query: listQuerySchema,
+    query: listQuery(scheduledMessagesResource),
     responses: {
       200: { description: "A page of scheduled messages", schema: pageSchema(scheduledOut) },
       ...errorResponses,

@@ -14,7 +14,7 @@ import { createTemplate } from "../../../db/templates/repository.js";
 import { contacts, templates } from "../../../db/schema.js";
 import { accountFor, type Principal } from "../auth/principal.js";
 import type { Ctx } from "../context.js";
-import { listQuerySchema, pageBody, pageSchema, toListQuery } from "../http/list.js";
+import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { badRequest } from "../../../core/errors.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
@@ -89,7 +89,7 @@ export const templateRoutes: AnyRoute[] = [
     summary: "List templates",
     tag,
     permission: "read",
-    query: listQuerySchema,
+    query: listQuery(templatesResource),
     responses: { 200: { description: "A page of templates", schema: pageSchema(templateOut) }, ...errorResponses },
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, templatesResource, ctx.config);

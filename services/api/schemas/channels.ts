@@ -46,19 +46,35 @@ const common = {
   metadata: metadata.optional(),
 };
 
-export const channelCreate = z.strictObject({
-  account_id: accountId,
-  name,
-  channel_type: z.enum(CHANNEL_TYPES),
-  provider: z
-    .string()
-    .max(50)
-    .optional()
-    .describe(`sms: ${providerKeys("sms").join(" | ")}; other types: default`),
-  credentials,
-  status: settable.optional(),
-  ...common,
-});
+export const channelCreate = z
+  .strictObject({
+    account_id: accountId,
+    name,
+    channel_type: z.enum(CHANNEL_TYPES),
+    provider: z
+      .string()
+      .max(50)
+      .optional()
+      .describe(`sms: ${providerKeys("sms").join(" | ")}; other types: default`),
+    credentials,
+    status: settable.optional(),
+    ...common,
+  })
+  .meta({
+    examples: [
+      {
+        name: "Marketing SMS",
+        channel_type: "sms",
+        provider: "twilio",
+        credentials: {
+          account_sid: "AC0123456789abcdef0123456789abcdef",
+          auth_token: "0123456789abcdef0123",
+          from: "+15005550006",
+        },
+        rate_limit: 600,
+      },
+    ],
+  });
 
 export const channelUpdate = nonEmpty(
   z.strictObject({
@@ -70,27 +86,29 @@ export const channelUpdate = nonEmpty(
   }),
 );
 
-export const channelOut = z.object({
-  id: z.uuid(),
-  account_id: z.uuid(),
-  name: z.string(),
-  channel_type: z.enum(CHANNEL_TYPES),
-  provider: z.string(),
-  status: z.enum(CHANNEL_STATUSES),
-  status_reason: z.string().nullable(),
-  is_enabled: z.boolean(),
-  credentials: z
-    .record(z.string(), z.literal("********"))
-    .describe("Which credential fields are set; values are never returned"),
-  sender_name: z.string().nullable(),
-  rate_limit: z.number().int(),
-  burst: z.number().int().nullable(),
-  priority: z.number().int(),
-  retry_config: z.record(z.string(), z.unknown()),
-  metadata: z.record(z.string(), z.unknown()),
-  created_at: tsOut,
-  updated_at: tsOut,
-});
+export const channelOut = z
+  .object({
+    id: z.uuid(),
+    account_id: z.uuid(),
+    name: z.string(),
+    channel_type: z.enum(CHANNEL_TYPES),
+    provider: z.string(),
+    status: z.enum(CHANNEL_STATUSES),
+    status_reason: z.string().nullable(),
+    is_enabled: z.boolean(),
+    credentials: z
+      .record(z.string(), z.literal("********"))
+      .describe("Which credential fields are set; values are never returned"),
+    sender_name: z.string().nullable(),
+    rate_limit: z.number().int(),
+    burst: z.number().int().nullable(),
+    priority: z.number().int(),
+    retry_config: z.record(z.string(), z.unknown()),
+    metadata: z.record(z.string(), z.unknown()),
+    created_at: tsOut,
+    updated_at: tsOut,
+  })
+  .meta({ id: "Channel" });
 
 export const MASK = "********" as const;
 

@@ -64,12 +64,14 @@ export function sendDefinitionJson(r: {
   };
 }
 
-export const errorSchema = z.object({
-  detail: z.string(),
-  code: z.string(),
-  field: z.string().optional().describe("The request field the error is about"),
-  errors: z.array(z.object({ field: z.string(), detail: z.string() })).optional(),
-});
+export const errorSchema = z
+  .object({
+    detail: z.string(),
+    code: z.string(),
+    field: z.string().optional().describe("The request field the error is about"),
+    errors: z.array(z.object({ field: z.string(), detail: z.string() })).optional(),
+  })
+  .meta({ id: "Error" });
 
 export const errorResponses = {
   400: { description: "Invalid input (the field is named)", schema: errorSchema },
@@ -86,5 +88,7 @@ export const conflictResponse = {
 
 /** An update must change something. */
 export function nonEmpty<T extends z.ZodObject>(schema: T) {
-  return schema.refine((v) => Object.keys(v).length > 0, { error: "nothing to update: send at least one field" });
+  return schema
+    .refine((v) => Object.keys(v).length > 0, { error: "nothing to update: send at least one field" })
+    .meta({ minProperties: 1 });
 }

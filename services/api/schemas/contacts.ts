@@ -11,7 +11,10 @@ import { accountId, iso, metadata, name, nonEmpty, tsOut, uuid } from "./common.
 export const phone = z
   .string()
   .trim()
-  .regex(/^\+?[0-9][0-9 ()-]{2,31}$/, { error: "must be a phone number (digits, optional leading +)" });
+  .regex(/^\+?[0-9][0-9 ()-]{2,31}$/, { error: "must be a phone number (digits, optional leading +)" })
+  // The rule holds after trimming: a value that ends in spaces is checked without them, so the
+  // published pattern asks for a last character that is not a space.
+  .meta({ pattern: "^\\+?[0-9][0-9 ()-]{1,30}[0-9()-]$" });
 export const email = z.email({ error: "must be an e-mail address" }).max(255);
 
 const contactFields = {
@@ -26,19 +29,32 @@ export const contactCreate = z
   .refine((c) => Boolean(c.name || c.email || c.phone), {
     error: "a contact needs a name, email or phone",
     path: ["name"],
+  })
+  .meta({
+    // The same rule for the document: a name with a visible character, an e-mail or a phone.
+    anyOf: [
+      { required: ["name"], properties: { name: { type: "string", pattern: "\\S" } } },
+      { required: ["email"], properties: { email: { type: "string" } } },
+      { required: ["phone"], properties: { phone: { type: "string" } } },
+    ],
+    examples: [
+      { name: "Abebe Kebede", phone: "+251911234567", email: "abebe@example.com", metadata: { CITY: "Adama" } },
+    ],
   });
 export const contactUpdate = nonEmpty(z.strictObject(contactFields));
 
-export const contactOut = z.object({
-  id: z.uuid(),
-  account_id: z.uuid(),
-  name: z.string().nullable(),
-  email: z.string().nullable(),
-  phone: z.string().nullable(),
-  metadata: z.record(z.string(), z.unknown()),
-  created_at: tsOut,
-  updated_at: tsOut,
-});
+export const contactOut = z
+  .object({
+    id: z.uuid(),
+    account_id: z.uuid(),
+    name: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    created_at: tsOut,
+    updated_at: tsOut,
+  })
+  .meta({ id: "Contact" });
 
 export const optOutOut = z.object({
   channel_scope: z
@@ -90,24 +106,28 @@ export function contactJson(r: ContactRow): z.infer<typeof contactOut> {
   };
 }
 
-export const groupCreate = z.strictObject({
-  account_id: accountId,
-  name,
-  description: z.string().max(10_000).nullable().optional(),
-});
+export const groupCreate = z
+  .strictObject({
+    account_id: accountId,
+    name,
+    description: z.string().max(10_000).nullable().optional(),
+  })
+  .meta({ examples: [{ name: "Newsletter subscribers", description: "Signed up on the website" }] });
 export const groupUpdate = nonEmpty(
   z.strictObject({ name: name.optional(), description: z.string().max(10_000).nullable().optional() }),
 );
 
-export const groupOut = z.object({
-  id: z.uuid(),
-  account_id: z.uuid(),
-  name: z.string(),
-  description: z.string().nullable(),
-  member_count: z.number().int(),
-  created_at: tsOut,
-  updated_at: tsOut,
-});
+export const groupOut = z
+  .object({
+    id: z.uuid(),
+    account_id: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    member_count: z.number().int(),
+    created_at: tsOut,
+    updated_at: tsOut,
+  })
+  .meta({ id: "ContactGroup" });
 
 export function groupJson(r: ContactGroupRow): z.infer<typeof groupOut> {
   return {

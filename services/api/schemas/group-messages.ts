@@ -52,6 +52,17 @@ export const groupMessageCreate = z
   .refine((b) => (b.template_id === undefined) !== (b.message_body === undefined), {
     error: "send either template_id or message_body",
     path: ["template_id"],
+  })
+  .meta({
+    examples: [
+      {
+        name: "March newsletter",
+        channel_id: "3f1c6a52-8a0e-4b7e-9c41-2d5b8e7f9a10",
+        template_id: "7b2e9d14-5c3a-4f6b-8e2d-1a9c0b4d6e21",
+        contact_group_ids: ["c4d8e2f1-6b3a-4e9c-a1d5-7f2b0e8c3d94"],
+        status: "queued",
+      },
+    ],
   });
 
 export const groupMessageUpdate = nonEmpty(
@@ -76,34 +87,36 @@ export const groupMessageUpdate = nonEmpty(
     }),
 );
 
-export const groupMessageOut = z.object({
-  ...sendDefinitionOut,
-  status: z.enum(GROUP_MESSAGE_STATUSES),
-  contact_group_ids: z.array(z.uuid()),
-  total_recipients: z.number().int(),
-  sent_count: z.number().int(),
-  delivered_count: z.number().int(),
-  failed_count: z.number().int(),
-  skipped_count: z.number().int(),
-  queued_count: z.number().int().describe("Messages still waiting for a provider (queued or sending)"),
-  read_count: z.number().int(),
-  cancelled_count: z.number().int().describe("Messages cancelled before a provider had them"),
-  skipped_reasons: z
-    .record(z.string(), z.number().int())
-    .describe(
-      "skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out, suppressed_bounce",
-    ),
-  failure_reason: z.string().nullable(),
-  scheduled_message_id: z.uuid().nullable(),
-  custom_values: z.record(z.string(), z.string()),
-  channel_options: channelOptions,
-  metadata: z.record(z.string(), z.unknown()),
-  queued_at: tsOutNullable,
-  started_at: tsOutNullable,
-  completed_at: tsOutNullable,
-  created_at: tsOut,
-  updated_at: tsOut,
-});
+export const groupMessageOut = z
+  .object({
+    ...sendDefinitionOut,
+    status: z.enum(GROUP_MESSAGE_STATUSES),
+    contact_group_ids: z.array(z.uuid()),
+    total_recipients: z.number().int(),
+    sent_count: z.number().int(),
+    delivered_count: z.number().int(),
+    failed_count: z.number().int(),
+    skipped_count: z.number().int(),
+    queued_count: z.number().int().describe("Messages still waiting for a provider (queued or sending)"),
+    read_count: z.number().int(),
+    cancelled_count: z.number().int().describe("Messages cancelled before a provider had them"),
+    skipped_reasons: z
+      .record(z.string(), z.number().int())
+      .describe(
+        "skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out, suppressed_bounce",
+      ),
+    failure_reason: z.string().nullable(),
+    scheduled_message_id: z.uuid().nullable(),
+    custom_values: z.record(z.string(), z.string()),
+    channel_options: channelOptions,
+    metadata: z.record(z.string(), z.unknown()),
+    queued_at: tsOutNullable,
+    started_at: tsOutNullable,
+    completed_at: tsOutNullable,
+    created_at: tsOut,
+    updated_at: tsOut,
+  })
+  .meta({ id: "GroupMessage" });
 
 export function groupMessageJson(r: GroupMessageRow): z.infer<typeof groupMessageOut> {
   return {

@@ -74,6 +74,21 @@ export const messageCreate = z
   .refine((b) => b.reply_to_message_id !== undefined || b.delivery_address !== undefined, {
     error: "required unless the message replies to an inbound message (reply_to_message_id)",
     path: ["delivery_address"],
+  })
+  .meta({
+    examples: [
+      {
+        channel_id: "3f1c6a52-8a0e-4b7e-9c41-2d5b8e7f9a10",
+        delivery_address: "+251911234567",
+        message_body: "Your code is 4821",
+      },
+      {
+        channel_type: "email",
+        delivery_address: "abebe@example.com",
+        template_id: "7b2e9d14-5c3a-4f6b-8e2d-1a9c0b4d6e21",
+        custom_values: { CITY: "Adama" },
+      },
+    ],
   });
 
 export const messageUpdate = nonEmpty(
@@ -87,40 +102,42 @@ const failoverOut = z
   .array(z.object({ channel_id: z.string(), error_code: z.string().nullable(), at: z.string() }))
   .nullable();
 
-export const messageOut = z.object({
-  id: z.uuid(),
-  account_id: z.uuid(),
-  channel_id: z.uuid().nullable(),
-  channel_type: z.enum(CHANNEL_TYPES).nullable(),
-  contact_id: z.uuid().nullable(),
-  conversation_id: z.uuid().nullable(),
-  group_message_id: z.uuid().nullable(),
-  scheduled_message_id: z.uuid().nullable(),
-  template_id: z.uuid().nullable(),
-  direction: z.enum(MESSAGE_DIRECTIONS),
-  status: z.enum(MESSAGE_STATUSES),
-  priority: z.number().int(),
-  delivery_address: z.string(),
-  message_body: z.string(),
-  metadata: z.record(z.string(), z.unknown()),
-  channel_options: channelOptions.describe("The options the message is sent with, rendered template parts included"),
-  reply_to_message_id: z.uuid().nullable().describe("The inbound message this one replies to"),
-  encoding: z.enum(["gsm7", "ucs2"]).nullable(),
-  segments: z.number().int().nullable(),
-  provider_message_id: z.string().nullable(),
-  error_code: z.string().nullable(),
-  error_message: z.string().nullable(),
-  attempts: z.number().int(),
-  next_attempt_at: tsOutNullable,
-  sent_at: tsOutNullable,
-  delivered_at: tsOutNullable,
-  read_at: tsOutNullable,
-  failed_at: tsOutNullable,
-  failover: failoverOut,
-  trace_id: z.string().nullable(),
-  created_at: tsOut,
-  updated_at: tsOut,
-});
+export const messageOut = z
+  .object({
+    id: z.uuid(),
+    account_id: z.uuid(),
+    channel_id: z.uuid().nullable(),
+    channel_type: z.enum(CHANNEL_TYPES).nullable(),
+    contact_id: z.uuid().nullable(),
+    conversation_id: z.uuid().nullable(),
+    group_message_id: z.uuid().nullable(),
+    scheduled_message_id: z.uuid().nullable(),
+    template_id: z.uuid().nullable(),
+    direction: z.enum(MESSAGE_DIRECTIONS),
+    status: z.enum(MESSAGE_STATUSES),
+    priority: z.number().int(),
+    delivery_address: z.string(),
+    message_body: z.string(),
+    metadata: z.record(z.string(), z.unknown()),
+    channel_options: channelOptions.describe("The options the message is sent with, rendered template parts included"),
+    reply_to_message_id: z.uuid().nullable().describe("The inbound message this one replies to"),
+    encoding: z.enum(["gsm7", "ucs2"]).nullable(),
+    segments: z.number().int().nullable(),
+    provider_message_id: z.string().nullable(),
+    error_code: z.string().nullable(),
+    error_message: z.string().nullable(),
+    attempts: z.number().int(),
+    next_attempt_at: tsOutNullable,
+    sent_at: tsOutNullable,
+    delivered_at: tsOutNullable,
+    read_at: tsOutNullable,
+    failed_at: tsOutNullable,
+    failover: failoverOut,
+    trace_id: z.string().nullable(),
+    created_at: tsOut,
+    updated_at: tsOut,
+  })
+  .meta({ id: "Message" });
 type MessageOut = z.infer<typeof messageOut>;
 
 export function messageJson(r: MessageRow): MessageOut {
@@ -160,16 +177,18 @@ export function messageJson(r: MessageRow): MessageOut {
   };
 }
 
-export const messageEventOut = z.object({
-  id: z.uuid(),
-  event_type: z.string(),
-  from_status: z.string().nullable(),
-  to_status: z.string().nullable(),
-  provider_timestamp: tsOutNullable,
-  provider_payload_ref: z.string().nullable(),
-  event_data: z.record(z.string(), z.unknown()),
-  created_at: tsOut,
-});
+export const messageEventOut = z
+  .object({
+    id: z.uuid(),
+    event_type: z.string(),
+    from_status: z.string().nullable(),
+    to_status: z.string().nullable(),
+    provider_timestamp: tsOutNullable,
+    provider_payload_ref: z.string().nullable(),
+    event_data: z.record(z.string(), z.unknown()),
+    created_at: tsOut,
+  })
+  .meta({ id: "MessageEvent" });
 
 export function messageEventJson(e: MessageEventRow): z.infer<typeof messageEventOut> {
   return {

@@ -109,6 +109,21 @@ export const scheduledCreate = z
     if (b.recurrence_end_at && new Date(b.recurrence_end_at) <= new Date(b.scheduled_at)) {
       ctx.addIssue({ code: "custom", message: "must be after scheduled_at", path: ["recurrence_end_at"] });
     }
+  })
+  .meta({
+    examples: [
+      {
+        name: "Weekly reminder",
+        channel_id: "3f1c6a52-8a0e-4b7e-9c41-2d5b8e7f9a10",
+        send_type: "group",
+        template_id: "7b2e9d14-5c3a-4f6b-8e2d-1a9c0b4d6e21",
+        contact_group_ids: ["c4d8e2f1-6b3a-4e9c-a1d5-7f2b0e8c3d94"],
+        scheduled_at: "2026-12-01T09:00:00+03:00",
+        timezone: "Africa/Addis_Ababa",
+        is_recurring: true,
+        recurrence_rule: "weekly:mon",
+      },
+    ],
   });
 
 export const scheduledUpdate = nonEmpty(
@@ -134,28 +149,30 @@ export const scheduledUpdate = nonEmpty(
   }),
 );
 
-export const scheduledOut = z.object({
-  ...sendDefinitionOut,
-  send_type: z.enum(SEND_TYPES),
-  status: z.enum(SCHEDULED_MESSAGE_STATUSES),
-  delivery_address: z.string().nullable(),
-  contact_id: z.uuid().nullable(),
-  contact_group_ids: z.array(z.uuid()),
-  custom_values: z.record(z.string(), z.string()),
-  scheduled_at: tsOut,
-  timezone: z.string(),
-  is_recurring: z.boolean(),
-  recurrence_rule: z.string().nullable(),
-  recurrence_end_at: tsOutNullable,
-  recurrence_max_count: z.number().int().nullable(),
-  next_trigger_at: tsOutNullable,
-  last_triggered_at: tsOutNullable,
-  trigger_count: z.number().int(),
-  channel_options: channelOptions,
-  metadata: z.record(z.string(), z.unknown()),
-  created_at: tsOut,
-  updated_at: tsOut,
-});
+export const scheduledOut = z
+  .object({
+    ...sendDefinitionOut,
+    send_type: z.enum(SEND_TYPES),
+    status: z.enum(SCHEDULED_MESSAGE_STATUSES),
+    delivery_address: z.string().nullable(),
+    contact_id: z.uuid().nullable(),
+    contact_group_ids: z.array(z.uuid()),
+    custom_values: z.record(z.string(), z.string()),
+    scheduled_at: tsOut,
+    timezone: z.string(),
+    is_recurring: z.boolean(),
+    recurrence_rule: z.string().nullable(),
+    recurrence_end_at: tsOutNullable,
+    recurrence_max_count: z.number().int().nullable(),
+    next_trigger_at: tsOutNullable,
+    last_triggered_at: tsOutNullable,
+    trigger_count: z.number().int(),
+    channel_options: channelOptions,
+    metadata: z.record(z.string(), z.unknown()),
+    created_at: tsOut,
+    updated_at: tsOut,
+  })
+  .meta({ id: "ScheduledMessage" });
 
 export function scheduledJson(r: ScheduledMessageRow): z.infer<typeof scheduledOut> {
   return {

@@ -23,20 +23,32 @@ const whatsapp = WhatsAppMapping.nullable().describe(
   "An approved Meta template and which variables fill its parameters, sent on WhatsApp when the 24-hour customer-care window is closed",
 );
 
-export const templateCreate = z.strictObject({
-  account_id: accountId,
-  name,
-  body,
-  category: text(100).nullable().optional(),
-  default_values: values.optional().describe("Value per variable, used by the use_default strategy"),
-  fallback_strategy: z
-    .enum(FALLBACK_STRATEGIES)
-    .optional()
-    .describe("What a missing variable becomes: keep the placeholder, use_default value, or skip the recipient"),
-  is_active: z.boolean().optional(),
-  email: email.optional(),
-  whatsapp: whatsapp.optional(),
-});
+export const templateCreate = z
+  .strictObject({
+    account_id: accountId,
+    name,
+    body,
+    category: text(100).nullable().optional(),
+    default_values: values.optional().describe("Value per variable, used by the use_default strategy"),
+    fallback_strategy: z
+      .enum(FALLBACK_STRATEGIES)
+      .optional()
+      .describe("What a missing variable becomes: keep the placeholder, use_default value, or skip the recipient"),
+    is_active: z.boolean().optional(),
+    email: email.optional(),
+    whatsapp: whatsapp.optional(),
+  })
+  .meta({
+    examples: [
+      {
+        name: "welcome",
+        body: "Hi {FIRST_NAME}, welcome to {CITY}!",
+        fallback_strategy: "use_default",
+        default_values: { CITY: "Addis Ababa" },
+        email: { subject: "Welcome, {FIRST_NAME}", html: "<p>Hi {FIRST_NAME}, welcome to {CITY}!</p>" },
+      },
+    ],
+  });
 
 export const templateUpdate = nonEmpty(
   z.strictObject({
@@ -51,21 +63,23 @@ export const templateUpdate = nonEmpty(
   }),
 );
 
-export const templateOut = z.object({
-  id: z.uuid(),
-  account_id: z.uuid(),
-  name: z.string(),
-  body: z.string(),
-  category: z.string().nullable(),
-  variables: z.array(z.string()).describe("Extracted from every part on save, in order of first use"),
-  default_values: z.record(z.string(), z.string()),
-  fallback_strategy: z.enum(FALLBACK_STRATEGIES),
-  is_active: z.boolean(),
-  email: EmailParts.nullable(),
-  whatsapp: WhatsAppMapping.nullable(),
-  created_at: tsOut,
-  updated_at: tsOut,
-});
+export const templateOut = z
+  .object({
+    id: z.uuid(),
+    account_id: z.uuid(),
+    name: z.string(),
+    body: z.string(),
+    category: z.string().nullable(),
+    variables: z.array(z.string()).describe("Extracted from every part on save, in order of first use"),
+    default_values: z.record(z.string(), z.string()),
+    fallback_strategy: z.enum(FALLBACK_STRATEGIES),
+    is_active: z.boolean(),
+    email: EmailParts.nullable(),
+    whatsapp: WhatsAppMapping.nullable(),
+    created_at: tsOut,
+    updated_at: tsOut,
+  })
+  .meta({ id: "Template" });
 
 export function templateJson(r: TemplateRow): z.infer<typeof templateOut> {
   return {

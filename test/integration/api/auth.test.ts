@@ -106,6 +106,15 @@ describe("authentication, roles and tenancy", () => {
     expect((await h.call("GET", "/v1/messages", { apiKey: key })).status).toBe(401);
   });
 
+  it("refuses an empty Authorization header beside a valid API key instead of ignoring it", async () => {
+    const a = await account(h);
+    const key = (await h.call("POST", "/v1/api-keys", { token: a.token, body: { name: "k" } })).body.key as string;
+    expect((await h.call("GET", "/v1/messages", { apiKey: key })).status).toBe(200);
+    const res = await h.call("GET", "/v1/messages", { apiKey: key, headers: { authorization: "" } });
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("invalid_token");
+  });
+
   describe("gateway x-account-ids", () => {
     it("is ignored unless enabled", async () => {
       const mine = randomUUID();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiRoutes } from "../../../services/api/app.js";
-import { startHarness, type Harness } from "./harness.js";
+import { startHarness, type Harness, type Loose } from "./harness.js";
 
 describe("health, readiness, OpenAPI", () => {
   let h: Harness;
@@ -62,7 +62,10 @@ describe("health, readiness, OpenAPI", () => {
       "limit",
     ]);
     expect(doc.paths["/v1/channels/{id}"].get.parameters[0]).toMatchObject({ name: "id", in: "path", required: true });
-    const channel = doc.paths["/v1/channels/{id}"].get.responses["200"].content["application/json"].schema;
+    // Shared schemas live in components/schemas; a response refers to them.
+    const resolve = (schema: Loose) =>
+      schema.$ref ? doc.components.schemas[String(schema.$ref).replace("#/components/schemas/", "")] : schema;
+    const channel = resolve(doc.paths["/v1/channels/{id}"].get.responses["200"].content["application/json"].schema);
     expect(channel.properties.credentials.description).toMatch(/never returned/);
     expect(doc.paths["/v1/contact-groups/{id}/import"].post.requestBody.content["text/csv"]).toBeDefined();
     // Creating a channel, or changing its credentials, asks the provider unless verify=false.
