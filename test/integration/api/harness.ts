@@ -194,17 +194,17 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
       const headers: Record<string, string> = { ...opts.headers };
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
       if (opts.apiKey) headers["x-api-key"] = opts.apiKey;
-      const u = new URL(path, api.url);
-      const query: Record<string, string[]> = {};
-      for (const [k, v] of [...u.searchParams, ...Object.entries(opts.query ?? {})])
-        (query[k] ??= []).push(...(Array.isArray(v) ? v : [v]));
+      // The path's own query string goes out verbatim, as the test wrote it;
+      // opts.query is appended to it.
+      const u = new URL(path, opts.query ? "http://x" : api.url);
+      const target = new URL(u.pathname + u.search, api.url);
+      for (const [k, v] of Object.entries(opts.query ?? {}))
+        for (const one of Array.isArray(v) ? v : [v]) target.searchParams.append(k, one);
       let res: Response;
       let text: string;
       if (opts.raw !== undefined) {
         // Deliberately malformed bodies and streamed uploads go out as they are, past the client.
         headers["content-type"] = opts.contentType ?? "application/json";
-        const target = new URL(u.pathname, api.url);
-        for (const [k, vs] of Object.entries(query)) for (const v of vs) target.searchParams.append(k, v);
         res = await fetch(target, { method, headers, body: opts.raw as RequestInit["body"], duplex: "half" });
         text = await res.text();
       } else {
@@ -213,9 +213,8 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
         // and the API writes JSON exactly as JSON.stringify does.
         const r = (await client.request(
           method.toLowerCase() as "get",
-          u.pathname as never,
+          (target.pathname + target.search) as never,
           {
-            params: { query },
             headers,
             body: opts.body,
             parseAs: "stream",
