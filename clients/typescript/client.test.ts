@@ -92,6 +92,21 @@ describe("the typed client's transport", () => {
     expect(seen[1]!.headers["idempotency-key"]).toBeUndefined();
   });
 
+  it("generates no key for a POST whose operation ignores one, and never resends it after a network error", async () => {
+    answer = () => "drop";
+    const contact = { name: "Ada", email: "ada@example.test" } as never;
+    await expect(client().POST("/v1/contacts", { body: contact })).rejects.toThrow();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.headers["idempotency-key"]).toBeUndefined();
+
+    seen.length = 0;
+    // A key the API would not honour here does not make the POST safe to repeat.
+    await expect(
+      client().POST("/v1/contacts", { body: contact, headers: { "Idempotency-Key": "mine-2" } }),
+    ).rejects.toThrow();
+    expect(seen).toHaveLength(1);
+  });
+
   it("waits what Retry-After says on 429, in seconds or as an HTTP date, capped", async () => {
     const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
     const afters = ["2", inTwoMinutes];

@@ -28,7 +28,7 @@ export interface TurumbaClientOptions {
   maxRetryDelayMs?: number;
   /** First wait when the server names none; doubles per attempt (default 250 ms). */
   retryBaseDelayMs?: number;
-  /** Generate an Idempotency-Key for each POST sent without one (default true). */
+  /** Generate an Idempotency-Key for each creating POST that honours one, when sent without (default true). */
   idempotencyKeys?: boolean;
   /** Headers sent with every request. */
   headers?: Record<string, string>;

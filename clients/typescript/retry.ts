@@ -3,15 +3,26 @@
  * request was not carried out (rate limit, an unreachable identity provider or provider, a query
  * timeout), so any call may repeat it, after the server's Retry-After when it names one. A
  * network error leaves the outcome unknown, so only a call that is safe to repeat retries it:
- * a read, a PUT or DELETE, or a POST carrying an Idempotency-Key (the API replays its response).
+ * a read, a PUT or DELETE, or a POST with an Idempotency-Key to an operation that honours it
+ * (the API replays the first answer instead of creating twice).
  */
+
+import { IDEMPOTENT_POSTS } from "./idempotent-posts.js";
 
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 
-export const isRepeatable = (method: string, headers: Headers): boolean =>
-  IDEMPOTENT_METHODS.has(method.toUpperCase()) || headers.has("idempotency-key");
+/** Path templates as patterns; matched at the end of the URL's path, so a base URL may carry a prefix. */
+const KEYED_POSTS = IDEMPOTENT_POSTS.map((t) => new RegExp(`${t.replace(/\{[^}]+\}/g, "[^/]+")}/?$`));
+
+/** A POST to an operation that stores its answer under an Idempotency-Key. */
+export const honoursIdempotencyKey = (method: string, url: string): boolean =>
+  method.toUpperCase() === "POST" && KEYED_POSTS.some((re) => re.test(new URL(url).pathname));
+
+export const isRepeatable = (method: string, url: string, headers: Headers): boolean =>
+  IDEMPOTENT_METHODS.has(method.toUpperCase()) ||
+  (headers.has("idempotency-key") && honoursIdempotencyKey(method, url));
 
 /**
  * Retry-After in milliseconds: delay-seconds or an HTTP date (RFC 9110), never negative; undefined
