@@ -14,6 +14,9 @@ ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b12
 # 1. Compile: all dependencies (TypeScript is a dev dependency), then tsc to dist/.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
+# swagger-ui-dist (the /docs pages) depends on @scarf/scarf, whose install script reports the
+# install to an analytics service; a build reports nothing.
+ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

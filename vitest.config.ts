@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{core,services,actors,adapters,db,scripts}/**/*.test.ts"],
+          include: ["{core,services,actors,adapters,db,clients,scripts}/**/*.test.ts"],
           environment: "node",
           // Some unit tests talk to local servers (the simulator, SMTP, an SMSC). They share the
           // two cores with the integration suites, so the default 5 s is a speed test by accident.

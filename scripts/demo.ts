@@ -17,7 +17,7 @@ import { spawnSimulator } from "../services/simulator/spawn.js";
 import type { ReceivedMessage } from "../services/simulator/received.js";
 import { demoCampaigns, describeReceived, type DemoCampaign } from "./demo/campaigns.js";
 import { demoChannels, simulatorWebhooks } from "./demo/channels.js";
-import { apiClient, listAll } from "./demo/client.js";
+import { allMessages, bootstrapApiKey, demoClient, ok, type BodyOf } from "./demo/client.js";
 import { channelReport, progressLine, reportTable, type ChannelReport } from "./demo/report.js";
 import { fileSink } from "./launcher/proc.js";
 import { componentSet } from "./launcher/sets.js";
@@ -81,30 +81,24 @@ say(
 );
 
 const apiBase = stack.url("turumba", "").replace(/\/$/, "");
-const api = apiClient((path) => `${apiBase}${path}`);
 const accountId = randomUUID();
 const channels = demoChannels(sim);
 
 let exitCode = 0;
 try {
-  const { key } = (await api.call(
-    "POST",
-    "/internal/api-keys",
-    { accountId, name: "demo" },
-    { authorization: `Bearer ${stack.tokens.opsApiToken}` },
-  )) as { key: string };
-  api.useKey(key);
+  const api = demoClient(apiBase, await bootstrapApiKey(apiBase, stack.tokens.opsApiToken, accountId));
 
   const ids = new Map<string, string>();
   for (const ch of channels) {
-    const created = await api.call("POST", "/v1/channels", {
+    const body = {
       account_id: accountId,
       name: `demo ${ch.label}`,
       rate_limit: ch.rateLimit ?? 120_000,
       burst: ch.burst ?? 500,
       ...ch.body,
-    });
-    ids.set(ch.label, created.id as string);
+    } as BodyOf<"createChannel">;
+    const created = await ok("POST /v1/channels", api.POST("/v1/channels", { body }));
+    ids.set(ch.label, created.id);
   }
   await fetch(`${sim.http}/_sim/config`, {
     method: "POST",
@@ -120,10 +114,21 @@ try {
   const smpp = channels.find((c) => c.label === "smpp")!;
   const contactRow = (i: number) => `Person${i} Demo,${smpp.address(50_000 + i)},person${i}@example.test`;
   const importGroup = async (name: string, n: number) => {
-    const group = await api.call("POST", "/v1/contact-groups", { account_id: accountId, name });
+    const group = await ok(
+      "POST /v1/contact-groups",
+      api.POST("/v1/contact-groups", { body: { account_id: accountId, name } }),
+    );
     const csv = ["name,phone,email", ...Array.from({ length: n }, (_, i) => contactRow(i))].join("\n");
-    const imported = await api.call("POST", `/v1/contact-groups/${String(group.id)}/import`, csv);
-    return { id: String(group.id), imported: Number(imported.imported) };
+    const imported = await ok(
+      "POST /v1/contact-groups/{id}/import",
+      api.POST("/v1/contact-groups/{id}/import", {
+        params: { path: { id: group.id } },
+        body: csv,
+        bodySerializer: (text: string) => text,
+        headers: { "content-type": "text/csv" },
+      }),
+    );
+    return { id: group.id, imported: imported.imported };
   };
   const everyone = await importGroup("demo subscribers", CONTACTS);
   const side = await importGroup("demo newsletter", SIDE_CONTACTS);
@@ -135,19 +140,25 @@ try {
   const t0 = Date.now();
   const campaigns = new Map<string, { spec: DemoCampaign; created: Record<string, unknown> }>();
   for (const spec of demoCampaigns(SIDE_CONTACTS)) {
-    const template = await api.call("POST", "/v1/templates", {
-      account_id: accountId,
-      name: `demo ${spec.channel}`,
-      ...spec.template,
-    });
-    const created = await api.call("POST", "/v1/group-messages", {
-      account_id: accountId,
-      name: `demo campaign (${spec.channel})`,
-      channel_id: ids.get(spec.channel),
-      template_id: template.id,
-      contact_group_ids: [spec.recipients === "all" ? everyone.id : side.id],
-      status: "queued",
-    });
+    const template = await ok(
+      "POST /v1/templates",
+      api.POST("/v1/templates", {
+        body: { account_id: accountId, name: `demo ${spec.channel}`, ...spec.template } as BodyOf<"createTemplate">,
+      }),
+    );
+    const created = await ok(
+      "POST /v1/group-messages",
+      api.POST("/v1/group-messages", {
+        body: {
+          account_id: accountId,
+          name: `demo campaign (${spec.channel})`,
+          channel_id: ids.get(spec.channel)!,
+          template_id: template.id,
+          contact_group_ids: [spec.recipients === "all" ? everyone.id : side.id],
+          status: "queued",
+        },
+      }),
+    );
     campaigns.set(String(created.id), { spec, created });
   }
   const campaignContacts = [...campaigns.values()].reduce(
@@ -161,13 +172,18 @@ try {
     for (const ch of channels) {
       for (let i = 0; i < SINGLES; i += 20) {
         const batch = Array.from({ length: Math.min(20, SINGLES - i) }, (_, k) =>
-          api.call("POST", "/v1/messages", {
-            account_id: accountId,
-            channel_id: ids.get(ch.label),
-            delivery_address: ch.address(i + k),
-            message_body: `Hello from Turumba (${ch.label} #${i + k})`,
-            ...(ch.options ? { channel_options: ch.options } : {}),
-          }),
+          ok(
+            "POST /v1/messages",
+            api.POST("/v1/messages", {
+              body: {
+                account_id: accountId,
+                channel_id: ids.get(ch.label),
+                delivery_address: ch.address(i + k),
+                message_body: `Hello from Turumba (${ch.label} #${i + k})`,
+                ...(ch.options ? { channel_options: ch.options } : {}),
+              },
+            }),
+          ),
         );
         n += (await Promise.all(batch)).length;
       }
@@ -185,7 +201,10 @@ try {
     const sum = { total: 0, settled: 0, queued: 0, sent: 0, delivered: 0, failed: 0 };
     let finished = true;
     for (const id of campaigns.keys()) {
-      const g = await api.call("GET", `/v1/group-messages/${id}`);
+      const g = await ok(
+        "GET /v1/group-messages/{id}",
+        api.GET("/v1/group-messages/{id}", { params: { path: { id } } }),
+      );
       latest.set(id, g);
       const total = Number(g.total_recipients) || 0;
       // A message is settled at its receipt, or once sent where the channel sends no receipts.
@@ -221,11 +240,7 @@ try {
     reports.length = 0;
     rowsByCampaign.clear();
     for (const ch of channels) {
-      const rows = await listAll(
-        api,
-        `/v1/messages?filter=channel_id:eq:${ids.get(ch.label)}&sort=created_at:asc`,
-        PAGE,
-      );
+      const rows = await allMessages(api, [`channel_id:eq:${ids.get(ch.label)}`], PAGE);
       // Campaign rows apart: their time to the provider is mostly their place in the campaign's queue.
       for (const m of rows) {
         if (!campaignOf(m.group_message_id)) continue;

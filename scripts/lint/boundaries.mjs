@@ -11,6 +11,7 @@
  *   actors/    orchestrate through ports: no adapters/, db/ or services/, no provider I/O libraries
  *   services/api (REST) and the pipeline (dispatcher, campaign, status, inbound) never import
  *              each other; services/main.ts composes everything
+ *   clients/   the API's client packages stand alone: they reach the API over HTTP, never its code
  */
 import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
 import importX from "eslint-plugin-import-x";
@@ -46,6 +47,11 @@ const zones = [
   },
   { target: "./services/api", from: PIPELINE, message: SEPARATE },
   ...PIPELINE.map((target) => ({ target, from: "./services/api", message: SEPARATE })),
+  {
+    target: "./clients",
+    from: ["./core", ...OUTSIDE_CORE],
+    message: "A client package stands alone: it reaches the API over HTTP, never its code.",
+  },
 ];
 
 const restricted = (message, names) => ({

@@ -36,6 +36,12 @@ describe("layer boundaries", () => {
     ],
     ["core imports a driver", "core/probe.ts", 'import imported from "pg";', PACKAGE],
     [
+      "the client package imports the API's code",
+      "clients/typescript/probe.ts",
+      'import { apiRoutes as imported } from "../../services/api/app.js";',
+      ZONE,
+    ],
+    [
       "db imports a service",
       "db/messages/probe.ts",
       'import { createApiApp as imported } from "../../services/api/app.js";',

@@ -10,6 +10,7 @@ import { newTraceparent, parseTraceparent } from "../../core/trace.js";
 import { ApiKeyCache } from "./auth/api-key-cache.js";
 import { authenticate } from "./auth/authenticate.js";
 import type { ApiDeps, Ctx } from "./context.js";
+import { referencePages } from "./docs/reference-pages.js";
 import { apiErrorHandler, notFoundHandler } from "./http/errors.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { mountRoutes, type AnyRoute } from "./http/route.js";
@@ -62,8 +63,8 @@ function traced(ctx: Ctx): RequestHandler {
 /**
  * The messaging REST API as an express app, ready to listen or to be mounted in a larger one.
  * /health answers while the process runs; /ready when the database (and whatever `deps.ready`
- * checks, e.g. the sidecar) answers. /v1/openapi.json is public; every other /v1 route needs
- * credentials and counts against the account's rate limit.
+ * checks, e.g. the sidecar) answers. /v1/openapi.json and the reference pages rendering it (/docs)
+ * are public; every other /v1 route needs credentials and counts against the account's rate limit.
  */
 export function createApiApp(deps: ApiDeps): Express {
   const ctx: Ctx = {
@@ -105,6 +106,7 @@ export function createApiApp(deps: ApiDeps): Express {
     res.setHeader("Cache-Control", "public, max-age=300");
     res.json(doc);
   });
+  app.use("/docs", referencePages());
 
   app.use("/v1", authenticate(ctx, deps.jwks), rateLimit(ctx));
   app.use(mountRoutes(apiRoutes, ctx));

@@ -200,7 +200,7 @@ export function buildOpenApi(routes: AnyRoute[], info: OpenApiInfo): Json {
       title: "Turumba Messaging API",
       version: info.version,
       description:
-        "Channels, messages, templates, group and scheduled messages, contacts. Errors are {detail, code} (plus field for validation errors). " +
+        "Channels, messages, templates, group and scheduled messages, contacts. Errors are {detail, code} (plus field for validation errors); every code, its meaning and what to do: docs/errors.md in the repository. " +
         "List endpoints take filter=field:op:value (repeatable), sort=field:asc|desc, skip and limit, and return {items, total, total_capped, skip, limit}.",
     },
     servers: [{ url: "/" }],

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { createAdapterRegistry, outboundPolicy } from "../../../adapters/registry.js";
+import { createTurumbaClient } from "../../../clients/typescript/index.js";
 import { createLogger } from "../../../core/logger.js";
 import type { EventPublisher, PublishOptions } from "../../../core/publisher.js";
 import { openDatabase, type Database } from "../../../db/client.js";
@@ -18,7 +19,8 @@ import { createTestDatabase } from "../support/database.js";
 /**
  * A real API on 127.0.0.1 over a real, freshly created PostgreSQL database, with a real JWKS
  * endpoint for Bearer tokens, checking channel credentials with the provider simulator. The
- * broker is the only stand-in: a recording EventPublisher.
+ * broker is the only stand-in: a recording EventPublisher. Requests go through the typed client
+ * (clients/typescript), so a route change that breaks clients breaks these tests too.
  */
 export interface Published {
   topic: string;
@@ -156,6 +158,8 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
   const deps = { db, publisher, logger, clock: clock.now, secretBox: box, adapters };
   const app = createApiApp({ ...deps, config: makeConfig({}) });
   const api = await listen(app);
+  // The API's own tests see every answer as it is: no retries, no generated Idempotency-Keys.
+  const client = createTurumbaClient({ baseUrl: api.url, retries: 0, idempotencyKeys: false });
   const replicas: Server[] = [];
 
   return {
@@ -192,20 +196,35 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
       const headers: Record<string, string> = { ...opts.headers };
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
       if (opts.apiKey) headers["x-api-key"] = opts.apiKey;
-      let body: RequestInit["body"];
-      if (opts.raw !== undefined) {
-        body = opts.raw as RequestInit["body"];
-        headers["content-type"] = opts.contentType ?? "application/json";
-      } else if (opts.body !== undefined) {
-        body = JSON.stringify(opts.body);
-        headers["content-type"] = "application/json";
-      }
+      // The path's own query string goes out verbatim, as the test wrote it;
+      // opts.query is appended to it.
       const u = new URL(path, opts.query ? "http://x" : api.url);
       const target = new URL(u.pathname + u.search, api.url);
       for (const [k, v] of Object.entries(opts.query ?? {}))
         for (const one of Array.isArray(v) ? v : [v]) target.searchParams.append(k, one);
-      const res = await fetch(target, { method, headers, body, duplex: "half" });
-      const text = await res.text();
+      let res: Response;
+      let text: string;
+      if (opts.raw !== undefined) {
+        // Deliberately malformed bodies and streamed uploads go out as they are, past the client.
+        headers["content-type"] = opts.contentType ?? "application/json";
+        res = await fetch(target, { method, headers, body: opts.raw as RequestInit["body"], duplex: "half" });
+        text = await res.text();
+      } else {
+        // Any path, as tests build them; the typed calls are the demo's. A success's body is left
+        // unread ("stream") and read here; an error's the client has read and parsed already,
+        // and the API writes JSON exactly as JSON.stringify does.
+        const r = (await client.request(
+          method.toLowerCase() as "get",
+          (target.pathname + target.search) as never,
+          {
+            headers,
+            body: opts.body,
+            parseAs: "stream",
+          } as never,
+        )) as { error?: unknown; response: Response };
+        res = r.response;
+        text = res.ok ? await res.text() : typeof r.error === "string" ? r.error : (JSON.stringify(r.error) ?? "");
+      }
       let parsed: unknown = text;
       try {
         parsed = text ? JSON.parse(text) : undefined;
