@@ -431,6 +431,666 @@ export interface components {
         detail: string;
       }[];
     };
+    Channel: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      name: string;
+      /** @enum {string} */
+      channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+      provider: string;
+      /** @enum {string} */
+      status: "active" | "paused" | "draining" | "disabled" | "error";
+      status_reason: string | null;
+      is_enabled: boolean;
+      /** @description Which credential fields are set; values are never returned */
+      credentials: {
+        [key: string]: "********";
+      };
+      sender_name: string | null;
+      rate_limit: number;
+      burst: number | null;
+      priority: number;
+      retry_config: {
+        [key: string]: unknown;
+      };
+      metadata: {
+        [key: string]: unknown;
+      };
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      /** @description ISO 8601 date-time */
+      updated_at: string;
+    };
+    Message: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      channel_id: string | null;
+      channel_type: ("sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email") | null;
+      contact_id: string | null;
+      conversation_id: string | null;
+      group_message_id: string | null;
+      scheduled_message_id: string | null;
+      template_id: string | null;
+      /** @enum {string} */
+      direction: "outbound" | "inbound" | "system";
+      /** @enum {string} */
+      status: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "skipped";
+      priority: number;
+      delivery_address: string;
+      message_body: string;
+      metadata: {
+        [key: string]: unknown;
+      };
+      /** @description The options the message is sent with, rendered template parts included */
+      channel_options: {
+        /** @description E-mail only: the Subject line */
+        subject?: string;
+        /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
+        html?: string;
+        /** @description E-mail only: the plain-text part, when it is not message_body */
+        text?: string;
+        /**
+         * Format: email
+         * @description E-mail only: Reply-To
+         */
+        reply_to?: string;
+        /** @description E-mail only: extra headers, e.g. X-Campaign */
+        headers?: {
+          [key: string]: string;
+        };
+        /** @description E-mail only: message_body itself is HTML (its text part is derived) */
+        is_html?: boolean;
+        /** @description WhatsApp only: send this approved template instead of the text */
+        template?: {
+          name: string;
+          language: string;
+          /** @description Parameters per component, in order */
+          components?: {
+            /** @enum {string} */
+            type: "header" | "body" | "button";
+            /**
+             * @description Buttons only
+             * @enum {string}
+             */
+            sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+            /** @description Buttons only: the button's position, 0-9 */
+            index?: number | string;
+            parameters: (
+              | ({
+                  /** @constant */
+                  type: "text";
+                  text: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @constant */
+                  type: "payload";
+                  payload: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @enum {string} */
+                  type:
+                    "currency" | "date_time" | "image" | "document" | "video" | "location" | "action" | "coupon_code";
+                } & {
+                  [key: string]: unknown;
+                })
+            )[];
+          }[];
+        };
+        /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
+        outside_window_template?: {
+          name: string;
+          language: string;
+          /** @description Parameters per component, in order */
+          components?: {
+            /** @enum {string} */
+            type: "header" | "body" | "button";
+            /**
+             * @description Buttons only
+             * @enum {string}
+             */
+            sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+            /** @description Buttons only: the button's position, 0-9 */
+            index?: number | string;
+            parameters: (
+              | ({
+                  /** @constant */
+                  type: "text";
+                  text: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @constant */
+                  type: "payload";
+                  payload: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @enum {string} */
+                  type:
+                    "currency" | "date_time" | "image" | "document" | "video" | "location" | "action" | "coupon_code";
+                } & {
+                  [key: string]: unknown;
+                })
+            )[];
+          }[];
+        };
+        /** @description WhatsApp only: show a preview of the first link in the text */
+        preview_url?: boolean;
+        /**
+         * @description Telegram only: how the text is formatted
+         * @enum {string}
+         */
+        parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
+        /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
+        inline_buttons?: (
+          | {
+              text: string;
+              /** Format: uri */
+              url: string;
+            }
+          | {
+              text: string;
+              callback_data: string;
+            }
+        )[][];
+        /** @description Telegram only: deliver silently */
+        disable_notification?: boolean;
+        /**
+         * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
+         * @enum {string}
+         */
+        messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
+        /**
+         * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
+         * @enum {string}
+         */
+        tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+      };
+      /** @description The inbound message this one replies to */
+      reply_to_message_id: string | null;
+      encoding: ("gsm7" | "ucs2") | null;
+      segments: number | null;
+      provider_message_id: string | null;
+      error_code: string | null;
+      error_message: string | null;
+      attempts: number;
+      next_attempt_at: string | null;
+      sent_at: string | null;
+      delivered_at: string | null;
+      read_at: string | null;
+      failed_at: string | null;
+      failover:
+        | {
+            channel_id: string;
+            error_code: string | null;
+            at: string;
+          }[]
+        | null;
+      trace_id: string | null;
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      /** @description ISO 8601 date-time */
+      updated_at: string;
+    };
+    MessageEvent: {
+      /** Format: uuid */
+      id: string;
+      event_type: string;
+      from_status: string | null;
+      to_status: string | null;
+      provider_timestamp: string | null;
+      provider_payload_ref: string | null;
+      event_data: {
+        [key: string]: unknown;
+      };
+      /** @description ISO 8601 date-time */
+      created_at: string;
+    };
+    Template: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      name: string;
+      body: string;
+      category: string | null;
+      /** @description Extracted from every part on save, in order of first use */
+      variables: string[];
+      default_values: {
+        [key: string]: string;
+      };
+      /** @enum {string} */
+      fallback_strategy: "keep" | "use_default" | "skip";
+      is_active: boolean;
+      email: {
+        /** @description Subject line with {VARIABLE} placeholders */
+        subject: string;
+        /** @description HTML part; variable values are HTML-escaped */
+        html?: string;
+        /** @description Text part; derived from the HTML part when absent, else the body */
+        text?: string;
+      } | null;
+      whatsapp: {
+        /** @description The approved template's name */
+        name: string;
+        /** @description The approved template's language code */
+        language: string;
+        components?: {
+          /** @enum {string} */
+          type: "header" | "body" | "button";
+          /**
+           * @description Buttons only
+           * @enum {string}
+           */
+          sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+          /** @description Buttons only: the button's position */
+          index?: number;
+          /** @description Our variables, in the order of the component's parameters ({{1}}, {{2}} …) */
+          parameters: string[];
+        }[];
+      } | null;
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      /** @description ISO 8601 date-time */
+      updated_at: string;
+    };
+    GroupMessage: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      name: string | null;
+      /** Format: uuid */
+      channel_id: string;
+      template_id: string | null;
+      message_body: string | null;
+      /** @enum {string} */
+      status: "draft" | "queued" | "processing" | "paused" | "completed" | "partially_failed" | "failed" | "cancelled";
+      contact_group_ids: string[];
+      total_recipients: number;
+      sent_count: number;
+      delivered_count: number;
+      failed_count: number;
+      skipped_count: number;
+      /** @description Messages still waiting for a provider (queued or sending) */
+      queued_count: number;
+      read_count: number;
+      /** @description Messages cancelled before a provider had them */
+      cancelled_count: number;
+      /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out, suppressed_bounce */
+      skipped_reasons: {
+        [key: string]: number;
+      };
+      failure_reason: string | null;
+      scheduled_message_id: string | null;
+      custom_values: {
+        [key: string]: string;
+      };
+      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
+      channel_options: {
+        /** @description E-mail only: the Subject line */
+        subject?: string;
+        /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
+        html?: string;
+        /** @description E-mail only: the plain-text part, when it is not message_body */
+        text?: string;
+        /**
+         * Format: email
+         * @description E-mail only: Reply-To
+         */
+        reply_to?: string;
+        /** @description E-mail only: extra headers, e.g. X-Campaign */
+        headers?: {
+          [key: string]: string;
+        };
+        /** @description E-mail only: message_body itself is HTML (its text part is derived) */
+        is_html?: boolean;
+        /** @description WhatsApp only: send this approved template instead of the text */
+        template?: {
+          name: string;
+          language: string;
+          /** @description Parameters per component, in order */
+          components?: {
+            /** @enum {string} */
+            type: "header" | "body" | "button";
+            /**
+             * @description Buttons only
+             * @enum {string}
+             */
+            sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+            /** @description Buttons only: the button's position, 0-9 */
+            index?: number | string;
+            parameters: (
+              | ({
+                  /** @constant */
+                  type: "text";
+                  text: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @constant */
+                  type: "payload";
+                  payload: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @enum {string} */
+                  type:
+                    "currency" | "date_time" | "image" | "document" | "video" | "location" | "action" | "coupon_code";
+                } & {
+                  [key: string]: unknown;
+                })
+            )[];
+          }[];
+        };
+        /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
+        outside_window_template?: {
+          name: string;
+          language: string;
+          /** @description Parameters per component, in order */
+          components?: {
+            /** @enum {string} */
+            type: "header" | "body" | "button";
+            /**
+             * @description Buttons only
+             * @enum {string}
+             */
+            sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+            /** @description Buttons only: the button's position, 0-9 */
+            index?: number | string;
+            parameters: (
+              | ({
+                  /** @constant */
+                  type: "text";
+                  text: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @constant */
+                  type: "payload";
+                  payload: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @enum {string} */
+                  type:
+                    "currency" | "date_time" | "image" | "document" | "video" | "location" | "action" | "coupon_code";
+                } & {
+                  [key: string]: unknown;
+                })
+            )[];
+          }[];
+        };
+        /** @description WhatsApp only: show a preview of the first link in the text */
+        preview_url?: boolean;
+        /**
+         * @description Telegram only: how the text is formatted
+         * @enum {string}
+         */
+        parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
+        /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
+        inline_buttons?: (
+          | {
+              text: string;
+              /** Format: uri */
+              url: string;
+            }
+          | {
+              text: string;
+              callback_data: string;
+            }
+        )[][];
+        /** @description Telegram only: deliver silently */
+        disable_notification?: boolean;
+        /**
+         * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
+         * @enum {string}
+         */
+        messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
+        /**
+         * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
+         * @enum {string}
+         */
+        tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+      };
+      metadata: {
+        [key: string]: unknown;
+      };
+      queued_at: string | null;
+      started_at: string | null;
+      completed_at: string | null;
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      /** @description ISO 8601 date-time */
+      updated_at: string;
+    };
+    ScheduledMessage: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      name: string | null;
+      /** Format: uuid */
+      channel_id: string;
+      template_id: string | null;
+      message_body: string | null;
+      /** @enum {string} */
+      send_type: "single" | "group";
+      /** @enum {string} */
+      status: "pending" | "triggered" | "completed" | "failed" | "cancelled" | "paused";
+      delivery_address: string | null;
+      contact_id: string | null;
+      contact_group_ids: string[];
+      custom_values: {
+        [key: string]: string;
+      };
+      /** @description ISO 8601 date-time */
+      scheduled_at: string;
+      timezone: string;
+      is_recurring: boolean;
+      recurrence_rule: string | null;
+      recurrence_end_at: string | null;
+      recurrence_max_count: number | null;
+      next_trigger_at: string | null;
+      last_triggered_at: string | null;
+      trigger_count: number;
+      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
+      channel_options: {
+        /** @description E-mail only: the Subject line */
+        subject?: string;
+        /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
+        html?: string;
+        /** @description E-mail only: the plain-text part, when it is not message_body */
+        text?: string;
+        /**
+         * Format: email
+         * @description E-mail only: Reply-To
+         */
+        reply_to?: string;
+        /** @description E-mail only: extra headers, e.g. X-Campaign */
+        headers?: {
+          [key: string]: string;
+        };
+        /** @description E-mail only: message_body itself is HTML (its text part is derived) */
+        is_html?: boolean;
+        /** @description WhatsApp only: send this approved template instead of the text */
+        template?: {
+          name: string;
+          language: string;
+          /** @description Parameters per component, in order */
+          components?: {
+            /** @enum {string} */
+            type: "header" | "body" | "button";
+            /**
+             * @description Buttons only
+             * @enum {string}
+             */
+            sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+            /** @description Buttons only: the button's position, 0-9 */
+            index?: number | string;
+            parameters: (
+              | ({
+                  /** @constant */
+                  type: "text";
+                  text: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @constant */
+                  type: "payload";
+                  payload: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @enum {string} */
+                  type:
+                    "currency" | "date_time" | "image" | "document" | "video" | "location" | "action" | "coupon_code";
+                } & {
+                  [key: string]: unknown;
+                })
+            )[];
+          }[];
+        };
+        /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
+        outside_window_template?: {
+          name: string;
+          language: string;
+          /** @description Parameters per component, in order */
+          components?: {
+            /** @enum {string} */
+            type: "header" | "body" | "button";
+            /**
+             * @description Buttons only
+             * @enum {string}
+             */
+            sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+            /** @description Buttons only: the button's position, 0-9 */
+            index?: number | string;
+            parameters: (
+              | ({
+                  /** @constant */
+                  type: "text";
+                  text: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @constant */
+                  type: "payload";
+                  payload: string;
+                } & {
+                  [key: string]: unknown;
+                })
+              | ({
+                  /** @enum {string} */
+                  type:
+                    "currency" | "date_time" | "image" | "document" | "video" | "location" | "action" | "coupon_code";
+                } & {
+                  [key: string]: unknown;
+                })
+            )[];
+          }[];
+        };
+        /** @description WhatsApp only: show a preview of the first link in the text */
+        preview_url?: boolean;
+        /**
+         * @description Telegram only: how the text is formatted
+         * @enum {string}
+         */
+        parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
+        /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
+        inline_buttons?: (
+          | {
+              text: string;
+              /** Format: uri */
+              url: string;
+            }
+          | {
+              text: string;
+              callback_data: string;
+            }
+        )[][];
+        /** @description Telegram only: deliver silently */
+        disable_notification?: boolean;
+        /**
+         * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
+         * @enum {string}
+         */
+        messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
+        /**
+         * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
+         * @enum {string}
+         */
+        tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+      };
+      metadata: {
+        [key: string]: unknown;
+      };
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      /** @description ISO 8601 date-time */
+      updated_at: string;
+    };
+    Contact: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      name: string | null;
+      email: string | null;
+      phone: string | null;
+      metadata: {
+        [key: string]: unknown;
+      };
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      /** @description ISO 8601 date-time */
+      updated_at: string;
+    };
+    ContactGroup: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      name: string;
+      description: string | null;
+      member_count: number;
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      /** @description ISO 8601 date-time */
+      updated_at: string;
+    };
+    ApiKey: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      name: string;
+      /** @description Identifies the key in lists; the secret part is never shown again */
+      prefix: string;
+      /** @enum {string} */
+      role: "admin" | "manager" | "user";
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      last_used_at: string | null;
+      revoked_at: string | null;
+    };
   };
   responses: never;
   parameters: never;
@@ -443,10 +1103,10 @@ export interface operations {
   listChannels: {
     parameters: {
       query?: {
-        /** @description field:operation[:value], repeatable; operations: eq ne lt le gt ge contains icontains like ilike in range is_null is_not_null startswith endswith */
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, name, channel_type, provider, status, is_enabled, sender_name, rate_limit, priority, created_at, updated_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
         filter?: string | string[];
-        /** @description field[:asc|desc], repeatable or comma-separated */
-        sort?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: name, channel_type, status, priority, rate_limit, created_at, updated_at. */
+        sort?: string;
         /** @description Rows to skip (bounded; narrow the filter to go deeper) */
         skip?: number;
         /** @description Page size (bounded by a hard maximum) */
@@ -465,38 +1125,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              account_id: string;
-              name: string;
-              /** @enum {string} */
-              channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
-              provider: string;
-              /** @enum {string} */
-              status: "active" | "paused" | "draining" | "disabled" | "error";
-              status_reason: string | null;
-              is_enabled: boolean;
-              /** @description Which credential fields are set; values are never returned */
-              credentials: {
-                [key: string]: "********";
-              };
-              sender_name: string | null;
-              rate_limit: number;
-              burst: number | null;
-              priority: number;
-              retry_config: {
-                [key: string]: unknown;
-              };
-              metadata: {
-                [key: string]: unknown;
-              };
-              /** @description ISO 8601 date-time */
-              created_at: string;
-              /** @description ISO 8601 date-time */
-              updated_at: string;
-            }[];
+            items: components["schemas"]["Channel"][];
             /** @description Matching rows, exact up to the count cap */
             total: number;
             /** @description True when more rows match than the cap counts */
@@ -512,16 +1141,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -530,16 +1150,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -548,16 +1159,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -566,16 +1168,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -637,38 +1248,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string;
-            /** @enum {string} */
-            channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
-            provider: string;
-            /** @enum {string} */
-            status: "active" | "paused" | "draining" | "disabled" | "error";
-            status_reason: string | null;
-            is_enabled: boolean;
-            /** @description Which credential fields are set; values are never returned */
-            credentials: {
-              [key: string]: "********";
-            };
-            sender_name: string | null;
-            rate_limit: number;
-            burst: number | null;
-            priority: number;
-            retry_config: {
-              [key: string]: unknown;
-            };
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Channel"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -677,16 +1257,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -695,16 +1266,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -713,16 +1275,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -731,16 +1284,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The provider refused the credentials (code invalid_credentials); the detail names its reason */
@@ -749,16 +1311,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -767,16 +1320,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The provider could not be reached to check the credentials (code provider_unavailable; see Retry-After, or send verify=false), or no credentials encryption key is configured (code credentials_key_missing) */
@@ -785,16 +1338,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -816,38 +1360,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string;
-            /** @enum {string} */
-            channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
-            provider: string;
-            /** @enum {string} */
-            status: "active" | "paused" | "draining" | "disabled" | "error";
-            status_reason: string | null;
-            is_enabled: boolean;
-            /** @description Which credential fields are set; values are never returned */
-            credentials: {
-              [key: string]: "********";
-            };
-            sender_name: string | null;
-            rate_limit: number;
-            burst: number | null;
-            priority: number;
-            retry_config: {
-              [key: string]: unknown;
-            };
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Channel"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -856,16 +1369,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -874,16 +1378,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -892,16 +1387,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -910,16 +1396,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -928,16 +1405,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -966,16 +1452,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -984,16 +1461,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -1002,16 +1470,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -1020,16 +1479,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -1038,16 +1488,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -1056,16 +1497,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -1121,38 +1571,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string;
-            /** @enum {string} */
-            channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
-            provider: string;
-            /** @enum {string} */
-            status: "active" | "paused" | "draining" | "disabled" | "error";
-            status_reason: string | null;
-            is_enabled: boolean;
-            /** @description Which credential fields are set; values are never returned */
-            credentials: {
-              [key: string]: "********";
-            };
-            sender_name: string | null;
-            rate_limit: number;
-            burst: number | null;
-            priority: number;
-            retry_config: {
-              [key: string]: unknown;
-            };
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Channel"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -1161,16 +1580,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -1179,16 +1589,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -1197,16 +1598,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -1215,16 +1607,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -1233,16 +1616,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The provider refused the credentials (code invalid_credentials); the detail names its reason */
@@ -1251,16 +1643,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -1269,16 +1652,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The provider could not be reached to check the credentials (code provider_unavailable; see Retry-After, or send verify=false), or no credentials encryption key is configured (code credentials_key_missing) */
@@ -1287,16 +1670,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -1304,10 +1678,10 @@ export interface operations {
   listMessages: {
     parameters: {
       query?: {
-        /** @description field:operation[:value], repeatable; operations: eq ne lt le gt ge contains icontains like ilike in range is_null is_not_null startswith endswith */
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, channel_id, channel_type, contact_id, conversation_id, group_message_id, scheduled_message_id, template_id, direction, status, priority, delivery_address, message_body, provider_message_id, error_code, encoding, segments, attempts, trace_id, created_at, updated_at, next_attempt_at, sent_at, delivered_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
         filter?: string | string[];
-        /** @description field[:asc|desc], repeatable or comma-separated */
-        sort?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: created_at, updated_at, status, priority, sent_at, delivered_at. */
+        sort?: string;
         /** @description Rows to skip (bounded; narrow the filter to go deeper) */
         skip?: number;
         /** @description Page size (bounded by a hard maximum) */
@@ -1326,199 +1700,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              account_id: string;
-              channel_id: string | null;
-              channel_type: ("sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email") | null;
-              contact_id: string | null;
-              conversation_id: string | null;
-              group_message_id: string | null;
-              scheduled_message_id: string | null;
-              template_id: string | null;
-              /** @enum {string} */
-              direction: "outbound" | "inbound" | "system";
-              /** @enum {string} */
-              status: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "skipped";
-              priority: number;
-              delivery_address: string;
-              message_body: string;
-              metadata: {
-                [key: string]: unknown;
-              };
-              /** @description The options the message is sent with, rendered template parts included */
-              channel_options: {
-                /** @description E-mail only: the Subject line */
-                subject?: string;
-                /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-                html?: string;
-                /** @description E-mail only: the plain-text part, when it is not message_body */
-                text?: string;
-                /**
-                 * Format: email
-                 * @description E-mail only: Reply-To
-                 */
-                reply_to?: string;
-                /** @description E-mail only: extra headers, e.g. X-Campaign */
-                headers?: {
-                  [key: string]: string;
-                };
-                /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-                is_html?: boolean;
-                /** @description WhatsApp only: send this approved template instead of the text */
-                template?: {
-                  name: string;
-                  language: string;
-                  /** @description Parameters per component, in order */
-                  components?: {
-                    /** @enum {string} */
-                    type: "header" | "body" | "button";
-                    /**
-                     * @description Buttons only
-                     * @enum {string}
-                     */
-                    sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                    /** @description Buttons only: the button's position, 0-9 */
-                    index?: number | string;
-                    parameters: (
-                      | ({
-                          /** @constant */
-                          type: "text";
-                          text: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @constant */
-                          type: "payload";
-                          payload: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @enum {string} */
-                          type:
-                            | "currency"
-                            | "date_time"
-                            | "image"
-                            | "document"
-                            | "video"
-                            | "location"
-                            | "action"
-                            | "coupon_code";
-                        } & {
-                          [key: string]: unknown;
-                        })
-                    )[];
-                  }[];
-                };
-                /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-                outside_window_template?: {
-                  name: string;
-                  language: string;
-                  /** @description Parameters per component, in order */
-                  components?: {
-                    /** @enum {string} */
-                    type: "header" | "body" | "button";
-                    /**
-                     * @description Buttons only
-                     * @enum {string}
-                     */
-                    sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                    /** @description Buttons only: the button's position, 0-9 */
-                    index?: number | string;
-                    parameters: (
-                      | ({
-                          /** @constant */
-                          type: "text";
-                          text: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @constant */
-                          type: "payload";
-                          payload: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @enum {string} */
-                          type:
-                            | "currency"
-                            | "date_time"
-                            | "image"
-                            | "document"
-                            | "video"
-                            | "location"
-                            | "action"
-                            | "coupon_code";
-                        } & {
-                          [key: string]: unknown;
-                        })
-                    )[];
-                  }[];
-                };
-                /** @description WhatsApp only: show a preview of the first link in the text */
-                preview_url?: boolean;
-                /**
-                 * @description Telegram only: how the text is formatted
-                 * @enum {string}
-                 */
-                parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-                /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-                inline_buttons?: (
-                  | {
-                      text: string;
-                      /** Format: uri */
-                      url: string;
-                    }
-                  | {
-                      text: string;
-                      callback_data: string;
-                    }
-                )[][];
-                /** @description Telegram only: deliver silently */
-                disable_notification?: boolean;
-                /**
-                 * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-                 * @enum {string}
-                 */
-                messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-                /**
-                 * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-                 * @enum {string}
-                 */
-                tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-              };
-              /** @description The inbound message this one replies to */
-              reply_to_message_id: string | null;
-              encoding: ("gsm7" | "ucs2") | null;
-              segments: number | null;
-              provider_message_id: string | null;
-              error_code: string | null;
-              error_message: string | null;
-              attempts: number;
-              next_attempt_at: string | null;
-              sent_at: string | null;
-              delivered_at: string | null;
-              read_at: string | null;
-              failed_at: string | null;
-              failover:
-                | {
-                    channel_id: string;
-                    error_code: string | null;
-                    at: string;
-                  }[]
-                | null;
-              trace_id: string | null;
-              /** @description ISO 8601 date-time */
-              created_at: string;
-              /** @description ISO 8601 date-time */
-              updated_at: string;
-            }[];
+            items: components["schemas"]["Message"][];
             /** @description Matching rows, exact up to the count cap */
             total: number;
             /** @description True when more rows match than the cap counts */
@@ -1534,16 +1716,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -1552,16 +1725,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -1570,16 +1734,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -1588,16 +1743,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -1820,199 +1984,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            channel_id: string | null;
-            channel_type: ("sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email") | null;
-            contact_id: string | null;
-            conversation_id: string | null;
-            group_message_id: string | null;
-            scheduled_message_id: string | null;
-            template_id: string | null;
-            /** @enum {string} */
-            direction: "outbound" | "inbound" | "system";
-            /** @enum {string} */
-            status: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "skipped";
-            priority: number;
-            delivery_address: string;
-            message_body: string;
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description The options the message is sent with, rendered template parts included */
-            channel_options: {
-              /** @description E-mail only: the Subject line */
-              subject?: string;
-              /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-              html?: string;
-              /** @description E-mail only: the plain-text part, when it is not message_body */
-              text?: string;
-              /**
-               * Format: email
-               * @description E-mail only: Reply-To
-               */
-              reply_to?: string;
-              /** @description E-mail only: extra headers, e.g. X-Campaign */
-              headers?: {
-                [key: string]: string;
-              };
-              /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-              is_html?: boolean;
-              /** @description WhatsApp only: send this approved template instead of the text */
-              template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-              outside_window_template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: show a preview of the first link in the text */
-              preview_url?: boolean;
-              /**
-               * @description Telegram only: how the text is formatted
-               * @enum {string}
-               */
-              parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-              /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-              inline_buttons?: (
-                | {
-                    text: string;
-                    /** Format: uri */
-                    url: string;
-                  }
-                | {
-                    text: string;
-                    callback_data: string;
-                  }
-              )[][];
-              /** @description Telegram only: deliver silently */
-              disable_notification?: boolean;
-              /**
-               * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-               * @enum {string}
-               */
-              messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-              /**
-               * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-               * @enum {string}
-               */
-              tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            };
-            /** @description The inbound message this one replies to */
-            reply_to_message_id: string | null;
-            encoding: ("gsm7" | "ucs2") | null;
-            segments: number | null;
-            provider_message_id: string | null;
-            error_code: string | null;
-            error_message: string | null;
-            attempts: number;
-            next_attempt_at: string | null;
-            sent_at: string | null;
-            delivered_at: string | null;
-            read_at: string | null;
-            failed_at: string | null;
-            failover:
-              | {
-                  channel_id: string;
-                  error_code: string | null;
-                  at: string;
-                }[]
-              | null;
-            trace_id: string | null;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Message"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -2021,16 +1993,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -2039,16 +2002,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -2057,16 +2011,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -2075,16 +2020,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Channel disabled/draining, template inactive, or Idempotency-Key reused with another body */
@@ -2094,22 +2030,49 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Rate limit exceeded; see Retry-After */
       429: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -2131,199 +2094,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            channel_id: string | null;
-            channel_type: ("sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email") | null;
-            contact_id: string | null;
-            conversation_id: string | null;
-            group_message_id: string | null;
-            scheduled_message_id: string | null;
-            template_id: string | null;
-            /** @enum {string} */
-            direction: "outbound" | "inbound" | "system";
-            /** @enum {string} */
-            status: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "skipped";
-            priority: number;
-            delivery_address: string;
-            message_body: string;
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description The options the message is sent with, rendered template parts included */
-            channel_options: {
-              /** @description E-mail only: the Subject line */
-              subject?: string;
-              /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-              html?: string;
-              /** @description E-mail only: the plain-text part, when it is not message_body */
-              text?: string;
-              /**
-               * Format: email
-               * @description E-mail only: Reply-To
-               */
-              reply_to?: string;
-              /** @description E-mail only: extra headers, e.g. X-Campaign */
-              headers?: {
-                [key: string]: string;
-              };
-              /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-              is_html?: boolean;
-              /** @description WhatsApp only: send this approved template instead of the text */
-              template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-              outside_window_template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: show a preview of the first link in the text */
-              preview_url?: boolean;
-              /**
-               * @description Telegram only: how the text is formatted
-               * @enum {string}
-               */
-              parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-              /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-              inline_buttons?: (
-                | {
-                    text: string;
-                    /** Format: uri */
-                    url: string;
-                  }
-                | {
-                    text: string;
-                    callback_data: string;
-                  }
-              )[][];
-              /** @description Telegram only: deliver silently */
-              disable_notification?: boolean;
-              /**
-               * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-               * @enum {string}
-               */
-              messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-              /**
-               * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-               * @enum {string}
-               */
-              tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            };
-            /** @description The inbound message this one replies to */
-            reply_to_message_id: string | null;
-            encoding: ("gsm7" | "ucs2") | null;
-            segments: number | null;
-            provider_message_id: string | null;
-            error_code: string | null;
-            error_message: string | null;
-            attempts: number;
-            next_attempt_at: string | null;
-            sent_at: string | null;
-            delivered_at: string | null;
-            read_at: string | null;
-            failed_at: string | null;
-            failover:
-              | {
-                  channel_id: string;
-                  error_code: string | null;
-                  at: string;
-                }[]
-              | null;
-            trace_id: string | null;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Message"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -2332,16 +2103,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -2350,16 +2112,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -2368,16 +2121,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -2386,16 +2130,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -2404,16 +2139,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -2442,16 +2186,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -2460,16 +2195,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -2478,16 +2204,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -2496,16 +2213,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -2514,16 +2222,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -2532,16 +2231,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -2574,199 +2282,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            channel_id: string | null;
-            channel_type: ("sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email") | null;
-            contact_id: string | null;
-            conversation_id: string | null;
-            group_message_id: string | null;
-            scheduled_message_id: string | null;
-            template_id: string | null;
-            /** @enum {string} */
-            direction: "outbound" | "inbound" | "system";
-            /** @enum {string} */
-            status: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "skipped";
-            priority: number;
-            delivery_address: string;
-            message_body: string;
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description The options the message is sent with, rendered template parts included */
-            channel_options: {
-              /** @description E-mail only: the Subject line */
-              subject?: string;
-              /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-              html?: string;
-              /** @description E-mail only: the plain-text part, when it is not message_body */
-              text?: string;
-              /**
-               * Format: email
-               * @description E-mail only: Reply-To
-               */
-              reply_to?: string;
-              /** @description E-mail only: extra headers, e.g. X-Campaign */
-              headers?: {
-                [key: string]: string;
-              };
-              /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-              is_html?: boolean;
-              /** @description WhatsApp only: send this approved template instead of the text */
-              template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-              outside_window_template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: show a preview of the first link in the text */
-              preview_url?: boolean;
-              /**
-               * @description Telegram only: how the text is formatted
-               * @enum {string}
-               */
-              parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-              /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-              inline_buttons?: (
-                | {
-                    text: string;
-                    /** Format: uri */
-                    url: string;
-                  }
-                | {
-                    text: string;
-                    callback_data: string;
-                  }
-              )[][];
-              /** @description Telegram only: deliver silently */
-              disable_notification?: boolean;
-              /**
-               * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-               * @enum {string}
-               */
-              messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-              /**
-               * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-               * @enum {string}
-               */
-              tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            };
-            /** @description The inbound message this one replies to */
-            reply_to_message_id: string | null;
-            encoding: ("gsm7" | "ucs2") | null;
-            segments: number | null;
-            provider_message_id: string | null;
-            error_code: string | null;
-            error_message: string | null;
-            attempts: number;
-            next_attempt_at: string | null;
-            sent_at: string | null;
-            delivered_at: string | null;
-            read_at: string | null;
-            failed_at: string | null;
-            failover:
-              | {
-                  channel_id: string;
-                  error_code: string | null;
-                  at: string;
-                }[]
-              | null;
-            trace_id: string | null;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Message"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -2775,16 +2291,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -2793,16 +2300,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -2811,16 +2309,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -2829,16 +2318,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -2847,16 +2327,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -2865,16 +2354,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -2897,20 +2395,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              event_type: string;
-              from_status: string | null;
-              to_status: string | null;
-              provider_timestamp: string | null;
-              provider_payload_ref: string | null;
-              event_data: {
-                [key: string]: unknown;
-              };
-              /** @description ISO 8601 date-time */
-              created_at: string;
-            }[];
+            items: components["schemas"]["MessageEvent"][];
           };
         };
       };
@@ -2920,16 +2405,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -2938,16 +2414,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -2956,16 +2423,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -2974,16 +2432,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -2992,16 +2441,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -3009,10 +2467,10 @@ export interface operations {
   listTemplates: {
     parameters: {
       query?: {
-        /** @description field:operation[:value], repeatable; operations: eq ne lt le gt ge contains icontains like ilike in range is_null is_not_null startswith endswith */
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, name, body, category, fallback_strategy, is_active, created_at, updated_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
         filter?: string | string[];
-        /** @description field[:asc|desc], repeatable or comma-separated */
-        sort?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: name, category, created_at, updated_at. */
+        sort?: string;
         /** @description Rows to skip (bounded; narrow the filter to go deeper) */
         skip?: number;
         /** @description Page size (bounded by a hard maximum) */
@@ -3031,54 +2489,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              account_id: string;
-              name: string;
-              body: string;
-              category: string | null;
-              /** @description Extracted from every part on save, in order of first use */
-              variables: string[];
-              default_values: {
-                [key: string]: string;
-              };
-              /** @enum {string} */
-              fallback_strategy: "keep" | "use_default" | "skip";
-              is_active: boolean;
-              email: {
-                /** @description Subject line with {VARIABLE} placeholders */
-                subject: string;
-                /** @description HTML part; variable values are HTML-escaped */
-                html?: string;
-                /** @description Text part; derived from the HTML part when absent, else the body */
-                text?: string;
-              } | null;
-              whatsapp: {
-                /** @description The approved template's name */
-                name: string;
-                /** @description The approved template's language code */
-                language: string;
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position */
-                  index?: number;
-                  /** @description Our variables, in the order of the component's parameters ({{1}}, {{2}} …) */
-                  parameters: string[];
-                }[];
-              } | null;
-              /** @description ISO 8601 date-time */
-              created_at: string;
-              /** @description ISO 8601 date-time */
-              updated_at: string;
-            }[];
+            items: components["schemas"]["Template"][];
             /** @description Matching rows, exact up to the count cap */
             total: number;
             /** @description True when more rows match than the cap counts */
@@ -3094,16 +2505,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -3112,16 +2514,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -3130,16 +2523,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -3148,16 +2532,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -3230,54 +2623,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string;
-            body: string;
-            category: string | null;
-            /** @description Extracted from every part on save, in order of first use */
-            variables: string[];
-            default_values: {
-              [key: string]: string;
-            };
-            /** @enum {string} */
-            fallback_strategy: "keep" | "use_default" | "skip";
-            is_active: boolean;
-            email: {
-              /** @description Subject line with {VARIABLE} placeholders */
-              subject: string;
-              /** @description HTML part; variable values are HTML-escaped */
-              html?: string;
-              /** @description Text part; derived from the HTML part when absent, else the body */
-              text?: string;
-            } | null;
-            whatsapp: {
-              /** @description The approved template's name */
-              name: string;
-              /** @description The approved template's language code */
-              language: string;
-              components?: {
-                /** @enum {string} */
-                type: "header" | "body" | "button";
-                /**
-                 * @description Buttons only
-                 * @enum {string}
-                 */
-                sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                /** @description Buttons only: the button's position */
-                index?: number;
-                /** @description Our variables, in the order of the component's parameters ({{1}}, {{2}} …) */
-                parameters: string[];
-              }[];
-            } | null;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Template"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -3286,16 +2632,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -3304,16 +2641,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -3322,16 +2650,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -3340,16 +2659,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -3358,16 +2686,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -3526,16 +2863,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -3544,16 +2872,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -3562,16 +2881,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -3580,16 +2908,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -3611,54 +2948,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string;
-            body: string;
-            category: string | null;
-            /** @description Extracted from every part on save, in order of first use */
-            variables: string[];
-            default_values: {
-              [key: string]: string;
-            };
-            /** @enum {string} */
-            fallback_strategy: "keep" | "use_default" | "skip";
-            is_active: boolean;
-            email: {
-              /** @description Subject line with {VARIABLE} placeholders */
-              subject: string;
-              /** @description HTML part; variable values are HTML-escaped */
-              html?: string;
-              /** @description Text part; derived from the HTML part when absent, else the body */
-              text?: string;
-            } | null;
-            whatsapp: {
-              /** @description The approved template's name */
-              name: string;
-              /** @description The approved template's language code */
-              language: string;
-              components?: {
-                /** @enum {string} */
-                type: "header" | "body" | "button";
-                /**
-                 * @description Buttons only
-                 * @enum {string}
-                 */
-                sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                /** @description Buttons only: the button's position */
-                index?: number;
-                /** @description Our variables, in the order of the component's parameters ({{1}}, {{2}} …) */
-                parameters: string[];
-              }[];
-            } | null;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Template"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -3667,16 +2957,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -3685,16 +2966,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -3703,16 +2975,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -3721,16 +2984,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -3739,16 +2993,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -3777,16 +3040,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -3795,16 +3049,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -3813,16 +3058,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -3831,16 +3067,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -3849,16 +3076,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -3867,16 +3085,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -3942,54 +3169,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string;
-            body: string;
-            category: string | null;
-            /** @description Extracted from every part on save, in order of first use */
-            variables: string[];
-            default_values: {
-              [key: string]: string;
-            };
-            /** @enum {string} */
-            fallback_strategy: "keep" | "use_default" | "skip";
-            is_active: boolean;
-            email: {
-              /** @description Subject line with {VARIABLE} placeholders */
-              subject: string;
-              /** @description HTML part; variable values are HTML-escaped */
-              html?: string;
-              /** @description Text part; derived from the HTML part when absent, else the body */
-              text?: string;
-            } | null;
-            whatsapp: {
-              /** @description The approved template's name */
-              name: string;
-              /** @description The approved template's language code */
-              language: string;
-              components?: {
-                /** @enum {string} */
-                type: "header" | "body" | "button";
-                /**
-                 * @description Buttons only
-                 * @enum {string}
-                 */
-                sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                /** @description Buttons only: the button's position */
-                index?: number;
-                /** @description Our variables, in the order of the component's parameters ({{1}}, {{2}} …) */
-                parameters: string[];
-              }[];
-            } | null;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Template"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -3998,16 +3178,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -4016,16 +3187,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -4034,16 +3196,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -4052,16 +3205,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -4070,16 +3214,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -4088,16 +3241,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -4222,16 +3384,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -4240,16 +3393,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -4258,16 +3402,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -4276,16 +3411,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -4294,16 +3438,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -4311,10 +3464,10 @@ export interface operations {
   listGroupMessages: {
     parameters: {
       query?: {
-        /** @description field:operation[:value], repeatable; operations: eq ne lt le gt ge contains icontains like ilike in range is_null is_not_null startswith endswith */
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, name, channel_id, template_id, status, total_recipients, sent_count, delivered_count, failed_count, queued_at, completed_at, created_at, updated_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
         filter?: string | string[];
-        /** @description field[:asc|desc], repeatable or comma-separated */
-        sort?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: name, status, total_recipients, created_at, updated_at. */
+        sort?: string;
         /** @description Rows to skip (bounded; narrow the filter to go deeper) */
         skip?: number;
         /** @description Page size (bounded by a hard maximum) */
@@ -4333,202 +3486,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              account_id: string;
-              name: string | null;
-              /** Format: uuid */
-              channel_id: string;
-              template_id: string | null;
-              message_body: string | null;
-              /** @enum {string} */
-              status:
-                | "draft"
-                | "queued"
-                | "processing"
-                | "paused"
-                | "completed"
-                | "partially_failed"
-                | "failed"
-                | "cancelled";
-              contact_group_ids: string[];
-              total_recipients: number;
-              sent_count: number;
-              delivered_count: number;
-              failed_count: number;
-              skipped_count: number;
-              /** @description Messages still waiting for a provider (queued or sending) */
-              queued_count: number;
-              read_count: number;
-              /** @description Messages cancelled before a provider had them */
-              cancelled_count: number;
-              /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out, suppressed_bounce */
-              skipped_reasons: {
-                [key: string]: number;
-              };
-              failure_reason: string | null;
-              scheduled_message_id: string | null;
-              custom_values: {
-                [key: string]: string;
-              };
-              /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
-              channel_options: {
-                /** @description E-mail only: the Subject line */
-                subject?: string;
-                /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-                html?: string;
-                /** @description E-mail only: the plain-text part, when it is not message_body */
-                text?: string;
-                /**
-                 * Format: email
-                 * @description E-mail only: Reply-To
-                 */
-                reply_to?: string;
-                /** @description E-mail only: extra headers, e.g. X-Campaign */
-                headers?: {
-                  [key: string]: string;
-                };
-                /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-                is_html?: boolean;
-                /** @description WhatsApp only: send this approved template instead of the text */
-                template?: {
-                  name: string;
-                  language: string;
-                  /** @description Parameters per component, in order */
-                  components?: {
-                    /** @enum {string} */
-                    type: "header" | "body" | "button";
-                    /**
-                     * @description Buttons only
-                     * @enum {string}
-                     */
-                    sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                    /** @description Buttons only: the button's position, 0-9 */
-                    index?: number | string;
-                    parameters: (
-                      | ({
-                          /** @constant */
-                          type: "text";
-                          text: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @constant */
-                          type: "payload";
-                          payload: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @enum {string} */
-                          type:
-                            | "currency"
-                            | "date_time"
-                            | "image"
-                            | "document"
-                            | "video"
-                            | "location"
-                            | "action"
-                            | "coupon_code";
-                        } & {
-                          [key: string]: unknown;
-                        })
-                    )[];
-                  }[];
-                };
-                /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-                outside_window_template?: {
-                  name: string;
-                  language: string;
-                  /** @description Parameters per component, in order */
-                  components?: {
-                    /** @enum {string} */
-                    type: "header" | "body" | "button";
-                    /**
-                     * @description Buttons only
-                     * @enum {string}
-                     */
-                    sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                    /** @description Buttons only: the button's position, 0-9 */
-                    index?: number | string;
-                    parameters: (
-                      | ({
-                          /** @constant */
-                          type: "text";
-                          text: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @constant */
-                          type: "payload";
-                          payload: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @enum {string} */
-                          type:
-                            | "currency"
-                            | "date_time"
-                            | "image"
-                            | "document"
-                            | "video"
-                            | "location"
-                            | "action"
-                            | "coupon_code";
-                        } & {
-                          [key: string]: unknown;
-                        })
-                    )[];
-                  }[];
-                };
-                /** @description WhatsApp only: show a preview of the first link in the text */
-                preview_url?: boolean;
-                /**
-                 * @description Telegram only: how the text is formatted
-                 * @enum {string}
-                 */
-                parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-                /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-                inline_buttons?: (
-                  | {
-                      text: string;
-                      /** Format: uri */
-                      url: string;
-                    }
-                  | {
-                      text: string;
-                      callback_data: string;
-                    }
-                )[][];
-                /** @description Telegram only: deliver silently */
-                disable_notification?: boolean;
-                /**
-                 * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-                 * @enum {string}
-                 */
-                messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-                /**
-                 * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-                 * @enum {string}
-                 */
-                tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-              };
-              metadata: {
-                [key: string]: unknown;
-              };
-              queued_at: string | null;
-              started_at: string | null;
-              completed_at: string | null;
-              /** @description ISO 8601 date-time */
-              created_at: string;
-              /** @description ISO 8601 date-time */
-              updated_at: string;
-            }[];
+            items: components["schemas"]["GroupMessage"][];
             /** @description Matching rows, exact up to the count cap */
             total: number;
             /** @description True when more rows match than the cap counts */
@@ -4544,16 +3502,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -4562,16 +3511,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -4580,16 +3520,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -4598,16 +3529,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -4806,195 +3746,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string | null;
-            /** Format: uuid */
-            channel_id: string;
-            template_id: string | null;
-            message_body: string | null;
-            /** @enum {string} */
-            status:
-              "draft" | "queued" | "processing" | "paused" | "completed" | "partially_failed" | "failed" | "cancelled";
-            contact_group_ids: string[];
-            total_recipients: number;
-            sent_count: number;
-            delivered_count: number;
-            failed_count: number;
-            skipped_count: number;
-            /** @description Messages still waiting for a provider (queued or sending) */
-            queued_count: number;
-            read_count: number;
-            /** @description Messages cancelled before a provider had them */
-            cancelled_count: number;
-            /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out, suppressed_bounce */
-            skipped_reasons: {
-              [key: string]: number;
-            };
-            failure_reason: string | null;
-            scheduled_message_id: string | null;
-            custom_values: {
-              [key: string]: string;
-            };
-            /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
-            channel_options: {
-              /** @description E-mail only: the Subject line */
-              subject?: string;
-              /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-              html?: string;
-              /** @description E-mail only: the plain-text part, when it is not message_body */
-              text?: string;
-              /**
-               * Format: email
-               * @description E-mail only: Reply-To
-               */
-              reply_to?: string;
-              /** @description E-mail only: extra headers, e.g. X-Campaign */
-              headers?: {
-                [key: string]: string;
-              };
-              /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-              is_html?: boolean;
-              /** @description WhatsApp only: send this approved template instead of the text */
-              template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-              outside_window_template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: show a preview of the first link in the text */
-              preview_url?: boolean;
-              /**
-               * @description Telegram only: how the text is formatted
-               * @enum {string}
-               */
-              parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-              /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-              inline_buttons?: (
-                | {
-                    text: string;
-                    /** Format: uri */
-                    url: string;
-                  }
-                | {
-                    text: string;
-                    callback_data: string;
-                  }
-              )[][];
-              /** @description Telegram only: deliver silently */
-              disable_notification?: boolean;
-              /**
-               * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-               * @enum {string}
-               */
-              messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-              /**
-               * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-               * @enum {string}
-               */
-              tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            };
-            metadata: {
-              [key: string]: unknown;
-            };
-            queued_at: string | null;
-            started_at: string | null;
-            completed_at: string | null;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["GroupMessage"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -5003,16 +3755,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -5021,16 +3764,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -5039,16 +3773,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -5057,16 +3782,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -5075,16 +3809,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -5106,195 +3849,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string | null;
-            /** Format: uuid */
-            channel_id: string;
-            template_id: string | null;
-            message_body: string | null;
-            /** @enum {string} */
-            status:
-              "draft" | "queued" | "processing" | "paused" | "completed" | "partially_failed" | "failed" | "cancelled";
-            contact_group_ids: string[];
-            total_recipients: number;
-            sent_count: number;
-            delivered_count: number;
-            failed_count: number;
-            skipped_count: number;
-            /** @description Messages still waiting for a provider (queued or sending) */
-            queued_count: number;
-            read_count: number;
-            /** @description Messages cancelled before a provider had them */
-            cancelled_count: number;
-            /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out, suppressed_bounce */
-            skipped_reasons: {
-              [key: string]: number;
-            };
-            failure_reason: string | null;
-            scheduled_message_id: string | null;
-            custom_values: {
-              [key: string]: string;
-            };
-            /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
-            channel_options: {
-              /** @description E-mail only: the Subject line */
-              subject?: string;
-              /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-              html?: string;
-              /** @description E-mail only: the plain-text part, when it is not message_body */
-              text?: string;
-              /**
-               * Format: email
-               * @description E-mail only: Reply-To
-               */
-              reply_to?: string;
-              /** @description E-mail only: extra headers, e.g. X-Campaign */
-              headers?: {
-                [key: string]: string;
-              };
-              /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-              is_html?: boolean;
-              /** @description WhatsApp only: send this approved template instead of the text */
-              template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-              outside_window_template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: show a preview of the first link in the text */
-              preview_url?: boolean;
-              /**
-               * @description Telegram only: how the text is formatted
-               * @enum {string}
-               */
-              parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-              /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-              inline_buttons?: (
-                | {
-                    text: string;
-                    /** Format: uri */
-                    url: string;
-                  }
-                | {
-                    text: string;
-                    callback_data: string;
-                  }
-              )[][];
-              /** @description Telegram only: deliver silently */
-              disable_notification?: boolean;
-              /**
-               * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-               * @enum {string}
-               */
-              messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-              /**
-               * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-               * @enum {string}
-               */
-              tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            };
-            metadata: {
-              [key: string]: unknown;
-            };
-            queued_at: string | null;
-            started_at: string | null;
-            completed_at: string | null;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["GroupMessage"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -5303,16 +3858,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -5321,16 +3867,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -5339,16 +3876,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -5357,16 +3885,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -5375,16 +3894,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -5413,16 +3941,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -5431,16 +3950,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -5449,16 +3959,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -5467,16 +3968,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -5485,16 +3977,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -5503,16 +3986,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -5699,195 +4191,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string | null;
-            /** Format: uuid */
-            channel_id: string;
-            template_id: string | null;
-            message_body: string | null;
-            /** @enum {string} */
-            status:
-              "draft" | "queued" | "processing" | "paused" | "completed" | "partially_failed" | "failed" | "cancelled";
-            contact_group_ids: string[];
-            total_recipients: number;
-            sent_count: number;
-            delivered_count: number;
-            failed_count: number;
-            skipped_count: number;
-            /** @description Messages still waiting for a provider (queued or sending) */
-            queued_count: number;
-            read_count: number;
-            /** @description Messages cancelled before a provider had them */
-            cancelled_count: number;
-            /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out, suppressed_bounce */
-            skipped_reasons: {
-              [key: string]: number;
-            };
-            failure_reason: string | null;
-            scheduled_message_id: string | null;
-            custom_values: {
-              [key: string]: string;
-            };
-            /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
-            channel_options: {
-              /** @description E-mail only: the Subject line */
-              subject?: string;
-              /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-              html?: string;
-              /** @description E-mail only: the plain-text part, when it is not message_body */
-              text?: string;
-              /**
-               * Format: email
-               * @description E-mail only: Reply-To
-               */
-              reply_to?: string;
-              /** @description E-mail only: extra headers, e.g. X-Campaign */
-              headers?: {
-                [key: string]: string;
-              };
-              /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-              is_html?: boolean;
-              /** @description WhatsApp only: send this approved template instead of the text */
-              template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-              outside_window_template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: show a preview of the first link in the text */
-              preview_url?: boolean;
-              /**
-               * @description Telegram only: how the text is formatted
-               * @enum {string}
-               */
-              parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-              /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-              inline_buttons?: (
-                | {
-                    text: string;
-                    /** Format: uri */
-                    url: string;
-                  }
-                | {
-                    text: string;
-                    callback_data: string;
-                  }
-              )[][];
-              /** @description Telegram only: deliver silently */
-              disable_notification?: boolean;
-              /**
-               * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-               * @enum {string}
-               */
-              messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-              /**
-               * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-               * @enum {string}
-               */
-              tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            };
-            metadata: {
-              [key: string]: unknown;
-            };
-            queued_at: string | null;
-            started_at: string | null;
-            completed_at: string | null;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["GroupMessage"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -5896,16 +4200,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -5914,16 +4209,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -5932,16 +4218,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -5950,16 +4227,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -5968,16 +4236,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -5986,16 +4263,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -6024,16 +4310,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -6042,16 +4319,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -6060,16 +4328,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -6078,16 +4337,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -6096,16 +4346,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -6113,10 +4372,10 @@ export interface operations {
   listScheduledMessages: {
     parameters: {
       query?: {
-        /** @description field:operation[:value], repeatable; operations: eq ne lt le gt ge contains icontains like ilike in range is_null is_not_null startswith endswith */
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, name, channel_id, template_id, contact_id, send_type, status, is_recurring, delivery_address, trigger_count, scheduled_at, next_trigger_at, created_at, updated_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
         filter?: string | string[];
-        /** @description field[:asc|desc], repeatable or comma-separated */
-        sort?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: name, status, scheduled_at, next_trigger_at, created_at, updated_at. */
+        sort?: string;
         /** @description Rows to skip (bounded; narrow the filter to go deeper) */
         skip?: number;
         /** @description Page size (bounded by a hard maximum) */
@@ -6135,189 +4394,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              account_id: string;
-              name: string | null;
-              /** Format: uuid */
-              channel_id: string;
-              template_id: string | null;
-              message_body: string | null;
-              /** @enum {string} */
-              send_type: "single" | "group";
-              /** @enum {string} */
-              status: "pending" | "triggered" | "completed" | "failed" | "cancelled" | "paused";
-              delivery_address: string | null;
-              contact_id: string | null;
-              contact_group_ids: string[];
-              custom_values: {
-                [key: string]: string;
-              };
-              /** @description ISO 8601 date-time */
-              scheduled_at: string;
-              timezone: string;
-              is_recurring: boolean;
-              recurrence_rule: string | null;
-              recurrence_end_at: string | null;
-              recurrence_max_count: number | null;
-              next_trigger_at: string | null;
-              last_triggered_at: string | null;
-              trigger_count: number;
-              /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
-              channel_options: {
-                /** @description E-mail only: the Subject line */
-                subject?: string;
-                /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-                html?: string;
-                /** @description E-mail only: the plain-text part, when it is not message_body */
-                text?: string;
-                /**
-                 * Format: email
-                 * @description E-mail only: Reply-To
-                 */
-                reply_to?: string;
-                /** @description E-mail only: extra headers, e.g. X-Campaign */
-                headers?: {
-                  [key: string]: string;
-                };
-                /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-                is_html?: boolean;
-                /** @description WhatsApp only: send this approved template instead of the text */
-                template?: {
-                  name: string;
-                  language: string;
-                  /** @description Parameters per component, in order */
-                  components?: {
-                    /** @enum {string} */
-                    type: "header" | "body" | "button";
-                    /**
-                     * @description Buttons only
-                     * @enum {string}
-                     */
-                    sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                    /** @description Buttons only: the button's position, 0-9 */
-                    index?: number | string;
-                    parameters: (
-                      | ({
-                          /** @constant */
-                          type: "text";
-                          text: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @constant */
-                          type: "payload";
-                          payload: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @enum {string} */
-                          type:
-                            | "currency"
-                            | "date_time"
-                            | "image"
-                            | "document"
-                            | "video"
-                            | "location"
-                            | "action"
-                            | "coupon_code";
-                        } & {
-                          [key: string]: unknown;
-                        })
-                    )[];
-                  }[];
-                };
-                /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-                outside_window_template?: {
-                  name: string;
-                  language: string;
-                  /** @description Parameters per component, in order */
-                  components?: {
-                    /** @enum {string} */
-                    type: "header" | "body" | "button";
-                    /**
-                     * @description Buttons only
-                     * @enum {string}
-                     */
-                    sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                    /** @description Buttons only: the button's position, 0-9 */
-                    index?: number | string;
-                    parameters: (
-                      | ({
-                          /** @constant */
-                          type: "text";
-                          text: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @constant */
-                          type: "payload";
-                          payload: string;
-                        } & {
-                          [key: string]: unknown;
-                        })
-                      | ({
-                          /** @enum {string} */
-                          type:
-                            | "currency"
-                            | "date_time"
-                            | "image"
-                            | "document"
-                            | "video"
-                            | "location"
-                            | "action"
-                            | "coupon_code";
-                        } & {
-                          [key: string]: unknown;
-                        })
-                    )[];
-                  }[];
-                };
-                /** @description WhatsApp only: show a preview of the first link in the text */
-                preview_url?: boolean;
-                /**
-                 * @description Telegram only: how the text is formatted
-                 * @enum {string}
-                 */
-                parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-                /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-                inline_buttons?: (
-                  | {
-                      text: string;
-                      /** Format: uri */
-                      url: string;
-                    }
-                  | {
-                      text: string;
-                      callback_data: string;
-                    }
-                )[][];
-                /** @description Telegram only: deliver silently */
-                disable_notification?: boolean;
-                /**
-                 * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-                 * @enum {string}
-                 */
-                messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-                /**
-                 * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-                 * @enum {string}
-                 */
-                tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-              };
-              metadata: {
-                [key: string]: unknown;
-              };
-              /** @description ISO 8601 date-time */
-              created_at: string;
-              /** @description ISO 8601 date-time */
-              updated_at: string;
-            }[];
+            items: components["schemas"]["ScheduledMessage"][];
             /** @description Matching rows, exact up to the count cap */
             total: number;
             /** @description True when more rows match than the cap counts */
@@ -6333,16 +4410,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -6351,16 +4419,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -6369,16 +4428,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -6387,16 +4437,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -6602,189 +4661,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string | null;
-            /** Format: uuid */
-            channel_id: string;
-            template_id: string | null;
-            message_body: string | null;
-            /** @enum {string} */
-            send_type: "single" | "group";
-            /** @enum {string} */
-            status: "pending" | "triggered" | "completed" | "failed" | "cancelled" | "paused";
-            delivery_address: string | null;
-            contact_id: string | null;
-            contact_group_ids: string[];
-            custom_values: {
-              [key: string]: string;
-            };
-            /** @description ISO 8601 date-time */
-            scheduled_at: string;
-            timezone: string;
-            is_recurring: boolean;
-            recurrence_rule: string | null;
-            recurrence_end_at: string | null;
-            recurrence_max_count: number | null;
-            next_trigger_at: string | null;
-            last_triggered_at: string | null;
-            trigger_count: number;
-            /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
-            channel_options: {
-              /** @description E-mail only: the Subject line */
-              subject?: string;
-              /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-              html?: string;
-              /** @description E-mail only: the plain-text part, when it is not message_body */
-              text?: string;
-              /**
-               * Format: email
-               * @description E-mail only: Reply-To
-               */
-              reply_to?: string;
-              /** @description E-mail only: extra headers, e.g. X-Campaign */
-              headers?: {
-                [key: string]: string;
-              };
-              /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-              is_html?: boolean;
-              /** @description WhatsApp only: send this approved template instead of the text */
-              template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-              outside_window_template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: show a preview of the first link in the text */
-              preview_url?: boolean;
-              /**
-               * @description Telegram only: how the text is formatted
-               * @enum {string}
-               */
-              parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-              /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-              inline_buttons?: (
-                | {
-                    text: string;
-                    /** Format: uri */
-                    url: string;
-                  }
-                | {
-                    text: string;
-                    callback_data: string;
-                  }
-              )[][];
-              /** @description Telegram only: deliver silently */
-              disable_notification?: boolean;
-              /**
-               * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-               * @enum {string}
-               */
-              messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-              /**
-               * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-               * @enum {string}
-               */
-              tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            };
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["ScheduledMessage"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -6793,16 +4670,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -6811,16 +4679,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -6829,16 +4688,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -6847,16 +4697,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -6865,16 +4724,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -6896,189 +4764,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string | null;
-            /** Format: uuid */
-            channel_id: string;
-            template_id: string | null;
-            message_body: string | null;
-            /** @enum {string} */
-            send_type: "single" | "group";
-            /** @enum {string} */
-            status: "pending" | "triggered" | "completed" | "failed" | "cancelled" | "paused";
-            delivery_address: string | null;
-            contact_id: string | null;
-            contact_group_ids: string[];
-            custom_values: {
-              [key: string]: string;
-            };
-            /** @description ISO 8601 date-time */
-            scheduled_at: string;
-            timezone: string;
-            is_recurring: boolean;
-            recurrence_rule: string | null;
-            recurrence_end_at: string | null;
-            recurrence_max_count: number | null;
-            next_trigger_at: string | null;
-            last_triggered_at: string | null;
-            trigger_count: number;
-            /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
-            channel_options: {
-              /** @description E-mail only: the Subject line */
-              subject?: string;
-              /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-              html?: string;
-              /** @description E-mail only: the plain-text part, when it is not message_body */
-              text?: string;
-              /**
-               * Format: email
-               * @description E-mail only: Reply-To
-               */
-              reply_to?: string;
-              /** @description E-mail only: extra headers, e.g. X-Campaign */
-              headers?: {
-                [key: string]: string;
-              };
-              /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-              is_html?: boolean;
-              /** @description WhatsApp only: send this approved template instead of the text */
-              template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-              outside_window_template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: show a preview of the first link in the text */
-              preview_url?: boolean;
-              /**
-               * @description Telegram only: how the text is formatted
-               * @enum {string}
-               */
-              parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-              /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-              inline_buttons?: (
-                | {
-                    text: string;
-                    /** Format: uri */
-                    url: string;
-                  }
-                | {
-                    text: string;
-                    callback_data: string;
-                  }
-              )[][];
-              /** @description Telegram only: deliver silently */
-              disable_notification?: boolean;
-              /**
-               * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-               * @enum {string}
-               */
-              messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-              /**
-               * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-               * @enum {string}
-               */
-              tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            };
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["ScheduledMessage"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -7087,16 +4773,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -7105,16 +4782,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -7123,16 +4791,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -7141,16 +4800,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -7159,16 +4809,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -7197,16 +4856,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -7215,16 +4865,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -7233,16 +4874,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -7251,16 +4883,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -7269,16 +4892,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -7287,16 +4901,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -7489,189 +5112,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string | null;
-            /** Format: uuid */
-            channel_id: string;
-            template_id: string | null;
-            message_body: string | null;
-            /** @enum {string} */
-            send_type: "single" | "group";
-            /** @enum {string} */
-            status: "pending" | "triggered" | "completed" | "failed" | "cancelled" | "paused";
-            delivery_address: string | null;
-            contact_id: string | null;
-            contact_group_ids: string[];
-            custom_values: {
-              [key: string]: string;
-            };
-            /** @description ISO 8601 date-time */
-            scheduled_at: string;
-            timezone: string;
-            is_recurring: boolean;
-            recurrence_rule: string | null;
-            recurrence_end_at: string | null;
-            recurrence_max_count: number | null;
-            next_trigger_at: string | null;
-            last_triggered_at: string | null;
-            trigger_count: number;
-            /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
-            channel_options: {
-              /** @description E-mail only: the Subject line */
-              subject?: string;
-              /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
-              html?: string;
-              /** @description E-mail only: the plain-text part, when it is not message_body */
-              text?: string;
-              /**
-               * Format: email
-               * @description E-mail only: Reply-To
-               */
-              reply_to?: string;
-              /** @description E-mail only: extra headers, e.g. X-Campaign */
-              headers?: {
-                [key: string]: string;
-              };
-              /** @description E-mail only: message_body itself is HTML (its text part is derived) */
-              is_html?: boolean;
-              /** @description WhatsApp only: send this approved template instead of the text */
-              template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
-              outside_window_template?: {
-                name: string;
-                language: string;
-                /** @description Parameters per component, in order */
-                components?: {
-                  /** @enum {string} */
-                  type: "header" | "body" | "button";
-                  /**
-                   * @description Buttons only
-                   * @enum {string}
-                   */
-                  sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
-                  /** @description Buttons only: the button's position, 0-9 */
-                  index?: number | string;
-                  parameters: (
-                    | ({
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @constant */
-                        type: "payload";
-                        payload: string;
-                      } & {
-                        [key: string]: unknown;
-                      })
-                    | ({
-                        /** @enum {string} */
-                        type:
-                          | "currency"
-                          | "date_time"
-                          | "image"
-                          | "document"
-                          | "video"
-                          | "location"
-                          | "action"
-                          | "coupon_code";
-                      } & {
-                        [key: string]: unknown;
-                      })
-                  )[];
-                }[];
-              };
-              /** @description WhatsApp only: show a preview of the first link in the text */
-              preview_url?: boolean;
-              /**
-               * @description Telegram only: how the text is formatted
-               * @enum {string}
-               */
-              parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
-              /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
-              inline_buttons?: (
-                | {
-                    text: string;
-                    /** Format: uri */
-                    url: string;
-                  }
-                | {
-                    text: string;
-                    callback_data: string;
-                  }
-              )[][];
-              /** @description Telegram only: deliver silently */
-              disable_notification?: boolean;
-              /**
-               * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
-               * @enum {string}
-               */
-              messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
-              /**
-               * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
-               * @enum {string}
-               */
-              tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            };
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["ScheduledMessage"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -7680,16 +5121,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -7698,16 +5130,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -7716,16 +5139,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -7734,16 +5148,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -7752,16 +5157,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -7770,16 +5184,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -7787,10 +5210,10 @@ export interface operations {
   listContacts: {
     parameters: {
       query?: {
-        /** @description field:operation[:value], repeatable; operations: eq ne lt le gt ge contains icontains like ilike in range is_null is_not_null startswith endswith */
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, name, email, phone, created_at, updated_at, group_id. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
         filter?: string | string[];
-        /** @description field[:asc|desc], repeatable or comma-separated */
-        sort?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: name, email, phone, created_at, updated_at. */
+        sort?: string;
         /** @description Rows to skip (bounded; narrow the filter to go deeper) */
         skip?: number;
         /** @description Page size (bounded by a hard maximum) */
@@ -7809,22 +5232,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              account_id: string;
-              name: string | null;
-              email: string | null;
-              phone: string | null;
-              metadata: {
-                [key: string]: unknown;
-              };
-              /** @description ISO 8601 date-time */
-              created_at: string;
-              /** @description ISO 8601 date-time */
-              updated_at: string;
-            }[];
+            items: components["schemas"]["Contact"][];
             /** @description Matching rows, exact up to the count cap */
             total: number;
             /** @description True when more rows match than the cap counts */
@@ -7840,16 +5248,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -7858,16 +5257,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -7876,16 +5266,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -7894,16 +5275,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -7917,20 +5307,30 @@ export interface operations {
     };
     requestBody: {
       content: {
-        "application/json": {
-          /**
-           * Format: uuid
-           * @description Account the row belongs to; defaults to the caller's only account
-           */
-          account_id?: string;
-          name?: string | null;
-          email?: string | null;
-          phone?: string | null;
-          /** @description Extra fields, available to templates as {KEY} */
-          metadata?: {
-            [key: string]: unknown;
-          };
-        };
+        "application/json":
+          | {
+              /**
+               * Format: uuid
+               * @description Account the row belongs to; defaults to the caller's only account
+               */
+              account_id?: string;
+              name?: string | null;
+              email?: string | null;
+              phone?: string | null;
+              /** @description Extra fields, available to templates as {KEY} */
+              metadata?: {
+                [key: string]: unknown;
+              };
+            }
+          | {
+              name: string;
+            }
+          | {
+              email: string;
+            }
+          | {
+              phone: string;
+            };
       };
     };
     responses: {
@@ -7940,22 +5340,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string | null;
-            email: string | null;
-            phone: string | null;
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Contact"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -7964,16 +5349,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -7982,16 +5358,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -8000,16 +5367,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -8018,16 +5394,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -8094,16 +5479,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -8112,16 +5488,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -8130,16 +5497,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -8148,16 +5506,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -8166,16 +5515,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -8204,16 +5562,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -8222,16 +5571,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -8240,16 +5580,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -8258,16 +5589,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -8276,16 +5598,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -8319,22 +5650,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string | null;
-            email: string | null;
-            phone: string | null;
-            metadata: {
-              [key: string]: unknown;
-            };
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["Contact"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -8343,16 +5659,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -8361,16 +5668,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -8379,16 +5677,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -8397,16 +5686,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -8415,16 +5713,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -8432,10 +5739,10 @@ export interface operations {
   listContactGroups: {
     parameters: {
       query?: {
-        /** @description field:operation[:value], repeatable; operations: eq ne lt le gt ge contains icontains like ilike in range is_null is_not_null startswith endswith */
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, name, description, member_count, created_at, updated_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
         filter?: string | string[];
-        /** @description field[:asc|desc], repeatable or comma-separated */
-        sort?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: name, member_count, created_at, updated_at. */
+        sort?: string;
         /** @description Rows to skip (bounded; narrow the filter to go deeper) */
         skip?: number;
         /** @description Page size (bounded by a hard maximum) */
@@ -8454,19 +5761,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              account_id: string;
-              name: string;
-              description: string | null;
-              member_count: number;
-              /** @description ISO 8601 date-time */
-              created_at: string;
-              /** @description ISO 8601 date-time */
-              updated_at: string;
-            }[];
+            items: components["schemas"]["ContactGroup"][];
             /** @description Matching rows, exact up to the count cap */
             total: number;
             /** @description True when more rows match than the cap counts */
@@ -8482,16 +5777,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -8500,16 +5786,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -8518,16 +5795,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -8536,16 +5804,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -8577,19 +5854,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string;
-            description: string | null;
-            member_count: number;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["ContactGroup"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -8598,16 +5863,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -8616,16 +5872,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -8634,16 +5881,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -8652,16 +5890,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -8670,16 +5917,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -8701,19 +5957,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string;
-            description: string | null;
-            member_count: number;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["ContactGroup"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -8722,16 +5966,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -8740,16 +5975,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -8758,16 +5984,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -8776,16 +5993,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -8794,16 +6002,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -8832,16 +6049,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -8850,16 +6058,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -8868,16 +6067,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -8886,16 +6076,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -8904,16 +6085,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -8942,19 +6132,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            account_id: string;
-            name: string;
-            description: string | null;
-            member_count: number;
-            /** @description ISO 8601 date-time */
-            created_at: string;
-            /** @description ISO 8601 date-time */
-            updated_at: string;
-          };
+          "application/json": components["schemas"]["ContactGroup"];
         };
       };
       /** @description Invalid input (the field is named) */
@@ -8963,16 +6141,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -8981,16 +6150,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -8999,16 +6159,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -9017,16 +6168,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Conflicts with the current state */
@@ -9035,16 +6177,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -9053,16 +6204,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -9091,19 +6251,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            group: {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              account_id: string;
-              name: string;
-              description: string | null;
-              member_count: number;
-              /** @description ISO 8601 date-time */
-              created_at: string;
-              /** @description ISO 8601 date-time */
-              updated_at: string;
-            };
+            group: components["schemas"]["ContactGroup"];
             added: number;
             unknown_contact_ids: string[];
           };
@@ -9115,16 +6263,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -9133,16 +6272,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -9151,16 +6281,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -9169,16 +6290,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -9187,16 +6317,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -9226,16 +6365,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -9244,16 +6374,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -9262,16 +6383,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -9280,16 +6392,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -9298,16 +6401,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -9334,19 +6446,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            group: {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              account_id: string;
-              name: string;
-              description: string | null;
-              member_count: number;
-              /** @description ISO 8601 date-time */
-              created_at: string;
-              /** @description ISO 8601 date-time */
-              updated_at: string;
-            };
+            group: components["schemas"]["ContactGroup"];
             imported: number;
             rejected: number;
             /** @description The first 100 rejected rows */
@@ -9363,16 +6463,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -9381,16 +6472,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -9399,16 +6481,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -9417,16 +6490,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description File or row count over the limit */
@@ -9435,16 +6499,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Not text/csv */
@@ -9453,16 +6508,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -9471,16 +6517,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -9488,10 +6543,10 @@ export interface operations {
   listApiKeys: {
     parameters: {
       query?: {
-        /** @description field:operation[:value], repeatable; operations: eq ne lt le gt ge contains icontains like ilike in range is_null is_not_null startswith endswith */
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, name, role, created_at, revoked_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
         filter?: string | string[];
-        /** @description field[:asc|desc], repeatable or comma-separated */
-        sort?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: name, created_at. */
+        sort?: string;
         /** @description Rows to skip (bounded; narrow the filter to go deeper) */
         skip?: number;
         /** @description Page size (bounded by a hard maximum) */
@@ -9510,21 +6565,7 @@ export interface operations {
         };
         content: {
           "application/json": {
-            items: {
-              /** Format: uuid */
-              id: string;
-              /** Format: uuid */
-              account_id: string;
-              name: string;
-              /** @description Identifies the key in lists; the secret part is never shown again */
-              prefix: string;
-              /** @enum {string} */
-              role: "admin" | "manager" | "user";
-              /** @description ISO 8601 date-time */
-              created_at: string;
-              last_used_at: string | null;
-              revoked_at: string | null;
-            }[];
+            items: components["schemas"]["ApiKey"][];
             /** @description Matching rows, exact up to the count cap */
             total: number;
             /** @description True when more rows match than the cap counts */
@@ -9540,16 +6581,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -9558,16 +6590,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -9576,16 +6599,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -9594,16 +6608,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -9664,16 +6687,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -9682,16 +6696,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -9700,16 +6705,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -9718,16 +6732,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -9756,16 +6779,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Missing or invalid credentials */
@@ -9774,16 +6788,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description The caller's role or account does not allow this */
@@ -9792,16 +6797,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description No such row in the caller's accounts */
@@ -9810,16 +6806,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description Rate limit exceeded; see Retry-After */
@@ -9828,16 +6815,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/json": {
-            detail: string;
-            code: string;
-            /** @description The request field the error is about */
-            field?: string;
-            errors?: {
-              field: string;
-              detail: string;
-            }[];
-          };
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
