@@ -94,6 +94,7 @@ export interface Harness {
 }
 
 export const ISSUER = "https://issuer.test/pool";
+export const AUDIENCE = "turumba-test-client";
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
@@ -137,6 +138,7 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
     apiConfigSchema.parse({
       AUTH_JWKS_URL: `${jwks.url}/.well-known/jwks.json`,
       AUTH_JWT_ISSUER: ISSUER,
+      AUTH_JWT_AUDIENCE: AUDIENCE,
       API_RATE_LIMIT: "0",
       ...config,
       ...over,
@@ -182,6 +184,7 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
         .setProtectedHeader({ alg: "RS256", kid: "k1" })
         .setIssuer(issuer)
         .setSubject(sub)
+        .setAudience(AUDIENCE)
         .setIssuedAt(iat)
         .setExpirationTime(iat + expiresIn)
         .sign(privateKey);
