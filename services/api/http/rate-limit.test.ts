@@ -13,7 +13,7 @@ describe("per-account rate limit", () => {
   let api: EmbeddedApi;
   beforeAll(async () => {
     api = await startEmbeddedApi({ API_RATE_LIMIT: "2", API_RATE_SYNC_MS: "0" });
-  });
+  }, 60_000);
   afterAll(async () => api.close());
 
   it("limits a principal with many accounts like any other", async () => {
