@@ -31,7 +31,9 @@ export const configSchema = z.object({
     .string()
     .min(16)
     .optional()
-    .describe("Token the sidecar presents to the app; requests without it are refused. Secret."),
+    .describe(
+      "Token the sidecar presents to the app; requests without it are refused. Required (the process refuses to start) when a dispatcher listens beyond loopback. Secret.",
+    ),
   PUBSUB_NAME: z.string().default("pubsub").describe("Name of the Dapr pub/sub component."),
   STATESTORE_NAME: z.string().default("statestore").describe("Name of the Dapr state store component."),
   ACTOR_IDLE_TIMEOUT: z.string().default("1h").describe("How long an idle actor stays activated (Dapr duration)."),
