@@ -51,6 +51,11 @@ export const configSchema = z.object({
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info")
     .describe("pino log level."),
+  LOG_PII: bool
+    .default(false)
+    .describe(
+      "Write phone numbers, e-mail addresses and message bodies into logs as they are (for debugging). Off: they are masked (an address's domain or last three digits, a body's length).",
+    ),
   SHUTDOWN_GRACE_MS: z.coerce
     .number()
     .int()
