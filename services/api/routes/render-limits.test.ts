@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmbeddedApi, type EmbeddedApi } from "../testkit/embedded-api.js";
+
+describe("rendering limits at the REST API", () => {
+  let api: EmbeddedApi;
+  beforeAll(async () => {
+    api = await startEmbeddedApi();
+  }, 60_000);
+  afterAll(async () => api.close());
+
+  it("the measured preview attack answers 400 rendered_too_long", async () => {
+    const res = await api.call("POST", "/v1/templates/preview", {
+      body: { body: "{A}".repeat(21_845), custom_values: { A: "x".repeat(1000) } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: "rendered_too_long", detail: expect.stringMatching(/262144/) });
+  });
+
+  it("a stored contact with a long metadata value is refused at the door, never a 500", async () => {
+    const big = await api.call("POST", "/v1/contacts", {
+      body: { name: "Big", metadata: { note: "y".repeat(24_600) } },
+    });
+    expect(big.status).toBe(400);
+    expect(big.body).toMatchObject({ code: "validation_error" });
+    const many = await api.call("POST", "/v1/contacts", {
+      body: { name: "Many", metadata: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, "v"])) },
+    });
+    expect(many.status).toBe(400);
+    const ok = await api.call("POST", "/v1/contacts", { body: { name: "Ok", metadata: { note: "y".repeat(1000) } } });
+    expect(ok.status).toBe(201);
+    const preview = await api.call("POST", "/v1/templates/preview", {
+      body: { body: "{NOTE}".repeat(21_845), contact_id: ok.body.id },
+    });
+    expect(preview.status).toBe(400);
+    expect(preview.body.code).toBe("rendered_too_long");
+  });
+
+  it("a template names at most 100 variables; custom values at most 100", async () => {
+    const vars = (n: number) => Array.from({ length: n }, (_, i) => `{V${i}}`).join(" ");
+    const create = await api.call("POST", "/v1/templates", { body: { name: "many", body: vars(101) } });
+    expect(create.status).toBe(400);
+    expect(create.body.code).toBe("too_many_variables");
+    expect((await api.call("POST", "/v1/templates", { body: { name: "enough", body: vars(100) } })).status).toBe(201);
+    const values = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`V${i}`, "v"]));
+    const preview = await api.call("POST", "/v1/templates/preview", { body: { body: "hi", custom_values: values } });
+    expect(preview.status).toBe(400);
+  });
+});
