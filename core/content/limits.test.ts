@@ -40,7 +40,7 @@ describe("rendered output is capped per channel part", () => {
 
   it("e-mail: subject 998 characters, HTML and text 256 KB", () => {
     const src = keep("b", { email: { subject: "Re {S}", html: "<p>{H}</p>" } });
-    const subject = composeForChannel("email", src, { customValues: { S: "s".repeat(995), H: "h" } }, {});
+    const subject = composeForChannel("email", src, { customValues: { S: "s".repeat(996), H: "h" } }, {});
     expect(subject.tooLong).toMatchObject({ part: "subject", limit: 998 });
     const html = composeForChannel("email", src, { customValues: { S: "s", H: "h".repeat(262_144) } }, {});
     expect(html.tooLong).toMatchObject({ part: "html", limit: 262_144 });

@@ -29,7 +29,7 @@ import {
   groupMessageUpdate,
 } from "../schemas/group-messages.js";
 import { assertChannelAccepts, channelRef, groupRefs, templateRef } from "./references.js";
-import { channelOptionsFor, patchedChannelOptions } from "./send-content.js";
+import { assertSendFits, channelOptionsFor, patchedChannelOptions, templateSource } from "./send-content.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import {
   cancelCampaignMessages,
@@ -97,7 +97,13 @@ export const groupMessageRoutes: AnyRoute[] = [
         );
         const status = body.status ?? "draft";
         if (status === "queued") assertChannelAccepts(channel);
-        if (body.template_id) await templateRef(tx, accountId, body.template_id);
+        const template = body.template_id ? await templateRef(tx, accountId, body.template_id) : undefined;
+        assertSendFits(
+          channel.channelType as ChannelType,
+          template ? templateSource(template) : { body: body.message_body ?? "", fallbackStrategy: "keep" },
+          body.custom_values,
+          channelOptions,
+        );
         await groupRefs(tx, accountId, body.contact_group_ids);
         created = await createGroupMessage(
           tx,

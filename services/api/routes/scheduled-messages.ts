@@ -26,7 +26,7 @@ import { addressSchema } from "../schemas/addresses.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from "../schemas/scheduled-messages.js";
 import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
-import { channelOptionsFor, patchedChannelOptions } from "./send-content.js";
+import { assertSendFits, channelOptionsFor, patchedChannelOptions, templateSource } from "./send-content.js";
 
 const tag = "scheduled-messages";
 /** A schedule a minute in the past is a clock difference; further back is a mistake. */
@@ -85,7 +85,13 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       const channelOptions = channelOptionsFor(channel.channelType as ChannelType, body.channel_options, body.metadata);
       if (body.delivery_address)
         parseWith(addressSchema(channel.channelType as ChannelType), body.delivery_address, "delivery_address");
-      if (body.template_id) await templateRef(ctx.db.orm, accountId, body.template_id);
+      const template = body.template_id ? await templateRef(ctx.db.orm, accountId, body.template_id) : undefined;
+      assertSendFits(
+        channel.channelType as ChannelType,
+        template ? templateSource(template) : { body: body.message_body ?? "", fallbackStrategy: "keep" },
+        body.custom_values,
+        channelOptions,
+      );
       if (body.contact_id) await contactRef(ctx.db.orm, accountId, body.contact_id);
       if (body.contact_group_ids) await groupRefs(ctx.db.orm, accountId, body.contact_group_ids);
       const row = await createScheduledMessage(
