@@ -6,6 +6,7 @@ import {
   planAfterTrigger,
   recurrenceProblem,
   type ScheduleSpec,
+  frequencyProblem,
 } from "./recurrence.js";
 
 const spec = (o: Partial<ScheduleSpec> & Pick<ScheduleSpec, "scheduledAt">): ScheduleSpec => ({
@@ -140,5 +141,21 @@ describe("recurrence rules", () => {
       1,
     );
     expect(longDown.next).toEqual(new Date("2025-01-08T00:00:01Z"));
+  });
+});
+
+describe("how often a rule may fire", () => {
+  it("single sends at most once a minute: per-second cron rules are refused", () => {
+    for (const rule of ["* * * * * *", "*/5 * * * * *", "0,30 * * * * *", "0-59 * * * * *"])
+      expect(frequencyProblem(rule, "single")).toMatch(/once a minute/);
+    for (const rule of ["* * * * *", "0 * * * * *", "30 */5 * * * *", "daily", "weekly:mon", "monthly:31"])
+      expect(frequencyProblem(rule, "single")).toBeUndefined();
+  });
+
+  it("group sends at most once an hour", () => {
+    for (const rule of ["* * * * *", "*/15 * * * *", "0,30 * * * *", "0 * * * * *", "5 0-59 * * * *"])
+      expect(frequencyProblem(rule, "group")).toMatch(/once an hour/);
+    for (const rule of ["0 * * * *", "15 9 * * 1-5", "0 30 * * * *", "daily", "weekly:mon,fri", "monthly:1"])
+      expect(frequencyProblem(rule, "group")).toBeUndefined();
   });
 });
