@@ -7,6 +7,7 @@ import {
   recurrenceProblem,
   type ScheduleSpec,
   frequencyProblem,
+  shortestInterval,
 } from "./recurrence.js";
 
 const spec = (o: Partial<ScheduleSpec> & Pick<ScheduleSpec, "scheduledAt">): ScheduleSpec => ({
@@ -145,17 +146,28 @@ describe("recurrence rules", () => {
 });
 
 describe("how often a rule may fire", () => {
+  const MINUTE = 60_000;
+  const HOUR = 3_600_000;
+
+  it("finds the shortest gap of a rule", () => {
+    expect(shortestInterval("* * * * * *")).toBe(1_000);
+    expect(shortestInterval("*/5 * * * * *")).toBe(5_000);
+    expect(shortestInterval("0,1 * * * *")).toBe(MINUTE);
+    expect(shortestInterval("0 9,10 * * *")).toBe(HOUR);
+    expect(shortestInterval("daily")).toBeGreaterThanOrEqual(23 * HOUR);
+  });
+
   it("single sends at most once a minute: per-second cron rules are refused", () => {
     for (const rule of ["* * * * * *", "*/5 * * * * *", "0,30 * * * * *", "0-59 * * * * *"])
-      expect(frequencyProblem(rule, "single")).toMatch(/once a minute/);
+      expect(frequencyProblem(rule, MINUTE)).toMatch(/at most once every 60 s/);
     for (const rule of ["* * * * *", "0 * * * * *", "30 */5 * * * *", "daily", "weekly:mon", "monthly:31"])
-      expect(frequencyProblem(rule, "single")).toBeUndefined();
+      expect(frequencyProblem(rule, MINUTE)).toBeUndefined();
   });
 
   it("group sends at most once an hour", () => {
     for (const rule of ["* * * * *", "*/15 * * * *", "0,30 * * * *", "0 * * * * *", "5 0-59 * * * *"])
-      expect(frequencyProblem(rule, "group")).toMatch(/once an hour/);
+      expect(frequencyProblem(rule, HOUR)).toMatch(/at most once every 3600 s/);
     for (const rule of ["0 * * * *", "15 9 * * 1-5", "0 30 * * * *", "daily", "weekly:mon,fri", "monthly:1"])
-      expect(frequencyProblem(rule, "group")).toBeUndefined();
+      expect(frequencyProblem(rule, HOUR)).toBeUndefined();
   });
 });

@@ -59,6 +59,14 @@ export const apiConfigSchema = z
       .describe(
         "How long a verified API key is remembered per process; revocation reaches other replicas within this time.",
       ),
+    SCHEDULE_MIN_INTERVAL_SECONDS: int(1, 86_400)
+      .default(60)
+      .describe("Shortest gap a recurring single send's rule may have (a per-second cron rule is refused)."),
+    SCHEDULE_GROUP_MIN_INTERVAL_SECONDS: int(1, 86_400)
+      .default(3_600)
+      .describe(
+        "Shortest gap a recurring group send's rule may have: each trigger fans a campaign out over whole contact groups, which at a channel's default 60 a minute takes over an hour for a few thousand contacts.",
+      ),
     IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30)
       .default(24)
       .describe("How long an Idempotency-Key is remembered."),
