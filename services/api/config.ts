@@ -67,6 +67,12 @@ export const apiConfigSchema = z
       .describe(
         "Shortest gap a recurring group send's rule may have: each trigger fans a campaign out over whole contact groups, which at a channel's default 60 a minute takes over an hour for a few thousand contacts.",
       ),
+    API_SSE_MAX_STREAMS_PER_ACCOUNT: int(1, 10_000)
+      .default(10)
+      .describe("Progress streams (server-sent events) one account may hold open at once per replica; more are a 429."),
+    API_SSE_MAX_LIFETIME_SECONDS: int(1, 86_400)
+      .default(600)
+      .describe("Longest a progress stream stays open before it closes and the client reconnects."),
     IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30)
       .default(24)
       .describe("How long an Idempotency-Key is remembered."),

@@ -10,6 +10,7 @@ import type { Database } from "../../db/client.js";
 import type { SecretBox } from "../../db/secret-box.js";
 import type { ApiKeyCache } from "./auth/api-key-cache.js";
 import type { ApiConfig } from "./config.js";
+import type { StreamSlots } from "../http/sse.js";
 
 /** Everything the API needs from its host process; services/main.ts builds these. */
 export interface ApiDeps {
@@ -35,4 +36,6 @@ export interface ApiDeps {
 export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock" | "adapters">> {
   secretBox?: SecretBox;
   apiKeys: ApiKeyCache;
+  /** Open progress streams per account (API_SSE_MAX_STREAMS_PER_ACCOUNT). */
+  streams: StreamSlots;
 }

@@ -3,7 +3,7 @@
  * the progress stream (SSE). Status changes reach the campaign's queued messages in the same request.
  */
 
-import { conflict, notFound } from "../../../core/errors.js";
+import { AppError, conflict, notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";
 import { groupMessagesResource } from "../resources.js";
 import { countGroupRecipients } from "../../../db/contacts/repository.js";
@@ -170,13 +170,27 @@ export const groupMessageRoutes: AnyRoute[] = [
     async handler({ params, principal, ctx, req, res }) {
       const row = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
       if (!row) throw notFound("group message not found");
-      await streamProgress({
-        req,
-        res,
-        load: () => getScoped(ctx.db.orm, groupMessages, principal, params.id),
-        serialize: groupMessageJson,
-        isFinal: (r) => FINAL.includes(r.status) && r.queuedCount === 0,
-      });
+      const release = ctx.streams.acquire(row.accountId);
+      if (!release) {
+        res.setHeader("Retry-After", "30");
+        throw new AppError(
+          429,
+          "too_many_streams",
+          `an account may hold at most ${ctx.config.API_SSE_MAX_STREAMS_PER_ACCOUNT} progress streams at once; close one first`,
+        );
+      }
+      try {
+        await streamProgress({
+          req,
+          res,
+          load: () => getScoped(ctx.db.orm, groupMessages, principal, params.id),
+          serialize: groupMessageJson,
+          isFinal: (r) => FINAL.includes(r.status) && r.queuedCount === 0,
+          maxLifetimeMs: ctx.config.API_SSE_MAX_LIFETIME_SECONDS * 1000,
+        });
+      } finally {
+        release();
+      }
       return { status: 200 };
     },
   }),
