@@ -45,6 +45,12 @@ export const apiConfigSchema = z
     API_CSV_MAX_BYTES: int(1, 1 << 30)
       .default(50 * 1024 * 1024)
       .describe("Largest CSV upload for contact imports."),
+    API_CSV_UPLOAD_TIMEOUT_SECONDS: int(1, 3_600)
+      .default(120)
+      .describe("Longest a CSV upload may take to arrive; a slower one is refused with 408."),
+    API_CSV_MAX_CONCURRENT_PER_ACCOUNT: int(1, 100)
+      .default(2)
+      .describe("CSV imports one account may run at once per replica; more are a 429."),
     API_CSV_MAX_ROWS: int(1, 10_000_000).default(1_000_000).describe("Most rows one CSV import may hold."),
     API_LIST_DEFAULT_LIMIT: int(1, 1000).default(20).describe("Page size when `limit` is absent."),
     API_LIST_MAX_LIMIT: int(1, 1000).default(100).describe("Hard maximum of `limit`."),

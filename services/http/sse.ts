@@ -4,8 +4,8 @@
  * comment line every 15 s to keep proxies from closing an idle stream, and a final `end` event
  * when the campaign reaches a final status. Each stream polls the row by primary key, so streams
  * cost database work for as long as they stay open: each lives at most `maxLifetimeMs` (then it
- * closes without `end`, and EventSource clients reconnect after the `retry` delay), and
- * StreamSlots bounds how many one account holds at once.
+ * closes without `end`, and EventSource clients reconnect after the `retry` delay), and the
+ * route bounds how many one account holds at once (ConcurrencySlots).
  */
 
 import type { Request, Response } from "express";
@@ -20,28 +20,6 @@ export interface ProgressStreamOptions<Row> {
   heartbeatMs?: number;
   /** Closes the stream after this long (the client reconnects); unset: until the row is final. */
   maxLifetimeMs?: number;
-}
-
-/** Concurrent streams per key (an account), up to a limit. */
-export class StreamSlots {
-  private readonly open = new Map<string, number>();
-
-  constructor(private readonly limit: number) {}
-
-  /** A release function when a slot is free, undefined when the key holds `limit` already. */
-  acquire(key: string): (() => void) | undefined {
-    const n = this.open.get(key) ?? 0;
-    if (n >= this.limit) return undefined;
-    this.open.set(key, n + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.open.get(key) ?? 1) - 1;
-      if (left <= 0) this.open.delete(key);
-      else this.open.set(key, left);
-    };
-  }
 }
 
 export async function streamProgress<Row>(o: ProgressStreamOptions<Row>): Promise<void> {

@@ -78,4 +78,26 @@ describe("CSV imports and the database", () => {
       for (const u of uploads) u.end();
     }
   });
+
+  it("a finished upload lands every row at once; a broken one leaves nothing, staged rows included", async () => {
+    const post = (g: string, body: string) =>
+      fetch(`${api.url}/v1/contact-groups/${g}/import`, {
+        method: "POST",
+        headers: { "x-api-key": api.apiKey, "content-type": "text/csv" },
+        body,
+      });
+    const g = await group();
+    const rows = Array.from({ length: 2_500 }, (_, i) => `C${i},+2519${String(i).padStart(8, "0")}`).join("\n");
+    const ok = await post(g, `name,phone\n${rows}\n`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ imported: 2_500, group: { member_count: 2_500 } });
+    const broken = await group();
+    const bad = await post(broken, `name,phone\n${rows}\n"unterminated,+2519\n`);
+    expect(bad.status).toBe(400);
+    expect((await api.call("GET", `/v1/contact-groups/${broken}`)).body.member_count).toBe(0);
+    const staged = await api.db.withSession((s) =>
+      s.query<{ n: number }>("SELECT count(*)::int AS n FROM contact_import_rows"),
+    );
+    expect(staged.rows[0]!.n).toBe(0);
+  });
 });

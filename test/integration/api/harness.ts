@@ -108,9 +108,12 @@ const closeServer = (s: Server) =>
     s.close(() => r());
   });
 
-export async function startHarness(config: Partial<Record<keyof ApiConfig, string>> = {}): Promise<Harness> {
+export async function startHarness(
+  config: Partial<Record<keyof ApiConfig, string>> = {},
+  pool: { poolMax?: number } = {},
+): Promise<Harness> {
   const tdb = await createTestDatabase("api");
-  const db = await openDatabase({ url: tdb.url, poolMax: 20 });
+  const db = await openDatabase({ url: tdb.url, poolMax: pool.poolMax ?? 20 });
   await runMigrations(db);
   const clock = new TestClock();
   await maintainPartitions(db, { now: clock.now() });
