@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertChannel } from "../../../db/testkit/embedded.js";
 import { startEmbeddedApi, type EmbeddedApi } from "../testkit/embedded-api.js";
 
 describe("rendering limits at the REST API", () => {
@@ -44,5 +45,52 @@ describe("rendering limits at the REST API", () => {
     const values = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`V${i}`, "v"]));
     const preview = await api.call("POST", "/v1/templates/preview", { body: { body: "hi", custom_values: values } });
     expect(preview.status).toBe(400);
+  });
+});
+
+describe("rendering limits on sends", () => {
+  let api: EmbeddedApi;
+  let telegram: string;
+  beforeAll(async () => {
+    api = await startEmbeddedApi();
+    telegram = await insertChannel(api.db, api.accountId, { channelType: "telegram", provider: "default" });
+  }, 60_000);
+  afterAll(async () => api.close());
+
+  it("a message longer than its channel allows is a 400, as given or rendered", async () => {
+    const asGiven = await api.call("POST", "/v1/messages", {
+      body: { channel_id: telegram, delivery_address: "12345", message_body: "x".repeat(4097) },
+    });
+    expect(asGiven.status).toBe(400);
+    expect(asGiven.body).toMatchObject({ code: "rendered_too_long", field: "body" });
+    const t = await api.call("POST", "/v1/templates", { body: { name: "t", body: "Hi {A}{A}{A}{A}{A}" } });
+    const rendered = await api.call("POST", "/v1/messages", {
+      body: {
+        channel_id: telegram,
+        delivery_address: "12345",
+        template_id: t.body.id,
+        custom_values: { A: "y".repeat(1000) },
+      },
+    });
+    expect(rendered.status).toBe(400);
+    expect(rendered.body.code).toBe("rendered_too_long");
+    const fits = await api.call("POST", "/v1/messages", {
+      body: {
+        channel_id: telegram,
+        delivery_address: "12345",
+        template_id: t.body.id,
+        custom_values: { A: "y".repeat(800) },
+      },
+    });
+    expect(fits.status).toBe(201);
+  });
+
+  it("a group message already too long with its own values is a 400", async () => {
+    const g = await api.call("POST", "/v1/contact-groups", { body: { name: "g" } });
+    const res = await api.call("POST", "/v1/group-messages", {
+      body: { channel_id: telegram, contact_group_ids: [g.body.id], message_body: "z".repeat(4097) },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("rendered_too_long");
   });
 });
