@@ -29,7 +29,13 @@ import {
   groupMessageUpdate,
 } from "../schemas/group-messages.js";
 import { assertChannelAccepts, channelRef, groupRefs, templateRef } from "./references.js";
-import { assertSendFits, channelOptionsFor, patchedChannelOptions, templateSource } from "./send-content.js";
+import {
+  assertPatchedSendFits,
+  assertSendFits,
+  channelOptionsFor,
+  patchedChannelOptions,
+  templateSource,
+} from "./send-content.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import {
   cancelCampaignMessages,
@@ -241,6 +247,7 @@ export const groupMessageRoutes: AnyRoute[] = [
             totalRecipients: await countGroupRecipients(ctx.db.orm, content.contact_group_ids),
           });
         }
+        await assertPatchedSendFits(ctx.db.orm, current, patch);
         row = await updateGroupMessage(ctx.db, principal, params.id, patch, now);
       }
       if (status !== undefined && row && status !== row.status) {

@@ -92,5 +92,14 @@ describe("rendering limits on sends", () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe("rendered_too_long");
+    const draft = await api.call("POST", "/v1/group-messages", {
+      body: { channel_id: telegram, contact_group_ids: [g.body.id], message_body: "short" },
+    });
+    expect(draft.status).toBe(201);
+    const patched = await api.call("PATCH", `/v1/group-messages/${draft.body.id as string}`, {
+      body: { message_body: "z".repeat(4097) },
+    });
+    expect(patched.status).toBe(400);
+    expect(patched.body.code).toBe("rendered_too_long");
   });
 });

@@ -30,7 +30,13 @@ import { addressSchema } from "../schemas/addresses.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from "../schemas/scheduled-messages.js";
 import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
-import { assertSendFits, channelOptionsFor, patchedChannelOptions, templateSource } from "./send-content.js";
+import {
+  assertPatchedSendFits,
+  assertSendFits,
+  channelOptionsFor,
+  patchedChannelOptions,
+  templateSource,
+} from "./send-content.js";
 
 /**
  * Recurring schedules an account may keep active: each fires on its own, so without a cap an
@@ -254,6 +260,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
         if (content.recurrence_end_at !== undefined)
           patch.recurrenceEndAt = content.recurrence_end_at ? new Date(content.recurrence_end_at) : null;
         if (content.recurrence_max_count !== undefined) patch.recurrenceMaxCount = content.recurrence_max_count;
+        await assertPatchedSendFits(ctx.db.orm, current, patch);
         row = await updateScheduledMessage(ctx.db, principal, params.id, patch, now);
         if (row) await scheduledMessageEvent(ctx, "scheduled_message.updated", row, now, traceparent);
       }

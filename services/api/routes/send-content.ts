@@ -18,6 +18,8 @@ import type { FallbackStrategy } from "../../../core/messages/lifecycle.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import type { TemplateRow } from "../../../db/schema.js";
 import { parseWith } from "../http/validation.js";
+import type { Orm } from "../../../db/client.js";
+import { channelRef, templateRef } from "./references.js";
 
 /** The options a send on `channelType` carries; a 400 names the field of any that does not fit. */
 export function channelOptionsFor(
@@ -104,4 +106,34 @@ export function assertVariableCount(variables: readonly string[]): void {
       `a template may name at most ${MAX_TEMPLATE_VARIABLES} variables; this one names ${variables.length}`,
       { field: "body" },
     );
+}
+
+interface SendDefinition {
+  accountId: string;
+  channelId: string;
+  templateId: string | null;
+  messageBody: string | null;
+  customValues: Record<string, string>;
+  channelOptions: ChannelOptions;
+}
+
+/** After a PATCH of a group or scheduled send: its new content checked like on create. */
+export async function assertPatchedSendFits(
+  orm: Orm,
+  current: SendDefinition,
+  patch: Partial<Pick<SendDefinition, "templateId" | "messageBody" | "customValues" | "channelOptions">>,
+): Promise<void> {
+  if (Object.values(patch).every((v) => v === undefined)) return;
+  const channel = await channelRef(orm, current.accountId, current.channelId);
+  const templateId = patch.templateId !== undefined ? patch.templateId : current.templateId;
+  const messageBody = patch.messageBody !== undefined ? patch.messageBody : current.messageBody;
+  const source: ContentSource = templateId
+    ? templateSource(await templateRef(orm, current.accountId, templateId))
+    : { body: messageBody ?? "", fallbackStrategy: "keep" };
+  assertSendFits(
+    channel.channelType as ChannelType,
+    source,
+    patch.customValues ?? current.customValues,
+    patch.channelOptions ?? current.channelOptions,
+  );
 }
