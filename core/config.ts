@@ -31,7 +31,9 @@ export const configSchema = z.object({
     .string()
     .min(16)
     .optional()
-    .describe("Token the sidecar presents to the app; requests without it are refused. Secret."),
+    .describe(
+      "Token the sidecar presents to the app; requests without it are refused. Required (the process refuses to start) when a dispatcher listens beyond loopback. Secret.",
+    ),
   PUBSUB_NAME: z.string().default("pubsub").describe("Name of the Dapr pub/sub component."),
   STATESTORE_NAME: z.string().default("statestore").describe("Name of the Dapr state store component."),
   ACTOR_IDLE_TIMEOUT: z.string().default("1h").describe("How long an idle actor stays activated (Dapr duration)."),
@@ -49,6 +51,11 @@ export const configSchema = z.object({
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info")
     .describe("pino log level."),
+  LOG_PII: bool
+    .default(false)
+    .describe(
+      "Write phone numbers, e-mail addresses and message bodies into logs as they are (for debugging). Off: they are masked (an address's domain or last three digits, a body's length).",
+    ),
   SHUTDOWN_GRACE_MS: z.coerce
     .number()
     .int()

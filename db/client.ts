@@ -68,6 +68,27 @@ export interface OpenDatabaseOptions {
   prepareStatements?: boolean;
   /** How long an idle pooled connection stays open (pg only); 0 keeps it. */
   idleTimeoutMs?: number;
+  /**
+   * How long a caller waits for a pooled connection before failing (pg only): a pool held by
+   * slow work answers "busy" instead of queueing every request of the replica without end.
+   */
+  connectionTimeoutMs?: number;
+  /**
+   * The server ends a session whose transaction sits idle this long (pg only): a transaction
+   * waiting on something outside the database (a client, a provider) must not hold a connection
+   * and its locks indefinitely.
+   */
+  idleInTransactionTimeoutMs?: number;
+}
+
+/** pg's error when the pool had no connection to give within connectionTimeoutMs (it has no code). */
+export function isPoolExhausted(err: unknown): boolean {
+  let e: unknown = err;
+  for (let i = 0; i < 3 && e instanceof Error; i++) {
+    if (/timeout exceeded when trying to connect/.test(e.message)) return true;
+    e = e.cause;
+  }
+  return false;
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Database> {
@@ -80,6 +101,8 @@ function openPg(url: string, opts: OpenDatabaseOptions): Database {
     max: opts.poolMax ?? 20,
     idleTimeoutMillis: opts.idleTimeoutMs ?? 10_000,
     statement_timeout: opts.statementTimeoutMs ?? 15_000,
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000,
+    idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 60_000,
     application_name: opts.applicationName ?? "turumba",
     // With prepared statements (below), reuse one generic plan instead of re-planning each
     // execution: PostgreSQL's own heuristic keeps re-planning queries on partitioned tables,

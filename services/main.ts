@@ -41,7 +41,7 @@ import { errorHandler } from "./http/error-handler.js";
 import { probeRoutes } from "./probe/routes.js";
 import { createActorHost } from "./runtime/actor-host.js";
 import { createActorInvoker } from "./runtime/actor-invoker.js";
-import { requireAppToken } from "./runtime/app-token.js";
+import { assertSidecarRoutesGuarded, requireAppToken } from "./runtime/app-token.js";
 import { createDaprClient } from "./runtime/dapr-client.js";
 import { DaprEventPublisher } from "./runtime/dapr-publisher.js";
 
@@ -51,6 +51,8 @@ const isActorRuntimePath = (path: string) =>
 const log = createLogger(`turumba-${cfg.ROLE}`);
 const hostsDispatcher = cfg.ROLE === "dispatcher" || cfg.ROLE === "all";
 const servesApi = cfg.ROLE === "api" || cfg.ROLE === "all";
+// The dispatcher's sidecar-facing routes (actors, events, the sweeper) need the app token off loopback.
+if (hostsDispatcher) assertSidecarRoutesGuarded(cfg.APP_HOST, cfg.APP_API_TOKEN);
 
 const db = await openDatabase({
   url: cfg.DATABASE_URL,

@@ -32,6 +32,12 @@ export const rateLimitHits = new Counter({
   registers: [registry],
 });
 
+export const rateLimiterErrors = new Counter({
+  name: "turumba_rate_limiter_errors_total",
+  help: "API requests let through because the shared rate-limit counter failed (the limiter fails open).",
+  registers: [registry],
+});
+
 export const dispatchBacklog = new Gauge({
   name: "turumba_dispatch_queue_depth",
   help: "Messages waiting for dispatch (status queued), by channel type, sampled by the sweeper.",

@@ -8,13 +8,17 @@ import type { ChannelType } from "../messages/vocabulary.js";
 import type { ChannelOptions } from "../messages/channel-options.js";
 import { OUTSIDE_CARE_WINDOW, OUTSIDE_CARE_WINDOW_MESSAGE, carriesTemplate } from "../messages/care-window.js";
 import { deliveryAddressOf, type CampaignContact } from "./contact.js";
+import { TOO_LONG_CODE, tooLongDetail, type TooLong } from "../content/limits.js";
 
-export type SkipReason = "no_address" | "duplicate_address" | "missing_variables" | "opted_out" | "suppressed_bounce";
+export type SkipReason =
+  "no_address" | "duplicate_address" | "missing_variables" | "rendered_too_long" | "opted_out" | "suppressed_bounce";
 
 export interface RenderedText {
   text: string;
   skipped: boolean;
   missing: string[];
+  /** A part went over its channel's limit: the recipient is skipped with this reason. */
+  tooLong?: TooLong;
   /** The message's channel options, rendered parts included. */
   options?: ChannelOptions;
 }
@@ -25,7 +29,8 @@ export interface PlannedRow {
   body: string;
   options: ChannelOptions;
   /**
-   * queued to send; skipped when the template's skip strategy met a missing variable; failed when
+   * queued to send; skipped when the template's skip strategy met a missing variable or a part
+   * went over its channel's limit; failed when
    * it could never be sent (free-form WhatsApp text outside the customer-care window).
    */
   status: "queued" | "skipped" | "failed";
@@ -64,14 +69,16 @@ export function planPage(
     const r = render(contact);
     const row = { contactId: contact.id, address, body: r.text, options: r.options ?? {} };
     rows.push(
-      r.skipped
-        ? {
-            ...row,
-            status: "skipped",
-            errorCode: "missing_variables",
-            errorMessage: `missing template variables: ${r.missing.join(", ")}`,
-          }
-        : { ...row, status: "queued", errorCode: null, errorMessage: null },
+      r.tooLong
+        ? { ...row, status: "skipped", errorCode: TOO_LONG_CODE, errorMessage: tooLongDetail(r.tooLong) }
+        : r.skipped
+          ? {
+              ...row,
+              status: "skipped",
+              errorCode: "missing_variables",
+              errorMessage: `missing template variables: ${r.missing.join(", ")}`,
+            }
+          : { ...row, status: "queued", errorCode: null, errorMessage: null },
     );
   }
   return { rows, skipped };

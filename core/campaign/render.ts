@@ -47,6 +47,12 @@ export function campaignRenderer(
   const options = content.options ?? {};
   return (contact) => {
     const c = composeForChannel(channelType, source, { contact, customValues: content.customValues }, options);
-    return { text: c.body, skipped: c.skipped, missing: c.missing, options: c.options };
+    return {
+      text: c.body,
+      skipped: c.skipped,
+      missing: c.missing,
+      options: c.options,
+      ...(c.tooLong ? { tooLong: c.tooLong } : {}),
+    };
   };
 }

@@ -11,14 +11,25 @@
  *   others     the body
  * Only the parts a channel type uses count for missing variables, so a subject's variable cannot
  * skip an SMS. A skipped recipient keeps its parts as written (placeholders kept), as a record.
+ * Each part stops rendering at its channel's limit (core/content/limits.ts); the result then names
+ * the part (`tooLong`) and that part holds the text as written, cut at the limit: the REST API
+ * answers 400, a campaign or schedule skips the recipient with the reason.
  */
 
 import type { FallbackStrategy } from "../messages/lifecycle.js";
 import type { ChannelOptions, WhatsAppTemplate } from "../messages/channel-options.js";
 import type { ChannelType } from "../messages/vocabulary.js";
-import { render, type ContactFields } from "../templating.js";
+import { render, RenderLimitError, type ContactFields } from "../templating.js";
 import { htmlToText } from "./html-to-text.js";
 import type { EmailParts, WhatsAppMapping } from "./template-parts.js";
+import {
+  BODY_LIMITS,
+  EMAIL_PART_LIMIT,
+  EMAIL_SUBJECT_LIMIT,
+  PREVIEW_BODY_LIMIT,
+  WHATSAPP_PARAMETER_LIMIT,
+  type TooLong,
+} from "./limits.js";
 
 /** A template, or an ad-hoc body (no parts, strategy keep). */
 export interface ContentSource {
@@ -48,37 +59,52 @@ export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => HT
 class PartRenderer {
   readonly missing = new Set<string>();
   readonly defaulted = new Set<string>();
+  /** The first part that went over its limit. */
+  tooLong: TooLong | undefined;
 
   constructor(
     private readonly source: ContentSource,
     private readonly fill: Fill,
+    private readonly bodyLimit: number,
   ) {}
 
-  text(text: string, escape?: (value: string) => string): string {
+  text(text: string, part: TooLong["part"], limit: number, escape?: (value: string) => string): string {
     // Skip decides per recipient once every part is rendered; until then placeholders are kept.
     const strategy = this.source.fallbackStrategy === "skip" ? "keep" : this.source.fallbackStrategy;
-    const r = render({
-      body: text,
-      fallbackStrategy: strategy,
-      defaultValues: this.source.defaultValues,
-      contact: this.fill.contact,
-      customValues: this.fill.customValues,
-      escape,
-    });
+    let r;
+    try {
+      r = render({
+        body: text,
+        fallbackStrategy: strategy,
+        defaultValues: this.source.defaultValues,
+        contact: this.fill.contact,
+        customValues: this.fill.customValues,
+        escape,
+        maxLength: limit,
+      });
+    } catch (err) {
+      if (!(err instanceof RenderLimitError)) throw err;
+      this.tooLong ??= { part, limit };
+      return text.slice(0, limit);
+    }
     for (const m of r.missing) this.missing.add(m);
     for (const d of r.defaulted) this.defaulted.add(d);
     return r.text;
   }
 
   email(parts: EmailParts | { subject: string; html?: string; text?: string }, bodyIsHtml = false): RenderedEmail {
-    const html = parts.html !== undefined ? this.text(parts.html, escapeHtml) : null;
+    const html = parts.html !== undefined ? this.text(parts.html, "html", EMAIL_PART_LIMIT, escapeHtml) : null;
     const text =
-      parts.text !== undefined ? this.text(parts.text) : html !== null ? htmlToText(html) : this.body(bodyIsHtml);
-    return { subject: this.text(parts.subject), html, text };
+      parts.text !== undefined
+        ? this.text(parts.text, "text", EMAIL_PART_LIMIT)
+        : html !== null
+          ? htmlToText(html)
+          : this.body(bodyIsHtml);
+    return { subject: this.text(parts.subject, "subject", EMAIL_SUBJECT_LIMIT), html, text };
   }
 
   body(isHtml = false): string {
-    return this.text(this.source.body, isHtml ? escapeHtml : undefined);
+    return this.text(this.source.body, "body", this.bodyLimit, isHtml ? escapeHtml : undefined);
   }
 
   whatsapp(mapping: WhatsAppMapping): WhatsAppTemplate {
@@ -89,7 +115,10 @@ class PartRenderer {
         type: c.type,
         ...(c.sub_type !== undefined ? { sub_type: c.sub_type } : {}),
         ...(c.index !== undefined ? { index: String(c.index) } : {}),
-        parameters: c.parameters.map((name) => ({ type: "text" as const, text: this.text(`{${name}}`) })),
+        parameters: c.parameters.map((name) => ({
+          type: "text" as const,
+          text: this.text(`{${name}}`, "whatsapp_parameter", WHATSAPP_PARAMETER_LIMIT),
+        })),
       })),
     };
   }
@@ -106,6 +135,8 @@ export interface RenderedParts {
   skipped: boolean;
   missing: string[];
   defaulted: string[];
+  /** A part went over its limit (the preview holds the body to the largest channel's). */
+  tooLong?: TooLong;
 }
 
 /**
@@ -113,14 +144,15 @@ export interface RenderedParts {
  * the skip strategy leaves out gets nothing: an empty body and no parts.
  */
 export function renderParts(source: ContentSource, fill: Fill): RenderedParts {
-  const r = new PartRenderer(source, fill);
+  const r = new PartRenderer(source, fill, PREVIEW_BODY_LIMIT);
   const body = r.body();
   const email = source.email ? r.email(source.email) : null;
   const whatsapp = source.whatsapp ? r.whatsapp(source.whatsapp) : null;
   const missing = [...r.missing];
   const defaulted = [...r.defaulted];
-  if (r.skipped) return { body: "", email: null, whatsapp: null, skipped: true, missing, defaulted };
-  return { body, email, whatsapp, skipped: false, missing, defaulted };
+  const tooLong = r.tooLong ? { tooLong: r.tooLong } : {};
+  if (r.skipped) return { body: "", email: null, whatsapp: null, skipped: true, missing, defaulted, ...tooLong };
+  return { body, email, whatsapp, skipped: false, missing, defaulted, ...tooLong };
 }
 
 export interface Composed {
@@ -131,6 +163,8 @@ export interface Composed {
   /** The skip strategy met a missing variable: the message is kept as a record, never sent. */
   skipped: boolean;
   missing: string[];
+  /** A part went over its channel's limit: the message must not be created or sent. */
+  tooLong?: TooLong;
 }
 
 /**
@@ -155,7 +189,7 @@ export function composeForChannel(
   fill: Fill,
   options: ChannelOptions,
 ): Composed {
-  const r = new PartRenderer(source, fill);
+  const r = new PartRenderer(source, fill, BODY_LIMITS[channelType]);
   const out: ChannelOptions = { ...options };
   let body: string;
   if (channelType === "email") {
@@ -173,7 +207,13 @@ export function composeForChannel(
     if (channelType === "whatsapp" && source.whatsapp && !options.template && !options.outside_window_template)
       out.outside_window_template = r.whatsapp(source.whatsapp);
   }
-  return { body, options: out, skipped: r.skipped, missing: [...r.missing] };
+  return {
+    body,
+    options: out,
+    skipped: r.skipped,
+    missing: [...r.missing],
+    ...(r.tooLong ? { tooLong: r.tooLong } : {}),
+  };
 }
 
 /**
@@ -181,6 +221,9 @@ export function composeForChannel(
  * empty body gets its text part derived from the HTML.
  */
 export function composeAsGiven(channelType: ChannelType, body: string, options: ChannelOptions): Composed {
+  const limit = BODY_LIMITS[channelType];
+  if (body.length > limit)
+    return { body: body.slice(0, limit), options, skipped: false, missing: [], tooLong: { part: "body", limit } };
   if (channelType === "email" && options.html !== undefined && options.text === undefined && body.trim() === "")
     return { body: htmlToText(options.html), options, skipped: false, missing: [] };
   return { body, options, skipped: false, missing: [] };

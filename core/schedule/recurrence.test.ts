@@ -6,6 +6,8 @@ import {
   planAfterTrigger,
   recurrenceProblem,
   type ScheduleSpec,
+  frequencyProblem,
+  shortestInterval,
 } from "./recurrence.js";
 
 const spec = (o: Partial<ScheduleSpec> & Pick<ScheduleSpec, "scheduledAt">): ScheduleSpec => ({
@@ -140,5 +142,32 @@ describe("recurrence rules", () => {
       1,
     );
     expect(longDown.next).toEqual(new Date("2025-01-08T00:00:01Z"));
+  });
+});
+
+describe("how often a rule may fire", () => {
+  const MINUTE = 60_000;
+  const HOUR = 3_600_000;
+
+  it("finds the shortest gap of a rule", () => {
+    expect(shortestInterval("* * * * * *")).toBe(1_000);
+    expect(shortestInterval("*/5 * * * * *")).toBe(5_000);
+    expect(shortestInterval("0,1 * * * *")).toBe(MINUTE);
+    expect(shortestInterval("0 9,10 * * *")).toBe(HOUR);
+    expect(shortestInterval("daily")).toBeGreaterThanOrEqual(23 * HOUR);
+  });
+
+  it("single sends at most once a minute: per-second cron rules are refused", () => {
+    for (const rule of ["* * * * * *", "*/5 * * * * *", "0,30 * * * * *", "0-59 * * * * *"])
+      expect(frequencyProblem(rule, MINUTE)).toMatch(/at most once every 60 s/);
+    for (const rule of ["* * * * *", "0 * * * * *", "30 */5 * * * *", "daily", "weekly:mon", "monthly:31"])
+      expect(frequencyProblem(rule, MINUTE)).toBeUndefined();
+  });
+
+  it("group sends at most once an hour", () => {
+    for (const rule of ["* * * * *", "*/15 * * * *", "0,30 * * * *", "0 * * * * *", "5 0-59 * * * *"])
+      expect(frequencyProblem(rule, HOUR)).toMatch(/at most once every 3600 s/);
+    for (const rule of ["0 * * * *", "15 9 * * 1-5", "0 30 * * * *", "daily", "weekly:mon,fri", "monthly:1"])
+      expect(frequencyProblem(rule, HOUR)).toBeUndefined();
   });
 });

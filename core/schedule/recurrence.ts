@@ -13,6 +13,10 @@
  *
  * Local times that do not exist (the hour skipped in spring) fire at the first instant after
  * the gap; local times that occur twice (the hour repeated in autumn) fire once, the first time.
+ *
+ * How often a rule may fire is bounded by the caller (frequencyProblem): the shortest gap between
+ * two of its occurrences, found over its next 120 occurrences (a cron rule's finest field repeats
+ * well within that), must not be below the minimum interval.
  */
 
 import { Cron } from "croner";
@@ -67,6 +71,28 @@ export function recurrenceProblem(rule: string): string | undefined {
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }
+}
+
+const SAMPLED_OCCURRENCES = 120;
+const SHORTEST_CALENDAR_GAP_MS = 23 * 3_600_000; // a daily rule across the spring DST change
+
+/** The shortest gap between two occurrences of a valid rule, in milliseconds. */
+export function shortestInterval(rule: string, from: Date = new Date()): number {
+  const r = parseRecurrence(rule);
+  if (r.kind !== "cron") return SHORTEST_CALENDAR_GAP_MS;
+  const runs = new Cron(r.expression, { paused: true, mode: "5-or-6-parts" }).nextRuns(SAMPLED_OCCURRENCES, from);
+  let shortest = Infinity;
+  for (let i = 1; i < runs.length; i++) shortest = Math.min(shortest, runs[i]!.getTime() - runs[i - 1]!.getTime());
+  return shortest;
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+/** Why a valid rule fires more often than `minIntervalMs` allows, or undefined when it does not. */
+export function frequencyProblem(rule: string, minIntervalMs: number): string | undefined {
+  const shortest = shortestInterval(rule);
+  if (shortest >= minIntervalMs) return undefined;
+  return `fires as often as every ${seconds(shortest)}; this schedule may fire at most once every ${seconds(minIntervalMs)}`;
 }
 
 export interface ScheduleSpec {

@@ -5,6 +5,7 @@
  * 0..9), so a campaign backlog never delays a transactional message on the same channel.
  */
 
+import { TOO_LONG_CODE } from "../../core/content/limits.js";
 import { segmentInfo } from "../../core/sms/encoding.js";
 import type { CampaignSnapshot, InsertResult } from "../../core/campaign/campaign-snapshot.js";
 import type { CampaignContent } from "../../core/campaign/render.js";
@@ -164,9 +165,10 @@ export class CampaignStore {
       }
       let queued = 0;
       let skippedRows = 0;
+      let tooLongRows = 0;
       let failedRows = 0;
       if (rows.length > 0) {
-        const inserted = await s.query<{ status: string }>(
+        const inserted = await s.query<{ status: string; error_code: string | null }>(
           `INSERT INTO messages (id, created_at, updated_at, account_id, channel_id, channel_type, contact_id, group_message_id, template_id,
                                  direction, status, priority, delivery_address, message_body, metadata, encoding, segments, error_code, error_message, trace_id,
                                  channel_options, failed_at)
@@ -176,7 +178,7 @@ export class CampaignStore {
                          $19::text[], $20::text[])
                   AS u(id, contact_id, address, body, status, error_message, metadata, encoding, segments, error_code, options)
            ON CONFLICT DO NOTHING
-           RETURNING status`,
+           RETURNING status, error_code`,
           [
             createdAt,
             now,
@@ -203,10 +205,17 @@ export class CampaignStore {
         for (const r of inserted.rows)
           if (r.status === "queued") queued++;
           else if (r.status === "failed") failedRows++;
-          else skippedRows++;
+          else {
+            skippedRows++;
+            if (r.error_code === TOO_LONG_CODE) tooLongRows++;
+          }
       }
       const duplicates = rows.length - queued - skippedRows - failedRows;
-      const reasons = addReasons(plan.skipped, { duplicate_address: duplicates, missing_variables: skippedRows });
+      const reasons = addReasons(plan.skipped, {
+        duplicate_address: duplicates,
+        missing_variables: skippedRows - tooLongRows,
+        rendered_too_long: tooLongRows,
+      });
       const skipped = Object.values(reasons).reduce((a, b) => a + b, 0);
       if (queued > 0 || skipped > 0 || failedRows > 0) {
         await s.query(

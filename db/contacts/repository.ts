@@ -1,8 +1,9 @@
 /**
  * Contacts and contact groups as the REST layer manages them: create, update, membership, and the
- * streamed CSV import that adds members page by page.
+ * streamed CSV import that stages members batch by batch and adds them in one transaction.
  */
 
+import { randomUUID } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
@@ -102,9 +103,18 @@ export async function removeGroupMember(
   });
 }
 
+/** Rows one statement moves from the staging table into contacts (well inside the statement timeout). */
+const MOVE_CHUNK = 10_000;
+/** Staged rows older than this belong to an import that died; the next import removes them. */
+const STALE_STAGING_MS = 24 * 3_600_000;
+const NO_ID = "00000000-0000-0000-0000-000000000000";
+
 /**
- * Streams contacts into a group, batch by batch, in one transaction: a file that breaks half
- * way (malformed CSV, size limit) leaves nothing behind. Memory holds one batch at a time.
+ * Streams contacts into a group without holding a transaction while the client uploads: each
+ * batch is staged in contact_import_rows in a statement of its own (a slow upload holds no
+ * connection between batches), then one transaction moves the staged rows into contacts and the
+ * group in chunks. A file that breaks half way (malformed CSV, size limit, deadline) leaves
+ * nothing behind: its staged rows are deleted and nothing was moved. Memory holds one batch.
  */
 export async function importContactsIntoGroup(
   db: Database,
@@ -113,30 +123,51 @@ export async function importContactsIntoGroup(
   batches: AsyncIterable<NewContact[]>,
   now: Date,
 ): Promise<{ group: ContactGroupRow; imported: number } | undefined> {
-  return db.transaction(async ({ orm: tx }) => {
-    const group = await getScoped(tx, contactGroups, scope, groupId);
-    if (!group) return undefined;
-    let imported = 0;
+  if (!(await getScoped(db.orm, contactGroups, scope, groupId))) return undefined;
+  const importId = randomUUID();
+  try {
+    await db.orm.execute(
+      sql`DELETE FROM contact_import_rows WHERE created_at < ${new Date(now.getTime() - STALE_STAGING_MS).toISOString()}::timestamptz`,
+    );
     for await (const batch of batches) {
       if (batch.length === 0) continue;
-      // One statement per batch with column arrays: a handful of parameters instead of
-      // thousands, and the membership rows come from the same arrays.
-      const ids = batch.map(() => uuidv7(now));
-      await tx.execute(sql`
-        WITH c AS (
-          INSERT INTO ${contacts} (id, account_id, name, email, phone, metadata, created_at, updated_at)
-          SELECT u.id, ${group.accountId}::uuid, u.name, u.email, u.phone, u.metadata::jsonb, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
-            FROM unnest(${sql.param(ids)}::uuid[], ${sql.param(batch.map((c) => c.name ?? null))}::text[], ${sql.param(batch.map((c) => c.email ?? null))}::text[],
-                        ${sql.param(batch.map((c) => c.phone ?? null))}::text[], ${sql.param(batch.map((c) => JSON.stringify(c.metadata ?? {})))}::text[])
-                 AS u(id, name, email, phone, metadata)
-          RETURNING id)
-        INSERT INTO ${contactGroupMembers} (group_id, contact_id, account_id, created_at)
-        SELECT ${groupId}::uuid, c.id, ${group.accountId}::uuid, ${now.toISOString()}::timestamptz FROM c`);
-      imported += batch.length;
+      // One statement per batch with column arrays: a handful of parameters instead of thousands.
+      await db.orm.execute(sql`
+        INSERT INTO contact_import_rows (import_id, id, name, email, phone, metadata, created_at)
+        SELECT ${importId}::uuid, u.id, u.name, u.email, u.phone, u.metadata::jsonb, ${now.toISOString()}::timestamptz
+          FROM unnest(${sql.param(batch.map(() => uuidv7(now)))}::uuid[], ${sql.param(batch.map((c) => c.name ?? null))}::text[],
+                      ${sql.param(batch.map((c) => c.email ?? null))}::text[], ${sql.param(batch.map((c) => c.phone ?? null))}::text[],
+                      ${sql.param(batch.map((c) => JSON.stringify(c.metadata ?? {})))}::text[])
+               AS u(id, name, email, phone, metadata)`);
     }
-    const updated = await refreshMemberCount(tx, groupId, now);
-    return { group: updated, imported };
-  });
+    return await db.transaction(async (tx) => {
+      const group = await getScoped(tx.orm, contactGroups, scope, groupId);
+      if (!group) return undefined;
+      let imported = 0;
+      let after = NO_ID;
+      for (;;) {
+        const moved = await tx.query<{ id: string }>(
+          `WITH s AS (SELECT id, name, email, phone, metadata FROM contact_import_rows
+                       WHERE import_id = $1 AND id > $2 ORDER BY id LIMIT $3),
+                c AS (INSERT INTO contacts (id, account_id, name, email, phone, metadata, created_at, updated_at)
+                      SELECT s.id, $4, s.name, s.email, s.phone, s.metadata, $5, $5 FROM s RETURNING id)
+           INSERT INTO contact_group_members (group_id, contact_id, account_id, created_at)
+           SELECT $6, c.id, $4, $5 FROM c RETURNING contact_id AS id`,
+          [importId, after, MOVE_CHUNK, group.accountId, now, groupId],
+        );
+        if (moved.rows.length === 0) break;
+        imported += moved.rows.length;
+        after = moved.rows.reduce((max, r) => (r.id > max ? r.id : max), after);
+      }
+      await tx.query(`DELETE FROM contact_import_rows WHERE import_id = $1`, [importId]);
+      return { group: await refreshMemberCount(tx.orm, groupId, now), imported };
+    });
+  } catch (err) {
+    await db.orm
+      .execute(sql`DELETE FROM contact_import_rows WHERE import_id = ${importId}::uuid`)
+      .catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Groups among `ids` that belong to the scope; used to validate references in request bodies. */

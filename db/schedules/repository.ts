@@ -3,6 +3,7 @@
  * schedule-store.ts.
  */
 
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { conflict } from "../../core/errors.js";
 import type { ChannelOptions } from "../../core/messages/channel-options.js";
 import type { Database, Orm } from "../client.js";
@@ -58,6 +59,21 @@ export async function createScheduledMessage(
     })
     .returning();
   return row!;
+}
+
+/** Recurring schedules of an account that may still fire (pending or paused). */
+export async function countActiveRecurring(orm: Orm, accountId: string): Promise<number> {
+  const [row] = await orm
+    .select({ n: sql<number>`count(*)::int` })
+    .from(scheduledMessages)
+    .where(
+      and(
+        eq(scheduledMessages.accountId, accountId),
+        eq(scheduledMessages.isRecurring, true),
+        inArray(scheduledMessages.status, ["pending", "paused"]),
+      ),
+    );
+  return Number(row?.n ?? 0);
 }
 
 const EDITABLE: readonly ScheduledMessageStatus[] = ["pending", "paused"];

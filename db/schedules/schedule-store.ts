@@ -6,6 +6,7 @@
  * recipient (core/content/compose.ts), as a direct send would.
  */
 
+import { TOO_LONG_CODE, tooLongDetail } from "../../core/content/limits.js";
 import { randomUUID } from "node:crypto";
 import { segmentInfo } from "../../core/sms/encoding.js";
 import type { FireResult, ScheduleSnapshot } from "../../core/schedule/schedule-snapshot.js";
@@ -138,13 +139,15 @@ export class ScheduleStore {
           { contact, customValues: r.custom_values as Record<string, string> },
           options,
         );
-        let status = !address ? "failed" : content.skipped ? "skipped" : "queued";
+        let status = !address ? "failed" : content.skipped || content.tooLong ? "skipped" : "queued";
         let error: { code: string; message: string } | null =
           status === "failed"
             ? { code: "no_address", message: "the contact has no address for this channel type" }
-            : status === "skipped"
-              ? { code: "missing_variables", message: `missing template variables: ${content.missing.join(", ")}` }
-              : null;
+            : content.tooLong
+              ? { code: TOO_LONG_CODE, message: tooLongDetail(content.tooLong) }
+              : status === "skipped"
+                ? { code: "missing_variables", message: `missing template variables: ${content.missing.join(", ")}` }
+                : null;
         if (status === "queued" && channelType === "whatsapp" && !carriesTemplate(content.options)) {
           // Free-form text outside the customer-care window could only fail: it fails now.
           const last = await lastInboundTimes(s, { id: String(r.channel_id), channelType }, [address!]);

@@ -8,6 +8,7 @@ import { createAdapterRegistry } from "../../adapters/registry.js";
 import { withTrace } from "../../core/logger.js";
 import { newTraceparent, parseTraceparent } from "../../core/trace.js";
 import { ApiKeyCache } from "./auth/api-key-cache.js";
+import { ConcurrencySlots } from "../http/slots.js";
 import { authenticate } from "./auth/authenticate.js";
 import type { ApiDeps, Ctx } from "./context.js";
 import { referencePages } from "./docs/reference-pages.js";
@@ -72,6 +73,8 @@ export function createApiApp(deps: ApiDeps): Express {
     clock: deps.clock ?? (() => new Date()),
     adapters: deps.adapters ?? createAdapterRegistry({ logger: deps.logger }),
     apiKeys: new ApiKeyCache(deps.config.API_KEY_CACHE_SECONDS * 1000),
+    streams: new ConcurrencySlots(deps.config.API_SSE_MAX_STREAMS_PER_ACCOUNT),
+    imports: new ConcurrencySlots(deps.config.API_CSV_MAX_CONCURRENT_PER_ACCOUNT),
   };
   const app = express();
   app.disable("x-powered-by");

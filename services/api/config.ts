@@ -10,58 +10,85 @@ const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
-export const apiConfigSchema = z.object({
-  AUTH_JWKS_URL: z
-    .url()
-    .optional()
-    .describe(
-      "JWKS of the identity provider (e.g. Cognito's /.well-known/jwks.json). Unset: Bearer tokens are refused.",
-    ),
-  AUTH_JWT_ISSUER: z.string().optional().describe("Required `iss` of access tokens."),
-  AUTH_JWT_AUDIENCE: z
-    .string()
-    .optional()
-    .describe("Required audience: `aud`, or Cognito's `client_id` on access tokens."),
-  AUTH_ACCOUNT_CLAIM: z
-    .string()
-    .default("custom:account_ids")
-    .describe("Claim listing the caller's account ids (array or comma-separated)."),
-  TRUST_GATEWAY_HEADERS: bool.default(false).describe("Honour x-account-ids set by a trusted gateway."),
-  API_RATE_LIMIT: int(0, 1_000_000)
-    .default(100)
-    .describe("Requests per account per window across all replicas; 0 turns limiting off."),
-  API_RATE_WINDOW_SECONDS: int(1, 3600).default(60).describe("Rate-limit window."),
-  API_RATE_SYNC_MS: int(0, 60_000)
-    .default(1_000)
-    .describe(
-      "How often a replica reconciles its local rate-limit counts with the shared ones; 0 = on every request (exact across replicas, one more database round trip per request).",
-    ),
-  API_BODY_LIMIT: z
-    .string()
-    .regex(/^\d+(b|kb|mb)$/)
-    .default("256kb")
-    .describe("Largest JSON request body."),
-  API_CSV_MAX_BYTES: int(1, 1 << 30)
-    .default(50 * 1024 * 1024)
-    .describe("Largest CSV upload for contact imports."),
-  API_CSV_MAX_ROWS: int(1, 10_000_000).default(1_000_000).describe("Most rows one CSV import may hold."),
-  API_LIST_DEFAULT_LIMIT: int(1, 1000).default(20).describe("Page size when `limit` is absent."),
-  API_LIST_MAX_LIMIT: int(1, 1000).default(100).describe("Hard maximum of `limit`."),
-  API_LIST_MAX_SKIP: int(0, 1_000_000).default(10_000).describe("Deepest `skip`; narrow the filter to go further."),
-  API_COUNT_CAP: int(1, 10_000_000)
-    .default(1_000)
-    .describe(
-      "List totals are exact up to this many rows; above it total_capped is set. Counting costs grow with the cap (a month of messages is millions of rows).",
-    ),
-  API_KEY_CACHE_SECONDS: int(0, 300)
-    .default(10)
-    .describe(
-      "How long a verified API key is remembered per process; revocation reaches other replicas within this time.",
-    ),
-  IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30)
-    .default(24)
-    .describe("How long an Idempotency-Key is remembered."),
-});
+export const apiConfigSchema = z
+  .object({
+    AUTH_JWKS_URL: z
+      .url()
+      .optional()
+      .describe(
+        "JWKS of the identity provider (e.g. Cognito's /.well-known/jwks.json). Unset: Bearer tokens are refused.",
+      ),
+    AUTH_JWT_ISSUER: z.string().optional().describe("Required `iss` of access tokens; must be set with AUTH_JWKS_URL."),
+    AUTH_JWT_AUDIENCE: z
+      .string()
+      .optional()
+      .describe("Required audience: `aud`, or Cognito's `client_id` on access tokens; must be set with AUTH_JWKS_URL."),
+    AUTH_ACCOUNT_CLAIM: z
+      .string()
+      .default("custom:account_ids")
+      .describe("Claim listing the caller's account ids (array or comma-separated)."),
+    TRUST_GATEWAY_HEADERS: bool.default(false).describe("Honour x-account-ids set by a trusted gateway."),
+    API_RATE_LIMIT: int(0, 1_000_000)
+      .default(100)
+      .describe("Requests per account per window across all replicas; 0 turns limiting off."),
+    API_RATE_WINDOW_SECONDS: int(1, 3600).default(60).describe("Rate-limit window."),
+    API_RATE_SYNC_MS: int(0, 60_000)
+      .default(1_000)
+      .describe(
+        "How often a replica reconciles its local rate-limit counts with the shared ones; 0 = on every request (exact across replicas, one more database round trip per request).",
+      ),
+    API_BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/)
+      .default("256kb")
+      .describe("Largest JSON request body."),
+    API_CSV_MAX_BYTES: int(1, 1 << 30)
+      .default(50 * 1024 * 1024)
+      .describe("Largest CSV upload for contact imports."),
+    API_CSV_UPLOAD_TIMEOUT_SECONDS: int(1, 3_600)
+      .default(120)
+      .describe("Longest a CSV upload may take to arrive; a slower one is refused with 408."),
+    API_CSV_MAX_CONCURRENT_PER_ACCOUNT: int(1, 100)
+      .default(2)
+      .describe("CSV imports one account may run at once per replica; more are a 429."),
+    API_CSV_MAX_ROWS: int(1, 10_000_000).default(1_000_000).describe("Most rows one CSV import may hold."),
+    API_LIST_DEFAULT_LIMIT: int(1, 1000).default(20).describe("Page size when `limit` is absent."),
+    API_LIST_MAX_LIMIT: int(1, 1000).default(100).describe("Hard maximum of `limit`."),
+    API_LIST_MAX_SKIP: int(0, 1_000_000).default(10_000).describe("Deepest `skip`; narrow the filter to go further."),
+    API_COUNT_CAP: int(1, 10_000_000)
+      .default(1_000)
+      .describe(
+        "List totals are exact up to this many rows; above it total_capped is set. Counting costs grow with the cap (a month of messages is millions of rows).",
+      ),
+    API_KEY_CACHE_SECONDS: int(0, 300)
+      .default(10)
+      .describe(
+        "How long a verified API key is remembered per process; revocation reaches other replicas within this time.",
+      ),
+    SCHEDULE_MIN_INTERVAL_SECONDS: int(1, 86_400)
+      .default(60)
+      .describe("Shortest gap a recurring single send's rule may have (a per-second cron rule is refused)."),
+    SCHEDULE_GROUP_MIN_INTERVAL_SECONDS: int(1, 86_400)
+      .default(3_600)
+      .describe(
+        "Shortest gap a recurring group send's rule may have: each trigger fans a campaign out over whole contact groups, which at a channel's default 60 a minute takes over an hour for a few thousand contacts.",
+      ),
+    API_SSE_MAX_STREAMS_PER_ACCOUNT: int(1, 10_000)
+      .default(10)
+      .describe("Progress streams (server-sent events) one account may hold open at once per replica; more are a 429."),
+    API_SSE_MAX_LIFETIME_SECONDS: int(1, 86_400)
+      .default(600)
+      .describe("Longest a progress stream stays open before it closes and the client reconnects."),
+    IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30)
+      .default(24)
+      .describe("How long an Idempotency-Key is remembered."),
+  })
+  // A key set alone accepts any token its identity provider signed, for any client and issuer.
+  .superRefine((c, ctx) => {
+    if (!c.AUTH_JWKS_URL) return;
+    for (const key of ["AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE"] as const)
+      if (!c[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when AUTH_JWKS_URL is set" });
+  });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
 

@@ -10,6 +10,7 @@ import type { Database } from "../../db/client.js";
 import type { SecretBox } from "../../db/secret-box.js";
 import type { ApiKeyCache } from "./auth/api-key-cache.js";
 import type { ApiConfig } from "./config.js";
+import type { ConcurrencySlots } from "../http/slots.js";
 
 /** Everything the API needs from its host process; services/main.ts builds these. */
 export interface ApiDeps {
@@ -35,4 +36,8 @@ export interface ApiDeps {
 export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock" | "adapters">> {
   secretBox?: SecretBox;
   apiKeys: ApiKeyCache;
+  /** Open progress streams per account (API_SSE_MAX_STREAMS_PER_ACCOUNT). */
+  streams: ConcurrencySlots;
+  /** CSV imports running per account (API_CSV_MAX_CONCURRENT_PER_ACCOUNT). */
+  imports: ConcurrencySlots;
 }

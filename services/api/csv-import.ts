@@ -1,7 +1,8 @@
 /**
  * Streams a CSV upload into contact batches without holding the file: the request is piped
  * through a byte counter into the parser, rows are validated one by one and handed on 1,000 at
- * a time. Columns name, email and phone are the contact; any other column goes into metadata
+ * a time. An upload still arriving after its deadline fails with 408, so a client that trickles
+ * bytes cannot keep an import (and its slot) open for the server's whole request timeout. Columns name, email and phone are the contact; any other column goes into metadata
  * (and so becomes a template variable). Invalid rows are counted and the first 100 reported;
  * a malformed file, or one over the size or row limit, fails the whole import.
  */
@@ -81,7 +82,7 @@ function toContact(record: Record<string, string>): NewContact | string {
 
 export function csvContactBatches(
   req: Request,
-  limits: { maxBytes: number; maxRows: number },
+  limits: { maxBytes: number; maxRows: number; deadlineMs: number },
   stats: ImportStats,
 ): AsyncIterable<NewContact[]> {
   const parser = parse({
@@ -91,7 +92,16 @@ export function csvContactBatches(
     relax_column_count: false,
     max_record_size: 64 * 1024,
   });
-  pipeline(req, new ByteLimit(limits.maxBytes), parser, () => undefined);
+  const counter = new ByteLimit(limits.maxBytes);
+  pipeline(req, counter, parser, () => undefined);
+  const deadline = setTimeout(() => {
+    counter.destroy(
+      new AppError(408, "upload_timeout", `the CSV upload did not arrive within ${limits.deadlineMs / 1000} s`, {
+        field: "body",
+      }),
+    );
+  }, limits.deadlineMs);
+  deadline.unref();
   return (async function* () {
     let batch: NewContact[] = [];
     let rows = 0;
@@ -117,6 +127,8 @@ export function csvContactBatches(
     } catch (err) {
       if (err instanceof CsvError) throw badRequest("invalid_csv", `malformed CSV: ${err.message}`, { field: "body" });
       throw err;
+    } finally {
+      clearTimeout(deadline);
     }
     if (batch.length > 0) yield batch;
   })();

@@ -2,7 +2,10 @@
  * A server-sent events stream of one group message's progress: an event whenever its row
  * changes (counters are folded into it in batches, so this is at most one event per poll), a
  * comment line every 15 s to keep proxies from closing an idle stream, and a final `end` event
- * when the campaign reaches a final status. Each stream polls the row by primary key.
+ * when the campaign reaches a final status. Each stream polls the row by primary key, so streams
+ * cost database work for as long as they stay open: each lives at most `maxLifetimeMs` (then it
+ * closes without `end`, and EventSource clients reconnect after the `retry` delay), and the
+ * route bounds how many one account holds at once (ConcurrencySlots).
  */
 
 import type { Request, Response } from "express";
@@ -15,6 +18,8 @@ export interface ProgressStreamOptions<Row> {
   isFinal: (row: Row) => boolean;
   intervalMs?: number;
   heartbeatMs?: number;
+  /** Closes the stream after this long (the client reconnects); unset: until the row is final. */
+  maxLifetimeMs?: number;
 }
 
 export async function streamProgress<Row>(o: ProgressStreamOptions<Row>): Promise<void> {
@@ -25,10 +30,17 @@ export async function streamProgress<Row>(o: ProgressStreamOptions<Row>): Promis
   res.setHeader("Connection", "keep-alive");
   res.setHeader("X-Accel-Buffering", "no");
   res.flushHeaders();
+  // How long an EventSource waits before it reconnects to a stream that closed.
+  res.write("retry: 1000\n\n");
   let closed = false;
-  o.req.on("close", () => {
+  let wake: (() => void) | undefined;
+  const onClose = () => {
     closed = true;
-  });
+    wake?.();
+  };
+  o.req.on("close", onClose);
+  res.on("close", onClose);
+  const endsAt = o.maxLifetimeMs !== undefined ? Date.now() + o.maxLifetimeMs : Infinity;
   let last = "";
   let seq = 0;
   let lastWrite = Date.now();
@@ -52,7 +64,15 @@ export async function streamProgress<Row>(o: ProgressStreamOptions<Row>): Promis
       res.write(`event: end\ndata: ${data}\n\n`);
       break;
     }
-    await new Promise((r) => setTimeout(r, interval));
+    if (Date.now() >= endsAt) {
+      res.write(": maximum lifetime reached; reconnect\n\n");
+      break;
+    }
+    // A client that goes away ends the wait at once, so its slot is free again at once.
+    await new Promise<void>((r) => {
+      wake = r;
+      setTimeout(r, Math.min(interval, endsAt - Date.now()));
+    });
   }
   res.end();
 }

@@ -1,8 +1,10 @@
 /**
  * Authentication: a Bearer JWT verified against the configured JWKS
- * (RS256 only), or a per-account API key in X-API-Key. A gateway's x-account-ids header is
- * honoured only when TRUST_GATEWAY_HEADERS is on, and only on top of a valid token: the
- * header narrows which accounts a verified user acts for, it never authenticates by itself.
+ * (RS256 only; issuer, audience and expiry required), or a per-account API key in X-API-Key.
+ * A gateway's x-account-ids header is honoured only when TRUST_GATEWAY_HEADERS is on, and only
+ * on top of a valid token: the header narrows which of the token's accounts a verified user acts
+ * for (the intersection), it never adds one and never authenticates by itself. Anyone who can
+ * reach the API port directly can send the header, so it must not be worth more than the token.
  */
 
 import type { RequestHandler } from "express";
@@ -33,6 +35,10 @@ export function authenticate(ctx: Ctx, jwks?: JWTVerifyGetKey): RequestHandler {
       ? createRemoteJWKSet(new URL(cfg.AUTH_JWKS_URL), { timeoutDuration: 5_000, cooldownDuration: 30_000 })
       : undefined);
 
+  const audience = cfg.AUTH_JWT_AUDIENCE ?? "";
+  if (keys && (!cfg.AUTH_JWT_ISSUER || !cfg.AUTH_JWT_AUDIENCE))
+    throw new Error("Bearer tokens need AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE beside the key set");
+
   async function fromJwt(token: string): Promise<Principal> {
     if (!keys) throw unauthorized("invalid_token", "Bearer tokens are not accepted by this deployment");
     let payload: JWTPayload;
@@ -40,6 +46,8 @@ export function authenticate(ctx: Ctx, jwks?: JWTVerifyGetKey): RequestHandler {
       ({ payload } = await jwtVerify(token, keys, {
         algorithms: ["RS256"],
         issuer: cfg.AUTH_JWT_ISSUER,
+        // A token that never expires stays valid forever once leaked.
+        requiredClaims: ["exp"],
         currentDate: ctx.clock(),
         clockTolerance: 30,
       }));
@@ -52,11 +60,10 @@ export function authenticate(ctx: Ctx, jwks?: JWTVerifyGetKey): RequestHandler {
     }
     if (payload.token_use !== undefined && payload.token_use !== "access")
       throw unauthorized("invalid_token", "an access token is required");
-    if (cfg.AUTH_JWT_AUDIENCE) {
-      const aud = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
-      if (!aud.includes(cfg.AUTH_JWT_AUDIENCE) && payload.client_id !== cfg.AUTH_JWT_AUDIENCE) {
-        throw unauthorized("invalid_token", "the token was issued for another audience");
-      }
+    // Tokens the same identity pool issued to other clients must not work here.
+    const aud = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
+    if (!aud.includes(audience) && payload.client_id !== audience) {
+      throw unauthorized("invalid_token", "the token was issued for another audience");
     }
     return {
       kind: "user",
@@ -84,7 +91,8 @@ export function authenticate(ctx: Ctx, jwks?: JWTVerifyGetKey): RequestHandler {
           .filter(Boolean);
         if (ids.length === 0 || !ids.every(isUuid))
           throw badRequest("invalid_header", "x-account-ids must be comma-separated UUIDs", { field: "x-account-ids" });
-        principal.accountIds = ids;
+        const granted = new Set(principal.accountIds);
+        principal.accountIds = ids.filter((id) => granted.has(id));
       }
     } else if (typeof apiKey === "string" && apiKey.length > 0) {
       const now = ctx.clock();

@@ -8,6 +8,7 @@ import type { ErrorRequestHandler, RequestHandler } from "express";
 import { AppError } from "../../../core/errors.js";
 import type { Logger } from "../../../core/logger.js";
 import { pgErrorCode } from "../../../db/query/crud.js";
+import { isPoolExhausted } from "../../../db/client.js";
 
 const CONSTRAINTS: Record<string, { field: string; detail: string }> = {
   channels_account_name_key: { field: "name", detail: "a channel with this name already exists" },
@@ -41,6 +42,8 @@ export function toAppError(err: unknown): AppError | undefined {
         return new AppError(status, "bad_request", "the request body could not be read", { field: "body" });
     }
   }
+  if (isPoolExhausted(err))
+    return new AppError(503, "database_busy", "no database connection was free in time; try again shortly");
   const code = pgErrorCode(err);
   if (!code) return undefined;
   const constraint =

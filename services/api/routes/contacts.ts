@@ -265,6 +265,7 @@ export const contactGroupRoutes: AnyRoute[] = [
       200: { description: "Imported", schema: importOut },
       ...errorResponses,
       ...notFoundResponse,
+      408: { description: "The upload did not arrive within API_CSV_UPLOAD_TIMEOUT_SECONDS", schema: errorSchema },
       413: { description: "File or row count over the limit", schema: errorSchema },
       415: { description: "Not text/csv", schema: errorSchema },
     },
@@ -281,11 +282,25 @@ export const contactGroupRoutes: AnyRoute[] = [
         );
       const group = await getScoped(ctx.db.orm, contactGroups, principal, params.id);
       if (!group) throw notFound("contact group not found");
+      const release = ctx.imports.acquire(group.accountId);
+      if (!release) {
+        res.setHeader("Retry-After", "30");
+        res.setHeader("Connection", "close");
+        throw new AppError(
+          429,
+          "too_many_imports",
+          `an account may run at most ${ctx.config.API_CSV_MAX_CONCURRENT_PER_ACCOUNT} imports at once; wait for one to finish`,
+        );
+      }
       const stats: ImportStats = { rejected: 0, errors: [] };
       try {
         const batches = csvContactBatches(
           req,
-          { maxBytes: ctx.config.API_CSV_MAX_BYTES, maxRows: ctx.config.API_CSV_MAX_ROWS },
+          {
+            maxBytes: ctx.config.API_CSV_MAX_BYTES,
+            maxRows: ctx.config.API_CSV_MAX_ROWS,
+            deadlineMs: ctx.config.API_CSV_UPLOAD_TIMEOUT_SECONDS * 1000,
+          },
           stats,
         );
         const r = await importContactsIntoGroup(ctx.db, principal, params.id, batches, now);
@@ -298,6 +313,8 @@ export const contactGroupRoutes: AnyRoute[] = [
         // The rest of the upload is not read; close the connection rather than drain it.
         res.setHeader("Connection", "close");
         throw err;
+      } finally {
+        release();
       }
     },
   }),

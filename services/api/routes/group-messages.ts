@@ -3,7 +3,7 @@
  * the progress stream (SSE). Status changes reach the campaign's queued messages in the same request.
  */
 
-import { conflict, notFound } from "../../../core/errors.js";
+import { AppError, conflict, notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";
 import { groupMessagesResource } from "../resources.js";
 import { countGroupRecipients } from "../../../db/contacts/repository.js";
@@ -29,7 +29,13 @@ import {
   groupMessageUpdate,
 } from "../schemas/group-messages.js";
 import { assertChannelAccepts, channelRef, groupRefs, templateRef } from "./references.js";
-import { channelOptionsFor, patchedChannelOptions } from "./send-content.js";
+import {
+  assertPatchedSendFits,
+  assertSendFits,
+  channelOptionsFor,
+  patchedChannelOptions,
+  templateSource,
+} from "./send-content.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import {
   cancelCampaignMessages,
@@ -97,7 +103,13 @@ export const groupMessageRoutes: AnyRoute[] = [
         );
         const status = body.status ?? "draft";
         if (status === "queued") assertChannelAccepts(channel);
-        if (body.template_id) await templateRef(tx, accountId, body.template_id);
+        const template = body.template_id ? await templateRef(tx, accountId, body.template_id) : undefined;
+        assertSendFits(
+          channel.channelType as ChannelType,
+          template ? templateSource(template) : { body: body.message_body ?? "", fallbackStrategy: "keep" },
+          body.custom_values,
+          channelOptions,
+        );
         await groupRefs(tx, accountId, body.contact_group_ids);
         created = await createGroupMessage(
           tx,
@@ -164,13 +176,27 @@ export const groupMessageRoutes: AnyRoute[] = [
     async handler({ params, principal, ctx, req, res }) {
       const row = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
       if (!row) throw notFound("group message not found");
-      await streamProgress({
-        req,
-        res,
-        load: () => getScoped(ctx.db.orm, groupMessages, principal, params.id),
-        serialize: groupMessageJson,
-        isFinal: (r) => FINAL.includes(r.status) && r.queuedCount === 0,
-      });
+      const release = ctx.streams.acquire(row.accountId);
+      if (!release) {
+        res.setHeader("Retry-After", "30");
+        throw new AppError(
+          429,
+          "too_many_streams",
+          `an account may hold at most ${ctx.config.API_SSE_MAX_STREAMS_PER_ACCOUNT} progress streams at once; close one first`,
+        );
+      }
+      try {
+        await streamProgress({
+          req,
+          res,
+          load: () => getScoped(ctx.db.orm, groupMessages, principal, params.id),
+          serialize: groupMessageJson,
+          isFinal: (r) => FINAL.includes(r.status) && r.queuedCount === 0,
+          maxLifetimeMs: ctx.config.API_SSE_MAX_LIFETIME_SECONDS * 1000,
+        });
+      } finally {
+        release();
+      }
       return { status: 200 };
     },
   }),
@@ -221,6 +247,7 @@ export const groupMessageRoutes: AnyRoute[] = [
             totalRecipients: await countGroupRecipients(ctx.db.orm, content.contact_group_ids),
           });
         }
+        await assertPatchedSendFits(ctx.db.orm, current, patch);
         row = await updateGroupMessage(ctx.db, principal, params.id, patch, now);
       }
       if (status !== undefined && row && status !== row.status) {

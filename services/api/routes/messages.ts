@@ -47,7 +47,7 @@ import { getScoped } from "../../../db/query/crud.js";
 import { contacts } from "../../../db/schema.js";
 import { assertChannelAccepts, contactRef, templateRef } from "./references.js";
 import { messageTarget } from "./message-target.js";
-import { channelOptionsFor, templateSource } from "./send-content.js";
+import { assertRenderedFits, channelOptionsFor, templateSource } from "./send-content.js";
 
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 const tag = "messages";
@@ -122,6 +122,7 @@ export const messageRoutes: AnyRoute[] = [
               options,
             )
           : composeAsGiven(channelType, body.message_body ?? "", options);
+        assertRenderedFits(content);
         const messageBody = content.body;
         let finalStatus: MessageStatus = status;
         let error: { code: string; message: string } | undefined;

@@ -6,11 +6,15 @@
 import { badRequest, conflict, notFound } from "../../../core/errors.js";
 import type { ScheduledMessageEvent } from "../../../core/events.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
+import type { SEND_TYPES } from "../../../core/messages/lifecycle.js";
+import { frequencyProblem } from "../../../core/schedule/recurrence.js";
+import type { ApiConfig } from "../config.js";
 import { listResource } from "../../../db/query/list.js";
 import { scheduledMessagesResource } from "../resources.js";
 import { deleteScoped, getScoped } from "../../../db/query/crud.js";
 import {
   canDeleteScheduled,
+  countActiveRecurring,
   createScheduledMessage,
   transitionScheduledMessage,
   updateScheduledMessage,
@@ -26,7 +30,29 @@ import { addressSchema } from "../schemas/addresses.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from "../schemas/scheduled-messages.js";
 import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
-import { channelOptionsFor, patchedChannelOptions } from "./send-content.js";
+import {
+  assertPatchedSendFits,
+  assertSendFits,
+  channelOptionsFor,
+  patchedChannelOptions,
+  templateSource,
+} from "./send-content.js";
+
+/**
+ * Recurring schedules an account may keep active: each fires on its own, so without a cap an
+ * account could set the platform to fire without end at any rate its rules allow.
+ */
+const MAX_ACTIVE_RECURRING = 100;
+
+type SendType = (typeof SEND_TYPES)[number];
+
+/** 400 when a rule fires more often than its kind of send may (SCHEDULE_*MIN_INTERVAL_SECONDS). */
+function assertFrequency(config: ApiConfig, rule: string, sendType: SendType): void {
+  const seconds =
+    sendType === "group" ? config.SCHEDULE_GROUP_MIN_INTERVAL_SECONDS : config.SCHEDULE_MIN_INTERVAL_SECONDS;
+  const problem = frequencyProblem(rule, seconds * 1000);
+  if (problem) throw badRequest("recurrence_too_frequent", `recurrence_rule: ${problem}`, { field: "recurrence_rule" });
+}
 
 const tag = "scheduled-messages";
 /** A schedule a minute in the past is a clock difference; further back is a mistake. */
@@ -85,7 +111,20 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       const channelOptions = channelOptionsFor(channel.channelType as ChannelType, body.channel_options, body.metadata);
       if (body.delivery_address)
         parseWith(addressSchema(channel.channelType as ChannelType), body.delivery_address, "delivery_address");
-      if (body.template_id) await templateRef(ctx.db.orm, accountId, body.template_id);
+      if (body.recurrence_rule) assertFrequency(ctx.config, body.recurrence_rule, body.send_type);
+      if (body.is_recurring && (await countActiveRecurring(ctx.db.orm, accountId)) >= MAX_ACTIVE_RECURRING)
+        throw badRequest(
+          "too_many_schedules",
+          `an account may hold at most ${MAX_ACTIVE_RECURRING} active recurring schedules; cancel one first`,
+          { field: "is_recurring" },
+        );
+      const template = body.template_id ? await templateRef(ctx.db.orm, accountId, body.template_id) : undefined;
+      assertSendFits(
+        channel.channelType as ChannelType,
+        template ? templateSource(template) : { body: body.message_body ?? "", fallbackStrategy: "keep" },
+        body.custom_values,
+        channelOptions,
+      );
       if (body.contact_id) await contactRef(ctx.db.orm, accountId, body.contact_id);
       if (body.contact_group_ids) await groupRefs(ctx.db.orm, accountId, body.contact_group_ids);
       const row = await createScheduledMessage(
@@ -214,11 +253,14 @@ export const scheduledMessageRoutes: AnyRoute[] = [
               field: "recurrence_rule",
             });
           }
+          if (content.recurrence_rule !== null)
+            assertFrequency(ctx.config, content.recurrence_rule, current.sendType as SendType);
           patch.recurrenceRule = content.recurrence_rule;
         }
         if (content.recurrence_end_at !== undefined)
           patch.recurrenceEndAt = content.recurrence_end_at ? new Date(content.recurrence_end_at) : null;
         if (content.recurrence_max_count !== undefined) patch.recurrenceMaxCount = content.recurrence_max_count;
+        await assertPatchedSendFits(ctx.db.orm, current, patch);
         row = await updateScheduledMessage(ctx.db, principal, params.id, patch, now);
         if (row) await scheduledMessageEvent(ctx, "scheduled_message.updated", row, now, traceparent);
       }

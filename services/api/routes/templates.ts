@@ -27,7 +27,7 @@ import {
   templatePreviewBody,
   templateUpdate,
 } from "../schemas/templates.js";
-import { templateSource } from "./send-content.js";
+import { assertRenderedFits, assertVariableCount, templateSource } from "./send-content.js";
 import type { ContactFields } from "../../../core/templating.js";
 import { renderParts, type ContentSource } from "../../../core/content/compose.js";
 import { templateVariables } from "../../../core/content/template-parts.js";
@@ -60,6 +60,7 @@ export async function previewContact(
 
 function preview(source: ContentSource, contact: ContactFields | undefined, customValues?: Record<string, string>) {
   const r = renderParts(source, { contact, customValues });
+  assertRenderedFits(r);
   const sms = segmentInfo(r.body);
   return {
     rendered: r.body,
@@ -114,6 +115,7 @@ export const templateRoutes: AnyRoute[] = [
     responses: { 201: { description: "Created", schema: templateOut }, ...errorResponses, ...conflictResponse },
     async handler({ body, principal, ctx, now }) {
       const variables = templateVariables(body.body, body.email, body.whatsapp);
+      assertVariableCount(variables);
       checkDefaults(variables, body.default_values);
       const row = await createTemplate(
         ctx.db.orm,
@@ -144,7 +146,9 @@ export const templateRoutes: AnyRoute[] = [
     body: adhocPreviewBody,
     responses: { 200: { description: "Rendered", schema: previewOut }, ...errorResponses },
     async handler({ body, principal, ctx }) {
-      checkDefaults(templateVariables(body.body, body.email, body.whatsapp), body.default_values);
+      const variables = templateVariables(body.body, body.email, body.whatsapp);
+      assertVariableCount(variables);
+      checkDefaults(variables, body.default_values);
       const contact = await previewContact(ctx, principal, body.contact_id, body.contact);
       const source: ContentSource = {
         body: body.body,
@@ -193,6 +197,7 @@ export const templateRoutes: AnyRoute[] = [
       const whatsapp = body.whatsapp !== undefined ? body.whatsapp : current.whatsappTemplate;
       const partsChange = body.body !== undefined || body.email !== undefined || body.whatsapp !== undefined;
       const variables = partsChange ? templateVariables(body.body ?? current.body, email, whatsapp) : current.variables;
+      assertVariableCount(variables);
       checkDefaults(variables, body.default_values ?? (partsChange ? current.defaultValues : undefined));
       const row = await updateScoped(ctx.db.orm, templates, principal, params.id, {
         name: body.name,

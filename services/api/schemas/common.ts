@@ -19,8 +19,31 @@ export const metadata = z.record(z.string().max(100), z.unknown()).describe("Fre
  */
 export const channelOptions = ChannelOptions;
 
+/** Most entries a map of values or of contact metadata may hold. */
+export const MAX_ENTRIES = 100;
+/** Longest text a value may have: the same as one column of a CSV import. */
+export const MAX_VALUE_LENGTH = 1000;
+
+const fewEntries = (v: Record<string, unknown>) => Object.keys(v).length <= MAX_ENTRIES;
+
 /** Template variable values: NAME → text. */
-export const values = z.record(z.string().min(1).max(64), z.string().max(1000));
+export const values = z
+  .record(z.string().min(1).max(64), z.string().max(MAX_VALUE_LENGTH))
+  .refine(fewEntries, { error: `at most ${MAX_ENTRIES} values` });
+
+/**
+ * A contact's extra fields: each becomes a template variable, so they are held to what a value
+ * may be (at most 100, text of at most 1,000 characters); nested values are kept but never rendered.
+ */
+export const contactMetadata = z
+  .record(z.string().max(100), z.unknown())
+  .superRefine((v, ctx) => {
+    if (!fewEntries(v)) ctx.addIssue({ code: "custom", message: `at most ${MAX_ENTRIES} fields` });
+    for (const [k, value] of Object.entries(v))
+      if (typeof value === "string" && value.length > MAX_VALUE_LENGTH)
+        ctx.addIssue({ code: "custom", path: [k], message: `at most ${MAX_VALUE_LENGTH} characters` });
+  })
+  .describe("Free-form JSON object");
 export const isoDate = z.iso.datetime({
   offset: true,
   error: "must be an ISO 8601 date-time with a time zone (e.g. 2026-03-01T09:00:00Z)",

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { ContactOptOut } from "../../../db/contacts/opt-outs.js";
 import type { ContactGroupRow, ContactRow } from "../../../db/schema.js";
-import { accountId, iso, metadata, name, nonEmpty, tsOut, uuid } from "./common.js";
+import { accountId, contactMetadata, iso, name, nonEmpty, tsOut, uuid } from "./common.js";
 
 export const phone = z
   .string()
@@ -21,7 +21,7 @@ const contactFields = {
   name: z.string().trim().max(255).nullable().optional(),
   email: email.nullable().optional(),
   phone: phone.nullable().optional(),
-  metadata: metadata.optional().describe("Extra fields, available to templates as {KEY}"),
+  metadata: contactMetadata.optional().describe("Extra fields, available to templates as {KEY}"),
 };
 
 export const contactCreate = z

@@ -8,7 +8,7 @@ import type { TemplateRow } from "../../../db/schema.js";
 import { FALLBACK_STRATEGIES } from "../../../core/messages/lifecycle.js";
 import { WhatsAppTemplate } from "../../../core/messages/channel-options.js";
 import { EmailParts, WhatsAppMapping } from "../../../core/content/template-parts.js";
-import { accountId, iso, metadata, name, nonEmpty, text, tsOut, uuid, values } from "./common.js";
+import { accountId, contactMetadata, iso, name, nonEmpty, text, tsOut, uuid, values } from "./common.js";
 
 const body = z
   .string()
@@ -103,7 +103,7 @@ const inlineContact = z.strictObject({
   name: z.string().max(255).nullable().optional(),
   email: z.string().max(255).nullable().optional(),
   phone: z.string().max(32).nullable().optional(),
-  metadata: metadata.optional(),
+  metadata: contactMetadata.optional(),
 });
 
 const previewCommon = {

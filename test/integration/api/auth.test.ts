@@ -131,12 +131,20 @@ describe("authentication, roles and tenancy", () => {
       try {
         const a = await account(h);
         await h.call("POST", "/v1/contacts", { token: a.token, body: { name: "gateway" } });
-        const token = await h.token({ accounts: [] });
+        const other = await account(h);
+        await h.call("POST", "/v1/contacts", { token: other.token, body: { name: "other" } });
+        const token = await h.token({ accounts: [a.id, other.id] });
         const viaGateway = await fetch(`${replica.url}/v1/contacts`, {
           headers: { authorization: `Bearer ${token}`, "x-account-ids": a.id },
         });
         expect(viaGateway.status).toBe(200);
         expect(((await viaGateway.json()) as { total: number }).total).toBe(1);
+        // The header never adds an account the token lacks.
+        const empty = await h.token({ accounts: [] });
+        const gained = await fetch(`${replica.url}/v1/contacts`, {
+          headers: { authorization: `Bearer ${empty}`, "x-account-ids": a.id },
+        });
+        expect(gained.status).toBe(403);
         const headerOnly = await fetch(`${replica.url}/v1/contacts`, { headers: { "x-account-ids": a.id } });
         expect(headerOnly.status).toBe(401);
         const bad = await fetch(`${replica.url}/v1/contacts`, {

@@ -197,6 +197,40 @@ describe("/v1/contacts and /v1/contact-groups", () => {
     }
   });
 
+  it("stalled uploads hold no pooled connection: with a pool of 2, other requests are still answered", async () => {
+    const tight = await startHarness({ API_CSV_MAX_CONCURRENT_PER_ACCOUNT: "5" }, { poolMax: 2 });
+    const stalled: AbortController[] = [];
+    try {
+      const ta = await account(tight);
+      const g = (await tight.call("POST", "/v1/contact-groups", { token: ta.token, body: { name: "g" } })).body;
+      for (let i = 0; i < 3; i++) {
+        const ctl = new AbortController();
+        stalled.push(ctl);
+        // A header row and one contact, then nothing: the upload stays open.
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(`name,phone\nStalled ${i},+25191100000${i}\n`));
+          },
+        });
+        void fetch(`${tight.url}/v1/contact-groups/${g.id}/import`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${ta.token}`, "content-type": "text/csv" },
+          body,
+          duplex: "half",
+          signal: ctl.signal,
+        }).catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+      const started = Date.now();
+      const list = await tight.call("GET", "/v1/contacts", { token: ta.token });
+      expect(list.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      for (const ctl of stalled) ctl.abort();
+      await tight.close();
+    }
+  });
+
   it("group CRUD with duplicate names refused", async () => {
     const g = (
       await h.call("POST", "/v1/contact-groups", { token: a.token, body: { name: "VIP", description: "best" } })

@@ -96,6 +96,7 @@ export interface Harness {
 }
 
 export const ISSUER = "https://issuer.test/pool";
+export const AUDIENCE = "turumba-test-client";
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
@@ -109,9 +110,12 @@ const closeServer = (s: Server) =>
     s.close(() => r());
   });
 
-export async function startHarness(config: Partial<Record<keyof ApiConfig, string>> = {}): Promise<Harness> {
+export async function startHarness(
+  config: Partial<Record<keyof ApiConfig, string>> = {},
+  pool: { poolMax?: number } = {},
+): Promise<Harness> {
   const tdb = await createTestDatabase("api");
-  const db = await openDatabase({ url: tdb.url, poolMax: 20 });
+  const db = await openDatabase({ url: tdb.url, poolMax: pool.poolMax ?? 20 });
   await runMigrations(db);
   const clock = new TestClock();
   await maintainPartitions(db, { now: clock.now() });
@@ -139,6 +143,7 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
     apiConfigSchema.parse({
       AUTH_JWKS_URL: `${jwks.url}/.well-known/jwks.json`,
       AUTH_JWT_ISSUER: ISSUER,
+      AUTH_JWT_AUDIENCE: AUDIENCE,
       API_RATE_LIMIT: "0",
       ...config,
       ...over,
@@ -188,6 +193,7 @@ export async function startHarness(config: Partial<Record<keyof ApiConfig, strin
         .setProtectedHeader({ alg: "RS256", kid: "k1" })
         .setIssuer(issuer)
         .setSubject(sub)
+        .setAudience(AUDIENCE)
         .setIssuedAt(iat)
         .setExpirationTime(iat + expiresIn)
         .sign(privateKey);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { bucketKey } from "../../../services/api/http/rate-limit.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness.js";
 
@@ -75,7 +76,7 @@ describe("per-account API rate limit", () => {
       // The background flush adds the local hits to the shared row, where other replicas see them.
       await new Promise((r) => setTimeout(r, 500));
       const { rows } = await h.db.withSession((s) =>
-        s.query<{ count: number }>("SELECT count FROM api_rate_limits WHERE bucket = $1", [`acct:${account}`]),
+        s.query<{ count: number }>("SELECT count FROM api_rate_limits WHERE bucket = $1", [bucketKey([account])]),
       );
       expect(rows[0]!.count).toBe(8);
       expect((await h.call("GET", "/v1/contacts", { token })).status).toBe(429);

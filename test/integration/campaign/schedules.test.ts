@@ -57,7 +57,11 @@ describe("scheduled messages", () => {
       name: "schedules",
       pubsub: set.pubsub,
       state: set.state,
-      apps: set.apps.map((a) => ({ ...a, env: { SWEEP_STALE_QUEUED_MS: "3000", API_RATE_LIMIT: "0" } })),
+      apps: set.apps.map((a) => ({
+        ...a,
+        // Rules every 2 s keep these timing checks short; deployments keep the one-minute minimum.
+        env: { SWEEP_STALE_QUEUED_MS: "3000", API_RATE_LIMIT: "0", SCHEDULE_MIN_INTERVAL_SECONDS: "1" },
+      })),
       env: {
         ...set.env,
         DATABASE_URL: database.url,
