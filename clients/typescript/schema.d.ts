@@ -727,7 +727,7 @@ export interface components {
       read_count: number;
       /** @description Messages cancelled before a provider had them */
       cancelled_count: number;
-      /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, opted_out, suppressed_bounce */
+      /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, rendered_too_long, opted_out, suppressed_bounce */
       skipped_reasons: {
         [key: string]: number;
       };
@@ -6486,6 +6486,15 @@ export interface operations {
       };
       /** @description No such row in the caller's accounts */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The upload did not arrive within API_CSV_UPLOAD_TIMEOUT_SECONDS */
+      408: {
         headers: {
           [name: string]: unknown;
         };

@@ -79,7 +79,10 @@ const PART_FIELDS: Record<TooLong["part"], string> = {
 /** 400 when a rendered part went over its limit. */
 export function assertRenderedFits(rendered: { tooLong?: TooLong }): void {
   if (rendered.tooLong)
-    throw badRequest(TOO_LONG_CODE, tooLongDetail(rendered.tooLong), { field: PART_FIELDS[rendered.tooLong.part] });
+    // Written out so docs/errors.md's check finds it; `satisfies` keeps it the kernel's code.
+    throw badRequest("rendered_too_long" satisfies typeof TOO_LONG_CODE, tooLongDetail(rendered.tooLong), {
+      field: PART_FIELDS[rendered.tooLong.part],
+    });
 }
 
 /**
