@@ -38,6 +38,7 @@ import { bridgeBindEvents } from "./status/bind-bridge.js";
 import { createWebhooks, loadWebhookConfig } from "./webhooks/index.js";
 import { registry as metricsRegistry } from "./metrics.js";
 import { errorHandler } from "./http/error-handler.js";
+import { mountMetricsOnApp, startMetricsServer } from "./http/metrics-endpoint.js";
 import { probeRoutes } from "./probe/routes.js";
 import { createActorHost } from "./runtime/actor-host.js";
 import { createActorInvoker } from "./runtime/actor-invoker.js";
@@ -71,9 +72,11 @@ app.disable("x-powered-by");
 let shuttingDown = false;
 let bindEvents: BindEventForwarder | undefined;
 
-app.get("/metrics", async (_req, res) => {
-  res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
-});
+// With METRICS_PORT set, /metrics leaves the public port for a listener of its own.
+const metricsServer =
+  cfg.METRICS_PORT === undefined
+    ? (mountMetricsOnApp(app, metricsRegistry), undefined)
+    : await startMetricsServer({ registry: metricsRegistry, host: cfg.APP_HOST, port: cfg.METRICS_PORT });
 app.get("/health", (_req, res) => {
   res.json({ status: "ok", role: cfg.ROLE });
 });
@@ -207,6 +210,7 @@ async function shutdown(signal: string): Promise<void> {
   timer.unref();
   maintenance.stop();
   webhooks?.close();
+  metricsServer?.close();
   // Receipts the binds already acknowledged get half the grace period to reach the broker.
   const forwarded = bindEvents
     ? Promise.race([
