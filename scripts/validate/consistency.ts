@@ -26,10 +26,36 @@ const REQUIRED_DAPR_ANNOTATIONS = [
   "dapr.io/app-token-secret",
   "dapr.io/graceful-shutdown-seconds",
 ];
+/** Kubernetes' recommended labels, on every Deployment and its pods. */
+const RECOMMENDED_LABELS = [
+  "app.kubernetes.io/name",
+  "app.kubernetes.io/instance",
+  "app.kubernetes.io/version",
+  "app.kubernetes.io/component",
+  "app.kubernetes.io/part-of",
+  "app.kubernetes.io/managed-by",
+];
+/** The suffix kustomize's configMapGenerator appends: a hash of the content. */
+const CONTENT_HASH_SUFFIX = /-[a-z0-9]{10}$/;
+/** Pods a PodDisruptionBudget lets go at `replicas` pods (an int or a percentage, rounded as Kubernetes does). */
+function disruptionsAllowed(spec: Doc, replicas: number): number {
+  const count = (v: unknown, roundUp: boolean) => {
+    if (typeof v === "number") return v;
+    const pct = Number(String(v).replace("%", "")) / 100;
+    return roundUp ? Math.ceil(pct * replicas) : Math.floor(pct * replicas);
+  };
+  if (spec.maxUnavailable !== undefined) return count(spec.maxUnavailable, true);
+  if (spec.minAvailable !== undefined) return replicas - count(spec.minAvailable, true);
+  return replicas;
+}
+
 /** Metadata that carries credentials: only ever through secretKeyRef. */
 const CREDENTIAL_FIELD = /password|connectionString|token|secret/i;
 
-type Obj = Doc & { kind: string; metadata: { name: string; annotations?: Record<string, string> } };
+type Obj = Doc & {
+  kind: string;
+  metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+};
 const obj = (d: SourcedDoc) => d.doc as Obj;
 const get = (o: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Doc)[k] : undefined), o);
@@ -101,6 +127,13 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     appIdOf.set(d.metadata.name, appId);
     if (!knownApps.has(appId)) p(where, `app id ${appId} is not in scripts/validate/model.ts`);
     const httpPort = app.ports?.find((x) => x.name === "http")?.containerPort;
+    for (const [what, l] of [
+      ["labels", d.metadata.labels],
+      ["pod labels", get(tpl, "metadata", "labels")],
+    ] as const) {
+      const missing = RECOMMENDED_LABELS.filter((k) => !(l as Record<string, string> | undefined)?.[k]);
+      if (missing.length) p(where, `${what} lack the recommended ${missing.join(", ")}`);
+    }
     if (String(httpPort) !== ann["dapr.io/app-port"])
       p(where, `dapr.io/app-port ${ann["dapr.io/app-port"]} is not the app's http port ${httpPort}`);
     if (!byKind("Configuration").some((c) => c.metadata.name === ann["dapr.io/config"]))
@@ -136,6 +169,8 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     for (const ref of app.envFrom ?? []) {
       const cm = ref.configMapRef?.name;
       if (cm && !configMaps.has(cm)) p(where, `envFrom names no ConfigMap: ${cm}`);
+      if (cm && !CONTENT_HASH_SUFFIX.test(cm))
+        p(where, `ConfigMap ${cm} has no content hash in its name (configMapGenerator): edits would not roll the pods`);
       Object.assign(env, cm ? configMaps.get(cm) : {});
     }
     // Secret-sourced values are unknown here: a placeholder that satisfies any string rule.
@@ -148,8 +183,18 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     const appGrace = Number(env.SHUTDOWN_GRACE_MS ?? 10_000) / 1000;
     if (preStop + appGrace > grace)
       p(where, `preStop ${preStop}s + SHUTDOWN_GRACE_MS ${appGrace}s exceed terminationGracePeriodSeconds ${grace}s`);
-    if (sidecarGrace > grace)
-      p(where, `dapr.io/graceful-shutdown-seconds ${sidecarGrace} exceeds terminationGracePeriodSeconds ${grace}`);
+    const block = ann["dapr.io/block-shutdown-duration"] ? durationSeconds(ann["dapr.io/block-shutdown-duration"]) : 0;
+    if (block + sidecarGrace > grace)
+      p(
+        where,
+        `dapr.io/block-shutdown-duration ${block}s + graceful-shutdown-seconds ${sidecarGrace} exceed terminationGracePeriodSeconds ${grace}`,
+      );
+    // The API publishes while it finishes requests: its sidecar must outlive them.
+    if (env.ROLE === "api" && block < preStop + appGrace)
+      p(
+        where,
+        `dapr.io/block-shutdown-duration ${block}s is shorter than preStop ${preStop}s + SHUTDOWN_GRACE_MS ${appGrace}s: requests finishing after the sidecar stopped could not publish`,
+      );
     if (env.ROLE !== "api" && env.ACTOR_DRAIN_TIMEOUT && durationSeconds(env.ACTOR_DRAIN_TIMEOUT) > sidecarGrace) {
       p(
         where,
@@ -160,13 +205,29 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
       p(where, `the app stops (preStop ${preStop}s) before its sidecar finished draining (${sidecarGrace}s)`);
 
     const sel = JSON.stringify(get(d, "spec", "selector", "matchLabels"));
-    if (!byKind("PodDisruptionBudget").some((b) => JSON.stringify(get(b, "spec", "selector", "matchLabels")) === sel))
-      p(where, "no PodDisruptionBudget selects it");
+    const budgets = byKind("PodDisruptionBudget").filter(
+      (b) => JSON.stringify(get(b, "spec", "selector", "matchLabels")) === sel,
+    );
+    if (budgets.length === 0) p(where, "no PodDisruptionBudget selects it");
     const scalers = [...byKind("HorizontalPodAutoscaler"), ...byKind("ScaledObject")].filter(
       (s) => get(s, "spec", "scaleTargetRef", "name") === d.metadata.name,
     );
     if (scalers.length !== 1)
       p(where, `${scalers.length} autoscalers target it (want exactly one: an HPA or a KEDA ScaledObject)`);
+    if (scalers.length && get(d, "spec", "replicas") !== undefined)
+      p(
+        where,
+        `sets replicas (${String(get(d, "spec", "replicas"))}) though autoscaled: every apply would reset the autoscaler`,
+      );
+    const minReplicas = scalers.map((s) =>
+      Number(get(s, "spec", "minReplicas") ?? get(s, "spec", "minReplicaCount") ?? 1),
+    )[0];
+    for (const b of budgets)
+      if (minReplicas !== undefined && disruptionsAllowed(get(b, "spec") as Doc, minReplicas) < 1)
+        p(
+          `PodDisruptionBudget/${b.metadata.name}`,
+          `allows no disruption at the autoscaler's minimum of ${minReplicas} pods: node drains would hang`,
+        );
   }
 
   const deployedIds = new Set(appIdOf.values());

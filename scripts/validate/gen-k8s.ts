@@ -7,6 +7,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
+  APP_VERSION,
   DEFAULT_DISPATCH_QUEUE_TARGET,
   DEPLOYED_APPS,
   DISPATCH_QUEUE_TARGET,
@@ -23,10 +24,14 @@ import { readDocs, stringifyDocs, yamlFilesUnder, GENERATED_NOTE, type Doc } fro
 type Entry = { comment?: string; value: Doc };
 
 const deployedIds = () => new Set(DEPLOYED_APPS.map((a) => a.appId));
-const labels = (app: DeployedApp) => ({
+/** Kubernetes' recommended labels; the selector uses only the name, which never changes. */
+export const labels = (app: DeployedApp) => ({
   "app.kubernetes.io/name": app.appId,
+  "app.kubernetes.io/instance": app.appId,
+  "app.kubernetes.io/version": APP_VERSION,
   "app.kubernetes.io/component": app.role,
   "app.kubernetes.io/part-of": "turumba",
+  "app.kubernetes.io/managed-by": "kustomize",
 });
 const selector = (app: DeployedApp) => ({ matchLabels: { "app.kubernetes.io/name": app.appId } });
 
@@ -194,6 +199,7 @@ function daprAnnotations(app: DeployedApp): Record<string, string> {
     "dapr.io/enable-metrics": "true",
     "dapr.io/metrics-port": String(K8S.sidecarMetricsPort),
     "dapr.io/graceful-shutdown-seconds": String(app.sidecarGraceSeconds),
+    ...(app.blockShutdownSeconds ? { "dapr.io/block-shutdown-duration": `${app.blockShutdownSeconds}s` } : {}),
     "dapr.io/disable-builtin-k8s-secret-store": "true",
     "dapr.io/sidecar-seccomp-profile-type": "RuntimeDefault",
   };
@@ -211,7 +217,7 @@ function deployment(app: DeployedApp): Doc {
     kind: "Deployment",
     metadata: { name: app.appId, labels: labels(app) },
     spec: {
-      replicas: app.replicas,
+      // No replicas: the autoscaler owns the count (an applied value would reset it on every apply).
       revisionHistoryLimit: 5,
       selector: selector(app),
       // Never fewer ready pods than asked for during a rollout: actors move one host at a time.

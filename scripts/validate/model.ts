@@ -6,6 +6,8 @@
  * by the next `npx tsx scripts/validate/generate.ts` with no other edit.
  */
 
+import { readFileSync } from "node:fs";
+
 export type Role = "api" | "dispatcher";
 
 export interface Resources {
@@ -25,8 +27,10 @@ export interface DeployedApp {
   actorHost: boolean;
   /** Serves clients from outside the pod (the REST API): published by compose, exposed by its Service. */
   public: boolean;
-  replicas: number;
-  /** Horizontal scaling bounds on CPU (HPA, or the CPU trigger of the KEDA scaler). */
+  /**
+   * Horizontal scaling bounds on CPU (HPA, or the CPU trigger of the KEDA scaler). The autoscaler
+   * owns the replica count: no Deployment or overlay sets `replicas`, or every apply would reset it.
+   */
   scale: { min: number; max: number; cpuPercent: number };
   app: Resources;
   sidecar: Resources;
@@ -38,6 +42,11 @@ export interface DeployedApp {
   /** Seconds the app keeps serving after the pod is told to stop, so the sidecar can drain through it. */
   preStopSeconds: number;
   terminationGraceSeconds: number;
+  /**
+   * Seconds the sidecar keeps serving after SIGTERM before its own graceful shutdown starts
+   * (dapr.io/block-shutdown-duration): requests still in flight on the app can publish their events.
+   */
+  blockShutdownSeconds?: number;
   /** Environment only this app needs (shared settings live in the turumba-config ConfigMap). */
   env?: Record<string, string>;
   /** Keys of the turumba-app Secret this app reads, as environment variables of the same name. */
@@ -51,13 +60,15 @@ export const DEPLOYED_APPS: DeployedApp[] = [
     port: 3000,
     actorHost: false,
     public: true,
-    replicas: 2,
     scale: { min: 2, max: 10, cpuPercent: 70 },
     app: { cpuRequest: "250m", cpuLimit: "1", memoryRequest: "256Mi", memoryLimit: "512Mi" },
     sidecar: { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: "96Mi", memoryLimit: "256Mi" },
     sidecarGraceSeconds: 10,
     preStopSeconds: 5,
     terminationGraceSeconds: 30,
+    // preStop 5 s + SHUTDOWN_GRACE_MS 10 s: the sidecar outlives the last request the app finishes,
+    // then drains in its 10 s graceful shutdown (25 s in all, within the 30 s grace period).
+    blockShutdownSeconds: 15,
     secretEnv: [{ key: "DATABASE_URL" }, { key: "CREDENTIALS_KEYS" }, { key: "OPS_API_TOKEN", optional: true }],
   },
   {
@@ -66,7 +77,6 @@ export const DEPLOYED_APPS: DeployedApp[] = [
     port: 3001,
     actorHost: true,
     public: false,
-    replicas: 2,
     scale: { min: 2, max: 20, cpuPercent: 70 },
     app: { cpuRequest: "500m", cpuLimit: "2", memoryRequest: "512Mi", memoryLimit: "1Gi" },
     sidecar: { cpuRequest: "250m", cpuLimit: "1", memoryRequest: "128Mi", memoryLimit: "512Mi" },
@@ -85,6 +95,11 @@ export const DEPLOYED_APPS: DeployedApp[] = [
 
 /** App ids that exist only on one machine: the embedded all-in-one app of the local launcher. */
 export const LOCAL_ONLY_APP_IDS = ["turumba"];
+
+/** The release every manifest is labelled with (app.kubernetes.io/version): package.json's version. */
+export const APP_VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /** The container image of every app (kustomize `images:` in an overlay points it at a registry). */
 export const IMAGE = "turumba-messaging";

@@ -17,6 +17,11 @@ function copyRepo(): string {
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
+/** A rendered object's name: exact, or with the content hash kustomize's generators append. */
+const named = (d: Doc, name: string) => {
+  const n = String((d.metadata as Doc).name);
+  return n === name || (n.startsWith(`${name}-`) && /^[a-z0-9]{10}$/.test(n.slice(name.length + 1)));
+};
 const messages = (ps: { message: string }[]) => ps.map((p) => p.message);
 
 describe("offline validation of manifests, components and compose", { timeout: 120_000 }, () => {
@@ -24,7 +29,7 @@ describe("offline validation of manifests, components and compose", { timeout: 1
   let schemas: Schemas;
   let production: SourcedDoc[];
   const find = (kind: string, name?: string) =>
-    clone(production.find((d) => d.doc.kind === kind && (!name || (d.doc.metadata as Doc).name === name))!.doc);
+    clone(production.find((d) => d.doc.kind === kind && (!name || named(d.doc, name)))!.doc);
 
   beforeAll(() => {
     // First run on a machine builds kustomize and fetches schemas (cached afterwards).
@@ -79,6 +84,19 @@ describe("offline validation of manifests, components and compose", { timeout: 1
     expect(messages(problems)).toContainEqual(expect.stringContaining('unknown field "imagePullPolicyy"'));
     // Reported for the base and both overlays that build on it.
     expect(problems.filter((p) => p.message.includes("imagePullPolicyy"))).toHaveLength(3);
+  });
+
+  it("rolls the pods when a setting changes: the ConfigMap name the Deployments read follows its content", () => {
+    const configMapOf = (docs: SourcedDoc[]) =>
+      JSON.stringify(docs.find((d) => d.doc.kind === "Deployment")!.doc).match(/turumba-config-[a-z0-9]{10}/)?.[0];
+    const before = configMapOf(render(tools, REPO_ROOT, "k8s/overlays/dev"));
+    const dir = copyRepo();
+    const file = join(dir, "k8s/base/config.env");
+    writeFileSync(file, readFileSync(file, "utf8").replace("ACTOR_SCAN_INTERVAL=30s", "ACTOR_SCAN_INTERVAL=20s"));
+    const after = configMapOf(render(tools, dir, "k8s/overlays/dev"));
+    expect(before).toBeDefined();
+    expect(after).toBeDefined();
+    expect(after).not.toEqual(before);
   });
 
   it("fails a copy whose component file has a field Dapr does not know", () => {
@@ -171,7 +189,7 @@ describe("offline validation of manifests, components and compose", { timeout: 1
 
   const replace = (kind: string, name: string | undefined, change: (d: Doc) => Doc | undefined) =>
     production.flatMap((d) =>
-      d.doc.kind === kind && (!name || (d.doc.metadata as Doc).name === name)
+      d.doc.kind === kind && (!name || named(d.doc, name))
         ? [change(clone(d.doc))].filter((x): x is Doc => !!x).map((doc) => ({ ...d, doc }))
         : [d],
     );
@@ -230,6 +248,54 @@ describe("offline validation of manifests, components and compose", { timeout: 1
       "a Deployment without its PodDisruptionBudget",
       () => replace("PodDisruptionBudget", "dispatcher", () => undefined),
       /no PodDisruptionBudget/,
+    ],
+    [
+      "an autoscaled Deployment that sets replicas",
+      () => replace("Deployment", "dispatcher", (d) => ({ ...d, spec: { ...(d.spec as Doc), replicas: 3 } })),
+      /sets replicas \(3\) though autoscaled/,
+    ],
+    [
+      "a PodDisruptionBudget that allows no drain at the autoscaler's minimum",
+      () =>
+        replace("PodDisruptionBudget", "messaging-api", (b) => ({
+          ...b,
+          spec: { minAvailable: 2, selector: (b.spec as Doc).selector },
+        })),
+      /allows no disruption at the autoscaler's minimum of 2 pods/,
+    ],
+    [
+      "a ConfigMap whose name carries no content hash",
+      () =>
+        replace("ConfigMap", "turumba-config", (c) => ({ ...c, metadata: { name: "turumba-config" } })).map((d) =>
+          d.doc.kind === "Deployment"
+            ? {
+                ...d,
+                doc: JSON.parse(
+                  JSON.stringify(d.doc).replace(/"turumba-config-[a-z0-9]{10}"/, '"turumba-config"'),
+                ) as Doc,
+              }
+            : d,
+        ),
+      /ConfigMap turumba-config has no content hash .* edits would not roll the pods/,
+    ],
+    [
+      "a Deployment without the recommended version label",
+      () =>
+        replace("Deployment", "dispatcher", (d) => {
+          delete (d.metadata as { labels: Doc }).labels["app.kubernetes.io/version"];
+          return d;
+        }),
+      /labels lack the recommended app.kubernetes.io\/version/,
+    ],
+    [
+      "an API sidecar that stops before the API's last requests",
+      () =>
+        replace("Deployment", "messaging-api", (d) => {
+          const tpl = (d.spec as Doc).template as { metadata: { annotations: Doc } };
+          delete tpl.metadata.annotations["dapr.io/block-shutdown-duration"];
+          return d;
+        }),
+      /block-shutdown-duration 0s is shorter than preStop 5s \+ SHUTDOWN_GRACE_MS 10s/,
     ],
     [
       "queue-depth scalers on a broker that is not RabbitMQ",
