@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { configSchema } from "../../core/config.js";
 import { DEPLOYED_APPS, DISPATCH_TOPIC, LOCAL_ONLY_APP_IDS } from "./model.js";
 import type { Problem } from "./schemas.js";
-import type { Doc, SourcedDoc } from "./yaml-io.js";
+import { readDocs, yamlFilesUnder, type Doc, type SourcedDoc } from "./yaml-io.js";
 
 const REQUIRED_DAPR_ANNOTATIONS = [
   "dapr.io/app-id",
@@ -240,6 +240,7 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
   for (const c of components) {
     const where = `Component/${c.metadata.name}`;
     for (const s of (c.scopes ?? []) as string[]) if (!deployedIds.has(s)) p(where, `scope ${s} is no deployed app id`);
+    if (!((c.scopes ?? []) as string[]).length) p(where, "no scopes: every app in the namespace would load it");
     const metadata = (get(c, "spec", "metadata") ?? []) as { name: string; value?: unknown; secretKeyRef?: unknown }[];
     for (const m of metadata)
       if (CREDENTIAL_FIELD.test(m.name) && m.value !== undefined)
@@ -333,11 +334,14 @@ export function checkLocal(docs: SourcedDoc[], root: string): Problem[] {
       .map((o) => o.metadata.name),
   );
 
+  const read = new Set<string>();
   for (const d of docs) {
     const o = obj(d);
     const where = `${d.source} ${o.kind}/${o.metadata?.name}`;
     for (const s of (o.scopes ?? []) as string[])
       if (!appIds.has(s)) p(where, `scope ${s} is no app id (scripts/validate/model.ts)`);
+    if (o.kind === "Component" && !((o.scopes ?? []) as string[]).length)
+      p(where, "no scopes: every app in the namespace would load this component");
     if (o.kind === "Subscription") {
       const topic = String(get(o, "spec", "topic"));
       if (!topic.endsWith(".dead") && !get(o, "spec", "deadLetterTopic")) p(where, "no deadLetterTopic");
@@ -356,15 +360,27 @@ export function checkLocal(docs: SourcedDoc[], root: string): Problem[] {
         if (!m.secretKeyRef) continue;
         if (!store || !secretStores.has(store))
           p(where, `secretKeyRef without a secret store of components/common (auth.secretStore: ${store ?? "unset"})`);
-        else if (!allowed.get(store)?.has("*") && !allowed.get(store)?.has(m.secretKeyRef.name)) {
-          p(
-            where,
-            `reads secret ${m.secretKeyRef.name}, which dapr/config.yaml does not allow for ${store}: the sidecar would be refused`,
-          );
+        else {
+          read.add(`${store}/${m.secretKeyRef.name}`);
+          // The sidecar resolves component secrets without the scopes; the list is kept equal to what
+          // components read, so it documents them and the secrets API serves nothing more.
+          if (!allowed.get(store)?.has("*") && !allowed.get(store)?.has(m.secretKeyRef.name))
+            p(where, `reads secret ${m.secretKeyRef.name}, which dapr/config.yaml does not list for ${store}`);
         }
       }
     }
   }
+
+  // Against every component file of the repository, so a check of a few files sees all readers.
+  for (const f of yamlFilesUnder(root, "components"))
+    for (const { doc } of readDocs(root, f))
+      for (const m of (get(doc, "spec", "metadata") ?? []) as { secretKeyRef?: { name: string } }[])
+        if (m.secretKeyRef) read.add(`${String(get(doc, "auth", "secretStore"))}/${m.secretKeyRef.name}`);
+  if (config)
+    for (const [store, names] of allowed)
+      for (const name of names)
+        if (name !== "*" && !read.has(`${store}/${name}`))
+          p("dapr/config.yaml", `allows secret ${name} of ${store}, which no component reads: remove it`);
 
   // The swap contract: every pubsub/<kind> defines `pubsub`, every state/<kind> an actor store `statestore`.
   for (const [dir, name, type] of [

@@ -22,6 +22,8 @@ const named = (d: Doc, name: string) => {
   const n = String((d.metadata as Doc).name);
   return n === name || (n.startsWith(`${name}-`) && /^[a-z0-9]{10}$/.test(n.slice(name.length + 1)));
 };
+const get = (o: unknown, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
 const messages = (ps: { message: string }[]) => ps.map((p) => p.message);
 
 describe("offline validation of manifests, components and compose", { timeout: 120_000 }, () => {
@@ -298,6 +300,15 @@ describe("offline validation of manifests, components and compose", { timeout: 1
       /block-shutdown-duration 0s is shorter than preStop 5s \+ SHUTDOWN_GRACE_MS 10s/,
     ],
     [
+      "a component every app in the namespace would load",
+      () =>
+        replace("Component", "statestore", (c) => {
+          delete c.scopes;
+          return c;
+        }),
+      /no scopes: every app in the namespace would load it/,
+    ],
+    [
       "queue-depth scalers on a broker that is not RabbitMQ",
       () => replace("Component", "pubsub", (c) => ({ ...c, spec: { ...(c.spec as Doc), type: "pubsub.redis" } })),
       /leave components\/keda-dispatch out/,
@@ -326,8 +337,26 @@ describe("offline validation of manifests, components and compose", { timeout: 1
     const meta = (local[0]!.doc.spec as Doc).metadata as Doc[];
     meta.push({ name: "redisPassword", secretKeyRef: { name: "REDIS_PASSWORD", key: "REDIS_PASSWORD" } });
     expect(messages(checkLocal(local, REPO_ROOT)).join("\n")).toMatch(
-      /reads secret REDIS_PASSWORD, which dapr\/config.yaml does not allow/,
+      /reads secret REDIS_PASSWORD, which dapr\/config.yaml does not list/,
     );
+  });
+
+  it("rejects a component without scopes and an allowed secret no component reads", () => {
+    const local = [
+      "components/pubsub/rabbitmq/pubsub.yaml",
+      "components/state/postgresql/statestore.yaml",
+      "components/state/redis/statestore.yaml",
+      "components/state/sqlite/statestore.yaml",
+      "components/common/envsecrets.yaml",
+      "dapr/config.yaml",
+    ].flatMap((f) => readDocs(REPO_ROOT, f));
+    expect(checkLocal(local, REPO_ROOT)).toEqual([]);
+    delete local[0]!.doc.scopes;
+    const allowed = get(local.at(-1)!.doc, "spec", "secrets", "scopes", 0, "allowedSecrets") as string[];
+    allowed.push("CREDENTIALS_KEY");
+    const found = messages(checkLocal(local, REPO_ROOT)).join("\n");
+    expect(found).toMatch(/no scopes: every app in the namespace would load this component/);
+    expect(found).toMatch(/allows secret CREDENTIALS_KEY of envsecrets, which no component reads/);
   });
 
   it("rejects a compose sidecar outside its app's network namespace", () => {
