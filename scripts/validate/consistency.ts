@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { configSchema } from "../../core/config.js";
+import { DUE_BACKLOG_SQL } from "../../db/messages/dispatch-backlog.js";
 import { DEPLOYED_APPS, DISPATCH_TOPIC, LOCAL_ONLY_APP_IDS } from "./model.js";
 import type { Problem } from "./schemas.js";
 import { readDocs, yamlFilesUnder, type Doc, type SourcedDoc } from "./yaml-io.js";
@@ -303,6 +304,26 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
         p(where, `queue ${t.metadata.queueName} is not {appId}-{topic} of a topic ${appId} subscribes to`);
       if (!t.authenticationRef || !triggerAuths.has(t.authenticationRef.name))
         p(where, `trigger on ${t.metadata.queueName} has no TriggerAuthentication here`);
+      if (t.metadata.excludeUnacknowledged !== "true")
+        p(
+          where,
+          `trigger on ${t.metadata.queueName} counts unacknowledged (in-flight) messages: set excludeUnacknowledged "true"`,
+        );
+    }
+    if (queues.size) {
+      const backlog = triggers.find(
+        (t) =>
+          t.type === "postgresql" && t.metadata.query?.replace(/\s+/g, " ") === DUE_BACKLOG_SQL.replace(/\s+/g, " "),
+      );
+      const auth = byKind("TriggerAuthentication").find((a) => a.metadata.name === backlog?.authenticationRef?.name);
+      if (!backlog)
+        p(where, "no PostgreSQL trigger on the due queued rows (DUE_BACKLOG_SQL): the queues hold only nudges");
+      else if (
+        !((get(auth, "spec", "secretTargetRef") ?? []) as { parameter: string }[]).some(
+          (r) => r.parameter === "connection",
+        )
+      )
+        p(where, "the backlog trigger's TriggerAuthentication gives no `connection` from a Secret");
     }
     for (const topic of topicsOf.get(appId) ?? []) {
       if (DISPATCH_TOPIC.test(topic) && !queues.has(`${appId}-${topic}`))

@@ -6,14 +6,17 @@
 
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { DUE_BACKLOG_SQL } from "../../db/messages/dispatch-backlog.js";
 import {
   APP_VERSION,
   DEFAULT_DISPATCH_QUEUE_TARGET,
+  DISPATCH_BACKLOG_TARGET,
   DEPLOYED_APPS,
   DISPATCH_QUEUE_TARGET,
   DISPATCH_TOPIC,
   IMAGE,
   K8S,
+  KEDA_POLLING_SECONDS,
   LOCAL_DAPR_CONFIG,
   PRODUCTION_COMPONENT_DIRS,
   RESILIENCY_DIR,
@@ -389,6 +392,15 @@ export function kedaScaledObjects(root: string): string {
         spec: { secretTargetRef: [{ parameter: "host", name: K8S.secrets.kedaRabbitmq, key: "host" }] },
       },
     },
+    {
+      comment: `KEDA counts the dispatch backlog in PostgreSQL; Secret ${K8S.secrets.kedaPostgres} key \`connection\` holds\na URL of a role that may read messages and channels (postgres://keda:password@postgres:5432/turumba).`,
+      value: {
+        apiVersion: "keda.sh/v1alpha1",
+        kind: "TriggerAuthentication",
+        metadata: { name: "dispatch-backlog-postgresql" },
+        spec: { secretTargetRef: [{ parameter: "connection", name: K8S.secrets.kedaPostgres, key: "connection" }] },
+      },
+    },
   ];
   for (const [appId, topics] of dispatchTopicsByApp(root)) {
     const app = DEPLOYED_APPS.find((a) => a.appId === appId)!;
@@ -404,8 +416,21 @@ export function kedaScaledObjects(root: string): string {
           value: String(DISPATCH_QUEUE_TARGET[type] ?? DEFAULT_DISPATCH_QUEUE_TARGET),
           queueName: rabbitQueue(appId, topic),
           vhostName: "/",
+          // Ready messages only: deliveries a sidecar already holds (up to prefetchCount) are being worked on.
+          excludeUnacknowledged: "true",
         },
       };
+    });
+    // The real backlog: the nudges above say a consumer lags, the queued rows say how much work waits.
+    triggers.push({
+      type: "postgresql",
+      name: "dispatch-backlog",
+      authenticationRef: { name: "dispatch-backlog-postgresql" },
+      metadata: {
+        query: DUE_BACKLOG_SQL.replace(/\s+/g, " "),
+        targetQueryValue: String(DISPATCH_BACKLOG_TARGET),
+        activationTargetQueryValue: "0",
+      },
     });
     if (app.actorHost)
       triggers.push({
@@ -415,7 +440,7 @@ export function kedaScaledObjects(root: string): string {
         metadata: { value: String(app.scale.cpuPercent), containerName: "app" },
       });
     entries.push({
-      comment: `${appId}: one trigger per channel-type queue (each with its own target), so a backlog on any one\nchannel type adds consumers${app.actorHost ? ", plus CPU because this app also hosts the actors" : ""}. Replaces the HPA of the base.`,
+      comment: `${appId}: one trigger per channel-type queue (each with its own target), so a backlog on any one\nchannel type adds consumers; the due queued rows in PostgreSQL (${DISPATCH_BACKLOG_TARGET} per replica)${app.actorHost ? ";\nand CPU, because this app also hosts the actors" : ""}. Replaces the HPA of the base.`,
       value: {
         apiVersion: "keda.sh/v1alpha1",
         kind: "ScaledObject",
@@ -424,7 +449,7 @@ export function kedaScaledObjects(root: string): string {
           scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: appId },
           minReplicaCount: app.scale.min,
           maxReplicaCount: app.scale.max,
-          pollingInterval: 15,
+          pollingInterval: KEDA_POLLING_SECONDS,
           cooldownPeriod: 300,
           advanced: { horizontalPodAutoscalerConfig: { behavior: scaleDownBehavior } },
           triggers,
@@ -433,7 +458,7 @@ export function kedaScaledObjects(root: string): string {
     });
   }
   return stringifyDocs(
-    `${GENERATED_NOTE}\nQueue-depth scaling of the dispatch consumers: queues follow the RabbitMQ component's {appId}-{topic} names.`,
+    `${GENERATED_NOTE}\nBacklog scaling of the dispatch consumers: queues follow the RabbitMQ component's {appId}-{topic} names;\nthe PostgreSQL trigger runs DUE_BACKLOG_SQL of db/messages/dispatch-backlog.ts.`,
     entries,
   );
 }

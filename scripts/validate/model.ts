@@ -122,6 +122,8 @@ export const K8S = {
     appApiToken: "turumba-app-api-token",
     /** `host` key: RabbitMQ management URL with credentials, for the KEDA queue-length scaler. */
     kedaRabbitmq: "turumba-keda-rabbitmq",
+    /** `connection` key: a PostgreSQL URL of a read-only role, for KEDA's dispatch-backlog query. */
+    kedaPostgres: "turumba-keda-postgresql",
   },
   /** OTLP/gRPC endpoint of the cluster's OpenTelemetry collector (overlays may patch it). */
   otlpEndpoint: "otel-collector.observability.svc.cluster.local:4317",
@@ -147,6 +149,23 @@ export const DISPATCH_TOPIC = /^message\.dispatch\.([a-z0-9-]+)$/;
  */
 export const DISPATCH_QUEUE_TARGET: Record<string, number> = { smpp: 100, email: 100 };
 export const DEFAULT_DISPATCH_QUEUE_TARGET = 200;
+
+/** Seconds between KEDA's looks at the triggers (ScaledObject pollingInterval). */
+export const KEDA_POLLING_SECONDS = 15;
+/**
+ * Messages one dispatcher sends per second: README "Dispatch" measured 1,414–2,101 msg/s for one
+ * dispatcher on a loaded 2-core machine (bench/dispatch.ts); the lower end of the 1,500–2,000 we
+ * plan with, so a replica is added early rather than late.
+ */
+export const DISPATCHER_SEND_RATE = 1_500;
+/**
+ * Due queued rows per dispatcher replica at which KEDA adds one (the PostgreSQL trigger's
+ * targetQueryValue): what one replica sends in one polling interval (1,500 × 15 = 22,500). A
+ * backlog the current replicas cannot clear before KEDA looks again adds replicas; one they can
+ * clear does not. One channel is one actor, so a backlog on a single rate-limited channel gains
+ * nothing from more replicas: maxReplicaCount bounds that case.
+ */
+export const DISPATCH_BACKLOG_TARGET = DISPATCHER_SEND_RATE * KEDA_POLLING_SECONDS;
 
 /** What docker-compose.yml runs besides the apps (the Dapr images follow dapr/VERSION). */
 export const COMPOSE = {

@@ -224,6 +224,24 @@ describe("offline validation of manifests, components and compose", { timeout: 1
       /not \{appId\}-\{topic\}/,
     ],
     [
+      "a RabbitMQ trigger that counts in-flight messages",
+      () =>
+        replace("ScaledObject", undefined, (s) => {
+          delete ((s.spec as Doc).triggers as { metadata: Doc }[])[0]!.metadata.excludeUnacknowledged;
+          return s;
+        }),
+      /counts unacknowledged \(in-flight\) messages/,
+    ],
+    [
+      "a dispatcher scaled on nudges alone, not on the queued rows",
+      () =>
+        replace("ScaledObject", undefined, (s) => {
+          (s.spec as Doc).triggers = ((s.spec as Doc).triggers as Doc[]).filter((t) => t.type !== "postgresql");
+          return s;
+        }),
+      /no PostgreSQL trigger on the due queued rows/,
+    ],
+    [
       "a setting the app does not have",
       () =>
         replace("ConfigMap", "turumba-config", (c) => ({
