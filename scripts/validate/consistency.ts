@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { configSchema } from "../../core/config.js";
 import { DUE_BACKLOG_SQL } from "../../db/messages/dispatch-backlog.js";
-import { DEPLOYED_APPS, DISPATCH_TOPIC, LOCAL_ONLY_APP_IDS } from "./model.js";
+import { DEPLOYED_APPS, DISPATCH_TOPIC, K8S, LOCAL_ONLY_APP_IDS, NETWORK } from "./model.js";
+import { allows, type Direction, type Peer, type Port } from "./network.js";
 import type { Problem } from "./schemas.js";
 import { readDocs, yamlFilesUnder, type Doc, type SourcedDoc } from "./yaml-io.js";
 
@@ -205,6 +206,12 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     if (env.ROLE !== "api" && preStop < sidecarGrace)
       p(where, `the app stops (preStop ${preStop}s) before its sidecar finished draining (${sidecarGrace}s)`);
 
+    checkNetwork(
+      d,
+      { env, ports: app.ports ?? [], policies: byKind("NetworkPolicy"), services: byKind("Service") },
+      (m) => p(where, m),
+    );
+
     const sel = JSON.stringify(get(d, "spec", "selector", "matchLabels"));
     const budgets = byKind("PodDisruptionBudget").filter(
       (b) => JSON.stringify(get(b, "spec", "selector", "matchLabels")) === sel,
@@ -332,6 +339,99 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
   }
   return problems;
 }
+
+/** An address on the internet, and one inside the usual cluster ranges, to probe egress rules with. */
+const OUTSIDE_IP = "203.0.113.10";
+const CLUSTER_IP = "10.96.0.10";
+
+/**
+ * The traffic one Deployment's pods need, and what must stay closed, against the rendered
+ * NetworkPolicies: default deny, the API port from the ingress controller only, metrics on their
+ * own port from the monitoring namespace only, sidecars to each other and to the control plane,
+ * DNS, broker, database, collector and providers out.
+ */
+function checkNetwork(
+  d: Obj,
+  ctx: {
+    env: Record<string, string>;
+    ports: { name?: string; containerPort: number }[];
+    policies: Obj[];
+    services: Obj[];
+  },
+  p: (message: string) => void,
+): void {
+  const n = NETWORK;
+  const labels = (get(d, "spec", "template", "metadata", "labels") ?? {}) as Record<string, string>;
+  const policies = ctx.policies as Doc[];
+  const named = (name: string) => {
+    const c = ctx.ports.find((x) => x.name === name);
+    return c ? { number: c.containerPort, name } : undefined;
+  };
+  const ok = (dir: Direction, port: Port, peer: Peer) => allows(policies, labels, dir, port, peer);
+  const ours = { labels: { "app.kubernetes.io/part-of": "turumba" } };
+
+  if (
+    !ctx.policies.some(
+      (x) =>
+        Object.keys(get(x, "spec", "podSelector") ?? {}).length === 0 &&
+        ["Ingress", "Egress"].every((t) => ((get(x, "spec", "policyTypes") ?? []) as string[]).includes(t)) &&
+        !get(x, "spec", "ingress") &&
+        !get(x, "spec", "egress"),
+    )
+  )
+    p("no default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules) in its namespace");
+
+  const http = named("http");
+  const metrics = named("metrics");
+  if (!ctx.env.METRICS_PORT || ctx.env.METRICS_PORT === ctx.env.APP_PORT || !metrics)
+    p("/metrics is served on the app's port: set METRICS_PORT and a container port named metrics");
+  for (const svc of ctx.services) {
+    if (!selectsPod(svc, labels)) continue;
+    for (const sp of (get(svc, "spec", "ports") ?? []) as { targetPort?: unknown; port: number }[])
+      if (metrics && (sp.targetPort === "metrics" || sp.targetPort === metrics.number))
+        p(`Service/${svc.metadata.name} publishes the metrics port`);
+  }
+
+  if (http && ctx.env.ROLE === "api") {
+    if (!ok("Ingress", http, { namespace: n.ingressNamespace }))
+      p(`the API port is closed to the ingress controller (${n.ingressNamespace})`);
+    if (ok("Ingress", http, { namespace: "some-other-namespace" }))
+      p("the API port is open to every namespace, not only the ingress controller's");
+  }
+  if (!ok("Ingress", { number: n.daprInternalPort }, ours))
+    p(`our sidecars cannot reach its sidecar on ${n.daprInternalPort} (actor calls)`);
+  for (const port of [metrics, { number: K8S.sidecarMetricsPort }].filter((x): x is Port => !!x)) {
+    if (!ok("Ingress", port, { namespace: n.monitoringNamespace }))
+      p(`metrics port ${port.number} is closed to ${n.monitoringNamespace}`);
+    if (ok("Ingress", port, { namespace: n.ingressNamespace }))
+      p(`metrics port ${port.number} is open beyond ${n.monitoringNamespace}`);
+  }
+
+  const egress: [string, Port, Peer][] = [
+    ["DNS", { number: 53, protocol: "UDP" }, { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } }],
+    ...n.daprControlPlanePorts.map(
+      (port) => [`the Dapr control plane`, { number: port }, { namespace: n.daprNamespace }] as [string, Port, Peer],
+    ),
+    ["other sidecars", { number: n.daprInternalPort }, ours],
+    [
+      "the OpenTelemetry collector",
+      { number: Number(K8S.otlpEndpoint.split(":").at(-1)) },
+      { namespace: n.collectorNamespace },
+    ],
+    ...[...n.dataPorts, ...n.apiServerPorts].map(
+      (port) => ["the database, broker or API server", { number: port }, { ip: OUTSIDE_IP }] as [string, Port, Peer],
+    ),
+    ...n.providerPorts.map((port) => ["providers", { number: port }, { ip: OUTSIDE_IP }] as [string, Port, Peer]),
+  ];
+  for (const [what, port, peer] of egress)
+    if (!ok("Egress", port, peer)) p(`egress to ${what} on ${port.protocol ?? "TCP"} ${port.number} is closed`);
+  for (const port of n.providerPorts.filter((x) => !n.apiServerPorts.includes(x)))
+    if (ok("Egress", { number: port }, { ip: CLUSTER_IP }))
+      p(`provider port ${port} is open to cluster addresses (${CLUSTER_IP}), not only the internet`);
+}
+
+const selectsPod = (svc: Obj, labels: Record<string, string>) =>
+  Object.entries((get(svc, "spec", "selector") ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
 
 /** Checks across components/ and dapr/: the contract every component set keeps. */
 export function checkLocal(docs: SourcedDoc[], root: string): Problem[] {

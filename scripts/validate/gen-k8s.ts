@@ -172,6 +172,7 @@ function appEnv(app: DeployedApp): Doc[] {
     // Kubelet probes come from outside the pod; sidecar routes stay guarded by the app token.
     { name: "APP_HOST", value: "0.0.0.0" },
     { name: "APP_PORT", value: String(app.port) },
+    { name: "METRICS_PORT", value: String(K8S.appMetricsPort) },
     { name: "DAPR_HOST", value: "127.0.0.1" },
     ...Object.entries(app.env ?? {}).map(([name, value]) => ({ name, value })),
     ...app.secretEnv.map((s) => ({ name: s.key, valueFrom: secretRef(K8S.secrets.app, s.key, s.optional) })),
@@ -250,7 +251,10 @@ function deployment(app: DeployedApp): Doc {
               name: "app",
               image: IMAGE,
               imagePullPolicy: "IfNotPresent",
-              ports: [{ name: "http", containerPort: app.port, protocol: "TCP" }],
+              ports: [
+                { name: "http", containerPort: app.port, protocol: "TCP" },
+                { name: "metrics", containerPort: K8S.appMetricsPort, protocol: "TCP" },
+              ],
               envFrom: [{ configMapRef: { name: K8S.configMap } }],
               env: appEnv(app),
               resources: {
@@ -363,6 +367,84 @@ export function k8sApps(): string {
   return stringifyDocs(
     `${GENERATED_NOTE}\nOne ServiceAccount, secret-reading Role, Deployment, Service, PodDisruptionBudget and CPU autoscaler per\napp id in scripts/validate/model.ts. Secrets referenced here are created by the operator (docs/operations.md).`,
     DEPLOYED_APPS.flatMap(appDocs),
+  );
+}
+
+const TURUMBA_PODS = { matchLabels: { "app.kubernetes.io/part-of": "turumba" } };
+const namespaceNamed = (name: string) => ({
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
+});
+const tcp = (ports: (number | string)[]) => ports.map((port) => ({ protocol: "TCP", port }));
+const policy = (name: string, spec: Doc) => ({
+  apiVersion: "networking.k8s.io/v1",
+  kind: "NetworkPolicy",
+  metadata: { name, labels: { "app.kubernetes.io/part-of": "turumba", "app.kubernetes.io/managed-by": "kustomize" } },
+  spec,
+});
+
+/** Default deny in the namespace, then exactly the traffic the apps and their sidecars need. */
+export function networkPolicies(): string {
+  const n = K8S.network;
+  const collectorPort = Number(K8S.otlpEndpoint.split(":").at(-1));
+  const entries: Entry[] = [
+    {
+      comment:
+        "Nothing in or out of any pod of the namespace unless a policy below allows it. Kubelet probes come\nfrom the node and are not subject to NetworkPolicy on the usual CNIs.",
+      value: policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+    },
+    {
+      comment: "Name resolution, for every pod.",
+      value: policy("allow-dns", {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [{ ...namespaceNamed("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+            ],
+          },
+        ],
+      }),
+    },
+    {
+      comment: `What our pods may reach. The app talks to its own sidecar over loopback (3500 HTTP, 50001 gRPC): no\nrule needed. Sidecars dial the control plane in ${n.daprNamespace} (placement, scheduler, sentry, operator)\nand each other on ${n.daprInternalPort}; the control plane never dials a sidecar, so it gets no ingress.`,
+      value: policy("turumba-egress", {
+        podSelector: TURUMBA_PODS,
+        policyTypes: ["Egress"],
+        egress: [
+          { to: [namespaceNamed(n.daprNamespace)], ports: tcp(n.daprControlPlanePorts) },
+          { to: [{ podSelector: TURUMBA_PODS }], ports: tcp([n.daprInternalPort]) },
+          { to: [namespaceNamed(n.collectorNamespace)], ports: tcp([collectorPort]) },
+          // PostgreSQL, RabbitMQ, Redis and the API server: by port, wherever they run (model.ts NETWORK).
+          { ports: tcp([...n.dataPorts, ...n.apiServerPorts]) },
+          {
+            to: [{ ipBlock: { cidr: "0.0.0.0/0", except: n.clusterCidrs } }],
+            ports: tcp(n.providerPorts),
+          },
+        ],
+      }),
+    },
+    ...DEPLOYED_APPS.map((app) => ({
+      comment: `Into ${app.appId}: ${app.public ? `its API port from the ingress controller (${n.ingressNamespace}), ` : ""}actor and\ninvocation calls from our other sidecars, and metrics scrapes (app and sidecar) from ${n.monitoringNamespace}.`,
+      value: policy(`${app.appId}-ingress`, {
+        podSelector: selector(app),
+        policyTypes: ["Ingress"],
+        ingress: [
+          ...(app.public ? [{ from: [namespaceNamed(n.ingressNamespace)], ports: tcp(["http"]) }] : []),
+          { from: [{ podSelector: TURUMBA_PODS }], ports: tcp([n.daprInternalPort]) },
+          {
+            from: [namespaceNamed(n.monitoringNamespace)],
+            ports: tcp(["metrics", K8S.sidecarMetricsPort]),
+          },
+        ],
+      }),
+    })),
+  ];
+  return stringifyDocs(
+    `${GENERATED_NOTE}\nNetworkPolicies: default deny, then what each app and its sidecar need (scripts/validate/model.ts NETWORK).`,
+    entries,
   );
 }
 
@@ -487,6 +569,7 @@ export function k8sFiles(root: string): Record<string, string> {
   if (missing.length) throw new Error(`empty component directories: ${missing.join(", ")}`);
   return {
     "k8s/base/generated/apps.yaml": k8sApps(),
+    "k8s/base/generated/network-policies.yaml": networkPolicies(),
     "k8s/base/generated/dapr-components.yaml": daprComponents(root),
     "k8s/base/generated/dapr-subscriptions.yaml": daprSubscriptions(root),
     "k8s/base/generated/dapr-configuration.yaml": daprConfiguration(root),

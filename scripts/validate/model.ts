@@ -104,6 +104,41 @@ export const APP_VERSION = (
 /** The container image of every app (kustomize `images:` in an overlay points it at a registry). */
 export const IMAGE = "turumba-messaging";
 
+/**
+ * What the NetworkPolicies let through, besides our own pods. Namespaces are matched by the
+ * label Kubernetes sets on every namespace (kubernetes.io/metadata.name); an overlay patches a
+ * name that differs in its cluster.
+ */
+export const NETWORK = {
+  /** The ingress controller's namespace: the only source of traffic to the public API port. */
+  ingressNamespace: "ingress-nginx",
+  /** Where Prometheus runs: may scrape the app's and the sidecar's metrics ports. */
+  monitoringNamespace: "monitoring",
+  /** The Dapr control plane. Sidecars dial it; it never dials them. */
+  daprNamespace: "dapr-system",
+  /** Pod ports of the control plane: placement, scheduler, sentry (its Service's 443), operator (443). */
+  daprControlPlanePorts: [50005, 50006, 50001, 6500],
+  /** Sidecar to sidecar (actor calls, service invocation) on daprd's internal gRPC port. */
+  daprInternalPort: 50002,
+  /** The OpenTelemetry collector's namespace (K8S.otlpEndpoint). */
+  collectorNamespace: "observability",
+  /**
+   * PostgreSQL, RabbitMQ (AMQP) and Redis: by port to any address, since they may run outside the
+   * cluster (a managed database, a broker VM). An overlay narrows them to their namespace or address.
+   */
+  dataPorts: [5432, 5672, 6379],
+  /** The Kubernetes API server, read by the sidecar's secret store: 443 via the Service, 6443 on the node. */
+  apiServerPorts: [443, 6443],
+  /** Providers: HTTPS, SMTP (25, submission 587, SMTPS 465) and SMPP. */
+  providerPorts: [443, 25, 587, 465, 2775],
+  /**
+   * Addresses providers are never at: the private ranges, which hold the cluster's pod and service
+   * CIDRs on the usual installations (an assumption: a cluster on public addresses patches its
+   * CIDRs in). An SMSC on a private network needs its own rule.
+   */
+  clusterCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+};
+
 /** Kubernetes names every manifest agrees on. The Secrets are referenced, never committed. */
 export const K8S = {
   configMap: "turumba-config",
@@ -128,6 +163,9 @@ export const K8S = {
   /** OTLP/gRPC endpoint of the cluster's OpenTelemetry collector (overlays may patch it). */
   otlpEndpoint: "otel-collector.observability.svc.cluster.local:4317",
   sidecarMetricsPort: 9090,
+  /** The app's own /metrics listener (METRICS_PORT): never the public API port. */
+  appMetricsPort: 9464,
+  network: NETWORK,
 };
 
 /** Component files the production deployment is made of (secret stores are replaced by K8S.secretStore). */

@@ -242,6 +242,57 @@ describe("offline validation of manifests, components and compose", { timeout: 1
       /no PostgreSQL trigger on the due queued rows/,
     ],
     [
+      "a namespace without a default-deny NetworkPolicy",
+      () => replace("NetworkPolicy", "default-deny", () => undefined),
+      /no default-deny NetworkPolicy/,
+    ],
+    [
+      "an API port open to every namespace",
+      () =>
+        replace("NetworkPolicy", "messaging-api-ingress", (np) => {
+          delete ((np.spec as Doc).ingress as Doc[])[0]!.from;
+          return np;
+        }),
+      /the API port is open to every namespace/,
+    ],
+    [
+      "metrics reachable from outside the monitoring namespace",
+      () =>
+        replace("NetworkPolicy", "dispatcher-ingress", (np) => {
+          delete ((np.spec as Doc).ingress as Doc[]).at(-1)!.from;
+          return np;
+        }),
+      /metrics port 9464 is open beyond monitoring/,
+    ],
+    [
+      "/metrics on the public API port",
+      () =>
+        replace("Deployment", "messaging-api", (d) => {
+          const app = (get(d, "spec", "template", "spec", "containers") as { env: { name: string }[] }[])[0]!;
+          app.env = app.env.filter((e) => e.name !== "METRICS_PORT");
+          return d;
+        }),
+      /\/metrics is served on the app's port/,
+    ],
+    [
+      "provider ports open to the cluster's own addresses",
+      () =>
+        replace("NetworkPolicy", "turumba-egress", (np) => {
+          delete (((np.spec as Doc).egress as Doc[]).at(-1)!.to as { ipBlock: Doc }[])[0]!.ipBlock.except;
+          return np;
+        }),
+      /provider port 2775 is open to cluster addresses/,
+    ],
+    [
+      "sidecars cut off from the Dapr control plane",
+      () =>
+        replace("NetworkPolicy", "turumba-egress", (np) => {
+          (np.spec as Doc).egress = ((np.spec as Doc).egress as Doc[]).slice(1);
+          return np;
+        }),
+      /egress to the Dapr control plane on TCP 50005 is closed/,
+    ],
+    [
       "a setting the app does not have",
       () =>
         replace("ConfigMap", "turumba-config", (c) => ({
