@@ -1,12 +1,13 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./generate.js";
 import { loadTools, Schemas, type Tools } from "./schemas.js";
 import { render, validateRepo } from "./validate.js";
 import { readDocs, type Doc, type SourcedDoc } from "./yaml-io.js";
 import { checkCompose, checkLocal, checkRendered } from "./consistency.js";
+import { acceptedKeys, checkComponentMetadata, contribDir } from "./contrib-metadata.js";
 
 /** A copy of everything validation reads, to break on purpose. */
 function copyRepo(): string {
@@ -99,6 +100,36 @@ describe("offline validation of manifests, components and compose", { timeout: 1
     expect(before).toBeDefined();
     expect(after).toBeDefined();
     expect(after).not.toEqual(before);
+  });
+
+  it("checks every component's metadata keys against components-contrib, and fails a misspelt one", (ctx) => {
+    const contrib = contribDir(resolve(tools.DAPR_CRDS, "../../.."));
+    if (!contrib.dir) {
+      console.warn(`SKIPPED: ${contrib.missing}`);
+      ctx.skip();
+      return;
+    }
+    expect(validateRepo(REPO_ROOT, tools, schemas).skipped).toEqual([]);
+    const dir = copyRepo();
+    const file = join(dir, "components/pubsub/rabbitmq/pubsub.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("name: prefetchCount", "name: prefetchCont"));
+    const found = validateRepo(dir, tools, schemas).problems.filter((p) => p.message.includes("prefetchCont"));
+    expect(found).toEqual([
+      {
+        source: "components/pubsub/rabbitmq/pubsub.yaml: Component/pubsub",
+        message: 'pubsub.rabbitmq has no metadata key "prefetchCont" (components-contrib)',
+      },
+    ]);
+    // The rendered cluster components are checked the same way.
+    const rendered = production.map((d) => clone(d));
+    const statestore = rendered.find((d) => d.doc.kind === "Component" && named(d.doc, "statestore"))!;
+    ((statestore.doc.spec as Doc).metadata as Doc[]).push({ name: "cleanupIntervall", value: "1h" });
+    expect(messages(checkComponentMetadata(rendered, contrib.dir, "production"))).toEqual([
+      'state.postgresql has no metadata key "cleanupIntervall" (components-contrib)',
+    ]);
+    const keys = acceptedKeys(contrib.dir, "state.postgresql", "v1")!;
+    expect(keys.has("connectionString") && keys.has("actorStateStore")).toBe(true);
+    expect(acceptedKeys(contrib.dir, "pubsub.rabbitmqq", "v1")).toBeUndefined();
   });
 
   it("fails a copy whose component file has a field Dapr does not know", () => {

@@ -4,7 +4,8 @@
  *     against the Kubernetes schemas or the Dapr/KEDA CRD schemas, unknown fields rejected;
  *   - every YAML under components/ and dapr/ against the Dapr CRD schemas;
  *   - docker-compose.yml against the Compose specification;
- *   - the cross-references and rules of consistency.ts.
+ *   - the cross-references and rules of consistency.ts;
+ *   - every component's metadata keys against components-contrib's metadata.yaml (contrib-metadata.ts).
  *
  *   npx tsx scripts/validate/validate.ts [repo-root]
  */
@@ -14,12 +15,15 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkCompose, checkLocal, checkRendered } from "./consistency.js";
+import { checkComponentMetadata, contribDir } from "./contrib-metadata.js";
 import { REPO_ROOT } from "./generate.js";
 import { loadTools, Schemas, type Problem, type Tools } from "./schemas.js";
 import { parseDocs, readDocs, yamlFilesUnder, type SourcedDoc } from "./yaml-io.js";
 
 export interface Report {
   problems: Problem[];
+  /** Checks that could not run here, and why (never counted as passed). */
+  skipped: string[];
   /** What was checked: source → number of objects. */
   checked: Record<string, number>;
 }
@@ -45,6 +49,9 @@ export function render(tools: Tools, root: string, dir: string): SourcedDoc[] {
 export function validateRepo(root: string, tools: Tools, schemas = new Schemas(tools)): Report {
   const problems: Problem[] = [];
   const checked: Record<string, number> = {};
+  const skipped: string[] = [];
+  const contrib = contribDir(resolve(tools.DAPR_CRDS, "../../.."));
+  if (!contrib.dir) skipped.push(`component metadata keys against components-contrib: ${contrib.missing}`);
 
   for (const dir of kustomizations(root)) {
     let docs: SourcedDoc[];
@@ -58,6 +65,7 @@ export function validateRepo(root: string, tools: Tools, schemas = new Schemas(t
     checked[dir] = docs.length;
     for (const d of docs) problems.push(...schemas.checkObject(d.doc, dir));
     problems.push(...checkRendered(docs, dir));
+    if (contrib.dir) problems.push(...checkComponentMetadata(docs, contrib.dir, dir));
   }
 
   const local = ["components", "dapr"].flatMap((dir) => yamlFilesUnder(root, dir)).flatMap((f) => readDocs(root, f));
@@ -66,6 +74,7 @@ export function validateRepo(root: string, tools: Tools, schemas = new Schemas(t
     problems.push(...schemas.checkObject(d.doc, d.source));
   }
   problems.push(...checkLocal(local, root));
+  if (contrib.dir) problems.push(...checkComponentMetadata(local, contrib.dir, ""));
 
   const [compose, ...extra] = readDocs(root, "docker-compose.yml");
   if (!compose || extra.length)
@@ -77,12 +86,13 @@ export function validateRepo(root: string, tools: Tools, schemas = new Schemas(t
       ...checkCompose(compose.doc, root, "docker-compose.yml"),
     );
   }
-  return { problems, checked };
+  return { problems, checked, skipped };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = resolve(process.argv[2] ?? REPO_ROOT);
-  const { problems, checked } = validateRepo(root, loadTools());
+  const { problems, checked, skipped } = validateRepo(root, loadTools());
+  for (const s of skipped) console.warn(`SKIPPED ${s}`);
   for (const [source, n] of Object.entries(checked)) console.log(`checked ${source}: ${n} object${n === 1 ? "" : "s"}`);
   for (const p of problems) console.error(`INVALID ${p.source}: ${p.message}`);
   console.log(problems.length ? `${problems.length} problem(s)` : "all valid");
