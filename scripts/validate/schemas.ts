@@ -17,6 +17,8 @@ export interface Tools {
   DAPR_CRDS: string;
   KEDA_CRDS: string;
   COMPOSE_SCHEMA: string;
+  COMPOSE_CONFIG: string;
+  HADOLINT: string;
 }
 
 /** Installs (once per machine) and locates the validation toolchain; see tools.sh. */
@@ -30,7 +32,15 @@ export function loadTools(): Tools {
       .map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
   );
   const tools = entries as unknown as Tools;
-  for (const key of ["KUSTOMIZE", "K8S_SCHEMAS", "DAPR_CRDS", "KEDA_CRDS", "COMPOSE_SCHEMA"] as const) {
+  for (const key of [
+    "KUSTOMIZE",
+    "K8S_SCHEMAS",
+    "DAPR_CRDS",
+    "KEDA_CRDS",
+    "COMPOSE_SCHEMA",
+    "COMPOSE_CONFIG",
+    "HADOLINT",
+  ] as const) {
     if (!tools[key] || !existsSync(tools[key])) throw new Error(`validation tool ${key} missing (${tools[key]})`);
   }
   return tools;

@@ -7,12 +7,14 @@ import { loadTools, Schemas, type Tools } from "./schemas.js";
 import { render, validateRepo } from "./validate.js";
 import { readDocs, type Doc, type SourcedDoc } from "./yaml-io.js";
 import { checkCompose, checkLocal, checkRendered } from "./consistency.js";
+import YAML from "yaml";
+import { lintDockerfile, loadComposeFile } from "./tool-checks.js";
 import { acceptedKeys, checkComponentMetadata, contribDir } from "./contrib-metadata.js";
 
 /** A copy of everything validation reads, to break on purpose. */
 function copyRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), "turumba-validate-"));
-  for (const p of ["k8s", "components", "dapr", "docker-compose.yml"])
+  for (const p of ["k8s", "components", "dapr", "docker-compose.yml", "Dockerfile"])
     cpSync(join(REPO_ROOT, p), join(dir, p), { recursive: true });
   return dir;
 }
@@ -211,6 +213,26 @@ describe("offline validation of manifests, components and compose", { timeout: 1
   ];
   it.each(schemaCases)("rejects %s", (_name, make, expected) => {
     expect(messages(schemas.checkObject(make(), "test")).join("\n")).toMatch(expected);
+  });
+
+  it("loads the compose file with compose-go and fails one whose service depends on a missing one", () => {
+    expect(loadComposeFile(tools, REPO_ROOT, "docker-compose.yml")).toEqual([]);
+    const dir = copyRepo();
+    const file = join(dir, "docker-compose.yml");
+    const doc = YAML.parse(readFileSync(file, "utf8")) as { services: Record<string, Doc> };
+    doc.services["messaging-api"]!.depends_on = { postgress: { condition: "service_healthy" } };
+    writeFileSync(file, YAML.stringify(doc));
+    // The schema has no view of references between services; the loader refuses it.
+    expect(schemas.checkCompose(doc, "docker-compose.yml")).toEqual([]);
+    expect(messages(loadComposeFile(tools, dir, "docker-compose.yml")).join("\n")).toMatch(/postgress/);
+  });
+
+  it("lints the Dockerfile with hadolint and fails one that breaks a rule", () => {
+    expect(lintDockerfile(tools, REPO_ROOT)).toEqual([]);
+    const dir = copyRepo();
+    const file = join(dir, "Dockerfile");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/^(FROM .*)$/m, "$1\nMAINTAINER someone"));
+    expect(messages(lintDockerfile(tools, dir)).join("\n")).toMatch(/DL4000/);
   });
 
   it("rejects a compose file that breaks the Compose specification", () => {

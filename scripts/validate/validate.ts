@@ -3,7 +3,8 @@
  *   - every kustomization (k8s/base and each overlay) rendered by kustomize, every object
  *     against the Kubernetes schemas or the Dapr/KEDA CRD schemas, unknown fields rejected;
  *   - every YAML under components/ and dapr/ against the Dapr CRD schemas;
- *   - docker-compose.yml against the Compose specification;
+ *   - docker-compose.yml against the Compose specification and through compose-go's loader;
+ *   - the Dockerfile through hadolint;
  *   - the cross-references and rules of consistency.ts;
  *   - every component's metadata keys against components-contrib's metadata.yaml (contrib-metadata.ts).
  *
@@ -16,6 +17,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkCompose, checkLocal, checkRendered } from "./consistency.js";
 import { checkComponentMetadata, contribDir } from "./contrib-metadata.js";
+import { lintDockerfile, loadComposeFile } from "./tool-checks.js";
 import { REPO_ROOT } from "./generate.js";
 import { loadTools, Schemas, type Problem, type Tools } from "./schemas.js";
 import { parseDocs, readDocs, yamlFilesUnder, type SourcedDoc } from "./yaml-io.js";
@@ -85,6 +87,11 @@ export function validateRepo(root: string, tools: Tools, schemas = new Schemas(t
       ...schemas.checkCompose(compose.doc, "docker-compose.yml"),
       ...checkCompose(compose.doc, root, "docker-compose.yml"),
     );
+  }
+  problems.push(...loadComposeFile(tools, root, "docker-compose.yml"));
+  if (existsSync(join(root, "Dockerfile"))) {
+    checked.Dockerfile = 1;
+    problems.push(...lintDockerfile(tools, root));
   }
   return { problems, checked, skipped };
 }
