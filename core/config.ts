@@ -111,6 +111,14 @@ export const configSchema = z.object({
     .min(100)
     .default(30_000)
     .describe("How long an open circuit stays open before a trial batch."),
+  SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(5_000)
+    .describe(
+      "Period of the dispatch and campaign sweep: one actor reminder for the whole cluster, whatever the number of dispatchers.",
+    ),
   SWEEP_STALE_QUEUED_MS: z.coerce
     .number()
     .int()

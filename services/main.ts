@@ -10,6 +10,8 @@ import { CampaignActor } from "../actors/campaign/CampaignActor.js";
 import { setCampaignPorts } from "../actors/campaign/campaign-ports.js";
 import { ChannelActor } from "../actors/channel/ChannelActor.js";
 import { ScheduleActor } from "../actors/schedule/ScheduleActor.js";
+import { SweeperActor, SWEEPER_ID } from "../actors/sweeper/SweeperActor.js";
+import { setSweeperPorts } from "../actors/sweeper/sweeper-ports.js";
 import { setSchedulePorts } from "../actors/schedule/schedule-ports.js";
 import { DeadLetterActor } from "../actors/deadletter/DeadLetterActor.js";
 import { LimiterActor } from "../actors/limits/LimiterActor.js";
@@ -28,6 +30,7 @@ import { campaignSweep } from "./campaign/sweep.js";
 import { createCampaignPorts } from "./campaign/wiring.js";
 import { channelEventRoutes } from "./dispatcher/channel-event-routes.js";
 import { probeAndDeadLetterRoutes } from "./dispatcher/probe-and-dead-letter-routes.js";
+import { keepArming } from "./dispatcher/sweep-arming.js";
 import { sweep } from "./dispatcher/sweeper.js";
 import { createDispatchPorts } from "./dispatcher/wiring.js";
 import { campaignCounterSink } from "../db/campaigns/receipt-counters.js";
@@ -90,7 +93,7 @@ app.get("/ready", async (_req, res) => {
 
 if (hostsDispatcher) {
   // Everything the sidecar calls is refused without the app token.
-  app.use(["/dapr", "/actors", "/events", "/healthz", "/dispatch-sweeper"], requireAppToken(cfg.APP_API_TOKEN));
+  app.use(["/dapr", "/actors", "/events", "/healthz"], requireAppToken(cfg.APP_API_TOKEN));
   const adapters = createAdapterRegistry({ logger: log, baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS) });
   setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log }));
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
@@ -117,26 +120,37 @@ if (hostsDispatcher) {
     fire: (id, at, next, now) => schedules.fire(id, at, next, now),
   });
   app.use("/events", campaignRoutes(actors, log));
-  app.post("/dispatch-sweeper", async (_req, res) => {
-    const r = await sweep({
-      db,
-      actors,
-      log,
-      staleQueuedMs: cfg.SWEEP_STALE_QUEUED_MS,
-      stuckSendingMs: cfg.SWEEP_STUCK_SENDING_MS,
-    });
-    const campaigns = await campaignSweep({ db, actors, log }).catch((err: unknown) => {
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, "campaign sweep failed");
-      return undefined;
-    });
-    res.json({ ...r, campaigns });
+  // The dispatch and campaign safety nets, once per cluster per SWEEP_INTERVAL_MS (SweeperActor's reminder).
+  setSweeperPorts({
+    intervalMs: cfg.SWEEP_INTERVAL_MS,
+    async sweep() {
+      const warn = (what: string) => (err: unknown) => {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, `${what} sweep failed`);
+      };
+      await sweep({
+        db,
+        actors,
+        log,
+        intervalMs: cfg.SWEEP_INTERVAL_MS,
+        staleQueuedMs: cfg.SWEEP_STALE_QUEUED_MS,
+        stuckSendingMs: cfg.SWEEP_STUCK_SENDING_MS,
+      }).catch(warn("dispatch"));
+      await campaignSweep({ db, actors, log }).catch(warn("campaign"));
+    },
   });
   // Subscriptions are declarative (components/common/subscriptions.yaml, message.status beside each broker in components/pubsub/*); none are programmatic.
   app.get("/dapr/subscribe", (_req, res) => {
     res.json([]);
   });
   app.use("/events", probeAndDeadLetterRoutes(actors, log));
-  const host = await createActorHost(cfg, [ChannelActor, DeadLetterActor, LimiterActor, CampaignActor, ScheduleActor]);
+  const host = await createActorHost(cfg, [
+    ChannelActor,
+    DeadLetterActor,
+    LimiterActor,
+    CampaignActor,
+    ScheduleActor,
+    SweeperActor,
+  ]);
   // Only actor traffic goes to the SDK's handler: it installs body parsers of its own that would
   // consume request bodies meant for other routes.
   app.use((req, res, next) => (isActorRuntimePath(req.path) ? host.handler(req, res, next) : next()));
@@ -177,6 +191,10 @@ const server = createServer(app);
 server.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => server.listen(cfg.APP_PORT, cfg.APP_HOST, resolve));
 log.info({ port: cfg.APP_PORT, role: cfg.ROLE }, "listening");
+// Once the app answers its sidecar, the actor host can take the sweeper: arm its reminder.
+const sweepArming = hostsDispatcher
+  ? keepArming(() => actors.invoke("SweeperActor", SWEEPER_ID, "arm", {}), log)
+  : undefined;
 
 function sidecarHealthy(): Promise<boolean> {
   return fetch(`http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}/v1.0/healthz`).then(
@@ -209,6 +227,7 @@ async function shutdown(signal: string): Promise<void> {
   const timer = setTimeout(() => process.exit(0), cfg.SHUTDOWN_GRACE_MS);
   timer.unref();
   maintenance.stop();
+  sweepArming?.stop();
   webhooks?.close();
   metricsServer?.close();
   // Receipts the binds already acknowledged get half the grace period to reach the broker.
