@@ -448,6 +448,42 @@ export function networkPolicies(): string {
   );
 }
 
+/** The optional PodMonitor: the app's /metrics and the sidecar's metrics of every pod of ours. */
+export function monitoringFiles(): Record<string, string> {
+  const podMonitor = {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PodMonitor",
+    metadata: {
+      name: "turumba",
+      labels: { "app.kubernetes.io/part-of": "turumba", "app.kubernetes.io/managed-by": "kustomize" },
+    },
+    spec: {
+      selector: TURUMBA_PODS,
+      podMetricsEndpoints: [
+        // The app's own listener (METRICS_PORT), never the API port.
+        { port: "metrics", path: "/metrics", interval: "30s" },
+        // daprd serves its metrics at / on the port the injector names dapr-metrics (K8S.sidecarMetricsPort).
+        { port: "dapr-metrics", path: "/", interval: "30s" },
+      ],
+    },
+  };
+  const kustomization = {
+    apiVersion: "kustomize.config.k8s.io/v1alpha1",
+    kind: "Component",
+    resources: ["podmonitor.yaml"],
+  };
+  return {
+    "k8s/components/monitoring/podmonitor.yaml": stringifyDocs(
+      `${GENERATED_NOTE}\nScrapes the app (port metrics) and its sidecar (port dapr-metrics) of every pod of ours. Needs the\nPrometheus Operator, and a Prometheus whose podMonitorSelector picks this PodMonitor up.`,
+      [{ value: podMonitor }],
+    ),
+    "k8s/components/monitoring/kustomization.yaml": stringifyDocs(
+      `${GENERATED_NOTE}\nOptional: overlays on a cluster with the Prometheus Operator add \`components: [../../components/monitoring]\`.\nThe NetworkPolicies already let the ${K8S.network.monitoringNamespace} namespace reach both ports.`,
+      [{ value: kustomization }],
+    ),
+  };
+}
+
 /** Dispatch topics each deployed app consumes, from the generated subscriptions' sources. */
 export function dispatchTopicsByApp(root: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -576,5 +612,6 @@ export function k8sFiles(root: string): Record<string, string> {
     "k8s/base/generated/dapr-resiliency.yaml": daprResiliency(root),
     "k8s/components/keda-dispatch/scaledobjects.yaml": kedaScaledObjects(root),
     "k8s/components/keda-dispatch/kustomization.yaml": kedaKustomization(root),
+    ...monitoringFiles(),
   };
 }

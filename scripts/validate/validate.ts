@@ -1,6 +1,7 @@
 /**
  * Offline validation of everything we deploy, as CI runs it:
- *   - every kustomization (k8s/base and each overlay) rendered by kustomize, every object
+ *   - every kustomization (k8s/base, each overlay, and the base with each component no overlay
+ *     includes) rendered by kustomize, every object
  *     against the Kubernetes schemas or the Dapr/KEDA CRD schemas, unknown fields rejected;
  *   - every YAML under components/ and dapr/ against the Dapr CRD schemas;
  *   - docker-compose.yml against the Compose specification and through compose-go's loader;
@@ -12,8 +13,8 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkCompose, checkLocal, checkRendered } from "./consistency.js";
 import { checkComponentMetadata, contribDir } from "./contrib-metadata.js";
@@ -39,6 +40,33 @@ export function kustomizations(root: string): string[] {
   return ["k8s/base", ...overlays];
 }
 
+/** Components no overlay includes (optional ones such as monitoring): each is validated on top of the base. */
+export function optionalComponents(root: string): string[] {
+  const dir = join(root, "k8s/components");
+  if (!existsSync(dir)) return [];
+  const used = kustomizations(root)
+    .map((k) => readFileSync(join(root, k, "kustomization.yaml"), "utf8"))
+    .join("\n");
+  return readdirSync(dir)
+    .sort()
+    .filter((c) => !used.includes(`components/${c}`))
+    .map((c) => `k8s/components/${c}`);
+}
+
+/** The base with one component, rendered through a throwaway kustomization under k8s/ (kustomize refuses absolute paths). */
+export function renderWithBase(tools: Tools, root: string, component: string): SourcedDoc[] {
+  const tmp = mkdtempSync(join(root, "k8s", ".render-"));
+  try {
+    writeFileSync(
+      join(tmp, "kustomization.yaml"),
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../base\ncomponents:\n  - ../${component.slice("k8s/".length)}\n`,
+    );
+    return render(tools, root, join("k8s", basename(tmp)));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 export function render(tools: Tools, root: string, dir: string): SourcedDoc[] {
   const out = execFileSync(tools.KUSTOMIZE, ["build", join(root, dir)], {
     encoding: "utf8",
@@ -55,10 +83,10 @@ export function validateRepo(root: string, tools: Tools, schemas = new Schemas(t
   const contrib = contribDir(resolve(tools.DAPR_CRDS, "../../.."));
   if (!contrib.dir) skipped.push(`component metadata keys against components-contrib: ${contrib.missing}`);
 
-  for (const dir of kustomizations(root)) {
+  for (const dir of [...kustomizations(root), ...optionalComponents(root)]) {
     let docs: SourcedDoc[];
     try {
-      docs = render(tools, root, dir);
+      docs = dir.startsWith("k8s/components/") ? renderWithBase(tools, root, dir) : render(tools, root, dir);
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       problems.push({ source: `kustomize build ${dir}`, message: (e.stderr || e.message).trim() });
