@@ -38,7 +38,7 @@ function rssBytes(pid: number): number {
 /** The dispatcher's own view of its memory (prom-client default metrics), in bytes. */
 async function heapBytes(metricsUrl: string): Promise<{ heapUsed: number; external: number }> {
   const text = await (await fetch(metricsUrl)).text();
-  const read = (name: string) => Number(new RegExp(`^turumba_process_${name} (\\S+)`, "m").exec(text)?.[1] ?? NaN);
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)`, "m").exec(text)?.[1] ?? NaN);
   return { heapUsed: read("nodejs_heap_size_used_bytes"), external: read("nodejs_external_memory_bytes") };
 }
 

@@ -20,6 +20,11 @@ export const configSchema = z.object({
     ),
   APP_HOST: z.string().default("127.0.0.1").describe("Address the app listens on for its sidecar and clients."),
   APP_PORT: port.default(3000).describe("Port the app listens on (the sidecar's --app-port)."),
+  METRICS_PORT: port
+    .optional()
+    .describe(
+      "Port of a separate listener serving only GET /metrics; unset, /metrics is served on APP_PORT. Keeps metrics off the public port.",
+    ),
   DAPR_HOST: z.string().default("127.0.0.1").describe("Address of this app's Dapr sidecar."),
   DAPR_HTTP_PORT: port.default(3500).describe("HTTP port of this app's Dapr sidecar."),
   DAPR_API_TOKEN: z
@@ -125,6 +130,14 @@ export const configSchema = z.object({
     .min(100)
     .default(30_000)
     .describe("How long an open circuit stays open before a trial batch."),
+  SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(5_000)
+    .describe(
+      "Period of the dispatch and campaign sweep: one actor reminder for the whole cluster, whatever the number of dispatchers.",
+    ),
   SWEEP_STALE_QUEUED_MS: z.coerce
     .number()
     .int()

@@ -10,6 +10,8 @@ import { CampaignActor } from "../actors/campaign/CampaignActor.js";
 import { setCampaignPorts } from "../actors/campaign/campaign-ports.js";
 import { ChannelActor } from "../actors/channel/ChannelActor.js";
 import { ScheduleActor } from "../actors/schedule/ScheduleActor.js";
+import { SweeperActor, SWEEPER_ID } from "../actors/sweeper/SweeperActor.js";
+import { setSweeperPorts } from "../actors/sweeper/sweeper-ports.js";
 import { setSchedulePorts } from "../actors/schedule/schedule-ports.js";
 import { DeadLetterActor } from "../actors/deadletter/DeadLetterActor.js";
 import { LimiterActor } from "../actors/limits/LimiterActor.js";
@@ -28,6 +30,7 @@ import { campaignSweep } from "./campaign/sweep.js";
 import { createCampaignPorts } from "./campaign/wiring.js";
 import { channelEventRoutes } from "./dispatcher/channel-event-routes.js";
 import { probeAndDeadLetterRoutes } from "./dispatcher/probe-and-dead-letter-routes.js";
+import { keepArming } from "./dispatcher/sweep-arming.js";
 import { sweep } from "./dispatcher/sweeper.js";
 import { createDispatchPorts } from "./dispatcher/wiring.js";
 import { campaignCounterSink } from "../db/campaigns/receipt-counters.js";
@@ -38,6 +41,7 @@ import { bridgeBindEvents } from "./status/bind-bridge.js";
 import { createWebhooks, loadWebhookConfig } from "./webhooks/index.js";
 import { registry as metricsRegistry } from "./metrics.js";
 import { errorHandler } from "./http/error-handler.js";
+import { mountMetricsOnApp, startMetricsServer } from "./http/metrics-endpoint.js";
 import { probeRoutes } from "./probe/routes.js";
 import { createActorHost } from "./runtime/actor-host.js";
 import { createActorInvoker } from "./runtime/actor-invoker.js";
@@ -73,9 +77,11 @@ app.disable("x-powered-by");
 let shuttingDown = false;
 let bindEvents: BindEventForwarder | undefined;
 
-app.get("/metrics", async (_req, res) => {
-  res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
-});
+// With METRICS_PORT set, /metrics leaves the public port for a listener of its own.
+const metricsServer =
+  cfg.METRICS_PORT === undefined
+    ? (mountMetricsOnApp(app, metricsRegistry), undefined)
+    : await startMetricsServer({ registry: metricsRegistry, host: cfg.APP_HOST, port: cfg.METRICS_PORT });
 app.get("/health", (_req, res) => {
   res.json({ status: "ok", role: cfg.ROLE });
 });
@@ -89,7 +95,7 @@ app.get("/ready", async (_req, res) => {
 
 if (hostsDispatcher) {
   // Everything the sidecar calls is refused without the app token.
-  app.use(["/dapr", "/actors", "/events", "/healthz", "/dispatch-sweeper"], requireAppToken(cfg.APP_API_TOKEN));
+  app.use(["/dapr", "/actors", "/events", "/healthz"], requireAppToken(cfg.APP_API_TOKEN));
   const adapters = createAdapterRegistry({
     logger: log,
     baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS),
@@ -120,26 +126,37 @@ if (hostsDispatcher) {
     fire: (id, at, next, now) => schedules.fire(id, at, next, now),
   });
   app.use("/events", campaignRoutes(actors, log));
-  app.post("/dispatch-sweeper", async (_req, res) => {
-    const r = await sweep({
-      db,
-      actors,
-      log,
-      staleQueuedMs: cfg.SWEEP_STALE_QUEUED_MS,
-      stuckSendingMs: cfg.SWEEP_STUCK_SENDING_MS,
-    });
-    const campaigns = await campaignSweep({ db, actors, log }).catch((err: unknown) => {
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, "campaign sweep failed");
-      return undefined;
-    });
-    res.json({ ...r, campaigns });
+  // The dispatch and campaign safety nets, once per cluster per SWEEP_INTERVAL_MS (SweeperActor's reminder).
+  setSweeperPorts({
+    intervalMs: cfg.SWEEP_INTERVAL_MS,
+    async sweep() {
+      const warn = (what: string) => (err: unknown) => {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, `${what} sweep failed`);
+      };
+      await sweep({
+        db,
+        actors,
+        log,
+        intervalMs: cfg.SWEEP_INTERVAL_MS,
+        staleQueuedMs: cfg.SWEEP_STALE_QUEUED_MS,
+        stuckSendingMs: cfg.SWEEP_STUCK_SENDING_MS,
+      }).catch(warn("dispatch"));
+      await campaignSweep({ db, actors, log }).catch(warn("campaign"));
+    },
   });
   // Subscriptions are declarative (components/common/subscriptions.yaml, message.status beside each broker in components/pubsub/*); none are programmatic.
   app.get("/dapr/subscribe", (_req, res) => {
     res.json([]);
   });
   app.use("/events", probeAndDeadLetterRoutes(actors, log));
-  const host = await createActorHost(cfg, [ChannelActor, DeadLetterActor, LimiterActor, CampaignActor, ScheduleActor]);
+  const host = await createActorHost(cfg, [
+    ChannelActor,
+    DeadLetterActor,
+    LimiterActor,
+    CampaignActor,
+    ScheduleActor,
+    SweeperActor,
+  ]);
   // Only actor traffic goes to the SDK's handler: it installs body parsers of its own that would
   // consume request bodies meant for other routes.
   app.use((req, res, next) => (isActorRuntimePath(req.path) ? host.handler(req, res, next) : next()));
@@ -184,6 +201,10 @@ const server = createServer(app);
 server.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => server.listen(cfg.APP_PORT, cfg.APP_HOST, resolve));
 log.info({ port: cfg.APP_PORT, role: cfg.ROLE }, "listening");
+// Once the app answers its sidecar, the actor host can take the sweeper: arm its reminder.
+const sweepArming = hostsDispatcher
+  ? keepArming(() => actors.invoke("SweeperActor", SWEEPER_ID, "arm", {}), log)
+  : undefined;
 
 function sidecarHealthy(): Promise<boolean> {
   return fetch(`http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}/v1.0/healthz`).then(
@@ -216,7 +237,9 @@ async function shutdown(signal: string): Promise<void> {
   const timer = setTimeout(() => process.exit(0), cfg.SHUTDOWN_GRACE_MS);
   timer.unref();
   maintenance.stop();
+  sweepArming?.stop();
   webhooks?.close();
+  metricsServer?.close();
   // Receipts the binds already acknowledged get half the grace period to reach the broker.
   const forwarded = bindEvents
     ? Promise.race([

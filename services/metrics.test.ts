@@ -11,7 +11,7 @@ import { insertCampaign, insertChannel, insertMessage, openMigratedEmbedded } fr
 import { createCampaignPorts } from "./campaign/wiring.js";
 import { sweep } from "./dispatcher/sweeper.js";
 import { createDispatchPorts } from "./dispatcher/wiring.js";
-import { registry } from "./metrics.js";
+import { recordSweep, registry } from "./metrics.js";
 
 /**
  * Every metric the README and the operations guide list is declared, and moves when the code
@@ -61,12 +61,27 @@ describe("metrics", () => {
   it("declares every metric the README and the operations guide list", () => {
     const listed = [...documented("../README.md"), ...documented("../docs/operations.md")];
     expect(listed).toEqual(
-      expect.arrayContaining(["turumba_dispatch_failure_rate", "turumba_group_message_fanout_duration_seconds"]),
+      expect.arrayContaining(["turumba_dispatch_sweeps_total", "turumba_group_message_fanout_duration_seconds"]),
     );
     for (const name of listed) expect(registry.getSingleMetric(name), name).toBeDefined();
   });
 
-  it("dispatch ports: sends by outcome, the failure rate over the last minute, turn time, rate-limit hits", async () => {
+  it("follows Prometheus naming: counters _total, durations _seconds, no _count gauge, no rate gauge, standard process metrics", async () => {
+    const metrics = await registry.getMetricsAsJSON();
+    const ours = metrics.filter((m) => m.name.startsWith("turumba_"));
+    for (const m of ours) {
+      const type = String(m.type);
+      if (type === "counter") expect(m.name, m.name).toMatch(/_total$/);
+      if (type === "histogram" && /duration|lag|response|time/.test(m.name))
+        expect(m.name, m.name).toMatch(/_seconds$/);
+      if (type === "gauge") expect(m.name, m.name).not.toMatch(/_(count|total|rate|ratio)$/);
+    }
+    const names = metrics.map((m) => m.name);
+    expect(names).toEqual(expect.arrayContaining(["process_cpu_seconds_total", "nodejs_heap_size_used_bytes"]));
+    expect(names.filter((n) => n.startsWith("turumba_process_") || n.startsWith("turumba_nodejs_"))).toEqual([]);
+  });
+
+  it("dispatch ports: sends by outcome (the failure rate derives from them), turn time, rate-limit hits", async () => {
     const ports = createDispatchPorts({
       cfg,
       db,
@@ -80,8 +95,8 @@ describe("metrics", () => {
       sent: await total("turumba_messages_dispatched_total", { channel_type: type, status: "sent" }),
       turns: await total("turumba_dispatch_duration_seconds_count", { channel_type: type }),
       hits: await total("turumba_rate_limit_hits_total", { channel_id: "ch-metrics" }),
+      retry: await total("turumba_messages_dispatched_total", { channel_type: type, status: "retry" }),
     };
-    expect(await total("turumba_dispatch_failure_rate", { channel_type: type })).toBe(0);
 
     ports.metrics.dispatched(type, "sent", 3);
     ports.metrics.dispatched(type, "retry", 1);
@@ -91,7 +106,9 @@ describe("metrics", () => {
     expect(await total("turumba_messages_dispatched_total", { channel_type: type, status: "sent" })).toBe(
       before.sent + 3,
     );
-    expect(await total("turumba_dispatch_failure_rate", { channel_type: type })).toBe(0.25);
+    expect(await total("turumba_messages_dispatched_total", { channel_type: type, status: "retry" })).toBe(
+      before.retry + 1,
+    );
     expect(await total("turumba_dispatch_duration_seconds_count", { channel_type: type })).toBe(before.turns + 1);
     expect(await total("turumba_rate_limit_hits_total", { channel_id: "ch-metrics" })).toBe(before.hits + 1);
   });
@@ -103,22 +120,36 @@ describe("metrics", () => {
     await insertMessage(db, { accountId: A, channelId, status: "queued", createdAt: old, updatedAt: old });
     await insertMessage(db, { accountId: A, channelId, status: "sending", createdAt: old, updatedAt: old });
     const crashBefore = await total("turumba_dispatch_crash_window_total");
+    const sweepsBefore = await total("turumba_dispatch_sweeps_total");
     const actors = actorCalls();
 
     const r = await sweep({
       db,
       actors,
       log,
+      intervalMs: 60_000,
       staleQueuedMs: 60_000,
       stuckSendingMs: 60_000,
     });
 
     expect(r).toEqual({ requeued: 1, nudged: 1 });
     expect(actors.ids).toEqual([channelId]);
+    expect(await total("turumba_dispatch_sweeps_total")).toBe(sweepsBefore + 1);
     expect(await total("turumba_dispatch_crash_window_total")).toBe(crashBefore + 1);
-    expect(await total("turumba_outbox_pending_count")).toBe(1);
+    expect(await total("turumba_outbox_pending")).toBe(1);
     // Both rows are queued now: the requeued one joined the one whose nudge was lost.
     expect(await total("turumba_dispatch_queue_depth", { channel_type: "sms" })).toBe(2);
+  });
+
+  it("exports the database-wide gauges only from the replica that swept recently", async () => {
+    const depth = async () => (await registry.getSingleMetric("turumba_dispatch_queue_depth")!.get()).values.length;
+    recordSweep(Date.now(), 5_000);
+    expect(await depth()).toBeGreaterThan(0);
+    // The sweeper actor moved to another replica three periods ago: this one stops reporting.
+    recordSweep(Date.now() - 16_000, 5_000);
+    expect(await depth()).toBe(0);
+    // A gauge without labels cannot be absent: it reads 0, so a sum over replicas stays right.
+    expect(await total("turumba_outbox_pending")).toBe(0);
   });
 
   it("campaign fan-out: observed once, when the page that completes it is inserted", async () => {

@@ -5,10 +5,11 @@
  */
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { FailureWindow, type AttemptOutcome } from "../core/dispatch/failure-window.js";
+import type { AttemptOutcome } from "../core/dispatch/outcome.js";
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: "turumba_process_" });
+// Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...), as every dashboard expects.
+collectDefaultMetrics({ register: registry });
 
 export const messagesDispatched = new Counter({
   name: "turumba_messages_dispatched_total",
@@ -38,42 +39,59 @@ export const rateLimiterErrors = new Counter({
   registers: [registry],
 });
 
-export const dispatchBacklog = new Gauge({
-  name: "turumba_dispatch_queue_depth",
-  help: "Messages waiting for dispatch (status queued), by channel type, sampled by the sweeper.",
-  labelNames: ["channel_type"] as const,
-  registers: [registry],
-});
-
-/** Attempts of the last minute per channel type, which the failure-rate gauge reads at each scrape. */
-export const dispatchFailures = new FailureWindow(60_000, 1_000);
-
-export const failureRate = new Gauge({
-  name: "turumba_dispatch_failure_rate",
-  help: 'Share of send attempts in the last 60 s that failed or were retried, by channel type; absent for a type with no attempts in that minute. Alert on the counters instead: rate(turumba_messages_dispatched_total{status=~"failed|retry"}[5m]) / rate(turumba_messages_dispatched_total[5m]).',
-  labelNames: ["channel_type"] as const,
-  registers: [registry],
-  collect() {
-    this.reset();
-    const now = Date.now();
-    for (const type of dispatchFailures.keys()) {
-      const ratio = dispatchFailures.ratio(type, now);
-      if (ratio !== undefined) this.set({ channel_type: type }, ratio);
-    }
-  },
-});
-
-/** One outcome of send attempts: the counter and the failure-rate window move together. */
+/**
+ * The failure rate is not a gauge of ours: it is derived from the counter where it is read,
+ * sum by (channel_type) (rate(turumba_messages_dispatched_total{status=~"failed|retry"}[5m]))
+ * / sum by (channel_type) (rate(turumba_messages_dispatched_total[5m])).
+ */
 export function recordDispatched(channelType: string, status: AttemptOutcome, n: number): void {
   messagesDispatched.inc({ channel_type: channelType, status }, n);
-  dispatchFailures.record(channelType, status, n, Date.now());
 }
 
-export const outboxPending = new Gauge({
-  name: "turumba_outbox_pending_count",
-  help: "Queued messages whose dispatch event may have been lost (nudged again by the sweeper).",
+/**
+ * Database-wide figures are sampled by the sweep, which runs once per cluster (SweeperActor), so
+ * only the replica that swept last has them. They are exported while fresh (three sweep periods)
+ * and dropped otherwise (a gauge without labels then reads 0): the replica the sweeper left stops
+ * reporting a stale copy, and a sum or max over replicas never counts the database twice.
+ */
+let lastSweep = { at: 0, intervalMs: 0 };
+const sweptRecently = () => Date.now() - lastSweep.at <= 3 * lastSweep.intervalMs;
+
+export const sweepsRun = new Counter({
+  name: "turumba_dispatch_sweeps_total",
+  help: "Sweeps this replica ran (one per sweep period across the whole cluster).",
   registers: [registry],
 });
+
+/** Called by each sweep before it sets the database-wide gauges. */
+export function recordSweep(at: number, intervalMs: number): void {
+  lastSweep = { at, intervalMs };
+  sweepsRun.inc();
+}
+
+/** A gauge of the database, set by the sweep: dropped at scrape time once the sweep moved elsewhere. */
+function sweptGauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+  return new Gauge<L>({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      if (!sweptRecently()) this.reset();
+    },
+  });
+}
+
+export const dispatchBacklog = sweptGauge(
+  "turumba_dispatch_queue_depth",
+  "Messages waiting for dispatch (status queued), by channel type, sampled by the sweep (only the replica that sweeps exports it).",
+  ["channel_type"] as const,
+);
+
+export const outboxPending = sweptGauge(
+  "turumba_outbox_pending",
+  "Channels with queued messages whose dispatch event may have been lost, nudged again by the last sweep (only the replica that sweeps exports it).",
+);
 
 export const crashWindowRequeued = new Counter({
   name: "turumba_dispatch_crash_window_total",

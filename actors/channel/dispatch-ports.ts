@@ -7,7 +7,7 @@
 import type { Logger } from "../../core/logger.js";
 import type { MessageOutcome } from "../../core/dispatch/outcome.js";
 import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
-import type { AttemptOutcome } from "../../core/dispatch/failure-window.js";
+import type { AttemptOutcome } from "../../core/dispatch/outcome.js";
 
 export interface ChannelSnapshot {
   id: string;

@@ -8,6 +8,9 @@ import { retryDelayMs } from "./backoff.js";
 import type { ClaimedMessage } from "./claimed-message.js";
 
 /** What planning needs of a claimed message; `attempts` includes the one just made. */
+/** What one send attempt came to, as the dispatch counter labels it. */
+export type AttemptOutcome = "sent" | "retry" | "failed";
+
 export type AttemptedMessage = Pick<ClaimedMessage, "id" | "createdAt" | "attempts">;
 
 /** The adapter's answer: a provider id, or the SendError fields it threw. */

@@ -8,9 +8,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { configSchema } from "../../core/config.js";
-import { DEPLOYED_APPS, DISPATCH_TOPIC, LOCAL_ONLY_APP_IDS } from "./model.js";
+import { DUE_BACKLOG_SQL } from "../../db/messages/dispatch-backlog.js";
+import { DEPLOYED_APPS, DISPATCH_TOPIC, K8S, LOCAL_ONLY_APP_IDS, NETWORK } from "./model.js";
+import { allows, type Direction, type Peer, type Port } from "./network.js";
 import type { Problem } from "./schemas.js";
-import type { Doc, SourcedDoc } from "./yaml-io.js";
+import { readDocs, yamlFilesUnder, type Doc, type SourcedDoc } from "./yaml-io.js";
 
 const REQUIRED_DAPR_ANNOTATIONS = [
   "dapr.io/app-id",
@@ -26,10 +28,36 @@ const REQUIRED_DAPR_ANNOTATIONS = [
   "dapr.io/app-token-secret",
   "dapr.io/graceful-shutdown-seconds",
 ];
+/** Kubernetes' recommended labels, on every Deployment and its pods. */
+const RECOMMENDED_LABELS = [
+  "app.kubernetes.io/name",
+  "app.kubernetes.io/instance",
+  "app.kubernetes.io/version",
+  "app.kubernetes.io/component",
+  "app.kubernetes.io/part-of",
+  "app.kubernetes.io/managed-by",
+];
+/** The suffix kustomize's configMapGenerator appends: a hash of the content. */
+const CONTENT_HASH_SUFFIX = /-[a-z0-9]{10}$/;
+/** Pods a PodDisruptionBudget lets go at `replicas` pods (an int or a percentage, rounded as Kubernetes does). */
+function disruptionsAllowed(spec: Doc, replicas: number): number {
+  const count = (v: unknown, roundUp: boolean) => {
+    if (typeof v === "number") return v;
+    const pct = Number(String(v).replace("%", "")) / 100;
+    return roundUp ? Math.ceil(pct * replicas) : Math.floor(pct * replicas);
+  };
+  if (spec.maxUnavailable !== undefined) return count(spec.maxUnavailable, true);
+  if (spec.minAvailable !== undefined) return replicas - count(spec.minAvailable, true);
+  return replicas;
+}
+
 /** Metadata that carries credentials: only ever through secretKeyRef. */
 const CREDENTIAL_FIELD = /password|connectionString|token|secret/i;
 
-type Obj = Doc & { kind: string; metadata: { name: string; annotations?: Record<string, string> } };
+type Obj = Doc & {
+  kind: string;
+  metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+};
 const obj = (d: SourcedDoc) => d.doc as Obj;
 const get = (o: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Doc)[k] : undefined), o);
@@ -101,6 +129,13 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     appIdOf.set(d.metadata.name, appId);
     if (!knownApps.has(appId)) p(where, `app id ${appId} is not in scripts/validate/model.ts`);
     const httpPort = app.ports?.find((x) => x.name === "http")?.containerPort;
+    for (const [what, l] of [
+      ["labels", d.metadata.labels],
+      ["pod labels", get(tpl, "metadata", "labels")],
+    ] as const) {
+      const missing = RECOMMENDED_LABELS.filter((k) => !(l as Record<string, string> | undefined)?.[k]);
+      if (missing.length) p(where, `${what} lack the recommended ${missing.join(", ")}`);
+    }
     if (String(httpPort) !== ann["dapr.io/app-port"])
       p(where, `dapr.io/app-port ${ann["dapr.io/app-port"]} is not the app's http port ${httpPort}`);
     if (!byKind("Configuration").some((c) => c.metadata.name === ann["dapr.io/config"]))
@@ -136,6 +171,8 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     for (const ref of app.envFrom ?? []) {
       const cm = ref.configMapRef?.name;
       if (cm && !configMaps.has(cm)) p(where, `envFrom names no ConfigMap: ${cm}`);
+      if (cm && !CONTENT_HASH_SUFFIX.test(cm))
+        p(where, `ConfigMap ${cm} has no content hash in its name (configMapGenerator): edits would not roll the pods`);
       Object.assign(env, cm ? configMaps.get(cm) : {});
     }
     // Secret-sourced values are unknown here: a placeholder that satisfies any string rule.
@@ -148,8 +185,18 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     const appGrace = Number(env.SHUTDOWN_GRACE_MS ?? 10_000) / 1000;
     if (preStop + appGrace > grace)
       p(where, `preStop ${preStop}s + SHUTDOWN_GRACE_MS ${appGrace}s exceed terminationGracePeriodSeconds ${grace}s`);
-    if (sidecarGrace > grace)
-      p(where, `dapr.io/graceful-shutdown-seconds ${sidecarGrace} exceeds terminationGracePeriodSeconds ${grace}`);
+    const block = ann["dapr.io/block-shutdown-duration"] ? durationSeconds(ann["dapr.io/block-shutdown-duration"]) : 0;
+    if (block + sidecarGrace > grace)
+      p(
+        where,
+        `dapr.io/block-shutdown-duration ${block}s + graceful-shutdown-seconds ${sidecarGrace} exceed terminationGracePeriodSeconds ${grace}`,
+      );
+    // The API publishes while it finishes requests: its sidecar must outlive them.
+    if (env.ROLE === "api" && block < preStop + appGrace)
+      p(
+        where,
+        `dapr.io/block-shutdown-duration ${block}s is shorter than preStop ${preStop}s + SHUTDOWN_GRACE_MS ${appGrace}s: requests finishing after the sidecar stopped could not publish`,
+      );
     if (env.ROLE !== "api" && env.ACTOR_DRAIN_TIMEOUT && durationSeconds(env.ACTOR_DRAIN_TIMEOUT) > sidecarGrace) {
       p(
         where,
@@ -159,14 +206,36 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
     if (env.ROLE !== "api" && preStop < sidecarGrace)
       p(where, `the app stops (preStop ${preStop}s) before its sidecar finished draining (${sidecarGrace}s)`);
 
+    checkNetwork(
+      d,
+      { env, ports: app.ports ?? [], policies: byKind("NetworkPolicy"), services: byKind("Service") },
+      (m) => p(where, m),
+    );
+
     const sel = JSON.stringify(get(d, "spec", "selector", "matchLabels"));
-    if (!byKind("PodDisruptionBudget").some((b) => JSON.stringify(get(b, "spec", "selector", "matchLabels")) === sel))
-      p(where, "no PodDisruptionBudget selects it");
+    const budgets = byKind("PodDisruptionBudget").filter(
+      (b) => JSON.stringify(get(b, "spec", "selector", "matchLabels")) === sel,
+    );
+    if (budgets.length === 0) p(where, "no PodDisruptionBudget selects it");
     const scalers = [...byKind("HorizontalPodAutoscaler"), ...byKind("ScaledObject")].filter(
       (s) => get(s, "spec", "scaleTargetRef", "name") === d.metadata.name,
     );
     if (scalers.length !== 1)
       p(where, `${scalers.length} autoscalers target it (want exactly one: an HPA or a KEDA ScaledObject)`);
+    if (scalers.length && get(d, "spec", "replicas") !== undefined)
+      p(
+        where,
+        `sets replicas (${String(get(d, "spec", "replicas"))}) though autoscaled: every apply would reset the autoscaler`,
+      );
+    const minReplicas = scalers.map((s) =>
+      Number(get(s, "spec", "minReplicas") ?? get(s, "spec", "minReplicaCount") ?? 1),
+    )[0];
+    for (const b of budgets)
+      if (minReplicas !== undefined && disruptionsAllowed(get(b, "spec") as Doc, minReplicas) < 1)
+        p(
+          `PodDisruptionBudget/${b.metadata.name}`,
+          `allows no disruption at the autoscaler's minimum of ${minReplicas} pods: node drains would hang`,
+        );
   }
 
   const deployedIds = new Set(appIdOf.values());
@@ -179,6 +248,7 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
   for (const c of components) {
     const where = `Component/${c.metadata.name}`;
     for (const s of (c.scopes ?? []) as string[]) if (!deployedIds.has(s)) p(where, `scope ${s} is no deployed app id`);
+    if (!((c.scopes ?? []) as string[]).length) p(where, "no scopes: every app in the namespace would load it");
     const metadata = (get(c, "spec", "metadata") ?? []) as { name: string; value?: unknown; secretKeyRef?: unknown }[];
     for (const m of metadata)
       if (CREDENTIAL_FIELD.test(m.name) && m.value !== undefined)
@@ -241,6 +311,26 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
         p(where, `queue ${t.metadata.queueName} is not {appId}-{topic} of a topic ${appId} subscribes to`);
       if (!t.authenticationRef || !triggerAuths.has(t.authenticationRef.name))
         p(where, `trigger on ${t.metadata.queueName} has no TriggerAuthentication here`);
+      if (t.metadata.excludeUnacknowledged !== "true")
+        p(
+          where,
+          `trigger on ${t.metadata.queueName} counts unacknowledged (in-flight) messages: set excludeUnacknowledged "true"`,
+        );
+    }
+    if (queues.size) {
+      const backlog = triggers.find(
+        (t) =>
+          t.type === "postgresql" && t.metadata.query?.replace(/\s+/g, " ") === DUE_BACKLOG_SQL.replace(/\s+/g, " "),
+      );
+      const auth = byKind("TriggerAuthentication").find((a) => a.metadata.name === backlog?.authenticationRef?.name);
+      if (!backlog)
+        p(where, "no PostgreSQL trigger on the due queued rows (DUE_BACKLOG_SQL): the queues hold only nudges");
+      else if (
+        !((get(auth, "spec", "secretTargetRef") ?? []) as { parameter: string }[]).some(
+          (r) => r.parameter === "connection",
+        )
+      )
+        p(where, "the backlog trigger's TriggerAuthentication gives no `connection` from a Secret");
     }
     for (const topic of topicsOf.get(appId) ?? []) {
       if (DISPATCH_TOPIC.test(topic) && !queues.has(`${appId}-${topic}`))
@@ -249,6 +339,99 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
   }
   return problems;
 }
+
+/** An address on the internet, and one inside the usual cluster ranges, to probe egress rules with. */
+const OUTSIDE_IP = "203.0.113.10";
+const CLUSTER_IP = "10.96.0.10";
+
+/**
+ * The traffic one Deployment's pods need, and what must stay closed, against the rendered
+ * NetworkPolicies: default deny, the API port from the ingress controller only, metrics on their
+ * own port from the monitoring namespace only, sidecars to each other and to the control plane,
+ * DNS, broker, database, collector and providers out.
+ */
+function checkNetwork(
+  d: Obj,
+  ctx: {
+    env: Record<string, string>;
+    ports: { name?: string; containerPort: number }[];
+    policies: Obj[];
+    services: Obj[];
+  },
+  p: (message: string) => void,
+): void {
+  const n = NETWORK;
+  const labels = (get(d, "spec", "template", "metadata", "labels") ?? {}) as Record<string, string>;
+  const policies = ctx.policies as Doc[];
+  const named = (name: string) => {
+    const c = ctx.ports.find((x) => x.name === name);
+    return c ? { number: c.containerPort, name } : undefined;
+  };
+  const ok = (dir: Direction, port: Port, peer: Peer) => allows(policies, labels, dir, port, peer);
+  const ours = { labels: { "app.kubernetes.io/part-of": "turumba" } };
+
+  if (
+    !ctx.policies.some(
+      (x) =>
+        Object.keys(get(x, "spec", "podSelector") ?? {}).length === 0 &&
+        ["Ingress", "Egress"].every((t) => ((get(x, "spec", "policyTypes") ?? []) as string[]).includes(t)) &&
+        !get(x, "spec", "ingress") &&
+        !get(x, "spec", "egress"),
+    )
+  )
+    p("no default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules) in its namespace");
+
+  const http = named("http");
+  const metrics = named("metrics");
+  if (!ctx.env.METRICS_PORT || ctx.env.METRICS_PORT === ctx.env.APP_PORT || !metrics)
+    p("/metrics is served on the app's port: set METRICS_PORT and a container port named metrics");
+  for (const svc of ctx.services) {
+    if (!selectsPod(svc, labels)) continue;
+    for (const sp of (get(svc, "spec", "ports") ?? []) as { targetPort?: unknown; port: number }[])
+      if (metrics && (sp.targetPort === "metrics" || sp.targetPort === metrics.number))
+        p(`Service/${svc.metadata.name} publishes the metrics port`);
+  }
+
+  if (http && ctx.env.ROLE === "api") {
+    if (!ok("Ingress", http, { namespace: n.ingressNamespace }))
+      p(`the API port is closed to the ingress controller (${n.ingressNamespace})`);
+    if (ok("Ingress", http, { namespace: "some-other-namespace" }))
+      p("the API port is open to every namespace, not only the ingress controller's");
+  }
+  if (!ok("Ingress", { number: n.daprInternalPort }, ours))
+    p(`our sidecars cannot reach its sidecar on ${n.daprInternalPort} (actor calls)`);
+  for (const port of [metrics, { number: K8S.sidecarMetricsPort }].filter((x): x is Port => !!x)) {
+    if (!ok("Ingress", port, { namespace: n.monitoringNamespace }))
+      p(`metrics port ${port.number} is closed to ${n.monitoringNamespace}`);
+    if (ok("Ingress", port, { namespace: n.ingressNamespace }))
+      p(`metrics port ${port.number} is open beyond ${n.monitoringNamespace}`);
+  }
+
+  const egress: [string, Port, Peer][] = [
+    ["DNS", { number: 53, protocol: "UDP" }, { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } }],
+    ...n.daprControlPlanePorts.map(
+      (port) => [`the Dapr control plane`, { number: port }, { namespace: n.daprNamespace }] as [string, Port, Peer],
+    ),
+    ["other sidecars", { number: n.daprInternalPort }, ours],
+    [
+      "the OpenTelemetry collector",
+      { number: Number(K8S.otlpEndpoint.split(":").at(-1)) },
+      { namespace: n.collectorNamespace },
+    ],
+    ...[...n.dataPorts, ...n.apiServerPorts].map(
+      (port) => ["the database, broker or API server", { number: port }, { ip: OUTSIDE_IP }] as [string, Port, Peer],
+    ),
+    ...n.providerPorts.map((port) => ["providers", { number: port }, { ip: OUTSIDE_IP }] as [string, Port, Peer]),
+  ];
+  for (const [what, port, peer] of egress)
+    if (!ok("Egress", port, peer)) p(`egress to ${what} on ${port.protocol ?? "TCP"} ${port.number} is closed`);
+  for (const port of n.providerPorts.filter((x) => !n.apiServerPorts.includes(x)))
+    if (ok("Egress", { number: port }, { ip: CLUSTER_IP }))
+      p(`provider port ${port} is open to cluster addresses (${CLUSTER_IP}), not only the internet`);
+}
+
+const selectsPod = (svc: Obj, labels: Record<string, string>) =>
+  Object.entries((get(svc, "spec", "selector") ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v);
 
 /** Checks across components/ and dapr/: the contract every component set keeps. */
 export function checkLocal(docs: SourcedDoc[], root: string): Problem[] {
@@ -272,11 +455,14 @@ export function checkLocal(docs: SourcedDoc[], root: string): Problem[] {
       .map((o) => o.metadata.name),
   );
 
+  const read = new Set<string>();
   for (const d of docs) {
     const o = obj(d);
     const where = `${d.source} ${o.kind}/${o.metadata?.name}`;
     for (const s of (o.scopes ?? []) as string[])
       if (!appIds.has(s)) p(where, `scope ${s} is no app id (scripts/validate/model.ts)`);
+    if (o.kind === "Component" && !((o.scopes ?? []) as string[]).length)
+      p(where, "no scopes: every app in the namespace would load this component");
     if (o.kind === "Subscription") {
       const topic = String(get(o, "spec", "topic"));
       if (!topic.endsWith(".dead") && !get(o, "spec", "deadLetterTopic")) p(where, "no deadLetterTopic");
@@ -295,15 +481,27 @@ export function checkLocal(docs: SourcedDoc[], root: string): Problem[] {
         if (!m.secretKeyRef) continue;
         if (!store || !secretStores.has(store))
           p(where, `secretKeyRef without a secret store of components/common (auth.secretStore: ${store ?? "unset"})`);
-        else if (!allowed.get(store)?.has("*") && !allowed.get(store)?.has(m.secretKeyRef.name)) {
-          p(
-            where,
-            `reads secret ${m.secretKeyRef.name}, which dapr/config.yaml does not allow for ${store}: the sidecar would be refused`,
-          );
+        else {
+          read.add(`${store}/${m.secretKeyRef.name}`);
+          // The sidecar resolves component secrets without the scopes; the list is kept equal to what
+          // components read, so it documents them and the secrets API serves nothing more.
+          if (!allowed.get(store)?.has("*") && !allowed.get(store)?.has(m.secretKeyRef.name))
+            p(where, `reads secret ${m.secretKeyRef.name}, which dapr/config.yaml does not list for ${store}`);
         }
       }
     }
   }
+
+  // Against every component file of the repository, so a check of a few files sees all readers.
+  for (const f of yamlFilesUnder(root, "components"))
+    for (const { doc } of readDocs(root, f))
+      for (const m of (get(doc, "spec", "metadata") ?? []) as { secretKeyRef?: { name: string } }[])
+        if (m.secretKeyRef) read.add(`${String(get(doc, "auth", "secretStore"))}/${m.secretKeyRef.name}`);
+  if (config)
+    for (const [store, names] of allowed)
+      for (const name of names)
+        if (name !== "*" && !read.has(`${store}/${name}`))
+          p("dapr/config.yaml", `allows secret ${name} of ${store}, which no component reads: remove it`);
 
   // The swap contract: every pubsub/<kind> defines `pubsub`, every state/<kind> an actor store `statestore`.
   for (const [dir, name, type] of [

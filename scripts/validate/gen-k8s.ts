@@ -6,13 +6,17 @@
 
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { DUE_BACKLOG_SQL } from "../../db/messages/dispatch-backlog.js";
 import {
+  APP_VERSION,
   DEFAULT_DISPATCH_QUEUE_TARGET,
+  DISPATCH_BACKLOG_TARGET,
   DEPLOYED_APPS,
   DISPATCH_QUEUE_TARGET,
   DISPATCH_TOPIC,
   IMAGE,
   K8S,
+  KEDA_POLLING_SECONDS,
   LOCAL_DAPR_CONFIG,
   PRODUCTION_COMPONENT_DIRS,
   RESILIENCY_DIR,
@@ -23,10 +27,14 @@ import { readDocs, stringifyDocs, yamlFilesUnder, GENERATED_NOTE, type Doc } fro
 type Entry = { comment?: string; value: Doc };
 
 const deployedIds = () => new Set(DEPLOYED_APPS.map((a) => a.appId));
-const labels = (app: DeployedApp) => ({
+/** Kubernetes' recommended labels; the selector uses only the name, which never changes. */
+export const labels = (app: DeployedApp) => ({
   "app.kubernetes.io/name": app.appId,
+  "app.kubernetes.io/instance": app.appId,
+  "app.kubernetes.io/version": APP_VERSION,
   "app.kubernetes.io/component": app.role,
   "app.kubernetes.io/part-of": "turumba",
+  "app.kubernetes.io/managed-by": "kustomize",
 });
 const selector = (app: DeployedApp) => ({ matchLabels: { "app.kubernetes.io/name": app.appId } });
 
@@ -164,6 +172,7 @@ function appEnv(app: DeployedApp): Doc[] {
     // Kubelet probes come from outside the pod; sidecar routes stay guarded by the app token.
     { name: "APP_HOST", value: "0.0.0.0" },
     { name: "APP_PORT", value: String(app.port) },
+    { name: "METRICS_PORT", value: String(K8S.appMetricsPort) },
     { name: "DAPR_HOST", value: "127.0.0.1" },
     ...Object.entries(app.env ?? {}).map(([name, value]) => ({ name, value })),
     ...app.secretEnv.map((s) => ({ name: s.key, valueFrom: secretRef(K8S.secrets.app, s.key, s.optional) })),
@@ -194,6 +203,7 @@ function daprAnnotations(app: DeployedApp): Record<string, string> {
     "dapr.io/enable-metrics": "true",
     "dapr.io/metrics-port": String(K8S.sidecarMetricsPort),
     "dapr.io/graceful-shutdown-seconds": String(app.sidecarGraceSeconds),
+    ...(app.blockShutdownSeconds ? { "dapr.io/block-shutdown-duration": `${app.blockShutdownSeconds}s` } : {}),
     "dapr.io/disable-builtin-k8s-secret-store": "true",
     "dapr.io/sidecar-seccomp-profile-type": "RuntimeDefault",
   };
@@ -211,7 +221,7 @@ function deployment(app: DeployedApp): Doc {
     kind: "Deployment",
     metadata: { name: app.appId, labels: labels(app) },
     spec: {
-      replicas: app.replicas,
+      // No replicas: the autoscaler owns the count (an applied value would reset it on every apply).
       revisionHistoryLimit: 5,
       selector: selector(app),
       // Never fewer ready pods than asked for during a rollout: actors move one host at a time.
@@ -241,7 +251,10 @@ function deployment(app: DeployedApp): Doc {
               name: "app",
               image: IMAGE,
               imagePullPolicy: "IfNotPresent",
-              ports: [{ name: "http", containerPort: app.port, protocol: "TCP" }],
+              ports: [
+                { name: "http", containerPort: app.port, protocol: "TCP" },
+                { name: "metrics", containerPort: K8S.appMetricsPort, protocol: "TCP" },
+              ],
               envFrom: [{ configMapRef: { name: K8S.configMap } }],
               env: appEnv(app),
               resources: {
@@ -357,6 +370,120 @@ export function k8sApps(): string {
   );
 }
 
+const TURUMBA_PODS = { matchLabels: { "app.kubernetes.io/part-of": "turumba" } };
+const namespaceNamed = (name: string) => ({
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
+});
+const tcp = (ports: (number | string)[]) => ports.map((port) => ({ protocol: "TCP", port }));
+const policy = (name: string, spec: Doc) => ({
+  apiVersion: "networking.k8s.io/v1",
+  kind: "NetworkPolicy",
+  metadata: { name, labels: { "app.kubernetes.io/part-of": "turumba", "app.kubernetes.io/managed-by": "kustomize" } },
+  spec,
+});
+
+/** Default deny in the namespace, then exactly the traffic the apps and their sidecars need. */
+export function networkPolicies(): string {
+  const n = K8S.network;
+  const collectorPort = Number(K8S.otlpEndpoint.split(":").at(-1));
+  const entries: Entry[] = [
+    {
+      comment:
+        "Nothing in or out of any pod of the namespace unless a policy below allows it. Kubelet probes come\nfrom the node and are not subject to NetworkPolicy on the usual CNIs.",
+      value: policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+    },
+    {
+      comment: "Name resolution, for every pod.",
+      value: policy("allow-dns", {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [{ ...namespaceNamed("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+            ],
+          },
+        ],
+      }),
+    },
+    {
+      comment: `What our pods may reach. The app talks to its own sidecar over loopback (3500 HTTP, 50001 gRPC): no\nrule needed. Sidecars dial the control plane in ${n.daprNamespace} (placement, scheduler, sentry, operator)\nand each other on ${n.daprInternalPort}; the control plane never dials a sidecar, so it gets no ingress.`,
+      value: policy("turumba-egress", {
+        podSelector: TURUMBA_PODS,
+        policyTypes: ["Egress"],
+        egress: [
+          { to: [namespaceNamed(n.daprNamespace)], ports: tcp(n.daprControlPlanePorts) },
+          { to: [{ podSelector: TURUMBA_PODS }], ports: tcp([n.daprInternalPort]) },
+          { to: [namespaceNamed(n.collectorNamespace)], ports: tcp([collectorPort]) },
+          // PostgreSQL, RabbitMQ, Redis and the API server: by port, wherever they run (model.ts NETWORK).
+          { ports: tcp([...n.dataPorts, ...n.apiServerPorts]) },
+          {
+            to: [{ ipBlock: { cidr: "0.0.0.0/0", except: n.clusterCidrs } }],
+            ports: tcp(n.providerPorts),
+          },
+        ],
+      }),
+    },
+    ...DEPLOYED_APPS.map((app) => ({
+      comment: `Into ${app.appId}: ${app.public ? `its API port from the ingress controller (${n.ingressNamespace}), ` : ""}actor and\ninvocation calls from our other sidecars, and metrics scrapes (app and sidecar) from ${n.monitoringNamespace}.`,
+      value: policy(`${app.appId}-ingress`, {
+        podSelector: selector(app),
+        policyTypes: ["Ingress"],
+        ingress: [
+          ...(app.public ? [{ from: [namespaceNamed(n.ingressNamespace)], ports: tcp(["http"]) }] : []),
+          { from: [{ podSelector: TURUMBA_PODS }], ports: tcp([n.daprInternalPort]) },
+          {
+            from: [namespaceNamed(n.monitoringNamespace)],
+            ports: tcp(["metrics", K8S.sidecarMetricsPort]),
+          },
+        ],
+      }),
+    })),
+  ];
+  return stringifyDocs(
+    `${GENERATED_NOTE}\nNetworkPolicies: default deny, then what each app and its sidecar need (scripts/validate/model.ts NETWORK).`,
+    entries,
+  );
+}
+
+/** The optional PodMonitor: the app's /metrics and the sidecar's metrics of every pod of ours. */
+export function monitoringFiles(): Record<string, string> {
+  const podMonitor = {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PodMonitor",
+    metadata: {
+      name: "turumba",
+      labels: { "app.kubernetes.io/part-of": "turumba", "app.kubernetes.io/managed-by": "kustomize" },
+    },
+    spec: {
+      selector: TURUMBA_PODS,
+      podMetricsEndpoints: [
+        // The app's own listener (METRICS_PORT), never the API port.
+        { port: "metrics", path: "/metrics", interval: "30s" },
+        // daprd serves its metrics at / on the port the injector names dapr-metrics (K8S.sidecarMetricsPort).
+        { port: "dapr-metrics", path: "/", interval: "30s" },
+      ],
+    },
+  };
+  const kustomization = {
+    apiVersion: "kustomize.config.k8s.io/v1alpha1",
+    kind: "Component",
+    resources: ["podmonitor.yaml"],
+  };
+  return {
+    "k8s/components/monitoring/podmonitor.yaml": stringifyDocs(
+      `${GENERATED_NOTE}\nScrapes the app (port metrics) and its sidecar (port dapr-metrics) of every pod of ours. Needs the\nPrometheus Operator, and a Prometheus whose podMonitorSelector picks this PodMonitor up.`,
+      [{ value: podMonitor }],
+    ),
+    "k8s/components/monitoring/kustomization.yaml": stringifyDocs(
+      `${GENERATED_NOTE}\nOptional: overlays on a cluster with the Prometheus Operator add \`components: [../../components/monitoring]\`.\nThe NetworkPolicies already let the ${K8S.network.monitoringNamespace} namespace reach both ports.`,
+      [{ value: kustomization }],
+    ),
+  };
+}
+
 /** Dispatch topics each deployed app consumes, from the generated subscriptions' sources. */
 export function dispatchTopicsByApp(root: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -383,6 +510,15 @@ export function kedaScaledObjects(root: string): string {
         spec: { secretTargetRef: [{ parameter: "host", name: K8S.secrets.kedaRabbitmq, key: "host" }] },
       },
     },
+    {
+      comment: `KEDA counts the dispatch backlog in PostgreSQL; Secret ${K8S.secrets.kedaPostgres} key \`connection\` holds\na URL of a role that may read messages and channels (postgres://keda:password@postgres:5432/turumba).`,
+      value: {
+        apiVersion: "keda.sh/v1alpha1",
+        kind: "TriggerAuthentication",
+        metadata: { name: "dispatch-backlog-postgresql" },
+        spec: { secretTargetRef: [{ parameter: "connection", name: K8S.secrets.kedaPostgres, key: "connection" }] },
+      },
+    },
   ];
   for (const [appId, topics] of dispatchTopicsByApp(root)) {
     const app = DEPLOYED_APPS.find((a) => a.appId === appId)!;
@@ -398,8 +534,21 @@ export function kedaScaledObjects(root: string): string {
           value: String(DISPATCH_QUEUE_TARGET[type] ?? DEFAULT_DISPATCH_QUEUE_TARGET),
           queueName: rabbitQueue(appId, topic),
           vhostName: "/",
+          // Ready messages only: deliveries a sidecar already holds (up to prefetchCount) are being worked on.
+          excludeUnacknowledged: "true",
         },
       };
+    });
+    // The real backlog: the nudges above say a consumer lags, the queued rows say how much work waits.
+    triggers.push({
+      type: "postgresql",
+      name: "dispatch-backlog",
+      authenticationRef: { name: "dispatch-backlog-postgresql" },
+      metadata: {
+        query: DUE_BACKLOG_SQL.replace(/\s+/g, " "),
+        targetQueryValue: String(DISPATCH_BACKLOG_TARGET),
+        activationTargetQueryValue: "0",
+      },
     });
     if (app.actorHost)
       triggers.push({
@@ -409,7 +558,7 @@ export function kedaScaledObjects(root: string): string {
         metadata: { value: String(app.scale.cpuPercent), containerName: "app" },
       });
     entries.push({
-      comment: `${appId}: one trigger per channel-type queue (each with its own target), so a backlog on any one\nchannel type adds consumers${app.actorHost ? ", plus CPU because this app also hosts the actors" : ""}. Replaces the HPA of the base.`,
+      comment: `${appId}: one trigger per channel-type queue (each with its own target), so a backlog on any one\nchannel type adds consumers; the due queued rows in PostgreSQL (${DISPATCH_BACKLOG_TARGET} per replica)${app.actorHost ? ";\nand CPU, because this app also hosts the actors" : ""}. Replaces the HPA of the base.`,
       value: {
         apiVersion: "keda.sh/v1alpha1",
         kind: "ScaledObject",
@@ -418,7 +567,7 @@ export function kedaScaledObjects(root: string): string {
           scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: appId },
           minReplicaCount: app.scale.min,
           maxReplicaCount: app.scale.max,
-          pollingInterval: 15,
+          pollingInterval: KEDA_POLLING_SECONDS,
           cooldownPeriod: 300,
           advanced: { horizontalPodAutoscalerConfig: { behavior: scaleDownBehavior } },
           triggers,
@@ -427,7 +576,7 @@ export function kedaScaledObjects(root: string): string {
     });
   }
   return stringifyDocs(
-    `${GENERATED_NOTE}\nQueue-depth scaling of the dispatch consumers: queues follow the RabbitMQ component's {appId}-{topic} names.`,
+    `${GENERATED_NOTE}\nBacklog scaling of the dispatch consumers: queues follow the RabbitMQ component's {appId}-{topic} names;\nthe PostgreSQL trigger runs DUE_BACKLOG_SQL of db/messages/dispatch-backlog.ts.`,
     entries,
   );
 }
@@ -456,11 +605,13 @@ export function k8sFiles(root: string): Record<string, string> {
   if (missing.length) throw new Error(`empty component directories: ${missing.join(", ")}`);
   return {
     "k8s/base/generated/apps.yaml": k8sApps(),
+    "k8s/base/generated/network-policies.yaml": networkPolicies(),
     "k8s/base/generated/dapr-components.yaml": daprComponents(root),
     "k8s/base/generated/dapr-subscriptions.yaml": daprSubscriptions(root),
     "k8s/base/generated/dapr-configuration.yaml": daprConfiguration(root),
     "k8s/base/generated/dapr-resiliency.yaml": daprResiliency(root),
     "k8s/components/keda-dispatch/scaledobjects.yaml": kedaScaledObjects(root),
     "k8s/components/keda-dispatch/kustomization.yaml": kedaKustomization(root),
+    ...monitoringFiles(),
   };
 }

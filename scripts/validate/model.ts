@@ -6,6 +6,8 @@
  * by the next `npx tsx scripts/validate/generate.ts` with no other edit.
  */
 
+import { readFileSync } from "node:fs";
+
 export type Role = "api" | "dispatcher";
 
 export interface Resources {
@@ -25,8 +27,10 @@ export interface DeployedApp {
   actorHost: boolean;
   /** Serves clients from outside the pod (the REST API): published by compose, exposed by its Service. */
   public: boolean;
-  replicas: number;
-  /** Horizontal scaling bounds on CPU (HPA, or the CPU trigger of the KEDA scaler). */
+  /**
+   * Horizontal scaling bounds on CPU (HPA, or the CPU trigger of the KEDA scaler). The autoscaler
+   * owns the replica count: no Deployment or overlay sets `replicas`, or every apply would reset it.
+   */
   scale: { min: number; max: number; cpuPercent: number };
   app: Resources;
   sidecar: Resources;
@@ -38,6 +42,11 @@ export interface DeployedApp {
   /** Seconds the app keeps serving after the pod is told to stop, so the sidecar can drain through it. */
   preStopSeconds: number;
   terminationGraceSeconds: number;
+  /**
+   * Seconds the sidecar keeps serving after SIGTERM before its own graceful shutdown starts
+   * (dapr.io/block-shutdown-duration): requests still in flight on the app can publish their events.
+   */
+  blockShutdownSeconds?: number;
   /** Environment only this app needs (shared settings live in the turumba-config ConfigMap). */
   env?: Record<string, string>;
   /** Keys of the turumba-app Secret this app reads, as environment variables of the same name. */
@@ -51,13 +60,15 @@ export const DEPLOYED_APPS: DeployedApp[] = [
     port: 3000,
     actorHost: false,
     public: true,
-    replicas: 2,
     scale: { min: 2, max: 10, cpuPercent: 70 },
     app: { cpuRequest: "250m", cpuLimit: "1", memoryRequest: "256Mi", memoryLimit: "512Mi" },
     sidecar: { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: "96Mi", memoryLimit: "256Mi" },
     sidecarGraceSeconds: 10,
     preStopSeconds: 5,
     terminationGraceSeconds: 30,
+    // preStop 5 s + SHUTDOWN_GRACE_MS 10 s: the sidecar outlives the last request the app finishes,
+    // then drains in its 10 s graceful shutdown (25 s in all, within the 30 s grace period).
+    blockShutdownSeconds: 15,
     secretEnv: [{ key: "DATABASE_URL" }, { key: "CREDENTIALS_KEYS" }, { key: "OPS_API_TOKEN", optional: true }],
   },
   {
@@ -66,7 +77,6 @@ export const DEPLOYED_APPS: DeployedApp[] = [
     port: 3001,
     actorHost: true,
     public: false,
-    replicas: 2,
     scale: { min: 2, max: 20, cpuPercent: 70 },
     app: { cpuRequest: "500m", cpuLimit: "2", memoryRequest: "512Mi", memoryLimit: "1Gi" },
     sidecar: { cpuRequest: "250m", cpuLimit: "1", memoryRequest: "128Mi", memoryLimit: "512Mi" },
@@ -86,8 +96,48 @@ export const DEPLOYED_APPS: DeployedApp[] = [
 /** App ids that exist only on one machine: the embedded all-in-one app of the local launcher. */
 export const LOCAL_ONLY_APP_IDS = ["turumba"];
 
+/** The release every manifest is labelled with (app.kubernetes.io/version): package.json's version. */
+export const APP_VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
 /** The container image of every app (kustomize `images:` in an overlay points it at a registry). */
 export const IMAGE = "turumba-messaging";
+
+/**
+ * What the NetworkPolicies let through, besides our own pods. Namespaces are matched by the
+ * label Kubernetes sets on every namespace (kubernetes.io/metadata.name); an overlay patches a
+ * name that differs in its cluster.
+ */
+export const NETWORK = {
+  /** The ingress controller's namespace: the only source of traffic to the public API port. */
+  ingressNamespace: "ingress-nginx",
+  /** Where Prometheus runs: may scrape the app's and the sidecar's metrics ports. */
+  monitoringNamespace: "monitoring",
+  /** The Dapr control plane. Sidecars dial it; it never dials them. */
+  daprNamespace: "dapr-system",
+  /** Pod ports of the control plane: placement, scheduler, sentry (its Service's 443), operator (443). */
+  daprControlPlanePorts: [50005, 50006, 50001, 6500],
+  /** Sidecar to sidecar (actor calls, service invocation) on daprd's internal gRPC port. */
+  daprInternalPort: 50002,
+  /** The OpenTelemetry collector's namespace (K8S.otlpEndpoint). */
+  collectorNamespace: "observability",
+  /**
+   * PostgreSQL, RabbitMQ (AMQP) and Redis: by port to any address, since they may run outside the
+   * cluster (a managed database, a broker VM). An overlay narrows them to their namespace or address.
+   */
+  dataPorts: [5432, 5672, 6379],
+  /** The Kubernetes API server, read by the sidecar's secret store: 443 via the Service, 6443 on the node. */
+  apiServerPorts: [443, 6443],
+  /** Providers: HTTPS, SMTP (25, submission 587, SMTPS 465) and SMPP. */
+  providerPorts: [443, 25, 587, 465, 2775],
+  /**
+   * Addresses providers are never at: the private ranges, which hold the cluster's pod and service
+   * CIDRs on the usual installations (an assumption: a cluster on public addresses patches its
+   * CIDRs in). An SMSC on a private network needs its own rule.
+   */
+  clusterCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+};
 
 /** Kubernetes names every manifest agrees on. The Secrets are referenced, never committed. */
 export const K8S = {
@@ -107,10 +157,15 @@ export const K8S = {
     appApiToken: "turumba-app-api-token",
     /** `host` key: RabbitMQ management URL with credentials, for the KEDA queue-length scaler. */
     kedaRabbitmq: "turumba-keda-rabbitmq",
+    /** `connection` key: a PostgreSQL URL of a read-only role, for KEDA's dispatch-backlog query. */
+    kedaPostgres: "turumba-keda-postgresql",
   },
   /** OTLP/gRPC endpoint of the cluster's OpenTelemetry collector (overlays may patch it). */
   otlpEndpoint: "otel-collector.observability.svc.cluster.local:4317",
   sidecarMetricsPort: 9090,
+  /** The app's own /metrics listener (METRICS_PORT): never the public API port. */
+  appMetricsPort: 9464,
+  network: NETWORK,
 };
 
 /** Component files the production deployment is made of (secret stores are replaced by K8S.secretStore). */
@@ -132,6 +187,23 @@ export const DISPATCH_TOPIC = /^message\.dispatch\.([a-z0-9-]+)$/;
  */
 export const DISPATCH_QUEUE_TARGET: Record<string, number> = { smpp: 100, email: 100 };
 export const DEFAULT_DISPATCH_QUEUE_TARGET = 200;
+
+/** Seconds between KEDA's looks at the triggers (ScaledObject pollingInterval). */
+export const KEDA_POLLING_SECONDS = 15;
+/**
+ * Messages one dispatcher sends per second: README "Dispatch" measured 1,414–2,101 msg/s for one
+ * dispatcher on a loaded 2-core machine (bench/dispatch.ts); the lower end of the 1,500–2,000 we
+ * plan with, so a replica is added early rather than late.
+ */
+export const DISPATCHER_SEND_RATE = 1_500;
+/**
+ * Due queued rows per dispatcher replica at which KEDA adds one (the PostgreSQL trigger's
+ * targetQueryValue): what one replica sends in one polling interval (1,500 × 15 = 22,500). A
+ * backlog the current replicas cannot clear before KEDA looks again adds replicas; one they can
+ * clear does not. One channel is one actor, so a backlog on a single rate-limited channel gains
+ * nothing from more replicas: maxReplicaCount bounds that case.
+ */
+export const DISPATCH_BACKLOG_TARGET = DISPATCHER_SEND_RATE * KEDA_POLLING_SECONDS;
 
 /** What docker-compose.yml runs besides the apps (the Dapr images follow dapr/VERSION). */
 export const COMPOSE = {

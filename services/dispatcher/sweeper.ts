@@ -1,17 +1,17 @@
 /**
- * Runs on the `dispatch-sweeper` cron binding (components/common/dispatch-sweeper.yaml). It is
+ * Runs on the reminder of the cluster's one SweeperActor (actors/sweeper/), every SWEEP_INTERVAL_MS. It is
  * what makes the pipeline lose nothing without a hand-written outbox worker:
  *  - a message committed while the broker or sidecar was down (its publish failed) is still
  *    `queued`: its channel is nudged again;
  *  - an actor timer lost with a crashed host: same;
  *  - a message left in `sending` by a dispatcher killed mid-send is requeued and counted as a
  *    possible duplicate (the provider may have accepted it before the crash).
- * Every step is idempotent, so several replicas sweeping at once is harmless.
+ * Every step is idempotent, so a sweep that overlaps a moving actor's next one is harmless.
  */
 
 import type { Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
-import { crashWindowRequeued, dispatchBacklog, outboxPending } from "../metrics.js";
+import { crashWindowRequeued, dispatchBacklog, outboxPending, recordSweep } from "../metrics.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import {
   channelsWithStaleQueue,
@@ -23,10 +23,13 @@ export async function sweep(deps: {
   db: Database;
   actors: ActorInvoker;
   log: Logger;
+  /** The sweep period: how long the database-wide gauges it sets stay exported. */
+  intervalMs: number;
   staleQueuedMs: number;
   stuckSendingMs: number;
 }): Promise<{ requeued: number; nudged: number }> {
   const now = new Date();
+  recordSweep(now.getTime(), deps.intervalMs);
   const stuck = await requeueAbandonedSends(deps.db, now, deps.stuckSendingMs);
   if (stuck.length > 0) {
     crashWindowRequeued.inc(stuck.length);

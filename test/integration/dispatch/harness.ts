@@ -32,7 +32,8 @@ export async function startDispatchHarness(opts: {
       CREDENTIALS_KEYS: TEST_KEYS,
       PROVIDER_BASE_URLS: JSON.stringify(Object.fromEntries(HTTP_PROVIDERS.map((p) => [p, sim.httpUrl]))),
     },
-    appEnv: { SWEEP_STALE_QUEUED_MS: "3000", ...opts.appEnv },
+    // A sweep every second: lost nudges are found fast, and a test can count sweeps per period.
+    appEnv: { SWEEP_STALE_QUEUED_MS: "3000", SWEEP_INTERVAL_MS: "1000", ...opts.appEnv },
   });
   return {
     t,

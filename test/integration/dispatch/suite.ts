@@ -80,6 +80,34 @@ export function dispatchSuite(opts: {
       h.sim.configure({});
     });
 
+    it("sweeps once per period however many dispatchers run, and only the sweeping one exports the backlog gauges", async () => {
+      const dispatchers = [...h.t.stack.apps.entries()]
+        .filter(([, a]) => a.spec.role === "dispatcher")
+        .map(([id]) => id);
+      expect(dispatchers).toHaveLength(1 + (opts.extraDispatchers ?? 0));
+      const scrape = () =>
+        Promise.all(dispatchers.map(async (id) => (await fetch(h.t.stack.url(id, "/metrics"))).text()));
+      const sweeps = (texts: string[]) =>
+        texts.reduce((n, t) => n + Number(/^turumba_dispatch_sweeps_total (\S+)/m.exec(t)?.[1] ?? 0), 0);
+      await eventually(
+        "the sweeper reminder fires",
+        async () => (sweeps(await scrape()) > 1 ? true : undefined),
+        30_000,
+      );
+
+      const before = sweeps(await scrape());
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, 8_000));
+      const texts = await scrape();
+      const periods = (Date.now() - t0) / 1_000; // SWEEP_INTERVAL_MS is 1000 in the harness
+      const ran = sweeps(texts) - before;
+      // One reminder for the cluster: about one sweep per period, not one per replica per period.
+      expect(ran).toBeGreaterThanOrEqual(Math.floor(periods) - 2);
+      expect(ran).toBeLessThanOrEqual(Math.ceil(periods) + 1);
+      expect(texts.filter((t) => /^turumba_dispatch_sweeps_total [1-9]/m.test(t)).length).toBeGreaterThanOrEqual(1);
+      expect(texts.filter((t) => /^turumba_dispatch_queue_depth\{/m.test(t)).length).toBeLessThanOrEqual(1);
+    });
+
     it("sends every queued message exactly once and records sent with the provider id", async () => {
       const ch = await seedChannel(h.db, {
         channelType: "telegram",
