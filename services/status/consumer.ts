@@ -1,8 +1,7 @@
 /**
  * The message.status consumer. Deliveries handled concurrently are gathered per
- * channel (MicroBatcher) so a burst of receipts costs a few set-based statements per batch:
- * find the messages, plan with status precedence, write changes + message_events + opt-outs in
- * one transaction (campaign counters follow from the 0020 trigger).
+ * channel (MicroBatcher) so a burst of receipts costs a few set-based statements per batch
+ * (receipt-apply.ts: find the messages, plan with status precedence, write in one transaction).
  *
  *   applied / unchanged (replay, superseded)  → SUCCESS
  *   early (message still queued/sending), or no message yet within earlyWindowMs → RETRY
@@ -25,8 +24,9 @@ import type { Database } from "../../db/client.js";
 import { receiptApplyLag, receiptsApplied } from "../metrics.js";
 import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
 import type { CampaignCounterSink } from "../../db/campaigns/receipt-counters.js";
-import { planBatch, targetsOf, type PlannedReceipt, type ReceiptResult } from "./receipt-plan.js";
-import { StatusStore, type TargetRow } from "../../db/messages/receipt-store.js";
+import type { ReceiptResult } from "./receipt-plan.js";
+import { StatusStore } from "../../db/messages/receipt-store.js";
+import { DEFAULT_EARLY_WINDOW_MS, receiptApplier } from "./receipt-apply.js";
 
 export interface StatusConsumerOptions {
   maxItems?: number;
@@ -35,43 +35,14 @@ export interface StatusConsumerOptions {
   earlyWindowMs?: number;
 }
 
-const LOST_RACE_ATTEMPTS = 3;
-
 export function createStatusConsumer(deps: {
   db: Database;
   counters: CampaignCounterSink;
   log: Logger;
   options?: StatusConsumerOptions;
 }) {
-  const store = new StatusStore(deps.db, deps.counters);
-  const earlyWindowMs = deps.options?.earlyWindowMs ?? 10 * 60_000;
-
-  const applyBatch = async (channelId: string, events: MessageStatusEvent[]): Promise<ReceiptResult[]> => {
-    const channelType = events[0]!.channelType;
-    const receipts: PlannedReceipt[] = events.map((e) => ({
-      update: e.update,
-      messageId: e.messageId,
-      receivedAt: new Date(e.receivedAt),
-    }));
-    const results: ReceiptResult[] = new Array<ReceiptResult>(receipts.length);
-    let pending = receipts.map((_, i) => i);
-    for (let attempt = 0; attempt < LOST_RACE_ATTEMPTS && pending.length > 0; attempt++) {
-      const batch = pending.map((i) => receipts[i]!);
-      const targets = await findTargets(store, channelId, batch);
-      const plan = planBatch({ id: channelId, channelType }, batch, targets);
-      const written = await store.apply(plan.changes, plan.events, plan.optOuts, new Date());
-      const lost: number[] = [];
-      plan.results.forEach((res, j) => {
-        const i = pending[j]!;
-        if (plan.touched[j]!.some((id) => !written.has(id))) lost.push(i);
-        else results[i] = res;
-      });
-      pending = lost;
-    }
-    // Still racing after a few rounds: let the broker bring them back.
-    for (const i of pending) results[i] = "early";
-    return results;
-  };
+  const applyBatch = receiptApplier(new StatusStore(deps.db, deps.counters));
+  const earlyWindowMs = deps.options?.earlyWindowMs ?? DEFAULT_EARLY_WINDOW_MS;
 
   const batcher = new MicroBatcher<string, MessageStatusEvent, ReceiptResult>({
     maxItems: deps.options?.maxItems ?? 500,
@@ -123,36 +94,6 @@ export function createStatusConsumer(deps: {
   }
 
   return { handle };
-}
-
-async function findTargets(
-  store: StatusStore,
-  channelId: string,
-  batch: readonly PlannedReceipt[],
-): Promise<TargetRow[][]> {
-  const providerIds = [
-    ...new Set(batch.flatMap((r) => (!r.messageId && r.update.providerMessageId ? [r.update.providerMessageId] : []))),
-  ];
-  const messageIds = [...new Set(batch.flatMap((r) => (r.messageId ? [r.messageId] : [])))];
-  const rows = await store.find(channelId, providerIds, messageIds);
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const byProviderId = new Map<string, TargetRow[]>();
-  for (const r of rows) {
-    if (!r.providerMessageId) continue;
-    const list = byProviderId.get(r.providerMessageId) ?? [];
-    if (!list.some((x) => x.id === r.id)) list.push(r);
-    byProviderId.set(r.providerMessageId, list);
-  }
-  return Promise.all(
-    batch.map(async (r) => {
-      const u = r.update;
-      const watermarked =
-        u.providerMessageId === null && !r.messageId && u.recipient && u.watermark
-          ? await store.findUpToWatermark(channelId, u.recipient, new Date(u.watermark))
-          : undefined;
-      return targetsOf(r, byId, byProviderId, watermarked);
-    }),
-  );
 }
 
 /**
