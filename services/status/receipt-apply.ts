@@ -40,7 +40,7 @@ export function receiptApplier(store: StatusStore): ApplyReceipts {
       });
       pending = lost;
     }
-    // Still racing after a few rounds: treated like an early receipt.
+    // Still racing after a few rounds: treated like an early receipt, tried again later.
     for (const i of pending) results[i] = "early";
     return results;
   };
