@@ -56,7 +56,7 @@ export function createReceiptReconciler(deps: {
     const claimed = await parked.claim(batch, now, leaseMs);
     const r: RoundResult = { claimed: claimed.length, applied: 0, unchanged: 0, waiting: 0, expired: 0 };
     const byChannel = new Map<string, ParkedReceipt[]>();
-    for (const p of claimed) byChannel.set(p.event.channelId, [...(byChannel.get(p.event.channelId) ?? []), p]);
+    for (const p of claimed) append(byChannel, p.event.channelId, p);
     const settled: string[] = [];
     const waiting = new Map<number, string[]>();
     for (const [channelId, rows] of byChannel) {
@@ -84,7 +84,7 @@ export function createReceiptReconciler(deps: {
         } else {
           r.waiting++;
           const delay = Math.min(p.attempts * RETRY_STEP_MS, RETRY_CAP_MS);
-          waiting.set(delay, [...(waiting.get(delay) ?? []), p.id]);
+          append(waiting, delay, p.id);
         }
       });
     }
@@ -139,4 +139,10 @@ export function createReceiptReconciler(deps: {
       await running;
     },
   };
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
