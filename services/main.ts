@@ -35,6 +35,7 @@ import { sweep } from "./dispatcher/sweeper.js";
 import { createDispatchPorts } from "./dispatcher/wiring.js";
 import { campaignCounterSink } from "../db/campaigns/receipt-counters.js";
 import { createStatusConsumer, statusRoutes } from "./status/consumer.js";
+import { createReceiptReconciler } from "./status/reconciler.js";
 import { createInboundConsumer, inboundRoutes } from "./inbound/consumer.js";
 import type { BindEventForwarder } from "./status/bind-forwarder.js";
 import { bridgeBindEvents } from "./status/bind-bridge.js";
@@ -76,6 +77,7 @@ const app = express();
 app.disable("x-powered-by");
 let shuttingDown = false;
 let bindEvents: BindEventForwarder | undefined;
+let receiptReconciler: ReturnType<typeof createReceiptReconciler> | undefined;
 
 // With METRICS_PORT set, /metrics leaves the public port for a listener of its own.
 const metricsServer =
@@ -105,13 +107,12 @@ if (hostsDispatcher) {
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
   bindEvents = bridgeBindEvents(adapters, publisher, log);
   // Delivery receipts (message.status): statuses, message_events, campaign counters, provider opt-outs.
-  app.use(
-    "/events",
-    statusRoutes(
-      createStatusConsumer({ db, counters: await campaignCounterSink(db), log: log.child({ component: "status" }) }),
-      log,
-    ),
-  );
+  const counters = await campaignCounterSink(db);
+  const statusLog = log.child({ component: "status" });
+  app.use("/events", statusRoutes(createStatusConsumer({ db, counters, log: statusLog }), log));
+  // Receipts that came before their send was recorded are parked by the consumer; this applies them.
+  receiptReconciler = createReceiptReconciler({ db, counters, log: statusLog });
+  receiptReconciler.start();
   // Inbound messages (webhook.inbound): contacts, conversations, opt-out keywords.
   app.use("/events", inboundRoutes(createInboundConsumer({ db, log: log.child({ component: "inbound" }) }), log));
   app.use("/events", channelEventRoutes(actors, log));
@@ -247,8 +248,11 @@ async function shutdown(signal: string): Promise<void> {
         new Promise((r) => setTimeout(r, cfg.SHUTDOWN_GRACE_MS / 2).unref()),
       ]).finally(() => bindEvents?.stop())
     : Promise.resolve();
+  const reconciled = receiptReconciler?.stop() ?? Promise.resolve();
   server.close(() => {
-    void forwarded.then(() => db.close()).finally(() => process.exit(0));
+    void Promise.all([forwarded, reconciled])
+      .then(() => db.close())
+      .finally(() => process.exit(0));
   });
   server.closeIdleConnections();
 }

@@ -132,7 +132,7 @@ export const webhookSignatureRejected = new Counter({
 
 export const receiptsApplied = new Counter({
   name: "turumba_receipts_total",
-  help: "Delivery receipts by result: applied (status changed), unchanged (replay or superseded), early (send not recorded yet; retried).",
+  help: "Delivery receipts by result: applied (status changed), unchanged (replay or superseded), parked (send not recorded yet; kept for the reconciler, which counts it again as applied, unchanged or expired), expired (parked past the early window; given up), missing (no message long after it was received; dead-lettered).",
   labelNames: ["channel_type", "result"] as const,
   registers: [registry],
 });

@@ -1,15 +1,19 @@
 /**
  * The message.status consumer. Deliveries handled concurrently are gathered per
- * channel (MicroBatcher) so a burst of receipts costs a few set-based statements per batch:
- * find the messages, plan with status precedence, write changes + message_events + opt-outs in
- * one transaction (campaign counters follow from the 0020 trigger).
+ * channel (MicroBatcher) so a burst of receipts costs a few set-based statements per batch
+ * (receipt-apply.ts: find the messages, plan with status precedence, write in one transaction).
  *
  *   applied / unchanged (replay, superseded)  → SUCCESS
- *   early (message still queued/sending), or no message yet within earlyWindowMs → RETRY
+ *   early (message still queued/sending), or no message yet within earlyWindowMs
+ *                                             → parked in the database, SUCCESS
  *   no message long after it was received     → dead letter (nothing will ever match it)
+ *   a database error                          → RETRY (the sidecar redelivers with backoff)
  *
- * RETRY is redelivered by the sidecar with backoff (dapr/resiliency eventRedelivery: about half a
- * minute over 8 tries), after which the receipt lands in message.status.dead, where it is kept.
+ * An early receipt is parked rather than bounced back to the broker: a broker that hands a
+ * subscriber one event at a time (the embedded in-memory pub/sub) holds every later publish
+ * behind the retries, until publishes time out and its circuit breaker opens; a durable broker
+ * dead-letters a receipt that comes more than its retry budget (about half a minute) early. The
+ * reconciler (reconciler.ts) applies parked receipts once their send is recorded.
  */
 
 import express, { Router } from "express";
@@ -25,17 +29,19 @@ import type { Database } from "../../db/client.js";
 import { receiptApplyLag, receiptsApplied } from "../metrics.js";
 import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
 import type { CampaignCounterSink } from "../../db/campaigns/receipt-counters.js";
-import { planBatch, targetsOf, type PlannedReceipt, type ReceiptResult } from "./receipt-plan.js";
-import { StatusStore, type TargetRow } from "../../db/messages/receipt-store.js";
+import { StatusStore } from "../../db/messages/receipt-store.js";
+import { ParkedReceiptStore } from "../../db/messages/parked-receipts.js";
+import { DEFAULT_EARLY_WINDOW_MS, receiptApplier } from "./receipt-apply.js";
 
 export interface StatusConsumerOptions {
   maxItems?: number;
   maxWaitMs?: number;
-  /** How long a receipt for a message we cannot find yet keeps being retried. */
+  /** How long a receipt for a message we cannot find yet is kept for a later try. */
   earlyWindowMs?: number;
 }
 
-const LOST_RACE_ATTEMPTS = 3;
+/** What became of one receipt: unmatched ones are past the early window with nothing to apply to. */
+type ReceiptOutcome = "applied" | "unchanged" | "parked" | "unmatched";
 
 export function createStatusConsumer(deps: {
   db: Database;
@@ -43,73 +49,60 @@ export function createStatusConsumer(deps: {
   log: Logger;
   options?: StatusConsumerOptions;
 }) {
-  const store = new StatusStore(deps.db, deps.counters);
-  const earlyWindowMs = deps.options?.earlyWindowMs ?? 10 * 60_000;
+  const apply = receiptApplier(new StatusStore(deps.db, deps.counters));
+  const parked = new ParkedReceiptStore(deps.db);
+  const earlyWindowMs = deps.options?.earlyWindowMs ?? DEFAULT_EARLY_WINDOW_MS;
 
-  const applyBatch = async (channelId: string, events: MessageStatusEvent[]): Promise<ReceiptResult[]> => {
-    const channelType = events[0]!.channelType;
-    const receipts: PlannedReceipt[] = events.map((e) => ({
-      update: e.update,
-      messageId: e.messageId,
-      receivedAt: new Date(e.receivedAt),
-    }));
-    const results: ReceiptResult[] = new Array<ReceiptResult>(receipts.length);
-    let pending = receipts.map((_, i) => i);
-    for (let attempt = 0; attempt < LOST_RACE_ATTEMPTS && pending.length > 0; attempt++) {
-      const batch = pending.map((i) => receipts[i]!);
-      const targets = await findTargets(store, channelId, batch);
-      const plan = planBatch({ id: channelId, channelType }, batch, targets);
-      const written = await store.apply(plan.changes, plan.events, plan.optOuts, new Date());
-      const lost: number[] = [];
-      plan.results.forEach((res, j) => {
-        const i = pending[j]!;
-        if (plan.touched[j]!.some((id) => !written.has(id))) lost.push(i);
-        else results[i] = res;
-      });
-      pending = lost;
-    }
-    // Still racing after a few rounds: let the broker bring them back.
-    for (const i of pending) results[i] = "early";
-    return results;
+  /** Applies what it can and parks the early receipts of the batch in one statement. */
+  const flush = async (channelId: string, events: MessageStatusEvent[]): Promise<ReceiptOutcome[]> => {
+    const results = await apply(channelId, events);
+    const now = Date.now();
+    const outcomes = results.map((r, i): ReceiptOutcome => {
+      if (r === "applied" || r === "unchanged") return r;
+      return now - Date.parse(events[i]!.receivedAt) > earlyWindowMs ? "unmatched" : "parked";
+    });
+    await parked.park(events.filter((_, i) => outcomes[i] === "parked"));
+    return outcomes;
   };
 
-  const batcher = new MicroBatcher<string, MessageStatusEvent, ReceiptResult>({
+  const batcher = new MicroBatcher<string, MessageStatusEvent, ReceiptOutcome>({
     maxItems: deps.options?.maxItems ?? 500,
     maxWaitMs: deps.options?.maxWaitMs ?? 5,
-    flush: applyBatch,
+    flush,
   });
 
-  async function handleOne(e: MessageStatusEvent): Promise<"SUCCESS" | "RETRY"> {
-    const result = await batcher.add(e.channelId, e);
-    receiptsApplied.inc({ channel_type: e.channelType, result });
-    if (result === "applied")
-      receiptApplyLag.observe(
-        { channel_type: e.channelType },
-        Math.max(0, Date.now() - Date.parse(e.receivedAt)) / 1000,
-      );
-    if (result === "applied" || result === "unchanged") return "SUCCESS";
-    if (Date.now() - Date.parse(e.receivedAt) > earlyWindowMs) {
+  /** SUCCESS once applied, superseded or parked; a database error rejects (RETRY). */
+  async function handleOne(e: MessageStatusEvent): Promise<"SUCCESS"> {
+    const outcome = await batcher.add(e.channelId, e);
+    if (outcome === "unmatched") {
+      receiptsApplied.inc({ channel_type: e.channelType, result: "missing" });
       throw new PermanentEventError(
         `no sent message matches receipt ${e.update.providerMessageId ?? e.messageId ?? "(watermark)"} on channel ${e.channelId}`,
       );
     }
-    return "RETRY";
+    receiptsApplied.inc({ channel_type: e.channelType, result: outcome });
+    if (outcome === "applied")
+      receiptApplyLag.observe(
+        { channel_type: e.channelType },
+        Math.max(0, Date.now() - Date.parse(e.receivedAt)) / 1000,
+      );
+    return "SUCCESS";
   }
 
   /**
-   * A batch event (SMPP bind) is retried as a whole when any of its receipts is early: receipts
-   * already applied come back "unchanged" (status precedence), so a redelivery applies nothing
-   * twice. Receipts that will never match are logged; a batch of nothing else is dead-lettered.
+   * A batch event (SMPP bind) is acknowledged once each of its receipts is applied, superseded or
+   * parked. Receipts that will never match are logged; a batch of nothing else is dead-lettered.
+   * A database error fails the whole batch (RETRY): receipts already applied come back
+   * "unchanged" on redelivery (status precedence), so nothing is applied twice.
    */
   async function handle(e: StatusTopicEvent): Promise<"SUCCESS" | "RETRY"> {
     const receipts = receiptsOf(e);
     if (receipts.length === 1) return handleOne(receipts[0]!);
     const outcomes = await Promise.allSettled(receipts.map(handleOne));
-    let retry = false;
     let unmatched = 0;
     for (const outcome of outcomes) {
-      if (outcome.status === "fulfilled") retry ||= outcome.value === "RETRY";
-      else if (outcome.reason instanceof PermanentEventError) {
+      if (outcome.status === "fulfilled") continue;
+      if (outcome.reason instanceof PermanentEventError) {
         unmatched++;
         deps.log.warn(
           { channelId: e.channelId, err: outcome.reason.message },
@@ -119,40 +112,10 @@ export function createStatusConsumer(deps: {
     }
     if (unmatched === receipts.length)
       throw new PermanentEventError(`none of ${unmatched} receipts on channel ${e.channelId} matches a sent message`);
-    return retry ? "RETRY" : "SUCCESS";
+    return "SUCCESS";
   }
 
   return { handle };
-}
-
-async function findTargets(
-  store: StatusStore,
-  channelId: string,
-  batch: readonly PlannedReceipt[],
-): Promise<TargetRow[][]> {
-  const providerIds = [
-    ...new Set(batch.flatMap((r) => (!r.messageId && r.update.providerMessageId ? [r.update.providerMessageId] : []))),
-  ];
-  const messageIds = [...new Set(batch.flatMap((r) => (r.messageId ? [r.messageId] : [])))];
-  const rows = await store.find(channelId, providerIds, messageIds);
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const byProviderId = new Map<string, TargetRow[]>();
-  for (const r of rows) {
-    if (!r.providerMessageId) continue;
-    const list = byProviderId.get(r.providerMessageId) ?? [];
-    if (!list.some((x) => x.id === r.id)) list.push(r);
-    byProviderId.set(r.providerMessageId, list);
-  }
-  return Promise.all(
-    batch.map(async (r) => {
-      const u = r.update;
-      const watermarked =
-        u.providerMessageId === null && !r.messageId && u.recipient && u.watermark
-          ? await store.findUpToWatermark(channelId, u.recipient, new Date(u.watermark))
-          : undefined;
-      return targetsOf(r, byId, byProviderId, watermarked);
-    }),
-  );
 }
 
 /**

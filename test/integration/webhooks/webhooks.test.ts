@@ -596,7 +596,7 @@ describe("webhook receivers and the status consumer", () => {
   );
 
   it(
-    "whatsapp: a receipt that arrives before the send is recorded is retried, then applied",
+    "whatsapp: a receipt that arrives before the send is recorded is parked, then applied by the reconciler",
     { timeout: 60_000 },
     async () => {
       const wamid = `wamid.EARLY${Date.now()}`;
@@ -645,7 +645,7 @@ describe("webhook receivers and the status consumer", () => {
         ),
       );
       const row = await eventually(
-        "early receipt applied on redelivery",
+        "parked receipt applied",
         async () => {
           const r = await messageRow(id);
           return r.status === "delivered" ? r : undefined;
@@ -653,6 +653,16 @@ describe("webhook receivers and the status consumer", () => {
         40_000,
       );
       expect(row.events).toBe(1);
+      await eventually(
+        "parked receipt removed once applied",
+        async () => {
+          const { rows } = await withPg(H.h.db, (c) =>
+            c.query(`SELECT 1 FROM parked_receipts WHERE event->'update'->>'providerMessageId' = $1`, [wamid]),
+          );
+          return rows.length === 0 ? true : undefined;
+        },
+        5_000,
+      );
     },
   );
 
