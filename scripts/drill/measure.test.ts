@@ -141,7 +141,7 @@ describe("duplicates accounted per message", () => {
 
   it("calls unjustified the deliveries beyond one plus the message's requeues, and those of an addressee with no row", () => {
     const account = accountDuplicates(
-      new Map([
+      new Map<string, Record<string, number>>([
         ["telegram", { "800001": 4, "800002": 2 }],
         ["smpp", { "800001": 2 }],
       ]),
