@@ -12,9 +12,12 @@ import { SmppCredentials } from "../../adapters/smpp/credentials.js";
 import { DispatchPayload, type WebhookRequest } from "../../adapters/contract/types.js";
 import { ReceivedLog, type ReceivedMessage } from "./received.js";
 import { startSimulator, type RunningSimulator } from "./simulator.js";
+import { DEFAULT_WEBHOOK_RETRIES } from "./webhooks.js";
 
 /** Webhooks the simulator sends land here, exactly as received. */
 const received: WebhookRequest[] = [];
+/** Paths the receiver answers 503 for, and how many more times (an outage of the platform). */
+const refusals = new Map<string, number>();
 let receiver: Server;
 let hookBase = "";
 let sim: RunningSimulator;
@@ -34,7 +37,10 @@ beforeAll(async () => {
         headers: req.headers,
         rawBody: Buffer.concat(chunks).toString("utf8"),
       });
-      res.writeHead(200).end();
+      const path = (req.url ?? "/").split("?")[0]!;
+      const left = refusals.get(path) ?? 0;
+      if (left > 0) refusals.set(path, left - 1);
+      res.writeHead(left > 0 ? 503 : 200).end();
     });
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
@@ -49,6 +55,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   received.length = 0;
+  refusals.clear();
   sim.configure(config());
   await request(`${sim.httpUrl}/_sim/reset`, { method: "POST" }).then((r) => r.body.dump());
 });
@@ -322,6 +329,73 @@ describe("HTTP adapters against the simulator: sends, signed receipts, inbound",
     });
     expect(res.statusCode).toBe(400);
     expect(await res.body.json()).toMatchObject({ code: "invalid_config" });
+  });
+});
+
+describe("webhook redelivery while the receiver refuses", () => {
+  const inbound = async (provider: string) => {
+    const res = await request(`${sim.httpUrl}/_sim/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ provider, from: "+251911000077", to: "8080", text: "are you there?" }),
+    });
+    expect(res.statusCode).toBe(202);
+    await res.body.dump();
+  };
+  const stats = async (provider: string) => {
+    const res = await request(`${sim.httpUrl}/_sim/stats`);
+    return ((await res.body.json()) as { providers: Record<string, Record<string, number>> }).providers[provider]!;
+  };
+  const hooksTo = (path: string) => received.filter((h) => h.url.split("?")[0]!.endsWith(path));
+
+  it.each(["vonage", "whatsapp", "africastalking"])(
+    "%s redelivers the same webhook until the receiver takes it",
+    async (provider) => {
+      const path = provider === "africastalking" ? "/hooks/at" : `/hooks/${provider}`;
+      const behaviour = config().providers[provider as "vonage"];
+      sim.configure(config({ [provider]: { ...behaviour, webhookRetries: [20, 20, 20, 20] } }));
+      refusals.set(path, 2);
+      await inbound(provider);
+      await until(() => hooksTo(path).length === 3);
+      const bodies = new Set(hooksTo(path).map((h) => h.rawBody));
+      expect(bodies.size).toBe(1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(hooksTo(path)).toHaveLength(3);
+      expect(await stats(provider)).toMatchObject({
+        webhooksSent: 1,
+        webhooksFailed: 2,
+        webhooksRetried: 2,
+        webhooksGivenUp: 0,
+      });
+    },
+  );
+
+  it("gives up after the last retry, and counts it", async () => {
+    sim.configure(config({ vonage: { ...config().providers.vonage, webhookRetries: [10, 10] } }));
+    refusals.set("/hooks/vonage", 10);
+    await inbound("vonage");
+    await until(() => hooksTo("/hooks/vonage").length === 3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(hooksTo("/hooks/vonage")).toHaveLength(3);
+    expect(await stats("vonage")).toMatchObject({ webhooksSent: 0, webhooksRetried: 2, webhooksGivenUp: 1 });
+  });
+
+  it("twilio does not retry by default; the others have a bounded schedule of their own", async () => {
+    refusals.set("/hooks/twilio", 1);
+    await request(`${sim.httpUrl}/_sim/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ provider: "twilio", from: "+251911000078", to: "8080", text: "hi" }),
+    }).then((r) => r.body.dump());
+    await until(() => hooksTo("/hooks/twilio").length === 1);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(hooksTo("/hooks/twilio")).toHaveLength(1);
+    expect(await stats("twilio")).toMatchObject({ webhooksRetried: 0, webhooksGivenUp: 1 });
+    for (const p of ["whatsapp", "messenger", "vonage", "telegram", "africastalking"] as const) {
+      const total = DEFAULT_WEBHOOK_RETRIES[p].reduce((a, b) => a + b, 0);
+      expect(total).toBeGreaterThan(30_000);
+      expect(total).toBeLessThanOrEqual(60_000);
+    }
   });
 });
 
