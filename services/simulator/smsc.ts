@@ -7,6 +7,7 @@ import smpp from "smpp";
 import { safeEqual } from "../../adapters/contract/signatures.js";
 import { hex, type SimContext } from "./context.js";
 import { SegmentJoiner } from "./smsc-segments.js";
+import { DEFAULT_WEBHOOK_RETRIES } from "./webhooks.js";
 
 const ESME_RINVPASWD = 0x0e;
 const ESME_RSYSERR = 0x08;
@@ -30,13 +31,35 @@ export async function startSmsc(
   const concat = new SegmentJoiner();
   const parked: PendingReceipt[] = [];
 
-  const deliver = (systemId: string, pdu: Record<string, unknown>) => {
+  /**
+   * A deliver_sm answered with a non-zero command_status (ESME_RX_T_APPN: the ESME cannot take
+   * it now) is sent again later, as operators' SMSCs do, on the provider's bounded schedule.
+   */
+  const deliverTo = (session: smpp.Session, systemId: string, pdu: Record<string, unknown>, attempt = 0) => {
+    session.deliver_sm({ ...pdu }, (resp: smpp.PDU) => {
+      if (resp.command_status === 0) return;
+      const counters = ctx.stats.of("smpp");
+      counters.webhooksFailed++;
+      const schedule = ctx.behaviour("smpp").webhookRetries ?? DEFAULT_WEBHOOK_RETRIES.smpp;
+      const delay = schedule[attempt];
+      if (delay === undefined) {
+        counters.webhooksGivenUp++;
+        return;
+      }
+      setTimeout(() => {
+        counters.webhooksRetried++;
+        deliver(systemId, pdu, attempt + 1);
+      }, delay).unref();
+    });
+  };
+
+  const deliver = (systemId: string, pdu: Record<string, unknown>, attempt = 0) => {
     const target = [...bound.entries()].find(([, id]) => id === systemId)?.[0];
     if (!target) {
       parked.push({ systemId, pdu });
       return;
     }
-    target.deliver_sm(pdu);
+    deliverTo(target, systemId, pdu, attempt);
   };
 
   const server = smpp.createServer({}, (session: smpp.Session) => {
@@ -56,7 +79,9 @@ export async function startSmsc(
       session.send(pdu.response({ system_id: "SIMSMSC" }));
       bound.set(session, id);
       ctx.stats.of("smpp").binds++;
-      for (const p of parked.splice(0).filter((x) => x.systemId === id)) session.deliver_sm(p.pdu);
+      const mine = parked.filter((x) => x.systemId === id);
+      parked.splice(0, parked.length, ...parked.filter((x) => x.systemId !== id));
+      for (const p of mine) deliverTo(session, id, p.pdu);
     });
     session.on("enquire_link", (pdu: smpp.PDU) => session.send(pdu.response()));
     session.on("unbind", (pdu: smpp.PDU) => {
@@ -125,10 +150,11 @@ export async function startSmsc(
   });
 
   const sendMo = (from: string, to: string, text: string): boolean => {
-    const session = bound.keys().next().value;
-    if (!session) return false;
+    const first = bound.entries().next().value;
+    if (!first) return false;
+    const [session, systemId] = first;
     const ucs2 = /[^\x20-\x7e]/.test(text);
-    session.deliver_sm({
+    deliverTo(session, systemId, {
       source_addr: from.replace(/^\+/, ""),
       destination_addr: to,
       esm_class: 0,

@@ -29,7 +29,8 @@ export const DEFAULT_WEBHOOK_RETRIES: Record<ProviderKey, readonly number[]> = {
   africastalking: BACKOFF_MS,
   twilio: [],
   smtp: [],
-  smpp: [],
+  // An SMSC redelivers a deliver_sm the ESME answered with a temporary error (smsc.ts).
+  smpp: BACKOFF_MS,
 };
 
 export class WebhookSender {
