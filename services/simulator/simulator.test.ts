@@ -463,6 +463,47 @@ describe("SMTP and SMSC endpoints", () => {
       await session.close();
     }
   });
+
+  it("a receipt or MO the ESME cannot take now is refused with ESME_RX_T_APPN and redelivered", async () => {
+    sim.configure(config({ smpp: { receiptDelayMs: 5, webhookRetries: [30, 30, 30, 30, 30, 30] } }));
+    const session = new SmppSession(
+      SmppCredentials.parse({
+        host: "127.0.0.1",
+        port: sim.smppPort,
+        system_id: "sim",
+        password: "simpass",
+        source_addr: "8080",
+      }),
+      { outbound: outboundPolicy("127.0.0.1") },
+    );
+    let ready = false;
+    const receipts: StatusUpdate[] = [];
+    const inbound: InboundMessage[] = [];
+    session.onReceipt((u) => receipts.push(u));
+    session.onInbound((m) => inbound.push(m));
+    session.takeBindEventsWhile(() => ready);
+    await session.start();
+    try {
+      await session.submit({ messageId: randomUUID(), to: "+251911000007", text: "held receipt" });
+      const res = await request(`${sim.httpUrl}/_sim/inbound`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ provider: "smpp", from: "251911000008", to: "8080", text: "held MO" }),
+      });
+      await res.body.dump();
+      await until(() => sim.stats.of("smpp").webhooksRetried >= 2);
+      expect(receipts).toEqual([]);
+      expect(inbound).toEqual([]);
+      ready = true;
+      await until(() => receipts.length === 1 && inbound.length === 1);
+      expect(inbound[0]).toMatchObject({ from: "+251911000008", text: "held MO" });
+      expect(session.stats()).toMatchObject({ refusedDeliveries: expect.any(Number) });
+      expect(session.stats().refusedDeliveries).toBeGreaterThanOrEqual(2);
+      expect(sim.stats.of("smpp").webhooksGivenUp).toBe(0);
+    } finally {
+      await session.close();
+    }
+  });
 });
 
 describe("what each provider received (GET /_sim/received)", () => {
