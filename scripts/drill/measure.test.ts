@@ -6,7 +6,9 @@ import {
   countersMatchRows,
   duplicateSends,
   duplicatesBetween,
+  formatInbound,
   formatTable,
+  inboundViolations,
   lostMessages,
   rateBefore,
   recoverySeconds,
@@ -176,6 +178,23 @@ describe("duplicates accounted per message", () => {
   it("keys addressees without the plus a provider drops and without case", () => {
     expect(addressKey("+251911000001")).toBe("251911000001");
     expect(addressKey("User1@Example.test")).toBe("user1@example.test");
+  });
+});
+
+describe("the inbound side", () => {
+  const calm = { sent: 400, stored: 400, retried: 57, givenUp: 0, unreceipted: { smpp: 0, vonage: 0, twilio: 0 } };
+
+  it("holds when every inbound message was stored and every redelivered receipt applied", () => {
+    expect(inboundViolations(calm)).toEqual([]);
+    expect(formatInbound(calm).split("\n")[2]).toBe("| 400 | 400 | 57 | 0 | smpp 0, vonage 0, twilio 0 |");
+  });
+
+  it("breaks on inbound lost or stored twice and on receipts not applied, except a provider that never redelivers", () => {
+    expect(inboundViolations({ ...calm, stored: 358, unreceipted: { smpp: 0, vonage: 3, twilio: 2 } })).toEqual([
+      "inbound: 400 sent, 358 stored",
+      "vonage: 3 receipts not applied",
+    ]);
+    expect(inboundViolations({ ...calm, stored: 401 })).toEqual(["inbound: 400 sent, 401 stored"]);
   });
 });
 

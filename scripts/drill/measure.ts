@@ -242,6 +242,46 @@ export function violations(r: FaultResult): string[] {
   return out;
 }
 
+/** The inbound side of the run: webhooks the simulator sent, their redeliveries, and receipts. */
+export interface InboundResult {
+  /** Inbound messages the simulator sent (its /_sim/inbound accepted them). */
+  sent: number;
+  /** Inbound rows stored at the end. */
+  stored: number;
+  /** Webhook and deliver_sm redeliveries, and those given up after the last retry. */
+  retried: number;
+  givenUp: number;
+  /** Per provider: outbound rows a provider accepted whose delivery receipt never applied (still `sent`). */
+  unreceipted: Record<string, number>;
+}
+
+/**
+ * Providers that do not redeliver a status callback the receiver refused (Twilio, by default):
+ * a receipt refused during an outage is gone, so its row may stay `sent`; reported, not a breach.
+ */
+export const RECEIPTS_NOT_REDELIVERED = ["twilio"];
+
+/** What the inbound side breaks: an inbound message not stored once, a redelivered receipt not applied. */
+export function inboundViolations(r: InboundResult): string[] {
+  const out: string[] = [];
+  if (r.stored !== r.sent) out.push(`inbound: ${r.sent} sent, ${r.stored} stored`);
+  for (const [provider, n] of Object.entries(r.unreceipted))
+    if (n > 0 && !RECEIPTS_NOT_REDELIVERED.includes(provider)) out.push(`${provider}: ${n} receipts not applied`);
+  return out;
+}
+
+/** The inbound line of the drill's report, as a Markdown table. */
+export function formatInbound(r: InboundResult): string {
+  const pending = Object.entries(r.unreceipted)
+    .map(([p, n]) => `${p} ${n}`)
+    .join(", ");
+  return [
+    "| inbound sent | stored | redelivered | given up | receipts not applied |",
+    "|--------------|--------|-------------|----------|----------------------|",
+    `| ${r.sent} | ${r.stored} | ${r.retried} | ${r.givenUp} | ${pending} |`,
+  ].join("\n");
+}
+
 const secs = (s: number | undefined) => (s === undefined ? "—" : s.toFixed(1));
 
 /** The drill's one table, as Markdown (it goes to README as printed). */

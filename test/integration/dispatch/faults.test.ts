@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import { selectFaults } from "../../../scripts/drill/faults.js";
-import { formatTable, violations } from "../../../scripts/drill/measure.js";
+import { formatInbound, formatTable, inboundViolations, violations } from "../../../scripts/drill/measure.js";
 import { runDrill } from "./drill.js";
 
 describe("dispatch under faults", () => {
@@ -19,13 +19,16 @@ describe("dispatch under faults", () => {
       settleMs: 90_000,
       log: (line) => console.log(line),
     });
-    console.log(`${formatTable([...report.results, report.total])}\n${report.notes.join("\n")}`);
+    console.log(
+      `${formatTable([...report.results, report.total])}\n${formatInbound(report.inbound)}\n${report.notes.join("\n")}`,
+    );
     for (const r of [...report.results, report.total])
       expect({ fault: r.fault, broken: violations(r) }).toEqual({
         fault: r.fault,
         broken: [],
       });
+    expect(inboundViolations(report.inbound)).toEqual([]);
     // Every fault was followed by sends at the pre-fault rate again.
     expect(report.results.filter((r) => r.recoveryS === undefined).map((r) => r.fault)).toEqual([]);
-  }, 330_000);
+  }, 480_000);
 });
