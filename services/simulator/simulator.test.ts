@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import smpp from "smpp";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ChannelAdapter } from "../../adapters/contract/contract.js";
@@ -502,6 +503,42 @@ describe("SMTP and SMSC endpoints", () => {
       expect(sim.stats.of("smpp").webhooksGivenUp).toBe(0);
     } finally {
       await session.close();
+    }
+  });
+});
+
+describe("SMSC redelivery after a bind closes", () => {
+  it("sends a deliver_sm left unanswered when its bind closed again on the next bind", async () => {
+    const bindRaw = async (answer: boolean) => {
+      const client = smpp.connect({ url: `smpp://127.0.0.1:${sim.smppPort}` });
+      client.on("error", () => undefined);
+      const texts: string[] = [];
+      client.on("deliver_sm", (pdu: smpp.PDU) => {
+        const body = pdu.short_message as { message?: string | Buffer } | undefined;
+        texts.push(String(body?.message ?? ""));
+        if (answer) client.send(pdu.response());
+      });
+      await new Promise<void>((resolve) =>
+        client.bind_transceiver({ system_id: "sim", password: "simpass" }, () => resolve()),
+      );
+      return { client, texts };
+    };
+    const silent = await bindRaw(false);
+    const res = await request(`${sim.httpUrl}/_sim/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ provider: "smpp", from: "251911000009", to: "8080", text: "never answered" }),
+    });
+    await res.body.dump();
+    await until(() => silent.texts.length === 1);
+    silent.client.destroy();
+    const next = await bindRaw(true);
+    try {
+      await until(() => next.texts.length === 1);
+      expect(next.texts).toEqual(["never answered"]);
+      expect(sim.stats.of("smpp").webhooksRetried).toBe(1);
+    } finally {
+      next.client.close();
     }
   });
 });

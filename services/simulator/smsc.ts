@@ -18,6 +18,10 @@ interface PendingReceipt {
   pdu: Record<string, unknown>;
 }
 
+interface Unanswered extends PendingReceipt {
+  attempt: number;
+}
+
 /**
  * An SMSC on the smpp package's server side: transceiver binds, submit_sm with the configured
  * latency and fault rates, delivery receipts (TLVs and text) after the receipt delay, and
@@ -30,13 +34,21 @@ export async function startSmsc(
   const bound = new Map<smpp.Session, string>();
   const concat = new SegmentJoiner();
   const parked: PendingReceipt[] = [];
+  /** deliver_sm sent on a session and not answered yet: an SMSC sends them again if the bind goes. */
+  const unanswered = new Map<smpp.Session, Set<Unanswered>>();
 
   /**
    * A deliver_sm answered with a non-zero command_status (ESME_RX_T_APPN: the ESME cannot take
-   * it now) is sent again later, as operators' SMSCs do, on the provider's bounded schedule.
+   * it now) is sent again later, as operators' SMSCs do, on the provider's bounded schedule; one
+   * never answered before its bind closed goes to the next bind.
    */
   const deliverTo = (session: smpp.Session, systemId: string, pdu: Record<string, unknown>, attempt = 0) => {
+    const entry: Unanswered = { systemId, pdu, attempt };
+    let waiting = unanswered.get(session);
+    if (!waiting) unanswered.set(session, (waiting = new Set()));
+    waiting.add(entry);
     session.deliver_sm({ ...pdu }, (resp: smpp.PDU) => {
+      waiting.delete(entry);
       if (resp.command_status === 0) return;
       const counters = ctx.stats.of("smpp");
       counters.webhooksFailed++;
@@ -65,7 +77,15 @@ export async function startSmsc(
   const server = smpp.createServer({}, (session: smpp.Session) => {
     session.socket.setNoDelay(true);
     session.on("error", () => undefined);
-    session.on("close", () => bound.delete(session));
+    session.on("close", () => {
+      bound.delete(session);
+      const waiting = unanswered.get(session) ?? new Set<Unanswered>();
+      unanswered.delete(session);
+      for (const u of waiting) {
+        ctx.stats.of("smpp").webhooksRetried++;
+        deliver(u.systemId, u.pdu, u.attempt);
+      }
+    });
     session.on("bind_transceiver", (pdu: smpp.PDU) => {
       const { systemId, password } = ctx.config.smpp;
       const okId = !systemId || pdu.system_id === systemId;
