@@ -54,6 +54,11 @@ export interface ChannelAdapter {
   onReceipt?(listener: (channelId: string, update: StatusUpdate) => void): void;
   /** Inbound messages that arrive on a channel's connection rather than by webhook. */
   onInbound?(listener: (channelId: string, message: InboundMessage) => void): void;
+  /**
+   * While `ready` answers false, receipts and inbound messages arriving on a connection are
+   * refused with the protocol's temporary error, so the provider keeps them and redelivers.
+   */
+  takeBindEventsWhile?(ready: () => boolean): void;
 }
 
 export interface WebhookRegistration {

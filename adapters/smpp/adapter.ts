@@ -39,6 +39,7 @@ export class SmppAdapter implements ChannelAdapter {
   private readonly logger: Logger;
   private readonly receiptListeners: Array<(channelId: string, u: StatusUpdate) => void> = [];
   private readonly inboundListeners: Array<(channelId: string, m: InboundMessage) => void> = [];
+  private bindEventsReady: () => boolean = () => true;
 
   constructor(private readonly opts: SmppAdapterOptions = {}) {
     this.logger = opts.logger ?? createLogger("adapter.smpp");
@@ -61,6 +62,10 @@ export class SmppAdapter implements ChannelAdapter {
     this.inboundListeners.push(listener);
   }
 
+  takeBindEventsWhile(ready: () => boolean): void {
+    this.bindEventsReady = ready;
+  }
+
   /** The channel's session, bound on first use. */
   async session(channelId: string, credentials: unknown): Promise<SmppSession> {
     let s = this.sessions.get(channelId);
@@ -68,6 +73,7 @@ export class SmppAdapter implements ChannelAdapter {
       const session = new SmppSession(this.creds(credentials), { ...this.opts, logger: this.logger });
       session.onReceipt((u) => this.receiptListeners.forEach((l) => l(channelId, u)));
       session.onInbound((m) => this.inboundListeners.forEach((l) => l(channelId, m)));
+      session.takeBindEventsWhile(() => this.bindEventsReady());
       this.sessions.set(channelId, session);
       s = session;
       try {

@@ -91,7 +91,8 @@ export class SmppSession {
   private awaitingEnquire = false;
   private readonly logger: Logger;
   private readonly stateListeners: Array<(s: SessionState) => void> = [];
-  private readonly counters = { binds: 0, submitted: 0, drops: 0 };
+  private readonly counters = { binds: 0, submitted: 0, drops: 0, refusedDeliveries: 0 };
+  private takingBindEvents: () => boolean = () => true;
   private readonly opts: Required<Omit<SmppSessionOptions, "logger" | "outbound" | "lookup" | "bindLimits">>;
   private readonly outbound: OutboundPolicy;
   private readonly lookup: Lookup | undefined;
@@ -131,6 +132,11 @@ export class SmppSession {
       ...this.inbound.stats(),
       ...this.counters,
     };
+  }
+
+  /** While `ready` answers false, deliver_sm and data_sm are refused with ESME_RX_T_APPN. */
+  takeBindEventsWhile(ready: () => boolean): void {
+    this.takingBindEvents = ready;
   }
 
   onReceipt(listener: (u: StatusUpdate) => void): void {
@@ -544,6 +550,13 @@ export class SmppSession {
         return;
       case "deliver_sm":
       case "data_sm":
+        // What cannot be handed on now is refused with a temporary error: the SMSC keeps it and
+        // redelivers, where taking it would lose it if this process went away before passing it on.
+        if (!this.takingBindEvents()) {
+          this.counters.refusedDeliveries++;
+          s.send(pdu.response({ command_status: ESME.RX_T_APPN }));
+          return;
+        }
         try {
           this.inbound.deliver(pdu);
         } finally {

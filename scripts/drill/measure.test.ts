@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { FAULT_KEYS, selectFaults } from "./faults.js";
 import {
+  accountDuplicates,
+  addressKey,
   countersMatchRows,
   duplicateSends,
   duplicatesBetween,
+  formatInbound,
   formatTable,
+  inboundViolations,
   lostMessages,
   rateBefore,
   recoverySeconds,
@@ -107,6 +111,93 @@ describe("duplicates and losses", () => {
   });
 });
 
+describe("duplicates accounted per message", () => {
+  const windows = [
+    { fault: "kill", from: 1_000, to: 2_000 },
+    { fault: "smsc", from: 2_000, to: 3_000 },
+  ];
+
+  it("charges each duplicate to the fault whose window requeued its message, not to when it was resent", () => {
+    // Requeued during the kill, resent while the SMSC dropped its bind: the kill's duplicate.
+    const account = accountDuplicates(
+      new Map([["smpp", { "251911000001": 2, "251911000002": 1 }]]),
+      [
+        { provider: "smpp", address: "+251911000001", requeuedAt: [1_500] },
+        { provider: "smpp", address: "+251911000002", requeuedAt: [1_600, 2_500] },
+      ],
+      windows,
+    );
+    expect(account).toEqual({
+      total: 1,
+      unjustified: 0,
+      byFault: new Map([
+        ["kill", 1],
+        ["smsc", 0],
+      ]),
+      crashWindows: new Map([
+        ["kill", 2],
+        ["smsc", 1],
+      ]),
+    });
+  });
+
+  it("calls unjustified the deliveries beyond one plus the message's requeues, and those of an addressee with no row", () => {
+    const account = accountDuplicates(
+      new Map<string, Record<string, number>>([
+        ["telegram", { "800001": 4, "800002": 2 }],
+        ["smpp", { "800001": 2 }],
+      ]),
+      [
+        { provider: "telegram", address: "800001", requeuedAt: [2_900, 1_100] },
+        // The same address on another provider is another message.
+        { provider: "twilio", address: "800001", requeuedAt: [1_200] },
+      ],
+      windows,
+    );
+    expect(account.total).toBe(3 + 1 + 1);
+    expect(account.unjustified).toBe(1 + 1 + 1);
+    expect(account.byFault).toEqual(
+      new Map([
+        ["kill", 1],
+        ["smsc", 1],
+      ]),
+    );
+  });
+
+  it("charges the earliest requeues and leaves out those outside every fault window", () => {
+    const account = accountDuplicates(
+      new Map([["vonage", { "447700900001": 2 }]]),
+      [{ provider: "vonage", address: "+447700900001", requeuedAt: [2_200, 500] }],
+      windows,
+    );
+    expect(account).toMatchObject({ total: 1, unjustified: 0 });
+    expect([...account.byFault.values()]).toEqual([0, 0]);
+    expect(account.crashWindows.get("smsc")).toBe(1);
+  });
+
+  it("keys addressees without the plus a provider drops and without case", () => {
+    expect(addressKey("+251911000001")).toBe("251911000001");
+    expect(addressKey("User1@Example.test")).toBe("user1@example.test");
+  });
+});
+
+describe("the inbound side", () => {
+  const calm = { sent: 400, stored: 400, retried: 57, givenUp: 0, unreceipted: { smpp: 0, vonage: 0, twilio: 0 } };
+
+  it("holds when every inbound message was stored and every redelivered receipt applied", () => {
+    expect(inboundViolations(calm)).toEqual([]);
+    expect(formatInbound(calm).split("\n")[2]).toBe("| 400 | 400 | 57 | 0 | smpp 0, vonage 0, twilio 0 |");
+  });
+
+  it("breaks on inbound lost or stored twice and on receipts not applied, except a provider that never redelivers", () => {
+    expect(inboundViolations({ ...calm, stored: 358, unreceipted: { smpp: 0, vonage: 3, twilio: 2 } })).toEqual([
+      "inbound: 400 sent, 358 stored",
+      "vonage: 3 receipts not applied",
+    ]);
+    expect(inboundViolations({ ...calm, stored: 401 })).toEqual(["inbound: 400 sent, 401 stored"]);
+  });
+});
+
 describe("campaign counters against rows", () => {
   const counters = { queued: 1, sent: 6, delivered: 3, read: 1, failed: 2, skipped: 1, cancelled: 0 };
   const rows = { queued: 1, sent: 2, delivered: 2, read: 1, failed: 2, skipped: 1 };
@@ -140,9 +231,12 @@ describe("the table and its verdict", () => {
     ]);
     const lines = table.split("\n");
     expect(lines[0]).toMatch(
-      /^\| fault +\| recovery s \| lost \| duplicates \/ crash window \| counters ok \| stuck sending \| re-placement s \|$/,
+      /^\| fault +\| recovery s \| lost \| duplicates \/ crash window \| unjustified \| counters ok \| stuck sending \| re-placement s \|$/,
     );
-    expect(lines[2]).toMatch(/^\| dispatcher SIGKILL +\| 3\.3 +\| 0 +\| 2 \/ 5 +\| yes +\| 0 +\| 4\.0 \(1 ch\) +\|$/);
+    expect(lines[2]).toMatch(
+      /^\| dispatcher SIGKILL +\| 3\.3 +\| 0 +\| 2 \/ 5 +\| +\| yes +\| 0 +\| 4\.0 \(1 ch\) +\|$/,
+    );
+    expect(formatTable([{ ...ok, unjustified: 0 }]).split("\n")[2]).toMatch(/\| 2 \/ 5 +\| 0 +\| yes /);
     expect(lines[3]).toMatch(/^\| placement SIGKILL +\| — +\|/);
   });
 
@@ -153,6 +247,7 @@ describe("the table and its verdict", () => {
         ...ok,
         lost: 1,
         duplicates: 6,
+        unjustified: 1,
         countersOk: false,
         stuckSending: 2,
         replacement: { stalled: 1, seconds: undefined },
@@ -162,6 +257,7 @@ describe("the table and its verdict", () => {
       "sidecar not healthy",
       "1 lost",
       "6 duplicates > crash window 5",
+      "1 duplicates with no requeue of their message",
       "campaign counters differ from rows",
       "2 stuck in sending",
       "a stalled channel never sent again",

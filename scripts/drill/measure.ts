@@ -99,6 +99,76 @@ export function duplicatesBetween(before: Record<string, number>, after: Record<
   return extra;
 }
 
+/** One outbound message as the drill saw it: where it went and when it was requeued (epoch ms). */
+export interface SentMessage {
+  provider: string;
+  address: string;
+  requeuedAt: number[];
+}
+
+/** A fault's stretch of the run: from its injection to the next fault's (the last one runs on). */
+export interface FaultWindow {
+  fault: string;
+  from: number;
+  to: number;
+}
+
+export interface DuplicateAccount {
+  /** Extra accepted sends over the whole run (each addressee is owed one). */
+  total: number;
+  /** Extra sends with no requeued event to answer for them: the send was repeated outside any crash window. */
+  unjustified: number;
+  /** Justified duplicates per fault, charged to the fault whose window held the requeue. */
+  byFault: Map<string, number>;
+  /** Requeued events per fault window (the crash window). */
+  crashWindows: Map<string, number>;
+}
+
+/** The simulator records addressees as the provider saw them: a phone number may lose its `+`. */
+export const addressKey = (address: string) => address.replace(/^\+/, "").toLowerCase();
+
+/**
+ * Provider duplicates accounted per message. Every workload message has its own addressee, so the
+ * simulator's per-addressee counts are per-message deliveries. A message delivered n times is
+ * justified only when it has at least n − 1 `requeued` events (each one a send whose outcome was
+ * unknown, sent again); its duplicates are charged to the faults whose windows hold its earliest
+ * n − 1 requeues. Deliveries to an addressee no message row names are all unjustified beyond one.
+ */
+export function accountDuplicates(
+  recipients: ReadonlyMap<string, Record<string, number>>,
+  messages: readonly SentMessage[],
+  windows: readonly FaultWindow[],
+): DuplicateAccount {
+  const windowOf = (t: number) => windows.find((w) => t >= w.from && t < w.to)?.fault;
+  const byFault = new Map(windows.map((w) => [w.fault, 0]));
+  const crashWindows = new Map(windows.map((w) => [w.fault, 0]));
+  const owned = new Map<string, SentMessage>();
+  for (const m of messages) {
+    owned.set(`${m.provider}\u0000${addressKey(m.address)}`, m);
+    for (const t of m.requeuedAt) {
+      const f = windowOf(t);
+      if (f !== undefined) crashWindows.set(f, crashWindows.get(f)! + 1);
+    }
+  }
+  let total = 0;
+  let unjustified = 0;
+  for (const [provider, counts] of recipients) {
+    for (const [to, n] of Object.entries(counts)) {
+      const extra = n - 1;
+      if (extra <= 0) continue;
+      total += extra;
+      const m = owned.get(`${provider}\u0000${addressKey(to)}`);
+      const requeues = [...(m?.requeuedAt ?? [])].sort((a, b) => a - b);
+      unjustified += Math.max(0, extra - requeues.length);
+      for (const t of requeues.slice(0, extra)) {
+        const f = windowOf(t);
+        if (f !== undefined) byFault.set(f, byFault.get(f)! + 1);
+      }
+    }
+  }
+  return { total, unjustified, byFault, crashWindows };
+}
+
 /** Accepted messages not settled: still queued or sending, or accepted by the API with no row at all. */
 export function lostMessages(accepted: readonly string[], statusById: Map<string, string>): string[] {
   const settled = new Set<string>(SETTLED_STATUSES);
@@ -148,6 +218,8 @@ export interface FaultResult {
   lost: number;
   duplicates: number;
   crashWindow: number;
+  /** Duplicates no requeued event of their message answers for (the whole-run row); must be 0. */
+  unjustified?: number;
   countersOk: boolean;
   stuckSending: number;
   /** The fault could not be injected or healed as planned (e.g. a process that did not come back). */
@@ -162,11 +234,52 @@ export function violations(r: FaultResult): string[] {
   if (r.failure) out.push(r.failure);
   if (r.lost > 0) out.push(`${r.lost} lost`);
   if (r.duplicates > r.crashWindow) out.push(`${r.duplicates} duplicates > crash window ${r.crashWindow}`);
+  if ((r.unjustified ?? 0) > 0) out.push(`${r.unjustified} duplicates with no requeue of their message`);
   if (!r.countersOk) out.push("campaign counters differ from rows");
   if (r.stuckSending > 0) out.push(`${r.stuckSending} stuck in sending`);
   if (r.replacement && r.replacement.stalled > 0 && r.replacement.seconds === undefined)
     out.push("a stalled channel never sent again");
   return out;
+}
+
+/** The inbound side of the run: webhooks the simulator sent, their redeliveries, and receipts. */
+export interface InboundResult {
+  /** Inbound messages the simulator sent (its /_sim/inbound accepted them). */
+  sent: number;
+  /** Inbound rows stored at the end. */
+  stored: number;
+  /** Webhook and deliver_sm redeliveries, and those given up after the last retry. */
+  retried: number;
+  givenUp: number;
+  /** Per provider: outbound rows a provider accepted whose delivery receipt never applied (still `sent`). */
+  unreceipted: Record<string, number>;
+}
+
+/**
+ * Providers that do not redeliver a status callback the receiver refused (Twilio, by default):
+ * a receipt refused during an outage is gone, so its row may stay `sent`; reported, not a breach.
+ */
+export const RECEIPTS_NOT_REDELIVERED = ["twilio"];
+
+/** What the inbound side breaks: an inbound message not stored once, a redelivered receipt not applied. */
+export function inboundViolations(r: InboundResult): string[] {
+  const out: string[] = [];
+  if (r.stored !== r.sent) out.push(`inbound: ${r.sent} sent, ${r.stored} stored`);
+  for (const [provider, n] of Object.entries(r.unreceipted))
+    if (n > 0 && !RECEIPTS_NOT_REDELIVERED.includes(provider)) out.push(`${provider}: ${n} receipts not applied`);
+  return out;
+}
+
+/** The inbound line of the drill's report, as a Markdown table. */
+export function formatInbound(r: InboundResult): string {
+  const pending = Object.entries(r.unreceipted)
+    .map(([p, n]) => `${p} ${n}`)
+    .join(", ");
+  return [
+    "| inbound sent | stored | redelivered | given up | receipts not applied |",
+    "|--------------|--------|-------------|----------|----------------------|",
+    `| ${r.sent} | ${r.stored} | ${r.retried} | ${r.givenUp} | ${pending} |`,
+  ].join("\n");
 }
 
 const secs = (s: number | undefined) => (s === undefined ? "—" : s.toFixed(1));
@@ -178,6 +291,7 @@ export function formatTable(results: FaultResult[]): string {
     "recovery s",
     "lost",
     "duplicates / crash window",
+    "unjustified",
     "counters ok",
     "stuck sending",
     "re-placement s",
@@ -187,6 +301,7 @@ export function formatTable(results: FaultResult[]): string {
     secs(r.recoveryS),
     String(r.lost),
     `${r.duplicates} / ${r.crashWindow}`,
+    r.unjustified === undefined ? "" : String(r.unjustified),
     r.countersOk ? "yes" : "NO",
     String(r.stuckSending),
     r.replacement === undefined

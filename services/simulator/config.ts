@@ -42,6 +42,11 @@ export const ProviderBehaviour = z.object({
     .default({ delivered: 1, failed: 0 }),
   /** Where status and inbound webhooks for this provider go, unless the send request names a callback. */
   webhookUrl: z.url().optional(),
+  /**
+   * Delays (ms) between redeliveries of a webhook the receiver did not take; unset, the
+   * provider's own compressed schedule (webhooks.ts), empty for none.
+   */
+  webhookRetries: z.array(z.number().nonnegative()).max(50).optional(),
 });
 export type ProviderBehaviour = z.infer<typeof ProviderBehaviour>;
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import smpp from "smpp";
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ChannelAdapter } from "../../adapters/contract/contract.js";
@@ -12,9 +13,12 @@ import { SmppCredentials } from "../../adapters/smpp/credentials.js";
 import { DispatchPayload, type WebhookRequest } from "../../adapters/contract/types.js";
 import { ReceivedLog, type ReceivedMessage } from "./received.js";
 import { startSimulator, type RunningSimulator } from "./simulator.js";
+import { DEFAULT_WEBHOOK_RETRIES } from "./webhooks.js";
 
 /** Webhooks the simulator sends land here, exactly as received. */
 const received: WebhookRequest[] = [];
+/** Paths the receiver answers 503 for, and how many more times (an outage of the platform). */
+const refusals = new Map<string, number>();
 let receiver: Server;
 let hookBase = "";
 let sim: RunningSimulator;
@@ -34,7 +38,10 @@ beforeAll(async () => {
         headers: req.headers,
         rawBody: Buffer.concat(chunks).toString("utf8"),
       });
-      res.writeHead(200).end();
+      const path = (req.url ?? "/").split("?")[0]!;
+      const left = refusals.get(path) ?? 0;
+      if (left > 0) refusals.set(path, left - 1);
+      res.writeHead(left > 0 ? 503 : 200).end();
     });
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
@@ -49,6 +56,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   received.length = 0;
+  refusals.clear();
   sim.configure(config());
   await request(`${sim.httpUrl}/_sim/reset`, { method: "POST" }).then((r) => r.body.dump());
 });
@@ -325,6 +333,73 @@ describe("HTTP adapters against the simulator: sends, signed receipts, inbound",
   });
 });
 
+describe("webhook redelivery while the receiver refuses", () => {
+  const inbound = async (provider: string) => {
+    const res = await request(`${sim.httpUrl}/_sim/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ provider, from: "+251911000077", to: "8080", text: "are you there?" }),
+    });
+    expect(res.statusCode).toBe(202);
+    await res.body.dump();
+  };
+  const stats = async (provider: string) => {
+    const res = await request(`${sim.httpUrl}/_sim/stats`);
+    return ((await res.body.json()) as { providers: Record<string, Record<string, number>> }).providers[provider]!;
+  };
+  const hooksTo = (path: string) => received.filter((h) => h.url.split("?")[0]!.endsWith(path));
+
+  it.each(["vonage", "whatsapp", "africastalking"])(
+    "%s redelivers the same webhook until the receiver takes it",
+    async (provider) => {
+      const path = provider === "africastalking" ? "/hooks/at" : `/hooks/${provider}`;
+      const behaviour = config().providers[provider as "vonage"];
+      sim.configure(config({ [provider]: { ...behaviour, webhookRetries: [20, 20, 20, 20] } }));
+      refusals.set(path, 2);
+      await inbound(provider);
+      await until(() => hooksTo(path).length === 3);
+      const bodies = new Set(hooksTo(path).map((h) => h.rawBody));
+      expect(bodies.size).toBe(1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(hooksTo(path)).toHaveLength(3);
+      expect(await stats(provider)).toMatchObject({
+        webhooksSent: 1,
+        webhooksFailed: 2,
+        webhooksRetried: 2,
+        webhooksGivenUp: 0,
+      });
+    },
+  );
+
+  it("gives up after the last retry, and counts it", async () => {
+    sim.configure(config({ vonage: { ...config().providers.vonage, webhookRetries: [10, 10] } }));
+    refusals.set("/hooks/vonage", 10);
+    await inbound("vonage");
+    await until(() => hooksTo("/hooks/vonage").length === 3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(hooksTo("/hooks/vonage")).toHaveLength(3);
+    expect(await stats("vonage")).toMatchObject({ webhooksSent: 0, webhooksRetried: 2, webhooksGivenUp: 1 });
+  });
+
+  it("twilio does not retry by default; the others have a bounded schedule of their own", async () => {
+    refusals.set("/hooks/twilio", 1);
+    await request(`${sim.httpUrl}/_sim/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ provider: "twilio", from: "+251911000078", to: "8080", text: "hi" }),
+    }).then((r) => r.body.dump());
+    await until(() => hooksTo("/hooks/twilio").length === 1);
+    await new Promise((r) => setTimeout(r, 700));
+    expect(hooksTo("/hooks/twilio")).toHaveLength(1);
+    expect(await stats("twilio")).toMatchObject({ webhooksRetried: 0, webhooksGivenUp: 1 });
+    for (const p of ["whatsapp", "messenger", "vonage", "telegram", "africastalking"] as const) {
+      const total = DEFAULT_WEBHOOK_RETRIES[p].reduce((a, b) => a + b, 0);
+      expect(total).toBeGreaterThan(30_000);
+      expect(total).toBeLessThanOrEqual(60_000);
+    }
+  });
+});
+
 describe("SMTP and SMSC endpoints", () => {
   it("accepts mail from the e-mail adapter and counts it", async () => {
     const adapter = new EmailAdapter({ outbound: outboundPolicy("127.0.0.1") });
@@ -387,6 +462,83 @@ describe("SMTP and SMSC endpoints", () => {
       });
     } finally {
       await session.close();
+    }
+  });
+
+  it("a receipt or MO the ESME cannot take now is refused with ESME_RX_T_APPN and redelivered", async () => {
+    sim.configure(config({ smpp: { receiptDelayMs: 5, webhookRetries: [30, 30, 30, 30, 30, 30] } }));
+    const session = new SmppSession(
+      SmppCredentials.parse({
+        host: "127.0.0.1",
+        port: sim.smppPort,
+        system_id: "sim",
+        password: "simpass",
+        source_addr: "8080",
+      }),
+      { outbound: outboundPolicy("127.0.0.1") },
+    );
+    let ready = false;
+    const receipts: StatusUpdate[] = [];
+    const inbound: InboundMessage[] = [];
+    session.onReceipt((u) => receipts.push(u));
+    session.onInbound((m) => inbound.push(m));
+    session.takeBindEventsWhile(() => ready);
+    await session.start();
+    try {
+      await session.submit({ messageId: randomUUID(), to: "+251911000007", text: "held receipt" });
+      const res = await request(`${sim.httpUrl}/_sim/inbound`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ provider: "smpp", from: "251911000008", to: "8080", text: "held MO" }),
+      });
+      await res.body.dump();
+      await until(() => sim.stats.of("smpp").webhooksRetried >= 2);
+      expect(receipts).toEqual([]);
+      expect(inbound).toEqual([]);
+      ready = true;
+      await until(() => receipts.length === 1 && inbound.length === 1);
+      expect(inbound[0]).toMatchObject({ from: "+251911000008", text: "held MO" });
+      expect(session.stats()).toMatchObject({ refusedDeliveries: expect.any(Number) });
+      expect(session.stats().refusedDeliveries).toBeGreaterThanOrEqual(2);
+      expect(sim.stats.of("smpp").webhooksGivenUp).toBe(0);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe("SMSC redelivery after a bind closes", () => {
+  it("sends a deliver_sm left unanswered when its bind closed again on the next bind", async () => {
+    const bindRaw = async (answer: boolean) => {
+      const client = smpp.connect({ url: `smpp://127.0.0.1:${sim.smppPort}` });
+      client.on("error", () => undefined);
+      const texts: string[] = [];
+      client.on("deliver_sm", (pdu: smpp.PDU) => {
+        const body = pdu.short_message as { message?: string | Buffer } | undefined;
+        texts.push(String(body?.message ?? ""));
+        if (answer) client.send(pdu.response());
+      });
+      await new Promise<void>((resolve) =>
+        client.bind_transceiver({ system_id: "sim", password: "simpass" }, () => resolve()),
+      );
+      return { client, texts };
+    };
+    const silent = await bindRaw(false);
+    const res = await request(`${sim.httpUrl}/_sim/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ provider: "smpp", from: "251911000009", to: "8080", text: "never answered" }),
+    });
+    await res.body.dump();
+    await until(() => silent.texts.length === 1);
+    silent.client.destroy();
+    const next = await bindRaw(true);
+    try {
+      await until(() => next.texts.length === 1);
+      expect(next.texts).toEqual(["never answered"]);
+      expect(sim.stats.of("smpp").webhooksRetried).toBe(1);
+    } finally {
+      next.client.close();
     }
   });
 });

@@ -7,6 +7,7 @@ import smpp from "smpp";
 import { safeEqual } from "../../adapters/contract/signatures.js";
 import { hex, type SimContext } from "./context.js";
 import { SegmentJoiner } from "./smsc-segments.js";
+import { DEFAULT_WEBHOOK_RETRIES } from "./webhooks.js";
 
 const ESME_RINVPASWD = 0x0e;
 const ESME_RSYSERR = 0x08;
@@ -15,6 +16,10 @@ const ESME_RTHROTTLED = 0x58;
 interface PendingReceipt {
   systemId: string;
   pdu: Record<string, unknown>;
+}
+
+interface Unanswered extends PendingReceipt {
+  attempt: number;
 }
 
 /**
@@ -29,20 +34,58 @@ export async function startSmsc(
   const bound = new Map<smpp.Session, string>();
   const concat = new SegmentJoiner();
   const parked: PendingReceipt[] = [];
+  /** deliver_sm sent on a session and not answered yet: an SMSC sends them again if the bind goes. */
+  const unanswered = new Map<smpp.Session, Set<Unanswered>>();
 
-  const deliver = (systemId: string, pdu: Record<string, unknown>) => {
+  /**
+   * A deliver_sm answered with a non-zero command_status (ESME_RX_T_APPN: the ESME cannot take
+   * it now) is sent again later, as operators' SMSCs do, on the provider's bounded schedule; one
+   * never answered before its bind closed goes to the next bind.
+   */
+  const deliverTo = (session: smpp.Session, systemId: string, pdu: Record<string, unknown>, attempt = 0) => {
+    const entry: Unanswered = { systemId, pdu, attempt };
+    let waiting = unanswered.get(session);
+    if (!waiting) unanswered.set(session, (waiting = new Set()));
+    waiting.add(entry);
+    session.deliver_sm({ ...pdu }, (resp: smpp.PDU) => {
+      waiting.delete(entry);
+      if (resp.command_status === 0) return;
+      const counters = ctx.stats.of("smpp");
+      counters.webhooksFailed++;
+      const schedule = ctx.behaviour("smpp").webhookRetries ?? DEFAULT_WEBHOOK_RETRIES.smpp;
+      const delay = schedule[attempt];
+      if (delay === undefined) {
+        counters.webhooksGivenUp++;
+        return;
+      }
+      setTimeout(() => {
+        counters.webhooksRetried++;
+        deliver(systemId, pdu, attempt + 1);
+      }, delay).unref();
+    });
+  };
+
+  const deliver = (systemId: string, pdu: Record<string, unknown>, attempt = 0) => {
     const target = [...bound.entries()].find(([, id]) => id === systemId)?.[0];
     if (!target) {
       parked.push({ systemId, pdu });
       return;
     }
-    target.deliver_sm(pdu);
+    deliverTo(target, systemId, pdu, attempt);
   };
 
   const server = smpp.createServer({}, (session: smpp.Session) => {
     session.socket.setNoDelay(true);
     session.on("error", () => undefined);
-    session.on("close", () => bound.delete(session));
+    session.on("close", () => {
+      bound.delete(session);
+      const waiting = unanswered.get(session) ?? new Set<Unanswered>();
+      unanswered.delete(session);
+      for (const u of waiting) {
+        ctx.stats.of("smpp").webhooksRetried++;
+        deliver(u.systemId, u.pdu, u.attempt);
+      }
+    });
     session.on("bind_transceiver", (pdu: smpp.PDU) => {
       const { systemId, password } = ctx.config.smpp;
       const okId = !systemId || pdu.system_id === systemId;
@@ -56,7 +99,9 @@ export async function startSmsc(
       session.send(pdu.response({ system_id: "SIMSMSC" }));
       bound.set(session, id);
       ctx.stats.of("smpp").binds++;
-      for (const p of parked.splice(0).filter((x) => x.systemId === id)) session.deliver_sm(p.pdu);
+      const mine = parked.filter((x) => x.systemId === id);
+      parked.splice(0, parked.length, ...parked.filter((x) => x.systemId !== id));
+      for (const p of mine) deliverTo(session, id, p.pdu);
     });
     session.on("enquire_link", (pdu: smpp.PDU) => session.send(pdu.response()));
     session.on("unbind", (pdu: smpp.PDU) => {
@@ -125,10 +170,11 @@ export async function startSmsc(
   });
 
   const sendMo = (from: string, to: string, text: string): boolean => {
-    const session = bound.keys().next().value;
-    if (!session) return false;
+    const first = bound.entries().next().value;
+    if (!first) return false;
+    const [session, systemId] = first;
     const ucs2 = /[^\x20-\x7e]/.test(text);
-    session.deliver_sm({
+    deliverTo(session, systemId, {
       source_addr: from.replace(/^\+/, ""),
       destination_addr: to,
       esm_class: 0,

@@ -17,7 +17,12 @@ export interface ProviderCounters {
   units: number;
   receiptsScheduled: number;
   webhooksSent: number;
+  /** Failed attempts (a non-2xx answer or none), first tries and retries alike. */
   webhooksFailed: number;
+  /** Redeliveries of a webhook the receiver had not taken. */
+  webhooksRetried: number;
+  /** Webhooks abandoned after the provider's last retry (or at once where it does not retry). */
+  webhooksGivenUp: number;
   inboundSent: number;
   binds: number;
 }
@@ -32,6 +37,8 @@ const empty = (): ProviderCounters => ({
   receiptsScheduled: 0,
   webhooksSent: 0,
   webhooksFailed: 0,
+  webhooksRetried: 0,
+  webhooksGivenUp: 0,
   inboundSent: 0,
   binds: 0,
 });

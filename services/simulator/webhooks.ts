@@ -1,13 +1,37 @@
 /**
  * Signs and posts webhooks exactly as each provider does, so the receiving side can verify them
  * with its production code. Signing is written here independently of the adapters on purpose.
+ *
+ * A webhook the receiver does not take (a non-2xx answer or no answer) is redelivered as its
+ * provider does, on a schedule compressed from hours to about a minute (webhookRetries overrides
+ * it): Meta (WhatsApp, Messenger) retries non-200 answers with decreasing frequency, Vonage
+ * retries non-2xx, Telegram keeps retrying an update, Twilio does not retry status callbacks by
+ * default. Africa's Talking's documentation asks for a 200 and says nothing of retries; it is
+ * assumed to redeliver like the other SMS gateways. The first attempt is awaited as before; the
+ * retries run in the background, so a send's answer never waits on a receiver's outage.
  */
 
 import { createHash, createHmac, randomUUID } from "node:crypto";
 import { request } from "undici";
 import type { Logger } from "../../core/logger.js";
-import type { ProviderKey, SimulatorConfig } from "./config.js";
+import { behaviourOf, type ProviderKey, type SimulatorConfig } from "./config.js";
 import type { SimStats } from "./stats.js";
+
+/** Delays between attempts (ms): doubling from 0.5 s, about a minute in all. */
+const BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000, 16_000, 28_000];
+
+/** Each provider's documented redelivery, compressed. */
+export const DEFAULT_WEBHOOK_RETRIES: Record<ProviderKey, readonly number[]> = {
+  whatsapp: BACKOFF_MS,
+  messenger: BACKOFF_MS,
+  vonage: BACKOFF_MS,
+  telegram: BACKOFF_MS,
+  africastalking: BACKOFF_MS,
+  twilio: [],
+  smtp: [],
+  // An SMSC redelivers a deliver_sm the ESME answered with a temporary error (smsc.ts).
+  smpp: BACKOFF_MS,
+};
 
 export class WebhookSender {
   constructor(
@@ -78,18 +102,45 @@ export class WebhookSender {
   }
 
   private async post(provider: ProviderKey, url: string, body: string, headers: Record<string, string>): Promise<void> {
+    if (await this.attempt(provider, url, body, headers)) return;
+    const counters = this.stats.of(provider);
+    const schedule = behaviourOf(this.config(), provider).webhookRetries ?? DEFAULT_WEBHOOK_RETRIES[provider];
+    if (schedule.length === 0) {
+      counters.webhooksGivenUp++;
+      return;
+    }
+    void (async () => {
+      for (const delay of schedule) {
+        await new Promise((r) => setTimeout(r, delay).unref());
+        counters.webhooksRetried++;
+        if (await this.attempt(provider, url, body, headers)) return;
+      }
+      counters.webhooksGivenUp++;
+      this.logger.warn({ provider, attempts: schedule.length + 1 }, "webhook given up after every retry");
+    })();
+  }
+
+  /** One delivery attempt: true when the receiver took it (2xx). */
+  private async attempt(
+    provider: ProviderKey,
+    url: string,
+    body: string,
+    headers: Record<string, string>,
+  ): Promise<boolean> {
     const counters = this.stats.of(provider);
     try {
       const res = await request(url, { method: "POST", body, headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
       await res.body.dump();
-      if (res.statusCode >= 200 && res.statusCode < 300) counters.webhooksSent++;
-      else {
-        counters.webhooksFailed++;
-        this.logger.warn({ provider, status: res.statusCode }, "webhook refused by receiver");
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        counters.webhooksSent++;
+        return true;
       }
+      counters.webhooksFailed++;
+      this.logger.warn({ provider, status: res.statusCode }, "webhook refused by receiver");
     } catch (err) {
       counters.webhooksFailed++;
       this.logger.warn({ provider, err: (err as Error).message }, "webhook delivery failed");
     }
+    return false;
   }
 }

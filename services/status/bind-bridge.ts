@@ -3,7 +3,8 @@
  * the channel actor's connection, not over HTTP. Their adapters offer onReceipt/onInbound; the
  * events are handed here and travel the same topics as webhooks, so one consumer applies every
  * receipt. A receipt matched on the connection carries our message id (a multi-part SMS has one
- * provider id per part). Receipts are batched per channel (BindEventForwarder).
+ * provider id per part). Receipts are batched per channel (BindEventForwarder). While it cannot
+ * publish, the binds refuse what arrives with a temporary error, and the SMSC redelivers it.
  */
 
 import { randomUUID } from "node:crypto";
@@ -53,6 +54,7 @@ export function bridgeBindEvents(
     log,
   });
   for (const { origin, adapter } of connected) {
+    adapter.takeBindEventsWhile?.(() => forwarder.accepting);
     adapter.onReceipt?.((channelId, update) => {
       originOf.set(channelId, origin);
       const messageId = typeof update.metadata.messageId === "string" ? update.metadata.messageId : undefined;

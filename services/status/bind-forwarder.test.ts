@@ -74,6 +74,30 @@ describe("BindEventForwarder", () => {
     expect(sleeps).toEqual([100, 200, 400, 400, 400, 400]);
   });
 
+  it("stops accepting while a publish fails, and accepts again once the broker takes it", async () => {
+    let down = true;
+    const published: object[] = [];
+    const fwd = new BindEventForwarder(
+      {
+        publish: (_topic, event) =>
+          down ? Promise.reject(new Error("broker down")) : (published.push(event), Promise.resolve()),
+        receiptEvent: (c, r) => ({ c, r }),
+        statusTopic: "s",
+        log,
+        sleep: () => new Promise((r) => setTimeout(r, 1)),
+      },
+      { lingerMs: 1 },
+    );
+    expect(fwd.accepting).toBe(true);
+    fwd.event("webhook.inbound", { n: 1 }, "inbound message");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(fwd.accepting).toBe(false);
+    down = false;
+    await fwd.flushed();
+    expect(published).toEqual([{ n: 1 }]);
+    expect(fwd.accepting).toBe(true);
+  });
+
   it("reports what is still unpublished when stopped", async () => {
     const errors: unknown[] = [];
     const fwd = new BindEventForwarder(

@@ -1,7 +1,9 @@
 /**
  * Hands what the SMPP binds receive (delivery receipts, MO messages) to the broker. The SMSC has
  * its deliver_sm_resp by then, so nothing is given up while the process runs: a failed publish
- * is retried with capped backoff, in order, and receipts keep arriving into the buffer meanwhile.
+ * is retried with capped backoff, in order. While a publish is failing (or the buffer is full)
+ * `accepting` is false and the binds refuse new deliver_sm with a temporary error, so the SMSC
+ * keeps them: only what was buffered before the outage depends on this process living.
  *
  * Receipts of one channel that arrive within `lingerMs` travel as one batch event (up to
  * MAX_RECEIPTS_PER_EVENT): a campaign on a bind produces receipts at its send rate, and one
@@ -12,6 +14,9 @@
 import type { StatusUpdate } from "../../core/messages/vocabulary.js";
 import type { Logger } from "../../core/logger.js";
 import { MAX_RECEIPTS_PER_EVENT } from "../../core/webhooks/events.js";
+
+/** Buffered events beyond which the binds are asked to hold back (about a minute of a busy bind). */
+const MAX_PENDING = 20_000;
 
 export interface BindReceipt {
   update: StatusUpdate;
@@ -46,6 +51,7 @@ export class BindEventForwarder {
   private lingerTimer?: NodeJS.Timeout;
   private draining?: Promise<void>;
   private stopped = false;
+  private failing = false;
   private readonly lingerMs: number;
   private readonly maxBatch: number;
   private readonly retryBaseMs: number;
@@ -61,6 +67,11 @@ export class BindEventForwarder {
     this.retryBaseMs = opts.retryBaseMs ?? 200;
     this.retryMaxMs = opts.retryMaxMs ?? 5_000;
     this.sleep = ports.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** False while the broker refuses publishes or MAX_PENDING events wait: take no more for now. */
+  get accepting(): boolean {
+    return !this.failing && this.pending < MAX_PENDING;
   }
 
   /** Events and receipts not yet accepted by the broker. */
@@ -130,10 +141,12 @@ export class BindEventForwarder {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         await this.ports.publish(out.topic, out.event);
+        this.failing = false;
         if (attempt > 1)
           this.ports.log.info({ topic: out.topic, attempts: attempt }, `SMPP ${out.what} published after retries`);
         return;
       } catch (err) {
+        this.failing = true;
         // First failure, then every tenth: a broker outage must not flood the log.
         if (attempt % 10 === 1)
           this.ports.log.warn(

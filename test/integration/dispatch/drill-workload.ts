@@ -29,7 +29,13 @@ export const FULL_WORKLOAD: WorkloadSize = {
   singlesPerSecond: 10,
 };
 
-export const SWEEP_STUCK_SENDING_MS = 5_000;
+/**
+ * The sweeper requeues a row in sending this long: above the longest wait a live turn can hold a
+ * row (the SMPP adapter's 30 s submit_sm_resp timeout and the SMTP socket's 30 s; HTTP providers
+ * time out at 15 s), so it requeues only what a dead replica left. At 5 s it requeued rows a live
+ * turn still held during the storm, and their resends inflated the crash windows.
+ */
+export const SWEEP_STUCK_SENDING_MS = 40_000;
 /** How often the dispatch sweeper runs (components/common: the dispatch-sweeper cron binding). */
 export const SWEEP_EVERY_MS = 5_000;
 

@@ -7,25 +7,32 @@
 
 import { describe, expect, it } from "vitest";
 import { selectFaults } from "../../../scripts/drill/faults.js";
-import { formatTable, violations } from "../../../scripts/drill/measure.js";
+import { formatInbound, formatTable, inboundViolations, violations } from "../../../scripts/drill/measure.js";
 import { runDrill } from "./drill.js";
 
 describe("dispatch under faults", () => {
   it("loses nothing, duplicates at most the crash window, keeps counters equal to rows and leaves nothing in sending", async () => {
     const report = await runDrill({
       basePort: 26500,
-      size: { campaignRecipients: 1_800, campaignRatePerMinute: 600, singlesPerChannel: 40, singlesPerSecond: 2 },
+      // 3,200 at 600/min: the campaigns send through the last fault now that the replica kills wait
+      // out the 40 s stuck threshold (at 1,800 they had finished before the PostgreSQL restart).
+      size: { campaignRecipients: 3_200, campaignRatePerMinute: 600, singlesPerChannel: 40, singlesPerSecond: 2 },
       faults: selectFaults("core"),
-      settleMs: 90_000,
+      settleMs: 150_000,
       log: (line) => console.log(line),
     });
-    console.log(`${formatTable([...report.results, report.total])}\n${report.notes.join("\n")}`);
+    console.log(
+      `${formatTable([...report.results, report.total])}\n${formatInbound(report.inbound)}\n${report.notes.join("\n")}`,
+    );
     for (const r of [...report.results, report.total])
       expect({ fault: r.fault, broken: violations(r) }).toEqual({
         fault: r.fault,
         broken: [],
       });
+    // The inbound side is printed, not yet asserted: with redelivery in place, runs still store
+    // fewer inbound messages than were sent and leave SMPP receipts unapplied; still open.
+    console.log(`inbound: ${inboundViolations(report.inbound).join("; ") || "ok"}`);
     // Every fault was followed by sends at the pre-fault rate again.
     expect(report.results.filter((r) => r.recoveryS === undefined).map((r) => r.fault)).toEqual([]);
-  }, 330_000);
+  }, 720_000);
 });
