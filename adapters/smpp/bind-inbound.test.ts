@@ -96,4 +96,24 @@ describe("receipt ids across radixes: only as the channel's SMSC says, never bot
     inbound.acknowledged({ messageId: "m-10", providerId: "10", segment: 1, segments: 1, submittedAt: 0 });
     expect(updates).toEqual([expect.objectContaining({ providerMessageId: "10" })]);
   });
+
+  it("a receipt no submit of this bind claims is published by its id once its hold ends, not dropped", () => {
+    // The message may have been sent by another process's bind (a second replica, or this one
+    // before a restart): the status consumer matches by provider id and parks what is not recorded yet.
+    let now = 1_000;
+    const inbound = new BindInbound(captureLogger().logger, 5_000, "same", {}, () => now);
+    const updates: StatusUpdate[] = [];
+    inbound.onReceipt((u) => updates.push(u));
+    inbound.deliver(receiptPdu(receiptText("7B01", "")));
+    now += 4_999;
+    inbound.releaseHeldReceipts();
+    expect(updates).toEqual([]);
+    now += 1;
+    inbound.releaseHeldReceipts();
+    expect(updates).toEqual([expect.objectContaining({ providerMessageId: "7B01", status: "delivered" })]);
+    expect(inbound.stats()).toMatchObject({ heldReceipts: 0, droppedReceipts: 0 });
+    // Released once: a later acknowledgement of the same id finds nothing held.
+    inbound.acknowledged({ messageId: "m", providerId: "7B01", segment: 1, segments: 1, submittedAt: 0 });
+    expect(updates).toHaveLength(1);
+  });
 });

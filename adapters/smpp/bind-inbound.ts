@@ -2,8 +2,11 @@
  * What arrives on an SMPP bind: deliver_sm (and data_sm) carrying delivery receipts, matched to
  * the segments the SMSC acknowledged, and MO messages, reassembled from their parts. A receipt
  * may overtake its submit_sm_resp (SMSCs do send receipts first), so unmatched receipts are held
- * for a while. Acknowledged segments live here, not in the TCP connection, so a receipt that
- * arrives on a later bind still finds its message.
+ * for a few seconds; one that no submit of this bind claims by then is published by its id, since
+ * an SMSC delivers receipts on any bind of the account (another replica's, or this process's before
+ * a restart) and the status consumer matches by provider id, parking what is not recorded yet.
+ * Acknowledged segments live here, not in the TCP connection, so a receipt that arrives on a later
+ * bind still finds its message.
  *
  * The SMSC is the tenant's choice and may send anything: every map here is capped by count
  * (oldest out first, counted in stats()) and expired from its front, so a flood of unique ids
@@ -36,6 +39,7 @@ export interface Outstanding {
 }
 
 interface OrphanReceipt {
+  submitId: string;
   receipt: ParsedReceipt;
   at: number;
 }
@@ -72,10 +76,11 @@ export class BindInbound {
   private readonly counters = { receipts: 0, orphanReceipts: 0, inbound: 0, droppedReceipts: 0, droppedAwaiting: 0 };
   private readonly limits: Required<BindLimits>;
   private droppedLoggedAt = -Infinity;
+  private releaseTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly logger: Logger,
-    /** How long a receipt that matches no submit is kept in case its submit_sm_resp is still coming. */
+    /** How long a receipt that matches no submit is held in case its submit_sm_resp is still coming. */
     private readonly orphanReceiptTtlMs: number,
     /** How the SMSC writes receipt ids compared with submit_sm_resp ids (the channel's receipt_id_radix). */
     private readonly receiptIdRadix: ReceiptIdRadix = "same",
@@ -182,21 +187,48 @@ export class BindInbound {
         this.noteDrop();
         return;
       }
-      this.orphans.add(submitId, { receipt, at: this.now() });
+      // Published later by the id as the SMSC wrote it (the database holds submit_sm_resp ids as
+      // written); converted only when the channel says its receipts use another radix.
+      const publishId = receipt.idSource === "tlv" || this.receiptIdRadix === "same" ? receipt.id : submitId;
+      this.orphans.add(submitId, { submitId: publishId, receipt, at: this.now() });
       while (this.orphans.size > this.limits.maxHeldReceipts) {
         this.orphans.delete(this.orphans.oldest()!);
         this.counters.droppedReceipts++;
         this.noteDrop();
       }
+      this.scheduleRelease();
       return;
     }
     this.emitReceipt(match, receipt);
   }
 
-  /** Held receipts are in arrival order: expire from the front, stop at the first still in time. */
+  /** Held receipts are in arrival order: release from the front, stop at the first still in time. */
   private purgeOrphans(): void {
+    this.releaseHeldReceipts();
+  }
+
+  /** Publishes, by the SMSC's id, every held receipt whose hold has ended. */
+  releaseHeldReceipts(): void {
     const limit = this.now() - this.orphanReceiptTtlMs;
-    for (let o = this.orphans.oldest(); o && o.at < limit; o = this.orphans.oldest()) this.orphans.delete(o);
+    for (let o = this.orphans.oldest(); o && o.at <= limit; o = this.orphans.oldest()) {
+      this.orphans.delete(o);
+      this.emitReceipt(
+        { messageId: "", providerId: o.submitId, segment: 1, segments: 1, submittedAt: 0 },
+        o.receipt,
+        false,
+      );
+    }
+  }
+
+  /** One timer while receipts are held, so they go out even when no other PDU arrives. */
+  private scheduleRelease(): void {
+    if (this.releaseTimer || this.orphans.size === 0) return;
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = null;
+      this.releaseHeldReceipts();
+      this.scheduleRelease();
+    }, this.orphanReceiptTtlMs);
+    this.releaseTimer.unref();
   }
 
   private noteDrop(): void {
@@ -209,9 +241,9 @@ export class BindInbound {
     );
   }
 
-  private emitReceipt(o: Outstanding, r: ParsedReceipt): void {
+  private emitReceipt(o: Outstanding, r: ParsedReceipt, known = true): void {
     this.counters.receipts++;
-    if (r.status !== "sent") this.outstanding.delete(o);
+    if (known && r.status !== "sent") this.outstanding.delete(o);
     const update = statusUpdate({
       providerMessageId: o.providerId,
       status: r.status,
@@ -221,7 +253,9 @@ export class BindInbound {
           ? `${r.stat}${r.err ? ` err:${r.err}` : ""}${r.networkErrorCode ? ` net:${r.networkErrorCode}` : ""}`
           : null,
       occurredAt: receiptDateToIso(r.doneDate),
-      metadata: { messageId: o.messageId, segment: o.segment, segments: o.segments, receiptId: r.id, stat: r.stat },
+      metadata: known
+        ? { messageId: o.messageId, segment: o.segment, segments: o.segments, receiptId: r.id, stat: r.stat }
+        : { receiptId: r.id, stat: r.stat, unmatchedOnBind: true },
     });
     for (const l of this.receiptListeners) l(update);
   }

@@ -108,7 +108,8 @@ export class SmppSession {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       responseTimeoutMs: options.responseTimeoutMs ?? 30_000,
       queueTimeoutMs: options.queueTimeoutMs ?? 30_000,
-      orphanReceiptTtlMs: options.orphanReceiptTtlMs ?? 10 * 60_000,
+      // A receipt overtakes its submit_sm_resp by milliseconds; after 5 s it is another bind's.
+      orphanReceiptTtlMs: options.orphanReceiptTtlMs ?? 5_000,
     };
     this.outbound = options.outbound ?? STRICT_OUTBOUND;
     this.lookup = options.lookup;
