@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isOurProcess, startProcess, type LogSink, type ManagedProcess } from "./proc.js";
+import { embeddedResiliency } from "./resiliency.js";
 import { httpOk, waitFor } from "./wait.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -93,13 +94,22 @@ export function appPorts(basePort: number, index: number): AppPorts {
   return { app: b, daprHttp: b + 1, daprGrpc: b + 2, daprInternalGrpc: b + 3, daprMetrics: b + 4 };
 }
 
-export function resourcesPaths(pubsub: PubSubKind, state: StateKind): string[] {
+export function resourcesPaths(pubsub: PubSubKind, state: StateKind, runDir?: string): string[] {
   return [
     join(REPO_ROOT, "components/common"),
     join(REPO_ROOT, "components/pubsub", pubsub),
     join(REPO_ROOT, "components/state", state),
-    join(REPO_ROOT, "dapr/resiliency"),
+    pubsub === "in-memory" && runDir ? embeddedResiliencyDir(runDir) : join(REPO_ROOT, "dapr/resiliency"),
   ];
+}
+
+/** The shipped resiliency policy adapted to the in-memory broker (see ./resiliency.ts), in the run dir. */
+function embeddedResiliencyDir(runDir: string): string {
+  const dir = join(runDir, "resiliency");
+  mkdirSync(dir, { recursive: true });
+  const shipped = readFileSync(join(REPO_ROOT, "dapr/resiliency/resiliency.yaml"), "utf8");
+  writeFileSync(join(dir, "resiliency.yaml"), embeddedResiliency(shipped));
+  return dir;
 }
 
 export function defaultDaprBinDir(): string {
@@ -320,7 +330,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         "/health",
         "--app-health-probe-interval",
         "3",
-        ...resourcesPaths(opts.pubsub, opts.state).flatMap((p) => ["--resources-path", p]),
+        ...resourcesPaths(opts.pubsub, opts.state, opts.runDir).flatMap((p) => ["--resources-path", p]),
       ];
       a.daprd = startProcess(`${appId}:daprd`, join(bin, "daprd"), args, { env, sink: opts.sink });
       recordPids();
