@@ -1,18 +1,17 @@
 /**
  * Subscription routes for the events that wake a channel's ChannelActor: message.dispatch.{type}
- * (one route serves every channel type) and channel.updated. A dispatch event is answered at once
- * and becomes a `nudge` of its channel's actor, coalesced per channel (CoalescingNudger: why the
- * event does not wait for the turn), and the actor pulls the channel's due messages itself; an
- * update makes it `refresh`, and a failed refresh is a RETRY: the event comes back with backoff.
- * Mount under /events.
+ * (one route serves every channel type) and channel.updated. Dispatch deliveries for the same
+ * channel arriving together become one `nudge`, and the actor pulls the channel's due messages
+ * itself; an update makes it `refresh`. A failed call is a RETRY: the event comes back with
+ * backoff, and the sweeper covers anything that still slips through. Mount under /events.
  */
 
 import express, { Router } from "express";
 import type { Logger } from "../../core/logger.js";
+import { MicroBatcher } from "../../core/micro-batcher.js";
 import { channelUpdatedSchema, dispatchNudgeSchema } from "../../core/dispatch/events.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { subscriptionRoute } from "../runtime/pubsub-handler.js";
-import { CoalescingNudger } from "./coalescing-nudger.js";
 
 export function channelEventRoutes(actors: ActorInvoker, log: Logger): Router {
   const r = Router();
@@ -21,7 +20,14 @@ export function channelEventRoutes(actors: ActorInvoker, log: Logger): Router {
     limit: "1mb",
   });
 
-  const nudges = new CoalescingNudger((channelId) => actors.invoke("ChannelActor", channelId, "nudge", {}), log);
+  const nudges = new MicroBatcher<string, true, true>({
+    maxItems: 500,
+    maxWaitMs: 2,
+    flush: async (channelId, items) => {
+      await actors.invoke("ChannelActor", channelId, "nudge", {});
+      return items;
+    },
+  });
 
   r.post(
     "/dispatch",
@@ -29,7 +35,7 @@ export function channelEventRoutes(actors: ActorInvoker, log: Logger): Router {
     subscriptionRoute(
       dispatchNudgeSchema,
       async (e) => {
-        nudges.nudge(e.channelId);
+        await nudges.add(e.channelId, true);
       },
       log,
     ),
