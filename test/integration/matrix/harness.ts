@@ -62,6 +62,10 @@ export async function startMatrixHarness(
       WEBHOOK_REGISTER_EVERY_MS: "500",
       CAMPAIGN_PROGRESS_MS: "300",
       SWEEP_STALE_QUEUED_MS: "2000",
+      // Every channel's campaign cell imports its group at once, and the recurrence cells fire
+      // every 2 s so two triggers fit in a test: the caps that protect a tenant are raised here.
+      API_CSV_MAX_CONCURRENT_PER_ACCOUNT: "16",
+      SCHEDULE_MIN_INTERVAL_SECONDS: "1",
     },
   });
   if (H.h.t.stack.url(H.h.t.apiApp, "") !== apiUrl) throw new Error(`the API is not at ${apiUrl}`);
