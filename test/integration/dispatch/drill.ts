@@ -61,6 +61,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RABBIT_BOUND_MS = 90_000;
 /** A row in sending longer than this outlived the sweeper that should have requeued it. */
 const STUCK_AFTER_MS = SWEEP_STUCK_SENDING_MS + SWEEP_EVERY_MS;
+/**
+ * The sweep runs on one SweeperActor's reminder: when the killed replica hosted it, the sweep
+ * waits until the actor is placed on the survivor (the dead app fails three 3 s health probes,
+ * placement disseminates, the reminder fires there), so a replica kill's rows get that long more.
+ */
+const SWEEPER_REPLACEMENT_MS = 30_000;
 
 function run(cmd: string, args: string[]): void {
   execFileSync(cmd, args, { stdio: "ignore", timeout: RABBIT_BOUND_MS });
@@ -227,7 +233,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       }
       // A killed replica's rows stay in sending until the sweeper finds them past the threshold;
       // after other faults a live turn still holds its rows, so one sweep is enough.
-      const settleUntil = Date.now() + (fault.replicaKill ? STUCK_AFTER_MS : SWEEP_EVERY_MS) + 2_000;
+      const stuckAfterMs = fault.replicaKill ? STUCK_AFTER_MS + SWEEPER_REPLACEMENT_MS : STUCK_AFTER_MS;
+      const settleUntil = Date.now() + (fault.replicaKill ? stuckAfterMs : SWEEP_EVERY_MS) + 2_000;
       while (Date.now() < settleUntil) await sleep(500);
       // What this fault put back in the queue goes out again before the next fault, so the next
       // fault's figures start from a calm queue (duplicates are charged by requeue time anyway).
@@ -255,7 +262,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
         crashWindow: 0,
         countersOk: await countersConsistent(db, w.campaignIds),
         ...(failure ? { failure } : {}),
-        stuckSending: await stuckSending(db),
+        stuckSending: await stuckSending(db, stuckAfterMs),
         ...(fault.replicaKill ? { replacement: replacement(await timelines(w), faultAt) } : {}),
       };
       // Lost is known only at the end: what was at risk at the fault, or accepted during it.
@@ -297,7 +304,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       crashWindow: await requeuedCount(db),
       unjustified: account.unjustified + fired,
       countersOk: await countersFinal(w),
-      stuckSending: await stuckSending(db),
+      stuckSending: await stuckSending(db, STUCK_AFTER_MS),
     };
     const inbound = await inboundSide(w);
     notes.push(
@@ -498,11 +505,11 @@ async function statusOf(db: string): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.id, r.status]));
 }
 
-async function stuckSending(db: string): Promise<number> {
+async function stuckSending(db: string, olderThanMs: number): Promise<number> {
   const [r] = await query<{ n: number }>(
     db,
     `SELECT count(*)::int AS n FROM messages WHERE status = 'sending' AND updated_at < now() - make_interval(secs => $1)`,
-    [STUCK_AFTER_MS / 1_000],
+    [olderThanMs / 1_000],
   );
   return r!.n;
 }
