@@ -1,5 +1,5 @@
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { logLines } from "../core/testkit/log-lines.js";
 import { createLogger } from "../core/logger.js";
 import { PLUGINS } from "./registry.js";
 import { providerKey } from "./contract/plugin.js";
@@ -10,17 +10,6 @@ function schemaKeys(schema: unknown): string[] {
   return Object.keys(s.shape ?? s.def?.in?.shape ?? {});
 }
 
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { lines, destination };
-}
-
 describe("a channel's credentials never reach the logs", () => {
   it.each(PLUGINS.map((p) => [providerKey(p), p] as const))("%s", (key, plugin) => {
     const fields = schemaKeys(plugin.credentials.schema);
@@ -28,7 +17,7 @@ describe("a channel's credentials never reach the logs", () => {
     const secrets = plugin.credentials.secretFields.map((f) => `S3CR3T-${key}-${f}-value`);
     const creds: Record<string, unknown> = Object.fromEntries(fields.map((f) => [f, `plain-${f}`]));
     plugin.credentials.secretFields.forEach((f, i) => (creds[f] = secrets[i]));
-    const { lines, destination } = capture();
+    const { lines, destination } = logLines();
     const log = createLogger("t", { destination });
     // However a careless call site names it: at the top, under any key, nested, in a list.
     log.info(creds, "top level");
@@ -43,7 +32,7 @@ describe("a channel's credentials never reach the logs", () => {
   });
 
   it("signature headers, authorization and cookies are redacted", () => {
-    const { lines, destination } = capture();
+    const { lines, destination } = logLines();
     const log = createLogger("t", { destination });
     const headers = {
       authorization: "Bearer tok-1",

@@ -1,22 +1,11 @@
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { logLines } from "./testkit/log-lines.js";
 import { loadConfig } from "./config.js";
 import { createLogger, withTrace } from "./logger.js";
 
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
-  return { lines, destination };
-}
-
 describe("logger", () => {
   it("redacts secret fields wherever the redaction paths name them", () => {
-    const { lines, destination } = capture();
+    const { lines, destination } = logLines();
     const log = createLogger("t", { destination });
     log.info(
       { credentials: { bot_token: "123:SECRET" }, req: { headers: { authorization: "Bearer abc" } }, password: "p4ss" },
@@ -30,7 +19,7 @@ describe("logger", () => {
   });
 
   it("stamps the trace id of the current request on each line, and only inside it", () => {
-    const { lines, destination } = capture();
+    const { lines, destination } = logLines();
     const log = createLogger("t", { destination });
     withTrace({ traceId: "abc123" }, () => log.info("inside"));
     log.info("outside");
@@ -54,7 +43,7 @@ describe("logger", () => {
   };
 
   it("masks phone numbers, e-mail addresses and message bodies by default", () => {
-    const { lines, destination } = capture();
+    const { lines, destination } = logLines();
     const log = createLogger("t", { destination });
     log.info(pii, "top");
     log.info({ message: pii }, "nested");
@@ -68,7 +57,7 @@ describe("logger", () => {
   });
 
   it("shows them when the operator turns masking off for debugging", () => {
-    const { lines, destination } = capture();
+    const { lines, destination } = logLines();
     const log = createLogger("t", { destination, logPii: true });
     log.info({ message: pii }, "nested");
     const out = lines.join("");
