@@ -4,7 +4,7 @@
  */
 
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { conflict } from "../../core/errors.js";
+import { badRequest, conflict } from "../../core/errors.js";
 import type { ChannelOptions } from "../../core/messages/channel-options.js";
 import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
@@ -74,6 +74,30 @@ export async function countActiveRecurring(orm: Orm, accountId: string): Promise
       ),
     );
   return Number(row?.n ?? 0);
+}
+
+/**
+ * Creates a schedule, refusing a recurring one when the account already holds `maxActiveRecurring`
+ * that may still fire. Count and insert run under a per-account transaction lock: without it, ten
+ * concurrent creates against a cap of 3 stored 8 (each counted before the others committed).
+ */
+export async function createScheduledWithinCap(
+  db: Database,
+  input: NewScheduledMessage,
+  now: Date,
+  maxActiveRecurring: number,
+): Promise<ScheduledMessageRow> {
+  if (!input.isRecurring) return createScheduledMessage(db.orm, input, now);
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`recurring-cap:${input.accountId}`]);
+    if ((await countActiveRecurring(tx.orm, input.accountId)) >= maxActiveRecurring)
+      throw badRequest(
+        "too_many_schedules",
+        `an account may hold at most ${maxActiveRecurring} active recurring schedules; cancel one first`,
+        { field: "is_recurring" },
+      );
+    return createScheduledMessage(tx.orm, input, now);
+  });
 }
 
 const EDITABLE: readonly ScheduledMessageStatus[] = ["pending", "paused"];

@@ -14,8 +14,7 @@ import { scheduledMessagesResource } from "../resources.js";
 import { deleteScoped, getScoped } from "../../../db/query/crud.js";
 import {
   canDeleteScheduled,
-  countActiveRecurring,
-  createScheduledMessage,
+  createScheduledWithinCap,
   transitionScheduledMessage,
   updateScheduledMessage,
   type ScheduledMessagePatch,
@@ -112,12 +111,6 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       if (body.delivery_address)
         parseWith(addressSchema(channel.channelType as ChannelType), body.delivery_address, "delivery_address");
       if (body.recurrence_rule) assertFrequency(ctx.config, body.recurrence_rule, body.send_type);
-      if (body.is_recurring && (await countActiveRecurring(ctx.db.orm, accountId)) >= MAX_ACTIVE_RECURRING)
-        throw badRequest(
-          "too_many_schedules",
-          `an account may hold at most ${MAX_ACTIVE_RECURRING} active recurring schedules; cancel one first`,
-          { field: "is_recurring" },
-        );
       const template = body.template_id ? await templateRef(ctx.db.orm, accountId, body.template_id) : undefined;
       assertSendFits(
         channel.channelType as ChannelType,
@@ -127,8 +120,8 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       );
       if (body.contact_id) await contactRef(ctx.db.orm, accountId, body.contact_id);
       if (body.contact_group_ids) await groupRefs(ctx.db.orm, accountId, body.contact_group_ids);
-      const row = await createScheduledMessage(
-        ctx.db.orm,
+      const row = await createScheduledWithinCap(
+        ctx.db,
         {
           accountId,
           name: body.name,
@@ -150,6 +143,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
           channelOptions,
         },
         now,
+        MAX_ACTIVE_RECURRING,
       );
       await scheduledMessageEvent(ctx, "scheduled_message.created", row, now, traceparent);
       return { status: 201, body: scheduledJson(row), headers: { Location: `/v1/scheduled-messages/${row.id}` } };

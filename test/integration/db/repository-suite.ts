@@ -45,6 +45,7 @@ import {
 import { decide, hitRateLimit } from "../../../db/accounts/rate-limits.js";
 import {
   createScheduledMessage,
+  createScheduledWithinCap,
   transitionScheduledMessage,
   updateScheduledMessage,
 } from "../../../db/schedules/repository.js";
@@ -565,6 +566,34 @@ export function repositorySuite(driver: Driver): void {
         expect((await transitionScheduledMessage(db, scopeA, s.id, "cancelled", now))!.row.status).toBe("cancelled");
         await expectAppError(transitionScheduledMessage(db, scopeA, s.id, "pending", now), 409, "invalid_transition");
         await expectAppError(updateScheduledMessage(db, scopeA, s.id, { name: "x" }, now), 409, "invalid_state");
+      });
+      it("recurring schedules: concurrent creates never pass the account's cap", async () => {
+        const account = randomUUID();
+        const ch = await newChannel(account);
+        const recurring = (i: number) => ({
+          accountId: account,
+          channelId: ch.id,
+          messageBody: `tick ${i}`,
+          sendType: "single" as const,
+          deliveryAddress: "1",
+          scheduledAt: new Date("2026-04-01T09:00:00Z"),
+          isRecurring: true,
+          recurrenceRule: "daily",
+        });
+        const cap = 3;
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => createScheduledWithinCap(db, recurring(i), now, cap)),
+        );
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(cap);
+        for (const r of results.filter((r) => r.status === "rejected"))
+          expect(r.reason).toMatchObject({ status: 400, code: "too_many_schedules" });
+        // A one-off schedule is not counted against the cap.
+        await createScheduledWithinCap(
+          db,
+          { ...recurring(99), isRecurring: false, recurrenceRule: undefined },
+          now,
+          cap,
+        );
       });
     });
 
