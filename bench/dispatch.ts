@@ -129,6 +129,31 @@ async function latency(
   });
 }
 
+/**
+ * The dispatcher sidecar's own view of the run (its Prometheus metrics): requests it served and
+ * made, per method, with their mean latency, so the sidecar's share of a turn can be read off.
+ */
+async function printSidecarMetrics(port: number): Promise<void> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const sums = new Map<string, { sum: number; count: number }>();
+  for (const line of text.split("\n")) {
+    const m = /^(dapr_[a-z_]+?)_(sum|count)\{(.*)\} ([0-9.e+-]+)$/.exec(line);
+    if (!m || !/latenc|duration/.test(m[1]!)) continue;
+    const labels = m[3]!
+      .split(",")
+      .filter((l) => /^(method|path|topic|operation|success|status|actor_type)=/.test(l))
+      .join(",");
+    const key = `${m[1]}{${labels}}`;
+    const e = sums.get(key) ?? { sum: 0, count: 0 };
+    if (m[2] === "sum") e.sum += Number(m[4]);
+    else e.count += Number(m[4]);
+    sums.set(key, e);
+  }
+  say("  dispatcher sidecar, latency metrics (count, mean ms, total s):");
+  for (const [k, e] of [...sums].filter(([, e]) => e.count > 0).sort((a, b) => b[1].sum - a[1].sum).slice(0, 20))
+    say(`    ${k}: ${e.count}, ${(e.sum / e.count).toFixed(2)}, ${(e.sum / 1000).toFixed(1)}`);
+}
+
 interface RunFigures {
   name: string;
   seconds: number;
@@ -205,6 +230,7 @@ async function daprRun(simHttp: string): Promise<RunFigures> {
     const seconds = (Date.now() - started) / 1000;
     const usage = sample.stop();
     const lat = await latency(database.url, started);
+    if (process.env.BENCH_DAPR_METRICS) await printSidecarMetrics(d.ports.daprMetrics);
     return {
       name: "Dapr (RabbitMQ, PostgreSQL actor state, channel actors)",
       seconds,
