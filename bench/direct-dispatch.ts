@@ -70,6 +70,8 @@ export interface DirectDispatcher {
   /** Runs a turn for the channel now (or right after the one in progress). */
   nudge(channelId: string): void;
   close(): Promise<void>;
+  /** Calls and summed wall time of each dispatch port, by name. */
+  phases(): Map<string, { calls: number; ms: number }>;
 }
 
 /** Channel loops over the real dispatch ports; `maxBatch` as DISPATCH_MAX_BATCH. */
@@ -94,6 +96,25 @@ export function directDispatcher(opts: {
     actors,
     log,
   });
+  // Wall time per port call, summed over all channels: where a turn's time goes.
+  const phases = new Map<string, { calls: number; ms: number }>();
+  const timed = <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const t0 = performance.now();
+      try {
+        return await fn(...a);
+      } finally {
+        const p = phases.get(name) ?? { calls: 0, ms: 0 };
+        phases.set(name, { calls: p.calls + 1, ms: p.ms + performance.now() - t0 });
+      }
+    };
+  for (const name of ["claim", "recordClaims", "applyOutcomes", "nextDueAt", "loadChannel", "hasQueued"] as const)
+    (ports as unknown as Record<string, unknown>)[name] = timed(name, ports[name] as (...a: unknown[]) => Promise<unknown>);
+  const openSender = ports.openSender;
+  ports.openSender = async (channelId) => {
+    const sender = await openSender(channelId);
+    return { ...sender, send: timed("send (each)", (m) => sender.send(m)) };
+  };
   const loops = new Map<string, ChannelLoop>();
   const onError = (err: unknown) =>
     log.error({ err: err instanceof Error ? err.message : String(err) }, "direct send turn failed");
@@ -106,6 +127,7 @@ export function directDispatcher(opts: {
     async close() {
       await Promise.all([...loops.values()].map((l) => l.close()));
     },
+    phases: () => new Map(phases),
   };
 }
 

@@ -294,6 +294,9 @@ async function directRun(simHttp: string, driver: "amqp" | "loop"): Promise<RunF
     const seconds = (Date.now() - started) / 1000;
     const usage = sample.stop();
     const lat = await latency(database.url, started);
+    say(
+      `  ${driver}: port calls (calls, mean ms, summed s): ${[...dispatcher.phases()].map(([k, v]) => `${k} ${v.calls}, ${(v.ms / v.calls).toFixed(1)}, ${(v.ms / 1000).toFixed(1)}`).join("; ")}`,
+    );
     return {
       name:
         driver === "amqp"
@@ -318,24 +321,28 @@ const sim = await spawnSimulator({});
 try {
   say(`dispatch benchmark: ${N} messages over ${CHANNELS} Telegram channels, simulator at zero latency (own process)`);
   say(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-  const dapr = await daprRun(sim.http);
-  // BENCH_ONLY=dapr skips the direct paths (for profiling the Dapr path alone).
-  const daprOnly = process.env.BENCH_ONLY === "dapr";
-  const amqpDirect = daprOnly ? dapr : await directRun(sim.http, "amqp");
-  const loopDirect = daprOnly ? dapr : await directRun(sim.http, "loop");
+  // BENCH_ONLY=dapr|amqp|loop runs one path alone (to profile it).
+  const only = process.env.BENCH_ONLY;
+  const runs: RunFigures[] = [];
+  if (!only || only === "dapr") runs.push(await daprRun(sim.http));
+  if (!only || only === "amqp") runs.push(await directRun(sim.http, "amqp"));
+  if (!only || only === "loop") runs.push(await directRun(sim.http, "loop"));
   say("");
   say("| path | msg/s | wall s | first send ms | sent in 1 s / 4 s | p50 ms | p95 ms | p99 ms | CPU s | peak RSS MB |");
   say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const r of daprOnly ? [dapr] : [dapr, amqpDirect, loopDirect]) {
+  for (const r of runs) {
     say(
       `| ${r.name} | ${r.perSecond.toFixed(0)} | ${r.seconds.toFixed(1)} | ${r.firstSendMs} | ${r.sentIn1s} / ${r.sentIn4s} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.cpuSeconds.toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`,
     );
   }
-  say("");
-  say(
-    `Dapr / direct (amqplib): ${(dapr.perSecond / amqpDirect.perSecond).toFixed(2)}× the rate, ${(amqpDirect.perSecond / dapr.perSecond).toFixed(2)}× the time per message (target ≤ 2×)`,
-  );
-  say(`Dapr / direct (loop): ${(dapr.perSecond / loopDirect.perSecond).toFixed(2)}× the rate`);
+  if (runs.length === 3) {
+    const [dapr, amqpDirect, loopDirect] = runs as [RunFigures, RunFigures, RunFigures];
+    say("");
+    say(
+      `Dapr / direct (amqplib): ${(dapr.perSecond / amqpDirect.perSecond).toFixed(2)}× the rate, ${(amqpDirect.perSecond / dapr.perSecond).toFixed(2)}× the time per message (target ≤ 2×)`,
+    );
+    say(`Dapr / direct (loop): ${(dapr.perSecond / loopDirect.perSecond).toFixed(2)}× the rate`);
+  }
   say(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   say(
     "CPU and RSS: the dispatcher app + its daprd for Dapr; the benchmark process for the direct paths. Latency: enqueue → sent row; first send: first nudge → first sent row.",
