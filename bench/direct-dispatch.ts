@@ -98,7 +98,8 @@ export function directDispatcher(opts: {
   });
   // Wall time per port call, summed over all channels: where a turn's time goes.
   const phases = new Map<string, { calls: number; ms: number }>();
-  const timed = <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) =>
+  const timed =
+    <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
       const t0 = performance.now();
       try {
@@ -109,7 +110,10 @@ export function directDispatcher(opts: {
       }
     };
   for (const name of ["claim", "recordClaims", "applyOutcomes", "nextDueAt", "loadChannel", "hasQueued"] as const)
-    (ports as unknown as Record<string, unknown>)[name] = timed(name, ports[name] as (...a: unknown[]) => Promise<unknown>);
+    (ports as unknown as Record<string, unknown>)[name] = timed(
+      name,
+      ports[name] as (...a: unknown[]) => Promise<unknown>,
+    );
   const openSender = ports.openSender;
   ports.openSender = async (channelId) => {
     const sender = await openSender(channelId);

@@ -150,7 +150,10 @@ async function printSidecarMetrics(port: number): Promise<void> {
     sums.set(key, e);
   }
   say("  dispatcher sidecar, latency metrics (count, mean ms, total s):");
-  for (const [k, e] of [...sums].filter(([, e]) => e.count > 0).sort((a, b) => b[1].sum - a[1].sum).slice(0, 20))
+  for (const [k, e] of [...sums]
+    .filter(([, e]) => e.count > 0)
+    .sort((a, b) => b[1].sum - a[1].sum)
+    .slice(0, 20))
     say(`    ${k}: ${e.count}, ${(e.sum / e.count).toFixed(2)}, ${(e.sum / 1000).toFixed(1)}`);
 }
 
@@ -320,7 +323,11 @@ async function directRun(simHttp: string, driver: "amqp" | "loop"): Promise<RunF
 const sim = await spawnSimulator({});
 try {
   say(`dispatch benchmark: ${N} messages over ${CHANNELS} Telegram channels, simulator at zero latency (own process)`);
-  say(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  say(
+    `load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   // BENCH_ONLY=dapr|amqp|loop runs one path alone (to profile it).
   const only = process.env.BENCH_ONLY;
   const runs: RunFigures[] = [];
@@ -343,7 +350,11 @@ try {
     );
     say(`Dapr / direct (loop): ${(dapr.perSecond / loopDirect.perSecond).toFixed(2)}× the rate`);
   }
-  say(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  say(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   say(
     "CPU and RSS: the dispatcher app + its daprd for Dapr; the benchmark process for the direct paths. Latency: enqueue → sent row; first send: first nudge → first sent row.",
   );
