@@ -105,7 +105,11 @@ export async function claimQueued(
   // The opt-out look-up is one primary-key probe per picked row, joined into the claim itself. The
   // channel's own row decides whether it may send at all: the actor's snapshot of it can be a
   // channel.updated event behind, and a pause must hold from the moment its PATCH commits. The
-  // check is one primary-key read per claim (an InitPlan), not per row.
+  // check is one primary-key read per claim (an InitPlan), not per row. `blocked` is MATERIALIZED:
+  // inlined, a planner that guesses one picked row (a partition not yet analyzed, as after a cold
+  // start or a campaign's first page) re-ran it for every picked row, batch² opt-out probes —
+  // 1.2 s for a claim of 500 on PostgreSQL, the first seconds of every run; computed once it is
+  // one probe per picked row whatever the estimate (claim-plan.test.ts).
   const { rows } = await s.query<Record<string, unknown>>(
     `WITH ch AS (
          SELECT account_id, CASE channel_type WHEN 'smpp' THEN 'sms' ELSE channel_type END AS scope FROM channels WHERE id = $1),
@@ -117,7 +121,7 @@ export async function claimQueued(
           ORDER BY priority DESC, created_at
           LIMIT $3
           FOR UPDATE SKIP LOCKED),
-       blocked AS (
+       blocked AS MATERIALIZED (
          SELECT p.id,
                 CASE WHEN o.source = 'bounce' THEN '${SUPPRESSED_BOUNCE}' ELSE '${OPTED_OUT}' END AS error_code,
                 CASE WHEN o.source = 'bounce'
