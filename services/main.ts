@@ -24,6 +24,8 @@ import { maintenanceOptionsFromEnv, startMaintenance } from "../db/maintenance.j
 import { runMigrations } from "../db/migrate.js";
 import { SecretBox } from "../db/secret-box.js";
 import { createApiApp, loadApiConfig } from "./api/index.js";
+import { startMediaExpiry } from "./api/media/expiry-sweep.js";
+import { DaprMediaStore } from "./runtime/dapr-media-store.js";
 import { campaignRoutes } from "./campaign/routes.js";
 import { ScheduleStore } from "../db/schedules/schedule-store.js";
 import { campaignSweep } from "./campaign/sweep.js";
@@ -163,6 +165,7 @@ if (hostsDispatcher) {
   app.use((req, res, next) => (isActorRuntimePath(req.path) ? host.handler(req, res, next) : next()));
 }
 let webhooks: { close(): void } | undefined;
+let mediaExpiry: { stop(): void } | undefined;
 if (servesApi) {
   // The webhook receivers and registrar and the REST API's credential check share one set of adapters.
   const apiAdapters = createAdapterRegistry({
@@ -183,15 +186,23 @@ if (servesApi) {
   webhooks = hooks;
   app.use("/webhooks", hooks.router);
   app.use("/internal", probeRoutes({ actors, publisher, opsToken: cfg.OPS_API_TOKEN, db }));
+  // Media bytes through the sidecar's `mediastore` binding (a folder or an S3 bucket, by YAML).
+  const apiConfig = loadApiConfig();
+  const mediaStore = new DaprMediaStore({
+    daprUrl: `http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}`,
+    daprApiToken: cfg.DAPR_API_TOKEN,
+  });
+  mediaExpiry = startMediaExpiry(db, mediaStore, { intervalMs: apiConfig.MEDIA_SWEEP_INTERVAL_SECONDS * 1000, log });
   // The REST API last: it answers 404 with {detail, code} for anything no route above took.
   app.use(
     createApiApp({
       db,
       publisher,
-      config: loadApiConfig(),
+      config: apiConfig,
       logger: log,
       secretBox: box,
       adapters: apiAdapters,
+      media: mediaStore,
       ready: async () => ({ sidecar: await sidecarHealthy() }),
     }),
   );
@@ -238,6 +249,7 @@ async function shutdown(signal: string): Promise<void> {
   const timer = setTimeout(() => process.exit(0), cfg.SHUTDOWN_GRACE_MS);
   timer.unref();
   maintenance.stop();
+  mediaExpiry?.stop();
   sweepArming?.stop();
   webhooks?.close();
   metricsServer?.close();

@@ -20,6 +20,7 @@ import { apiKeyRoutes } from "./routes/api-keys.js";
 import { channelRoutes } from "./routes/channels.js";
 import { contactGroupRoutes, contactRoutes } from "./routes/contacts.js";
 import { groupMessageRoutes } from "./routes/group-messages.js";
+import { mediaRoutes } from "./routes/media.js";
 import { messageRoutes } from "./routes/messages.js";
 import { scheduledMessageRoutes } from "./routes/scheduled-messages.js";
 import { templateRoutes } from "./routes/templates.js";
@@ -35,6 +36,7 @@ export const apiRoutes: AnyRoute[] = [
   ...contactRoutes,
   ...contactGroupRoutes,
   ...apiKeyRoutes,
+  ...mediaRoutes,
 ];
 
 /** Every request runs under a trace: the caller's traceparent when it sends one, a new one otherwise. */

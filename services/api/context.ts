@@ -6,6 +6,7 @@ import type { JWTVerifyGetKey } from "jose";
 import type { AdapterRegistry } from "../../adapters/contract/registry.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Logger } from "../../core/logger.js";
+import type { MediaStore } from "../../core/media/store.js";
 import type { Database } from "../../db/client.js";
 import type { SecretBox } from "../../db/secret-box.js";
 import type { ApiKeyCache } from "./auth/api-key-cache.js";
@@ -31,10 +32,13 @@ export interface ApiDeps {
    * created or its credentials change. Without it, adapters are built at the providers' own addresses.
    */
   adapters?: AdapterRegistry;
+  /** Where media bytes go (the sidecar's `mediastore` binding). Without it, media routes answer 503. */
+  media?: MediaStore;
 }
 
 export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock" | "adapters">> {
   secretBox?: SecretBox;
+  media?: MediaStore;
   apiKeys: ApiKeyCache;
   /** Open progress streams per account (API_SSE_MAX_STREAMS_PER_ACCOUNT). */
   streams: ConcurrencySlots;
