@@ -152,6 +152,9 @@ describe("messenger webhooks", () => {
       contentType: "text",
     });
     expect(msgs[1]).toMatchObject({ contentType: "image", text: "[image]" });
+    expect(msgs[1]!.metadata.media).toEqual([
+      { ref: "https://scontent.xx.fbcdn.net/v/t1.15752-9/photo.jpg", kind: "image", mimeType: null, filename: null },
+    ]);
   });
 
   it("non-page objects are ignored", () => {

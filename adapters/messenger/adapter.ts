@@ -18,6 +18,7 @@ import {
 } from "../../core/messages/vocabulary.js";
 import { MESSENGER_SECRET_FIELDS, MessengerCredentials } from "./credentials.js";
 import { ATTACHMENT_TYPES, CODE_NAMES, MESSAGING_TYPES, RETRYABLE_CODES, THROTTLING_CODES } from "./vocabulary.js";
+import { INBOUND_MEDIA_KEY, inboundMedia, type InboundMedia } from "../../core/media/inbound-media.js";
 
 /** Messenger Send API adapter. Docs: https://developers.facebook.com/docs/messenger-platform/reference/send-api */
 export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredentials> implements ChannelAdapter {
@@ -158,12 +159,39 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
           contentType,
           text,
           receivedAt: toIso(event.timestamp) ?? new Date().toISOString(),
-          metadata: { quickReply: m.quick_reply?.payload ?? null, attachments: m.attachments?.length ?? 0 },
+          metadata: {
+            quickReply: m.quick_reply?.payload ?? null,
+            attachments: m.attachments?.length ?? 0,
+            ...messengerMedia(m.attachments),
+          },
         }),
       );
     }
     return out;
   }
+}
+
+/** Messenger's attachment types that carry a file. */
+const MESSENGER_MEDIA_KINDS: Record<string, InboundMedia["kind"]> = {
+  image: "image",
+  video: "video",
+  audio: "audio",
+  file: "document",
+};
+
+/**
+ * The URL of every image, video, audio or file attachment (Messenger hosts them; the URL is fetched
+ * later, with the same safety rules as any outbound address).
+ * Docs: https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messages
+ */
+function messengerMedia(attachments: Array<{ type?: string; payload?: unknown }> | undefined): {
+  media?: InboundMedia[];
+} {
+  const media = (attachments ?? []).flatMap((a) => {
+    const kind = MESSENGER_MEDIA_KINDS[a.type ?? ""];
+    return kind ? inboundMedia((a.payload as { url?: unknown } | undefined)?.url, kind) : [];
+  });
+  return media.length ? { [INBOUND_MEDIA_KEY]: media } : {};
 }
 
 interface MessagingEvent {

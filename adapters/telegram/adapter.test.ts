@@ -147,7 +147,13 @@ describe("telegram inbound", () => {
     [
       "photo is reported clearly as non-text",
       "update-photo.json",
-      { providerMessageId: "123456789:78", contentType: "image", text: "[photo] receipt" },
+      {
+        providerMessageId: "123456789:78",
+        contentType: "image",
+        text: "[photo] receipt",
+        // The largest size's file_id (Telegram lists sizes smallest first).
+        metadata: { media: [{ ref: "AgACAgQAAxkBAAIBTWa", kind: "image", mimeType: null, filename: null }] },
+      },
     ],
   ] as const)("%s", (_n, file, expected) => {
     const [msg, ...rest] = adapter.parseInbound(jsonWebhook(fixture(import.meta.url, file)));

@@ -26,6 +26,7 @@ import {
   OPT_OUT_PHRASES,
   PARSE_MODES,
 } from "./vocabulary.js";
+import { INBOUND_MEDIA_KEY, inboundMedia, type InboundMedia } from "../../core/media/inbound-media.js";
 
 interface TelegramReply {
   ok: boolean;
@@ -176,7 +177,9 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
     for (const [field, contentType] of NON_TEXT_FIELDS) {
       if (message[field] !== undefined) {
         const caption = typeof message.caption === "string" ? ` ${message.caption}` : "";
-        return [inboundMessage({ ...base, contentType, text: `[${field}]${caption}` })];
+        const media = telegramMedia(message, field);
+        const metadata = media.length ? { ...base.metadata, [INBOUND_MEDIA_KEY]: media } : base.metadata;
+        return [inboundMessage({ ...base, metadata, contentType, text: `[${field}]${caption}` })];
       }
     }
     return [inboundMessage({ ...base, contentType: "unsupported", text: "[unsupported message]" })];
@@ -195,6 +198,31 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
 function repliedMessageId(providerMessageId: string): number | undefined {
   const id = Number(providerMessageId.slice(providerMessageId.lastIndexOf(":") + 1));
   return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
+/** Telegram's `kind` for each media field; location and contact carry no file. */
+const TELEGRAM_MEDIA_KINDS: Record<string, InboundMedia["kind"]> = {
+  photo: "image",
+  video: "video",
+  animation: "video",
+  voice: "audio",
+  audio: "audio",
+  document: "document",
+  sticker: "sticker",
+};
+
+/**
+ * The file_id of a message's photo (the largest size: Telegram lists them smallest first),
+ * video, voice note, audio, document or sticker; fetched later through getFile with the bot token.
+ * Docs: https://core.telegram.org/bots/api#message and https://core.telegram.org/bots/api#getfile
+ */
+function telegramMedia(message: TelegramMessage, field: string): InboundMedia[] {
+  const kind = TELEGRAM_MEDIA_KINDS[field];
+  if (!kind) return [];
+  const value = message[field];
+  const file = (Array.isArray(value) ? value[value.length - 1] : value) as
+    { file_id?: unknown; mime_type?: unknown; file_name?: unknown } | undefined;
+  return inboundMedia(file?.file_id, kind, file?.mime_type, file?.file_name);
 }
 
 interface TelegramMessage {

@@ -193,6 +193,15 @@ describe("twilio status callbacks", () => {
     });
     const [mms] = adapter.parseInbound(webhookRequest({ rawBody: form("inbound-mms-no-body.form") }));
     expect(mms).toMatchObject({ contentType: "image", text: "", metadata: { numMedia: 1 } });
+    expect(mms!.metadata.media).toEqual([
+      {
+        ref: "https://api.twilio.com/2010-04-01/Accounts/AC3f2b9e8d7c6a5b4f3e2d1c0b9a8f7e6d/Messages/MM5f60718293a4b5c6d7e8f90a1b2c3d4e/Media/ME0a1b2c3d4e5f60718293a4b5c6d7e8f",
+        kind: "image",
+        mimeType: "image/jpeg",
+        filename: null,
+      },
+    ]);
+    expect(msg!.metadata.media).toBeUndefined();
   });
 
   it("inbound SMS with UTF-8 body", () => {

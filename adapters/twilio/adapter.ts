@@ -25,6 +25,19 @@ import {
 } from "../../core/messages/vocabulary.js";
 import { TWILIO_SECRET_FIELDS, TwilioCredentials } from "./credentials.js";
 import { CODE_NAMES, OPT_OUT_CODES, STATUS_MAP, THROTTLING_CODES } from "./vocabulary.js";
+import { INBOUND_MEDIA_KEY, inboundMedia } from "../../core/media/inbound-media.js";
+
+/**
+ * MediaUrl0…MediaUrl{NumMedia-1} with their MediaContentTypeN: Twilio hosts an MMS's media; the
+ * URLs are fetched later with the account's credentials (Basic auth when the account requires it).
+ * Docs: https://www.twilio.com/docs/messaging/guides/webhook-request#media-related-parameters
+ */
+function twilioMedia(form: Record<string, string | undefined>, count: number) {
+  const media = Array.from({ length: Math.min(count, 10) }, (_, i) =>
+    inboundMedia(form[`MediaUrl${i}`], undefined, form[`MediaContentType${i}`]),
+  ).flat();
+  return media.length ? { [INBOUND_MEDIA_KEY]: media } : {};
+}
 
 /** Twilio Programmable Messaging (SMS). Docs: https://www.twilio.com/docs/messaging/api/message-resource */
 export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> implements ChannelAdapter {
@@ -155,6 +168,7 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
         metadata: {
           segments: Number(form.NumSegments ?? "1"),
           numMedia: media,
+          ...twilioMedia(form, media),
           fromCountry: form.FromCountry ?? null,
           ...providerOptOut(form.OptOutType),
         },

@@ -244,6 +244,11 @@ describe("whatsapp inbound", () => {
       metadata: { profileName: "Almaz" },
     });
     expect(msgs[1]).toMatchObject({ contentType: "image", text: "[image] my receipt" });
+    // The media id is kept for the fetch, not thrown away with the label.
+    expect(msgs[1]!.metadata.media).toEqual([
+      { ref: "1003383421387256", kind: "image", mimeType: "image/jpeg", filename: null },
+    ]);
+    expect(msgs[0]!.metadata.media).toBeUndefined();
     expect(adapter.parseStatus(req)).toEqual([]);
     expect(adapter.parseInbound(req)).toEqual([]); // redelivery
   });

@@ -20,6 +20,7 @@ import {
 } from "../../core/messages/vocabulary.js";
 import { WHATSAPP_SECRET_FIELDS, WhatsAppCredentials } from "./credentials.js";
 import { whatsappSendPlan } from "../../core/messages/care-window.js";
+import { INBOUND_MEDIA_KEY, inboundMedia, type InboundMedia } from "../../core/media/inbound-media.js";
 import type { WhatsAppTemplate } from "../../core/messages/channel-options.js";
 import {
   CODE_NAMES,
@@ -189,6 +190,7 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
               phoneNumberId: value.metadata?.phone_number_id ?? null,
               type: m.type,
               context: m.context?.id ?? null,
+              ...mediaOf(m),
             },
           }),
         );
@@ -196,6 +198,19 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
     }
     return out;
   }
+}
+
+/**
+ * The media id of an image, video, audio, voice note, document or sticker (with its declared type
+ * and file name): fetched later from Graph's /{media-id} with the channel's access token.
+ * Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components#messages-object
+ */
+function mediaOf(m: WaMessage): { media?: InboundMedia[] } {
+  const kind = MEDIA_TYPES.get(m.type as never);
+  if (!kind) return {};
+  const part = m[m.type] as { id?: unknown; mime_type?: unknown; filename?: unknown } | undefined;
+  const media = inboundMedia(part?.id, kind, part?.mime_type, part?.filename);
+  return media.length ? { [INBOUND_MEDIA_KEY]: media } : {};
 }
 
 function describeMessage(m: WaMessage): { contentType: InboundMessage["contentType"]; text: string } {
