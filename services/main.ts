@@ -35,6 +35,8 @@ import { probeAndDeadLetterRoutes } from "./dispatcher/probe-and-dead-letter-rou
 import { keepArming } from "./dispatcher/sweep-arming.js";
 import { sweep } from "./dispatcher/sweeper.js";
 import { createDispatchPorts } from "./dispatcher/wiring.js";
+import { attachmentResolver } from "./dispatcher/attachment-links.js";
+import { mediaLinkKey } from "../core/media/link-token.js";
 import { campaignCounterSink } from "../db/campaigns/receipt-counters.js";
 import { createStatusConsumer, statusRoutes } from "./status/consumer.js";
 import { createReceiptReconciler } from "./status/reconciler.js";
@@ -70,6 +72,9 @@ await runMigrations(db);
 // Monthly partitions ahead of time, stranded rows moved out of the default partition, expired months detached.
 const maintenance = startMaintenance(db, { ...maintenanceOptionsFromEnv(), log });
 const box = credentialsBox(cfg.CREDENTIALS_KEYS, cfg.CREDENTIALS_ACTIVE_KEY_ID, cfg.ROLE);
+// Signed media links: the dispatcher signs, the API verifies; both derive the key from the same
+// key ring (a per-process key without one, enough for the embedded single process).
+const linkKey = mediaLinkKey(cfg.CREDENTIALS_KEYS ?? randomBytes(32).toString("base64"));
 
 const client = createDaprClient(cfg);
 const actors = createActorInvoker(client);
@@ -105,7 +110,13 @@ if (hostsDispatcher) {
     baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS),
     outbound: outboundPolicy(cfg.OUTBOUND_ALLOW),
   });
-  setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log }));
+  const attachments = attachmentResolver({
+    db,
+    key: linkKey,
+    publicBaseUrl: cfg.MEDIA_PUBLIC_BASE_URL,
+    ttlMs: cfg.MEDIA_LINK_TTL_SECONDS * 1000,
+  });
+  setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log, attachments }));
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
   bindEvents = bridgeBindEvents(adapters, publisher, log);
   // Delivery receipts (message.status): statuses, message_events, campaign counters, provider opt-outs.
@@ -203,6 +214,8 @@ if (servesApi) {
       secretBox: box,
       adapters: apiAdapters,
       media: mediaStore,
+      mediaLinkKey: linkKey,
+      outbound: outboundPolicy(cfg.OUTBOUND_ALLOW),
       ready: async () => ({ sidecar: await sidecarHealthy() }),
     }),
   );

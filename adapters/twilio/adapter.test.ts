@@ -56,6 +56,37 @@ const suite: SendSuite = {
       },
     },
     {
+      name: "MMS: one MediaUrl per attachment, beside the text",
+      payload: {
+        attachments: [
+          {
+            url: "https://api.example.com/media-links/a",
+            kind: "image",
+            contentType: "image/png",
+            filename: null,
+            sizeBytes: 1,
+          },
+          {
+            url: "https://api.example.com/media-links/b",
+            kind: "document",
+            contentType: null,
+            filename: null,
+            sizeBytes: 1,
+          },
+        ],
+      },
+      reply: { status: 201, body: f("send-ok.json") },
+      ok: { providerMessageId: "SM1f0e2d3c4b5a69788796a5b4c3d2e1f0" },
+      request: (req) => {
+        const form = new URLSearchParams(req.body);
+        expect(form.getAll("MediaUrl")).toEqual([
+          "https://api.example.com/media-links/a",
+          "https://api.example.com/media-links/b",
+        ]);
+        expect(form.get("Body")).toBe("Your code is 481516");
+      },
+    },
+    {
       name: "21610 unsubscribed → permanent opt-out",
       reply: { status: 400, body: f("error-21610.json") },
       error: { kind: "permanent", code: "recipient_opted_out", providerCode: "21610", optOut: true },

@@ -62,13 +62,18 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
         "content-type": "application/x-www-form-urlencoded",
         accept: "application/json",
       },
-      body: formBody({
-        To: payload.deliveryAddress,
-        From: creds.messaging_service_sid ? undefined : creds.from,
-        MessagingServiceSid: creds.messaging_service_sid,
-        Body: payload.messageBody,
-        StatusCallback: creds.status_callback_url,
-      }),
+      body: [
+        formBody({
+          To: payload.deliveryAddress,
+          From: creds.messaging_service_sid ? undefined : creds.from,
+          MessagingServiceSid: creds.messaging_service_sid,
+          Body: payload.messageBody,
+          StatusCallback: creds.status_callback_url,
+        }),
+        // MMS: one MediaUrl per attachment (up to 10), which Twilio fetches; ours are signed links.
+        // Docs: https://www.twilio.com/docs/messaging/api/message-resource#request-body-parameters
+        ...(payload.attachments ?? []).map((a) => new URLSearchParams({ MediaUrl: a.url }).toString()),
+      ].join("&"),
     });
     const json = reply.json as
       { sid?: string; status?: string; num_segments?: string; code?: number; message?: string } | undefined;

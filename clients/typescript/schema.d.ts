@@ -649,6 +649,29 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        attachments?: (
+          | {
+              /**
+               * Format: uuid
+               * @description An id from POST /v1/media
+               */
+              media_id: string;
+            }
+          | {
+              /**
+               * Format: uri
+               * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+               */
+              url: string;
+              /**
+               * @description How to send it; by default read from the URL's file extension
+               * @enum {string}
+               */
+              kind?: "image" | "document" | "audio" | "video";
+              filename?: string;
+            }
+        )[];
       };
       /** @description The inbound message this one replies to */
       reply_to_message_id: string | null;
@@ -770,7 +793,7 @@ export interface components {
       custom_values: {
         [key: string]: string;
       };
-      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
+      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
       channel_options: {
         /** @description E-mail only: the Subject line */
         subject?: string;
@@ -900,6 +923,29 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        attachments?: (
+          | {
+              /**
+               * Format: uuid
+               * @description An id from POST /v1/media
+               */
+              media_id: string;
+            }
+          | {
+              /**
+               * Format: uri
+               * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+               */
+              url: string;
+              /**
+               * @description How to send it; by default read from the URL's file extension
+               * @enum {string}
+               */
+              kind?: "image" | "document" | "audio" | "video";
+              filename?: string;
+            }
+        )[];
       };
       metadata: {
         [key: string]: unknown;
@@ -942,7 +988,7 @@ export interface components {
       next_trigger_at: string | null;
       last_triggered_at: string | null;
       trigger_count: number;
-      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
+      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
       channel_options: {
         /** @description E-mail only: the Subject line */
         subject?: string;
@@ -1072,6 +1118,29 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        attachments?: (
+          | {
+              /**
+               * Format: uuid
+               * @description An id from POST /v1/media
+               */
+              media_id: string;
+            }
+          | {
+              /**
+               * Format: uri
+               * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+               */
+              url: string;
+              /**
+               * @description How to send it; by default read from the URL's file extension
+               * @enum {string}
+               */
+              kind?: "image" | "document" | "audio" | "video";
+              filename?: string;
+            }
+        )[];
       };
       metadata: {
         [key: string]: unknown;
@@ -1875,7 +1944,7 @@ export interface operations {
           status?: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "skipped";
           /** @description 0 (default) to 9; higher is dispatched first */
           priority?: number;
-          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
+          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
           channel_options?: {
             /** @description E-mail only: the Subject line */
             subject?: string;
@@ -2019,6 +2088,29 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
           };
           /** @description Free-form JSON kept with the message (allow_failover among others); channel options given here, as older clients do, are read too */
           metadata?: {
@@ -3776,6 +3868,29 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
           };
           /** @description Free-form JSON object */
           metadata?: {
@@ -4224,6 +4339,29 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
           };
           /** @description Free-form JSON object */
           metadata?: {
@@ -4696,6 +4834,29 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
           };
           /** @description Free-form JSON object */
           metadata?: {
@@ -5145,6 +5306,29 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
           };
           /** @description Free-form JSON object */
           metadata?: {

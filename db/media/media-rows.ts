@@ -25,6 +25,12 @@ export async function findMedia(orm: Orm, accountIds: string[], id: string, now:
   return row && row.expiresAt > now ? row : undefined;
 }
 
+/** The row by id alone, unexpired: for a signed link, whose token already proves the right to it. */
+export async function findMediaById(orm: Orm, id: string, now: Date): Promise<MediaRow | undefined> {
+  const [row] = await orm.select().from(media).where(eq(media.id, id)).limit(1);
+  return row && row.expiresAt > now ? row : undefined;
+}
+
 /** Expired rows, oldest expiry first, for the sweep to delete (chunks first, then the row). */
 export async function expiredMedia(orm: Orm, now: Date, limit: number): Promise<MediaRow[]> {
   return orm.select().from(media).where(lt(media.expiresAt, now)).orderBy(asc(media.expiresAt)).limit(limit);

@@ -189,11 +189,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   // One credentials key ring per stack: the API seals channel credentials, the dispatcher opens them.
   const credentialsKeys = process.env.CREDENTIALS_KEYS ?? `k1:${randomBytes(32).toString("base64")}`;
+  // Signed media links point at the API on loopback (the simulator fetches them there) unless told otherwise.
+  const apiApp = [...apps.values()].find((a) => a.spec.role !== "dispatcher");
   const baseEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     TZ: "UTC",
     CREDENTIALS_KEYS: credentialsKeys,
+    ...(apiApp ? { MEDIA_PUBLIC_BASE_URL: `http://127.0.0.1:${apiApp.ports.app}` } : {}),
     ...opts.env,
   };
 

@@ -3,6 +3,7 @@
  */
 
 import type { JWTVerifyGetKey } from "jose";
+import type { OutboundPolicy } from "../../adapters/contract/outbound-address.js";
 import type { AdapterRegistry } from "../../adapters/contract/registry.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Logger } from "../../core/logger.js";
@@ -34,11 +35,17 @@ export interface ApiDeps {
   adapters?: AdapterRegistry;
   /** Where media bytes go (the sidecar's `mediastore` binding). Without it, media routes answer 503. */
   media?: MediaStore;
+  /** Which hosts an attachment URL may name (OUTBOUND_ALLOW); public addresses only when absent. */
+  outbound?: OutboundPolicy;
+  /** Key for signed media links (GET /media-links/{token}); without it the route answers 404. */
+  mediaLinkKey?: Buffer;
 }
 
 export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock" | "adapters">> {
   secretBox?: SecretBox;
   media?: MediaStore;
+  outbound: OutboundPolicy;
+  mediaLinkKey?: Buffer;
   apiKeys: ApiKeyCache;
   /** Open progress streams per account (API_SSE_MAX_STREAMS_PER_ACCOUNT). */
   streams: ConcurrencySlots;

@@ -8,7 +8,6 @@
 import type { Readable } from "node:stream";
 import { z } from "zod";
 import { AppError, notFound } from "../../../core/errors.js";
-import { MediaNotStoredError, readMediaChunks } from "../../../core/media/store.js";
 import { ChannelType } from "../../../core/messages/vocabulary.js";
 import { uuidv7 } from "../../../db/ids.js";
 import { findMedia, insertMedia } from "../../../db/media/media-rows.js";
@@ -18,6 +17,7 @@ import type { Ctx } from "../context.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { ingestMedia } from "../media/ingest.js";
 import { multipartFile } from "../media/multipart.js";
+import { streamMedia } from "../media/stream.js";
 import { errorResponses, errorSchema, iso, notFoundResponse, tsOut, uuid } from "../schemas/common.js";
 
 const uploadQuery = z.strictObject({
@@ -110,7 +110,9 @@ export const mediaRoutes: AnyRoute[] = [
         formDone = part.done;
       }
       const id = uuidv7(now);
-      const stored = await ingestMedia(source, {
+      // Leaving the loop early (a refusal) must not destroy the request: that would reset the
+      // connection before the client reads the 4xx. The rest of the body is drained instead.
+      const stored = await ingestMedia(source.iterator({ destroyOnReturn: false }), {
         store,
         accountId,
         mediaId: id,
@@ -118,9 +120,7 @@ export const mediaRoutes: AnyRoute[] = [
         channelType: query.channel_type,
         declaredBytes,
       }).catch((err: unknown) => {
-        // The rest of the request is not read; close the connection rather than drain 100 MB.
-        req.unpipe();
-        req.resume();
+        source.resume();
         throw err;
       });
       await formDone;
@@ -158,29 +158,7 @@ export const mediaRoutes: AnyRoute[] = [
       const store = storeOf(ctx);
       const row = await findMedia(ctx.db.orm, principal.accountIds, params.id, now);
       if (!row) throw notFound("media not found");
-      const chunks = readMediaChunks(store, row.accountId, row.id, row.chunkCount);
-      // The first chunk is read before any header is sent, so a missing object is still a clean 404.
-      const first = await chunks.next().catch((err: unknown) => {
-        if (err instanceof MediaNotStoredError) throw notFound("media not found");
-        throw err;
-      });
-      res.status(200);
-      res.setHeader("Content-Type", row.contentType);
-      res.setHeader("Content-Length", String(row.sizeBytes));
-      res.setHeader("X-Content-SHA256", row.sha256);
-      res.setHeader("Content-Disposition", "attachment");
-      res.setHeader("Cache-Control", "private, no-store");
-      const write = (b: Buffer) =>
-        res.write(b) ? Promise.resolve() : new Promise<void>((r) => res.once("drain", () => r()));
-      try {
-        if (!first.done) await write(first.value);
-        for await (const chunk of chunks) await write(chunk);
-        res.end();
-      } catch (err) {
-        // Headers are out: the only honest signal left is a cut connection.
-        ctx.logger.error({ err, mediaId: row.id }, "media read failed mid-stream");
-        res.destroy();
-      }
+      await streamMedia(res, store, row, ctx.logger);
       return { status: 200 };
     },
   }),

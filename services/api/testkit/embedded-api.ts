@@ -40,7 +40,7 @@ export interface EmbeddedApi {
 
 export async function startEmbeddedApi(
   config: Record<string, string> = {},
-  deps: { media?: MediaStore } = {},
+  deps: { media?: MediaStore; mediaLinkKey?: Buffer } = {},
 ): Promise<EmbeddedApi> {
   const db = await openMigratedEmbedded();
   const pair = await generateKeyPair("RS256");
@@ -67,6 +67,7 @@ export async function startEmbeddedApi(
     logger,
     jwks: createLocalJWKSet({ keys: [jwk] }),
     media: deps.media,
+    mediaLinkKey: deps.mediaLinkKey,
     config: apiConfigSchema.parse({
       AUTH_JWT_ISSUER: ISSUER,
       AUTH_JWT_AUDIENCE: AUDIENCE,
