@@ -87,6 +87,21 @@ export const configSchema = z.object({
     .describe(
       'JSON map of provider key to base URL, e.g. {"telegram":"http://127.0.0.1:4010"}: points adapters at the provider simulator.',
     ),
+  MEDIA_PUBLIC_BASE_URL: z
+    .url()
+    .optional()
+    .describe(
+      "Public base URL of the API (e.g. https://api.example.com) for signed links to stored media that providers fetch (attachments sent by media id). Unset: sends with a media-id attachment fail with media_link_unavailable; URL attachments still work.",
+    ),
+  MEDIA_LINK_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(3_600)
+    .describe(
+      "How long a signed media link stays valid: long enough for the provider to fetch it, short enough not to leak.",
+    ),
   OUTBOUND_ALLOW: z
     .string()
     .default("")

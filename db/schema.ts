@@ -5,6 +5,7 @@
  */
 
 import {
+  bigint,
   boolean,
   char,
   integer,
@@ -269,6 +270,20 @@ export const apiRateLimits = pgTable(
   (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
 );
 
+export const media = pgTable("media", {
+  id: uuid("id").primaryKey(),
+  accountId: uuid("account_id").notNull(),
+  contentType: varchar("content_type", { length: 127 }).notNull(),
+  sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+  sha256: char("sha256", { length: 64 }).notNull(),
+  chunkCount: integer("chunk_count").notNull(),
+  chunkBytes: integer("chunk_bytes").notNull(),
+  filename: varchar("filename", { length: 255 }),
+  source: varchar("source", { length: 16 }).notNull().default("upload"),
+  createdAt: ts("created_at").notNull().defaultNow(),
+  expiresAt: ts("expires_at").notNull(),
+});
+
 export const schema = {
   channels,
   templates,
@@ -283,6 +298,7 @@ export const schema = {
   idempotencyKeys,
   apiKeys,
   apiRateLimits,
+  media,
 };
 
 export type ChannelRow = typeof channels.$inferSelect;
@@ -294,3 +310,4 @@ export type ScheduledMessageRow = typeof scheduledMessages.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type MessageEventRow = typeof messageEvents.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type MediaRow = typeof media.$inferSelect;

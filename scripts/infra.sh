@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Makes PostgreSQL 15, RabbitMQ (with the management plugin) and Redis available on 127.0.0.1.
-# Reuses servers that already answer; otherwise installs the Debian packages and starts them.
+# Makes PostgreSQL 15, RabbitMQ (with the management plugin), Redis and an S3-compatible media
+# store (SeaweedFS) available on 127.0.0.1. Reuses servers that already answer; otherwise installs
+# the Debian packages (SeaweedFS: builds it once from the Go module proxy) and starts them.
 # Safe to run any number of times. Exits non-zero with a clear message when it cannot.
 #
-#   scripts/infra.sh            # all three
-#   scripts/infra.sh postgres   # only the named ones
+#   scripts/infra.sh            # all four
+#   scripts/infra.sh postgres   # only the named ones (postgres, rabbitmq, redis, s3)
 set -euo pipefail
 
 PG_PORT=${PG_PORT:-5432}
@@ -14,6 +15,14 @@ PG_DB=${PG_DB:-turumba}
 AMQP_PORT=${AMQP_PORT:-5672}
 RABBIT_MGMT_PORT=${RABBIT_MGMT_PORT:-15672}
 REDIS_PORT=${REDIS_PORT:-6379}
+S3_PORT=${S3_PORT:-8333}
+S3_BUCKET=${MEDIA_S3_BUCKET:-turumba-media}
+S3_REGION=${MEDIA_S3_REGION:-us-east-1}
+S3_ACCESS_KEY=${MEDIA_S3_ACCESS_KEY:-turumba}
+S3_SECRET_KEY=${MEDIA_S3_SECRET_KEY:-turumba-media-secret}
+# A pseudo-version the Go module proxy lists (SeaweedFS tags no Go-module releases).
+SEAWEEDFS_VERSION=${SEAWEEDFS_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}
+SEAWEEDFS_CACHE=${SEAWEEDFS_CACHE:-$HOME/.cache/turumba/seaweedfs/$SEAWEEDFS_VERSION}
 STATE_DIR=${TURUMBA_STATE_DIR:-$HOME/.cache/turumba/infra}
 
 log() { printf '[infra] %s\n' "$*" >&2; }
@@ -117,14 +126,67 @@ ensure_redis() {
   wait_port "$REDIS_PORT" Redis
 }
 
+# SeaweedFS's `weed` binary, built once into the cache. Its go.mod has replace directives, so
+# `go install module@version` refuses it; it is built inside a copy of the module instead.
+seaweedfs_binary() {
+  local bin="$SEAWEEDFS_CACHE/bin/weed"
+  [ -x "$bin" ] && { echo "$bin"; return 0; }
+  command -v go >/dev/null || die "Go is needed to build SeaweedFS $SEAWEEDFS_VERSION (none on PATH)"
+  mkdir -p "$SEAWEEDFS_CACHE"
+  exec 8>"$SEAWEEDFS_CACHE/.lock"
+  flock 8
+  [ -x "$bin" ] && { echo "$bin"; return 0; }
+  log "building SeaweedFS $SEAWEEDFS_VERSION into $SEAWEEDFS_CACHE (once; several minutes)"
+  local moddir
+  moddir=$(go mod download -json "github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$moddir" ] || die "could not download github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION from the Go module proxy"
+  rm -rf "$SEAWEEDFS_CACHE/src"
+  cp -r "$moddir" "$SEAWEEDFS_CACHE/src"
+  chmod -R u+w "$SEAWEEDFS_CACHE/src"
+  (cd "$SEAWEEDFS_CACHE/src" && GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 \
+    go build -trimpath -ldflags "-s -w" -o "$SEAWEEDFS_CACHE/bin/weed" ./weed) >&2 || die "SeaweedFS build failed"
+  rm -rf "$SEAWEEDFS_CACHE/src"
+  echo "$bin"
+}
+
+# SeaweedFS (master, volume, filer and S3 gateway in one process) on loopback, one identity with
+# the credentials the production component set reads, and the media bucket.
+ensure_s3() {
+  if ! port_open "$S3_PORT"; then
+    local weed dir="$STATE_DIR/seaweedfs"
+    weed=$(seaweedfs_binary)
+    mkdir -p "$dir/data"
+    printf '{"identities":[{"name":"turumba","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
+      "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$dir/s3.json"
+    log "starting SeaweedFS S3 on 127.0.0.1:$S3_PORT"
+    # Ports apart from common defaults (8080, 8888) so nothing else on the host collides with them.
+    setsid "$weed" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$dir/data" \
+      -master.port=19333 -volume.port=18080 -filer.port=18888 -master.volumeSizeLimitMB=1024 -volume.max=16 \
+      -filer -s3 -s3.port="$S3_PORT" -s3.config="$dir/s3.json" >"$dir/weed.log" 2>&1 </dev/null &
+    wait_port "$S3_PORT" "SeaweedFS S3" 90
+  else
+    log "S3 already answers on 127.0.0.1:$S3_PORT"
+  fi
+  # Create the bucket once (SigV4 through curl); an existing bucket answers 409, also fine.
+  local code
+  for _ in $(seq 30); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --aws-sigv4 "aws:amz:$S3_REGION:s3" \
+      --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "http://127.0.0.1:$S3_PORT/$S3_BUCKET") || code=000
+    case "$code" in 200|409) return 0 ;; esac
+    sleep 1
+  done
+  die "could not create bucket $S3_BUCKET on 127.0.0.1:$S3_PORT (last answer $code; see $STATE_DIR/seaweedfs/weed.log)"
+}
+
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(postgres rabbitmq redis)
+[ ${#targets[@]} -eq 0 ] && targets=(postgres rabbitmq redis s3)
 for t in "${targets[@]}"; do
   case "$t" in
     postgres) ensure_postgres ;;
     rabbitmq) ensure_rabbitmq ;;
     redis) ensure_redis ;;
-    *) die "unknown service '$t' (postgres, rabbitmq, redis)" ;;
+    s3) ensure_s3 ;;
+    *) die "unknown service '$t' (postgres, rabbitmq, redis, s3)" ;;
   esac
 done
-log "ready: postgres://$PG_USER:***@127.0.0.1:$PG_PORT/$PG_DB amqp://127.0.0.1:$AMQP_PORT redis://127.0.0.1:$REDIS_PORT"
+log "ready: postgres://$PG_USER:***@127.0.0.1:$PG_PORT/$PG_DB amqp://127.0.0.1:$AMQP_PORT redis://127.0.0.1:$REDIS_PORT s3://127.0.0.1:$S3_PORT/$S3_BUCKET"

@@ -24,6 +24,8 @@ import { maintenanceOptionsFromEnv, startMaintenance } from "../db/maintenance.j
 import { runMigrations } from "../db/migrate.js";
 import { SecretBox } from "../db/secret-box.js";
 import { createApiApp, loadApiConfig } from "./api/index.js";
+import { startMediaExpiry } from "./api/media/expiry-sweep.js";
+import { DaprMediaStore } from "./runtime/dapr-media-store.js";
 import { campaignRoutes } from "./campaign/routes.js";
 import { ScheduleStore } from "../db/schedules/schedule-store.js";
 import { campaignSweep } from "./campaign/sweep.js";
@@ -33,6 +35,8 @@ import { probeAndDeadLetterRoutes } from "./dispatcher/probe-and-dead-letter-rou
 import { keepArming } from "./dispatcher/sweep-arming.js";
 import { sweep } from "./dispatcher/sweeper.js";
 import { createDispatchPorts } from "./dispatcher/wiring.js";
+import { attachmentResolver } from "./dispatcher/attachment-links.js";
+import { mediaLinkKey } from "../core/media/link-token.js";
 import { campaignCounterSink } from "../db/campaigns/receipt-counters.js";
 import { createStatusConsumer, statusRoutes } from "./status/consumer.js";
 import { createReceiptReconciler } from "./status/reconciler.js";
@@ -68,6 +72,9 @@ await runMigrations(db);
 // Monthly partitions ahead of time, stranded rows moved out of the default partition, expired months detached.
 const maintenance = startMaintenance(db, { ...maintenanceOptionsFromEnv(), log });
 const box = credentialsBox(cfg.CREDENTIALS_KEYS, cfg.CREDENTIALS_ACTIVE_KEY_ID, cfg.ROLE);
+// Signed media links: the dispatcher signs, the API verifies; both derive the key from the same
+// key ring (a per-process key without one, enough for the embedded single process).
+const linkKey = mediaLinkKey(cfg.CREDENTIALS_KEYS ?? randomBytes(32).toString("base64"));
 
 const client = createDaprClient(cfg);
 const actors = createActorInvoker(client);
@@ -103,7 +110,13 @@ if (hostsDispatcher) {
     baseUrls: parseBaseUrls(cfg.PROVIDER_BASE_URLS),
     outbound: outboundPolicy(cfg.OUTBOUND_ALLOW),
   });
-  setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log }));
+  const attachments = attachmentResolver({
+    db,
+    key: linkKey,
+    publicBaseUrl: cfg.MEDIA_PUBLIC_BASE_URL,
+    ttlMs: cfg.MEDIA_LINK_TTL_SECONDS * 1000,
+  });
+  setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log, attachments }));
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
   bindEvents = bridgeBindEvents(adapters, publisher, log);
   // Delivery receipts (message.status): statuses, message_events, campaign counters, provider opt-outs.
@@ -163,6 +176,7 @@ if (hostsDispatcher) {
   app.use((req, res, next) => (isActorRuntimePath(req.path) ? host.handler(req, res, next) : next()));
 }
 let webhooks: { close(): void } | undefined;
+let mediaExpiry: { stop(): void } | undefined;
 if (servesApi) {
   // The webhook receivers and registrar and the REST API's credential check share one set of adapters.
   const apiAdapters = createAdapterRegistry({
@@ -183,15 +197,25 @@ if (servesApi) {
   webhooks = hooks;
   app.use("/webhooks", hooks.router);
   app.use("/internal", probeRoutes({ actors, publisher, opsToken: cfg.OPS_API_TOKEN, db }));
+  // Media bytes through the sidecar's `mediastore` binding (a folder or an S3 bucket, by YAML).
+  const apiConfig = loadApiConfig();
+  const mediaStore = new DaprMediaStore({
+    daprUrl: `http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}`,
+    daprApiToken: cfg.DAPR_API_TOKEN,
+  });
+  mediaExpiry = startMediaExpiry(db, mediaStore, { intervalMs: apiConfig.MEDIA_SWEEP_INTERVAL_SECONDS * 1000, log });
   // The REST API last: it answers 404 with {detail, code} for anything no route above took.
   app.use(
     createApiApp({
       db,
       publisher,
-      config: loadApiConfig(),
+      config: apiConfig,
       logger: log,
       secretBox: box,
       adapters: apiAdapters,
+      media: mediaStore,
+      mediaLinkKey: linkKey,
+      outbound: outboundPolicy(cfg.OUTBOUND_ALLOW),
       ready: async () => ({ sidecar: await sidecarHealthy() }),
     }),
   );
@@ -238,6 +262,7 @@ async function shutdown(signal: string): Promise<void> {
   const timer = setTimeout(() => process.exit(0), cfg.SHUTDOWN_GRACE_MS);
   timer.unref();
   maintenance.stop();
+  mediaExpiry?.stop();
   sweepArming?.stop();
   webhooks?.close();
   metricsServer?.close();

@@ -35,6 +35,16 @@ const suite: SendSuite = {
   }),
   cases: [
     {
+      name: "a message with media is refused before sending: this SMS carries none",
+      payload: {
+        attachments: [
+          { url: "https://x.example/a.png", kind: "image", contentType: null, filename: null, sizeBytes: null },
+        ],
+      },
+      refusedBeforeSend: true,
+      error: { kind: "permanent", code: "media_not_supported" },
+    },
+    {
       name: "sent: messageId and cost from the recipient entry",
       reply: { status: 201, body: f("send-ok.json") },
       ok: {

@@ -45,6 +45,16 @@ export class AfricasTalkingAdapter extends HttpAdapterBase<typeof AfricasTalking
   }
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {
+    // SMS through this provider carries text only: a message with media is refused, not sent without it.
+    if (payload.attachments?.length)
+      throw this.logRefusal(
+        new SendError({
+          kind: "permanent",
+          code: "media_not_supported",
+          message: "Africa's Talking SMS carries no media: send a link in the text, or use an MMS-capable channel",
+        }),
+        { messageId: payload.messageId },
+      );
     const creds = this.creds(payload.credentials);
     const reply = await this.http(creds, {
       method: "POST",

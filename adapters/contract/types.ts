@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ChannelType } from "../../core/messages/vocabulary.js";
 import { ChannelOptions } from "../../core/messages/channel-options.js";
+import { DispatchAttachment } from "../../core/media/attachments.js";
 
 export const DispatchPayload = z.object({
   messageId: z.uuid(),
@@ -31,6 +32,11 @@ export const DispatchPayload = z.object({
   lastInboundAt: z.iso.datetime({ offset: true }).nullable().optional(),
   /** The provider's id of the inbound message this one replies to, for the provider's threading. */
   replyTo: z.string().nullable().optional(),
+  /**
+   * Media to send with the text (the text is their caption), each as a URL the provider can fetch:
+   * the dispatcher resolves `options.attachments` (media ids to signed links of ours) into these.
+   */
+  attachments: z.array(DispatchAttachment).optional(),
 });
 export type DispatchPayload = z.infer<typeof DispatchPayload>;
 export type DispatchPayloadInput = z.input<typeof DispatchPayload>;

@@ -161,6 +161,17 @@ export class EmailAdapter implements ChannelAdapter {
         ...(inReplyTo ? { inReplyTo, references: [inReplyTo] } : {}),
         messageId: messageIdHeader,
         headers: { ...extraHeaders, [MESSAGE_ID_HEADER]: payload.messageId },
+        // Attachments by URL: nodemailer fetches each while it builds the MIME message (our stored
+        // media through their signed links; a tenant's URL was checked against the outbound rules).
+        ...(payload.attachments?.length
+          ? {
+              attachments: payload.attachments.map((a) => ({
+                path: a.url,
+                ...(a.filename ? { filename: a.filename } : {}),
+                ...(a.contentType ? { contentType: a.contentType } : {}),
+              })),
+            }
+          : {}),
       });
       this.logger.debug(
         {

@@ -7,6 +7,7 @@ import {
   fixture,
   fixtureJson,
   jsonWebhook,
+  payload,
   webhookRequest,
   type SendSuite,
 } from "../testkit/index.js";
@@ -152,6 +153,9 @@ describe("messenger webhooks", () => {
       contentType: "text",
     });
     expect(msgs[1]).toMatchObject({ contentType: "image", text: "[image]" });
+    expect(msgs[1]!.metadata.media).toEqual([
+      { ref: "https://scontent.xx.fbcdn.net/v/t1.15752-9/photo.jpg", kind: "image", mimeType: null, filename: null },
+    ]);
   });
 
   it("non-page objects are ignored", () => {
@@ -202,6 +206,42 @@ describe("messenger signature and handshake", () => {
     });
     await expect(new MessengerAdapter({ dispatcher: provider.agent }).verifyCredentials(credentials)).resolves.toEqual({
       valid: true,
+    });
+    await provider.close();
+  });
+});
+
+describe("messenger media", () => {
+  it("sends the text, then the attachment by URL; the attachment's id is the message's", async () => {
+    const provider = new MockProvider(ORIGIN);
+    const onMessages = (p: string) => p.startsWith("/v18.0/me/messages?");
+    provider.reply("POST", onMessages, {
+      status: 200,
+      body: { recipient_id: "6723591847361234", message_id: "m_text" },
+    });
+    provider.reply("POST", onMessages, {
+      status: 200,
+      body: { recipient_id: "6723591847361234", message_id: "m_file" },
+    });
+    const adapter = new MessengerAdapter({ dispatcher: provider.agent });
+    const result = await adapter.send(
+      payload(suite.basePayload, {
+        attachments: [
+          {
+            url: "https://api.example.com/media-links/t",
+            kind: "document",
+            contentType: null,
+            filename: null,
+            sizeBytes: null,
+          },
+        ],
+      }),
+    );
+    expect(result).toMatchObject({ providerMessageId: "m_file", metadata: { textMessageId: "m_text" } });
+    const [text, file] = provider.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(text!.message).toEqual({ text: suite.basePayload.messageBody });
+    expect(file!.message).toEqual({
+      attachment: { type: "file", payload: { url: "https://api.example.com/media-links/t", is_reusable: true } },
     });
     await provider.close();
   });

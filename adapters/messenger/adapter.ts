@@ -18,6 +18,8 @@ import {
 } from "../../core/messages/vocabulary.js";
 import { MESSENGER_SECRET_FIELDS, MessengerCredentials } from "./credentials.js";
 import { ATTACHMENT_TYPES, CODE_NAMES, MESSAGING_TYPES, RETRYABLE_CODES, THROTTLING_CODES } from "./vocabulary.js";
+import { INBOUND_MEDIA_KEY, inboundMedia, type InboundMedia } from "../../core/media/inbound-media.js";
+import type { DispatchAttachment } from "../../core/media/attachments.js";
 
 /** Messenger Send API adapter. Docs: https://developers.facebook.com/docs/messenger-platform/reference/send-api */
 export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredentials> implements ChannelAdapter {
@@ -48,23 +50,37 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
       );
     }
     const tag = o.tag ?? (payload.metadata.tag as string | undefined);
-    const reply = await this.http(creds, {
-      method: "POST",
-      // The Send API takes the page token as a query parameter; the redactor keeps it out of logs.
-      url: `${this.baseUrl}/${creds.api_version}/me/messages?access_token=${encodeURIComponent(creds.page_access_token)}`,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        recipient: { id: payload.deliveryAddress },
-        messaging_type: messagingType,
-        message: { text: payload.messageBody },
-        ...(tag ? { tag } : {}),
-      }),
-    });
-    const json = reply.json as { recipient_id?: string; message_id?: string } | undefined;
-    if (reply.status >= 200 && reply.status < 300 && json?.message_id) {
-      return sentResult(json.message_id, { recipientId: json.recipient_id ?? payload.deliveryAddress });
+    const post = async (message: Record<string, unknown>) => {
+      const reply = await this.http(creds, {
+        method: "POST",
+        // The Send API takes the page token as a query parameter; the redactor keeps it out of logs.
+        url: `${this.baseUrl}/${creds.api_version}/me/messages?access_token=${encodeURIComponent(creds.page_access_token)}`,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          recipient: { id: payload.deliveryAddress },
+          messaging_type: messagingType,
+          message,
+          ...(tag ? { tag } : {}),
+        }),
+      });
+      const json = reply.json as { recipient_id?: string; message_id?: string } | undefined;
+      if (reply.status >= 200 && reply.status < 300 && json?.message_id)
+        return { id: json.message_id, recipientId: json.recipient_id ?? payload.deliveryAddress };
+      throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
+    };
+    const media = payload.attachments?.[0];
+    if (!media) {
+      const sent = await post({ text: payload.messageBody });
+      return sentResult(sent.id, { recipientId: sent.recipientId });
     }
-    throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
+    // An attachment message carries no text: the text goes first as its own message, then the
+    // attachment by URL (Messenger fetches it). The attachment's id is the message's.
+    // Docs: https://developers.facebook.com/docs/messenger-platform/send-messages/#url
+    const text = payload.messageBody ? await post({ text: payload.messageBody }) : undefined;
+    const sent = await post({
+      attachment: { type: MESSENGER_SEND_TYPES[media.kind], payload: { url: media.url, is_reusable: true } },
+    });
+    return sentResult(sent.id, { recipientId: sent.recipientId, textMessageId: text?.id ?? null });
   }
 
   private classify(status: number, json: unknown, retryAfterMs: number | null, creds: MessengerCredentials): SendError {
@@ -158,12 +174,47 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
           contentType,
           text,
           receivedAt: toIso(event.timestamp) ?? new Date().toISOString(),
-          metadata: { quickReply: m.quick_reply?.payload ?? null, attachments: m.attachments?.length ?? 0 },
+          metadata: {
+            quickReply: m.quick_reply?.payload ?? null,
+            attachments: m.attachments?.length ?? 0,
+            ...messengerMedia(m.attachments),
+          },
         }),
       );
     }
     return out;
   }
+}
+
+/** The Send API's attachment type for each kind of media. */
+const MESSENGER_SEND_TYPES: Record<DispatchAttachment["kind"], string> = {
+  image: "image",
+  video: "video",
+  audio: "audio",
+  document: "file",
+};
+
+/** Messenger's attachment types that carry a file. */
+const MESSENGER_MEDIA_KINDS: Record<string, InboundMedia["kind"]> = {
+  image: "image",
+  video: "video",
+  audio: "audio",
+  file: "document",
+};
+
+/**
+ * The URL of every image, video, audio or file attachment (Messenger hosts them; the URL is fetched
+ * later, with the same safety rules as any outbound address).
+ * Docs: https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messages
+ */
+function messengerMedia(attachments: Array<{ type?: string; payload?: unknown }> | undefined): {
+  media?: InboundMedia[];
+} {
+  const media = (attachments ?? []).flatMap((a) => {
+    const kind = MESSENGER_MEDIA_KINDS[a.type ?? ""];
+    return kind ? inboundMedia((a.payload as { url?: unknown } | undefined)?.url, kind) : [];
+  });
+  return media.length ? { [INBOUND_MEDIA_KEY]: media } : {};
 }
 
 interface MessagingEvent {

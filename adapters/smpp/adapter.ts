@@ -87,6 +87,9 @@ export class SmppAdapter implements ChannelAdapter {
   }
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {
+    // submit_sm carries text only; the API takes no attachments for SMPP channels, this is the backstop.
+    if (payload.attachments?.length)
+      throw new SendError({ kind: "permanent", code: "media_not_supported", message: "SMPP carries no media" });
     const session = await this.session(payload.channelId, payload.credentials);
     const result = await session.submit({
       messageId: payload.messageId,

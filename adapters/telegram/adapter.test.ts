@@ -134,6 +134,48 @@ const suite: SendSuite = {
 };
 
 describeSendCases("telegram send", suite);
+
+const attachment = (kind: "image" | "document" | "audio" | "video", url: string) => ({
+  url,
+  kind,
+  contentType: null,
+  filename: null,
+  sizeBytes: null,
+});
+
+describeSendCases("telegram send with media", {
+  ...suite,
+  path: `/bot${credentials.bot_token}/sendPhoto`,
+  cases: [
+    {
+      name: "an image goes by sendPhoto with its URL and the text as caption",
+      payload: { attachments: [attachment("image", "https://api.example.com/media-links/t1")] },
+      reply: { status: 200, body: f("send-ok.json") },
+      ok: { providerMessageId: "4812" },
+      request: (req) =>
+        expect(JSON.parse(req.body)).toEqual({
+          chat_id: "123456789",
+          photo: "https://api.example.com/media-links/t1",
+          caption: "Your order has shipped",
+        }),
+    },
+  ],
+});
+
+describeSendCases("telegram send with a document", {
+  ...suite,
+  path: `/bot${credentials.bot_token}/sendDocument`,
+  cases: [
+    {
+      name: "a document goes by sendDocument",
+      payload: { messageBody: "", attachments: [attachment("document", "https://x.example/a.pdf")] },
+      reply: { status: 200, body: f("send-ok.json") },
+      ok: { providerMessageId: "4812" },
+      request: (req) =>
+        expect(JSON.parse(req.body)).toEqual({ chat_id: "123456789", document: "https://x.example/a.pdf" }),
+    },
+  ],
+});
 describeSecretHygiene("telegram secrets", suite, TELEGRAM_SECRET_FIELDS);
 
 describe("telegram inbound", () => {
@@ -147,7 +189,13 @@ describe("telegram inbound", () => {
     [
       "photo is reported clearly as non-text",
       "update-photo.json",
-      { providerMessageId: "123456789:78", contentType: "image", text: "[photo] receipt" },
+      {
+        providerMessageId: "123456789:78",
+        contentType: "image",
+        text: "[photo] receipt",
+        // The largest size's file_id (Telegram lists sizes smallest first).
+        metadata: { media: [{ ref: "AgACAgQAAxkBAAIBTWa", kind: "image", mimeType: null, filename: null }] },
+      },
     ],
   ] as const)("%s", (_n, file, expected) => {
     const [msg, ...rest] = adapter.parseInbound(jsonWebhook(fixture(import.meta.url, file)));

@@ -26,6 +26,8 @@ import {
   OPT_OUT_PHRASES,
   PARSE_MODES,
 } from "./vocabulary.js";
+import { INBOUND_MEDIA_KEY, inboundMedia, type InboundMedia } from "../../core/media/inbound-media.js";
+import type { DispatchAttachment } from "../../core/media/attachments.js";
 
 interface TelegramReply {
   ok: boolean;
@@ -110,9 +112,14 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
     }
     const silent = o.disable_notification ?? payload.metadata.disable_notification;
     const replyTo = payload.replyTo ? repliedMessageId(payload.replyTo) : undefined;
-    const reply = await this.call(creds, "sendMessage", {
+    // One media object per message (the API allows one), sent by URL with the text as its caption.
+    const media = payload.attachments?.[0];
+    const method = media ? TELEGRAM_SEND_METHODS[media.kind] : undefined;
+    const reply = await this.call(creds, method?.name ?? "sendMessage", {
       chat_id: payload.deliveryAddress,
-      text: payload.messageBody,
+      ...(media && method
+        ? { [method.field]: media.url, ...(payload.messageBody ? { caption: payload.messageBody } : {}) }
+        : { text: payload.messageBody }),
       ...(parseMode ? { parse_mode: parseMode } : {}),
       ...(silent ? { disable_notification: true } : {}),
       ...(o.inline_buttons ? { reply_markup: { inline_keyboard: o.inline_buttons } } : {}),
@@ -176,7 +183,9 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
     for (const [field, contentType] of NON_TEXT_FIELDS) {
       if (message[field] !== undefined) {
         const caption = typeof message.caption === "string" ? ` ${message.caption}` : "";
-        return [inboundMessage({ ...base, contentType, text: `[${field}]${caption}` })];
+        const media = telegramMedia(message, field);
+        const metadata = media.length ? { ...base.metadata, [INBOUND_MEDIA_KEY]: media } : base.metadata;
+        return [inboundMessage({ ...base, metadata, contentType, text: `[${field}]${caption}` })];
       }
     }
     return [inboundMessage({ ...base, contentType: "unsupported", text: "[unsupported message]" })];
@@ -195,6 +204,43 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
 function repliedMessageId(providerMessageId: string): number | undefined {
   const id = Number(providerMessageId.slice(providerMessageId.lastIndexOf(":") + 1));
   return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
+/**
+ * The Bot API method and field that send each kind of media by URL (Telegram downloads it: 5 MB
+ * for photos, 20 MB for other files by URL). Docs: https://core.telegram.org/bots/api#sendphoto,
+ * #senddocument, #sendaudio, #sendvideo and https://core.telegram.org/bots/api#sending-files
+ */
+const TELEGRAM_SEND_METHODS: Record<DispatchAttachment["kind"], { name: string; field: string }> = {
+  image: { name: "sendPhoto", field: "photo" },
+  document: { name: "sendDocument", field: "document" },
+  audio: { name: "sendAudio", field: "audio" },
+  video: { name: "sendVideo", field: "video" },
+};
+
+/** Telegram's `kind` for each media field; location and contact carry no file. */
+const TELEGRAM_MEDIA_KINDS: Record<string, InboundMedia["kind"]> = {
+  photo: "image",
+  video: "video",
+  animation: "video",
+  voice: "audio",
+  audio: "audio",
+  document: "document",
+  sticker: "sticker",
+};
+
+/**
+ * The file_id of a message's photo (the largest size: Telegram lists them smallest first),
+ * video, voice note, audio, document or sticker; fetched later through getFile with the bot token.
+ * Docs: https://core.telegram.org/bots/api#message and https://core.telegram.org/bots/api#getfile
+ */
+function telegramMedia(message: TelegramMessage, field: string): InboundMedia[] {
+  const kind = TELEGRAM_MEDIA_KINDS[field];
+  if (!kind) return [];
+  const value = message[field];
+  const file = (Array.isArray(value) ? value[value.length - 1] : value) as
+    { file_id?: unknown; mime_type?: unknown; file_name?: unknown } | undefined;
+  return inboundMedia(file?.file_id, kind, file?.mime_type, file?.file_name);
 }
 
 interface TelegramMessage {

@@ -56,6 +56,37 @@ const suite: SendSuite = {
       },
     },
     {
+      name: "MMS: one MediaUrl per attachment, beside the text",
+      payload: {
+        attachments: [
+          {
+            url: "https://api.example.com/media-links/a",
+            kind: "image",
+            contentType: "image/png",
+            filename: null,
+            sizeBytes: 1,
+          },
+          {
+            url: "https://api.example.com/media-links/b",
+            kind: "document",
+            contentType: null,
+            filename: null,
+            sizeBytes: 1,
+          },
+        ],
+      },
+      reply: { status: 201, body: f("send-ok.json") },
+      ok: { providerMessageId: "SM1f0e2d3c4b5a69788796a5b4c3d2e1f0" },
+      request: (req) => {
+        const form = new URLSearchParams(req.body);
+        expect(form.getAll("MediaUrl")).toEqual([
+          "https://api.example.com/media-links/a",
+          "https://api.example.com/media-links/b",
+        ]);
+        expect(form.get("Body")).toBe("Your code is 481516");
+      },
+    },
+    {
       name: "21610 unsubscribed → permanent opt-out",
       reply: { status: 400, body: f("error-21610.json") },
       error: { kind: "permanent", code: "recipient_opted_out", providerCode: "21610", optOut: true },
@@ -193,6 +224,15 @@ describe("twilio status callbacks", () => {
     });
     const [mms] = adapter.parseInbound(webhookRequest({ rawBody: form("inbound-mms-no-body.form") }));
     expect(mms).toMatchObject({ contentType: "image", text: "", metadata: { numMedia: 1 } });
+    expect(mms!.metadata.media).toEqual([
+      {
+        ref: "https://api.twilio.com/2010-04-01/Accounts/AC3f2b9e8d7c6a5b4f3e2d1c0b9a8f7e6d/Messages/MM5f60718293a4b5c6d7e8f90a1b2c3d4e/Media/ME0a1b2c3d4e5f60718293a4b5c6d7e8f",
+        kind: "image",
+        mimeType: "image/jpeg",
+        filename: null,
+      },
+    ]);
+    expect(msg!.metadata.media).toBeUndefined();
   });
 
   it("inbound SMS with UTF-8 body", () => {

@@ -25,6 +25,19 @@ import {
 } from "../../core/messages/vocabulary.js";
 import { TWILIO_SECRET_FIELDS, TwilioCredentials } from "./credentials.js";
 import { CODE_NAMES, OPT_OUT_CODES, STATUS_MAP, THROTTLING_CODES } from "./vocabulary.js";
+import { INBOUND_MEDIA_KEY, inboundMedia } from "../../core/media/inbound-media.js";
+
+/**
+ * MediaUrl0…MediaUrl{NumMedia-1} with their MediaContentTypeN: Twilio hosts an MMS's media; the
+ * URLs are fetched later with the account's credentials (Basic auth when the account requires it).
+ * Docs: https://www.twilio.com/docs/messaging/guides/webhook-request#media-related-parameters
+ */
+function twilioMedia(form: Record<string, string | undefined>, count: number) {
+  const media = Array.from({ length: Math.min(count, 10) }, (_, i) =>
+    inboundMedia(form[`MediaUrl${i}`], undefined, form[`MediaContentType${i}`]),
+  ).flat();
+  return media.length ? { [INBOUND_MEDIA_KEY]: media } : {};
+}
 
 /** Twilio Programmable Messaging (SMS). Docs: https://www.twilio.com/docs/messaging/api/message-resource */
 export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> implements ChannelAdapter {
@@ -49,13 +62,18 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
         "content-type": "application/x-www-form-urlencoded",
         accept: "application/json",
       },
-      body: formBody({
-        To: payload.deliveryAddress,
-        From: creds.messaging_service_sid ? undefined : creds.from,
-        MessagingServiceSid: creds.messaging_service_sid,
-        Body: payload.messageBody,
-        StatusCallback: creds.status_callback_url,
-      }),
+      body: [
+        formBody({
+          To: payload.deliveryAddress,
+          From: creds.messaging_service_sid ? undefined : creds.from,
+          MessagingServiceSid: creds.messaging_service_sid,
+          Body: payload.messageBody,
+          StatusCallback: creds.status_callback_url,
+        }),
+        // MMS: one MediaUrl per attachment (up to 10), which Twilio fetches; ours are signed links.
+        // Docs: https://www.twilio.com/docs/messaging/api/message-resource#request-body-parameters
+        ...(payload.attachments ?? []).map((a) => new URLSearchParams({ MediaUrl: a.url }).toString()),
+      ].join("&"),
     });
     const json = reply.json as
       { sid?: string; status?: string; num_segments?: string; code?: number; message?: string } | undefined;
@@ -155,6 +173,7 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
         metadata: {
           segments: Number(form.NumSegments ?? "1"),
           numMedia: media,
+          ...twilioMedia(form, media),
           fromCountry: form.FromCountry ?? null,
           ...providerOptOut(form.OptOutType),
         },

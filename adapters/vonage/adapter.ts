@@ -40,6 +40,16 @@ export class VonageAdapter extends HttpAdapterBase<typeof VonageCredentials> imp
   }
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {
+    // SMS through this provider carries text only: a message with media is refused, not sent without it.
+    if (payload.attachments?.length)
+      throw this.logRefusal(
+        new SendError({
+          kind: "permanent",
+          code: "media_not_supported",
+          message: "Vonage SMS carries no media: send a link in the text, or use an MMS-capable channel",
+        }),
+        { messageId: payload.messageId },
+      );
     const creds = this.creds(payload.credentials);
     const unicode = detectEncoding(payload.messageBody) === "ucs2";
     const reply = await this.http(creds, {

@@ -64,6 +64,52 @@ const suite: SendSuite = {
       },
     },
     {
+      name: "an image attachment goes by link with the text as its caption",
+      payload: {
+        attachments: [
+          {
+            url: "https://api.example.com/media-links/t1",
+            kind: "image",
+            contentType: "image/png",
+            filename: null,
+            sizeBytes: 10,
+          },
+        ],
+      },
+      reply: { status: 200, body: f("send-ok.json") },
+      ok: { providerMessageId: TEXT_ID, metadata: { kind: "image" } },
+      request: (req) =>
+        expect(JSON.parse(req.body)).toEqual({
+          messaging_product: "whatsapp",
+          recipient_type: "individual",
+          to: "251911234567",
+          type: "image",
+          image: { link: "https://api.example.com/media-links/t1", caption: "Ticket #42 is resolved" },
+        }),
+    },
+    {
+      name: "a document attachment carries its file name",
+      payload: {
+        attachments: [
+          {
+            url: "https://x.example/terms.pdf",
+            kind: "document",
+            contentType: null,
+            filename: "terms.pdf",
+            sizeBytes: null,
+          },
+        ],
+      },
+      reply: { status: 200, body: f("send-ok.json") },
+      ok: { providerMessageId: TEXT_ID, metadata: { kind: "document" } },
+      request: (req) =>
+        expect(JSON.parse(req.body).document).toEqual({
+          link: "https://x.example/terms.pdf",
+          caption: "Ticket #42 is resolved",
+          filename: "terms.pdf",
+        }),
+    },
+    {
       name: "template outside the window is allowed",
       payload: { lastInboundAt: null, options: { template: orderUpdate } },
       reply: { status: 200, body: f("send-template-ok.json") },
@@ -244,6 +290,11 @@ describe("whatsapp inbound", () => {
       metadata: { profileName: "Almaz" },
     });
     expect(msgs[1]).toMatchObject({ contentType: "image", text: "[image] my receipt" });
+    // The media id is kept for the fetch, not thrown away with the label.
+    expect(msgs[1]!.metadata.media).toEqual([
+      { ref: "1003383421387256", kind: "image", mimeType: "image/jpeg", filename: null },
+    ]);
+    expect(msgs[0]!.metadata.media).toBeUndefined();
     expect(adapter.parseStatus(req)).toEqual([]);
     expect(adapter.parseInbound(req)).toEqual([]); // redelivery
   });

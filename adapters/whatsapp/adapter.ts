@@ -20,6 +20,8 @@ import {
 } from "../../core/messages/vocabulary.js";
 import { WHATSAPP_SECRET_FIELDS, WhatsAppCredentials } from "./credentials.js";
 import { whatsappSendPlan } from "../../core/messages/care-window.js";
+import { INBOUND_MEDIA_KEY, inboundMedia, type InboundMedia } from "../../core/media/inbound-media.js";
+import type { DispatchAttachment } from "../../core/media/attachments.js";
 import type { WhatsAppTemplate } from "../../core/messages/channel-options.js";
 import {
   CODE_NAMES,
@@ -64,6 +66,8 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
     // A reply quotes the customer's message. Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#replies
     const context = payload.replyTo ? { context: { message_id: payload.replyTo } } : {};
     const previewUrl = (options.preview_url ?? legacy.preview_url) === true;
+    // One media object per message (the API allows one): sent by link, the text as its caption.
+    const media = template ? undefined : payload.attachments?.[0];
     const body = template
       ? {
           messaging_product: "whatsapp",
@@ -77,14 +81,23 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
             ...(template.components ? { components: template.components } : {}),
           },
         }
-      : {
-          messaging_product: "whatsapp",
-          recipient_type: "individual",
-          to,
-          ...context,
-          type: "text",
-          text: { preview_url: previewUrl, body: payload.messageBody },
-        };
+      : media
+        ? {
+            messaging_product: "whatsapp",
+            recipient_type: "individual",
+            to,
+            ...context,
+            type: media.kind,
+            [media.kind]: whatsappMediaObject(media, payload.messageBody),
+          }
+        : {
+            messaging_product: "whatsapp",
+            recipient_type: "individual",
+            to,
+            ...context,
+            type: "text",
+            text: { preview_url: previewUrl, body: payload.messageBody },
+          };
     const reply = await this.http(creds, {
       method: "POST",
       url: `${this.baseUrl}/${creds.api_version}/${creds.phone_number_id}/messages`,
@@ -95,7 +108,10 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
       { messages?: Array<{ id: string; message_status?: string }>; contacts?: Array<{ wa_id: string }> } | undefined;
     const id = json?.messages?.[0]?.id;
     if (reply.status >= 200 && reply.status < 300 && id) {
-      return sentResult(id, { waId: json?.contacts?.[0]?.wa_id ?? null, kind: template ? "template" : "text" });
+      return sentResult(id, {
+        waId: json?.contacts?.[0]?.wa_id ?? null,
+        kind: template ? "template" : media ? media.kind : "text",
+      });
     }
     throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
   }
@@ -189,6 +205,7 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
               phoneNumberId: value.metadata?.phone_number_id ?? null,
               type: m.type,
               context: m.context?.id ?? null,
+              ...mediaOf(m),
             },
           }),
         );
@@ -196,6 +213,32 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
     }
     return out;
   }
+}
+
+/**
+ * A media message's object: by `link` (Meta fetches it; our stored media are signed links), with
+ * the text as caption where the type has one (audio has none) and the file name for documents.
+ * Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages#media-object
+ */
+function whatsappMediaObject(media: DispatchAttachment, caption: string): Record<string, string> {
+  return {
+    link: media.url,
+    ...(caption && media.kind !== "audio" ? { caption } : {}),
+    ...(media.kind === "document" && media.filename ? { filename: media.filename } : {}),
+  };
+}
+
+/**
+ * The media id of an image, video, audio, voice note, document or sticker (with its declared type
+ * and file name): fetched later from Graph's /{media-id} with the channel's access token.
+ * Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components#messages-object
+ */
+function mediaOf(m: WaMessage): { media?: InboundMedia[] } {
+  const kind = MEDIA_TYPES.get(m.type as never);
+  if (!kind) return {};
+  const part = m[m.type] as { id?: unknown; mime_type?: unknown; filename?: unknown } | undefined;
+  const media = inboundMedia(part?.id, kind, part?.mime_type, part?.filename);
+  return media.length ? { [INBOUND_MEDIA_KEY]: media } : {};
 }
 
 function describeMessage(m: WaMessage): { contentType: InboundMessage["contentType"]; text: string } {

@@ -417,6 +417,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/media": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Upload an image, document, audio or video (multipart `file` part, or the raw bytes as the body) */
+    post: operations["uploadMedia"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/media/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download a media object (only the owning account; its bytes with the sniffed content type) */
+    get: operations["getMedia"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -615,6 +649,29 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        attachments?: (
+          | {
+              /**
+               * Format: uuid
+               * @description An id from POST /v1/media
+               */
+              media_id: string;
+            }
+          | {
+              /**
+               * Format: uri
+               * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+               */
+              url: string;
+              /**
+               * @description How to send it; by default read from the URL's file extension
+               * @enum {string}
+               */
+              kind?: "image" | "document" | "audio" | "video";
+              filename?: string;
+            }
+        )[];
       };
       /** @description The inbound message this one replies to */
       reply_to_message_id: string | null;
@@ -736,7 +793,7 @@ export interface components {
       custom_values: {
         [key: string]: string;
       };
-      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
+      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
       channel_options: {
         /** @description E-mail only: the Subject line */
         subject?: string;
@@ -866,6 +923,29 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        attachments?: (
+          | {
+              /**
+               * Format: uuid
+               * @description An id from POST /v1/media
+               */
+              media_id: string;
+            }
+          | {
+              /**
+               * Format: uri
+               * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+               */
+              url: string;
+              /**
+               * @description How to send it; by default read from the URL's file extension
+               * @enum {string}
+               */
+              kind?: "image" | "document" | "audio" | "video";
+              filename?: string;
+            }
+        )[];
       };
       metadata: {
         [key: string]: unknown;
@@ -908,7 +988,7 @@ export interface components {
       next_trigger_at: string | null;
       last_triggered_at: string | null;
       trigger_count: number;
-      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
+      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
       channel_options: {
         /** @description E-mail only: the Subject line */
         subject?: string;
@@ -1038,6 +1118,29 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        attachments?: (
+          | {
+              /**
+               * Format: uuid
+               * @description An id from POST /v1/media
+               */
+              media_id: string;
+            }
+          | {
+              /**
+               * Format: uri
+               * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+               */
+              url: string;
+              /**
+               * @description How to send it; by default read from the URL's file extension
+               * @enum {string}
+               */
+              kind?: "image" | "document" | "audio" | "video";
+              filename?: string;
+            }
+        )[];
       };
       metadata: {
         [key: string]: unknown;
@@ -1090,6 +1193,22 @@ export interface components {
       created_at: string;
       last_used_at: string | null;
       revoked_at: string | null;
+    };
+    Media: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      /** @description Sniffed from the bytes, not taken from the request */
+      content_type: string;
+      size_bytes: number;
+      /** @description Hex SHA-256 of the bytes */
+      sha256: string;
+      filename: string | null;
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      /** @description When the object is deleted (MEDIA_RETENTION_DAYS after upload) */
+      expires_at: string;
     };
   };
   responses: never;
@@ -1825,7 +1944,7 @@ export interface operations {
           status?: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "skipped";
           /** @description 0 (default) to 9; higher is dispatched first */
           priority?: number;
-          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
+          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
           channel_options?: {
             /** @description E-mail only: the Subject line */
             subject?: string;
@@ -1969,6 +2088,29 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
           };
           /** @description Free-form JSON kept with the message (allow_failover among others); channel options given here, as older clients do, are read too */
           metadata?: {
@@ -3726,6 +3868,29 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
           };
           /** @description Free-form JSON object */
           metadata?: {
@@ -4174,6 +4339,29 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
           };
           /** @description Free-form JSON object */
           metadata?: {
@@ -4646,6 +4834,29 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
           };
           /** @description Free-form JSON object */
           metadata?: {
@@ -5095,6 +5306,29 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
           };
           /** @description Free-form JSON object */
           metadata?: {
@@ -6837,6 +7071,205 @@ export interface operations {
         };
       };
       /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  uploadMedia: {
+    parameters: {
+      query?: {
+        /** @description Account the object belongs to; defaults to the caller's only account */
+        account_id?: string;
+        /** @description Channel type the object is meant for: its provider's size limit for the sniffed kind is checked at upload */
+        channel_type?: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+        /** @description File name for a raw-body upload (multipart takes the part's) */
+        filename?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/octet-stream": string;
+        "multipart/form-data": {
+          /** Format: binary */
+          file: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Stored */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Media"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Larger than MEDIA_MAX_BYTES or the channel type's limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A content type not on the allow-list (sniffed from the bytes) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The channel type carries no media of this kind */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No media store on this replica */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getMedia: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The bytes; X-Content-SHA256 holds their SHA-256 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No media store on this replica */
       503: {
         headers: {
           [name: string]: unknown;

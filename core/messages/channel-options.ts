@@ -8,12 +8,15 @@
  *              text only when the 24-hour customer-care window is closed; preview_url
  *   telegram   parse_mode, inline_buttons, disable_notification
  *   messenger  messaging_type, tag
- *   sms, smpp  none
+ *   sms        attachments (MMS where the provider sends it)
+ *   smpp       none
+ * Every type but SMPP takes `attachments` (core/media/attachments.ts).
  * Clients send them as `channel_options`. Older clients put the same keys in `metadata`; those are
  * still read (legacyOptions), and an explicit option wins over its metadata twin.
  */
 
 import { z } from "zod";
+import { AttachmentInput } from "../media/attachments.js";
 import type { ChannelType } from "./vocabulary.js";
 
 /** Telegram Bot API parse modes. Docs: https://core.telegram.org/bots/api#formatting-options */
@@ -173,13 +176,29 @@ const messengerShape = {
 const taggedNeedsTag = (o: { messaging_type?: string; tag?: string }) =>
   o.messaging_type !== "MESSAGE_TAG" || o.tag !== undefined;
 
+/**
+ * Media sent with the message, its text the caption. How many one message carries follows the
+ * provider: one media object per WhatsApp, Telegram or Messenger message; up to 10 for MMS
+ * (https://www.twilio.com/docs/messaging/api/message-resource#request-body-parameters, MediaUrl)
+ * and, by our own cap, for e-mail. SMPP carries text only.
+ */
+const attachments = (max: number) =>
+  z
+    .array(AttachmentInput)
+    .min(1)
+    .max(max, { error: `at most ${max} attachment${max > 1 ? "s" : ""} per message on this channel type` })
+    .optional()
+    .describe(
+      "WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption",
+    );
+
 /** Every option by channel type: the keys a message on that type may carry. */
 const SHAPES: Record<ChannelType, Record<string, z.ZodType>> = {
-  email: emailShape,
-  whatsapp: whatsappShape,
-  telegram: telegramShape,
-  messenger: messengerShape,
-  sms: {},
+  email: { ...emailShape, attachments: attachments(10) },
+  whatsapp: { ...whatsappShape, attachments: attachments(1) },
+  telegram: { ...telegramShape, attachments: attachments(1) },
+  messenger: { ...messengerShape, attachments: attachments(1) },
+  sms: { attachments: attachments(10) },
   smpp: {},
 };
 
@@ -189,8 +208,16 @@ const SHAPES: Record<ChannelType, Record<string, z.ZodType>> = {
  * depends on its channel's type (optionsSchemaFor).
  */
 export const ChannelOptions = z
-  .strictObject({ ...emailShape, ...whatsappShape, ...telegramShape, ...messengerShape })
-  .describe("Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none)");
+  .strictObject({
+    ...emailShape,
+    ...whatsappShape,
+    ...telegramShape,
+    ...messengerShape,
+    attachments: attachments(10),
+  })
+  .describe(
+    "Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP",
+  );
 export type ChannelOptions = z.infer<typeof ChannelOptions>;
 
 const SCHEMAS = Object.fromEntries(

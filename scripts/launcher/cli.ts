@@ -11,13 +11,14 @@ import { parseArgs } from "node:util";
 import { consoleSink } from "./proc.js";
 import { componentSet } from "./sets.js";
 import { simulatorEnv, simulatorPorts, startLauncherSimulator } from "./simulator.js";
-import { startStack, type PubSubKind, type StateKind } from "./stack.js";
+import { startStack, type MediaKind, type PubSubKind, type StateKind } from "./stack.js";
 
 const { values } = parseArgs({
   options: {
     set: { type: "string", default: "embedded" },
     pubsub: { type: "string" },
     state: { type: "string" },
+    media: { type: "string" },
     "base-port": { type: "string", default: "21000" },
     "run-dir": { type: "string" },
     simulator: { type: "boolean", default: false },
@@ -37,6 +38,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 const set = componentSet(values.set, {
   pubsub: values.pubsub as PubSubKind | undefined,
   state: values.state as StateKind | undefined,
+  media: values.media as MediaKind | undefined,
 });
 const runDir = values["run-dir"] ?? mkdtempSync(join(tmpdir(), "turumba-"));
 const sink = consoleSink();
@@ -52,6 +54,7 @@ const stack = await startStack({
   name: values.set,
   pubsub: set.pubsub,
   state: set.state,
+  media: set.media,
   apps: set.apps,
   env: { ...set.env, ...(sim ? simulatorEnv(basePort) : {}) },
   basePort,

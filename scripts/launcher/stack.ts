@@ -27,6 +27,8 @@ function appEntryArgs(): string[] {
 
 export type PubSubKind = "in-memory" | "rabbitmq" | "redis-streams";
 export type StateKind = "sqlite" | "postgresql" | "redis";
+/** Where media objects live: a folder in the run dir (`local`) or an S3-compatible server (`s3`). */
+export type MediaKind = "local" | "s3";
 export type Role = "api" | "dispatcher" | "all";
 
 export interface AppSpec {
@@ -42,6 +44,8 @@ export interface StackOptions {
   name: string;
   pubsub: PubSubKind;
   state: StateKind;
+  /** The media store component; `local` (a folder in the run dir) when omitted. */
+  media?: MediaKind;
   apps: AppSpec[];
   /** First of ~100 ports; keep it below the kernel's ephemeral range (32768+) so no outgoing connection holds one. */
   basePort: number;
@@ -94,11 +98,17 @@ export function appPorts(basePort: number, index: number): AppPorts {
   return { app: b, daprHttp: b + 1, daprGrpc: b + 2, daprInternalGrpc: b + 3, daprMetrics: b + 4 };
 }
 
-export function resourcesPaths(pubsub: PubSubKind, state: StateKind, runDir?: string): string[] {
+export function resourcesPaths(
+  pubsub: PubSubKind,
+  state: StateKind,
+  runDir?: string,
+  media: MediaKind = "local",
+): string[] {
   return [
     join(REPO_ROOT, "components/common"),
     join(REPO_ROOT, "components/pubsub", pubsub),
     join(REPO_ROOT, "components/state", state),
+    join(REPO_ROOT, "components/media", media),
     pubsub === "in-memory" && runDir ? embeddedResiliencyDir(runDir) : join(REPO_ROOT, "dapr/resiliency"),
   ];
 }
@@ -179,11 +189,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   // One credentials key ring per stack: the API seals channel credentials, the dispatcher opens them.
   const credentialsKeys = process.env.CREDENTIALS_KEYS ?? `k1:${randomBytes(32).toString("base64")}`;
+  // Signed media links point at the API on loopback (the simulator fetches them there) unless told otherwise.
+  const apiApp = [...apps.values()].find((a) => a.spec.role !== "dispatcher");
   const baseEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     TZ: "UTC",
     CREDENTIALS_KEYS: credentialsKeys,
+    ...(apiApp ? { MEDIA_PUBLIC_BASE_URL: `http://127.0.0.1:${apiApp.ports.app}` } : {}),
     ...opts.env,
   };
 
@@ -293,6 +306,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     async startSidecar(appId) {
       const a = mustApp(apps, appId);
       const env: NodeJS.ProcessEnv = {
+        // The local media folder sits in the run dir unless the environment names one.
+        TURUMBA_SECRET_MEDIA_LOCAL_PATH: join(opts.runDir, "media"),
         ...baseEnv,
         DAPR_API_TOKEN: tokens.daprApiToken,
         APP_API_TOKEN: tokens.appApiToken,
@@ -330,7 +345,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         "/health",
         "--app-health-probe-interval",
         "3",
-        ...resourcesPaths(opts.pubsub, opts.state, opts.runDir).flatMap((p) => ["--resources-path", p]),
+        ...resourcesPaths(opts.pubsub, opts.state, opts.runDir, opts.media).flatMap((p) => ["--resources-path", p]),
       ];
       a.daprd = startProcess(`${appId}:daprd`, join(bin, "daprd"), args, { env, sink: opts.sink });
       recordPids();

@@ -7,9 +7,9 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import YAML from "yaml";
 import type { Problem } from "./schemas.js";
 import type { Doc, SourcedDoc } from "./yaml-io.js";
@@ -46,6 +46,25 @@ export function contribDir(daprModuleDir: string): { dir?: string; missing?: str
 interface MetadataFile {
   metadata?: { name: string }[];
   authenticationProfiles?: { metadata?: { name: string }[] }[];
+  builtinAuthenticationProfiles?: { name: string }[];
+}
+
+/**
+ * Keys a component's Go metadata struct reads but marks `mdignore:"true"` because they come from a
+ * built-in authentication profile (AWS region, accessKey, secretKey, …) whose shared YAML is not
+ * shipped in the Go module: without them every credential key of bindings.aws.s3 would be "unknown".
+ */
+export function ignoredStructKeys(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const keys: string[] = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith(".go") && !n.endsWith("_test.go"))) {
+    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) {
+      if (!line.includes('mdignore:"true"')) continue;
+      const key = /mapstructure:"([^",]+)"/.exec(line)?.[1];
+      if (key) keys.push(key);
+    }
+  }
+  return keys;
 }
 
 /** Keys a component type accepts, or undefined when components-contrib has no such type. */
@@ -55,7 +74,9 @@ export function acceptedKeys(contrib: string, type: string, version: string): Se
   const file = [join(base, version, "metadata.yaml"), join(base, "metadata.yaml")].find(existsSync);
   if (!file) return undefined;
   const m = YAML.parse(readFileSync(file, "utf8")) as MetadataFile;
+  const builtinAuth = (m.builtinAuthenticationProfiles ?? []).length > 0;
   return new Set([
+    ...(builtinAuth ? ignoredStructKeys(dirname(file)) : []),
     ...(m.metadata ?? []).map((x) => x.name),
     ...(m.authenticationProfiles ?? []).flatMap((p) => (p.metadata ?? []).map((x) => x.name)),
     ...(RUNTIME_KEYS[kind!] ?? []),

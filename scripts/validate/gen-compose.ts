@@ -104,6 +104,8 @@ function sidecarService(app: DeployedApp): Doc {
       "--resources-path",
       "/components/state/${TURUMBA_STATE:-postgresql}",
       "--resources-path",
+      "/components/media/${TURUMBA_MEDIA:-local}",
+      "--resources-path",
       "/dapr/resiliency",
       "--enable-app-health-check",
       "--app-health-check-path",
@@ -126,6 +128,14 @@ function sidecarService(app: DeployedApp): Doc {
       TURUMBA_SECRET_DAPR_STATE_PG_URL: databaseUrl,
       TURUMBA_SECRET_REDIS_HOST: "redis:6379",
       TURUMBA_SECRET_DAPR_STATE_SQLITE_PATH: "/tmp/dapr-state.db",
+      // Media on the sidecar's own disk by default (no S3 server in this file); TURUMBA_MEDIA=s3
+      // with the MEDIA_S3_* settings points every sidecar at one bucket instead.
+      TURUMBA_SECRET_MEDIA_LOCAL_PATH: "/tmp/media",
+      TURUMBA_SECRET_MEDIA_S3_ENDPOINT: "${MEDIA_S3_ENDPOINT:-}",
+      TURUMBA_SECRET_MEDIA_S3_BUCKET: "${MEDIA_S3_BUCKET:-turumba-media}",
+      TURUMBA_SECRET_MEDIA_S3_REGION: "${MEDIA_S3_REGION:-us-east-1}",
+      TURUMBA_SECRET_MEDIA_S3_ACCESS_KEY: "${MEDIA_S3_ACCESS_KEY:-}",
+      TURUMBA_SECRET_MEDIA_S3_SECRET_KEY: "${MEDIA_S3_SECRET_KEY:-}",
     },
     ...hardened,
     stop_grace_period: `${app.sidecarGraceSeconds + 5}s`,

@@ -173,6 +173,7 @@ export const PRODUCTION_COMPONENT_DIRS = [
   "components/common",
   "components/pubsub/rabbitmq",
   "components/state/postgresql",
+  "components/media/s3",
 ];
 export const RESILIENCY_DIR = "dapr/resiliency";
 export const LOCAL_DAPR_CONFIG = "dapr/config.yaml";

@@ -144,6 +144,10 @@ describe("offline validation of manifests, components and compose", { timeout: 1
     const keys = acceptedKeys(contrib.dir, "state.postgresql", "v1")!;
     expect(keys.has("connectionString") && keys.has("actorStateStore")).toBe(true);
     expect(acceptedKeys(contrib.dir, "pubsub.rabbitmqq", "v1")).toBeUndefined();
+    // bindings.aws.s3 takes its credentials from the built-in AWS profile its metadata.yaml only names.
+    const s3 = acceptedKeys(contrib.dir, "bindings.aws.s3", "v1")!;
+    expect(["region", "accessKey", "secretKey", "endpoint", "forcePathStyle"].every((k) => s3.has(k))).toBe(true);
+    expect(s3.has("secretkey")).toBe(false);
   });
 
   it("fails a copy whose component file has a field Dapr does not know", () => {

@@ -4,7 +4,7 @@
  */
 
 import express, { type Express, type RequestHandler } from "express";
-import { createAdapterRegistry } from "../../adapters/registry.js";
+import { createAdapterRegistry, outboundPolicy } from "../../adapters/registry.js";
 import { withTrace } from "../../core/logger.js";
 import { newTraceparent, parseTraceparent } from "../../core/trace.js";
 import { ApiKeyCache } from "./auth/api-key-cache.js";
@@ -16,10 +16,12 @@ import { apiErrorHandler, notFoundHandler } from "./http/errors.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { mountRoutes, type AnyRoute } from "./http/route.js";
 import { buildOpenApi } from "./openapi.js";
+import { mediaLinkHandler } from "./media/media-link.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { channelRoutes } from "./routes/channels.js";
 import { contactGroupRoutes, contactRoutes } from "./routes/contacts.js";
 import { groupMessageRoutes } from "./routes/group-messages.js";
+import { mediaRoutes } from "./routes/media.js";
 import { messageRoutes } from "./routes/messages.js";
 import { scheduledMessageRoutes } from "./routes/scheduled-messages.js";
 import { templateRoutes } from "./routes/templates.js";
@@ -35,6 +37,7 @@ export const apiRoutes: AnyRoute[] = [
   ...contactRoutes,
   ...contactGroupRoutes,
   ...apiKeyRoutes,
+  ...mediaRoutes,
 ];
 
 /** Every request runs under a trace: the caller's traceparent when it sends one, a new one otherwise. */
@@ -72,6 +75,7 @@ export function createApiApp(deps: ApiDeps): Express {
     ...deps,
     clock: deps.clock ?? (() => new Date()),
     adapters: deps.adapters ?? createAdapterRegistry({ logger: deps.logger }),
+    outbound: deps.outbound ?? outboundPolicy(undefined),
     apiKeys: new ApiKeyCache(deps.config.API_KEY_CACHE_SECONDS * 1000),
     streams: new ConcurrencySlots(deps.config.API_SSE_MAX_STREAMS_PER_ACCOUNT),
     imports: new ConcurrencySlots(deps.config.API_CSV_MAX_CONCURRENT_PER_ACCOUNT),
@@ -110,6 +114,8 @@ export function createApiApp(deps: ApiDeps): Express {
     res.json(doc);
   });
   app.use("/docs", referencePages());
+  // Signed short-lived links to stored media, fetched by providers (no API credentials: the token is the credential).
+  app.get("/media-links/:token", mediaLinkHandler(ctx));
 
   app.use("/v1", authenticate(ctx, deps.jwks), rateLimit(ctx));
   app.use(mountRoutes(apiRoutes, ctx));

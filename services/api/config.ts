@@ -51,6 +51,17 @@ export const apiConfigSchema = z
     API_CSV_MAX_CONCURRENT_PER_ACCOUNT: int(1, 100)
       .default(2)
       .describe("CSV imports one account may run at once per replica; more are a 429."),
+    MEDIA_MAX_BYTES: int(1, 1 << 30)
+      .default(100 * 1024 * 1024)
+      .describe(
+        "Largest media upload; 100 MB is WhatsApp's document limit, the largest any supported provider sends. Channel types' own limits apply when the upload names one.",
+      ),
+    MEDIA_RETENTION_DAYS: int(1, 3_650)
+      .default(30)
+      .describe("Days a media object is kept after upload; the expiry sweep then deletes its bytes and row."),
+    MEDIA_SWEEP_INTERVAL_SECONDS: int(10, 86_400)
+      .default(600)
+      .describe("How often an API replica deletes expired media objects."),
     API_CSV_MAX_ROWS: int(1, 10_000_000).default(1_000_000).describe("Most rows one CSV import may hold."),
     API_LIST_DEFAULT_LIMIT: int(1, 1000).default(20).describe("Page size when `limit` is absent."),
     API_LIST_MAX_LIMIT: int(1, 1000).default(100).describe("Hard maximum of `limit`."),

@@ -3,9 +3,11 @@
  */
 
 import type { JWTVerifyGetKey } from "jose";
+import type { OutboundPolicy } from "../../adapters/contract/outbound-address.js";
 import type { AdapterRegistry } from "../../adapters/contract/registry.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Logger } from "../../core/logger.js";
+import type { MediaStore } from "../../core/media/store.js";
 import type { Database } from "../../db/client.js";
 import type { SecretBox } from "../../db/secret-box.js";
 import type { ApiKeyCache } from "./auth/api-key-cache.js";
@@ -31,10 +33,19 @@ export interface ApiDeps {
    * created or its credentials change. Without it, adapters are built at the providers' own addresses.
    */
   adapters?: AdapterRegistry;
+  /** Where media bytes go (the sidecar's `mediastore` binding). Without it, media routes answer 503. */
+  media?: MediaStore;
+  /** Which hosts an attachment URL may name (OUTBOUND_ALLOW); public addresses only when absent. */
+  outbound?: OutboundPolicy;
+  /** Key for signed media links (GET /media-links/{token}); without it the route answers 404. */
+  mediaLinkKey?: Buffer;
 }
 
 export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock" | "adapters">> {
   secretBox?: SecretBox;
+  media?: MediaStore;
+  outbound: OutboundPolicy;
+  mediaLinkKey?: Buffer;
   apiKeys: ApiKeyCache;
   /** Open progress streams per account (API_SSE_MAX_STREAMS_PER_ACCOUNT). */
   streams: ConcurrencySlots;

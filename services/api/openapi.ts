@@ -187,7 +187,24 @@ export function buildOpenApi(routes: AnyRoute[], info: OpenApiInfo): Json {
       op.requestBody = {
         required: true,
         content: {
-          [route.rawBody.contentType]: { schema: { type: "string", description: route.rawBody.description } },
+          [route.rawBody.contentType]: {
+            schema: {
+              type: "string",
+              ...(route.rawBody.contentType === "application/octet-stream" ? { format: "binary" } : {}),
+              description: route.rawBody.description,
+            },
+          },
+          ...(route.rawBody.alsoMultipartFile
+            ? {
+                "multipart/form-data": {
+                  schema: {
+                    type: "object",
+                    required: ["file"],
+                    properties: { file: { type: "string", format: "binary" } },
+                  },
+                },
+              }
+            : {}),
         },
       };
     (paths[openApiPath(route.path)] ??= {})[route.method] = op;

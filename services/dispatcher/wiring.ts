@@ -16,6 +16,7 @@ import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
 import { crashWindowRequeued, dispatchDuration, rateLimitHits, recordDispatched } from "../metrics.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { DispatchStore } from "../../db/messages/dispatch-store.js";
+import type { AttachmentResolver } from "./attachment-links.js";
 
 export function createDispatchPorts(deps: {
   cfg: AppConfig;
@@ -24,6 +25,8 @@ export function createDispatchPorts(deps: {
   adapters: AdapterRegistry;
   actors: ActorInvoker;
   log: Logger;
+  /** Media ids and URLs of `options.attachments` to provider-fetchable URLs; none when absent. */
+  attachments?: AttachmentResolver;
 }): DispatchPorts {
   const store = new DispatchStore(deps.db);
   const { cfg, log } = deps;
@@ -42,6 +45,8 @@ export function createDispatchPorts(deps: {
     // (actors/channel/send-attempt.ts). Logged here, where the message's trace is current.
     const sendOne = async (m: ClaimedMessage): Promise<DispatchResult> => {
       try {
+        const options = m.options ?? {};
+        const attachments = deps.attachments ? await deps.attachments(m.accountId, options.attachments) : [];
         const result = await adapter.send({
           messageId: m.id,
           channelId,
@@ -49,7 +54,8 @@ export function createDispatchPorts(deps: {
           credentials,
           deliveryAddress: m.deliveryAddress,
           messageBody: m.messageBody,
-          options: m.options ?? {},
+          options,
+          attachments,
           metadata: m.metadata,
           lastInboundAt: m.lastInboundAt ?? null,
           replyTo: m.replyTo ?? null,

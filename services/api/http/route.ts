@@ -46,7 +46,7 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   /** Non-JSON body (documented, streamed by the handler). */
-  rawBody?: { contentType: string; description: string };
+  rawBody?: { contentType: string; description: string; alsoMultipartFile?: boolean };
   /** Accepts the Idempotency-Key header. */
   idempotent?: boolean;
   responses: Record<number, ResponseDoc>;

@@ -36,6 +36,7 @@ import {
   patchedChannelOptions,
   templateSource,
 } from "./send-content.js";
+import { checkAttachments } from "../media/attachments.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import {
   cancelCampaignMessages,
@@ -100,6 +101,14 @@ export const groupMessageRoutes: AnyRoute[] = [
           channel.channelType as ChannelType,
           body.channel_options,
           body.metadata,
+        );
+        await checkAttachments(
+          tx,
+          accountId,
+          channel.channelType as ChannelType,
+          channelOptions.attachments,
+          ctx.outbound,
+          now,
         );
         const status = body.status ?? "draft";
         if (status === "queued") assertChannelAccepts(channel);

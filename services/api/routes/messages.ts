@@ -48,6 +48,7 @@ import { contacts } from "../../../db/schema.js";
 import { assertChannelAccepts, contactRef, templateRef } from "./references.js";
 import { messageTarget } from "./message-target.js";
 import { assertRenderedFits, channelOptionsFor, templateSource } from "./send-content.js";
+import { checkAttachments } from "../media/attachments.js";
 
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 const tag = "messages";
@@ -113,6 +114,7 @@ export const messageRoutes: AnyRoute[] = [
             ? await getScoped(tx, contacts, { accountIds: [accountId] }, inbound.contactId)
             : undefined;
         const options = channelOptionsFor(channelType, body.channel_options, body.metadata);
+        await checkAttachments(tx, accountId, channelType, options.attachments, ctx.outbound, now);
 
         const content = body.template_id
           ? composeForChannel(

@@ -28,6 +28,7 @@ import { scheduledMessageEvent } from "../publish.js";
 import { addressSchema } from "../schemas/addresses.js";
 import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
 import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from "../schemas/scheduled-messages.js";
+import { checkAttachments } from "../media/attachments.js";
 import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
 import {
   assertPatchedSendFits,
@@ -108,6 +109,14 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       notInPast(scheduledAt, now, "scheduled_at");
       const channel = await channelRef(ctx.db.orm, accountId, body.channel_id);
       const channelOptions = channelOptionsFor(channel.channelType as ChannelType, body.channel_options, body.metadata);
+      await checkAttachments(
+        ctx.db.orm,
+        accountId,
+        channel.channelType as ChannelType,
+        channelOptions.attachments,
+        ctx.outbound,
+        now,
+      );
       if (body.delivery_address)
         parseWith(addressSchema(channel.channelType as ChannelType), body.delivery_address, "delivery_address");
       if (body.recurrence_rule) assertFrequency(ctx.config, body.recurrence_rule, body.send_type);

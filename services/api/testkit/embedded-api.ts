@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createLogger } from "../../../core/logger.js";
+import type { MediaStore } from "../../../core/media/store.js";
 import type { EventPublisher } from "../../../core/publisher.js";
 import { createApiKey } from "../../../db/accounts/api-keys.js";
 import type { Database } from "../../../db/client.js";
@@ -37,7 +38,10 @@ export interface EmbeddedApi {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedApi(config: Record<string, string> = {}): Promise<EmbeddedApi> {
+export async function startEmbeddedApi(
+  config: Record<string, string> = {},
+  deps: { media?: MediaStore; mediaLinkKey?: Buffer } = {},
+): Promise<EmbeddedApi> {
   const db = await openMigratedEmbedded();
   const pair = await generateKeyPair("RS256");
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
@@ -62,6 +66,8 @@ export async function startEmbeddedApi(config: Record<string, string> = {}): Pro
     publisher,
     logger,
     jwks: createLocalJWKSet({ keys: [jwk] }),
+    media: deps.media,
+    mediaLinkKey: deps.mediaLinkKey,
     config: apiConfigSchema.parse({
       AUTH_JWT_ISSUER: ISSUER,
       AUTH_JWT_AUDIENCE: AUDIENCE,

@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileSink } from "../../../scripts/launcher/proc.js";
 import { componentSet } from "../../../scripts/launcher/sets.js";
-import { startStack, type PubSubKind, type Stack, type StateKind } from "../../../scripts/launcher/stack.js";
+import {
+  startStack,
+  type PubSubKind,
+  type MediaKind,
+  type Stack,
+  type StateKind,
+} from "../../../scripts/launcher/stack.js";
 import { isolatedBroker } from "./broker.js";
 import { createTestDatabase } from "./database.js";
 
@@ -32,13 +38,14 @@ export async function startTestStack(opts: {
   basePort: number;
   pubsub?: PubSubKind;
   state?: StateKind;
+  media?: MediaKind;
   appEnv?: Record<string, string>;
   /** Environment for every process (CREDENTIALS_KEYS, PROVIDER_BASE_URLS, …). */
   env?: Record<string, string>;
   /** Extra dispatcher replicas (same Dapr app id, own process and sidecar). */
   extraDispatchers?: number;
 }): Promise<TestStack> {
-  const set = componentSet(opts.set, { pubsub: opts.pubsub, state: opts.state });
+  const set = componentSet(opts.set, { pubsub: opts.pubsub, state: opts.state, media: opts.media });
   const runDir = mkdtempSync(join(tmpdir(), `turumba-it-${opts.set}-`));
   const logFile = join(runDir, "stack.log");
   const logs = fileSink(logFile);
@@ -62,6 +69,7 @@ export async function startTestStack(opts: {
     name: opts.set,
     pubsub: set.pubsub,
     state: set.state,
+    media: set.media,
     apps,
     env,
     basePort: opts.basePort,

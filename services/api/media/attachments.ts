@@ -1,0 +1,50 @@
+/**
+ * Checks a send's attachments before the send is stored: a media id must be an unexpired object of
+ * the same account and within the channel type's limit for its kind; a URL's host must resolve to
+ * a public address (the outbound-address rule every tenant-chosen destination follows), since the
+ * provider, or our own mailer for e-mail, fetches it.
+ */
+
+import { checkedDestination, type OutboundPolicy } from "../../../adapters/contract/outbound-address.js";
+import { AppError, badRequest } from "../../../core/errors.js";
+import type { AttachmentInput } from "../../../core/media/attachments.js";
+import { mediaKindOf, mediaLimit } from "../../../core/media/limits.js";
+import type { ChannelType } from "../../../core/messages/vocabulary.js";
+import type { Orm } from "../../../db/client.js";
+import { findMedia } from "../../../db/media/media-rows.js";
+
+export async function checkAttachments(
+  orm: Orm,
+  accountId: string,
+  channelType: ChannelType,
+  attachments: AttachmentInput[] | undefined,
+  policy: OutboundPolicy,
+  now: Date,
+): Promise<void> {
+  for (const [i, a] of (attachments ?? []).entries()) {
+    const field = `channel_options.attachments.${i}`;
+    if ("media_id" in a) {
+      const row = await findMedia(orm, [accountId], a.media_id, now);
+      if (!row)
+        throw badRequest("invalid_reference", `${field}.media_id: no such media object in this account`, {
+          field: `${field}.media_id`,
+        });
+      const limit = mediaLimit(channelType, row.contentType);
+      if (row.sizeBytes > limit)
+        throw new AppError(
+          413,
+          "media_too_large",
+          `${field}: ${row.sizeBytes} bytes is over the ${channelType} ${mediaKindOf(row.contentType)} limit of ${limit}`,
+          { field },
+        );
+      continue;
+    }
+    try {
+      await checkedDestination(new URL(a.url).hostname, policy);
+    } catch {
+      throw badRequest("attachment_url_forbidden", `${field}.url: the host does not resolve to a public address`, {
+        field: `${field}.url`,
+      });
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mediaLinkKey, signMediaLink } from "../../../core/media/link-token.js";
+import { MemoryMediaStore } from "../../../core/media/store.js";
+import { insertChannel } from "../../../db/testkit/embedded.js";
+import { startEmbeddedApi, type EmbeddedApi } from "../testkit/embedded-api.js";
+
+const MB = 1024 * 1024;
+const png = (size: number) => {
+  const b = Buffer.alloc(size, 7);
+  Buffer.from("89504e470d0a1a0a0000000d49484452", "hex").copy(b);
+  return b;
+};
+
+describe("attachments on sends", () => {
+  let api: EmbeddedApi;
+  let telegram: string;
+  let smpp: string;
+  let image: string;
+  let bigImage: string;
+  const key = mediaLinkKey("k1:test");
+  beforeAll(async () => {
+    api = await startEmbeddedApi({}, { media: new MemoryMediaStore(), mediaLinkKey: key });
+    telegram = await insertChannel(api.db, api.accountId, { channelType: "telegram", provider: "default" });
+    smpp = await insertChannel(api.db, api.accountId, { channelType: "smpp", provider: "default" });
+    const up = async (bytes: Buffer) => {
+      const r = await fetch(`${api.url}/v1/media`, {
+        method: "POST",
+        headers: { "x-api-key": api.apiKey },
+        body: bytes,
+      });
+      return ((await r.json()) as { id: string }).id;
+    };
+    image = await up(png(2000));
+    bigImage = await up(png(12 * MB));
+  }, 60_000);
+  afterAll(async () => api.close());
+
+  const send = (channelId: string, attachments: unknown[]) =>
+    api.call("POST", "/v1/messages", {
+      body: {
+        channel_id: channelId,
+        delivery_address: "12345",
+        message_body: "caption",
+        channel_options: { attachments },
+      },
+    });
+
+  it("takes an account's own media id or a public HTTPS URL, stored in channel_options", async () => {
+    const byId = await send(telegram, [{ media_id: image }]);
+    expect(byId.status).toBe(201);
+    expect(byId.body.channel_options).toEqual({ attachments: [{ media_id: image }] });
+    const byUrl = await send(telegram, [{ url: "https://93.184.215.14/a.png" }]);
+    expect(byUrl.status).toBe(201);
+  });
+
+  it("refuses a foreign media id, a private URL, one over the channel's limit, and media on SMPP", async () => {
+    const foreign = await send(telegram, [{ media_id: randomUUID() }]);
+    expect(foreign).toMatchObject({ status: 400, body: { code: "invalid_reference" } });
+    const local = await send(telegram, [{ url: "https://127.0.0.1/x.png" }]);
+    expect(local).toMatchObject({ status: 400, body: { code: "attachment_url_forbidden" } });
+    // Telegram photos: 10 MB.
+    const big = await send(telegram, [{ media_id: bigImage }]);
+    expect(big).toMatchObject({ status: 413, body: { code: "media_too_large" } });
+    const two = await send(telegram, [{ media_id: image }, { media_id: image }]);
+    expect(two).toMatchObject({ status: 400, body: { code: "validation_error" } });
+    const onSmpp = await send(smpp, [{ media_id: image }]);
+    expect(onSmpp).toMatchObject({ status: 400, body: { code: "validation_error" } });
+    const http = await send(telegram, [{ url: "http://example.com/a.png" }]);
+    expect(http).toMatchObject({ status: 400, body: { code: "validation_error" } });
+  });
+
+  it("serves a stored object through a valid signed link only", async () => {
+    const token = signMediaLink(key, image, new Date(Date.now() + 60_000));
+    const ok = await fetch(`${api.url}/media-links/${token}`);
+    expect(ok.status).toBe(200);
+    expect((await ok.arrayBuffer()).byteLength).toBe(2000);
+    const expired = signMediaLink(key, image, new Date(Date.now() - 1_000));
+    expect((await fetch(`${api.url}/media-links/${expired}`)).status).toBe(404);
+    const forged = signMediaLink(mediaLinkKey("k1:other"), image, new Date(Date.now() + 60_000));
+    expect((await fetch(`${api.url}/media-links/${forged}`)).status).toBe(404);
+  });
+});
