@@ -444,9 +444,9 @@ export interface components {
       status: "active" | "paused" | "draining" | "disabled" | "error";
       status_reason: string | null;
       is_enabled: boolean;
-      /** @description Which credential fields are set; values are never returned */
+      /** @description The credential fields that are set: the value of each non-secret field, "********" for the provider's secret fields (never returned) */
       credentials: {
-        [key: string]: "********";
+        [key: string]: unknown;
       };
       sender_name: string | null;
       rate_limit: number;
@@ -1214,7 +1214,7 @@ export interface operations {
           channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
           /** @description sms: twilio | africastalking | vonage; other types: default */
           provider?: string;
-          /** @description Provider credentials; validated per channel type and provider. Write-only: never returned. */
+          /** @description Provider credentials; validated per channel type and provider. The provider's secret fields are write-only: never returned. */
           credentials: {
             [key: string]: unknown;
           };
