@@ -417,6 +417,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/stats": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The overview's figures: throughput by channel type, backlog per channel, delivery and failure rates */
+    get: operations["getStats"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/stats/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Server-sent events: a `stats` event with a new sample whenever the figures change */
+    get: operations["streamStats"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1090,6 +1124,50 @@ export interface components {
       created_at: string;
       last_used_at: string | null;
       revoked_at: string | null;
+    };
+    Stats: {
+      /** Format: date-time */
+      generated_at: string;
+      /** @description The window the per-second rates are averaged over */
+      window_seconds: number;
+      /** @description The window delivery_rate and failure_rate are computed over */
+      outcome_window_seconds: number;
+      /** @description Outbound messages by channel type */
+      throughput: {
+        channel_type: string;
+        /** @description Per second, averaged over window_seconds */
+        sent_per_second: number;
+        /** @description Per second, averaged over window_seconds */
+        delivered_per_second: number;
+        /** @description Per second, averaged over window_seconds */
+        failed_per_second: number;
+      }[];
+      /** @description Messages waiting per channel, the largest queues first */
+      backlog: {
+        /** Format: uuid */
+        channel_id: string;
+        name: string;
+        channel_type: string;
+        status: string;
+        queued: number;
+        sending: number;
+      }[];
+      /** @description Outbound messages sent or failed within outcome_window_seconds */
+      settled: number;
+      /** @description Share of the settled messages now delivered or read */
+      delivery_rate: number | null;
+      /** @description Share of the settled messages that failed */
+      failure_rate: number | null;
+      webhook_intake: {
+        /** @description Per second, averaged over window_seconds */
+        inbound_per_second: number;
+        /** @description Per second, averaged over window_seconds */
+        receipts_per_second: number;
+      };
+      /** @description Requests of these accounts the API refused with 429 within window_seconds (this replica) */
+      rate_limit_hits: number;
+      /** @description A scan reached its row cap (API_STATS_MAX_ROWS): counts are lower bounds */
+      capped: boolean;
     };
   };
   responses: never;
@@ -6811,6 +6889,152 @@ export interface operations {
       };
       /** @description No such row in the caller's accounts */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getStats: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One sample */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Stats"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  streamStats: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description text/event-stream of `stats` events (data: a Stats sample) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
         headers: {
           [name: string]: unknown;
         };

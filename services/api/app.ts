@@ -8,6 +8,7 @@ import { createAdapterRegistry } from "../../adapters/registry.js";
 import { withTrace } from "../../core/logger.js";
 import { newTraceparent, parseTraceparent } from "../../core/trace.js";
 import { ApiKeyCache } from "./auth/api-key-cache.js";
+import { RecentHits } from "../http/recent-hits.js";
 import { ConcurrencySlots } from "../http/slots.js";
 import { authenticate } from "./auth/authenticate.js";
 import type { ApiDeps, Ctx } from "./context.js";
@@ -22,6 +23,7 @@ import { contactGroupRoutes, contactRoutes } from "./routes/contacts.js";
 import { groupMessageRoutes } from "./routes/group-messages.js";
 import { messageRoutes } from "./routes/messages.js";
 import { scheduledMessageRoutes } from "./routes/scheduled-messages.js";
+import { STATS_RATE_SECONDS, statsRoutes } from "./routes/stats.js";
 import { templateRoutes } from "./routes/templates.js";
 
 export const API_VERSION = "1.0.0";
@@ -35,6 +37,7 @@ export const apiRoutes: AnyRoute[] = [
   ...contactRoutes,
   ...contactGroupRoutes,
   ...apiKeyRoutes,
+  ...statsRoutes,
 ];
 
 /** Every request runs under a trace: the caller's traceparent when it sends one, a new one otherwise. */
@@ -75,6 +78,7 @@ export function createApiApp(deps: ApiDeps): Express {
     apiKeys: new ApiKeyCache(deps.config.API_KEY_CACHE_SECONDS * 1000),
     streams: new ConcurrencySlots(deps.config.API_SSE_MAX_STREAMS_PER_ACCOUNT),
     imports: new ConcurrencySlots(deps.config.API_CSV_MAX_CONCURRENT_PER_ACCOUNT),
+    rateLimitHits: new RecentHits(STATS_RATE_SECONDS),
   };
   const app = express();
   app.disable("x-powered-by");

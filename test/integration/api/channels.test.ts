@@ -62,7 +62,7 @@ describe("/v1/channels", () => {
     const shown = { account_sid: twilio.account_sid, auth_token: "********", from: twilio.from };
     expect(created.body.credentials).toEqual(shown);
     const listed = await h.call("GET", "/v1/channels", { token: a.token });
-    expect(listed.body.data.find((c: Loose) => c.id === created.body.id).credentials).toEqual(shown);
+    expect(listed.body.items.find((c: Loose) => c.id === created.body.id).credentials).toEqual(shown);
     for (const res of [created, await h.call("GET", `/v1/channels/${created.body.id}`, { token: a.token }), listed]) {
       expect(res.text).not.toContain(twilio.auth_token);
     }
