@@ -41,6 +41,23 @@ export interface paths {
     patch: operations["updateChannel"];
     trace?: never;
   };
+  "/v1/providers": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The providers channels can use, with the credential fields each takes (secret ones marked) */
+    get: operations["listProviders"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/messages": {
     parameters: {
       query?: never;
@@ -496,6 +513,23 @@ export interface components {
       created_at: string;
       /** @description ISO 8601 date-time */
       updated_at: string;
+    };
+    Provider: {
+      channel_type: string;
+      provider: string;
+      /** @description The provider's one name (the provider for SMS, the channel type otherwise) */
+      key: string;
+      /** @enum {string} */
+      webhook_registration: "automatic" | "manual" | "none";
+      credential_fields: {
+        name: string;
+        /** @description string, integer, number or boolean */
+        type: string;
+        required: boolean;
+        /** @description Write-only: channel answers mask it */
+        secret: boolean;
+        description: string | null;
+      }[];
     };
     Message: {
       /** Format: uuid */
@@ -1743,6 +1777,82 @@ export interface operations {
         };
       };
       /** @description The provider could not be reached to check the credentials (code provider_unavailable; see Retry-After, or send verify=false), or no credentials encryption key is configured (code credentials_key_missing) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listProviders: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every provider */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: components["schemas"]["Provider"][];
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
       503: {
         headers: {
           [name: string]: unknown;

@@ -22,6 +22,7 @@ import { channelRoutes } from "./routes/channels.js";
 import { contactGroupRoutes, contactRoutes } from "./routes/contacts.js";
 import { groupMessageRoutes } from "./routes/group-messages.js";
 import { messageRoutes } from "./routes/messages.js";
+import { providerRoutes } from "./routes/providers.js";
 import { scheduledMessageRoutes } from "./routes/scheduled-messages.js";
 import { STATS_RATE_SECONDS, statsRoutes } from "./routes/stats.js";
 import { templateRoutes } from "./routes/templates.js";
@@ -30,6 +31,7 @@ export const API_VERSION = "1.0.0";
 
 export const apiRoutes: AnyRoute[] = [
   ...channelRoutes,
+  ...providerRoutes,
   ...messageRoutes,
   ...templateRoutes,
   ...groupMessageRoutes,
