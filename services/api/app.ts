@@ -12,6 +12,7 @@ import { RecentHits } from "../http/recent-hits.js";
 import { ConcurrencySlots } from "../http/slots.js";
 import { authenticate } from "./auth/authenticate.js";
 import type { ApiDeps, Ctx } from "./context.js";
+import { consolePages } from "./console/console-pages.js";
 import { referencePages } from "./docs/reference-pages.js";
 import { apiErrorHandler, notFoundHandler } from "./http/errors.js";
 import { rateLimit } from "./http/rate-limit.js";
@@ -69,8 +70,9 @@ function traced(ctx: Ctx): RequestHandler {
 /**
  * The messaging REST API as an express app, ready to listen or to be mounted in a larger one.
  * /health answers while the process runs; /ready when the database (and whatever `deps.ready`
- * checks, e.g. the sidecar) answers. /v1/openapi.json and the reference pages rendering it (/docs)
- * are public; every other /v1 route needs credentials and counts against the account's rate limit.
+ * checks, e.g. the sidecar) answers. /v1/openapi.json, the reference pages rendering it (/docs)
+ * and the console's page and assets (/console) are public; every other /v1 route needs
+ * credentials and counts against the account's rate limit.
  */
 export function createApiApp(deps: ApiDeps): Express {
   const ctx: Ctx = {
@@ -116,6 +118,7 @@ export function createApiApp(deps: ApiDeps): Express {
     res.json(doc);
   });
   app.use("/docs", referencePages());
+  app.use("/console", consolePages(ctx.config.CONSOLE_DIR));
 
   app.use("/v1", authenticate(ctx, deps.jwks), rateLimit(ctx));
   app.use(mountRoutes(apiRoutes, ctx));

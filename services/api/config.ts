@@ -79,6 +79,13 @@ export const apiConfigSchema = z
     API_SSE_MAX_LIFETIME_SECONDS: int(1, 86_400)
       .default(600)
       .describe("Longest a progress stream stays open before it closes and the client reconnects."),
+    CONSOLE_DIR: z
+      .string()
+      .min(1)
+      .default(".build/console")
+      .describe(
+        "The console's build folder (scripts/build-console.sh makes it), served at /console; relative to the working directory.",
+      ),
     API_STATS_MAX_ROWS: int(1_000, 10_000_000)
       .default(200_000)
       .describe(
