@@ -24,6 +24,13 @@ const settings = z.object({
   burst: z.union([z.literal(""), z.coerce.number().int().min(1)]),
 });
 
+/** A credential input's text as the field's JSON type. */
+function typed(type: string, text: string): unknown {
+  if (type === "integer" || type === "number") return Number(text);
+  if (type === "boolean") return text === "true";
+  return text;
+}
+
 export function ChannelNew() {
   return <ChannelForm />;
 }
@@ -82,10 +89,7 @@ function ChannelForm({ existing }: { existing?: Channel }) {
         ? Object.fromEntries(
             (provider?.credential_fields ?? [])
               .filter((f) => (creds[f.name] ?? "") !== "")
-              .map((f) => [
-                f.name,
-                f.type === "integer" || f.type === "number" ? Number(creds[f.name]) : creds[f.name],
-              ]),
+              .map((f) => [f.name, typed(f.type, creds[f.name]!)]),
           )
         : undefined;
       const common = {
@@ -192,18 +196,14 @@ function ChannelForm({ existing }: { existing?: Channel }) {
           ) : null}
           <div className="space-y-3">
             {(provider?.credential_fields ?? []).map((f) => (
-              <TextField
+              <CredentialInput
                 key={f.name}
-                label={f.name}
-                name={`credentials.${f.name}`}
-                type={f.secret ? "password" : f.type === "integer" || f.type === "number" ? "number" : "text"}
+                field={f}
                 value={creds[f.name] ?? ""}
                 onChange={(v) => setCreds((c) => ({ ...c, [f.name]: v }))}
                 required={f.required && replaceCreds}
-                placeholder={existing && f.secret && existing.credentials[f.name] ? "set (write-only)" : undefined}
-                hint={f.secret ? "Secret: write-only" : (f.description ?? undefined)}
+                stored={Boolean(existing && f.secret && existing.credentials[f.name])}
                 error={fieldError(err, `credentials.${f.name}`)}
-                autoComplete="new-password"
               />
             ))}
           </div>
@@ -219,5 +219,49 @@ function ChannelForm({ existing }: { existing?: Channel }) {
         </Button>
       </form>
     </div>
+  );
+}
+
+type CredentialField = Provider["credential_fields"][number];
+
+/** One credential input: a choice for a boolean, a password input for a secret, a number or text input otherwise. */
+function CredentialInput(p: {
+  field: CredentialField;
+  value: string;
+  onChange: (v: string) => void;
+  required: boolean;
+  stored: boolean;
+  error: string | undefined;
+}) {
+  const f = p.field;
+  const name = `credentials.${f.name}`;
+  if (f.type === "boolean")
+    return (
+      <SelectField
+        label={f.name}
+        name={name}
+        value={p.value}
+        onChange={p.onChange}
+        options={[
+          { value: "", label: "Provider default" },
+          { value: "true", label: "yes" },
+          { value: "false", label: "no" },
+        ]}
+        error={p.error}
+      />
+    );
+  return (
+    <TextField
+      label={f.name}
+      name={name}
+      type={f.secret ? "password" : f.type === "integer" || f.type === "number" ? "number" : "text"}
+      value={p.value}
+      onChange={p.onChange}
+      required={p.required}
+      placeholder={p.stored ? "set (write-only)" : undefined}
+      hint={f.secret ? "Secret: write-only" : (f.description ?? undefined)}
+      error={p.error}
+      autoComplete="new-password"
+    />
   );
 }

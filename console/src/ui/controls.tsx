@@ -24,10 +24,8 @@ export function TextField(props: {
 }) {
   return (
     <Field className="block">
-      <Label className="text-sm font-medium">
-        {props.label}
-        {props.required ? <span aria-hidden="true"> *</span> : null}
-      </Label>
+      {/* Required fields are marked by the input's required state, which assistive technology announces. */}
+      <Label className="text-sm font-medium">{props.label}</Label>
       <Input
         className={inputClass}
         name={props.name}

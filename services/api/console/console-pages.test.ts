@@ -16,8 +16,9 @@ async function serve(dir: string): Promise<{ base: string; server: Server }> {
 }
 
 describe("the console's pages (/console)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "console-"));
-  mkdirSync(join(dir, "assets"));
+  // Under a dot directory, as the real build folder (.build/console) is.
+  const dir = join(mkdtempSync(join(tmpdir(), "console-")), ".build", "console");
+  mkdirSync(join(dir, "assets"), { recursive: true });
   writeFileSync(
     join(dir, "index.html"),
     '<!doctype html><script type="module" src="/console/assets/app-1.js"></script>',

@@ -62,7 +62,9 @@ export function consolePages(dir: string): Router {
     if (!type || name.includes("..") || name.includes("/")) return next();
     secure(res);
     res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
-    res.type(type).sendFile(join(root, "assets", name), (err) => {
+    // Relative to its folder: the build folder's own path has a dot directory (.build), which
+    // sendFile refuses in an absolute path.
+    res.type(type).sendFile(name, { root: join(root, "assets") }, (err) => {
       if (err && !res.headersSent) res.status(404).type("text/plain").send("no such asset");
     });
   });
