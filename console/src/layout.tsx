@@ -13,6 +13,7 @@ const NAV = [
   { to: "/", label: "Overview" },
   { to: "/channels", label: "Channels" },
   { to: "/messages", label: "Messages" },
+  { to: "/campaigns", label: "Campaigns" },
 ] as const;
 
 export function Layout() {

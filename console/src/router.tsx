@@ -2,6 +2,8 @@
 
 import { createRootRoute, createRoute, createRouter, Outlet, redirect } from "@tanstack/react-router";
 import { Layout } from "./layout";
+import { CampaignProgress } from "./pages/CampaignProgress";
+import { Campaigns } from "./pages/Campaigns";
 import { ChannelEdit, ChannelNew } from "./pages/ChannelForm";
 import { Channels } from "./pages/Channels";
 import { MessageDetail } from "./pages/MessageDetail";
@@ -34,9 +36,16 @@ const messages = createRoute({
 });
 const message = createRoute({ getParentRoute: () => app, path: "/messages/$messageId", component: MessageDetail });
 
+const campaigns = createRoute({ getParentRoute: () => app, path: "/campaigns", component: Campaigns });
+const campaign = createRoute({
+  getParentRoute: () => app,
+  path: "/campaigns/$campaignId",
+  component: CampaignProgress,
+});
+
 const tree = root.addChildren([
   signIn,
-  app.addChildren([overview, channels, channelNew, channelEdit, messages, message]),
+  app.addChildren([overview, channels, channelNew, channelEdit, messages, message, campaigns, campaign]),
 ]);
 
 export const router = createRouter({ routeTree: tree, basepath: "/console" });

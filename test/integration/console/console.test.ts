@@ -1,7 +1,8 @@
 /**
  * The console in a real browser (Debian's Chromium) against the embedded platform and the provider
  * simulator: sign in, the live overview, a channel created with bad then good credentials, a
- * message followed to delivered on its timeline, filters kept in the URL, pause and resume. Every
+ * message followed to delivered on its timeline, filters kept in the URL, pause and resume of a
+ * channel, and a 2,000-contact campaign started, paused, resumed and followed to 100 %. Every
  * page passes axe-core in both themes, reports no CSP violation, and is photographed
  * (.build/screenshots; two of them are copied to docs/console for the README).
  */
@@ -159,6 +160,61 @@ describe("the console in Chromium", () => {
     await page.getByRole("button", { name: "Pause operator SMSC" }).waitFor();
     expect((await api("GET", `/v1/channels/${channelId}`)).body.status).toBe("active");
   });
+
+  it("follows a 2,000-contact campaign to 100 %, paused and resumed, with the API's counts", async () => {
+    const channel = await api("POST", "/v1/channels", {
+      name: "bot",
+      channel_type: "telegram",
+      credentials: { bot_token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ" },
+      // 100 a second: long enough to pause it midway, short enough for a test.
+      rate_limit: 6_000,
+    });
+    expect(channel.status).toBe(201);
+    const group = await api("POST", "/v1/contact-groups", { name: "two thousand" });
+    const rows = Array.from({ length: 2_000 }, (_, i) => `Person${i},${30_000_000 + i}`);
+    const imported = await fetch(url(`/v1/contact-groups/${group.body.id as string}/import`), {
+      method: "POST",
+      headers: { "x-api-key": key, "content-type": "text/csv" },
+      body: ["name,telegram_chat_id", ...rows].join("\n"),
+    });
+    expect(imported.status).toBe(200);
+    const campaign = await api("POST", "/v1/group-messages", {
+      name: "launch",
+      channel_id: channel.body.id,
+      message_body: "Hello {NAME}",
+      contact_group_ids: [group.body.id],
+      status: "draft",
+    });
+    expect(campaign.status).toBe(201);
+    const id = campaign.body.id as string;
+
+    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "launch" }).waitFor();
+    a11y.push(...(await checkPage(page, "campaigns")));
+    await page.getByRole("link", { name: "launch" }).click();
+    await page.getByRole("button", { name: "Start" }).click();
+    await page.getByRole("button", { name: "Pause" }).click();
+    await page.getByRole("button", { name: "Resume" }).waitFor({ timeout: 30_000 });
+    expect((await api("GET", `/v1/group-messages/${id}`)).body.status).toBe("paused");
+    a11y.push(...(await checkPage(page, "campaign-paused")));
+    await page.getByRole("button", { name: "Resume" }).click();
+    // The total grows while the campaign fans out, so 100 % counts once the campaign is complete.
+    await expect
+      .poll(() => page.getByTestId("campaign-status").textContent(), { timeout: 120_000, interval: 500 })
+      .toBe("completed");
+    expect(await page.getByTestId("campaign-progress").textContent()).toMatch(/^100 %/);
+    const final = (await api("GET", `/v1/group-messages/${id}`)).body;
+    await expect.poll(() => page.getByTestId("count-sent").textContent()).toBe(String(final.sent_count));
+    expect(final.total_recipients).toBe(2_000);
+    for (const [label, field] of [
+      ["waiting", "queued_count"],
+      ["delivered", "delivered_count"],
+      ["failed", "failed_count"],
+      ["skipped", "skipped_count"],
+    ] as const)
+      expect(await page.getByTestId(`count-${label}`).textContent(), label).toBe(String(final[field]));
+    a11y.push(...(await checkPage(page, "campaign")));
+  }, 240_000);
 
   it("found no accessibility violation and no CSP violation on any page", () => {
     expect(a11y).toEqual([]);
