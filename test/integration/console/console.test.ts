@@ -4,20 +4,19 @@
  * message followed to delivered on its timeline, filters kept in the URL, pause and resume of a
  * channel, and a 2,000-contact campaign started, paused, resumed and followed to 100 %. Every
  * page passes axe-core in both themes, reports no CSP violation, and is photographed
- * (.build/screenshots; two of them are copied to docs/console for the README).
+ * (.build/screenshots, outside git; README shows two of them, copied to docs/console by hand so a
+ * test run never changes a tracked file).
  */
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulatorEnv, simulatorPorts } from "../../../scripts/launcher/simulator.js";
 import { spawnSimulator, type SimulatorProcess } from "../../../services/simulator/spawn.js";
 import { TEST_KEYS } from "../support/seed.js";
 import { startTestStack, type TestStack } from "../support/stack.js";
-import { checkPage, launchChromium, SCREENSHOTS, watchCsp } from "./browser.js";
+import { checkPage, launchChromium, watchCsp } from "./browser.js";
 
 const BASE = 31_000;
 const WRONG_PASSWORD = "wrongpw1";
@@ -219,9 +218,5 @@ describe("the console in Chromium", () => {
   it("found no accessibility violation and no CSP violation on any page", () => {
     expect(a11y).toEqual([]);
     expect(csp).toEqual([]);
-    // Two of the screenshots illustrate README's console section.
-    mkdirSync(join("docs", "console"), { recursive: true });
-    for (const shot of ["overview-light", "channel-form-refused-dark"])
-      copyFileSync(join(SCREENSHOTS, `${shot}.png`), join("docs", "console", `${shot}.png`));
   });
 });
