@@ -6,6 +6,7 @@ import { CampaignProgress } from "./pages/CampaignProgress";
 import { Campaigns } from "./pages/Campaigns";
 import { ChannelEdit, ChannelNew } from "./pages/ChannelForm";
 import { Channels } from "./pages/Channels";
+import { Contacts } from "./pages/Contacts";
 import { MessageDetail } from "./pages/MessageDetail";
 import { messageSearch, Messages } from "./pages/Messages";
 import { Overview } from "./pages/Overview";
@@ -43,9 +44,11 @@ const campaign = createRoute({
   component: CampaignProgress,
 });
 
+const contacts = createRoute({ getParentRoute: () => app, path: "/contacts", component: Contacts });
+
 const tree = root.addChildren([
   signIn,
-  app.addChildren([overview, channels, channelNew, channelEdit, messages, message, campaigns, campaign]),
+  app.addChildren([overview, channels, channelNew, channelEdit, messages, message, campaigns, campaign, contacts]),
 ]);
 
 export const router = createRouter({ routeTree: tree, basepath: "/console" });

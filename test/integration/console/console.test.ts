@@ -2,7 +2,8 @@
  * The console in a real browser (Debian's Chromium) against the embedded platform and the provider
  * simulator: sign in, the live overview, a channel created with bad then good credentials, a
  * message followed to delivered on its timeline, filters kept in the URL, pause and resume of a
- * channel, and a 2,000-contact campaign started, paused, resumed and followed to 100 %. Every
+ * channel, a CSV import with bad rows, and a 2,000-contact campaign started, paused, resumed and
+ * followed to 100 %. Every
  * page passes axe-core in both themes, reports no CSP violation, and is photographed
  * (.build/screenshots, outside git; README shows two of them, copied to docs/console by hand so a
  * test run never changes a tracked file).
@@ -158,6 +159,37 @@ describe("the console in Chromium", () => {
     await page.getByRole("button", { name: "Resume operator SMSC" }).click();
     await page.getByRole("button", { name: "Pause operator SMSC" }).waitFor();
     expect((await api("GET", `/v1/channels/${channelId}`)).body.status).toBe("active");
+  });
+
+  it("imports a CSV into a new group, listing the rows the API rejected", async () => {
+    await page.getByRole("link", { name: "Contacts" }).click();
+    await page.getByText("No groups yet. Create one, then import contacts into it.").waitFor();
+    a11y.push(...(await checkPage(page, "contacts-empty")));
+    await page.getByLabel("New group name").fill("customers");
+    await page.getByRole("button", { name: "Create group" }).click();
+    await page.getByTestId("members-customers").waitFor();
+    const csv = [
+      "name,phone,email",
+      "Abebe,+251911000001,",
+      "Bad email,,not-an-email",
+      "Chaltu,+251911000003,c@example.com",
+      ",,",
+    ].join("\n");
+    await page
+      .getByLabel("CSV file")
+      .setInputFiles({ name: "contacts.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByRole("button", { name: "Import" }).click();
+    const result = page.getByTestId("import-result");
+    await result.waitFor({ timeout: 30_000 });
+    expect(await result.textContent()).toContain("Imported 2; rejected 2.");
+    const rejected = page.getByRole("table", { name: "Rejected rows" });
+    expect(await rejected.getByRole("row").allTextContents()).toEqual([
+      "LineReason",
+      expect.stringMatching(/^3email/),
+      expect.stringMatching(/^5/),
+    ]);
+    await expect.poll(() => page.getByTestId("members-customers").textContent()).toBe("2");
+    a11y.push(...(await checkPage(page, "contacts")));
   });
 
   it("follows a 2,000-contact campaign to 100 %, paused and resumed, with the API's counts", async () => {
