@@ -11,6 +11,7 @@ import { MessageDetail } from "./pages/MessageDetail";
 import { messageSearch, Messages } from "./pages/Messages";
 import { Overview } from "./pages/Overview";
 import { SignIn } from "./pages/SignIn";
+import { Templates } from "./pages/Templates";
 import { getSession } from "./session";
 
 const root = createRootRoute({ component: Outlet });
@@ -46,9 +47,22 @@ const campaign = createRoute({
 
 const contacts = createRoute({ getParentRoute: () => app, path: "/contacts", component: Contacts });
 
+const templates = createRoute({ getParentRoute: () => app, path: "/templates", component: Templates });
+
 const tree = root.addChildren([
   signIn,
-  app.addChildren([overview, channels, channelNew, channelEdit, messages, message, campaigns, campaign, contacts]),
+  app.addChildren([
+    overview,
+    channels,
+    channelNew,
+    channelEdit,
+    messages,
+    message,
+    campaigns,
+    campaign,
+    contacts,
+    templates,
+  ]),
 ]);
 
 export const router = createRouter({ routeTree: tree, basepath: "/console" });
