@@ -14,6 +14,7 @@ const NAV = [
   { to: "/channels", label: "Channels" },
   { to: "/messages", label: "Messages" },
   { to: "/campaigns", label: "Campaigns" },
+  { to: "/schedules", label: "Schedules" },
   { to: "/templates", label: "Templates" },
   { to: "/contacts", label: "Contacts" },
 ] as const;

@@ -10,6 +10,7 @@ import { Contacts } from "./pages/Contacts";
 import { MessageDetail } from "./pages/MessageDetail";
 import { messageSearch, Messages } from "./pages/Messages";
 import { Overview } from "./pages/Overview";
+import { Schedules } from "./pages/Schedules";
 import { SignIn } from "./pages/SignIn";
 import { Templates } from "./pages/Templates";
 import { getSession } from "./session";
@@ -49,6 +50,8 @@ const contacts = createRoute({ getParentRoute: () => app, path: "/contacts", com
 
 const templates = createRoute({ getParentRoute: () => app, path: "/templates", component: Templates });
 
+const schedules = createRoute({ getParentRoute: () => app, path: "/schedules", component: Schedules });
+
 const tree = root.addChildren([
   signIn,
   app.addChildren([
@@ -62,6 +65,7 @@ const tree = root.addChildren([
     campaign,
     contacts,
     templates,
+    schedules,
   ]),
 ]);
 
