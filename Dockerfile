@@ -27,6 +27,11 @@ COPY adapters adapters
 COPY db db
 # Only the runtime code (tsconfig.build.json): tests, test kits and fixtures stay out of the image.
 RUN npm run build
+# The console (served at /console): static files built from console/ and the typed client it calls.
+COPY clients clients
+COPY console console
+COPY scripts/build-console.sh scripts/build-console.sh
+RUN bash scripts/build-console.sh
 
 # 2. Production dependencies only (no TypeScript, no test tooling), without install scripts.
 FROM ${NODE_IMAGE} AS deps
@@ -42,6 +47,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./
+COPY --from=build /src/.build/console ./.build/console
 USER 1000:1000
 EXPOSE 3000
 # Node handles SIGTERM itself (graceful shutdown in services/main.ts); compose adds `init: true`.

@@ -4,7 +4,16 @@ import tseslint from "typescript-eslint";
 import { boundaryConfigs } from "./scripts/lint/boundaries.mjs";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "coverage/**", "eslint.config.js", "scripts/lint/boundaries.mjs"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "dist/**",
+      "coverage/**",
+      ".build/**",
+      "eslint.config.js",
+      "scripts/lint/boundaries.mjs",
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

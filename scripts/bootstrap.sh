@@ -4,7 +4,8 @@
 #   1. Node 24 (scripts/node-runtime.sh: the one on PATH, or the npm registry's build, cached);
 #   2. Node dependencies (npm ci when node_modules is missing, older than the lockfile, or was
 #      installed by another Node major, whose native builds would not load);
-#   3. the pinned Dapr binaries.
+#   3. the pinned Dapr binaries;
+#   4. the console's build (scripts/build-console.sh: rebuilt only when its sources changed).
 # Idempotent: a second run does nothing but check.
 #
 #   bash scripts/bootstrap.sh                      # just prepare
@@ -21,4 +22,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   node -p 'process.versions.node.split(".")[0]' > "$stamp"
 fi
 scripts/dapr-binaries.sh >/dev/null
+bash scripts/build-console.sh
 if [ $# -gt 0 ]; then exec "$@"; fi

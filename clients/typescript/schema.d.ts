@@ -41,6 +41,23 @@ export interface paths {
     patch: operations["updateChannel"];
     trace?: never;
   };
+  "/v1/providers": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The providers channels can use, with the credential fields each takes (secret ones marked) */
+    get: operations["listProviders"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/messages": {
     parameters: {
       query?: never;
@@ -451,6 +468,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/stats": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The overview's figures: throughput by channel type, backlog per channel, delivery and failure rates */
+    get: operations["getStats"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/stats/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Server-sent events: a `stats` event with a new sample whenever the figures change */
+    get: operations["streamStats"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -478,9 +529,9 @@ export interface components {
       status: "active" | "paused" | "draining" | "disabled" | "error";
       status_reason: string | null;
       is_enabled: boolean;
-      /** @description Which credential fields are set; values are never returned */
+      /** @description The credential fields that are set: the value of each non-secret field, "********" for the provider's secret fields (never returned) */
       credentials: {
-        [key: string]: "********";
+        [key: string]: unknown;
       };
       sender_name: string | null;
       rate_limit: number;
@@ -496,6 +547,23 @@ export interface components {
       created_at: string;
       /** @description ISO 8601 date-time */
       updated_at: string;
+    };
+    Provider: {
+      channel_type: string;
+      provider: string;
+      /** @description The provider's one name (the provider for SMS, the channel type otherwise) */
+      key: string;
+      /** @enum {string} */
+      webhook_registration: "automatic" | "manual" | "none";
+      credential_fields: {
+        name: string;
+        /** @description string, integer, number or boolean */
+        type: string;
+        required: boolean;
+        /** @description Write-only: channel answers mask it */
+        secret: boolean;
+        description: string | null;
+      }[];
     };
     Message: {
       /** Format: uuid */
@@ -1210,6 +1278,50 @@ export interface components {
       /** @description When the object is deleted (MEDIA_RETENTION_DAYS after upload) */
       expires_at: string;
     };
+    Stats: {
+      /** Format: date-time */
+      generated_at: string;
+      /** @description The window the per-second rates are averaged over */
+      window_seconds: number;
+      /** @description The window delivery_rate and failure_rate are computed over */
+      outcome_window_seconds: number;
+      /** @description Outbound messages by channel type */
+      throughput: {
+        channel_type: string;
+        /** @description Per second, averaged over window_seconds */
+        sent_per_second: number;
+        /** @description Per second, averaged over window_seconds */
+        delivered_per_second: number;
+        /** @description Per second, averaged over window_seconds */
+        failed_per_second: number;
+      }[];
+      /** @description Messages waiting per channel, the largest queues first */
+      backlog: {
+        /** Format: uuid */
+        channel_id: string;
+        name: string;
+        channel_type: string;
+        status: string;
+        queued: number;
+        sending: number;
+      }[];
+      /** @description Outbound messages sent or failed within outcome_window_seconds */
+      settled: number;
+      /** @description Share of the settled messages now delivered or read */
+      delivery_rate: number | null;
+      /** @description Share of the settled messages that failed */
+      failure_rate: number | null;
+      webhook_intake: {
+        /** @description Per second, averaged over window_seconds */
+        inbound_per_second: number;
+        /** @description Per second, averaged over window_seconds */
+        receipts_per_second: number;
+      };
+      /** @description Requests of these accounts the API refused with 429 within window_seconds (this replica) */
+      rate_limit_hits: number;
+      /** @description A scan reached its row cap (API_STATS_MAX_ROWS): counts are lower bounds */
+      capped: boolean;
+    };
   };
   responses: never;
   parameters: never;
@@ -1333,7 +1445,7 @@ export interface operations {
           channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
           /** @description sms: twilio | africastalking | vonage; other types: default */
           provider?: string;
-          /** @description Provider credentials; validated per channel type and provider. Write-only: never returned. */
+          /** @description Provider credentials; validated per channel type and provider. The provider's secret fields are write-only: never returned. */
           credentials: {
             [key: string]: unknown;
           };
@@ -1784,6 +1896,82 @@ export interface operations {
         };
       };
       /** @description The provider could not be reached to check the credentials (code provider_unavailable; see Retry-After, or send verify=false), or no credentials encryption key is configured (code credentials_key_missing) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listProviders: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every provider */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: components["schemas"]["Provider"][];
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7270,6 +7458,152 @@ export interface operations {
         };
       };
       /** @description No media store on this replica */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getStats: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One sample */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Stats"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  streamStats: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description text/event-stream of `stats` events (data: a Stats sample) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
       503: {
         headers: {
           [name: string]: unknown;

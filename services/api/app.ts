@@ -8,9 +8,11 @@ import { createAdapterRegistry, outboundPolicy } from "../../adapters/registry.j
 import { withTrace } from "../../core/logger.js";
 import { newTraceparent, parseTraceparent } from "../../core/trace.js";
 import { ApiKeyCache } from "./auth/api-key-cache.js";
+import { RecentHits } from "../http/recent-hits.js";
 import { ConcurrencySlots } from "../http/slots.js";
 import { authenticate } from "./auth/authenticate.js";
 import type { ApiDeps, Ctx } from "./context.js";
+import { consolePages } from "./console/console-pages.js";
 import { referencePages } from "./docs/reference-pages.js";
 import { apiErrorHandler, notFoundHandler } from "./http/errors.js";
 import { rateLimit } from "./http/rate-limit.js";
@@ -23,13 +25,16 @@ import { contactGroupRoutes, contactRoutes } from "./routes/contacts.js";
 import { groupMessageRoutes } from "./routes/group-messages.js";
 import { mediaRoutes } from "./routes/media.js";
 import { messageRoutes } from "./routes/messages.js";
+import { providerRoutes } from "./routes/providers.js";
 import { scheduledMessageRoutes } from "./routes/scheduled-messages.js";
+import { STATS_RATE_SECONDS, statsRoutes } from "./routes/stats.js";
 import { templateRoutes } from "./routes/templates.js";
 
 export const API_VERSION = "1.0.0";
 
 export const apiRoutes: AnyRoute[] = [
   ...channelRoutes,
+  ...providerRoutes,
   ...messageRoutes,
   ...templateRoutes,
   ...groupMessageRoutes,
@@ -38,6 +43,7 @@ export const apiRoutes: AnyRoute[] = [
   ...contactGroupRoutes,
   ...apiKeyRoutes,
   ...mediaRoutes,
+  ...statsRoutes,
 ];
 
 /** Every request runs under a trace: the caller's traceparent when it sends one, a new one otherwise. */
@@ -67,8 +73,9 @@ function traced(ctx: Ctx): RequestHandler {
 /**
  * The messaging REST API as an express app, ready to listen or to be mounted in a larger one.
  * /health answers while the process runs; /ready when the database (and whatever `deps.ready`
- * checks, e.g. the sidecar) answers. /v1/openapi.json and the reference pages rendering it (/docs)
- * are public; every other /v1 route needs credentials and counts against the account's rate limit.
+ * checks, e.g. the sidecar) answers. /v1/openapi.json, the reference pages rendering it (/docs)
+ * and the console's page and assets (/console) are public; every other /v1 route needs
+ * credentials and counts against the account's rate limit.
  */
 export function createApiApp(deps: ApiDeps): Express {
   const ctx: Ctx = {
@@ -79,6 +86,7 @@ export function createApiApp(deps: ApiDeps): Express {
     apiKeys: new ApiKeyCache(deps.config.API_KEY_CACHE_SECONDS * 1000),
     streams: new ConcurrencySlots(deps.config.API_SSE_MAX_STREAMS_PER_ACCOUNT),
     imports: new ConcurrencySlots(deps.config.API_CSV_MAX_CONCURRENT_PER_ACCOUNT),
+    rateLimitHits: new RecentHits(STATS_RATE_SECONDS),
   };
   const app = express();
   app.disable("x-powered-by");
@@ -116,6 +124,7 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use("/docs", referencePages());
   // Signed short-lived links to stored media, fetched by providers (no API credentials: the token is the credential).
   app.get("/media-links/:token", mediaLinkHandler(ctx));
+  app.use("/console", consolePages(ctx.config.CONSOLE_DIR));
 
   app.use("/v1", authenticate(ctx, deps.jwks), rateLimit(ctx));
   app.use(mountRoutes(apiRoutes, ctx));

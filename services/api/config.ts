@@ -90,6 +90,21 @@ export const apiConfigSchema = z
     API_SSE_MAX_LIFETIME_SECONDS: int(1, 86_400)
       .default(600)
       .describe("Longest a progress stream stays open before it closes and the client reconnects."),
+    CONSOLE_DIR: z
+      .string()
+      .min(1)
+      .default(".build/console")
+      .describe(
+        "The console's build folder (scripts/build-console.sh makes it), served at /console; relative to the working directory.",
+      ),
+    API_STATS_MAX_ROWS: int(1_000, 10_000_000)
+      .default(200_000)
+      .describe(
+        "Most message rows one stats sample scans per figure (the overview's recent window, the backlog); above it the figures are lower bounds and the sample says capped. PostgreSQL aggregates 200,000 rows in well under a second.",
+      ),
+    API_STATS_INTERVAL_SECONDS: int(1, 3_600)
+      .default(2)
+      .describe("How often a stats stream (the console's overview) samples the figures."),
     IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30)
       .default(24)
       .describe("How long an Idempotency-Key is remembered."),

@@ -12,6 +12,7 @@ import type { Database } from "../../db/client.js";
 import type { SecretBox } from "../../db/secret-box.js";
 import type { ApiKeyCache } from "./auth/api-key-cache.js";
 import type { ApiConfig } from "./config.js";
+import type { RecentHits } from "../http/recent-hits.js";
 import type { ConcurrencySlots } from "../http/slots.js";
 
 /** Everything the API needs from its host process; services/main.ts builds these. */
@@ -51,4 +52,6 @@ export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config
   streams: ConcurrencySlots;
   /** CSV imports running per account (API_CSV_MAX_CONCURRENT_PER_ACCOUNT). */
   imports: ConcurrencySlots;
+  /** Requests refused by the rate limit, per account, over the stats window (this replica). */
+  rateLimitHits: RecentHits;
 }

@@ -16,6 +16,8 @@ export interface ProgressStreamOptions<Row> {
   load: () => Promise<Row | undefined>;
   serialize: (row: Row) => object;
   isFinal: (row: Row) => boolean;
+  /** The name of the events that carry a row; "progress" unless set. */
+  event?: string;
   intervalMs?: number;
   heartbeatMs?: number;
   /** Closes the stream after this long (the client reconnects); unset: until the row is final. */
@@ -54,7 +56,7 @@ export async function streamProgress<Row>(o: ProgressStreamOptions<Row>): Promis
     const data = JSON.stringify(o.serialize(row));
     if (data !== last) {
       last = data;
-      res.write(`id: ${++seq}\nevent: progress\ndata: ${data}\n\n`);
+      res.write(`id: ${++seq}\nevent: ${o.event ?? "progress"}\ndata: ${data}\n\n`);
       lastWrite = Date.now();
     } else if (Date.now() - lastWrite >= (o.heartbeatMs ?? 15_000)) {
       res.write(": keep-alive\n\n");

@@ -47,6 +47,7 @@ export function rateLimit(ctx: Ctx): RequestHandler {
     res.setHeader("X-RateLimit-Remaining", String(decision.remaining));
     res.setHeader("X-RateLimit-Reset", String(decision.resetSeconds));
     if (!decision.allowed) {
+      for (const account of principal.accountIds) ctx.rateLimitHits.record(account, now);
       res.setHeader("Retry-After", String(decision.retryAfterSeconds));
       throw new AppError(
         429,

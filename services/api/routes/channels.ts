@@ -1,7 +1,7 @@
 /**
- * Channel routes: create and update with the provider's own credentials schema (secrets write-only,
- * masked in answers) and the provider's answer to them, status changes (pause, resume, drain), and
- * the webhook URL and setup steps.
+ * Channel routes: create and update with the provider's own credentials schema (secret fields
+ * write-only, masked in answers) and the provider's answer to them, status changes (pause, resume,
+ * drain), and the webhook URL and setup steps.
  */
 
 import { z } from "zod";
@@ -127,7 +127,7 @@ export const channelRoutes: AnyRoute[] = [
     async handler({ query, principal, ctx }) {
       const q = toListQuery(query, channelsResource, ctx.config);
       const result = await listResource(ctx.db.orm, channelsResource, principal, q, ctx.config.API_COUNT_CAP);
-      return { status: 200, body: pageBody(result, q, channelJson) };
+      return { status: 200, body: pageBody(result, q, (r) => channelJson(r, ctx.secretBox)) };
     },
   }),
   defineRoute({
@@ -174,7 +174,7 @@ export const channelRoutes: AnyRoute[] = [
         },
         now,
       );
-      return { status: 201, body: channelJson(row), headers: { Location: `/v1/channels/${row.id}` } };
+      return { status: 201, body: channelJson(row, ctx.secretBox), headers: { Location: `/v1/channels/${row.id}` } };
     },
   }),
   defineRoute({
@@ -189,7 +189,7 @@ export const channelRoutes: AnyRoute[] = [
     async handler({ params, principal, ctx }) {
       const row = await getScoped(ctx.db.orm, channels, principal, params.id);
       if (!row) throw notFound("channel not found");
-      return { status: 200, body: channelJson(row) };
+      return { status: 200, body: channelJson(row, ctx.secretBox) };
     },
   }),
   defineRoute({
@@ -244,7 +244,7 @@ export const channelRoutes: AnyRoute[] = [
       );
       if (!row) throw notFound("channel not found");
       await channelUpdated(ctx, row.id, traceparent);
-      return { status: 200, body: channelJson(row) };
+      return { status: 200, body: channelJson(row, ctx.secretBox) };
     },
   }),
   defineRoute({

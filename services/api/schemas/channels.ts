@@ -1,13 +1,16 @@
 /**
  * Request and response schemas of the channel endpoints (zod): they validate requests and are the
- * schemas of the OpenAPI document. Credentials are write-only: no response carries them.
+ * schemas of the OpenAPI document. Secret credential fields are write-only: no response carries them.
  */
 
 import { z } from "zod";
 import { providerKeys } from "../../../adapters/registry.js";
 import { CHANNEL_TYPES } from "../../../core/messages/vocabulary.js";
+import { openCredentials } from "../../../db/channels/repository.js";
 import type { ChannelRow } from "../../../db/schema.js";
+import type { SecretBox } from "../../../db/secret-box.js";
 import { CHANNEL_STATUSES, CLIENT_SETTABLE } from "../../../core/messages/lifecycle.js";
+import { shownCredentials } from "./channel-credentials.js";
 import { accountId, iso, metadata, name, nonEmpty, tsOut } from "./common.js";
 
 const retryConfig = z
@@ -21,7 +24,9 @@ const retryConfig = z
 const settable = z.enum(CLIENT_SETTABLE.channel as [string, ...string[]]);
 const credentials = z
   .record(z.string(), z.unknown())
-  .describe("Provider credentials; validated per channel type and provider. Write-only: never returned.");
+  .describe(
+    "Provider credentials; validated per channel type and provider. The provider's secret fields are write-only: never returned.",
+  );
 
 const common = {
   sender_name: z.string().max(255).nullable().optional(),
@@ -97,8 +102,10 @@ export const channelOut = z
     status_reason: z.string().nullable(),
     is_enabled: z.boolean(),
     credentials: z
-      .record(z.string(), z.literal("********"))
-      .describe("Which credential fields are set; values are never returned"),
+      .record(z.string(), z.unknown())
+      .describe(
+        'The credential fields that are set: the value of each non-secret field, "********" for the provider\'s secret fields (never returned)',
+      ),
     sender_name: z.string().nullable(),
     rate_limit: z.number().int(),
     burst: z.number().int().nullable(),
@@ -110,9 +117,8 @@ export const channelOut = z
   })
   .meta({ id: "Channel" });
 
-export const MASK = "********" as const;
-
-export function channelJson(r: ChannelRow): z.infer<typeof channelOut> {
+/** A channel as answers show it; `box` opens the credentials so their non-secret fields can be shown. */
+export function channelJson(r: ChannelRow, box: SecretBox | undefined): z.infer<typeof channelOut> {
   return {
     id: r.id,
     account_id: r.accountId,
@@ -122,7 +128,10 @@ export function channelJson(r: ChannelRow): z.infer<typeof channelOut> {
     status: r.status as z.infer<typeof channelOut>["status"],
     status_reason: r.statusReason,
     is_enabled: r.isEnabled,
-    credentials: Object.fromEntries(r.credentialFields.map((f) => [f, MASK])),
+    credentials: shownCredentials(
+      { channelType: r.channelType, provider: r.provider, fields: r.credentialFields },
+      box && (() => openCredentials(box, r)),
+    ),
     sender_name: r.senderName,
     rate_limit: r.rateLimit,
     burst: r.burst,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { account, makeChannel, startHarness, telegramCreds, type Harness } from "./harness.js";
+import { account, makeChannel, startHarness, telegramCreds, type Harness, type Loose } from "./harness.js";
 
 const twilio = { account_sid: `AC${"a".repeat(32)}`, auth_token: "twilio-auth-token-0123456789", from: "+15005550006" };
 
@@ -53,20 +53,22 @@ describe("/v1/channels", () => {
     expect((await h.call("GET", `/v1/channels/${id}`, { token: a.token })).status).toBe(404);
   });
 
-  it("never returns credentials, stores them as ciphertext, and never logs them", async () => {
+  it("never returns secret credentials, stores them as ciphertext, and never logs them", async () => {
     const created = await h.call("POST", "/v1/channels", {
       token: a.token,
       body: { name: `sms-${randomUUID()}`, channel_type: "sms", provider: "twilio", credentials: twilio },
     });
-    expect(created.body.credentials).toEqual({ account_sid: "********", auth_token: "********", from: "********" });
-    for (const res of [
-      created,
-      await h.call("GET", `/v1/channels/${created.body.id}`, { token: a.token }),
-      await h.call("GET", "/v1/channels", { token: a.token }),
-    ]) {
+    // Only the provider's secret fields are write-only; the others come back so an edit form can show them.
+    const shown = { account_sid: twilio.account_sid, auth_token: "********", from: twilio.from };
+    expect(created.body.credentials).toEqual(shown);
+    const listed = await h.call("GET", "/v1/channels", { token: a.token });
+    expect(listed.body.items.find((c: Loose) => c.id === created.body.id).credentials).toEqual(shown);
+    for (const res of [created, await h.call("GET", `/v1/channels/${created.body.id}`, { token: a.token }), listed]) {
       expect(res.text).not.toContain(twilio.auth_token);
-      expect(res.text).not.toContain(twilio.account_sid);
     }
+    expect((await h.call("GET", `/v1/channels/${created.body.id}`, { token: a.token })).body.credentials).toEqual(
+      shown,
+    );
     const raw = await h.db.withSession((s) =>
       s.query<Record<string, string>>("SELECT * FROM channels WHERE id = $1", [created.body.id]),
     );
@@ -80,13 +82,14 @@ describe("/v1/channels", () => {
         `channel:${created.body.id}:credentials`,
       ),
     ).toEqual(twilio);
-    // Replacing credentials re-seals them; the response still shows only field names.
+    // Replacing credentials re-seals them; the response still masks the secret.
     const rotated = await h.call("PATCH", `/v1/channels/${created.body.id}`, {
       token: a.token,
       body: { credentials: { ...twilio, auth_token: "another-token-0123456789" } },
     });
     expect(rotated.status).toBe(200);
     expect(rotated.text).not.toContain("another-token");
+    expect(rotated.body.credentials.auth_token).toBe("********");
     expect(h.logs.join("")).not.toContain(twilio.auth_token);
     expect(h.logs.join("")).not.toContain("another-token");
   });

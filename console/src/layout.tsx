@@ -1,0 +1,78 @@
+/**
+ * The signed-in frame: navigation (a page per resource; pages for media, conversations,
+ * suppressions, quotas and webhook endpoints are added to NAV and the router as their APIs land),
+ * the theme switch and sign-out.
+ */
+
+import { Link, Outlet, useNavigate } from "@tanstack/react-router";
+import { useState } from "react";
+import { setSession } from "./session";
+import { applyTheme, initialTheme, type Theme } from "./theme";
+
+const NAV = [
+  { to: "/", label: "Overview" },
+  { to: "/channels", label: "Channels" },
+  { to: "/messages", label: "Messages" },
+  { to: "/campaigns", label: "Campaigns" },
+  { to: "/schedules", label: "Schedules" },
+  { to: "/templates", label: "Templates" },
+  { to: "/contacts", label: "Contacts" },
+] as const;
+
+export function Layout() {
+  const navigate = useNavigate();
+  const [theme, setTheme] = useState<Theme>(initialTheme);
+  const flip = () => {
+    const next = theme === "dark" ? "light" : "dark";
+    applyTheme(next);
+    setTheme(next);
+  };
+  return (
+    <div className="flex min-h-screen">
+      <nav aria-label="Main" className="w-52 shrink-0 border-r border-slate-200 p-4 dark:border-slate-800">
+        <p className="mb-6 text-lg font-bold">Turumba</p>
+        <ul className="space-y-1">
+          {NAV.map((n) => (
+            <li key={n.to}>
+              <Link
+                to={n.to}
+                activeOptions={{ exact: n.to === "/" }}
+                className="block rounded px-2 py-1 hover:bg-slate-100 dark:hover:bg-slate-800"
+                activeProps={{
+                  className: "bg-indigo-100 font-semibold text-indigo-900 dark:bg-indigo-900 dark:text-indigo-100",
+                  "aria-current": "page",
+                }}
+              >
+                {n.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+        <div className="mt-8 space-y-2 text-sm">
+          <button
+            type="button"
+            onClick={flip}
+            className="underline"
+            aria-label={`Switch to ${theme === "dark" ? "light" : "dark"} theme`}
+          >
+            {theme === "dark" ? "Light theme" : "Dark theme"}
+          </button>
+          <br />
+          <button
+            type="button"
+            className="underline"
+            onClick={() => {
+              setSession(null);
+              void navigate({ to: "/signin" });
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </nav>
+      <main className="min-w-0 flex-1 p-6">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,119 @@
+/** Campaigns (group messages): the list with progress, and pause, resume and cancel where the lifecycle allows. */
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "@tanstack/react-router";
+import { api, unwrap } from "../api";
+import { PageTitle } from "../ui/controls";
+import { Empty, Failed, Loading, StatusBadge } from "../ui/states";
+
+export type CampaignTarget = "queued" | "paused" | "cancelled";
+
+/** The changes a client may ask for from each status (the group message lifecycle). */
+export const CAMPAIGN_ACTIONS: Record<string, { to: CampaignTarget; label: string }[]> = {
+  draft: [
+    { to: "queued", label: "Start" },
+    { to: "cancelled", label: "Cancel" },
+  ],
+  queued: [
+    { to: "paused", label: "Pause" },
+    { to: "cancelled", label: "Cancel" },
+  ],
+  processing: [
+    { to: "paused", label: "Pause" },
+    { to: "cancelled", label: "Cancel" },
+  ],
+  paused: [
+    { to: "queued", label: "Resume" },
+    { to: "cancelled", label: "Cancel" },
+  ],
+};
+
+export function useCampaignChange() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, status }: { id: string; status: CampaignTarget }) =>
+      unwrap(api().PATCH("/v1/group-messages/{id}", { params: { path: { id } }, body: { status } })),
+    onSuccess: (g) => {
+      qc.setQueryData(["campaign", g.id], g);
+      return qc.invalidateQueries({ queryKey: ["campaigns"] });
+    },
+  });
+}
+
+/** Settled share of the recipients: every message that is no longer waiting for a provider. */
+export function progressOf(g: { total_recipients: number; queued_count: number; skipped_count: number }): number {
+  if (g.total_recipients === 0) return 0;
+  return Math.min(1, Math.max(0, (g.total_recipients - g.queued_count) / g.total_recipients));
+}
+
+export function Campaigns() {
+  const list = useQuery({
+    queryKey: ["campaigns"],
+    queryFn: () => unwrap(api().GET("/v1/group-messages", { params: { query: { limit: 50 } } })),
+    refetchInterval: 5_000,
+  });
+  const change = useCampaignChange();
+  return (
+    <div>
+      <PageTitle>Campaigns</PageTitle>
+      {change.error ? <Failed error={change.error} /> : null}
+      {list.isPending ? (
+        <Loading what="campaigns" />
+      ) : list.error ? (
+        <Failed error={list.error} />
+      ) : list.data.items.length === 0 ? (
+        <Empty>No campaigns yet.</Empty>
+      ) : (
+        <table className="w-full text-left text-sm">
+          <thead className="border-b border-slate-300 dark:border-slate-600">
+            <tr>
+              <th className="py-2">Campaign</th>
+              <th>Status</th>
+              <th>Recipients</th>
+              <th>Progress</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((g) => {
+              const label = g.name ?? g.id.slice(0, 8);
+              return (
+                <tr key={g.id} className="border-b border-slate-200 dark:border-slate-800">
+                  <td className="py-2">
+                    <Link
+                      to="/campaigns/$campaignId"
+                      params={{ campaignId: g.id }}
+                      className="text-indigo-700 underline dark:text-indigo-300"
+                    >
+                      {label}
+                    </Link>
+                  </td>
+                  <td>
+                    <StatusBadge status={g.status} />
+                  </td>
+                  <td>{g.total_recipients}</td>
+                  <td>{Math.round(progressOf(g) * 100)} %</td>
+                  <td className="space-x-2 text-right">
+                    {(CAMPAIGN_ACTIONS[g.status] ?? []).map((a) => (
+                      <button
+                        key={a.to}
+                        type="button"
+                        className="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
+                        onClick={() => change.mutate({ id: g.id, status: a.to })}
+                        aria-label={`${a.label} ${label}`}
+                      >
+                        {a.label}
+                      </button>
+                    ))}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

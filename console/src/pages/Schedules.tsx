@@ -1,0 +1,92 @@
+/** Scheduled sends: when each fires next, its rule, and pause, resume and cancel as the lifecycle allows. */
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../api";
+import { PageTitle } from "../ui/controls";
+import { Empty, Failed, Loading, StatusBadge } from "../ui/states";
+
+type Target = "pending" | "paused" | "cancelled";
+
+/** The changes a client may ask for from each status (the scheduled message lifecycle). */
+const ACTIONS: Record<string, { to: Target; label: string }[]> = {
+  pending: [
+    { to: "paused", label: "Pause" },
+    { to: "cancelled", label: "Cancel" },
+  ],
+  paused: [
+    { to: "pending", label: "Resume" },
+    { to: "cancelled", label: "Cancel" },
+  ],
+};
+
+export function Schedules() {
+  const qc = useQueryClient();
+  const list = useQuery({
+    queryKey: ["schedules"],
+    queryFn: () => unwrap(api().GET("/v1/scheduled-messages", { params: { query: { limit: 100 } } })),
+  });
+  const change = useMutation({
+    mutationFn: ({ id, status }: { id: string; status: Target }) =>
+      unwrap(api().PATCH("/v1/scheduled-messages/{id}", { params: { path: { id } }, body: { status } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ["schedules"] }),
+  });
+  return (
+    <div>
+      <PageTitle>Schedules</PageTitle>
+      {change.error ? <Failed error={change.error} /> : null}
+      {list.isPending ? (
+        <Loading what="schedules" />
+      ) : list.error ? (
+        <Failed error={list.error} />
+      ) : list.data.items.length === 0 ? (
+        <Empty>Nothing scheduled.</Empty>
+      ) : (
+        <table className="w-full text-left text-sm">
+          <thead className="border-b border-slate-300 dark:border-slate-600">
+            <tr>
+              <th className="py-2">Schedule</th>
+              <th>Kind</th>
+              <th>Status</th>
+              <th>Next</th>
+              <th>Rule</th>
+              <th>Triggered</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((s) => {
+              const label = s.name ?? s.id.slice(0, 8);
+              return (
+                <tr key={s.id} className="border-b border-slate-200 dark:border-slate-800">
+                  <td className="py-2">{label}</td>
+                  <td>{s.send_type}</td>
+                  <td>
+                    <StatusBadge status={s.status} />
+                  </td>
+                  <td>{s.next_trigger_at ? new Date(s.next_trigger_at).toLocaleString() : "–"}</td>
+                  <td>{s.is_recurring ? `${s.recurrence_rule ?? ""} (${s.timezone})` : "once"}</td>
+                  <td>{s.trigger_count}</td>
+                  <td className="space-x-2 text-right">
+                    {(ACTIONS[s.status] ?? []).map((a) => (
+                      <button
+                        key={a.to}
+                        type="button"
+                        className="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
+                        onClick={() => change.mutate({ id: s.id, status: a.to })}
+                        aria-label={`${a.label} ${label}`}
+                      >
+                        {a.label}
+                      </button>
+                    ))}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+/** The console's routes under /console; every page but sign-in needs a session. */
+
+import { createRootRoute, createRoute, createRouter, Outlet, redirect } from "@tanstack/react-router";
+import { Layout } from "./layout";
+import { CampaignProgress } from "./pages/CampaignProgress";
+import { Campaigns } from "./pages/Campaigns";
+import { ChannelEdit, ChannelNew } from "./pages/ChannelForm";
+import { Channels } from "./pages/Channels";
+import { Contacts } from "./pages/Contacts";
+import { MessageDetail } from "./pages/MessageDetail";
+import { messageSearch, Messages } from "./pages/Messages";
+import { Overview } from "./pages/Overview";
+import { Schedules } from "./pages/Schedules";
+import { SignIn } from "./pages/SignIn";
+import { Templates } from "./pages/Templates";
+import { getSession } from "./session";
+
+const root = createRootRoute({ component: Outlet });
+const signIn = createRoute({ getParentRoute: () => root, path: "/signin", component: SignIn });
+const app = createRoute({
+  getParentRoute: () => root,
+  id: "app",
+  beforeLoad: () => {
+    // The router's way to redirect is to throw its redirect object.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
+    if (!getSession()) throw redirect({ to: "/signin" });
+  },
+  component: Layout,
+});
+const overview = createRoute({ getParentRoute: () => app, path: "/", component: Overview });
+const channels = createRoute({ getParentRoute: () => app, path: "/channels", component: Channels });
+const channelNew = createRoute({ getParentRoute: () => app, path: "/channels/new", component: ChannelNew });
+const channelEdit = createRoute({ getParentRoute: () => app, path: "/channels/$channelId", component: ChannelEdit });
+const messages = createRoute({
+  getParentRoute: () => app,
+  path: "/messages",
+  validateSearch: (s) => messageSearch.parse(s),
+  component: Messages,
+});
+const message = createRoute({ getParentRoute: () => app, path: "/messages/$messageId", component: MessageDetail });
+
+const campaigns = createRoute({ getParentRoute: () => app, path: "/campaigns", component: Campaigns });
+const campaign = createRoute({
+  getParentRoute: () => app,
+  path: "/campaigns/$campaignId",
+  component: CampaignProgress,
+});
+
+const contacts = createRoute({ getParentRoute: () => app, path: "/contacts", component: Contacts });
+
+const templates = createRoute({ getParentRoute: () => app, path: "/templates", component: Templates });
+
+const schedules = createRoute({ getParentRoute: () => app, path: "/schedules", component: Schedules });
+
+const tree = root.addChildren([
+  signIn,
+  app.addChildren([
+    overview,
+    channels,
+    channelNew,
+    channelEdit,
+    messages,
+    message,
+    campaigns,
+    campaign,
+    contacts,
+    templates,
+    schedules,
+  ]),
+]);
+
+export const router = createRouter({ routeTree: tree, basepath: "/console" });
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: typeof router;
+  }
+}
