@@ -269,6 +269,26 @@ export const apiRateLimits = pgTable(
   (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
 );
 
+/**
+ * Suppressions (opt-outs, provider blocks, bounces, complaints, the account's own): keyed by
+ * (account, scope, address), which the dispatch claim and the fan-out probe; `id` names a row for the API.
+ */
+export const contactOptOuts = pgTable(
+  "contact_opt_outs",
+  {
+    id: uuid("id").notNull().defaultRandom(),
+    accountId: uuid("account_id").notNull(),
+    channelScope: varchar("channel_scope", { length: 20 }).notNull(),
+    address: varchar("address", { length: 255 }).notNull(),
+    contactId: uuid("contact_id"),
+    source: varchar("source", { length: 20 }).notNull(),
+    reason: text("reason"),
+    channelId: uuid("channel_id"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.channelScope, t.address] })],
+);
+
 export const schema = {
   channels,
   templates,
@@ -283,6 +303,7 @@ export const schema = {
   idempotencyKeys,
   apiKeys,
   apiRateLimits,
+  contactOptOuts,
 };
 
 export type ChannelRow = typeof channels.$inferSelect;
@@ -294,3 +315,4 @@ export type ScheduledMessageRow = typeof scheduledMessages.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type MessageEventRow = typeof messageEvents.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type SuppressionRow = typeof contactOptOuts.$inferSelect;

@@ -382,6 +382,59 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/suppressions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List suppressed addresses (opt-outs, provider opt-outs, bounces, complaints, manual) */
+    get: operations["listSuppressions"];
+    put?: never;
+    /** Suppress an address on one channel type or account-wide (200 with the existing row if already suppressed) */
+    post: operations["createSuppression"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/suppressions/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a suppression */
+    get: operations["getSuppression"];
+    put?: never;
+    post?: never;
+    /** Remove a suppression: the address may be messaged again on that scope */
+    delete: operations["deleteSuppression"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/suppressions/import": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Import suppressions from a CSV file (streamed; column address, optional scope, reason, note) */
+    post: operations["importSuppressionsCsv"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/api-keys": {
     parameters: {
       query?: never;
@@ -727,7 +780,7 @@ export interface components {
       read_count: number;
       /** @description Messages cancelled before a provider had them */
       cancelled_count: number;
-      /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, rendered_too_long, opted_out, suppressed_bounce */
+      /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, rendered_too_long, opted_out, suppressed_bounce, suppressed */
       skipped_reasons: {
         [key: string]: number;
       };
@@ -1075,6 +1128,31 @@ export interface components {
       created_at: string;
       /** @description ISO 8601 date-time */
       updated_at: string;
+    };
+    Suppression: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      /**
+       * @description all: every channel of the account (a phone number or an e-mail address); otherwise one channel type (sms covers every SMS provider and SMPP)
+       * @enum {string}
+       */
+      scope: "all" | "sms" | "whatsapp" | "telegram" | "messenger" | "email";
+      /** @description The address in the form messages store it */
+      address: string;
+      /**
+       * @description opt_out_keyword: the recipient sent STOP or the like; provider_opt_out: the provider reported an opt-out or a block; hard_bounce: a permanent e-mail bounce; complaint: a spam complaint; manual: the account's own decision
+       * @enum {string}
+       */
+      reason: "opt_out_keyword" | "provider_opt_out" | "hard_bounce" | "complaint" | "manual";
+      /** @description The keyword, the provider's code, the bounce's diagnostic, or the account's note */
+      note: string | null;
+      contact_id: string | null;
+      /** @description The channel that reported it */
+      channel_id: string | null;
+      /** @description ISO 8601 date-time */
+      created_at: string;
     };
     ApiKey: {
       /** Format: uuid */
@@ -5449,20 +5527,20 @@ export interface operations {
             created_at: string;
             /** @description ISO 8601 date-time */
             updated_at: string;
-            /** @description Opt-outs and suppressions on the contact's addresses: single sends to them fail (opted_out, suppressed_bounce) and campaigns skip them */
+            /** @description Opt-outs and suppressions on the contact's addresses: single sends to them fail (opted_out, suppressed_bounce, suppressed) and campaigns skip them */
             opt_outs: {
               /**
-               * @description Where it applies: sms covers every SMS provider and SMPP
+               * @description Where it applies: sms covers every SMS provider and SMPP; all, every channel of the account
                * @enum {string}
                */
-              channel_scope: "sms" | "whatsapp" | "telegram" | "messenger" | "email";
+              channel_scope: "all" | "sms" | "whatsapp" | "telegram" | "messenger" | "email";
               /** @description The address as messages store it */
               address: string;
               /**
-               * @description keyword: the contact sent STOP or the like; provider: the provider reported an opt-out, a block or a spam complaint; bounce: a permanent e-mail bounce suppressed the address
+               * @description keyword: the contact sent STOP or the like; provider: the provider reported an opt-out, a block or a spam complaint; bounce: a permanent e-mail bounce suppressed the address; complaint: a spam complaint recorded through /v1/suppressions; manual (api in older rows): the account suppressed it (/v1/suppressions)
                * @enum {string}
                */
-              source: "keyword" | "provider" | "api" | "bounce";
+              source: "keyword" | "provider" | "api" | "bounce" | "complaint" | "manual";
               /** @description The keyword, the provider's code, or the bounce's code and diagnostic */
               reason: string | null;
               /** @description The channel that reported it */
@@ -6486,6 +6564,516 @@ export interface operations {
       };
       /** @description No such row in the caller's accounts */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The upload did not arrive within API_CSV_UPLOAD_TIMEOUT_SECONDS */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description File or row count over the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not text/csv */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listSuppressions: {
+    parameters: {
+      query?: {
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, scope, address, reason, note, contact_id, channel_id, created_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
+        filter?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: created_at, address, scope. */
+        sort?: string;
+        /** @description Rows to skip (bounded; narrow the filter to go deeper) */
+        skip?: number;
+        /** @description Page size (bounded by a hard maximum) */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of suppressions */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: components["schemas"]["Suppression"][];
+            /** @description Matching rows, exact up to the count cap */
+            total: number;
+            /** @description True when more rows match than the cap counts */
+            total_capped: boolean;
+            skip: number;
+            limit: number;
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  createSuppression: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /**
+           * Format: uuid
+           * @description Account the row belongs to; defaults to the caller's only account
+           */
+          account_id?: string;
+          /** @description Phone number, e-mail address, Telegram chat id or Messenger PSID */
+          address: string;
+          /**
+           * @description all: every channel of the account (a phone number or an e-mail address); otherwise one channel type (sms covers every SMS provider and SMPP)
+           * @default all
+           * @enum {string}
+           */
+          scope?: "all" | "sms" | "whatsapp" | "telegram" | "messenger" | "email";
+          /**
+           * @description opt_out_keyword: the recipient sent STOP or the like; provider_opt_out: the provider reported an opt-out or a block; hard_bounce: a permanent e-mail bounce; complaint: a spam complaint; manual: the account's own decision
+           * @default manual
+           * @enum {string}
+           */
+          reason?: "opt_out_keyword" | "provider_opt_out" | "hard_bounce" | "complaint" | "manual";
+          /** @description Why, in the account's words */
+          note?: string | null;
+          /** @description The channel it came from, if any */
+          channel_id?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description Already suppressed on that scope: the existing row */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Suppression"];
+        };
+      };
+      /** @description Suppressed */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Suppression"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getSuppression: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The suppression */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Suppression"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  deleteSuppression: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  importSuppressionsCsv: {
+    parameters: {
+      query?: {
+        /** @description Account the row belongs to; defaults to the caller's only account */
+        account_id?: string;
+        /** @description Scope of rows without a scope column */
+        scope?: "all" | "sms" | "whatsapp" | "telegram" | "messenger" | "email";
+        /** @description Reason of rows without a reason column */
+        reason?: "opt_out_keyword" | "provider_opt_out" | "hard_bounce" | "complaint" | "manual";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "text/csv": string;
+      };
+    };
+    responses: {
+      /** @description Imported */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            added: number;
+            /** @description Rows whose address was already suppressed on that scope (or twice in the file) */
+            already_suppressed: number;
+            rejected: number;
+            /** @description The first 100 rejected rows */
+            errors: {
+              line: number;
+              detail: string;
+            }[];
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
         headers: {
           [name: string]: unknown;
         };

@@ -23,6 +23,7 @@ import { groupMessageRoutes } from "./routes/group-messages.js";
 import { messageRoutes } from "./routes/messages.js";
 import { scheduledMessageRoutes } from "./routes/scheduled-messages.js";
 import { templateRoutes } from "./routes/templates.js";
+import { suppressionRoutes } from "./routes/suppressions.js";
 
 export const API_VERSION = "1.0.0";
 
@@ -34,6 +35,7 @@ export const apiRoutes: AnyRoute[] = [
   ...scheduledMessageRoutes,
   ...contactRoutes,
   ...contactGroupRoutes,
+  ...suppressionRoutes,
   ...apiKeyRoutes,
 ];
 

@@ -27,6 +27,7 @@ const LISTS: Record<string, Pick<typeof r.channelsResource, "filters" | "sorts">
   "/v1/contacts": r.contactsResource,
   "/v1/contact-groups": r.contactGroupsResource,
   "/v1/api-keys": r.apiKeysResource,
+  "/v1/suppressions": r.suppressionsResource,
 };
 const ERROR_REF = { $ref: "#/components/schemas/Error" };
 
