@@ -435,6 +435,41 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/quotas": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The account's quotas per channel type, with usage in the current UTC day and month */
+    get: operations["listQuotas"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/quotas/{channel_type}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove a channel type's quota (its sends are no longer limited or counted) */
+    delete: operations["deleteQuota"];
+    options?: never;
+    head?: never;
+    /** Set a channel type's daily and/or monthly quota (created on first use, counting this period's sends) */
+    patch: operations["setQuota"];
+    trace?: never;
+  };
   "/v1/api-keys": {
     parameters: {
       query?: never;
@@ -1153,6 +1188,26 @@ export interface components {
       channel_id: string | null;
       /** @description ISO 8601 date-time */
       created_at: string;
+    };
+    Quota: {
+      /** @enum {string} */
+      channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+      daily: {
+        limit: number | null;
+        /** @description Messages accepted in the current period (UTC) */
+        used: number;
+        remaining: number | null;
+        /** @description ISO 8601 date-time */
+        resets_at: string;
+      };
+      monthly: {
+        limit: number | null;
+        /** @description Messages accepted in the current period (UTC) */
+        used: number;
+        remaining: number | null;
+        /** @description ISO 8601 date-time */
+        resets_at: string;
+      };
     };
     ApiKey: {
       /** Format: uuid */
@@ -2126,7 +2181,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After */
+      /** @description Rate limit exceeded, or (code quota_exceeded) the channel type's daily or monthly quota has no room; resets_at and Retry-After say when it resets */
       429: {
         headers: {
           [name: string]: unknown;
@@ -3881,7 +3936,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After */
+      /** @description Rate limit exceeded, or (code quota_exceeded) queueing it would pass the channel type's daily or monthly quota; resets_at and Retry-After say when it resets */
       429: {
         headers: {
           [name: string]: unknown;
@@ -4335,7 +4390,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After */
+      /** @description Rate limit exceeded, or (code quota_exceeded) queueing it would pass the channel type's daily or monthly quota; resets_at and Retry-After say when it resets */
       429: {
         headers: {
           [name: string]: unknown;
@@ -7100,6 +7155,286 @@ export interface operations {
         };
       };
       /** @description Not text/csv */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listQuotas: {
+    parameters: {
+      query?: {
+        /** @description Account the row belongs to; defaults to the caller's only account */
+        account_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Quotas */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: components["schemas"]["Quota"][];
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  deleteQuota: {
+    parameters: {
+      query?: {
+        /** @description Account the row belongs to; defaults to the caller's only account */
+        account_id?: string;
+      };
+      header?: never;
+      path: {
+        channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  setQuota: {
+    parameters: {
+      query?: {
+        /** @description Account the row belongs to; defaults to the caller's only account */
+        account_id?: string;
+      };
+      header?: never;
+      path: {
+        channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description Messages accepted per period; null: no limit on that period */
+          daily_limit?: number | null;
+          /** @description Messages accepted per period; null: no limit on that period */
+          monthly_limit?: number | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The quota */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Quota"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
       415: {
         headers: {
           [name: string]: unknown;

@@ -24,6 +24,7 @@ import { messageRoutes } from "./routes/messages.js";
 import { scheduledMessageRoutes } from "./routes/scheduled-messages.js";
 import { templateRoutes } from "./routes/templates.js";
 import { suppressionRoutes } from "./routes/suppressions.js";
+import { quotaRoutes } from "./routes/quotas.js";
 
 export const API_VERSION = "1.0.0";
 
@@ -36,6 +37,7 @@ export const apiRoutes: AnyRoute[] = [
   ...contactRoutes,
   ...contactGroupRoutes,
   ...suppressionRoutes,
+  ...quotaRoutes,
   ...apiKeyRoutes,
 ];
 

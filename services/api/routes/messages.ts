@@ -25,7 +25,7 @@ import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { parseWith } from "../http/validation.js";
 import { messageCreated } from "../publish.js";
 import { addressSchema } from "../schemas/addresses.js";
-import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
+import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import {
   messageCreate,
   messageEventJson,
@@ -48,6 +48,7 @@ import { contacts } from "../../../db/schema.js";
 import { assertChannelAccepts, contactRef, templateRef } from "./references.js";
 import { messageTarget } from "./message-target.js";
 import { assertRenderedFits, channelOptionsFor, templateSource } from "./send-content.js";
+import { reserveQuotaOrRefuse } from "./quota-guard.js";
 
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
 const tag = "messages";
@@ -88,8 +89,13 @@ export const messageRoutes: AnyRoute[] = [
       ...errorResponses,
       ...notFoundResponse,
       409: { description: "Channel disabled/draining, template inactive, or Idempotency-Key reused with another body" },
+      429: {
+        description:
+          "Rate limit exceeded, or (code quota_exceeded) the channel type's daily or monthly quota has no room; resets_at and Retry-After say when it resets",
+        schema: errorSchema,
+      },
     },
-    async handler({ body, principal, ctx, now, req, traceId, traceparent }) {
+    async handler({ body, principal, ctx, now, req, res, traceId, traceparent }) {
       const accountId = accountFor(principal, body.account_id);
       let created: MessageRow | undefined;
       const { reply, fresh } = await idempotent(ctx, req, accountId, "POST /v1/messages", now, async (tx) => {
@@ -142,6 +148,7 @@ export const messageRoutes: AnyRoute[] = [
           error = { code: OUTSIDE_CARE_WINDOW, message: OUTSIDE_CARE_WINDOW_MESSAGE };
         }
         const sms = SMS_TYPES.includes(channelType) ? segmentInfo(messageBody) : undefined;
+        if (direction === "outbound") await reserveQuotaOrRefuse(tx, res, accountId, channelType, 1, now);
         created = await createMessage(
           tx,
           {
