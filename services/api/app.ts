@@ -15,6 +15,7 @@ import { referencePages } from "./docs/reference-pages.js";
 import { apiErrorHandler, notFoundHandler } from "./http/errors.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { mountRoutes, type AnyRoute } from "./http/route.js";
+import { cors } from "./http/cors.js";
 import { buildOpenApi } from "./openapi.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { channelRoutes } from "./routes/channels.js";
@@ -85,6 +86,14 @@ export function createApiApp(deps: ApiDeps): Express {
   app.set("query parser", "simple");
   app.set("etag", false);
   app.use(traced(ctx));
+  if (ctx.config.API_CORS_ORIGINS.length > 0)
+    app.use(
+      cors({
+        origins: ctx.config.API_CORS_ORIGINS,
+        credentials: ctx.config.API_CORS_CREDENTIALS,
+        maxAgeSeconds: ctx.config.API_CORS_MAX_AGE_SECONDS,
+      }),
+    );
   app.use((_req, res, next) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Cache-Control", "no-store");
