@@ -170,6 +170,9 @@ export const conversations = pgTable("conversations", {
   status: varchar("status", { length: 50 }).notNull().default("open"),
   lastMessageAt: ts("last_message_at"),
   lastInboundAt: ts("last_inbound_at"),
+  assignee: varchar("assignee", { length: 255 }),
+  unreadCount: integer("unread_count").notNull().default(0),
+  lastReadAt: ts("last_read_at"),
   metadata: jsonb("metadata").$type<Json>().notNull().default({}),
   ...stamps,
 });
@@ -316,3 +319,4 @@ export type MessageRow = typeof messages.$inferSelect;
 export type MessageEventRow = typeof messageEvents.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type SuppressionRow = typeof contactOptOuts.$inferSelect;
+export type ConversationRow = typeof conversations.$inferSelect;

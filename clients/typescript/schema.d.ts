@@ -470,6 +470,76 @@ export interface paths {
     patch: operations["setQuota"];
     trace?: never;
   };
+  "/v1/conversations": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List conversations (latest activity first; filter channel, contact, status, assignee, unread …) */
+    get: operations["listConversations"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a conversation: participants, status, assignee, unread count, WhatsApp care window */
+    get: operations["getConversation"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Set a conversation's status (open, pending, closed) or assignee */
+    patch: operations["updateConversation"];
+    trace?: never;
+  };
+  "/v1/conversations/{id}/messages": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A conversation's messages, both directions, oldest first unless sorted otherwise */
+    get: operations["listConversationMessages"];
+    put?: never;
+    /** Reply in a conversation: on its channel, to its participant (text or template); reopens a closed one */
+    post: operations["replyInConversation"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/{id}/read": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mark a conversation read: its unread count goes to zero */
+    post: operations["markConversationRead"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/api-keys": {
     parameters: {
       query?: never;
@@ -1208,6 +1278,42 @@ export interface components {
         /** @description ISO 8601 date-time */
         resets_at: string;
       };
+    };
+    Conversation: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      /** Format: uuid */
+      channel_id: string;
+      /** @enum {string} */
+      channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+      /** @description Who talks in this conversation */
+      participants: {
+        /** @description The customer's address (phone number, chat id, PSID, e-mail address) */
+        contact: string;
+        /** @description Our side: the number, bot or page the customer wrote to */
+        channel: string;
+        contact_id: string | null;
+      };
+      /** @enum {string} */
+      status: "open" | "pending" | "closed";
+      assignee: string | null;
+      /** @description Inbound messages since the last read marker */
+      unread_count: number;
+      last_message_at: string | null;
+      last_inbound_at: string | null;
+      last_read_at: string | null;
+      /** @description WhatsApp only: free-form text may go while open; outside it only an approved template */
+      care_window: {
+        open: boolean;
+        /** @description 24 hours after the customer's last message; null before any */
+        expires_at: string | null;
+      } | null;
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      /** @description ISO 8601 date-time */
+      updated_at: string;
     };
     ApiKey: {
       /** Format: uuid */
@@ -7436,6 +7542,760 @@ export interface operations {
       };
       /** @description The request body is not in the declared content type or charset */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listConversations: {
+    parameters: {
+      query?: {
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, channel_id, channel_type, contact_id, participant, status, assignee, unread, unread_count, last_message_at, last_inbound_at, created_at, updated_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
+        filter?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: last_message_at, created_at, updated_at, unread_count, status. */
+        sort?: string;
+        /** @description Rows to skip (bounded; narrow the filter to go deeper) */
+        skip?: number;
+        /** @description Page size (bounded by a hard maximum) */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of conversations */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: components["schemas"]["Conversation"][];
+            /** @description Matching rows, exact up to the count cap */
+            total: number;
+            /** @description True when more rows match than the cap counts */
+            total_capped: boolean;
+            skip: number;
+            limit: number;
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getConversation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The conversation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Conversation"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  updateConversation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @enum {string} */
+          status?: "open" | "pending" | "closed";
+          /** @description Who handles it (the tenant's own user id); null unassigns */
+          assignee?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description Updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Conversation"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listConversationMessages: {
+    parameters: {
+      query?: {
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, channel_id, channel_type, contact_id, conversation_id, group_message_id, scheduled_message_id, template_id, direction, status, priority, delivery_address, message_body, provider_message_id, error_code, encoding, segments, attempts, trace_id, created_at, updated_at, next_attempt_at, sent_at, delivered_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
+        filter?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: created_at, updated_at, status, priority, sent_at, delivered_at. */
+        sort?: string;
+        /** @description Rows to skip (bounded; narrow the filter to go deeper) */
+        skip?: number;
+        /** @description Page size (bounded by a hard maximum) */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of messages */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: components["schemas"]["Message"][];
+            /** @description Matching rows, exact up to the count cap */
+            total: number;
+            /** @description True when more rows match than the cap counts */
+            total_capped: boolean;
+            skip: number;
+            limit: number;
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  replyInConversation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat a request safely: the same key and body return the original response; the same key with another body is a 409. */
+        "Idempotency-Key"?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          message_body?: string;
+          /**
+           * Format: uuid
+           * @description Render this template instead of sending message_body
+           */
+          template_id?: string;
+          custom_values?: {
+            [key: string]: string;
+          };
+          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger (SMS and SMPP take none) */
+          channel_options?: {
+            /** @description E-mail only: the Subject line */
+            subject?: string;
+            /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
+            html?: string;
+            /** @description E-mail only: the plain-text part, when it is not message_body */
+            text?: string;
+            /**
+             * Format: email
+             * @description E-mail only: Reply-To
+             */
+            reply_to?: string;
+            /** @description E-mail only: extra headers, e.g. X-Campaign */
+            headers?: {
+              [key: string]: string;
+            };
+            /** @description E-mail only: message_body itself is HTML (its text part is derived) */
+            is_html?: boolean;
+            /** @description WhatsApp only: send this approved template instead of the text */
+            template?: {
+              name: string;
+              language: string;
+              /** @description Parameters per component, in order */
+              components?: {
+                /** @enum {string} */
+                type: "header" | "body" | "button";
+                /**
+                 * @description Buttons only
+                 * @enum {string}
+                 */
+                sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+                /** @description Buttons only: the button's position, 0-9 */
+                index?: number | string;
+                parameters: (
+                  | ({
+                      /** @constant */
+                      type: "text";
+                      text: string;
+                    } & {
+                      [key: string]: unknown;
+                    })
+                  | ({
+                      /** @constant */
+                      type: "payload";
+                      payload: string;
+                    } & {
+                      [key: string]: unknown;
+                    })
+                  | ({
+                      /** @enum {string} */
+                      type:
+                        | "currency"
+                        | "date_time"
+                        | "image"
+                        | "document"
+                        | "video"
+                        | "location"
+                        | "action"
+                        | "coupon_code";
+                    } & {
+                      [key: string]: unknown;
+                    })
+                )[];
+              }[];
+            };
+            /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
+            outside_window_template?: {
+              name: string;
+              language: string;
+              /** @description Parameters per component, in order */
+              components?: {
+                /** @enum {string} */
+                type: "header" | "body" | "button";
+                /**
+                 * @description Buttons only
+                 * @enum {string}
+                 */
+                sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+                /** @description Buttons only: the button's position, 0-9 */
+                index?: number | string;
+                parameters: (
+                  | ({
+                      /** @constant */
+                      type: "text";
+                      text: string;
+                    } & {
+                      [key: string]: unknown;
+                    })
+                  | ({
+                      /** @constant */
+                      type: "payload";
+                      payload: string;
+                    } & {
+                      [key: string]: unknown;
+                    })
+                  | ({
+                      /** @enum {string} */
+                      type:
+                        | "currency"
+                        | "date_time"
+                        | "image"
+                        | "document"
+                        | "video"
+                        | "location"
+                        | "action"
+                        | "coupon_code";
+                    } & {
+                      [key: string]: unknown;
+                    })
+                )[];
+              }[];
+            };
+            /** @description WhatsApp only: show a preview of the first link in the text */
+            preview_url?: boolean;
+            /**
+             * @description Telegram only: how the text is formatted
+             * @enum {string}
+             */
+            parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
+            /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
+            inline_buttons?: (
+              | {
+                  text: string;
+                  /** Format: uri */
+                  url: string;
+                }
+              | {
+                  text: string;
+                  callback_data: string;
+                }
+            )[][];
+            /** @description Telegram only: deliver silently */
+            disable_notification?: boolean;
+            /**
+             * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
+             * @enum {string}
+             */
+            messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
+            /**
+             * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
+             * @enum {string}
+             */
+            tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+          };
+          priority?: number;
+          /** @description Free-form JSON object */
+          metadata?: {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Created (or, with a repeated Idempotency-Key, the original response) */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Message"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded, or (code quota_exceeded) the channel type's quota has no room */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  markConversationRead: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The conversation, read */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Conversation"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
         headers: {
           [name: string]: unknown;
         };

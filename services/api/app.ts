@@ -26,6 +26,7 @@ import { scheduledMessageRoutes } from "./routes/scheduled-messages.js";
 import { templateRoutes } from "./routes/templates.js";
 import { suppressionRoutes } from "./routes/suppressions.js";
 import { quotaRoutes } from "./routes/quotas.js";
+import { conversationRoutes } from "./routes/conversations.js";
 
 export const API_VERSION = "1.0.0";
 
@@ -39,6 +40,7 @@ export const apiRoutes: AnyRoute[] = [
   ...contactGroupRoutes,
   ...suppressionRoutes,
   ...quotaRoutes,
+  ...conversationRoutes,
   ...apiKeyRoutes,
 ];
 

@@ -283,3 +283,37 @@ export const suppressionsResource: ResourceSpec<typeof t.contactOptOuts> = {
   },
   defaultSort: [{ field: "created_at", dir: "desc" }],
 };
+
+/** `unread:eq:true|false` on conversations: whether inbound messages wait since the last read marker. */
+function unreadFilter(op: FilterOp, value: FilterValue): ReturnType<typeof sql> {
+  const unread = op === "ne" ? value !== true : value === true;
+  return unread ? sql`${t.conversations.unreadCount} > 0` : sql`${t.conversations.unreadCount} = 0`;
+}
+
+export const conversationsResource: ResourceSpec<typeof t.conversations> = {
+  table: t.conversations,
+  filters: {
+    id: uuidF(t.conversations.id),
+    account_id: uuidF(t.conversations.accountId),
+    channel_id: uuidF(t.conversations.channelId),
+    channel_type: oneOf(t.conversations.channelType, CHANNEL_TYPES),
+    contact_id: uuidF(t.conversations.contactId),
+    participant: str(t.conversations.participantFrom),
+    status: oneOf(t.conversations.status, ["open", "pending", "closed"]),
+    assignee: str(t.conversations.assignee),
+    unread: { type: "bool", column: t.conversations.unreadCount, ops: ["eq", "ne"], custom: unreadFilter },
+    unread_count: int(t.conversations.unreadCount),
+    last_message_at: tsF(t.conversations.lastMessageAt),
+    last_inbound_at: tsF(t.conversations.lastInboundAt),
+    created_at: tsF(t.conversations.createdAt),
+    updated_at: tsF(t.conversations.updatedAt),
+  },
+  sorts: {
+    last_message_at: t.conversations.lastMessageAt,
+    created_at: t.conversations.createdAt,
+    updated_at: t.conversations.updatedAt,
+    unread_count: t.conversations.unreadCount,
+    status: t.conversations.status,
+  },
+  defaultSort: [{ field: "last_message_at", dir: "desc" }],
+};
