@@ -532,7 +532,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Mark a conversation read: its unread count goes to zero */
+    /** Mark a conversation read: its unread count goes to zero, and WhatsApp or Messenger shows the customer their latest message read */
     post: operations["markConversationRead"];
     delete?: never;
     options?: never;
@@ -8258,13 +8258,54 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The conversation, read */
+      /** @description The conversation, read, with what the provider was told */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          "application/json": components["schemas"]["Conversation"];
+          "application/json": {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            account_id: string;
+            /** Format: uuid */
+            channel_id: string;
+            /** @enum {string} */
+            channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+            /** @description Who talks in this conversation */
+            participants: {
+              /** @description The customer's address (phone number, chat id, PSID, e-mail address) */
+              contact: string;
+              /** @description Our side: the number, bot or page the customer wrote to */
+              channel: string;
+              contact_id: string | null;
+            };
+            /** @enum {string} */
+            status: "open" | "pending" | "closed";
+            assignee: string | null;
+            /** @description Inbound messages since the last read marker */
+            unread_count: number;
+            last_message_at: string | null;
+            last_inbound_at: string | null;
+            last_read_at: string | null;
+            /** @description WhatsApp only: free-form text may go while open; outside it only an approved template */
+            care_window: {
+              open: boolean;
+              /** @description 24 hours after the customer's last message; null before any */
+              expires_at: string | null;
+            } | null;
+            /** @description ISO 8601 date-time */
+            created_at: string;
+            /** @description ISO 8601 date-time */
+            updated_at: string;
+            /** @description What the provider was told: sent (WhatsApp marked the latest message read, Messenger showed it seen), not_supported (the channel has no read receipts), no_inbound_message, or failed with the provider's reason */
+            read_receipt: {
+              /** @enum {string} */
+              outcome: "sent" | "not_supported" | "no_inbound_message" | "failed";
+              reason?: string;
+            };
+          };
         };
       };
       /** @description Invalid input (the field is named) */

@@ -64,3 +64,17 @@ export async function closeIdleConversations(orm: Orm, now: Date, idleMs: number
   );
   return rowsOf(r).map((x) => String(x.id));
 }
+
+/** The customer's latest message in the conversation: what a read receipt names. */
+export async function lastInboundOf(
+  orm: Orm,
+  conversationId: string,
+): Promise<{ from: string; providerMessageId: string } | undefined> {
+  const r = await orm.execute(
+    sql`SELECT delivery_address, provider_message_id FROM messages
+         WHERE conversation_id = ${conversationId} AND direction = 'inbound' AND provider_message_id IS NOT NULL
+         ORDER BY created_at DESC LIMIT 1`,
+  );
+  const row = rowsOf(r)[0];
+  return row ? { from: String(row.delivery_address), providerMessageId: String(row.provider_message_id) } : undefined;
+}

@@ -83,6 +83,9 @@ describe("/v1/conversations", () => {
     ]);
     const inboundOnly = await api.call("GET", `/v1/conversations/${id}/messages?filter=direction:eq:inbound`);
     expect(inboundOnly.body.total).toBe(2);
+    // WhatsApp takes read receipts; this API has no credentials key to open the channel's credentials.
+    const read = await api.call("POST", `/v1/conversations/${id}/read`);
+    expect(read.body).toMatchObject({ unread_count: 0, read_receipt: { outcome: "failed" } });
   });
 
   it("status, assignee and the read marker change and are published; a new inbound reopens; idle ones close", async () => {
@@ -96,7 +99,11 @@ describe("/v1/conversations", () => {
     expect(patched.body).toMatchObject({ status: "pending", assignee: "agent-17" });
     expect((await list(["assignee:eq:agent-17", "status:eq:pending"])).total).toBe(1);
     const read = await api.call("POST", `/v1/conversations/${id}/read`);
-    expect(read.body).toMatchObject({ unread_count: 0, last_read_at: expect.any(String) });
+    expect(read.body).toMatchObject({
+      unread_count: 0,
+      last_read_at: expect.any(String),
+      read_receipt: { outcome: "not_supported" },
+    });
     expect((await list([`channel_id:eq:${tg}`, "unread:eq:false"])).total).toBe(1);
     const events = api.published.filter((e) => e.topic === "conversation.updated");
     expect(events.map((e) => (e.data as { changed: string[] }).changed)).toEqual(

@@ -15,7 +15,14 @@ import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { conversationUpdated } from "../publish.js";
 import { conversationsResource, messagesResource } from "../resources.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
-import { conversationJson, conversationOut, conversationReply, conversationUpdate } from "../schemas/conversations.js";
+import {
+  conversationJson,
+  conversationOut,
+  conversationReadOut,
+  conversationReply,
+  conversationUpdate,
+} from "../schemas/conversations.js";
+import { readReceiptFor } from "./read-receipt.js";
 import { messageJson, messageOut } from "../schemas/messages.js";
 import { acceptMessage } from "./messages.js";
 
@@ -177,12 +184,13 @@ export const conversationRoutes: AnyRoute[] = [
     method: "post",
     path: "/v1/conversations/:id/read",
     operationId: "markConversationRead",
-    summary: "Mark a conversation read: its unread count goes to zero",
+    summary:
+      "Mark a conversation read: its unread count goes to zero, and WhatsApp or Messenger shows the customer their latest message read",
     tag,
     permission: "send",
     params: idParams,
     responses: {
-      200: { description: "The conversation, read", schema: conversationOut },
+      200: { description: "The conversation, read, with what the provider was told", schema: conversationReadOut },
       ...errorResponses,
       ...notFoundResponse,
     },
@@ -190,7 +198,10 @@ export const conversationRoutes: AnyRoute[] = [
       const row = await markConversationRead(ctx.db.orm, principal.accountIds, params.id, now);
       if (!row) throw notFound("conversation not found");
       await conversationUpdated(ctx, row, ["unread_count"], now, traceparent);
-      return { status: 200, body: conversationJson(row, now) };
+      const receipt = await readReceiptFor(ctx, row);
+      if (receipt.outcome === "failed")
+        ctx.logger.warn({ conversationId: row.id, reason: receipt.reason }, "read receipt refused by the provider");
+      return { status: 200, body: { ...conversationJson(row, now), read_receipt: receipt } };
     },
   }),
 ];

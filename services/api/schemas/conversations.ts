@@ -79,6 +79,17 @@ export function conversationJson(r: ConversationRow, now: Date): z.infer<typeof 
   };
 }
 
+export const conversationReadOut = conversationOut.extend({
+  read_receipt: z
+    .object({
+      outcome: z.enum(["sent", "not_supported", "no_inbound_message", "failed"]),
+      reason: z.string().optional(),
+    })
+    .describe(
+      "What the provider was told: sent (WhatsApp marked the latest message read, Messenger showed it seen), not_supported (the channel has no read receipts), no_inbound_message, or failed with the provider's reason",
+    ),
+});
+
 export const conversationUpdate = nonEmpty(
   z.strictObject({
     status: z.enum(CONVERSATION_STATUSES).optional(),

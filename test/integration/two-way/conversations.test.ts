@@ -7,7 +7,8 @@ import { eventually } from "../support/stack.js";
  * A support thread on the production set (RabbitMQ, PostgreSQL, real sidecars, the simulator):
  * the customer writes in on WhatsApp, the conversation appears with its unread count and open
  * care window, an agent replies through the conversation, WhatsApp (the simulator) receives the
- * text, its receipt brings the reply to delivered, and the thread lists both directions in order.
+ * text, its receipt brings the reply to delivered, the thread lists both directions in order, and
+ * the read marker sends WhatsApp its read receipt.
  */
 const BASE = 31_800;
 const label = "whatsapp";
@@ -74,7 +75,12 @@ describe("conversations", () => {
       ["outbound", "It ships today.", "delivered"],
     ]);
     const read = await m.api("POST", `/v1/conversations/${id}/read`);
-    expect(read.body).toMatchObject({ unread_count: 0 });
+    expect(read.body).toMatchObject({ unread_count: 0, read_receipt: { outcome: "sent" } });
+    // The simulator records WhatsApp's read receipt under our phone number id, by the customer's message id.
+    const phoneNumberId = String((ch.body.credentials as Record<string, unknown>).phone_number_id);
+    expect(await m.received(ch.simProvider, phoneNumberId)).toEqual([
+      expect.objectContaining({ id: inbound.provider_message_id, type: "read" }),
+    ]);
     const closed = await m.api("PATCH", `/v1/conversations/${id}`, { status: "closed", assignee: "agent-1" });
     expect(closed.body).toMatchObject({ status: "closed", assignee: "agent-1" });
     await m.simInbound({ ...(ch.inbound as { provider: string }), from: customer, to: "8080", text: "thanks!" });
