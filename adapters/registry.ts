@@ -17,6 +17,7 @@ export { outboundPolicy, type OutboundPolicy } from "./contract/outbound-address
 export { parseAccountRates, type AccountRates } from "./contract/account-limit.js";
 import { providerKey, type CredentialKind, type ProviderPlugin } from "./contract/plugin.js";
 import { AdapterRegistry } from "./contract/registry.js";
+import type { ReadReceipt } from "./contract/contract.js";
 import { Redactor } from "./contract/secrets.js";
 import { emailPlugin } from "./email/plugin.js";
 import { messengerPlugin } from "./messenger/plugin.js";
@@ -154,5 +155,28 @@ export async function verifyChannelCredentials(
   } catch (err) {
     if (!(err instanceof SendError)) throw err;
     return { outcome: "unavailable", code: err.code, reason: scrub(err.message), retryAfterMs: err.retryAfterMs };
+  }
+}
+
+/**
+ * Sends a read receipt for the customer's message where the channel's provider takes one.
+ * `not_supported`: the provider has no read receipts (SMS, e-mail, Telegram bots); `failed`: it
+ * refused or could not be reached (the reason, secrets scrubbed, in `reason`).
+ */
+export async function sendReadReceipt(
+  adapters: AdapterRegistry,
+  channel: { channelType: ChannelType; provider: string },
+  credentials: Record<string, unknown>,
+  read: ReadReceipt,
+): Promise<{ outcome: "sent" | "not_supported" } | { outcome: "failed"; reason: string }> {
+  const adapter = adapters.get(channel.channelType, channel.provider);
+  if (!adapter.markRead) return { outcome: "not_supported" };
+  try {
+    await adapter.markRead(credentials, read);
+    return { outcome: "sent" };
+  } catch (err) {
+    if (!(err instanceof SendError)) throw err;
+    const secretFields = providerPlugin(channel.channelType, channel.provider)?.credentials.secretFields ?? [];
+    return { outcome: "failed", reason: Redactor.for(credentials, secretFields).text(err.message) };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Housekeeping every API replica may run (partition work is serialised by an advisory lock):
- * monthly partitions ahead and behind, expired Idempotency-Keys, finished rate-limit windows.
+ * monthly partitions ahead and behind, expired Idempotency-Keys, finished rate-limit windows, and
+ * conversations idle for longer than CONVERSATION_IDLE_CLOSE_HOURS closed.
  */
 
 import { lt } from "drizzle-orm";
@@ -9,6 +10,7 @@ import type { Logger } from "../core/logger.js";
 import type { Database } from "./client.js";
 import { maintainPartitions, type PartitionReport } from "./partitions.js";
 import { apiRateLimits, idempotencyKeys } from "./schema.js";
+import { closeIdleConversations } from "./conversations/threads.js";
 
 export interface MaintenanceOptions {
   monthsAhead?: number;
@@ -16,6 +18,8 @@ export interface MaintenanceOptions {
   dropDetached?: boolean;
   /** Rate-limit windows older than this are deleted. */
   rateWindowMs?: number;
+  /** Open or pending conversations without a message for this long are closed; 0 or unset: never. */
+  conversationIdleMs?: number;
 }
 
 /** Environment settings of the maintenance routine (zod, like every other configuration). */
@@ -46,6 +50,14 @@ export const maintenanceConfigSchema = z.object({
     .max(1440)
     .default(60)
     .describe("How often the maintenance routine runs."),
+  CONVERSATION_IDLE_CLOSE_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .default(72)
+    .describe(
+      "Close an open or pending conversation after this many hours without a message (checked each maintenance run); 0 never closes one. A new inbound message reopens it.",
+    ),
 });
 
 export function maintenanceOptionsFromEnv(
@@ -57,6 +69,7 @@ export function maintenanceOptionsFromEnv(
     retentionMonths: c.MESSAGE_RETENTION_MONTHS,
     dropDetached: c.DROP_DETACHED_PARTITIONS,
     intervalMs: c.MAINTENANCE_INTERVAL_MINUTES * 60_000,
+    conversationIdleMs: c.CONVERSATION_IDLE_CLOSE_HOURS * 3_600_000,
   };
 }
 
@@ -64,6 +77,7 @@ export interface MaintenanceReport {
   partitions: PartitionReport;
   idempotencyKeysPurged: number;
   rateWindowsPurged: number;
+  conversationsClosed: number;
 }
 
 export async function runMaintenance(
@@ -86,7 +100,14 @@ export async function runMaintenance(
     .delete(apiRateLimits)
     .where(lt(apiRateLimits.windowStart, new Date(now.getTime() - 2 * windowMs)))
     .returning({ b: apiRateLimits.bucket });
-  return { partitions, idempotencyKeysPurged: keys.length, rateWindowsPurged: windows.length };
+  let conversationsClosed = 0;
+  if (opts.conversationIdleMs && opts.conversationIdleMs > 0)
+    for (;;) {
+      const closed = await closeIdleConversations(db.orm, now, opts.conversationIdleMs);
+      conversationsClosed += closed.length;
+      if (closed.length === 0) break;
+    }
+  return { partitions, idempotencyKeysPurged: keys.length, rateWindowsPurged: windows.length, conversationsClosed };
 }
 
 /** Runs maintenance now and then every `intervalMs` until stopped; failures are logged and retried next time. */

@@ -171,6 +171,9 @@ export const conversations = pgTable("conversations", {
   status: varchar("status", { length: 50 }).notNull().default("open"),
   lastMessageAt: ts("last_message_at"),
   lastInboundAt: ts("last_inbound_at"),
+  assignee: varchar("assignee", { length: 255 }),
+  unreadCount: integer("unread_count").notNull().default(0),
+  lastReadAt: ts("last_read_at"),
   metadata: jsonb("metadata").$type<Json>().notNull().default({}),
   ...stamps,
 });
@@ -283,6 +286,25 @@ export const media = pgTable("media", {
   createdAt: ts("created_at").notNull().defaultNow(),
   expiresAt: ts("expires_at").notNull(),
 });
+/**
+ * Suppressions (opt-outs, provider blocks, bounces, complaints, the account's own): keyed by
+ * (account, scope, address), which the dispatch claim and the fan-out probe; `id` names a row for the API.
+ */
+export const contactOptOuts = pgTable(
+  "contact_opt_outs",
+  {
+    id: uuid("id").notNull().defaultRandom(),
+    accountId: uuid("account_id").notNull(),
+    channelScope: varchar("channel_scope", { length: 20 }).notNull(),
+    address: varchar("address", { length: 255 }).notNull(),
+    contactId: uuid("contact_id"),
+    source: varchar("source", { length: 20 }).notNull(),
+    reason: text("reason"),
+    channelId: uuid("channel_id"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.channelScope, t.address] })],
+);
 
 export const schema = {
   channels,
@@ -299,6 +321,7 @@ export const schema = {
   apiKeys,
   apiRateLimits,
   media,
+  contactOptOuts,
 };
 
 export type ChannelRow = typeof channels.$inferSelect;
@@ -311,3 +334,5 @@ export type MessageRow = typeof messages.$inferSelect;
 export type MessageEventRow = typeof messageEvents.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type MediaRow = typeof media.$inferSelect;
+export type SuppressionRow = typeof contactOptOuts.$inferSelect;
+export type ConversationRow = typeof conversations.$inferSelect;

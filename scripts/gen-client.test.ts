@@ -16,7 +16,8 @@ describe("the typed client's generated types", () => {
       .map((r) => r.path.replace(/:([A-Za-z_]+)/g, "{$1}"))
       .sort();
     expect(expected).toContain("/v1/messages");
-    expect(text).toContain(JSON.stringify(expected).replace(/,/g, ", "));
+    // The list is formatted like the rest of the code: one line while it fits, one path a line after.
+    expect(text.replace(/\s+/g, "").replace(/,\]/g, "]")).toContain(JSON.stringify(expected));
   });
 
   it("change when a route changes, so the committed file cannot hide a contract change", async () => {

@@ -126,8 +126,12 @@ if (hostsDispatcher) {
   // Receipts that came before their send was recorded are parked by the consumer; this applies them.
   receiptReconciler = createReceiptReconciler({ db, counters, log: statusLog });
   receiptReconciler.start();
-  // Inbound messages (webhook.inbound): contacts, conversations, opt-out keywords.
-  app.use("/events", inboundRoutes(createInboundConsumer({ db, log: log.child({ component: "inbound" }) }), log));
+  // Inbound messages (webhook.inbound): contacts, conversations, opt-out keywords; message.received
+  // and conversation.created published for whoever follows the threads.
+  app.use(
+    "/events",
+    inboundRoutes(createInboundConsumer({ db, publisher, log: log.child({ component: "inbound" }) }), log),
+  );
   app.use("/events", channelEventRoutes(actors, log));
   // Campaigns (group messages) and schedules: their actors' ports and lifecycle consumers.
   setCampaignPorts(createCampaignPorts({ cfg, db, publisher, log }));

@@ -48,6 +48,12 @@ export interface ChannelAdapter {
    * Adapters without it are asked checkHealth(credentials).
    */
   checkChannelHealth?(channelId: string, credentials: unknown): Promise<ChannelHealth>;
+  /**
+   * Tells the provider the customer's message was read (a read receipt the customer sees), on
+   * providers that take one; adapters without it have no such call. Rejects with a SendError when
+   * the provider refuses or cannot be reached.
+   */
+  markRead?(credentials: unknown, read: ReadReceipt): Promise<void>;
   /** Releases what the adapter holds for one channel (its owner, the channel actor, is deactivating). */
   closeChannel?(channelId: string): Promise<void>;
   /** Delivery receipts that arrive on a channel's connection rather than by webhook. */
@@ -85,4 +91,10 @@ export interface AdapterOptions {
 export interface HttpAdapterOptions extends AdapterOptions {
   /** Clock for windows and timestamps, replaceable in tests. */
   now?: () => Date;
+}
+
+/** The inbound message a read receipt is about: its sender and the provider's id of it. */
+export interface ReadReceipt {
+  from: string;
+  providerMessageId: string;
 }

@@ -209,6 +209,27 @@ describe("messenger signature and handshake", () => {
     });
     await provider.close();
   });
+
+  it("markRead shows the customer their messages seen: sender action mark_seen to the PSID", async () => {
+    const provider = new MockProvider(ORIGIN);
+    provider.reply("POST", (p) => p.startsWith("/v18.0/me/messages?"), {
+      status: 200,
+      body: { recipient_id: "psid-9" },
+    });
+    await new MessengerAdapter({ dispatcher: provider.agent }).markRead(credentials, {
+      from: "psid-9",
+      providerMessageId: "m_in_1",
+    });
+    expect(JSON.parse(provider.requests[0]!.body)).toEqual({ recipient: { id: "psid-9" }, sender_action: "mark_seen" });
+    provider.reply("POST", (p) => p.startsWith("/v18.0/me/messages?"), {
+      status: 400,
+      body: { error: { code: 100, message: "(#100) No matching user found" } },
+    });
+    await expect(
+      new MessengerAdapter({ dispatcher: provider.agent }).markRead(credentials, { from: "x", providerMessageId: "m" }),
+    ).rejects.toMatchObject({ kind: "permanent" });
+    await provider.close();
+  });
 });
 
 describe("messenger media", () => {

@@ -4,7 +4,7 @@
  */
 
 import { classifyHttpFailure } from "../contract/classify.js";
-import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
+import type { ChannelAdapter, HttpAdapterOptions, ReadReceipt } from "../contract/contract.js";
 import { HttpAdapterBase, parseJsonBody } from "../contract/http-adapter.js";
 import { answerMetaChallenge, graphError, verifyMetaSignature } from "../contract/meta-webhook.js";
 import { RecentKeys } from "../contract/recent-keys.js";
@@ -94,6 +94,22 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
       },
       { throttlingCodes: THROTTLING_CODES, retryableCodes: RETRYABLE_CODES, codeNames: CODE_NAMES },
     );
+  }
+
+  /**
+   * Shows the customer their messages as seen: Messenger's sender action mark_seen to the PSID.
+   * Docs: https://developers.facebook.com/docs/messenger-platform/send-messages/sender-actions
+   */
+  async markRead(credentials: unknown, read: ReadReceipt): Promise<void> {
+    const creds = this.creds(credentials);
+    const reply = await this.http(creds, {
+      method: "POST",
+      url: `${this.baseUrl}/${creds.api_version}/me/messages?access_token=${encodeURIComponent(creds.page_access_token)}`,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ recipient: { id: read.from }, sender_action: "mark_seen" }),
+    });
+    if (reply.status < 200 || reply.status >= 300)
+      throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
   }
 
   protected async probe(creds: MessengerCredentials): Promise<void> {

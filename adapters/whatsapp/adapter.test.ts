@@ -371,4 +371,27 @@ describe("whatsapp verifyCredentials", () => {
     );
     await provider.close();
   });
+
+  it("markRead marks the customer's message read by its id", async () => {
+    const provider = new MockProvider(ORIGIN);
+    provider.reply("POST", "/v18.0/106540352242922/messages", { status: 200, body: { success: true } });
+    await new WhatsAppAdapter({ dispatcher: provider.agent }).markRead(credentials, {
+      from: "+251911234567",
+      providerMessageId: TEXT_ID,
+    });
+    expect(provider.requests[0]!.headers.authorization).toBe(`Bearer ${credentials.access_token}`);
+    expect(JSON.parse(provider.requests[0]!.body)).toEqual({
+      messaging_product: "whatsapp",
+      status: "read",
+      message_id: TEXT_ID,
+    });
+    provider.reply("POST", "/v18.0/106540352242922/messages", {
+      status: 500,
+      body: { error: { code: 131000, message: "(#131000) Something went wrong" } },
+    });
+    await expect(
+      new WhatsAppAdapter({ dispatcher: provider.agent }).markRead(credentials, { from: "+1", providerMessageId: "x" }),
+    ).rejects.toMatchObject({ kind: "retryable" });
+    await provider.close();
+  });
 });

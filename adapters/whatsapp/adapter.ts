@@ -6,7 +6,7 @@
  */
 
 import { classifyHttpFailure } from "../contract/classify.js";
-import type { ChannelAdapter, HttpAdapterOptions } from "../contract/contract.js";
+import type { ChannelAdapter, HttpAdapterOptions, ReadReceipt } from "../contract/contract.js";
 import { HttpAdapterBase, parseJsonBody } from "../contract/http-adapter.js";
 import { answerMetaChallenge, epochSecondsToIso, graphError, verifyMetaSignature } from "../contract/meta-webhook.js";
 import { RecentKeys } from "../contract/recent-keys.js";
@@ -114,6 +114,22 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
       });
     }
     throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
+  }
+
+  /**
+   * Marks the customer's message read (blue ticks); WhatsApp takes the message id only.
+   * Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/guides/mark-message-as-read
+   */
+  async markRead(credentials: unknown, read: ReadReceipt): Promise<void> {
+    const creds = this.creds(credentials);
+    const reply = await this.http(creds, {
+      method: "POST",
+      url: `${this.baseUrl}/${creds.api_version}/${creds.phone_number_id}/messages`,
+      headers: { authorization: `Bearer ${creds.access_token}`, "content-type": "application/json" },
+      body: JSON.stringify({ messaging_product: "whatsapp", status: "read", message_id: read.providerMessageId }),
+    });
+    if (reply.status < 200 || reply.status >= 300)
+      throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
   }
 
   private classify(status: number, json: unknown, retryAfterMs: number | null, creds: WhatsAppCredentials): SendError {

@@ -3,4 +3,8 @@
  * (scripts/gen-client.ts) from the OpenAPI document. Do not edit: regenerate.
  */
 
-export const IDEMPOTENT_POSTS: readonly string[] = ["/v1/group-messages", "/v1/messages"];
+export const IDEMPOTENT_POSTS: readonly string[] = [
+  "/v1/conversations/{id}/messages",
+  "/v1/group-messages",
+  "/v1/messages",
+];

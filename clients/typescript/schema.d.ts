@@ -399,6 +399,164 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/suppressions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List suppressed addresses (opt-outs, provider opt-outs, bounces, complaints, manual) */
+    get: operations["listSuppressions"];
+    put?: never;
+    /** Suppress an address on one channel type or account-wide (200 with the existing row if already suppressed) */
+    post: operations["createSuppression"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/suppressions/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a suppression */
+    get: operations["getSuppression"];
+    put?: never;
+    post?: never;
+    /** Remove a suppression: the address may be messaged again on that scope */
+    delete: operations["deleteSuppression"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/suppressions/import": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Import suppressions from a CSV file (streamed; column address, optional scope, reason, note) */
+    post: operations["importSuppressionsCsv"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/quotas": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The account's quotas per channel type, with usage in the current UTC day and month */
+    get: operations["listQuotas"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/quotas/{channel_type}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove a channel type's quota (its sends are no longer limited or counted) */
+    delete: operations["deleteQuota"];
+    options?: never;
+    head?: never;
+    /** Set a channel type's daily and/or monthly quota (created on first use, counting this period's sends) */
+    patch: operations["setQuota"];
+    trace?: never;
+  };
+  "/v1/conversations": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List conversations (latest activity first; filter channel, contact, status, assignee, unread …) */
+    get: operations["listConversations"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a conversation: participants, status, assignee, unread count, WhatsApp care window */
+    get: operations["getConversation"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Set a conversation's status (open, pending, closed) or assignee */
+    patch: operations["updateConversation"];
+    trace?: never;
+  };
+  "/v1/conversations/{id}/messages": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A conversation's messages, both directions, oldest first unless sorted otherwise */
+    get: operations["listConversationMessages"];
+    put?: never;
+    /** Reply in a conversation: on its channel, to its participant (text or template); reopens a closed one */
+    post: operations["replyInConversation"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/conversations/{id}/read": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mark a conversation read: its unread count goes to zero, and WhatsApp or Messenger shows the customer their latest message read */
+    post: operations["markConversationRead"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/api-keys": {
     parameters: {
       query?: never;
@@ -852,7 +1010,7 @@ export interface components {
       read_count: number;
       /** @description Messages cancelled before a provider had them */
       cancelled_count: number;
-      /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, rendered_too_long, opted_out, suppressed_bounce */
+      /** @description skipped_count by reason: no_address, duplicate_address, missing_variables, rendered_too_long, opted_out, suppressed_bounce, suppressed */
       skipped_reasons: {
         [key: string]: number;
       };
@@ -1242,6 +1400,87 @@ export interface components {
       name: string;
       description: string | null;
       member_count: number;
+      /** @description ISO 8601 date-time */
+      created_at: string;
+      /** @description ISO 8601 date-time */
+      updated_at: string;
+    };
+    Suppression: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      /**
+       * @description all: every channel of the account (a phone number or an e-mail address); otherwise one channel type (sms covers every SMS provider and SMPP)
+       * @enum {string}
+       */
+      scope: "all" | "sms" | "whatsapp" | "telegram" | "messenger" | "email";
+      /** @description The address in the form messages store it */
+      address: string;
+      /**
+       * @description opt_out_keyword: the recipient sent STOP or the like; provider_opt_out: the provider reported an opt-out or a block; hard_bounce: a permanent e-mail bounce; complaint: a spam complaint; manual: the account's own decision
+       * @enum {string}
+       */
+      reason: "opt_out_keyword" | "provider_opt_out" | "hard_bounce" | "complaint" | "manual";
+      /** @description The keyword, the provider's code, the bounce's diagnostic, or the account's note */
+      note: string | null;
+      contact_id: string | null;
+      /** @description The channel that reported it */
+      channel_id: string | null;
+      /** @description ISO 8601 date-time */
+      created_at: string;
+    };
+    Quota: {
+      /** @enum {string} */
+      channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+      daily: {
+        limit: number | null;
+        /** @description Messages accepted in the current period (UTC) */
+        used: number;
+        remaining: number | null;
+        /** @description ISO 8601 date-time */
+        resets_at: string;
+      };
+      monthly: {
+        limit: number | null;
+        /** @description Messages accepted in the current period (UTC) */
+        used: number;
+        remaining: number | null;
+        /** @description ISO 8601 date-time */
+        resets_at: string;
+      };
+    };
+    Conversation: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      account_id: string;
+      /** Format: uuid */
+      channel_id: string;
+      /** @enum {string} */
+      channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+      /** @description Who talks in this conversation */
+      participants: {
+        /** @description The customer's address (phone number, chat id, PSID, e-mail address) */
+        contact: string;
+        /** @description Our side: the number, bot or page the customer wrote to */
+        channel: string;
+        contact_id: string | null;
+      };
+      /** @enum {string} */
+      status: "open" | "pending" | "closed";
+      assignee: string | null;
+      /** @description Inbound messages since the last read marker */
+      unread_count: number;
+      last_message_at: string | null;
+      last_inbound_at: string | null;
+      last_read_at: string | null;
+      /** @description WhatsApp only: free-form text may go while open; outside it only an approved template */
+      care_window: {
+        open: boolean;
+        /** @description 24 hours after the customer's last message; null before any */
+        expires_at: string | null;
+      } | null;
       /** @description ISO 8601 date-time */
       created_at: string;
       /** @description ISO 8601 date-time */
@@ -2378,7 +2617,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After */
+      /** @description Rate limit exceeded, or (code quota_exceeded) the channel type's daily or monthly quota has no room; resets_at and Retry-After say when it resets */
       429: {
         headers: {
           [name: string]: unknown;
@@ -4156,7 +4395,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After */
+      /** @description Rate limit exceeded, or (code quota_exceeded) queueing it would pass the channel type's daily or monthly quota; resets_at and Retry-After say when it resets */
       429: {
         headers: {
           [name: string]: unknown;
@@ -4633,7 +4872,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After */
+      /** @description Rate limit exceeded, or (code quota_exceeded) queueing it would pass the channel type's daily or monthly quota; resets_at and Retry-After say when it resets */
       429: {
         headers: {
           [name: string]: unknown;
@@ -5871,20 +6110,20 @@ export interface operations {
             created_at: string;
             /** @description ISO 8601 date-time */
             updated_at: string;
-            /** @description Opt-outs and suppressions on the contact's addresses: single sends to them fail (opted_out, suppressed_bounce) and campaigns skip them */
+            /** @description Opt-outs and suppressions on the contact's addresses: single sends to them fail (opted_out, suppressed_bounce, suppressed) and campaigns skip them */
             opt_outs: {
               /**
-               * @description Where it applies: sms covers every SMS provider and SMPP
+               * @description Where it applies: sms covers every SMS provider and SMPP; all, every channel of the account
                * @enum {string}
                */
-              channel_scope: "sms" | "whatsapp" | "telegram" | "messenger" | "email";
+              channel_scope: "all" | "sms" | "whatsapp" | "telegram" | "messenger" | "email";
               /** @description The address as messages store it */
               address: string;
               /**
-               * @description keyword: the contact sent STOP or the like; provider: the provider reported an opt-out, a block or a spam complaint; bounce: a permanent e-mail bounce suppressed the address
+               * @description keyword: the contact sent STOP or the like; provider: the provider reported an opt-out, a block or a spam complaint; bounce: a permanent e-mail bounce suppressed the address; complaint: a spam complaint recorded through /v1/suppressions; manual (api in older rows): the account suppressed it (/v1/suppressions)
                * @enum {string}
                */
-              source: "keyword" | "provider" | "api" | "bounce";
+              source: "keyword" | "provider" | "api" | "bounce" | "complaint" | "manual";
               /** @description The keyword, the provider's code, or the bounce's code and diagnostic */
               reason: string | null;
               /** @description The channel that reported it */
@@ -6935,6 +7174,1614 @@ export interface operations {
       };
       /** @description Not text/csv */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listSuppressions: {
+    parameters: {
+      query?: {
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, scope, address, reason, note, contact_id, channel_id, created_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
+        filter?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: created_at, address, scope. */
+        sort?: string;
+        /** @description Rows to skip (bounded; narrow the filter to go deeper) */
+        skip?: number;
+        /** @description Page size (bounded by a hard maximum) */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of suppressions */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: components["schemas"]["Suppression"][];
+            /** @description Matching rows, exact up to the count cap */
+            total: number;
+            /** @description True when more rows match than the cap counts */
+            total_capped: boolean;
+            skip: number;
+            limit: number;
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  createSuppression: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /**
+           * Format: uuid
+           * @description Account the row belongs to; defaults to the caller's only account
+           */
+          account_id?: string;
+          /** @description Phone number, e-mail address, Telegram chat id or Messenger PSID */
+          address: string;
+          /**
+           * @description all: every channel of the account (a phone number or an e-mail address); otherwise one channel type (sms covers every SMS provider and SMPP)
+           * @default all
+           * @enum {string}
+           */
+          scope?: "all" | "sms" | "whatsapp" | "telegram" | "messenger" | "email";
+          /**
+           * @description opt_out_keyword: the recipient sent STOP or the like; provider_opt_out: the provider reported an opt-out or a block; hard_bounce: a permanent e-mail bounce; complaint: a spam complaint; manual: the account's own decision
+           * @default manual
+           * @enum {string}
+           */
+          reason?: "opt_out_keyword" | "provider_opt_out" | "hard_bounce" | "complaint" | "manual";
+          /** @description Why, in the account's words */
+          note?: string | null;
+          /** @description The channel it came from, if any */
+          channel_id?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description Already suppressed on that scope: the existing row */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Suppression"];
+        };
+      };
+      /** @description Suppressed */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Suppression"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getSuppression: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The suppression */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Suppression"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  deleteSuppression: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  importSuppressionsCsv: {
+    parameters: {
+      query?: {
+        /** @description Account the row belongs to; defaults to the caller's only account */
+        account_id?: string;
+        /** @description Scope of rows without a scope column */
+        scope?: "all" | "sms" | "whatsapp" | "telegram" | "messenger" | "email";
+        /** @description Reason of rows without a reason column */
+        reason?: "opt_out_keyword" | "provider_opt_out" | "hard_bounce" | "complaint" | "manual";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "text/csv": string;
+      };
+    };
+    responses: {
+      /** @description Imported */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            added: number;
+            /** @description Rows whose address was already suppressed on that scope (or twice in the file) */
+            already_suppressed: number;
+            rejected: number;
+            /** @description The first 100 rejected rows */
+            errors: {
+              line: number;
+              detail: string;
+            }[];
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The upload did not arrive within API_CSV_UPLOAD_TIMEOUT_SECONDS */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description File or row count over the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not text/csv */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listQuotas: {
+    parameters: {
+      query?: {
+        /** @description Account the row belongs to; defaults to the caller's only account */
+        account_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Quotas */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: components["schemas"]["Quota"][];
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  deleteQuota: {
+    parameters: {
+      query?: {
+        /** @description Account the row belongs to; defaults to the caller's only account */
+        account_id?: string;
+      };
+      header?: never;
+      path: {
+        channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  setQuota: {
+    parameters: {
+      query?: {
+        /** @description Account the row belongs to; defaults to the caller's only account */
+        account_id?: string;
+      };
+      header?: never;
+      path: {
+        channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @description Messages accepted per period; null: no limit on that period */
+          daily_limit?: number | null;
+          /** @description Messages accepted per period; null: no limit on that period */
+          monthly_limit?: number | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The quota */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Quota"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listConversations: {
+    parameters: {
+      query?: {
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, channel_id, channel_type, contact_id, participant, status, assignee, unread, unread_count, last_message_at, last_inbound_at, created_at, updated_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
+        filter?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: last_message_at, created_at, updated_at, unread_count, status. */
+        sort?: string;
+        /** @description Rows to skip (bounded; narrow the filter to go deeper) */
+        skip?: number;
+        /** @description Page size (bounded by a hard maximum) */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of conversations */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: components["schemas"]["Conversation"][];
+            /** @description Matching rows, exact up to the count cap */
+            total: number;
+            /** @description True when more rows match than the cap counts */
+            total_capped: boolean;
+            skip: number;
+            limit: number;
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getConversation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The conversation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Conversation"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  updateConversation: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          /** @enum {string} */
+          status?: "open" | "pending" | "closed";
+          /** @description Who handles it (the tenant's own user id); null unassigns */
+          assignee?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description Updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Conversation"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listConversationMessages: {
+    parameters: {
+      query?: {
+        /** @description field:operation[:value], repeatable (at most 20, ANDed). Fields: id, account_id, channel_id, channel_type, contact_id, conversation_id, group_message_id, scheduled_message_id, template_id, direction, status, priority, delivery_address, message_body, provider_message_id, error_code, encoding, segments, attempts, trace_id, created_at, updated_at, next_attempt_at, sent_at, delivered_at. Operations by field type: text eq ne lt le gt ge contains icontains like ilike startswith endswith in range; UUID and enumerated eq ne in; integer and timestamp eq ne lt le gt ge in range; boolean eq ne; and is_null, is_not_null (no value) on every field. in takes up to 100 comma-separated values, range two (low,high); timestamps are ISO 8601 (UTC when no offset is given); values at most 1000 characters. */
+        filter?: string | string[];
+        /** @description field[:asc|desc], repeatable or comma-separated, at most 5 fields, each once. Fields: created_at, updated_at, status, priority, sent_at, delivered_at. */
+        sort?: string;
+        /** @description Rows to skip (bounded; narrow the filter to go deeper) */
+        skip?: number;
+        /** @description Page size (bounded by a hard maximum) */
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of messages */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            items: components["schemas"]["Message"][];
+            /** @description Matching rows, exact up to the count cap */
+            total: number;
+            /** @description True when more rows match than the cap counts */
+            total_capped: boolean;
+            skip: number;
+            limit: number;
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  replyInConversation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Repeat a request safely: the same key and body return the original response; the same key with another body is a 409. */
+        "Idempotency-Key"?: string;
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          message_body?: string;
+          /**
+           * Format: uuid
+           * @description Render this template instead of sending message_body
+           */
+          template_id?: string;
+          custom_values?: {
+            [key: string]: string;
+          };
+          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
+          channel_options?: {
+            /** @description E-mail only: the Subject line */
+            subject?: string;
+            /** @description E-mail only: the HTML part; message_body is the text part (derived from this HTML when empty) */
+            html?: string;
+            /** @description E-mail only: the plain-text part, when it is not message_body */
+            text?: string;
+            /**
+             * Format: email
+             * @description E-mail only: Reply-To
+             */
+            reply_to?: string;
+            /** @description E-mail only: extra headers, e.g. X-Campaign */
+            headers?: {
+              [key: string]: string;
+            };
+            /** @description E-mail only: message_body itself is HTML (its text part is derived) */
+            is_html?: boolean;
+            /** @description WhatsApp only: send this approved template instead of the text */
+            template?: {
+              name: string;
+              language: string;
+              /** @description Parameters per component, in order */
+              components?: {
+                /** @enum {string} */
+                type: "header" | "body" | "button";
+                /**
+                 * @description Buttons only
+                 * @enum {string}
+                 */
+                sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+                /** @description Buttons only: the button's position, 0-9 */
+                index?: number | string;
+                parameters: (
+                  | ({
+                      /** @constant */
+                      type: "text";
+                      text: string;
+                    } & {
+                      [key: string]: unknown;
+                    })
+                  | ({
+                      /** @constant */
+                      type: "payload";
+                      payload: string;
+                    } & {
+                      [key: string]: unknown;
+                    })
+                  | ({
+                      /** @enum {string} */
+                      type:
+                        | "currency"
+                        | "date_time"
+                        | "image"
+                        | "document"
+                        | "video"
+                        | "location"
+                        | "action"
+                        | "coupon_code";
+                    } & {
+                      [key: string]: unknown;
+                    })
+                )[];
+              }[];
+            };
+            /** @description WhatsApp only: send this approved template instead of the text when the 24-hour customer-care window is closed */
+            outside_window_template?: {
+              name: string;
+              language: string;
+              /** @description Parameters per component, in order */
+              components?: {
+                /** @enum {string} */
+                type: "header" | "body" | "button";
+                /**
+                 * @description Buttons only
+                 * @enum {string}
+                 */
+                sub_type?: "quick_reply" | "url" | "copy_code" | "flow";
+                /** @description Buttons only: the button's position, 0-9 */
+                index?: number | string;
+                parameters: (
+                  | ({
+                      /** @constant */
+                      type: "text";
+                      text: string;
+                    } & {
+                      [key: string]: unknown;
+                    })
+                  | ({
+                      /** @constant */
+                      type: "payload";
+                      payload: string;
+                    } & {
+                      [key: string]: unknown;
+                    })
+                  | ({
+                      /** @enum {string} */
+                      type:
+                        | "currency"
+                        | "date_time"
+                        | "image"
+                        | "document"
+                        | "video"
+                        | "location"
+                        | "action"
+                        | "coupon_code";
+                    } & {
+                      [key: string]: unknown;
+                    })
+                )[];
+              }[];
+            };
+            /** @description WhatsApp only: show a preview of the first link in the text */
+            preview_url?: boolean;
+            /**
+             * @description Telegram only: how the text is formatted
+             * @enum {string}
+             */
+            parse_mode?: "MarkdownV2" | "HTML" | "Markdown";
+            /** @description Telegram only: rows of buttons under the message, each with a url or callback_data */
+            inline_buttons?: (
+              | {
+                  text: string;
+                  /** Format: uri */
+                  url: string;
+                }
+              | {
+                  text: string;
+                  callback_data: string;
+                }
+            )[][];
+            /** @description Telegram only: deliver silently */
+            disable_notification?: boolean;
+            /**
+             * @description Messenger only: RESPONSE (default), UPDATE or MESSAGE_TAG
+             * @enum {string}
+             */
+            messaging_type?: "RESPONSE" | "UPDATE" | "MESSAGE_TAG";
+            /**
+             * @description Messenger only: the message tag, with messaging_type MESSAGE_TAG
+             * @enum {string}
+             */
+            tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
+            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            attachments?: (
+              | {
+                  /**
+                   * Format: uuid
+                   * @description An id from POST /v1/media
+                   */
+                  media_id: string;
+                }
+              | {
+                  /**
+                   * Format: uri
+                   * @description An HTTPS URL the provider fetches; checked against the outbound-address rules
+                   */
+                  url: string;
+                  /**
+                   * @description How to send it; by default read from the URL's file extension
+                   * @enum {string}
+                   */
+                  kind?: "image" | "document" | "audio" | "video";
+                  filename?: string;
+                }
+            )[];
+          };
+          priority?: number;
+          /** @description Free-form JSON object */
+          metadata?: {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Created (or, with a repeated Idempotency-Key, the original response) */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Message"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflicts with the current state */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than allowed (code payload_too_large) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is not in the declared content type or charset */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded, or (code quota_exceeded) the channel type's quota has no room */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  markConversationRead: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The conversation, read, with what the provider was told */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            account_id: string;
+            /** Format: uuid */
+            channel_id: string;
+            /** @enum {string} */
+            channel_type: "sms" | "smpp" | "telegram" | "whatsapp" | "messenger" | "email";
+            /** @description Who talks in this conversation */
+            participants: {
+              /** @description The customer's address (phone number, chat id, PSID, e-mail address) */
+              contact: string;
+              /** @description Our side: the number, bot or page the customer wrote to */
+              channel: string;
+              contact_id: string | null;
+            };
+            /** @enum {string} */
+            status: "open" | "pending" | "closed";
+            assignee: string | null;
+            /** @description Inbound messages since the last read marker */
+            unread_count: number;
+            last_message_at: string | null;
+            last_inbound_at: string | null;
+            last_read_at: string | null;
+            /** @description WhatsApp only: free-form text may go while open; outside it only an approved template */
+            care_window: {
+              open: boolean;
+              /** @description 24 hours after the customer's last message; null before any */
+              expires_at: string | null;
+            } | null;
+            /** @description ISO 8601 date-time */
+            created_at: string;
+            /** @description ISO 8601 date-time */
+            updated_at: string;
+            /** @description What the provider was told: sent (WhatsApp marked the latest message read, Messenger showed it seen), not_supported (the channel has no read receipts), no_inbound_message, or failed with the provider's reason */
+            read_receipt: {
+              /** @enum {string} */
+              outcome: "sent" | "not_supported" | "no_inbound_message" | "failed";
+              reason?: string;
+            };
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -11,7 +11,13 @@ import { deliveryAddressOf, type CampaignContact } from "./contact.js";
 import { TOO_LONG_CODE, tooLongDetail, type TooLong } from "../content/limits.js";
 
 export type SkipReason =
-  "no_address" | "duplicate_address" | "missing_variables" | "rendered_too_long" | "opted_out" | "suppressed_bounce";
+  | "no_address"
+  | "duplicate_address"
+  | "missing_variables"
+  | "rendered_too_long"
+  | "opted_out"
+  | "suppressed_bounce"
+  | "suppressed";
 
 export interface RenderedText {
   text: string;
@@ -87,12 +93,13 @@ export function planPage(
 /**
  * The plan without rows to addresses that opted out (STOP and the like): those contacts get no
  * message and count as skipped with reason opted_out. `optedOut` answers for a row's address.
- * The same for addresses a permanent bounce suppressed, counted under suppressed_bounce.
+ * The same for addresses a permanent bounce suppressed (suppressed_bounce) and those the account
+ * suppressed by hand (suppressed).
  */
 export function withoutOptedOut(
   plan: PagePlan,
   optedOut: (address: string) => boolean,
-  reason: "opted_out" | "suppressed_bounce" = "opted_out",
+  reason: "opted_out" | "suppressed_bounce" | "suppressed" = "opted_out",
 ): PagePlan {
   const rows = plan.rows.filter((r) => !optedOut(r.address));
   const dropped = plan.rows.length - rows.length;

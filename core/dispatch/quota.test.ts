@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consumeQuota, emptyQuota } from "./quota.js";
+import { consumeQuota, emptyQuota, quotaPeriods } from "./quota.js";
 
 const d = (iso: string) => new Date(iso);
 
@@ -22,5 +22,22 @@ describe("account quota", () => {
   });
   it("grants everything when no limit is set", () => {
     expect(consumeQuota(emptyQuota(), {}, d("2026-03-01T00:00:00Z"), 1_000).granted).toBe(1_000);
+  });
+});
+
+describe("quota periods", () => {
+  it("are the UTC day and month, resetting at the next UTC midnight and first of the month", () => {
+    expect(quotaPeriods(new Date("2026-12-31T23:59:59.999Z"))).toEqual({
+      day: "2026-12-31",
+      month: "2026-12-01",
+      dayResetsAt: new Date("2027-01-01T00:00:00.000Z"),
+      monthResetsAt: new Date("2027-01-01T00:00:00.000Z"),
+    });
+    expect(quotaPeriods(new Date("2026-02-10T00:00:00.000Z"))).toMatchObject({
+      day: "2026-02-10",
+      month: "2026-02-01",
+      dayResetsAt: new Date("2026-02-11T00:00:00.000Z"),
+      monthResetsAt: new Date("2026-03-01T00:00:00.000Z"),
+    });
   });
 });

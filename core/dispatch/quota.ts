@@ -37,3 +37,17 @@ export function consumeQuota(
   const granted = Math.max(0, Math.min(wanted, dayLeft, monthLeft));
   return { state: { ...s, dayCount: s.dayCount + granted, monthCount: s.monthCount + granted }, granted };
 }
+
+/** The UTC day and month `now` falls in (as dates), and when each ends: a quota's counters reset then. */
+export function quotaPeriods(now: Date): { day: string; month: string; dayResetsAt: Date; monthResetsAt: Date } {
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  const d = now.getUTCDate();
+  const day = now.toISOString().slice(0, 10);
+  return {
+    day,
+    month: `${day.slice(0, 7)}-01`,
+    dayResetsAt: new Date(Date.UTC(y, m, d + 1)),
+    monthResetsAt: new Date(Date.UTC(y, m + 1, 1)),
+  };
+}

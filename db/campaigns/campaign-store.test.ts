@@ -117,6 +117,31 @@ describe("campaign pages carry the channel content", () => {
     });
   });
 
+  it("suppressions: skips the channel scope's and the account-wide ones, each under its reason; another account's do not count", async () => {
+    const ch = await insertChannel(db, A, { channelType: "sms", provider: "twilio" });
+    await sql(
+      `INSERT INTO contact_opt_outs (account_id, channel_scope, address, source, created_at)
+       VALUES ($1, 'sms', '+251911000601', 'keyword', $2),
+              ($1, 'all', '+251911000602', 'manual', $2),
+              ($1, 'all', '+251911000603', 'bounce', $2),
+              ($1, 'whatsapp', '+251911000604', 'manual', $2),
+              ($3, 'all', '+251911000605', 'manual', $2)`,
+      [A, now, randomUUID()],
+    );
+    const id = await campaign(ch, { body: "Hello" });
+    const phones = ["+251911000601", "+251911000602", "+251911000603", "+251911000604", "+251911000605"];
+    const { rows } = await fanOut(
+      id,
+      phones.map((phone) => ({ id: randomUUID(), phone })),
+    );
+    expect(Object.keys(rows).sort()).toEqual(["+251911000604", "+251911000605"]);
+    const [delta] = await sql<{ skipped: number; skipped_reasons: Record<string, number> }>(
+      `SELECT skipped, skipped_reasons FROM group_message_counter_deltas WHERE group_message_id = $1`,
+      [id],
+    );
+    expect(delta).toEqual({ skipped: 3, skipped_reasons: { opted_out: 1, suppressed: 1, suppressed_bounce: 1 } });
+  });
+
   it("whatsapp: free-form text to a recipient outside the window fails at once; one who wrote gets the text", async () => {
     const ch = await insertChannel(db, A, { channelType: "whatsapp", provider: "default" });
     await sql(

@@ -21,6 +21,7 @@ import { effectiveOptions } from "../../core/messages/channel-options.js";
 import type { EmailParts, WhatsAppMapping } from "../../core/content/template-parts.js";
 import { lastInboundTimes } from "../conversations/care-window.js";
 import { normaliseAddress, optOutScope } from "../../core/webhooks/opt-out.js";
+import { suppressedCode, type SuppressionSource } from "../../core/messages/suppressions.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Database, Session } from "../client.js";
 import { isUuid } from "../query/filters.js";
@@ -289,17 +290,24 @@ async function withCareWindows(s: Session, c: CampaignSnapshot, plan: PagePlan, 
   return withCareWindow(plan, c.channelType, (address) => insideCareWindow(last.get(address), now));
 }
 
-/** The page without addresses that opted out (skipped opted_out) or bounced permanently (skipped suppressed_bounce). */
+/**
+ * The page without suppressed addresses, on the channel's scope or account-wide: skipped as
+ * opted_out (the recipient's or provider's opt-out, a complaint), suppressed_bounce (a permanent
+ * bounce) or suppressed (the account's own suppression). The scope's own row decides when both exist.
+ */
 async function withoutOptOuts(s: Session, c: CampaignSnapshot, plan: PagePlan): Promise<PagePlan> {
   if (plan.rows.length === 0) return plan;
   const norm = (address: string) => normaliseAddress(c.channelType, address);
-  const { rows } = await s.query<{ address: string; source: string }>(
-    `SELECT address, source FROM contact_opt_outs WHERE account_id = $1 AND channel_scope = $2 AND address = ANY($3::text[])`,
+  const { rows } = await s.query<{ address: string; source: SuppressionSource }>(
+    `SELECT DISTINCT ON (address) address, source FROM contact_opt_outs
+      WHERE account_id = $1 AND channel_scope IN ($2, 'all') AND address = ANY($3::text[])
+      ORDER BY address, channel_scope = 'all'`,
     [c.accountId, optOutScope(c.channelType), [...new Set(plan.rows.map((r) => norm(r.address)))]],
   );
   if (rows.length === 0) return plan;
-  const bounced = new Set(rows.filter((r) => r.source === "bounce").map((r) => r.address));
-  const stopped = new Set(rows.filter((r) => r.source !== "bounce").map((r) => r.address));
-  const withoutStopped = withoutOptedOut(plan, (address) => stopped.has(norm(address)));
-  return withoutOptedOut(withoutStopped, (address) => bounced.has(norm(address)), "suppressed_bounce");
+  const codeOf = new Map(rows.map((r) => [r.address, suppressedCode(r.source)]));
+  let out = plan;
+  for (const code of ["opted_out", "suppressed_bounce", "suppressed"] as const)
+    out = withoutOptedOut(out, (address) => codeOf.get(norm(address)) === code, code);
+  return out;
 }

@@ -6,6 +6,7 @@
  */
 
 import { normaliseAddress, type OptOutScope } from "../../core/webhooks/opt-out.js";
+import type { SuppressionScope, SuppressionSource } from "../../core/messages/suppressions.js";
 import type { Database, Session } from "../client.js";
 import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
@@ -50,9 +51,9 @@ export async function markOptOuts(s: Session, all: readonly OptOutMark[], now: D
 
 /** One opt-out or suppression as a contact's page shows it. */
 export interface ContactOptOut {
-  scope: OptOutScope;
+  scope: SuppressionScope;
   address: string;
-  source: "keyword" | "provider" | "api" | "bounce";
+  source: SuppressionSource;
   reason: string | null;
   channelId: string | null;
   createdAt: Date;
@@ -60,7 +61,7 @@ export interface ContactOptOut {
 
 /**
  * A contact's opt-outs and suppressions: the marks linked to it, and the marks on its phone
- * number (sms, whatsapp), e-mail address, Telegram chat id or Messenger PSID in the form the marks
+ * number (sms, whatsapp, account-wide), e-mail address (email, account-wide), Telegram chat id or Messenger PSID in the form the marks
  * store them (a mark made before the contact existed carries no contact id).
  */
 export async function optOutsOfContact(
@@ -79,7 +80,7 @@ export async function optOutsOfContact(
   };
   const { rows } = await db.withSession((s) =>
     s.query<{
-      channel_scope: OptOutScope;
+      channel_scope: SuppressionScope;
       address: string;
       source: ContactOptOut["source"];
       reason: string | null;
@@ -89,8 +90,8 @@ export async function optOutsOfContact(
       `SELECT channel_scope, address, source, reason, channel_id, created_at FROM contact_opt_outs
         WHERE account_id = $1
           AND (contact_id = $2
-               OR (channel_scope IN ('sms', 'whatsapp') AND address = $3)
-               OR (channel_scope = 'email' AND address = $4)
+               OR (channel_scope IN ('sms', 'whatsapp', 'all') AND address = $3)
+               OR (channel_scope IN ('email', 'all') AND address = $4)
                OR (channel_scope = 'telegram' AND address = $5)
                OR (channel_scope = 'messenger' AND address = $6))
         ORDER BY created_at, channel_scope, address`,

@@ -17,6 +17,8 @@ import { optOutScope } from "../../core/webhooks/opt-out.js";
 import type { Database, Session } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import { markOptOuts } from "../contacts/opt-outs.js";
+import { mapRow } from "../query/rows.js";
+import { conversations as conversationsTable, type ConversationRow } from "../schema.js";
 
 export interface InboundChannel {
   id: string;
@@ -47,7 +49,29 @@ export interface ApplyResult {
   inserted: Set<string>;
   optedOut: number;
   optedIn: number;
+  /** The messages this batch inserted, for message.received. */
+  received: ReceivedInbound[];
+  /** Conversations this batch started, as they are after it, for conversation.created. */
+  createdConversations: ConversationRow[];
 }
+
+export interface ReceivedInbound {
+  id: string;
+  createdAt: Date;
+  conversationId: string | null;
+  contactId: string | null;
+  from: string;
+  text: string;
+  providerMessageId: string;
+}
+
+const NOTHING_APPLIED = (): ApplyResult => ({
+  inserted: new Set(),
+  optedOut: 0,
+  optedIn: 0,
+  received: [],
+  createdConversations: [],
+});
 
 export const inboundKey = (providerMessageId: string, at: Date) => `${providerMessageId}|${at.getTime()}`;
 
@@ -120,18 +144,27 @@ export class InboundStore {
 
   async apply(ch: InboundChannel, items: readonly ReadyInbound[], now: Date): Promise<ApplyResult> {
     const unique = [...new Map(items.map((m) => [inboundKey(m.providerMessageId, m.receivedAt), m])).values()];
-    if (unique.length === 0) return { inserted: new Set(), optedOut: 0, optedIn: 0 };
+    if (unique.length === 0) return NOTHING_APPLIED();
     return this.db.transaction(async (s) => {
       await lockKeys(s, ch, unique);
       const todo = await withoutStored(s, ch, unique);
-      if (todo.length === 0) return { inserted: new Set<string>(), optedOut: 0, optedIn: 0 };
+      if (todo.length === 0) return NOTHING_APPLIED();
       const contacts = await this.contactsFor(s, ch, todo, now);
       const conversations = await upsertConversations(s, ch, todo, contacts, now);
-      const inserted = await insertMessages(s, ch, todo, contacts, conversations, now);
+      const received = await insertMessages(s, ch, todo, contacts, conversations.ids, now);
+      const inserted = new Set(received.map((r) => inboundKey(r.providerMessageId, r.createdAt)));
       const fresh = todo.filter((m) => inserted.has(inboundKey(m.providerMessageId, m.receivedAt)));
-      await touchConversations(s, fresh, conversations, now);
+      await touchConversations(s, fresh, conversations.ids, now);
       const keywords = await applyKeywords(s, ch, fresh, contacts, now);
-      return { inserted, ...keywords };
+      const createdConversations =
+        conversations.created.length === 0
+          ? []
+          : (
+              await s.query<Record<string, unknown>>(`SELECT * FROM conversations WHERE id = ANY($1::uuid[])`, [
+                conversations.created,
+              ])
+            ).rows.map((r) => mapRow(conversationsTable, r));
+      return { inserted, ...keywords, received, createdConversations };
     });
   }
 
@@ -253,15 +286,15 @@ async function upsertConversations(
   items: readonly ReadyInbound[],
   contacts: Map<string, string>,
   now: Date,
-): Promise<Map<string, string>> {
+): Promise<{ ids: Map<string, string>; created: string[] }> {
   const pairs = [...new Map(items.map((m) => [conversationKey(m.address, m.participantTo), m])).values()];
-  const { rows } = await s.query<{ id: string; participant_from: string; participant_to: string }>(
+  const { rows } = await s.query<{ id: string; participant_from: string; participant_to: string; created: boolean }>(
     `INSERT INTO conversations (id, account_id, channel_id, channel_type, participant_from, participant_to, contact_id, status, created_at, updated_at)
      SELECT u.id, $1, $2, $3, u.pfrom, u.pto, u.contact_id, 'open', $4, $4
        FROM unnest($5::uuid[], $6::text[], $7::text[], $8::uuid[]) AS u(id, pfrom, pto, contact_id)
      ON CONFLICT (channel_id, participant_from, participant_to)
        DO UPDATE SET contact_id = COALESCE(conversations.contact_id, EXCLUDED.contact_id)
-     RETURNING id, participant_from, participant_to`,
+     RETURNING id, participant_from, participant_to, (xmax = 0) AS created`,
     [
       ch.accountId,
       ch.id,
@@ -273,7 +306,10 @@ async function upsertConversations(
       pairs.map((m) => contacts.get(m.address) ?? null),
     ],
   );
-  return new Map(rows.map((r) => [conversationKey(r.participant_from, r.participant_to), String(r.id)]));
+  return {
+    ids: new Map(rows.map((r) => [conversationKey(r.participant_from, r.participant_to), String(r.id)])),
+    created: rows.filter((r) => r.created === true).map((r) => String(r.id)),
+  };
 }
 
 async function insertMessages(
@@ -283,9 +319,17 @@ async function insertMessages(
   contacts: Map<string, string>,
   conversations: Map<string, string>,
   now: Date,
-): Promise<Set<string>> {
+): Promise<ReceivedInbound[]> {
   // created_at is the provider's time of the message, so a redelivery collides with the first copy.
-  const { rows } = await s.query<{ provider_message_id: string; created_at: Date | string }>(
+  const { rows } = await s.query<{
+    id: string;
+    provider_message_id: string;
+    created_at: Date | string;
+    conversation_id: string | null;
+    contact_id: string | null;
+    delivery_address: string;
+    message_body: string;
+  }>(
     `INSERT INTO messages (id, created_at, updated_at, account_id, channel_id, channel_type, contact_id, conversation_id,
                            direction, status, delivery_address, message_body, metadata, provider_message_id, delivered_at, trace_id)
      SELECT u.id, u.created_at, $4, $1, $2, $3, u.contact_id, u.conversation_id,
@@ -293,7 +337,7 @@ async function insertMessages(
        FROM unnest($5::uuid[], $6::timestamptz[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
             AS u(id, created_at, contact_id, conversation_id, address, body, metadata, provider_id, trace_id)
      ON CONFLICT DO NOTHING
-     RETURNING provider_message_id, created_at`,
+     RETURNING id, provider_message_id, created_at, conversation_id, contact_id, delivery_address, message_body`,
     [
       ch.accountId,
       ch.id,
@@ -310,17 +354,22 @@ async function insertMessages(
       items.map((m) => m.traceId),
     ],
   );
-  return new Set(
-    rows.map((r) =>
-      inboundKey(String(r.provider_message_id), r.created_at instanceof Date ? r.created_at : new Date(r.created_at)),
-    ),
-  );
+  return rows.map((r) => ({
+    id: String(r.id),
+    createdAt: r.created_at instanceof Date ? r.created_at : new Date(r.created_at),
+    conversationId: r.conversation_id,
+    contactId: r.contact_id,
+    from: r.delivery_address,
+    text: r.message_body,
+    providerMessageId: String(r.provider_message_id),
+  }));
 }
 
 /**
- * A new message (re)opens its conversation and moves its last-message and last-inbound times
- * forward, never back. last_inbound_at is written only here, from stored inbound messages: it is
- * what WhatsApp's customer-care window is worked out from (db/conversations/care-window.ts).
+ * A new message (re)opens its conversation (from pending or closed too), adds to its unread count
+ * and moves its last-message and last-inbound times forward, never back. last_inbound_at is
+ * written only here, from stored inbound messages: it is what WhatsApp's customer-care window is
+ * worked out from (db/conversations/care-window.ts).
  */
 async function touchConversations(
   s: Session,
@@ -328,21 +377,25 @@ async function touchConversations(
   conversations: Map<string, string>,
   now: Date,
 ): Promise<void> {
-  const latest = new Map<string, Date>();
+  const latest = new Map<string, { at: Date; n: number }>();
   for (const m of fresh) {
     const id = conversations.get(conversationKey(m.address, m.participantTo));
     if (!id) continue;
     const seen = latest.get(id);
-    if (!seen || m.receivedAt > seen) latest.set(id, m.receivedAt);
+    latest.set(id, {
+      at: !seen || m.receivedAt > seen.at ? m.receivedAt : seen.at,
+      n: (seen?.n ?? 0) + 1,
+    });
   }
   if (latest.size === 0) return;
+  const ids = [...latest.keys()];
   await s.query(
-    `UPDATE conversations c SET status = 'open', updated_at = $3,
+    `UPDATE conversations c SET status = 'open', updated_at = $4, unread_count = c.unread_count + u.n,
             last_message_at = GREATEST(COALESCE(c.last_message_at, u.at), u.at),
             last_inbound_at = GREATEST(COALESCE(c.last_inbound_at, u.at), u.at)
-       FROM unnest($1::uuid[], $2::timestamptz[]) AS u(id, at)
+       FROM unnest($1::uuid[], $2::timestamptz[], $3::int[]) AS u(id, at, n)
       WHERE c.id = u.id`,
-    [[...latest.keys()], [...latest.values()], now],
+    [ids, ids.map((id) => latest.get(id)!.at), ids.map((id) => latest.get(id)!.n), now],
   );
 }
 

@@ -12,6 +12,7 @@ import {
 } from "../testkit/embedded.js";
 import {
   OPTED_OUT,
+  SUPPRESSED,
   SUPPRESSED_BOUNCE,
   applyOutcomes,
   applyReceiptChanges,
@@ -245,6 +246,39 @@ describe("status writes", () => {
         event_data: expect.objectContaining({ error_code: SUPPRESSED_BOUNCE }),
       }),
     ]);
+  });
+
+  it("skips account-wide suppressions on every channel type, and the scope's own row decides the error", async () => {
+    const B = randomUUID();
+    const sms = await insertChannel(db, B, { channelType: "smpp", provider: "smpp" });
+    const mail = await insertChannel(db, B, { channelType: "email", provider: "default" });
+    const q = (channel: string, address: string) =>
+      insertMessage(db, { accountId: B, channelId: channel, status: "queued", createdAt: t0, address });
+    const byHand = await q(sms, "251911000501");
+    const both = await q(sms, "+251911000502");
+    const mailByHand = await q(mail, "Dee@Example.org");
+    const fine = await q(sms, "+251911000503");
+    await db.withSession((s) =>
+      s.query(
+        `INSERT INTO contact_opt_outs (account_id, channel_scope, address, source, reason, created_at)
+         VALUES ($1, 'all', '+251911000501', 'manual', 'asked by phone', $2),
+                ($1, 'all', '+251911000502', 'manual', NULL, $2),
+                ($1, 'sms', '+251911000502', 'keyword', 'STOP', $2),
+                ($1, 'all', 'dee@example.org', 'complaint', NULL, $2),
+                ($3, 'all', '+251911000503', 'manual', NULL, $2)`,
+        [B, t0, randomUUID()],
+      ),
+    );
+
+    const onSms = await tx((s) => claimQueued(s, sms, 10, later));
+    const onMail = await tx((s) => claimQueued(s, mail, 10, later));
+
+    expect(onSms.sending.map((m) => m.id)).toEqual([fine.id]);
+    expect(onSms.optedOut).toBe(2);
+    expect(onMail).toMatchObject({ sending: [], optedOut: 1 });
+    expect(await messageRow(db, byHand.id)).toMatchObject({ status: "failed", error_code: SUPPRESSED });
+    expect(await messageRow(db, both.id)).toMatchObject({ status: "failed", error_code: OPTED_OUT });
+    expect(await messageRow(db, mailByHand.id)).toMatchObject({ status: "failed", error_code: OPTED_OUT });
   });
 
   describe("send outcomes", () => {

@@ -85,14 +85,18 @@ const OPTED_OUT_MESSAGE =
  */
 export const SUPPRESSED_BOUNCE = "suppressed_bounce";
 const SUPPRESSED_BOUNCE_MESSAGE = "the address bounced permanently before; not sent";
+/** Error recorded on a message to an address the account suppressed by hand (a suppression with reason manual). */
+export const SUPPRESSED = "suppressed";
+const SUPPRESSED_MESSAGE = "the account suppressed this address; not sent";
 
 /**
  * Moves up to `limit` due messages of the channel from queued to sending, highest priority first,
  * in one UPDATE … RETURNING: the only way a message leaves `queued`, so a redelivered event or a
  * second turn can never send the same message twice. Messages to an address that opted out or
- * whose mail bounced permanently (contact_opt_outs, for the channel's account and scope) are
- * failed with `opted_out` or `suppressed_bounce` in the same statement and never handed to the
- * sender; `optedOut` counts both. On a WhatsApp channel each claimed message also carries when its
+ * whose mail bounced permanently or that the account suppressed (contact_opt_outs, for the
+ * channel's account and scope or account-wide; the scope's own row decides when both exist) are
+ * failed with `opted_out`, `suppressed_bounce` or `suppressed` in the same statement and never
+ * handed to the sender; `optedOut` counts them all. On a WhatsApp channel each claimed message also carries when its
  * recipient last wrote (conversations.last_inbound_at), read now rather than when the message was
  * created: the sender decides on the customer-care window at send time.
  */
@@ -102,7 +106,7 @@ export async function claimQueued(
   limit: number,
   now: Date,
 ): Promise<{ sending: ClaimedMessage[]; optedOut: number }> {
-  // The opt-out look-up is one primary-key probe per picked row, joined into the claim itself. The
+  // The suppression look-up is one primary-key probe per scope per picked row, joined into the claim. The
   // channel's own row decides whether it may send at all: the actor's snapshot of it can be a
   // channel.updated event behind, and a pause must hold from the moment its PATCH commits. The
   // check is one primary-key read per claim (an InitPlan), not per row. `blocked` is MATERIALIZED:
@@ -123,16 +127,21 @@ export async function claimQueued(
           FOR UPDATE SKIP LOCKED),
        blocked AS MATERIALIZED (
          SELECT p.id,
-                CASE WHEN o.source = 'bounce' THEN '${SUPPRESSED_BOUNCE}' ELSE '${OPTED_OUT}' END AS error_code,
-                CASE WHEN o.source = 'bounce'
-                     THEN '${SUPPRESSED_BOUNCE_MESSAGE}' || COALESCE(' (' || o.reason || ')', '')
+                CASE o.source WHEN 'bounce' THEN '${SUPPRESSED_BOUNCE}' WHEN 'manual' THEN '${SUPPRESSED}' ELSE '${OPTED_OUT}' END AS error_code,
+                CASE o.source
+                     WHEN 'bounce' THEN '${SUPPRESSED_BOUNCE_MESSAGE}' || COALESCE(' (' || o.reason || ')', '')
+                     WHEN 'manual' THEN '${SUPPRESSED_MESSAGE}'
                      ELSE '${OPTED_OUT_MESSAGE}' END AS error_message
            FROM picked p CROSS JOIN ch
-           JOIN contact_opt_outs o ON o.account_id = p.account_id AND o.channel_scope = ch.scope
-            AND o.address = CASE
-                  WHEN ch.scope IN ('sms', 'whatsapp') AND left(p.delivery_address, 1) <> '+' THEN '+' || p.delivery_address
-                  WHEN ch.scope = 'email' THEN lower(p.delivery_address)
-                  ELSE p.delivery_address END)
+           CROSS JOIN LATERAL (
+             SELECT o.source, o.reason FROM contact_opt_outs o
+              WHERE o.account_id = p.account_id AND o.channel_scope IN (ch.scope, 'all')
+                AND o.address = CASE
+                      WHEN ch.scope IN ('sms', 'whatsapp') AND left(p.delivery_address, 1) <> '+' THEN '+' || p.delivery_address
+                      WHEN ch.scope = 'email' THEN lower(p.delivery_address)
+                      ELSE p.delivery_address END
+              ORDER BY o.channel_scope = 'all'
+              LIMIT 1) o)
        UPDATE messages m
           SET status = CASE WHEN blocked.id IS NULL THEN 'sending' ELSE 'failed' END,
               attempts = CASE WHEN blocked.id IS NULL THEN m.attempts + 1 ELSE m.attempts END,

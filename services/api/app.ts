@@ -17,6 +17,7 @@ import { referencePages } from "./docs/reference-pages.js";
 import { apiErrorHandler, notFoundHandler } from "./http/errors.js";
 import { rateLimit } from "./http/rate-limit.js";
 import { mountRoutes, type AnyRoute } from "./http/route.js";
+import { cors } from "./http/cors.js";
 import { buildOpenApi } from "./openapi.js";
 import { mediaLinkHandler } from "./media/media-link.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
@@ -29,6 +30,9 @@ import { providerRoutes } from "./routes/providers.js";
 import { scheduledMessageRoutes } from "./routes/scheduled-messages.js";
 import { STATS_RATE_SECONDS, statsRoutes } from "./routes/stats.js";
 import { templateRoutes } from "./routes/templates.js";
+import { suppressionRoutes } from "./routes/suppressions.js";
+import { quotaRoutes } from "./routes/quotas.js";
+import { conversationRoutes } from "./routes/conversations.js";
 
 export const API_VERSION = "1.0.0";
 
@@ -41,6 +45,9 @@ export const apiRoutes: AnyRoute[] = [
   ...scheduledMessageRoutes,
   ...contactRoutes,
   ...contactGroupRoutes,
+  ...suppressionRoutes,
+  ...quotaRoutes,
+  ...conversationRoutes,
   ...apiKeyRoutes,
   ...mediaRoutes,
   ...statsRoutes,
@@ -93,6 +100,14 @@ export function createApiApp(deps: ApiDeps): Express {
   app.set("query parser", "simple");
   app.set("etag", false);
   app.use(traced(ctx));
+  if (ctx.config.API_CORS_ORIGINS.length > 0)
+    app.use(
+      cors({
+        origins: ctx.config.API_CORS_ORIGINS,
+        credentials: ctx.config.API_CORS_CREDENTIALS,
+        maxAgeSeconds: ctx.config.API_CORS_MAX_AGE_SECONDS,
+      }),
+    );
   app.use((_req, res, next) => {
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("Cache-Control", "no-store");

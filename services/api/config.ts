@@ -105,6 +105,25 @@ export const apiConfigSchema = z
     API_STATS_INTERVAL_SECONDS: int(1, 3_600)
       .default(2)
       .describe("How often a stats stream (the console's overview) samples the figures."),
+    API_CORS_ORIGINS: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((o) => o.trim())
+          .filter((o) => o.length > 0),
+      )
+      .pipe(z.array(z.union([z.literal("*"), z.url().regex(/^https?:\/\/[^/]+$/, "an origin: scheme://host[:port]")])))
+      .describe(
+        "Browser origins allowed to call the API (CORS), comma-separated, exactly as the browser sends them (https://app.example.com); * allows any origin. Empty: no CORS headers, browsers on other origins are refused.",
+      ),
+    API_CORS_CREDENTIALS: bool
+      .default(false)
+      .describe(
+        "Let allowed origins send cookies or HTTP authentication (Access-Control-Allow-Credentials). Needs explicit origins, never *.",
+      ),
+    API_CORS_MAX_AGE_SECONDS: int(0, 86_400).default(600).describe("How long a browser may reuse a preflight answer."),
     IDEMPOTENCY_TTL_HOURS: int(1, 24 * 30)
       .default(24)
       .describe("How long an Idempotency-Key is remembered."),
@@ -114,6 +133,15 @@ export const apiConfigSchema = z
     if (!c.AUTH_JWKS_URL) return;
     for (const key of ["AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE"] as const)
       if (!c[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when AUTH_JWKS_URL is set" });
+  })
+  // Credentials to any origin would let every website act with a signed-in user's cookies.
+  .superRefine((c, ctx) => {
+    if (c.API_CORS_CREDENTIALS && c.API_CORS_ORIGINS.includes("*"))
+      ctx.addIssue({
+        code: "custom",
+        path: ["API_CORS_CREDENTIALS"],
+        message: "needs explicit API_CORS_ORIGINS, not *",
+      });
   });
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;

@@ -1,10 +1,12 @@
 /**
- * Streams a CSV upload into contact batches without holding the file: the request is piped
- * through a byte counter into the parser, rows are validated one by one and handed on 1,000 at
- * a time. An upload still arriving after its deadline fails with 408, so a client that trickles
- * bytes cannot keep an import (and its slot) open for the server's whole request timeout. Columns name, email and phone are the contact; any other column goes into metadata
- * (and so becomes a template variable). Invalid rows are counted and the first 100 reported;
- * a malformed file, or one over the size or row limit, fails the whole import.
+ * Streams a CSV upload into batches without holding the file: the request is piped through a
+ * byte counter into the parser, rows are validated one by one and handed on 1,000 at a time. An
+ * upload still arriving after its deadline fails with 408, so a client that trickles bytes cannot
+ * keep an import (and its slot) open for the server's whole request timeout. Contacts: columns
+ * name, email and phone are the contact; any other column goes into metadata (and so becomes a
+ * template variable). Suppressions (csv-suppressions.ts) bring their own columns and row check.
+ * Invalid rows are counted and the first 100 reported; a malformed file, or one over the size or
+ * row limit, fails the whole import.
  */
 
 import { Transform, pipeline, type TransformCallback } from "node:stream";
@@ -35,12 +37,17 @@ class ByteLimit extends Transform {
   }
 }
 
-function headers(row: string[]): string[] {
-  const names = row.map((h) => h.trim().toLowerCase());
+function contactHeaders(names: string[]): void {
   if (!names.some((n) => CORE.has(n)))
     throw badRequest("invalid_csv", "the header row needs at least one of the columns name, email, phone", {
       field: "body",
     });
+}
+
+/** The header row's column names, lower-cased, checked by `check` and the rules every import shares. */
+function headers(row: string[], check: (names: string[]) => void): string[] {
+  const names = row.map((h) => h.trim().toLowerCase());
+  check(names);
   const bad = names.find((n) => !/^[a-z][a-z0-9_]{0,63}$/.test(n));
   if (bad !== undefined)
     throw badRequest(
@@ -80,13 +87,29 @@ function toContact(record: Record<string, string>): NewContact | string {
   return c;
 }
 
-export function csvContactBatches(
+export interface CsvLimits {
+  maxBytes: number;
+  maxRows: number;
+  deadlineMs: number;
+}
+
+export function csvContactBatches(req: Request, limits: CsvLimits, stats: ImportStats): AsyncIterable<NewContact[]> {
+  return csvBatches(req, limits, stats, contactHeaders, toContact);
+}
+
+/**
+ * Batches of the rows `toRow` accepts (it answers an error text for a row it rejects); `check`
+ * refuses a header row that lacks the columns the import needs.
+ */
+export function csvBatches<T>(
   req: Request,
-  limits: { maxBytes: number; maxRows: number; deadlineMs: number },
+  limits: CsvLimits,
   stats: ImportStats,
-): AsyncIterable<NewContact[]> {
+  check: (names: string[]) => void,
+  toRow: (record: Record<string, string>) => T | string,
+): AsyncIterable<T[]> {
   const parser = parse({
-    columns: headers,
+    columns: (row: string[]) => headers(row, check),
     bom: true,
     skip_empty_lines: true,
     relax_column_count: false,
@@ -103,7 +126,7 @@ export function csvContactBatches(
   }, limits.deadlineMs);
   deadline.unref();
   return (async function* () {
-    let batch: NewContact[] = [];
+    let batch: T[] = [];
     let rows = 0;
     try {
       for await (const record of parser as AsyncIterable<Record<string, string>>) {
@@ -112,7 +135,7 @@ export function csvContactBatches(
           throw new AppError(413, "too_many_rows", `the CSV file has more than ${limits.maxRows} rows`, {
             field: "body",
           });
-        const c = toContact(record);
+        const c = toRow(record);
         if (typeof c === "string") {
           stats.rejected++;
           if (stats.errors.length < 100) stats.errors.push({ line: rows + 1, detail: c });

@@ -27,6 +27,9 @@ const LISTS: Record<string, Pick<typeof r.channelsResource, "filters" | "sorts">
   "/v1/contacts": r.contactsResource,
   "/v1/contact-groups": r.contactGroupsResource,
   "/v1/api-keys": r.apiKeysResource,
+  "/v1/suppressions": r.suppressionsResource,
+  "/v1/conversations": r.conversationsResource,
+  "/v1/conversations/{id}/messages": r.messagesResource,
 };
 const ERROR_REF = { $ref: "#/components/schemas/Error" };
 

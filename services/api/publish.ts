@@ -17,7 +17,9 @@ import {
   type ScheduledMessageEvent,
 } from "../../core/events.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
-import type { GroupMessageRow, MessageRow, ScheduledMessageRow } from "../../db/schema.js";
+import type { ConversationRow, GroupMessageRow, MessageRow, ScheduledMessageRow } from "../../db/schema.js";
+import { CONVERSATION_TOPICS, conversationUpdatedEventSchema } from "../../core/webhooks/conversation-events.js";
+import { conversationSnapshotOf } from "../../db/conversations/snapshot.js";
 import type { Ctx } from "./context.js";
 
 async function publish(ctx: Ctx, topic: string, event: object, traceparent: string | undefined): Promise<boolean> {
@@ -92,4 +94,21 @@ export function scheduledMessageEvent(
 /** Channel settings changed: channel actors drop their cached credentials and limits. */
 export function channelUpdated(ctx: Ctx, channelId: string, traceparent?: string): Promise<boolean> {
   return publish(ctx, CHANNEL_UPDATED_TOPIC, channelUpdatedSchema.parse({ channelId, traceparent }), traceparent);
+}
+
+/** A conversation's status, assignee or read marker changed (conversation.updated). */
+export function conversationUpdated(
+  ctx: Ctx,
+  row: ConversationRow,
+  changed: string[],
+  now: Date,
+  traceparent?: string,
+): Promise<boolean> {
+  const event = conversationUpdatedEventSchema.parse({
+    ...envelope(row.accountId, now, traceparent),
+    type: CONVERSATION_TOPICS.updated,
+    conversation: conversationSnapshotOf(row),
+    changed,
+  });
+  return publish(ctx, CONVERSATION_TOPICS.updated, event, traceparent);
 }

@@ -18,6 +18,13 @@ import {
   SEND_TYPES,
 } from "../../core/messages/lifecycle.js";
 import { providerNames } from "../../adapters/registry.js";
+import {
+  SUPPRESSION_REASONS,
+  SUPPRESSION_SCOPES,
+  reasonOfSource,
+  type SuppressionReason,
+  type SuppressionSource,
+} from "../../core/messages/suppressions.js";
 
 const uuidF = (column: FieldSpec["column"]): FieldSpec => ({ type: "uuid", column });
 const str = (column: FieldSpec["column"]): FieldSpec => ({ type: "string", column });
@@ -239,4 +246,74 @@ export const apiKeysResource: ResourceSpec<typeof t.apiKeys> = {
   },
   sorts: { name: t.apiKeys.name, created_at: t.apiKeys.createdAt },
   defaultSort: [{ field: "created_at", dir: "desc" }],
+};
+
+/** `reason:eq|ne|in` on suppressions: the API's reason names, answered from the stored source values. */
+function suppressionReason(op: FilterOp, value: FilterValue): ReturnType<typeof sql> {
+  const reasons = (Array.isArray(value) ? value : [value]) as SuppressionReason[];
+  const sources = SUPPRESSION_SOURCES_ALL.filter((src) => reasons.includes(reasonOfSource(src)));
+  const cond = inArray(t.contactOptOuts.source, sources.length > 0 ? sources : ["-"]);
+  return op === "ne" ? sql`NOT ${cond}` : cond;
+}
+const SUPPRESSION_SOURCES_ALL: SuppressionSource[] = ["keyword", "provider", "bounce", "complaint", "manual", "api"];
+
+export const suppressionsResource: ResourceSpec<typeof t.contactOptOuts> = {
+  table: t.contactOptOuts,
+  filters: {
+    id: uuidF(t.contactOptOuts.id),
+    account_id: uuidF(t.contactOptOuts.accountId),
+    scope: oneOf(t.contactOptOuts.channelScope, SUPPRESSION_SCOPES),
+    address: str(t.contactOptOuts.address),
+    reason: {
+      type: "enum",
+      column: t.contactOptOuts.source,
+      values: SUPPRESSION_REASONS,
+      ops: ["eq", "ne", "in"],
+      custom: suppressionReason,
+    },
+    note: str(t.contactOptOuts.reason),
+    contact_id: uuidF(t.contactOptOuts.contactId),
+    channel_id: uuidF(t.contactOptOuts.channelId),
+    created_at: tsF(t.contactOptOuts.createdAt),
+  },
+  sorts: {
+    created_at: t.contactOptOuts.createdAt,
+    address: t.contactOptOuts.address,
+    scope: t.contactOptOuts.channelScope,
+  },
+  defaultSort: [{ field: "created_at", dir: "desc" }],
+};
+
+/** `unread:eq:true|false` on conversations: whether inbound messages wait since the last read marker. */
+function unreadFilter(op: FilterOp, value: FilterValue): ReturnType<typeof sql> {
+  const unread = op === "ne" ? value !== true : value === true;
+  return unread ? sql`${t.conversations.unreadCount} > 0` : sql`${t.conversations.unreadCount} = 0`;
+}
+
+export const conversationsResource: ResourceSpec<typeof t.conversations> = {
+  table: t.conversations,
+  filters: {
+    id: uuidF(t.conversations.id),
+    account_id: uuidF(t.conversations.accountId),
+    channel_id: uuidF(t.conversations.channelId),
+    channel_type: oneOf(t.conversations.channelType, CHANNEL_TYPES),
+    contact_id: uuidF(t.conversations.contactId),
+    participant: str(t.conversations.participantFrom),
+    status: oneOf(t.conversations.status, ["open", "pending", "closed"]),
+    assignee: str(t.conversations.assignee),
+    unread: { type: "bool", column: t.conversations.unreadCount, ops: ["eq", "ne"], custom: unreadFilter },
+    unread_count: int(t.conversations.unreadCount),
+    last_message_at: tsF(t.conversations.lastMessageAt),
+    last_inbound_at: tsF(t.conversations.lastInboundAt),
+    created_at: tsF(t.conversations.createdAt),
+    updated_at: tsF(t.conversations.updatedAt),
+  },
+  sorts: {
+    last_message_at: t.conversations.lastMessageAt,
+    created_at: t.conversations.createdAt,
+    updated_at: t.conversations.updatedAt,
+    unread_count: t.conversations.unreadCount,
+    status: t.conversations.status,
+  },
+  defaultSort: [{ field: "last_message_at", dir: "desc" }],
 };

@@ -2,6 +2,8 @@
  * The webhook.inbound consumer: inbound messages from the webhook
  * receivers and SMPP binds become messages (direction inbound) linked to their channel, account,
  * contact (found or created by address) and conversation; opt-out keywords mark the sender.
+ * After the commit, each stored message is published as message.received and each conversation
+ * it started as conversation.created (best effort: a failed publish is logged, the rows stand).
  *
  * Deliveries handled concurrently are gathered per channel (MicroBatcher), so a burst costs one
  * transaction per batch. Everything is idempotent: a redelivered event finds its message already
@@ -20,13 +22,69 @@ import { assembleParts, concatPartOf, planInbound } from "../../core/webhooks/in
 import type { Database } from "../../db/client.js";
 import { inboundMessages } from "../metrics.js";
 import { PermanentEventError, subscriptionRoute } from "../runtime/pubsub-handler.js";
+import { randomUUID } from "node:crypto";
+import type { EventPublisher } from "../../core/publisher.js";
+import {
+  CONVERSATION_TOPICS,
+  conversationCreatedEventSchema,
+  messageReceivedEventSchema,
+} from "../../core/webhooks/conversation-events.js";
+import { conversationSnapshotOf } from "../../db/conversations/snapshot.js";
 import {
   inboundKey,
   InboundStore,
+  type ApplyResult,
   type InboundChannel,
   type PartRow,
   type ReadyInbound,
 } from "../../db/conversations/inbound-store.js";
+
+/** message.received per stored message and conversation.created per new conversation, after the commit. */
+async function publishReceived(
+  publisher: EventPublisher,
+  log: Logger,
+  ch: InboundChannel,
+  applied: ApplyResult,
+  now: Date,
+): Promise<void> {
+  const at = now.toISOString();
+  const events: [string, unknown][] = [
+    ...applied.createdConversations.map((c): [string, unknown] => [
+      CONVERSATION_TOPICS.created,
+      conversationCreatedEventSchema.parse({
+        eventId: randomUUID(),
+        occurredAt: at,
+        accountId: ch.accountId,
+        type: CONVERSATION_TOPICS.created,
+        conversation: conversationSnapshotOf(c),
+      }),
+    ]),
+    ...applied.received.map((m): [string, unknown] => [
+      CONVERSATION_TOPICS.messageReceived,
+      messageReceivedEventSchema.parse({
+        eventId: randomUUID(),
+        occurredAt: at,
+        accountId: ch.accountId,
+        type: CONVERSATION_TOPICS.messageReceived,
+        message: {
+          id: m.id,
+          createdAt: m.createdAt.toISOString(),
+          channelId: ch.id,
+          channelType: ch.channelType,
+          conversationId: m.conversationId,
+          contactId: m.contactId,
+          from: m.from,
+          text: m.text,
+          providerMessageId: m.providerMessageId,
+        },
+      }),
+    ]),
+  ];
+  for (const [topic, event] of events)
+    await publisher.publish(topic, event).catch((err: unknown) => {
+      log.warn({ err: err instanceof Error ? err.message : String(err), topic }, "publish after the commit failed");
+    });
+}
 
 export type InboundResult = "stored" | "duplicate" | "part" | "no_channel";
 
@@ -46,6 +104,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 export function createInboundConsumer(deps: {
   db: Database;
   log: Logger;
+  /** Where message.received and conversation.created go; without it they are not published. */
+  publisher?: EventPublisher;
   options?: InboundConsumerOptions;
   now?: () => number;
 }) {
@@ -93,6 +153,7 @@ export function createInboundConsumer(deps: {
       todo.map((t) => t.r),
       new Date(now()),
     );
+    if (deps.publisher) await publishReceived(deps.publisher, deps.log, ch, applied, new Date(now()));
     if (applied.optedOut > 0) inboundMessages.inc({ channel_type: ch.channelType, kind: "opt_out" }, applied.optedOut);
     if (applied.optedIn > 0) inboundMessages.inc({ channel_type: ch.channelType, kind: "opt_in" }, applied.optedIn);
     // Parts of one long message share its row: the part that completed it reports it, the others "part".

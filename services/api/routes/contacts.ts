@@ -3,7 +3,7 @@
  * the streamed CSV import into a group.
  */
 
-import { AppError, notFound } from "../../../core/errors.js";
+import { notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";
 import { contactGroupsResource, contactsResource } from "../resources.js";
 import {
@@ -19,6 +19,7 @@ import { accountFor } from "../auth/principal.js";
 import { csvContactBatches, type ImportStats } from "../csv-import.js";
 import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
+import { checkCsvUpload, csvLimits, inImportSlot } from "../http/csv-upload.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import { optOutsOfContact } from "../../../db/contacts/opt-outs.js";
 import {
@@ -270,52 +271,19 @@ export const contactGroupRoutes: AnyRoute[] = [
       415: { description: "Not text/csv", schema: errorSchema },
     },
     async handler({ params, principal, ctx, now, req, res }) {
-      if (!req.is("text/csv"))
-        throw new AppError(415, "unsupported_media_type", "send the file as text/csv", { field: "body" });
-      const declared = Number(req.headers["content-length"] ?? 0);
-      if (declared > ctx.config.API_CSV_MAX_BYTES)
-        throw new AppError(
-          413,
-          "payload_too_large",
-          `the CSV file is larger than ${ctx.config.API_CSV_MAX_BYTES} bytes`,
-          { field: "body" },
-        );
+      checkCsvUpload(req, ctx);
       const group = await getScoped(ctx.db.orm, contactGroups, principal, params.id);
       if (!group) throw notFound("contact group not found");
-      const release = ctx.imports.acquire(group.accountId);
-      if (!release) {
-        res.setHeader("Retry-After", "30");
-        res.setHeader("Connection", "close");
-        throw new AppError(
-          429,
-          "too_many_imports",
-          `an account may run at most ${ctx.config.API_CSV_MAX_CONCURRENT_PER_ACCOUNT} imports at once; wait for one to finish`,
-        );
-      }
-      const stats: ImportStats = { rejected: 0, errors: [] };
-      try {
-        const batches = csvContactBatches(
-          req,
-          {
-            maxBytes: ctx.config.API_CSV_MAX_BYTES,
-            maxRows: ctx.config.API_CSV_MAX_ROWS,
-            deadlineMs: ctx.config.API_CSV_UPLOAD_TIMEOUT_SECONDS * 1000,
-          },
-          stats,
-        );
+      return inImportSlot(ctx, res, group.accountId, async () => {
+        const stats: ImportStats = { rejected: 0, errors: [] };
+        const batches = csvContactBatches(req, csvLimits(ctx), stats);
         const r = await importContactsIntoGroup(ctx.db, principal, params.id, batches, now);
         if (!r) throw notFound("contact group not found");
         return {
           status: 200,
           body: { group: groupJson(r.group), imported: r.imported, rejected: stats.rejected, errors: stats.errors },
         };
-      } catch (err) {
-        // The rest of the upload is not read; close the connection rather than drain it.
-        res.setHeader("Connection", "close");
-        throw err;
-      } finally {
-        release();
-      }
+      });
     },
   }),
 ];

@@ -21,7 +21,7 @@ import { idempotent } from "../http/idempotency.js";
 import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { groupMessageEvent } from "../publish.js";
-import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
+import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import {
   groupMessageCreate,
   groupMessageJson,
@@ -29,6 +29,7 @@ import {
   groupMessageUpdate,
 } from "../schemas/group-messages.js";
 import { assertChannelAccepts, channelRef, groupRefs, templateRef } from "./references.js";
+import { reserveQuotaOrRefuse } from "./quota-guard.js";
 import {
   assertPatchedSendFits,
   assertSendFits,
@@ -91,8 +92,13 @@ export const groupMessageRoutes: AnyRoute[] = [
       },
       ...errorResponses,
       ...conflictResponse,
+      429: {
+        description:
+          "Rate limit exceeded, or (code quota_exceeded) queueing it would pass the channel type's daily or monthly quota; resets_at and Retry-After say when it resets",
+        schema: errorSchema,
+      },
     },
-    async handler({ body, principal, ctx, now, req, traceparent }) {
+    async handler({ body, principal, ctx, now, req, res, traceparent }) {
       const accountId = accountFor(principal, body.account_id);
       let created: GroupMessageRow | undefined;
       const { reply, fresh } = await idempotent(ctx, req, accountId, "POST /v1/group-messages", now, async (tx) => {
@@ -120,6 +126,9 @@ export const groupMessageRoutes: AnyRoute[] = [
           channelOptions,
         );
         await groupRefs(tx, accountId, body.contact_group_ids);
+        const totalRecipients = await countGroupRecipients(tx, body.contact_group_ids);
+        if (status === "queued")
+          await reserveQuotaOrRefuse(tx, res, accountId, channel.channelType as ChannelType, totalRecipients, now);
         created = await createGroupMessage(
           tx,
           {
@@ -130,7 +139,7 @@ export const groupMessageRoutes: AnyRoute[] = [
             messageBody: body.message_body ?? null,
             status,
             contactGroupIds: body.contact_group_ids,
-            totalRecipients: await countGroupRecipients(tx, body.contact_group_ids),
+            totalRecipients,
             customValues: body.custom_values,
             metadata: body.metadata,
             channelOptions,
@@ -223,8 +232,13 @@ export const groupMessageRoutes: AnyRoute[] = [
       ...errorResponses,
       ...notFoundResponse,
       ...conflictResponse,
+      429: {
+        description:
+          "Rate limit exceeded, or (code quota_exceeded) queueing it would pass the channel type's daily or monthly quota; resets_at and Retry-After say when it resets",
+        schema: errorSchema,
+      },
     },
-    async handler({ params, body, principal, ctx, now, traceparent }) {
+    async handler({ params, body, principal, ctx, now, res, traceparent }) {
       const current = await getScoped(ctx.db.orm, groupMessages, principal, params.id);
       if (!current) throw notFound("group message not found");
       const { status, ...content } = body;
@@ -260,8 +274,20 @@ export const groupMessageRoutes: AnyRoute[] = [
         row = await updateGroupMessage(ctx.db, principal, params.id, patch, now);
       }
       if (status !== undefined && row && status !== row.status) {
-        if (status === "queued")
-          assertChannelAccepts(await channelRef(ctx.db.orm, current.accountId, current.channelId));
+        if (status === "queued") {
+          const channel = await channelRef(ctx.db.orm, current.accountId, current.channelId);
+          assertChannelAccepts(channel);
+          // Queueing a draft accepts its recipients; resuming a paused campaign accepted them already.
+          if (row.status === "draft")
+            await reserveQuotaOrRefuse(
+              ctx.db.orm,
+              res,
+              current.accountId,
+              channel.channelType as ChannelType,
+              row.totalRecipients,
+              now,
+            );
+        }
         const moved = await transitionGroupMessage(ctx.db, principal, params.id, status, now);
         row = moved?.row;
         // The campaign's queued messages follow its status (db/campaigns/control.ts); the

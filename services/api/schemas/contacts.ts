@@ -58,13 +58,13 @@ export const contactOut = z
 
 export const optOutOut = z.object({
   channel_scope: z
-    .enum(["sms", "whatsapp", "telegram", "messenger", "email"])
-    .describe("Where it applies: sms covers every SMS provider and SMPP"),
+    .enum(["all", "sms", "whatsapp", "telegram", "messenger", "email"])
+    .describe("Where it applies: sms covers every SMS provider and SMPP; all, every channel of the account"),
   address: z.string().describe("The address as messages store it"),
   source: z
-    .enum(["keyword", "provider", "api", "bounce"])
+    .enum(["keyword", "provider", "api", "bounce", "complaint", "manual"])
     .describe(
-      "keyword: the contact sent STOP or the like; provider: the provider reported an opt-out, a block or a spam complaint; bounce: a permanent e-mail bounce suppressed the address",
+      "keyword: the contact sent STOP or the like; provider: the provider reported an opt-out, a block or a spam complaint; bounce: a permanent e-mail bounce suppressed the address; complaint: a spam complaint recorded through /v1/suppressions; manual (api in older rows): the account suppressed it (/v1/suppressions)",
     ),
   reason: z.string().nullable().describe("The keyword, the provider's code, or the bounce's code and diagnostic"),
   channel_id: z.uuid().nullable().describe("The channel that reported it"),
@@ -75,7 +75,7 @@ export const contactDetailOut = contactOut.extend({
   opt_outs: z
     .array(optOutOut)
     .describe(
-      "Opt-outs and suppressions on the contact's addresses: single sends to them fail (opted_out, suppressed_bounce) and campaigns skip them",
+      "Opt-outs and suppressions on the contact's addresses: single sends to them fail (opted_out, suppressed_bounce, suppressed) and campaigns skip them",
     ),
 });
 

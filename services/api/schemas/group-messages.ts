@@ -103,7 +103,7 @@ export const groupMessageOut = z
     skipped_reasons: z
       .record(z.string(), z.number().int())
       .describe(
-        "skipped_count by reason: no_address, duplicate_address, missing_variables, rendered_too_long, opted_out, suppressed_bounce",
+        "skipped_count by reason: no_address, duplicate_address, missing_variables, rendered_too_long, opted_out, suppressed_bounce, suppressed",
       ),
     failure_reason: z.string().nullable(),
     scheduled_message_id: z.uuid().nullable(),

@@ -20,6 +20,8 @@ import {
   values,
 } from "./common.js";
 
+export type MessageCreate = z.infer<typeof messageCreate>;
+
 export const messageCreate = z
   .strictObject({
     account_id: accountId,

@@ -22,6 +22,9 @@ interface WhatsAppSendBody {
     components?: Array<{ type?: string; sub_type?: string; index?: string | number; parameters?: TemplateParameter[] }>;
   };
   context?: { message_id?: string };
+  /** A read receipt: status "read" with the customer's message id instead of a message. */
+  status?: string;
+  message_id?: string;
 }
 
 /** A template as received: its name, language, and each component's parameters as the text they show. */
@@ -68,8 +71,15 @@ export function metaRoutes(ctx: SimContext): {
       message?: { text?: string };
       messaging_type?: string;
       tag?: string;
+      sender_action?: string;
     };
     const psid = body.recipient?.id;
+    // A sender action (mark_seen, typing_on …) is recorded under the PSID, with no message id.
+    if (psid && body.sender_action && !body.message) {
+      ctx.stats.received.add("messenger", `action:${body.sender_action}`, psid, { type: body.sender_action });
+      res.json({ recipient_id: psid });
+      return;
+    }
     if (!psid || !body.message) {
       res.status(400).json(graphError(100, "(#100) The parameter recipient is required"));
       return;
@@ -123,6 +133,12 @@ export function metaRoutes(ctx: SimContext): {
     if (!ok) return;
     const body = req.body as WhatsAppSendBody;
     const phoneNumberId = String(req.params.phoneNumberId);
+    // A read receipt names the customer's message only: recorded under our phone number id.
+    if (body.status === "read" && body.message_id) {
+      ctx.stats.received.add("whatsapp", body.message_id, phoneNumberId, { type: "read" });
+      res.json({ success: true });
+      return;
+    }
     if (!body.to || !body.type) {
       res.status(400).json(graphError(100, "(#100) Invalid parameter"));
       return;

@@ -799,8 +799,17 @@ export function repositorySuite(driver: Driver): void {
           PARTITION_MONTHS_AHEAD: "1",
           MESSAGE_RETENTION_MONTHS: "120",
           MAINTENANCE_INTERVAL_MINUTES: "5",
+          // 0: this suite's conversations stay open whatever the clock says.
+          CONVERSATION_IDLE_CLOSE_HOURS: "0",
         });
-        expect(opts).toEqual({ monthsAhead: 1, retentionMonths: 120, dropDetached: false, intervalMs: 300_000 });
+        expect(opts).toEqual({
+          monthsAhead: 1,
+          retentionMonths: 120,
+          dropDetached: false,
+          intervalMs: 300_000,
+          conversationIdleMs: 0,
+        });
+        expect(maintenanceOptionsFromEnv({}).conversationIdleMs).toBe(72 * 3_600_000);
         const m = startMaintenance(db, {
           ...opts,
           log: createLogger("t", { level: "silent" }),

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiKey } from "../../../db/accounts/api-keys.js";
+import { insertChannel } from "../../../db/testkit/embedded.js";
+import { startEmbeddedApi, type EmbeddedApi } from "../testkit/embedded-api.js";
+
+/**
+ * /v1/quotas and the accept-time check on the embedded API: usage so far, 429 quota_exceeded
+ * with the reset time before any row is written, for single sends and campaigns.
+ */
+describe("/v1/quotas", () => {
+  let api: EmbeddedApi;
+  let sms: string;
+  let mail: string;
+  beforeAll(async () => {
+    api = await startEmbeddedApi();
+    sms = await insertChannel(api.db, api.accountId, { channelType: "sms", provider: "twilio" });
+    mail = await insertChannel(api.db, api.accountId, { channelType: "email", provider: "default" });
+  });
+  afterAll(async () => api.close());
+
+  const send = (channel = sms, to = "+251911000901") =>
+    api.call("POST", "/v1/messages", { body: { channel_id: channel, delivery_address: to, message_body: "hi" } });
+  const count = async (sql: string) =>
+    Number((await api.db.withSession((s) => s.query<{ n: number }>(sql, [api.accountId]))).rows[0]!.n);
+  const messages = () => count(`SELECT count(*)::int AS n FROM messages WHERE account_id = $1`);
+
+  it("a new quota counts what was sent this period; the limit refuses the send that would pass it, writing nothing", async () => {
+    expect((await send()).status).toBe(201);
+    const set = await api.call("PATCH", "/v1/quotas/sms", { body: { daily_limit: 2 } });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({
+      channel_type: "sms",
+      daily: { limit: 2, used: 1, remaining: 1 },
+      monthly: { limit: null, used: 1, remaining: null },
+    });
+    expect((await send()).status).toBe(201);
+    const before = await messages();
+    const refused = await fetch(`${api.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": api.apiKey, "content-type": "application/json" },
+      body: JSON.stringify({ channel_id: sms, delivery_address: "+251911000901", message_body: "hi" }),
+    });
+    expect(refused.status).toBe(429);
+    const body = (await refused.json()) as Record<string, unknown>;
+    const midnight = new Date(new Date().toISOString().slice(0, 10));
+    midnight.setUTCDate(midnight.getUTCDate() + 1);
+    expect(body).toMatchObject({ code: "quota_exceeded", period: "day", limit: 2, used: 2 });
+    expect(body.resets_at).toBe(midnight.toISOString());
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await messages()).toBe(before);
+    // Another channel type has its own quota (none here).
+    expect((await send(mail, "ana@example.org")).status).toBe(201);
+    const listed = await api.call("GET", "/v1/quotas");
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ channel_type: "sms", daily: expect.objectContaining({ used: 2 }) }),
+    ]);
+  });
+
+  it("concurrent sends never take the count past the limit", async () => {
+    const smpp = await insertChannel(api.db, api.accountId, { channelType: "smpp", provider: "smpp" });
+    await api.call("PATCH", "/v1/quotas/smpp", { body: { monthly_limit: 5 } });
+    const results = await Promise.all(Array.from({ length: 12 }, () => send(smpp)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(5);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(7);
+    expect(await count(`SELECT count(*)::int AS n FROM messages WHERE account_id = $1 AND channel_type = 'smpp'`)).toBe(
+      5,
+    );
+  });
+
+  it("a campaign larger than what remains is refused when queued, created or from a draft; a draft is not counted", async () => {
+    const wa = await insertChannel(api.db, api.accountId, { channelType: "telegram", provider: "default" });
+    await api.call("PATCH", "/v1/quotas/telegram", { body: { daily_limit: 2 } });
+    const g = await api.call("POST", "/v1/contact-groups", { body: { name: "three" } });
+    for (const id of ["5550901", "5550902", "5550903"]) {
+      const c = await api.call("POST", "/v1/contacts", { body: { name: id, metadata: { telegram_chat_id: id } } });
+      await api.call("POST", `/v1/contact-groups/${String(g.body.id)}/members`, { body: { contact_ids: [c.body.id] } });
+    }
+    const campaigns = () => count(`SELECT count(*)::int AS n FROM group_messages WHERE account_id = $1`);
+    const before = await campaigns();
+    const queued = await api.call("POST", "/v1/group-messages", {
+      body: { channel_id: wa, contact_group_ids: [g.body.id], message_body: "hi", status: "queued" },
+    });
+    expect(queued).toMatchObject({ status: 429, body: { code: "quota_exceeded", limit: 2, used: 0 } });
+    expect(await campaigns()).toBe(before);
+    const draft = await api.call("POST", "/v1/group-messages", {
+      body: { channel_id: wa, contact_group_ids: [g.body.id], message_body: "hi" },
+    });
+    expect(draft.status).toBe(201);
+    const patched = await api.call("PATCH", `/v1/group-messages/${String(draft.body.id)}`, {
+      body: { status: "queued" },
+    });
+    expect(patched).toMatchObject({ status: 429, body: { code: "quota_exceeded" } });
+    await api.call("PATCH", "/v1/quotas/telegram", { body: { daily_limit: 3 } });
+    const again = await api.call("PATCH", `/v1/group-messages/${String(draft.body.id)}`, {
+      body: { status: "queued" },
+    });
+    expect(again.status).toBe(200);
+    expect((await api.call("GET", "/v1/quotas")).body.items).toContainEqual(
+      expect.objectContaining({ channel_type: "telegram", daily: expect.objectContaining({ used: 3, remaining: 0 }) }),
+    );
+  });
+
+  it("is for admins only; a quota removed no longer limits", async () => {
+    const manager = await createApiKey(api.db.orm, api.accountId, "m", "manager", new Date());
+    const asManager = await api.call("GET", "/v1/quotas", { headers: { "x-api-key": manager.key } });
+    expect(asManager.status).toBe(403);
+    expect((await api.call("PATCH", "/v1/quotas/fax", { body: { daily_limit: 1 } })).status).toBe(400);
+    expect((await api.call("PATCH", "/v1/quotas/sms", { body: {} })).status).toBe(400);
+    expect((await api.call("DELETE", "/v1/quotas/sms")).status).toBe(204);
+    expect((await api.call("DELETE", "/v1/quotas/sms")).status).toBe(404);
+    expect((await send()).status).toBe(201);
+  });
+});

@@ -1,0 +1,68 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../core/logger.js";
+import { logLines } from "../../core/testkit/log-lines.js";
+import type { InboundEvent } from "../../core/webhooks/events.js";
+import type { Database } from "../../db/client.js";
+import { insertChannel, openMigratedEmbedded } from "../../db/testkit/embedded.js";
+import { createInboundConsumer } from "./consumer.js";
+
+/** The inbound consumer's events on an in-memory PGlite: published once per stored message, after the commit. */
+describe("inbound consumer events", () => {
+  let db: Database;
+  const A = randomUUID();
+  let ch: string;
+  const published: { topic: string; data: Record<string, unknown> }[] = [];
+  beforeAll(async () => {
+    db = await openMigratedEmbedded();
+    ch = await insertChannel(db, A, { channelType: "whatsapp", provider: "default" });
+  });
+  afterAll(() => db.close());
+
+  const event = (id: string, text: string): InboundEvent => ({
+    eventId: randomUUID(),
+    channelId: ch,
+    channelType: "whatsapp",
+    provider: "whatsapp",
+    accountId: A,
+    receivedAt: new Date().toISOString(),
+    message: {
+      providerMessageId: id,
+      from: "251911000960",
+      to: "1555",
+      contentType: "text",
+      text,
+      receivedAt: "2026-03-10T12:00:00.000Z",
+      metadata: {},
+    },
+  });
+
+  it("publishes conversation.created for a new thread and message.received per stored message, never for a redelivery", async () => {
+    const consumer = createInboundConsumer({
+      db,
+      log: createLogger("test", { destination: logLines().destination }),
+      publisher: {
+        publish: async (topic, data) => {
+          published.push({ topic, data: data as Record<string, unknown> });
+        },
+      },
+    });
+    expect(await consumer.handle(event("wamid.1", "hello"))).toBe("stored");
+    expect(await consumer.handle(event("wamid.1", "hello"))).toBe("duplicate");
+    expect(await consumer.handle(event("wamid.2", "again"))).toBe("stored");
+    expect(published.map((p) => p.topic)).toEqual(["conversation.created", "message.received", "message.received"]);
+    const [created, first] = published;
+    expect(created!.data).toMatchObject({
+      accountId: A,
+      type: "conversation.created",
+      conversation: { channelId: ch, participantFrom: "+251911000960", status: "open", unreadCount: 1 },
+    });
+    const conversationId = (created!.data.conversation as { id: string }).id;
+    expect(first!.data).toMatchObject({
+      accountId: A,
+      type: "message.received",
+      message: { channelId: ch, conversationId, from: "+251911000960", text: "hello", providerMessageId: "wamid.1" },
+    });
+    expect(new Set(published.map((p) => p.data.eventId)).size).toBe(3);
+  });
+});
