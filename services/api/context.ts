@@ -3,6 +3,7 @@
  */
 
 import type { JWTVerifyGetKey } from "jose";
+import type { OutboundPolicy } from "../../adapters/contract/outbound-address.js";
 import type { AdapterRegistry } from "../../adapters/contract/registry.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Logger } from "../../core/logger.js";
@@ -31,10 +32,20 @@ export interface ApiDeps {
    * created or its credentials change. Without it, adapters are built at the providers' own addresses.
    */
   adapters?: AdapterRegistry;
+  /** Callback endpoints: the destination rule their URLs must pass, and how a retried delivery wakes its sender. */
+  callbacks?: CallbackDeps;
+}
+
+export interface CallbackDeps {
+  outbound: OutboundPolicy;
+  /** Accept http:// URLs (CALLBACK_ALLOW_HTTP). */
+  allowHttp: boolean;
+  nudge(endpointId: string): Promise<unknown>;
 }
 
 export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock" | "adapters">> {
   secretBox?: SecretBox;
+  callbacks?: CallbackDeps;
   apiKeys: ApiKeyCache;
   /** Open progress streams per account (API_SSE_MAX_STREAMS_PER_ACCOUNT). */
   streams: ConcurrencySlots;
