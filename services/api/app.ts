@@ -23,6 +23,7 @@ import { groupMessageRoutes } from "./routes/group-messages.js";
 import { messageRoutes } from "./routes/messages.js";
 import { scheduledMessageRoutes } from "./routes/scheduled-messages.js";
 import { templateRoutes } from "./routes/templates.js";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints.js";
 
 export const API_VERSION = "1.0.0";
 
@@ -35,6 +36,7 @@ export const apiRoutes: AnyRoute[] = [
   ...contactRoutes,
   ...contactGroupRoutes,
   ...apiKeyRoutes,
+  ...webhookEndpointRoutes,
 ];
 
 /** Every request runs under a trace: the caller's traceparent when it sends one, a new one otherwise. */
