@@ -155,7 +155,7 @@ if (hostsDispatcher) {
   );
   app.use("/events", channelEventRoutes(actors, log));
   // Campaigns (group messages) and schedules: their actors' ports and lifecycle consumers.
-  setCampaignPorts(createCampaignPorts({ cfg, db, publisher, log }));
+  setCampaignPorts(createCampaignPorts({ cfg, db, publisher, log, callbacks }));
   const schedules = new ScheduleStore(db, publisher);
   setSchedulePorts({
     log,

@@ -57,7 +57,7 @@ export async function drainEndpoint(endpointId: string, ports: CallbackPorts, pa
     result.failed += attempts.length - ok;
     const givenUp = attempts.find((a) => "failed" in a.next);
     if (givenUp) {
-      const reason = `deliveries failed for ${Math.round(s.retryPeriodMs / 60_000)} min (the retry period); last error: ${
+      const reason = `deliveries failed for ${span(s.retryPeriodMs)} (the retry period); last error: ${
         givenUp.errorCode ?? "unknown"
       }${givenUp.statusCode === null ? "" : ` (HTTP ${givenUp.statusCode})`}`;
       await ports.disable(endpointId, reason, new Date(ports.now()));
@@ -95,6 +95,13 @@ async function attempt(
     baseDelayMs: ports.settings.baseDelayMs,
   });
   return { ...base, next: "giveUp" in decision ? { failed: true } : { retryAt: decision.retryAt } };
+}
+
+/** A period as people read it: 24 h, 90 min, 6 s. */
+function span(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
 }
 
 /** Maps with at most `limit` calls in flight, results in input order. */

@@ -17,6 +17,18 @@ export const CALLBACK_TOPIC = "callback.event";
 
 const iso = z.iso.datetime({ offset: true });
 
+/** A campaign's messages by their current status (the group message's counters). */
+const campaignCounters = z.object({
+  total: z.number().int(),
+  queued: z.number().int(),
+  sent: z.number().int(),
+  delivered: z.number().int(),
+  read: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+  skipped: z.number().int(),
+});
+
 /** The `data` of every event type, by type. */
 export const CALLBACK_DATA = {
   "message.status": z.object({
@@ -39,18 +51,12 @@ export const CALLBACK_DATA = {
   "campaign.progress": z.object({
     group_message_id: z.uuid(),
     status: z.string(),
-    total: z.number().int(),
-    sent: z.number().int(),
-    delivered: z.number().int(),
-    failed: z.number().int(),
+    counters: campaignCounters,
   }),
   "campaign.completed": z.object({
     group_message_id: z.uuid(),
     status: z.string(),
-    total: z.number().int(),
-    sent: z.number().int(),
-    delivered: z.number().int(),
-    failed: z.number().int(),
+    counters: campaignCounters,
   }),
   "channel.status": z.object({
     channel_id: z.uuid(),
@@ -124,6 +130,17 @@ export function callbackEvent<T extends CallbackEventType>(
     type,
     data: CALLBACK_DATA[type].parse(fields.data),
   } as CallbackEvent;
+}
+
+/** A channel's status changed (by the account, or by the platform: a drained channel comes to rest paused). */
+export function channelStatusCallback(accountId: string, channelId: string, status: string, at: Date): CallbackEvent {
+  return callbackEvent("channel.status", {
+    id: stableEventId("channel.status", channelId, status, String(at.getTime())),
+    accountId,
+    orderingKey: `channel:${channelId}`,
+    createdAt: at,
+    data: { channel_id: channelId, status },
+  });
 }
 
 /** How producers hand callback events over (the Dapr publisher in production; a no-op when unwired). */

@@ -10,7 +10,7 @@ import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { ChannelSender, ClaimedMessage, DispatchPorts } from "../../actors/channel/dispatch-ports.js";
 import type { AppConfig } from "../../core/config.js";
 import { accountLimitFor, parseAccountRates } from "../../adapters/registry.js";
-import type { CallbackEmitter } from "../../core/callbacks/events.js";
+import { channelStatusCallback, type CallbackEmitter } from "../../core/callbacks/events.js";
 import { withTrace, type Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
@@ -131,7 +131,12 @@ export function createDispatchPorts(deps: {
       return moved;
     },
     nextDueAt: (channelId) => store.nextDueAt(channelId),
-    setChannelStatus: (channelId, status, reason) => store.setChannelStatus(channelId, status, reason),
+    async setChannelStatus(channelId, status, reason) {
+      await store.setChannelStatus(channelId, status, reason);
+      if (!deps.callbacks) return;
+      const row = await store.loadChannel(channelId);
+      if (row) await deps.callbacks.emit([channelStatusCallback(row.accountId, channelId, status, new Date())]);
+    },
     hasQueued: (channelId) => store.hasQueued(channelId),
     failover: (channelId, errorCode) => store.failover(channelId, errorCode, new Date()),
     async nudge(channelId) {
