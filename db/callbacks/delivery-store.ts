@@ -48,7 +48,8 @@ export interface DeliveryRow {
   history: Array<{ attemptedAt: Date; statusCode: number | null; latencyMs: number; errorCode: string | null }>;
 }
 
-const NEW_COLUMNS: UnnestColumn<NewDelivery>[] = [
+const NEW_COLUMNS: UnnestColumn<NewDelivery & { seq: number }>[] = [
+  { name: "seq", type: "int", value: (d) => d.seq },
   { name: "endpoint_id", type: "uuid", value: (d) => d.endpointId },
   { name: "account_id", type: "uuid", value: (d) => d.event.account_id },
   { name: "event_id", type: "uuid", value: (d) => d.event.id },
@@ -83,12 +84,18 @@ export class DeliveryStore {
    */
   async enqueue(deliveries: readonly NewDelivery[]): Promise<Set<string>> {
     if (deliveries.length === 0) return new Set();
-    const d = unnestRows(deliveries, NEW_COLUMNS, "d");
+    // Ids follow the batch's order (the ordering rule reads them), whatever order the join yields.
+    const d = unnestRows(
+      deliveries.map((x, seq) => ({ ...x, seq })),
+      NEW_COLUMNS,
+      "d",
+    );
     const { rows } = await this.db.withSession((s) =>
       s.query<{ endpoint_id: string }>(
         `INSERT INTO webhook_deliveries (endpoint_id, account_id, event_id, event_type, ordering_key, payload)
          SELECT d.endpoint_id, d.account_id, d.event_id, d.event_type, d.ordering_key, d.payload FROM ${d.from}
            JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.account_id = d.account_id AND e.enabled
+          ORDER BY d.seq
          ON CONFLICT (endpoint_id, event_id) DO NOTHING
          RETURNING endpoint_id`,
         d.params,
