@@ -106,18 +106,20 @@ export class DeliveryStore {
 
   /**
    * Due deliveries of one endpoint, oldest first, at most one per ordering key: a key whose older
-   * delivery is still pending (due or not) waits for it.
+   * delivery is still pending (due or not) waits for it. The heads of the keys are read with
+   * DISTINCT ON rather than a "no older pending row" anti-join, whose plan on a young table (no
+   * statistics yet) scanned the pending rows once per row: 78 s a round at 10,000 pending.
    */
   async due(endpointId: string, now: Date, limit: number): Promise<DueDelivery[]> {
     const { rows } = await this.db.withSession((s) =>
       s.query<Record<string, unknown>>(
-        `SELECT d.id, d.event_id, d.event_type, d.payload::text AS body, d.attempts, d.first_attempt_at
-           FROM webhook_deliveries d
-          WHERE d.endpoint_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= $2
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                             WHERE p.endpoint_id = d.endpoint_id AND p.status = 'pending'
-                               AND p.ordering_key = d.ordering_key AND p.id < d.id)
-          ORDER BY d.id LIMIT $3`,
+        `WITH heads AS (
+           SELECT DISTINCT ON (ordering_key) id, next_attempt_at FROM webhook_deliveries
+            WHERE endpoint_id = $1 AND status = 'pending' ORDER BY ordering_key, id)
+         SELECT d.id, d.event_id, d.event_type, d.payload::text AS body, d.attempts, d.first_attempt_at
+           FROM heads h JOIN webhook_deliveries d ON d.id = h.id
+          WHERE h.next_attempt_at <= $2
+          ORDER BY h.id LIMIT $3`,
         [endpointId, now, limit],
       ),
     );
@@ -138,11 +140,9 @@ export class DeliveryStore {
   async nextDueAt(endpointId: string): Promise<Date | undefined> {
     const { rows } = await this.db.withSession((s) =>
       s.query<{ at: unknown }>(
-        `SELECT min(d.next_attempt_at) AS at FROM webhook_deliveries d
-          WHERE d.endpoint_id = $1 AND d.status = 'pending'
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                             WHERE p.endpoint_id = d.endpoint_id AND p.status = 'pending'
-                               AND p.ordering_key = d.ordering_key AND p.id < d.id)`,
+        `SELECT min(next_attempt_at) AS at FROM (
+           SELECT DISTINCT ON (ordering_key) next_attempt_at FROM webhook_deliveries
+            WHERE endpoint_id = $1 AND status = 'pending' ORDER BY ordering_key, id) heads`,
         [endpointId],
       ),
     );

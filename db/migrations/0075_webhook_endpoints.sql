@@ -39,9 +39,10 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
   delivered_at timestamptz,
   UNIQUE (endpoint_id, event_id)
 );
-CREATE INDEX IF NOT EXISTS idx_webhook_deliveries_pending
-  ON webhook_deliveries (endpoint_id, next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS idx_webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id DESC);
+-- The ordering rule reads the oldest pending delivery of each key in this order.
+CREATE INDEX IF NOT EXISTS idx_webhook_deliveries_key_pending
+  ON webhook_deliveries (endpoint_id, ordering_key, id) INCLUDE (next_attempt_at) WHERE status = 'pending';
 
 -- Every attempt, for the tenant's delivery log: status code, latency and our error code.
 CREATE TABLE IF NOT EXISTS webhook_delivery_attempts (
