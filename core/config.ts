@@ -114,6 +114,46 @@ export const configSchema = z.object({
     .describe(
       "JSON map of provider key to a provider account's rate per minute, e.g. {\"twilio\":12000}: a contracted rate instead of the provider's documented default. Each tenant's provider account has its own bucket at this rate; channel settings cannot change it.",
     ),
+  CALLBACK_RETRY_PERIOD_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(86_400_000)
+    .describe(
+      "How long a tenant callback is retried (exponential backoff with jitter) from its first attempt; then the endpoint is disabled with the reason.",
+    ),
+  CALLBACK_BASE_DELAY_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(5_000)
+    .describe("First retry delay of a failed callback; it doubles per attempt up to an hour."),
+  CALLBACK_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(10_000)
+    .describe("Longest a callback request may take; a slower endpoint counts as failed (timeout)."),
+  CALLBACK_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(8)
+    .describe("Callback requests in flight to one endpoint at once."),
+  CALLBACK_RATE_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(100)
+    .describe("Callback requests started per second to one endpoint."),
+  CALLBACK_ALLOW_HTTP: bool
+    .default(false)
+    .describe(
+      "Accept plain http:// callback URLs (local development and tests). Off: endpoints must be https://. The destination rule of OUTBOUND_ALLOW applies either way.",
+    ),
   DISPATCH_MAX_BATCH: z.coerce
     .number()
     .int()

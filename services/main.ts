@@ -15,6 +15,14 @@ import { setSweeperPorts } from "../actors/sweeper/sweeper-ports.js";
 import { setSchedulePorts } from "../actors/schedule/schedule-ports.js";
 import { DeadLetterActor } from "../actors/deadletter/DeadLetterActor.js";
 import { LimiterActor } from "../actors/limits/LimiterActor.js";
+import { CallbackEndpointActor } from "../actors/callbacks/CallbackEndpointActor.js";
+import { setCallbackPorts } from "../actors/callbacks/callback-ports.js";
+import { HttpCallbackSender } from "../adapters/callbacks/http-sender.js";
+import { DeliveryStore } from "../db/callbacks/delivery-store.js";
+import { EndpointStore } from "../db/callbacks/endpoint-store.js";
+import { actorNudge, callbackRoutes, createCallbackFanout } from "./callbacks/fanout.js";
+import { brokerCallbackEmitter } from "./callbacks/emitter.js";
+import { createCallbackPorts } from "./callbacks/wiring.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
 import { createAdapterRegistry, outboundPolicy } from "../adapters/registry.js";
@@ -85,6 +93,7 @@ app.disable("x-powered-by");
 let shuttingDown = false;
 let bindEvents: BindEventForwarder | undefined;
 let receiptReconciler: ReturnType<typeof createReceiptReconciler> | undefined;
+let callbackSender: HttpCallbackSender | undefined;
 
 // With METRICS_PORT set, /metrics leaves the public port for a listener of its own.
 const metricsServer =
@@ -116,25 +125,51 @@ if (hostsDispatcher) {
     publicBaseUrl: cfg.MEDIA_PUBLIC_BASE_URL,
     ttlMs: cfg.MEDIA_LINK_TTL_SECONDS * 1000,
   });
-  setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log, attachments }));
+  // Tenant callbacks: producers emit onto callback.event; the fan-out records a delivery per
+  // subscribed endpoint and wakes its CallbackEndpointActor, which sends them.
+  const callbacks = brokerCallbackEmitter(publisher, log.child({ component: "callbacks" }));
+  const endpointStore = new EndpointStore(db, box);
+  const deliveryStore = new DeliveryStore(db);
+  callbackSender = new HttpCallbackSender({
+    outbound: outboundPolicy(cfg.OUTBOUND_ALLOW),
+    timeoutMs: cfg.CALLBACK_TIMEOUT_MS,
+    connectionsPerOrigin: cfg.CALLBACK_CONCURRENCY,
+  });
+  setCallbackPorts(
+    createCallbackPorts({
+      cfg,
+      endpoints: endpointStore,
+      deliveries: deliveryStore,
+      sender: callbackSender,
+      log: log.child({ component: "callbacks" }),
+    }),
+  );
+  app.use(
+    "/events",
+    callbackRoutes(
+      createCallbackFanout({ endpoints: endpointStore, deliveries: deliveryStore, nudge: actorNudge(actors) }),
+      log,
+    ),
+  );
+  setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log, attachments, callbacks }));
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
   bindEvents = bridgeBindEvents(adapters, publisher, log);
   // Delivery receipts (message.status): statuses, message_events, campaign counters, provider opt-outs.
   const counters = await campaignCounterSink(db);
   const statusLog = log.child({ component: "status" });
-  app.use("/events", statusRoutes(createStatusConsumer({ db, counters, log: statusLog }), log));
+  app.use("/events", statusRoutes(createStatusConsumer({ db, counters, log: statusLog, callbacks }), log));
   // Receipts that came before their send was recorded are parked by the consumer; this applies them.
-  receiptReconciler = createReceiptReconciler({ db, counters, log: statusLog });
+  receiptReconciler = createReceiptReconciler({ db, counters, log: statusLog, callbacks });
   receiptReconciler.start();
   // Inbound messages (webhook.inbound): contacts, conversations, opt-out keywords; message.received
-  // and conversation.created published for whoever follows the threads.
+  // and conversation.created published for whoever follows the threads, and tenants' callbacks.
   app.use(
     "/events",
-    inboundRoutes(createInboundConsumer({ db, publisher, log: log.child({ component: "inbound" }) }), log),
+    inboundRoutes(createInboundConsumer({ db, publisher, log: log.child({ component: "inbound" }), callbacks }), log),
   );
   app.use("/events", channelEventRoutes(actors, log));
   // Campaigns (group messages) and schedules: their actors' ports and lifecycle consumers.
-  setCampaignPorts(createCampaignPorts({ cfg, db, publisher, log }));
+  setCampaignPorts(createCampaignPorts({ cfg, db, publisher, log, callbacks }));
   const schedules = new ScheduleStore(db, publisher);
   setSchedulePorts({
     log,
@@ -174,6 +209,7 @@ if (hostsDispatcher) {
     CampaignActor,
     ScheduleActor,
     SweeperActor,
+    CallbackEndpointActor,
   ]);
   // Only actor traffic goes to the SDK's handler: it installs body parsers of its own that would
   // consume request bodies meant for other routes.
@@ -220,6 +256,11 @@ if (servesApi) {
       media: mediaStore,
       mediaLinkKey: linkKey,
       outbound: outboundPolicy(cfg.OUTBOUND_ALLOW),
+      callbacks: {
+        outbound: outboundPolicy(cfg.OUTBOUND_ALLOW),
+        allowHttp: cfg.CALLBACK_ALLOW_HTTP,
+        nudge: actorNudge(actors),
+      },
       ready: async () => ({ sidecar: await sidecarHealthy() }),
     }),
   );
@@ -270,6 +311,7 @@ async function shutdown(signal: string): Promise<void> {
   sweepArming?.stop();
   webhooks?.close();
   metricsServer?.close();
+  void callbackSender?.close();
   // Receipts the binds already acknowledged get half the grace period to reach the broker.
   const forwarded = bindEvents
     ? Promise.race([

@@ -11,7 +11,7 @@ import { accountQuota, type AccountQuota } from "../accounts/quotas.js";
 import { loadDispatchChannel, setChannelStatus, type DispatchChannelRow } from "../channels/dispatch-channel.js";
 import type { Database } from "../client.js";
 import { failoverQueued } from "./failover.js";
-import { applyOutcomes, claimQueued, recordClaims, type AccountOutcome } from "./status-writes.js";
+import { claimQueued, writeOutcomes, recordClaims, type AccountOutcome } from "./status-writes.js";
 
 const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
 
@@ -69,10 +69,20 @@ export class DispatchStore {
     await this.db.withSession((s) => recordClaims(s, claimed, now, channelId));
   }
 
-  /** The batch's outcomes and their events; returns how many messages they moved. */
-  async applyOutcomes(outcomes: AccountOutcome[], now: Date, channelId: string): Promise<number> {
+  /**
+   * The batch's outcomes and their events; returns how many messages they moved. `onMoved` is
+   * told the outcomes that moved a message, once they are written.
+   */
+  async applyOutcomes(
+    outcomes: AccountOutcome[],
+    now: Date,
+    channelId: string,
+    onMoved?: (moved: AccountOutcome[]) => Promise<void>,
+  ): Promise<number> {
     if (outcomes.length === 0) return 0;
-    return this.db.withSession((s) => applyOutcomes(s, outcomes, now, channelId));
+    const moved = await this.db.withSession((s) => writeOutcomes(s, outcomes, now, channelId));
+    if (onMoved && moved.size > 0) await onMoved(outcomes.filter((o) => moved.has(o.id)));
+    return moved.size;
   }
 
   /** When the channel's next not-yet-due queued message becomes due (retry backoff), if any. */

@@ -243,7 +243,17 @@ export async function applyOutcomes(
   now: Date,
   channelId: string,
 ): Promise<number> {
-  if (outcomes.length === 0) return 0;
+  return (await writeOutcomes(s, outcomes, now, channelId)).size;
+}
+
+/** applyOutcomes, returning the ids of the messages it moved. */
+export async function writeOutcomes(
+  s: Session,
+  outcomes: readonly AccountOutcome[],
+  now: Date,
+  channelId: string,
+): Promise<ReadonlySet<string>> {
+  if (outcomes.length === 0) return new Set();
   const u = unnestRows(outcomes, OUTCOME_COLUMNS, "u");
   const at = `$${u.params.length + 1}`;
   const updated = await s.query<{ id: string }>(
@@ -294,7 +304,7 @@ export async function applyOutcomes(
       })),
     now,
   );
-  return moved.size;
+  return moved;
 }
 
 /**

@@ -33,6 +33,7 @@ import { templateRoutes } from "./routes/templates.js";
 import { suppressionRoutes } from "./routes/suppressions.js";
 import { quotaRoutes } from "./routes/quotas.js";
 import { conversationRoutes } from "./routes/conversations.js";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints.js";
 
 export const API_VERSION = "1.0.0";
 
@@ -51,6 +52,7 @@ export const apiRoutes: AnyRoute[] = [
   ...apiKeyRoutes,
   ...mediaRoutes,
   ...statsRoutes,
+  ...webhookEndpointRoutes,
 ];
 
 /** Every request runs under a trace: the caller's traceparent when it sends one, a new one otherwise. */

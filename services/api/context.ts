@@ -40,6 +40,15 @@ export interface ApiDeps {
   outbound?: OutboundPolicy;
   /** Key for signed media links (GET /media-links/{token}); without it the route answers 404. */
   mediaLinkKey?: Buffer;
+  /** Callback endpoints: the destination rule their URLs must pass, and how a retried delivery wakes its sender. */
+  callbacks?: CallbackDeps;
+}
+
+export interface CallbackDeps {
+  outbound: OutboundPolicy;
+  /** Accept http:// URLs (CALLBACK_ALLOW_HTTP). */
+  allowHttp: boolean;
+  nudge(endpointId: string): Promise<unknown>;
 }
 
 export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config" | "logger" | "clock" | "adapters">> {
@@ -47,6 +56,7 @@ export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config
   media?: MediaStore;
   outbound: OutboundPolicy;
   mediaLinkKey?: Buffer;
+  callbacks?: CallbackDeps;
   apiKeys: ApiKeyCache;
   /** Open progress streams per account (API_SSE_MAX_STREAMS_PER_ACCOUNT). */
   streams: ConcurrencySlots;

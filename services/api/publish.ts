@@ -6,6 +6,7 @@
  */
 
 import { randomUUID } from "node:crypto";
+import { CALLBACK_TOPIC, channelStatusCallback } from "../../core/callbacks/events.js";
 import { CHANNEL_UPDATED_TOPIC, channelUpdatedSchema } from "../../core/dispatch/events.js";
 import {
   groupMessageEventSchema,
@@ -89,6 +90,11 @@ export function scheduledMessageEvent(
     nextTriggerAt: row.nextTriggerAt?.toISOString() ?? null,
   });
   return publishEvent(ctx, event);
+}
+
+/** A channel's status changed: the account's `channel.status` callback. */
+export function channelStatusChanged(ctx: Ctx, accountId: string, channelId: string, status: string, at: Date) {
+  return publish(ctx, CALLBACK_TOPIC, { events: [channelStatusCallback(accountId, channelId, status, at)] }, undefined);
 }
 
 /** Channel settings changed: channel actors drop their cached credentials and limits. */

@@ -10,11 +10,13 @@ import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { ChannelSender, ClaimedMessage, DispatchPorts } from "../../actors/channel/dispatch-ports.js";
 import type { AppConfig } from "../../core/config.js";
 import { accountLimitFor, parseAccountRates } from "../../adapters/registry.js";
+import { channelStatusCallback, type CallbackEmitter } from "../../core/callbacks/events.js";
 import { withTrace, type Logger } from "../../core/logger.js";
 import type { Database } from "../../db/client.js";
 import { channelCredentialsAad, type SecretBox } from "../../db/secret-box.js";
 import { crashWindowRequeued, dispatchDuration, rateLimitHits, recordDispatched } from "../metrics.js";
 import type { ActorInvoker } from "../runtime/actor-invoker.js";
+import { outcomeCallbacks } from "./outcome-callbacks.js";
 import { DispatchStore } from "../../db/messages/dispatch-store.js";
 import type { AttachmentResolver } from "./attachment-links.js";
 
@@ -27,8 +29,12 @@ export function createDispatchPorts(deps: {
   log: Logger;
   /** Media ids and URLs of `options.attachments` to provider-fetchable URLs; none when absent. */
   attachments?: AttachmentResolver;
+  /** Where sends and failures go as `message.status` callbacks; none when absent. */
+  callbacks?: CallbackEmitter;
 }): DispatchPorts {
   const store = new DispatchStore(deps.db);
+  // The campaign of each message in flight, from its claim to its outcome, for the callbacks.
+  const campaignOf = new Map<string, string | null>();
   const { cfg, log } = deps;
   // Server-side only: a channel's own settings never shape a provider account's shared limit.
   const accountRates = parseAccountRates(cfg.PROVIDER_ACCOUNT_RATES);
@@ -117,11 +123,26 @@ export function createDispatchPorts(deps: {
       };
     },
     openSender,
-    claim: (channelId, limit, now) => store.claim(channelId, limit, now),
+    async claim(channelId, limit, now) {
+      const claimed = await store.claim(channelId, limit, now);
+      if (deps.callbacks) for (const m of claimed) campaignOf.set(m.id, m.groupMessageId);
+      return claimed;
+    },
     recordClaims: (claimed, now, channelId) => store.recordClaims(claimed, now, channelId),
-    applyOutcomes: (outcomes, now, channelId) => store.applyOutcomes(outcomes, now, channelId),
+    async applyOutcomes(outcomes, now, channelId) {
+      if (!deps.callbacks) return store.applyOutcomes(outcomes, now, channelId);
+      const emit = outcomeCallbacks(deps.callbacks, channelId, (id) => campaignOf.get(id) ?? null);
+      const moved = await store.applyOutcomes(outcomes, now, channelId, emit);
+      for (const o of outcomes) campaignOf.delete(o.id);
+      return moved;
+    },
     nextDueAt: (channelId) => store.nextDueAt(channelId),
-    setChannelStatus: (channelId, status, reason) => store.setChannelStatus(channelId, status, reason),
+    async setChannelStatus(channelId, status, reason) {
+      await store.setChannelStatus(channelId, status, reason);
+      if (!deps.callbacks) return;
+      const row = await store.loadChannel(channelId);
+      if (row) await deps.callbacks.emit([channelStatusCallback(row.accountId, channelId, status, new Date())]);
+    },
     hasQueued: (channelId) => store.hasQueued(channelId),
     failover: (channelId, errorCode) => store.failover(channelId, errorCode, new Date()),
     async nudge(channelId) {

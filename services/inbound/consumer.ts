@@ -15,6 +15,7 @@
  */
 
 import express, { Router } from "express";
+import { callbackEvent, stableEventId, type CallbackEmitter } from "../../core/callbacks/events.js";
 import type { Logger } from "../../core/logger.js";
 import { MicroBatcher } from "../../core/micro-batcher.js";
 import { inboundEventSchema, type InboundEvent } from "../../core/webhooks/events.js";
@@ -108,6 +109,8 @@ export function createInboundConsumer(deps: {
   publisher?: EventPublisher;
   options?: InboundConsumerOptions;
   now?: () => number;
+  /** Where stored inbound messages go as `message.received` callbacks; none when absent. */
+  callbacks?: CallbackEmitter;
 }) {
   const store = new InboundStore(deps.db);
   const now = deps.now ?? Date.now;
@@ -159,6 +162,10 @@ export function createInboundConsumer(deps: {
     // Parts of one long message share its row: the part that completed it reports it, the others "part".
     for (const { r, i } of todo)
       results[i] = applied.inserted.has(inboundKey(r.providerMessageId, r.receivedAt)) ? "stored" : "duplicate";
+    if (deps.callbacks)
+      await deps.callbacks.emit(
+        todo.filter(({ i }) => results[i] === "stored").map(({ r }) => receivedCallback(ch, r)),
+      );
     if (now() - prunedAt > PRUNE_EVERY_MS) {
       prunedAt = now();
       await store
@@ -239,6 +246,24 @@ async function assemble(
       plan.keyword,
     );
   }
+}
+
+/** A stored inbound message as the tenant's `message.received` callback; one id per provider message. */
+function receivedCallback(ch: InboundChannel, r: ReadyInbound) {
+  return callbackEvent("message.received", {
+    id: stableEventId("message.received", ch.id, r.providerMessageId, String(r.receivedAt.getTime())),
+    accountId: ch.accountId,
+    orderingKey: `conversation:${ch.id}:${r.address}`,
+    data: {
+      channel_id: ch.id,
+      channel_type: ch.channelType,
+      from: r.address,
+      to: r.participantTo,
+      text: r.text,
+      provider_message_id: r.providerMessageId,
+      received_at: r.receivedAt.toISOString(),
+    },
+  });
 }
 
 /**

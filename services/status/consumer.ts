@@ -32,6 +32,8 @@ import type { CampaignCounterSink } from "../../db/campaigns/receipt-counters.js
 import { StatusStore } from "../../db/messages/receipt-store.js";
 import { ParkedReceiptStore } from "../../db/messages/parked-receipts.js";
 import { DEFAULT_EARLY_WINDOW_MS, receiptApplier } from "./receipt-apply.js";
+import { receiptCallbacks } from "./status-callbacks.js";
+import type { CallbackEmitter } from "../../core/callbacks/events.js";
 
 export interface StatusConsumerOptions {
   maxItems?: number;
@@ -47,9 +49,14 @@ export function createStatusConsumer(deps: {
   db: Database;
   counters: CampaignCounterSink;
   log: Logger;
+  /** Where the status changes it writes go as `message.status` callbacks; none when absent. */
+  callbacks?: CallbackEmitter;
   options?: StatusConsumerOptions;
 }) {
-  const apply = receiptApplier(new StatusStore(deps.db, deps.counters));
+  const apply = receiptApplier(
+    new StatusStore(deps.db, deps.counters),
+    deps.callbacks ? receiptCallbacks(deps.callbacks) : undefined,
+  );
   const parked = new ParkedReceiptStore(deps.db);
   const earlyWindowMs = deps.options?.earlyWindowMs ?? DEFAULT_EARLY_WINDOW_MS;
 

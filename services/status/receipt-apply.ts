@@ -7,6 +7,7 @@
 
 import type { MessageStatusEvent } from "../../core/webhooks/events.js";
 import { StatusStore, type TargetRow } from "../../db/messages/receipt-store.js";
+import type { ReceiptChange, ReceiptEvent } from "../../db/messages/status-writes.js";
 import { planBatch, targetsOf, type PlannedReceipt, type ReceiptResult } from "./receipt-plan.js";
 
 /** A write refused because another consumer moved the message first is recomputed this many times. */
@@ -17,7 +18,14 @@ export const DEFAULT_EARLY_WINDOW_MS = 10 * 60_000;
 
 export type ApplyReceipts = (channelId: string, events: readonly MessageStatusEvent[]) => Promise<ReceiptResult[]>;
 
-export function receiptApplier(store: StatusStore): ApplyReceipts {
+/** Told, after each write, the status steps it made (a message moved twice has two), with their changes. */
+export type OnReceiptsWritten = (
+  channelId: string,
+  steps: readonly ReceiptEvent[],
+  changes: ReadonlyMap<string, ReceiptChange>,
+) => Promise<void>;
+
+export function receiptApplier(store: StatusStore, onWritten?: OnReceiptsWritten): ApplyReceipts {
   return async (channelId, events) => {
     const channelType = events[0]!.channelType;
     const receipts: PlannedReceipt[] = events.map((e) => ({
@@ -32,6 +40,12 @@ export function receiptApplier(store: StatusStore): ApplyReceipts {
       const targets = await findTargets(store, channelId, batch);
       const plan = planBatch({ id: channelId, channelType }, batch, targets);
       const written = await store.apply(plan.changes, plan.events, plan.optOuts, new Date());
+      if (onWritten && written.size > 0)
+        await onWritten(
+          channelId,
+          plan.events.filter((e) => written.has(e.messageId)),
+          new Map(plan.changes.filter((c) => written.has(c.id)).map((c) => [c.id, c])),
+        );
       const lost: number[] = [];
       plan.results.forEach((res, j) => {
         const i = pending[j]!;

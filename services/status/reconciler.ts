@@ -16,6 +16,8 @@ import { ParkedReceiptStore, type ParkedReceipt } from "../../db/messages/parked
 import { StatusStore } from "../../db/messages/receipt-store.js";
 import { receiptApplyLag, receiptsApplied } from "../metrics.js";
 import { DEFAULT_EARLY_WINDOW_MS, receiptApplier } from "./receipt-apply.js";
+import { receiptCallbacks } from "./status-callbacks.js";
+import type { CallbackEmitter } from "../../core/callbacks/events.js";
 
 export interface ReconcilerOptions {
   /** Pause between rounds that found less than a full batch. */
@@ -43,9 +45,14 @@ export function createReceiptReconciler(deps: {
   db: Database;
   counters: CampaignCounterSink;
   log: Logger;
+  /** Where the status changes it writes go as `message.status` callbacks; none when absent. */
+  callbacks?: CallbackEmitter;
   options?: ReconcilerOptions;
 }) {
-  const apply = receiptApplier(new StatusStore(deps.db, deps.counters));
+  const apply = receiptApplier(
+    new StatusStore(deps.db, deps.counters),
+    deps.callbacks ? receiptCallbacks(deps.callbacks) : undefined,
+  );
   const parked = new ParkedReceiptStore(deps.db);
   const intervalMs = deps.options?.intervalMs ?? 1_000;
   const batch = deps.options?.batch ?? 500;

@@ -20,7 +20,7 @@ import { accountFor } from "../auth/principal.js";
 import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute, type Reply } from "../http/route.js";
 import { parseWith } from "../http/validation.js";
-import { channelUpdated } from "../publish.js";
+import { channelStatusChanged, channelUpdated } from "../publish.js";
 import { channelCreate, channelJson, channelOut, channelUpdate } from "../schemas/channels.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import type { Ctx } from "../context.js";
@@ -244,6 +244,7 @@ export const channelRoutes: AnyRoute[] = [
       );
       if (!row) throw notFound("channel not found");
       await channelUpdated(ctx, row.id, traceparent);
+      if (row.status !== current.status) await channelStatusChanged(ctx, row.accountId, row.id, row.status, now);
       return { status: 200, body: channelJson(row, ctx.secretBox) };
     },
   }),
