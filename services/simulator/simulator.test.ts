@@ -11,6 +11,7 @@ import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messa
 import { EmailAdapter } from "../../adapters/email/adapter.js";
 import { SmppCredentials } from "../../adapters/smpp/credentials.js";
 import { DispatchPayload, type WebhookRequest } from "../../adapters/contract/types.js";
+import type { Delivery } from "./deliveries.js";
 import { ReceivedLog, type ReceivedMessage } from "./received.js";
 import { startSimulator, type RunningSimulator } from "./simulator.js";
 import { DEFAULT_WEBHOOK_RETRIES } from "./webhooks.js";
@@ -368,6 +369,18 @@ describe("webhook redelivery while the receiver refuses", () => {
         webhooksRetried: 2,
         webhooksGivenUp: 0,
       });
+      // The ledger has the one inbound message, each attempt with its answer.
+      const res = await request(`${sim.httpUrl}/_sim/deliveries?kind=inbound&provider=${provider}`);
+      const { deliveries } = (await res.body.json()) as { deliveries: Delivery[] };
+      expect(deliveries.at(-1)).toMatchObject({
+        kind: "inbound",
+        outcome: "accepted",
+        attempts: [
+          { answer: "refused", detail: "503" },
+          { answer: "refused", detail: "503" },
+          { answer: "accepted", detail: "200" },
+        ],
+      });
     },
   );
 
@@ -379,6 +392,10 @@ describe("webhook redelivery while the receiver refuses", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(hooksTo("/hooks/vonage")).toHaveLength(3);
     expect(await stats("vonage")).toMatchObject({ webhooksSent: 0, webhooksRetried: 2, webhooksGivenUp: 1 });
+    expect(sim.stats.deliveries.list({ kind: "inbound", provider: "vonage" }).at(-1)).toMatchObject({
+      outcome: "given_up",
+      attempts: [{ answer: "refused" }, { answer: "refused" }, { answer: "refused" }],
+    });
   });
 
   it("twilio does not retry by default; the others have a bounded schedule of their own", async () => {
@@ -537,6 +554,12 @@ describe("SMSC redelivery after a bind closes", () => {
       await until(() => next.texts.length === 1);
       expect(next.texts).toEqual(["never answered"]);
       expect(sim.stats.of("smpp").webhooksRetried).toBe(1);
+      await until(() => sim.stats.deliveries.list({ provider: "smpp" }).at(-1)?.outcome === "accepted");
+      expect(sim.stats.deliveries.list({ provider: "smpp" }).at(-1)).toMatchObject({
+        kind: "inbound",
+        id: "251911000009:never answered",
+        attempts: [{ answer: "no_answer" }, { answer: "accepted", detail: "0x00000000" }],
+      });
     } finally {
       next.client.close();
     }
