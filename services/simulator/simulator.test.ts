@@ -456,8 +456,8 @@ describe("SMTP and SMSC endpoints", () => {
     );
     const receipts: StatusUpdate[] = [];
     const inbound: InboundMessage[] = [];
-    session.onReceipt((u) => receipts.push(u));
-    session.onInbound((m) => inbound.push(m));
+    session.onReceipt((u) => void receipts.push(u));
+    session.onInbound((m) => void inbound.push(m));
     await session.start();
     try {
       const result = await session.submit({ messageId: randomUUID(), to: "+251911000005", text: "ሰላም! ".repeat(30) });
@@ -497,8 +497,8 @@ describe("SMTP and SMSC endpoints", () => {
     let ready = false;
     const receipts: StatusUpdate[] = [];
     const inbound: InboundMessage[] = [];
-    session.onReceipt((u) => receipts.push(u));
-    session.onInbound((m) => inbound.push(m));
+    session.onReceipt((u) => void receipts.push(u));
+    session.onInbound((m) => void inbound.push(m));
     session.takeBindEventsWhile(() => ready);
     await session.start();
     try {
@@ -518,6 +518,46 @@ describe("SMTP and SMSC endpoints", () => {
       expect(session.stats()).toMatchObject({ refusedDeliveries: expect.any(Number) });
       expect(session.stats().refusedDeliveries).toBeGreaterThanOrEqual(2);
       expect(sim.stats.of("smpp").webhooksGivenUp).toBe(0);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe("a deliver_sm is answered once its receipt is handed on", () => {
+  it("answers status 0 only after the receipt listener resolved, and a temporary error when it failed", async () => {
+    sim.configure(config({ smpp: { receiptDelayMs: 5, webhookRetries: [30, 30, 30] } }));
+    const session = new SmppSession(
+      SmppCredentials.parse({
+        host: "127.0.0.1",
+        port: sim.smppPort,
+        system_id: "sim",
+        password: "simpass",
+        source_addr: "8080",
+      }),
+      { outbound: outboundPolicy("127.0.0.1") },
+    );
+    let calls = 0;
+    let release: (() => void) | undefined;
+    // The first hand-on fails (the broker is down); the second waits until released.
+    session.onReceipt(() => {
+      calls++;
+      if (calls === 1) return Promise.reject(new Error("broker down"));
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    await session.start();
+    try {
+      const sent = await session.submit({ messageId: randomUUID(), to: "+251911000031", text: "answer me later" });
+      const ledger = () =>
+        sim.stats.deliveries.list({ provider: "smpp", kind: "receipt" }).find((d) => d.id === sent.segmentIds[0]);
+      await until(() => release !== undefined);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(ledger()?.attempts.map((a) => a.answer)).toEqual(["refused"]);
+      release!();
+      await until(() => ledger()?.outcome === "accepted");
+      expect(ledger()?.attempts.map((a) => a.answer)).toEqual(["refused", "accepted"]);
+      // The redelivered receipt still found its submit on the bind: matched, not held as an orphan.
+      expect(calls).toBe(2);
     } finally {
       await session.close();
     }

@@ -93,7 +93,7 @@ export async function startSimulator(
     res.json({ received: stats.received.query({ provider: q("provider"), to: q("to"), limit }) });
   });
   app.get("/_sim/deliveries", (req, res) => {
-    const q = (name: string) => (typeof req.query[name] === "string" ? (req.query[name] as string) : undefined);
+    const q = (name: string) => (typeof req.query[name] === "string" ? req.query[name] : undefined);
     const kind = q("kind");
     if (kind !== undefined && kind !== "inbound" && kind !== "receipt") {
       res.status(400).json({ detail: "kind: inbound or receipt", code: "invalid_query" });

@@ -47,7 +47,7 @@ export async function startSmsc(
    */
   const ledger = ctx.stats.deliveries;
   const deliverTo = (session: smpp.Session, p: PendingReceipt, attempt = 0) => {
-    const { systemId, pdu, delivery } = p;
+    const { pdu, delivery } = p;
     const entry: Unanswered = { ...p, attempt };
     let waiting = unanswered.get(session);
     if (!waiting) unanswered.set(session, (waiting = new Set()));
