@@ -606,6 +606,49 @@ describe("SMSC redelivery after a bind closes", () => {
   });
 });
 
+describe("SMSC restart", () => {
+  it("a deliver_sm whose bind the restart dropped unanswered goes to the next bind, not into the old SMSC", async () => {
+    const client = smpp.connect({ url: `smpp://127.0.0.1:${sim.smppPort}` });
+    client.on("error", () => undefined);
+    let seen = 0;
+    client.on("deliver_sm", () => seen++);
+    await new Promise<void>((resolve) =>
+      client.bind_transceiver({ system_id: "sim", password: "simpass" }, () => resolve()),
+    );
+    const res = await request(`${sim.httpUrl}/_sim/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ provider: "smpp", from: "251911000041", to: "8080", text: "across the restart" }),
+    });
+    await res.body.dump();
+    await until(() => seen === 1);
+    await sim.restartSmsc(20);
+    const next = smpp.connect({ url: `smpp://127.0.0.1:${sim.smppPort}` });
+    next.on("error", () => undefined);
+    const texts: string[] = [];
+    next.on("deliver_sm", (pdu: smpp.PDU) => {
+      texts.push(String((pdu.short_message as { message?: string } | undefined)?.message ?? ""));
+      next.send(pdu.response());
+    });
+    try {
+      await new Promise<void>((resolve) =>
+        next.bind_transceiver({ system_id: "sim", password: "simpass" }, () => resolve()),
+      );
+      await until(() => texts.length === 1);
+      expect(texts).toEqual(["across the restart"]);
+      await until(() => sim.stats.deliveries.list({ provider: "smpp" }).at(-1)?.outcome === "accepted");
+      expect(
+        sim.stats.deliveries
+          .list({ provider: "smpp" })
+          .at(-1)
+          ?.attempts.map((a) => a.answer),
+      ).toEqual(["no_answer", "accepted"]);
+    } finally {
+      next.close();
+    }
+  });
+});
+
 describe("what each provider received (GET /_sim/received)", () => {
   const received = async (query: string): Promise<ReceivedMessage[]> => {
     const res = await request(`${sim.httpUrl}/_sim/received?${query}`);

@@ -176,7 +176,7 @@ export async function startSimulator(
       for (const s of smsc.server.sessions.slice()) s.destroy();
       await new Promise<void>((r) => smsc.server.close(() => r()));
       await new Promise((r) => setTimeout(r, downMs));
-      smsc = await startSmsc(ctx, port);
+      smsc = await startSmsc(ctx, port, smsc.state);
     },
     async stop() {
       ctx.stop();

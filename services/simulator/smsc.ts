@@ -30,15 +30,34 @@ interface Unanswered extends PendingReceipt {
  * latency and fault rates, delivery receipts (TLVs and text) after the receipt delay, and
  * deliver_sm MO on demand. Receipts for a bind that went away wait for the next bind.
  */
+/**
+ * What an SMSC keeps across a restart (restartSmsc): its binds and what waits for one. A receipt
+ * scheduled before the restart, or a deliver_sm its dropped bind left unanswered, goes to the
+ * next bind, as an operator's SMSC keeps its store through a link drop.
+ */
+export interface SmscState {
+  bound: Map<smpp.Session, string>;
+  parked: PendingReceipt[];
+  /** deliver_sm sent on a session and not answered yet: an SMSC sends them again if the bind goes. */
+  unanswered: Map<smpp.Session, Set<Unanswered>>;
+}
+
+export function newSmscState(): SmscState {
+  return { bound: new Map(), parked: [], unanswered: new Map() };
+}
+
 export async function startSmsc(
   ctx: SimContext,
   port: number,
-): Promise<{ server: smpp.Server; port: number; sendMo: (from: string, to: string, text: string) => boolean }> {
-  const bound = new Map<smpp.Session, string>();
+  state: SmscState = newSmscState(),
+): Promise<{
+  server: smpp.Server;
+  port: number;
+  state: SmscState;
+  sendMo: (from: string, to: string, text: string) => boolean;
+}> {
+  const { bound, parked, unanswered } = state;
   const concat = new SegmentJoiner();
-  const parked: PendingReceipt[] = [];
-  /** deliver_sm sent on a session and not answered yet: an SMSC sends them again if the bind goes. */
-  const unanswered = new Map<smpp.Session, Set<Unanswered>>();
 
   /**
    * A deliver_sm answered with a non-zero command_status (ESME_RX_T_APPN: the ESME cannot take
@@ -208,5 +227,5 @@ export async function startSmsc(
     return true;
   };
 
-  return { server, port: (server.address() as AddressInfo).port, sendMo };
+  return { server, port: (server.address() as AddressInfo).port, state, sendMo };
 }
