@@ -56,10 +56,14 @@ export interface ChannelAdapter {
   markRead?(credentials: unknown, read: ReadReceipt): Promise<void>;
   /** Releases what the adapter holds for one channel (its owner, the channel actor, is deactivating). */
   closeChannel?(channelId: string): Promise<void>;
-  /** Delivery receipts that arrive on a channel's connection rather than by webhook. */
-  onReceipt?(listener: (channelId: string, update: StatusUpdate) => void): void;
-  /** Inbound messages that arrive on a channel's connection rather than by webhook. */
-  onInbound?(listener: (channelId: string, message: InboundMessage) => void): void;
+  /**
+   * Delivery receipts that arrive on a channel's connection rather than by webhook. The
+   * connection answers the provider once the listener's promise resolves (the receipt is handed
+   * on), and with the protocol's temporary error when it rejects, so the provider redelivers.
+   */
+  onReceipt?(listener: (channelId: string, update: StatusUpdate) => void | Promise<void>): void;
+  /** Inbound messages that arrive on a channel's connection rather than by webhook; answered as receipts are. */
+  onInbound?(listener: (channelId: string, message: InboundMessage) => void | Promise<void>): void;
   /**
    * While `ready` answers false, receipts and inbound messages arriving on a connection are
    * refused with the protocol's temporary error, so the provider keeps them and redelivers.

@@ -37,8 +37,8 @@ export class SmppAdapter implements ChannelAdapter {
   readonly secretFields = SMPP_SECRET_FIELDS;
   private readonly sessions = new Map<string, SmppSession>();
   private readonly logger: Logger;
-  private readonly receiptListeners: Array<(channelId: string, u: StatusUpdate) => void> = [];
-  private readonly inboundListeners: Array<(channelId: string, m: InboundMessage) => void> = [];
+  private readonly receiptListeners: Array<(channelId: string, u: StatusUpdate) => void | Promise<void>> = [];
+  private readonly inboundListeners: Array<(channelId: string, m: InboundMessage) => void | Promise<void>> = [];
   private bindEventsReady: () => boolean = () => true;
 
   constructor(private readonly opts: SmppAdapterOptions = {}) {
@@ -54,11 +54,11 @@ export class SmppAdapter implements ChannelAdapter {
     }
   }
 
-  onReceipt(listener: (channelId: string, u: StatusUpdate) => void): void {
+  onReceipt(listener: (channelId: string, u: StatusUpdate) => void | Promise<void>): void {
     this.receiptListeners.push(listener);
   }
 
-  onInbound(listener: (channelId: string, m: InboundMessage) => void): void {
+  onInbound(listener: (channelId: string, m: InboundMessage) => void | Promise<void>): void {
     this.inboundListeners.push(listener);
   }
 
@@ -71,8 +71,8 @@ export class SmppAdapter implements ChannelAdapter {
     let s = this.sessions.get(channelId);
     if (!s || s.status === "closed") {
       const session = new SmppSession(this.creds(credentials), { ...this.opts, logger: this.logger });
-      session.onReceipt((u) => this.receiptListeners.forEach((l) => l(channelId, u)));
-      session.onInbound((m) => this.inboundListeners.forEach((l) => l(channelId, m)));
+      session.onReceipt((u) => all(this.receiptListeners.map((l) => l(channelId, u))));
+      session.onInbound((m) => all(this.inboundListeners.map((l) => l(channelId, m))));
       session.takeBindEventsWhile(() => this.bindEventsReady());
       this.sessions.set(channelId, session);
       s = session;
@@ -157,4 +157,9 @@ export class SmppAdapter implements ChannelAdapter {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();
   }
+}
+
+/** Settles when every listener has handed the event on; rejects when one could not. */
+async function all(handed: (void | Promise<void>)[]): Promise<void> {
+  await Promise.all(handed.map(async (h) => h));
 }

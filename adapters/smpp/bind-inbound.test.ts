@@ -21,11 +21,11 @@ const receiptPdu = (text: string, tlvId?: string) =>
 function land(submitted: string[], pdu: smpp.PDU, radix?: ReceiptIdRadix) {
   const inbound = new BindInbound(captureLogger().logger, 60_000, radix);
   const updates: StatusUpdate[] = [];
-  inbound.onReceipt((u) => updates.push(u));
+  inbound.onReceipt((u) => void updates.push(u));
   submitted.forEach((providerId, i) =>
     inbound.acknowledged({ messageId: `msg-${i}`, providerId, segment: 1, segments: 1, submittedAt: 0 }),
   );
-  inbound.deliver(pdu);
+  void inbound.deliver(pdu);
   return { updates, stats: inbound.stats() };
 }
 
@@ -89,8 +89,8 @@ describe("receipt ids across radixes: only as the channel's SMSC says, never bot
   it("a receipt held before its submit_sm_resp is matched in the channel's radix when the submit is acknowledged", () => {
     const inbound = new BindInbound(captureLogger().logger, 60_000, "hex_to_dec");
     const updates: StatusUpdate[] = [];
-    inbound.onReceipt((u) => updates.push(u));
-    inbound.deliver(receiptPdu(receiptText("16", "")));
+    inbound.onReceipt((u) => void updates.push(u));
+    void inbound.deliver(receiptPdu(receiptText("16", "")));
     inbound.acknowledged({ messageId: "m-16", providerId: "16", segment: 1, segments: 1, submittedAt: 0 });
     expect(updates).toEqual([]);
     inbound.acknowledged({ messageId: "m-10", providerId: "10", segment: 1, segments: 1, submittedAt: 0 });
@@ -103,8 +103,8 @@ describe("receipt ids across radixes: only as the channel's SMSC says, never bot
     let now = 1_000;
     const inbound = new BindInbound(captureLogger().logger, 5_000, "same", {}, () => now);
     const updates: StatusUpdate[] = [];
-    inbound.onReceipt((u) => updates.push(u));
-    inbound.deliver(receiptPdu(receiptText("7B01", "")));
+    inbound.onReceipt((u) => void updates.push(u));
+    void inbound.deliver(receiptPdu(receiptText("7B01", "")));
     now += 4_999;
     inbound.releaseHeldReceipts();
     expect(updates).toEqual([]);

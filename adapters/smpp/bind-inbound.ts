@@ -8,6 +8,12 @@
  * Acknowledged segments live here, not in the TCP connection, so a receipt that arrives on a later
  * bind still finds its message.
  *
+ * `deliver` answers with a promise that settles once what the PDU carried is handed on (the
+ * listeners' promises: on the broker), a held receipt once its hold ends; the session answers the
+ * deliver_sm only then, so a deliver_sm_resp with status 0 never stands for something held only in
+ * this process's memory. A segment is forgotten only once its final receipt was handed on, so a
+ * receipt refused and redelivered still finds it.
+ *
  * The SMSC is the tenant's choice and may send anything: every map here is capped by count
  * (oldest out first, counted in stats()) and expired from its front, so a flood of unique ids
  * costs constant time per PDU and bounded memory per bind.
@@ -42,6 +48,20 @@ interface OrphanReceipt {
   submitId: string;
   receipt: ParsedReceipt;
   at: number;
+  /** Settles the deliver_sm that carried it, once it is handed on. */
+  handedOn: Settle;
+}
+
+interface Settle {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+type Listener<T> = (value: T) => void | Promise<void>;
+
+/** Settles once every listener handed the value on; rejects when one could not. */
+async function handOn<T>(listeners: Listener<T>[], value: T): Promise<void> {
+  await Promise.all(listeners.map(async (l) => l(value)));
 }
 
 /** How much one bind holds at most. */
@@ -71,8 +91,8 @@ export class BindInbound {
   private readonly outstanding = new IdIndex<Outstanding>();
   private readonly orphans = new IdIndex<OrphanReceipt>();
   private readonly mo: MoAssembler;
-  private readonly receiptListeners: Array<(u: StatusUpdate) => void> = [];
-  private readonly inboundListeners: Array<(m: InboundMessage) => void> = [];
+  private readonly receiptListeners: Listener<StatusUpdate>[] = [];
+  private readonly inboundListeners: Listener<InboundMessage>[] = [];
   private readonly counters = { receipts: 0, orphanReceipts: 0, inbound: 0, droppedReceipts: 0, droppedAwaiting: 0 };
   private readonly limits: Required<BindLimits>;
   private droppedLoggedAt = -Infinity;
@@ -91,11 +111,11 @@ export class BindInbound {
     this.mo = new MoAssembler(undefined, now, this.limits.maxPendingMo);
   }
 
-  onReceipt(listener: (u: StatusUpdate) => void): void {
+  onReceipt(listener: Listener<StatusUpdate>): void {
     this.receiptListeners.push(listener);
   }
 
-  onInbound(listener: (m: InboundMessage) => void): void {
+  onInbound(listener: Listener<InboundMessage>): void {
     this.inboundListeners.push(listener);
   }
 
@@ -127,12 +147,16 @@ export class BindInbound {
     if (early) {
       this.orphans.delete(early);
       this.logger.debug({ providerId: o.providerId }, "receipt arrived before submit_sm_resp; matched now");
-      this.emitReceipt(o, early.receipt);
+      this.emitReceipt(o, early.receipt).then(early.handedOn.resolve, early.handedOn.reject);
     }
   }
 
-  /** A deliver_sm or data_sm: a delivery receipt or (a part of) an MO message. */
-  deliver(pdu: smpp.PDU): void {
+  /**
+   * A deliver_sm or data_sm: a delivery receipt or (a part of) an MO message. Settles once what it
+   * carried is handed on; what is deliberately left out (unparseable, over the caps, a part of a
+   * long MO still waiting for the others) settles at once.
+   */
+  deliver(pdu: smpp.PDU): Promise<void> {
     const esm = Number(pdu.esm_class ?? 0);
     const type = esm & ESM_TYPE_MASK;
     const body = (pdu.short_message ?? pdu.message_payload) as
@@ -149,10 +173,9 @@ export class BindInbound {
       });
       if (!receipt) {
         this.logger.warn({ esm }, "unparseable delivery receipt ignored");
-        return;
+        return Promise.resolve();
       }
-      this.onReceiptPdu(receipt);
-      return;
+      return this.onReceiptPdu(receipt);
     }
     const assembled = this.mo.add({
       source: typeof pdu.source_addr === "string" ? pdu.source_addr : "",
@@ -161,6 +184,7 @@ export class BindInbound {
       concat: concatFromUdh(body?.udh ?? [], pdu),
       dataCoding: Number(pdu.data_coding ?? 0),
     });
+    const handed: Promise<void>[] = [];
     for (const m of assembled) {
       this.counters.inbound++;
       const msg = inboundMessage({
@@ -170,11 +194,12 @@ export class BindInbound {
         text: m.text,
         metadata: { parts: m.parts, complete: m.complete, dataCoding: m.dataCoding },
       });
-      for (const l of this.inboundListeners) l(msg);
+      handed.push(handOn(this.inboundListeners, msg));
     }
+    return Promise.all(handed).then(() => undefined);
   }
 
-  private onReceiptPdu(receipt: ParsedReceipt): void {
+  private onReceiptPdu(receipt: ParsedReceipt): Promise<void> {
     // The TLV holds the submit_sm_resp id itself; only the text's id may be in the other radix.
     const submitId = receipt.idSource === "tlv" ? receipt.id : receiptIdInSubmitForm(receipt.id, this.receiptIdRadix);
     const match = this.outstanding.find(submitId);
@@ -185,21 +210,26 @@ export class BindInbound {
       if (this.orphans.countOf(submitId) >= MAX_HELD_PER_ID) {
         this.counters.droppedReceipts++;
         this.noteDrop();
-        return;
+        return Promise.resolve();
       }
       // Published later by the id as the SMSC wrote it (the database holds submit_sm_resp ids as
       // written); converted only when the channel says its receipts use another radix.
       const publishId = receipt.idSource === "tlv" || this.receiptIdRadix === "same" ? receipt.id : submitId;
-      this.orphans.add(submitId, { submitId: publishId, receipt, at: this.now() });
+      const held = new Promise<void>((resolve, reject) =>
+        this.orphans.add(submitId, { submitId: publishId, receipt, at: this.now(), handedOn: { resolve, reject } }),
+      );
       while (this.orphans.size > this.limits.maxHeldReceipts) {
-        this.orphans.delete(this.orphans.oldest()!);
+        // Dropped under a flood: answered as taken, as a receipt this bind chose not to keep.
+        const dropped = this.orphans.oldest()!;
+        this.orphans.delete(dropped);
+        dropped.handedOn.resolve();
         this.counters.droppedReceipts++;
         this.noteDrop();
       }
       this.scheduleRelease();
-      return;
+      return held;
     }
-    this.emitReceipt(match, receipt);
+    return this.emitReceipt(match, receipt);
   }
 
   /** Held receipts are in arrival order: release from the front, stop at the first still in time. */
@@ -216,7 +246,7 @@ export class BindInbound {
         { messageId: "", providerId: o.submitId, segment: 1, segments: 1, submittedAt: 0 },
         o.receipt,
         false,
-      );
+      ).then(o.handedOn.resolve, o.handedOn.reject);
     }
   }
 
@@ -241,9 +271,8 @@ export class BindInbound {
     );
   }
 
-  private emitReceipt(o: Outstanding, r: ParsedReceipt, known = true): void {
+  private emitReceipt(o: Outstanding, r: ParsedReceipt, known = true): Promise<void> {
     this.counters.receipts++;
-    if (known && r.status !== "sent") this.outstanding.delete(o);
     const update = statusUpdate({
       providerMessageId: o.providerId,
       status: r.status,
@@ -257,7 +286,10 @@ export class BindInbound {
         ? { messageId: o.messageId, segment: o.segment, segments: o.segments, receiptId: r.id, stat: r.stat }
         : { receiptId: r.id, stat: r.stat, unmatchedOnBind: true },
     });
-    for (const l of this.receiptListeners) l(update);
+    // The segment is forgotten only once its final receipt is handed on: refused, it comes again.
+    return handOn(this.receiptListeners, update).then(() => {
+      if (known && r.status !== "sent") this.outstanding.delete(o);
+    });
   }
 }
 

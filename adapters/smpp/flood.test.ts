@@ -44,7 +44,7 @@ describe("a flood of unique ids on the bind", () => {
   it("unmatched receipts: held up to the cap, the oldest dropped and counted, constant time per receipt", () => {
     const flood = (n: number) => {
       const inbound = new BindInbound(captureLogger().logger, 10 * 60_000, "same", { maxHeldReceipts: 5_000 });
-      for (let i = 0; i < n; i++) inbound.deliver(receipt(`F${i.toString(16)}`));
+      for (let i = 0; i < n; i++) void inbound.deliver(receipt(`F${i.toString(16)}`));
       return inbound.stats();
     };
     const stats = flood(60_000);
@@ -61,9 +61,9 @@ describe("a flood of unique ids on the bind", () => {
     let now = 0;
     const inbound = new BindInbound(captureLogger().logger, 1_000, "same", { maxHeldReceipts: 3 }, () => now);
     const matched: Array<string | null> = [];
-    inbound.onReceipt((u) => matched.push(u.providerMessageId));
+    inbound.onReceipt((u) => void matched.push(u.providerMessageId));
     for (const id of ["a1", "a2", "a3", "a4"]) {
-      inbound.deliver(receipt(id));
+      void inbound.deliver(receipt(id));
       now += 100;
     }
     expect(inbound.stats()).toMatchObject({ heldReceipts: 3, droppedReceipts: 1 });
@@ -71,7 +71,7 @@ describe("a flood of unique ids on the bind", () => {
     inbound.acknowledged({ messageId: "m4", providerId: "a4", segment: 1, segments: 1, submittedAt: now });
     expect(matched).toEqual(["a4"]);
     now += 950; // a2 (held at 100) and a3 (at 200) are past the 1 s they are kept
-    inbound.deliver(receipt("b1"));
+    void inbound.deliver(receipt("b1"));
     expect(inbound.stats()).toMatchObject({ heldReceipts: 1, droppedReceipts: 1 });
   });
 
@@ -86,8 +86,8 @@ describe("a flood of unique ids on the bind", () => {
     const flood = (n: number) => {
       const inbound = new BindInbound(captureLogger().logger, 60_000, "same", { maxPendingMo: 2_000 });
       let released = 0;
-      inbound.onInbound(() => released++);
-      for (let i = 0; i < n; i++) inbound.deliver(orphanPart(i));
+      inbound.onInbound(() => void released++);
+      for (let i = 0; i < n; i++) void inbound.deliver(orphanPart(i));
       return { ...inbound.stats(), released };
     };
     const r = flood(40_000);

@@ -47,8 +47,8 @@ async function withSession<T>(
   });
   const receipts: StatusUpdate[] = [];
   const inbound: InboundMessage[] = [];
-  s.onReceipt((u) => receipts.push(u));
-  s.onInbound((m) => inbound.push(m));
+  s.onReceipt((u) => void receipts.push(u));
+  s.onInbound((m) => void inbound.push(m));
   await s.start();
   try {
     return await fn(s, receipts, inbound);
@@ -269,7 +269,7 @@ describe("SMPP adapter contract", () => {
     const { logger, output } = captureLogger();
     const adapter = new SmppAdapter({ ...LOCAL, logger, reconnectBaseMs: 50 });
     const receipts: StatusUpdate[] = [];
-    adapter.onReceipt((_ch, u) => receipts.push(u));
+    adapter.onReceipt((_ch, u) => void receipts.push(u));
     const channelId = randomUUID();
     const good = {
       host: "127.0.0.1",

@@ -140,11 +140,12 @@ export class SmppSession {
     this.takingBindEvents = ready;
   }
 
-  onReceipt(listener: (u: StatusUpdate) => void): void {
+  /** The deliver_sm is answered once the listener's promise resolves (see BindInbound). */
+  onReceipt(listener: (u: StatusUpdate) => void | Promise<void>): void {
     this.inbound.onReceipt(listener);
   }
 
-  onInbound(listener: (m: InboundMessage) => void): void {
+  onInbound(listener: (m: InboundMessage) => void | Promise<void>): void {
     this.inbound.onInbound(listener);
   }
 
@@ -555,17 +556,40 @@ export class SmppSession {
         // redelivers, where taking it would lose it if this process went away before passing it on.
         if (!this.takingBindEvents()) {
           this.counters.refusedDeliveries++;
-          s.send(pdu.response({ command_status: ESME.RX_T_APPN }));
+          answer(s, pdu, ESME.RX_T_APPN);
           return;
         }
-        try {
-          this.inbound.deliver(pdu);
-        } finally {
-          s.send(pdu.response());
-        }
+        // Answered once what it carried is handed on (on the broker): status 0 is that promise.
+        // Refused with a temporary error when it could not be; if the bind closes first, the
+        // SMSC redelivers what it never had an answer for.
+        settle(() => this.inbound.deliver(pdu)).then(
+          () => answer(s, pdu, ESME.ROK),
+          (err: unknown) => {
+            this.counters.refusedDeliveries++;
+            this.logger.warn(
+              { err: err instanceof Error ? err.message : String(err) },
+              "smpp deliver_sm not handed on; refused with a temporary error",
+            );
+            answer(s, pdu, ESME.RX_T_APPN);
+          },
+        );
         return;
       default:
         return;
     }
+  }
+}
+
+/** Runs `fn`, turning a throw into a rejection. */
+async function settle(fn: () => Promise<void>): Promise<void> {
+  await fn();
+}
+
+/** Answers a PDU; a connection already closed has nobody to answer (the SMSC redelivers). */
+function answer(s: smpp.Session, pdu: smpp.PDU, commandStatus: number): void {
+  try {
+    s.send(commandStatus === ESME.ROK ? pdu.response() : pdu.response({ command_status: commandStatus }));
+  } catch {
+    // The bind is gone; nothing to answer.
   }
 }

@@ -6,6 +6,7 @@ import {
   countersMatchRows,
   duplicateSends,
   duplicatesBetween,
+  accountMissing,
   formatInbound,
   formatTable,
   inboundViolations,
@@ -186,7 +187,52 @@ describe("the inbound side", () => {
 
   it("holds when every inbound message was stored and every redelivered receipt applied", () => {
     expect(inboundViolations(calm)).toEqual([]);
-    expect(formatInbound(calm).split("\n")[2]).toBe("| 400 | 400 | 57 | 0 | smpp 0, vonage 0, twilio 0 |");
+    expect(formatInbound(calm).split("\n")[2]).toBe("| 400 | 400 | none | 57 | 0 | smpp 0, vonage 0, twilio 0 |");
+  });
+
+  const delivery = (
+    id: string,
+    answers: ("accepted" | "refused" | "no_answer")[],
+    outcome: "accepted" | "retrying" | "given_up",
+    kind: "inbound" | "receipt" = "inbound",
+  ) => ({ provider: "vonage", kind, id, attempts: answers.map((answer) => ({ answer })), outcome });
+
+  it("accounts each missing id by its deliveries: accepted (our loss), given up, still retrying or never sent", () => {
+    const deliveries = [
+      delivery("a", ["no_answer", "accepted"], "accepted"),
+      delivery("b", ["refused", "refused"], "given_up"),
+      delivery("c", ["refused"], "retrying"),
+      delivery("d", ["accepted"], "accepted"),
+      // A receipt's two webhooks (sent, then delivered): one accepted is enough to make it ours.
+      delivery("e", ["refused"], "given_up", "receipt"),
+      delivery("e", ["accepted"], "accepted", "receipt"),
+    ];
+    expect(accountMissing(["a", "b", "c", "e", "z"], deliveries)).toEqual({
+      accepted: ["a", "e"],
+      givenUp: ["b"],
+      retrying: ["c"],
+      untracked: ["z"],
+    });
+    expect(accountMissing([], deliveries)).toEqual({ accepted: [], givenUp: [], retrying: [], untracked: [] });
+  });
+
+  it("breaks on what the receiver accepted and lost, even for a provider that never redelivers", () => {
+    const none = { accepted: [], givenUp: [], retrying: [], untracked: [] };
+    const r = {
+      ...calm,
+      stored: 398,
+      unreceipted: { smpp: 0, vonage: 0, twilio: 3 },
+      missingInbound: { ...none, accepted: ["x"], givenUp: ["y"] },
+      missingReceipts: { twilio: { ...none, accepted: ["t1"], givenUp: ["t2", "t3"] } },
+    };
+    expect(inboundViolations(r)).toEqual([
+      "inbound: 400 sent, 398 stored",
+      "inbound: 1 accepted by the receiver and not stored",
+      "twilio: 1 receipts accepted by the receiver and not applied",
+    ]);
+    expect(formatInbound(r).split("\n")[2]).toBe(
+      "| 400 | 398 | 1 accepted, 1 given up | 57 | 0 | smpp 0, vonage 0, twilio 3 (1 accepted, 2 given up) |",
+    );
   });
 
   it("breaks on inbound lost or stored twice and on receipts not applied, except a provider that never redelivers", () => {

@@ -242,6 +242,47 @@ export function violations(r: FaultResult): string[] {
   return out;
 }
 
+/** One webhook or deliver_sm as the simulator's ledger recorded it (GET /_sim/deliveries). */
+export interface DeliveryRecord {
+  provider: string;
+  kind: "inbound" | "receipt";
+  id: string;
+  attempts: { answer: "accepted" | "refused" | "no_answer" }[];
+  outcome: "accepted" | "retrying" | "given_up";
+}
+
+/**
+ * Ids that did not arrive (inbound not stored, receipt not applied), each put where its
+ * deliveries say it belongs: `accepted` — the receiver answered one of them 2xx or status 0, so
+ * the loss is ours; `givenUp` — every attempt was refused or unanswered and the provider stopped
+ * (Twilio's status callbacks, or a redelivery schedule too short for the fault); `retrying` —
+ * still being redelivered when the run ended; `untracked` — the simulator never sent one.
+ */
+export interface MissingAccount {
+  accepted: string[];
+  givenUp: string[];
+  retrying: string[];
+  untracked: string[];
+}
+
+export function accountMissing(missing: readonly string[], deliveries: readonly DeliveryRecord[]): MissingAccount {
+  const byId = new Map<string, DeliveryRecord[]>();
+  for (const d of deliveries) {
+    const list = byId.get(d.id);
+    if (list) list.push(d);
+    else byId.set(d.id, [d]);
+  }
+  const out: MissingAccount = { accepted: [], givenUp: [], retrying: [], untracked: [] };
+  for (const id of missing) {
+    const ds = byId.get(id) ?? [];
+    if (ds.length === 0) out.untracked.push(id);
+    else if (ds.some((d) => d.attempts.some((a) => a.answer === "accepted"))) out.accepted.push(id);
+    else if (ds.some((d) => d.outcome === "retrying")) out.retrying.push(id);
+    else out.givenUp.push(id);
+  }
+  return out;
+}
+
 /** The inbound side of the run: webhooks the simulator sent, their redeliveries, and receipts. */
 export interface InboundResult {
   /** Inbound messages the simulator sent (its /_sim/inbound accepted them). */
@@ -253,6 +294,10 @@ export interface InboundResult {
   givenUp: number;
   /** Per provider: outbound rows a provider accepted whose delivery receipt never applied (still `sent`). */
   unreceipted: Record<string, number>;
+  /** By id, from the simulator's ledger: why each inbound message is not stored. */
+  missingInbound?: MissingAccount;
+  /** The same per receipt-sending provider, for its rows still `sent`. */
+  missingReceipts?: Record<string, MissingAccount>;
 }
 
 /**
@@ -265,20 +310,46 @@ export const RECEIPTS_NOT_REDELIVERED = ["twilio"];
 export function inboundViolations(r: InboundResult): string[] {
   const out: string[] = [];
   if (r.stored !== r.sent) out.push(`inbound: ${r.sent} sent, ${r.stored} stored`);
-  for (const [provider, n] of Object.entries(r.unreceipted))
+  const lostInbound = r.missingInbound?.accepted.length ?? 0;
+  if (lostInbound > 0) out.push(`inbound: ${lostInbound} accepted by the receiver and not stored`);
+  for (const [provider, n] of Object.entries(r.unreceipted)) {
     if (n > 0 && !RECEIPTS_NOT_REDELIVERED.includes(provider)) out.push(`${provider}: ${n} receipts not applied`);
+    // Even where the provider never redelivers, a receipt the receiver accepted must apply.
+    const lost = r.missingReceipts?.[provider]?.accepted.length ?? 0;
+    if (lost > 0) out.push(`${provider}: ${lost} receipts accepted by the receiver and not applied`);
+  }
   return out;
+}
+
+/** A missing account in a few words: "2 accepted, 1 given up" (empty when nothing is missing). */
+export function formatMissing(m: MissingAccount | undefined): string {
+  if (!m) return "";
+  return (
+    [
+      [m.accepted.length, "accepted"],
+      [m.givenUp.length, "given up"],
+      [m.retrying.length, "retrying"],
+      [m.untracked.length, "never sent"],
+    ] as const
+  )
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => `${n} ${what}`)
+    .join(", ");
 }
 
 /** The inbound line of the drill's report, as a Markdown table. */
 export function formatInbound(r: InboundResult): string {
   const pending = Object.entries(r.unreceipted)
-    .map(([p, n]) => `${p} ${n}`)
+    .map(([p, n]) => {
+      const why = formatMissing(r.missingReceipts?.[p]);
+      return `${p} ${n}${n > 0 && why ? ` (${why})` : ""}`;
+    })
     .join(", ");
+  const inboundWhy = formatMissing(r.missingInbound);
   return [
-    "| inbound sent | stored | redelivered | given up | receipts not applied |",
-    "|--------------|--------|-------------|----------|----------------------|",
-    `| ${r.sent} | ${r.stored} | ${r.retried} | ${r.givenUp} | ${pending} |`,
+    "| inbound sent | stored | missing, by its deliveries | redelivered | given up | receipts not applied (by their deliveries) |",
+    "|--------------|--------|----------------------------|-------------|----------|--------------------------------------------|",
+    `| ${r.sent} | ${r.stored} | ${inboundWhy || "none"} | ${r.retried} | ${r.givenUp} | ${pending} |`,
   ].join("\n");
 }
 

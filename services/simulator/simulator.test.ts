@@ -11,6 +11,7 @@ import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messa
 import { EmailAdapter } from "../../adapters/email/adapter.js";
 import { SmppCredentials } from "../../adapters/smpp/credentials.js";
 import { DispatchPayload, type WebhookRequest } from "../../adapters/contract/types.js";
+import type { Delivery } from "./deliveries.js";
 import { ReceivedLog, type ReceivedMessage } from "./received.js";
 import { startSimulator, type RunningSimulator } from "./simulator.js";
 import { DEFAULT_WEBHOOK_RETRIES } from "./webhooks.js";
@@ -368,6 +369,18 @@ describe("webhook redelivery while the receiver refuses", () => {
         webhooksRetried: 2,
         webhooksGivenUp: 0,
       });
+      // The ledger has the one inbound message, each attempt with its answer.
+      const res = await request(`${sim.httpUrl}/_sim/deliveries?kind=inbound&provider=${provider}`);
+      const { deliveries } = (await res.body.json()) as { deliveries: Delivery[] };
+      expect(deliveries.at(-1)).toMatchObject({
+        kind: "inbound",
+        outcome: "accepted",
+        attempts: [
+          { answer: "refused", detail: "503" },
+          { answer: "refused", detail: "503" },
+          { answer: "accepted", detail: "200" },
+        ],
+      });
     },
   );
 
@@ -379,6 +392,10 @@ describe("webhook redelivery while the receiver refuses", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(hooksTo("/hooks/vonage")).toHaveLength(3);
     expect(await stats("vonage")).toMatchObject({ webhooksSent: 0, webhooksRetried: 2, webhooksGivenUp: 1 });
+    expect(sim.stats.deliveries.list({ kind: "inbound", provider: "vonage" }).at(-1)).toMatchObject({
+      outcome: "given_up",
+      attempts: [{ answer: "refused" }, { answer: "refused" }, { answer: "refused" }],
+    });
   });
 
   it("twilio does not retry by default; the others have a bounded schedule of their own", async () => {
@@ -439,8 +456,8 @@ describe("SMTP and SMSC endpoints", () => {
     );
     const receipts: StatusUpdate[] = [];
     const inbound: InboundMessage[] = [];
-    session.onReceipt((u) => receipts.push(u));
-    session.onInbound((m) => inbound.push(m));
+    session.onReceipt((u) => void receipts.push(u));
+    session.onInbound((m) => void inbound.push(m));
     await session.start();
     try {
       const result = await session.submit({ messageId: randomUUID(), to: "+251911000005", text: "ሰላም! ".repeat(30) });
@@ -480,8 +497,8 @@ describe("SMTP and SMSC endpoints", () => {
     let ready = false;
     const receipts: StatusUpdate[] = [];
     const inbound: InboundMessage[] = [];
-    session.onReceipt((u) => receipts.push(u));
-    session.onInbound((m) => inbound.push(m));
+    session.onReceipt((u) => void receipts.push(u));
+    session.onInbound((m) => void inbound.push(m));
     session.takeBindEventsWhile(() => ready);
     await session.start();
     try {
@@ -501,6 +518,46 @@ describe("SMTP and SMSC endpoints", () => {
       expect(session.stats()).toMatchObject({ refusedDeliveries: expect.any(Number) });
       expect(session.stats().refusedDeliveries).toBeGreaterThanOrEqual(2);
       expect(sim.stats.of("smpp").webhooksGivenUp).toBe(0);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe("a deliver_sm is answered once its receipt is handed on", () => {
+  it("answers status 0 only after the receipt listener resolved, and a temporary error when it failed", async () => {
+    sim.configure(config({ smpp: { receiptDelayMs: 5, webhookRetries: [30, 30, 30] } }));
+    const session = new SmppSession(
+      SmppCredentials.parse({
+        host: "127.0.0.1",
+        port: sim.smppPort,
+        system_id: "sim",
+        password: "simpass",
+        source_addr: "8080",
+      }),
+      { outbound: outboundPolicy("127.0.0.1") },
+    );
+    let calls = 0;
+    let release: (() => void) | undefined;
+    // The first hand-on fails (the broker is down); the second waits until released.
+    session.onReceipt(() => {
+      calls++;
+      if (calls === 1) return Promise.reject(new Error("broker down"));
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    await session.start();
+    try {
+      const sent = await session.submit({ messageId: randomUUID(), to: "+251911000031", text: "answer me later" });
+      const ledger = () =>
+        sim.stats.deliveries.list({ provider: "smpp", kind: "receipt" }).find((d) => d.id === sent.segmentIds[0]);
+      await until(() => release !== undefined);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(ledger()?.attempts.map((a) => a.answer)).toEqual(["refused"]);
+      release!();
+      await until(() => ledger()?.outcome === "accepted");
+      expect(ledger()?.attempts.map((a) => a.answer)).toEqual(["refused", "accepted"]);
+      // The redelivered receipt still found its submit on the bind: matched, not held as an orphan.
+      expect(calls).toBe(2);
     } finally {
       await session.close();
     }
@@ -537,8 +594,57 @@ describe("SMSC redelivery after a bind closes", () => {
       await until(() => next.texts.length === 1);
       expect(next.texts).toEqual(["never answered"]);
       expect(sim.stats.of("smpp").webhooksRetried).toBe(1);
+      await until(() => sim.stats.deliveries.list({ provider: "smpp" }).at(-1)?.outcome === "accepted");
+      expect(sim.stats.deliveries.list({ provider: "smpp" }).at(-1)).toMatchObject({
+        kind: "inbound",
+        id: "251911000009:never answered",
+        attempts: [{ answer: "no_answer" }, { answer: "accepted", detail: "0x00000000" }],
+      });
     } finally {
       next.client.close();
+    }
+  });
+});
+
+describe("SMSC restart", () => {
+  it("a deliver_sm whose bind the restart dropped unanswered goes to the next bind, not into the old SMSC", async () => {
+    const client = smpp.connect({ url: `smpp://127.0.0.1:${sim.smppPort}` });
+    client.on("error", () => undefined);
+    let seen = 0;
+    client.on("deliver_sm", () => seen++);
+    await new Promise<void>((resolve) =>
+      client.bind_transceiver({ system_id: "sim", password: "simpass" }, () => resolve()),
+    );
+    const res = await request(`${sim.httpUrl}/_sim/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ provider: "smpp", from: "251911000041", to: "8080", text: "across the restart" }),
+    });
+    await res.body.dump();
+    await until(() => seen === 1);
+    await sim.restartSmsc(20);
+    const next = smpp.connect({ url: `smpp://127.0.0.1:${sim.smppPort}` });
+    next.on("error", () => undefined);
+    const texts: string[] = [];
+    next.on("deliver_sm", (pdu: smpp.PDU) => {
+      texts.push(String((pdu.short_message as { message?: string } | undefined)?.message ?? ""));
+      next.send(pdu.response());
+    });
+    try {
+      await new Promise<void>((resolve) =>
+        next.bind_transceiver({ system_id: "sim", password: "simpass" }, () => resolve()),
+      );
+      await until(() => texts.length === 1);
+      expect(texts).toEqual(["across the restart"]);
+      await until(() => sim.stats.deliveries.list({ provider: "smpp" }).at(-1)?.outcome === "accepted");
+      expect(
+        sim.stats.deliveries
+          .list({ provider: "smpp" })
+          .at(-1)
+          ?.attempts.map((a) => a.answer),
+      ).toEqual(["no_answer", "accepted"]);
+    } finally {
+      next.close();
     }
   });
 });

@@ -92,6 +92,15 @@ export async function startSimulator(
     }
     res.json({ received: stats.received.query({ provider: q("provider"), to: q("to"), limit }) });
   });
+  app.get("/_sim/deliveries", (req, res) => {
+    const q = (name: string) => (typeof req.query[name] === "string" ? req.query[name] : undefined);
+    const kind = q("kind");
+    if (kind !== undefined && kind !== "inbound" && kind !== "receipt") {
+      res.status(400).json({ detail: "kind: inbound or receipt", code: "invalid_query" });
+      return;
+    }
+    res.json({ deliveries: stats.deliveries.list({ kind, provider: q("provider") }) });
+  });
   app.post("/_sim/reset", (_req, res) => {
     stats.reset();
     res.status(204).end();
@@ -167,7 +176,7 @@ export async function startSimulator(
       for (const s of smsc.server.sessions.slice()) s.destroy();
       await new Promise<void>((r) => smsc.server.close(() => r()));
       await new Promise((r) => setTimeout(r, downMs));
-      smsc = await startSmsc(ctx, port);
+      smsc = await startSmsc(ctx, port, smsc.state);
     },
     async stop() {
       ctx.stop();

@@ -4,6 +4,7 @@
  */
 
 import type { ProviderKey } from "./config.js";
+import { DeliveryLedger } from "./deliveries.js";
 import { ReceivedLog } from "./received.js";
 
 export interface ProviderCounters {
@@ -57,6 +58,8 @@ export class SimStats {
   private recipients = new Map<ProviderKey, Map<string, number>>();
   /** What each accepted send carried, for tests that check content (GET /_sim/received). */
   readonly received = new ReceivedLog();
+  /** Every webhook and deliver_sm sent to a receiver, attempt by attempt (GET /_sim/deliveries). */
+  readonly deliveries = new DeliveryLedger();
 
   of(provider: ProviderKey): ProviderCounters {
     let c = this.counters.get(provider);
@@ -86,6 +89,7 @@ export class SimStats {
     this.timeline = new Map();
     this.recipients = new Map();
     this.received.reset();
+    this.deliveries.reset();
   }
 
   /** Accepted sends per addressee for one provider. */

@@ -15,6 +15,7 @@ import { createHash, createHmac, randomUUID } from "node:crypto";
 import { request } from "undici";
 import type { Logger } from "../../core/logger.js";
 import { behaviourOf, type ProviderKey, type SimulatorConfig } from "./config.js";
+import type { Delivery, Tracked } from "./deliveries.js";
 import type { SimStats } from "./stats.js";
 
 /** Delays between attempts (ms): doubling from 0.5 s, about a minute in all. */
@@ -45,6 +46,7 @@ export class WebhookSender {
     url: string,
     body: unknown,
     headers: Record<string, string> = {},
+    tracked?: Tracked,
   ): Promise<void> {
     const raw = JSON.stringify(body);
     const signed: Record<string, string> =
@@ -54,11 +56,11 @@ export class WebhookSender {
               "sha256=" + createHmac("sha256", this.config().signing.metaAppSecret).update(raw).digest("hex"),
           }
         : {};
-    await this.post(provider, url, raw, { "content-type": "application/json", ...signed, ...headers });
+    await this.post(provider, url, raw, { "content-type": "application/json", ...signed, ...headers }, tracked);
   }
 
   /** Twilio: X-Twilio-Signature = base64 HMAC-SHA1(auth token, URL + sorted name+value pairs). */
-  async postTwilio(url: string, params: Record<string, string>, authToken: string): Promise<void> {
+  async postTwilio(url: string, params: Record<string, string>, authToken: string, tracked?: Tracked): Promise<void> {
     const data =
       url +
       Object.keys(params)
@@ -66,14 +68,20 @@ export class WebhookSender {
         .map((k) => k + params[k])
         .join("");
     const signature = createHmac("sha1", authToken).update(data, "utf8").digest("base64");
-    await this.post("twilio", url, new URLSearchParams(params).toString(), {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-twilio-signature": signature,
-    });
+    await this.post(
+      "twilio",
+      url,
+      new URLSearchParams(params).toString(),
+      {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": signature,
+      },
+      tracked,
+    );
   }
 
   /** Vonage: sorted "&k=v" (values with & and = replaced by _), md5(… + secret) or HMAC. */
-  async postVonage(url: string, params: Record<string, string>): Promise<void> {
+  async postVonage(url: string, params: Record<string, string>, tracked?: Tracked): Promise<void> {
     const { vonageSignatureSecret: secret, vonageSignatureMethod: method } = this.config().signing;
     const full: Record<string, string> = {
       ...params,
@@ -90,32 +98,50 @@ export class WebhookSender {
             .update(base + secret)
             .digest("hex")
         : createHmac("sha256", secret).update(base).digest("hex").toUpperCase();
-    await this.post("vonage", url, new URLSearchParams(full).toString(), {
-      "content-type": "application/x-www-form-urlencoded",
-    });
+    await this.post(
+      "vonage",
+      url,
+      new URLSearchParams(full).toString(),
+      { "content-type": "application/x-www-form-urlencoded" },
+      tracked,
+    );
   }
 
-  async postForm(provider: ProviderKey, url: string, params: Record<string, string>): Promise<void> {
-    await this.post(provider, url, new URLSearchParams(params).toString(), {
-      "content-type": "application/x-www-form-urlencoded",
-    });
+  async postForm(provider: ProviderKey, url: string, params: Record<string, string>, tracked?: Tracked): Promise<void> {
+    await this.post(
+      provider,
+      url,
+      new URLSearchParams(params).toString(),
+      { "content-type": "application/x-www-form-urlencoded" },
+      tracked,
+    );
   }
 
-  private async post(provider: ProviderKey, url: string, body: string, headers: Record<string, string>): Promise<void> {
-    if (await this.attempt(provider, url, body, headers)) return;
+  private async post(
+    provider: ProviderKey,
+    url: string,
+    body: string,
+    headers: Record<string, string>,
+    tracked?: Tracked,
+  ): Promise<void> {
+    const ledger = this.stats.deliveries;
+    const delivery = tracked ? ledger.open(provider, tracked) : undefined;
+    if (await this.attempt(provider, url, body, headers, delivery)) return;
     const counters = this.stats.of(provider);
     const schedule = behaviourOf(this.config(), provider).webhookRetries ?? DEFAULT_WEBHOOK_RETRIES[provider];
     if (schedule.length === 0) {
       counters.webhooksGivenUp++;
+      if (delivery) ledger.giveUp(delivery);
       return;
     }
     void (async () => {
       for (const delay of schedule) {
         await new Promise((r) => setTimeout(r, delay).unref());
         counters.webhooksRetried++;
-        if (await this.attempt(provider, url, body, headers)) return;
+        if (await this.attempt(provider, url, body, headers, delivery)) return;
       }
       counters.webhooksGivenUp++;
+      if (delivery) ledger.giveUp(delivery);
       this.logger.warn({ provider, attempts: schedule.length + 1 }, "webhook given up after every retry");
     })();
   }
@@ -126,19 +152,24 @@ export class WebhookSender {
     url: string,
     body: string,
     headers: Record<string, string>,
+    delivery?: Delivery,
   ): Promise<boolean> {
     const counters = this.stats.of(provider);
+    const ledger = this.stats.deliveries;
     try {
       const res = await request(url, { method: "POST", body, headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
       await res.body.dump();
       if (res.statusCode >= 200 && res.statusCode < 300) {
         counters.webhooksSent++;
+        if (delivery) ledger.attempt(delivery, "accepted", String(res.statusCode));
         return true;
       }
       counters.webhooksFailed++;
+      if (delivery) ledger.attempt(delivery, "refused", String(res.statusCode));
       this.logger.warn({ provider, status: res.statusCode }, "webhook refused by receiver");
     } catch (err) {
       counters.webhooksFailed++;
+      if (delivery) ledger.attempt(delivery, "no_answer", (err as Error).message);
       this.logger.warn({ provider, err: (err as Error).message }, "webhook delivery failed");
     }
     return false;

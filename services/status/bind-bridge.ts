@@ -3,8 +3,11 @@
  * the channel actor's connection, not over HTTP. Their adapters offer onReceipt/onInbound; the
  * events are handed here and travel the same topics as webhooks, so one consumer applies every
  * receipt. A receipt matched on the connection carries our message id (a multi-part SMS has one
- * provider id per part). Receipts are batched per channel (BindEventForwarder). While it cannot
- * publish, the binds refuse what arrives with a temporary error, and the SMSC redelivers it.
+ * provider id per part). Receipts are batched per channel (BindEventForwarder). A listener's
+ * promise resolves once its event is on the broker, and the bind answers the provider only then;
+ * while the forwarder cannot publish, the binds refuse what arrives with a temporary error, and the
+ * SMSC redelivers it. What does not fit the event schema is answered as taken and left out: a
+ * redelivery would not fit either.
  */
 
 import { randomUUID } from "node:crypto";
@@ -60,21 +63,21 @@ export function bridgeBindEvents(
       const messageId = typeof update.metadata.messageId === "string" ? update.metadata.messageId : undefined;
       const receipt: BindReceipt = { update, messageId };
       const parsed = messageStatusBatchEventSchema.shape.receipts.element.safeParse(receipt);
-      if (parsed.success) forwarder.receipt(channelId, parsed.data);
-      else
-        log.warn(
-          { channelId, issues: parsed.error.issues.slice(0, 3) },
-          "receipt from the bind does not fit the event schema; left out",
-        );
+      if (parsed.success) return forwarder.receipt(channelId, parsed.data);
+      log.warn(
+        { channelId, issues: parsed.error.issues.slice(0, 3) },
+        "receipt from the bind does not fit the event schema; left out",
+      );
+      return Promise.resolve();
     });
     adapter.onInbound?.((channelId, message) => {
       const parsed = inboundEventSchema.safeParse({ ...base(channelId, origin), message });
-      if (parsed.success) forwarder.event(WEBHOOK_TOPICS.inbound, parsed.data, "inbound message");
-      else
-        log.warn(
-          { channelId, issues: parsed.error.issues.slice(0, 3) },
-          "inbound message from the bind does not fit the event schema; left out",
-        );
+      if (parsed.success) return forwarder.event(WEBHOOK_TOPICS.inbound, parsed.data, "inbound message");
+      log.warn(
+        { channelId, issues: parsed.error.issues.slice(0, 3) },
+        "inbound message from the bind does not fit the event schema; left out",
+      );
+      return Promise.resolve();
     });
   }
   return forwarder;

@@ -59,7 +59,7 @@ describe("BindEventForwarder", () => {
 
   it("flushes a partial batch after lingerMs without being asked", async () => {
     const { fwd, published } = harness();
-    fwd.receipt("a", receipt(1));
+    void fwd.receipt("a", receipt(1));
     expect(published).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 30));
     expect(published).toHaveLength(1);
@@ -67,8 +67,8 @@ describe("BindEventForwarder", () => {
 
   it("keeps retrying with capped backoff while the broker fails, in order, losing nothing", async () => {
     const { fwd, published, sleeps } = harness(6);
-    fwd.event("webhook.inbound", { n: 1 }, "inbound message");
-    fwd.event("webhook.inbound", { n: 2 }, "inbound message");
+    void fwd.event("webhook.inbound", { n: 1 }, "inbound message");
+    void fwd.event("webhook.inbound", { n: 2 }, "inbound message");
     await fwd.flushed();
     expect(published.map((p) => p.event.n)).toEqual([1, 2]);
     expect(sleeps).toEqual([100, 200, 400, 400, 400, 400]);
@@ -89,13 +89,44 @@ describe("BindEventForwarder", () => {
       { lingerMs: 1 },
     );
     expect(fwd.accepting).toBe(true);
-    fwd.event("webhook.inbound", { n: 1 }, "inbound message");
+    void fwd.event("webhook.inbound", { n: 1 }, "inbound message");
     await new Promise((r) => setTimeout(r, 10));
     expect(fwd.accepting).toBe(false);
     down = false;
     await fwd.flushed();
     expect(published).toEqual([{ n: 1 }]);
     expect(fwd.accepting).toBe(true);
+  });
+
+  it("reports each receipt and event handed on only once the broker took it, so the bind answers only then", async () => {
+    const { fwd, published } = harness(2);
+    const order: string[] = [];
+    const r1 = fwd.receipt("a", receipt(1)).then(() => order.push(`receipt after ${published.length} published`));
+    const e1 = fwd.event("webhook.inbound", { n: 1 }, "inbound message").then(() => order.push("event"));
+    await Promise.all([r1, e1]);
+    // The event was queued first (the receipt lingered), failed twice, then went out; then the receipt.
+    expect(order).toEqual(["event", "receipt after 2 published"]);
+  });
+
+  it("refuses what it still holds when stopped, so the binds answer a temporary error", async () => {
+    const fwd = new BindEventForwarder(
+      {
+        publish: () => Promise.reject(new Error("down")),
+        receiptEvent: (c, r) => ({ c, r }),
+        statusTopic: "s",
+        log: { ...log, warn: () => undefined, error: () => undefined } as never,
+        sleep: () => new Promise((r) => setTimeout(r, 1)),
+      },
+      { lingerMs: 1 },
+    );
+    const held = fwd.receipt("a", receipt(1));
+    await new Promise((r) => setTimeout(r, 20));
+    // One batch is failing on the broker, the other still lingers: both are refused.
+    const lingering = fwd.receipt("b", receipt(2));
+    fwd.stop();
+    await expect(held).rejects.toThrow(/stopped/);
+    await expect(lingering).rejects.toThrow(/stopped/);
+    await expect(fwd.receipt("c", receipt(3))).rejects.toThrow(/stopped/);
   });
 
   it("reports what is still unpublished when stopped", async () => {
@@ -110,10 +141,10 @@ describe("BindEventForwarder", () => {
       },
       { lingerMs: 1 },
     );
-    fwd.receipt("a", receipt(1));
-    fwd.receipt("a", receipt(2));
+    const handed = [fwd.receipt("a", receipt(1)), fwd.receipt("a", receipt(2))].map((p) => p.catch(() => "refused"));
     await new Promise((r) => setTimeout(r, 20));
     fwd.stop();
     expect(errors).toEqual([{ lost: 1 }]);
+    expect(await Promise.all(handed)).toEqual(["refused", "refused"]);
   });
 });

@@ -1,9 +1,11 @@
 /**
- * Hands what the SMPP binds receive (delivery receipts, MO messages) to the broker. The SMSC has
- * its deliver_sm_resp by then, so nothing is given up while the process runs: a failed publish
- * is retried with capped backoff, in order. While a publish is failing (or the buffer is full)
- * `accepting` is false and the binds refuse new deliver_sm with a temporary error, so the SMSC
- * keeps them: only what was buffered before the outage depends on this process living.
+ * Hands what the SMPP binds receive (delivery receipts, MO messages) to the broker. Each receipt
+ * and event is reported handed on (its promise resolves) only once the broker took it, and the
+ * bind answers the deliver_sm only then: a deliver_sm_resp with status 0 is the promise that the
+ * receipt is on the broker, so a process killed while it lingers or retries loses nothing (the
+ * SMSC redelivers a deliver_sm whose bind closed unanswered). A failed publish is retried with
+ * capped backoff, in order; while one is failing (or the buffer is full) `accepting` is false and
+ * the binds refuse new deliver_sm with a temporary error. Stopping refuses what is still held.
  *
  * Receipts of one channel that arrive within `lingerMs` travel as one batch event (up to
  * MAX_RECEIPTS_PER_EVENT): a campaign on a bind produces receipts at its send rate, and one
@@ -39,14 +41,21 @@ export interface ForwarderOptions {
   retryMaxMs?: number;
 }
 
+/** Settles the promise a bind waits on before it answers the deliver_sm. */
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
 interface Outgoing {
   topic: string;
   event: object;
   what: string;
+  waiters: Waiter[];
 }
 
 export class BindEventForwarder {
-  private readonly receipts = new Map<string, BindReceipt[]>();
+  private readonly receipts = new Map<string, { receipt: BindReceipt; waiter: Waiter }[]>();
   private readonly queue: Outgoing[] = [];
   private lingerTimer?: NodeJS.Timeout;
   private draining?: Promise<void>;
@@ -81,25 +90,42 @@ export class BindEventForwarder {
     return n;
   }
 
-  receipt(channelId: string, receipt: BindReceipt): void {
-    const list = this.receipts.get(channelId) ?? [];
-    list.push(receipt);
-    this.receipts.set(channelId, list);
-    if (list.length >= this.maxBatch) this.cutBatches();
-    else this.lingerTimer ??= setTimeout(() => this.cutBatches(), this.lingerMs);
+  /** Resolves once the receipt is on the broker; rejects when the forwarder stops first. */
+  receipt(channelId: string, receipt: BindReceipt): Promise<void> {
+    if (this.stopped) return Promise.reject(stoppedError());
+    return new Promise<void>((resolve, reject) => {
+      const list = this.receipts.get(channelId) ?? [];
+      list.push({ receipt, waiter: { resolve, reject } });
+      this.receipts.set(channelId, list);
+      if (list.length >= this.maxBatch) this.cutBatches();
+      else this.lingerTimer ??= setTimeout(() => this.cutBatches(), this.lingerMs);
+    });
   }
 
-  event(topic: string, event: object, what: string): void {
-    this.queue.push({ topic, event, what });
-    this.drain();
+  /** Resolves once the event is on the broker; rejects when the forwarder stops first. */
+  event(topic: string, event: object, what: string): Promise<void> {
+    if (this.stopped) return Promise.reject(stoppedError());
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ topic, event, what, waiters: [{ resolve, reject }] });
+      this.drain();
+    });
   }
 
-  /** Stops retrying; what is still buffered is reported as lost (the process is going away). */
+  /**
+   * Stops retrying. What is still buffered is refused to its binds (a temporary error, so an SMSC
+   * still connected redelivers it) and reported: the process is going away.
+   */
   stop(): void {
     this.stopped = true;
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     const lost = this.pending;
-    if (lost > 0) this.ports.log.error({ lost }, "SMPP receipts and MO messages still unpublished at shutdown; lost");
+    const err = stoppedError();
+    for (const list of this.receipts.values()) for (const { waiter } of list) waiter.reject(err);
+    for (const out of this.queue) for (const w of out.waiters) w.reject(err);
+    this.receipts.clear();
+    this.queue.length = 0;
+    if (lost > 0)
+      this.ports.log.error({ lost }, "SMPP receipts and MO messages still unpublished at shutdown; refused");
   }
 
   /** Resolves once everything buffered so far has been published. */
@@ -113,10 +139,15 @@ export class BindEventForwarder {
     this.lingerTimer = undefined;
     for (const [channelId, list] of this.receipts) {
       for (let i = 0; i < list.length; i += this.maxBatch) {
+        const slice = list.slice(i, i + this.maxBatch);
         this.queue.push({
           topic: this.ports.statusTopic,
-          event: this.ports.receiptEvent(channelId, list.slice(i, i + this.maxBatch)),
+          event: this.ports.receiptEvent(
+            channelId,
+            slice.map((x) => x.receipt),
+          ),
           what: "receipts",
+          waiters: slice.map((x) => x.waiter),
         });
       }
     }
@@ -128,8 +159,10 @@ export class BindEventForwarder {
     if (this.draining || this.stopped) return;
     this.draining = (async () => {
       while (this.queue.length > 0 && !this.stopped) {
-        await this.publishWithRetry(this.queue[0]!);
+        const out = this.queue[0]!;
+        if (!(await this.publishWithRetry(out))) return;
         this.queue.shift();
+        for (const w of out.waiters) w.resolve();
       }
     })().finally(() => {
       this.draining = undefined;
@@ -137,14 +170,15 @@ export class BindEventForwarder {
     });
   }
 
-  private async publishWithRetry(out: Outgoing): Promise<void> {
+  /** True once published; false when the forwarder stopped first. */
+  private async publishWithRetry(out: Outgoing): Promise<boolean> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         await this.ports.publish(out.topic, out.event);
         this.failing = false;
         if (attempt > 1)
           this.ports.log.info({ topic: out.topic, attempts: attempt }, `SMPP ${out.what} published after retries`);
-        return;
+        return true;
       } catch (err) {
         this.failing = true;
         // First failure, then every tenth: a broker outage must not flood the log.
@@ -156,5 +190,10 @@ export class BindEventForwarder {
         await this.sleep(Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempt - 1, 10)));
       }
     }
+    return false;
   }
+}
+
+function stoppedError(): Error {
+  return new Error("the bind event forwarder stopped before publishing");
 }

@@ -91,6 +91,14 @@ const post = (url: string, sig = `sha256=${createHmac("sha256", SECRET).update(b
   fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": sig }, body });
 
 let close: (() => void) | undefined;
+
+async function until(cond: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 afterEach(() => close?.());
 
 describe("webhook receiver", () => {
@@ -132,6 +140,53 @@ describe("webhook receiver", () => {
     expect(await requests("accepted")).toBe(before.accepted + 1);
     expect(await requests("duplicate")).toBe(before.duplicate + 1);
     expect(await answered()).toBe(before.answered + 2);
+  });
+
+  it("a retry that comes while the first request's publish is still pending is not acknowledged before it", async () => {
+    // The provider gave up waiting on the first request (its timeout) and retries; the first
+    // request's publish then fails. Answering the retry 200 as a replay would lose the event.
+    const attempts: { fail: (err: Error) => void; succeed: () => void }[] = [];
+    const published: unknown[] = [];
+    const h = harness(
+      (_topic, data) =>
+        new Promise<void>((resolve, reject) =>
+          attempts.push({ fail: reject, succeed: () => (published.push(data), resolve()) }),
+        ),
+    );
+    close = () => h.server.close();
+    await new Promise((r) => h.server.once("listening", r));
+    const first = post(h.url());
+    await until(() => attempts.length === 1);
+    let retryAnswered = false;
+    const retry = post(h.url()).then((r) => ((retryAnswered = true), r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(retryAnswered).toBe(false);
+    attempts[0]!.fail(new Error("broker down"));
+    expect((await first).status).toBe(503);
+    // The retry publishes the event itself once the first let go of it.
+    await until(() => attempts.length === 2);
+    attempts[1]!.succeed();
+    const answered = await retry;
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(published).toHaveLength(1);
+  });
+
+  it("a retry that comes while the first request's publish is pending is a replay once that publish succeeds", async () => {
+    const attempts: (() => void)[] = [];
+    const h = harness((_topic, _data) => new Promise<void>((resolve) => attempts.push(resolve)));
+    close = () => h.server.close();
+    await new Promise((r) => h.server.once("listening", r));
+    const first = post(h.url());
+    await until(() => attempts.length === 1);
+    const retry = post(h.url());
+    await new Promise((r) => setTimeout(r, 50));
+    attempts[0]!();
+    expect((await first).status).toBe(200);
+    const answered = await retry;
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(attempts).toHaveLength(1);
   });
 
   it("401 without a signature, 403 with a forged one (both counted), 404 for an unknown channel", async () => {

@@ -13,6 +13,10 @@
  *   signed outside the freshness window (providers that sign a timestamp) → 403 signature_stale
  *   replay (same event seen before)   → 200 and dropped
  *   broker refused the publish        → 503, so the provider retries and nothing is lost
+ *   a retry of a request still publishing here (the provider stopped waiting for it) → waits for
+ *                                   that publish: a replay once it succeeded, published anew if it
+ *                                   failed (a 200 before then would acknowledge an event that may
+ *                                   never reach the broker)
  *
  * `channel_type` in the path is the channel's type (sms for every SMS provider) or its provider
  * key (twilio). Everything provider-specific comes from the channel's plugin (adapters/registry.ts).
@@ -81,6 +85,32 @@ export function webhookRouter(deps: ReceiverDeps): Router {
   const now = deps.now ?? Date.now;
   const gate = new WebhookRateGate(deps.limits ?? DEFAULT_WEBHOOK_LIMITS, now);
   const maxAgeMs = deps.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+  /** Keys claimed by a request of this process whose publish has not finished: true once published. */
+  const publishing = new Map<string, Promise<boolean>>();
+
+  const claimOnce = (key: string) =>
+    deps.dedup.claim(key).catch((err: unknown) => {
+      // The replay guard is an optimisation: the consumers are idempotent, so without it we
+      // publish rather than refuse the provider.
+      deps.log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        "webhook replay guard unavailable; publishing unchecked",
+      );
+      return true;
+    });
+
+  /**
+   * "fresh" when this request now owns the key, "replay" when its event is on the broker already;
+   * a key another request of this process is still publishing is decided once that publish ends.
+   */
+  const claim = async (key: string): Promise<"fresh" | "replay"> => {
+    for (;;) {
+      if (await claimOnce(key)) return "fresh";
+      const inFlight = publishing.get(key);
+      if (!inFlight || (await inFlight)) return "replay";
+      // That publish failed and released the key: claim it for this request.
+    }
+  };
 
   const fail = (res: Response, status: number, code: string, detail: string) =>
     res.status(status).json({ detail, code });
@@ -187,23 +217,19 @@ export function webhookRouter(deps: ReceiverDeps): Router {
     }
 
     const outgoing = buildEvents(ch, adapter, wreq, deps.log);
-    const claims = await Promise.all(
-      outgoing.map((o) =>
-        deps.dedup.claim(o.key).catch((err: unknown) => {
-          // The replay guard is an optimisation: the consumers are idempotent, so without it we
-          // publish rather than refuse the provider.
-          deps.log.warn(
-            { err: err instanceof Error ? err.message : String(err) },
-            "webhook replay guard unavailable; publishing unchecked",
-          );
-          return true;
-        }),
-      ),
-    );
-    const fresh = outgoing.filter((_, i) => claims[i]);
+    const claims = await Promise.all(outgoing.map((o) => claim(o.key)));
+    const fresh = outgoing.filter((_, i) => claims[i] === "fresh");
     const duplicates = outgoing.length - fresh.length;
+    let settle!: (published: boolean) => void;
+    const done = new Promise<boolean>((resolve) => (settle = resolve));
+    for (const o of fresh) publishing.set(o.key, done);
+    const letGo = (published: boolean) => {
+      for (const o of fresh) if (publishing.get(o.key) === done) publishing.delete(o.key);
+      settle(published);
+    };
     try {
       await Promise.all(fresh.map((o) => deps.publisher.publish(o.topic, o.event)));
+      letGo(true);
     } catch (err) {
       await deps.dedup.release(fresh.map((o) => o.key)).catch((e: unknown) => {
         deps.log.error(
@@ -211,6 +237,8 @@ export function webhookRouter(deps: ReceiverDeps): Router {
           "could not release replay keys after a failed publish",
         );
       });
+      // Released first, so a retry waiting on this publish can claim the keys for itself.
+      letGo(false);
       webhookRequests.inc({ channel_type: ch.channelType, outcome: "publish_failed" });
       deps.log.warn(
         { channelId: ch.id, err: err instanceof Error ? err.message : String(err) },

@@ -97,22 +97,28 @@ export function metaRoutes(ctx: SimContext): {
     // Messenger reports deliveries only; a failed outcome is silence, as on the real platform.
     if (url && ctx.dice.outcome(ctx.behaviour("messenger")) === "delivered") {
       ctx.later("messenger", () =>
-        ctx.webhooks.postJson("messenger", url, {
-          object: "page",
-          entry: [
-            {
-              id: "100000000000001",
-              time: Date.now(),
-              messaging: [
-                {
-                  sender: { id: psid },
-                  recipient: { id: "100000000000001" },
-                  delivery: { mids: [mid], watermark: Date.now() },
-                },
-              ],
-            },
-          ],
-        }),
+        ctx.webhooks.postJson(
+          "messenger",
+          url,
+          {
+            object: "page",
+            entry: [
+              {
+                id: "100000000000001",
+                time: Date.now(),
+                messaging: [
+                  {
+                    sender: { id: psid },
+                    recipient: { id: "100000000000001" },
+                    delivery: { mids: [mid], watermark: Date.now() },
+                  },
+                ],
+              },
+            ],
+          },
+          {},
+          { kind: "receipt", id: mid, what: "delivered" },
+        ),
       );
     }
   });
@@ -189,7 +195,7 @@ export function metaRoutes(ctx: SimContext): {
       ],
     });
     ctx.later("whatsapp", async () => {
-      await ctx.webhooks.postJson("whatsapp", url, status("sent"));
+      await ctx.webhooks.postJson("whatsapp", url, status("sent"), {}, { kind: "receipt", id: wamid, what: "sent" });
       await ctx.webhooks.postJson(
         "whatsapp",
         url,
@@ -198,6 +204,8 @@ export function metaRoutes(ctx: SimContext): {
           : status("failed", {
               errors: [{ code: 131026, title: "Message undeliverable", error_data: { details: "Simulated failure" } }],
             }),
+        {},
+        { kind: "receipt", id: wamid, what: outcome === "delivered" ? "delivered" : "failed" },
       );
     });
   });
@@ -214,58 +222,72 @@ export function metaRoutes(ctx: SimContext): {
     const url = ctx.behaviour("whatsapp").webhookUrl;
     if (!url) return false;
     const waId = from.replace(/^\+/, "");
+    const id = "wamid.SIMIN" + hex(ctx.nextId(), 12);
     ctx.stats.of("whatsapp").inboundSent++;
-    await ctx.webhooks.postJson("whatsapp", url, {
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "200000000000001",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: { display_phone_number: "15550000000", phone_number_id: "300000000000001" },
-                contacts: [{ profile: { name: "Sim User" }, wa_id: waId }],
-                messages: [
-                  {
-                    from: waId,
-                    id: "wamid.SIMIN" + hex(ctx.nextId(), 12),
-                    timestamp: String(now()),
-                    type: "text",
-                    text: { body: text },
-                  },
-                ],
+    await ctx.webhooks.postJson(
+      "whatsapp",
+      url,
+      {
+        object: "whatsapp_business_account",
+        entry: [
+          {
+            id: "200000000000001",
+            changes: [
+              {
+                field: "messages",
+                value: {
+                  messaging_product: "whatsapp",
+                  metadata: { display_phone_number: "15550000000", phone_number_id: "300000000000001" },
+                  contacts: [{ profile: { name: "Sim User" }, wa_id: waId }],
+                  messages: [
+                    {
+                      from: waId,
+                      id,
+                      timestamp: String(now()),
+                      type: "text",
+                      text: { body: text },
+                    },
+                  ],
+                },
               },
-            },
-          ],
-        },
-      ],
-    });
+            ],
+          },
+        ],
+      },
+      {},
+      { kind: "inbound", id },
+    );
     return true;
   };
 
   const sendMessengerInbound = async (from: string, text: string): Promise<boolean> => {
     const url = ctx.behaviour("messenger").webhookUrl;
     if (!url) return false;
+    const mid = "m_SIMIN" + hex(ctx.nextId(), 12);
     ctx.stats.of("messenger").inboundSent++;
-    await ctx.webhooks.postJson("messenger", url, {
-      object: "page",
-      entry: [
-        {
-          id: "100000000000001",
-          time: Date.now(),
-          messaging: [
-            {
-              sender: { id: from },
-              recipient: { id: "100000000000001" },
-              timestamp: Date.now(),
-              message: { mid: "m_SIMIN" + hex(ctx.nextId(), 12), text },
-            },
-          ],
-        },
-      ],
-    });
+    await ctx.webhooks.postJson(
+      "messenger",
+      url,
+      {
+        object: "page",
+        entry: [
+          {
+            id: "100000000000001",
+            time: Date.now(),
+            messaging: [
+              {
+                sender: { id: from },
+                recipient: { id: "100000000000001" },
+                timestamp: Date.now(),
+                message: { mid, text },
+              },
+            ],
+          },
+        ],
+      },
+      {},
+      { kind: "inbound", id: mid },
+    );
     return true;
   };
 

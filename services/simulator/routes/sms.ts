@@ -102,11 +102,12 @@ export function smsRoutes(ctx: SimContext): {
       ...extra,
     });
     ctx.later("twilio", async () => {
-      await ctx.webhooks.postTwilio(url, params("sent"), auth.pass);
+      await ctx.webhooks.postTwilio(url, params("sent"), auth.pass, { kind: "receipt", id: sid, what: "sent" });
       await ctx.webhooks.postTwilio(
         url,
         outcome === "delivered" ? params("delivered") : params("undelivered", { ErrorCode: "30003" }),
         auth.pass,
+        { kind: "receipt", id: sid, what: outcome === "delivered" ? "delivered" : "undelivered" },
       );
     });
   });
@@ -156,14 +157,19 @@ export function smsRoutes(ctx: SimContext): {
     for (const r of results) {
       const outcome = ctx.dice.outcome(ctx.behaviour("africastalking"));
       ctx.later("africastalking", () =>
-        ctx.webhooks.postForm("africastalking", url, {
-          id: r.messageId,
-          status: outcome === "delivered" ? "Success" : "Failed",
-          phoneNumber: r.number,
-          networkCode: "63902",
-          retryCount: "0",
-          ...(outcome === "delivered" ? {} : { failureReason: "DeliveryFailure" }),
-        }),
+        ctx.webhooks.postForm(
+          "africastalking",
+          url,
+          {
+            id: r.messageId,
+            status: outcome === "delivered" ? "Success" : "Failed",
+            phoneNumber: r.number,
+            networkCode: "63902",
+            retryCount: "0",
+            ...(outcome === "delivered" ? {} : { failureReason: "DeliveryFailure" }),
+          },
+          { kind: "receipt", id: r.messageId, what: outcome === "delivered" ? "Success" : "Failed" },
+        ),
       );
     }
   });
@@ -221,18 +227,22 @@ export function smsRoutes(ctx: SimContext): {
       const outcome = ctx.dice.outcome(ctx.behaviour("vonage"));
       const scts = new Date().toISOString().replace(/[-T:]/g, "").slice(2, 12);
       ctx.later("vonage", () =>
-        ctx.webhooks.postVonage(url, {
-          msisdn: form.to ?? "",
-          to: form.from ?? "",
-          "network-code": "23410",
-          messageId: m["message-id"],
-          price: "0.03330000",
-          status: outcome === "delivered" ? "delivered" : "failed",
-          scts,
-          "err-code": outcome === "delivered" ? "0" : "8",
-          "api-key": form.api_key ?? "",
-          "message-timestamp": new Date().toISOString().replace("T", " ").slice(0, 19),
-        }),
+        ctx.webhooks.postVonage(
+          url,
+          {
+            msisdn: form.to ?? "",
+            to: form.from ?? "",
+            "network-code": "23410",
+            messageId: m["message-id"],
+            price: "0.03330000",
+            status: outcome === "delivered" ? "delivered" : "failed",
+            scts,
+            "err-code": outcome === "delivered" ? "0" : "8",
+            "api-key": form.api_key ?? "",
+            "message-timestamp": new Date().toISOString().replace("T", " ").slice(0, 19),
+          },
+          { kind: "receipt", id: m["message-id"], what: outcome === "delivered" ? "delivered" : "failed" },
+        ),
       );
     }
   });
@@ -269,6 +279,7 @@ export function smsRoutes(ctx: SimContext): {
         ApiVersion: "2010-04-01",
       },
       token,
+      { kind: "inbound", id: sid },
     );
     return true;
   };
@@ -276,32 +287,35 @@ export function smsRoutes(ctx: SimContext): {
   const sendAfricasTalkingInbound = async (from: string, to: string, text: string): Promise<boolean> => {
     const url = ctx.behaviour("africastalking").webhookUrl;
     if (!url) return false;
+    const id = "sim-" + hex(ctx.nextId(), 12);
     ctx.stats.of("africastalking").inboundSent++;
-    await ctx.webhooks.postForm("africastalking", url, {
-      date: new Date().toISOString(),
-      from,
-      to,
-      text,
-      id: "sim-" + hex(ctx.nextId(), 12),
-      linkId: "SimLink" + ctx.nextId(),
-      networkCode: "63902",
-    });
+    await ctx.webhooks.postForm(
+      "africastalking",
+      url,
+      { date: new Date().toISOString(), from, to, text, id, linkId: "SimLink" + ctx.nextId(), networkCode: "63902" },
+      { kind: "inbound", id },
+    );
     return true;
   };
 
   const sendVonageInbound = async (from: string, to: string, text: string): Promise<boolean> => {
     const url = ctx.behaviour("vonage").webhookUrl;
     if (!url) return false;
+    const messageId = hex(ctx.nextId(), 16).toUpperCase();
     ctx.stats.of("vonage").inboundSent++;
-    await ctx.webhooks.postVonage(url, {
-      msisdn: from.replace(/^\+/, ""),
-      to,
-      messageId: hex(ctx.nextId(), 16).toUpperCase(),
-      text,
-      type: "text",
-      keyword: (text.split(/\s+/)[0] ?? "").toUpperCase(),
-      "message-timestamp": new Date().toISOString().replace("T", " ").slice(0, 19),
-    });
+    await ctx.webhooks.postVonage(
+      url,
+      {
+        msisdn: from.replace(/^\+/, ""),
+        to,
+        messageId,
+        text,
+        type: "text",
+        keyword: (text.split(/\s+/)[0] ?? "").toUpperCase(),
+        "message-timestamp": new Date().toISOString().replace("T", " ").slice(0, 19),
+      },
+      { kind: "inbound", id: messageId },
+    );
     return true;
   };
 

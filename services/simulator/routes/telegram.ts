@@ -141,6 +141,8 @@ export function telegramRoutes(ctx: SimContext): {
       reg.url,
       update,
       reg.secret ? { "x-telegram-bot-api-secret-token": reg.secret } : {},
+      // The id a receiver stores for a Telegram message: chat and message id.
+      { kind: "inbound", id: `${update.message.chat.id}:${id}` },
     );
     return true;
   };

@@ -11,12 +11,15 @@ import { readFileSync } from "node:fs";
 import type { FaultSpec } from "../../../scripts/drill/faults.js";
 import {
   accountDuplicates,
+  accountMissing,
   countersMatchRows,
   lostMessages,
   recoverySeconds,
   replacement,
+  type DeliveryRecord,
   type FaultResult,
   type InboundResult,
+  type MissingAccount,
   type FaultWindow,
   type SentMessage,
 } from "../../../scripts/drill/measure.js";
@@ -418,11 +421,35 @@ async function inboundSide(w: Workload): Promise<InboundResult> {
   const db = w.H.h.db;
   const stored = async () =>
     (await query<{ n: number }>(db, `SELECT count(*)::int AS n FROM messages WHERE direction = 'inbound'`))[0]!.n;
+  const deliveries = async (kind?: "inbound" | "receipt") => {
+    const res = await fetch(`${w.H.h.sim.httpUrl}/_sim/deliveries${kind ? `?kind=${kind}` : ""}`);
+    return ((await res.json()) as { deliveries: DeliveryRecord[] }).deliveries;
+  };
+  // Until every inbound message is stored and no webhook or deliver_sm is still being redelivered.
   await eventually(
-    "inbound stored",
-    async () => ((await stored()) >= w.inboundSent() ? true : undefined),
+    "inbound stored and redeliveries done",
+    async () =>
+      (await stored()) >= w.inboundSent() && !(await deliveries()).some((d) => d.outcome === "retrying")
+        ? true
+        : undefined,
     90_000,
   ).catch(() => undefined);
+  // Every inbound message the simulator sent, by the id the receiver stores, against those stored.
+  const inboundDeliveries = await deliveries("inbound");
+  const storedIds = new Set(
+    (
+      await query<{ id: string }>(
+        db,
+        `SELECT provider_message_id AS id FROM messages WHERE direction = 'inbound' AND provider_message_id IS NOT NULL`,
+      )
+    ).map((r) => r.id),
+  );
+  const missingInbound = accountMissing(
+    [...new Set(inboundDeliveries.map((d) => d.id))].filter((id) => !storedIds.has(id)),
+    inboundDeliveries,
+  );
+  const receiptDeliveries = await deliveries("receipt");
+  const missingReceipts: Record<string, MissingAccount> = {};
   const res = await fetch(`${w.H.h.sim.httpUrl}/_sim/stats`);
   const counters = Object.values(
     ((await res.json()) as { providers: Record<string, { webhooksRetried?: number; webhooksGivenUp?: number }> })
@@ -431,20 +458,35 @@ async function inboundSide(w: Workload): Promise<InboundResult> {
   const unreceipted: Record<string, number> = {};
   for (const p of RECEIPT_PROVIDERS) {
     const ids = [...w.channelIds].filter(([label]) => providerOf(label) === p).map(([, id]) => id);
-    const [r] = await query<{ n: number }>(
+    const rows = await query<{ id: string | null }>(
       db,
-      `SELECT count(*)::int AS n FROM messages WHERE direction = 'outbound' AND status = 'sent' AND channel_id = ANY($1::uuid[])`,
+      `SELECT provider_message_id AS id FROM messages WHERE direction = 'outbound' AND status = 'sent' AND channel_id = ANY($1::uuid[])`,
       [ids],
     );
-    unreceipted[p] = r!.n;
+    unreceipted[p] = rows.length;
+    missingReceipts[p] = accountMissing(
+      rows.map((r) => r.id ?? "(no provider id)"),
+      receiptDeliveries.filter((d) => d.provider === p),
+    );
   }
+  // The ids behind the figures, so a run's log says which ones to look for.
+  logMissing("inbound", missingInbound);
+  for (const [p, m] of Object.entries(missingReceipts)) logMissing(`${p} receipts`, m);
   return {
-    sent: w.inboundSent(),
+    // By the simulator's ledger: every inbound message it sent, whatever the drill's loop saw.
+    sent: new Set(inboundDeliveries.map((d) => d.id)).size,
     stored: await stored(),
     retried: counters.reduce((a, c) => a + (c.webhooksRetried ?? 0), 0),
     givenUp: counters.reduce((a, c) => a + (c.webhooksGivenUp ?? 0), 0),
     unreceipted,
+    missingInbound,
+    missingReceipts,
   };
+}
+
+function logMissing(what: string, m: MissingAccount): void {
+  for (const [bucket, ids] of Object.entries(m))
+    if (ids.length > 0) console.log(`[drill] ${what} missing, ${bucket}: ${ids.slice(0, 20).join(" ")}`);
 }
 
 /** The simulator's provider key for a workload channel (one channel per provider). */
