@@ -59,7 +59,10 @@ describe("downloadMedia", () => {
 
     mock.serveBytes("/a", Buffer.alloc(0), { status: 301, headers: { location: "https://internal.example.com/x" } });
     mock.serveBytes("/x", Buffer.from("ok"), { origin: "https://internal.example.com" });
-    const d = await downloadMedia({ url: `${CDN}/a`, headers: {}, secrets: [] }, opts({ policy: outboundPolicy("10.0.0.0/8") }));
+    const d = await downloadMedia(
+      { url: `${CDN}/a`, headers: {}, secrets: [] },
+      opts({ policy: outboundPolicy("10.0.0.0/8") }),
+    );
     expect((await bytesOf(d.body)).toString()).toBe("ok");
   });
 

@@ -24,10 +24,7 @@ const GRAPH = "https://graph.facebook.com";
 const LOOKASIDE = "https://lookaside.fbsbx.com";
 const TELEGRAM = "https://api.telegram.org";
 // The smallest bytes file-type recognises as PNG and JPEG, and bytes it does not recognise at all.
-const PNG = Buffer.concat([
-  Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"),
-  Buffer.alloc(64, 1),
-]);
+const PNG = Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"), Buffer.alloc(64, 1)]);
 const JPEG = Buffer.concat([Buffer.from("ffd8ffe000104a464946", "hex"), Buffer.alloc(64, 2)]);
 const UNKNOWN = Buffer.from([0, 1, 2, 3, 0xfe, 0xff, 0, 0, 9, 9, 9]);
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -56,7 +53,12 @@ async function channelWith(channelType: ChannelType, credentials: Record<string,
   return id;
 }
 
-function event(channelId: string, channelType: ChannelType, ref: string, kind: "image" | "document" = "image"): InboundEvent {
+function event(
+  channelId: string,
+  channelType: ChannelType,
+  ref: string,
+  kind: "image" | "document" = "image",
+): InboundEvent {
   const at = new Date().toISOString();
   return {
     eventId: randomUUID(),

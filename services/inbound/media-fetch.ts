@@ -124,9 +124,7 @@ export function createInboundMediaFetcher(deps: InboundMediaFetchDeps) {
     const outcomes: FetchOutcome[] = [];
     for (const [i, ref] of parsed.data.entries()) {
       const id = inboundMediaId(channel.id, event.message.providerMessageId, i);
-      outcomes.push(
-        locate ? await fetchOne(ref, id, channel, locate, credentials) : { error: "media_not_supported" },
-      );
+      outcomes.push(locate ? await fetchOne(ref, id, channel, locate, credentials) : { error: "media_not_supported" });
     }
     await recordInboundMedia(
       deps.db,

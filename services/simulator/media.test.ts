@@ -114,7 +114,13 @@ describe("simulator: outbound media by link", () => {
       messageBody: "a caption",
       lastInboundAt: new Date().toISOString(),
       attachments: [
-        { url: `${filesUrl}/image.png`, kind: "image", contentType: "image/png", filename: null, sizeBytes: PNG.length },
+        {
+          url: `${filesUrl}/image.png`,
+          kind: "image",
+          contentType: "image/png",
+          filename: null,
+          sizeBytes: PNG.length,
+        },
       ],
     });
     await registry().get(type, key).send(payload);

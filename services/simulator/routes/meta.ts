@@ -158,7 +158,12 @@ export function metaRoutes(ctx: SimContext): {
     // A media object by link: fetched here, before the answer, so a test reads what arrived.
     const object = WHATSAPP_MEDIA_TYPES.has(body.type) ? body[body.type as "image"] : undefined;
     const media: ReceivedMedia[] | undefined = object?.link
-      ? [await fetchLinked(body.type, object.link, { caption: object.caption ?? null, filename: object.filename ?? null })]
+      ? [
+          await fetchLinked(body.type, object.link, {
+            caption: object.caption ?? null,
+            filename: object.filename ?? null,
+          }),
+        ]
       : undefined;
     const wamid = "wamid.SIM" + Buffer.from(hex(ctx.nextId(), 16)).toString("base64");
     ctx.stats.of("whatsapp").accepted++;

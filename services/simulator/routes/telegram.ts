@@ -136,7 +136,12 @@ export function telegramRoutes(ctx: SimContext): {
     }
     res.json({
       ok: true,
-      result: { file_id: item.id, file_unique_id: item.id, file_size: item.bytes.length, file_path: `media/${item.id}` },
+      result: {
+        file_id: item.id,
+        file_unique_id: item.id,
+        file_size: item.bytes.length,
+        file_path: `media/${item.id}`,
+      },
     });
   });
 

@@ -97,8 +97,18 @@ beforeAll(async () => {
     },
   });
   relay.setTarget(apiUrl("/"));
-  ch.whatsapp = await H.channel({ name: "wa", channel_type: "whatsapp", credentials: creds.whatsapp, rate_limit: 6000 });
-  ch.telegram = await H.channel({ name: "tg", channel_type: "telegram", credentials: creds.telegram, rate_limit: 6000 });
+  ch.whatsapp = await H.channel({
+    name: "wa",
+    channel_type: "whatsapp",
+    credentials: creds.whatsapp,
+    rate_limit: 6000,
+  });
+  ch.telegram = await H.channel({
+    name: "tg",
+    channel_type: "telegram",
+    credentials: creds.telegram,
+    rate_limit: 6000,
+  });
   H.h.sim.configure({
     defaults: { receiptDelayMs: 20 },
     providers: { whatsapp: { receiptDelayMs: 20, webhookUrl: `${relay.url}/webhooks/whatsapp/${ch.whatsapp}` } },
