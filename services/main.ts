@@ -49,6 +49,8 @@ import { campaignCounterSink } from "../db/campaigns/receipt-counters.js";
 import { createStatusConsumer, statusRoutes } from "./status/consumer.js";
 import { createReceiptReconciler } from "./status/reconciler.js";
 import { createInboundConsumer, inboundRoutes } from "./inbound/consumer.js";
+import { createInboundMediaFetcher } from "./inbound/media-fetch.js";
+import { downloadMedia } from "../adapters/contract/media-download.js";
 import type { BindEventForwarder } from "./status/bind-forwarder.js";
 import { bridgeBindEvents } from "./status/bind-bridge.js";
 import { createWebhooks, loadWebhookConfig } from "./webhooks/index.js";
@@ -63,6 +65,8 @@ import { createDaprClient } from "./runtime/dapr-client.js";
 import { DaprEventPublisher } from "./runtime/dapr-publisher.js";
 
 const cfg = loadConfig();
+// A whole inbound media download: 100 MB, the largest object kept, arrives in it at 1.7 MB/s.
+const INBOUND_MEDIA_TIMEOUT_MS = 60_000;
 const isActorRuntimePath = (path: string) =>
   path.startsWith("/actors/") || path === "/dapr/config" || path === "/healthz";
 const log = createLogger(`turumba-${cfg.ROLE}`);
@@ -163,9 +167,34 @@ if (hostsDispatcher) {
   receiptReconciler.start();
   // Inbound messages (webhook.inbound): contacts, conversations, opt-out keywords; message.received
   // and conversation.created published for whoever follows the threads, and tenants' callbacks.
+  // Their media references: fetched into the media store with the channel's credentials, after the message is stored.
+  const inboundLog = log.child({ component: "inbound" });
+  const mediaConfig = loadApiConfig();
+  const outbound = outboundPolicy(cfg.OUTBOUND_ALLOW);
+  const inboundMedia = createInboundMediaFetcher({
+    db,
+    box,
+    store: new DaprMediaStore({
+      daprUrl: `http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}`,
+      daprApiToken: cfg.DAPR_API_TOKEN,
+    }),
+    locate: (channelType, provider) => {
+      const adapter = adapters.has(channelType, provider) ? adapters.get(channelType, provider) : undefined;
+      return adapter?.locateInboundMedia?.bind(adapter);
+    },
+    download: (location) =>
+      downloadMedia(location, {
+        policy: outbound,
+        maxBytes: mediaConfig.MEDIA_MAX_BYTES,
+        timeoutMs: INBOUND_MEDIA_TIMEOUT_MS,
+      }),
+    maxBytes: mediaConfig.MEDIA_MAX_BYTES,
+    retentionMs: mediaConfig.MEDIA_RETENTION_DAYS * 86_400_000,
+    log: inboundLog,
+  });
   app.use(
     "/events",
-    inboundRoutes(createInboundConsumer({ db, publisher, log: log.child({ component: "inbound" }), callbacks }), log),
+    inboundRoutes(createInboundConsumer({ db, publisher, log: inboundLog, callbacks }), log, inboundMedia),
   );
   app.use("/events", channelEventRoutes(actors, log));
   // Campaigns (group messages) and schedules: their actors' ports and lifecycle consumers.

@@ -7,7 +7,14 @@ import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import type { Logger } from "../../core/logger.js";
 import type { OutboundPolicy } from "./outbound-address.js";
-import type { ChannelHealth, CredentialCheck, DispatchPayload, DispatchResult, WebhookRequest } from "./types.js";
+import type {
+  ChannelHealth,
+  CredentialCheck,
+  DispatchPayload,
+  DispatchResult,
+  MediaLocation,
+  WebhookRequest,
+} from "./types.js";
 import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
 
 /**
@@ -33,6 +40,13 @@ export interface ChannelAdapter {
   /** Delivery status updates in a webhook; an empty list when it carries none. */
   parseStatus(req: WebhookRequest): StatusUpdate[];
   verifyWebhookSignature(req: WebhookRequest, credentials: unknown): boolean;
+
+  /**
+   * Where the bytes of an inbound media reference (`metadata.media[].ref`: a WhatsApp media id, a
+   * Telegram file_id, a Messenger or Twilio URL) can be downloaded with these credentials. Rejects
+   * with a SendError (the provider's answer classified like a send's). Absent: no inbound media.
+   */
+  locateInboundMedia?(ref: string, credentials: unknown): Promise<MediaLocation>;
 
   /** Tell the provider where to send webhooks, where the provider has an API for it. */
   registerWebhook?(credentials: unknown, webhook: WebhookRegistration): Promise<void>;

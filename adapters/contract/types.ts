@@ -88,3 +88,15 @@ export function header(req: WebhookRequest, name: string): string | undefined {
 export function sentResult(providerMessageId: string, metadata: Record<string, unknown> = {}): DispatchResult {
   return { success: true, providerMessageId, status: "sent", metadata };
 }
+
+/**
+ * Where the bytes of an inbound message's media object are, as the provider hands them out: a URL
+ * and the headers that authenticate the download (WhatsApp's bearer token, Twilio's Basic auth),
+ * kept in memory for the one download.
+ */
+export interface MediaLocation {
+  url: string;
+  headers: Record<string, string>;
+  /** Values to keep out of logs and errors (a Telegram file URL carries the bot token). */
+  secrets: readonly string[];
+}

@@ -267,3 +267,11 @@ describe("messenger media", () => {
     await provider.close();
   });
 });
+
+describe("Messenger inbound media", () => {
+  it("downloads the attachment's CDN URL with nothing of the page's credentials", async () => {
+    const url = "https://scontent.xx.fbcdn.net/v/t1.15752-9/photo.jpg?_nc_sig=abc";
+    const loc = await new MessengerAdapter().locateInboundMedia(url, credentials);
+    expect(loc).toEqual({ url, headers: {}, secrets: [] });
+  });
+});

@@ -9,7 +9,13 @@ import { HttpAdapterBase, parseJsonBody } from "../contract/http-adapter.js";
 import { answerMetaChallenge, graphError, verifyMetaSignature } from "../contract/meta-webhook.js";
 import { RecentKeys } from "../contract/recent-keys.js";
 import { SendError } from "../../core/dispatch/send-error.js";
-import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import {
+  sentResult,
+  type DispatchPayload,
+  type DispatchResult,
+  type MediaLocation,
+  type WebhookRequest,
+} from "../contract/types.js";
 import {
   inboundMessage,
   statusUpdate,
@@ -110,6 +116,16 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
     });
     if (reply.status < 200 || reply.status >= 300)
       throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
+  }
+
+  /**
+   * An inbound attachment's payload.url is a signed CDN URL that needs no token: nothing of the
+   * page's credentials goes with it.
+   * Docs: https://developers.facebook.com/docs/messenger-platform/reference/webhook-events/messages
+   */
+  locateInboundMedia(ref: string, credentials: unknown): Promise<MediaLocation> {
+    this.creds(credentials);
+    return Promise.resolve({ url: ref, headers: {}, secrets: [] });
   }
 
   protected async probe(creds: MessengerCredentials): Promise<void> {

@@ -13,6 +13,7 @@ import {
   sentResult,
   type DispatchPayload,
   type DispatchResult,
+  type MediaLocation,
   type WebhookRequest,
 } from "../contract/types.js";
 import { inboundMessage, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
@@ -133,6 +134,20 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
       chatId: result.chat?.id ?? payload.deliveryAddress,
       date: result.date,
     });
+  }
+
+  /**
+   * A file_id becomes a file path (getFile), downloaded from /file/bot<token>/<path>; the link is
+   * valid for an hour and the bot API serves files up to 20 MB.
+   * Docs: https://core.telegram.org/bots/api#getfile
+   */
+  async locateInboundMedia(ref: string, credentials: unknown): Promise<MediaLocation> {
+    const creds = this.creds(credentials);
+    const reply = await this.call(creds, "getFile", { file_id: ref });
+    const path = (reply.result as { file_path?: unknown } | undefined)?.file_path;
+    if (typeof path !== "string" || path === "")
+      throw new SendError({ kind: "permanent", code: "provider_rejected", message: "getFile answered no file_path" });
+    return { url: `${this.baseUrl}/file/bot${creds.bot_token}/${path}`, headers: {}, secrets: [creds.bot_token] };
   }
 
   protected async probe(creds: TelegramCredentials): Promise<void> {

@@ -47,6 +47,24 @@ export class MockProvider {
       .times(times);
   }
 
+  /**
+   * Answer the next GET of `path` with raw bytes (a media download), on this origin or, with
+   * `origin`, on another host the same agent plays (a CDN a media URL points to).
+   */
+  serveBytes(
+    path: string | RegExp,
+    bytes: Buffer,
+    opts: { status?: number; headers?: Record<string, string>; origin?: string } = {},
+  ): void {
+    this.agent
+      .get(opts.origin ?? this.origin)
+      .intercept({ method: "GET", path })
+      .reply((req) => {
+        this.requests.push(capture(req));
+        return { statusCode: opts.status ?? 200, data: bytes, responseOptions: { headers: opts.headers ?? {} } };
+      });
+  }
+
   /** Fail the next matching request at the socket level, as a refused connection would. */
   replyWithNetworkError(method: string, path: string | RegExp | ((p: string) => boolean), code = "ECONNRESET"): void {
     const err = Object.assign(new Error(`socket hang up (${code})`), { code });

@@ -322,3 +322,17 @@ describe("twilio verifyCredentials", () => {
     await provider.close();
   });
 });
+
+describe("Twilio inbound media", () => {
+  it("downloads MediaUrlN with the account's Basic auth, and sends it to Twilio's origin only", async () => {
+    const adapter = new TwilioAdapter();
+    const own = await adapter.locateInboundMedia(
+      `${ORIGIN}/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1`,
+      credentials,
+    );
+    const basic = Buffer.from(`${credentials.account_sid}:${credentials.auth_token}`).toString("base64");
+    expect(own.headers).toEqual({ authorization: `Basic ${basic}` });
+    const other = await adapter.locateInboundMedia("https://api.twilio.com.evil.example/x", credentials);
+    expect(other.headers).toEqual({});
+  });
+});

@@ -15,6 +15,7 @@ import {
   sentResult,
   type DispatchPayload,
   type DispatchResult,
+  type MediaLocation,
   type WebhookRequest,
 } from "../contract/types.js";
 import {
@@ -105,6 +106,21 @@ export class TwilioAdapter extends HttpAdapterBase<typeof TwilioCredentials> imp
     );
   }
 
+  /**
+   * MediaUrlN is Twilio's own URL; accounts with "enforce HTTP Basic auth for media" want the
+   * account's credentials on it. They go only to Twilio's origin, never to another host a URL names.
+   * Docs: https://www.twilio.com/docs/messaging/guides/webhook-request#media-related-parameters
+   */
+  async locateInboundMedia(ref: string, credentials: unknown): Promise<MediaLocation> {
+    const creds = this.creds(credentials);
+    const own = sameOrigin(ref, this.baseUrl);
+    return {
+      url: ref,
+      headers: own ? { authorization: this.auth(creds) } : {},
+      secrets: [creds.auth_token],
+    };
+  }
+
   protected async probe(creds: TwilioCredentials): Promise<void> {
     const reply = await this.http(creds, {
       method: "GET",
@@ -192,4 +208,12 @@ function providerOptOut(type: string | undefined): { providerOptOut?: "opt_out" 
   if (t === "STOP") return { providerOptOut: "opt_out", optOutType: t };
   if (t === "START") return { providerOptOut: "opt_in", optOutType: t };
   return t ? { optOutType: t } : {};
+}
+
+function sameOrigin(url: string, base: string): boolean {
+  try {
+    return new URL(url).origin === new URL(base).origin;
+  } catch {
+    return false;
+  }
 }

@@ -11,7 +11,13 @@ import { HttpAdapterBase, parseJsonBody } from "../contract/http-adapter.js";
 import { answerMetaChallenge, epochSecondsToIso, graphError, verifyMetaSignature } from "../contract/meta-webhook.js";
 import { RecentKeys } from "../contract/recent-keys.js";
 import { SendError } from "../../core/dispatch/send-error.js";
-import { sentResult, type DispatchPayload, type DispatchResult, type WebhookRequest } from "../contract/types.js";
+import {
+  sentResult,
+  type DispatchPayload,
+  type DispatchResult,
+  type MediaLocation,
+  type WebhookRequest,
+} from "../contract/types.js";
 import {
   inboundMessage,
   statusUpdate,
@@ -149,6 +155,26 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
         codeNames: CODE_NAMES,
       },
     );
+  }
+
+  /**
+   * A media id becomes a short-lived download URL (GET /{media id}), which itself needs the bearer
+   * token. Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#retrieve-media-url
+   */
+  async locateInboundMedia(ref: string, credentials: unknown): Promise<MediaLocation> {
+    const creds = this.creds(credentials);
+    const authorization = `Bearer ${creds.access_token}`;
+    const reply = await this.http(creds, {
+      method: "GET",
+      url: `${this.baseUrl}/${creds.api_version}/${encodeURIComponent(ref)}`,
+      headers: { authorization },
+    });
+    const url = (reply.json as { url?: unknown } | undefined)?.url;
+    if (reply.status === 200 && typeof url === "string" && url !== "")
+      return { url, headers: { authorization }, secrets: [creds.access_token] };
+    if (reply.status === 200)
+      throw new SendError({ kind: "permanent", code: "provider_rejected", message: "the media answer has no url" });
+    throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
   }
 
   protected async probe(creds: WhatsAppCredentials): Promise<void> {

@@ -14,6 +14,18 @@ export async function insertMedia(orm: Orm, row: NewMedia): Promise<MediaRow> {
   return inserted!;
 }
 
+/** Inserts the row unless one with its id exists (a redelivered inbound fetch); true when inserted. */
+export async function insertMediaIfAbsent(orm: Orm, row: NewMedia): Promise<boolean> {
+  const inserted = await orm.insert(media).values(row).onConflictDoNothing({ target: media.id }).returning();
+  return inserted.length > 0;
+}
+
+/** The row by id alone, expired or not: whether an inbound object was already fetched. */
+export async function mediaExists(orm: Orm, id: string): Promise<boolean> {
+  const [row] = await orm.select({ id: media.id }).from(media).where(eq(media.id, id)).limit(1);
+  return row !== undefined;
+}
+
 /** The row when it belongs to one of `accountIds` and has not expired; undefined otherwise. */
 export async function findMedia(orm: Orm, accountIds: string[], id: string, now: Date): Promise<MediaRow | undefined> {
   if (accountIds.length === 0) return undefined;

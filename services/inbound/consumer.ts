@@ -12,6 +12,7 @@
  *   stored / duplicate / part kept (a long SMS waiting for its other parts) → SUCCESS
  *   unknown channel                                                         → dead letter
  *   database error                                                          → RETRY
+ *   media fetch failure a retry may mend (services/inbound/media-fetch.ts)  → RETRY
  */
 
 import express, { Router } from "express";
@@ -268,11 +269,14 @@ function receivedCallback(ch: InboundChannel, r: ReadyInbound) {
 
 /**
  * POST /events/webhook-inbound (declarative subscription to webhook.inbound; not bulk: inbound
- * traffic is far below receipts', and concurrent deliveries are batched here anyway). Mount under /events.
+ * traffic is far below receipts', and concurrent deliveries are batched here anyway). With `media`,
+ * the message's media references are fetched into the media store before the delivery is
+ * acknowledged. Mount under /events.
  */
 export function inboundRoutes(
   consumer: { handle(e: InboundEvent, traceId?: string | null): Promise<InboundResult> },
   log: Logger,
+  media?: { fetchFor(e: InboundEvent): Promise<unknown> },
 ): Router {
   const r = Router();
   const json = express.json({
@@ -285,7 +289,10 @@ export function inboundRoutes(
     subscriptionRoute(
       inboundEventSchema,
       async (e, ctx) => {
-        await consumer.handle(e, ctx.traceId);
+        const result = await consumer.handle(e, ctx.traceId);
+        // After the message is stored, so a failed fetch (RETRY) redelivers to a "duplicate" and
+        // only the fetch runs again.
+        if (media && (result === "stored" || result === "duplicate")) await media.fetchFor(e);
         return "SUCCESS";
       },
       log,

@@ -6,6 +6,7 @@ import type { Response } from "express";
 import type { Logger } from "../../core/logger.js";
 import { Dice, sleep } from "./behaviour.js";
 import { behaviourOf, type ProviderBehaviour, type ProviderKey, type SimulatorConfig } from "./config.js";
+import { MediaLibrary } from "./media.js";
 import type { SimStats } from "./stats.js";
 import type { WebhookSender } from "./webhooks.js";
 
@@ -13,6 +14,8 @@ import type { WebhookSender } from "./webhooks.js";
 export class SimContext {
   private readonly timers = new Set<NodeJS.Timeout>();
   private counter = 0;
+  /** Bytes tests offer for inbound media messages. */
+  readonly media = new MediaLibrary();
 
   constructor(
     public config: SimulatorConfig,

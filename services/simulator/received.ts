@@ -6,6 +6,7 @@
  */
 
 import type { ProviderKey } from "./config.js";
+import type { ReceivedMedia } from "./media.js";
 
 /** One WhatsApp template component as the provider received it: its type and its parameters' text. */
 export interface ReceivedTemplateComponent {
@@ -19,6 +20,8 @@ export interface ReceivedTemplateComponent {
 export interface ReceivedContent {
   /** What the recipient reads: message text, SMS body, e-mail text part (null when absent). */
   text?: string | null;
+  /** Media sent by link, as the simulator fetched them (SHA-256 of the bytes that arrived). */
+  media?: ReceivedMedia[];
   /** SMS and e-mail sender as the request named it. */
   sender?: string | null;
   // e-mail

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "../../core/logger.js";
 import { Dice } from "./behaviour.js";
 import { SimulatorConfig, type ProviderKey, type SimulatorConfigInput } from "./config.js";
 import { SimContext } from "./context.js";
+import { mediaLibraryRoutes } from "./media.js";
 import { metaRoutes } from "./routes/meta.js";
 import { smsRoutes } from "./routes/sms.js";
 import { telegramRoutes } from "./routes/telegram.js";
@@ -39,6 +40,10 @@ const InboundRequest = z.object({
   text: z.string(),
   /** Twilio signs with the account's auth token; Telegram routes by bot token. */
   token: z.string().optional(),
+  /** A media message (WhatsApp and Telegram): the id POST /_sim/media answered, the text its caption. */
+  media: z
+    .object({ id: z.string().min(1), kind: z.enum(["image", "document", "audio", "video"]).default("image") })
+    .optional(),
 });
 
 /**
@@ -71,6 +76,7 @@ export async function startSimulator(
   app.use(express.json({ limit: "1mb" }));
   app.use(express.urlencoded({ extended: false, limit: "1mb" }));
 
+  app.use(mediaLibraryRoutes(ctx.media));
   app.get("/_sim/stats", (_req, res) => {
     res.json(stats.snapshot());
   });
@@ -129,10 +135,14 @@ export async function startSimulator(
       });
       return;
     }
-    const { provider, from, to, text, token } = parsed.data;
+    const { provider, from, to, text, token, media } = parsed.data;
+    if (media && !ctx.media.get(media.id)) {
+      res.status(400).json({ detail: `no media ${media.id} (POST /_sim/media first)`, code: "invalid_inbound" });
+      return;
+    }
     const sent = await {
-      telegram: () => tg.sendInbound(from, text, token),
-      whatsapp: () => meta.sendWhatsAppInbound(from, text),
+      telegram: () => tg.sendInbound(from, text, token, media),
+      whatsapp: () => meta.sendWhatsAppInbound(from, text, media),
       messenger: () => meta.sendMessengerInbound(from, text),
       twilio: () => sms.sendTwilioInbound(from, to, text, token),
       africastalking: () => sms.sendAfricasTalkingInbound(from, to, text),

@@ -15,7 +15,7 @@ import type { MediaRow } from "../../../db/schema.js";
 import { accountFor } from "../auth/principal.js";
 import type { Ctx } from "../context.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
-import { ingestMedia } from "../media/ingest.js";
+import { ingestMedia } from "../../media/ingest.js";
 import { multipartFile } from "../media/multipart.js";
 import { streamMedia } from "../media/stream.js";
 import { errorResponses, errorSchema, iso, notFoundResponse, tsOut, uuid } from "../schemas/common.js";

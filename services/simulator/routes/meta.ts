@@ -3,6 +3,16 @@
 import { Router, type Request } from "express";
 import { hex, type SimContext } from "../context.js";
 import type { ReceivedMessage } from "../received.js";
+import { fetchLinked, originOf, serveItem, type ReceivedMedia } from "../media.js";
+
+/** WhatsApp message types that carry a media object (by `link` when we send, by `id` inbound). */
+const WHATSAPP_MEDIA_TYPES = new Set(["image", "document", "audio", "video", "sticker"]);
+
+/** What an inbound media message names: a library id and its kind. */
+export interface InboundMediaRef {
+  id: string;
+  kind: "image" | "document" | "audio" | "video";
+}
 
 interface TemplateParameter {
   type?: string;
@@ -25,6 +35,18 @@ interface WhatsAppSendBody {
   /** A read receipt: status "read" with the customer's message id instead of a message. */
   status?: string;
   message_id?: string;
+  image?: WhatsAppMediaObject;
+  document?: WhatsAppMediaObject;
+  audio?: WhatsAppMediaObject;
+  video?: WhatsAppMediaObject;
+  sticker?: WhatsAppMediaObject;
+}
+
+interface WhatsAppMediaObject {
+  link?: string;
+  id?: string;
+  caption?: string;
+  filename?: string;
 }
 
 /** A template as received: its name, language, and each component's parameters as the text they show. */
@@ -45,7 +67,7 @@ function receivedTemplate(t: NonNullable<WhatsAppSendBody["template"]>): Receive
 
 export function metaRoutes(ctx: SimContext): {
   router: Router;
-  sendWhatsAppInbound: (from: string, text: string) => Promise<boolean>;
+  sendWhatsAppInbound: (from: string, text: string, media?: InboundMediaRef) => Promise<boolean>;
   sendMessengerInbound: (from: string, text: string) => Promise<boolean>;
 } {
   const router = Router();
@@ -68,7 +90,7 @@ export function metaRoutes(ctx: SimContext): {
     if (!ok) return;
     const body = req.body as {
       recipient?: { id?: string };
-      message?: { text?: string };
+      message?: { text?: string; attachment?: { type?: string; payload?: { url?: string } } };
       messaging_type?: string;
       tag?: string;
       sender_action?: string;
@@ -84,10 +106,16 @@ export function metaRoutes(ctx: SimContext): {
       res.status(400).json(graphError(100, "(#100) The parameter recipient is required"));
       return;
     }
+    // An attachment by URL: Messenger fetches it before it answers.
+    const attachment = body.message.attachment;
+    const media: ReceivedMedia[] | undefined = attachment?.payload?.url
+      ? [await fetchLinked(String(attachment.type ?? "file"), attachment.payload.url)]
+      : undefined;
     const mid = `m_SIM${hex(ctx.nextId(), 12)}`;
     ctx.stats.of("messenger").accepted++;
     ctx.stats.remember("messenger", mid, psid);
     ctx.stats.received.add("messenger", mid, psid, {
+      ...(media ? { media } : {}),
       text: body.message.text ?? null,
       messagingType: body.messaging_type ?? null,
       tag: body.tag ?? null,
@@ -149,12 +177,23 @@ export function metaRoutes(ctx: SimContext): {
       res.status(400).json(graphError(100, "(#100) Invalid parameter"));
       return;
     }
+    // A media object by link: fetched here, before the answer, so a test reads what arrived.
+    const object = WHATSAPP_MEDIA_TYPES.has(body.type) ? body[body.type as "image"] : undefined;
+    const media: ReceivedMedia[] | undefined = object?.link
+      ? [
+          await fetchLinked(body.type, object.link, {
+            caption: object.caption ?? null,
+            filename: object.filename ?? null,
+          }),
+        ]
+      : undefined;
     const wamid = "wamid.SIM" + Buffer.from(hex(ctx.nextId(), 16)).toString("base64");
     ctx.stats.of("whatsapp").accepted++;
     ctx.stats.remember("whatsapp", wamid, body.to);
     ctx.stats.received.add("whatsapp", wamid, body.to, {
       type: body.type,
-      text: body.text?.body ?? null,
+      ...(media ? { media } : {}),
+      text: body.text?.body ?? object?.caption ?? null,
       previewUrl: body.text?.preview_url === true,
       template: body.template ? receivedTemplate(body.template) : null,
       contextMessageId: body.context?.message_id ?? null,
@@ -210,15 +249,42 @@ export function metaRoutes(ctx: SimContext): {
     });
   });
 
+  // GET /{id} is a phone number's details or, for a media id, where its bytes are (a URL that
+  // itself wants the bearer token). Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media
   router.get("/:version/:phoneNumberId", (req, res) => {
     if (ctx.refuses(bearer(req), queryToken(req))) {
       res.status(401).json(invalidToken());
       return;
     }
+    const item = ctx.media.get(String(req.params.phoneNumberId));
+    if (item) {
+      res.json({
+        messaging_product: "whatsapp",
+        url: `${originOf(req)}/_sim/whatsapp-media/${item.id}`,
+        mime_type: item.contentType,
+        sha256: item.sha256,
+        file_size: item.bytes.length,
+        id: item.id,
+      });
+      return;
+    }
     res.json({ id: String(req.params.phoneNumberId), display_phone_number: "+1 555-000-0000" });
   });
 
-  const sendWhatsAppInbound = async (from: string, text: string): Promise<boolean> => {
+  router.get("/_sim/whatsapp-media/:id", (req, res) => {
+    const item = ctx.media.get(String(req.params.id));
+    if (!bearer(req) || ctx.refuses(bearer(req))) {
+      res.status(401).json(invalidToken());
+      return;
+    }
+    if (!item) {
+      res.status(404).json(graphError(100, "(#100) Invalid media id"));
+      return;
+    }
+    serveItem(res, item);
+  });
+
+  const sendWhatsAppInbound = async (from: string, text: string, media?: InboundMediaRef): Promise<boolean> => {
     const url = ctx.behaviour("whatsapp").webhookUrl;
     if (!url) return false;
     const waId = from.replace(/^\+/, "");
@@ -244,8 +310,7 @@ export function metaRoutes(ctx: SimContext): {
                       from: waId,
                       id,
                       timestamp: String(now()),
-                      type: "text",
-                      text: { body: text },
+                      ...whatsappInboundContent(text, media),
                     },
                   ],
                 },
@@ -289,6 +354,22 @@ export function metaRoutes(ctx: SimContext): {
       { kind: "inbound", id: mid },
     );
     return true;
+  };
+
+  /** A text message, or a media message naming the library object by id with the text as caption. */
+  const whatsappInboundContent = (text: string, media?: InboundMediaRef): Record<string, unknown> => {
+    const item = media ? ctx.media.get(media.id) : undefined;
+    if (!media || !item) return { type: "text", text: { body: text } };
+    return {
+      type: media.kind,
+      [media.kind]: {
+        id: item.id,
+        mime_type: item.contentType,
+        sha256: item.sha256,
+        ...(text && media.kind !== "audio" ? { caption: text } : {}),
+        ...(media.kind === "document" ? { filename: `${item.id}.bin` } : {}),
+      },
+    };
   };
 
   return { router, sendWhatsAppInbound, sendMessengerInbound };

@@ -6,6 +6,7 @@
 import { Router, type Request } from "express";
 import { segmentInfo } from "../../../core/sms/encoding.js";
 import { hex, type SimContext } from "../context.js";
+import { fetchLinked } from "../media.js";
 
 function basicAuth(req: Request): { user: string; pass: string } | null {
   const h = req.headers.authorization;
@@ -62,6 +63,9 @@ export function smsRoutes(ctx: SimContext): {
       res.status(400).json({ code: 21604, message: "A 'To' phone number is required.", status: 400 });
       return;
     }
+    // MMS: each MediaUrl (one value, or several of the same name) is fetched as Twilio would.
+    const mediaUrls = ([] as unknown[]).concat((req.body as { MediaUrl?: unknown }).MediaUrl ?? []).map(String);
+    const media = await Promise.all(mediaUrls.map((u) => fetchLinked("mms", u)));
     lastTwilioToken = auth.pass;
     const sid = "SM" + hex(ctx.nextId(), 32);
     const segments = segmentInfo(form.Body).segments;
@@ -69,6 +73,7 @@ export function smsRoutes(ctx: SimContext): {
     ctx.stats.of("twilio").units += segments;
     ctx.stats.remember("twilio", sid, form.To);
     ctx.stats.received.add("twilio", sid, form.To, {
+      ...(media.length ? { media } : {}),
       text: form.Body,
       sender: form.From ?? form.MessagingServiceSid ?? null,
       segments,

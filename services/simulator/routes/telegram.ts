@@ -4,6 +4,16 @@
 
 import { Router, type Request } from "express";
 import type { SimContext } from "../context.js";
+import { fetchLinked, serveItem, type ReceivedMedia } from "../media.js";
+import type { InboundMediaRef } from "./meta.js";
+
+/** The send methods that carry one media object by URL, and the field that holds it. */
+const MEDIA_METHODS: Record<string, string> = {
+  sendPhoto: "photo",
+  sendDocument: "document",
+  sendAudio: "audio",
+  sendVideo: "video",
+};
 
 interface InlineButton {
   text?: string;
@@ -19,6 +29,11 @@ interface TelegramSendBody {
   reply_markup?: { inline_keyboard?: InlineButton[][] } | string;
   reply_parameters?: { message_id?: number | string } | string;
   reply_to_message_id?: number | string;
+  caption?: string;
+  photo?: string;
+  document?: string;
+  audio?: string;
+  video?: string;
 }
 
 /** The Bot API accepts its object parameters as JSON strings too. */
@@ -57,14 +72,20 @@ interface Registration {
 /** Telegram Bot API: sendMessage, getMe, setWebhook; inbound updates to the registered webhook. */
 export function telegramRoutes(ctx: SimContext): {
   router: Router;
-  sendInbound: (from: string, text: string, token?: string) => Promise<boolean>;
+  sendInbound: (from: string, text: string, token?: string, media?: InboundMediaRef) => Promise<boolean>;
 } {
   const router = Router();
   const webhooks = new Map<string, Registration>();
   let lastToken: string | undefined;
   const token = (req: Request) => String(req.params.token ?? "").replace(/^bot/, "");
 
-  router.post("/:token/sendMessage", async (req, res) => {
+  router.post("/:token/:method", async (req, res, next) => {
+    const method = String(req.params.method);
+    const field = method === "sendMessage" ? undefined : MEDIA_METHODS[method];
+    if (method !== "sendMessage" && !field) {
+      next();
+      return;
+    }
     const ok = await ctx.admit("telegram", res, {
       throttle: () => [
         429,
@@ -74,15 +95,22 @@ export function telegramRoutes(ctx: SimContext): {
     });
     if (!ok) return;
     const body = req.body as TelegramSendBody;
-    if (!body.chat_id || !body.text) {
-      res.status(400).json({ ok: false, error_code: 400, description: "Bad Request: message text is empty" });
+    const link = field ? body[field as "photo"] : undefined;
+    if (!body.chat_id || (field ? !link : !body.text)) {
+      const what = field ? `there is no ${field} in the request` : "message text is empty";
+      res.status(400).json({ ok: false, error_code: 400, description: `Bad Request: ${what}` });
       return;
     }
+    // A file by URL: Telegram downloads it before it answers.
+    const media: ReceivedMedia[] | undefined = link
+      ? [await fetchLinked(field!, link, { caption: body.caption ?? null })]
+      : undefined;
     const id = ctx.nextId();
     ctx.stats.of("telegram").accepted++;
     ctx.stats.remember("telegram", String(id), String(body.chat_id));
     ctx.stats.received.add("telegram", String(id), String(body.chat_id), {
-      text: body.text,
+      ...(media ? { media } : {}),
+      text: body.text ?? body.caption ?? null,
       parseMode: body.parse_mode ?? null,
       buttons: inlineButtons(body.reply_markup),
       replyToMessageId: replyTarget(body),
@@ -93,9 +121,37 @@ export function telegramRoutes(ctx: SimContext): {
         message_id: id,
         chat: { id: Number(body.chat_id) || body.chat_id, type: "private" },
         date: Math.floor(Date.now() / 1000),
-        text: body.text,
+        ...(body.text ? { text: body.text } : { caption: body.caption }),
       },
     });
+  });
+
+  // getFile: a file_id (a library id) becomes a path under /file/bot<token>/. Docs: https://core.telegram.org/bots/api#getfile
+  router.post("/:token/getFile", (req, res) => {
+    const fileId = (req.body as { file_id?: unknown }).file_id;
+    const item = typeof fileId === "string" ? ctx.media.get(fileId) : undefined;
+    if (ctx.refuses(token(req)) || !item) {
+      res.status(400).json({ ok: false, error_code: 400, description: "Bad Request: invalid file_id" });
+      return;
+    }
+    res.json({
+      ok: true,
+      result: {
+        file_id: item.id,
+        file_unique_id: item.id,
+        file_size: item.bytes.length,
+        file_path: `media/${item.id}`,
+      },
+    });
+  });
+
+  router.get("/file/:token/media/:id", (req, res) => {
+    const item = ctx.media.get(String(req.params.id));
+    if (!item || ctx.refuses(token(req))) {
+      res.status(404).json({ ok: false, error_code: 404, description: "Not Found" });
+      return;
+    }
+    serveItem(res, item);
   });
 
   router.post("/:token/getMe", (req, res) => {
@@ -117,7 +173,12 @@ export function telegramRoutes(ctx: SimContext): {
     res.json({ ok: true, result: true, description: "Webhook was set" });
   });
 
-  const sendInbound = async (from: string, text: string, botToken?: string): Promise<boolean> => {
+  const sendInbound = async (
+    from: string,
+    text: string,
+    botToken?: string,
+    media?: InboundMediaRef,
+  ): Promise<boolean> => {
     const reg =
       webhooks.get(botToken ?? lastToken ?? "") ??
       (ctx.behaviour("telegram").webhookUrl
@@ -132,7 +193,7 @@ export function telegramRoutes(ctx: SimContext): {
         from: { id: Number(from) || 1, is_bot: false, first_name: "Sim" },
         chat: { id: Number(from) || from, type: "private" },
         date: Math.floor(Date.now() / 1000),
-        text,
+        ...telegramInboundContent(text, media),
       },
     };
     ctx.stats.of("telegram").inboundSent++;
@@ -145,6 +206,18 @@ export function telegramRoutes(ctx: SimContext): {
       { kind: "inbound", id: `${update.message.chat.id}:${id}` },
     );
     return true;
+  };
+
+  /** Text, or a photo (one size) or other file naming the library object, the text as caption. */
+  const telegramInboundContent = (text: string, media?: InboundMediaRef): Record<string, unknown> => {
+    const item = media ? ctx.media.get(media.id) : undefined;
+    if (!media || !item) return { text };
+    const file = { file_id: item.id, file_unique_id: item.id, file_size: item.bytes.length };
+    const content =
+      media.kind === "image"
+        ? { photo: [{ ...file, width: 1, height: 1 }] }
+        : { [media.kind]: { ...file, mime_type: item.contentType, file_name: `${item.id}.bin` } };
+    return { ...content, ...(text ? { caption: text } : {}) };
   };
 
   return { router, sendInbound };

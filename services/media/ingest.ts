@@ -6,10 +6,10 @@
  */
 
 import { createHash } from "node:crypto";
-import { AppError } from "../../../core/errors.js";
-import { mediaKindOf, mediaLimit } from "../../../core/media/limits.js";
-import { deleteMediaChunks, MEDIA_CHUNK_BYTES, mediaChunkKey, type MediaStore } from "../../../core/media/store.js";
-import type { ChannelType } from "../../../core/messages/vocabulary.js";
+import { AppError } from "../../core/errors.js";
+import { mediaKindOf, mediaLimit } from "../../core/media/limits.js";
+import { deleteMediaChunks, MEDIA_CHUNK_BYTES, mediaChunkKey, type MediaStore } from "../../core/media/store.js";
+import type { ChannelType } from "../../core/messages/vocabulary.js";
 import { MEDIA_CONTENT_TYPES, sniffContentType, SNIFF_BYTES } from "./sniff.js";
 
 export interface IngestOptions {

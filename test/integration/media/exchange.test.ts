@@ -1,0 +1,195 @@
+import { execFileSync } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appPorts, REPO_ROOT } from "../../../scripts/launcher/stack.js";
+import type { ReceivedMessage } from "../../../services/simulator/received.js";
+import { startCampaignHarness, type CampaignHarness } from "../campaign/harness.js";
+import { withPg } from "../support/seed.js";
+import { eventually } from "../support/stack.js";
+import { startRelay, type Relay } from "../webhooks/proxy.js";
+import { png } from "./suite.js";
+
+/**
+ * Media both ways on the production set (RabbitMQ, PostgreSQL, API and dispatcher apart, media on
+ * SeaweedFS's S3 API), against the provider simulator: an inbound WhatsApp and Telegram image is
+ * fetched by the inbound consumer into the store and served to its account only; an image
+ * uploaded by the account and sent by media id reaches the simulator with the same SHA-256.
+ */
+const BASE_PORT = 28_400;
+const RELAY_PORT = 28_590;
+const META_SECRET = "sim-meta-app-secret";
+const creds = {
+  telegram: { bot_token: "7000000701:SIMtokenSIMtokenSIMtoken", webhook_secret: "sim-secret-token_701" },
+  whatsapp: {
+    access_token: "sim-access-token-000",
+    phone_number_id: "300000000000001",
+    app_secret: META_SECRET,
+    verify_token: "sim-verify-token",
+  },
+};
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+const image = png(300_000);
+
+let H: CampaignHarness;
+let relay: Relay;
+let otherKey = "";
+const ch: Record<string, string> = {};
+
+const apiUrl = (path: string) => H.h.t.stack.url(H.h.t.apiApp, path);
+const download = (id: string, key: string) => fetch(apiUrl(`/v1/media/${id}`), { headers: { "x-api-key": key } });
+
+async function simInbound(body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${H.h.sim.httpUrl}/_sim/inbound`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(202);
+}
+
+async function simUpload(bytes: Buffer): Promise<string> {
+  const res = await fetch(`${H.h.sim.httpUrl}/_sim/media`, { method: "POST", body: bytes });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** The stored inbound message's `metadata.media` once its fetch recorded an outcome. */
+function fetchedMedia(channelId: string, from: string): Promise<Array<Record<string, unknown>>> {
+  return eventually(
+    "the inbound media fetched",
+    () =>
+      withPg(H.h.db, async (c) => {
+        const { rows } = await c.query<{ metadata: { media?: Array<Record<string, unknown>> } }>(
+          `SELECT metadata FROM messages WHERE channel_id = $1 AND direction = 'inbound' AND delivery_address = $2`,
+          [channelId, from],
+        );
+        const media = rows[0]?.metadata.media;
+        return media?.every((m) => m.media_id || m.error) ? media : undefined;
+      }),
+    60_000,
+  );
+}
+
+async function receivedMedia(provider: string, to: string) {
+  return eventually(
+    `${provider} received the image`,
+    async () => {
+      const res = await fetch(`${H.h.sim.httpUrl}/_sim/received?provider=${provider}&to=${encodeURIComponent(to)}`);
+      const media = ((await res.json()) as { received: ReceivedMessage[] }).received.flatMap((r) => r.media ?? []);
+      return media.length > 0 ? media : undefined;
+    },
+    60_000,
+  );
+}
+
+beforeAll(async () => {
+  // The S3-compatible server is started by the project's own script, like PostgreSQL.
+  execFileSync("bash", [join(REPO_ROOT, "scripts/infra.sh"), "s3"], { stdio: "inherit", timeout: 1_200_000 });
+  relay = await startRelay(RELAY_PORT);
+  H = await startCampaignHarness({
+    basePort: BASE_PORT,
+    appEnv: {
+      WEBHOOK_PUBLIC_URL: relay.url,
+      WEBHOOK_REGISTER_EVERY_MS: "500",
+      // Signed media links point at the API itself (the relay passes text, not bytes).
+      MEDIA_PUBLIC_BASE_URL: `http://127.0.0.1:${appPorts(BASE_PORT, 0).app}`,
+    },
+  });
+  relay.setTarget(apiUrl("/"));
+  ch.whatsapp = await H.channel({
+    name: "wa",
+    channel_type: "whatsapp",
+    credentials: creds.whatsapp,
+    rate_limit: 6000,
+  });
+  ch.telegram = await H.channel({
+    name: "tg",
+    channel_type: "telegram",
+    credentials: creds.telegram,
+    rate_limit: 6000,
+  });
+  H.h.sim.configure({
+    defaults: { receiptDelayMs: 20 },
+    providers: { whatsapp: { receiptDelayMs: 20, webhookUrl: `${relay.url}/webhooks/whatsapp/${ch.whatsapp}` } },
+  });
+  const other = await H.h.t.ops("/internal/api-keys", { method: "POST", body: { accountId: randomUUID() } });
+  otherKey = (other.body as { key: string }).key;
+  // Telegram learns the webhook from the API's registrar (setWebhook with the secret token).
+  await eventually(
+    "telegram webhook registered",
+    async () => ((await telegramRegistered()) ? true : undefined),
+    30_000,
+  );
+}, 1_500_000);
+
+async function telegramRegistered(): Promise<boolean> {
+  const res = await fetch(`${H.h.sim.httpUrl}/_sim/inbound`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ provider: "telegram", from: "5550000", text: "ping", token: creds.telegram.bot_token }),
+  });
+  return res.status === 202;
+}
+
+afterAll(async () => {
+  await H?.stop();
+  await relay?.stop();
+});
+
+describe("media both ways on the production set with the S3 store", () => {
+  it.each([
+    ["whatsapp", "+251911007001"],
+    ["telegram", "5557001"],
+  ] as const)(
+    "%s: an inbound image ends up in the store, served to its account and 404 to another",
+    { timeout: 120_000 },
+    async (provider, from) => {
+      const id = await simUpload(image);
+      await simInbound({
+        provider,
+        from,
+        text: "a picture",
+        media: { id, kind: "image" },
+        ...(provider === "telegram" ? { token: creds.telegram.bot_token } : {}),
+      });
+      const [entry] = await fetchedMedia(ch[provider]!, from);
+      expect(entry).toMatchObject({ ref: id, kind: "image" });
+      expect(entry!.error).toBeUndefined();
+      const mine = await download(entry!.media_id as string, H.apiKey);
+      expect(mine.status).toBe(200);
+      expect(mine.headers.get("content-type")).toBe("image/png");
+      expect(sha(Buffer.from(await mine.arrayBuffer()))).toBe(sha(image));
+      expect((await download(entry!.media_id as string, otherKey)).status).toBe(404);
+    },
+  );
+
+  it.each([
+    ["whatsapp", "+251911007001", "251911007001"],
+    ["telegram", "5557001", "5557001"],
+  ] as const)(
+    "%s: an image sent by media id reaches the provider with the same SHA-256",
+    { timeout: 120_000 },
+    async (provider, to, seenAs) => {
+      const up = await fetch(apiUrl(`/v1/media?account_id=${H.accountId}&channel_type=${provider}`), {
+        method: "POST",
+        headers: { "x-api-key": H.apiKey },
+        body: image,
+      });
+      expect(up.status).toBe(201);
+      const mediaId = ((await up.json()) as { id: string }).id;
+      const sent = await H.api("POST", "/v1/messages", {
+        account_id: H.accountId,
+        channel_id: ch[provider],
+        delivery_address: to,
+        message_body: "our picture",
+        channel_options: { attachments: [{ media_id: mediaId }] },
+      });
+      expect(sent.status).toBe(201);
+      const [media] = await receivedMedia(provider, seenAs);
+      expect(media).toMatchObject({ kind: provider === "telegram" ? "photo" : "image", caption: "our picture" });
+      expect(media!.sha256).toBe(sha(image));
+      expect(media!.bytes).toBe(image.length);
+    },
+  );
+});
