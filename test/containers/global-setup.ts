@@ -43,7 +43,13 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       .withStartupTimeout(120_000);
   const started = await Promise.allSettled([
     local(IMAGES.postgres)
-      .withEnvironment({ POSTGRES_USER: "turumba", POSTGRES_PASSWORD: "turumba", POSTGRES_DB: "turumba" })
+      // As many connections as scripts/infra.sh gives the native server: sidecars, apps and tests.
+      .withEnvironment({
+        POSTGRES_USER: "turumba",
+        POSTGRES_PASSWORD: "turumba",
+        POSTGRES_DB: "turumba",
+        POSTGRES_MAX_CONNECTIONS: "400",
+      })
       .withExposedPorts(5432)
       .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
       .start(),
