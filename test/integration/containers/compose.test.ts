@@ -69,9 +69,14 @@ describe.skipIf(skip !== undefined)(`docker-compose.yml under podman${skip ? ` (
       90_000,
     );
   };
-  /** Runs the healthchecks of the project's containers until `done` settles (see the module comment). */
+  /**
+   * Runs the healthchecks of the project's containers, each at its own interval as the file sets
+   * it (their retries count runs, so running them faster would fail a slow start), until `done`
+   * settles; see the module comment.
+   */
   const healthchecksWhile = async <T>(done: Promise<T>): Promise<T> => {
     let settled = false;
+    const nextRun = new Map<string, number>();
     const loop = (async () => {
       while (!settled) {
         const ids = (
@@ -79,8 +84,17 @@ describe.skipIf(skip !== undefined)(`docker-compose.yml under podman${skip ? ` (
         )
           .split("\n")
           .filter(Boolean);
-        await Promise.all(ids.map((id) => podman("healthcheck", "run", id).catch(() => undefined)));
-        await new Promise((r) => setTimeout(r, 2_000));
+        await Promise.all(
+          ids.map(async (id) => {
+            if ((nextRun.get(id) ?? 0) > Date.now()) return;
+            const intervalNs = Number(
+              await podman("inspect", "--format", "{{json .Config.Healthcheck.Interval}}", id).catch(() => "0"),
+            );
+            nextRun.set(id, Date.now() + (intervalNs > 0 ? intervalNs / 1e6 : 10_000));
+            await podman("healthcheck", "run", id).catch(() => undefined);
+          }),
+        );
+        await new Promise((r) => setTimeout(r, 1_000));
       }
     })();
     try {
@@ -117,9 +131,14 @@ describe.skipIf(skip !== undefined)(`docker-compose.yml under podman${skip ? ` (
       TURUMBA_REDIS_PORT: "30704",
     };
     await compose("down", "--volumes", "--remove-orphans").catch(() => undefined);
-    await healthchecksWhile(
-      compose("up", "--detach", "--no-build", "--pull", "never", "--wait", "--wait-timeout", "240"),
-    );
+    try {
+      await healthchecksWhile(
+        compose("up", "--detach", "--no-build", "--pull", "never", "--wait", "--wait-timeout", "300"),
+      );
+    } catch (err) {
+      const logs = await compose("logs", "--no-color", "--tail", "15").catch((e: unknown) => String(e));
+      throw new Error(`${String(err)}\n--- compose logs ---\n${logs}`);
+    }
     const r = await call("POST", "/internal/api-keys", { accountId }, { authorization: `Bearer ${OPS_TOKEN}` });
     expect(r.status).toBe(201);
     key = r.body.key as string;
