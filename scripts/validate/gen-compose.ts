@@ -42,7 +42,9 @@ const healthy = (service: string) => [service, { condition: "service_healthy" }]
 
 // Every service of our image says how to build it, so `up` never tries to pull it from a registry.
 function appService(app: DeployedApp): Doc {
-  const healthProbe = `fetch('http://127.0.0.1:${app.port}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
+  // No spaces: podman's Docker-compatible API (4.3) joins a healthcheck's arguments and splits
+  // them again on spaces, which cut a script with spaces into a syntax error.
+  const healthProbe = `fetch('http://127.0.0.1:${app.port}/health').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))`;
   return {
     build: appBuild(),
     image: appImage,

@@ -136,8 +136,16 @@ describe.skipIf(skip !== undefined)(`docker-compose.yml under podman${skip ? ` (
         compose("up", "--detach", "--no-build", "--pull", "never", "--wait", "--wait-timeout", "300"),
       );
     } catch (err) {
+      const health = await podman(
+        "ps",
+        "-a",
+        "--filter",
+        `label=com.docker.compose.project=${PROJECT}`,
+        "--format",
+        "{{.Names}} {{.Status}}",
+      ).catch((e: unknown) => String(e));
       const logs = await compose("logs", "--no-color", "--tail", "15").catch((e: unknown) => String(e));
-      throw new Error(`${String(err)}\n--- compose logs ---\n${logs}`);
+      throw new Error(`${String(err)}\n--- containers ---\n${health}\n--- compose logs ---\n${logs}`);
     }
     const r = await call("POST", "/internal/api-keys", { accountId }, { authorization: `Bearer ${OPS_TOKEN}` });
     expect(r.status).toBe(201);
