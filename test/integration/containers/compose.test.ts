@@ -179,6 +179,27 @@ describe.skipIf(skip !== undefined)(`docker-compose.yml under podman${skip ? ` (
     await healthchecksWhile(compose("restart", "dispatcher"));
     // The sidecar was restarted too (a new network namespace needs a new sidecar).
     expect(await startedAt("dispatcher-dapr")).not.toBe(sidecarBefore);
-    await sendAndSee(channelId, 5);
+    try {
+      await sendAndSee(channelId, 5);
+    } catch (err) {
+      const ps = await podman(
+        "ps",
+        "-a",
+        "--filter",
+        `label=com.docker.compose.project=${PROJECT}`,
+        "--format",
+        "{{.Names}} {{.Status}}",
+      );
+      const logs = await compose(
+        "logs",
+        "--no-color",
+        "--tail",
+        "20",
+        "dispatcher",
+        "dispatcher-dapr",
+        "simulator",
+      ).catch((e: unknown) => String(e));
+      throw new Error(`${String(err)}\n--- containers ---\n${ps}\n--- logs ---\n${logs}`);
+    }
   });
 });
