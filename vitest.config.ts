@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: unit tests run anywhere in milliseconds; integration tests need the real
-// runtime (daprd, placement, scheduler, PostgreSQL, RabbitMQ) started by scripts/infra.sh.
+// Three projects: unit tests run anywhere in milliseconds; integration tests need the real
+// runtime (daprd, placement, scheduler, PostgreSQL, RabbitMQ) started by scripts/infra.sh; the
+// containers project runs integration suites on servers in containers (needs podman).
 export default defineConfig({
   test: {
     projects: [
@@ -23,6 +24,20 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Integration suites start real sidecars on fixed port ranges; run files one at a time.
+          fileParallelism: false,
+          pool: "forks",
+        },
+      },
+      {
+        // The container path (scripts/test.sh's last stage, where podman runs): the same suites on
+        // PostgreSQL, RabbitMQ and Redis that testcontainers starts from local images.
+        test: {
+          name: "containers",
+          include: ["test/containers/**/*.test.ts"],
+          globalSetup: ["test/containers/global-setup.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
           pool: "forks",
         },

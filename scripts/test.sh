@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as README's second command and CI run it: dependencies and Dapr binaries,
 # the infrastructure (PostgreSQL, RabbitMQ, Redis on 127.0.0.1), lint, format, typecheck, then unit and
-# integration tests on the real runtime, all on the pinned Node 24. Ends with one plain line:
+# integration tests on the real runtime, all on the pinned Node 24, and the container path (vitest's
+# `containers` project, and the image and compose tests of the integration project) where podman is
+# installed; without podman those are reported as skipped, with the reason. Ends with one plain line:
 # "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -559,7 +559,7 @@ export function checkCompose(doc: Doc, root: string, source: string): Problem[] 
     }
     if (s.network_mode?.startsWith("service:") && !services[s.network_mode.slice(8)])
       p(name, `network_mode names no service: ${s.network_mode}`);
-    if (!s.image?.startsWith("daprio/daprd:")) continue;
+    if (!interpolate(s.image ?? "").startsWith("daprio/daprd:")) continue;
     const cmd = (s.command ?? []).map(interpolate);
     const flag = (f: string) => cmd.flatMap((c, i) => (c === f ? [cmd[i + 1]!] : []));
     const appId = flag("--app-id")[0] ?? "";

@@ -24,16 +24,32 @@ const devDefault = {
   credentialsKeys: "${CREDENTIALS_KEYS:-dev:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=}",
 };
 
+/**
+ * Images and host ports are variables with the usual defaults: where no registry is reachable,
+ * scripts/containers.sh builds local images and a run points these at them; a run next to native
+ * servers (PostgreSQL on 5432 and so on) moves the published ports out of their way.
+ */
+const imageVar = (name: string, image: string) => `\${TURUMBA_${name}_IMAGE:-${image}}`;
+const hostPort = (name: string, port: number) => `127.0.0.1:\${TURUMBA_${name}_PORT:-${port}}:${port}`;
+const appImage = imageVar("APP", "turumba-messaging:dev");
+// The base image is a build argument too (NODE_IMAGE), defaulting to the Dockerfile's own.
+const appBuild = () => ({ context: ".", args: { NODE_IMAGE: `\${NODE_IMAGE:-${nodeImageDefault()}}` } });
+// A crashed process comes back; one stopped on purpose (`compose stop`) stays down.
+const restart = "unless-stopped";
+
 const hardened = { read_only: true, tmpfs: ["/tmp"], cap_drop: ["ALL"], security_opt: ["no-new-privileges:true"] };
 const healthy = (service: string) => [service, { condition: "service_healthy" }] as const;
 
 // Every service of our image says how to build it, so `up` never tries to pull it from a registry.
 function appService(app: DeployedApp): Doc {
-  const healthProbe = `fetch('http://127.0.0.1:${app.port}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`;
+  // No spaces: podman's Docker-compatible API (4.3) joins a healthcheck's arguments and splits
+  // them again on spaces, which cut a script with spaces into a syntax error.
+  const healthProbe = `fetch('http://127.0.0.1:${app.port}/health').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))`;
   return {
-    build: { context: "." },
-    image: "turumba-messaging:dev",
+    build: appBuild(),
+    image: appImage,
     init: true,
+    restart,
     ...hardened,
     environment: {
       ROLE: app.role,
@@ -61,7 +77,7 @@ function appService(app: DeployedApp): Doc {
         : {}),
       ...app.env,
     },
-    ...(app.public ? { ports: [`127.0.0.1:${app.port}:${app.port}`] } : {}),
+    ...(app.public ? { ports: [hostPort("API", app.port)] } : {}),
     depends_on: Object.fromEntries([healthy("postgres")]),
     healthcheck: {
       test: ["CMD", "node", "-e", healthProbe],
@@ -78,7 +94,8 @@ function appService(app: DeployedApp): Doc {
 
 function sidecarService(app: DeployedApp): Doc {
   return {
-    image: `daprio/daprd:${daprVersion()}`,
+    image: imageVar("DAPRD", `daprio/daprd:${daprVersion()}`),
+    restart,
     command: [
       "/daprd",
       "--app-id",
@@ -140,12 +157,21 @@ function sidecarService(app: DeployedApp): Doc {
     ...hardened,
     stop_grace_period: `${app.sidecarGraceSeconds + 5}s`,
     depends_on: {
-      [app.appId]: { condition: "service_started" },
+      // The sidecar lives in the app's network namespace, which a restart of the app replaces:
+      // `restart: true` makes compose restart the sidecar with it, into the new namespace.
+      [app.appId]: { condition: "service_started", restart: true },
       placement: { condition: "service_started" },
       scheduler: { condition: "service_started" },
       ...Object.fromEntries([healthy("postgres"), healthy("rabbitmq"), healthy("redis")]),
     },
   };
+}
+
+/** The Dockerfile's default base (NODE_IMAGE), so compose passes the same one unless told otherwise. */
+function nodeImageDefault(): string {
+  const m = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(versionRoot, "Dockerfile"), "utf8"));
+  if (!m) throw new Error("Dockerfile has no ARG NODE_IMAGE=<default>");
+  return m[1]!;
 }
 
 let cachedVersion: string | undefined;
@@ -161,9 +187,10 @@ export function composeFile(root: string): string {
   const actorHost = DEPLOYED_APPS.find((a) => a.actorHost);
   const services: Doc = {
     postgres: {
-      image: pg.image,
+      image: imageVar("POSTGRES", pg.image),
+      restart,
       environment: { POSTGRES_USER: pg.user, POSTGRES_PASSWORD: pg.password, POSTGRES_DB: pg.db },
-      ports: ["127.0.0.1:5432:5432"],
+      ports: [hostPort("POSTGRES", 5432)],
       volumes: ["postgres-data:/var/lib/postgresql/data"],
       healthcheck: {
         test: ["CMD-SHELL", `pg_isready -U ${pg.user} -d ${pg.db}`],
@@ -173,8 +200,9 @@ export function composeFile(root: string): string {
       },
     },
     rabbitmq: {
-      image: COMPOSE.rabbitmq.image,
-      ports: ["127.0.0.1:5672:5672", "127.0.0.1:15672:15672"],
+      image: imageVar("RABBITMQ", COMPOSE.rabbitmq.image),
+      restart,
+      ports: [hostPort("AMQP", 5672), hostPort("RABBITMQ_MANAGEMENT", 15672)],
       volumes: ["rabbitmq-data:/var/lib/rabbitmq"],
       healthcheck: {
         test: ["CMD", "rabbitmq-diagnostics", "-q", "ping"],
@@ -184,19 +212,22 @@ export function composeFile(root: string): string {
       },
     },
     redis: {
-      image: COMPOSE.redis.image,
+      image: imageVar("REDIS", COMPOSE.redis.image),
+      restart,
       // Append-only file: acknowledged writes survive a restart (Redis as broker or actor store).
       command: ["redis-server", "--appendonly", "yes"],
-      ports: ["127.0.0.1:6379:6379"],
+      ports: [hostPort("REDIS", 6379)],
       volumes: ["redis-data:/data"],
       healthcheck: { test: ["CMD", "redis-cli", "ping"], interval: "5s", timeout: "3s", retries: 20 },
     },
     placement: {
-      image: `daprio/placement:${daprVersion()}`,
+      image: imageVar("PLACEMENT", `daprio/placement:${daprVersion()}`),
+      restart,
       command: ["/placement", "--port", String(COMPOSE.placementPort), "--log-level", "warn"],
     },
     scheduler: {
-      image: `daprio/scheduler:${daprVersion()}`,
+      image: imageVar("SCHEDULER", `daprio/scheduler:${daprVersion()}`),
+      restart,
       command: [
         "/scheduler",
         "--port",
@@ -219,10 +250,11 @@ export function composeFile(root: string): string {
   }
   if (actorHost) {
     services.simulator = {
-      build: { context: "." },
-      image: "turumba-messaging:dev",
+      build: appBuild(),
+      image: appImage,
       command: ["node", "services/simulator/main.js"],
       init: true,
+      restart,
       ...hardened,
       // The simulator listens on 127.0.0.1 only: it lives in the dispatcher's network namespace.
       network_mode: `service:${actorHost.appId}`,
@@ -231,7 +263,8 @@ export function composeFile(root: string): string {
         SIM_SMTP_PORT: String(COMPOSE.simulator.smtpPort),
         SIM_SMPP_PORT: String(COMPOSE.simulator.smppPort),
       },
-      depends_on: { [actorHost.appId]: { condition: "service_started" } },
+      // The dispatcher's network namespace, like its sidecar: restarted with it.
+      depends_on: { [actorHost.appId]: { condition: "service_started", restart: true } },
     };
   }
   const value = {

@@ -12,7 +12,7 @@ describe("generated deployment files", { timeout: 60_000 }, () => {
 
   it("pick up a new dispatch subscription with no other edit: Kubernetes Subscription and KEDA trigger", () => {
     const dir = mkdtempSync(join(tmpdir(), "turumba-generate-"));
-    for (const p of ["k8s", "components", "dapr", "docker-compose.yml"])
+    for (const p of ["k8s", "components", "dapr", "docker-compose.yml", "Dockerfile"])
       cpSync(join(REPO_ROOT, p), join(dir, p), { recursive: true });
     const subs = join(dir, "components/common/subscriptions.yaml");
     const added = {
