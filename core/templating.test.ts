@@ -32,6 +32,13 @@ describe("rendering", () => {
     });
   });
 
+  it("names a variable written in two cases once, as first written", () => {
+    expect(render({ body: "{j}{J} {Code}{CODE}", fallbackStrategy: "use_default" })).toMatchObject({
+      missing: ["j", "Code"],
+      defaulted: ["j", "Code"],
+    });
+  });
+
   it("use_default uses the default, or nothing when there is none", () => {
     expect(
       render({ body: "Hi {NAME}{X}!", fallbackStrategy: "use_default", defaultValues: { name: "friend" } }),

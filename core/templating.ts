@@ -88,8 +88,9 @@ export function render(input: RenderInput): Rendered {
   const custom = upperKeys(input.customValues);
   const fromContact = contactValues(input.contact);
   const defaults = upperKeys(input.defaultValues);
-  const missing = new Set<string>();
-  const defaulted = new Set<string>();
+  // Keyed by the upper-cased name, keeping the first spelling: {j} and {J} are one variable.
+  const missing = new Map<string, string>();
+  const defaulted = new Map<string, string>();
   const escape = input.escape ?? ((v: string) => v);
   const max = input.maxLength ?? Infinity;
   let length = input.body.length;
@@ -104,13 +105,13 @@ export function render(input: RenderInput): Rendered {
     const key = name.toUpperCase();
     const value = custom.get(key) ?? fromContact.get(key);
     if (value !== undefined) return put(whole, value);
-    missing.add(name);
+    if (!missing.has(key)) missing.set(key, name);
     if (input.fallbackStrategy === "use_default") {
-      defaulted.add(name);
+      if (!defaulted.has(key)) defaulted.set(key, name);
       return put(whole, defaults.get(key) ?? "");
     }
     return whole;
   });
   const skipped = input.fallbackStrategy === "skip" && missing.size > 0;
-  return { text: skipped ? "" : text, skipped, missing: [...missing], defaulted: [...defaulted] };
+  return { text: skipped ? "" : text, skipped, missing: [...missing.values()], defaulted: [...defaulted.values()] };
 }
