@@ -300,9 +300,12 @@ const server = createServer(app);
 server.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => server.listen(cfg.APP_PORT, cfg.APP_HOST, resolve));
 log.info({ port: cfg.APP_PORT, role: cfg.ROLE }, "listening");
-// Once the app answers its sidecar, the actor host can take the sweeper: arm its reminder.
+// Once the app answers its sidecar, the actor host can take the sweeper: arm its reminder, and
+// arm it again every 12 sweep periods (a minute by default) in case the scheduler lost it.
 const sweepArming = hostsDispatcher
-  ? keepArming(() => actors.invoke("SweeperActor", SWEEPER_ID, "arm", {}), log)
+  ? keepArming(() => actors.invoke("SweeperActor", SWEEPER_ID, "arm", {}), log, {
+      rearmMs: 12 * cfg.SWEEP_INTERVAL_MS,
+    })
   : undefined;
 
 function sidecarHealthy(): Promise<boolean> {

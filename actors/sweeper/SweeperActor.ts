@@ -14,8 +14,9 @@ const REMINDER = "sweep";
 
 export class SweeperActor extends AbstractActor {
   /**
-   * Registers the periodic reminder. Every dispatcher calls it at start; registering the same
-   * reminder again replaces it, so there is still one.
+   * Registers the periodic reminder. Every dispatcher calls it at start and again every few
+   * periods (services/dispatcher/sweep-arming.ts), since the scheduler can lose it; registering
+   * the same reminder again replaces it, so there is still one.
    */
   async arm(): Promise<{ intervalMs: number }> {
     const { intervalMs } = sweeperPorts();
