@@ -210,6 +210,7 @@ if (hostsDispatcher) {
   app.use("/events", campaignRoutes(actors, log));
   // The dispatch and campaign safety nets, once per cluster per SWEEP_INTERVAL_MS (SweeperActor's reminder).
   setSweeperPorts({
+    log,
     intervalMs: cfg.SWEEP_INTERVAL_MS,
     async sweep() {
       const warn = (what: string) => (err: unknown) => {
