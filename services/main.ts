@@ -304,7 +304,7 @@ log.info({ port: cfg.APP_PORT, role: cfg.ROLE }, "listening");
 // Once the app answers its sidecar, the actor host can take the sweeper: arm its reminder, and
 // arm it again every 12 sweep periods (a minute by default) in case the scheduler lost it.
 const sweepArming = hostsDispatcher
-  ? keepArming(() => actors.invoke("SweeperActor", SWEEPER_ID, "arm", {}), log, {
+  ? keepArming((renewal) => actors.invoke("SweeperActor", SWEEPER_ID, "arm", { renewal }), log, {
       rearmMs: 12 * cfg.SWEEP_INTERVAL_MS,
     })
   : undefined;

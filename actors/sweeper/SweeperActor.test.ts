@@ -12,8 +12,8 @@ function sweeper(registration: () => Promise<void>) {
   const actor = new SweeperActor(client, new ActorId(SWEEPER_ID));
   // registerActorReminder is protected: reach it through a structural view of the instance.
   const reminders = actor as unknown as { registerActorReminder: () => Promise<void> };
-  vi.spyOn(reminders, "registerActorReminder").mockImplementation(registration);
-  return { actor };
+  const register = vi.spyOn(reminders, "registerActorReminder").mockImplementation(registration);
+  return { actor, register };
 }
 
 describe("the cluster sweeper actor", () => {
@@ -47,13 +47,32 @@ describe("the cluster sweeper actor", () => {
     expect(sweeps).toBe(2);
   });
 
+  it("a renewal does nothing while the reminder fires, so it never shifts the next sweep", async () => {
+    const { actor, register } = sweeper(async () => undefined);
+    await actor.arm();
+    expect(register).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 12; i++) {
+      vi.advanceTimersByTime(INTERVAL_MS);
+      await actor.receiveReminder();
+    }
+    const renewed = await actor.arm({ renewal: true });
+    expect(renewed.swept).toBe(false);
+    expect(register).toHaveBeenCalledTimes(1);
+    // The reminder stops: three periods later the renewal registers it again and sweeps.
+    vi.advanceTimersByTime(3 * INTERVAL_MS);
+    const sweepsBefore = sweeps;
+    expect((await actor.arm({ renewal: true })).swept).toBe(true);
+    expect(register).toHaveBeenCalledTimes(2);
+    expect(sweeps).toBe(sweepsBefore + 1);
+  });
+
   it("still sweeps when registering the reminder fails (scheduler down), and reports the failure", async () => {
     const { actor } = sweeper(async () => {
       throw new Error("scheduler unavailable");
     });
     await actor.receiveReminder();
     vi.advanceTimersByTime(4 * INTERVAL_MS);
-    await expect(actor.arm()).rejects.toThrow("scheduler unavailable");
+    await expect(actor.arm({ renewal: true })).rejects.toThrow("scheduler unavailable");
     expect(sweeps).toBe(2);
   });
 });

@@ -23,15 +23,17 @@ export class SweeperActor extends AbstractActor {
 
   /**
    * Registers the periodic reminder. Every dispatcher calls it at start and again every few
-   * periods (services/dispatcher/sweep-arming.ts), since the scheduler can lose it; registering
-   * the same reminder again replaces it, so there is still one. When no sweep ran for several
-   * periods (the reminder stopped firing), it sweeps now: the safety net must not depend on the
-   * one thing that failed.
+   * periods as a `renewal` (services/dispatcher/sweep-arming.ts), since the scheduler can lose
+   * it; registering the same reminder again replaces it, so there is still one. A renewal while
+   * the reminder fires does nothing (re-registering would shift the next sweep by up to a
+   * period). When no sweep ran for several periods (the reminder stopped firing), it registers
+   * the reminder and sweeps now: the safety net must not depend on the one thing that failed.
    */
-  async arm(): Promise<{ intervalMs: number; swept: boolean }> {
+  async arm(req: { renewal?: boolean } = {}): Promise<{ intervalMs: number; swept: boolean }> {
     const { intervalMs, log } = sweeperPorts();
     const every = Temporal.Duration.from({ milliseconds: intervalMs });
     const overdue = this.sweepWatch.overdue(Date.now());
+    if (req.renewal && !overdue) return { intervalMs, swept: false };
     if (overdue && this.sweepWatch.hasSwept)
       log.warn({ intervalMs }, "sweep reminder stopped firing: sweeping now and registering it again");
     try {

@@ -40,7 +40,15 @@ describe("keeping the sweeper reminder armed", () => {
 
   it("registers the reminder again every period after it succeeded, so a reminder the scheduler lost comes back", async () => {
     const { state, arm } = armer();
-    const arming = keepArming(arm, log, { retryMs: 5, rearmMs: 1_000 });
+    const renewals: boolean[] = [];
+    const arming = keepArming(
+      (renewal) => {
+        renewals.push(renewal);
+        return arm();
+      },
+      log,
+      { retryMs: 5, rearmMs: 1_000 },
+    );
     await vi.advanceTimersByTimeAsync(0);
     expect(state.calls).toBe(1);
     await vi.advanceTimersByTimeAsync(999);
@@ -49,6 +57,8 @@ describe("keeping the sweeper reminder armed", () => {
     expect(state.calls).toBe(2);
     await vi.advanceTimersByTimeAsync(3_000);
     expect(state.calls).toBe(5);
+    // The first registration is not a renewal; the later ones are.
+    expect(renewals).toEqual([false, true, true, true, true]);
     arming.stop();
   });
 

@@ -5,8 +5,8 @@
  * reminder registered once can be lost with the Dapr scheduler (the 2026-11-27 fault drill: after
  * a scheduler SIGKILL the sweep never ran again, so 453 queued rows were never nudged, campaign
  * counters were never folded and an overdue schedule was never re-armed). Registering the same
- * reminder replaces it, so every replica doing it still leaves one; the sweep is idempotent, so
- * the occasional period a re-registration shifts is harmless.
+ * reminder replaces it, so every replica doing it still leaves one; the sweeper actor skips a
+ * renewal while its reminder fires (actors/sweeper/SweeperActor.ts), so periods are not shifted.
  */
 
 import type { Logger } from "../../core/logger.js";
@@ -24,7 +24,11 @@ export interface ArmingTimes {
   rearmMs: number;
 }
 
-export function keepArming(arm: () => Promise<unknown>, log: Logger, times: ArmingTimes): Arming {
+/**
+ * `arm(renewal)` registers the reminder; `renewal` is false until one registration succeeded, so
+ * the actor can skip a renewal while its reminder demonstrably fires.
+ */
+export function keepArming(arm: (renewal: boolean) => Promise<unknown>, log: Logger, times: ArmingTimes): Arming {
   const retryMs = times.retryMs ?? 2_000;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -38,7 +42,7 @@ export function keepArming(arm: () => Promise<unknown>, log: Logger, times: Armi
   // One registration at a time: the next is scheduled only when the previous one has answered.
   const attempt = () => {
     if (stopped) return;
-    arm().then(
+    arm(everArmed).then(
       () => {
         if (!everArmed || failures > 0) log.info({ attempts: failures + 1 }, "sweeper reminder armed");
         everArmed = true;
