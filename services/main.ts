@@ -210,6 +210,7 @@ if (hostsDispatcher) {
   app.use("/events", campaignRoutes(actors, log));
   // The dispatch and campaign safety nets, once per cluster per SWEEP_INTERVAL_MS (SweeperActor's reminder).
   setSweeperPorts({
+    log,
     intervalMs: cfg.SWEEP_INTERVAL_MS,
     async sweep() {
       const warn = (what: string) => (err: unknown) => {
@@ -300,9 +301,12 @@ const server = createServer(app);
 server.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => server.listen(cfg.APP_PORT, cfg.APP_HOST, resolve));
 log.info({ port: cfg.APP_PORT, role: cfg.ROLE }, "listening");
-// Once the app answers its sidecar, the actor host can take the sweeper: arm its reminder.
+// Once the app answers its sidecar, the actor host can take the sweeper: arm its reminder, and
+// arm it again every 12 sweep periods (a minute by default) in case the scheduler lost it.
 const sweepArming = hostsDispatcher
-  ? keepArming(() => actors.invoke("SweeperActor", SWEEPER_ID, "arm", {}), log)
+  ? keepArming((renewal) => actors.invoke("SweeperActor", SWEEPER_ID, "arm", { renewal }), log, {
+      rearmMs: 12 * cfg.SWEEP_INTERVAL_MS,
+    })
   : undefined;
 
 function sidecarHealthy(): Promise<boolean> {

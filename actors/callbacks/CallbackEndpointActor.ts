@@ -62,7 +62,16 @@ export class CallbackEndpointActor extends AbstractActor {
         { endpointId: id, err: err instanceof Error ? err.message : String(err) },
         "callback drain failed; retrying",
       );
-      await this.arm(AFTER_ERROR_MS).catch(() => undefined);
+      // Without the scheduler the reminder cannot be registered either; a sidecar timer (held by
+      // daprd itself) still brings the drain back, where a swallowed failure left it waiting for
+      // the endpoint's next event.
+      await this.arm(AFTER_ERROR_MS).catch(() =>
+        this.registerActorTimer(
+          "retry-after-error",
+          "nudge",
+          Temporal.Duration.from({ milliseconds: AFTER_ERROR_MS }),
+        ).catch(() => undefined),
+      );
     }
   }
 

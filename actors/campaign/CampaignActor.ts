@@ -12,10 +12,18 @@ const RUN = "run";
 const WATCHDOG = "watchdog";
 /** How often the persisted reminder checks on a running campaign (it is a crash safety net). */
 const WATCHDOG_MS = 10_000;
+/**
+ * A watchdog silent this long is taken as lost (the Dapr scheduler can lose reminders: a fault
+ * drill saw none fire after a scheduler SIGKILL) and registered again on the next turn. Three
+ * periods, so one late firing is not mistaken for a lost reminder.
+ */
+const WATCHDOG_LOST_MS = 3 * WATCHDOG_MS;
 
 interface RunState extends TurnMemory {
   /** Whether the watchdog reminder is registered. */
   watchdog: boolean;
+  /** When the watchdog was last registered or last fired (epoch ms); absent in older state. */
+  watchdogSeenAt?: number;
 }
 
 /**
@@ -49,6 +57,9 @@ export class CampaignActor extends AbstractActor {
   }
 
   override async receiveReminder(_data: unknown): Promise<void> {
+    // The watchdog fired: it is alive, so the turns need not register it again.
+    const run = await this.run();
+    await this.save({ ...run, watchdogSeenAt: Date.now() });
     await this.runTurn();
   }
 
@@ -88,15 +99,19 @@ export class CampaignActor extends AbstractActor {
     return result;
   }
 
-  private async arm(ms: number, run: RunState): Promise<void> {
+  private async arm(ms: number, armedRun: RunState): Promise<void> {
+    let run = armedRun;
     await this.registerActorTimer(
       "turn",
       "tick",
       Temporal.Duration.from({ milliseconds: Math.max(1, Math.round(ms)) }),
     );
-    if (!run.watchdog) {
+    // The state saying it is set is not proof: register it again when it has stopped firing.
+    const now = Date.now();
+    if (!run.watchdog || now - (run.watchdogSeenAt ?? 0) >= WATCHDOG_LOST_MS) {
       const every = Temporal.Duration.from({ milliseconds: WATCHDOG_MS });
       await this.registerActorReminder(WATCHDOG, every, every, undefined, JSON.stringify({ name: WATCHDOG }));
+      run = { ...run, watchdogSeenAt: now };
     }
     await this.save({ ...run, watchdog: true });
   }

@@ -7,6 +7,7 @@ import { AbstractActor, Temporal } from "@dapr/dapr";
 import { reminderFields } from "../reminder-data.js";
 import { expectedTrigger, isCurrentTrigger, nextAfterFire, type SyncReason } from "./schedule-logic.js";
 import { schedulePorts } from "./schedule-ports.js";
+import type { FireResult, ScheduleSnapshot } from "../../core/schedule/schedule-snapshot.js";
 
 const TRIGGER = "trigger";
 
@@ -14,7 +15,9 @@ const TRIGGER = "trigger";
  * One actor per scheduled message, driven by one Dapr actor reminder for its next trigger time.
  * Reminders are persisted by the Dapr scheduler, so a trigger due while every process was down
  * fires when the actor host is back, once (the next reminder is computed from the time it
- * actually fired). Firing is idempotent: the database allows one message or group message per
+ * actually fired). A trigger already due when the actor syncs (the sweep re-syncs overdue
+ * schedules) fires at once in that call, so a reminder the scheduler lost or never took does
+ * not hold it back. Firing is idempotent: the database allows one message or group message per
  * (schedule, trigger time), and a reminder that is no longer the schedule's next trigger does nothing.
  */
 export class ScheduleActor extends AbstractActor {
@@ -34,6 +37,12 @@ export class ScheduleActor extends AbstractActor {
       await this.unregisterActorReminder(TRIGGER).catch(() => undefined);
       return { next: null };
     }
+    if (at.getTime() <= now.getTime()) {
+      // Already due (it came due while the scheduler was down, or its reminder was lost): fire it
+      // now rather than through a reminder, which is the part that failed.
+      const result = await this.fireTrigger({ ...s, nextTriggerAt: at }, at);
+      return { next: result.next?.toISOString() ?? null };
+    }
     await this.arm(at, now);
     return { next: at.toISOString() };
   }
@@ -48,6 +57,13 @@ export class ScheduleActor extends AbstractActor {
       await this.sync({ reason: "recovered" });
       return;
     }
+    await this.fireTrigger(s, at);
+  }
+
+  /** Fires the schedule's current trigger `at` once, then arms the next one. */
+  private async fireTrigger(s: ScheduleSnapshot, at: Date): Promise<FireResult> {
+    const ports = schedulePorts();
+    const id = this.getActorId().getId();
     const now = new Date(ports.now());
     const plan = nextAfterFire(s, at, now);
     if (plan.missed > 0)
@@ -67,6 +83,7 @@ export class ScheduleActor extends AbstractActor {
       "schedule triggered",
     );
     if (result.next) await this.arm(result.next, new Date(ports.now()));
+    return result;
   }
 
   private async arm(at: Date, now: Date): Promise<void> {

@@ -1,6 +1,9 @@
 /** What the cluster's sweeper actor needs from the outside world; services/main.ts wires the real ports. */
 
+import type { Logger } from "../../core/logger.js";
+
 export interface SweeperPorts {
+  log: Logger;
   /** Period of the sweep reminder. */
   intervalMs: number;
   /** One sweep of the dispatch and campaign safety nets; reports its own failures. */
