@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { api, unwrap } from "../api";
-import { PageTitle } from "../ui/controls";
+import { PageTitle, RowActions } from "../ui/controls";
 import { Empty, Failed, Loading, StatusBadge } from "../ui/states";
 
 export type CampaignTarget = "queued" | "paused" | "cancelled";
@@ -95,19 +95,11 @@ export function Campaigns() {
                   </td>
                   <td>{g.total_recipients}</td>
                   <td>{Math.round(progressOf(g) * 100)} %</td>
-                  <td className="space-x-2 text-right">
-                    {(CAMPAIGN_ACTIONS[g.status] ?? []).map((a) => (
-                      <button
-                        key={a.to}
-                        type="button"
-                        className="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
-                        onClick={() => change.mutate({ id: g.id, status: a.to })}
-                        aria-label={`${a.label} ${label}`}
-                      >
-                        {a.label}
-                      </button>
-                    ))}
-                  </td>
+                  <RowActions
+                    actions={CAMPAIGN_ACTIONS[g.status] ?? []}
+                    rowLabel={label}
+                    onChange={(to) => change.mutate({ id: g.id, status: to })}
+                  />
                 </tr>
               );
             })}

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { api, unwrap } from "../api";
-import { PageTitle } from "../ui/controls";
+import { PageTitle, RowActions } from "../ui/controls";
 import { Empty, Failed, Loading, StatusBadge } from "../ui/states";
 
 /** The status changes the API accepts from each status (the channel lifecycle). */
@@ -88,19 +88,11 @@ export function Channels() {
                   <StatusBadge status={c.status} />
                 </td>
                 <td>{c.rate_limit}</td>
-                <td className="space-x-2 text-right">
-                  {(ACTIONS[c.status] ?? []).map((a) => (
-                    <button
-                      key={a.to}
-                      type="button"
-                      className="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
-                      onClick={() => change.mutate({ id: c.id, status: a.to })}
-                      aria-label={`${a.label} ${c.name}`}
-                    >
-                      {a.label}
-                    </button>
-                  ))}
-                </td>
+                <RowActions
+                  actions={ACTIONS[c.status] ?? []}
+                  rowLabel={c.name}
+                  onChange={(to) => change.mutate({ id: c.id, status: to })}
+                />
               </tr>
             ))}
           </tbody>

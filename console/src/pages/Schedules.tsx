@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api";
-import { PageTitle } from "../ui/controls";
+import { PageTitle, RowActions } from "../ui/controls";
 import { Empty, Failed, Loading, StatusBadge } from "../ui/states";
 
 type Target = "pending" | "paused" | "cancelled";
@@ -68,19 +68,11 @@ export function Schedules() {
                   <td>{s.next_trigger_at ? new Date(s.next_trigger_at).toLocaleString() : "–"}</td>
                   <td>{s.is_recurring ? `${s.recurrence_rule ?? ""} (${s.timezone})` : "once"}</td>
                   <td>{s.trigger_count}</td>
-                  <td className="space-x-2 text-right">
-                    {(ACTIONS[s.status] ?? []).map((a) => (
-                      <button
-                        key={a.to}
-                        type="button"
-                        className="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
-                        onClick={() => change.mutate({ id: s.id, status: a.to })}
-                        aria-label={`${a.label} ${label}`}
-                      >
-                        {a.label}
-                      </button>
-                    ))}
-                  </td>
+                  <RowActions
+                    actions={ACTIONS[s.status] ?? []}
+                    rowLabel={label}
+                    onChange={(to) => change.mutate({ id: s.id, status: to })}
+                  />
                 </tr>
               );
             })}

@@ -101,3 +101,26 @@ export function PageTitle({ children, actions }: { children: ReactNode; actions?
     </div>
   );
 }
+
+/** The status changes a table row offers (pause, resume, cancel …), each a small button named for its row. */
+export function RowActions<T extends string>(props: {
+  actions: readonly { to: T; label: string }[];
+  rowLabel: string;
+  onChange: (to: T) => void;
+}) {
+  return (
+    <td className="space-x-2 text-right">
+      {props.actions.map((a) => (
+        <button
+          key={a.to}
+          type="button"
+          className="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
+          onClick={() => props.onChange(a.to)}
+          aria-label={`${a.label} ${props.rowLabel}`}
+        >
+          {a.label}
+        </button>
+      ))}
+    </td>
+  );
+}
