@@ -12,9 +12,9 @@
  */
 import { createHmac } from "node:crypto";
 import autocannon from "autocannon";
-import { uuidv7 } from "../db/ids.js";
 import { startCampaignHarness } from "../test/integration/campaign/harness.js";
 import { withPg } from "../test/integration/support/seed.js";
+import { seedSentWhatsApp } from "./seed-sent.js";
 import { percentile } from "./lib.js";
 
 const N = Number(process.env.BENCH_WEBHOOKS ?? 20_000);
@@ -45,24 +45,7 @@ try {
   // N messages the provider has accepted (status sent, provider ids known).
   const wamid = (i: number) => `wamid.BENCH${String(i).padStart(8, "0")}`;
   await withPg(H.h.db, async (c) => {
-    for (let i = 0; i < N; i += 5_000) {
-      const size = Math.min(5_000, N - i);
-      const now = new Date();
-      const ids = Array.from({ length: size }, () => uuidv7(now));
-      await c.query(
-        `INSERT INTO messages (id, created_at, account_id, channel_id, channel_type, direction, status, delivery_address, message_body, provider_message_id, sent_at)
-         SELECT u.id, $2, $3, $4, 'whatsapp', 'outbound', 'sent', u.addr, 'benchmark', u.pid, $2
-           FROM unnest($1::uuid[], $5::text[], $6::text[]) AS u(id, addr, pid)`,
-        [
-          ids,
-          now,
-          H.accountId,
-          channelId,
-          ids.map((_, k) => `+2519${String(30_000_000 + i + k)}`),
-          ids.map((_, k) => wamid(i + k)),
-        ],
-      );
-    }
+    await seedSentWhatsApp(c, { accountId: H.accountId, channelId }, N, wamid);
     // Statistics as autovacuum keeps them in a running system (it analyzes a partition within a
     // minute of its first rows). Rows inserted a moment ago are unknown to the planner, which
     // then reads every row of the channel for each receipt lookup (BENCH_NO_ANALYZE=1 shows it).
