@@ -76,6 +76,8 @@ export async function isolatedBroker(name: string): Promise<IsolatedBroker> {
     url: base.toString(),
     vhost: name,
     drop: async () => {
+      // TURUMBA_IT_KEEP_DB=1 keeps the vhost too, for a post-mortem of its queues.
+      if (process.env.TURUMBA_IT_KEEP_DB === "1") return;
       await management("DELETE", `/vhosts/${vhost}`).catch(() => undefined);
     },
   };

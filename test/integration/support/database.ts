@@ -22,6 +22,8 @@ export async function createTestDatabase(
     url: url.toString(),
     name,
     async drop() {
+      // TURUMBA_IT_KEEP_DB=1 keeps it for a post-mortem (a failed drill's rows).
+      if (process.env.TURUMBA_IT_KEEP_DB === "1") return;
       const c = new pg.Client({ connectionString: ADMIN_URL });
       await c.connect();
       try {
