@@ -13,6 +13,8 @@ import type {
   DispatchPayload,
   DispatchResult,
   MediaLocation,
+  MediaReuse,
+  MediaUpload,
   WebhookRequest,
 } from "./types.js";
 import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
@@ -47,6 +49,17 @@ export interface ChannelAdapter {
    * with a SendError (the provider's answer classified like a send's). Absent: no inbound media.
    */
   locateInboundMedia?(ref: string, credentials: unknown): Promise<MediaLocation>;
+
+  /**
+   * Whether and how the provider reuses a media object it already has (absent: every send goes by
+   * URL). The dispatcher decides when to upload or which send goes first; the adapter only talks.
+   */
+  readonly mediaReuse?: MediaReuse;
+  /**
+   * Puts a media object's bytes on the provider (`mediaReuse.by === "upload"`) and answers the
+   * provider's reference to it. Rejects with a SendError like a send.
+   */
+  uploadMedia?(credentials: unknown, media: MediaUpload): Promise<string>;
 
   /** Tell the provider where to send webhooks, where the provider has an API for it. */
   registerWebhook?(credentials: unknown, webhook: WebhookRegistration): Promise<void>;

@@ -14,6 +14,7 @@ import {
   type DispatchPayload,
   type DispatchResult,
   type MediaLocation,
+  type MediaReuse,
   type WebhookRequest,
 } from "../contract/types.js";
 import { inboundMessage, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
@@ -42,6 +43,13 @@ interface TelegramReply {
 export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials> implements ChannelAdapter {
   readonly credentialsSchema = TelegramCredentials;
   readonly secretFields = TELEGRAM_SECRET_FIELDS;
+
+  /**
+   * A file sent by URL answers its file_id, which later sends of the same bot pass instead of the
+   * URL (Telegram then fetches nothing); a file_id does not expire.
+   * Docs: https://core.telegram.org/bots/api#sending-files
+   */
+  readonly mediaReuse: MediaReuse = { by: "first-send", lifetimeMs: null };
 
   constructor(opts: HttpAdapterOptions = {}) {
     super(opts, { channelType: "telegram", provider: "default", baseUrl: "https://api.telegram.org" });
@@ -113,13 +121,17 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
     }
     const silent = o.disable_notification ?? payload.metadata.disable_notification;
     const replyTo = payload.replyTo ? repliedMessageId(payload.replyTo) : undefined;
-    // One media object per message (the API allows one), sent by URL with the text as its caption.
+    // One media object per message (the API allows one), sent by its file_id when this bot sent it
+    // before, else by URL, with the text as its caption.
     const media = payload.attachments?.[0];
     const method = media ? TELEGRAM_SEND_METHODS[media.kind] : undefined;
     const reply = await this.call(creds, method?.name ?? "sendMessage", {
       chat_id: payload.deliveryAddress,
       ...(media && method
-        ? { [method.field]: media.url, ...(payload.messageBody ? { caption: payload.messageBody } : {}) }
+        ? {
+            [method.field]: media.providerRef ?? media.url,
+            ...(payload.messageBody ? { caption: payload.messageBody } : {}),
+          }
         : { text: payload.messageBody }),
       ...(parseMode ? { parse_mode: parseMode } : {}),
       ...(silent ? { disable_notification: true } : {}),
@@ -130,10 +142,12 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
         : {}),
     });
     const result = reply.result as { message_id: number; chat?: { id: number }; date?: number };
-    return sentResult(String(result.message_id), {
+    const sent = sentResult(String(result.message_id), {
       chatId: result.chat?.id ?? payload.deliveryAddress,
       date: result.date,
     });
+    const fileId = media && method && !media.providerRef ? sentFileId(reply.result, method.field) : undefined;
+    return fileId ? { ...sent, mediaRef: fileId } : sent;
   }
 
   /**
@@ -226,6 +240,18 @@ function repliedMessageId(providerMessageId: string): number | undefined {
  * for photos, 20 MB for other files by URL). Docs: https://core.telegram.org/bots/api#sendphoto,
  * #senddocument, #sendaudio, #sendvideo and https://core.telegram.org/bots/api#sending-files
  */
+/**
+ * The file_id of the file a send carried, from the Message it answered: a photo comes in several
+ * sizes (the last is the largest, the one we sent), the other kinds as one object.
+ * Docs: https://core.telegram.org/bots/api#message
+ */
+function sentFileId(result: unknown, field: string): string | undefined {
+  const value = (result as Record<string, unknown> | undefined)?.[field];
+  const file = Array.isArray(value) ? value.at(-1) : value;
+  const id = (file as { file_id?: unknown } | undefined)?.file_id;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}
+
 const TELEGRAM_SEND_METHODS: Record<DispatchAttachment["kind"], { name: string; field: string }> = {
   image: { name: "sendPhoto", field: "photo" },
   document: { name: "sendDocument", field: "document" },

@@ -31,6 +31,13 @@ export const DispatchAttachment = z.object({
   contentType: z.string().nullable(),
   filename: z.string().nullable(),
   sizeBytes: z.number().int().nullable(),
+  /** The stored object's id (attachments by media id only): what a provider's reference is kept by. */
+  mediaId: z.string().optional(),
+  /**
+   * The provider's own reference to this object on this channel (a WhatsApp media id, a Telegram
+   * file_id), when it holds one: the adapter sends it instead of the URL.
+   */
+  providerRef: z.string().optional(),
 });
 export type DispatchAttachment = z.infer<typeof DispatchAttachment>;
 
