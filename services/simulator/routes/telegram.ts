@@ -4,7 +4,7 @@
 
 import { Router, type Request } from "express";
 import type { SimContext } from "../context.js";
-import { fetchLinked, serveItem, type ReceivedMedia } from "../media.js";
+import { fetchLinkedBytes, serveItem, type ReceivedMedia } from "../media.js";
 import type { InboundMediaRef } from "./meta.js";
 
 /** The send methods that carry one media object by URL, and the field that holds it. */
@@ -14,6 +14,12 @@ const MEDIA_METHODS: Record<string, string> = {
   sendAudio: "audio",
   sendVideo: "video",
 };
+
+/** The file a send carried as its Message shows it: a photo as a list of sizes, the rest as one object. */
+function sentFile(field: string, fileId: string, size: number): unknown {
+  const file = { file_id: fileId, file_unique_id: `u${fileId}`, file_size: size };
+  return field === "photo" ? [{ ...file, width: 800, height: 600 }] : file;
+}
 
 interface InlineButton {
   text?: string;
@@ -101,10 +107,28 @@ export function telegramRoutes(ctx: SimContext): {
       res.status(400).json({ ok: false, error_code: 400, description: `Bad Request: ${what}` });
       return;
     }
-    // A file by URL: Telegram downloads it before it answers.
-    const media: ReceivedMedia[] | undefined = link
-      ? [await fetchLinked(field!, link, { caption: body.caption ?? null })]
-      : undefined;
+    // A file by URL: Telegram downloads it before it answers, keeps it and answers its file_id,
+    // which later sends may pass instead of a URL. Docs: https://core.telegram.org/bots/api#sending-files
+    let media: ReceivedMedia[] | undefined;
+    let fileId: string | undefined;
+    if (link && !/^https?:\/\//i.test(link)) {
+      if (!ctx.media.get(link)) {
+        res
+          .status(400)
+          .json({ ok: false, error_code: 400, description: "Bad Request: wrong file identifier/HTTP URL specified" });
+        return;
+      }
+      media = [ctx.media.received(field!, link, { caption: body.caption ?? null })];
+    } else if (link) {
+      const fetched = await fetchLinkedBytes(field!, link, { caption: body.caption ?? null });
+      media = [fetched.received];
+      if (fetched.body)
+        fileId = ctx.media.upload(
+          "telegram",
+          fetched.body,
+          fetched.received.contentType ?? "application/octet-stream",
+        ).id;
+    }
     const id = ctx.nextId();
     ctx.stats.of("telegram").accepted++;
     ctx.stats.remember("telegram", String(id), String(body.chat_id));
@@ -122,6 +146,7 @@ export function telegramRoutes(ctx: SimContext): {
         chat: { id: Number(body.chat_id) || body.chat_id, type: "private" },
         date: Math.floor(Date.now() / 1000),
         ...(body.text ? { text: body.text } : { caption: body.caption }),
+        ...(field && fileId ? { [field]: sentFile(field, fileId, media?.[0]?.bytes ?? 0) } : {}),
       },
     });
   });
