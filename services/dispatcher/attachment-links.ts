@@ -53,6 +53,7 @@ export function attachmentResolver(deps: AttachmentLinkDeps): AttachmentResolver
         contentType: row.contentType,
         filename: row.filename,
         sizeBytes: row.sizeBytes,
+        mediaId: row.id,
       });
     }
     return out;
