@@ -322,3 +322,57 @@ describe("telegram file_id reuse", () => {
     await provider.close();
   });
 });
+
+describe("telegram albums", () => {
+  const album = (...kinds: Array<"image" | "document" | "audio" | "video">) =>
+    DispatchPayload.parse(
+      basePayload({
+        channelType: "telegram",
+        credentials,
+        deliveryAddress: "123456789",
+        messageBody: "Our new menu",
+        attachments: kinds.map((k, i) => ({
+          ...attachment(k, `https://api.example.com/media-links/t${i}`),
+          ...(i === 1 ? { providerRef: "AgACAgQAAxkDAAIBTmLarge" } : {}),
+        })),
+      }),
+    );
+
+  it("2–10 attachments go as one sendMediaGroup, the text the first item's caption", async () => {
+    const provider = new MockProvider(ORIGIN);
+    provider.reply("POST", `/bot${credentials.bot_token}/sendMediaGroup`, {
+      status: 200,
+      body: {
+        ok: true,
+        result: [
+          { message_id: 4820, chat: { id: 123456789 }, date: 1732270000, media_group_id: "g1" },
+          { message_id: 4821, chat: { id: 123456789 }, date: 1732270000, media_group_id: "g1" },
+          { message_id: 4822, chat: { id: 123456789 }, date: 1732270000, media_group_id: "g1" },
+        ],
+      },
+    });
+    const result = await new TelegramAdapter({ dispatcher: provider.agent }).send(album("image", "image", "video"));
+    expect(JSON.parse(provider.requests[0]!.body)).toEqual({
+      chat_id: "123456789",
+      media: [
+        { type: "photo", media: "https://api.example.com/media-links/t0", caption: "Our new menu" },
+        { type: "photo", media: "AgACAgQAAxkDAAIBTmLarge" },
+        { type: "video", media: "https://api.example.com/media-links/t2" },
+      ],
+    });
+    expect(result).toMatchObject({ providerMessageId: "4820", metadata: { messageIds: [4820, 4821, 4822] } });
+    await provider.close();
+  });
+
+  it("an album mixing documents with photos is refused before the call", async () => {
+    const provider = new MockProvider(ORIGIN);
+    await expect(
+      new TelegramAdapter({ dispatcher: provider.agent }).send(album("image", "document")),
+    ).rejects.toMatchObject({
+      kind: "permanent",
+      code: "invalid_content",
+    });
+    expect(provider.requests).toHaveLength(0);
+    await provider.close();
+  });
+});

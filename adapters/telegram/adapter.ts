@@ -121,6 +121,15 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
     }
     const silent = o.disable_notification ?? payload.metadata.disable_notification;
     const replyTo = payload.replyTo ? repliedMessageId(payload.replyTo) : undefined;
+    const common = {
+      ...(silent ? { disable_notification: true } : {}),
+      // A reply quotes the customer's message; sent anyway if that message was deleted.
+      ...(replyTo !== undefined
+        ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
+        : {}),
+    };
+    if ((payload.attachments?.length ?? 0) > 1)
+      return this.sendGroup(creds, payload, payload.attachments!, parseMode as string | undefined, common);
     // One media object per message (the API allows one), sent by its file_id when this bot sent it
     // before, else by URL, with the text as its caption.
     const media = payload.attachments?.[0];
@@ -134,12 +143,8 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
           }
         : { text: payload.messageBody }),
       ...(parseMode ? { parse_mode: parseMode } : {}),
-      ...(silent ? { disable_notification: true } : {}),
       ...(o.inline_buttons ? { reply_markup: { inline_keyboard: o.inline_buttons } } : {}),
-      // A reply quotes the customer's message; sent anyway if that message was deleted.
-      ...(replyTo !== undefined
-        ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
-        : {}),
+      ...common,
     });
     const result = reply.result as { message_id: number; chat?: { id: number }; date?: number };
     const sent = sentResult(String(result.message_id), {
@@ -148,6 +153,57 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
     });
     const fileId = media && method && !media.providerRef ? sentFileId(reply.result, method.field) : undefined;
     return fileId ? { ...sent, mediaRef: fileId } : sent;
+  }
+
+  /**
+   * 2–10 attachments go as one album (sendMediaGroup), the text the caption of the first. Photos
+   * and videos may share an album; documents and audio files only go with their own kind.
+   * Telegram answers one message per item: the first one's id is the message's.
+   * Docs: https://core.telegram.org/bots/api#sendmediagroup
+   */
+  private async sendGroup(
+    creds: TelegramCredentials,
+    payload: DispatchPayload,
+    attachments: DispatchAttachment[],
+    parseMode: string | undefined,
+    common: Record<string, unknown>,
+  ): Promise<DispatchResult> {
+    const kinds = new Set(attachments.map((a) => a.kind));
+    const visual = [...kinds].every((k) => k === "image" || k === "video");
+    if (!visual && kinds.size > 1)
+      throw this.logRefusal(
+        new SendError({
+          kind: "permanent",
+          code: "invalid_content",
+          message: "a Telegram album mixes photos and videos only; documents and audio go with their own kind",
+        }),
+        { messageId: payload.messageId },
+      );
+    const reply = await this.call(creds, "sendMediaGroup", {
+      chat_id: payload.deliveryAddress,
+      media: attachments.map((a, i) => ({
+        type: TELEGRAM_SEND_METHODS[a.kind].field,
+        media: a.providerRef ?? a.url,
+        ...(i === 0 && payload.messageBody
+          ? { caption: payload.messageBody, ...(parseMode ? { parse_mode: parseMode } : {}) }
+          : {}),
+      })),
+      ...common,
+    });
+    const messages = (Array.isArray(reply.result) ? reply.result : []) as Array<{
+      message_id: number;
+      chat?: { id: number };
+    }>;
+    if (!messages[0])
+      throw new SendError({
+        kind: "permanent",
+        code: "provider_rejected",
+        message: "sendMediaGroup answered no message",
+      });
+    return sentResult(String(messages[0].message_id), {
+      chatId: messages[0].chat?.id ?? payload.deliveryAddress,
+      messageIds: messages.map((m) => m.message_id),
+    });
   }
 
   /**

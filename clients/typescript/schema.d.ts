@@ -963,7 +963,7 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
         attachments?: (
           | {
               /**
@@ -1237,7 +1237,7 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
         attachments?: (
           | {
               /**
@@ -1432,7 +1432,7 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
         attachments?: (
           | {
               /**
@@ -2642,7 +2642,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -4422,7 +4422,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -4893,7 +4893,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -5388,7 +5388,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -5860,7 +5860,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -8685,7 +8685,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**

@@ -176,9 +176,14 @@ const messengerShape = {
 const taggedNeedsTag = (o: { messaging_type?: string; tag?: string }) =>
   o.messaging_type !== "MESSAGE_TAG" || o.tag !== undefined;
 
+/** A Telegram album (sendMediaGroup) takes no reply markup: inline buttons go with one attachment at most. */
+const albumHasNoButtons = (o: { inline_buttons?: unknown; attachments?: unknown[] }) =>
+  o.inline_buttons === undefined || (o.attachments?.length ?? 0) <= 1;
+
 /**
  * Media sent with the message, its text the caption. How many one message carries follows the
- * provider: one media object per WhatsApp, Telegram or Messenger message; up to 10 for MMS
+ * provider: one media object per WhatsApp or Messenger message; up to 10 for a Telegram album
+ * (https://core.telegram.org/bots/api#sendmediagroup) and for MMS
  * (https://www.twilio.com/docs/messaging/api/message-resource#request-body-parameters, MediaUrl)
  * and, by our own cap, for e-mail. SMPP carries text only.
  */
@@ -189,14 +194,14 @@ const attachments = (max: number) =>
     .max(max, { error: `at most ${max} attachment${max > 1 ? "s" : ""} per message on this channel type` })
     .optional()
     .describe(
-      "WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption",
+      "WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption",
     );
 
 /** Every option by channel type: the keys a message on that type may carry. */
 const SHAPES: Record<ChannelType, Record<string, z.ZodType>> = {
   email: { ...emailShape, attachments: attachments(10) },
   whatsapp: { ...whatsappShape, attachments: attachments(1) },
-  telegram: { ...telegramShape, attachments: attachments(1) },
+  telegram: { ...telegramShape, attachments: attachments(10) },
   messenger: { ...messengerShape, attachments: attachments(1) },
   sms: { attachments: attachments(10) },
   smpp: {},
@@ -223,7 +228,13 @@ export type ChannelOptions = z.infer<typeof ChannelOptions>;
 const SCHEMAS = Object.fromEntries(
   Object.entries(SHAPES).map(([type, shape]) => [
     type,
-    z.strictObject(shape).refine(taggedNeedsTag, { error: "messaging_type MESSAGE_TAG needs a tag", path: ["tag"] }),
+    z
+      .strictObject(shape)
+      .refine(taggedNeedsTag, { error: "messaging_type MESSAGE_TAG needs a tag", path: ["tag"] })
+      .refine(albumHasNoButtons, {
+        error: "inline_buttons go with at most one attachment (a Telegram album takes no buttons)",
+        path: ["inline_buttons"],
+      }),
   ]),
 ) as unknown as Record<ChannelType, z.ZodType<ChannelOptions>>;
 

@@ -210,6 +210,28 @@ describe("provider media: one upload per channel and object", () => {
     expect(fake.sends.filter((s) => s[0]!.providerRef === "file-1")).toHaveLength(8);
   });
 
+  it("first-send providers: an album uses the references kept and makes no send wait", async () => {
+    const [kept, fresh] = [await storedImage(), await storedImage()];
+    const fake = fakeAdapter({ by: "first-send", lifetimeMs: null });
+    const send = sender();
+    const channelId = randomUUID();
+    await send({ channelId, adapter: fake.adapter, credentials: {}, attachments: [attachment(kept)], send: fake.send });
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        send({
+          channelId,
+          adapter: fake.adapter,
+          credentials: {},
+          attachments: [attachment(kept), attachment(fresh)],
+          send: fake.send,
+        }),
+      ),
+    );
+    expect(fake.sends.slice(1).map((s) => s.map((a) => a.providerRef ?? null))).toEqual(
+      Array(5).fill(["file-1", null]),
+    );
+  });
+
   it("passes sends through untouched when the provider reuses nothing or the attachment is a URL", async () => {
     const mediaId = await storedImage();
     const none = fakeAdapter(undefined);

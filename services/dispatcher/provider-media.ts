@@ -169,9 +169,18 @@ export function providerMediaSender(deps: ProviderMediaDeps): ProviderMediaSende
     const reuse = job.adapter.mediaReuse;
     if (!reuse || !job.attachments.some((a) => a.mediaId)) return job.send(job.attachments);
     if (reuse.by === "upload" && job.adapter.uploadMedia) return sendUploaded(job);
+    if (reuse.by === "first-send" && job.attachments.length === 1)
+      return sendFirstOrByRef(job, 0, job.attachments[0]!.mediaId!);
     if (reuse.by === "first-send") {
-      const index = job.attachments.findIndex((a) => a.mediaId);
-      return sendFirstOrByRef(job, index, job.attachments[index]!.mediaId!);
+      // An album answers one message per item: the references already kept are used, and no
+      // send waits for another (albums are rare next to single attachments).
+      const attachments = await Promise.all(
+        job.attachments.map(async (a) => {
+          const ref = a.mediaId ? await lookup(job.channelId, a.mediaId) : undefined;
+          return ref ? { ...a, providerRef: ref } : a;
+        }),
+      );
+      return job.send(attachments);
     }
     return job.send(job.attachments);
   };

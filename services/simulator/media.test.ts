@@ -196,6 +196,39 @@ describe("simulator: media uploaded once and sent by the provider's id", () => {
   });
 });
 
+describe("simulator: a Telegram album", () => {
+  it("arrives as one message per item, the caption on the first, each with the fetched bytes", async () => {
+    const image = {
+      url: `${filesUrl}/image.png`,
+      kind: "image",
+      contentType: "image/png",
+      filename: null,
+      sizeBytes: PNG.length,
+    };
+    const sent = await registry()
+      .get("telegram", "default")
+      .send(
+        DispatchPayload.parse({
+          messageId: randomUUID(),
+          channelId: randomUUID(),
+          channelType: "telegram",
+          credentials: TG,
+          deliveryAddress: "5550021",
+          messageBody: "two views",
+          attachments: [image, { ...image, kind: "video" }],
+        }),
+      );
+    const received = await receivedBy("telegram", "5550021");
+    expect(received).toHaveLength(2);
+    expect(received[0]!.id).toBe(sent.providerMessageId);
+    expect(received.map((r) => [r.text, r.media?.[0]?.kind, r.media?.[0]?.sha256])).toEqual([
+      ["two views", "photo", sha(PNG)],
+      [null, "video", sha(PNG)],
+    ]);
+    expect(received[0]!.mediaGroupId).toBe(received[1]!.mediaGroupId);
+  });
+});
+
 describe("simulator: inbound media", () => {
   it("whatsapp: an inbound image names the media id, whose URL serves the bytes to the bearer token", async () => {
     const item = await upload(PNG);

@@ -21,6 +21,8 @@ function sentFile(field: string, fileId: string, size: number): unknown {
   return field === "photo" ? [{ ...file, width: 800, height: 600 }] : file;
 }
 
+const WRONG_FILE = { ok: false, error_code: 400, description: "Bad Request: wrong file identifier/HTTP URL specified" };
+
 interface InlineButton {
   text?: string;
   url?: string;
@@ -85,6 +87,74 @@ export function telegramRoutes(ctx: SimContext): {
   let lastToken: string | undefined;
   const token = (req: Request) => String(req.params.token ?? "").replace(/^bot/, "");
 
+  /**
+   * A file a send names: a file_id kept before (undefined when unknown), or a URL Telegram
+   * downloads before it answers, keeps and answers a file_id for, which later sends may pass
+   * instead. Docs: https://core.telegram.org/bots/api#sending-files
+   */
+  const receiveFile = async (
+    field: string,
+    ref: string,
+    caption: string | null,
+  ): Promise<{ media: ReceivedMedia; fileId?: string } | undefined> => {
+    if (!/^https?:\/\//i.test(ref))
+      return ctx.media.get(ref) ? { media: ctx.media.received(field, ref, { caption }) } : undefined;
+    const fetched = await fetchLinkedBytes(field, ref, { caption });
+    if (!fetched.body) return { media: fetched.received };
+    const type = fetched.received.contentType ?? "application/octet-stream";
+    return { media: fetched.received, fileId: ctx.media.upload("telegram", fetched.body, type).id };
+  };
+
+  // An album: 2–10 photos/videos (or documents, or audio), one message per item, the caption on
+  // the first. Docs: https://core.telegram.org/bots/api#sendmediagroup
+  router.post("/:token/sendMediaGroup", async (req, res) => {
+    const ok = await ctx.admit("telegram", res, {
+      throttle: () => [
+        429,
+        { ok: false, error_code: 429, description: "Too Many Requests: retry after 3", parameters: { retry_after: 3 } },
+      ],
+      error: () => [502, { ok: false, error_code: 502, description: "Bad Gateway" }],
+    });
+    if (!ok) return;
+    const body = req.body as { chat_id?: string | number; media?: unknown };
+    const items = objectParam(body.media as Array<{ type?: string; media?: string; caption?: string }> | string);
+    if (!body.chat_id || !Array.isArray(items) || items.length < 2 || items.length > 10) {
+      res.status(400).json({ ok: false, error_code: 400, description: "Bad Request: media must have 2-10 items" });
+      return;
+    }
+    const got = await Promise.all(
+      items.map((item) =>
+        item.type && item.media ? receiveFile(item.type, item.media, item.caption ?? null) : undefined,
+      ),
+    );
+    if (got.some((g) => g === undefined)) {
+      res.status(400).json(WRONG_FILE);
+      return;
+    }
+    const groupId = String(ctx.nextId());
+    const chat = String(body.chat_id);
+    const result = got.map((g, i) => {
+      const id = ctx.nextId();
+      const item = items[i]!;
+      ctx.stats.of("telegram").accepted++;
+      ctx.stats.remember("telegram", String(id), chat);
+      ctx.stats.received.add("telegram", String(id), chat, {
+        media: [g!.media],
+        text: item.caption ?? null,
+        mediaGroupId: groupId,
+      });
+      return {
+        message_id: id,
+        chat: { id: Number(chat) || chat, type: "private" },
+        date: Math.floor(Date.now() / 1000),
+        media_group_id: groupId,
+        ...(item.caption ? { caption: item.caption } : {}),
+        ...(g!.fileId ? { [item.type!]: sentFile(item.type!, g!.fileId, g!.media.bytes ?? 0) } : {}),
+      };
+    });
+    res.json({ ok: true, result });
+  });
+
   router.post("/:token/:method", async (req, res, next) => {
     const method = String(req.params.method);
     const field = method === "sendMessage" ? undefined : MEDIA_METHODS[method];
@@ -111,23 +181,14 @@ export function telegramRoutes(ctx: SimContext): {
     // which later sends may pass instead of a URL. Docs: https://core.telegram.org/bots/api#sending-files
     let media: ReceivedMedia[] | undefined;
     let fileId: string | undefined;
-    if (link && !/^https?:\/\//i.test(link)) {
-      if (!ctx.media.get(link)) {
-        res
-          .status(400)
-          .json({ ok: false, error_code: 400, description: "Bad Request: wrong file identifier/HTTP URL specified" });
+    if (link) {
+      const got = await receiveFile(field!, link, body.caption ?? null);
+      if (!got) {
+        res.status(400).json(WRONG_FILE);
         return;
       }
-      media = [ctx.media.received(field!, link, { caption: body.caption ?? null })];
-    } else if (link) {
-      const fetched = await fetchLinkedBytes(field!, link, { caption: body.caption ?? null });
-      media = [fetched.received];
-      if (fetched.body)
-        fileId = ctx.media.upload(
-          "telegram",
-          fetched.body,
-          fetched.received.contentType ?? "application/octet-stream",
-        ).id;
+      media = [got.media];
+      fileId = got.fileId;
     }
     const id = ctx.nextId();
     ctx.stats.of("telegram").accepted++;
