@@ -51,6 +51,12 @@ export interface ChannelAdapter {
   locateInboundMedia?(ref: string, credentials: unknown): Promise<MediaLocation>;
 
   /**
+   * False when the provider carries text only (SMPP, Africa's Talking, Vonage SMS): the
+   * dispatcher then appends links instead of attachments where the channel's media_fallback is
+   * link, and the adapter refuses attachments otherwise. Absent: the provider sends media.
+   */
+  readonly sendsMedia?: boolean;
+  /**
    * Whether and how the provider reuses a media object it already has (absent: every send goes by
    * URL). The dispatcher decides when to upload or which send goes first; the adapter only talks.
    */

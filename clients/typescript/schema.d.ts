@@ -789,6 +789,8 @@ export interface components {
       metadata: {
         [key: string]: unknown;
       };
+      /** @enum {string} */
+      media_fallback: "refuse" | "link";
       /** @description ISO 8601 date-time */
       created_at: string;
       /** @description ISO 8601 date-time */
@@ -1107,7 +1109,7 @@ export interface components {
       custom_values: {
         [key: string]: string;
       };
-      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
+      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type (on SMPP as links, where the channel's media_fallback is link) */
       channel_options: {
         /** @description E-mail only: the Subject line */
         subject?: string;
@@ -1302,7 +1304,7 @@ export interface components {
       next_trigger_at: string | null;
       last_triggered_at: string | null;
       trigger_count: number;
-      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
+      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type (on SMPP as links, where the channel's media_fallback is link) */
       channel_options: {
         /** @description E-mail only: the Subject line */
         subject?: string;
@@ -1835,6 +1837,11 @@ export interface operations {
           metadata?: {
             [key: string]: unknown;
           };
+          /**
+           * @description On a provider that sends no media (SMPP, Africa's Talking, Vonage): refuse (default) fails a message with attachments; link appends a link to each to the text
+           * @enum {string}
+           */
+          media_fallback?: "refuse" | "link";
         };
       };
     };
@@ -2158,6 +2165,11 @@ export interface operations {
           metadata?: {
             [key: string]: unknown;
           };
+          /**
+           * @description On a provider that sends no media (SMPP, Africa's Talking, Vonage): refuse (default) fails a message with attachments; link appends a link to each to the text
+           * @enum {string}
+           */
+          media_fallback?: "refuse" | "link";
         };
       };
     };
@@ -2498,7 +2510,7 @@ export interface operations {
           status?: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "skipped";
           /** @description 0 (default) to 9; higher is dispatched first */
           priority?: number;
-          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
+          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type (on SMPP as links, where the channel's media_fallback is link) */
           channel_options?: {
             /** @description E-mail only: the Subject line */
             subject?: string;
@@ -8541,7 +8553,7 @@ export interface operations {
           custom_values?: {
             [key: string]: string;
           };
-          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
+          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type (on SMPP as links, where the channel's media_fallback is link) */
           channel_options?: {
             /** @description E-mail only: the Subject line */
             subject?: string;

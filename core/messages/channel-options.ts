@@ -8,9 +8,9 @@
  *              text only when the 24-hour customer-care window is closed; preview_url
  *   telegram   parse_mode, inline_buttons, disable_notification
  *   messenger  messaging_type, tag
- *   sms        attachments (MMS where the provider sends it)
- *   smpp       none
- * Every type but SMPP takes `attachments` (core/media/attachments.ts).
+ *   sms        attachments (MMS where the provider sends it, else links per the channel's media_fallback)
+ *   smpp       attachments only as links (the channel's media_fallback is link)
+ * Every type takes `attachments` (core/media/attachments.ts).
  * Clients send them as `channel_options`. Older clients put the same keys in `metadata`; those are
  * still read (legacyOptions), and an explicit option wins over its metadata twin.
  */
@@ -185,7 +185,7 @@ const albumHasNoButtons = (o: { inline_buttons?: unknown; attachments?: unknown[
  * provider: one media object per WhatsApp or Messenger message; up to 10 for a Telegram album
  * (https://core.telegram.org/bots/api#sendmediagroup) and for MMS
  * (https://www.twilio.com/docs/messaging/api/message-resource#request-body-parameters, MediaUrl)
- * and, by our own cap, for e-mail. SMPP carries text only.
+ * and, by our own cap, for e-mail. SMPP carries text only: its attachments travel as links.
  */
 const attachments = (max: number) =>
   z
@@ -204,7 +204,8 @@ const SHAPES: Record<ChannelType, Record<string, z.ZodType>> = {
   telegram: { ...telegramShape, attachments: attachments(10) },
   messenger: { ...messengerShape, attachments: attachments(1) },
   sms: { attachments: attachments(10) },
-  smpp: {},
+  // Text only: attachments go as links where the channel's media_fallback is link.
+  smpp: { attachments: attachments(10) },
 };
 
 /**
@@ -221,7 +222,7 @@ export const ChannelOptions = z
     attachments: attachments(10),
   })
   .describe(
-    "Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP",
+    "Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type (on SMPP as links, where the channel's media_fallback is link)",
   );
 export type ChannelOptions = z.infer<typeof ChannelOptions>;
 

@@ -21,6 +21,7 @@ import { DispatchStore } from "../../db/messages/dispatch-store.js";
 import type { AttachmentResolver } from "./attachment-links.js";
 import type { ProviderMediaSender } from "./provider-media.js";
 import type { DispatchAttachment } from "../../core/media/attachments.js";
+import { textWithLinks } from "../../core/media/link-fallback.js";
 
 export function createDispatchPorts(deps: {
   cfg: AppConfig;
@@ -56,7 +57,11 @@ export function createDispatchPorts(deps: {
     const sendOne = async (m: ClaimedMessage): Promise<DispatchResult> => {
       try {
         const options = m.options ?? {};
-        const attachments = deps.attachments ? await deps.attachments(m.accountId, options.attachments) : [];
+        const resolved = deps.attachments ? await deps.attachments(m.accountId, options.attachments) : [];
+        // A text-only provider gets the attachments as links in the text where the channel says so.
+        const asLinks = resolved.length > 0 && adapter.sendsMedia === false && row.mediaFallback === "link";
+        const messageBody = asLinks ? textWithLinks(m.messageBody, resolved) : m.messageBody;
+        const attachments = asLinks ? [] : resolved;
         const send = (withRefs: DispatchAttachment[]) =>
           adapter.send({
             messageId: m.id,
@@ -64,7 +69,7 @@ export function createDispatchPorts(deps: {
             channelType: row.channelType as ChannelType,
             credentials,
             deliveryAddress: m.deliveryAddress,
-            messageBody: m.messageBody,
+            messageBody,
             options,
             attachments: withRefs,
             metadata: m.metadata,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appPorts, REPO_ROOT } from "../../../scripts/launcher/stack.js";
 import type { ReceivedMessage } from "../../../services/simulator/received.js";
 import { startCampaignHarness, type CampaignHarness } from "../campaign/harness.js";
+import { vonageCredentials } from "../dispatch/harness.js";
 import { withPg } from "../support/seed.js";
 import { eventually } from "../support/stack.js";
 import { startRelay, type Relay } from "../webhooks/proxy.js";
@@ -15,7 +16,8 @@ import { png } from "./suite.js";
  * SeaweedFS's S3 API), against the provider simulator: an inbound WhatsApp and Telegram image is
  * fetched by the inbound consumer into the store and served to its account only; an image
  * uploaded by the account and sent by media id reaches the simulator with the same SHA-256; a
- * 1,000-recipient WhatsApp campaign with an image uploads it to the provider once.
+ * 1,000-recipient WhatsApp campaign with an image uploads it to the provider once; on a Vonage
+ * SMS channel with the link fallback, the image goes as a signed link in the text.
  */
 const BASE_PORT = 28_400;
 const RELAY_PORT = 28_590;
@@ -193,6 +195,49 @@ describe("media both ways on the production set with the S3 store", () => {
       expect(media!.bytes).toBe(image.length);
     },
   );
+
+  it("an SMS channel without media and with the link fallback sends a link to the image in the text", async () => {
+    const vonage = await H.channel({
+      name: "vonage-links",
+      channel_type: "sms",
+      provider: "vonage",
+      credentials: vonageCredentials,
+      media_fallback: "link",
+      rate_limit: 6000,
+    });
+    const up = await fetch(apiUrl(`/v1/media?account_id=${H.accountId}`), {
+      method: "POST",
+      headers: { "x-api-key": H.apiKey },
+      body: image,
+    });
+    const mediaId = ((await up.json()) as { id: string }).id;
+    const to = "+251911007099";
+    const sent = await H.api("POST", "/v1/messages", {
+      account_id: H.accountId,
+      channel_id: vonage,
+      delivery_address: to,
+      message_body: "Your receipt",
+      channel_options: { attachments: [{ media_id: mediaId }] },
+    });
+    expect(sent.status).toBe(201);
+    const [received] = await eventually(
+      "vonage received the text",
+      async () => {
+        const res = await fetch(
+          `${H.h.sim.httpUrl}/_sim/received?provider=vonage&to=${encodeURIComponent(to.slice(1))}`,
+        );
+        const all = ((await res.json()) as { received: ReceivedMessage[] }).received;
+        return all.length > 0 ? all : undefined;
+      },
+      60_000,
+    );
+    const [text, link] = received!.text!.split("\n");
+    expect(text).toBe("Your receipt");
+    expect(link).toMatch(/\/media-links\/[^/\s]+$/);
+    const fetched = await fetch(link!);
+    expect(fetched.status).toBe(200);
+    expect(sha(Buffer.from(await fetched.arrayBuffer()))).toBe(sha(image));
+  });
 
   it(
     "a 1,000-recipient WhatsApp campaign with an image uploads it once and sends every message by its id",
