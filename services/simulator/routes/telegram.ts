@@ -123,7 +123,7 @@ export function telegramRoutes(ctx: SimContext): {
       return;
     }
     const got = await Promise.all(
-      items.map((item) =>
+      items.map(async (item) =>
         item.type && item.media ? receiveFile(item.type, item.media, item.caption ?? null) : undefined,
       ),
     );
