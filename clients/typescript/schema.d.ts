@@ -973,6 +973,8 @@ export interface components {
                * @description An id from POST /v1/media
                */
               media_id: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
           | {
               /**
@@ -986,6 +988,8 @@ export interface components {
                */
               kind?: "image" | "document" | "audio" | "video";
               filename?: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
         )[];
       };
@@ -1247,6 +1251,8 @@ export interface components {
                * @description An id from POST /v1/media
                */
               media_id: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
           | {
               /**
@@ -1260,6 +1266,8 @@ export interface components {
                */
               kind?: "image" | "document" | "audio" | "video";
               filename?: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
         )[];
       };
@@ -1442,6 +1450,8 @@ export interface components {
                * @description An id from POST /v1/media
                */
               media_id: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
           | {
               /**
@@ -1455,6 +1465,8 @@ export interface components {
                */
               kind?: "image" | "document" | "audio" | "video";
               filename?: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
         )[];
       };
@@ -2662,6 +2674,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -2675,6 +2689,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };
@@ -4442,6 +4458,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -4455,6 +4473,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };
@@ -4913,6 +4933,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -4926,6 +4948,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };
@@ -5408,6 +5432,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -5421,6 +5447,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };
@@ -5880,6 +5908,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -5893,6 +5923,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };
@@ -8705,6 +8737,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -8718,6 +8752,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };

@@ -34,7 +34,14 @@ export function attachmentResolver(deps: AttachmentLinkDeps): AttachmentResolver
     for (const a of attachments ?? []) {
       if (!("media_id" in a)) {
         const kind = urlAttachmentKind(a.url, a.kind);
-        out.push({ url: a.url, kind, contentType: null, filename: a.filename ?? null, sizeBytes: null });
+        out.push({
+          url: a.url,
+          kind,
+          contentType: null,
+          filename: a.filename ?? null,
+          sizeBytes: null,
+          ...(a.cid ? { cid: a.cid } : {}),
+        });
         continue;
       }
       const at = now();
@@ -54,6 +61,7 @@ export function attachmentResolver(deps: AttachmentLinkDeps): AttachmentResolver
         filename: row.filename,
         sizeBytes: row.sizeBytes,
         mediaId: row.id,
+        ...(a.cid ? { cid: a.cid } : {}),
       });
     }
     return out;

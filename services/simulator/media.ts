@@ -18,6 +18,8 @@ export interface ReceivedMedia {
   url?: string;
   /** The provider's id of an uploaded object (a WhatsApp media id, a Telegram file_id) the send named. */
   id?: string;
+  /** An e-mail's inline part: the Content-ID its HTML shows it by (`cid:`). */
+  cid?: string;
   caption?: string | null;
   filename?: string | null;
   /** Of the bytes fetched from `url`; null when the fetch failed (then `error` says why). */
