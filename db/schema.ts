@@ -19,6 +19,7 @@ import {
   varchar,
 } from "drizzle-orm/pg-core";
 import type { ChannelOptions } from "../core/messages/channel-options.js";
+import type { MediaFallback } from "../core/media/link-fallback.js";
 import type { EmailParts, WhatsAppMapping } from "../core/content/template-parts.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -53,6 +54,8 @@ export const channels = pgTable("channels", {
   priority: integer("priority").notNull().default(0),
   retryConfig: jsonb("retry_config").$type<Json>().notNull().default({}),
   metadata: jsonb("metadata").$type<Json>().notNull().default({}),
+  /** Attachments on a provider that sends no media: 'refuse' or 'link' (migration 0081). */
+  mediaFallback: varchar("media_fallback", { length: 8 }).$type<MediaFallback>().notNull().default("refuse"),
   ...stamps,
 });
 

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSimulator } from "../services/simulator/spawn.js";
 import type { ReceivedMessage } from "../services/simulator/received.js";
-import { demoCampaigns, describeReceived, type DemoCampaign } from "./demo/campaigns.js";
+import { demoCampaigns, demoImage, describeReceived, type DemoCampaign } from "./demo/campaigns.js";
 import { demoChannels, simulatorWebhooks } from "./demo/channels.js";
 import { allMessages, bootstrapApiKey, demoClient, ok, type BodyOf } from "./demo/client.js";
 import { channelReport, progressLine, reportTable, type ChannelReport } from "./demo/report.js";
@@ -30,6 +30,8 @@ const TIMEOUT_MS = Number(process.env.DEMO_TIMEOUT_MS ?? 600_000);
 /** Recipients of the WhatsApp and e-mail campaigns (the SMPP campaign goes to all DEMO_CONTACTS). */
 const SIDE_CONTACTS = Math.min(CONTACTS, Number(process.env.DEMO_SIDE_CONTACTS ?? 1_000));
 const PAGE = 1000;
+/** The image campaign's picture: 200 KB, a typical compressed photo. */
+const IMAGE_BYTES = 200_000;
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 const tty = process.stdout.isTTY === true;
@@ -86,7 +88,8 @@ const channels = demoChannels(sim);
 
 let exitCode = 0;
 try {
-  const api = demoClient(apiBase, await bootstrapApiKey(apiBase, stack.tokens.opsApiToken, accountId));
+  const apiKey = await bootstrapApiKey(apiBase, stack.tokens.opsApiToken, accountId);
+  const api = demoClient(apiBase, apiKey);
 
   const ids = new Map<string, string>();
   for (const ch of channels) {
@@ -112,13 +115,15 @@ try {
   // Contacts: one CSV upload, streamed into a contact group; the first SIDE_CONTACTS of them
   // also form a smaller group for the WhatsApp and e-mail campaigns.
   const smpp = channels.find((c) => c.label === "smpp")!;
-  const contactRow = (i: number) => `Person${i} Demo,${smpp.address(50_000 + i)},person${i}@example.test`;
+  const telegram = channels.find((c) => c.label === "telegram")!;
+  const contactRow = (i: number) =>
+    `Person${i} Demo,${smpp.address(50_000 + i)},person${i}@example.test,${telegram.address(50_000 + i)}`;
   const importGroup = async (name: string, n: number) => {
     const group = await ok(
       "POST /v1/contact-groups",
       api.POST("/v1/contact-groups", { body: { account_id: accountId, name } }),
     );
-    const csv = ["name,phone,email", ...Array.from({ length: n }, (_, i) => contactRow(i))].join("\n");
+    const csv = ["name,phone,email,telegram_chat_id", ...Array.from({ length: n }, (_, i) => contactRow(i))].join("\n");
     const imported = await ok(
       "POST /v1/contact-groups/{id}/import",
       api.POST("/v1/contact-groups/{id}/import", {
@@ -135,6 +140,20 @@ try {
   say(
     `imported ${everyone.imported} contacts into a group (CSV, streamed), and ${side.imported} of them into a second`,
   );
+
+  // The image campaign's picture: uploaded once through the API, sniffed and checksummed there.
+  const image = demoImage(IMAGE_BYTES);
+  const uploaded = await fetch(
+    `${apiBase}/v1/media?account_id=${accountId}&channel_type=telegram&filename=poster.png`,
+    {
+      method: "POST",
+      headers: { "x-api-key": apiKey },
+      body: image,
+    },
+  );
+  if (uploaded.status !== 201) throw new Error(`POST /v1/media: ${uploaded.status} ${await uploaded.text()}`);
+  const media = (await uploaded.json()) as { id: string; sha256: string; size_bytes: number };
+  say(`uploaded the campaign image through POST /v1/media: ${media.size_bytes.toLocaleString("en-US")} bytes`);
 
   // The campaigns, then single messages on every channel while they run.
   const t0 = Date.now();
@@ -155,6 +174,7 @@ try {
           channel_id: ids.get(spec.channel)!,
           template_id: template.id,
           contact_group_ids: [spec.recipients === "all" ? everyone.id : side.id],
+          ...(spec.image ? { channel_options: { attachments: [{ media_id: media.id }] } } : {}),
           status: "queued",
         },
       }),
@@ -331,6 +351,38 @@ try {
     say(
       `${c.spec.channel} campaign: ${rows.length.toLocaleString("en-US")} contacts, all handed to the provider in ${secondsToProvider.toFixed(1)} s (${(rows.length / secondsToProvider).toFixed(0)} messages/s), status ${String(latest.get(id)?.status)}`,
     );
+  }
+  // The image campaign's media figures: what crossed to the provider, and what it cost a message.
+  for (const [id, c] of campaigns) {
+    if (!c.spec.image) continue;
+    const ch = channels.find((x) => x.label === c.spec.channel)!;
+    const rows = rowsByCampaign.get(id) ?? [];
+    const addresses = new Set(rows.map((m) => String(m.delivery_address)));
+    const uploads = (
+      (await (await fetch(`${sim.http}/_sim/uploads?provider=${ch.simProvider}`)).json()) as {
+        uploads: Array<{ sha256: string; bytes: number }>;
+      }
+    ).uploads.filter((u) => u.sha256 === media.sha256);
+    const received = (
+      (await (await fetch(`${sim.http}/_sim/received?provider=${ch.simProvider}`)).json()) as {
+        received: ReceivedMessage[];
+      }
+    ).received.filter((r) => addresses.has(r.to));
+    const withImage = received.filter((r) => r.media?.[0]?.sha256 === media.sha256);
+    const byRef = withImage.filter((r) => r.media?.[0]?.id !== undefined).length;
+    const uploadedBytes = uploads.reduce((n, u) => n + u.bytes, 0);
+    const perMessage = (m: Record<string, unknown>[]) => {
+      const first = Math.min(...m.map((x) => Date.parse(String(x.created_at))));
+      const last = Math.max(...m.map((x) => (typeof x.sent_at === "string" ? Date.parse(x.sent_at) : 0)));
+      return (last - first) / Math.max(1, m.length);
+    };
+    say(
+      `${c.spec.channel} image campaign: the provider received the image ${uploads.length}× (${uploadedBytes.toLocaleString("en-US")} bytes for ${rows.length.toLocaleString("en-US")} messages, ${Math.round(uploadedBytes / Math.max(1, rows.length)).toLocaleString("en-US")} bytes a message; by link every time it would be ${(image.length * rows.length).toLocaleString("en-US")}), ${byRef} sent by file_id, ${perMessage(rows).toFixed(2)} ms a message`,
+    );
+    checks.push([
+      `${c.spec.channel} image campaign: one upload to the provider, every message with the image's SHA-256 (${uploads.length} upload, ${withImage.length}/${received.length})`,
+      uploads.length === 1 && received.length > 0 && withImage.length === received.length,
+    ]);
   }
   say(
     `all: ${totals.messages} messages, ${totals.sent} sent, ${totals.delivered} delivered, ${totals.failed} failed (the simulator fails ${(FAILURE_SHARE * 100).toFixed(0)} % on purpose) in ${seconds.toFixed(1)} s`,

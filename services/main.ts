@@ -50,6 +50,7 @@ import { createStatusConsumer, statusRoutes } from "./status/consumer.js";
 import { createReceiptReconciler } from "./status/reconciler.js";
 import { createInboundConsumer, inboundRoutes } from "./inbound/consumer.js";
 import { createInboundMediaFetcher } from "./inbound/media-fetch.js";
+import { providerMediaSender } from "./dispatcher/provider-media.js";
 import { downloadMedia } from "../adapters/contract/media-download.js";
 import type { BindEventForwarder } from "./status/bind-forwarder.js";
 import { bridgeBindEvents } from "./status/bind-bridge.js";
@@ -155,7 +156,17 @@ if (hostsDispatcher) {
       log,
     ),
   );
-  setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log, attachments, callbacks }));
+  // Media bytes through the sidecar's `mediastore` binding: uploads to providers, inbound fetches.
+  const dispatcherMediaStore = new DaprMediaStore({
+    daprUrl: `http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}`,
+    daprApiToken: cfg.DAPR_API_TOKEN,
+  });
+  const providerMedia = providerMediaSender({
+    db,
+    store: dispatcherMediaStore,
+    log: log.child({ component: "media" }),
+  });
+  setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log, attachments, providerMedia, callbacks }));
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
   bindEvents = bridgeBindEvents(adapters, publisher, log);
   // Delivery receipts (message.status): statuses, message_events, campaign counters, provider opt-outs.
@@ -174,10 +185,7 @@ if (hostsDispatcher) {
   const inboundMedia = createInboundMediaFetcher({
     db,
     box,
-    store: new DaprMediaStore({
-      daprUrl: `http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}`,
-      daprApiToken: cfg.DAPR_API_TOKEN,
-    }),
+    store: dispatcherMediaStore,
     locate: (channelType, provider) => {
       const adapter = adapters.has(channelType, provider) ? adapters.get(channelType, provider) : undefined;
       return adapter?.locateInboundMedia?.bind(adapter);

@@ -39,6 +39,8 @@ interface AtRecipient {
 export class AfricasTalkingAdapter extends HttpAdapterBase<typeof AfricasTalkingCredentials> implements ChannelAdapter {
   readonly credentialsSchema = AfricasTalkingCredentials;
   readonly secretFields = AFRICASTALKING_SECRET_FIELDS;
+  /** Text only: attachments are refused, or sent as links where the channel's media_fallback says so. */
+  readonly sendsMedia = false;
 
   constructor(opts: HttpAdapterOptions = {}) {
     super(opts, { channelType: "sms", provider: "africastalking", baseUrl: "https://api.africastalking.com" });

@@ -13,6 +13,8 @@ import type {
   DispatchPayload,
   DispatchResult,
   MediaLocation,
+  MediaReuse,
+  MediaUpload,
   WebhookRequest,
 } from "./types.js";
 import type { ChannelType, InboundMessage, StatusUpdate } from "../../core/messages/vocabulary.js";
@@ -47,6 +49,23 @@ export interface ChannelAdapter {
    * with a SendError (the provider's answer classified like a send's). Absent: no inbound media.
    */
   locateInboundMedia?(ref: string, credentials: unknown): Promise<MediaLocation>;
+
+  /**
+   * False when the provider carries text only (SMPP, Africa's Talking, Vonage SMS): the
+   * dispatcher then appends links instead of attachments where the channel's media_fallback is
+   * link, and the adapter refuses attachments otherwise. Absent: the provider sends media.
+   */
+  readonly sendsMedia?: boolean;
+  /**
+   * Whether and how the provider reuses a media object it already has (absent: every send goes by
+   * URL). The dispatcher decides when to upload or which send goes first; the adapter only talks.
+   */
+  readonly mediaReuse?: MediaReuse;
+  /**
+   * Puts a media object's bytes on the provider (`mediaReuse.by === "upload"`) and answers the
+   * provider's reference to it. Rejects with a SendError like a send.
+   */
+  uploadMedia?(credentials: unknown, media: MediaUpload): Promise<string>;
 
   /** Tell the provider where to send webhooks, where the provider has an API for it. */
   registerWebhook?(credentials: unknown, webhook: WebhookRegistration): Promise<void>;

@@ -3,6 +3,7 @@
  * with secrets redacted, and the helpers adapters build request bodies and URLs with.
  */
 
+import { randomBytes } from "node:crypto";
 import { request, type Dispatcher } from "undici";
 import type { Logger } from "../../core/logger.js";
 import { networkFailure, parseRetryAfter } from "./classify.js";
@@ -12,7 +13,7 @@ export interface HttpCall {
   method: "GET" | "POST" | "DELETE";
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** Per-call timeout; a provider that hangs is a retryable failure, not a stuck actor. */
   timeoutMs?: number;
 }
@@ -93,6 +94,33 @@ export function formBody(fields: Record<string, string | undefined>): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) params.append(key, value);
   return params.toString();
+}
+
+/**
+ * A multipart/form-data body of text fields and one file part (a provider's media upload), built
+ * in memory: the objects uploaded are capped by the provider's own limits (WhatsApp: 100 MB).
+ */
+export function multipartBody(
+  fields: Record<string, string>,
+  file: { field: string; filename: string; contentType: string; bytes: Buffer },
+): { body: Buffer; contentType: string } {
+  const boundary = `----turumba${randomBytes(12).toString("hex")}`;
+  const quote = (v: string) => v.replace(/["\r\n]/g, "_");
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`),
+    );
+  }
+  parts.push(
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${quote(file.field)}"; filename="${quote(file.filename)}"\r\n` +
+        `Content-Type: ${file.contentType}\r\n\r\n`,
+    ),
+    file.bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  );
+  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
 export function joinUrl(base: string, path: string): string {

@@ -51,6 +51,11 @@ export const DispatchResult = z.object({
   status: z.literal("sent"),
   /** Provider response details worth keeping (segment count, price, wa_id …); never secrets. */
   metadata: z.record(z.string(), z.unknown()),
+  /**
+   * The provider's reusable reference to the media object this send carried by URL (Telegram's
+   * file_id), on providers whose reuse is by first send (`mediaReuse.by === "first-send"`).
+   */
+  mediaRef: z.string().optional(),
 });
 export type DispatchResult = z.infer<typeof DispatchResult>;
 
@@ -87,6 +92,24 @@ export function header(req: WebhookRequest, name: string): string | undefined {
 
 export function sentResult(providerMessageId: string, metadata: Record<string, unknown> = {}): DispatchResult {
   return { success: true, providerMessageId, status: "sent", metadata };
+}
+
+/**
+ * How a provider lets one media object be sent again without fetching it again:
+ * - `upload`: the adapter's uploadMedia puts the bytes on the provider and answers its reference;
+ * - `first-send`: the first send by URL answers the reference (DispatchResult.mediaRef).
+ * `lifetimeMs` is how long the provider keeps the reference (null: as long as the object lives).
+ */
+export interface MediaReuse {
+  by: "upload" | "first-send";
+  lifetimeMs: number | null;
+}
+
+/** A stored media object's bytes, handed to a provider's upload endpoint. */
+export interface MediaUpload {
+  bytes: Buffer;
+  contentType: string;
+  filename: string | null;
 }
 
 /**

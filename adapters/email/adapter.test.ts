@@ -1,4 +1,5 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
@@ -116,6 +117,49 @@ describe("email over a real SMTP server", () => {
     expect(mail!.text).toContain("Friday at 10:00 — ቀጠሮ.");
     expect(mail!.text).toContain("Details [https://clinic.example.com/a/42]");
     expect(mail!.text).not.toContain("<b>");
+  });
+
+  it("an attachment with a Content-ID goes inline where the HTML names it, the others attached", async () => {
+    const logo = Buffer.concat([Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"), Buffer.alloc(900, 5)]);
+    const terms = Buffer.from("%PDF-1.7\n terms \n");
+    const files = createHttpServer((req, res) => {
+      const body = req.url === "/logo.png" ? logo : terms;
+      res.writeHead(200, { "content-length": body.length }).end(body);
+    });
+    await new Promise<void>((r) => files.listen(0, "127.0.0.1", () => r()));
+    const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+    const adapter = new EmailAdapter(LOCAL);
+    const p = payload({
+      messageBody: '<p>Our new clinic</p><img src="cid:logo@clinic">',
+      attachments: [
+        {
+          url: `${base}/logo.png`,
+          kind: "image",
+          contentType: "image/png",
+          filename: "logo.png",
+          sizeBytes: 916,
+          cid: "logo@clinic",
+        },
+        {
+          url: `${base}/terms.pdf`,
+          kind: "document",
+          contentType: "application/pdf",
+          filename: "terms.pdf",
+          sizeBytes: null,
+        },
+      ],
+    });
+    await adapter.send(p);
+    await adapter.close();
+    await new Promise<void>((r) => files.close(() => r()));
+    const mail = received.find((m) => m.headers.get("x-turumba-message-id") === p.messageId)!;
+    const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+    const [inline, attached] = mail.attachments;
+    expect(inline).toMatchObject({ contentId: "<logo@clinic>", contentDisposition: "inline", related: true });
+    expect(sha(inline!.content)).toBe(sha(logo));
+    expect(attached).toMatchObject({ filename: "terms.pdf", contentDisposition: "attachment" });
+    expect(attached!.contentId).toBeUndefined();
+    expect(sha(attached!.content)).toBe(sha(terms));
   });
 
   it("plain text messages have no HTML part", async () => {

@@ -163,12 +163,14 @@ export class EmailAdapter implements ChannelAdapter {
         headers: { ...extraHeaders, [MESSAGE_ID_HEADER]: payload.messageId },
         // Attachments by URL: nodemailer fetches each while it builds the MIME message (our stored
         // media through their signed links; a tenant's URL was checked against the outbound rules).
+        // One with a Content-ID goes inline (multipart/related), where the HTML says cid:<it>.
         ...(payload.attachments?.length
           ? {
               attachments: payload.attachments.map((a) => ({
                 path: a.url,
                 ...(a.filename ? { filename: a.filename } : {}),
                 ...(a.contentType ? { contentType: a.contentType } : {}),
+                ...(a.cid ? { cid: a.cid } : {}),
               })),
             }
           : {}),

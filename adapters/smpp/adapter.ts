@@ -35,6 +35,8 @@ export class SmppAdapter implements ChannelAdapter {
   readonly provider = "default";
   readonly credentialsSchema = SmppCredentials;
   readonly secretFields = SMPP_SECRET_FIELDS;
+  /** Text only: attachments are refused, or sent as links where the channel's media_fallback says so. */
+  readonly sendsMedia = false;
   private readonly sessions = new Map<string, SmppSession>();
   private readonly logger: Logger;
   private readonly receiptListeners: Array<(channelId: string, u: StatusUpdate) => void | Promise<void>> = [];
@@ -87,7 +89,8 @@ export class SmppAdapter implements ChannelAdapter {
   }
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {
-    // submit_sm carries text only; the API takes no attachments for SMPP channels, this is the backstop.
+    // submit_sm carries text only; the API takes attachments for SMPP channels only with the link
+    // fallback, which the dispatcher applies before this call: this is the backstop.
     if (payload.attachments?.length)
       throw new SendError({ kind: "permanent", code: "media_not_supported", message: "SMPP carries no media" });
     const session = await this.session(payload.channelId, payload.credentials);

@@ -10,6 +10,7 @@ import {
   type SendSuite,
 } from "../testkit/index.js";
 import { TelegramAdapter } from "./adapter.js";
+import { DispatchPayload } from "../contract/types.js";
 import { TELEGRAM_SECRET_FIELDS } from "./credentials.js";
 
 const ORIGIN = "https://api.telegram.org";
@@ -276,6 +277,102 @@ describe("telegram setWebhook, getMe", () => {
     const health = await new TelegramAdapter({ dispatcher: provider.agent }).checkHealth(credentials);
     expect(health.status).toBe("disconnected");
     expect(health.errorMessage).not.toContain(credentials.bot_token);
+    await provider.close();
+  });
+});
+
+describe("telegram file_id reuse", () => {
+  const payload = (providerRef?: string) =>
+    DispatchPayload.parse(
+      basePayload({
+        channelType: "telegram",
+        credentials,
+        deliveryAddress: "123456789",
+        messageBody: "Your order has shipped",
+        attachments: [
+          {
+            ...attachment("image", "https://api.example.com/media-links/t1"),
+            mediaId: "0b6c5a8e-57f4-4c39-9d1c-b1f0a3f2b7d1",
+            ...(providerRef ? { providerRef } : {}),
+          },
+        ],
+      }),
+    );
+
+  it("a photo sent by URL answers the largest size's file_id for the next sends", async () => {
+    const provider = new MockProvider(ORIGIN);
+    provider.reply("POST", `/bot${credentials.bot_token}/sendPhoto`, { status: 200, body: f("send-photo-ok.json") });
+    const adapter = new TelegramAdapter({ dispatcher: provider.agent });
+    expect(adapter.mediaReuse).toEqual({ by: "first-send", lifetimeMs: null });
+    const result = await adapter.send(payload());
+    expect(result).toMatchObject({ providerMessageId: "4813", mediaRef: "AgACAgQAAxkDAAIBTmLarge" });
+    await provider.close();
+  });
+
+  it("a later send passes the file_id instead of the URL and expects none back", async () => {
+    const provider = new MockProvider(ORIGIN);
+    provider.reply("POST", `/bot${credentials.bot_token}/sendPhoto`, { status: 200, body: f("send-photo-ok.json") });
+    const result = await new TelegramAdapter({ dispatcher: provider.agent }).send(payload("AgACAgQAAxkDAAIBTmLarge"));
+    expect(JSON.parse(provider.requests[0]!.body)).toEqual({
+      chat_id: "123456789",
+      photo: "AgACAgQAAxkDAAIBTmLarge",
+      caption: "Your order has shipped",
+    });
+    expect(result.mediaRef).toBeUndefined();
+    await provider.close();
+  });
+});
+
+describe("telegram albums", () => {
+  const album = (...kinds: Array<"image" | "document" | "audio" | "video">) =>
+    DispatchPayload.parse(
+      basePayload({
+        channelType: "telegram",
+        credentials,
+        deliveryAddress: "123456789",
+        messageBody: "Our new menu",
+        attachments: kinds.map((k, i) => ({
+          ...attachment(k, `https://api.example.com/media-links/t${i}`),
+          ...(i === 1 ? { providerRef: "AgACAgQAAxkDAAIBTmLarge" } : {}),
+        })),
+      }),
+    );
+
+  it("2–10 attachments go as one sendMediaGroup, the text the first item's caption", async () => {
+    const provider = new MockProvider(ORIGIN);
+    provider.reply("POST", `/bot${credentials.bot_token}/sendMediaGroup`, {
+      status: 200,
+      body: {
+        ok: true,
+        result: [
+          { message_id: 4820, chat: { id: 123456789 }, date: 1732270000, media_group_id: "g1" },
+          { message_id: 4821, chat: { id: 123456789 }, date: 1732270000, media_group_id: "g1" },
+          { message_id: 4822, chat: { id: 123456789 }, date: 1732270000, media_group_id: "g1" },
+        ],
+      },
+    });
+    const result = await new TelegramAdapter({ dispatcher: provider.agent }).send(album("image", "image", "video"));
+    expect(JSON.parse(provider.requests[0]!.body)).toEqual({
+      chat_id: "123456789",
+      media: [
+        { type: "photo", media: "https://api.example.com/media-links/t0", caption: "Our new menu" },
+        { type: "photo", media: "AgACAgQAAxkDAAIBTmLarge" },
+        { type: "video", media: "https://api.example.com/media-links/t2" },
+      ],
+    });
+    expect(result).toMatchObject({ providerMessageId: "4820", metadata: { messageIds: [4820, 4821, 4822] } });
+    await provider.close();
+  });
+
+  it("an album mixing documents with photos is refused before the call", async () => {
+    const provider = new MockProvider(ORIGIN);
+    await expect(
+      new TelegramAdapter({ dispatcher: provider.agent }).send(album("image", "document")),
+    ).rejects.toMatchObject({
+      kind: "permanent",
+      code: "invalid_content",
+    });
+    expect(provider.requests).toHaveLength(0);
     await provider.close();
   });
 });

@@ -14,6 +14,7 @@ import {
   type DispatchPayload,
   type DispatchResult,
   type MediaLocation,
+  type MediaReuse,
   type WebhookRequest,
 } from "../contract/types.js";
 import { inboundMessage, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
@@ -42,6 +43,13 @@ interface TelegramReply {
 export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials> implements ChannelAdapter {
   readonly credentialsSchema = TelegramCredentials;
   readonly secretFields = TELEGRAM_SECRET_FIELDS;
+
+  /**
+   * A file sent by URL answers its file_id, which later sends of the same bot pass instead of the
+   * URL (Telegram then fetches nothing); a file_id does not expire.
+   * Docs: https://core.telegram.org/bots/api#sending-files
+   */
+  readonly mediaReuse: MediaReuse = { by: "first-send", lifetimeMs: null };
 
   constructor(opts: HttpAdapterOptions = {}) {
     super(opts, { channelType: "telegram", provider: "default", baseUrl: "https://api.telegram.org" });
@@ -113,26 +121,88 @@ export class TelegramAdapter extends HttpAdapterBase<typeof TelegramCredentials>
     }
     const silent = o.disable_notification ?? payload.metadata.disable_notification;
     const replyTo = payload.replyTo ? repliedMessageId(payload.replyTo) : undefined;
-    // One media object per message (the API allows one), sent by URL with the text as its caption.
+    const common = {
+      ...(silent ? { disable_notification: true } : {}),
+      // A reply quotes the customer's message; sent anyway if that message was deleted.
+      ...(replyTo !== undefined
+        ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
+        : {}),
+    };
+    if ((payload.attachments?.length ?? 0) > 1)
+      return this.sendGroup(creds, payload, payload.attachments!, parseMode as string | undefined, common);
+    // One media object per message (the API allows one), sent by its file_id when this bot sent it
+    // before, else by URL, with the text as its caption.
     const media = payload.attachments?.[0];
     const method = media ? TELEGRAM_SEND_METHODS[media.kind] : undefined;
     const reply = await this.call(creds, method?.name ?? "sendMessage", {
       chat_id: payload.deliveryAddress,
       ...(media && method
-        ? { [method.field]: media.url, ...(payload.messageBody ? { caption: payload.messageBody } : {}) }
+        ? {
+            [method.field]: media.providerRef ?? media.url,
+            ...(payload.messageBody ? { caption: payload.messageBody } : {}),
+          }
         : { text: payload.messageBody }),
       ...(parseMode ? { parse_mode: parseMode } : {}),
-      ...(silent ? { disable_notification: true } : {}),
       ...(o.inline_buttons ? { reply_markup: { inline_keyboard: o.inline_buttons } } : {}),
-      // A reply quotes the customer's message; sent anyway if that message was deleted.
-      ...(replyTo !== undefined
-        ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } }
-        : {}),
+      ...common,
     });
     const result = reply.result as { message_id: number; chat?: { id: number }; date?: number };
-    return sentResult(String(result.message_id), {
+    const sent = sentResult(String(result.message_id), {
       chatId: result.chat?.id ?? payload.deliveryAddress,
       date: result.date,
+    });
+    const fileId = media && method && !media.providerRef ? sentFileId(reply.result, method.field) : undefined;
+    return fileId ? { ...sent, mediaRef: fileId } : sent;
+  }
+
+  /**
+   * 2–10 attachments go as one album (sendMediaGroup), the text the caption of the first. Photos
+   * and videos may share an album; documents and audio files only go with their own kind.
+   * Telegram answers one message per item: the first one's id is the message's.
+   * Docs: https://core.telegram.org/bots/api#sendmediagroup
+   */
+  private async sendGroup(
+    creds: TelegramCredentials,
+    payload: DispatchPayload,
+    attachments: DispatchAttachment[],
+    parseMode: string | undefined,
+    common: Record<string, unknown>,
+  ): Promise<DispatchResult> {
+    const kinds = new Set(attachments.map((a) => a.kind));
+    const visual = [...kinds].every((k) => k === "image" || k === "video");
+    if (!visual && kinds.size > 1)
+      throw this.logRefusal(
+        new SendError({
+          kind: "permanent",
+          code: "invalid_content",
+          message: "a Telegram album mixes photos and videos only; documents and audio go with their own kind",
+        }),
+        { messageId: payload.messageId },
+      );
+    const reply = await this.call(creds, "sendMediaGroup", {
+      chat_id: payload.deliveryAddress,
+      media: attachments.map((a, i) => ({
+        type: TELEGRAM_SEND_METHODS[a.kind].field,
+        media: a.providerRef ?? a.url,
+        ...(i === 0 && payload.messageBody
+          ? { caption: payload.messageBody, ...(parseMode ? { parse_mode: parseMode } : {}) }
+          : {}),
+      })),
+      ...common,
+    });
+    const messages = (Array.isArray(reply.result) ? reply.result : []) as Array<{
+      message_id: number;
+      chat?: { id: number };
+    }>;
+    if (!messages[0])
+      throw new SendError({
+        kind: "permanent",
+        code: "provider_rejected",
+        message: "sendMediaGroup answered no message",
+      });
+    return sentResult(String(messages[0].message_id), {
+      chatId: messages[0].chat?.id ?? payload.deliveryAddress,
+      messageIds: messages.map((m) => m.message_id),
     });
   }
 
@@ -226,6 +296,18 @@ function repliedMessageId(providerMessageId: string): number | undefined {
  * for photos, 20 MB for other files by URL). Docs: https://core.telegram.org/bots/api#sendphoto,
  * #senddocument, #sendaudio, #sendvideo and https://core.telegram.org/bots/api#sending-files
  */
+/**
+ * The file_id of the file a send carried, from the Message it answered: a photo comes in several
+ * sizes (the last is the largest, the one we sent), the other kinds as one object.
+ * Docs: https://core.telegram.org/bots/api#message
+ */
+function sentFileId(result: unknown, field: string): string | undefined {
+  const value = (result as Record<string, unknown> | undefined)?.[field];
+  const file = Array.isArray(value) ? value.at(-1) : value;
+  const id = (file as { file_id?: unknown } | undefined)?.file_id;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}
+
 const TELEGRAM_SEND_METHODS: Record<DispatchAttachment["kind"], { name: string; field: string }> = {
   image: { name: "sendPhoto", field: "photo" },
   document: { name: "sendDocument", field: "document" },

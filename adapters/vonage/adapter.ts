@@ -34,6 +34,8 @@ interface VonageMessage {
 export class VonageAdapter extends HttpAdapterBase<typeof VonageCredentials> implements ChannelAdapter {
   readonly credentialsSchema = VonageCredentials;
   readonly secretFields = VONAGE_SECRET_FIELDS;
+  /** Text only: attachments are refused, or sent as links where the channel's media_fallback says so. */
+  readonly sendsMedia = false;
 
   constructor(opts: HttpAdapterOptions = {}) {
     super(opts, { channelType: "sms", provider: "vonage", baseUrl: "https://rest.nexmo.com" });

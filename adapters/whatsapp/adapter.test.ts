@@ -11,6 +11,7 @@ import {
   type SendSuite,
 } from "../testkit/index.js";
 import { WhatsAppAdapter } from "./adapter.js";
+import { DispatchPayload } from "../contract/types.js";
 import { WHATSAPP_SECRET_FIELDS } from "./credentials.js";
 
 const ORIGIN = "https://graph.facebook.com";
@@ -392,6 +393,73 @@ describe("whatsapp verifyCredentials", () => {
     await expect(
       new WhatsAppAdapter({ dispatcher: provider.agent }).markRead(credentials, { from: "+1", providerMessageId: "x" }),
     ).rejects.toMatchObject({ kind: "retryable" });
+    await provider.close();
+  });
+});
+
+describe("whatsapp media upload and send by media id", () => {
+  it("uploads the bytes as multipart to the phone number's media endpoint and answers the media id", async () => {
+    const provider = new MockProvider(ORIGIN);
+    provider.reply("POST", "/v18.0/106540352242922/media", { status: 200, body: { id: "1037543291543636" } });
+    const adapter = new WhatsAppAdapter({ dispatcher: provider.agent });
+    expect(adapter.mediaReuse).toEqual({ by: "upload", lifetimeMs: 30 * 86_400_000 });
+    const ref = await adapter.uploadMedia(credentials, {
+      bytes: Buffer.from("PNG-BYTES-0123456789"),
+      contentType: "image/png",
+      filename: "promo.png",
+    });
+    expect(ref).toBe("1037543291543636");
+    const req = provider.requests[0]!;
+    expect(req.headers.authorization).toBe(`Bearer ${credentials.access_token}`);
+    const boundary = /^multipart\/form-data; boundary=(.+)$/.exec(req.headers["content-type"]!)?.[1];
+    expect(boundary).toBeDefined();
+    expect(req.body).toContain(`name="messaging_product"\r\n\r\nwhatsapp\r\n`);
+    expect(req.body).toContain(`name="type"\r\n\r\nimage/png\r\n`);
+    expect(req.body).toContain(
+      `name="file"; filename="promo.png"\r\nContent-Type: image/png\r\n\r\nPNG-BYTES-0123456789\r\n--${boundary}--`,
+    );
+    await provider.close();
+  });
+
+  it("an upload Meta refuses is classified like a send", async () => {
+    const provider = new MockProvider(ORIGIN);
+    provider.reply("POST", "/v18.0/106540352242922/media", { status: 401, body: f("error-190-token.json") });
+    await expect(
+      new WhatsAppAdapter({ dispatcher: provider.agent }).uploadMedia(credentials, {
+        bytes: Buffer.from("x"),
+        contentType: "image/png",
+        filename: null,
+      }),
+    ).rejects.toMatchObject({ kind: "permanent", code: "provider_auth_failed" });
+    await provider.close();
+  });
+
+  it("an attachment with the provider's reference goes by id, not by link", async () => {
+    const provider = new MockProvider(ORIGIN);
+    provider.reply("POST", "/v18.0/106540352242922/messages", { status: 200, body: f("send-ok.json") });
+    await new WhatsAppAdapter({ dispatcher: provider.agent, now: () => NOW }).send(
+      DispatchPayload.parse(
+        basePayload({
+          channelType: "whatsapp",
+          credentials,
+          deliveryAddress: "+251911234567",
+          messageBody: "Our new menu",
+          lastInboundAt: withinWindow,
+          attachments: [
+            {
+              url: "https://api.example.com/media-links/t1",
+              kind: "image",
+              contentType: "image/png",
+              filename: null,
+              sizeBytes: 10,
+              mediaId: "0b6c5a8e-57f4-4c39-9d1c-b1f0a3f2b7d1",
+              providerRef: "1037543291543636",
+            },
+          ],
+        }),
+      ),
+    );
+    expect(JSON.parse(provider.requests[0]!.body).image).toEqual({ id: "1037543291543636", caption: "Our new menu" });
     await provider.close();
   });
 });

@@ -16,8 +16,11 @@ import {
   type DispatchPayload,
   type DispatchResult,
   type MediaLocation,
+  type MediaReuse,
+  type MediaUpload,
   type WebhookRequest,
 } from "../contract/types.js";
+import { multipartBody } from "../contract/http.js";
 import {
   inboundMessage,
   statusUpdate,
@@ -38,6 +41,8 @@ import {
   STATUS_CODE_NAMES,
   STATUS_MAP,
   THROTTLING_CODES,
+  MEDIA_UPLOAD_TIMEOUT_MS,
+  WHATSAPP_MEDIA_LIFETIME_MS,
 } from "./vocabulary.js";
 
 /** WhatsApp Cloud API adapter. Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages */
@@ -47,8 +52,35 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
   /** Meta retries webhooks and may repeat a status; remember recent ones so each yields one result. */
   private readonly seen = new RecentKeys(10_000);
 
+  /**
+   * A media object is uploaded once per phone number and sent by its id after that; Meta keeps an
+   * uploaded object 30 days. Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#upload-media
+   */
+  readonly mediaReuse: MediaReuse = { by: "upload", lifetimeMs: WHATSAPP_MEDIA_LIFETIME_MS };
+
   constructor(opts: HttpAdapterOptions = {}) {
     super(opts, { channelType: "whatsapp", provider: "default", baseUrl: "https://graph.facebook.com" });
+  }
+
+  /** POST /{phone number id}/media (multipart: messaging_product, type, file) answers `{id}`. */
+  async uploadMedia(credentials: unknown, media: MediaUpload): Promise<string> {
+    const creds = this.creds(credentials);
+    const form = multipartBody(
+      { messaging_product: "whatsapp", type: media.contentType },
+      { field: "file", filename: media.filename ?? "media", contentType: media.contentType, bytes: media.bytes },
+    );
+    const reply = await this.http(creds, {
+      method: "POST",
+      url: `${this.baseUrl}/${creds.api_version}/${creds.phone_number_id}/media`,
+      headers: { authorization: `Bearer ${creds.access_token}`, "content-type": form.contentType },
+      body: form.body,
+      timeoutMs: MEDIA_UPLOAD_TIMEOUT_MS,
+    });
+    const id = (reply.json as { id?: unknown } | undefined)?.id;
+    if (reply.status >= 200 && reply.status < 300 && typeof id === "string" && id !== "") return id;
+    if (reply.status >= 200 && reply.status < 300)
+      throw new SendError({ kind: "permanent", code: "provider_rejected", message: "the upload answer has no id" });
+    throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
   }
 
   async send(payload: DispatchPayload): Promise<DispatchResult> {
@@ -258,13 +290,14 @@ export class WhatsAppAdapter extends HttpAdapterBase<typeof WhatsAppCredentials>
 }
 
 /**
- * A media message's object: by `link` (Meta fetches it; our stored media are signed links), with
- * the text as caption where the type has one (audio has none) and the file name for documents.
+ * A media message's object: by `id` when the object was uploaded to this phone number, else by
+ * `link` (Meta fetches it; our stored media are signed links), with the text as caption where the
+ * type has one (audio has none) and the file name for documents.
  * Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages#media-object
  */
 function whatsappMediaObject(media: DispatchAttachment, caption: string): Record<string, string> {
   return {
-    link: media.url,
+    ...(media.providerRef ? { id: media.providerRef } : { link: media.url }),
     ...(caption && media.kind !== "audio" ? { caption } : {}),
     ...(media.kind === "document" && media.filename ? { filename: media.filename } : {}),
   };

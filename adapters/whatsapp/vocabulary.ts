@@ -52,3 +52,12 @@ export const MEDIA_TYPES = new Map([
   ["document", "document"],
   ["sticker", "sticker"],
 ] as const);
+
+/**
+ * How long Meta keeps an uploaded media object: 30 days, after which its id no longer sends.
+ * Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#upload-media
+ */
+export const WHATSAPP_MEDIA_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** One upload of up to 100 MB (a document): 60 s, where a message send has the default 15 s. */
+export const MEDIA_UPLOAD_TIMEOUT_MS = 60_000;

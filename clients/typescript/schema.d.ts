@@ -789,6 +789,8 @@ export interface components {
       metadata: {
         [key: string]: unknown;
       };
+      /** @enum {string} */
+      media_fallback: "refuse" | "link";
       /** @description ISO 8601 date-time */
       created_at: string;
       /** @description ISO 8601 date-time */
@@ -963,7 +965,7 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
         attachments?: (
           | {
               /**
@@ -971,6 +973,8 @@ export interface components {
                * @description An id from POST /v1/media
                */
               media_id: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
           | {
               /**
@@ -984,6 +988,8 @@ export interface components {
                */
               kind?: "image" | "document" | "audio" | "video";
               filename?: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
         )[];
       };
@@ -1107,7 +1113,7 @@ export interface components {
       custom_values: {
         [key: string]: string;
       };
-      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
+      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type (on SMPP as links, where the channel's media_fallback is link) */
       channel_options: {
         /** @description E-mail only: the Subject line */
         subject?: string;
@@ -1237,7 +1243,7 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
         attachments?: (
           | {
               /**
@@ -1245,6 +1251,8 @@ export interface components {
                * @description An id from POST /v1/media
                */
               media_id: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
           | {
               /**
@@ -1258,6 +1266,8 @@ export interface components {
                */
               kind?: "image" | "document" | "audio" | "video";
               filename?: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
         )[];
       };
@@ -1302,7 +1312,7 @@ export interface components {
       next_trigger_at: string | null;
       last_triggered_at: string | null;
       trigger_count: number;
-      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
+      /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type (on SMPP as links, where the channel's media_fallback is link) */
       channel_options: {
         /** @description E-mail only: the Subject line */
         subject?: string;
@@ -1432,7 +1442,7 @@ export interface components {
          * @enum {string}
          */
         tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-        /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+        /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
         attachments?: (
           | {
               /**
@@ -1440,6 +1450,8 @@ export interface components {
                * @description An id from POST /v1/media
                */
               media_id: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
           | {
               /**
@@ -1453,6 +1465,8 @@ export interface components {
                */
               kind?: "image" | "document" | "audio" | "video";
               filename?: string;
+              /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+              cid?: string;
             }
         )[];
       };
@@ -1835,6 +1849,11 @@ export interface operations {
           metadata?: {
             [key: string]: unknown;
           };
+          /**
+           * @description On a provider that sends no media (SMPP, Africa's Talking, Vonage): refuse (default) fails a message with attachments; link appends a link to each to the text
+           * @enum {string}
+           */
+          media_fallback?: "refuse" | "link";
         };
       };
     };
@@ -2158,6 +2177,11 @@ export interface operations {
           metadata?: {
             [key: string]: unknown;
           };
+          /**
+           * @description On a provider that sends no media (SMPP, Africa's Talking, Vonage): refuse (default) fails a message with attachments; link appends a link to each to the text
+           * @enum {string}
+           */
+          media_fallback?: "refuse" | "link";
         };
       };
     };
@@ -2498,7 +2522,7 @@ export interface operations {
           status?: "queued" | "sending" | "sent" | "delivered" | "read" | "failed" | "cancelled" | "skipped";
           /** @description 0 (default) to 9; higher is dispatched first */
           priority?: number;
-          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
+          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type (on SMPP as links, where the channel's media_fallback is link) */
           channel_options?: {
             /** @description E-mail only: the Subject line */
             subject?: string;
@@ -2642,7 +2666,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -2650,6 +2674,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -2663,6 +2689,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };
@@ -4422,7 +4450,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -4430,6 +4458,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -4443,6 +4473,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };
@@ -4893,7 +4925,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -4901,6 +4933,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -4914,6 +4948,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };
@@ -5388,7 +5424,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -5396,6 +5432,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -5409,6 +5447,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };
@@ -5860,7 +5900,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -5868,6 +5908,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -5881,6 +5923,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };
@@ -8541,7 +8585,7 @@ export interface operations {
           custom_values?: {
             [key: string]: string;
           };
-          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP */
+          /** @description Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type (on SMPP as links, where the channel's media_fallback is link) */
           channel_options?: {
             /** @description E-mail only: the Subject line */
             subject?: string;
@@ -8685,7 +8729,7 @@ export interface operations {
              * @enum {string}
              */
             tag?: "CONFIRMED_EVENT_UPDATE" | "POST_PURCHASE_UPDATE" | "ACCOUNT_UPDATE" | "HUMAN_AGENT";
-            /** @description WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
+            /** @description WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption */
             attachments?: (
               | {
                   /**
@@ -8693,6 +8737,8 @@ export interface operations {
                    * @description An id from POST /v1/media
                    */
                   media_id: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
               | {
                   /**
@@ -8706,6 +8752,8 @@ export interface operations {
                    */
                   kind?: "image" | "document" | "audio" | "video";
                   filename?: string;
+                  /** @description E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>" */
+                  cid?: string;
                 }
             )[];
           };

@@ -11,8 +11,18 @@ import { MEDIA_KINDS, mediaKindOf, type MediaKind } from "./limits.js";
 
 export const MediaKindSchema = z.enum(MEDIA_KINDS);
 
+/**
+ * E-mail only: the part's Content-ID, so the HTML shows the image inline where it says
+ * `<img src="cid:...">` (RFC 2392); other channel types ignore it.
+ */
+const cid = z
+  .string()
+  .regex(/^[A-Za-z0-9._@-]{1,100}$/, { error: "letters, digits and . _ @ - only, at most 100" })
+  .optional()
+  .describe('E-mail only: a Content-ID; the HTML shows the image inline where it says src="cid:<this>"');
+
 export const AttachmentInput = z.union([
-  z.strictObject({ media_id: z.uuid({ error: "must be a UUID" }).describe("An id from POST /v1/media") }),
+  z.strictObject({ media_id: z.uuid({ error: "must be a UUID" }).describe("An id from POST /v1/media"), cid }),
   z.strictObject({
     url: z
       .url({ protocol: /^https$/, error: "must be an https:// URL" })
@@ -20,6 +30,7 @@ export const AttachmentInput = z.union([
       .describe("An HTTPS URL the provider fetches; checked against the outbound-address rules"),
     kind: MediaKindSchema.optional().describe("How to send it; by default read from the URL's file extension"),
     filename: z.string().min(1).max(255).optional(),
+    cid,
   }),
 ]);
 export type AttachmentInput = z.infer<typeof AttachmentInput>;
@@ -31,6 +42,15 @@ export const DispatchAttachment = z.object({
   contentType: z.string().nullable(),
   filename: z.string().nullable(),
   sizeBytes: z.number().int().nullable(),
+  /** The stored object's id (attachments by media id only): what a provider's reference is kept by. */
+  mediaId: z.string().optional(),
+  /**
+   * The provider's own reference to this object on this channel (a WhatsApp media id, a Telegram
+   * file_id), when it holds one: the adapter sends it instead of the URL.
+   */
+  providerRef: z.string().optional(),
+  /** E-mail: the Content-ID of an inline part. */
+  cid: z.string().optional(),
 });
 export type DispatchAttachment = z.infer<typeof DispatchAttachment>;
 

@@ -76,6 +76,34 @@ describe("channel options per channel type", () => {
   });
 });
 
+describe("attachments per channel type", () => {
+  const media = (n: number) => Array.from({ length: n }, (_, i) => ({ url: `https://cdn.example/${i}.jpg` }));
+
+  it("a Telegram message takes up to 10 (an album), WhatsApp and Messenger one", () => {
+    expect(optionsSchemaFor("telegram").safeParse({ attachments: media(10) }).success).toBe(true);
+    expect(issuesOf(optionsSchemaFor("telegram").safeParse({ attachments: media(11) }))).toEqual([
+      { path: "attachments", message: "at most 10 attachments per message on this channel type" },
+    ]);
+    expect(optionsSchemaFor("whatsapp").safeParse({ attachments: media(2) }).success).toBe(false);
+    expect(optionsSchemaFor("messenger").safeParse({ attachments: media(2) }).success).toBe(false);
+  });
+
+  it("inline buttons go with one Telegram attachment, not with an album", () => {
+    const buttons = [[{ text: "Open", url: "https://example.org" }]];
+    expect(optionsSchemaFor("telegram").safeParse({ inline_buttons: buttons, attachments: media(1) }).success).toBe(
+      true,
+    );
+    expect(
+      issuesOf(optionsSchemaFor("telegram").safeParse({ inline_buttons: buttons, attachments: media(2) })),
+    ).toEqual([
+      {
+        path: "inline_buttons",
+        message: "inline_buttons go with at most one attachment (a Telegram album takes no buttons)",
+      },
+    ]);
+  });
+});
+
 describe("options older clients put in metadata", () => {
   it("are read per channel type; html: true meant the body is HTML", () => {
     const metadata = { subject: "Hi", html: true, parse_mode: "HTML", note: "kept", last_inbound_at: "x" };

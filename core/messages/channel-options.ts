@@ -8,9 +8,9 @@
  *              text only when the 24-hour customer-care window is closed; preview_url
  *   telegram   parse_mode, inline_buttons, disable_notification
  *   messenger  messaging_type, tag
- *   sms        attachments (MMS where the provider sends it)
- *   smpp       none
- * Every type but SMPP takes `attachments` (core/media/attachments.ts).
+ *   sms        attachments (MMS where the provider sends it, else links per the channel's media_fallback)
+ *   smpp       attachments only as links (the channel's media_fallback is link)
+ * Every type takes `attachments` (core/media/attachments.ts).
  * Clients send them as `channel_options`. Older clients put the same keys in `metadata`; those are
  * still read (legacyOptions), and an explicit option wins over its metadata twin.
  */
@@ -176,11 +176,16 @@ const messengerShape = {
 const taggedNeedsTag = (o: { messaging_type?: string; tag?: string }) =>
   o.messaging_type !== "MESSAGE_TAG" || o.tag !== undefined;
 
+/** A Telegram album (sendMediaGroup) takes no reply markup: inline buttons go with one attachment at most. */
+const albumHasNoButtons = (o: { inline_buttons?: unknown; attachments?: unknown[] }) =>
+  o.inline_buttons === undefined || (o.attachments?.length ?? 0) <= 1;
+
 /**
  * Media sent with the message, its text the caption. How many one message carries follows the
- * provider: one media object per WhatsApp, Telegram or Messenger message; up to 10 for MMS
+ * provider: one media object per WhatsApp or Messenger message; up to 10 for a Telegram album
+ * (https://core.telegram.org/bots/api#sendmediagroup) and for MMS
  * (https://www.twilio.com/docs/messaging/api/message-resource#request-body-parameters, MediaUrl)
- * and, by our own cap, for e-mail. SMPP carries text only.
+ * and, by our own cap, for e-mail. SMPP carries text only: its attachments travel as links.
  */
 const attachments = (max: number) =>
   z
@@ -189,17 +194,18 @@ const attachments = (max: number) =>
     .max(max, { error: `at most ${max} attachment${max > 1 ? "s" : ""} per message on this channel type` })
     .optional()
     .describe(
-      "WhatsApp, Telegram, Messenger (one), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption",
+      "WhatsApp and Messenger (one), Telegram (up to 10, an album), SMS/MMS and e-mail (up to 10): media ids from POST /v1/media or HTTPS URLs; the text is the caption",
     );
 
 /** Every option by channel type: the keys a message on that type may carry. */
 const SHAPES: Record<ChannelType, Record<string, z.ZodType>> = {
   email: { ...emailShape, attachments: attachments(10) },
   whatsapp: { ...whatsappShape, attachments: attachments(1) },
-  telegram: { ...telegramShape, attachments: attachments(1) },
+  telegram: { ...telegramShape, attachments: attachments(10) },
   messenger: { ...messengerShape, attachments: attachments(1) },
   sms: { attachments: attachments(10) },
-  smpp: {},
+  // Text only: attachments go as links where the channel's media_fallback is link.
+  smpp: { attachments: attachments(10) },
 };
 
 /**
@@ -216,14 +222,20 @@ export const ChannelOptions = z
     attachments: attachments(10),
   })
   .describe(
-    "Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type but SMPP",
+    "Options of the channel's type: e-mail, WhatsApp, Telegram or Messenger; attachments on every type (on SMPP as links, where the channel's media_fallback is link)",
   );
 export type ChannelOptions = z.infer<typeof ChannelOptions>;
 
 const SCHEMAS = Object.fromEntries(
   Object.entries(SHAPES).map(([type, shape]) => [
     type,
-    z.strictObject(shape).refine(taggedNeedsTag, { error: "messaging_type MESSAGE_TAG needs a tag", path: ["tag"] }),
+    z
+      .strictObject(shape)
+      .refine(taggedNeedsTag, { error: "messaging_type MESSAGE_TAG needs a tag", path: ["tag"] })
+      .refine(albumHasNoButtons, {
+        error: "inline_buttons go with at most one attachment (a Telegram album takes no buttons)",
+        path: ["inline_buttons"],
+      }),
   ]),
 ) as unknown as Record<ChannelType, z.ZodType<ChannelOptions>>;
 

@@ -3,6 +3,7 @@
  * the caller with the key ring), and the status the pipeline sets when a channel fails or drains.
  */
 
+import type { MediaFallback } from "../../core/media/link-fallback.js";
 import type { Database } from "../client.js";
 
 export interface DispatchChannelRow {
@@ -19,6 +20,8 @@ export interface DispatchChannelRow {
   priority: number;
   retryConfig: Record<string, unknown>;
   metadata: Record<string, unknown>;
+  /** What attachments become on a provider that sends no media. */
+  mediaFallback: MediaFallback;
   updatedAt: string;
 }
 
@@ -28,7 +31,7 @@ export async function loadDispatchChannel(db: Database, channelId: string): Prom
   return db.withSession(async (s) => {
     const { rows } = await s.query<Record<string, unknown>>(
       `SELECT id, account_id, channel_type, provider, status, is_enabled, credentials_ciphertext, credentials_key_id,
-                rate_limit, burst, priority, retry_config, metadata, updated_at
+                rate_limit, burst, priority, retry_config, metadata, media_fallback, updated_at
            FROM channels WHERE id = $1`,
       [channelId],
     );
@@ -48,6 +51,7 @@ export async function loadDispatchChannel(db: Database, channelId: string): Prom
       priority: Number(r.priority),
       retryConfig: (r.retry_config ?? {}) as Record<string, unknown>,
       metadata: (r.metadata ?? {}) as Record<string, unknown>,
+      mediaFallback: r.media_fallback === "link" ? "link" : "refuse",
       updatedAt: iso(r.updated_at),
     };
   });

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, desc, eq, ne } from "drizzle-orm";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
+import type { MediaFallback } from "../../core/media/link-fallback.js";
 import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { Scope } from "../query/list.js";
@@ -31,6 +32,7 @@ export interface NewChannel {
   status?: ChannelStatus;
   retryConfig?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
+  mediaFallback?: MediaFallback;
 }
 
 export type ChannelPatch = Partial<
@@ -44,6 +46,7 @@ export type ChannelPatch = Partial<
     | "isEnabled"
     | "retryConfig"
     | "metadata"
+    | "mediaFallback"
     | "credentials"
     | "status"
   >
@@ -82,6 +85,7 @@ export async function createChannel(orm: Orm, box: SecretBox, input: NewChannel,
       status: input.status ?? "active",
       retryConfig: input.retryConfig ?? {},
       metadata: input.metadata ?? {},
+      mediaFallback: input.mediaFallback ?? "refuse",
       createdAt: now,
       updatedAt: now,
     })

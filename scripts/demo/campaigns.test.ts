@@ -6,12 +6,24 @@ const base = { id: "x", to: "a", at: "2026-01-01T00:00:00.000Z" };
 const campaign = (channel: string) => demoCampaigns(10).find((c) => c.channel === channel)!;
 
 describe("demo campaigns", () => {
-  it("go out on SMPP, WhatsApp and e-mail, the two smaller ones to the side group", () => {
-    expect(demoCampaigns(10).map((c) => [c.channel, c.recipients])).toEqual([
-      ["smpp", "all"],
-      ["whatsapp", 10],
-      ["email", 10],
+  it("go out on SMPP, WhatsApp, Telegram (with the image) and e-mail, the smaller ones to the side group", () => {
+    expect(demoCampaigns(10).map((c) => [c.channel, c.recipients, c.image === true])).toEqual([
+      ["smpp", "all", false],
+      ["whatsapp", 10, false],
+      ["telegram", 10, true],
+      ["email", 10, false],
     ]);
+  });
+
+  it("the image campaign wants one image with its caption in every message", () => {
+    const photo = { kind: "photo", id: "f1", sha256: "ab", bytes: 200_000, contentType: "image/png" };
+    const sent: ReceivedMessage = { ...base, provider: "telegram", text: "Hi Person1, here is …", media: [photo] };
+    expect(campaign("telegram").problem(sent)).toBeNull();
+    expect(campaign("telegram").problem({ ...sent, media: undefined })).toBe("Telegram no image");
+    expect(campaign("telegram").problem({ ...sent, media: [{ ...photo, sha256: null, error: "HTTP 404" }] })).toBe(
+      "Telegram HTTP 404",
+    );
+    expect(describeReceived(sent)).toBe('photo of 200000 bytes by file_id, caption "Hi Person1, here is …"');
   });
 
   it("accept what their provider should receive and name what is wrong otherwise", () => {

@@ -2,7 +2,9 @@
  * The demo's campaigns: one on each of three channel types, each with the content its channel
  * type is for — plain text over SMPP to every contact, an approved WhatsApp template whose
  * parameters the contact's name fills, and an e-mail with a subject, an HTML part and the text
- * part derived from it — and how the summary shows what the provider received for them.
+ * part derived from it, and an image with a caption over Telegram (the bytes put on the provider
+ * once, every later message naming the file_id) — and how the summary shows what the provider
+ * received for them.
  */
 
 import type { ReceivedMessage } from "../../services/simulator/received.js";
@@ -16,6 +18,8 @@ export interface DemoCampaign {
   template: Record<string, unknown>;
   /** Checks one received message of this campaign; returns what is wrong with it, or null. */
   problem(r: ReceivedMessage): string | null;
+  /** Sends the demo's image (uploaded once through POST /v1/media) with every message. */
+  image?: boolean;
 }
 
 /** The approved Meta template the WhatsApp campaign maps to. */
@@ -43,6 +47,18 @@ export function demoCampaigns(sideRecipients: number): DemoCampaign[] {
         (r.template.components[0]?.parameters[0] ?? "") !== ""
           ? null
           : `WhatsApp ${r.type ?? "?"} ${r.template?.name ?? ""}`.trim(),
+    },
+    {
+      // An image with its caption: the provider fetches our signed link once and answers a
+      // file_id, which every later message of the campaign names instead.
+      channel: "telegram",
+      recipients: sideRecipients,
+      image: true,
+      template: { body: "Hi {FIRST_NAME}, here is this month's Turumba poster." },
+      problem: (r) =>
+        r.media?.length === 1 && r.media[0]!.sha256 !== null && r.text?.startsWith("Hi ")
+          ? null
+          : `Telegram ${r.media?.[0]?.error ?? (r.media ? `${r.media.length} media` : "no image")}`,
     },
     {
       channel: "email",
@@ -76,5 +92,16 @@ export function describeReceived(r: ReceivedMessage): string {
     return `subject ${quote(r.subject)}, HTML ${quote(r.html, 40)}, text ${quote(r.text?.replace(/\s+/g, " "), 40)}`;
   if (r.provider === "smpp")
     return `${r.encoding ?? "?"}, ${r.segments ?? 1} segment${r.segments === 1 ? "" : "s"}${r.udh ? " (UDH)" : ""}: ${quote(r.text)}`;
+  const media = r.media?.[0];
+  if (media)
+    return `${media.kind} of ${media.bytes ?? "?"} bytes ${media.id ? "by file_id" : "by URL"}, caption ${quote(r.text)}`;
   return quote(r.text);
+}
+
+/** A PNG-signed image of `size` bytes: what the image campaign sends (its type is sniffed from the bytes). */
+export function demoImage(size: number): Buffer {
+  const b = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4096) b[i] = i & 0xff;
+  Buffer.from("89504e470d0a1a0a0000000d49484452", "hex").copy(b);
+  return b;
 }

@@ -34,7 +34,14 @@ export function attachmentResolver(deps: AttachmentLinkDeps): AttachmentResolver
     for (const a of attachments ?? []) {
       if (!("media_id" in a)) {
         const kind = urlAttachmentKind(a.url, a.kind);
-        out.push({ url: a.url, kind, contentType: null, filename: a.filename ?? null, sizeBytes: null });
+        out.push({
+          url: a.url,
+          kind,
+          contentType: null,
+          filename: a.filename ?? null,
+          sizeBytes: null,
+          ...(a.cid ? { cid: a.cid } : {}),
+        });
         continue;
       }
       const at = now();
@@ -53,6 +60,8 @@ export function attachmentResolver(deps: AttachmentLinkDeps): AttachmentResolver
         contentType: row.contentType,
         filename: row.filename,
         sizeBytes: row.sizeBytes,
+        mediaId: row.id,
+        ...(a.cid ? { cid: a.cid } : {}),
       });
     }
     return out;

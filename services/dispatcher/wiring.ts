@@ -19,6 +19,9 @@ import type { ActorInvoker } from "../runtime/actor-invoker.js";
 import { outcomeCallbacks } from "./outcome-callbacks.js";
 import { DispatchStore } from "../../db/messages/dispatch-store.js";
 import type { AttachmentResolver } from "./attachment-links.js";
+import type { ProviderMediaSender } from "./provider-media.js";
+import type { DispatchAttachment } from "../../core/media/attachments.js";
+import { textWithLinks } from "../../core/media/link-fallback.js";
 
 export function createDispatchPorts(deps: {
   cfg: AppConfig;
@@ -29,6 +32,8 @@ export function createDispatchPorts(deps: {
   log: Logger;
   /** Media ids and URLs of `options.attachments` to provider-fetchable URLs; none when absent. */
   attachments?: AttachmentResolver;
+  /** Sends stored media by the provider's own reference once it has one (upload once per channel). */
+  providerMedia?: ProviderMediaSender;
   /** Where sends and failures go as `message.status` callbacks; none when absent. */
   callbacks?: CallbackEmitter;
 }): DispatchPorts {
@@ -52,20 +57,28 @@ export function createDispatchPorts(deps: {
     const sendOne = async (m: ClaimedMessage): Promise<DispatchResult> => {
       try {
         const options = m.options ?? {};
-        const attachments = deps.attachments ? await deps.attachments(m.accountId, options.attachments) : [];
-        const result = await adapter.send({
-          messageId: m.id,
-          channelId,
-          channelType: row.channelType as ChannelType,
-          credentials,
-          deliveryAddress: m.deliveryAddress,
-          messageBody: m.messageBody,
-          options,
-          attachments,
-          metadata: m.metadata,
-          lastInboundAt: m.lastInboundAt ?? null,
-          replyTo: m.replyTo ?? null,
-        });
+        const resolved = deps.attachments ? await deps.attachments(m.accountId, options.attachments) : [];
+        // A text-only provider gets the attachments as links in the text where the channel says so.
+        const asLinks = resolved.length > 0 && adapter.sendsMedia === false && row.mediaFallback === "link";
+        const messageBody = asLinks ? textWithLinks(m.messageBody, resolved) : m.messageBody;
+        const attachments = asLinks ? [] : resolved;
+        const send = (withRefs: DispatchAttachment[]) =>
+          adapter.send({
+            messageId: m.id,
+            channelId,
+            channelType: row.channelType as ChannelType,
+            credentials,
+            deliveryAddress: m.deliveryAddress,
+            messageBody,
+            options,
+            attachments: withRefs,
+            metadata: m.metadata,
+            lastInboundAt: m.lastInboundAt ?? null,
+            replyTo: m.replyTo ?? null,
+          });
+        const result = deps.providerMedia
+          ? await deps.providerMedia({ channelId, adapter, credentials, attachments, send })
+          : await send(attachments);
         log.debug({ messageId: m.id, channelId, ok: true }, "provider call");
         return result;
       } catch (err) {

@@ -131,6 +131,104 @@ describe("simulator: outbound media by link", () => {
   });
 });
 
+describe("simulator: media uploaded once and sent by the provider's id", () => {
+  const payload = (type: ChannelType, creds: Record<string, unknown>, to: string, providerRef?: string) =>
+    DispatchPayload.parse({
+      messageId: randomUUID(),
+      channelId: randomUUID(),
+      channelType: type,
+      credentials: creds,
+      deliveryAddress: to,
+      messageBody: "a caption",
+      lastInboundAt: new Date().toISOString(),
+      attachments: [
+        {
+          url: `${filesUrl}/image.png`,
+          kind: "image",
+          contentType: "image/png",
+          filename: null,
+          sizeBytes: PNG.length,
+          ...(providerRef ? { providerRef } : {}),
+        },
+      ],
+    });
+  const uploads = async (provider: string) =>
+    (
+      (await (await fetch(`${sim.httpUrl}/_sim/uploads?provider=${provider}`)).json()) as {
+        uploads: Array<{ id: string; sha256: string; bytes: number; contentType: string }>;
+      }
+    ).uploads;
+
+  it("whatsapp: the media endpoint keeps the upload, and sends by its id record the same bytes", async () => {
+    const adapter = registry().get("whatsapp", "default");
+    const id = await adapter.uploadMedia!(WA, { bytes: PNG, contentType: "image/png", filename: "a.png" });
+    expect(await uploads("whatsapp")).toContainEqual(
+      expect.objectContaining({ id, sha256: sha(PNG), bytes: PNG.length, contentType: "image/png" }),
+    );
+    for (const to of ["+251911000011", "+251911000012"]) await adapter.send(payload("whatsapp", WA, to, id));
+    const media = [
+      ...(await receivedBy("whatsapp", "251911000011")),
+      ...(await receivedBy("whatsapp", "251911000012")),
+    ].flatMap((r) => r.media ?? []);
+    expect(media).toEqual([
+      expect.objectContaining({ id, sha256: sha(PNG), caption: "a caption" }),
+      expect.objectContaining({ id, sha256: sha(PNG), caption: "a caption" }),
+    ]);
+    expect(media.every((m) => m.url === undefined)).toBe(true);
+    await expect(adapter.send(payload("whatsapp", WA, "+251911000013", "no-such-media"))).rejects.toMatchObject({
+      kind: "permanent",
+    });
+  });
+
+  it("telegram: a photo by URL answers its file_id; a send by that file_id fetches nothing", async () => {
+    const adapter = registry().get("telegram", "default");
+    const before = (await uploads("telegram")).length;
+    const first = await adapter.send(payload("telegram", TG, "5550011"));
+    expect(first.mediaRef).toBeDefined();
+    const after = await uploads("telegram");
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)).toMatchObject({ id: first.mediaRef, sha256: sha(PNG) });
+    const second = await adapter.send(payload("telegram", TG, "5550012", first.mediaRef));
+    expect(second.mediaRef).toBeUndefined();
+    expect(await uploads("telegram")).toHaveLength(before + 1);
+    const [media] = (await receivedBy("telegram", "5550012")).flatMap((r) => r.media ?? []);
+    expect(media).toMatchObject({ id: first.mediaRef, sha256: sha(PNG), caption: "a caption" });
+  });
+});
+
+describe("simulator: a Telegram album", () => {
+  it("arrives as one message per item, the caption on the first, each with the fetched bytes", async () => {
+    const image = {
+      url: `${filesUrl}/image.png`,
+      kind: "image",
+      contentType: "image/png",
+      filename: null,
+      sizeBytes: PNG.length,
+    };
+    const sent = await registry()
+      .get("telegram", "default")
+      .send(
+        DispatchPayload.parse({
+          messageId: randomUUID(),
+          channelId: randomUUID(),
+          channelType: "telegram",
+          credentials: TG,
+          deliveryAddress: "5550021",
+          messageBody: "two views",
+          attachments: [image, { ...image, kind: "video" }],
+        }),
+      );
+    const received = await receivedBy("telegram", "5550021");
+    expect(received).toHaveLength(2);
+    expect(received[0]!.id).toBe(sent.providerMessageId);
+    expect(received.map((r) => [r.text, r.media?.[0]?.kind, r.media?.[0]?.sha256])).toEqual([
+      ["two views", "photo", sha(PNG)],
+      [null, "video", sha(PNG)],
+    ]);
+    expect(received[0]!.mediaGroupId).toBe(received[1]!.mediaGroupId);
+  });
+});
+
 describe("simulator: inbound media", () => {
   it("whatsapp: an inbound image names the media id, whose URL serves the bytes to the bearer token", async () => {
     const item = await upload(PNG);

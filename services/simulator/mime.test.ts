@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { describe, expect, it } from "vitest";
 import { decodeWords, readMail } from "./mime.js";
@@ -8,6 +9,35 @@ function compose(mail: ConstructorParameters<typeof MailComposer>[0]): Promise<B
 }
 
 describe("readMail on messages as nodemailer writes them", () => {
+  it("lists attachments and inline images (by Content-ID) with the SHA-256 of their bytes", async () => {
+    const logo = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), Buffer.alloc(700, 9)]);
+    const terms = Buffer.from("%PDF-1.7\n terms\n");
+    const raw = await compose({
+      from: "noreply@example.test",
+      to: "a@example.test",
+      subject: "With media",
+      html: '<p>Hi</p><img src="cid:logo@demo">',
+      attachments: [
+        { content: logo, filename: "logo.png", contentType: "image/png", cid: "logo@demo" },
+        { content: terms, filename: "terms.pdf", contentType: "application/pdf" },
+      ],
+    });
+    const mail = readMail(raw);
+    const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+    expect(mail.html).toBe('<p>Hi</p><img src="cid:logo@demo">');
+    expect(mail.attachments).toEqual([
+      { filename: "logo.png", contentType: "image/png", cid: "logo@demo", inline: true, sha256: sha(logo), bytes: 708 },
+      {
+        filename: "terms.pdf",
+        contentType: "application/pdf",
+        cid: null,
+        inline: false,
+        sha256: sha(terms),
+        bytes: terms.length,
+      },
+    ]);
+  });
+
   it("reads subject, text and HTML of multipart/alternative, non-ASCII and long lines included", async () => {
     const html = `<p>Selam <b>ሰላም</b> — ${"long line ".repeat(40)}</p>`;
     const raw = await compose({

@@ -1,15 +1,29 @@
 /**
  * Reads a received e-mail (RFC 5322 with MIME) far enough to check what was sent: the decoded
- * headers (RFC 2047 encoded words), and the text and HTML parts of a possibly nested multipart
- * body with their transfer encodings (quoted-printable, base64, 7/8-bit) and charsets undone.
+ * headers (RFC 2047 encoded words), the text and HTML parts of a possibly nested multipart body
+ * with their transfer encodings (quoted-printable, base64, 7/8-bit) and charsets undone, and the
+ * attachments and inline images (by Content-ID) with the SHA-256 of their bytes.
  * Written for the simulator, which ships in the runtime image where no mail parser is installed.
  */
+
+import { createHash } from "node:crypto";
 
 export interface ReadMail {
   /** Header values by lower-case name, unfolded and decoded; the first occurrence of each. */
   headers: Map<string, string>;
   text: string | null;
   html: string | null;
+  attachments: MailAttachment[];
+}
+
+/** An attached or inline part: an inline image carries the Content-ID its HTML names (`cid:`). */
+export interface MailAttachment {
+  filename: string | null;
+  contentType: string;
+  cid: string | null;
+  inline: boolean;
+  sha256: string;
+  bytes: number;
 }
 
 interface Part {
@@ -102,19 +116,27 @@ function contentType(value: string | undefined): { type: string; params: Map<str
   return { type: type.trim().toLowerCase(), params };
 }
 
-function leafText(part: Part, charset: string | undefined): string {
+function leafBytes(part: Part): Buffer {
   const cte = (part.headers.get("content-transfer-encoding") ?? "7bit").toLowerCase();
-  const bytes =
-    cte === "base64"
-      ? Buffer.from(part.body.replace(/\s+/g, ""), "base64")
-      : cte === "quoted-printable"
-        ? quotedPrintableBytes(part.body, false)
-        : Buffer.from(part.body, "latin1");
-  // Mail travels with CRLF line ends; the text as written had LF.
-  return decodeCharset(bytes, charset).replace(/\r\n/g, "\n");
+  return cte === "base64"
+    ? Buffer.from(part.body.replace(/\s+/g, ""), "base64")
+    : cte === "quoted-printable"
+      ? quotedPrintableBytes(part.body, false)
+      : Buffer.from(part.body, "latin1");
 }
 
-function walk(part: Part, found: { text: string | null; html: string | null }): void {
+function leafText(part: Part, charset: string | undefined): string {
+  // Mail travels with CRLF line ends; the text as written had LF.
+  return decodeCharset(leafBytes(part), charset).replace(/\r\n/g, "\n");
+}
+
+interface Found {
+  text: string | null;
+  html: string | null;
+  attachments: MailAttachment[];
+}
+
+function walk(part: Part, found: Found): void {
   const { type, params } = contentType(part.headers.get("content-type"));
   if (type.startsWith("multipart/")) {
     const boundary = params.get("boundary");
@@ -128,7 +150,24 @@ function walk(part: Part, found: { text: string | null; html: string | null }): 
     }
     return;
   }
-  if (/^attachment/i.test(part.headers.get("content-disposition") ?? "")) return;
+  const disposition = part.headers.get("content-disposition") ?? "";
+  const cid =
+    part.headers
+      .get("content-id")
+      ?.trim()
+      .replace(/^<(.*)>$/, "$1") ?? null;
+  if (/^attachment/i.test(disposition) || (cid !== null && !type.startsWith("text/"))) {
+    const bytes = leafBytes(part);
+    found.attachments.push({
+      filename: contentType(disposition).params.get("filename") ?? params.get("name") ?? null,
+      contentType: type,
+      cid,
+      inline: /^inline/i.test(disposition),
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      bytes: bytes.length,
+    });
+    return;
+  }
   if (type === "text/plain" && found.text === null) found.text = leafText(part, params.get("charset"));
   if (type === "text/html" && found.html === null) found.html = leafText(part, params.get("charset"));
 }
@@ -142,8 +181,8 @@ export function readMail(raw: Buffer): ReadMail {
   const top = splitPart(raw.toString("latin1"));
   // The line break that ends the data belongs to the transport, not to a single-part body.
   top.body = top.body.replace(/\r?\n$/, "");
-  const found = { text: null as string | null, html: null as string | null };
+  const found: Found = { text: null, html: null, attachments: [] };
   walk(top, found);
   const headers = new Map([...top.headers].map(([name, value]) => [name, decodeWords(value)]));
-  return { headers, text: found.text, html: found.html };
+  return { headers, text: found.text, html: found.html, attachments: found.attachments };
 }

@@ -39,6 +39,8 @@ export interface ReceivedContent {
   parseMode?: string | null;
   buttons?: Array<Array<{ text: string; url?: string; callbackData?: string }>> | null;
   replyToMessageId?: string | null;
+  /** The album (sendMediaGroup) the message came in, one message per item. */
+  mediaGroupId?: string;
   // Messenger
   messagingType?: string | null;
   tag?: string | null;

@@ -109,6 +109,7 @@ export async function startSimulator(
   });
   app.post("/_sim/reset", (_req, res) => {
     stats.reset();
+    ctx.media.resetUploads();
     res.status(204).end();
   });
   app.get("/_sim/config", (_req, res) => {

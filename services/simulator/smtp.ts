@@ -61,6 +61,18 @@ export async function startSmtp(ctx: SimContext, port: number): Promise<{ server
             replyTo: header("reply-to"),
             inReplyTo: header("in-reply-to"),
             references: header("references"),
+            ...(mail.attachments.length
+              ? {
+                  media: mail.attachments.map((a) => ({
+                    kind: a.inline ? "inline" : "attachment",
+                    filename: a.filename,
+                    sha256: a.sha256,
+                    bytes: a.bytes,
+                    contentType: a.contentType,
+                    ...(a.cid ? { cid: a.cid } : {}),
+                  })),
+                }
+              : {}),
           });
           cb(null, "2.0.0 Ok: queued as SIM" + ctx.nextId());
         });

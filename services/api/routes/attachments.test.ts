@@ -36,11 +36,11 @@ describe("attachments on sends", () => {
   }, 60_000);
   afterAll(async () => api.close());
 
-  const send = (channelId: string, attachments: unknown[]) =>
+  const send = (channelId: string, attachments: unknown[], deliveryAddress = "12345") =>
     api.call("POST", "/v1/messages", {
       body: {
         channel_id: channelId,
-        delivery_address: "12345",
+        delivery_address: deliveryAddress,
         message_body: "caption",
         channel_options: { attachments },
       },
@@ -62,12 +62,30 @@ describe("attachments on sends", () => {
     // Telegram photos: 10 MB.
     const big = await send(telegram, [{ media_id: bigImage }]);
     expect(big).toMatchObject({ status: 413, body: { code: "media_too_large" } });
-    const two = await send(telegram, [{ media_id: image }, { media_id: image }]);
-    expect(two).toMatchObject({ status: 400, body: { code: "validation_error" } });
-    const onSmpp = await send(smpp, [{ media_id: image }]);
-    expect(onSmpp).toMatchObject({ status: 400, body: { code: "validation_error" } });
+    // A Telegram album takes up to 10.
+    const eleven = await send(
+      telegram,
+      Array.from({ length: 11 }, () => ({ media_id: image })),
+    );
+    expect(eleven).toMatchObject({ status: 400, body: { code: "validation_error" } });
+    const onSmpp = await send(smpp, [{ media_id: image }], "+251911234567");
+    expect(onSmpp).toMatchObject({
+      status: 400,
+      body: { code: "validation_error", field: "channel_options.attachments" },
+    });
     const http = await send(telegram, [{ url: "http://example.com/a.png" }]);
     expect(http).toMatchObject({ status: 400, body: { code: "validation_error" } });
+  });
+
+  it("takes media on SMPP once the channel's media_fallback is link", async () => {
+    const before = await api.call("GET", `/v1/channels/${smpp}`);
+    expect(before.body.media_fallback).toBe("refuse");
+    const patched = await api.call("PATCH", `/v1/channels/${smpp}`, { body: { media_fallback: "link" } });
+    expect(patched).toMatchObject({ status: 200, body: { media_fallback: "link" } });
+    const onSmpp = await send(smpp, [{ media_id: image }], "+251911234567");
+    expect(onSmpp.status).toBe(201);
+    expect(onSmpp.body.channel_options).toEqual({ attachments: [{ media_id: image }] });
+    await api.call("PATCH", `/v1/channels/${smpp}`, { body: { media_fallback: "refuse" } });
   });
 
   it("serves a stored object through a valid signed link only", async () => {

@@ -171,6 +171,7 @@ export const channelRoutes: AnyRoute[] = [
           status: body.status as ChannelStatus | undefined,
           retryConfig: body.retry_config,
           metadata: body.metadata,
+          mediaFallback: body.media_fallback,
         },
         now,
       );
@@ -236,6 +237,7 @@ export const channelRoutes: AnyRoute[] = [
           isEnabled: body.is_enabled,
           retryConfig: body.retry_config,
           metadata: body.metadata,
+          mediaFallback: body.media_fallback,
           credentials,
           status: body.status as ChannelStatus | undefined,
           statusReason: body.status_reason,

@@ -108,14 +108,7 @@ export const groupMessageRoutes: AnyRoute[] = [
           body.channel_options,
           body.metadata,
         );
-        await checkAttachments(
-          tx,
-          accountId,
-          channel.channelType as ChannelType,
-          channelOptions.attachments,
-          ctx.outbound,
-          now,
-        );
+        await checkAttachments(tx, accountId, channel, channelOptions.attachments, ctx.outbound, now);
         const status = body.status ?? "draft";
         if (status === "queued") assertChannelAccepts(channel);
         const template = body.template_id ? await templateRef(tx, accountId, body.template_id) : undefined;

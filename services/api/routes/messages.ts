@@ -217,7 +217,7 @@ export async function acceptMessage(
         ? await getScoped(tx, contacts, { accountIds: [accountId] }, inbound.contactId)
         : undefined;
     const options = channelOptionsFor(channelType, body.channel_options, body.metadata);
-    await checkAttachments(tx, accountId, channelType, options.attachments, ctx.outbound, now);
+    await checkAttachments(tx, accountId, channel, options.attachments, ctx.outbound, now);
 
     const content = body.template_id
       ? composeForChannel(

@@ -109,14 +109,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       notInPast(scheduledAt, now, "scheduled_at");
       const channel = await channelRef(ctx.db.orm, accountId, body.channel_id);
       const channelOptions = channelOptionsFor(channel.channelType as ChannelType, body.channel_options, body.metadata);
-      await checkAttachments(
-        ctx.db.orm,
-        accountId,
-        channel.channelType as ChannelType,
-        channelOptions.attachments,
-        ctx.outbound,
-        now,
-      );
+      await checkAttachments(ctx.db.orm, accountId, channel, channelOptions.attachments, ctx.outbound, now);
       if (body.delivery_address)
         parseWith(addressSchema(channel.channelType as ChannelType), body.delivery_address, "delivery_address");
       if (body.recurrence_rule) assertFrequency(ctx.config, body.recurrence_rule, body.send_type);

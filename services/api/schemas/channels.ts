@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { providerKeys } from "../../../adapters/registry.js";
 import { CHANNEL_TYPES } from "../../../core/messages/vocabulary.js";
+import { MEDIA_FALLBACKS } from "../../../core/media/link-fallback.js";
 import { openCredentials } from "../../../db/channels/repository.js";
 import type { ChannelRow } from "../../../db/schema.js";
 import type { SecretBox } from "../../../db/secret-box.js";
@@ -49,6 +50,12 @@ const common = {
   is_enabled: z.boolean().optional(),
   retry_config: retryConfig.optional(),
   metadata: metadata.optional(),
+  media_fallback: z
+    .enum(MEDIA_FALLBACKS)
+    .optional()
+    .describe(
+      "On a provider that sends no media (SMPP, Africa's Talking, Vonage): refuse (default) fails a message with attachments; link appends a link to each to the text",
+    ),
 };
 
 export const channelCreate = z
@@ -112,6 +119,7 @@ export const channelOut = z
     priority: z.number().int(),
     retry_config: z.record(z.string(), z.unknown()),
     metadata: z.record(z.string(), z.unknown()),
+    media_fallback: z.enum(MEDIA_FALLBACKS),
     created_at: tsOut,
     updated_at: tsOut,
   })
@@ -138,6 +146,7 @@ export function channelJson(r: ChannelRow, box: SecretBox | undefined): z.infer<
     priority: r.priority,
     retry_config: r.retryConfig,
     metadata: r.metadata,
+    media_fallback: r.mediaFallback,
     created_at: iso(r.createdAt),
     updated_at: iso(r.updatedAt),
   };

@@ -1,5 +1,6 @@
 /** WhatsApp Cloud API and Messenger Send API on one Graph-shaped router. */
 
+import busboy from "busboy";
 import { Router, type Request } from "express";
 import { hex, type SimContext } from "../context.js";
 import type { ReceivedMessage } from "../received.js";
@@ -159,6 +160,28 @@ export function metaRoutes(ctx: SimContext): {
     res.json({ id: "100000000000001", name: "Simulator Page" });
   });
 
+  // Media upload: multipart with messaging_product, type and file; answers the media id later
+  // sends name as `image.id` (kept in the library, recorded at GET /_sim/uploads).
+  // Docs: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#upload-media
+  router.post("/:version/:phoneNumberId/media", async (req, res) => {
+    const ok = await ctx.admit("whatsapp", res, {
+      throttle: () => [429, graphError(130429, "(#130429) Rate limit hit")],
+      error: () => [500, graphError(131000, "(#131000) Something went wrong")],
+    });
+    if (!ok) return;
+    if (!bearer(req) || ctx.refuses(bearer(req))) {
+      res.status(401).json(invalidToken());
+      return;
+    }
+    const form = await readMultipart(req).catch(() => undefined);
+    if (!form?.file || form.fields.messaging_product !== "whatsapp" || !form.fields.type) {
+      res.status(400).json(graphError(100, "(#100) The parameter file, type and messaging_product are required"));
+      return;
+    }
+    const item = ctx.media.upload("whatsapp", form.file, form.fields.type);
+    res.json({ id: item.id });
+  });
+
   router.post("/:version/:phoneNumberId/messages", async (req, res) => {
     const ok = await ctx.admit("whatsapp", res, {
       throttle: () => [429, graphError(130429, "(#130429) Rate limit hit")],
@@ -177,16 +200,19 @@ export function metaRoutes(ctx: SimContext): {
       res.status(400).json(graphError(100, "(#100) Invalid parameter"));
       return;
     }
-    // A media object by link: fetched here, before the answer, so a test reads what arrived.
+    // A media object by link: fetched here, before the answer, so a test reads what arrived; by
+    // id: an object uploaded to the media endpoint before.
     const object = WHATSAPP_MEDIA_TYPES.has(body.type) ? body[body.type as "image"] : undefined;
-    const media: ReceivedMedia[] | undefined = object?.link
-      ? [
-          await fetchLinked(body.type, object.link, {
-            caption: object.caption ?? null,
-            filename: object.filename ?? null,
-          }),
-        ]
-      : undefined;
+    const described = { caption: object?.caption ?? null, filename: object?.filename ?? null };
+    if (object?.id && !ctx.media.get(object.id)) {
+      res.status(400).json(graphError(131053, "(#131053) Media upload error: unknown media id"));
+      return;
+    }
+    const media: ReceivedMedia[] | undefined = object?.id
+      ? [ctx.media.received(body.type, object.id, described)]
+      : object?.link
+        ? [await fetchLinked(body.type, object.link, described)]
+        : undefined;
     const wamid = "wamid.SIM" + Buffer.from(hex(ctx.nextId(), 16)).toString("base64");
     ctx.stats.of("whatsapp").accepted++;
     ctx.stats.remember("whatsapp", wamid, body.to);
@@ -373,4 +399,26 @@ export function metaRoutes(ctx: SimContext): {
   };
 
   return { router, sendWhatsAppInbound, sendMessengerInbound };
+}
+
+/** A multipart/form-data request's text fields and its `file` part (the simulator's own uploads only). */
+function readMultipart(req: Request): Promise<{ fields: Record<string, string>; file?: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const fields: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+    let file = false;
+    const form = busboy({ headers: req.headers, limits: { files: 1, fileSize: 100 * 1024 * 1024 } });
+    form.on("field", (name, value) => (fields[name] = value));
+    form.on("file", (name, stream) => {
+      if (name !== "file") {
+        stream.resume();
+        return;
+      }
+      file = true;
+      stream.on("data", (c: Buffer) => chunks.push(c));
+    });
+    form.on("error", reject);
+    form.on("close", () => resolve({ fields, ...(file ? { file: Buffer.concat(chunks) } : {}) }));
+    req.pipe(form);
+  });
 }

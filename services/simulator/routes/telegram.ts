@@ -4,7 +4,7 @@
 
 import { Router, type Request } from "express";
 import type { SimContext } from "../context.js";
-import { fetchLinked, serveItem, type ReceivedMedia } from "../media.js";
+import { fetchLinkedBytes, serveItem, type ReceivedMedia } from "../media.js";
 import type { InboundMediaRef } from "./meta.js";
 
 /** The send methods that carry one media object by URL, and the field that holds it. */
@@ -14,6 +14,14 @@ const MEDIA_METHODS: Record<string, string> = {
   sendAudio: "audio",
   sendVideo: "video",
 };
+
+/** The file a send carried as its Message shows it: a photo as a list of sizes, the rest as one object. */
+function sentFile(field: string, fileId: string, size: number): unknown {
+  const file = { file_id: fileId, file_unique_id: `u${fileId}`, file_size: size };
+  return field === "photo" ? [{ ...file, width: 800, height: 600 }] : file;
+}
+
+const WRONG_FILE = { ok: false, error_code: 400, description: "Bad Request: wrong file identifier/HTTP URL specified" };
 
 interface InlineButton {
   text?: string;
@@ -79,6 +87,74 @@ export function telegramRoutes(ctx: SimContext): {
   let lastToken: string | undefined;
   const token = (req: Request) => String(req.params.token ?? "").replace(/^bot/, "");
 
+  /**
+   * A file a send names: a file_id kept before (undefined when unknown), or a URL Telegram
+   * downloads before it answers, keeps and answers a file_id for, which later sends may pass
+   * instead. Docs: https://core.telegram.org/bots/api#sending-files
+   */
+  const receiveFile = async (
+    field: string,
+    ref: string,
+    caption: string | null,
+  ): Promise<{ media: ReceivedMedia; fileId?: string } | undefined> => {
+    if (!/^https?:\/\//i.test(ref))
+      return ctx.media.get(ref) ? { media: ctx.media.received(field, ref, { caption }) } : undefined;
+    const fetched = await fetchLinkedBytes(field, ref, { caption });
+    if (!fetched.body) return { media: fetched.received };
+    const type = fetched.received.contentType ?? "application/octet-stream";
+    return { media: fetched.received, fileId: ctx.media.upload("telegram", fetched.body, type).id };
+  };
+
+  // An album: 2–10 photos/videos (or documents, or audio), one message per item, the caption on
+  // the first. Docs: https://core.telegram.org/bots/api#sendmediagroup
+  router.post("/:token/sendMediaGroup", async (req, res) => {
+    const ok = await ctx.admit("telegram", res, {
+      throttle: () => [
+        429,
+        { ok: false, error_code: 429, description: "Too Many Requests: retry after 3", parameters: { retry_after: 3 } },
+      ],
+      error: () => [502, { ok: false, error_code: 502, description: "Bad Gateway" }],
+    });
+    if (!ok) return;
+    const body = req.body as { chat_id?: string | number; media?: unknown };
+    const items = objectParam(body.media as Array<{ type?: string; media?: string; caption?: string }> | string);
+    if (!body.chat_id || !Array.isArray(items) || items.length < 2 || items.length > 10) {
+      res.status(400).json({ ok: false, error_code: 400, description: "Bad Request: media must have 2-10 items" });
+      return;
+    }
+    const got = await Promise.all(
+      items.map(async (item) =>
+        item.type && item.media ? receiveFile(item.type, item.media, item.caption ?? null) : undefined,
+      ),
+    );
+    if (got.some((g) => g === undefined)) {
+      res.status(400).json(WRONG_FILE);
+      return;
+    }
+    const groupId = String(ctx.nextId());
+    const chat = String(body.chat_id);
+    const result = got.map((g, i) => {
+      const id = ctx.nextId();
+      const item = items[i]!;
+      ctx.stats.of("telegram").accepted++;
+      ctx.stats.remember("telegram", String(id), chat);
+      ctx.stats.received.add("telegram", String(id), chat, {
+        media: [g!.media],
+        text: item.caption ?? null,
+        mediaGroupId: groupId,
+      });
+      return {
+        message_id: id,
+        chat: { id: Number(chat) || chat, type: "private" },
+        date: Math.floor(Date.now() / 1000),
+        media_group_id: groupId,
+        ...(item.caption ? { caption: item.caption } : {}),
+        ...(g!.fileId ? { [item.type!]: sentFile(item.type!, g!.fileId, g!.media.bytes ?? 0) } : {}),
+      };
+    });
+    res.json({ ok: true, result });
+  });
+
   router.post("/:token/:method", async (req, res, next) => {
     const method = String(req.params.method);
     const field = method === "sendMessage" ? undefined : MEDIA_METHODS[method];
@@ -101,10 +177,19 @@ export function telegramRoutes(ctx: SimContext): {
       res.status(400).json({ ok: false, error_code: 400, description: `Bad Request: ${what}` });
       return;
     }
-    // A file by URL: Telegram downloads it before it answers.
-    const media: ReceivedMedia[] | undefined = link
-      ? [await fetchLinked(field!, link, { caption: body.caption ?? null })]
-      : undefined;
+    // A file by URL: Telegram downloads it before it answers, keeps it and answers its file_id,
+    // which later sends may pass instead of a URL. Docs: https://core.telegram.org/bots/api#sending-files
+    let media: ReceivedMedia[] | undefined;
+    let fileId: string | undefined;
+    if (link) {
+      const got = await receiveFile(field!, link, body.caption ?? null);
+      if (!got) {
+        res.status(400).json(WRONG_FILE);
+        return;
+      }
+      media = [got.media];
+      fileId = got.fileId;
+    }
     const id = ctx.nextId();
     ctx.stats.of("telegram").accepted++;
     ctx.stats.remember("telegram", String(id), String(body.chat_id));
@@ -122,6 +207,7 @@ export function telegramRoutes(ctx: SimContext): {
         chat: { id: Number(body.chat_id) || body.chat_id, type: "private" },
         date: Math.floor(Date.now() / 1000),
         ...(body.text ? { text: body.text } : { caption: body.caption }),
+        ...(field && fileId ? { [field]: sentFile(field, fileId, media?.[0]?.bytes ?? 0) } : {}),
       },
     });
   });

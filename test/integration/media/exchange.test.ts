@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appPorts, REPO_ROOT } from "../../../scripts/launcher/stack.js";
 import type { ReceivedMessage } from "../../../services/simulator/received.js";
 import { startCampaignHarness, type CampaignHarness } from "../campaign/harness.js";
+import { vonageCredentials } from "../dispatch/harness.js";
 import { withPg } from "../support/seed.js";
 import { eventually } from "../support/stack.js";
 import { startRelay, type Relay } from "../webhooks/proxy.js";
@@ -14,7 +15,9 @@ import { png } from "./suite.js";
  * Media both ways on the production set (RabbitMQ, PostgreSQL, API and dispatcher apart, media on
  * SeaweedFS's S3 API), against the provider simulator: an inbound WhatsApp and Telegram image is
  * fetched by the inbound consumer into the store and served to its account only; an image
- * uploaded by the account and sent by media id reaches the simulator with the same SHA-256.
+ * uploaded by the account and sent by media id reaches the simulator with the same SHA-256; a
+ * 1,000-recipient WhatsApp campaign with an image uploads it to the provider once; on a Vonage
+ * SMS channel with the link fallback, the image goes as a signed link in the text.
  */
 const BASE_PORT = 28_400;
 const RELAY_PORT = 28_590;
@@ -190,6 +193,120 @@ describe("media both ways on the production set with the S3 store", () => {
       expect(media).toMatchObject({ kind: provider === "telegram" ? "photo" : "image", caption: "our picture" });
       expect(media!.sha256).toBe(sha(image));
       expect(media!.bytes).toBe(image.length);
+    },
+  );
+
+  it("an SMS channel without media and with the link fallback sends a link to the image in the text", async () => {
+    const vonage = await H.channel({
+      name: "vonage-links",
+      channel_type: "sms",
+      provider: "vonage",
+      credentials: vonageCredentials,
+      media_fallback: "link",
+      rate_limit: 6000,
+    });
+    const up = await fetch(apiUrl(`/v1/media?account_id=${H.accountId}`), {
+      method: "POST",
+      headers: { "x-api-key": H.apiKey },
+      body: image,
+    });
+    const mediaId = ((await up.json()) as { id: string }).id;
+    const to = "+251911007099";
+    const sent = await H.api("POST", "/v1/messages", {
+      account_id: H.accountId,
+      channel_id: vonage,
+      delivery_address: to,
+      message_body: "Your receipt",
+      channel_options: { attachments: [{ media_id: mediaId }] },
+    });
+    expect(sent.status).toBe(201);
+    const [received] = await eventually(
+      "vonage received the text",
+      async () => {
+        const res = await fetch(
+          `${H.h.sim.httpUrl}/_sim/received?provider=vonage&to=${encodeURIComponent(to.slice(1))}`,
+        );
+        const all = ((await res.json()) as { received: ReceivedMessage[] }).received;
+        return all.length > 0 ? all : undefined;
+      },
+      60_000,
+    );
+    const [text, link] = received!.text!.split("\n");
+    expect(text).toBe("Your receipt");
+    expect(link).toMatch(/\/media-links\/[^/\s]+$/);
+    const fetched = await fetch(link!);
+    expect(fetched.status).toBe(200);
+    expect(sha(Buffer.from(await fetched.arrayBuffer()))).toBe(sha(image));
+  });
+
+  it(
+    "a 1,000-recipient WhatsApp campaign with an image uploads it once and sends every message by its id",
+    { timeout: 300_000 },
+    async () => {
+      const n = 1_000;
+      // Bytes of their own, so uploads of the image other tests sent are not counted.
+      const banner = png(250_000 + 7);
+      const up = await fetch(apiUrl(`/v1/media?account_id=${H.accountId}&channel_type=whatsapp`), {
+        method: "POST",
+        headers: { "x-api-key": H.apiKey },
+        body: banner,
+      });
+      expect(up.status).toBe(201);
+      const mediaId = ((await up.json()) as { id: string }).id;
+      const phones = Array.from({ length: n }, (_, i) => `+25191300${String(i).padStart(4, "0")}`);
+      const groupId = await H.group("banner", ["name,phone", ...phones.map((p, i) => `Guest${i},${p}`)].join("\n"));
+      // Every recipient wrote in an hour ago, as the inbound consumer records it: the care window
+      // is open, so the image goes as a free-form media message.
+      await withPg(H.h.db, (c) =>
+        c.query(
+          `INSERT INTO conversations (id, account_id, channel_id, channel_type, participant_from, participant_to, last_inbound_at)
+           SELECT gen_random_uuid(), $1, $2, 'whatsapp', a, 'us', now() - interval '1 hour' FROM unnest($3::text[]) AS a`,
+          [H.accountId, ch.whatsapp, phones],
+        ),
+      );
+      const created = await H.api("POST", "/v1/group-messages", {
+        account_id: H.accountId,
+        channel_id: ch.whatsapp,
+        message_body: "Our new menu, {NAME}",
+        contact_group_ids: [groupId],
+        channel_options: { attachments: [{ media_id: mediaId }] },
+        status: "queued",
+      });
+      expect(created.status).toBe(201);
+      const done = await H.waitFor(
+        created.body.id as string,
+        (g) => g.status === "completed",
+        "the image campaign to complete",
+        240_000,
+      );
+      expect(done).toMatchObject({ sent_count: n, failed_count: 0 });
+
+      const uploads = (
+        (await (await fetch(`${H.h.sim.httpUrl}/_sim/uploads?provider=whatsapp`)).json()) as {
+          uploads: Array<{ id: string; sha256: string; bytes: number }>;
+        }
+      ).uploads.filter((u) => u.sha256 === sha(banner));
+      expect(uploads).toHaveLength(1);
+      expect(uploads[0]!.bytes).toBe(banner.length);
+      const res = await fetch(`${H.h.sim.httpUrl}/_sim/received?provider=whatsapp&limit=5000`);
+      const sends = ((await res.json()) as { received: ReceivedMessage[] }).received.filter((r) =>
+        r.media?.some((m) => m.sha256 === sha(banner)),
+      );
+      expect(sends).toHaveLength(n);
+      expect(new Set(sends.map((r) => r.to)).size).toBe(n);
+      expect(sends.every((r) => r.media!.length === 1 && r.media![0]!.id === uploads[0]!.id)).toBe(true);
+      expect(sends.every((r) => r.media![0]!.url === undefined)).toBe(true);
+      // The reference is kept per channel and object until the provider forgets it (30 days).
+      const refs = await withPg(H.h.db, (c) =>
+        c.query<{ provider_ref: string; days: number }>(
+          `SELECT provider_ref, extract(epoch FROM expires_at - created_at) / 86400 AS days
+             FROM provider_media_refs WHERE channel_id = $1 AND media_id = $2`,
+          [ch.whatsapp, mediaId],
+        ),
+      );
+      expect(refs.rows).toHaveLength(1);
+      expect(refs.rows[0]!.provider_ref).toBe(uploads[0]!.id);
+      expect(Number(refs.rows[0]!.days)).toBeGreaterThan(29.9);
     },
   );
 });
