@@ -9,12 +9,12 @@ describe("the embedded set's resiliency policy", () => {
   it("lets a publish wait for the in-memory broker and never trips a breaker on it; the rest is the shipped policy", () => {
     const before = parse(shipped);
     const after = parse(embeddedResiliency(shipped));
-    expect(before.spec.policies.timeouts.publish).toBe("5s");
+    expect(before.spec.policies.timeouts.publish).toBe("20s");
     expect(after.spec.policies.timeouts.publish).toBe("60s");
     expect(before.spec.targets.components.pubsub.outbound.circuitBreaker).toBe("componentBreaker");
     expect(after.spec.targets.components.pubsub.outbound).toEqual({ timeout: "publish", retry: "publishRetry" });
     // Everything else is untouched: actors, the state store, inbound redelivery.
-    after.spec.policies.timeouts.publish = "5s";
+    after.spec.policies.timeouts.publish = "20s";
     after.spec.targets.components.pubsub.outbound.circuitBreaker = "componentBreaker";
     expect(after).toEqual(before);
   });

@@ -7,7 +7,7 @@
  * while it waits for a subscription's previous delivery to finish (components-contrib
  * common/eventbus: Publish takes handler.Lock() under bus.lock). Any slow handler — a receipt
  * batch waiting for the one PGlite session behind a campaign page's transaction — therefore
- * stalls every publish on every topic. With the shipped 5 s publish timeout and a breaker that
+ * stalls every publish on every topic. With a 5 s publish timeout (shipped then) and a breaker that
  * trips after 20 failures, the demo's campaign start opened the breaker and failed webhooks and
  * receipts for 20 s at a time (1,415 failed publishes in one run). On a real broker publishing
  * never waits for subscribers, so production keeps failing fast.

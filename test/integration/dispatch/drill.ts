@@ -312,6 +312,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     const inbound = await inboundSide(w);
     notes.push(
       `${allIds.length} outbound messages (${singles.length} singles accepted, ${w.refused()} refused by the API during faults)`,
+      silentPublishes(h.t.logFile),
     );
     return {
       results,
@@ -335,6 +336,18 @@ function everyProvider(calm: SimulatorConfigInput, patch: Partial<ProviderBehavi
     ...calm,
     providers: Object.fromEntries(PROVIDERS.map((p) => [p, { ...calm.defaults, ...providers[p], ...patch }])),
   };
+}
+
+/**
+ * The RabbitMQ component (components-contrib v1.18.3) logs "did not receive confirmation of
+ * publishing" when the broker never confirmed a publish, and then reports it as published: each
+ * such line is an event the sidecar answered as taken that may not be on the broker.
+ */
+function silentPublishes(file: string): string {
+  const n = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.includes("did not receive confirmation of publishing")).length;
+  return `sidecar publishes reported as done without the broker's confirm: ${n}`;
 }
 
 function lastLines(file: string, prefix: string, n: number): string {
