@@ -22,6 +22,7 @@ import { DeliveryStore } from "../db/callbacks/delivery-store.js";
 import { EndpointStore } from "../db/callbacks/endpoint-store.js";
 import { actorNudge, callbackRoutes, createCallbackFanout } from "./callbacks/fanout.js";
 import { brokerCallbackEmitter } from "./callbacks/emitter.js";
+import { sweepCallbackOutbox } from "./callbacks/outbox-sweep.js";
 import { createCallbackPorts } from "./callbacks/wiring.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
@@ -148,13 +149,12 @@ if (hostsDispatcher) {
       log: log.child({ component: "callbacks" }),
     }),
   );
-  app.use(
-    "/events",
-    callbackRoutes(
-      createCallbackFanout({ endpoints: endpointStore, deliveries: deliveryStore, nudge: actorNudge(actors) }),
-      log,
-    ),
-  );
+  const callbackFanout = createCallbackFanout({
+    endpoints: endpointStore,
+    deliveries: deliveryStore,
+    nudge: actorNudge(actors),
+  });
+  app.use("/events", callbackRoutes(callbackFanout, log));
   setDispatchPorts(createDispatchPorts({ cfg, db, box, adapters, actors, log, attachments, callbacks }));
   // SMPP receipts and MO arrive on the bind: onto the same topics as the webhooks.
   bindEvents = bridgeBindEvents(adapters, publisher, log);
@@ -208,7 +208,7 @@ if (hostsDispatcher) {
     fire: (id, at, next, now) => schedules.fire(id, at, next, now),
   });
   app.use("/events", campaignRoutes(actors, log));
-  // The dispatch and campaign safety nets, once per cluster per SWEEP_INTERVAL_MS (SweeperActor's reminder).
+  // The dispatch, campaign and callback-outbox safety nets, once per cluster per SWEEP_INTERVAL_MS (SweeperActor's reminder).
   setSweeperPorts({
     log,
     intervalMs: cfg.SWEEP_INTERVAL_MS,
@@ -225,6 +225,12 @@ if (hostsDispatcher) {
         stuckSendingMs: cfg.SWEEP_STUCK_SENDING_MS,
       }).catch(warn("dispatch"));
       await campaignSweep({ db, actors, log }).catch(warn("campaign"));
+      await sweepCallbackOutbox({
+        db,
+        fanout: callbackFanout,
+        log: log.child({ component: "callbacks" }),
+        staleMs: cfg.CALLBACK_OUTBOX_STALE_MS,
+      }).catch(warn("callback outbox"));
     },
   });
   // Subscriptions are declarative (components/common/subscriptions.yaml, message.status beside each broker in components/pubsub/*); none are programmatic.

@@ -5,7 +5,9 @@
  * and applies opt-out keywords of the messages that were new.
  */
 
+import type { CallbackEvent } from "../../core/callbacks/events.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
+import { stageCallbacks } from "../callbacks/outbox.js";
 import {
   contactKeyOf,
   finalKeywordActions,
@@ -142,7 +144,16 @@ export class InboundStore {
     );
   }
 
-  async apply(ch: InboundChannel, items: readonly ReadyInbound[], now: Date): Promise<ApplyResult> {
+  /**
+   * Stores a batch in one transaction. `callbacksOf` turns the messages it stored (not those it
+   * already had) into callback events, staged in the same transaction (db/callbacks/outbox.ts).
+   */
+  async apply(
+    ch: InboundChannel,
+    items: readonly ReadyInbound[],
+    now: Date,
+    callbacksOf?: (stored: readonly ReadyInbound[]) => readonly CallbackEvent[],
+  ): Promise<ApplyResult> {
     const unique = [...new Map(items.map((m) => [inboundKey(m.providerMessageId, m.receivedAt), m])).values()];
     if (unique.length === 0) return NOTHING_APPLIED();
     return this.db.transaction(async (s) => {
@@ -156,6 +167,7 @@ export class InboundStore {
       const fresh = todo.filter((m) => inserted.has(inboundKey(m.providerMessageId, m.receivedAt)));
       await touchConversations(s, fresh, conversations.ids, now);
       const keywords = await applyKeywords(s, ch, fresh, contacts, now);
+      if (callbacksOf) await stageCallbacks(s, callbacksOf(fresh));
       const createdConversations =
         conversations.created.length === 0
           ? []

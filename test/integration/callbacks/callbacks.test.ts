@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callbackEvent, stableEventId } from "../../../core/callbacks/events.js";
 import { verifyCallbackSignature } from "../../../core/callbacks/signature.js";
 import { appPorts } from "../../../scripts/launcher/stack.js";
 import { startDispatchHarness, telegramCredentials, type DispatchHarness } from "../dispatch/harness.js";
+import { withPg } from "../support/seed.js";
 import { eventually } from "../support/stack.js";
 
 /** One request a test endpoint received, and what it answered. */
@@ -292,4 +294,42 @@ describe("event callbacks to tenants", () => {
       15_000,
     );
   }, 180_000);
+
+  it("delivers an event whose publish was lost after its commit, from the outbox, once by event id", async () => {
+    const ep = await endpoint(accountA, `${sinkUrl}/a/outbox`, ["message.status"]);
+    // What a dispatcher killed between its commit and its publish leaves: the event staged with
+    // the status change, never published.
+    const messageId = randomUUID();
+    const event = callbackEvent("message.status", {
+      id: stableEventId("message.status", messageId, "delivered"),
+      accountId: accountA,
+      orderingKey: `message:${messageId}`,
+      data: {
+        message_id: messageId,
+        channel_id: null,
+        from_status: "sent",
+        status: "delivered",
+        group_message_id: null,
+        error_code: null,
+      },
+    });
+    await withPg(h.db, (c) =>
+      c.query(
+        `INSERT INTO callback_outbox (event_id, account_id, payload, created_at) VALUES ($1, $2, $3, now() - interval '5 minutes')`,
+        [event.id, accountA, JSON.stringify(event)],
+      ),
+    );
+    const hit = await eventually(
+      "the swept event at the endpoint",
+      async () => hitsAt("/a/outbox").find((x) => x.eventId === event.id),
+      30_000,
+    );
+    expect(verifyCallbackSignature(ep.secret, hit.signature, hit.body, Date.now() / 1000)).toBe(true);
+    expect(hit.event).toMatchObject({ id: event.id, account_id: accountA, data: { message_id: messageId } });
+    // Two more sweeps later: still once, and nothing left in the outbox (every event of the test settled).
+    await new Promise((r) => setTimeout(r, 12_000));
+    expect(hitsAt("/a/outbox").filter((x) => x.eventId === event.id)).toHaveLength(1);
+    const left = await withPg(h.db, (c) => c.query(`SELECT count(*)::int AS n FROM callback_outbox`));
+    expect(left.rows[0].n).toBe(0);
+  }, 60_000);
 });
