@@ -23,6 +23,7 @@ import { EndpointStore } from "../db/callbacks/endpoint-store.js";
 import { actorNudge, callbackRoutes, createCallbackFanout } from "./callbacks/fanout.js";
 import { brokerCallbackEmitter } from "./callbacks/emitter.js";
 import { sweepCallbackOutbox } from "./callbacks/outbox-sweep.js";
+import { publishIdleClosed } from "./conversations/closed-events.js";
 import { createCallbackPorts } from "./callbacks/wiring.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
@@ -82,8 +83,6 @@ const db = await openDatabase({
   applicationName: `turumba-${cfg.ROLE}`,
 });
 await runMigrations(db);
-// Monthly partitions ahead of time, stranded rows moved out of the default partition, expired months detached.
-const maintenance = startMaintenance(db, { ...maintenanceOptionsFromEnv(), log });
 const box = credentialsBox(cfg.CREDENTIALS_KEYS, cfg.CREDENTIALS_ACTIVE_KEY_ID, cfg.ROLE);
 // Signed media links: the dispatcher signs, the API verifies; both derive the key from the same
 // key ring (a per-process key without one, enough for the embedded single process).
@@ -92,6 +91,13 @@ const linkKey = mediaLinkKey(cfg.CREDENTIALS_KEYS ?? randomBytes(32).toString("b
 const client = createDaprClient(cfg);
 const actors = createActorInvoker(client);
 const publisher = new DaprEventPublisher(client, cfg.PUBSUB_NAME);
+// Monthly partitions ahead of time, stranded rows moved out of the default partition, expired
+// months detached; idle conversations closed and announced.
+const maintenance = startMaintenance(db, {
+  ...maintenanceOptionsFromEnv(),
+  log,
+  onConversationsClosed: publishIdleClosed(publisher, log),
+});
 
 const app = express();
 app.disable("x-powered-by");

@@ -9689,9 +9689,15 @@ export interface operations {
            * @description Where events are POSTed (https://)
            */
           url: string;
-          /** @description Event types sent to this endpoint: message.status, message.received, campaign.progress, campaign.completed, channel.status */
+          /** @description Event types sent to this endpoint: message.status, message.received, campaign.progress, campaign.completed, channel.status, conversation.created, conversation.updated */
           event_types: (
-            "message.status" | "message.received" | "campaign.progress" | "campaign.completed" | "channel.status"
+            | "message.status"
+            | "message.received"
+            | "campaign.progress"
+            | "campaign.completed"
+            | "channel.status"
+            | "conversation.created"
+            | "conversation.updated"
           )[];
           description?: string | null;
         };
@@ -9984,9 +9990,15 @@ export interface operations {
            * @description Where events are POSTed (https://)
            */
           url?: string;
-          /** @description Event types sent to this endpoint: message.status, message.received, campaign.progress, campaign.completed, channel.status */
+          /** @description Event types sent to this endpoint: message.status, message.received, campaign.progress, campaign.completed, channel.status, conversation.created, conversation.updated */
           event_types?: (
-            "message.status" | "message.received" | "campaign.progress" | "campaign.completed" | "channel.status"
+            | "message.status"
+            | "message.received"
+            | "campaign.progress"
+            | "campaign.completed"
+            | "channel.status"
+            | "conversation.created"
+            | "conversation.updated"
           )[];
           description?: string | null;
           /** @description Enabling an endpoint the platform disabled clears the reason */

@@ -146,13 +146,14 @@ export class InboundStore {
 
   /**
    * Stores a batch in one transaction. `callbacksOf` turns the messages it stored (not those it
-   * already had) into callback events, staged in the same transaction (db/callbacks/outbox.ts).
+   * already had) and the conversations it created into callback events, staged in the same
+   * transaction (db/callbacks/outbox.ts).
    */
   async apply(
     ch: InboundChannel,
     items: readonly ReadyInbound[],
     now: Date,
-    callbacksOf?: (stored: readonly ReadyInbound[]) => readonly CallbackEvent[],
+    callbacksOf?: (stored: readonly ReadyInbound[], created: readonly ConversationRow[]) => readonly CallbackEvent[],
   ): Promise<ApplyResult> {
     const unique = [...new Map(items.map((m) => [inboundKey(m.providerMessageId, m.receivedAt), m])).values()];
     if (unique.length === 0) return NOTHING_APPLIED();
@@ -167,7 +168,6 @@ export class InboundStore {
       const fresh = todo.filter((m) => inserted.has(inboundKey(m.providerMessageId, m.receivedAt)));
       await touchConversations(s, fresh, conversations.ids, now);
       const keywords = await applyKeywords(s, ch, fresh, contacts, now);
-      if (callbacksOf) await stageCallbacks(s, callbacksOf(fresh));
       const createdConversations =
         conversations.created.length === 0
           ? []
@@ -176,6 +176,7 @@ export class InboundStore {
                 conversations.created,
               ])
             ).rows.map((r) => mapRow(conversationsTable, r));
+      if (callbacksOf) await stageCallbacks(s, callbacksOf(fresh, createdConversations));
       return { inserted, ...keywords, received, createdConversations };
     });
   }

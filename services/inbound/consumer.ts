@@ -16,6 +16,7 @@
  */
 
 import express, { Router } from "express";
+import { conversationCreatedCallback } from "../../core/callbacks/conversation-callbacks.js";
 import { callbackEvent, stableEventId, type CallbackEmitter, type CallbackEvent } from "../../core/callbacks/events.js";
 import type { Logger } from "../../core/logger.js";
 import { MicroBatcher } from "../../core/micro-batcher.js";
@@ -152,13 +153,18 @@ export function createInboundConsumer(deps: {
     const results: InboundResult[] = items.map(() => "part");
     await assemble(store, ch, parts, items, ready);
     const todo = ready.flatMap((r, i) => (r ? [{ r, i }] : []));
-    // The stored messages' callbacks are staged with them and published once they are committed.
+    // The callbacks of the stored messages and created conversations are staged with them and published once they are committed.
     let callbacks: readonly CallbackEvent[] = [];
     const applied = await store.apply(
       ch,
       todo.map((t) => t.r),
       new Date(now()),
-      deps.callbacks && ((stored) => (callbacks = stored.map((r) => receivedCallback(ch, r)))),
+      deps.callbacks &&
+        ((stored, created) =>
+          (callbacks = [
+            ...created.map((c) => conversationCreatedCallback(ch.accountId, conversationSnapshotOf(c), c.createdAt)),
+            ...stored.map((r) => receivedCallback(ch, r)),
+          ])),
     );
     if (deps.publisher) await publishReceived(deps.publisher, deps.log, ch, applied, new Date(now()));
     if (applied.optedOut > 0) inboundMessages.inc({ channel_type: ch.channelType, kind: "opt_out" }, applied.optedOut);
