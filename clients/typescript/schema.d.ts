@@ -5483,7 +5483,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After */
+      /** @description Rate limit exceeded, or (code quota_exceeded) its first firing is known to pass the channel type's daily or monthly quota (larger than the limit, or more than what is left of the period it fires in); resets_at and Retry-After say when it resets */
       429: {
         headers: {
           [name: string]: unknown;
