@@ -149,6 +149,14 @@ export const configSchema = z.object({
     .max(100_000)
     .default(100)
     .describe("Callback requests started per second to one endpoint."),
+  CALLBACK_OUTBOX_STALE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(30_000)
+    .describe(
+      "A callback event still in the outbox this long after its change committed lost its publish: the sweep hands it to the fan-out (delivered once by event id).",
+    ),
   CALLBACK_ALLOW_HTTP: bool
     .default(false)
     .describe(

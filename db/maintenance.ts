@@ -1,16 +1,22 @@
 /**
  * Housekeeping every API replica may run (partition work is serialised by an advisory lock):
  * monthly partitions ahead and behind, expired Idempotency-Keys, finished rate-limit windows, and
- * conversations idle for longer than CONVERSATION_IDLE_CLOSE_HOURS closed.
+ * conversations idle for longer than CONVERSATION_IDLE_CLOSE_HOURS closed (with their
+ * conversation.updated callbacks staged in the same transaction, and the caller told, so an idle
+ * close is announced as a PATCH close is).
  */
 
 import { lt } from "drizzle-orm";
 import { z } from "zod";
+import { conversationUpdatedCallback } from "../core/callbacks/conversation-callbacks.js";
+import type { CallbackEvent } from "../core/callbacks/events.js";
 import type { Logger } from "../core/logger.js";
 import type { Database } from "./client.js";
 import { maintainPartitions, type PartitionReport } from "./partitions.js";
-import { apiRateLimits, idempotencyKeys } from "./schema.js";
+import { apiRateLimits, idempotencyKeys, type ConversationRow } from "./schema.js";
+import { stageCallbacks } from "./callbacks/outbox.js";
 import { closeIdleConversations } from "./conversations/threads.js";
+import { conversationSnapshotOf } from "./conversations/snapshot.js";
 
 export interface MaintenanceOptions {
   monthsAhead?: number;
@@ -20,6 +26,11 @@ export interface MaintenanceOptions {
   rateWindowMs?: number;
   /** Open or pending conversations without a message for this long are closed; 0 or unset: never. */
   conversationIdleMs?: number;
+  /**
+   * Told the conversations the idle timer closed, once committed, to publish them as a PATCH close
+   * is published (conversation.updated); their callbacks were staged in the closing transaction.
+   */
+  onConversationsClosed?: (closed: readonly ConversationRow[], callbacks: readonly CallbackEvent[]) => Promise<void>;
 }
 
 /** Environment settings of the maintenance routine (zod, like every other configuration). */
@@ -103,9 +114,18 @@ export async function runMaintenance(
   let conversationsClosed = 0;
   if (opts.conversationIdleMs && opts.conversationIdleMs > 0)
     for (;;) {
-      const closed = await closeIdleConversations(db.orm, now, opts.conversationIdleMs);
+      const idleMs = opts.conversationIdleMs;
+      const { closed, callbacks } = await db.transaction(async (tx) => {
+        const closed = await closeIdleConversations(tx.orm, now, idleMs);
+        const callbacks = closed.map((c) =>
+          conversationUpdatedCallback(c.accountId, conversationSnapshotOf(c), ["status"], now),
+        );
+        await stageCallbacks(tx, callbacks);
+        return { closed, callbacks };
+      });
       conversationsClosed += closed.length;
       if (closed.length === 0) break;
+      await opts.onConversationsClosed?.(closed, callbacks);
     }
   return { partitions, idempotencyKeysPurged: keys.length, rateWindowsPurged: windows.length, conversationsClosed };
 }

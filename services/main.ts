@@ -22,6 +22,8 @@ import { DeliveryStore } from "../db/callbacks/delivery-store.js";
 import { EndpointStore } from "../db/callbacks/endpoint-store.js";
 import { actorNudge, callbackRoutes, createCallbackFanout } from "./callbacks/fanout.js";
 import { brokerCallbackEmitter } from "./callbacks/emitter.js";
+import { sweepCallbackOutbox } from "./callbacks/outbox-sweep.js";
+import { publishIdleClosed } from "./conversations/closed-events.js";
 import { createCallbackPorts } from "./callbacks/wiring.js";
 import { loadConfig } from "../core/config.js";
 import { createLogger } from "../core/logger.js";
@@ -82,8 +84,6 @@ const db = await openDatabase({
   applicationName: `turumba-${cfg.ROLE}`,
 });
 await runMigrations(db);
-// Monthly partitions ahead of time, stranded rows moved out of the default partition, expired months detached.
-const maintenance = startMaintenance(db, { ...maintenanceOptionsFromEnv(), log });
 const box = credentialsBox(cfg.CREDENTIALS_KEYS, cfg.CREDENTIALS_ACTIVE_KEY_ID, cfg.ROLE);
 // Signed media links: the dispatcher signs, the API verifies; both derive the key from the same
 // key ring (a per-process key without one, enough for the embedded single process).
@@ -92,6 +92,13 @@ const linkKey = mediaLinkKey(cfg.CREDENTIALS_KEYS ?? randomBytes(32).toString("b
 const client = createDaprClient(cfg);
 const actors = createActorInvoker(client);
 const publisher = new DaprEventPublisher(client, cfg.PUBSUB_NAME);
+// Monthly partitions ahead of time, stranded rows moved out of the default partition, expired
+// months detached; idle conversations closed and announced.
+const maintenance = startMaintenance(db, {
+  ...maintenanceOptionsFromEnv(),
+  log,
+  onConversationsClosed: publishIdleClosed(publisher, log),
+});
 
 const app = express();
 app.disable("x-powered-by");
@@ -149,13 +156,12 @@ if (hostsDispatcher) {
       log: log.child({ component: "callbacks" }),
     }),
   );
-  app.use(
-    "/events",
-    callbackRoutes(
-      createCallbackFanout({ endpoints: endpointStore, deliveries: deliveryStore, nudge: actorNudge(actors) }),
-      log,
-    ),
-  );
+  const callbackFanout = createCallbackFanout({
+    endpoints: endpointStore,
+    deliveries: deliveryStore,
+    nudge: actorNudge(actors),
+  });
+  app.use("/events", callbackRoutes(callbackFanout, log));
   // Media bytes through the sidecar's `mediastore` binding: uploads to providers, inbound fetches.
   const dispatcherMediaStore = new DaprMediaStore({
     daprUrl: `http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}`,
@@ -216,7 +222,7 @@ if (hostsDispatcher) {
     fire: (id, at, next, now) => schedules.fire(id, at, next, now),
   });
   app.use("/events", campaignRoutes(actors, log));
-  // The dispatch and campaign safety nets, once per cluster per SWEEP_INTERVAL_MS (SweeperActor's reminder).
+  // The dispatch, campaign and callback-outbox safety nets, once per cluster per SWEEP_INTERVAL_MS (SweeperActor's reminder).
   setSweeperPorts({
     log,
     intervalMs: cfg.SWEEP_INTERVAL_MS,
@@ -233,6 +239,12 @@ if (hostsDispatcher) {
         stuckSendingMs: cfg.SWEEP_STUCK_SENDING_MS,
       }).catch(warn("dispatch"));
       await campaignSweep({ db, actors, log }).catch(warn("campaign"));
+      await sweepCallbackOutbox({
+        db,
+        fanout: callbackFanout,
+        log: log.child({ component: "callbacks" }),
+        staleMs: cfg.CALLBACK_OUTBOX_STALE_MS,
+      }).catch(warn("callback outbox"));
     },
   });
   // Subscriptions are declarative (components/common/subscriptions.yaml, message.status beside each broker in components/pubsub/*); none are programmatic.

@@ -5523,7 +5523,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Rate limit exceeded; see Retry-After */
+      /** @description Rate limit exceeded, or (code quota_exceeded) its first firing is known to pass the channel type's daily or monthly quota (larger than the limit, or more than what is left of the period it fires in); resets_at and Retry-After say when it resets */
       429: {
         headers: {
           [name: string]: unknown;
@@ -9737,9 +9737,15 @@ export interface operations {
            * @description Where events are POSTed (https://)
            */
           url: string;
-          /** @description Event types sent to this endpoint: message.status, message.received, campaign.progress, campaign.completed, channel.status */
+          /** @description Event types sent to this endpoint: message.status, message.received, campaign.progress, campaign.completed, channel.status, conversation.created, conversation.updated */
           event_types: (
-            "message.status" | "message.received" | "campaign.progress" | "campaign.completed" | "channel.status"
+            | "message.status"
+            | "message.received"
+            | "campaign.progress"
+            | "campaign.completed"
+            | "channel.status"
+            | "conversation.created"
+            | "conversation.updated"
           )[];
           description?: string | null;
         };
@@ -10032,9 +10038,15 @@ export interface operations {
            * @description Where events are POSTed (https://)
            */
           url?: string;
-          /** @description Event types sent to this endpoint: message.status, message.received, campaign.progress, campaign.completed, channel.status */
+          /** @description Event types sent to this endpoint: message.status, message.received, campaign.progress, campaign.completed, channel.status, conversation.created, conversation.updated */
           event_types?: (
-            "message.status" | "message.received" | "campaign.progress" | "campaign.completed" | "channel.status"
+            | "message.status"
+            | "message.received"
+            | "campaign.progress"
+            | "campaign.completed"
+            | "channel.status"
+            | "conversation.created"
+            | "conversation.updated"
           )[];
           description?: string | null;
           /** @description Enabling an endpoint the platform disabled clears the reason */

@@ -29,6 +29,23 @@ const campaignCounters = z.object({
   skipped: z.number().int(),
 });
 
+/** A conversation as it is after the change (conversation.created and conversation.updated). */
+const conversationData = z.object({
+  conversation_id: z.uuid(),
+  channel_id: z.uuid(),
+  channel_type: z.string(),
+  /** The customer's address. */
+  participant_from: z.string(),
+  /** Our side: the number, bot or page written to. */
+  participant_to: z.string(),
+  contact_id: z.uuid().nullable(),
+  status: z.string(),
+  assignee: z.string().nullable(),
+  unread_count: z.number().int(),
+  last_message_at: iso.nullable(),
+  last_inbound_at: iso.nullable(),
+});
+
 /** The `data` of every event type, by type. */
 export const CALLBACK_DATA = {
   "message.status": z.object({
@@ -61,6 +78,11 @@ export const CALLBACK_DATA = {
   "channel.status": z.object({
     channel_id: z.uuid(),
     status: z.string(),
+  }),
+  "conversation.created": conversationData,
+  "conversation.updated": conversationData.extend({
+    /** What the change touched: status, assignee, unread_count. */
+    changed: z.array(z.string()),
   }),
 } as const;
 

@@ -51,3 +51,40 @@ export function quotaPeriods(now: Date): { day: string; month: string; dayResets
     monthResetsAt: new Date(Date.UTC(y, m + 1, 1)),
   };
 }
+
+/** A channel-type quota as it stands: limits, what the current periods used, and when they end. */
+export interface QuotaStanding {
+  dailyLimit: number | null;
+  monthlyLimit: number | null;
+  dayUsed: number;
+  monthUsed: number;
+  dayResetsAt: Date;
+  monthResetsAt: Date;
+}
+
+/** The period a send would overrun, its limit and use, and when it ends. */
+export interface QuotaOverrun {
+  period: "day" | "month";
+  limit: number;
+  used: number;
+  resetsAt: Date;
+}
+
+/**
+ * Whether a send of `n` messages firing at `at` is known now to pass the quota when it fires: it
+ * is larger than a limit (no period can take it), or it fires before the current period ends and
+ * what is left of that period is already too little (use only grows within a period). Anything
+ * else is decided when it fires.
+ */
+export function knownOverrun(q: QuotaStanding, n: number, at: Date): QuotaOverrun | undefined {
+  const periods = [
+    { period: "day" as const, limit: q.dailyLimit, used: q.dayUsed, resetsAt: q.dayResetsAt },
+    { period: "month" as const, limit: q.monthlyLimit, used: q.monthUsed, resetsAt: q.monthResetsAt },
+  ];
+  for (const p of periods) {
+    if (p.limit === null) continue;
+    if (n > p.limit || (at < p.resetsAt && p.used + n > p.limit))
+      return { period: p.period, limit: p.limit, used: p.used, resetsAt: p.resetsAt };
+  }
+  return undefined;
+}

@@ -9,6 +9,7 @@
 import type { CallbackEvent } from "../../core/callbacks/events.js";
 import type { Database } from "../client.js";
 import { unnestRows, type UnnestColumn } from "../query/unnest.js";
+import { settleCallbacks } from "./outbox.js";
 
 export interface NewDelivery {
   endpointId: string;
@@ -80,27 +81,35 @@ export class DeliveryStore {
 
   /**
    * Records deliveries, skipping those already recorded (same endpoint and event id), only for
-   * endpoints still enabled and of the event's own account. Returns the endpoints that got new rows.
+   * endpoints still enabled and of the event's own account, and removes the `settled` events from
+   * the callback outbox in the same transaction. Returns the endpoints that got new rows.
    */
-  async enqueue(deliveries: readonly NewDelivery[]): Promise<Set<string>> {
-    if (deliveries.length === 0) return new Set();
+  async enqueue(deliveries: readonly NewDelivery[], settled: readonly string[] = []): Promise<Set<string>> {
+    if (deliveries.length === 0 && settled.length === 0) return new Set();
     // Ids follow the batch's order (the ordering rule reads them), whatever order the join yields.
     const d = unnestRows(
       deliveries.map((x, seq) => ({ ...x, seq })),
       NEW_COLUMNS,
       "d",
     );
-    const { rows } = await this.db.withSession((s) =>
-      s.query<{ endpoint_id: string }>(
-        `INSERT INTO webhook_deliveries (endpoint_id, account_id, event_id, event_type, ordering_key, payload)
-         SELECT d.endpoint_id, d.account_id, d.event_id, d.event_type, d.ordering_key, d.payload FROM ${d.from}
-           JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.account_id = d.account_id AND e.enabled
-          ORDER BY d.seq
-         ON CONFLICT (endpoint_id, event_id) DO NOTHING
-         RETURNING endpoint_id`,
-        d.params,
-      ),
-    );
+    const rows = await this.db.transaction(async (tx) => {
+      const inserted =
+        deliveries.length === 0
+          ? []
+          : (
+              await tx.query<{ endpoint_id: string }>(
+                `INSERT INTO webhook_deliveries (endpoint_id, account_id, event_id, event_type, ordering_key, payload)
+                 SELECT d.endpoint_id, d.account_id, d.event_id, d.event_type, d.ordering_key, d.payload FROM ${d.from}
+                   JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.account_id = d.account_id AND e.enabled
+                  ORDER BY d.seq
+                 ON CONFLICT (endpoint_id, event_id) DO NOTHING
+                 RETURNING endpoint_id`,
+                d.params,
+              )
+            ).rows;
+      await settleCallbacks(tx, settled);
+      return inserted;
+    });
     return new Set(rows.map((r) => String(r.endpoint_id)));
   }
 

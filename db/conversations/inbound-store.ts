@@ -5,7 +5,9 @@
  * and applies opt-out keywords of the messages that were new.
  */
 
+import type { CallbackEvent } from "../../core/callbacks/events.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
+import { stageCallbacks } from "../callbacks/outbox.js";
 import {
   contactKeyOf,
   finalKeywordActions,
@@ -142,7 +144,17 @@ export class InboundStore {
     );
   }
 
-  async apply(ch: InboundChannel, items: readonly ReadyInbound[], now: Date): Promise<ApplyResult> {
+  /**
+   * Stores a batch in one transaction. `callbacksOf` turns the messages it stored (not those it
+   * already had) and the conversations it created into callback events, staged in the same
+   * transaction (db/callbacks/outbox.ts).
+   */
+  async apply(
+    ch: InboundChannel,
+    items: readonly ReadyInbound[],
+    now: Date,
+    callbacksOf?: (stored: readonly ReadyInbound[], created: readonly ConversationRow[]) => readonly CallbackEvent[],
+  ): Promise<ApplyResult> {
     const unique = [...new Map(items.map((m) => [inboundKey(m.providerMessageId, m.receivedAt), m])).values()];
     if (unique.length === 0) return NOTHING_APPLIED();
     return this.db.transaction(async (s) => {
@@ -164,6 +176,7 @@ export class InboundStore {
                 conversations.created,
               ])
             ).rows.map((r) => mapRow(conversationsTable, r));
+      if (callbacksOf) await stageCallbacks(s, callbacksOf(fresh, createdConversations));
       return { inserted, ...keywords, received, createdConversations };
     });
   }

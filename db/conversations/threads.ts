@@ -51,18 +51,23 @@ export async function markConversationRead(
 
 /**
  * Closes conversations with no message for `idleMs` (open or pending), in chunks the caller
- * repeats until none is left. Returns the ids it closed.
+ * repeats until none is left. Returns the rows it closed, as they are now.
  */
-export async function closeIdleConversations(orm: Orm, now: Date, idleMs: number, limit = 1000): Promise<string[]> {
+export async function closeIdleConversations(
+  orm: Orm,
+  now: Date,
+  idleMs: number,
+  limit = 1000,
+): Promise<ConversationRow[]> {
   const before = new Date(now.getTime() - idleMs).toISOString();
   const r = await orm.execute(
     sql`UPDATE conversations SET status = 'closed', updated_at = ${now.toISOString()}::timestamptz
          WHERE id IN (SELECT id FROM conversations
                        WHERE status <> 'closed' AND COALESCE(last_message_at, created_at) < ${before}::timestamptz
                        LIMIT ${limit})
-        RETURNING id`,
+        RETURNING *`,
   );
-  return rowsOf(r).map((x) => String(x.id));
+  return rowsOf(r).map((x) => mapRow(conversations, x));
 }
 
 /** The customer's latest message in the conversation: what a read receipt names. */

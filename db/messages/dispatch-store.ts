@@ -6,6 +6,8 @@
  * wiring holds one object.
  */
 
+import type { CallbackEmitter, CallbackEvent } from "../../core/callbacks/events.js";
+import { stageCallbacks } from "../callbacks/outbox.js";
 import type { ClaimedMessage } from "../../core/dispatch/claimed-message.js";
 import { accountQuota, type AccountQuota } from "../accounts/quotas.js";
 import { loadDispatchChannel, setChannelStatus, type DispatchChannelRow } from "../channels/dispatch-channel.js";
@@ -70,18 +72,26 @@ export class DispatchStore {
   }
 
   /**
-   * The batch's outcomes and their events; returns how many messages they moved. `onMoved` is
-   * told the outcomes that moved a message, once they are written.
+   * The batch's outcomes and their events; returns how many messages they moved. With
+   * `callbacks`, the callback events of the outcomes that moved a message are staged in the same
+   * transaction (db/callbacks/outbox.ts), so they outlive a crash before their publish, and handed
+   * to the emitter once committed.
    */
   async applyOutcomes(
     outcomes: AccountOutcome[],
     now: Date,
     channelId: string,
-    onMoved?: (moved: AccountOutcome[]) => Promise<void>,
+    callbacks?: { of(moved: AccountOutcome[]): readonly CallbackEvent[]; emitter: CallbackEmitter },
   ): Promise<number> {
     if (outcomes.length === 0) return 0;
-    const moved = await this.db.withSession((s) => writeOutcomes(s, outcomes, now, channelId));
-    if (onMoved && moved.size > 0) await onMoved(outcomes.filter((o) => moved.has(o.id)));
+    if (!callbacks) return (await this.db.withSession((s) => writeOutcomes(s, outcomes, now, channelId))).size;
+    const { moved, events } = await this.db.transaction(async (tx) => {
+      const moved = await writeOutcomes(tx, outcomes, now, channelId);
+      const events = moved.size > 0 ? callbacks.of(outcomes.filter((o) => moved.has(o.id))) : [];
+      await stageCallbacks(tx, events);
+      return { moved, events };
+    });
+    if (events.length > 0) await callbacks.emitter.emit(events);
     return moved.size;
   }
 

@@ -6,6 +6,8 @@
  * recomputes).
  */
 
+import type { CallbackEvent } from "../../core/callbacks/events.js";
+import { stageCallbacks } from "../callbacks/outbox.js";
 import type { Database } from "../client.js";
 import type { CampaignCounterSink } from "../campaigns/receipt-counters.js";
 import { markOptOuts, type OptOutMark } from "../contacts/opt-outs.js";
@@ -107,13 +109,15 @@ export class StatusStore {
    * Writes a batch in one transaction: the status changes (each only if the row still has its
    * `from` status) with their message_events (status-writes.ts), the campaign counters and any
    * opt-outs. Returns the ids whose change was written; the others lost a race and must be
-   * recomputed.
+   * recomputed. `callbacksOf` turns the written ids into callback events, staged in the same
+   * transaction (db/callbacks/outbox.ts).
    */
   async apply(
     changes: readonly ReceiptChange[],
     events: readonly ReceiptEvent[],
     optOuts: readonly OptOutMark[],
     now: Date,
+    callbacksOf?: (written: ReadonlySet<string>) => readonly CallbackEvent[],
   ): Promise<Set<string>> {
     if (changes.length === 0 && optOuts.length === 0) return new Set();
     return this.db.transaction(async (s) => {
@@ -123,6 +127,7 @@ export class StatusStore {
         changes.filter((c) => written.has(c.id)),
       );
       if (optOuts.length > 0) await markOptOuts(s, optOuts, now);
+      if (callbacksOf && written.size > 0) await stageCallbacks(s, callbacksOf(written));
       return written;
     });
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventPublisher } from "../../core/publisher.js";
+import { putChannelQuota } from "../accounts/channel-quotas.js";
 import type { Database } from "../client.js";
 import { insertChannel, openMigratedEmbedded } from "../testkit/embedded.js";
 import { ScheduleStore } from "./schedule-store.js";
@@ -40,6 +41,7 @@ describe("schedule triggers carry the channel content", () => {
       options?: object;
       metadata?: object;
       customValues?: object;
+      groupId?: string;
     },
   ): Promise<string> {
     const id = randomUUID();
@@ -55,7 +57,7 @@ describe("schedule triggers carry the channel content", () => {
         s.body ?? null,
         s.sendType,
         s.address ?? null,
-        JSON.stringify(s.sendType === "group" ? [randomUUID()] : []),
+        JSON.stringify(s.sendType === "group" ? [s.groupId ?? randomUUID()] : []),
         JSON.stringify(s.customValues ?? {}),
         at,
         JSON.stringify(s.options ?? {}),
@@ -135,5 +137,53 @@ describe("schedule triggers carry the channel content", () => {
       [id],
     );
     expect(g?.channel_options).toEqual({ subject: "Weekly news", html: "<p>News</p>" });
+  });
+
+  it("a firing over the channel type's quota fails its message with quota_exceeded, and publishes only the one within it", async () => {
+    const ch = await insertChannel(db, A, { channelType: "sms", provider: "twilio" });
+    await putChannelQuota(db.orm, A, "sms", { dailyLimit: 1, monthlyLimit: null }, now);
+    const id = await schedule(ch, { sendType: "single", address: "+251911000402", body: "Daily" });
+    const next = new Date(at.getTime() + 3_600_000);
+    published.length = 0;
+    await new ScheduleStore(db, publisher).fire(id, at, next, now);
+    await new ScheduleStore(db, publisher).fire(id, next, null, new Date(next.getTime() + 1_000));
+    const rows = await sql<{ status: string; error_code: string | null; error_message: string | null }>(
+      `SELECT status, error_code, error_message FROM messages WHERE scheduled_message_id = $1 ORDER BY created_at`,
+      [id],
+    );
+    expect(rows.map((r) => [r.status, r.error_code])).toEqual([
+      ["queued", null],
+      ["failed", "quota_exceeded"],
+    ]);
+    expect(rows[1]!.error_message).toContain("resets at 2026-03-11T00:00:00.000Z");
+    expect(published).toHaveLength(1);
+  });
+
+  it("a group firing whose recipients pass the quota creates its campaign failed, unpublished", async () => {
+    const ch = await insertChannel(db, A, { channelType: "telegram", provider: "default" });
+    await putChannelQuota(db.orm, A, "telegram", { dailyLimit: null, monthlyLimit: 2 }, now);
+    const group = randomUUID();
+    await sql(`INSERT INTO contact_groups (id, account_id, name) VALUES ($1, $2, 'three')`, [group, A]);
+    for (let i = 0; i < 3; i++) {
+      const contact = randomUUID();
+      await sql(`INSERT INTO contacts (id, account_id) VALUES ($1, $2)`, [contact, A]);
+      await sql(`INSERT INTO contact_group_members (group_id, contact_id, account_id) VALUES ($1, $2, $3)`, [
+        group,
+        contact,
+        A,
+      ]);
+    }
+    const id = await schedule(ch, { sendType: "group", body: "News", groupId: group });
+    published.length = 0;
+    expect((await new ScheduleStore(db, publisher).fire(id, at, null, now)).fired).toBe(true);
+    const [g] = await sql<{ status: string; failure_reason: string | null }>(
+      `SELECT status, failure_reason FROM group_messages WHERE scheduled_message_id = $1`,
+      [id],
+    );
+    expect(g?.status).toBe("failed");
+    expect(g?.failure_reason).toMatch(
+      /^quota_exceeded: the monthly telegram quota of 2 has \d left \(this firing needs 3\)/,
+    );
+    expect(published).toEqual([]);
   });
 });

@@ -14,7 +14,8 @@ import { deliveryAddressOf } from "../../core/campaign/contact.js";
 import { groupMessageEventSchema, TOPICS } from "../../core/events.js";
 import { type ChannelType } from "../../core/messages/vocabulary.js";
 import type { EventPublisher } from "../../core/publisher.js";
-import type { Database } from "../client.js";
+import { reserveChannelQuota } from "../accounts/channel-quotas.js";
+import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { FallbackStrategy } from "../../core/messages/lifecycle.js";
 import { composeForChannel, type ContentSource } from "../../core/content/compose.js";
@@ -156,6 +157,14 @@ export class ScheduleStore {
             error = { code: OUTSIDE_CARE_WINDOW, message: OUTSIDE_CARE_WINDOW_MESSAGE };
           }
         }
+        if (status === "queued") {
+          // The firing is the send's acceptance: it takes its quota now, or fails rather than send over it.
+          const refused = await overQuota(s.orm, String(r.account_id), channelType, 1, now);
+          if (refused) {
+            status = "failed";
+            error = { code: "quota_exceeded", message: refused };
+          }
+        }
         const text = content.body;
         const seg = SMS_TYPES.includes(channelType) ? segmentInfo(text) : undefined;
         const messageId = uuidv7(at);
@@ -195,10 +204,13 @@ export class ScheduleStore {
           [groupIds],
         );
         const groupMessageId = uuidv7(now);
+        // A campaign takes its recipients' quota when it is queued: over the quota, it is created failed.
+        const refused = await overQuota(s.orm, String(r.account_id), channelType, total.rows[0]?.n ?? 0, now);
         const ins = await s.query<{ id: string }>(
           `INSERT INTO group_messages (id, account_id, name, channel_id, template_id, message_body, status, contact_group_ids, total_recipients,
-                                       custom_values, metadata, queued_at, created_at, updated_at, scheduled_message_id, scheduled_for, channel_options)
-           VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7::jsonb, $8, $9::jsonb, $10::jsonb, $11, $11, $11, $12, $13, $14::jsonb)
+                                       custom_values, metadata, queued_at, created_at, updated_at, scheduled_message_id, scheduled_for, channel_options,
+                                       failure_reason)
+           VALUES ($1, $2, $3, $4, $5, $6, $15, $7::jsonb, $8, $9::jsonb, $10::jsonb, $11, $11, $11, $12, $13, $14::jsonb, $16)
            ON CONFLICT (scheduled_message_id, scheduled_for) WHERE scheduled_message_id IS NOT NULL DO NOTHING RETURNING id`,
           [
             groupMessageId,
@@ -215,10 +227,12 @@ export class ScheduleStore {
             id,
             at,
             JSON.stringify(options),
+            refused ? "failed" : "queued",
+            refused ? `quota_exceeded: ${refused}` : null,
           ],
         );
         created = ins.rows.length > 0;
-        if (created) publish = { kind: "group", groupMessageId };
+        if (created && !refused) publish = { kind: "group", groupMessageId };
       }
       await s.query(
         `UPDATE scheduled_messages SET trigger_count = trigger_count + $2, last_triggered_at = $3, next_trigger_at = $4,
@@ -261,4 +275,21 @@ export class ScheduleStore {
     }
     return { fired: done.fired, next: done.next };
   }
+}
+
+/**
+ * Reserves a firing's sends against the channel type's quota; undefined when they fit (or there is
+ * no quota), else why not: which quota, what is left, and when it resets.
+ */
+async function overQuota(
+  orm: Orm,
+  accountId: string,
+  channelType: ChannelType,
+  n: number,
+  now: Date,
+): Promise<string | undefined> {
+  const r = await reserveChannelQuota(orm, accountId, channelType, n, now);
+  if (r.ok) return undefined;
+  const left = Math.max(0, r.limit - r.used);
+  return `the ${r.period === "day" ? "daily" : "monthly"} ${channelType} quota of ${r.limit} has ${left} left (this firing needs ${n}); it resets at ${r.resetsAt.toISOString()}`;
 }

@@ -1,8 +1,10 @@
 /**
  * Hands callback events to the broker (topic callback.event) in batches of at most 500, for the
  * fan-out consumer. Producers call it after their own write committed; a failed publish is
- * logged and counted, never allowed to undo or repeat the write that caused the event (a send
- * must not be retried because its callback could not be published).
+ * logged, never allowed to undo or repeat the write that caused the event (a send must not be
+ * retried because its callback could not be published). The events of message statuses and
+ * inbound messages were staged in the callback outbox with that write: the sweep delivers those
+ * whose publish failed (services/callbacks/outbox-sweep.ts).
  */
 
 import { CALLBACK_TOPIC, type CallbackEmitter, type CallbackEvent } from "../../core/callbacks/events.js";
@@ -25,7 +27,7 @@ export function brokerCallbackEmitter(publisher: EventPublisher, log: Logger): C
               types: [...new Set(chunk.map((e) => e.type))],
               err: err instanceof Error ? err.message : String(err),
             },
-            "callback events could not be published; they are lost",
+            "callback events could not be published; the sweep delivers the staged ones from the outbox",
           );
         }
       }

@@ -3,7 +3,9 @@
  * take its type. Deliveries handled concurrently are gathered (MicroBatcher), so a burst costs one
  * look-up of subscribers and one insert per batch, and then one `nudge` per endpoint that got
  * deliveries: the endpoint's actor sends them (actors/callbacks/). The insert skips an (endpoint,
- * event id) pair already recorded, so a redelivered event is delivered once.
+ * event id) pair already recorded, so a redelivered event is delivered once, and removes the
+ * events from the callback outbox in the same transaction (db/callbacks/outbox.ts). The sweep
+ * hands this same fan-out the outbox rows whose publish was lost (`sweepCallbackOutbox`).
  *
  *   recorded (or already recorded), endpoints nudged → SUCCESS
  *   malformed                                        → dead letter
@@ -21,6 +23,8 @@ import { subscriptionRoute } from "../runtime/pubsub-handler.js";
 
 export const CALLBACK_ACTOR = "CallbackEndpointActor";
 
+export type CallbackFanout = ReturnType<typeof createCallbackFanout>;
+
 export function createCallbackFanout(deps: {
   endpoints: Pick<EndpointStore, "subscribers">;
   deliveries: Pick<DeliveryStore, "enqueue">;
@@ -34,7 +38,11 @@ export function createCallbackFanout(deps: {
       for (const ep of subscribers)
         if (ep.accountId === event.account_id && ep.eventTypes.includes(event.type))
           deliveries.push({ endpointId: ep.id, event });
-    await deps.deliveries.enqueue(deliveries);
+    // The batch's events leave the outbox with their deliveries recorded: published or swept, each is done.
+    await deps.deliveries.enqueue(
+      deliveries,
+      events.map((e) => e.id),
+    );
     // Every matched endpoint, not only those that got new rows: after a failed nudge the
     // redelivered event records nothing new, and its endpoint must still be woken.
     await Promise.all([...new Set(deliveries.map((d) => d.endpointId))].map((id) => deps.nudge(id)));

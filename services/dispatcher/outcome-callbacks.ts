@@ -1,10 +1,11 @@
 /**
  * Sends the dispatcher recorded, as `message.status` callbacks: sending → sent and sending →
  * failed (a retry back to queued is the platform's business, not a status the tenant acts on).
- * The id is derived from the message and its new status, as the status consumer's are.
+ * The id is derived from the message and its new status, as the status consumer's are. `of` runs
+ * in the outcomes' transaction, which stages the events; `emitter` publishes them once committed.
  */
 
-import { callbackEvent, stableEventId, type CallbackEmitter } from "../../core/callbacks/events.js";
+import { callbackEvent, stableEventId, type CallbackEmitter, type CallbackEvent } from "../../core/callbacks/events.js";
 import type { AccountOutcome } from "../../db/messages/status-writes.js";
 
 export function outcomeCallbacks(
@@ -12,8 +13,9 @@ export function outcomeCallbacks(
   channelId: string,
   campaignOf: (messageId: string) => string | null,
 ) {
-  return (moved: readonly AccountOutcome[]) =>
-    emitter.emit(
+  return {
+    emitter,
+    of: (moved: readonly AccountOutcome[]): CallbackEvent[] =>
       moved.flatMap((o) =>
         o.status === "queued"
           ? []
@@ -33,5 +35,5 @@ export function outcomeCallbacks(
               }),
             ],
       ),
-    );
+  };
 }

@@ -144,8 +144,8 @@ export function createDispatchPorts(deps: {
     recordClaims: (claimed, now, channelId) => store.recordClaims(claimed, now, channelId),
     async applyOutcomes(outcomes, now, channelId) {
       if (!deps.callbacks) return store.applyOutcomes(outcomes, now, channelId);
-      const emit = outcomeCallbacks(deps.callbacks, channelId, (id) => campaignOf.get(id) ?? null);
-      const moved = await store.applyOutcomes(outcomes, now, channelId, emit);
+      const callbacks = outcomeCallbacks(deps.callbacks, channelId, (id) => campaignOf.get(id) ?? null);
+      const moved = await store.applyOutcomes(outcomes, now, channelId, callbacks);
       for (const o of outcomes) campaignOf.delete(o.id);
       return moved;
     },

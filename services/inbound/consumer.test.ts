@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CallbackEvent } from "../../core/callbacks/events.js";
 import { createLogger } from "../../core/logger.js";
 import { logLines } from "../../core/testkit/log-lines.js";
 import type { InboundEvent } from "../../core/webhooks/events.js";
+import { EndpointStore } from "../../db/callbacks/endpoint-store.js";
 import type { Database } from "../../db/client.js";
+import { SecretBox } from "../../db/secret-box.js";
 import { insertChannel, openMigratedEmbedded } from "../../db/testkit/embedded.js";
 import { createInboundConsumer } from "./consumer.js";
 
@@ -64,5 +67,36 @@ describe("inbound consumer events", () => {
       message: { channelId: ch, conversationId, from: "+251911000960", text: "hello", providerMessageId: "wamid.1" },
     });
     expect(new Set(published.map((p) => p.data.eventId)).size).toBe(3);
+  });
+
+  it("emits conversation.created and message.received callbacks, staged for an account with an endpoint", async () => {
+    const B = randomUUID();
+    const chB = await insertChannel(db, B, { channelType: "whatsapp", provider: "default" });
+    const box = SecretBox.fromKeyRing(`k1:${Buffer.alloc(32, 7).toString("base64")}`);
+    await new EndpointStore(db, box).create(
+      B,
+      { url: "https://example.com/hook", description: null, eventTypes: ["conversation.created"] },
+      new Date(),
+    );
+    const emitted: CallbackEvent[] = [];
+    const consumer = createInboundConsumer({
+      db,
+      log: createLogger("test", { destination: logLines().destination }),
+      // The publish is lost: what was staged still reaches the endpoint through the sweep.
+      callbacks: { emit: (events) => (emitted.push(...events), Promise.resolve()) },
+    });
+    expect(await consumer.handle({ ...event("wamid.b1", "hi"), channelId: chB, accountId: B })).toBe("stored");
+    expect(emitted.map((e) => e.type)).toEqual(["conversation.created", "message.received"]);
+    const created = emitted[0]!;
+    expect(created).toMatchObject({
+      account_id: B,
+      ordering_key: expect.stringMatching(/^conversation:/),
+      data: { channel_id: chB, participant_from: "+251911000960", status: "open", unread_count: 1 },
+    });
+    // Only the type the account's endpoint takes is staged.
+    const staged = await db.withSession((s) =>
+      s.query<{ event_id: string }>(`SELECT event_id FROM callback_outbox WHERE account_id = $1`, [B]),
+    );
+    expect(staged.rows.map((r) => r.event_id)).toEqual([created.id]);
   });
 });

@@ -16,7 +16,8 @@
  */
 
 import express, { Router } from "express";
-import { callbackEvent, stableEventId, type CallbackEmitter } from "../../core/callbacks/events.js";
+import { conversationCreatedCallback } from "../../core/callbacks/conversation-callbacks.js";
+import { callbackEvent, stableEventId, type CallbackEmitter, type CallbackEvent } from "../../core/callbacks/events.js";
 import type { Logger } from "../../core/logger.js";
 import { MicroBatcher } from "../../core/micro-batcher.js";
 import { inboundEventSchema, type InboundEvent } from "../../core/webhooks/events.js";
@@ -152,10 +153,18 @@ export function createInboundConsumer(deps: {
     const results: InboundResult[] = items.map(() => "part");
     await assemble(store, ch, parts, items, ready);
     const todo = ready.flatMap((r, i) => (r ? [{ r, i }] : []));
+    // The callbacks of the stored messages and created conversations are staged with them and published once they are committed.
+    let callbacks: readonly CallbackEvent[] = [];
     const applied = await store.apply(
       ch,
       todo.map((t) => t.r),
       new Date(now()),
+      deps.callbacks &&
+        ((stored, created) =>
+          (callbacks = [
+            ...created.map((c) => conversationCreatedCallback(ch.accountId, conversationSnapshotOf(c), c.createdAt)),
+            ...stored.map((r) => receivedCallback(ch, r)),
+          ])),
     );
     if (deps.publisher) await publishReceived(deps.publisher, deps.log, ch, applied, new Date(now()));
     if (applied.optedOut > 0) inboundMessages.inc({ channel_type: ch.channelType, kind: "opt_out" }, applied.optedOut);
@@ -163,10 +172,7 @@ export function createInboundConsumer(deps: {
     // Parts of one long message share its row: the part that completed it reports it, the others "part".
     for (const { r, i } of todo)
       results[i] = applied.inserted.has(inboundKey(r.providerMessageId, r.receivedAt)) ? "stored" : "duplicate";
-    if (deps.callbacks)
-      await deps.callbacks.emit(
-        todo.filter(({ i }) => results[i] === "stored").map(({ r }) => receivedCallback(ch, r)),
-      );
+    if (deps.callbacks && callbacks.length > 0) await deps.callbacks.emit(callbacks);
     if (now() - prunedAt > PRUNE_EVERY_MS) {
       prunedAt = now();
       await store

@@ -5,6 +5,7 @@
  * reconciler of parked receipts, so a receipt applied late goes through exactly the same steps.
  */
 
+import type { CallbackEmitter, CallbackEvent } from "../../core/callbacks/events.js";
 import type { MessageStatusEvent } from "../../core/webhooks/events.js";
 import { StatusStore, type TargetRow } from "../../db/messages/receipt-store.js";
 import type { ReceiptChange, ReceiptEvent } from "../../db/messages/status-writes.js";
@@ -18,14 +19,21 @@ export const DEFAULT_EARLY_WINDOW_MS = 10 * 60_000;
 
 export type ApplyReceipts = (channelId: string, events: readonly MessageStatusEvent[]) => Promise<ReceiptResult[]>;
 
-/** Told, after each write, the status steps it made (a message moved twice has two), with their changes. */
-export type OnReceiptsWritten = (
-  channelId: string,
-  steps: readonly ReceiptEvent[],
-  changes: ReadonlyMap<string, ReceiptChange>,
-) => Promise<void>;
+/**
+ * How a write's status steps (a message moved twice has two) become callback events: `of` runs
+ * inside the write's transaction, which stages what it returns; `emitter` publishes them once
+ * committed.
+ */
+export interface ReceiptCallbacks {
+  of(
+    channelId: string,
+    steps: readonly ReceiptEvent[],
+    changes: ReadonlyMap<string, ReceiptChange>,
+  ): readonly CallbackEvent[];
+  emitter: CallbackEmitter;
+}
 
-export function receiptApplier(store: StatusStore, onWritten?: OnReceiptsWritten): ApplyReceipts {
+export function receiptApplier(store: StatusStore, callbacks?: ReceiptCallbacks): ApplyReceipts {
   return async (channelId, events) => {
     const channelType = events[0]!.channelType;
     const receipts: PlannedReceipt[] = events.map((e) => ({
@@ -39,13 +47,21 @@ export function receiptApplier(store: StatusStore, onWritten?: OnReceiptsWritten
       const batch = pending.map((i) => receipts[i]!);
       const targets = await findTargets(store, channelId, batch);
       const plan = planBatch({ id: channelId, channelType }, batch, targets);
-      const written = await store.apply(plan.changes, plan.events, plan.optOuts, new Date());
-      if (onWritten && written.size > 0)
-        await onWritten(
-          channelId,
-          plan.events.filter((e) => written.has(e.messageId)),
-          new Map(plan.changes.filter((c) => written.has(c.id)).map((c) => [c.id, c])),
-        );
+      let staged: readonly CallbackEvent[] = [];
+      const written = await store.apply(
+        plan.changes,
+        plan.events,
+        plan.optOuts,
+        new Date(),
+        callbacks &&
+          ((w) =>
+            (staged = callbacks.of(
+              channelId,
+              plan.events.filter((e) => w.has(e.messageId)),
+              new Map(plan.changes.filter((c) => w.has(c.id)).map((c) => [c.id, c])),
+            ))),
+      );
+      if (callbacks && staged.length > 0) await callbacks.emitter.emit(staged);
       const lost: number[] = [];
       plan.results.forEach((res, j) => {
         const i = pending[j]!;

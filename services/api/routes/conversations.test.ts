@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CallbackEvent } from "../../../core/callbacks/events.js";
+import { createLogger } from "../../../core/logger.js";
+import { EndpointStore } from "../../../db/callbacks/endpoint-store.js";
 import { InboundStore } from "../../../db/conversations/inbound-store.js";
 import { closeIdleConversations } from "../../../db/conversations/threads.js";
+import { runMaintenance } from "../../../db/maintenance.js";
+import { SecretBox } from "../../../db/secret-box.js";
 import { insertChannel } from "../../../db/testkit/embedded.js";
+import { publishIdleClosed } from "../../conversations/closed-events.js";
 import { startEmbeddedApi, type EmbeddedApi } from "../testkit/embedded-api.js";
 
 /**
@@ -119,7 +125,7 @@ describe("/v1/conversations", () => {
     expect((await api.call("GET", `/v1/conversations/${id}`)).body).toMatchObject({ status: "open", unread_count: 1 });
 
     const closed = await closeIdleConversations(api.db.orm, new Date(Date.now() + 2 * 3_600_000), 3_600_000);
-    expect(closed).toContain(id);
+    expect(closed.map((c) => c.id)).toContain(id);
     expect((await api.call("GET", `/v1/conversations/${id}`)).body.status).toBe("closed");
     // A send to the participant of a closed conversation starts no thread of its own; a reply reopens it.
     const plain = await api.call("POST", "/v1/messages", {
@@ -139,5 +145,65 @@ describe("/v1/conversations", () => {
     expect(bad).toMatchObject({ status: 400, body: { field: "status" } });
     const both = await api.call("POST", `/v1/conversations/${String(conv.id)}/messages`, { body: {} });
     expect(both.status).toBe(400);
+  });
+
+  it("sends conversation changes to callback endpoints: a PATCH, the read marker, and the idle close", async () => {
+    const box = SecretBox.fromKeyRing(`k1:${Buffer.alloc(32, 7).toString("base64")}`);
+    await new EndpointStore(api.db, box).create(
+      api.accountId,
+      { url: "https://example.com/hook", description: null, eventTypes: ["conversation.updated"] },
+      new Date(),
+    );
+    const staged = async () =>
+      (
+        await api.db.withSession((s) =>
+          s.query<{ event_id: string }>(`SELECT event_id FROM callback_outbox WHERE account_id = $1`, [api.accountId]),
+        )
+      ).rows.map((r) => r.event_id);
+    const callbacks = () =>
+      api.published
+        .filter((p) => p.topic === "callback.event")
+        .flatMap((p) => (p.data as { events: CallbackEvent[] }).events)
+        .filter((e) => e.type === "conversation.updated");
+
+    await inbound(tg, "telegram", "777002", "callbacks please", new Date(Date.now() - 1_000));
+    const conv = (await list([`channel_id:eq:${tg}`])).items.find(
+      (c) => (c.participants as { contact: string }).contact === "777002",
+    );
+    const id = String(conv!.id);
+    const before = callbacks().length;
+    await api.call("PATCH", `/v1/conversations/${id}`, { body: { assignee: "agent-9" } });
+    await api.call("POST", `/v1/conversations/${id}/read`);
+    const mine = callbacks().slice(before);
+    expect(mine.map((e) => [e.data.conversation_id, (e.data as { changed: string[] }).changed])).toEqual([
+      [id, ["assignee"]],
+      [id, ["unread_count"]],
+    ]);
+    expect(mine[0]).toMatchObject({ account_id: api.accountId, ordering_key: `conversation:${id}` });
+    // Staged with the change (no fan-out runs here to take them out of the outbox).
+    expect(await staged()).toEqual(expect.arrayContaining(mine.map((e) => e.id)));
+
+    // The idle timer closes it: conversation.updated on pub/sub and as a callback, as a PATCH close.
+    const recorded: { topic: string; data: unknown }[] = [];
+    const recorder = { publish: async (topic: string, data: unknown) => void recorded.push({ topic, data }) };
+    const report = await runMaintenance(api.db, new Date(Date.now() + 100 * 3_600_000), {
+      conversationIdleMs: 3_600_000,
+      onConversationsClosed: publishIdleClosed(recorder, createLogger("test", { level: "silent" })),
+    });
+    expect(report.conversationsClosed).toBeGreaterThan(0);
+    const updated = recorded.filter((r) => r.topic === "conversation.updated").map((r) => r.data);
+    expect(updated).toContainEqual(
+      expect.objectContaining({ changed: ["status"], conversation: expect.objectContaining({ id, status: "closed" }) }),
+    );
+    const closedCallback = recorded
+      .filter((r) => r.topic === "callback.event")
+      .flatMap((r) => (r.data as { events: CallbackEvent[] }).events)
+      .find((e) => e.type === "conversation.updated" && e.data.conversation_id === id);
+    expect(closedCallback).toMatchObject({
+      type: "conversation.updated",
+      data: { status: "closed", changed: ["status"] },
+    });
+    expect(await staged()).toContain(closedCallback!.id);
+    expect((await api.call("GET", `/v1/conversations/${id}`)).body.status).toBe("closed");
   });
 });

@@ -2,7 +2,8 @@
  * Conversation routes: the inbox (list with the filter grammar), one conversation with its
  * participants, unread count and WhatsApp care window, its messages in both directions oldest
  * first, a reply on its channel to its participant, status and assignee changes, and the read
- * marker. Changes are published as conversation.updated.
+ * marker. Changes are published as conversation.updated and sent to the tenant's callback endpoints
+ * (conversation-changes.ts).
  */
 
 import { notFound } from "../../../core/errors.js";
@@ -12,7 +13,7 @@ import { markConversationRead } from "../../../db/conversations/threads.js";
 import { conversations } from "../../../db/schema.js";
 import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
-import { conversationUpdated } from "../publish.js";
+import { changeConversation } from "../conversation-changes.js";
 import { conversationsResource, messagesResource } from "../resources.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import {
@@ -149,13 +150,14 @@ export const conversationRoutes: AnyRoute[] = [
         "POST /v1/conversations/messages",
         { conversationId: row.id },
       );
-      if (row.status === "closed") {
-        const reopened = await updateScoped(ctx.db.orm, conversations, principal, row.id, {
-          status: "open",
-          updatedAt: now,
-        });
-        if (reopened) await conversationUpdated(ctx, reopened, ["status"], now, c.traceparent);
-      }
+      if (row.status === "closed")
+        await changeConversation(
+          ctx,
+          (orm) => updateScoped(orm, conversations, principal, row.id, { status: "open", updatedAt: now }),
+          ["status"],
+          now,
+          c.traceparent,
+        );
       return reply;
     },
   }),
@@ -174,9 +176,14 @@ export const conversationRoutes: AnyRoute[] = [
       ...notFoundResponse,
     },
     async handler({ params, body, principal, ctx, now, traceparent }) {
-      const row = await updateScoped(ctx.db.orm, conversations, principal, params.id, { ...body, updatedAt: now });
+      const row = await changeConversation(
+        ctx,
+        (orm) => updateScoped(orm, conversations, principal, params.id, { ...body, updatedAt: now }),
+        Object.keys(body),
+        now,
+        traceparent,
+      );
       if (!row) throw notFound("conversation not found");
-      await conversationUpdated(ctx, row, Object.keys(body), now, traceparent);
       return { status: 200, body: conversationJson(row, now) };
     },
   }),
@@ -195,9 +202,14 @@ export const conversationRoutes: AnyRoute[] = [
       ...notFoundResponse,
     },
     async handler({ params, principal, ctx, now, traceparent }) {
-      const row = await markConversationRead(ctx.db.orm, principal.accountIds, params.id, now);
+      const row = await changeConversation(
+        ctx,
+        (orm) => markConversationRead(orm, principal.accountIds, params.id, now),
+        ["unread_count"],
+        now,
+        traceparent,
+      );
       if (!row) throw notFound("conversation not found");
-      await conversationUpdated(ctx, row, ["unread_count"], now, traceparent);
       const receipt = await readReceiptFor(ctx, row);
       if (receipt.outcome === "failed")
         ctx.logger.warn({ conversationId: row.id, reason: receipt.reason }, "read receipt refused by the provider");

@@ -5,7 +5,8 @@ import { startEmbeddedApi, type EmbeddedApi } from "../testkit/embedded-api.js";
 
 /**
  * /v1/quotas and the accept-time check on the embedded API: usage so far, 429 quota_exceeded
- * with the reset time before any row is written, for single sends and campaigns.
+ * with the reset time before any row is written, for single sends, campaigns and scheduled sends
+ * whose firing is known to pass it.
  */
 describe("/v1/quotas", () => {
   let api: EmbeddedApi;
@@ -98,6 +99,39 @@ describe("/v1/quotas", () => {
     expect((await api.call("GET", "/v1/quotas")).body.items).toContainEqual(
       expect.objectContaining({ channel_type: "telegram", daily: expect.objectContaining({ used: 3, remaining: 0 }) }),
     );
+  });
+
+  it("a scheduled send known to pass the quota when it fires is refused before any row; a later one is taken", async () => {
+    await api.call("PATCH", "/v1/quotas/email", { body: { daily_limit: 1 } });
+    // The first test sent one e-mail today: nothing left of today's quota.
+    const schedules = () => count(`SELECT count(*)::int AS n FROM scheduled_messages WHERE account_id = $1`);
+    const before = await schedules();
+    const schedule = (at: Date, extra: Record<string, unknown>) =>
+      api.call("POST", "/v1/scheduled-messages", {
+        body: { channel_id: mail, message_body: "later", scheduled_at: at.toISOString(), ...extra },
+      });
+    const midnight = new Date(new Date().toISOString().slice(0, 10));
+    midnight.setUTCDate(midnight.getUTCDate() + 1);
+    // Fires today, before the day's quota resets: refused with the reset time.
+    const today = new Date(Math.min(Date.now() + 60_000, midnight.getTime() - 1_000));
+    const refused = await schedule(today, { send_type: "single", delivery_address: "ana@example.org" });
+    expect(refused).toMatchObject({
+      status: 429,
+      body: { code: "quota_exceeded", period: "day", limit: 1, used: 1, resets_at: midnight.toISOString() },
+    });
+    expect(await schedules()).toBe(before);
+    // Fires after the reset: taken; the firing decides.
+    const tomorrow = new Date(midnight.getTime() + 3_600_000);
+    expect((await schedule(tomorrow, { send_type: "single", delivery_address: "ana@example.org" })).status).toBe(201);
+    // A group larger than the limit fits no day.
+    const g = await api.call("POST", "/v1/contact-groups", { body: { name: "mail pair" } });
+    for (const email of ["b@example.org", "c@example.org"]) {
+      const c = await api.call("POST", "/v1/contacts", { body: { name: email, email } });
+      await api.call("POST", `/v1/contact-groups/${String(g.body.id)}/members`, { body: { contact_ids: [c.body.id] } });
+    }
+    const group = await schedule(tomorrow, { send_type: "group", contact_group_ids: [g.body.id] });
+    expect(group).toMatchObject({ status: 429, body: { code: "quota_exceeded", period: "day", limit: 1 } });
+    expect(await schedules()).toBe(before + 1);
   });
 
   it("is for admins only; a quota removed no longer limits", async () => {

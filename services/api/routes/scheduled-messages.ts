@@ -26,9 +26,11 @@ import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
 import { parseWith } from "../http/validation.js";
 import { scheduledMessageEvent } from "../publish.js";
 import { addressSchema } from "../schemas/addresses.js";
-import { conflictResponse, errorResponses, notFoundResponse } from "../schemas/common.js";
+import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from "../schemas/scheduled-messages.js";
 import { checkAttachments } from "../media/attachments.js";
+import { countGroupRecipients } from "../../../db/contacts/repository.js";
+import { refuseKnownOverrun } from "./quota-guard.js";
 import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
 import {
   assertPatchedSendFits,
@@ -102,8 +104,17 @@ export const scheduledMessageRoutes: AnyRoute[] = [
     tag,
     permission: "manage",
     body: scheduledCreate,
-    responses: { 201: { description: "Created", schema: scheduledOut }, ...errorResponses, ...conflictResponse },
-    async handler({ body, principal, ctx, now, traceparent }) {
+    responses: {
+      201: { description: "Created", schema: scheduledOut },
+      ...errorResponses,
+      ...conflictResponse,
+      429: {
+        description:
+          "Rate limit exceeded, or (code quota_exceeded) its first firing is known to pass the channel type's daily or monthly quota (larger than the limit, or more than what is left of the period it fires in); resets_at and Retry-After say when it resets",
+        schema: errorSchema,
+      },
+    },
+    async handler({ body, principal, ctx, now, res, traceparent }) {
       const accountId = accountFor(principal, body.account_id);
       const scheduledAt = new Date(body.scheduled_at);
       notInPast(scheduledAt, now, "scheduled_at");
@@ -122,6 +133,16 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       );
       if (body.contact_id) await contactRef(ctx.db.orm, accountId, body.contact_id);
       if (body.contact_group_ids) await groupRefs(ctx.db.orm, accountId, body.contact_group_ids);
+      // What its first firing will ask of the quota, refused now when it cannot fit then.
+      await refuseKnownOverrun(
+        ctx.db.orm,
+        res,
+        accountId,
+        channel.channelType as ChannelType,
+        body.send_type === "group" ? await countGroupRecipients(ctx.db.orm, body.contact_group_ids ?? []) : 1,
+        scheduledAt,
+        now,
+      );
       const row = await createScheduledWithinCap(
         ctx.db,
         {

@@ -2,9 +2,11 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callbackEvent, stableEventId } from "../../../core/callbacks/events.js";
 import { verifyCallbackSignature } from "../../../core/callbacks/signature.js";
 import { appPorts } from "../../../scripts/launcher/stack.js";
 import { startDispatchHarness, telegramCredentials, type DispatchHarness } from "../dispatch/harness.js";
+import { withPg } from "../support/seed.js";
 import { eventually } from "../support/stack.js";
 
 /** One request a test endpoint received, and what it answered. */
@@ -120,10 +122,19 @@ describe("event callbacks to tenants", () => {
   });
 
   it("delivers status changes and inbound messages signed; retries a failing endpoint; disables a dead one; keeps tenants apart", async () => {
-    const okA = await endpoint(accountA, `${sinkUrl}/a/ok`, ["message.status", "message.received"]);
+    const conversationTypes = ["conversation.created", "conversation.updated"];
+    const okA = await endpoint(accountA, `${sinkUrl}/a/ok`, [
+      "message.status",
+      "message.received",
+      ...conversationTypes,
+    ]);
     const flakyA = await endpoint(accountA, `${sinkUrl}/a/flaky`, ["message.status"]);
     const downA = await endpoint(accountA, deadUrl, ["message.status"]);
-    const okB = await endpoint(accountB, `${sinkUrl}/b/ok`, ["message.status", "message.received"]);
+    const okB = await endpoint(accountB, `${sinkUrl}/b/ok`, [
+      "message.status",
+      "message.received",
+      ...conversationTypes,
+    ]);
     // The secret is shown once: never in a read.
     const read = await api(accountA, "GET", `/v1/webhook-endpoints/${okA.id}`);
     expect(read.status).toBe(200);
@@ -213,6 +224,36 @@ describe("event callbacks to tenants", () => {
     expect(inbound.event.data).toMatchObject({ channel_id: chA.body.id, from: "+251911700002", text: "a reply" });
     expect(verifyCallbackSignature(okA.secret, inbound.signature, inbound.body, Date.now() / 1000)).toBe(true);
 
+    // The inbound message started a conversation: conversation.created, then a PATCH close as
+    // conversation.updated, both to A's endpoint only; B cannot touch A's conversation.
+    const created = await eventually(
+      "A's conversation.created",
+      async () => hitsAt("/a/ok").find((x) => x.event.type === "conversation.created"),
+      30_000,
+    );
+    expect(created.event.data).toMatchObject({
+      channel_id: chA.body.id,
+      participant_from: "+251911700002",
+      status: "open",
+    });
+    expect(verifyCallbackSignature(okA.secret, created.signature, created.body, Date.now() / 1000)).toBe(true);
+    const conversationId = created.event.data.conversation_id as string;
+    expect((await api(accountB, "PATCH", `/v1/conversations/${conversationId}`, { status: "closed" })).status).toBe(
+      404,
+    );
+    expect((await api(accountA, "PATCH", `/v1/conversations/${conversationId}`, { status: "closed" })).status).toBe(
+      200,
+    );
+    const closedConversation = await eventually(
+      "A's conversation.updated",
+      async () =>
+        hitsAt("/a/ok").find(
+          (x) => x.event.type === "conversation.updated" && x.event.data.conversation_id === conversationId,
+        ),
+      30_000,
+    );
+    expect(closedConversation.event.data).toMatchObject({ status: "closed", changed: ["status"] });
+
     // The flaky endpoint: each event answered 500 once, then taken exactly once.
     const flakyIds = new Set(statuses.map((x) => x.eventId));
     await eventually(
@@ -276,6 +317,7 @@ describe("event callbacks to tenants", () => {
       expect(x.event.data.message_id).toBe(messageB);
       expect(verifyCallbackSignature(okB.secret, x.signature, x.body, Date.now() / 1000)).toBe(true);
     }
+    expect(hitsAt("/b/ok").some((x) => x.event.type.startsWith("conversation."))).toBe(false);
     for (const x of hits.filter((y) => y.path.startsWith("/a/"))) expect(x.event.account_id).toBe(accountA);
     expect(hits.some((x) => x.path.startsWith("/a/") && x.event.data.message_id === messageB)).toBe(false);
 
@@ -292,4 +334,42 @@ describe("event callbacks to tenants", () => {
       15_000,
     );
   }, 180_000);
+
+  it("delivers an event whose publish was lost after its commit, from the outbox, once by event id", async () => {
+    const ep = await endpoint(accountA, `${sinkUrl}/a/outbox`, ["message.status"]);
+    // What a dispatcher killed between its commit and its publish leaves: the event staged with
+    // the status change, never published.
+    const messageId = randomUUID();
+    const event = callbackEvent("message.status", {
+      id: stableEventId("message.status", messageId, "delivered"),
+      accountId: accountA,
+      orderingKey: `message:${messageId}`,
+      data: {
+        message_id: messageId,
+        channel_id: null,
+        from_status: "sent",
+        status: "delivered",
+        group_message_id: null,
+        error_code: null,
+      },
+    });
+    await withPg(h.db, (c) =>
+      c.query(
+        `INSERT INTO callback_outbox (event_id, account_id, payload, created_at) VALUES ($1, $2, $3, now() - interval '5 minutes')`,
+        [event.id, accountA, JSON.stringify(event)],
+      ),
+    );
+    const hit = await eventually(
+      "the swept event at the endpoint",
+      async () => hitsAt("/a/outbox").find((x) => x.eventId === event.id),
+      30_000,
+    );
+    expect(verifyCallbackSignature(ep.secret, hit.signature, hit.body, Date.now() / 1000)).toBe(true);
+    expect(hit.event).toMatchObject({ id: event.id, account_id: accountA, data: { message_id: messageId } });
+    // Two more sweeps later: still once, and nothing left in the outbox (every event of the test settled).
+    await new Promise((r) => setTimeout(r, 12_000));
+    expect(hitsAt("/a/outbox").filter((x) => x.eventId === event.id)).toHaveLength(1);
+    const left = await withPg(h.db, (c) => c.query(`SELECT count(*)::int AS n FROM callback_outbox`));
+    expect(left.rows[0].n).toBe(0);
+  }, 60_000);
 });
