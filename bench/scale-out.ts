@@ -9,7 +9,8 @@
  * not assumed. Prints figures; asserts nothing.
  *
  *   npm run bench:scale-out   (BENCH_MESSAGES=30000, BENCH_CHANNELS=12, BENCH_REPLICAS=1,2,3,
- *                              BENCH_PROVIDER_LATENCY_MS=0, BENCH_BASE_PORT=20700)
+ *                              BENCH_PROVIDER_LATENCY_MS=0, BENCH_NODE_OPTIONS for the apps,
+ *                              BENCH_BASE_PORT=20700)
  *
  * Run it under the integration lock (fixed ports). Needs scripts/infra.sh and the Dapr binaries.
  */
@@ -47,6 +48,8 @@ for (const replicas of REPLICAS) {
     basePort: BASE_PORT,
     extraDispatchers: replicas - 1,
     simulator: { providers: { telegram: { latencyMs: LATENCY_MS } } },
+    // e.g. BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof": every app writes a profile on exit
+    ...(process.env.BENCH_NODE_OPTIONS ? { appEnv: { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } } : {}),
   });
   try {
     const channels: string[] = [];
