@@ -6,7 +6,8 @@
  * applied by the status consumer. Prints sustained webhooks/s, latency percentiles, and how long
  * the consumer takes to apply them (receipt apply lag).
  *
- *   node --import tsx bench/webhooks.ts      (BENCH_WEBHOOKS=20000, BENCH_CONNECTIONS=32)
+ *   node --import tsx bench/webhooks.ts      (BENCH_WEBHOOKS=20000, BENCH_CONNECTIONS=32,
+ *                                             BENCH_NODE_OPTIONS for the apps)
  *
  * Needs scripts/infra.sh and the Dapr binaries. Loopback only; bounded by BENCH_WEBHOOKS.
  */
@@ -27,7 +28,12 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 // since the figure measured is the receiver's own throughput.
 const H = await startCampaignHarness({
   basePort: BASE_PORT,
-  appEnv: { LOG_LEVEL: "warn", WEBHOOK_RATE_PER_CHANNEL: "1000000" },
+  appEnv: {
+    LOG_LEVEL: "warn",
+    WEBHOOK_RATE_PER_CHANNEL: "1000000",
+    // e.g. BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof": both apps write a profile on exit
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+  },
 });
 try {
   const channelId = await H.channel({
