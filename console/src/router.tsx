@@ -2,6 +2,7 @@
 
 import { createRootRoute, createRoute, createRouter, Outlet, redirect } from "@tanstack/react-router";
 import { Layout } from "./layout";
+import { CampaignNew } from "./pages/CampaignNew";
 import { CampaignProgress } from "./pages/CampaignProgress";
 import { Campaigns } from "./pages/Campaigns";
 import { ChannelEdit, ChannelNew } from "./pages/ChannelForm";
@@ -40,6 +41,7 @@ const messages = createRoute({
 const message = createRoute({ getParentRoute: () => app, path: "/messages/$messageId", component: MessageDetail });
 
 const campaigns = createRoute({ getParentRoute: () => app, path: "/campaigns", component: Campaigns });
+const campaignNew = createRoute({ getParentRoute: () => app, path: "/campaigns/new", component: CampaignNew });
 const campaign = createRoute({
   getParentRoute: () => app,
   path: "/campaigns/$campaignId",
@@ -62,6 +64,7 @@ const tree = root.addChildren([
     messages,
     message,
     campaigns,
+    campaignNew,
     campaign,
     contacts,
     templates,
