@@ -1,6 +1,5 @@
 /**
- * The signed-in frame: navigation (a page per resource; pages for media, conversations,
- * suppressions, quotas and webhook endpoints are added to NAV and the router as their APIs land),
+ * The signed-in frame: navigation (a page per resource; a new page is a line in NAV and a route),
  * the theme switch and sign-out.
  */
 
@@ -13,6 +12,7 @@ const NAV = [
   { to: "/", label: "Overview" },
   { to: "/channels", label: "Channels" },
   { to: "/messages", label: "Messages" },
+  { to: "/conversations", label: "Conversations" },
   { to: "/campaigns", label: "Campaigns" },
   { to: "/schedules", label: "Schedules" },
   { to: "/templates", label: "Templates" },

@@ -8,6 +8,8 @@ import { Campaigns } from "./pages/Campaigns";
 import { ChannelEdit, ChannelNew } from "./pages/ChannelForm";
 import { Channels } from "./pages/Channels";
 import { Contacts } from "./pages/Contacts";
+import { Conversations } from "./pages/Conversations";
+import { ConversationThread } from "./pages/ConversationThread";
 import { MessageDetail } from "./pages/MessageDetail";
 import { messageSearch, Messages } from "./pages/Messages";
 import { Overview } from "./pages/Overview";
@@ -50,6 +52,13 @@ const campaign = createRoute({
 
 const contacts = createRoute({ getParentRoute: () => app, path: "/contacts", component: Contacts });
 
+const conversations = createRoute({ getParentRoute: () => app, path: "/conversations", component: Conversations });
+const conversation = createRoute({
+  getParentRoute: () => app,
+  path: "/conversations/$conversationId",
+  component: ConversationThread,
+});
+
 const templates = createRoute({ getParentRoute: () => app, path: "/templates", component: Templates });
 
 const schedules = createRoute({ getParentRoute: () => app, path: "/schedules", component: Schedules });
@@ -67,6 +76,8 @@ const tree = root.addChildren([
     campaignNew,
     campaign,
     contacts,
+    conversations,
+    conversation,
     templates,
     schedules,
   ]),

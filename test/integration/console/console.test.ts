@@ -2,11 +2,11 @@
  * The console in a real browser (Debian's Chromium) against the embedded platform and the provider
  * simulator: sign in, the live overview, a channel created with bad then good credentials, a
  * message followed to delivered on its timeline, filters kept in the URL, pause and resume of a
- * channel, a CSV import with bad rows, a 2,000-contact campaign created in the wizard, paused,
- * resumed and followed to 100 %, and a campaign scheduled for a set time. Every page passes
- * axe-core in both themes, reports no CSP violation, and is photographed (.build/screenshots,
- * outside git; README shows two of them, copied to docs/console by hand so a test run never
- * changes a tracked file).
+ * channel, an inbound message answered from the inbox, a CSV import with bad rows, a 2,000-contact
+ * campaign created in the wizard, paused, resumed and followed to 100 %, and a campaign scheduled
+ * for a set time. Every page passes axe-core in both themes, reports no CSP violation, and is
+ * photographed (.build/screenshots, outside git; README shows two of them, copied to docs/console
+ * by hand so a test run never changes a tracked file).
  */
 
 import { execFileSync } from "node:child_process";
@@ -159,6 +159,55 @@ describe("the console in Chromium", () => {
     await page.getByRole("button", { name: "Resume operator SMSC" }).click();
     await page.getByRole("button", { name: "Pause operator SMSC" }).waitFor();
     expect((await api("GET", `/v1/channels/${channelId}`)).body.status).toBe("active");
+  });
+
+  it("answers an inbound message from the inbox: assigned, replied to, closed; the SMSC receives the reply", async () => {
+    const sim = `http://127.0.0.1:${simulatorPorts(BASE).http}`;
+    const customer = "+251911000042";
+    // The SMSC delivers an MO over an open bind; pausing the channel closed it, and a send opens it again.
+    const wake = await api("POST", "/v1/messages", {
+      channel_id: channelId,
+      delivery_address: "+251911000099",
+      message_body: "Your parcel is on its way",
+    });
+    expect(wake.status).toBe(201);
+    const mo = () =>
+      fetch(`${sim}/_sim/inbound`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ provider: "smpp", from: customer, to: "TURUMBA", text: "Is my order ready?" }),
+      }).then((r) => r.status);
+    // 409 (no bind yet) sends nothing, so exactly one MO goes out.
+    await expect.poll(mo, { timeout: 30_000, interval: 500 }).toBe(202);
+    await page.getByRole("link", { name: "Conversations" }).click();
+    const row = page.getByRole("link", { name: /251911000042/ });
+    await row.waitFor({ timeout: 30_000 });
+    a11y.push(...(await checkPage(page, "conversations")));
+    await row.click();
+    const thread = page.getByTestId("thread");
+    await thread.getByText("Is my order ready?").waitFor();
+    const id = page.url().split("/").pop()!;
+    // Opening the thread marks it read.
+    await expect.poll(async () => (await api("GET", `/v1/conversations/${id}`)).body.unread_count).toBe(0);
+
+    await page.getByLabel("Assignee").fill("agent-17");
+    await page.getByRole("button", { name: "Assign" }).click();
+    await expect.poll(async () => (await api("GET", `/v1/conversations/${id}`)).body.assignee).toBe("agent-17");
+
+    await page.getByLabel("Reply").fill("Yes, it ships today.");
+    await page.getByRole("button", { name: "Send reply" }).click();
+    const reply = thread.getByRole("listitem").filter({ hasText: "Yes, it ships today." });
+    await expect.poll(() => reply.textContent(), { timeout: 30_000 }).toContain("delivered");
+    const received = await fetch(`${sim}/_sim/received?provider=smpp`);
+    const texts = ((await received.json()) as { received: { text?: string | null; to: string }[] }).received;
+    expect(texts).toContainEqual(
+      expect.objectContaining({ text: "Yes, it ships today.", to: expect.stringMatching(/251911000042$/) }),
+    );
+    a11y.push(...(await checkPage(page, "conversation")));
+
+    await page.getByRole("button", { name: "Close" }).click();
+    await expect.poll(() => page.getByTestId("conversation-status").textContent()).toBe("closed");
+    expect((await api("GET", `/v1/conversations/${id}`)).body.status).toBe("closed");
   });
 
   it("imports a CSV into a new group, listing the rows the API rejected", async () => {
