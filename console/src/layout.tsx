@@ -17,6 +17,7 @@ const NAV = [
   { to: "/schedules", label: "Schedules" },
   { to: "/templates", label: "Templates" },
   { to: "/contacts", label: "Contacts" },
+  { to: "/dead-letters", label: "Dead letters" },
 ] as const;
 
 export function Layout() {

@@ -10,6 +10,7 @@ import { Channels } from "./pages/Channels";
 import { Contacts } from "./pages/Contacts";
 import { Conversations } from "./pages/Conversations";
 import { ConversationThread } from "./pages/ConversationThread";
+import { DeadLetters } from "./pages/DeadLetters";
 import { MessageDetail } from "./pages/MessageDetail";
 import { messageSearch, Messages } from "./pages/Messages";
 import { Overview } from "./pages/Overview";
@@ -59,6 +60,8 @@ const conversation = createRoute({
   component: ConversationThread,
 });
 
+const deadLetters = createRoute({ getParentRoute: () => app, path: "/dead-letters", component: DeadLetters });
+
 const templates = createRoute({ getParentRoute: () => app, path: "/templates", component: Templates });
 
 const schedules = createRoute({ getParentRoute: () => app, path: "/schedules", component: Schedules });
@@ -78,6 +81,7 @@ const tree = root.addChildren([
     contacts,
     conversations,
     conversation,
+    deadLetters,
     templates,
     schedules,
   ]),
