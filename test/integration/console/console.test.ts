@@ -4,9 +4,10 @@
  * message followed to delivered on its timeline, filters kept in the URL, pause and resume of a
  * channel, an inbound message answered from the inbox, a CSV import with bad rows, a 2,000-contact
  * campaign created in the wizard, paused, resumed and followed to 100 %, a campaign scheduled for
- * a set time, and a dead letter inspected and re-queued. Every page passes axe-core in both
- * themes, reports no CSP violation, and is photographed (.build/screenshots, outside git; README
- * shows two of them, copied to docs/console by hand so a test run never changes a tracked file).
+ * a set time, a channel's webhook URL and setup steps, and a dead letter inspected and re-queued.
+ * Every page passes axe-core in both themes, reports no CSP violation, and is photographed
+ * (.build/screenshots, outside git; README shows two of them, copied to docs/console by hand so a
+ * test run never changes a tracked file).
  */
 
 import { execFileSync } from "node:child_process";
@@ -119,6 +120,8 @@ describe("the console in Chromium", () => {
     await page.getByRole("link", { name: "operator SMSC" }).click();
     await expect.poll(() => page.getByLabel("host", { exact: true }).inputValue()).toBe("127.0.0.1");
     expect(await page.getByLabel("password", { exact: true }).inputValue()).toBe("");
+    // An SMSC has no webhook: receipts and inbound messages come over the bind.
+    await expect.poll(() => page.getByTestId("webhook-steps").textContent()).toContain("there is no webhook");
     a11y.push(...(await checkPage(page, "channel-edit")));
   });
 
@@ -356,6 +359,29 @@ describe("the console in Chromium", () => {
     ]);
     expect(new Date(listed[0]!.scheduled_at as string).getHours()).toBe(9);
     a11y.push(...(await checkPage(page, "schedules")));
+  });
+
+  it("shows a channel's webhook URL to copy and its provider's setup steps", async () => {
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+    const bot = ((await api("GET", "/v1/channels")).body.items as { id: string; name: string }[]).find(
+      (c) => c.name === "bot",
+    )!;
+    await page.getByRole("link", { name: "Channels" }).click();
+    await page.getByRole("link", { name: "bot" }).click();
+    const hook = url(`/webhooks/telegram/${bot.id}`);
+    await expect.poll(() => page.getByTestId("webhook-url").textContent()).toBe(hook);
+    expect(await page.getByTestId("webhook-steps").textContent()).toContain(
+      `setWebhook is called for you with url=${hook}`,
+    );
+    await page.getByRole("button", { name: "Copy webhook URL" }).click();
+    await page.getByText("Copied", { exact: true }).waitFor();
+    const clipboard = await page.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    expect(clipboard).toBe(hook);
+    a11y.push(...(await checkPage(page, "channel-webhook")));
   });
 
   it("lists a dead letter of the account, shows its event, and re-queues it to its topic", async () => {
