@@ -17,6 +17,10 @@ const NAV = [
   { to: "/schedules", label: "Schedules" },
   { to: "/templates", label: "Templates" },
   { to: "/contacts", label: "Contacts" },
+  { to: "/suppressions", label: "Suppressions" },
+  { to: "/media", label: "Media" },
+  { to: "/webhook-endpoints", label: "Webhook endpoints" },
+  { to: "/quotas", label: "Quotas" },
   { to: "/dead-letters", label: "Dead letters" },
 ] as const;
 

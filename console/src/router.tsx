@@ -11,12 +11,17 @@ import { Contacts } from "./pages/Contacts";
 import { Conversations } from "./pages/Conversations";
 import { ConversationThread } from "./pages/ConversationThread";
 import { DeadLetters } from "./pages/DeadLetters";
+import { MediaPage } from "./pages/Media";
 import { MessageDetail } from "./pages/MessageDetail";
 import { messageSearch, Messages } from "./pages/Messages";
 import { Overview } from "./pages/Overview";
+import { Quotas } from "./pages/Quotas";
 import { Schedules } from "./pages/Schedules";
 import { SignIn } from "./pages/SignIn";
+import { Suppressions } from "./pages/Suppressions";
 import { Templates } from "./pages/Templates";
+import { WebhookDeliveries } from "./pages/WebhookDeliveries";
+import { WebhookEndpoints } from "./pages/WebhookEndpoints";
 import { getSession } from "./session";
 
 const root = createRootRoute({ component: Outlet });
@@ -62,6 +67,20 @@ const conversation = createRoute({
 
 const deadLetters = createRoute({ getParentRoute: () => app, path: "/dead-letters", component: DeadLetters });
 
+const suppressions = createRoute({ getParentRoute: () => app, path: "/suppressions", component: Suppressions });
+const quotas = createRoute({ getParentRoute: () => app, path: "/quotas", component: Quotas });
+const media = createRoute({ getParentRoute: () => app, path: "/media", component: MediaPage });
+const webhookEndpoints = createRoute({
+  getParentRoute: () => app,
+  path: "/webhook-endpoints",
+  component: WebhookEndpoints,
+});
+const webhookDeliveries = createRoute({
+  getParentRoute: () => app,
+  path: "/webhook-endpoints/$endpointId",
+  component: WebhookDeliveries,
+});
+
 const templates = createRoute({ getParentRoute: () => app, path: "/templates", component: Templates });
 
 const schedules = createRoute({ getParentRoute: () => app, path: "/schedules", component: Schedules });
@@ -82,6 +101,11 @@ const tree = root.addChildren([
     conversations,
     conversation,
     deadLetters,
+    suppressions,
+    quotas,
+    media,
+    webhookEndpoints,
+    webhookDeliveries,
     templates,
     schedules,
   ]),

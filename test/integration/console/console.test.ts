@@ -2,12 +2,13 @@
  * The console in a real browser (Debian's Chromium) against the embedded platform and the provider
  * simulator: sign in, the live overview, a channel created with bad then good credentials, a
  * message followed to delivered on its timeline, filters kept in the URL, pause and resume of a
- * channel, an inbound message answered from the inbox, a CSV import with bad rows, a 2,000-contact
- * campaign created in the wizard, paused, resumed and followed to 100 %, a campaign scheduled for
- * a set time, a channel's webhook URL and setup steps, and a dead letter inspected and re-queued.
- * Every page passes axe-core in both themes, reports no CSP violation, and is photographed
- * (.build/screenshots, outside git; README shows two of them, copied to docs/console by hand so a
- * test run never changes a tracked file).
+ * channel, an inbound message answered from the inbox, a CSV import with bad rows, a
+ * 2,000-contact campaign created in the wizard, paused, resumed and followed to 100 %, a campaign
+ * scheduled for a set time, suppressions, quotas, webhook endpoints and media (each page's empty
+ * state, an API error beside its field, then a row), a channel's webhook URL and setup steps, and
+ * a dead letter inspected and re-queued. Every page passes axe-core in both themes, reports no
+ * CSP violation, and is photographed (.build/screenshots, outside git; README shows two of them,
+ * copied to docs/console by hand so a test run never changes a tracked file).
  */
 
 import { execFileSync } from "node:child_process";
@@ -359,6 +360,64 @@ describe("the console in Chromium", () => {
     ]);
     expect(new Date(listed[0]!.scheduled_at as string).getHours()).toBe(9);
     a11y.push(...(await checkPage(page, "schedules")));
+  });
+
+  it("suppressions, quotas, webhook endpoints and media: empty states, the API's errors beside their fields, then rows", async () => {
+    await page.getByRole("link", { name: "Suppressions" }).click();
+    await page.getByText("No suppressed addresses.").waitFor();
+    a11y.push(...(await checkPage(page, "suppressions-empty")));
+    await page.getByLabel("Address").fill("not a phone");
+    await page.getByLabel("Scope", { exact: true }).selectOption("sms");
+    await page.getByRole("button", { name: "Suppress" }).click();
+    await page.locator('[data-error-for="address"]').waitFor();
+    await page.getByLabel("Address").fill("+251911000777");
+    await page.getByRole("button", { name: "Suppress" }).click();
+    await page.getByRole("cell", { name: "+251911000777" }).waitFor();
+    a11y.push(...(await checkPage(page, "suppressions")));
+
+    await page.getByRole("link", { name: "Quotas" }).click();
+    await page.getByText("No quotas: every channel type sends without a limit.").waitFor();
+    a11y.push(...(await checkPage(page, "quotas-empty")));
+    await page.getByLabel("Daily limit").fill("-5");
+    await page.getByRole("button", { name: "Save quota" }).click();
+    await page.locator('[data-error-for="daily_limit"]').waitFor();
+    await page.getByLabel("Daily limit").fill("1000");
+    await page.getByRole("button", { name: "Save quota" }).click();
+    await expect.poll(() => page.getByTestId("quota-daily-sms").textContent()).toMatch(/^\d+ of 1000/);
+    a11y.push(...(await checkPage(page, "quotas")));
+
+    await page.getByRole("link", { name: "Webhook endpoints" }).click();
+    await page.getByText("No webhook endpoints: add one to receive events at your own URL.").waitFor();
+    a11y.push(...(await checkPage(page, "webhook-endpoints-empty")));
+    await page.getByLabel("URL", { exact: true }).fill("http://127.0.0.1:9/hook");
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    expect(await page.locator('[data-error-for="url"]').textContent()).toContain("https://");
+    await page.getByLabel("URL", { exact: true }).fill("https://127.0.0.1:9/hook");
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    await page.getByText(/^Signing secret for https:\/\/127\.0\.0\.1:9\/hook/).waitFor();
+    a11y.push(...(await checkPage(page, "webhook-endpoints")));
+    await page.getByRole("link", { name: "https://127.0.0.1:9/hook" }).click();
+    await page.getByText("No deliveries yet.").waitFor();
+    a11y.push(...(await checkPage(page, "webhook-deliveries")));
+
+    await page.getByRole("link", { name: "Media" }).click();
+    await page.getByText("Nothing uploaded in this session.", { exact: false }).waitFor();
+    const file = page.getByLabel("File");
+    await file.setInputFiles({
+      name: "noise.bin",
+      mimeType: "image/png",
+      buffer: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    });
+    await page.getByRole("button", { name: "Upload" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("media_type_not_allowed");
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    await file.setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: png });
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.getByRole("cell", { name: "image/png" }).waitFor();
+    a11y.push(...(await checkPage(page, "media")));
   });
 
   it("shows a channel's webhook URL to copy and its provider's setup steps", async () => {
