@@ -353,7 +353,7 @@ describe("the console in Chromium", () => {
     await page.getByRole("button", { name: "Next" }).click();
     await page.getByRole("button", { name: "Schedule campaign" }).click();
     await page.waitForURL(/\/console\/schedules$/);
-    await page.getByRole("cell", { name: "reminder" }).waitFor();
+    await page.getByRole("cell", { name: "reminder", exact: true }).waitFor();
     const listed = (await api("GET", "/v1/scheduled-messages")).body.items as Record<string, unknown>[];
     expect(listed).toEqual([
       expect.objectContaining({ name: "reminder", send_type: "group", status: "pending", trigger_count: 0 }),
@@ -366,11 +366,12 @@ describe("the console in Chromium", () => {
     await page.getByRole("link", { name: "Suppressions" }).click();
     await page.getByText("No suppressed addresses.").waitFor();
     a11y.push(...(await checkPage(page, "suppressions-empty")));
-    await page.getByLabel("Address").fill("not a phone");
+    await page.getByLabel("Address", { exact: true }).fill("not a phone");
     await page.getByLabel("Scope", { exact: true }).selectOption("sms");
     await page.getByRole("button", { name: "Suppress" }).click();
-    await page.locator('[data-error-for="address"]').waitFor();
-    await page.getByLabel("Address").fill("+251911000777");
+    // The API's detail and code, beside the field it names.
+    await expect.poll(() => page.locator('[data-error-for="address"]').textContent()).toMatch(/\(validation_error\)$/);
+    await page.getByLabel("Address", { exact: true }).fill("+251911000777");
     await page.getByRole("button", { name: "Suppress" }).click();
     await page.getByRole("cell", { name: "+251911000777" }).waitFor();
     a11y.push(...(await checkPage(page, "suppressions")));
@@ -378,10 +379,10 @@ describe("the console in Chromium", () => {
     await page.getByRole("link", { name: "Quotas" }).click();
     await page.getByText("No quotas: every channel type sends without a limit.").waitFor();
     a11y.push(...(await checkPage(page, "quotas-empty")));
-    await page.getByLabel("Daily limit").fill("-5");
+    await page.getByLabel("Daily limit", { exact: true }).fill("-5");
     await page.getByRole("button", { name: "Save quota" }).click();
     await page.locator('[data-error-for="daily_limit"]').waitFor();
-    await page.getByLabel("Daily limit").fill("1000");
+    await page.getByLabel("Daily limit", { exact: true }).fill("1000");
     await page.getByRole("button", { name: "Save quota" }).click();
     await expect.poll(() => page.getByTestId("quota-daily-sms").textContent()).toMatch(/^\d+ of 1000/);
     a11y.push(...(await checkPage(page, "quotas")));
@@ -391,7 +392,9 @@ describe("the console in Chromium", () => {
     a11y.push(...(await checkPage(page, "webhook-endpoints-empty")));
     await page.getByLabel("URL", { exact: true }).fill("http://127.0.0.1:9/hook");
     await page.getByRole("button", { name: "Add endpoint" }).click();
-    expect(await page.locator('[data-error-for="url"]').textContent()).toContain("https://");
+    await expect
+      .poll(() => page.locator('[data-error-for="url"]').textContent())
+      .toBe("the endpoint URL must be https:// (webhook_url_invalid)");
     await page.getByLabel("URL", { exact: true }).fill("https://127.0.0.1:9/hook");
     await page.getByRole("button", { name: "Add endpoint" }).click();
     await page.getByText(/^Signing secret for https:\/\/127\.0\.0\.1:9\/hook/).waitFor();
@@ -402,7 +405,7 @@ describe("the console in Chromium", () => {
 
     await page.getByRole("link", { name: "Media" }).click();
     await page.getByText("Nothing uploaded in this session.", { exact: false }).waitFor();
-    const file = page.getByLabel("File");
+    const file = page.getByLabel("File", { exact: true });
     await file.setInputFiles({
       name: "noise.bin",
       mimeType: "image/png",
