@@ -80,21 +80,25 @@ export function MediaPage() {
           send.mutate();
         }}
       >
-        <label className="block text-sm font-medium">
-          File
+        <div>
+          <label htmlFor="media-file" className="block text-sm font-medium">
+            File
+          </label>
           <input
+            id="media-file"
             type="file"
             name="file"
             className="mt-1 block w-full text-sm"
             aria-invalid={Boolean(fileError)}
+            aria-describedby={fileError ? "media-file-error" : undefined}
             onChange={(e) => setFile(e.target.files?.[0])}
           />
           {fileError ? (
-            <span role="alert" className="mt-1 block text-sm text-red-700 dark:text-red-400">
+            <p id="media-file-error" role="alert" className="mt-1 text-sm text-red-700 dark:text-red-400">
               {fileError}
-            </span>
+            </p>
           ) : null}
-        </label>
+        </div>
         <SelectField
           label="For channel type"
           name="channel_type"

@@ -373,7 +373,7 @@ describe("the console in Chromium", () => {
     await expect.poll(() => page.locator('[data-error-for="address"]').textContent()).toMatch(/\(validation_error\)$/);
     await page.getByLabel("Address", { exact: true }).fill("+251911000777");
     await page.getByRole("button", { name: "Suppress" }).click();
-    await page.getByRole("cell", { name: "+251911000777" }).waitFor();
+    await page.getByRole("cell", { name: "+251911000777", exact: true }).waitFor();
     a11y.push(...(await checkPage(page, "suppressions")));
 
     await page.getByRole("link", { name: "Quotas" }).click();
@@ -419,7 +419,7 @@ describe("the console in Chromium", () => {
     );
     await file.setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: png });
     await page.getByRole("button", { name: "Upload" }).click();
-    await page.getByRole("cell", { name: "image/png" }).waitFor();
+    await page.getByRole("cell", { name: "image/png", exact: true }).waitFor();
     a11y.push(...(await checkPage(page, "media")));
   });
 
