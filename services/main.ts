@@ -36,6 +36,7 @@ import { SecretBox } from "../db/secret-box.js";
 import { createApiApp, loadApiConfig } from "./api/index.js";
 import { startMediaExpiry } from "./api/media/expiry-sweep.js";
 import { DaprMediaStore } from "./runtime/dapr-media-store.js";
+import { actorDeadLetterStore } from "./runtime/dead-letter-store.js";
 import { campaignRoutes } from "./campaign/routes.js";
 import { ScheduleStore } from "../db/schedules/schedule-store.js";
 import { campaignSweep } from "./campaign/sweep.js";
@@ -276,12 +277,13 @@ if (servesApi) {
   });
   // Provider webhooks: no user auth (the provider's signature is the authentication), raw bodies
   // (signatures cover bytes), so before the REST API and its JSON parser.
+  const webhookConfig = loadWebhookConfig();
   const hooks = createWebhooks({
     db,
     box,
     publisher,
     adapters: apiAdapters,
-    config: loadWebhookConfig(),
+    config: webhookConfig,
     log,
   });
   webhooks = hooks;
@@ -311,6 +313,8 @@ if (servesApi) {
         allowHttp: cfg.CALLBACK_ALLOW_HTTP,
         nudge: actorNudge(actors),
       },
+      deadLetters: actorDeadLetterStore(actors),
+      webhookPublicUrl: webhookConfig.WEBHOOK_PUBLIC_URL,
       ready: async () => ({ sidecar: await sidecarHealthy() }),
     }),
   );

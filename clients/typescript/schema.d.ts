@@ -41,6 +41,23 @@ export interface paths {
     patch: operations["updateChannel"];
     trace?: never;
   };
+  "/v1/channels/{id}/webhook": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A channel's webhook URL and the provider's setup steps */
+    get: operations["getChannelWebhook"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/providers": {
     parameters: {
       query?: never;
@@ -748,6 +765,57 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/dead-letters": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the dead letters of your accounts, newest first (events the pipeline gave up on) */
+    get: operations["listDeadLetters"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/dead-letters/{topic}/{eventId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Read one dead letter */
+    get: operations["getDeadLetter"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/dead-letters/{topic}/{eventId}/requeue": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Publish a dead letter to its topic again, unchanged, and remove it from the dead letters */
+    post: operations["requeueDeadLetter"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -795,6 +863,17 @@ export interface components {
       created_at: string;
       /** @description ISO 8601 date-time */
       updated_at: string;
+    };
+    ChannelWebhook: {
+      /** @description Where the provider sends receipts and inbound messages */
+      url: string;
+      /**
+       * @description automatic: registered with the provider for you; manual: paste it into the provider's console; none: the provider sends no webhooks
+       * @enum {string}
+       */
+      registration: "automatic" | "manual" | "none";
+      /** @description What to do at the provider, in order */
+      steps: string[];
     };
     Provider: {
       channel_type: string;
@@ -1702,6 +1781,38 @@ export interface components {
         error_code: string | null;
       }[];
     };
+    DeadLetter: {
+      /**
+       * @description Where the event was published (its dead-letter topic is <topic>.dead)
+       * @enum {string}
+       */
+      topic:
+        | "pipeline.probe"
+        | "channel.updated"
+        | "message.dispatch.sms"
+        | "message.dispatch.smpp"
+        | "message.dispatch.telegram"
+        | "message.dispatch.whatsapp"
+        | "message.dispatch.messenger"
+        | "message.dispatch.email"
+        | "message.status"
+        | "group_message.queued"
+        | "group_message.cancelled"
+        | "scheduled_message.created"
+        | "scheduled_message.updated"
+        | "scheduled_message.cancelled"
+        | "scheduled_message.paused"
+        | "scheduled_message.resumed"
+        | "webhook.inbound"
+        | "callback.event";
+      event_id: string;
+      /** @description ISO 8601 date-time it was dead-lettered */
+      received_at: string;
+      /** @description The event as JSON text (cut after 4,096 characters) */
+      data: string;
+      /** @description The text was cut: it can be read but not re-queued */
+      truncated: boolean;
+    };
   };
   responses: never;
   parameters: never;
@@ -2286,6 +2397,91 @@ export interface operations {
         };
       };
       /** @description The provider could not be reached to check the credentials (code provider_unavailable; see Retry-After, or send verify=false), or no credentials encryption key is configured (code credentials_key_missing) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getChannelWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The webhook URL and setup steps */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ChannelWebhook"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
       503: {
         headers: {
           [name: string]: unknown;
@@ -10424,6 +10620,349 @@ export interface operations {
         };
       };
       /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  listDeadLetters: {
+    parameters: {
+      query?: {
+        /** @description Only this topic's dead letters */
+        topic?:
+          | "pipeline.probe"
+          | "channel.updated"
+          | "message.dispatch.sms"
+          | "message.dispatch.smpp"
+          | "message.dispatch.telegram"
+          | "message.dispatch.whatsapp"
+          | "message.dispatch.messenger"
+          | "message.dispatch.email"
+          | "message.status"
+          | "group_message.queued"
+          | "group_message.cancelled"
+          | "scheduled_message.created"
+          | "scheduled_message.updated"
+          | "scheduled_message.cancelled"
+          | "scheduled_message.paused"
+          | "scheduled_message.resumed"
+          | "webhook.inbound"
+          | "callback.event";
+        /** @description The newest this many */
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Dead letters */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @description Newest first */
+            items: components["schemas"]["DeadLetter"][];
+            /** @description Dead letters of the caller's accounts kept now (before the limit) */
+            total: number;
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No dead-letter store on this replica */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getDeadLetter: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        topic:
+          | "pipeline.probe"
+          | "channel.updated"
+          | "message.dispatch.sms"
+          | "message.dispatch.smpp"
+          | "message.dispatch.telegram"
+          | "message.dispatch.whatsapp"
+          | "message.dispatch.messenger"
+          | "message.dispatch.email"
+          | "message.status"
+          | "group_message.queued"
+          | "group_message.cancelled"
+          | "scheduled_message.created"
+          | "scheduled_message.updated"
+          | "scheduled_message.cancelled"
+          | "scheduled_message.paused"
+          | "scheduled_message.resumed"
+          | "webhook.inbound"
+          | "callback.event";
+        eventId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The dead letter */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["DeadLetter"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No dead-letter store on this replica */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  requeueDeadLetter: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        topic:
+          | "pipeline.probe"
+          | "channel.updated"
+          | "message.dispatch.sms"
+          | "message.dispatch.smpp"
+          | "message.dispatch.telegram"
+          | "message.dispatch.whatsapp"
+          | "message.dispatch.messenger"
+          | "message.dispatch.email"
+          | "message.status"
+          | "group_message.queued"
+          | "group_message.cancelled"
+          | "scheduled_message.created"
+          | "scheduled_message.updated"
+          | "scheduled_message.cancelled"
+          | "scheduled_message.paused"
+          | "scheduled_message.resumed"
+          | "webhook.inbound"
+          | "callback.event";
+        eventId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Published again */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            /** @enum {string} */
+            topic:
+              | "pipeline.probe"
+              | "channel.updated"
+              | "message.dispatch.sms"
+              | "message.dispatch.smpp"
+              | "message.dispatch.telegram"
+              | "message.dispatch.whatsapp"
+              | "message.dispatch.messenger"
+              | "message.dispatch.email"
+              | "message.status"
+              | "group_message.queued"
+              | "group_message.cancelled"
+              | "scheduled_message.created"
+              | "scheduled_message.updated"
+              | "scheduled_message.cancelled"
+              | "scheduled_message.paused"
+              | "scheduled_message.resumed"
+              | "webhook.inbound"
+              | "callback.event";
+            event_id: string;
+            /** @constant */
+            requeued: true;
+          };
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such row in the caller's accounts */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The kept text was cut (code dead_letter_truncated) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No dead-letter store on this replica */
       503: {
         headers: {
           [name: string]: unknown;

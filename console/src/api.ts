@@ -47,8 +47,11 @@ export async function unwrap<T>(answer: Promise<{ data?: T; error?: unknown; res
   );
 }
 
-/** The error that concerns a field (the API names it, e.g. "credentials.account_sid"), if any. */
+/**
+ * The error that concerns a field (the API names it, e.g. "credentials.account_sid"), if any, as
+ * the API's detail and code: the code is what a reader quotes when asking for help.
+ */
 export function fieldError(err: unknown, field: string): string | undefined {
   if (!(err instanceof ApiProblem) || !err.field) return undefined;
-  return err.field === field || err.field.startsWith(`${field}.`) ? err.detail : undefined;
+  return err.field === field || err.field.startsWith(`${field}.`) ? `${err.detail} (${err.code})` : undefined;
 }

@@ -1,6 +1,5 @@
 /**
- * The signed-in frame: navigation (a page per resource; pages for media, conversations,
- * suppressions, quotas and webhook endpoints are added to NAV and the router as their APIs land),
+ * The signed-in frame: navigation (a page per resource; a new page is a line in NAV and a route),
  * the theme switch and sign-out.
  */
 
@@ -13,10 +12,16 @@ const NAV = [
   { to: "/", label: "Overview" },
   { to: "/channels", label: "Channels" },
   { to: "/messages", label: "Messages" },
+  { to: "/conversations", label: "Conversations" },
   { to: "/campaigns", label: "Campaigns" },
   { to: "/schedules", label: "Schedules" },
   { to: "/templates", label: "Templates" },
   { to: "/contacts", label: "Contacts" },
+  { to: "/suppressions", label: "Suppressions" },
+  { to: "/media", label: "Media" },
+  { to: "/webhook-endpoints", label: "Webhook endpoints" },
+  { to: "/quotas", label: "Quotas" },
+  { to: "/dead-letters", label: "Dead letters" },
 ] as const;
 
 export function Layout() {

@@ -2,17 +2,26 @@
 
 import { createRootRoute, createRoute, createRouter, Outlet, redirect } from "@tanstack/react-router";
 import { Layout } from "./layout";
+import { CampaignNew } from "./pages/CampaignNew";
 import { CampaignProgress } from "./pages/CampaignProgress";
 import { Campaigns } from "./pages/Campaigns";
 import { ChannelEdit, ChannelNew } from "./pages/ChannelForm";
 import { Channels } from "./pages/Channels";
 import { Contacts } from "./pages/Contacts";
+import { Conversations } from "./pages/Conversations";
+import { ConversationThread } from "./pages/ConversationThread";
+import { DeadLetters } from "./pages/DeadLetters";
+import { MediaPage } from "./pages/Media";
 import { MessageDetail } from "./pages/MessageDetail";
 import { messageSearch, Messages } from "./pages/Messages";
 import { Overview } from "./pages/Overview";
+import { Quotas } from "./pages/Quotas";
 import { Schedules } from "./pages/Schedules";
 import { SignIn } from "./pages/SignIn";
+import { Suppressions } from "./pages/Suppressions";
 import { Templates } from "./pages/Templates";
+import { WebhookDeliveries } from "./pages/WebhookDeliveries";
+import { WebhookEndpoints } from "./pages/WebhookEndpoints";
 import { getSession } from "./session";
 
 const root = createRootRoute({ component: Outlet });
@@ -40,6 +49,7 @@ const messages = createRoute({
 const message = createRoute({ getParentRoute: () => app, path: "/messages/$messageId", component: MessageDetail });
 
 const campaigns = createRoute({ getParentRoute: () => app, path: "/campaigns", component: Campaigns });
+const campaignNew = createRoute({ getParentRoute: () => app, path: "/campaigns/new", component: CampaignNew });
 const campaign = createRoute({
   getParentRoute: () => app,
   path: "/campaigns/$campaignId",
@@ -47,6 +57,29 @@ const campaign = createRoute({
 });
 
 const contacts = createRoute({ getParentRoute: () => app, path: "/contacts", component: Contacts });
+
+const conversations = createRoute({ getParentRoute: () => app, path: "/conversations", component: Conversations });
+const conversation = createRoute({
+  getParentRoute: () => app,
+  path: "/conversations/$conversationId",
+  component: ConversationThread,
+});
+
+const deadLetters = createRoute({ getParentRoute: () => app, path: "/dead-letters", component: DeadLetters });
+
+const suppressions = createRoute({ getParentRoute: () => app, path: "/suppressions", component: Suppressions });
+const quotas = createRoute({ getParentRoute: () => app, path: "/quotas", component: Quotas });
+const media = createRoute({ getParentRoute: () => app, path: "/media", component: MediaPage });
+const webhookEndpoints = createRoute({
+  getParentRoute: () => app,
+  path: "/webhook-endpoints",
+  component: WebhookEndpoints,
+});
+const webhookDeliveries = createRoute({
+  getParentRoute: () => app,
+  path: "/webhook-endpoints/$endpointId",
+  component: WebhookDeliveries,
+});
 
 const templates = createRoute({ getParentRoute: () => app, path: "/templates", component: Templates });
 
@@ -62,8 +95,17 @@ const tree = root.addChildren([
     messages,
     message,
     campaigns,
+    campaignNew,
     campaign,
     contacts,
+    conversations,
+    conversation,
+    deadLetters,
+    suppressions,
+    quotas,
+    media,
+    webhookEndpoints,
+    webhookDeliveries,
     templates,
     schedules,
   ]),

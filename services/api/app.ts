@@ -21,6 +21,7 @@ import { cors } from "./http/cors.js";
 import { buildOpenApi } from "./openapi.js";
 import { mediaLinkHandler } from "./media/media-link.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
+import { channelWebhookRoutes } from "./routes/channel-webhook.js";
 import { channelRoutes } from "./routes/channels.js";
 import { contactGroupRoutes, contactRoutes } from "./routes/contacts.js";
 import { groupMessageRoutes } from "./routes/group-messages.js";
@@ -33,12 +34,14 @@ import { templateRoutes } from "./routes/templates.js";
 import { suppressionRoutes } from "./routes/suppressions.js";
 import { quotaRoutes } from "./routes/quotas.js";
 import { conversationRoutes } from "./routes/conversations.js";
+import { deadLetterRoutes } from "./routes/dead-letters.js";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.js";
 
 export const API_VERSION = "1.0.0";
 
 export const apiRoutes: AnyRoute[] = [
   ...channelRoutes,
+  ...channelWebhookRoutes,
   ...providerRoutes,
   ...messageRoutes,
   ...templateRoutes,
@@ -53,6 +56,7 @@ export const apiRoutes: AnyRoute[] = [
   ...mediaRoutes,
   ...statsRoutes,
   ...webhookEndpointRoutes,
+  ...deadLetterRoutes,
 ];
 
 /** Every request runs under a trace: the caller's traceparent when it sends one, a new one otherwise. */

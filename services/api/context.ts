@@ -5,6 +5,7 @@
 import type { JWTVerifyGetKey } from "jose";
 import type { OutboundPolicy } from "../../adapters/contract/outbound-address.js";
 import type { AdapterRegistry } from "../../adapters/contract/registry.js";
+import type { DeadLetterStore } from "../../core/dead-letters.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Logger } from "../../core/logger.js";
 import type { MediaStore } from "../../core/media/store.js";
@@ -42,6 +43,10 @@ export interface ApiDeps {
   mediaLinkKey?: Buffer;
   /** Callback endpoints: the destination rule their URLs must pass, and how a retried delivery wakes its sender. */
   callbacks?: CallbackDeps;
+  /** The dead-letter logs (the DeadLetterActors); without it, dead-letter routes answer 503. */
+  deadLetters?: DeadLetterStore;
+  /** The address providers see (WEBHOOK_PUBLIC_URL); without it, a channel's webhook URL uses the request's origin. */
+  webhookPublicUrl?: string;
 }
 
 export interface CallbackDeps {
@@ -57,6 +62,8 @@ export interface Ctx extends Required<Pick<ApiDeps, "db" | "publisher" | "config
   outbound: OutboundPolicy;
   mediaLinkKey?: Buffer;
   callbacks?: CallbackDeps;
+  deadLetters?: DeadLetterStore;
+  webhookPublicUrl?: string;
   apiKeys: ApiKeyCache;
   /** Open progress streams per account (API_SSE_MAX_STREAMS_PER_ACCOUNT). */
   streams: ConcurrencySlots;

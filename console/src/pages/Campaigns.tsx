@@ -55,14 +55,25 @@ export function Campaigns() {
   const change = useCampaignChange();
   return (
     <div>
-      <PageTitle>Campaigns</PageTitle>
+      <PageTitle
+        actions={
+          <Link
+            to="/campaigns/new"
+            className="rounded-md bg-indigo-700 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-800"
+          >
+            New campaign
+          </Link>
+        }
+      >
+        Campaigns
+      </PageTitle>
       {change.error ? <Failed error={change.error} /> : null}
       {list.isPending ? (
         <Loading what="campaigns" />
       ) : list.error ? (
         <Failed error={list.error} />
       ) : list.data.items.length === 0 ? (
-        <Empty>No campaigns yet.</Empty>
+        <Empty>No campaigns yet. Create one with the wizard.</Empty>
       ) : (
         <table className="w-full text-left text-sm">
           <thead className="border-b border-slate-300 dark:border-slate-600">

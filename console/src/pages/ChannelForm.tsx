@@ -3,7 +3,8 @@
  * own schema): secret fields are password inputs and never filled in, since the API never returns
  * them; non-secret ones show the stored value when editing. Credentials are replaced as a whole,
  * so editing them asks for the full set. The provider's verdict on the credentials (422
- * invalid_credentials) and validation errors appear beside the field the API names.
+ * invalid_credentials) and validation errors appear beside the field the API names. Editing
+ * also shows the channel's webhook URL and the provider's setup steps.
  */
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -14,6 +15,7 @@ import type { components } from "../../../clients/typescript/index.js";
 import { api, ApiProblem, fieldError, unwrap } from "../api";
 import { Button, PageTitle, SelectField, TextField } from "../ui/controls";
 import { Failed, Loading } from "../ui/states";
+import { ChannelWebhook } from "./ChannelWebhook";
 
 type Provider = components["schemas"]["Provider"];
 type Channel = components["schemas"]["Channel"];
@@ -43,7 +45,14 @@ export function ChannelEdit() {
   });
   if (channel.isPending) return <Loading what="the channel" />;
   if (channel.error) return <Failed error={channel.error} />;
-  return <ChannelForm existing={channel.data} />;
+  return (
+    <>
+      <ChannelForm existing={channel.data} />
+      <div className="max-w-2xl">
+        <ChannelWebhook channelId={channelId} />
+      </div>
+    </>
+  );
 }
 
 function ChannelForm({ existing }: { existing?: Channel }) {

@@ -5,22 +5,13 @@
  */
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { api, fieldError, unwrap } from "../api";
 import { Button, PageTitle, SelectField, TextField } from "../ui/controls";
+import { useSettled } from "../ui/settled";
 import { Empty, Failed, Loading } from "../ui/states";
 
 type Strategy = "keep" | "use_default" | "skip";
-
-/** The value settles this long after the last keystroke before it is previewed. */
-function useSettled<T>(value: T, ms = 300): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return settled;
-}
 
 export function Templates() {
   const qc = useQueryClient();

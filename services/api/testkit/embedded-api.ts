@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createLogger } from "../../../core/logger.js";
+import type { DeadLetterStore } from "../../../core/dead-letters.js";
 import type { MediaStore } from "../../../core/media/store.js";
 import type { EventPublisher } from "../../../core/publisher.js";
 import { createApiKey } from "../../../db/accounts/api-keys.js";
@@ -40,7 +41,7 @@ export interface EmbeddedApi {
 
 export async function startEmbeddedApi(
   config: Record<string, string> = {},
-  deps: { media?: MediaStore; mediaLinkKey?: Buffer } = {},
+  deps: { media?: MediaStore; mediaLinkKey?: Buffer; deadLetters?: DeadLetterStore } = {},
 ): Promise<EmbeddedApi> {
   const db = await openMigratedEmbedded();
   const pair = await generateKeyPair("RS256");
@@ -68,6 +69,7 @@ export async function startEmbeddedApi(
     jwks: createLocalJWKSet({ keys: [jwk] }),
     media: deps.media,
     mediaLinkKey: deps.mediaLinkKey,
+    deadLetters: deps.deadLetters,
     config: apiConfigSchema.parse({
       AUTH_JWT_ISSUER: ISSUER,
       AUTH_JWT_AUDIENCE: AUDIENCE,

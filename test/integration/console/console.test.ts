@@ -2,11 +2,13 @@
  * The console in a real browser (Debian's Chromium) against the embedded platform and the provider
  * simulator: sign in, the live overview, a channel created with bad then good credentials, a
  * message followed to delivered on its timeline, filters kept in the URL, pause and resume of a
- * channel, a CSV import with bad rows, and a 2,000-contact campaign started, paused, resumed and
- * followed to 100 %. Every
- * page passes axe-core in both themes, reports no CSP violation, and is photographed
- * (.build/screenshots, outside git; README shows two of them, copied to docs/console by hand so a
- * test run never changes a tracked file).
+ * channel, an inbound message answered from the inbox, a CSV import with bad rows, a
+ * 2,000-contact campaign created in the wizard, paused, resumed and followed to 100 %, a campaign
+ * scheduled for a set time, suppressions, quotas, webhook endpoints and media (each page's empty
+ * state, an API error beside its field, then a row), a channel's webhook URL and setup steps, and
+ * a dead letter inspected and re-queued. Every page passes axe-core in both themes, reports no
+ * CSP violation, and is photographed (.build/screenshots, outside git; README shows two of them,
+ * copied to docs/console by hand so a test run never changes a tracked file).
  */
 
 import { execFileSync } from "node:child_process";
@@ -28,6 +30,7 @@ describe("the console in Chromium", () => {
   let browser: Browser;
   let page: Page;
   let key: string;
+  const accountId = randomUUID();
   let url: (path: string) => string;
   let csp: string[] = [];
   const a11y: string[] = [];
@@ -44,7 +47,7 @@ describe("the console in Chromium", () => {
       env: { CREDENTIALS_KEYS: TEST_KEYS, ...simulatorEnv(BASE) },
       appEnv: { API_RATE_LIMIT: "0" },
     });
-    const r = await t.ops("/internal/api-keys", { method: "POST", body: { accountId: randomUUID() } });
+    const r = await t.ops("/internal/api-keys", { method: "POST", body: { accountId } });
     key = (r.body as { key: string }).key;
     url = (path) => t.stack.url(t.apiApp, path);
     browser = await launchChromium();
@@ -118,6 +121,8 @@ describe("the console in Chromium", () => {
     await page.getByRole("link", { name: "operator SMSC" }).click();
     await expect.poll(() => page.getByLabel("host", { exact: true }).inputValue()).toBe("127.0.0.1");
     expect(await page.getByLabel("password", { exact: true }).inputValue()).toBe("");
+    // An SMSC has no webhook: receipts and inbound messages come over the bind.
+    await expect.poll(() => page.getByTestId("webhook-steps").textContent()).toContain("there is no webhook");
     a11y.push(...(await checkPage(page, "channel-edit")));
   });
 
@@ -161,6 +166,55 @@ describe("the console in Chromium", () => {
     expect((await api("GET", `/v1/channels/${channelId}`)).body.status).toBe("active");
   });
 
+  it("answers an inbound message from the inbox: assigned, replied to, closed; the SMSC receives the reply", async () => {
+    const sim = `http://127.0.0.1:${simulatorPorts(BASE).http}`;
+    const customer = "+251911000042";
+    // The SMSC delivers an MO over an open bind; pausing the channel closed it, and a send opens it again.
+    const wake = await api("POST", "/v1/messages", {
+      channel_id: channelId,
+      delivery_address: "+251911000099",
+      message_body: "Your parcel is on its way",
+    });
+    expect(wake.status).toBe(201);
+    const mo = () =>
+      fetch(`${sim}/_sim/inbound`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ provider: "smpp", from: customer, to: "TURUMBA", text: "Is my order ready?" }),
+      }).then((r) => r.status);
+    // 409 (no bind yet) sends nothing, so exactly one MO goes out.
+    await expect.poll(mo, { timeout: 30_000, interval: 500 }).toBe(202);
+    await page.getByRole("link", { name: "Conversations" }).click();
+    const row = page.getByRole("link", { name: /251911000042/ });
+    await row.waitFor({ timeout: 30_000 });
+    a11y.push(...(await checkPage(page, "conversations")));
+    await row.click();
+    const thread = page.getByTestId("thread");
+    await thread.getByText("Is my order ready?").waitFor();
+    const id = page.url().split("/").pop()!;
+    // Opening the thread marks it read.
+    await expect.poll(async () => (await api("GET", `/v1/conversations/${id}`)).body.unread_count).toBe(0);
+
+    await page.getByLabel("Assignee").fill("agent-17");
+    await page.getByRole("button", { name: "Assign" }).click();
+    await expect.poll(async () => (await api("GET", `/v1/conversations/${id}`)).body.assignee).toBe("agent-17");
+
+    await page.getByLabel("Reply").fill("Yes, it ships today.");
+    await page.getByRole("button", { name: "Send reply" }).click();
+    const reply = thread.getByRole("listitem").filter({ hasText: "Yes, it ships today." });
+    await expect.poll(() => reply.textContent(), { timeout: 30_000 }).toContain("delivered");
+    const received = await fetch(`${sim}/_sim/received?provider=smpp`);
+    const texts = ((await received.json()) as { received: { text?: string | null; to: string }[] }).received;
+    expect(texts).toContainEqual(
+      expect.objectContaining({ text: "Yes, it ships today.", to: expect.stringMatching(/251911000042$/) }),
+    );
+    a11y.push(...(await checkPage(page, "conversation")));
+
+    await page.getByRole("button", { name: "Close" }).click();
+    await expect.poll(() => page.getByTestId("conversation-status").textContent()).toBe("closed");
+    expect((await api("GET", `/v1/conversations/${id}`)).body.status).toBe("closed");
+  });
+
   it("imports a CSV into a new group, listing the rows the API rejected", async () => {
     await page.getByRole("link", { name: "Contacts" }).click();
     await page.getByText("No groups yet. Create one, then import contacts into it.").waitFor();
@@ -192,13 +246,11 @@ describe("the console in Chromium", () => {
     a11y.push(...(await checkPage(page, "contacts")));
   });
 
-  it("follows a 2,000-contact campaign to 100 %, paused and resumed, with the API's counts", async () => {
+  it("creates a 2,000-contact campaign in the wizard and follows it to 100 %, paused and resumed, with the API's counts", async () => {
     const channel = await api("POST", "/v1/channels", {
       name: "bot",
       channel_type: "telegram",
       credentials: { bot_token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ" },
-      // 100 a second: long enough to pause it midway, short enough for a test.
-      rate_limit: 6_000,
     });
     expect(channel.status).toBe(201);
     const group = await api("POST", "/v1/contact-groups", { name: "two thousand" });
@@ -209,21 +261,53 @@ describe("the console in Chromium", () => {
       body: ["name,telegram_chat_id", ...rows].join("\n"),
     });
     expect(imported.status).toBe(200);
-    const campaign = await api("POST", "/v1/group-messages", {
-      name: "launch",
-      channel_id: channel.body.id,
-      message_body: "Hello {NAME}",
-      contact_group_ids: [group.body.id],
-      status: "draft",
-    });
-    expect(campaign.status).toBe(201);
-    const id = campaign.body.id as string;
 
     await page.getByRole("link", { name: "Campaigns" }).click();
-    await page.getByRole("link", { name: "launch" }).waitFor();
-    a11y.push(...(await checkPage(page, "campaigns")));
-    await page.getByRole("link", { name: "launch" }).click();
-    await page.getByRole("button", { name: "Start" }).click();
+    await page.getByText("No campaigns yet. Create one with the wizard.").waitFor();
+    a11y.push(...(await checkPage(page, "campaigns-empty")));
+    await page.getByRole("link", { name: "New campaign" }).click();
+    const next = page.getByRole("button", { name: "Next" });
+    // Each step holds the wizard until its own fields pass, and says why beside the field.
+    await page.getByLabel("Campaign name").fill("launch");
+    await next.click();
+    await page.getByText("choose the channel to send on").waitFor();
+    await page.getByLabel("Channel type").selectOption("telegram");
+    await page.getByLabel("Channel", { exact: true }).selectOption(channel.body.id as string);
+    a11y.push(...(await checkPage(page, "campaign-wizard-channel")));
+    await next.click();
+
+    await page.getByLabel("Message", { exact: true }).fill("Hello {NAME}, your order is ready.");
+    await page.getByLabel("Sample NAME").fill("Abebe");
+    const preview = page.getByTestId("campaign-preview");
+    await expect.poll(() => preview.textContent()).toContain("Hello Abebe, your order is ready.");
+    expect(await page.getByTestId("campaign-segments").textContent()).toMatch(/GSM7?, 1 segment$/i);
+    a11y.push(...(await checkPage(page, "campaign-wizard-message")));
+    await next.click();
+
+    await next.click();
+    await page.getByText("choose at least one group").waitFor();
+    await page.getByLabel("two thousand (2000 contacts)").check();
+    expect(await page.getByTestId("campaign-recipients").textContent()).toBe("2000 recipients");
+    a11y.push(...(await checkPage(page, "campaign-wizard-recipients")));
+    await next.click();
+
+    // 100 a second: long enough to pause it midway, short enough for a test.
+    await page.getByLabel("Messages a minute").fill("6000");
+    expect(await page.getByTestId("campaign-duration").textContent()).toBe("2000 recipients take about 20 s.");
+    a11y.push(...(await checkPage(page, "campaign-wizard-throttle")));
+    await next.click();
+
+    expect(await page.getByLabel("Start now").isChecked()).toBe(true);
+    a11y.push(...(await checkPage(page, "campaign-wizard-schedule")));
+    await next.click();
+    a11y.push(...(await checkPage(page, "campaign-wizard-review")));
+    await page.getByRole("button", { name: "Create and start" }).click();
+    await page.waitForURL(/\/console\/campaigns\/[0-9a-f-]{36}$/);
+    const id = page.url().split("/").pop()!;
+    expect((await api("GET", `/v1/channels/${channel.body.id as string}`)).body.rate_limit).toBe(6_000);
+    const created = (await api("GET", `/v1/group-messages/${id}`)).body;
+    expect(created).toMatchObject({ name: "launch", message_body: "Hello {NAME}, your order is ready." });
+
     await page.getByRole("button", { name: "Pause" }).click();
     await page.getByRole("button", { name: "Resume" }).waitFor({ timeout: 30_000 });
     expect((await api("GET", `/v1/group-messages/${id}`)).body.status).toBe("paused");
@@ -245,7 +329,154 @@ describe("the console in Chromium", () => {
     ] as const)
       expect(await page.getByTestId(`count-${label}`).textContent(), label).toBe(String(final[field]));
     a11y.push(...(await checkPage(page, "campaign")));
+    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "launch" }).waitFor();
+    a11y.push(...(await checkPage(page, "campaigns")));
   }, 240_000);
+
+  it("schedules a campaign for a set time from the wizard", async () => {
+    await page.getByRole("link", { name: "New campaign" }).click();
+    await page.getByLabel("Campaign name").fill("reminder");
+    await page.getByLabel("Channel", { exact: true }).selectOption({ label: "bot (telegram, active)" });
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByLabel("Message", { exact: true }).fill("See you tomorrow, {NAME}.");
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByLabel("customers (2 contacts)").check();
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByLabel("Start at a set time").check();
+    const at = new Date(Date.now() + 86_400_000);
+    const local = (n: number) => String(n).padStart(2, "0");
+    await page
+      .getByLabel("Starts at")
+      .fill(`${at.getFullYear()}-${local(at.getMonth() + 1)}-${local(at.getDate())}T09:00`);
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByRole("button", { name: "Schedule campaign" }).click();
+    await page.waitForURL(/\/console\/schedules$/);
+    await page.getByRole("cell", { name: "reminder", exact: true }).waitFor();
+    const listed = (await api("GET", "/v1/scheduled-messages")).body.items as Record<string, unknown>[];
+    expect(listed).toEqual([
+      expect.objectContaining({ name: "reminder", send_type: "group", status: "pending", trigger_count: 0 }),
+    ]);
+    expect(new Date(listed[0]!.scheduled_at as string).getHours()).toBe(9);
+    a11y.push(...(await checkPage(page, "schedules")));
+  });
+
+  it("suppressions, quotas, webhook endpoints and media: empty states, the API's errors beside their fields, then rows", async () => {
+    await page.getByRole("link", { name: "Suppressions" }).click();
+    await page.getByText("No suppressed addresses.").waitFor();
+    a11y.push(...(await checkPage(page, "suppressions-empty")));
+    await page.getByLabel("Address", { exact: true }).fill("not a phone");
+    await page.getByLabel("Scope", { exact: true }).selectOption("sms");
+    await page.getByRole("button", { name: "Suppress" }).click();
+    // The API's detail and code, beside the field it names.
+    await expect.poll(() => page.locator('[data-error-for="address"]').textContent()).toMatch(/\(validation_error\)$/);
+    await page.getByLabel("Address", { exact: true }).fill("+251911000777");
+    await page.getByRole("button", { name: "Suppress" }).click();
+    await page.getByRole("cell", { name: "+251911000777", exact: true }).waitFor();
+    a11y.push(...(await checkPage(page, "suppressions")));
+
+    await page.getByRole("link", { name: "Quotas" }).click();
+    await page.getByText("No quotas: every channel type sends without a limit.").waitFor();
+    a11y.push(...(await checkPage(page, "quotas-empty")));
+    await page.getByLabel("Daily limit", { exact: true }).fill("-5");
+    await page.getByRole("button", { name: "Save quota" }).click();
+    await page.locator('[data-error-for="daily_limit"]').waitFor();
+    await page.getByLabel("Daily limit", { exact: true }).fill("1000");
+    await page.getByRole("button", { name: "Save quota" }).click();
+    await expect.poll(() => page.getByTestId("quota-daily-sms").textContent()).toMatch(/^\d+ of 1000/);
+    a11y.push(...(await checkPage(page, "quotas")));
+
+    await page.getByRole("link", { name: "Webhook endpoints" }).click();
+    await page.getByText("No webhook endpoints: add one to receive events at your own URL.").waitFor();
+    a11y.push(...(await checkPage(page, "webhook-endpoints-empty")));
+    await page.getByLabel("URL", { exact: true }).fill("http://127.0.0.1:9/hook");
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    await expect
+      .poll(() => page.locator('[data-error-for="url"]').textContent())
+      .toBe("the endpoint URL must be https:// (webhook_url_invalid)");
+    await page.getByLabel("URL", { exact: true }).fill("https://127.0.0.1:9/hook");
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    await page.getByText(/^Signing secret for https:\/\/127\.0\.0\.1:9\/hook/).waitFor();
+    a11y.push(...(await checkPage(page, "webhook-endpoints")));
+    await page.getByRole("link", { name: "https://127.0.0.1:9/hook" }).click();
+    await page.getByText("No deliveries yet.").waitFor();
+    a11y.push(...(await checkPage(page, "webhook-deliveries")));
+
+    await page.getByRole("link", { name: "Media" }).click();
+    await page.getByText("Nothing uploaded in this session.", { exact: false }).waitFor();
+    const file = page.getByLabel("File", { exact: true });
+    await file.setInputFiles({
+      name: "noise.bin",
+      mimeType: "image/png",
+      buffer: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    });
+    await page.getByRole("button", { name: "Upload" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("media_type_not_allowed");
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    await file.setInputFiles({ name: "dot.png", mimeType: "image/png", buffer: png });
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.getByRole("cell", { name: "image/png", exact: true }).waitFor();
+    a11y.push(...(await checkPage(page, "media")));
+  });
+
+  it("shows a channel's webhook URL to copy and its provider's setup steps", async () => {
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+    const bot = ((await api("GET", "/v1/channels")).body.items as { id: string; name: string }[]).find(
+      (c) => c.name === "bot",
+    )!;
+    await page.getByRole("link", { name: "Channels" }).click();
+    await page.getByRole("link", { name: "bot" }).click();
+    const hook = url(`/webhooks/telegram/${bot.id}`);
+    await expect.poll(() => page.getByTestId("webhook-url").textContent()).toBe(hook);
+    expect(await page.getByTestId("webhook-steps").textContent()).toContain(
+      `setWebhook is called for you with url=${hook}`,
+    );
+    await page.getByRole("button", { name: "Copy webhook URL" }).click();
+    await page.getByText("Copied", { exact: true }).waitFor();
+    const clipboard = await page.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    expect(clipboard).toBe(hook);
+    a11y.push(...(await checkPage(page, "channel-webhook")));
+  });
+
+  it("lists a dead letter of the account, shows its event, and re-queues it to its topic", async () => {
+    const marker = `poison-${Date.now()}`;
+    // An event the dispatcher refuses (no message in it) goes to the dead-letter topic at once.
+    const published = await fetch(
+      `http://127.0.0.1:${t.stack.apps.get(t.apiApp)!.ports.daprHttp}/v1.0/publish/pubsub/message.dispatch.telegram`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "dapr-api-token": t.stack.tokens.daprApiToken },
+        body: JSON.stringify({ accountId, marker }),
+      },
+    );
+    expect(published.status).toBe(204);
+    await page.getByRole("link", { name: "Dead letters" }).click();
+    const entry = page.getByTestId("dead-letter").filter({ hasText: "message.dispatch.telegram" });
+    await entry.waitFor({ timeout: 60_000 });
+    await entry.getByText("Inspect").click();
+    expect(await entry.locator("pre").textContent()).toContain(marker);
+    a11y.push(...(await checkPage(page, "dead-letters")));
+    const listed = async () =>
+      ((await api("GET", "/v1/dead-letters")).body.items as { event_id: string; data: string }[]).map((d) => ({
+        id: d.event_id,
+        poison: d.data.includes(marker),
+      }));
+    const [first] = await listed();
+    expect(first).toMatchObject({ poison: true });
+    await entry.getByRole("button", { name: `Re-queue ${first!.id}` }).click();
+    // Published again, it is still refused: it leaves the list and comes back under a new id.
+    await expect
+      .poll(listed, { timeout: 60_000, interval: 500 })
+      .toEqual([{ id: expect.not.stringMatching(first!.id) as string, poison: true }]);
+  });
 
   it("found no accessibility violation and no CSP violation on any page", () => {
     expect(a11y).toEqual([]);
