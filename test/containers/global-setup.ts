@@ -45,6 +45,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
   const { Wait } = await import("testcontainers");
   const { LoopbackContainer, LOOPBACK } = await import("./loopback-container.js");
+  // The library's own idea of the host (its host-port wait strategy connects there) must be the
+  // address the ports are bound on: with "localhost" that check never saw a loopback-bound port
+  // (60 s timeout, tried by hand on 2026-11-27). Read when the first container starts.
+  process.env.TESTCONTAINERS_HOST_OVERRIDE = LOOPBACK;
   const local = (image: string) =>
     new LoopbackContainer(image)
       .withLabels({ [TEST_LABEL]: "1" })
