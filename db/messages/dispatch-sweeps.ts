@@ -1,7 +1,7 @@
 /**
- * What the dispatch sweeper (a cron binding) reads and repairs: channels whose queued messages
- * nobody picked up, messages a stopped dispatcher left in `sending`, and the queue depth per
- * channel type it reports as a gauge.
+ * What the dispatch sweeper (one SweeperActor reminder for the whole cluster) reads and repairs:
+ * channels whose queued messages nobody picked up, messages a stopped dispatcher left in
+ * `sending`, and the queue depth per channel type it reports as a gauge.
  */
 
 import type { Database } from "../client.js";

@@ -3,8 +3,9 @@
  * started through testcontainers on podman's Docker-compatible socket, from the local images
  * scripts/containers.sh builds (no registry, so never pulled; Ryuk's image cannot be pulled
  * either, so it is disabled and this teardown stops what it started). Host ports are random, so
- * nothing collides with the native servers the integration project uses. Test files read the
- * addresses with inject("containerInfra"); without podman they read the reason they skip.
+ * nothing collides with the native servers the integration project uses, and bound on loopback
+ * only (LoopbackContainer). Test files read the addresses with inject("containerInfra"); without
+ * podman they read the reason they skip.
  */
 import type { TestProject } from "vitest/node";
 import {
@@ -16,7 +17,15 @@ import {
 } from "../integration/containers/podman.js";
 
 export type ContainerInfra =
-  { skip: string } | { postgresAdminUrl: string; amqpUrl: string; managementUrl: string; redisHost: string };
+  | { skip: string }
+  | {
+      postgresAdminUrl: string;
+      amqpUrl: string;
+      managementUrl: string;
+      redisHost: string;
+      /** The started containers' ids, for checks made from outside (their port bindings). */
+      containerIds: string[];
+    };
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -34,9 +43,14 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const api = await startDockerApi();
   process.env.DOCKER_HOST = api.host;
   process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
-  const { GenericContainer, Wait } = await import("testcontainers");
+  const { Wait } = await import("testcontainers");
+  const { LoopbackContainer, LOOPBACK } = await import("./loopback-container.js");
+  // The library's own idea of the host (its host-port wait strategy connects there) must be the
+  // address the ports are bound on: with "localhost" that check never saw a loopback-bound port
+  // (60 s timeout, tried by hand on 2026-11-27). Read when the first container starts.
+  process.env.TESTCONTAINERS_HOST_OVERRIDE = LOOPBACK;
   const local = (image: string) =>
-    new GenericContainer(image)
+    new LoopbackContainer(image)
       .withLabels({ [TEST_LABEL]: "1" })
       // Local images only: a pull would go to a registry this machine cannot reach.
       .withPullPolicy({ shouldPull: () => false })
@@ -77,12 +91,13 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     (typeof containers)[number],
     (typeof containers)[number],
   ];
-  const host = postgres.getHost();
+  const host = LOOPBACK;
   project.provide("containerInfra", {
     postgresAdminUrl: `postgres://turumba:turumba@${host}:${postgres.getMappedPort(5432)}/turumba`,
     amqpUrl: `amqp://guest:guest@${host}:${rabbitmq.getMappedPort(5672)}`,
     managementUrl: `http://${host}:${rabbitmq.getMappedPort(15672)}`,
     redisHost: `${host}:${redis.getMappedPort(6379)}`,
+    containerIds: containers.map((c) => c.getId()),
   });
   return stopAll;
 }
