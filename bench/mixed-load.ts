@@ -127,11 +127,14 @@ try {
   ].join("\n");
   const groupId = await S.group("mixed", csv);
   await withPg(S.db, async (c) => {
-    if (receipts > 0) await seedSentWhatsApp(c, { accountId: S.accountId, channelId: receiptsChannel }, receipts, wamid);
+    if (receipts > 0)
+      await seedSentWhatsApp(c, { accountId: S.accountId, channelId: receiptsChannel }, receipts, wamid);
     // Statistics as autovacuum keeps them in a running system (see bench/webhooks.ts).
     await c.query("ANALYZE messages");
   });
-  say(`load average at start: ${load()}; ${N.toLocaleString("en")} contacts, ${receipts.toLocaleString("en")} receipts seeded`);
+  say(
+    `load average at start: ${load()}; ${N.toLocaleString("en")} contacts, ${receipts.toLocaleString("en")} receipts seeded`,
+  );
 
   const pids = {
     dispatcher: appPids(S, "dispatcher").app,
@@ -147,11 +150,10 @@ try {
     const loadBefore = load();
     const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuSeconds(p)]));
     const running = { on: true };
-    const singles = phase === "mixed" ? startSingles(S, singlesRoster, channelIds, running, () => nextSingle++) : undefined;
+    const singles =
+      phase === "mixed" ? startSingles(S, singlesRoster, channelIds, running, () => nextSingle++) : undefined;
     const hooks =
-      phase === "mixed"
-        ? startWebhooks(S, receiptsChannel, running, receipts, () => nextReceipt++, wamid)
-        : undefined;
+      phase === "mixed" ? startWebhooks(S, receiptsChannel, running, receipts, () => nextReceipt++, wamid) : undefined;
     const campaign = await runCampaign(S, campaignChannel, groupId);
     running.on = false;
     const cpu = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuSeconds(p) - cpuBefore[k]!]));
@@ -302,7 +304,7 @@ async function singleFigures(s: BenchStack, run: SinglesRun): Promise<SingleFigu
   const ids = run.ids.map((x) => x.id);
   const channelOf = new Map(run.ids.map((x) => [x.id, x.channel]));
   let rows: Array<{ id: string; ms: number | null }> = [];
-  for (const deadline = Date.now() + 30_000; ; ) {
+  for (const deadline = Date.now() + 30_000; ;) {
     rows = await withPg(
       s.db,
       async (c) =>
@@ -327,17 +329,19 @@ async function singleFigures(s: BenchStack, run: SinglesRun): Promise<SingleFigu
   }
   // The totals first, then the channels by name.
   const order = (k: string) => (k === "all" ? "0" : k.startsWith("all") ? "1" : `2${k}`);
-  const latency = [...groups].sort((a, b) => order(a[0]).localeCompare(order(b[0]))).map(([channel, v]) => {
-    const sorted = v.sort((a, b) => a - b);
-    return {
-      channel,
-      n: sorted.length,
-      p50: Math.round(percentile(sorted, 50)),
-      p95: Math.round(percentile(sorted, 95)),
-      p99: Math.round(percentile(sorted, 99)),
-      max: Math.round(sorted.at(-1)!),
-    };
-  });
+  const latency = [...groups]
+    .sort((a, b) => order(a[0]).localeCompare(order(b[0])))
+    .map(([channel, v]) => {
+      const sorted = v.sort((a, b) => a - b);
+      return {
+        channel,
+        n: sorted.length,
+        p50: Math.round(percentile(sorted, 50)),
+        p95: Math.round(percentile(sorted, 95)),
+        p99: Math.round(percentile(sorted, 99)),
+        max: Math.round(sorted.at(-1)!),
+      };
+    });
   return {
     posted: run.ids.length + run.refused,
     refused: run.refused,
@@ -441,7 +445,7 @@ async function startWebhooks(
 /** Receipts applied: messages of the receipts channel that read delivered (waits up to 30 s for all). */
 async function receiptsApplied(s: BenchStack, channelId: string, expected: number): Promise<number> {
   let n = 0;
-  for (const deadline = Date.now() + 30_000; n < expected && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 30_000; n < expected && Date.now() < deadline;) {
     n = await withPg(
       s.db,
       async (c) =>

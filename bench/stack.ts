@@ -70,7 +70,10 @@ export async function startBenchStack(opts: {
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
-  const dispatchers = ["dispatcher", ...Array.from({ length: opts.extraDispatchers ?? 0 }, (_, i) => `dispatcher-${i + 2}`)];
+  const dispatchers = [
+    "dispatcher",
+    ...Array.from({ length: opts.extraDispatchers ?? 0 }, (_, i) => `dispatcher-${i + 2}`),
+  ];
   return {
     t,
     sim,
