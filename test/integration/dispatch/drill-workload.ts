@@ -36,7 +36,7 @@ export const FULL_WORKLOAD: WorkloadSize = {
  * turn still held during the storm, and their resends inflated the crash windows.
  */
 export const SWEEP_STUCK_SENDING_MS = 40_000;
-/** How often the dispatch sweeper runs (components/common: the dispatch-sweeper cron binding). */
+/** How often the cluster sweep runs (SWEEP_INTERVAL_MS: the SweeperActor reminder period). */
 export const SWEEP_EVERY_MS = 5_000;
 
 export interface Workload {
