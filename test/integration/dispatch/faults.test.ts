@@ -3,8 +3,7 @@
  * replicas, campaigns on SMPP and Telegram, singles on every channel, receipts and inbound
  * flowing, while a dispatcher app and a dispatcher sidecar are killed with SIGKILL, placement is
  * killed, RabbitMQ's app is stopped and started, PostgreSQL restarts and the SMSC drops its bind.
- * The inbound side (every inbound message and receipt a receiver accepted ends stored or applied)
- * is measured and printed; see the note at its line.
+ * The inbound side is asserted too: every inbound message stored, nothing a receiver accepted lost.
  */
 
 import { describe, expect, it } from "vitest";
@@ -31,11 +30,16 @@ describe("dispatch under faults", () => {
         fault: r.fault,
         broken: [],
       });
-    // The inbound promise (every inbound message the simulator sent stored once, every receipt
-    // applied) is printed, not asserted: it held in two runs on 2026-11-27 (393/393, 242/242), then
-    // the clean-clone CI run of 15:02 stored 288 of 290, both missing ones accepted (answered 2xx)
-    // by the API — a loss past the 200 that is still open (the drill names the ids).
-    console.log(`inbound: ${inboundViolations(report.inbound).join("; ") || "ok"}`);
+    // The inbound promise: every inbound message the simulator sent is stored, and nothing a
+    // receiver accepted (2xx, deliver_sm_resp 0) is lost. A receipt the simulator had not sent yet
+    // when the run ended is not a loss, so "receipts not applied" alone is printed, not asserted.
+    // The losses past the 2xx seen earlier on 2026-11-27 came from the RabbitMQ component
+    // reporting a publish as done when the sidecar's deadline ended inside its retry wait (see
+    // scripts/validate/publish-timeout.test.ts); with the 20 s deadline, the core run of 17:16 and
+    // the full drill of 17:32 stored every inbound message and applied every receipt.
+    const inbound = inboundViolations(report.inbound);
+    console.log(`inbound: ${inbound.join("; ") || "ok"}`);
+    expect(inbound.filter((v) => !v.endsWith("receipts not applied"))).toEqual([]);
     // Every fault was followed by sends at the pre-fault rate again.
     expect(report.results.filter((r) => r.recoveryS === undefined).map((r) => r.fault)).toEqual([]);
   }, 720_000);
