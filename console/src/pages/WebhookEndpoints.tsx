@@ -21,6 +21,8 @@ const EVENTS: Record<EventType, string> = {
   "campaign.progress": "a campaign progressed",
   "campaign.completed": "a campaign finished",
   "channel.status": "a channel's status changed",
+  "conversation.created": "a conversation started",
+  "conversation.updated": "a conversation changed (status, assignee, read)",
 };
 
 export function WebhookEndpoints() {
