@@ -6,28 +6,17 @@
  */
 
 import { sql } from "drizzle-orm";
-import { quotaPeriods } from "../../core/dispatch/quota.js";
+import { quotaPeriods, type QuotaOverrun, type QuotaStanding } from "../../core/dispatch/quota.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Orm } from "../client.js";
 
-export interface ChannelQuota {
+/** A stored quota as it stands; its use counts the current UTC day and month (zero once a stored period has passed). */
+export interface ChannelQuota extends QuotaStanding {
   channelType: ChannelType;
-  dailyLimit: number | null;
-  monthlyLimit: number | null;
-  /** Counted in the current UTC day and month (zero when the stored period has passed). */
-  dayUsed: number;
-  monthUsed: number;
-  dayResetsAt: Date;
-  monthResetsAt: Date;
 }
 
 /** Why a reservation was refused: the first period it would overrun, and when that period ends. */
-export interface QuotaRefusal {
-  period: "day" | "month";
-  limit: number;
-  used: number;
-  resetsAt: Date;
-}
+export type QuotaRefusal = QuotaOverrun;
 
 type Raw = Record<string, unknown>;
 const rowsOf = (r: unknown) => (r as { rows: Raw[] }).rows;
