@@ -23,6 +23,15 @@ function sentFile(field: string, fileId: string, size: number): unknown {
 
 const WRONG_FILE = { ok: false, error_code: 400, description: "Bad Request: wrong file identifier/HTTP URL specified" };
 
+/** What the Bot API answers when the dice throttle or fail a call, for every method alike. */
+const FAULT_ANSWERS = {
+  throttle: (): [number, unknown] => [
+    429,
+    { ok: false, error_code: 429, description: "Too Many Requests: retry after 3", parameters: { retry_after: 3 } },
+  ],
+  error: (): [number, unknown] => [502, { ok: false, error_code: 502, description: "Bad Gateway" }],
+};
+
 interface InlineButton {
   text?: string;
   url?: string;
@@ -108,13 +117,7 @@ export function telegramRoutes(ctx: SimContext): {
   // An album: 2–10 photos/videos (or documents, or audio), one message per item, the caption on
   // the first. Docs: https://core.telegram.org/bots/api#sendmediagroup
   router.post("/:token/sendMediaGroup", async (req, res) => {
-    const ok = await ctx.admit("telegram", res, {
-      throttle: () => [
-        429,
-        { ok: false, error_code: 429, description: "Too Many Requests: retry after 3", parameters: { retry_after: 3 } },
-      ],
-      error: () => [502, { ok: false, error_code: 502, description: "Bad Gateway" }],
-    });
+    const ok = await ctx.admit("telegram", res, FAULT_ANSWERS);
     if (!ok) return;
     const body = req.body as { chat_id?: string | number; media?: unknown };
     const items = objectParam(body.media as Array<{ type?: string; media?: string; caption?: string }> | string);
@@ -162,13 +165,7 @@ export function telegramRoutes(ctx: SimContext): {
       next();
       return;
     }
-    const ok = await ctx.admit("telegram", res, {
-      throttle: () => [
-        429,
-        { ok: false, error_code: 429, description: "Too Many Requests: retry after 3", parameters: { retry_after: 3 } },
-      ],
-      error: () => [502, { ok: false, error_code: 502, description: "Bad Gateway" }],
-    });
+    const ok = await ctx.admit("telegram", res, FAULT_ANSWERS);
     if (!ok) return;
     const body = req.body as TelegramSendBody;
     const link = field ? body[field as "photo"] : undefined;
