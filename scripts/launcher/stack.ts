@@ -339,7 +339,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         "--config",
         join(REPO_ROOT, "dapr/config.yaml"),
         "--log-level",
-        opts.daprLogLevel ?? "warn",
+        opts.daprLogLevel ?? sidecarLogLevelFromEnv() ?? "warn",
         "--enable-app-health-check",
         "--app-health-check-path",
         "/health",
@@ -408,4 +408,10 @@ function mustApp(apps: Map<string, RunningApp>, id: string): RunningApp {
   const a = apps.get(id);
   if (!a) throw new Error(`no app ${id}`);
   return a;
+}
+
+/** `TURUMBA_DAPR_LOG_LEVEL=info|debug` raises every sidecar's log level for a post-mortem run. */
+function sidecarLogLevelFromEnv(): StackOptions["daprLogLevel"] {
+  const v = process.env.TURUMBA_DAPR_LOG_LEVEL;
+  return v === "debug" || v === "info" || v === "warn" || v === "error" ? v : undefined;
 }
