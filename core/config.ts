@@ -43,10 +43,16 @@ export const configSchema = z.object({
   STATESTORE_NAME: z.string().default("statestore").describe("Name of the Dapr state store component."),
   ACTOR_IDLE_TIMEOUT: z.string().default("1h").describe("How long an idle actor stays activated (Dapr duration)."),
   ACTOR_SCAN_INTERVAL: z.string().default("30s").describe("How often the sidecar looks for idle actors to deactivate."),
+  // Placement gives a host 8 s (its --disseminate-timeout default) to lock its table for a new
+  // placement, and a host only answers once its rebalanced actors' calls drained. At 20 s, a slow
+  // send turn outlasted that deadline in the fault drill: placement dropped the host, which halted
+  // every actor it held and left five channels without a send turn until the drill's end.
   ACTOR_DRAIN_TIMEOUT: z
     .string()
-    .default("20s")
-    .describe("How long a rebalanced or stopping actor host waits for calls in flight."),
+    .default("5s")
+    .describe(
+      "How long a rebalanced or stopping actor host waits for calls in flight. Keep it under placement's dissemination timeout (8 s by default).",
+    ),
   DATABASE_URL: z
     .string()
     .optional()

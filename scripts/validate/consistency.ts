@@ -67,6 +67,12 @@ const durationSeconds = (s: string) => {
   return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as "ms" | "s" | "m" | "h"];
 };
 
+/**
+ * The placement service's --disseminate-timeout (Dapr's default; the Helm chart does not change
+ * it). A host must drain its rebalanced actors' calls within it, or placement drops the host.
+ */
+const PLACEMENT_DISSEMINATE_TIMEOUT_S = 8;
+
 /** Read by Node itself, not by the app's config: allowed beside the app's settings. */
 const RUNTIME_ENV = ["NODE_OPTIONS"];
 
@@ -201,6 +207,16 @@ export function checkRendered(docs: SourcedDoc[], label: string): Problem[] {
       p(
         where,
         `ACTOR_DRAIN_TIMEOUT ${env.ACTOR_DRAIN_TIMEOUT} is longer than the sidecar's graceful shutdown (${sidecarGrace}s): actors could not drain`,
+      );
+    }
+    if (
+      env.ROLE !== "api" &&
+      env.ACTOR_DRAIN_TIMEOUT &&
+      durationSeconds(env.ACTOR_DRAIN_TIMEOUT) >= PLACEMENT_DISSEMINATE_TIMEOUT_S
+    ) {
+      p(
+        where,
+        `ACTOR_DRAIN_TIMEOUT ${env.ACTOR_DRAIN_TIMEOUT} is not under placement's dissemination timeout (${PLACEMENT_DISSEMINATE_TIMEOUT_S}s): a host draining a slow call would be dropped from placement`,
       );
     }
     if (env.ROLE !== "api" && preStop < sidecarGrace)

@@ -385,6 +385,15 @@ describe("offline validation of manifests, components and compose", { timeout: 1
       /actors could not drain/,
     ],
     [
+      "an actor drain longer than placement's dissemination deadline",
+      () =>
+        replace("ConfigMap", "turumba-config", (c) => ({
+          ...c,
+          data: { ...(c.data as Doc), ACTOR_DRAIN_TIMEOUT: "20s" },
+        })),
+      /not under placement's dissemination timeout/,
+    ],
+    [
       "a Deployment without its PodDisruptionBudget",
       () => replace("PodDisruptionBudget", "dispatcher", () => undefined),
       /no PodDisruptionBudget/,
