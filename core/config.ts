@@ -53,6 +53,14 @@ export const configSchema = z.object({
     .describe(
       "How long a rebalanced or stopping actor host waits for calls in flight. Keep it under placement's dissemination timeout (8 s by default).",
     ),
+  ACTOR_CALL_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(60_000)
+    .describe(
+      "How long an actor call through the sidecar may take before the caller gives up and logs it (longer than the longest send turn).",
+    ),
   DATABASE_URL: z
     .string()
     .optional()

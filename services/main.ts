@@ -91,7 +91,12 @@ const box = credentialsBox(cfg.CREDENTIALS_KEYS, cfg.CREDENTIALS_ACTIVE_KEY_ID, 
 const linkKey = mediaLinkKey(cfg.CREDENTIALS_KEYS ?? randomBytes(32).toString("base64"));
 
 const client = createDaprClient(cfg);
-const actors = createActorInvoker(client);
+const actors = createActorInvoker({
+  daprHost: cfg.DAPR_HOST,
+  daprPort: cfg.DAPR_HTTP_PORT,
+  daprApiToken: cfg.DAPR_API_TOKEN,
+  timeoutMs: cfg.ACTOR_CALL_TIMEOUT_MS,
+});
 const publisher = new DaprEventPublisher(client, cfg.PUBSUB_NAME);
 // Monthly partitions ahead of time, stranded rows moved out of the default partition, expired
 // months detached; idle conversations closed and announced.
