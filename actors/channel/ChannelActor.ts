@@ -4,6 +4,7 @@
  */
 
 import { AbstractActor, Temporal } from "@dapr/dapr";
+import { settleWithin } from "../../core/settle-within.js";
 import { reminderFields } from "../reminder-data.js";
 import { readState } from "../state.js";
 import { ChannelDispatcher, type TurnResult } from "./channel-dispatcher.js";
@@ -17,6 +18,8 @@ import {
 } from "./probe-ledger.js";
 
 const LEDGER = "probe-ledger";
+/** An SMPP unbind waits 2 s for its answer; anything longer is a connection that will not close. */
+const DEACTIVATE_DEADLINE_MS = 3_000;
 const ACTIVATIONS = "activations";
 
 /**
@@ -78,8 +81,17 @@ export class ChannelActor extends AbstractActor {
   }
 
   override async onDeactivate(): Promise<void> {
-    // Closes the provider connection (the SMPP unbind happens here).
-    await this.dispatcher?.close();
+    // Closes the provider connection (the SMPP unbind happens here). The sidecar halts a host's
+    // actors one deactivation call each, and holds its placement connection until all of them
+    // answered: a connection that never finishes closing must not keep the host out of placement.
+    const closing = this.dispatcher?.close();
+    if (!closing) return;
+    if ((await settleWithin(closing, DEACTIVATE_DEADLINE_MS)) === "late") {
+      dispatchPorts().log.warn(
+        { channelId: this.getActorId().getId(), deadlineMs: DEACTIVATE_DEADLINE_MS },
+        "provider connection still closing at deactivation; left to finish in the background",
+      );
+    }
   }
 
   override async onActivate(): Promise<void> {
