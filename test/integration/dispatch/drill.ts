@@ -313,6 +313,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     notes.push(
       `${allIds.length} outbound messages (${singles.length} singles accepted, ${w.refused()} refused by the API during faults)`,
       silentPublishes(h.t.logFile),
+      droppedHosts(h.t.logFile),
     );
     return {
       results,
@@ -348,6 +349,18 @@ function silentPublishes(file: string): string {
     .split("\n")
     .filter((l) => l.includes("did not receive confirmation of publishing")).length;
   return `sidecar publishes reported as done without the broker's confirm: ${n}`;
+}
+
+/**
+ * Placement logs "Closing non-responding stream" when a host did not lock its table for a new
+ * placement in time (8 s): it drops the host, which halts every actor it held. Each line is a
+ * host that stopped sending for a while; a drain longer than that deadline made them common.
+ */
+function droppedHosts(file: string): string {
+  const n = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("[placement]") && l.includes("Closing non-responding stream")).length;
+  return `hosts dropped by placement for a late dissemination answer: ${n}`;
 }
 
 function lastLines(file: string, prefix: string, n: number): string {
