@@ -14,6 +14,9 @@ PG_PASSWORD=${PG_PASSWORD:-turumba}
 PG_DB=${PG_DB:-turumba}
 AMQP_PORT=${AMQP_PORT:-5672}
 RABBIT_MGMT_PORT=${RABBIT_MGMT_PORT:-15672}
+# Deliveries a consumer holds unacknowledged this long go back to the queue (docs/operations.md,
+# "Broker settings"); the same value as docker-compose.yml's (scripts/validate/model.ts).
+RABBIT_CONSUMER_TIMEOUT_MS=120000
 REDIS_PORT=${REDIS_PORT:-6379}
 S3_PORT=${S3_PORT:-8333}
 S3_BUCKET=${MEDIA_S3_BUCKET:-turumba-media}
@@ -87,6 +90,13 @@ EOF
 ensure_rabbitmq() {
   if port_open "$AMQP_PORT" && port_open "$RABBIT_MGMT_PORT"; then
     log "RabbitMQ already answers on 127.0.0.1:$AMQP_PORT (management :$RABBIT_MGMT_PORT)"
+    # A broker started by an older version of this script lacks the consumer timeout: set it live
+    # (channels opened from now on use it; the file below carries it across restarts).
+    if [ "$(id -u)" = 0 ]; then
+      rabbitmqctl -q eval "application:set_env(rabbit, consumer_timeout, $RABBIT_CONSUMER_TIMEOUT_MS)." >/dev/null 2>&1 || true
+      grep -q '^consumer_timeout' /etc/rabbitmq/rabbitmq.conf 2>/dev/null \
+        || echo "consumer_timeout = $RABBIT_CONSUMER_TIMEOUT_MS" >>/etc/rabbitmq/rabbitmq.conf
+    fi
     return 0
   fi
   apt_install rabbitmq-server
@@ -98,6 +108,7 @@ management.tcp.ip = 127.0.0.1
 management.tcp.port = $RABBIT_MGMT_PORT
 vm_memory_high_watermark.relative = 0.3
 disk_free_limit.absolute = 500MB
+consumer_timeout = $RABBIT_CONSUMER_TIMEOUT_MS
 EOF
   as_root tee /etc/rabbitmq/rabbitmq-env.conf >/dev/null <<'EOF'
 NODENAME=rabbit@localhost

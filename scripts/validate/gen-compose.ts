@@ -204,6 +204,11 @@ export function composeFile(root: string): string {
       restart,
       ports: [hostPort("AMQP", 5672), hostPort("RABBITMQ_MANAGEMENT", 15672)],
       volumes: ["rabbitmq-data:/var/lib/rabbitmq"],
+      // Deliveries a consumer holds unacknowledged this long go back to the queue (see
+      // docs/operations.md, "Broker settings").
+      environment: {
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: `-rabbit consumer_timeout ${COMPOSE.rabbitmq.consumerTimeoutMs}`,
+      },
       healthcheck: {
         test: ["CMD", "rabbitmq-diagnostics", "-q", "ping"],
         interval: "10s",

@@ -211,7 +211,7 @@ export const COMPOSE = {
   placementPort: 50005,
   schedulerPort: 50006,
   postgres: { image: "postgres:15", user: "turumba", password: "turumba", db: "turumba" },
-  rabbitmq: { image: "rabbitmq:3.13-management" },
+  rabbitmq: { image: "rabbitmq:3.13-management", consumerTimeoutMs: 120_000 },
   redis: { image: "redis:7.2" },
   simulator: { httpPort: 4010, smtpPort: 2525, smppPort: 2775 },
 };
