@@ -9,12 +9,14 @@ import { vonageCredentials } from "../dispatch/harness.js";
 import { withPg } from "../support/seed.js";
 import { eventually } from "../support/stack.js";
 import { startRelay, type Relay } from "../webhooks/proxy.js";
-import { png } from "./suite.js";
+import { pdf, png } from "./suite.js";
 
 /**
  * Media both ways on the production set (RabbitMQ, PostgreSQL, API and dispatcher apart, media on
  * SeaweedFS's S3 API), against the provider simulator: an inbound WhatsApp and Telegram image is
- * fetched by the inbound consumer into the store and served to its account only; an image
+ * fetched by the inbound consumer into the store and served to its account only; an inbound
+ * e-mail with a PDF attached and an inline PNG, posted by the simulator's inbound-parse webhook,
+ * is stored as a message with both parts in the store and served to its account only; an image
  * uploaded by the account and sent by media id reaches the simulator with the same SHA-256; a
  * 1,000-recipient WhatsApp campaign with an image uploads it to the provider once; on a Vonage
  * SMS channel with the link fallback, the image goes as a signed link in the text.
@@ -164,6 +166,69 @@ describe("media both ways on the production set with the S3 store", () => {
       expect(mine.headers.get("content-type")).toBe("image/png");
       expect(sha(Buffer.from(await mine.arrayBuffer()))).toBe(sha(image));
       expect((await download(entry!.media_id as string, otherKey)).status).toBe(404);
+    },
+  );
+
+  it(
+    "email: an inbound e-mail's PDF and inline PNG end up in the store, served to its account and 404 to another",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const token = "sim-inbound-mail-token-01";
+      const mail = await H.channel({
+        name: "inbound-mail",
+        channel_type: "email",
+        credentials: {
+          smtp_host: "127.0.0.1",
+          smtp_port: H.h.sim.smtpPort,
+          require_tls: false,
+          from_email: "support@tenant.example",
+          webhook_token: token,
+        },
+        rate_limit: 6000,
+      });
+      const document = pdf(400_000);
+      const from = "customer@example.org";
+      const res = await fetch(`${H.h.sim.httpUrl}/_sim/inbound-email`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          url: apiUrl(`/webhooks/email/${mail}?token=${token}`),
+          from,
+          subject: "Signed contract",
+          html: '<p>The contract, signed.</p><img src="cid:stamp@example.org">',
+          attachments: [
+            { id: await simUpload(document), filename: "contract.pdf" },
+            { id: await simUpload(image), filename: "stamp.png", cid: "stamp@example.org" },
+          ],
+        }),
+      });
+      expect(res.status).toBe(202);
+      const entries = await fetchedMedia(mail, from);
+      const stored = await withPg(H.h.db, async (c) =>
+        c.query<{ body: string; metadata: { subject?: string } }>(
+          `SELECT message_body AS body, metadata FROM messages WHERE channel_id = $1 AND direction = 'inbound'`,
+          [mail],
+        ),
+      );
+      expect(stored.rows).toHaveLength(1);
+      expect(stored.rows[0]!.body).toBe("Signed contract\n\nThe contract, signed.");
+      expect(stored.rows[0]!.metadata.subject).toBe("Signed contract");
+      const byName = new Map(entries.map((e) => [e.filename, e]));
+      expect(byName.get("stamp.png")).toMatchObject({ cid: "stamp@example.org", inline: true, kind: "image" });
+      for (const [name, bytes, type] of [
+        ["contract.pdf", document, "application/pdf"],
+        ["stamp.png", image, "image/png"],
+      ] as const) {
+        const id = byName.get(name)?.media_id as string;
+        expect(id, name).toBeTypeOf("string");
+        const mine = await download(id, H.apiKey);
+        expect(mine.status).toBe(200);
+        expect(mine.headers.get("content-type")).toBe(type);
+        expect(sha(Buffer.from(await mine.arrayBuffer()))).toBe(sha(bytes));
+        expect((await download(id, otherKey)).status).toBe(404);
+      }
     },
   );
 
