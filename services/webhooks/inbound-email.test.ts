@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
@@ -66,10 +67,11 @@ function harness() {
     }),
   );
   const server = app.listen(0, "127.0.0.1");
+  const listening = new Promise<void>((r) => (server.listening ? r() : server.once("listening", () => r())));
   close = () => server.close();
   const url = (query = `?token=${TOKEN}`) =>
     `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/email/${channel.id}${query}`;
-  return { published, store, url };
+  return { published, store, url, listening };
 }
 
 const mail = (messageId: string) =>
@@ -116,6 +118,28 @@ describe("inbound e-mail webhook", () => {
     const before = h.store.objects.size;
     expect((await post(h.url(), raw)).status).toBe(200);
     expect(h.store.objects.size).toBe(before);
+  });
+
+  it("answers a large body with another token before reading it", async () => {
+    const h = harness();
+    await h.listening;
+    const url = new URL(h.url("?token=wrong-token-0123456789"));
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(url, {
+        method: "POST",
+        headers: { "content-type": "message/rfc822", "content-length": String(20 * 1024 * 1024) },
+      });
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on("error", reject);
+      // A first chunk only: the rest of the declared 20 MB never comes.
+      req.write(Buffer.alloc(64 * 1024, 0x41));
+    });
+    expect(status).toBe(403);
+    expect(h.published).toHaveLength(0);
   });
 
   it("refuses a mail without the channel's token (401) or with another token (403), keeping nothing", async () => {

@@ -89,6 +89,12 @@ interface Outgoing {
 export function webhookRouter(deps: ReceiverDeps): Router {
   const r = Router();
   const raw = express.raw({ type: () => true, limit: deps.bodyLimit ?? "1mb" });
+  const generalLimitBytes = limitBytes(deps.bodyLimit ?? "1mb");
+  /** Whether the request declares a body within the general limit (a chunked one declares none). */
+  const withinGeneralLimit = (req: Request) => {
+    const declared = Number(req.headers["content-length"]);
+    return Number.isFinite(declared) && declared <= generalLimitBytes;
+  };
   /** Parsers for providers whose webhooks may be larger than the body limit (inbound e-mail). */
   const largeRaw = new Map<number, ReturnType<typeof express.raw>>();
   const parserFor = (plugin: ProviderPlugin) => {
@@ -218,8 +224,26 @@ export function webhookRouter(deps: ReceiverDeps): Router {
     const started = performance.now();
     // Read only now: a request for no channel, or over its rate, costs no body.
     const { ch, plugin } = resolved;
-    await readBody(req, res, plugin);
     const adapter = plugin.createAdapter({ logger: deps.log });
+    // A body larger than the general limit (an inbound e-mail, up to its plugin's maxBodyBytes) is
+    // read only once the URL's own credential verifies, so an unauthenticated caller cannot make
+    // the receiver hold 30 MB per request.
+    if (plugin.webhooks.maxBodyBytes !== undefined && !withinGeneralLimit(req)) {
+      const head = toWebhookRequest(req);
+      const signed = resolved.hasSignature(head);
+      if (!signed || !(await verified(adapter, ch, head))) {
+        const code = signed ? "signature_invalid" : "signature_missing";
+        noteRejection(ch, code);
+        fail(
+          res,
+          signed ? 403 : 401,
+          code,
+          "a webhook body this large is read only with the channel's token in the URL",
+        );
+        return;
+      }
+    }
+    await readBody(req, res, plugin);
     const wreq = toWebhookRequest(req);
 
     if (!resolved.hasSignature(wreq)) {
@@ -360,6 +384,13 @@ export function webhookRouter(deps: ReceiverDeps): Router {
   };
   r.use(errors);
   return r;
+}
+
+/** WEBHOOK_BODY_LIMIT ("512kb", "1mb") in bytes, as body-parser counts them (1 kb = 1024 b). */
+function limitBytes(limit: string): number {
+  const m = /^(\d+)(b|kb|mb)$/.exec(limit);
+  if (!m) return 1024 * 1024;
+  return Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[m[2] as "b" | "kb" | "mb"];
 }
 
 /** A request whose body the adapter could not read at all (a MIME message that does not parse). */
