@@ -282,6 +282,12 @@ if (servesApi) {
   });
   // Provider webhooks: no user auth (the provider's signature is the authentication), raw bodies
   // (signatures cover bytes), so before the REST API and its JSON parser.
+  // Media bytes through the sidecar's `mediastore` binding (a folder or an S3 bucket, by YAML).
+  const apiConfig = loadApiConfig();
+  const mediaStore = new DaprMediaStore({
+    daprUrl: `http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}`,
+    daprApiToken: cfg.DAPR_API_TOKEN,
+  });
   const webhookConfig = loadWebhookConfig();
   const hooks = createWebhooks({
     db,
@@ -290,16 +296,16 @@ if (servesApi) {
     adapters: apiAdapters,
     config: webhookConfig,
     log,
+    // Inbound e-mail attachments arrive in the webhook and are kept before it is answered.
+    carriedMedia: {
+      store: mediaStore,
+      maxBytes: apiConfig.MEDIA_MAX_BYTES,
+      retentionMs: apiConfig.MEDIA_RETENTION_DAYS * 86_400_000,
+    },
   });
   webhooks = hooks;
   app.use("/webhooks", hooks.router);
   app.use("/internal", probeRoutes({ actors, publisher, opsToken: cfg.OPS_API_TOKEN, db }));
-  // Media bytes through the sidecar's `mediastore` binding (a folder or an S3 bucket, by YAML).
-  const apiConfig = loadApiConfig();
-  const mediaStore = new DaprMediaStore({
-    daprUrl: `http://${cfg.DAPR_HOST}:${cfg.DAPR_HTTP_PORT}`,
-    daprApiToken: cfg.DAPR_API_TOKEN,
-  });
   mediaExpiry = startMediaExpiry(db, mediaStore, { intervalMs: apiConfig.MEDIA_SWEEP_INTERVAL_SECONDS * 1000, log });
   // The REST API last: it answers 404 with {detail, code} for anything no route above took.
   app.use(

@@ -118,7 +118,7 @@ export const groupMessageFanout = new Histogram({
 
 export const webhookRequests = new Counter({
   name: "turumba_webhook_requests_total",
-  help: "Provider webhooks by outcome: accepted, duplicate (replay acknowledged and dropped), ignored (nothing to act on), unknown_channel, signature_missing, signature_invalid, publish_failed.",
+  help: "Provider webhooks by outcome: accepted, duplicate (replay acknowledged and dropped), ignored (nothing to act on), unknown_channel, signature_missing, signature_invalid, publish_failed, unreadable (a body the adapter could not read).",
   labelNames: ["channel_type", "outcome"] as const,
   registers: [registry],
 });

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import type { Logger } from "../../core/logger.js";
 import type { OutboundPolicy } from "./outbound-address.js";
 import type {
+  CarriedInbound,
   ChannelHealth,
   CredentialCheck,
   DispatchPayload,
@@ -39,6 +40,12 @@ export interface ChannelAdapter {
 
   /** Inbound messages in a webhook; an empty list means "acknowledge and ignore". */
   parseInbound(req: WebhookRequest): InboundMessage[];
+  /**
+   * Inbound messages that bring their media's bytes in the request (an inbound e-mail's MIME
+   * parts), read asynchronously; an empty list when the request holds none. Absent: the
+   * provider's inbound media are references (parseInbound), fetched later.
+   */
+  parseCarriedInbound?(req: WebhookRequest): Promise<CarriedInbound[]>;
   /** Delivery status updates in a webhook; an empty list when it carries none. */
   parseStatus(req: WebhookRequest): StatusUpdate[];
   verifyWebhookSignature(req: WebhookRequest, credentials: unknown): boolean;

@@ -58,6 +58,11 @@ export interface ProviderWebhooks {
   readonly withChannelSecret?: (credentials: Record<string, unknown>, channelSecret: string) => Record<string, unknown>;
   /** The body of the 200 an accepted webhook gets, when the provider reads it; a JSON count otherwise. */
   readonly acceptedReply?: { contentType: string; body: string };
+  /**
+   * The largest request body this provider's webhooks may carry, where it is more than the
+   * receiver's WEBHOOK_BODY_LIMIT (an inbound e-mail with its attachments).
+   */
+  readonly maxBodyBytes?: number;
   /** The provider may call with GET and the parameters in the query string. */
   readonly acceptsGet?: boolean;
   /**

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ChannelType } from "../../core/messages/vocabulary.js";
 import { ChannelOptions } from "../../core/messages/channel-options.js";
 import { DispatchAttachment } from "../../core/media/attachments.js";
+import type { InboundMessage } from "../../core/messages/vocabulary.js";
 
 export const DispatchPayload = z.object({
   messageId: z.uuid(),
@@ -80,6 +81,8 @@ export interface WebhookRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   rawBody: string;
+  /** The body's bytes, for bodies that are not UTF-8 text throughout (a raw MIME message's 8-bit parts). */
+  rawBytes?: Buffer;
 }
 
 export function header(req: WebhookRequest, name: string): string | undefined {
@@ -92,6 +95,16 @@ export function header(req: WebhookRequest, name: string): string | undefined {
 
 export function sentResult(providerMessageId: string, metadata: Record<string, unknown> = {}): DispatchResult {
   return { success: true, providerMessageId, status: "sent", metadata };
+}
+
+/**
+ * An inbound message whose media bytes came in the webhook request itself (an e-mail's
+ * attachments and inline parts), not as a reference to fetch later: `media[i]` holds the bytes of
+ * `message.metadata.media[i]`.
+ */
+export interface CarriedInbound {
+  message: InboundMessage;
+  media: Buffer[];
 }
 
 /**

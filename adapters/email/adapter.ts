@@ -1,7 +1,8 @@
 /**
  * The e-mail adapter: sends over SMTP (nodemailer) — subject, HTML and text parts, Reply-To, and
- * In-Reply-To/References for a reply — and reads bounce and complaint notifications
- * (notifications.ts) as status updates, signed by the ESP or carrying the channel's token.
+ * In-Reply-To/References for a reply — reads bounce and complaint notifications
+ * (notifications.ts) as status updates, and inbound e-mail posted by an inbound-parse webhook
+ * (inbound-mail.ts), both signed by the ESP or carrying the channel's token.
  */
 
 import { createPublicKey, verify as verifySignature } from "node:crypto";
@@ -27,6 +28,7 @@ import {
   sentResult,
   type ChannelHealth,
   type CredentialCheck,
+  type CarriedInbound,
   type DispatchPayload,
   type DispatchResult,
   type WebhookRequest,
@@ -34,6 +36,7 @@ import {
 import { statusUpdate, type InboundMessage, type StatusUpdate } from "../../core/messages/vocabulary.js";
 import { EMAIL_SECRET_FIELDS, EmailCredentials } from "./credentials.js";
 import { htmlToText } from "../../core/content/html-to-text.js";
+import { isInboundMail, rawMimeOf, readInboundMail } from "./inbound-mail.js";
 import { parseNotification } from "./notifications.js";
 import { SmtpPools, type SmtpTransport } from "./pools.js";
 import { MESSAGE_ID_HEADER, NETWORK_ERROR_CODES, classifySmtpReply } from "./vocabulary.js";
@@ -256,12 +259,20 @@ export class EmailAdapter implements ChannelAdapter {
     return healthByProbe(() => this.probe(this.creds(credentials)));
   }
 
-  /** Inbound e-mail arrives by IMAP polling, not webhooks. */
+  /** Inbound e-mail carries its attachments' bytes: parseCarriedInbound reads it. */
   parseInbound(_req: WebhookRequest): InboundMessage[] {
     return [];
   }
 
+  /** An inbound-parse webhook's raw MIME message (inbound-mail.ts); nothing for a notification. */
+  async parseCarriedInbound(req: WebhookRequest): Promise<CarriedInbound[]> {
+    if (!isInboundMail(req)) return [];
+    const raw = await rawMimeOf(req);
+    return raw ? readInboundMail(raw) : [];
+  }
+
   parseStatus(req: WebhookRequest): StatusUpdate[] {
+    if (isInboundMail(req)) return [];
     return parseNotification(parseJsonBody(req.rawBody)).map((n) => statusUpdate(n));
   }
 

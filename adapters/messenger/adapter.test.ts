@@ -264,6 +264,41 @@ describe("messenger media", () => {
     expect(file!.message).toEqual({
       attachment: { type: "file", payload: { url: "https://api.example.com/media-links/t", is_reusable: true } },
     });
+    expect(result.mediaRef).toBeUndefined();
+    await provider.close();
+  });
+
+  it("answers the attachment_id of a file sent by URL, and sends by attachment_id once it has one", async () => {
+    const provider = new MockProvider(ORIGIN);
+    const onMessages = (p: string) => p.startsWith("/v18.0/me/messages?");
+    provider.reply("POST", onMessages, {
+      status: 200,
+      body: { recipient_id: "6723591847361234", message_id: "m_img1", attachment_id: "1857777774821032" },
+    });
+    provider.reply("POST", onMessages, {
+      status: 200,
+      body: { recipient_id: "6723591847361234", message_id: "m_img2" },
+    });
+    const adapter = new MessengerAdapter({ dispatcher: provider.agent });
+    const image = {
+      url: "https://api.example.com/media-links/i",
+      kind: "image" as const,
+      contentType: null,
+      filename: null,
+      sizeBytes: null,
+    };
+    const first = await adapter.send(payload(suite.basePayload, { messageBody: "", attachments: [image] }));
+    expect(first.mediaRef).toBe("1857777774821032");
+    const again = await adapter.send(
+      payload(suite.basePayload, { messageBody: "", attachments: [{ ...image, providerRef: "1857777774821032" }] }),
+    );
+    expect(again).toMatchObject({ providerMessageId: "m_img2" });
+    expect(again.mediaRef).toBeUndefined();
+    const [byUrl, byId] = provider.requests.map((r) => JSON.parse(r.body) as { message: unknown });
+    expect(byUrl!.message).toEqual({
+      attachment: { type: "image", payload: { url: image.url, is_reusable: true } },
+    });
+    expect(byId!.message).toEqual({ attachment: { type: "image", payload: { attachment_id: "1857777774821032" } } });
     await provider.close();
   });
 });

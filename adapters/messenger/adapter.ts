@@ -14,6 +14,7 @@ import {
   type DispatchPayload,
   type DispatchResult,
   type MediaLocation,
+  type MediaReuse,
   type WebhookRequest,
 } from "../contract/types.js";
 import {
@@ -32,6 +33,13 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
   readonly credentialsSchema = MessengerCredentials;
   readonly secretFields = MESSENGER_SECRET_FIELDS;
   private readonly seen = new RecentKeys(10_000);
+
+  /**
+   * An attachment sent by URL with is_reusable answers its attachment_id, which later sends of the
+   * same page pass instead of the URL (Messenger then fetches nothing); Meta names no expiry.
+   * Docs: https://developers.facebook.com/docs/messenger-platform/send-messages/saving-assets
+   */
+  readonly mediaReuse: MediaReuse = { by: "first-send", lifetimeMs: null };
 
   constructor(opts: HttpAdapterOptions = {}) {
     super(opts, { channelType: "messenger", provider: "default", baseUrl: "https://graph.facebook.com" });
@@ -69,9 +77,13 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
           ...(tag ? { tag } : {}),
         }),
       });
-      const json = reply.json as { recipient_id?: string; message_id?: string } | undefined;
+      const json = reply.json as { recipient_id?: string; message_id?: string; attachment_id?: unknown } | undefined;
       if (reply.status >= 200 && reply.status < 300 && json?.message_id)
-        return { id: json.message_id, recipientId: json.recipient_id ?? payload.deliveryAddress };
+        return {
+          id: json.message_id,
+          recipientId: json.recipient_id ?? payload.deliveryAddress,
+          attachmentId: typeof json.attachment_id === "string" ? json.attachment_id : undefined,
+        };
       throw this.classify(reply.status, reply.json, reply.retryAfterMs, creds);
     };
     const media = payload.attachments?.[0];
@@ -80,13 +92,18 @@ export class MessengerAdapter extends HttpAdapterBase<typeof MessengerCredential
       return sentResult(sent.id, { recipientId: sent.recipientId });
     }
     // An attachment message carries no text: the text goes first as its own message, then the
-    // attachment by URL (Messenger fetches it). The attachment's id is the message's.
+    // attachment: by the page's attachment_id when it sent this object before, else by URL
+    // (Messenger fetches it) asking for an attachment_id to reuse. The attachment's id is the message's.
     // Docs: https://developers.facebook.com/docs/messenger-platform/send-messages/#url
     const text = payload.messageBody ? await post({ text: payload.messageBody }) : undefined;
     const sent = await post({
-      attachment: { type: MESSENGER_SEND_TYPES[media.kind], payload: { url: media.url, is_reusable: true } },
+      attachment: {
+        type: MESSENGER_SEND_TYPES[media.kind],
+        payload: media.providerRef ? { attachment_id: media.providerRef } : { url: media.url, is_reusable: true },
+      },
     });
-    return sentResult(sent.id, { recipientId: sent.recipientId, textMessageId: text?.id ?? null });
+    const result = sentResult(sent.id, { recipientId: sent.recipientId, textMessageId: text?.id ?? null });
+    return !media.providerRef && sent.attachmentId ? { ...result, mediaRef: sent.attachmentId } : result;
   }
 
   private classify(status: number, json: unknown, retryAfterMs: number | null, creds: MessengerCredentials): SendError {

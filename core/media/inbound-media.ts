@@ -5,6 +5,7 @@
  * Before this, an inbound photo was reduced to the label "[image]" and its reference thrown away.
  */
 
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { mediaKindOf } from "./limits.js";
 
@@ -40,4 +41,14 @@ export function inboundMedia(
       filename: typeof filename === "string" && filename !== "" ? filename : null,
     },
   ];
+}
+
+/** The media id of the position-th reference of a message: a UUID from a hash, stable across redeliveries. */
+export function inboundMediaId(channelId: string, providerMessageId: string, position: number): string {
+  const h = createHash("sha256").update(`inbound-media\u0000${channelId}\u0000${providerMessageId}\u0000${position}`);
+  const b = h.digest().subarray(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x80; // version 8: a custom, hash-based UUID
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const x = b.toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }

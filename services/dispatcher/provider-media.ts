@@ -4,8 +4,9 @@
  * one image moves the bytes to the provider once, not 1,000 times:
  * - WhatsApp (`upload`): the first message of a (channel, media id) uploads the bytes from the
  *   media store; every message sends the answered media id instead of a link;
- * - Telegram (`first-send`): the first message goes by link and its answer carries the file_id;
- *   the messages that arrive meanwhile wait for it, then send the file_id.
+ * - Telegram and Messenger (`first-send`): the first message goes by link and its answer carries
+ *   the file_id (Messenger: the reusable attachment_id); the messages that arrive meanwhile wait
+ *   for it, then send that reference.
  * The reference is kept in provider_media_refs (and in memory) until the provider forgets it or
  * the object expires. One channel's sends run in one process at a time (its actor), so an
  * in-process flight per key is enough to make the upload happen once. When the upload fails, the

@@ -207,4 +207,27 @@ describe("inbound media fetch", () => {
 
     expect(await receive(e)).toEqual([{ error: "destination_forbidden" }]);
   });
+
+  it("entries that arrive kept (an inbound e-mail's parts) are recorded as they are, and nothing is fetched", async () => {
+    const email = await channelWith("email", { smtp_host: "smtp.example.org", from_email: "s@tenant.example" });
+    const e = event(email, "email", "cid:logo@x");
+    const kept = inboundMediaId(email, e.message.providerMessageId, 0);
+    e.message.metadata.media = [
+      { ref: "cid:logo@x", kind: "image", mimeType: "image/png", filename: "logo.png", media_id: kept },
+      {
+        ref: "part:2",
+        kind: "document",
+        mimeType: "application/x-msdownload",
+        filename: null,
+        error: "media_type_not_allowed",
+      },
+    ];
+
+    expect(await receive(e)).toEqual([{ media_id: kept }, { error: "media_type_not_allowed" }]);
+    expect(mock.requests).toEqual([]);
+    expect(await storedMedia(e)).toEqual([
+      expect.objectContaining({ media_id: kept }),
+      expect.objectContaining({ error: "media_type_not_allowed" }),
+    ]);
+  });
 });

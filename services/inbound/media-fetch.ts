@@ -5,7 +5,8 @@
  * safety rules of downloadMedia, sniffed and checked like an upload (allow-list, the channel
  * type's limit), and kept as a media row of the message's account (source 'inbound'). Each
  * reference's entry on the message then names the media id, or the code of why it was not
- * fetched.
+ * fetched. Entries that arrive already naming a media id or an error (an inbound e-mail's parts,
+ * whose bytes came in the webhook request and were kept there) are recorded as they are.
  *
  * The media id is derived from (channel, provider message id, position), so a redelivered event
  * finds the object already stored and only records it again. A failure that may pass (network,
@@ -13,11 +14,10 @@
  * (type not allowed, too large, a forbidden address, the provider's 4xx) is recorded and done.
  */
 
-import { createHash } from "node:crypto";
 import { AppError } from "../../core/errors.js";
 import { SendError } from "../../core/dispatch/send-error.js";
 import type { Logger } from "../../core/logger.js";
-import { INBOUND_MEDIA_KEY, InboundMedia } from "../../core/media/inbound-media.js";
+import { INBOUND_MEDIA_KEY, InboundMedia, inboundMediaId } from "../../core/media/inbound-media.js";
 import type { MediaStore } from "../../core/media/store.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { InboundEvent } from "../../core/webhooks/events.js";
@@ -53,15 +53,7 @@ export type FetchOutcome = { media_id: string } | { error: string };
 
 const MediaList = InboundMedia.passthrough().array();
 
-/** The media id of the position-th reference of a message: a UUID from a hash, stable across redeliveries. */
-export function inboundMediaId(channelId: string, providerMessageId: string, position: number): string {
-  const h = createHash("sha256").update(`inbound-media\u0000${channelId}\u0000${providerMessageId}\u0000${position}`);
-  const b = h.digest().subarray(0, 16);
-  b[6] = (b[6]! & 0x0f) | 0x80; // version 8: a custom, hash-based UUID
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const x = b.toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
+export { inboundMediaId };
 
 export function createInboundMediaFetcher(deps: InboundMediaFetchDeps) {
   const now = deps.now ?? (() => new Date());
@@ -124,7 +116,10 @@ export function createInboundMediaFetcher(deps: InboundMediaFetchDeps) {
     const outcomes: FetchOutcome[] = [];
     for (const [i, ref] of parsed.data.entries()) {
       const id = inboundMediaId(channel.id, event.message.providerMessageId, i);
-      outcomes.push(locate ? await fetchOne(ref, id, channel, locate, credentials) : { error: "media_not_supported" });
+      outcomes.push(
+        keptAlready(ref) ??
+          (locate ? await fetchOne(ref, id, channel, locate, credentials) : { error: "media_not_supported" }),
+      );
     }
     await recordInboundMedia(
       deps.db,
@@ -139,6 +134,16 @@ export function createInboundMediaFetcher(deps: InboundMediaFetchDeps) {
   }
 
   return { fetchFor };
+}
+
+/**
+ * The outcome an entry arrived with: media whose bytes came in the webhook request (an inbound
+ * e-mail's parts) were kept, or refused, by the receiver, and there is nothing to fetch.
+ */
+function keptAlready(ref: Record<string, unknown>): FetchOutcome | undefined {
+  if (typeof ref.media_id === "string") return { media_id: ref.media_id };
+  if (typeof ref.error === "string") return { error: ref.error };
+  return undefined;
 }
 
 /** The code to record for a failure no retry will mend; undefined for one that may pass. */

@@ -194,6 +194,25 @@ describe("simulator: media uploaded once and sent by the provider's id", () => {
     const [media] = (await receivedBy("telegram", "5550012")).flatMap((r) => r.media ?? []);
     expect(media).toMatchObject({ id: first.mediaRef, sha256: sha(PNG), caption: "a caption" });
   });
+
+  it("messenger: a reusable attachment by URL answers its attachment_id; a send by that id fetches nothing", async () => {
+    const adapter = registry().get("messenger", "default");
+    const before = (await uploads("messenger")).length;
+    const first = await adapter.send(payload("messenger", MESSENGER, "6723591847360011"));
+    expect(first.mediaRef).toBeDefined();
+    const after = await uploads("messenger");
+    expect(after).toHaveLength(before + 1);
+    expect(after.at(-1)).toMatchObject({ id: first.mediaRef, sha256: sha(PNG) });
+    const second = await adapter.send(payload("messenger", MESSENGER, "6723591847360012", first.mediaRef));
+    expect(second.mediaRef).toBeUndefined();
+    expect(await uploads("messenger")).toHaveLength(before + 1);
+    const media = (await receivedBy("messenger", "6723591847360012")).flatMap((r) => r.media ?? []);
+    expect(media).toEqual([expect.objectContaining({ id: first.mediaRef, sha256: sha(PNG) })]);
+    expect(media[0]!.url).toBeUndefined();
+    await expect(
+      adapter.send(payload("messenger", MESSENGER, "6723591847360013", "no-such-attachment")),
+    ).rejects.toMatchObject({ kind: "permanent" });
+  });
 });
 
 describe("simulator: a Telegram album", () => {

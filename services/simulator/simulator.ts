@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "../../core/logger.js";
 import { Dice } from "./behaviour.js";
 import { SimulatorConfig, type ProviderKey, type SimulatorConfigInput } from "./config.js";
 import { SimContext } from "./context.js";
+import { inboundMailRoutes } from "./inbound-mail.js";
 import { mediaLibraryRoutes } from "./media.js";
 import { metaRoutes } from "./routes/meta.js";
 import { smsRoutes } from "./routes/sms.js";
@@ -77,6 +78,7 @@ export async function startSimulator(
   app.use(express.urlencoded({ extended: false, limit: "1mb" }));
 
   app.use(mediaLibraryRoutes(ctx.media));
+  app.use(inboundMailRoutes(ctx.media, webhooks));
   app.get("/_sim/stats", (_req, res) => {
     res.json(stats.snapshot());
   });

@@ -117,6 +117,11 @@ export class WebhookSender {
     );
   }
 
+  /** A body the caller built (an inbound e-mail's raw MIME message or its form), posted as it is. */
+  async postRaw(provider: ProviderKey, url: string, body: string, contentType: string): Promise<void> {
+    await this.post(provider, url, body, { "content-type": contentType });
+  }
+
   private async post(
     provider: ProviderKey,
     url: string,

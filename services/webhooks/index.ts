@@ -12,6 +12,7 @@ import type { EventPublisher } from "../../core/publisher.js";
 import type { Database } from "../../db/client.js";
 import type { SecretBox } from "../../db/secret-box.js";
 import { batchedPublisher } from "./batched-publisher.js";
+import { carriedMediaKeeper, type CarriedMediaDeps } from "./carried-media.js";
 import { ChannelCache } from "./channel-cache.js";
 import type { WebhookConfig } from "./config.js";
 import { WebhookDedup } from "./dedup.js";
@@ -34,6 +35,8 @@ export function createWebhooks(deps: {
   adapters: AdapterRegistry;
   config: WebhookConfig;
   log: Logger;
+  /** Where media that arrive in a webhook (inbound e-mail attachments) are kept. */
+  carriedMedia?: Omit<CarriedMediaDeps, "db" | "log">;
 }): { router: Router; close(): void } {
   const log = deps.log.child({ component: "webhooks" });
   const channels = new ChannelCache(deps.db, deps.box, deps.config.WEBHOOK_CHANNEL_CACHE_MS);
@@ -47,6 +50,7 @@ export function createWebhooks(deps: {
     publisher: batchedPublisher(deps.publisher),
     log,
     publicUrl: deps.config.WEBHOOK_PUBLIC_URL,
+    ...(deps.carriedMedia ? { carriedMedia: carriedMediaKeeper({ ...deps.carriedMedia, db: deps.db, log }) } : {}),
     bodyLimit: deps.config.WEBHOOK_BODY_LIMIT,
     maxAgeMs: deps.config.WEBHOOK_MAX_AGE_SECONDS * 1000,
     limits: {

@@ -4,11 +4,14 @@
  * accepts GET callbacks. There is no user authentication: the provider's signature, checked with
  * that channel's secret, is the authentication. A request is answered as soon as its events are
  * on the broker; parsing the payload into normalised events is in-memory work, and everything that
- * touches messages, contacts and conversations happens in the consumers (services/status).
+ * touches messages, contacts and conversations happens in the consumers (services/status). The one
+ * exception is media whose bytes come in the request (an inbound e-mail's attachments): they are
+ * written to the media store before the answer (carried-media.ts says why).
  *
  *   too many requests on the channel's path, or on unknown ids → 429 with Retry-After (before any
  *                                   lookup or body read: rate-gate.ts)
  *   unknown or disabled channel, or one that takes no webhooks (SMPP) → 404 (the body is not read)
+ *   a body the adapter cannot read at all (a MIME message that does not parse) → 400
  *   no signature → 401      forged signature → 403
  *   signed outside the freshness window (providers that sign a timestamp) → 403 signature_stale
  *   replay (same event seen before)   → 200 and dropped
@@ -27,9 +30,11 @@ import { randomUUID } from "node:crypto";
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from "express";
 import type { ChannelAdapter } from "../../adapters/contract/contract.js";
 import { providerKey, type ProviderPlugin } from "../../adapters/contract/plugin.js";
-import type { WebhookRequest } from "../../adapters/contract/types.js";
+import type { CarriedInbound, WebhookRequest } from "../../adapters/contract/types.js";
 import { providerPlugin, webhookPathKeys } from "../../adapters/registry.js";
 import type { Logger } from "../../core/logger.js";
+import { INBOUND_MEDIA_KEY } from "../../core/media/inbound-media.js";
+import type { InboundMessage } from "../../core/messages/vocabulary.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import { newTraceparent } from "../../core/trace.js";
 import {
@@ -40,6 +45,7 @@ import {
   statusDedupKey,
 } from "../../core/webhooks/events.js";
 import { webhookRequests, webhookResponse, webhookSignatureRejected } from "../metrics.js";
+import type { CarriedMediaKeeper } from "./carried-media.js";
 import type { ChannelCache, WebhookChannel } from "./channel-cache.js";
 import type { WebhookDedup } from "./dedup.js";
 import { DEFAULT_WEBHOOK_LIMITS, WebhookRateGate, type WebhookLimits } from "./rate-gate.js";
@@ -56,6 +62,11 @@ export interface ReceiverDeps {
   maxAgeMs?: number;
   limits?: WebhookLimits;
   now?: () => number;
+  /**
+   * Keeps media whose bytes arrive in the request (inbound e-mail) in the media store; without it
+   * such media are recorded as media_not_supported.
+   */
+  carriedMedia?: CarriedMediaKeeper;
 }
 
 const DEFAULT_MAX_AGE_MS = 5 * 60_000;
@@ -78,9 +89,26 @@ interface Outgoing {
 export function webhookRouter(deps: ReceiverDeps): Router {
   const r = Router();
   const raw = express.raw({ type: () => true, limit: deps.bodyLimit ?? "1mb" });
+  const generalLimitBytes = limitBytes(deps.bodyLimit ?? "1mb");
+  /** Whether the request declares a body within the general limit (a chunked one declares none). */
+  const withinGeneralLimit = (req: Request) => {
+    const declared = Number(req.headers["content-length"]);
+    return Number.isFinite(declared) && declared <= generalLimitBytes;
+  };
+  /** Parsers for providers whose webhooks may be larger than the body limit (inbound e-mail). */
+  const largeRaw = new Map<number, ReturnType<typeof express.raw>>();
+  const parserFor = (plugin: ProviderPlugin) => {
+    const max = plugin.webhooks.maxBodyBytes;
+    if (max === undefined) return raw;
+    let p = largeRaw.get(max);
+    if (!p) largeRaw.set(max, (p = express.raw({ type: () => true, limit: max })));
+    return p;
+  };
   // body-parser reports failures (413 and friends) as http-errors, which are Error instances.
-  const readBody = (req: Request, res: Response) =>
-    new Promise<void>((resolve, reject) => raw(req, res, (err?: Error) => (err ? reject(err) : resolve())));
+  const readBody = (req: Request, res: Response, plugin: ProviderPlugin) =>
+    new Promise<void>((resolve, reject) =>
+      parserFor(plugin)(req, res, (err?: Error) => (err ? reject(err) : resolve())),
+    );
   const loggedAt = new Map<string, number>();
   const now = deps.now ?? Date.now;
   const gate = new WebhookRateGate(deps.limits ?? DEFAULT_WEBHOOK_LIMITS, now);
@@ -183,6 +211,7 @@ export function webhookRouter(deps: ReceiverDeps): Router {
       url: base + req.originalUrl,
       headers: req.headers,
       rawBody: Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "",
+      ...(Buffer.isBuffer(req.body) ? { rawBytes: req.body } : {}),
     };
   };
 
@@ -194,9 +223,27 @@ export function webhookRouter(deps: ReceiverDeps): Router {
   const receive = async (req: Request, res: Response, resolved: Resolved) => {
     const started = performance.now();
     // Read only now: a request for no channel, or over its rate, costs no body.
-    await readBody(req, res);
     const { ch, plugin } = resolved;
     const adapter = plugin.createAdapter({ logger: deps.log });
+    // A body larger than the general limit (an inbound e-mail, up to its plugin's maxBodyBytes) is
+    // read only once the URL's own credential verifies, so an unauthenticated caller cannot make
+    // the receiver hold 30 MB per request.
+    if (plugin.webhooks.maxBodyBytes !== undefined && !withinGeneralLimit(req)) {
+      const head = toWebhookRequest(req);
+      const signed = resolved.hasSignature(head);
+      if (!signed || !(await verified(adapter, ch, head))) {
+        const code = signed ? "signature_invalid" : "signature_missing";
+        noteRejection(ch, code);
+        fail(
+          res,
+          signed ? 403 : 401,
+          code,
+          "a webhook body this large is read only with the channel's token in the URL",
+        );
+        return;
+      }
+    }
+    await readBody(req, res, plugin);
     const wreq = toWebhookRequest(req);
 
     if (!resolved.hasSignature(wreq)) {
@@ -216,7 +263,16 @@ export function webhookRouter(deps: ReceiverDeps): Router {
       return;
     }
 
-    const outgoing = buildEvents(ch, adapter, wreq, deps.log);
+    let carried: InboundMessage[];
+    try {
+      carried = await carriedInbound(ch, adapter, wreq);
+    } catch (err) {
+      if (!(err instanceof UnreadableRequest)) throw err;
+      webhookRequests.inc({ channel_type: ch.channelType, outcome: "unreadable" });
+      fail(res, 400, "bad_request", err.message);
+      return;
+    }
+    const outgoing = buildEvents(ch, adapter, wreq, deps.log, carried);
     const claims = await Promise.all(outgoing.map((o) => claim(o.key)));
     const fresh = outgoing.filter((_, i) => claims[i] === "fresh");
     const duplicates = outgoing.length - fresh.length;
@@ -256,6 +312,24 @@ export function webhookRouter(deps: ReceiverDeps): Router {
       return;
     }
     res.status(200).json({ status: "ok", accepted: fresh.length, duplicates });
+  };
+
+  /** Messages that bring their media's bytes (inbound e-mail), with those bytes kept in the store. */
+  const carriedInbound = async (
+    ch: WebhookChannel,
+    adapter: ChannelAdapter,
+    wreq: WebhookRequest,
+  ): Promise<InboundMessage[]> => {
+    if (!adapter.parseCarriedInbound) return [];
+    let items: CarriedInbound[];
+    try {
+      items = await adapter.parseCarriedInbound(wreq);
+    } catch (err) {
+      throw new UnreadableRequest(`the request could not be read: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (items.length === 0) return [];
+    if (deps.carriedMedia) return deps.carriedMedia(ch, items);
+    return items.map(({ message }) => withoutCarriedMedia(message));
   };
 
   const verified = async (adapter: ChannelAdapter, ch: WebhookChannel, wreq: WebhookRequest): Promise<boolean> => {
@@ -312,6 +386,24 @@ export function webhookRouter(deps: ReceiverDeps): Router {
   return r;
 }
 
+/** WEBHOOK_BODY_LIMIT ("512kb", "1mb") in bytes, as body-parser counts them (1 kb = 1024 b). */
+function limitBytes(limit: string): number {
+  const m = /^(\d+)(b|kb|mb)$/.exec(limit);
+  if (!m) return 1024 * 1024;
+  return Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[m[2] as "b" | "kb" | "mb"];
+}
+
+/** A request whose body the adapter could not read at all (a MIME message that does not parse). */
+class UnreadableRequest extends Error {}
+
+/** Without a media store here, carried media are recorded as not kept. */
+function withoutCarriedMedia(message: InboundMessage): InboundMessage {
+  const entries = message.metadata[INBOUND_MEDIA_KEY];
+  if (!Array.isArray(entries)) return message;
+  const media = entries.map((e) => ({ ...(e as object), error: "media_not_supported" }));
+  return { ...message, metadata: { ...message.metadata, [INBOUND_MEDIA_KEY]: media } };
+}
+
 /** Adapters validate credentials with zod and throw on a mismatch: that is "does not verify". */
 function safeVerify(adapter: ChannelAdapter, wreq: WebhookRequest, credentials: unknown): boolean {
   try {
@@ -334,7 +426,13 @@ function safeChallenge(adapter: ChannelAdapter, wreq: WebhookRequest, credential
  * provider field outside what the adapter expects) is logged and left out: refusing the request
  * would only make the provider retry it forever.
  */
-function buildEvents(ch: WebhookChannel, adapter: ChannelAdapter, wreq: WebhookRequest, log: Logger): Outgoing[] {
+function buildEvents(
+  ch: WebhookChannel,
+  adapter: ChannelAdapter,
+  wreq: WebhookRequest,
+  log: Logger,
+  carried: InboundMessage[] = [],
+): Outgoing[] {
   const base = {
     channelId: ch.id,
     channelType: ch.channelType,
@@ -363,7 +461,7 @@ function buildEvents(ch: WebhookChannel, adapter: ChannelAdapter, wreq: WebhookR
       messageStatusEventSchema.safeParse({ eventId: randomUUID(), ...base, update }),
     );
   }
-  for (const message of adapter.parseInbound(wreq)) {
+  for (const message of [...adapter.parseInbound(wreq), ...carried]) {
     add(
       inboundDedupKey(ch.id, message),
       WEBHOOK_TOPICS.inbound,

@@ -3,7 +3,8 @@
  * the same account and within the channel type's limit for its kind; a URL's host must resolve to
  * a public address (the outbound-address rule every tenant-chosen destination follows), since the
  * provider, or our own mailer for e-mail, fetches it. SMPP channels take attachments only with the
- * link fallback.
+ * link fallback. A PATCH that changes a group or scheduled message's attachments is checked the
+ * same way (checkChangedAttachments), so an edit cannot carry what a create would refuse.
  */
 
 import { checkedDestination, type OutboundPolicy } from "../../../adapters/contract/outbound-address.js";
@@ -58,4 +59,21 @@ export async function checkAttachments(
       });
     }
   }
+}
+
+/**
+ * Checks the attachments a PATCH leaves on a group or scheduled message when they differ from the
+ * stored ones; unchanged attachments were checked when they were stored.
+ */
+export async function checkChangedAttachments(
+  orm: Orm,
+  accountId: string,
+  channel: { channelType: string; mediaFallback: MediaFallback },
+  before: AttachmentInput[] | undefined,
+  after: AttachmentInput[] | undefined,
+  policy: OutboundPolicy,
+  now: Date,
+): Promise<void> {
+  if (JSON.stringify(before ?? []) === JSON.stringify(after ?? [])) return;
+  await checkAttachments(orm, accountId, channel, after, policy, now);
 }

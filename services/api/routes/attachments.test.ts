@@ -77,6 +77,52 @@ describe("attachments on sends", () => {
     expect(http).toMatchObject({ status: 400, body: { code: "validation_error" } });
   });
 
+  it("re-checks attachments changed by PATCH on group and scheduled messages, as on create", async () => {
+    const group = await api.call("POST", "/v1/contact-groups", { body: { name: `g-${randomUUID()}` } });
+    expect(group.status, JSON.stringify(group.body)).toBe(201);
+    const draft = await api.call("POST", "/v1/group-messages", {
+      body: {
+        channel_id: telegram,
+        message_body: "caption",
+        contact_group_ids: [group.body.id],
+        channel_options: { attachments: [{ media_id: image }] },
+      },
+    });
+    expect(draft.status, JSON.stringify(draft.body)).toBe(201);
+    const schedule = await api.call("POST", "/v1/scheduled-messages", {
+      body: {
+        channel_id: telegram,
+        send_type: "single",
+        message_body: "caption",
+        delivery_address: "12345",
+        scheduled_at: new Date(Date.now() + 86_400_000).toISOString(),
+        channel_options: { attachments: [{ media_id: image }] },
+      },
+    });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    const paths = [`/v1/group-messages/${draft.body.id}`, `/v1/scheduled-messages/${schedule.body.id}`];
+    for (const path of paths) {
+      const patch = (attachments: unknown[]) => api.call("PATCH", path, { body: { channel_options: { attachments } } });
+      expect(await patch([{ media_id: randomUUID() }]), path).toMatchObject({
+        status: 400,
+        body: { code: "invalid_reference", field: "channel_options.attachments.0.media_id" },
+      });
+      expect(await patch([{ url: "https://127.0.0.1/x.png" }]), path).toMatchObject({
+        status: 400,
+        body: { code: "attachment_url_forbidden" },
+      });
+      expect(await patch([{ media_id: bigImage }]), path).toMatchObject({
+        status: 413,
+        body: { code: "media_too_large" },
+      });
+      // Nothing of the refused patches was stored; a valid change is.
+      expect((await api.call("GET", path)).body.channel_options).toEqual({ attachments: [{ media_id: image }] });
+      const ok = await patch([{ url: "https://93.184.215.14/b.png" }]);
+      expect(ok.status, path).toBe(200);
+      expect(ok.body.channel_options).toEqual({ attachments: [{ url: "https://93.184.215.14/b.png" }] });
+    }
+  });
+
   it("takes media on SMPP once the channel's media_fallback is link", async () => {
     const before = await api.call("GET", `/v1/channels/${smpp}`);
     expect(before.body.media_fallback).toBe("refuse");

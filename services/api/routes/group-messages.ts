@@ -37,7 +37,7 @@ import {
   patchedChannelOptions,
   templateSource,
 } from "./send-content.js";
-import { checkAttachments } from "../media/attachments.js";
+import { checkAttachments, checkChangedAttachments } from "../media/attachments.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import {
   cancelCampaignMessages,
@@ -249,6 +249,15 @@ export const groupMessageRoutes: AnyRoute[] = [
             current.channelOptions,
             content.channel_options,
             content.metadata,
+          );
+          await checkChangedAttachments(
+            ctx.db.orm,
+            current.accountId,
+            channel,
+            current.channelOptions.attachments,
+            patch.channelOptions?.attachments,
+            ctx.outbound,
+            now,
           );
         }
         if (content.template_id) {

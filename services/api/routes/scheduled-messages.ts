@@ -28,7 +28,7 @@ import { scheduledMessageEvent } from "../publish.js";
 import { addressSchema } from "../schemas/addresses.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from "../schemas/scheduled-messages.js";
-import { checkAttachments } from "../media/attachments.js";
+import { checkAttachments, checkChangedAttachments } from "../media/attachments.js";
 import { countGroupRecipients } from "../../../db/contacts/repository.js";
 import { refuseKnownOverrun } from "./quota-guard.js";
 import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
@@ -225,6 +225,15 @@ export const scheduledMessageRoutes: AnyRoute[] = [
             current.channelOptions,
             content.channel_options,
             content.metadata,
+          );
+          await checkChangedAttachments(
+            ctx.db.orm,
+            current.accountId,
+            channel,
+            current.channelOptions.attachments,
+            patch.channelOptions?.attachments,
+            ctx.outbound,
+            now,
           );
         }
         if (content.template_id !== undefined && content.message_body !== undefined) {

@@ -4,7 +4,7 @@ import busboy from "busboy";
 import { Router, type Request } from "express";
 import { hex, type SimContext } from "../context.js";
 import type { ReceivedMessage } from "../received.js";
-import { fetchLinked, originOf, serveItem, type ReceivedMedia } from "../media.js";
+import { fetchLinked, fetchLinkedBytes, originOf, serveItem, type ReceivedMedia } from "../media.js";
 
 /** WhatsApp message types that carry a media object (by `link` when we send, by `id` inbound). */
 const WHATSAPP_MEDIA_TYPES = new Set(["image", "document", "audio", "video", "sticker"]);
@@ -91,7 +91,10 @@ export function metaRoutes(ctx: SimContext): {
     if (!ok) return;
     const body = req.body as {
       recipient?: { id?: string };
-      message?: { text?: string; attachment?: { type?: string; payload?: { url?: string } } };
+      message?: {
+        text?: string;
+        attachment?: { type?: string; payload?: { url?: string; is_reusable?: boolean; attachment_id?: string } };
+      };
       messaging_type?: string;
       tag?: string;
       sender_action?: string;
@@ -107,11 +110,28 @@ export function metaRoutes(ctx: SimContext): {
       res.status(400).json(graphError(100, "(#100) The parameter recipient is required"));
       return;
     }
-    // An attachment by URL: Messenger fetches it before it answers.
+    // An attachment by URL: Messenger fetches it before it answers, and keeps it for the page under
+    // an attachment_id when asked to (is_reusable); by attachment_id: the bytes kept then.
     const attachment = body.message.attachment;
-    const media: ReceivedMedia[] | undefined = attachment?.payload?.url
-      ? [await fetchLinked(String(attachment.type ?? "file"), attachment.payload.url)]
-      : undefined;
+    const kind = String(attachment?.type ?? "file");
+    const reuseId = attachment?.payload?.attachment_id;
+    if (reuseId !== undefined && !ctx.media.get(reuseId)) {
+      res.status(400).json(graphError(100, "(#100) Param attachment_id is not a valid attachment id"));
+      return;
+    }
+    let media: ReceivedMedia[] | undefined;
+    let attachmentId: string | undefined;
+    if (reuseId !== undefined) media = [ctx.media.received(kind, reuseId)];
+    else if (attachment?.payload?.url && attachment.payload.is_reusable) {
+      const fetched = await fetchLinkedBytes(kind, attachment.payload.url);
+      media = [fetched.received];
+      if (fetched.body)
+        attachmentId = ctx.media.upload(
+          "messenger",
+          fetched.body,
+          fetched.received.contentType ?? "application/octet-stream",
+        ).id;
+    } else if (attachment?.payload?.url) media = [await fetchLinked(kind, attachment.payload.url)];
     const mid = `m_SIM${hex(ctx.nextId(), 12)}`;
     ctx.stats.of("messenger").accepted++;
     ctx.stats.remember("messenger", mid, psid);
@@ -121,7 +141,7 @@ export function metaRoutes(ctx: SimContext): {
       messagingType: body.messaging_type ?? null,
       tag: body.tag ?? null,
     });
-    res.json({ recipient_id: psid, message_id: mid });
+    res.json({ recipient_id: psid, message_id: mid, ...(attachmentId ? { attachment_id: attachmentId } : {}) });
     const url = ctx.behaviour("messenger").webhookUrl;
     // Messenger reports deliveries only; a failed outcome is silence, as on the real platform.
     if (url && ctx.dice.outcome(ctx.behaviour("messenger")) === "delivered") {

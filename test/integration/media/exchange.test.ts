@@ -9,14 +9,17 @@ import { vonageCredentials } from "../dispatch/harness.js";
 import { withPg } from "../support/seed.js";
 import { eventually } from "../support/stack.js";
 import { startRelay, type Relay } from "../webhooks/proxy.js";
-import { png } from "./suite.js";
+import { pdf, png } from "./suite.js";
 
 /**
  * Media both ways on the production set (RabbitMQ, PostgreSQL, API and dispatcher apart, media on
  * SeaweedFS's S3 API), against the provider simulator: an inbound WhatsApp and Telegram image is
- * fetched by the inbound consumer into the store and served to its account only; an image
+ * fetched by the inbound consumer into the store and served to its account only; an inbound
+ * e-mail with a PDF attached and an inline PNG, posted by the simulator's inbound-parse webhook,
+ * is stored as a message with both parts in the store and served to its account only; an image
  * uploaded by the account and sent by media id reaches the simulator with the same SHA-256; a
- * 1,000-recipient WhatsApp campaign with an image uploads it to the provider once; on a Vonage
+ * 1,000-recipient WhatsApp campaign with an image uploads it to the provider once, and a Messenger
+ * campaign fetches it once by URL and sends the rest by its reusable attachment_id; on a Vonage
  * SMS channel with the link fallback, the image goes as a signed link in the text.
  */
 const BASE_PORT = 28_400;
@@ -167,6 +170,69 @@ describe("media both ways on the production set with the S3 store", () => {
     },
   );
 
+  it(
+    "email: an inbound e-mail's PDF and inline PNG end up in the store, served to its account and 404 to another",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const token = "sim-inbound-mail-token-01";
+      const mail = await H.channel({
+        name: "inbound-mail",
+        channel_type: "email",
+        credentials: {
+          smtp_host: "127.0.0.1",
+          smtp_port: H.h.sim.smtpPort,
+          require_tls: false,
+          from_email: "support@tenant.example",
+          webhook_token: token,
+        },
+        rate_limit: 6000,
+      });
+      const document = pdf(400_000);
+      const from = "customer@example.org";
+      const res = await fetch(`${H.h.sim.httpUrl}/_sim/inbound-email`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          url: apiUrl(`/webhooks/email/${mail}?token=${token}`),
+          from,
+          subject: "Signed contract",
+          html: '<p>The contract, signed.</p><img src="cid:stamp@example.org">',
+          attachments: [
+            { id: await simUpload(document), filename: "contract.pdf" },
+            { id: await simUpload(image), filename: "stamp.png", cid: "stamp@example.org" },
+          ],
+        }),
+      });
+      expect(res.status).toBe(202);
+      const entries = await fetchedMedia(mail, from);
+      const stored = await withPg(H.h.db, async (c) =>
+        c.query<{ body: string; metadata: { subject?: string } }>(
+          `SELECT message_body AS body, metadata FROM messages WHERE channel_id = $1 AND direction = 'inbound'`,
+          [mail],
+        ),
+      );
+      expect(stored.rows).toHaveLength(1);
+      expect(stored.rows[0]!.body).toBe("Signed contract\n\nThe contract, signed.");
+      expect(stored.rows[0]!.metadata.subject).toBe("Signed contract");
+      const byName = new Map(entries.map((e) => [e.filename, e]));
+      expect(byName.get("stamp.png")).toMatchObject({ cid: "stamp@example.org", inline: true, kind: "image" });
+      for (const [name, bytes, type] of [
+        ["contract.pdf", document, "application/pdf"],
+        ["stamp.png", image, "image/png"],
+      ] as const) {
+        const id = byName.get(name)?.media_id as string;
+        expect(id, name).toBeTypeOf("string");
+        const mine = await download(id, H.apiKey);
+        expect(mine.status).toBe(200);
+        expect(mine.headers.get("content-type")).toBe(type);
+        expect(sha(Buffer.from(await mine.arrayBuffer()))).toBe(sha(bytes));
+        expect((await download(id, otherKey)).status).toBe(404);
+      }
+    },
+  );
+
   it.each([
     ["whatsapp", "+251911007001", "251911007001"],
     ["telegram", "5557001", "5557001"],
@@ -307,6 +373,77 @@ describe("media both ways on the production set with the S3 store", () => {
       expect(refs.rows).toHaveLength(1);
       expect(refs.rows[0]!.provider_ref).toBe(uploads[0]!.id);
       expect(Number(refs.rows[0]!.days)).toBeGreaterThan(29.9);
+    },
+  );
+
+  it(
+    "a Messenger campaign with an image: Messenger fetches it once by URL, the others go by its attachment_id",
+    { timeout: 180_000 },
+    async () => {
+      const n = 50;
+      const messenger = await H.channel({
+        name: "fb",
+        channel_type: "messenger",
+        credentials: {
+          page_access_token: "sim-page-token-000",
+          page_id: "100000000000001",
+          app_secret: META_SECRET,
+          verify_token: "sim-verify-token",
+        },
+        rate_limit: 6000,
+      });
+      const poster = png(120_000 + 11);
+      const up = await fetch(apiUrl(`/v1/media?account_id=${H.accountId}&channel_type=messenger`), {
+        method: "POST",
+        headers: { "x-api-key": H.apiKey },
+        body: poster,
+      });
+      expect(up.status).toBe(201);
+      const mediaId = ((await up.json()) as { id: string }).id;
+      const psids = Array.from({ length: n }, (_, i) => `67235918473${String(i).padStart(5, "0")}`);
+      const groupId = await H.group(
+        "fb-poster",
+        ["name,messenger_psid", ...psids.map((p, i) => `Fan${i},${p}`)].join("\n"),
+      );
+      const created = await H.api("POST", "/v1/group-messages", {
+        account_id: H.accountId,
+        channel_id: messenger,
+        message_body: "Our poster, {NAME}",
+        contact_group_ids: [groupId],
+        channel_options: { attachments: [{ media_id: mediaId }] },
+        status: "queued",
+      });
+      expect(created.status).toBe(201);
+      const done = await H.waitFor(
+        created.body.id as string,
+        (g) => g.status === "completed",
+        "the Messenger image campaign to complete",
+        120_000,
+      );
+      expect(done).toMatchObject({ sent_count: n, failed_count: 0 });
+
+      const uploads = (
+        (await (await fetch(`${H.h.sim.httpUrl}/_sim/uploads?provider=messenger`)).json()) as {
+          uploads: Array<{ id: string; sha256: string }>;
+        }
+      ).uploads.filter((u) => u.sha256 === sha(poster));
+      expect(uploads).toHaveLength(1);
+      const res = await fetch(`${H.h.sim.httpUrl}/_sim/received?provider=messenger&limit=5000`);
+      const sends = ((await res.json()) as { received: ReceivedMessage[] }).received.filter((r) =>
+        r.media?.some((m) => m.sha256 === sha(poster)),
+      );
+      expect(sends).toHaveLength(n);
+      expect(new Set(sends.map((r) => r.to)).size).toBe(n);
+      const byUrl = sends.filter((r) => r.media![0]!.url !== undefined);
+      const byId = sends.filter((r) => r.media![0]!.id === uploads[0]!.id);
+      expect([byUrl.length, byId.length]).toEqual([1, n - 1]);
+      const refs = await withPg(H.h.db, (c) =>
+        c.query<{ provider_ref: string }>(
+          `SELECT provider_ref FROM provider_media_refs WHERE channel_id = $1 AND media_id = $2`,
+          [messenger, mediaId],
+        ),
+      );
+      expect(refs.rows.map((r) => r.provider_ref)).toEqual([uploads[0]!.id]);
     },
   );
 });
