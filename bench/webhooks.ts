@@ -7,11 +7,13 @@
  * the consumer takes to apply them (receipt apply lag).
  *
  *   node --import tsx bench/webhooks.ts      (BENCH_WEBHOOKS=20000, BENCH_CONNECTIONS=32,
- *                                             BENCH_NODE_OPTIONS for the apps)
+ *                                             BENCH_NODE_OPTIONS for the apps, BENCH_ACKNOWLEDGE=
+ *                                             published|stored: the API's WEBHOOK_ACKNOWLEDGE)
  *
  * Needs scripts/infra.sh and the Dapr binaries. Loopback only; bounded by BENCH_WEBHOOKS.
  */
 import { createHmac } from "node:crypto";
+import { loadavg } from "node:os";
 import autocannon from "autocannon";
 import { startCampaignHarness } from "../test/integration/campaign/harness.js";
 import { withPg } from "../test/integration/support/seed.js";
@@ -21,7 +23,10 @@ import { percentile } from "./lib.js";
 const N = Number(process.env.BENCH_WEBHOOKS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const BASE_PORT = Number(process.env.BENCH_BASE_PORT ?? 20_200);
+const ACKNOWLEDGE = process.env.BENCH_ACKNOWLEDGE ?? "published";
 const SECRET = "bench-meta-app-secret";
+const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+const loadBefore = load();
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 // One channel takes the whole load here: its per-channel webhook rate (500/s by default) is lifted,
@@ -31,6 +36,7 @@ const H = await startCampaignHarness({
   appEnv: {
     LOG_LEVEL: "warn",
     WEBHOOK_RATE_PER_CHANNEL: "1000000",
+    WEBHOOK_ACKNOWLEDGE: ACKNOWLEDGE,
     // e.g. BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof": both apps write a profile on exit
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   },
@@ -156,7 +162,9 @@ try {
   const lagP = histogramQuantiles(metrics, "turumba_receipt_apply_lag_seconds", [0.5, 0.95, 0.99]);
 
   const sorted = latencies.sort((a, b) => a - b);
-  say(`webhooks: ${N} signed WhatsApp status webhooks, ${CONNECTIONS} connections`);
+  say(
+    `webhooks: ${N} signed WhatsApp status webhooks, ${CONNECTIONS} connections, answered once ${ACKNOWLEDGE}; load average ${loadBefore} → ${load()}`,
+  );
   say(
     `  responses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}  (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
   );
