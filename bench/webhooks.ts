@@ -17,6 +17,7 @@
 import { createHmac } from "node:crypto";
 import { loadavg } from "node:os";
 import autocannon from "autocannon";
+import { Pool } from "undici";
 import { startCampaignHarness } from "../test/integration/campaign/harness.js";
 import { withPg } from "../test/integration/support/seed.js";
 import { seedSentWhatsApp } from "./seed-sent.js";
@@ -29,10 +30,16 @@ const ACKNOWLEDGE = process.env.BENCH_ACKNOWLEDGE ?? "published";
 // Without a rate each connection sends its next request when the last is answered (a closed
 // loop), so the mean latency is connections ÷ throughput by Little's law, whatever the receiver
 // does: 48 connections at 1,900/s read 25 ms. A latency target at a given rate needs that rate
-// offered (an open loop) and enough connections that none waits for a free one.
+// offered evenly (an open loop). autocannon's `overallRate` is not one: each connection sends its
+// share of a second back to back, then pauses until the next second. BENCH_RATE sends request i
+// at start + i ÷ rate through a pool of up to BENCH_CONNECTIONS connections, and times each from
+// its scheduled moment, so a request that waited for a free connection counts that wait.
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const SECRET = "bench-meta-app-secret";
-const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
 const loadBefore = load();
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -117,37 +124,84 @@ try {
   const started = Date.now();
   // autocannon reports completion on its one-second tick: time the load by its last response.
   let lastResponseAt = started;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const inst = autocannon(
-      {
-        url,
-        connections: CONNECTIONS,
-        amount: N,
-        ...(RATE ? { overallRate: RATE } : {}),
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        requests: [
+  const result = RATE
+    ? await pacedLoad(url, RATE, (i, latency, status) => {
+        lastResponseAt = Date.now();
+        latencies.push(latency);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      })
+    : await new Promise<Pick<autocannon.Result, "non2xx" | "errors" | "timeouts">>((resolve, reject) => {
+        const inst = autocannon(
           {
-            setupRequest(req) {
-              const i = next++ % N;
-              return {
-                ...req,
-                body: bodies[i],
-                headers: { ...req.headers, "content-type": "application/json", "x-hub-signature-256": signatures[i]! },
-              };
-            },
+            url,
+            connections: CONNECTIONS,
+            amount: N,
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            requests: [
+              {
+                setupRequest(req) {
+                  const i = next++ % N;
+                  return {
+                    ...req,
+                    body: bodies[i],
+                    headers: {
+                      ...req.headers,
+                      "content-type": "application/json",
+                      "x-hub-signature-256": signatures[i]!,
+                    },
+                  };
+                },
+              },
+            ],
           },
-        ],
-      },
-      (err: unknown, res) => (err ? reject(err instanceof Error ? err : new Error("autocannon failed")) : resolve(res)),
-    );
-    inst.on("response", (_client, statusCode, _bytes, responseTime) => {
-      lastResponseAt = Date.now();
-      latencies.push(responseTime);
-      statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
-    });
-  });
+          (err: unknown, res) =>
+            err ? reject(err instanceof Error ? err : new Error("autocannon failed")) : resolve(res),
+        );
+        inst.on("response", (_client, statusCode, _bytes, responseTime) => {
+          lastResponseAt = Date.now();
+          latencies.push(responseTime);
+          statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+        });
+      });
   const loadEnded = lastResponseAt;
+
+  /** Sends request i at start + i ÷ rate (an open loop); latency from that moment. */
+  async function pacedLoad(
+    target: string,
+    rate: number,
+    onResponse: (i: number, latencyMs: number, status: number) => void,
+  ): Promise<{ non2xx: number; errors: number; timeouts: number }> {
+    const u = new URL(target);
+    const pool = new Pool(u.origin, { connections: CONNECTIONS, pipelining: 1 });
+    const counts = { non2xx: 0, errors: 0, timeouts: 0 };
+    const t0 = performance.now();
+    const inFlight: Promise<void>[] = [];
+    let sent = 0;
+    const one = async (i: number, due: number) => {
+      try {
+        const res = await pool.request({
+          path: u.pathname,
+          method: "POST",
+          headers: { "content-type": "application/json", "x-hub-signature-256": signatures[i]! },
+          body: bodies[i],
+        });
+        await res.body.dump();
+        if (res.statusCode < 200 || res.statusCode >= 300) counts.non2xx++;
+        onResponse(i, performance.now() - due, res.statusCode);
+      } catch {
+        counts.errors++;
+      }
+    };
+    while (sent < N) {
+      const dueNow = Math.min(N, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
+      for (; sent < dueNow; sent++) inFlight.push(one(sent, t0 + (sent * 1000) / rate));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(inFlight);
+    await pool.close();
+    return counts;
+  }
   const loadSeconds = (loadEnded - started) / 1000;
 
   // Receipt apply lag: until every message reads delivered.
