@@ -7,12 +7,17 @@
  * the consumer takes to apply them (receipt apply lag).
  *
  *   node --import tsx bench/webhooks.ts      (BENCH_WEBHOOKS=20000, BENCH_CONNECTIONS=32,
- *                                             BENCH_NODE_OPTIONS for the apps)
+ *                                             BENCH_NODE_OPTIONS for the apps, BENCH_ACKNOWLEDGE=
+ *                                             published|stored: the API's WEBHOOK_ACKNOWLEDGE,
+ *                                             BENCH_RATE: offer that many webhooks/s in all
+ *                                             instead of as many as the connections get answered)
  *
  * Needs scripts/infra.sh and the Dapr binaries. Loopback only; bounded by BENCH_WEBHOOKS.
  */
 import { createHmac } from "node:crypto";
+import { loadavg } from "node:os";
 import autocannon from "autocannon";
+import { Pool } from "undici";
 import { startCampaignHarness } from "../test/integration/campaign/harness.js";
 import { withPg } from "../test/integration/support/seed.js";
 import { seedSentWhatsApp } from "./seed-sent.js";
@@ -21,7 +26,21 @@ import { percentile } from "./lib.js";
 const N = Number(process.env.BENCH_WEBHOOKS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const BASE_PORT = Number(process.env.BENCH_BASE_PORT ?? 20_200);
+const ACKNOWLEDGE = process.env.BENCH_ACKNOWLEDGE ?? "published";
+// Without a rate each connection sends its next request when the last is answered (a closed
+// loop), so the mean latency is connections ÷ throughput by Little's law, whatever the receiver
+// does: 48 connections at 1,900/s read 25 ms. A latency target at a given rate needs that rate
+// offered evenly (an open loop). autocannon's `overallRate` is not one: each connection sends its
+// share of a second back to back, then pauses until the next second. BENCH_RATE sends request i
+// at start + i ÷ rate through a pool of up to BENCH_CONNECTIONS connections, and times each from
+// its scheduled moment, so a request that waited for a free connection counts that wait.
+const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
 const SECRET = "bench-meta-app-secret";
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+const loadBefore = load();
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 // One channel takes the whole load here: its per-channel webhook rate (500/s by default) is lifted,
@@ -31,6 +50,7 @@ const H = await startCampaignHarness({
   appEnv: {
     LOG_LEVEL: "warn",
     WEBHOOK_RATE_PER_CHANNEL: "1000000",
+    WEBHOOK_ACKNOWLEDGE: ACKNOWLEDGE,
     // e.g. BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof": both apps write a profile on exit
     ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
   },
@@ -104,36 +124,84 @@ try {
   const started = Date.now();
   // autocannon reports completion on its one-second tick: time the load by its last response.
   let lastResponseAt = started;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const inst = autocannon(
-      {
-        url,
-        connections: CONNECTIONS,
-        amount: N,
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        requests: [
+  const result = RATE
+    ? await pacedLoad(url, RATE, (i, latency, status) => {
+        lastResponseAt = Date.now();
+        latencies.push(latency);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      })
+    : await new Promise<Pick<autocannon.Result, "non2xx" | "errors" | "timeouts">>((resolve, reject) => {
+        const inst = autocannon(
           {
-            setupRequest(req) {
-              const i = next++ % N;
-              return {
-                ...req,
-                body: bodies[i],
-                headers: { ...req.headers, "content-type": "application/json", "x-hub-signature-256": signatures[i]! },
-              };
-            },
+            url,
+            connections: CONNECTIONS,
+            amount: N,
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            requests: [
+              {
+                setupRequest(req) {
+                  const i = next++ % N;
+                  return {
+                    ...req,
+                    body: bodies[i],
+                    headers: {
+                      ...req.headers,
+                      "content-type": "application/json",
+                      "x-hub-signature-256": signatures[i]!,
+                    },
+                  };
+                },
+              },
+            ],
           },
-        ],
-      },
-      (err: unknown, res) => (err ? reject(err instanceof Error ? err : new Error("autocannon failed")) : resolve(res)),
-    );
-    inst.on("response", (_client, statusCode, _bytes, responseTime) => {
-      lastResponseAt = Date.now();
-      latencies.push(responseTime);
-      statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
-    });
-  });
+          (err: unknown, res) =>
+            err ? reject(err instanceof Error ? err : new Error("autocannon failed")) : resolve(res),
+        );
+        inst.on("response", (_client, statusCode, _bytes, responseTime) => {
+          lastResponseAt = Date.now();
+          latencies.push(responseTime);
+          statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+        });
+      });
   const loadEnded = lastResponseAt;
+
+  /** Sends request i at start + i ÷ rate (an open loop); latency from that moment. */
+  async function pacedLoad(
+    target: string,
+    rate: number,
+    onResponse: (i: number, latencyMs: number, status: number) => void,
+  ): Promise<{ non2xx: number; errors: number; timeouts: number }> {
+    const u = new URL(target);
+    const pool = new Pool(u.origin, { connections: CONNECTIONS, pipelining: 1 });
+    const counts = { non2xx: 0, errors: 0, timeouts: 0 };
+    const t0 = performance.now();
+    const inFlight: Promise<void>[] = [];
+    let sent = 0;
+    const one = async (i: number, due: number) => {
+      try {
+        const res = await pool.request({
+          path: u.pathname,
+          method: "POST",
+          headers: { "content-type": "application/json", "x-hub-signature-256": signatures[i]! },
+          body: bodies[i],
+        });
+        await res.body.dump();
+        if (res.statusCode < 200 || res.statusCode >= 300) counts.non2xx++;
+        onResponse(i, performance.now() - due, res.statusCode);
+      } catch {
+        counts.errors++;
+      }
+    };
+    while (sent < N) {
+      const dueNow = Math.min(N, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
+      for (; sent < dueNow; sent++) inFlight.push(one(sent, t0 + (sent * 1000) / rate));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(inFlight);
+    await pool.close();
+    return counts;
+  }
   const loadSeconds = (loadEnded - started) / 1000;
 
   // Receipt apply lag: until every message reads delivered.
@@ -156,7 +224,9 @@ try {
   const lagP = histogramQuantiles(metrics, "turumba_receipt_apply_lag_seconds", [0.5, 0.95, 0.99]);
 
   const sorted = latencies.sort((a, b) => a - b);
-  say(`webhooks: ${N} signed WhatsApp status webhooks, ${CONNECTIONS} connections`);
+  say(
+    `webhooks: ${N} signed WhatsApp status webhooks, ${CONNECTIONS} connections${RATE ? `, ${RATE}/s offered` : ""}, answered once ${ACKNOWLEDGE}; load average ${loadBefore} → ${load()}`,
+  );
   say(
     `  responses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}  (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
   );

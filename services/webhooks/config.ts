@@ -19,6 +19,12 @@ export const webhookConfigSchema = z.object({
     .describe(
       "How long a webhook event's replay key is remembered; a replay within this time is acknowledged and dropped.",
     ),
+  WEBHOOK_ACKNOWLEDGE: z
+    .enum(["published", "stored"])
+    .default("published")
+    .describe(
+      "When a webhook is answered 200. published: once its events are on the broker (the broker's publish confirm). stored: once they are committed to PostgreSQL in the statement that claims their replay keys; a relay in the API publishes them right after (and any left behind once a second, from any replica). Both keep every acknowledged event; stored answers after one database write instead of a write and a broker confirm.",
+    ),
   WEBHOOK_CHANNEL_CACHE_MS: int(0, 600_000)
     .default(30_000)
     .describe(

@@ -16,6 +16,7 @@ import { carriedMediaKeeper, type CarriedMediaDeps } from "./carried-media.js";
 import { ChannelCache } from "./channel-cache.js";
 import type { WebhookConfig } from "./config.js";
 import { WebhookDedup } from "./dedup.js";
+import { WebhookIntake } from "./intake.js";
 import { webhookRouter } from "./receiver.js";
 import { startWebhookRegistrar } from "./registration.js";
 
@@ -24,8 +25,10 @@ export { webhookSetup, webhookUrl, registerDueWebhooks } from "./registration.js
 
 /**
  * Everything the API role needs for provider webhooks: the receivers (mount the router at
- * /webhooks, before the REST API), the replay-key purge, and the registrar (for providers with an
- * API to register webhooks) when a public URL is configured. close() stops the timers.
+ * /webhooks, before the REST API), the replay-key purge, the relay of stored events (started
+ * whatever WEBHOOK_ACKNOWLEDGE says, so events stored under `stored` still go out after a switch
+ * back), and the registrar (for providers with an API to register webhooks) when a public URL is
+ * configured. close() stops the timers.
  */
 export function createWebhooks(deps: {
   db: Database;
@@ -44,10 +47,19 @@ export function createWebhooks(deps: {
   dedup.startPurging(60_000, (err) =>
     log.warn({ err: err instanceof Error ? err.message : String(err) }, "replay-key purge failed"),
   );
+  const publisher = batchedPublisher(deps.publisher);
+  const intake =
+    deps.config.WEBHOOK_ACKNOWLEDGE === "stored"
+      ? new WebhookIntake(deps.db, publisher, deps.config.WEBHOOK_DEDUP_TTL_SECONDS, log)
+      : undefined;
+  // Started in either mode: events stored while the setting was `stored` still go out.
+  const relay = intake ?? new WebhookIntake(deps.db, publisher, deps.config.WEBHOOK_DEDUP_TTL_SECONDS, log);
+  relay.start();
   const router = webhookRouter({
     channels,
     dedup,
-    publisher: batchedPublisher(deps.publisher),
+    publisher,
+    intake,
     log,
     publicUrl: deps.config.WEBHOOK_PUBLIC_URL,
     ...(deps.carriedMedia ? { carriedMedia: carriedMediaKeeper({ ...deps.carriedMedia, db: deps.db, log }) } : {}),
@@ -77,6 +89,7 @@ export function createWebhooks(deps: {
     router,
     close() {
       dedup.stop();
+      relay.stop();
       registrar?.stop();
     },
   };

@@ -3,10 +3,12 @@
  * with callbacks, and GET for verification handshakes (Meta's) and for providers whose plugin
  * accepts GET callbacks. There is no user authentication: the provider's signature, checked with
  * that channel's secret, is the authentication. A request is answered as soon as its events are
- * on the broker; parsing the payload into normalised events is in-memory work, and everything that
- * touches messages, contacts and conversations happens in the consumers (services/status). The one
- * exception is media whose bytes come in the request (an inbound e-mail's attachments): they are
- * written to the media store before the answer (carried-media.ts says why).
+ * on the broker, or, with the durable intake (WEBHOOK_ACKNOWLEDGE=stored, intake.ts), as soon as
+ * they are committed to PostgreSQL, which publishes them afterwards. Parsing the payload into
+ * normalised events is in-memory work, and everything that touches messages, contacts and
+ * conversations happens in the consumers (services/status). The one exception is media whose bytes
+ * come in the request (an inbound e-mail's attachments): they are written to the media store before
+ * the answer (carried-media.ts says why).
  *
  *   too many requests on the channel's path, or on unknown ids → 429 with Retry-After (before any
  *                                   lookup or body read: rate-gate.ts)
@@ -48,12 +50,18 @@ import { webhookRequests, webhookResponse, webhookSignatureRejected } from "../m
 import type { CarriedMediaKeeper } from "./carried-media.js";
 import type { ChannelCache, WebhookChannel } from "./channel-cache.js";
 import type { WebhookDedup } from "./dedup.js";
+import type { WebhookIntake } from "./intake.js";
 import { DEFAULT_WEBHOOK_LIMITS, WebhookRateGate, type WebhookLimits } from "./rate-gate.js";
 
 export interface ReceiverDeps {
   channels: ChannelCache;
   dedup: WebhookDedup;
   publisher: EventPublisher;
+  /**
+   * Set (WEBHOOK_ACKNOWLEDGE=stored): a request is answered once its events are committed to
+   * PostgreSQL, and published afterwards; unset: once they are on the broker.
+   */
+  intake?: WebhookIntake;
   log: Logger;
   /** Public base URL the provider called (Twilio signs it); otherwise the request's own. */
   publicUrl?: string;
@@ -273,9 +281,13 @@ export function webhookRouter(deps: ReceiverDeps): Router {
       return;
     }
     const outgoing = buildEvents(ch, adapter, wreq, deps.log, carried);
+    if (deps.intake) {
+      const stored = await storeDurably(deps.intake, ch, outgoing);
+      if (stored !== undefined) return accepted(res, resolved, started, outgoing.length, stored);
+      // The database did not take them: publish them directly, as without the intake.
+    }
     const claims = await Promise.all(outgoing.map((o) => claim(o.key)));
     const fresh = outgoing.filter((_, i) => claims[i] === "fresh");
-    const duplicates = outgoing.length - fresh.length;
     let settle!: (published: boolean) => void;
     const done = new Promise<boolean>((resolve) => (settle = resolve));
     for (const o of fresh) publishing.set(o.key, done);
@@ -303,7 +315,30 @@ export function webhookRouter(deps: ReceiverDeps): Router {
       fail(res, 503, "unavailable", "could not queue the webhook; retry later");
       return;
     }
-    const outcome = outgoing.length === 0 ? "ignored" : fresh.length === 0 ? "duplicate" : "accepted";
+    accepted(res, resolved, started, outgoing.length, fresh.length);
+  };
+
+  /** The events' count of new ones once all are stored or known; undefined when the database failed. */
+  const storeDurably = async (
+    intake: WebhookIntake,
+    ch: WebhookChannel,
+    outgoing: Outgoing[],
+  ): Promise<number | undefined> => {
+    try {
+      const fresh = await Promise.all(outgoing.map((o) => intake.store(o)));
+      return fresh.filter(Boolean).length;
+    } catch (err) {
+      deps.log.warn(
+        { channelId: ch.id, err: err instanceof Error ? err.message : String(err) },
+        "webhook events not stored; publishing them directly",
+      );
+      return undefined;
+    }
+  };
+
+  const accepted = (res: Response, resolved: Resolved, started: number, total: number, fresh: number) => {
+    const { ch, plugin } = resolved;
+    const outcome = total === 0 ? "ignored" : fresh === 0 ? "duplicate" : "accepted";
     webhookRequests.inc({ channel_type: ch.channelType, outcome });
     webhookResponse.observe({ channel_type: ch.channelType }, (performance.now() - started) / 1000);
     const reply = plugin.webhooks.acceptedReply;
@@ -311,7 +346,7 @@ export function webhookRouter(deps: ReceiverDeps): Router {
       res.status(200).type(reply.contentType).send(reply.body);
       return;
     }
-    res.status(200).json({ status: "ok", accepted: fresh.length, duplicates });
+    res.status(200).json({ status: "ok", accepted: fresh, duplicates: total - fresh });
   };
 
   /** Messages that bring their media's bytes (inbound e-mail), with those bytes kept in the store. */
