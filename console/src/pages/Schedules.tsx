@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api";
+import { useCan } from "../permissions";
 import { PageTitle, RowActions } from "../ui/controls";
 import { Empty, Failed, Loading, StatusBadge } from "../ui/states";
 
@@ -21,6 +22,7 @@ const ACTIONS: Record<string, { to: Target; label: string }[]> = {
 
 export function Schedules() {
   const qc = useQueryClient();
+  const canChange = useCan("manage");
   const list = useQuery({
     queryKey: ["schedules"],
     queryFn: () => unwrap(api().GET("/v1/scheduled-messages", { params: { query: { limit: 100 } } })),
@@ -69,7 +71,7 @@ export function Schedules() {
                   <td>{s.is_recurring ? `${s.recurrence_rule ?? ""} (${s.timezone})` : "once"}</td>
                   <td>{s.trigger_count}</td>
                   <RowActions
-                    actions={ACTIONS[s.status] ?? []}
+                    actions={canChange ? (ACTIONS[s.status] ?? []) : []}
                     rowLabel={label}
                     onChange={(to) => change.mutate({ id: s.id, status: to })}
                   />

@@ -6,7 +6,8 @@
  * 2,000-contact campaign created in the wizard, paused, resumed and followed to 100 %, a campaign
  * scheduled for a set time, suppressions, quotas, webhook endpoints and media (each page's empty
  * state, an API error beside its field, then a row), a channel's webhook URL and setup steps, and
- * a dead letter inspected and re-queued. Every page passes axe-core in both themes, reports no
+ * a dead letter inspected and re-queued, and a manager's console (no links to admin pages, an
+ * admin page opened by its address naming the role it needs). Every page passes axe-core in both themes, reports no
  * CSP violation, and is photographed (.build/screenshots, outside git; README shows two of them,
  * copied to docs/console by hand so a test run never changes a tracked file).
  */
@@ -476,6 +477,54 @@ describe("the console in Chromium", () => {
     await expect
       .poll(listed, { timeout: 60_000, interval: 500 })
       .toEqual([{ id: expect.not.stringMatching(first!.id) as string, poison: true }]);
+  });
+
+  it("shows a manager only the pages the role opens, and says which role an admin page needs", async () => {
+    const made = await api("POST", "/v1/api-keys", { name: "campaign manager", role: "manager" });
+    expect(made.status).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const mp = await context.newPage();
+    const managerCsp = watchCsp(mp);
+    await mp.goto(url("/console/signin"));
+    await mp.getByLabel("API key", { exact: true }).fill(made.body.key as string);
+    await mp.getByRole("button", { name: "Sign in" }).click();
+    await mp.getByRole("heading", { name: "Overview" }).waitFor();
+
+    // Opened by its address, an admin page names the role it needs instead of the API's 403.
+    await mp.goto(url("/console/quotas"));
+    const needs = mp.getByTestId("needs-role");
+    await needs.waitFor();
+    expect(await needs.textContent()).toMatch(
+      /^This page needs the admin role\.You are signed in with the manager role/,
+    );
+    a11y.push(...(await checkPage(mp, "needs-role")));
+    await mp.goto(url("/console/dead-letters"));
+    await mp.getByTestId("needs-role").waitFor();
+
+    const nav = mp.getByRole("navigation", { name: "Main" });
+    expect(await nav.getByRole("link").allTextContents()).toEqual([
+      "Overview",
+      "Channels",
+      "Messages",
+      "Conversations",
+      "Campaigns",
+      "Schedules",
+      "Templates",
+      "Contacts",
+      "Suppressions",
+      "Media",
+    ]);
+    // Channels are the admin's to create and change: a manager sees the list only.
+    await nav.getByRole("link", { name: "Channels" }).click();
+    await mp.getByRole("cell", { name: "operator SMSC", exact: true }).waitFor();
+    expect(await mp.getByRole("link", { name: "operator SMSC" }).count()).toBe(0);
+    expect(await mp.getByRole("link", { name: "New channel" }).count()).toBe(0);
+    expect(await mp.getByRole("button", { name: /^(Pause|Resume|Drain) / }).count()).toBe(0);
+    // A manager runs campaigns.
+    await nav.getByRole("link", { name: "Campaigns" }).click();
+    await mp.getByRole("link", { name: "New campaign" }).waitFor();
+    await context.close();
+    csp.push(...managerCsp);
   });
 
   it("found no accessibility violation and no CSP violation on any page", () => {
