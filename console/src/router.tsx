@@ -19,6 +19,7 @@ import { MessageDetail } from "./pages/MessageDetail";
 import { messageSearch, Messages } from "./pages/Messages";
 import { Overview } from "./pages/Overview";
 import { Quotas } from "./pages/Quotas";
+import { ScheduleNew } from "./pages/ScheduleNew";
 import { Schedules } from "./pages/Schedules";
 import { SignIn } from "./pages/SignIn";
 import { Suppressions } from "./pages/Suppressions";
@@ -42,8 +43,16 @@ const app = createRoute({
 });
 const overview = createRoute({ getParentRoute: () => app, path: "/", component: Overview });
 const channels = createRoute({ getParentRoute: () => app, path: "/channels", component: Channels });
-const channelNew = createRoute({ getParentRoute: () => app, path: "/channels/new", component: guarded("admin", "New channel", ChannelNew) });
-const channelEdit = createRoute({ getParentRoute: () => app, path: "/channels/$channelId", component: guarded("admin", "Channel", ChannelEdit) });
+const channelNew = createRoute({
+  getParentRoute: () => app,
+  path: "/channels/new",
+  component: guarded("admin", "New channel", ChannelNew),
+});
+const channelEdit = createRoute({
+  getParentRoute: () => app,
+  path: "/channels/$channelId",
+  component: guarded("admin", "Channel", ChannelEdit),
+});
 const messages = createRoute({
   getParentRoute: () => app,
   path: "/messages",
@@ -53,7 +62,11 @@ const messages = createRoute({
 const message = createRoute({ getParentRoute: () => app, path: "/messages/$messageId", component: MessageDetail });
 
 const campaigns = createRoute({ getParentRoute: () => app, path: "/campaigns", component: Campaigns });
-const campaignNew = createRoute({ getParentRoute: () => app, path: "/campaigns/new", component: guarded("manage", "New campaign", CampaignNew) });
+const campaignNew = createRoute({
+  getParentRoute: () => app,
+  path: "/campaigns/new",
+  component: guarded("manage", "New campaign", CampaignNew),
+});
 const campaign = createRoute({
   getParentRoute: () => app,
   path: "/campaigns/$campaignId",
@@ -69,10 +82,18 @@ const conversation = createRoute({
   component: ConversationThread,
 });
 
-const deadLetters = createRoute({ getParentRoute: () => app, path: "/dead-letters", component: guarded("admin", "Dead letters", DeadLetters) });
+const deadLetters = createRoute({
+  getParentRoute: () => app,
+  path: "/dead-letters",
+  component: guarded("admin", "Dead letters", DeadLetters),
+});
 
 const suppressions = createRoute({ getParentRoute: () => app, path: "/suppressions", component: Suppressions });
-const quotas = createRoute({ getParentRoute: () => app, path: "/quotas", component: guarded("admin", "Quotas", Quotas) });
+const quotas = createRoute({
+  getParentRoute: () => app,
+  path: "/quotas",
+  component: guarded("admin", "Quotas", Quotas),
+});
 const media = createRoute({ getParentRoute: () => app, path: "/media", component: MediaPage });
 const webhookEndpoints = createRoute({
   getParentRoute: () => app,
@@ -88,6 +109,11 @@ const webhookDeliveries = createRoute({
 const templates = createRoute({ getParentRoute: () => app, path: "/templates", component: Templates });
 
 const schedules = createRoute({ getParentRoute: () => app, path: "/schedules", component: Schedules });
+const scheduleNew = createRoute({
+  getParentRoute: () => app,
+  path: "/schedules/new",
+  component: guarded("manage", "New schedule", ScheduleNew),
+});
 
 const tree = root.addChildren([
   signIn,
@@ -112,6 +138,7 @@ const tree = root.addChildren([
     webhookDeliveries,
     templates,
     schedules,
+    scheduleNew,
   ]),
 ]);
 

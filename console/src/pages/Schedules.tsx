@@ -1,6 +1,10 @@
-/** Scheduled sends: when each fires next, its rule, and pause, resume and cancel as the lifecycle allows. */
+/**
+ * Scheduled sends: when each fires next, its rule, and pause, resume and cancel as the lifecycle
+ * allows; managers and admins create new ones.
+ */
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "@tanstack/react-router";
 import { api, unwrap } from "../api";
 import { useCan } from "../permissions";
 import { PageTitle, RowActions } from "../ui/controls";
@@ -34,7 +38,20 @@ export function Schedules() {
   });
   return (
     <div>
-      <PageTitle>Schedules</PageTitle>
+      <PageTitle
+        actions={
+          canChange ? (
+            <Link
+              to="/schedules/new"
+              className="rounded-md bg-indigo-700 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-800"
+            >
+              New schedule
+            </Link>
+          ) : undefined
+        }
+      >
+        Schedules
+      </PageTitle>
       {change.error ? <Failed error={change.error} /> : null}
       {list.isPending ? (
         <Loading what="schedules" />

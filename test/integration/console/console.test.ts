@@ -4,7 +4,7 @@
  * message followed to delivered on its timeline, filters kept in the URL, pause and resume of a
  * channel, an inbound message answered from the inbox, a CSV import with bad rows, a
  * 2,000-contact campaign created in the wizard, paused, resumed and followed to 100 %, a campaign
- * scheduled for a set time, suppressions, quotas, webhook endpoints and media (each page's empty
+ * scheduled for a set time, a recurring schedule made in the schedule form, suppressions, quotas, webhook endpoints and media (each page's empty
  * state, an API error beside its field, then a row), a channel's webhook URL and setup steps, and
  * a dead letter inspected and re-queued, and a manager's console (no links to admin pages, an
  * admin page opened by its address naming the role it needs). Every page passes axe-core in both themes, reports no
@@ -361,6 +361,50 @@ describe("the console in Chromium", () => {
     ]);
     expect(new Date(listed[0]!.scheduled_at as string).getHours()).toBe(9);
     a11y.push(...(await checkPage(page, "schedules")));
+  });
+
+  it("creates a recurring schedule in the schedule form: its own checks and the API's refusal beside the fields", async () => {
+    await page.getByRole("link", { name: "New schedule" }).click();
+    await page.getByRole("button", { name: "Create schedule" }).click();
+    await page.getByText("choose the channel to send on").waitFor();
+    await page.getByText("enter the address to send to").waitFor();
+    await page.getByText("write a message or choose a template").waitFor();
+    await page.getByText("choose when it first sends").waitFor();
+
+    await page.getByLabel("Schedule name").fill("check-in");
+    await page.getByLabel("Channel", { exact: true }).selectOption({ label: "bot (telegram)" });
+    await page.getByLabel("Address", { exact: true }).fill("30000007");
+    await page.getByLabel("Message", { exact: true }).fill("Weekly check-in: reply if you need help.");
+    const at = new Date(Date.now() + 2 * 86_400_000);
+    const local = (n: number) => String(n).padStart(2, "0");
+    await page
+      .getByLabel("First send")
+      .fill(`${at.getFullYear()}-${local(at.getMonth() + 1)}-${local(at.getDate())}T08:30`);
+    await page.getByLabel("Repeat", { exact: true }).check();
+    await page.getByLabel("Repeats", { exact: true }).fill("every tuesday");
+    await page.getByLabel("Time zone").fill("Africa/Addis_Ababa");
+    a11y.push(...(await checkPage(page, "schedule-form")));
+    await page.getByRole("button", { name: "Create schedule" }).click();
+    // The API's rule grammar refuses it, beside the rule.
+    await expect
+      .poll(() => page.locator('[data-error-for="recurrence_rule"]').textContent())
+      .toMatch(/\(validation_error\)$/);
+    await page.getByLabel("Repeats", { exact: true }).fill("weekly:mon,thu");
+    await page.getByRole("button", { name: "Create schedule" }).click();
+    await page.waitForURL(/\/console\/schedules$/);
+    await page.getByRole("cell", { name: "check-in", exact: true }).waitFor();
+    const made = ((await api("GET", "/v1/scheduled-messages")).body.items as Record<string, unknown>[]).find(
+      (s) => s.name === "check-in",
+    );
+    expect(made).toMatchObject({
+      send_type: "single",
+      status: "pending",
+      delivery_address: "30000007",
+      message_body: "Weekly check-in: reply if you need help.",
+      is_recurring: true,
+      recurrence_rule: "weekly:mon,thu",
+      timezone: "Africa/Addis_Ababa",
+    });
   });
 
   it("suppressions, quotas, webhook endpoints and media: empty states, the API's errors beside their fields, then rows", async () => {
