@@ -4,12 +4,14 @@
  * message followed to delivered on its timeline, filters kept in the URL, pause and resume of a
  * channel, an inbound message answered from the inbox, a CSV import with bad rows, a
  * 2,000-contact campaign created in the wizard, paused, resumed and followed to 100 %, a campaign
- * scheduled for a set time, a recurring schedule made in the schedule form, suppressions, quotas, webhook endpoints and media (each page's empty
- * state, an API error beside its field, then a row), a channel's webhook URL and setup steps, and
- * a dead letter inspected and re-queued, and a manager's console (no links to admin pages, an
- * admin page opened by its address naming the role it needs). Every page passes axe-core in both themes, reports no
- * CSP violation, and is photographed (.build/screenshots, outside git; README shows two of them,
- * copied to docs/console by hand so a test run never changes a tracked file).
+ * scheduled for a set time, a recurring schedule made in the schedule form, a template's e-mail
+ * and WhatsApp parts previewed by the API, suppressions, quotas, webhook endpoints and media (each
+ * page's empty state, an API error beside its field, then a row), a channel's webhook URL and
+ * setup steps, a dead letter inspected and re-queued, and a manager's console (no links to admin
+ * pages, an admin page opened by its address naming the role it needs). Every page passes
+ * axe-core in both themes, reports no CSP violation, and is photographed (.build/screenshots,
+ * outside git; README shows two of them, copied to docs/console by hand so a test run never
+ * changes a tracked file).
  */
 
 import { execFileSync } from "node:child_process";
@@ -404,6 +406,51 @@ describe("the console in Chromium", () => {
       is_recurring: true,
       recurrence_rule: "weekly:mon,thu",
       timezone: "Africa/Addis_Ababa",
+    });
+  });
+
+  it("previews a template's e-mail and WhatsApp parts as the API renders them, then saves them", async () => {
+    await page.getByRole("link", { name: "Templates" }).click();
+    await page.getByText("No templates yet.").waitFor();
+    await page.getByLabel("Name", { exact: true }).fill("order ready");
+    // The label wraps the text area, so its name includes the text already in it.
+    await page.getByLabel(/^Body/).fill("Hello {NAME}, order {CODE} is ready.");
+    await page.getByLabel("Add e-mail parts").check();
+    await page.getByLabel("Subject", { exact: true }).fill("Order {CODE} is ready");
+    await page.getByLabel("HTML", { exact: true }).fill("<p>Hello <b>{NAME}</b></p>");
+    await page.getByLabel(/^Map an approved WhatsApp template/).check();
+    await page.getByLabel("WhatsApp template name").fill("Order Ready");
+    await page.getByLabel("Language", { exact: true }).fill("en_US");
+    await page.getByRole("button", { name: "Add component" }).click();
+    await page.getByLabel("Component 1 parameters").fill("NAME, CODE");
+    // The preview checks the parts as they are typed: Meta's name rule, beside the name.
+    await expect
+      .poll(() => page.locator('[data-error-for="whatsapp.name"]').textContent())
+      .toMatch(/lowercase letters.*\(validation_error\)$/);
+    await page.getByLabel("WhatsApp template name").fill("order_ready");
+    await page.getByLabel("Sample CODE").fill("A-17");
+    await expect.poll(() => page.getByTestId("preview-email-subject").textContent()).toBe("Order A-17 is ready");
+    expect(await page.getByTestId("preview").textContent()).toContain("Hello Abebe, order A-17 is ready.");
+    // The markup is shown as source, the values put in it escaped by the API.
+    expect(await page.getByTestId("preview-email-html").textContent()).toBe("<p>Hello <b>Abebe</b></p>");
+    expect(await page.getByTestId("preview-email-text").textContent()).toContain("Hello Abebe");
+    expect(await page.getByTestId("preview-whatsapp").textContent()).toContain("order_ready (en_US)");
+    expect(await page.getByTestId("preview-whatsapp-0").textContent()).toBe("body: {{1}} Abebe · {{2}} A-17");
+    a11y.push(...(await checkPage(page, "template-editor")));
+
+    await page.getByRole("button", { name: "Save template" }).click();
+    await page.getByRole("cell", { name: "order ready", exact: true }).waitFor();
+    const saved = ((await api("GET", "/v1/templates")).body.items as Record<string, unknown>[]).find(
+      (t) => t.name === "order ready",
+    );
+    expect(saved).toMatchObject({
+      variables: ["NAME", "CODE"],
+      email: { subject: "Order {CODE} is ready", html: "<p>Hello <b>{NAME}</b></p>" },
+      whatsapp: {
+        name: "order_ready",
+        language: "en_US",
+        components: [{ type: "body", parameters: ["NAME", "CODE"] }],
+      },
     });
   });
 
