@@ -609,6 +609,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/me": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The caller's accounts, roles and the permissions they grant */
+    get: operations["getCaller"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/media": {
     parameters: {
       query?: never;
@@ -1681,6 +1698,19 @@ export interface components {
       created_at: string;
       last_used_at: string | null;
       revoked_at: string | null;
+    };
+    Caller: {
+      /**
+       * @description A signed-in user (JWT) or an API key
+       * @enum {string}
+       */
+      kind: "user" | "api_key";
+      /** @description The user's subject or the API key's id */
+      subject: string;
+      account_ids: string[];
+      roles: ("admin" | "manager" | "user")[];
+      /** @description What the roles grant: read ⊂ send ⊂ manage ⊂ admin */
+      permissions: ("read" | "send" | "manage" | "admin")[];
     };
     Media: {
       /** Format: uuid */
@@ -9451,6 +9481,80 @@ export interface operations {
       };
       /** @description No such row in the caller's accounts */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Rate limit exceeded; see Retry-After */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Internal error (code internal_error); the detail never echoes internals */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A dependency is unavailable or a query took too long (code query_timeout); try again later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  getCaller: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Caller"];
+        };
+      };
+      /** @description Invalid input (the field is named) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The caller's role or account does not allow this */
+      403: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,14 +1,16 @@
 /**
  * The signed-in frame: navigation (a page per resource; a new page is a line in NAV and a route),
- * the theme switch and sign-out.
+ * the theme switch and sign-out. A page whose reads the API allows only to some roles names the
+ * permission it needs and is left out of the navigation for callers without it.
  */
 
 import { Link, Outlet, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
+import { useCaller, type Permission } from "./permissions";
 import { setSession } from "./session";
 import { applyTheme, initialTheme, type Theme } from "./theme";
 
-const NAV = [
+const NAV: readonly { to: string; label: string; needs?: Permission }[] = [
   { to: "/", label: "Overview" },
   { to: "/channels", label: "Channels" },
   { to: "/messages", label: "Messages" },
@@ -19,14 +21,16 @@ const NAV = [
   { to: "/contacts", label: "Contacts" },
   { to: "/suppressions", label: "Suppressions" },
   { to: "/media", label: "Media" },
-  { to: "/webhook-endpoints", label: "Webhook endpoints" },
-  { to: "/quotas", label: "Quotas" },
-  { to: "/dead-letters", label: "Dead letters" },
-] as const;
+  { to: "/webhook-endpoints", label: "Webhook endpoints", needs: "admin" },
+  { to: "/quotas", label: "Quotas", needs: "admin" },
+  { to: "/dead-letters", label: "Dead letters", needs: "admin" },
+];
 
 export function Layout() {
   const navigate = useNavigate();
   const [theme, setTheme] = useState<Theme>(initialTheme);
+  const granted = useCaller().data?.permissions;
+  const nav = NAV.filter((n) => !n.needs || granted?.includes(n.needs));
   const flip = () => {
     const next = theme === "dark" ? "light" : "dark";
     applyTheme(next);
@@ -37,7 +41,7 @@ export function Layout() {
       <nav aria-label="Main" className="w-52 shrink-0 border-r border-slate-200 p-4 dark:border-slate-800">
         <p className="mb-6 text-lg font-bold">Turumba</p>
         <ul className="space-y-1">
-          {NAV.map((n) => (
+          {nav.map((n) => (
             <li key={n.to}>
               <Link
                 to={n.to}

@@ -1,4 +1,7 @@
-/** The console's routes under /console; every page but sign-in needs a session. */
+/**
+ * The console's routes under /console; every page but sign-in needs a session, and the pages the
+ * API serves only to some roles are guarded with the permission it checks.
+ */
 
 import { createRootRoute, createRoute, createRouter, Outlet, redirect } from "@tanstack/react-router";
 import { Layout } from "./layout";
@@ -16,12 +19,14 @@ import { MessageDetail } from "./pages/MessageDetail";
 import { messageSearch, Messages } from "./pages/Messages";
 import { Overview } from "./pages/Overview";
 import { Quotas } from "./pages/Quotas";
+import { ScheduleNew } from "./pages/ScheduleNew";
 import { Schedules } from "./pages/Schedules";
 import { SignIn } from "./pages/SignIn";
 import { Suppressions } from "./pages/Suppressions";
 import { Templates } from "./pages/Templates";
 import { WebhookDeliveries } from "./pages/WebhookDeliveries";
 import { WebhookEndpoints } from "./pages/WebhookEndpoints";
+import { guarded } from "./permissions";
 import { getSession } from "./session";
 
 const root = createRootRoute({ component: Outlet });
@@ -38,8 +43,16 @@ const app = createRoute({
 });
 const overview = createRoute({ getParentRoute: () => app, path: "/", component: Overview });
 const channels = createRoute({ getParentRoute: () => app, path: "/channels", component: Channels });
-const channelNew = createRoute({ getParentRoute: () => app, path: "/channels/new", component: ChannelNew });
-const channelEdit = createRoute({ getParentRoute: () => app, path: "/channels/$channelId", component: ChannelEdit });
+const channelNew = createRoute({
+  getParentRoute: () => app,
+  path: "/channels/new",
+  component: guarded("admin", "New channel", ChannelNew),
+});
+const channelEdit = createRoute({
+  getParentRoute: () => app,
+  path: "/channels/$channelId",
+  component: guarded("admin", "Channel", ChannelEdit),
+});
 const messages = createRoute({
   getParentRoute: () => app,
   path: "/messages",
@@ -49,7 +62,11 @@ const messages = createRoute({
 const message = createRoute({ getParentRoute: () => app, path: "/messages/$messageId", component: MessageDetail });
 
 const campaigns = createRoute({ getParentRoute: () => app, path: "/campaigns", component: Campaigns });
-const campaignNew = createRoute({ getParentRoute: () => app, path: "/campaigns/new", component: CampaignNew });
+const campaignNew = createRoute({
+  getParentRoute: () => app,
+  path: "/campaigns/new",
+  component: guarded("manage", "New campaign", CampaignNew),
+});
 const campaign = createRoute({
   getParentRoute: () => app,
   path: "/campaigns/$campaignId",
@@ -65,25 +82,38 @@ const conversation = createRoute({
   component: ConversationThread,
 });
 
-const deadLetters = createRoute({ getParentRoute: () => app, path: "/dead-letters", component: DeadLetters });
+const deadLetters = createRoute({
+  getParentRoute: () => app,
+  path: "/dead-letters",
+  component: guarded("admin", "Dead letters", DeadLetters),
+});
 
 const suppressions = createRoute({ getParentRoute: () => app, path: "/suppressions", component: Suppressions });
-const quotas = createRoute({ getParentRoute: () => app, path: "/quotas", component: Quotas });
+const quotas = createRoute({
+  getParentRoute: () => app,
+  path: "/quotas",
+  component: guarded("admin", "Quotas", Quotas),
+});
 const media = createRoute({ getParentRoute: () => app, path: "/media", component: MediaPage });
 const webhookEndpoints = createRoute({
   getParentRoute: () => app,
   path: "/webhook-endpoints",
-  component: WebhookEndpoints,
+  component: guarded("admin", "Webhook endpoints", WebhookEndpoints),
 });
 const webhookDeliveries = createRoute({
   getParentRoute: () => app,
   path: "/webhook-endpoints/$endpointId",
-  component: WebhookDeliveries,
+  component: guarded("admin", "Webhook deliveries", WebhookDeliveries),
 });
 
 const templates = createRoute({ getParentRoute: () => app, path: "/templates", component: Templates });
 
 const schedules = createRoute({ getParentRoute: () => app, path: "/schedules", component: Schedules });
+const scheduleNew = createRoute({
+  getParentRoute: () => app,
+  path: "/schedules/new",
+  component: guarded("manage", "New schedule", ScheduleNew),
+});
 
 const tree = root.addChildren([
   signIn,
@@ -108,6 +138,7 @@ const tree = root.addChildren([
     webhookDeliveries,
     templates,
     schedules,
+    scheduleNew,
   ]),
 ]);
 

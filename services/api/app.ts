@@ -21,6 +21,7 @@ import { cors } from "./http/cors.js";
 import { buildOpenApi } from "./openapi.js";
 import { mediaLinkHandler } from "./media/media-link.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
+import { callerRoutes } from "./routes/caller.js";
 import { channelWebhookRoutes } from "./routes/channel-webhook.js";
 import { channelRoutes } from "./routes/channels.js";
 import { contactGroupRoutes, contactRoutes } from "./routes/contacts.js";
@@ -53,6 +54,7 @@ export const apiRoutes: AnyRoute[] = [
   ...quotaRoutes,
   ...conversationRoutes,
   ...apiKeyRoutes,
+  ...callerRoutes,
   ...mediaRoutes,
   ...statsRoutes,
   ...webhookEndpointRoutes,

@@ -9,6 +9,7 @@ import { useParams } from "@tanstack/react-router";
 import { useEffect, useRef, useState } from "react";
 import type { components } from "../../../clients/typescript/index.js";
 import { api, unwrap } from "../api";
+import { useCan } from "../permissions";
 import { subscribe } from "../sse";
 import { PageTitle } from "../ui/controls";
 import { Failed, Loading, StatusBadge } from "../ui/states";
@@ -27,6 +28,7 @@ export function CampaignProgress() {
   const [rate, setRate] = useState<number>();
   const last = useRef<{ at: number; done: number }>(undefined);
   const change = useCampaignChange();
+  const canChange = useCan("manage");
 
   useEffect(
     () =>
@@ -61,7 +63,7 @@ export function CampaignProgress() {
   return (
     <div className="max-w-3xl">
       <PageTitle
-        actions={(CAMPAIGN_ACTIONS[g.status] ?? []).map((a) => (
+        actions={(canChange ? (CAMPAIGN_ACTIONS[g.status] ?? []) : []).map((a) => (
           <button
             key={a.to}
             type="button"

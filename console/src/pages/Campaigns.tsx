@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { api, unwrap } from "../api";
+import { useCan } from "../permissions";
 import { PageTitle, RowActions } from "../ui/controls";
 import { Empty, Failed, Loading, StatusBadge } from "../ui/states";
 
@@ -53,16 +54,20 @@ export function Campaigns() {
     refetchInterval: 5_000,
   });
   const change = useCampaignChange();
+  // Creating and changing a campaign need the manage permission; other roles watch.
+  const canCreate = useCan("manage");
   return (
     <div>
       <PageTitle
         actions={
-          <Link
-            to="/campaigns/new"
-            className="rounded-md bg-indigo-700 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-800"
-          >
-            New campaign
-          </Link>
+          canCreate ? (
+            <Link
+              to="/campaigns/new"
+              className="rounded-md bg-indigo-700 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-800"
+            >
+              New campaign
+            </Link>
+          ) : undefined
         }
       >
         Campaigns
@@ -107,7 +112,7 @@ export function Campaigns() {
                   <td>{g.total_recipients}</td>
                   <td>{Math.round(progressOf(g) * 100)} %</td>
                   <RowActions
-                    actions={CAMPAIGN_ACTIONS[g.status] ?? []}
+                    actions={canCreate ? (CAMPAIGN_ACTIONS[g.status] ?? []) : []}
                     rowLabel={label}
                     onChange={(to) => change.mutate({ id: g.id, status: to })}
                   />

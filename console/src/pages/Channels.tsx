@@ -1,8 +1,12 @@
-/** The account's channels with their status, and the status changes an operator makes from the list. */
+/**
+ * The account's channels with their status, and the status changes an operator makes from the list.
+ * Creating, editing and changing a channel are the admin's: other roles see the list only.
+ */
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { api, unwrap } from "../api";
+import { useCan } from "../permissions";
 import { PageTitle, RowActions } from "../ui/controls";
 import { Empty, Failed, Loading, StatusBadge } from "../ui/states";
 
@@ -20,6 +24,7 @@ const ACTIONS: Record<string, { to: string; label: string }[]> = {
 
 export function Channels() {
   const qc = useQueryClient();
+  const admin = useCan("admin");
   const list = useQuery({
     queryKey: ["channels"],
     queryFn: () => unwrap(api().GET("/v1/channels", { params: { query: { limit: 100 } } })),
@@ -39,12 +44,14 @@ export function Channels() {
     <div>
       <PageTitle
         actions={
-          <Link
-            to="/channels/new"
-            className="rounded-md bg-indigo-700 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-800"
-          >
-            New channel
-          </Link>
+          admin ? (
+            <Link
+              to="/channels/new"
+              className="rounded-md bg-indigo-700 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-800"
+            >
+              New channel
+            </Link>
+          ) : undefined
         }
       >
         Channels
@@ -74,13 +81,17 @@ export function Channels() {
             {list.data.items.map((c) => (
               <tr key={c.id} className="border-b border-slate-200 dark:border-slate-800">
                 <td className="py-2">
-                  <Link
-                    to="/channels/$channelId"
-                    params={{ channelId: c.id }}
-                    className="text-indigo-700 underline dark:text-indigo-300"
-                  >
-                    {c.name}
-                  </Link>
+                  {admin ? (
+                    <Link
+                      to="/channels/$channelId"
+                      params={{ channelId: c.id }}
+                      className="text-indigo-700 underline dark:text-indigo-300"
+                    >
+                      {c.name}
+                    </Link>
+                  ) : (
+                    c.name
+                  )}
                 </td>
                 <td>{c.channel_type}</td>
                 <td>{c.provider}</td>
@@ -89,7 +100,7 @@ export function Channels() {
                 </td>
                 <td>{c.rate_limit}</td>
                 <RowActions
-                  actions={ACTIONS[c.status] ?? []}
+                  actions={admin ? (ACTIONS[c.status] ?? []) : []}
                   rowLabel={c.name}
                   onChange={(to) => change.mutate({ id: c.id, status: to })}
                 />

@@ -1,7 +1,12 @@
-/** Scheduled sends: when each fires next, its rule, and pause, resume and cancel as the lifecycle allows. */
+/**
+ * Scheduled sends: when each fires next, its rule, and pause, resume and cancel as the lifecycle
+ * allows; managers and admins create new ones.
+ */
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "@tanstack/react-router";
 import { api, unwrap } from "../api";
+import { useCan } from "../permissions";
 import { PageTitle, RowActions } from "../ui/controls";
 import { Empty, Failed, Loading, StatusBadge } from "../ui/states";
 
@@ -21,6 +26,7 @@ const ACTIONS: Record<string, { to: Target; label: string }[]> = {
 
 export function Schedules() {
   const qc = useQueryClient();
+  const canChange = useCan("manage");
   const list = useQuery({
     queryKey: ["schedules"],
     queryFn: () => unwrap(api().GET("/v1/scheduled-messages", { params: { query: { limit: 100 } } })),
@@ -32,7 +38,20 @@ export function Schedules() {
   });
   return (
     <div>
-      <PageTitle>Schedules</PageTitle>
+      <PageTitle
+        actions={
+          canChange ? (
+            <Link
+              to="/schedules/new"
+              className="rounded-md bg-indigo-700 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-800"
+            >
+              New schedule
+            </Link>
+          ) : undefined
+        }
+      >
+        Schedules
+      </PageTitle>
       {change.error ? <Failed error={change.error} /> : null}
       {list.isPending ? (
         <Loading what="schedules" />
@@ -69,7 +88,7 @@ export function Schedules() {
                   <td>{s.is_recurring ? `${s.recurrence_rule ?? ""} (${s.timezone})` : "once"}</td>
                   <td>{s.trigger_count}</td>
                   <RowActions
-                    actions={ACTIONS[s.status] ?? []}
+                    actions={canChange ? (ACTIONS[s.status] ?? []) : []}
                     rowLabel={label}
                     onChange={(to) => change.mutate({ id: s.id, status: to })}
                   />

@@ -1,15 +1,30 @@
 /**
  * Templates: the list, and an editor whose preview is rendered by the API as you type (the same
  * renderer sends use): the body with sample values for its variables, the missing ones, and the
- * SMS encoding and segment count. Saving creates the template; errors appear beside their field.
+ * SMS encoding and segment count, and each channel part the template has (the e-mail subject,
+ * HTML and text; the WhatsApp template with its parameters). Saving creates the template; the
+ * API's errors, from the preview or the save, appear beside their field.
  */
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, fieldError, unwrap } from "../api";
+import { api, ApiProblem, fieldError, unwrap } from "../api";
 import { Button, PageTitle, SelectField, TextField } from "../ui/controls";
 import { useSettled } from "../ui/settled";
 import { Empty, Failed, Loading } from "../ui/states";
+import {
+  emailPart,
+  emptyEmail,
+  emptyWhatsApp,
+  whatsappPart,
+  type EmailDraft,
+  type WhatsAppDraft,
+} from "./templates/parts";
+import { EmailFields, WhatsAppFields } from "./templates/PartsFields";
+import { PreviewParts } from "./templates/PreviewParts";
+
+/** The fields the editor has an input for (an error naming another one is shown above the button). */
+const PLACED = ["name", "body", "email", "whatsapp"];
 
 type Strategy = "keep" | "use_default" | "skip";
 
@@ -23,14 +38,22 @@ export function Templates() {
   const [body, setBody] = useState("Hello {NAME}, your code is {CODE}.");
   const [strategy, setStrategy] = useState<Strategy>("keep");
   const [samples, setSamples] = useState<Record<string, string>>({ NAME: "Abebe" });
-  const settled = useSettled({ body, strategy, samples });
+  const [email, setEmail] = useState<EmailDraft>(emptyEmail);
+  const [whatsapp, setWhatsapp] = useState<WhatsAppDraft>(emptyWhatsApp);
+  const settled = useSettled({ body, strategy, samples, email, whatsapp });
 
   const preview = useQuery({
     queryKey: ["template-preview", settled],
     queryFn: () =>
       unwrap(
         api().POST("/v1/templates/preview", {
-          body: { body: settled.body, fallback_strategy: settled.strategy, custom_values: settled.samples },
+          body: {
+            body: settled.body,
+            fallback_strategy: settled.strategy,
+            custom_values: settled.samples,
+            email: emailPart(settled.email),
+            whatsapp: whatsappPart(settled.whatsapp),
+          },
         }),
       ),
     enabled: settled.body.length > 0,
@@ -38,12 +61,27 @@ export function Templates() {
     retry: false,
   });
   const save = useMutation({
-    mutationFn: () => unwrap(api().POST("/v1/templates", { body: { name, body, fallback_strategy: strategy } })),
+    mutationFn: () =>
+      unwrap(
+        api().POST("/v1/templates", {
+          body: {
+            name,
+            body,
+            fallback_strategy: strategy,
+            email: emailPart(email),
+            whatsapp: whatsappPart(whatsapp),
+          },
+        }),
+      ),
     onSuccess: async () => {
       setName("");
       await qc.invalidateQueries({ queryKey: ["templates"] });
     },
   });
+
+  // A part's error from the save, else from the preview (the preview checks the parts as you type).
+  const errorOf = (field: string) => fieldError(save.error, field) ?? fieldError(preview.error, field);
+  const placed = (err: unknown) => err instanceof ApiProblem && PLACED.includes((err.field ?? "").split(".")[0]!);
 
   return (
     <div className="max-w-5xl space-y-8">
@@ -113,9 +151,9 @@ export function Templates() {
               { value: "skip", label: "skips the recipient" },
             ]}
           />
-          {save.error && !fieldError(save.error, "name") && !fieldError(save.error, "body") ? (
-            <Failed error={save.error} />
-          ) : null}
+          <EmailFields draft={email} change={(p) => setEmail((d) => ({ ...d, ...p }))} errorOf={errorOf} />
+          <WhatsAppFields draft={whatsapp} change={(p) => setWhatsapp((d) => ({ ...d, ...p }))} errorOf={errorOf} />
+          {save.error && !placed(save.error) ? <Failed error={save.error} /> : null}
           <Button type="submit" disabled={save.isPending}>
             Save template
           </Button>
@@ -131,22 +169,8 @@ export function Templates() {
               onChange={(value) => setSamples((s) => ({ ...s, [v]: value }))}
             />
           ))}
-          {preview.error && !fieldError(preview.error, "body") ? <Failed error={preview.error} /> : null}
-          {preview.data ? (
-            <div className="rounded-md border border-slate-200 p-4 text-sm dark:border-slate-700" data-testid="preview">
-              <p className="whitespace-pre-wrap">
-                {preview.data.skipped ? "(this recipient is skipped)" : preview.data.rendered}
-              </p>
-              <p className="mt-3 text-slate-700 dark:text-slate-300">
-                {preview.data.characters} characters · SMS {preview.data.sms.encoding}, {preview.data.sms.segments}{" "}
-                segment
-                {preview.data.sms.segments === 1 ? "" : "s"}
-                {preview.data.missing_variables.length > 0
-                  ? ` · missing: ${preview.data.missing_variables.join(", ")}`
-                  : ""}
-              </p>
-            </div>
-          ) : null}
+          {preview.error && !placed(preview.error) ? <Failed error={preview.error} /> : null}
+          {preview.data ? <PreviewParts p={preview.data} /> : null}
         </div>
       </section>
     </div>

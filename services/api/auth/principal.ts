@@ -9,7 +9,8 @@ export const ROLES = ["admin", "manager", "user"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What a route needs. read ⊂ send ⊂ manage ⊂ admin. */
-export type Permission = "read" | "send" | "manage" | "admin";
+export const PERMISSIONS = ["read", "send", "manage", "admin"] as const;
+export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: ["read", "send", "manage", "admin"],
@@ -26,6 +27,11 @@ export interface Principal {
 
 export function can(p: Principal, permission: Permission): boolean {
   return p.roles.some((r) => GRANTS[r].includes(permission));
+}
+
+/** Every permission the caller's roles grant, weakest first. */
+export function permissionsOf(p: Principal): Permission[] {
+  return PERMISSIONS.filter((permission) => can(p, permission));
 }
 
 export function requirePermission(p: Principal, permission: Permission): void {

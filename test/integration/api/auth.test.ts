@@ -57,6 +57,21 @@ describe("authentication, roles and tenancy", () => {
     expect((await h.call("GET", "/v1/messages", { token: noAccount })).body.code).toBe("no_account");
   });
 
+  it("GET /v1/me answers who the caller is: its accounts, roles and the permissions they grant", async () => {
+    const acct = randomUUID();
+    const manager = await h.token({ accounts: [acct], groups: ["manager"], sub: "user-7" });
+    const me = await h.call("GET", "/v1/me", { token: manager });
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({
+      kind: "user",
+      subject: "user-7",
+      account_ids: [acct],
+      roles: ["manager"],
+      permissions: ["read", "send", "manage"],
+    });
+    expect((await h.call("GET", "/v1/me", {})).status).toBe(401);
+  });
+
   it("a caller with several accounts names the account on create and sees both on read", async () => {
     const [x, y] = [randomUUID(), randomUUID()];
     const both = await h.token({ accounts: [x, y] });
@@ -94,6 +109,13 @@ describe("authentication, roles and tenancy", () => {
     });
     expect(sent.status).toBe(201);
     expect(sent.body.account_id).toBe(a.id);
+    expect((await h.call("GET", "/v1/me", { apiKey: key })).body).toEqual({
+      kind: "api_key",
+      subject: created.body.id,
+      account_ids: [a.id],
+      roles: ["user"],
+      permissions: ["read", "send"],
+    });
     // The key's role is user: it cannot manage channels.
     expect((await h.call("POST", "/v1/channels", { apiKey: key, body: {} })).status).toBe(403);
     expect((await h.call("GET", "/v1/messages", { apiKey: `${key}x` })).body.code).toBe("invalid_api_key");

@@ -4,11 +4,14 @@
  * message followed to delivered on its timeline, filters kept in the URL, pause and resume of a
  * channel, an inbound message answered from the inbox, a CSV import with bad rows, a
  * 2,000-contact campaign created in the wizard, paused, resumed and followed to 100 %, a campaign
- * scheduled for a set time, suppressions, quotas, webhook endpoints and media (each page's empty
- * state, an API error beside its field, then a row), a channel's webhook URL and setup steps, and
- * a dead letter inspected and re-queued. Every page passes axe-core in both themes, reports no
- * CSP violation, and is photographed (.build/screenshots, outside git; README shows two of them,
- * copied to docs/console by hand so a test run never changes a tracked file).
+ * scheduled for a set time, a recurring schedule made in the schedule form, a template's e-mail
+ * and WhatsApp parts previewed by the API, suppressions, quotas, webhook endpoints and media (each
+ * page's empty state, an API error beside its field, then a row), a channel's webhook URL and
+ * setup steps, a dead letter inspected and re-queued, and a manager's console (no links to admin
+ * pages, an admin page opened by its address naming the role it needs). Every page passes
+ * axe-core in both themes, reports no CSP violation, and is photographed (.build/screenshots,
+ * outside git; README shows two of them, copied to docs/console by hand so a test run never
+ * changes a tracked file).
  */
 
 import { execFileSync } from "node:child_process";
@@ -362,6 +365,95 @@ describe("the console in Chromium", () => {
     a11y.push(...(await checkPage(page, "schedules")));
   });
 
+  it("creates a recurring schedule in the schedule form: its own checks and the API's refusal beside the fields", async () => {
+    await page.getByRole("link", { name: "New schedule" }).click();
+    await page.getByRole("button", { name: "Create schedule" }).click();
+    await page.getByText("choose the channel to send on").waitFor();
+    await page.getByText("enter the address to send to").waitFor();
+    await page.getByText("write a message or choose a template").waitFor();
+    await page.getByText("choose when it first sends").waitFor();
+
+    await page.getByLabel("Schedule name").fill("check-in");
+    await page.getByLabel("Channel", { exact: true }).selectOption({ label: "bot (telegram)" });
+    await page.getByLabel("Address", { exact: true }).fill("30000007");
+    await page.getByLabel("Message", { exact: true }).fill("Weekly check-in: reply if you need help.");
+    const at = new Date(Date.now() + 2 * 86_400_000);
+    const local = (n: number) => String(n).padStart(2, "0");
+    await page
+      .getByLabel("First send")
+      .fill(`${at.getFullYear()}-${local(at.getMonth() + 1)}-${local(at.getDate())}T08:30`);
+    await page.getByLabel("Repeat", { exact: true }).check();
+    await page.getByLabel("Repeats", { exact: true }).fill("every tuesday");
+    await page.getByLabel("Time zone").fill("Africa/Addis_Ababa");
+    a11y.push(...(await checkPage(page, "schedule-form")));
+    await page.getByRole("button", { name: "Create schedule" }).click();
+    // The API's rule grammar refuses it, beside the rule.
+    await expect
+      .poll(() => page.locator('[data-error-for="recurrence_rule"]').textContent())
+      .toMatch(/\(validation_error\)$/);
+    await page.getByLabel("Repeats", { exact: true }).fill("weekly:mon,thu");
+    await page.getByRole("button", { name: "Create schedule" }).click();
+    await page.waitForURL(/\/console\/schedules$/);
+    await page.getByRole("cell", { name: "check-in", exact: true }).waitFor();
+    const made = ((await api("GET", "/v1/scheduled-messages")).body.items as Record<string, unknown>[]).find(
+      (s) => s.name === "check-in",
+    );
+    expect(made).toMatchObject({
+      send_type: "single",
+      status: "pending",
+      delivery_address: "30000007",
+      message_body: "Weekly check-in: reply if you need help.",
+      is_recurring: true,
+      recurrence_rule: "weekly:mon,thu",
+      timezone: "Africa/Addis_Ababa",
+    });
+  });
+
+  it("previews a template's e-mail and WhatsApp parts as the API renders them, then saves them", async () => {
+    await page.getByRole("link", { name: "Templates" }).click();
+    await page.getByText("No templates yet.").waitFor();
+    await page.getByLabel("Name", { exact: true }).fill("order ready");
+    // The label wraps the text area, so its name includes the text already in it.
+    await page.getByLabel(/^Body/).fill("Hello {NAME}, order {CODE} is ready.");
+    await page.getByLabel("Add e-mail parts").check();
+    await page.getByLabel("Subject", { exact: true }).fill("Order {CODE} is ready");
+    await page.getByLabel("HTML", { exact: true }).fill("<p>Hello <b>{NAME}</b></p>");
+    await page.getByLabel(/^Map an approved WhatsApp template/).check();
+    await page.getByLabel("WhatsApp template name").fill("Order Ready");
+    await page.getByLabel("Language", { exact: true }).fill("en_US");
+    await page.getByRole("button", { name: "Add component" }).click();
+    await page.getByLabel("Component 1 parameters").fill("NAME, CODE");
+    // The preview checks the parts as they are typed: Meta's name rule, beside the name.
+    await expect
+      .poll(() => page.locator('[data-error-for="whatsapp.name"]').textContent())
+      .toMatch(/lowercase letters.*\(validation_error\)$/);
+    await page.getByLabel("WhatsApp template name").fill("order_ready");
+    await page.getByLabel("Sample CODE").fill("A-17");
+    await expect.poll(() => page.getByTestId("preview-email-subject").textContent()).toBe("Order A-17 is ready");
+    expect(await page.getByTestId("preview").textContent()).toContain("Hello Abebe, order A-17 is ready.");
+    // The markup is shown as source, the values put in it escaped by the API.
+    expect(await page.getByTestId("preview-email-html").textContent()).toBe("<p>Hello <b>Abebe</b></p>");
+    expect(await page.getByTestId("preview-email-text").textContent()).toContain("Hello Abebe");
+    expect(await page.getByTestId("preview-whatsapp").textContent()).toContain("order_ready (en_US)");
+    expect(await page.getByTestId("preview-whatsapp-0").textContent()).toBe("body: {{1}} Abebe · {{2}} A-17");
+    a11y.push(...(await checkPage(page, "template-editor")));
+
+    await page.getByRole("button", { name: "Save template" }).click();
+    await page.getByRole("cell", { name: "order ready", exact: true }).waitFor();
+    const saved = ((await api("GET", "/v1/templates")).body.items as Record<string, unknown>[]).find(
+      (t) => t.name === "order ready",
+    );
+    expect(saved).toMatchObject({
+      variables: ["NAME", "CODE"],
+      email: { subject: "Order {CODE} is ready", html: "<p>Hello <b>{NAME}</b></p>" },
+      whatsapp: {
+        name: "order_ready",
+        language: "en_US",
+        components: [{ type: "body", parameters: ["NAME", "CODE"] }],
+      },
+    });
+  });
+
   it("suppressions, quotas, webhook endpoints and media: empty states, the API's errors beside their fields, then rows", async () => {
     await page.getByRole("link", { name: "Suppressions" }).click();
     await page.getByText("No suppressed addresses.").waitFor();
@@ -476,6 +568,54 @@ describe("the console in Chromium", () => {
     await expect
       .poll(listed, { timeout: 60_000, interval: 500 })
       .toEqual([{ id: expect.not.stringMatching(first!.id) as string, poison: true }]);
+  });
+
+  it("shows a manager only the pages the role opens, and says which role an admin page needs", async () => {
+    const made = await api("POST", "/v1/api-keys", { name: "campaign manager", role: "manager" });
+    expect(made.status).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const mp = await context.newPage();
+    const managerCsp = watchCsp(mp);
+    await mp.goto(url("/console/signin"));
+    await mp.getByLabel("API key", { exact: true }).fill(made.body.key as string);
+    await mp.getByRole("button", { name: "Sign in" }).click();
+    await mp.getByRole("heading", { name: "Overview" }).waitFor();
+
+    // Opened by its address, an admin page names the role it needs instead of the API's 403.
+    await mp.goto(url("/console/quotas"));
+    const needs = mp.getByTestId("needs-role");
+    await needs.waitFor();
+    expect(await needs.textContent()).toMatch(
+      /^This page needs the admin role\.You are signed in with the manager role/,
+    );
+    a11y.push(...(await checkPage(mp, "needs-role")));
+    await mp.goto(url("/console/dead-letters"));
+    await mp.getByTestId("needs-role").waitFor();
+
+    const nav = mp.getByRole("navigation", { name: "Main" });
+    expect(await nav.getByRole("link").allTextContents()).toEqual([
+      "Overview",
+      "Channels",
+      "Messages",
+      "Conversations",
+      "Campaigns",
+      "Schedules",
+      "Templates",
+      "Contacts",
+      "Suppressions",
+      "Media",
+    ]);
+    // Channels are the admin's to create and change: a manager sees the list only.
+    await nav.getByRole("link", { name: "Channels" }).click();
+    await mp.getByRole("cell", { name: "operator SMSC", exact: true }).waitFor();
+    expect(await mp.getByRole("link", { name: "operator SMSC" }).count()).toBe(0);
+    expect(await mp.getByRole("link", { name: "New channel" }).count()).toBe(0);
+    expect(await mp.getByRole("button", { name: /^(Pause|Resume|Drain) / }).count()).toBe(0);
+    // A manager runs campaigns.
+    await nav.getByRole("link", { name: "Campaigns" }).click();
+    await mp.getByRole("link", { name: "New campaign" }).waitFor();
+    await context.close();
+    csp.push(...managerCsp);
   });
 
   it("found no accessibility violation and no CSP violation on any page", () => {
