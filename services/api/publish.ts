@@ -6,7 +6,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { CALLBACK_TOPIC, channelStatusCallback } from "../../core/callbacks/events.js";
+import { CALLBACK_TOPIC, type CallbackEvent } from "../../core/callbacks/events.js";
 import { CHANNEL_UPDATED_TOPIC, channelUpdatedSchema } from "../../core/dispatch/events.js";
 import {
   groupMessageEventSchema,
@@ -92,9 +92,12 @@ export function scheduledMessageEvent(
   return publishEvent(ctx, event);
 }
 
-/** A channel's status changed: the account's `channel.status` callback. */
-export function channelStatusChanged(ctx: Ctx, accountId: string, channelId: string, status: string, at: Date) {
-  return publish(ctx, CALLBACK_TOPIC, { events: [channelStatusCallback(accountId, channelId, status, at)] }, undefined);
+/**
+ * A channel's status changed: the account's `channel.status` callback, staged in the outbox with
+ * the change and published here after the commit (the sweep delivers it if this publish is lost).
+ */
+export function channelStatusChanged(ctx: Ctx, event: CallbackEvent) {
+  return publish(ctx, CALLBACK_TOPIC, { events: [event] }, undefined);
 }
 
 /** Channel settings changed: channel actors drop their cached credentials and limits. */
