@@ -93,11 +93,12 @@ export function scheduledMessageEvent(
 }
 
 /**
- * A channel's status changed: the account's `channel.status` callback, staged in the outbox with
- * the change and published here after the commit (the sweep delivers it if this publish is lost).
+ * Callback events the request's change staged in the outbox (a channel's `channel.status`, a
+ * cancelled campaign's `campaign.completed`), published after the commit; the sweep delivers them
+ * if this publish is lost.
  */
-export function channelStatusChanged(ctx: Ctx, event: CallbackEvent) {
-  return publish(ctx, CALLBACK_TOPIC, { events: [event] }, undefined);
+export function stagedCallbacksCommitted(ctx: Ctx, events: readonly CallbackEvent[]) {
+  return publish(ctx, CALLBACK_TOPIC, { events }, undefined);
 }
 
 /** Channel settings changed: channel actors drop their cached credentials and limits. */

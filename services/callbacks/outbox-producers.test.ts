@@ -8,16 +8,16 @@ import { EndpointStore } from "../../db/callbacks/endpoint-store.js";
 import type { Database } from "../../db/client.js";
 import { SecretBox } from "../../db/secret-box.js";
 import { DispatchStore } from "../../db/messages/dispatch-store.js";
-import { insertCampaign, insertChannel, openMigratedEmbedded } from "../../db/testkit/embedded.js";
+import { insertCampaign, insertChannel, insertMessage, openMigratedEmbedded } from "../../db/testkit/embedded.js";
 import { startEmbeddedApi } from "../api/testkit/embedded-api.js";
 import { createCampaignPorts } from "../campaign/wiring.js";
 import { createCallbackFanout } from "./fanout.js";
 import { sweepCallbackOutbox } from "./outbox-sweep.js";
 
 /**
- * Campaign progress and completion and channel status are staged in the callback outbox with the
- * change that causes them: a publish lost after the commit (the process died, the broker refused)
- * still reaches the endpoint through the sweep.
+ * Campaign progress and completion (a cancel too) and channel status are staged in the callback
+ * outbox with the change that causes them: a publish lost after the commit (the process died,
+ * the broker refused) still reaches the endpoint through the sweep.
  */
 describe("callback outbox: campaigns and channels", () => {
   let db: Database;
@@ -145,6 +145,53 @@ describe("callback outbox: campaigns and channels", () => {
       ).toBe(200);
       expect(await staged()).toHaveLength(1);
       expect(published()).toHaveLength(1);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("a campaign cancelled through PATCH sends campaign.completed with its cancelled counters, staged", async () => {
+    const api = await startEmbeddedApi();
+    try {
+      await new EndpointStore(api.db, box).create(
+        api.accountId,
+        { url: "https://example.com/hook", description: null, eventTypes: ["campaign.completed"] },
+        new Date(),
+      );
+      const channel = await insertChannel(api.db, api.accountId);
+      const campaign = await insertCampaign(api.db, api.accountId, channel, new Date());
+      await insertMessage(api.db, {
+        accountId: api.accountId,
+        channelId: channel,
+        status: "queued",
+        createdAt: new Date(),
+        groupMessageId: campaign,
+      });
+      // The fan-out counts the message it inserts as queued.
+      await api.db.withSession((s) =>
+        s.query(`INSERT INTO group_message_counter_deltas (group_message_id, queued) VALUES ($1, 1)`, [campaign]),
+      );
+      const cancelled = await api.call("PATCH", `/v1/group-messages/${campaign}`, { body: { status: "cancelled" } });
+      expect(cancelled.status).toBe(200);
+      const { rows } = await api.db.withSession((s) =>
+        s.query<{ payload: CallbackEvent }>(`SELECT payload FROM callback_outbox WHERE account_id = $1`, [
+          api.accountId,
+        ]),
+      );
+      expect(rows.map((r) => r.payload)).toEqual([
+        expect.objectContaining({
+          type: "campaign.completed",
+          data: expect.objectContaining({
+            group_message_id: campaign,
+            status: "cancelled",
+            counters: expect.objectContaining({ cancelled: 1, queued: 0 }),
+          }),
+        }),
+      ]);
+      const published = api.published
+        .filter((p) => p.topic === "callback.event")
+        .flatMap((p) => (p.data as { events: CallbackEvent[] }).events);
+      expect(published.map((e) => e.id)).toEqual([rows[0]!.payload.id]);
     } finally {
       await api.close();
     }

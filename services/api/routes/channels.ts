@@ -21,7 +21,7 @@ import { accountFor } from "../auth/principal.js";
 import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute, type Reply } from "../http/route.js";
 import { parseWith } from "../http/validation.js";
-import { channelStatusChanged, channelUpdated } from "../publish.js";
+import { channelUpdated, stagedCallbacksCommitted } from "../publish.js";
 import { channelCreate, channelJson, channelOut, channelUpdate } from "../schemas/channels.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import type { Ctx } from "../context.js";
@@ -249,7 +249,7 @@ export const channelRoutes: AnyRoute[] = [
       );
       if (!row) throw notFound("channel not found");
       await channelUpdated(ctx, row.id, traceparent);
-      if (statusEvent) await channelStatusChanged(ctx, statusEvent);
+      if (statusEvent) await stagedCallbacksCommitted(ctx, [statusEvent]);
       return { status: 200, body: channelJson(row, ctx.secretBox) };
     },
   }),
