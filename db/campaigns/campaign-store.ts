@@ -26,7 +26,10 @@ import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { Database, Session } from "../client.js";
 import { isUuid } from "../query/filters.js";
 import { uuidv7 } from "../ids.js";
-import { rowCounters } from "./counter-fold.js";
+import type { CampaignState } from "../../core/callbacks/campaign-callbacks.js";
+import type { CallbackEvent } from "../../core/callbacks/events.js";
+import { stageCallbacks } from "../callbacks/outbox.js";
+import { campaignState, rowCounters } from "./counter-fold.js";
 
 export const CAMPAIGN_PRIORITY = -1;
 const SMS_TYPES: readonly string[] = ["sms", "smpp"];
@@ -259,13 +262,27 @@ export class CampaignStore {
     });
   }
 
-  async finish(id: string, status: string, now: Date): Promise<void> {
-    await this.db.withSession((s) =>
-      s.query(
-        `UPDATE group_messages SET status = $2, completed_at = $3, updated_at = $3 WHERE id = $1 AND status = 'processing'`,
+  /**
+   * Sets the final status of a campaign still processing. `callbacksOf` turns the finished
+   * campaign (if this call finished it) into callback events (campaign.completed), staged in the
+   * same transaction (db/callbacks/outbox.ts); they are returned for publishing after the commit.
+   */
+  async finish(
+    id: string,
+    status: string,
+    now: Date,
+    callbacksOf?: (finished: CampaignState) => readonly CallbackEvent[],
+  ): Promise<readonly CallbackEvent[]> {
+    return this.db.transaction(async (s) => {
+      const { rows } = await s.query<Record<string, unknown>>(
+        `UPDATE group_messages SET status = $2, completed_at = $3, updated_at = $3 WHERE id = $1 AND status = 'processing'
+         RETURNING *`,
         [id, status, now],
-      ),
-    );
+      );
+      const events = callbacksOf && rows[0] ? callbacksOf(campaignState(rows[0])) : [];
+      await stageCallbacks(s, events);
+      return events;
+    });
   }
 
   async abortFanout(id: string, reason: string, now: Date): Promise<void> {

@@ -8,15 +8,37 @@
  * everything still queued is affected.
  */
 
+import type { CampaignState } from "../../core/callbacks/campaign-callbacks.js";
+import type { CallbackEvent } from "../../core/callbacks/events.js";
+import { stageCallbacks } from "../callbacks/outbox.js";
 import type { Database } from "../client.js";
 import { cancelQueuedCampaignMessages } from "../messages/status-writes.js";
-import { foldCounters } from "./counter-fold.js";
+import { campaignState, foldCounters } from "./counter-fold.js";
 
-/** Cancel: every queued message of the campaign becomes cancelled (status-writes.ts). Returns how many. */
-export async function cancelCampaignMessages(db: Database, groupMessageId: string): Promise<number> {
-  const n = await db.withSession((s) => cancelQueuedCampaignMessages(s, groupMessageId));
+/**
+ * Cancel: every queued message of the campaign becomes cancelled (status-writes.ts) and the
+ * counters are folded. `callbacksOf` turns the cancelled campaign, with those counters, into
+ * callback events (campaign.completed: cancelled is a final status), staged in the transaction
+ * that reads them (db/callbacks/outbox.ts) and returned for publishing.
+ */
+export async function cancelCampaignMessages(
+  db: Database,
+  groupMessageId: string,
+  callbacksOf?: (cancelled: CampaignState) => readonly CallbackEvent[],
+): Promise<{ cancelled: number; callbacks: readonly CallbackEvent[] }> {
+  const cancelled = await db.withSession((s) => cancelQueuedCampaignMessages(s, groupMessageId));
   await foldCounters(db, [groupMessageId]);
-  return n;
+  if (!callbacksOf) return { cancelled, callbacks: [] };
+  const callbacks = await db.transaction(async (s) => {
+    const { rows } = await s.query<Record<string, unknown>>(
+      `SELECT * FROM group_messages WHERE id = $1 AND status = 'cancelled'`,
+      [groupMessageId],
+    );
+    const events = rows[0] ? callbacksOf(campaignState(rows[0])) : [];
+    await stageCallbacks(s, events);
+    return events;
+  });
+  return { cancelled, callbacks };
 }
 
 /**

@@ -12,6 +12,9 @@ import {
   type CampaignCounters,
   type CounterDelta,
 } from "../../core/campaign/progress-counters.js";
+import type { CampaignState } from "../../core/callbacks/campaign-callbacks.js";
+import type { CallbackEvent } from "../../core/callbacks/events.js";
+import { stageCallbacks } from "../callbacks/outbox.js";
 import type { Database } from "../client.js";
 import { unnestRows, type UnnestColumn } from "../query/unnest.js";
 
@@ -29,6 +32,11 @@ export function rowCounters(r: Record<string, unknown>): CampaignCounters {
   };
 }
 
+/** A group_messages row as the campaign callbacks describe it. */
+export function campaignState(r: Record<string, unknown>): CampaignState {
+  return { id: String(r.id), accountId: String(r.account_id), status: String(r.status), counters: rowCounters(r) };
+}
+
 const FOLD_BATCH = 20_000;
 
 type Sums = Required<CounterDelta> & { id: string };
@@ -40,9 +48,15 @@ const SUM_COLUMNS: UnnestColumn<Sums>[] = [
 
 /**
  * Folds pending deltas of the given campaigns (all campaigns when `ids` is undefined). Returns
- * the fresh counters of every campaign it touched.
+ * the fresh counters of every campaign it touched. `callbacksOf` turns the campaigns whose
+ * counters moved into callback events (campaign.progress), staged in the fold's transaction
+ * (db/callbacks/outbox.ts).
  */
-export async function foldCounters(db: Database, ids?: readonly string[]): Promise<Map<string, CampaignCounters>> {
+export async function foldCounters(
+  db: Database,
+  ids?: readonly string[],
+  callbacksOf?: (moved: readonly CampaignState[]) => readonly CallbackEvent[],
+): Promise<Map<string, CampaignCounters>> {
   const out = new Map<string, CampaignCounters>();
   return db.transaction(async (s) => {
     const filter = ids ? "WHERE group_message_id = ANY($2::uuid[])" : "";
@@ -91,6 +105,7 @@ export async function foldCounters(db: Database, ids?: readonly string[]): Promi
       u.params,
     );
     for (const r of updated.rows) out.set(String(r.id), rowCounters(r));
+    if (callbacksOf && updated.rows.length > 0) await stageCallbacks(s, callbacksOf(updated.rows.map(campaignState)));
     return out;
   });
 }

@@ -3,7 +3,9 @@
  * the caller with the key ring), and the status the pipeline sets when a channel fails or drains.
  */
 
+import type { CallbackEvent } from "../../core/callbacks/events.js";
 import type { MediaFallback } from "../../core/media/link-fallback.js";
+import { stageCallbacks } from "../callbacks/outbox.js";
 import type { Database } from "../client.js";
 
 export interface DispatchChannelRow {
@@ -58,16 +60,30 @@ export async function loadDispatchChannel(db: Database, channelId: string): Prom
 }
 
 /** A channel an operator disabled stays disabled whatever the pipeline finds. */
+/**
+ * Sets the status the pipeline gives a channel (never over `disabled`). When that changed its
+ * status, `callbackOf` builds the account's callback event (channel.status), staged in the same
+ * transaction (db/callbacks/outbox.ts) and returned for publishing after the commit; a status set
+ * again to what it was (a reason that changed, a repeated drain) is no change and emits nothing.
+ */
 export async function setChannelStatus(
   db: Database,
   channelId: string,
   status: string,
   reason: string | null,
-): Promise<void> {
-  await db.withSession((s) =>
-    s.query(
-      `UPDATE channels SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1 AND status <> 'disabled'`,
+  callbackOf?: (accountId: string) => CallbackEvent,
+): Promise<readonly CallbackEvent[]> {
+  return db.transaction(async (s) => {
+    const { rows } = await s.query<{ account_id: string; before: string }>(
+      `UPDATE channels c SET status = $2, status_reason = $3, updated_at = now()
+         FROM (SELECT id, status AS before FROM channels WHERE id = $1 FOR UPDATE) b
+        WHERE c.id = b.id AND c.status <> 'disabled'
+       RETURNING c.account_id, b.before`,
       [channelId, status, reason],
-    ),
-  );
+    );
+    const row = rows[0];
+    const events = callbackOf && row && row.before !== status ? [callbackOf(String(row.account_id))] : [];
+    await stageCallbacks(s, events);
+    return events;
+  });
 }

@@ -5,6 +5,7 @@
 
 import { randomBytes } from "node:crypto";
 import { and, asc, desc, eq, ne } from "drizzle-orm";
+import type { CallbackEvent } from "../../core/callbacks/events.js";
 import type { ChannelType } from "../../core/messages/vocabulary.js";
 import type { MediaFallback } from "../../core/media/link-fallback.js";
 import type { Database, Orm } from "../client.js";
@@ -15,6 +16,7 @@ import { channelCredentialsAad, channelWebhookSecretAad, type SecretBox } from "
 import { CHANNEL_TRANSITIONS, type ChannelStatus } from "../../core/messages/lifecycle.js";
 import { getScoped, updateScoped } from "../query/crud.js";
 import { transitionRowIn } from "../query/transitions.js";
+import { stageCallbacks } from "../callbacks/outbox.js";
 
 /** A channel as clients create it; credentials are already validated against the type's schema. */
 export interface NewChannel {
@@ -93,6 +95,10 @@ export async function createChannel(orm: Orm, box: SecretBox, input: NewChannel,
   return row!;
 }
 
+/**
+ * Applies a PATCH in one transaction. When it changed the status, `statusCallback` builds the
+ * account's channel.status callback, staged with the change (db/callbacks/outbox.ts).
+ */
 export async function updateChannel(
   db: Database,
   box: SecretBox | undefined,
@@ -100,11 +106,14 @@ export async function updateChannel(
   id: string,
   patch: ChannelPatch,
   now: Date,
+  statusCallback?: (row: ChannelRow) => CallbackEvent,
 ): Promise<ChannelRow | undefined> {
   return db.transaction(async (tx) => {
+    let statusChanged = false;
     if (patch.status !== undefined) {
       const moved = await transitionRowIn(tx, channels, CHANNEL_TRANSITIONS, scope, id, patch.status);
       if (!moved) return undefined;
+      statusChanged = moved.from !== patch.status;
     }
     const { credentials, status: _status, ...plain } = patch;
     const set: Partial<typeof channels.$inferInsert> = { ...plain, updatedAt: now };
@@ -116,7 +125,9 @@ export async function updateChannel(
       Object.assign(set, sealCredentials(box, id, credentials));
       set.webhookSecretCiphertext = box.seal(openWebhookSecret(box, current), channelWebhookSecretAad(id)).ciphertext;
     }
-    return updateScoped(tx.orm, channels, scope, id, set);
+    const row = await updateScoped(tx.orm, channels, scope, id, set);
+    if (row && statusChanged && statusCallback) await stageCallbacks(tx, [statusCallback(row)]);
+    return row;
   });
 }
 

@@ -55,6 +55,11 @@ export interface ApplyResult {
   received: ReceivedInbound[];
   /** Conversations this batch started, as they are after it, for conversation.created. */
   createdConversations: ConversationRow[];
+  /**
+   * Conversations it had and whose status it changed (a closed or pending one a new message
+   * reopened), as they are after it, for conversation.updated.
+   */
+  reopenedConversations: ConversationRow[];
 }
 
 export interface ReceivedInbound {
@@ -73,6 +78,7 @@ const NOTHING_APPLIED = (): ApplyResult => ({
   optedIn: 0,
   received: [],
   createdConversations: [],
+  reopenedConversations: [],
 });
 
 export const inboundKey = (providerMessageId: string, at: Date) => `${providerMessageId}|${at.getTime()}`;
@@ -146,14 +152,18 @@ export class InboundStore {
 
   /**
    * Stores a batch in one transaction. `callbacksOf` turns the messages it stored (not those it
-   * already had) and the conversations it created into callback events, staged in the same
-   * transaction (db/callbacks/outbox.ts).
+   * already had), the conversations it created and those it reopened into callback events, staged
+   * in the same transaction (db/callbacks/outbox.ts).
    */
   async apply(
     ch: InboundChannel,
     items: readonly ReadyInbound[],
     now: Date,
-    callbacksOf?: (stored: readonly ReadyInbound[], created: readonly ConversationRow[]) => readonly CallbackEvent[],
+    callbacksOf?: (
+      stored: readonly ReadyInbound[],
+      created: readonly ConversationRow[],
+      reopened: readonly ConversationRow[],
+    ) => readonly CallbackEvent[],
   ): Promise<ApplyResult> {
     const unique = [...new Map(items.map((m) => [inboundKey(m.providerMessageId, m.receivedAt), m])).values()];
     if (unique.length === 0) return NOTHING_APPLIED();
@@ -166,7 +176,9 @@ export class InboundStore {
       const received = await insertMessages(s, ch, todo, contacts, conversations.ids, now);
       const inserted = new Set(received.map((r) => inboundKey(r.providerMessageId, r.createdAt)));
       const fresh = todo.filter((m) => inserted.has(inboundKey(m.providerMessageId, m.receivedAt)));
-      await touchConversations(s, fresh, conversations.ids, now);
+      const touched = await touchConversations(s, fresh, conversations.ids, now);
+      const createdIds = new Set(conversations.created);
+      const reopenedConversations = touched.filter((c) => !createdIds.has(c.id) && c.reopened).map((c) => c.row);
       const keywords = await applyKeywords(s, ch, fresh, contacts, now);
       const createdConversations =
         conversations.created.length === 0
@@ -176,8 +188,8 @@ export class InboundStore {
                 conversations.created,
               ])
             ).rows.map((r) => mapRow(conversationsTable, r));
-      if (callbacksOf) await stageCallbacks(s, callbacksOf(fresh, createdConversations));
-      return { inserted, ...keywords, received, createdConversations };
+      if (callbacksOf) await stageCallbacks(s, callbacksOf(fresh, createdConversations, reopenedConversations));
+      return { inserted, ...keywords, received, createdConversations, reopenedConversations };
     });
   }
 
@@ -382,14 +394,16 @@ async function insertMessages(
  * A new message (re)opens its conversation (from pending or closed too), adds to its unread count
  * and moves its last-message and last-inbound times forward, never back. last_inbound_at is
  * written only here, from stored inbound messages: it is what WhatsApp's customer-care window is
- * worked out from (db/conversations/care-window.ts).
+ * worked out from (db/conversations/care-window.ts). Returns the conversations as they are after
+ * it, each with whether it was not open before (the rows are locked first, so that status is the
+ * one this update replaced).
  */
 async function touchConversations(
   s: Session,
   fresh: readonly ReadyInbound[],
   conversations: Map<string, string>,
   now: Date,
-): Promise<void> {
+): Promise<{ id: string; reopened: boolean; row: ConversationRow }[]> {
   const latest = new Map<string, { at: Date; n: number }>();
   for (const m of fresh) {
     const id = conversations.get(conversationKey(m.address, m.participantTo));
@@ -400,16 +414,26 @@ async function touchConversations(
       n: (seen?.n ?? 0) + 1,
     });
   }
-  if (latest.size === 0) return;
-  const ids = [...latest.keys()];
-  await s.query(
+  if (latest.size === 0) return [];
+  const ids = [...latest.keys()].sort();
+  const { rows: before } = await s.query<{ id: string; status: string }>(
+    `SELECT id, status FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    [ids],
+  );
+  const wasOpen = new Set(before.filter((r) => r.status === "open").map((r) => String(r.id)));
+  const { rows } = await s.query<Record<string, unknown>>(
     `UPDATE conversations c SET status = 'open', updated_at = $4, unread_count = c.unread_count + u.n,
             last_message_at = GREATEST(COALESCE(c.last_message_at, u.at), u.at),
             last_inbound_at = GREATEST(COALESCE(c.last_inbound_at, u.at), u.at)
        FROM unnest($1::uuid[], $2::timestamptz[], $3::int[]) AS u(id, at, n)
-      WHERE c.id = u.id`,
+      WHERE c.id = u.id
+     RETURNING c.*`,
     [ids, ids.map((id) => latest.get(id)!.at), ids.map((id) => latest.get(id)!.n), now],
   );
+  return rows.map((r) => {
+    const row = mapRow(conversationsTable, r);
+    return { id: row.id, reopened: !wasOpen.has(row.id), row };
+  });
 }
 
 /**

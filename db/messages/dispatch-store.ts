@@ -117,8 +117,14 @@ export class DispatchStore {
     });
   }
 
-  setChannelStatus(channelId: string, status: string, reason: string | null): Promise<void> {
-    return setChannelStatus(this.db, channelId, status, reason);
+  /** See setChannelStatus (db/channels/dispatch-channel.ts): the staged channel.status event, when it changed. */
+  setChannelStatus(
+    channelId: string,
+    status: string,
+    reason: string | null,
+    callbackOf?: (accountId: string) => CallbackEvent,
+  ): Promise<readonly CallbackEvent[]> {
+    return setChannelStatus(this.db, channelId, status, reason, callbackOf);
   }
 
   /** Moves the channel's queued messages that allow it to the next healthy channel (failover.ts). */

@@ -6,7 +6,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { CALLBACK_TOPIC, channelStatusCallback } from "../../core/callbacks/events.js";
+import { CALLBACK_TOPIC, type CallbackEvent } from "../../core/callbacks/events.js";
 import { CHANNEL_UPDATED_TOPIC, channelUpdatedSchema } from "../../core/dispatch/events.js";
 import {
   groupMessageEventSchema,
@@ -92,9 +92,13 @@ export function scheduledMessageEvent(
   return publishEvent(ctx, event);
 }
 
-/** A channel's status changed: the account's `channel.status` callback. */
-export function channelStatusChanged(ctx: Ctx, accountId: string, channelId: string, status: string, at: Date) {
-  return publish(ctx, CALLBACK_TOPIC, { events: [channelStatusCallback(accountId, channelId, status, at)] }, undefined);
+/**
+ * Callback events the request's change staged in the outbox (a channel's `channel.status`, a
+ * cancelled campaign's `campaign.completed`), published after the commit; the sweep delivers them
+ * if this publish is lost.
+ */
+export function stagedCallbacksCommitted(ctx: Ctx, events: readonly CallbackEvent[]) {
+  return publish(ctx, CALLBACK_TOPIC, { events }, undefined);
 }
 
 /** Channel settings changed: channel actors drop their cached credentials and limits. */

@@ -2,9 +2,9 @@
  * Hands callback events to the broker (topic callback.event) in batches of at most 500, for the
  * fan-out consumer. Producers call it after their own write committed; a failed publish is
  * logged, never allowed to undo or repeat the write that caused the event (a send must not be
- * retried because its callback could not be published). The events of message statuses and
- * inbound messages were staged in the callback outbox with that write: the sweep delivers those
- * whose publish failed (services/callbacks/outbox-sweep.ts).
+ * retried because its callback could not be published). Every producer staged its events in the
+ * callback outbox with that write: the sweep delivers those whose publish failed
+ * (services/callbacks/outbox-sweep.ts).
  */
 
 import { CALLBACK_TOPIC, type CallbackEmitter, type CallbackEvent } from "../../core/callbacks/events.js";

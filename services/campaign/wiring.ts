@@ -8,9 +8,8 @@ import type { AppConfig } from "../../core/config.js";
 import { TOPICS } from "../../core/events.js";
 import { type ChannelType } from "../../core/messages/vocabulary.js";
 import type { Logger } from "../../core/logger.js";
-import type { CallbackEmitter } from "../../core/callbacks/events.js";
-import type { CampaignCounters } from "../../core/campaign/progress-counters.js";
-import { campaignCallbacks } from "./campaign-callbacks.js";
+import type { CallbackEmitter, CallbackEvent } from "../../core/callbacks/events.js";
+import { campaignCompletedCallback, campaignProgressCallback } from "../../core/callbacks/campaign-callbacks.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import type { Database } from "../../db/client.js";
 import { campaignRenderer } from "../../core/campaign/render.js";
@@ -35,12 +34,16 @@ export function createCampaignPorts(deps: {
   publisher: EventPublisher;
   log: Logger;
   source?: ContactSource;
-  /** Where progress and completion go as campaign callbacks; none when absent. */
+  /**
+   * Where progress and completion go as campaign callbacks; none when absent. They are staged in
+   * the transaction of the fold or the finish and published after it commits.
+   */
   callbacks?: CallbackEmitter;
 }): CampaignPorts {
-  const events = deps.callbacks && campaignCallbacks(deps.callbacks);
-  // What the callbacks need of a campaign, as its actor last loaded it.
-  const seen = new Map<string, { accountId: string; status: string; counters?: CampaignCounters }>();
+  const callbacks = deps.callbacks;
+  const emitStaged = async (events: readonly CallbackEvent[]) => {
+    if (callbacks && events.length > 0) await callbacks.emit(events);
+  };
   const accountRates = parseAccountRates(deps.cfg.PROVIDER_ACCOUNT_RATES);
   const store = new CampaignStore(deps.db, (channel) => accountRatePerMinute(channel, accountRates));
   const source = deps.source ?? contactSourceFor(deps.cfg, deps.db, deps.log);
@@ -49,11 +52,7 @@ export function createCampaignPorts(deps: {
   return {
     log: deps.log,
     now: () => Date.now(),
-    async load(id) {
-      const c = await store.load(id);
-      if (c && events) seen.set(id, { accountId: c.accountId, status: c.status, counters: c.counters });
-      return c;
-    },
+    load: (id) => store.load(id),
     startProcessing: (id, now) => store.startProcessing(id, now),
     fetchPage: (c, cursor, size) => source.page({ accountId: c.accountId, groupIds: c.contactGroupIds }, cursor, size),
     renderer: async (c) => campaignRenderer((c as Loaded).content, c.channelType),
@@ -67,20 +66,20 @@ export function createCampaignPorts(deps: {
     },
     backlog: (channelId, cap) => store.backlog(channelId, cap),
     nudge: (channelType: ChannelType, channelId) => deps.publisher.publish(TOPICS.dispatch(channelType), { channelId }),
+    // Progress goes out once per fold of the campaign's actor that moved its counters (a fan-out
+    // turn, or every progressEveryMs while draining): that is what keeps it from flooding.
     async foldCounters(id) {
-      const counters = (await foldCounters(deps.db, [id])).get(id);
-      const c = seen.get(id);
-      if (events && c && counters) {
-        c.counters = counters;
-        await events.progress(c.accountId, id, c.status, counters);
-      }
-      return counters;
+      let staged: readonly CallbackEvent[] = [];
+      const folded = await foldCounters(
+        deps.db,
+        [id],
+        callbacks && ((moved) => (staged = moved.map(campaignProgressCallback))),
+      );
+      await emitStaged(staged);
+      return folded.get(id);
     },
     async finish(id, status, now) {
-      await store.finish(id, status, now);
-      const c = seen.get(id);
-      seen.delete(id);
-      if (events && c?.counters) await events.completed(c.accountId, id, status, c.counters);
+      await emitStaged(await store.finish(id, status, now, callbacks && ((c) => [campaignCompletedCallback(c)])));
     },
     abortFanout: (id, reason, now) => store.abortFanout(id, reason, now),
     config: {

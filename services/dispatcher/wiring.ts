@@ -151,10 +151,14 @@ export function createDispatchPorts(deps: {
     },
     nextDueAt: (channelId) => store.nextDueAt(channelId),
     async setChannelStatus(channelId, status, reason) {
-      await store.setChannelStatus(channelId, status, reason);
-      if (!deps.callbacks) return;
-      const row = await store.loadChannel(channelId);
-      if (row) await deps.callbacks.emit([channelStatusCallback(row.accountId, channelId, status, new Date())]);
+      const callbacks = deps.callbacks;
+      const staged = await store.setChannelStatus(
+        channelId,
+        status,
+        reason,
+        callbacks && ((accountId) => channelStatusCallback(accountId, channelId, status, new Date())),
+      );
+      if (callbacks && staged.length > 0) await callbacks.emit(staged);
     },
     hasQueued: (channelId) => store.hasQueued(channelId),
     failover: (channelId, errorCode) => store.failover(channelId, errorCode, new Date()),

@@ -99,4 +99,65 @@ describe("inbound consumer events", () => {
     );
     expect(staged.rows.map((r) => r.event_id)).toEqual([created.id]);
   });
+
+  it("a message that reopens a closed or pending conversation publishes conversation.updated and stages its callback", async () => {
+    const C = randomUUID();
+    const chC = await insertChannel(db, C, { channelType: "whatsapp", provider: "default" });
+    const box = SecretBox.fromKeyRing(`k1:${Buffer.alloc(32, 7).toString("base64")}`);
+    await new EndpointStore(db, box).create(
+      C,
+      { url: "https://example.com/hook", description: null, eventTypes: ["conversation.updated"] },
+      new Date(),
+    );
+    const topics: { topic: string; data: Record<string, unknown> }[] = [];
+    const emitted: CallbackEvent[] = [];
+    const consumer = createInboundConsumer({
+      db,
+      log: createLogger("test", { destination: logLines().destination }),
+      publisher: { publish: async (topic, data) => void topics.push({ topic, data: data as Record<string, unknown> }) },
+      callbacks: { emit: (events) => (emitted.push(...events), Promise.resolve()) },
+    });
+    const send = (id: string) => consumer.handle({ ...event(id, "hi"), channelId: chC, accountId: C });
+    const setStatus = (status: string) =>
+      db.withSession((s) => s.query(`UPDATE conversations SET status = $2 WHERE channel_id = $1`, [chC, status]));
+    const updated = () => emitted.filter((e) => e.type === "conversation.updated");
+    const staged = async () =>
+      (
+        await db.withSession((s) =>
+          s.query<{ event_id: string }>(`SELECT event_id FROM callback_outbox WHERE account_id = $1`, [C]),
+        )
+      ).rows.map((r) => r.event_id);
+
+    expect(await send("wamid.c1")).toBe("stored");
+    // A message to an open conversation changes no status: no conversation.updated.
+    expect(await send("wamid.c2")).toBe("stored");
+    expect(updated()).toHaveLength(0);
+    expect(topics.filter((t) => t.topic === "conversation.updated")).toHaveLength(0);
+
+    await setStatus("closed");
+    expect(await send("wamid.c3")).toBe("stored");
+    expect(updated()).toHaveLength(1);
+    expect(updated()[0]).toMatchObject({
+      account_id: C,
+      ordering_key: expect.stringMatching(/^conversation:/),
+      data: { channel_id: chC, status: "open", unread_count: 3, changed: ["status"] },
+    });
+    const event1 = topics.find((t) => t.topic === "conversation.updated")!;
+    expect(event1.data).toMatchObject({
+      accountId: C,
+      type: "conversation.updated",
+      conversation: { channelId: chC, status: "open", unreadCount: 3 },
+      changed: ["status"],
+    });
+    expect(await staged()).toEqual([updated()[0]!.id]);
+
+    await setStatus("pending");
+    expect(await send("wamid.c4")).toBe("stored");
+    expect(updated()).toHaveLength(2);
+    expect(updated()[1]!.id).not.toBe(updated()[0]!.id);
+    // A redelivery stores nothing and reopens nothing.
+    await setStatus("closed");
+    expect(await send("wamid.c4")).toBe("duplicate");
+    expect(updated()).toHaveLength(2);
+  });
 });

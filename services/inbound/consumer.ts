@@ -2,8 +2,10 @@
  * The webhook.inbound consumer: inbound messages from the webhook
  * receivers and SMPP binds become messages (direction inbound) linked to their channel, account,
  * contact (found or created by address) and conversation; opt-out keywords mark the sender.
- * After the commit, each stored message is published as message.received and each conversation
- * it started as conversation.created (best effort: a failed publish is logged, the rows stand).
+ * After the commit, each stored message is published as message.received, each conversation
+ * it started as conversation.created and each closed or pending one it reopened as
+ * conversation.updated (best effort: a failed publish is logged, the rows stand; their callbacks
+ * were staged in the outbox with the rows).
  *
  * Deliveries handled concurrently are gathered per channel (MicroBatcher), so a burst costs one
  * transaction per batch. Everything is idempotent: a redelivered event finds its message already
@@ -16,7 +18,10 @@
  */
 
 import express, { Router } from "express";
-import { conversationCreatedCallback } from "../../core/callbacks/conversation-callbacks.js";
+import {
+  conversationCreatedCallback,
+  conversationUpdatedCallback,
+} from "../../core/callbacks/conversation-callbacks.js";
 import { callbackEvent, stableEventId, type CallbackEmitter, type CallbackEvent } from "../../core/callbacks/events.js";
 import type { Logger } from "../../core/logger.js";
 import { MicroBatcher } from "../../core/micro-batcher.js";
@@ -30,6 +35,7 @@ import type { EventPublisher } from "../../core/publisher.js";
 import {
   CONVERSATION_TOPICS,
   conversationCreatedEventSchema,
+  conversationUpdatedEventSchema,
   messageReceivedEventSchema,
 } from "../../core/webhooks/conversation-events.js";
 import { conversationSnapshotOf } from "../../db/conversations/snapshot.js";
@@ -42,7 +48,13 @@ import {
   type ReadyInbound,
 } from "../../db/conversations/inbound-store.js";
 
-/** message.received per stored message and conversation.created per new conversation, after the commit. */
+/** What a reopening changes, as conversation.updated names it (the idle close and a PATCH name the same). */
+const REOPENED = ["status"];
+
+/**
+ * message.received per stored message, conversation.created per new conversation and
+ * conversation.updated per reopened one, after the commit.
+ */
 async function publishReceived(
   publisher: EventPublisher,
   log: Logger,
@@ -60,6 +72,17 @@ async function publishReceived(
         accountId: ch.accountId,
         type: CONVERSATION_TOPICS.created,
         conversation: conversationSnapshotOf(c),
+      }),
+    ]),
+    ...applied.reopenedConversations.map((c): [string, unknown] => [
+      CONVERSATION_TOPICS.updated,
+      conversationUpdatedEventSchema.parse({
+        eventId: randomUUID(),
+        occurredAt: c.updatedAt.toISOString(),
+        accountId: ch.accountId,
+        type: CONVERSATION_TOPICS.updated,
+        conversation: conversationSnapshotOf(c),
+        changed: REOPENED,
       }),
     ]),
     ...applied.received.map((m): [string, unknown] => [
@@ -160,9 +183,12 @@ export function createInboundConsumer(deps: {
       todo.map((t) => t.r),
       new Date(now()),
       deps.callbacks &&
-        ((stored, created) =>
+        ((stored, created, reopened) =>
           (callbacks = [
             ...created.map((c) => conversationCreatedCallback(ch.accountId, conversationSnapshotOf(c), c.createdAt)),
+            ...reopened.map((c) =>
+              conversationUpdatedCallback(ch.accountId, conversationSnapshotOf(c), REOPENED, c.updatedAt),
+            ),
             ...stored.map((r) => receivedCallback(ch, r)),
           ])),
     );

@@ -5,6 +5,7 @@
  */
 
 import { z } from "zod";
+import { channelStatusCallback, type CallbackEvent } from "../../../core/callbacks/events.js";
 import { AppError, badRequest, notFound } from "../../../core/errors.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import { providerKey } from "../../../adapters/contract/plugin.js";
@@ -20,7 +21,7 @@ import { accountFor } from "../auth/principal.js";
 import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute, type Reply } from "../http/route.js";
 import { parseWith } from "../http/validation.js";
-import { channelStatusChanged, channelUpdated } from "../publish.js";
+import { channelUpdated, stagedCallbacksCommitted } from "../publish.js";
 import { channelCreate, channelJson, channelOut, channelUpdate } from "../schemas/channels.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import type { Ctx } from "../context.js";
@@ -223,6 +224,7 @@ export const channelRoutes: AnyRoute[] = [
         const refusal = await credentialRefusal(ctx, { channelType, provider: current.provider }, credentials);
         if (refusal) return refusal;
       }
+      let statusEvent: CallbackEvent | undefined;
       const row = await updateChannel(
         ctx.db,
         credentials ? requireBox(ctx.secretBox) : ctx.secretBox,
@@ -243,10 +245,11 @@ export const channelRoutes: AnyRoute[] = [
           statusReason: body.status_reason,
         },
         now,
+        (changed) => (statusEvent = channelStatusCallback(changed.accountId, changed.id, changed.status, now)),
       );
       if (!row) throw notFound("channel not found");
       await channelUpdated(ctx, row.id, traceparent);
-      if (row.status !== current.status) await channelStatusChanged(ctx, row.accountId, row.id, row.status, now);
+      if (statusEvent) await stagedCallbacksCommitted(ctx, [statusEvent]);
       return { status: 200, body: channelJson(row, ctx.secretBox) };
     },
   }),

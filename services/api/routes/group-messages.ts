@@ -3,6 +3,7 @@
  * the progress stream (SSE). Status changes reach the campaign's queued messages in the same request.
  */
 
+import { campaignCompletedCallback } from "../../../core/callbacks/campaign-callbacks.js";
 import { AppError, conflict, notFound } from "../../../core/errors.js";
 import { listResource } from "../../../db/query/list.js";
 import { groupMessagesResource } from "../resources.js";
@@ -20,7 +21,7 @@ import { accountFor } from "../auth/principal.js";
 import { idempotent } from "../http/idempotency.js";
 import { listQuery, pageBody, pageSchema, toListQuery } from "../http/list.js";
 import { defineRoute, idParams, type AnyRoute } from "../http/route.js";
-import { groupMessageEvent } from "../publish.js";
+import { groupMessageEvent, stagedCallbacksCommitted } from "../publish.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import {
   groupMessageCreate,
@@ -294,7 +295,10 @@ export const groupMessageRoutes: AnyRoute[] = [
         row = moved?.row;
         // The campaign's queued messages follow its status (db/campaigns/control.ts); the
         // cancelled count is in the response's cancelled_count.
-        if (row && status === "cancelled") await cancelCampaignMessages(ctx.db, row.id);
+        if (row && status === "cancelled") {
+          const { callbacks } = await cancelCampaignMessages(ctx.db, row.id, (c) => [campaignCompletedCallback(c)]);
+          if (callbacks.length > 0) await stagedCallbacksCommitted(ctx, callbacks);
+        }
         if (row && status === "paused") await pauseCampaignMessages(ctx.db, row.id);
         if (row && status === "queued" && moved?.from === "paused") await resumeCampaignMessages(ctx.db, row.id);
         if (row && status !== "paused")

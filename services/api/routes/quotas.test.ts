@@ -6,7 +6,7 @@ import { startEmbeddedApi, type EmbeddedApi } from "../testkit/embedded-api.js";
 /**
  * /v1/quotas and the accept-time check on the embedded API: usage so far, 429 quota_exceeded
  * with the reset time before any row is written, for single sends, campaigns and scheduled sends
- * whose firing is known to pass it.
+ * whose firing is known to pass it (when created, and when an edit changes recipients or time).
  */
 describe("/v1/quotas", () => {
   let api: EmbeddedApi;
@@ -132,6 +132,65 @@ describe("/v1/quotas", () => {
     const group = await schedule(tomorrow, { send_type: "group", contact_group_ids: [g.body.id] });
     expect(group).toMatchObject({ status: 429, body: { code: "quota_exceeded", period: "day", limit: 1 } });
     expect(await schedules()).toBe(before + 1);
+  });
+
+  it("an edit of a scheduled send that makes its firing known to pass the quota is refused, the schedule unchanged", async () => {
+    // The e-mail quota is 1 a day and today's is used (the tests above).
+    const midnight = new Date(new Date().toISOString().slice(0, 10));
+    midnight.setUTCDate(midnight.getUTCDate() + 1);
+    const tomorrow = new Date(midnight.getTime() + 3_600_000);
+    const today = new Date(Math.min(Date.now() + 60_000, midnight.getTime() - 1_000));
+    const single = await api.call("POST", "/v1/scheduled-messages", {
+      body: {
+        channel_id: mail,
+        message_body: "later",
+        scheduled_at: tomorrow.toISOString(),
+        send_type: "single",
+        delivery_address: "ana@example.org",
+      },
+    });
+    expect(single.status).toBe(201);
+    const path = `/v1/scheduled-messages/${String(single.body.id)}`;
+    // Moved into today, whose quota is used: refused with the reset time.
+    const earlier = await api.call("PATCH", path, { body: { scheduled_at: today.toISOString() } });
+    expect(earlier).toMatchObject({
+      status: 429,
+      body: { code: "quota_exceeded", period: "day", limit: 1, used: 1, resets_at: midnight.toISOString() },
+    });
+    expect((await api.call("GET", path)).body.scheduled_at).toBe(tomorrow.toISOString());
+    // An edit that leaves recipients and time alone is not checked.
+    expect((await api.call("PATCH", path, { body: { message_body: "later still" } })).status).toBe(200);
+
+    // A group send grown past the limit fits no day.
+    const group = async (name: string, emails: string[]) => {
+      const g = await api.call("POST", "/v1/contact-groups", { body: { name } });
+      for (const email of emails) {
+        const c = await api.call("POST", "/v1/contacts", { body: { name: email, email } });
+        await api.call("POST", `/v1/contact-groups/${String(g.body.id)}/members`, {
+          body: { contact_ids: [c.body.id] },
+        });
+      }
+      return String(g.body.id);
+    };
+    const one = await group("one", ["d@example.org"]);
+    const two = await group("two", ["e@example.org", "f@example.org"]);
+    const campaign = await api.call("POST", "/v1/scheduled-messages", {
+      body: {
+        channel_id: mail,
+        message_body: "later",
+        scheduled_at: tomorrow.toISOString(),
+        send_type: "group",
+        contact_group_ids: [one],
+      },
+    });
+    expect(campaign.status).toBe(201);
+    const grown = await api.call("PATCH", `/v1/scheduled-messages/${String(campaign.body.id)}`, {
+      body: { contact_group_ids: [one, two] },
+    });
+    expect(grown).toMatchObject({ status: 429, body: { code: "quota_exceeded", period: "day", limit: 1 } });
+    expect(
+      (await api.call("GET", `/v1/scheduled-messages/${String(campaign.body.id)}`)).body.contact_group_ids,
+    ).toEqual([one]);
   });
 
   it("is for admins only; a quota removed no longer limits", async () => {

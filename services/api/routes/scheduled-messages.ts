@@ -205,8 +205,13 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       ...errorResponses,
       ...notFoundResponse,
       ...conflictResponse,
+      429: {
+        description:
+          "Rate limit exceeded, or (code quota_exceeded) the edit changes its recipients or its firing time and its next firing is then known to pass the channel type's daily or monthly quota, as on create; resets_at and Retry-After say when it resets",
+        schema: errorSchema,
+      },
     },
-    async handler({ params, body, principal, ctx, now, traceparent }) {
+    async handler({ params, body, principal, ctx, now, res, traceparent }) {
       const current = await getScoped(ctx.db.orm, scheduledMessages, principal, params.id);
       if (!current) throw notFound("scheduled message not found");
       const { status, ...content } = body;
@@ -287,6 +292,21 @@ export const scheduledMessageRoutes: AnyRoute[] = [
           patch.recurrenceEndAt = content.recurrence_end_at ? new Date(content.recurrence_end_at) : null;
         if (content.recurrence_max_count !== undefined) patch.recurrenceMaxCount = content.recurrence_max_count;
         await assertPatchedSendFits(ctx.db.orm, current, patch);
+        // An edit of what the quota check depends on is checked again, as a create would be.
+        if (patch.contactGroupIds !== undefined || patch.scheduledAt !== undefined) {
+          const channel = await channelRef(ctx.db.orm, current.accountId, current.channelId);
+          await refuseKnownOverrun(
+            ctx.db.orm,
+            res,
+            current.accountId,
+            channel.channelType as ChannelType,
+            current.sendType === "group"
+              ? await countGroupRecipients(ctx.db.orm, patch.contactGroupIds ?? current.contactGroupIds)
+              : 1,
+            patch.scheduledAt ?? current.nextTriggerAt ?? current.scheduledAt,
+            now,
+          );
+        }
         row = await updateScheduledMessage(ctx.db, principal, params.id, patch, now);
         if (row) await scheduledMessageEvent(ctx, "scheduled_message.updated", row, now, traceparent);
       }

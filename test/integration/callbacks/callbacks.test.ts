@@ -25,9 +25,10 @@ const TWILIO = { account_sid: `AC${"7".repeat(32)}`, auth_token: "callbacks-twil
 
 /**
  * Tenant callbacks on the production stack (RabbitMQ, PostgreSQL, real sidecars, the simulator
- * for providers): status changes and inbound messages reach a local endpoint signed, a flaky
- * endpoint gets each event once, a dead one ends disabled with its reason, and no tenant sees
- * another's events. The retry period is shortened to a few seconds so the last runs out in the test.
+ * for providers): status changes (of a reply through a conversation too), inbound messages,
+ * conversation changes, a campaign's progress and completion and channel status reach a local
+ * endpoint signed, a flaky endpoint gets each event once, a dead one ends disabled with its
+ * reason, and no tenant sees another's events. The retry period is shortened to a few seconds so the last runs out in the test.
  */
 describe("event callbacks to tenants", () => {
   let h: DispatchHarness;
@@ -126,6 +127,9 @@ describe("event callbacks to tenants", () => {
     const okA = await endpoint(accountA, `${sinkUrl}/a/ok`, [
       "message.status",
       "message.received",
+      "channel.status",
+      "campaign.progress",
+      "campaign.completed",
       ...conversationTypes,
     ]);
     const flakyA = await endpoint(accountA, `${sinkUrl}/a/flaky`, ["message.status"]);
@@ -198,24 +202,26 @@ describe("event callbacks to tenants", () => {
     }
 
     // An inbound SMS to A reaches A's endpoint as message.received.
-    await eventually(
-      "the simulator to send the inbound SMS",
-      async () => {
-        const res = await fetch(`${h.sim.httpUrl}/_sim/inbound`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            provider: "twilio",
-            from: "+251911700002",
-            to: TWILIO.from,
-            text: "a reply",
-            token: TWILIO.auth_token,
-          }),
-        });
-        return res.status === 202 ? true : undefined;
-      },
-      30_000,
-    );
+    const customerWrites = (text: string) =>
+      eventually(
+        "the simulator to send the inbound SMS",
+        async () => {
+          const res = await fetch(`${h.sim.httpUrl}/_sim/inbound`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              provider: "twilio",
+              from: "+251911700002",
+              to: TWILIO.from,
+              text,
+              token: TWILIO.auth_token,
+            }),
+          });
+          return res.status === 202 ? true : undefined;
+        },
+        30_000,
+      );
+    await customerWrites("a reply");
     const inbound = await eventually(
       "A's inbound callback",
       async () => hitsAt("/a/ok").find((x) => x.event.type === "message.received"),
@@ -238,6 +244,32 @@ describe("event callbacks to tenants", () => {
     });
     expect(verifyCallbackSignature(okA.secret, created.signature, created.body, Date.now() / 1000)).toBe(true);
     const conversationId = created.event.data.conversation_id as string;
+
+    // A reply through the conversation reaches the provider, and its status comes back to A's
+    // endpoint signed.
+    const reply = await api(accountA, "POST", `/v1/conversations/${conversationId}/messages`, {
+      message_body: "we hear you",
+    });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    const replyId = reply.body.id as string;
+    const replyDelivered = await eventually(
+      "the reply's delivered callback",
+      async () =>
+        hitsAt("/a/ok").find(
+          (x) =>
+            x.event.type === "message.status" &&
+            x.event.data.message_id === replyId &&
+            x.event.data.status === "delivered",
+        ),
+      30_000,
+    );
+    expect(verifyCallbackSignature(okA.secret, replyDelivered.signature, replyDelivered.body, Date.now() / 1000)).toBe(
+      true,
+    );
+    const providerGot = (await (await fetch(`${h.sim.httpUrl}/_sim/received?provider=twilio`)).json()) as {
+      received: { text?: string }[];
+    };
+    expect(providerGot.received.some((r) => r.text === "we hear you")).toBe(true);
     expect((await api(accountB, "PATCH", `/v1/conversations/${conversationId}`, { status: "closed" })).status).toBe(
       404,
     );
@@ -253,6 +285,21 @@ describe("event callbacks to tenants", () => {
       30_000,
     );
     expect(closedConversation.event.data).toMatchObject({ status: "closed", changed: ["status"] });
+    // The customer writes again: the inbound message reopens the conversation, conversation.updated.
+    await customerWrites("still there?");
+    const reopened = await eventually(
+      "A's conversation.updated for the reopening",
+      async () =>
+        hitsAt("/a/ok").find(
+          (x) =>
+            x.event.type === "conversation.updated" &&
+            x.event.data.conversation_id === conversationId &&
+            x.event.data.status === "open",
+        ),
+      30_000,
+    );
+    expect(reopened.event.data).toMatchObject({ changed: ["status"], unread_count: 2 });
+    expect(verifyCallbackSignature(okA.secret, reopened.signature, reopened.body, Date.now() / 1000)).toBe(true);
 
     // The flaky endpoint: each event answered 500 once, then taken exactly once.
     const flakyIds = new Set(statuses.map((x) => x.eventId));
@@ -320,6 +367,48 @@ describe("event callbacks to tenants", () => {
     expect(hitsAt("/b/ok").some((x) => x.event.type.startsWith("conversation."))).toBe(false);
     for (const x of hits.filter((y) => y.path.startsWith("/a/"))) expect(x.event.account_id).toBe(accountA);
     expect(hits.some((x) => x.path.startsWith("/a/") && x.event.data.message_id === messageB)).toBe(false);
+
+    // A two-recipient campaign on A's channel: its progress, then its completion with the counters.
+    const group = await api(accountA, "POST", "/v1/contact-groups", { name: "callback campaign" });
+    for (const phone of ["+251911700011", "+251911700012"]) {
+      const c = await api(accountA, "POST", "/v1/contacts", { name: phone, phone });
+      expect(c.status, JSON.stringify(c.body)).toBe(201);
+      await api(accountA, "POST", `/v1/contact-groups/${group.body.id as string}/members`, {
+        contact_ids: [c.body.id],
+      });
+    }
+    const campaign = await api(accountA, "POST", "/v1/group-messages", {
+      channel_id: chA.body.id,
+      contact_group_ids: [group.body.id],
+      message_body: "campaign hello",
+      status: "queued",
+    });
+    expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
+    const ofCampaign = () =>
+      hitsAt("/a/ok").filter(
+        (x) => x.event.type.startsWith("campaign.") && x.event.data.group_message_id === campaign.body.id,
+      );
+    const completed = await eventually(
+      "A's campaign.completed",
+      async () => ofCampaign().find((x) => x.event.type === "campaign.completed"),
+      60_000,
+    );
+    expect(completed.event.data).toMatchObject({ status: "completed", counters: { total: 2, queued: 0, failed: 0 } });
+    expect(verifyCallbackSignature(okA.secret, completed.signature, completed.body, Date.now() / 1000)).toBe(true);
+    const types = ofCampaign().map((x) => x.event.type);
+    expect(types.indexOf("campaign.progress")).toBeGreaterThanOrEqual(0);
+    expect(types.indexOf("campaign.progress")).toBeLessThan(types.indexOf("campaign.completed"));
+
+    // A channel paused by its account: channel.status to A's endpoint, staged with the change.
+    expect((await api(accountA, "PATCH", `/v1/channels/${chA.body.id as string}`, { status: "paused" })).status).toBe(
+      200,
+    );
+    const paused = await eventually(
+      "A's channel.status",
+      async () => hitsAt("/a/ok").find((x) => x.event.type === "channel.status"),
+      30_000,
+    );
+    expect(paused.event).toMatchObject({ account_id: accountA, data: { channel_id: chA.body.id, status: "paused" } });
 
     // A manual retry sends a delivered event again, under the same event id.
     const okLog = await api(accountA, "GET", `/v1/webhook-endpoints/${okA.id}/deliveries`);
