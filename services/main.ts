@@ -64,6 +64,7 @@ import { mountMetricsOnApp, startMetricsServer } from "./http/metrics-endpoint.j
 import { probeRoutes } from "./probe/routes.js";
 import { createActorHost } from "./runtime/actor-host.js";
 import { createActorInvoker } from "./runtime/actor-invoker.js";
+import { httpDrain } from "./runtime/http-drain.js";
 import { assertSidecarRoutesGuarded, requireAppToken } from "./runtime/app-token.js";
 import { createDaprClient } from "./runtime/dapr-client.js";
 import { DaprEventPublisher } from "./runtime/dapr-publisher.js";
@@ -333,6 +334,7 @@ if (servesApi) {
 app.use(errorHandler(log));
 
 const server = createServer(app);
+const drain = httpDrain(server);
 server.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => server.listen(cfg.APP_PORT, cfg.APP_HOST, resolve));
 log.info({ port: cfg.APP_PORT, role: cfg.ROLE }, "listening");
@@ -391,12 +393,11 @@ async function shutdown(signal: string): Promise<void> {
       ]).finally(() => bindEvents?.stop())
     : Promise.resolve();
   const reconciled = receiptReconciler?.stop() ?? Promise.resolve();
-  server.close(() => {
+  drain.begin(() => {
     void Promise.all([forwarded, reconciled])
       .then(() => db.close())
       .finally(() => process.exit(0));
   });
-  server.closeIdleConnections();
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
