@@ -460,6 +460,29 @@ async function inboundSide(w: Workload): Promise<InboundResult> {
         : undefined,
     90_000,
   ).catch(() => undefined);
+  // A receipt accepted but not applied yet may be held by a consumer the RabbitMQ component no
+  // longer reads (after a broker restart it re-subscribes every topic at once and can leave one
+  // behind); the broker gives it back when that consumer's delivery times out (consumer_timeout,
+  // 120 s, checked about once a minute). Wait that long before counting it as lost.
+  const acceptedUnapplied = async () => {
+    const ids = [...w.channelIds]
+      .filter(([label]) => RECEIPT_PROVIDERS.includes(providerOf(label)))
+      .map(([, id]) => id);
+    const rows = await query<{ id: string | null }>(
+      db,
+      `SELECT provider_message_id AS id FROM messages WHERE direction = 'outbound' AND status = 'sent' AND channel_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return accountMissing(
+      rows.map((r) => r.id ?? "(no provider id)"),
+      await deliveries("receipt"),
+    ).accepted.length;
+  };
+  await eventually(
+    "accepted receipts applied",
+    async () => ((await acceptedUnapplied()) === 0 ? true : undefined),
+    BROKER_CONSUMER_TIMEOUT_MS + 75_000,
+  ).catch(() => undefined);
   // Every inbound message the simulator sent, by the id the receiver stores, against those stored.
   const inboundDeliveries = await deliveries("inbound");
   const storedIds = new Set(
@@ -514,6 +537,9 @@ function logMissing(what: string, m: MissingAccount): void {
   for (const [bucket, ids] of Object.entries(m))
     if (ids.length > 0) console.log(`[drill] ${what} missing, ${bucket}: ${ids.slice(0, 20).join(" ")}`);
 }
+
+/** The broker's consumer_timeout (scripts/infra.sh, docs/operations.md "Broker settings"). */
+const BROKER_CONSUMER_TIMEOUT_MS = 120_000;
 
 /** The simulator's provider key for a workload channel (one channel per provider). */
 function providerOf(label: string): ProviderKey {
