@@ -29,16 +29,11 @@ import {
   groupMessageOut,
   groupMessageUpdate,
 } from "../schemas/group-messages.js";
+import { checkedPatchedOptions } from "./patched-options.js";
 import { assertChannelAccepts, channelRef, groupRefs, templateRef } from "./references.js";
 import { reserveQuotaOrRefuse } from "./quota-guard.js";
-import {
-  assertPatchedSendFits,
-  assertSendFits,
-  channelOptionsFor,
-  patchedChannelOptions,
-  templateSource,
-} from "./send-content.js";
-import { checkAttachments, checkChangedAttachments } from "../media/attachments.js";
+import { assertPatchedSendFits, assertSendFits, channelOptionsFor, templateSource } from "./send-content.js";
+import { checkAttachments } from "../media/attachments.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
 import {
   cancelCampaignMessages,
@@ -244,22 +239,7 @@ export const groupMessageRoutes: AnyRoute[] = [
           metadata: content.metadata,
         };
         if (content.channel_options !== undefined || content.metadata !== undefined) {
-          const channel = await channelRef(ctx.db.orm, current.accountId, current.channelId);
-          patch.channelOptions = patchedChannelOptions(
-            channel.channelType as ChannelType,
-            current.channelOptions,
-            content.channel_options,
-            content.metadata,
-          );
-          await checkChangedAttachments(
-            ctx.db.orm,
-            current.accountId,
-            channel,
-            current.channelOptions.attachments,
-            patch.channelOptions?.attachments,
-            ctx.outbound,
-            now,
-          );
+          patch.channelOptions = await checkedPatchedOptions(ctx.db.orm, current, content, ctx.outbound, now);
         }
         if (content.template_id) {
           await templateRef(ctx.db.orm, current.accountId, content.template_id);

@@ -28,17 +28,12 @@ import { scheduledMessageEvent } from "../publish.js";
 import { addressSchema } from "../schemas/addresses.js";
 import { conflictResponse, errorResponses, errorSchema, notFoundResponse } from "../schemas/common.js";
 import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from "../schemas/scheduled-messages.js";
-import { checkAttachments, checkChangedAttachments } from "../media/attachments.js";
+import { checkAttachments } from "../media/attachments.js";
 import { countGroupRecipients } from "../../../db/contacts/repository.js";
 import { refuseKnownOverrun } from "./quota-guard.js";
+import { checkedPatchedOptions } from "./patched-options.js";
 import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
-import {
-  assertPatchedSendFits,
-  assertSendFits,
-  channelOptionsFor,
-  patchedChannelOptions,
-  templateSource,
-} from "./send-content.js";
+import { assertPatchedSendFits, assertSendFits, channelOptionsFor, templateSource } from "./send-content.js";
 
 /**
  * Recurring schedules an account may keep active: each fires on its own, so without a cap an
@@ -224,22 +219,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
           metadata: content.metadata,
         };
         if (content.channel_options !== undefined || content.metadata !== undefined) {
-          const channel = await channelRef(ctx.db.orm, current.accountId, current.channelId);
-          patch.channelOptions = patchedChannelOptions(
-            channel.channelType as ChannelType,
-            current.channelOptions,
-            content.channel_options,
-            content.metadata,
-          );
-          await checkChangedAttachments(
-            ctx.db.orm,
-            current.accountId,
-            channel,
-            current.channelOptions.attachments,
-            patch.channelOptions?.attachments,
-            ctx.outbound,
-            now,
-          );
+          patch.channelOptions = await checkedPatchedOptions(ctx.db.orm, current, content, ctx.outbound, now);
         }
         if (content.template_id !== undefined && content.message_body !== undefined) {
           throw badRequest("validation_error", "template_id: send either template_id or message_body, not both", {
