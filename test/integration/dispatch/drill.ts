@@ -460,11 +460,13 @@ async function inboundSide(w: Workload): Promise<InboundResult> {
         : undefined,
     90_000,
   ).catch(() => undefined);
-  // A receipt accepted but not applied yet may be held by a consumer the RabbitMQ component no
-  // longer reads (after a broker restart it re-subscribes every topic at once and can leave one
-  // behind); the broker gives it back when that consumer's delivery times out (consumer_timeout,
-  // 120 s, checked about once a minute). Wait that long before counting it as lost.
-  const acceptedUnapplied = async () => {
+  // An inbound message stored late, or a receipt accepted but not applied yet, may be held by a
+  // consumer the RabbitMQ component no longer reads (after a broker restart it re-subscribes every
+  // topic at once and can leave one behind, holding up to its prefetch of 64 deliveries); the
+  // broker gives them back when that consumer's delivery times out (consumer_timeout, 120 s,
+  // checked about once a minute). Wait that long before counting either as lost. The core of
+  // 2026-11-27 21:39 counted 18 inbound messages lost after 90 s that were still in such a hold.
+  const acceptedNotArrived = async () => {
     const ids = [...w.channelIds]
       .filter(([label]) => RECEIPT_PROVIDERS.includes(providerOf(label)))
       .map(([, id]) => id);
@@ -473,30 +475,41 @@ async function inboundSide(w: Workload): Promise<InboundResult> {
       `SELECT provider_message_id AS id FROM messages WHERE direction = 'outbound' AND status = 'sent' AND channel_id = ANY($1::uuid[])`,
       [ids],
     );
-    return accountMissing(
+    const receipts = accountMissing(
       rows.map((r) => r.id ?? "(no provider id)"),
       await deliveries("receipt"),
     ).accepted.length;
+    return receipts + (await inboundNotStored()).accepted.length;
   };
+  const inboundNotStored = async () => {
+    const sent = await deliveries("inbound");
+    const storedIds = new Set(
+      (
+        await query<{ id: string }>(
+          db,
+          `SELECT provider_message_id AS id FROM messages WHERE direction = 'inbound' AND provider_message_id IS NOT NULL`,
+        )
+      ).map((r) => r.id),
+    );
+    return accountMissing(
+      [...new Set(sent.map((d) => d.id))].filter((id) => !storedIds.has(id)),
+      sent,
+    );
+  };
+  const heldAfterWait = (await inboundNotStored()).accepted.length;
+  const heldWaitStarted = Date.now();
   await eventually(
-    "accepted receipts applied",
-    async () => ((await acceptedUnapplied()) === 0 ? true : undefined),
+    "accepted inbound stored and receipts applied",
+    async () => ((await acceptedNotArrived()) === 0 ? true : undefined),
     BROKER_CONSUMER_TIMEOUT_MS + 75_000,
   ).catch(() => undefined);
+  if (heldAfterWait > 0)
+    console.log(
+      `[drill] ${heldAfterWait} accepted inbound messages were not stored after the redeliveries; waited ${((Date.now() - heldWaitStarted) / 1000).toFixed(1)} s for the broker to reclaim them`,
+    );
   // Every inbound message the simulator sent, by the id the receiver stores, against those stored.
   const inboundDeliveries = await deliveries("inbound");
-  const storedIds = new Set(
-    (
-      await query<{ id: string }>(
-        db,
-        `SELECT provider_message_id AS id FROM messages WHERE direction = 'inbound' AND provider_message_id IS NOT NULL`,
-      )
-    ).map((r) => r.id),
-  );
-  const missingInbound = accountMissing(
-    [...new Set(inboundDeliveries.map((d) => d.id))].filter((id) => !storedIds.has(id)),
-    inboundDeliveries,
-  );
+  const missingInbound = await inboundNotStored();
   const receiptDeliveries = await deliveries("receipt");
   const missingReceipts: Record<string, MissingAccount> = {};
   const res = await fetch(`${w.H.h.sim.httpUrl}/_sim/stats`);
