@@ -51,6 +51,11 @@ export interface PacedResult {
   errors: number;
   /** From the first request's scheduled moment to the last answer. */
   seconds: number;
+  /**
+   * How late this process handed each request over, sorted, ms: a load generator starved of CPU
+   * sends late, and that wait is counted in the request's latency, though the server never saw it.
+   */
+  sendLag: number[];
 }
 
 /**
@@ -68,7 +73,7 @@ export async function pacedPosts(opts: {
 }): Promise<PacedResult> {
   const u = new URL(opts.url);
   const pool = new Pool(u.origin, { connections: opts.connections, pipelining: 1 });
-  const out: PacedResult = { sent: 0, latencies: [], statuses: new Map(), errors: 0, seconds: 0 };
+  const out: PacedResult = { sent: 0, latencies: [], statuses: new Map(), errors: 0, seconds: 0, sendLag: [] };
   const t0 = performance.now();
   let lastAnswer = t0;
   const inFlight: Promise<void>[] = [];
@@ -96,13 +101,16 @@ export async function pacedPosts(opts: {
         stopped = true;
         break;
       }
-      inFlight.push(one(t0 + (out.sent * 1000) / opts.rate, req));
+      const due = t0 + (out.sent * 1000) / opts.rate;
+      out.sendLag.push(performance.now() - due);
+      inFlight.push(one(due, req));
     }
     if (!stopped) await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(inFlight);
   await pool.close();
   out.latencies.sort((a, b) => a - b);
+  out.sendLag.sort((a, b) => a - b);
   out.seconds = (lastAnswer - t0) / 1000;
   return out;
 }

@@ -137,6 +137,7 @@ try {
   const started = Date.now();
   // autocannon reports completion on its one-second tick: time the load by its last response.
   let lastResponseAt = started;
+  let sendLag: number[] = [];
   const result = RATE
     ? await pacedPosts({
         url,
@@ -153,6 +154,7 @@ try {
         lastResponseAt = started + r.seconds * 1000;
         latencies.push(...r.latencies);
         for (const [k, n] of r.statuses) statuses.set(k, n);
+        sendLag = r.sendLag;
         const non2xx = [...r.statuses].filter(([k]) => k < 200 || k >= 300).reduce((a, [, n]) => a + n, 0);
         return { non2xx, errors: r.errors, timeouts: 0 };
       })
@@ -212,6 +214,11 @@ try {
   const allApplied = Date.now();
   const metrics = await (await fetch(H.h.t.stack.url(H.h.t.dispatcherApp, "/metrics"))).text();
   const lagP = histogramQuantiles(metrics, "turumba_receipt_apply_lag_seconds", [0.5, 0.95, 0.99]);
+  // The receiver's own pauses over its life (start-up included): garbage collection and the event
+  // loop's delay, from prom-client's process metrics.
+  const apiMetrics = await (await fetch(H.h.t.stack.url(H.h.t.apiApp, "/metrics"))).text();
+  const metric = (re: RegExp) =>
+    [...apiMetrics.matchAll(re)].map((m) => `${m[1] ? `${m[1]} ` : ""}${Number(m[2]).toFixed(3)}`).join(", ");
 
   const sorted = latencies.sort((a, b) => a - b);
   say(
@@ -224,11 +231,18 @@ try {
   say(
     `  latency ms: p50 ${percentile(sorted, 50).toFixed(1)}  p95 ${percentile(sorted, 95).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)?.toFixed(1)}`,
   );
+  if (sendLag.length > 0)
+    say(
+      `  of which the load generator's own lateness (due → handed over), ms: p50 ${percentile(sendLag, 50).toFixed(1)}  p95 ${percentile(sendLag, 95).toFixed(1)}  p99 ${percentile(sendLag, 99).toFixed(1)}  max ${sendLag.at(-1)?.toFixed(1)}`,
+    );
   say(
     `  applied: ${applied}/${N} delivered; last applied ${((allApplied - loadEnded) / 1000).toFixed(2)} s after the load ended (consumer ${(applied / ((allApplied - started) / 1000)).toFixed(0)} receipts/s)`,
   );
   say(
     `  receipt apply lag (receiver → status written), from the histogram: p50 ≤ ${lagP[0]} s  p95 ≤ ${lagP[1]} s  p99 ≤ ${lagP[2]} s`,
+  );
+  say(
+    `  API process: GC seconds by kind ${metric(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([\d.e+-]+)/gm)}; event-loop delay s max ${metric(/^nodejs_eventloop_lag_max_seconds()\s+([\d.e+-]+)/gm)}, p99 ${metric(/^nodejs_eventloop_lag_p99_seconds()\s+([\d.e+-]+)/gm)}`,
   );
 } finally {
   await H.stop();
