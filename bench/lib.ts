@@ -1,3 +1,5 @@
+import { Pool } from "undici";
+
 export { spawnSimulator, type SimulatorProcess } from "../services/simulator/spawn.js";
 
 export function percentile(sorted: number[], p: number): number {
@@ -38,4 +40,77 @@ export function printTable(title: string, rows: Array<Record<string, string | nu
   process.stdout.write(
     `\n${title}\n${line(cols)}\n${rows.map((r) => line(cols.map((c) => String(r[c])))).join("\n")}\n`,
   );
+}
+
+export interface PacedResult {
+  /** Requests sent; `latencies` holds the answered ones', sorted, in ms. */
+  sent: number;
+  latencies: number[];
+  statuses: Map<number, number>;
+  /** Requests that got no answer (connection errors). */
+  errors: number;
+  /** From the first request's scheduled moment to the last answer. */
+  seconds: number;
+  /**
+   * How late this process handed each request over, sorted, ms: a load generator starved of CPU
+   * sends late, and that wait is counted in the request's latency, though the server never saw it.
+   */
+  sendLag: number[];
+}
+
+/**
+ * Offers POSTs at a fixed rate, an open loop: request i leaves at start + i ÷ rate through a pool
+ * of up to `connections` connections, and is timed from that scheduled moment, so a request that
+ * waited for a free connection counts the wait. autocannon's `overallRate` is not an open loop:
+ * each connection sends its share of a second back to back, then waits for the next second, so it
+ * measures bursts. `request(i)` gives request i, or undefined to stop.
+ */
+export async function pacedPosts(opts: {
+  url: string;
+  rate: number;
+  connections: number;
+  request: (i: number) => { body: string; headers: Record<string, string> } | undefined;
+}): Promise<PacedResult> {
+  const u = new URL(opts.url);
+  const pool = new Pool(u.origin, { connections: opts.connections, pipelining: 1 });
+  const out: PacedResult = { sent: 0, latencies: [], statuses: new Map(), errors: 0, seconds: 0, sendLag: [] };
+  const t0 = performance.now();
+  let lastAnswer = t0;
+  const inFlight: Promise<void>[] = [];
+  const one = async (due: number, req: { body: string; headers: Record<string, string> }) => {
+    try {
+      const res = await pool.request({
+        path: u.pathname + u.search,
+        method: "POST",
+        headers: req.headers,
+        body: req.body,
+      });
+      await res.body.dump();
+      lastAnswer = performance.now();
+      out.latencies.push(lastAnswer - due);
+      out.statuses.set(res.statusCode, (out.statuses.get(res.statusCode) ?? 0) + 1);
+    } catch {
+      out.errors++;
+    }
+  };
+  for (let stopped = false; !stopped;) {
+    const dueNow = Math.floor(((performance.now() - t0) * opts.rate) / 1000) + 1;
+    for (; out.sent < dueNow; out.sent++) {
+      const req = opts.request(out.sent);
+      if (!req) {
+        stopped = true;
+        break;
+      }
+      const due = t0 + (out.sent * 1000) / opts.rate;
+      out.sendLag.push(performance.now() - due);
+      inFlight.push(one(due, req));
+    }
+    if (!stopped) await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inFlight);
+  await pool.close();
+  out.latencies.sort((a, b) => a - b);
+  out.sendLag.sort((a, b) => a - b);
+  out.seconds = (lastAnswer - t0) / 1000;
+  return out;
 }

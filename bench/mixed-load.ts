@@ -7,19 +7,19 @@
  * transactional sender sees while a campaign runs. Prints figures; asserts nothing.
  *
  *   npm run bench:mixed      (BENCH_RECIPIENTS=100000, BENCH_SINGLES_PER_SECOND=50 over all channels,
- *                             BENCH_WEBHOOKS_PER_SECOND=1000, BENCH_PHASES=alone,mixed, BENCH_BASE_PORT=20600)
+ *                             BENCH_WEBHOOKS_PER_SECOND=1000, BENCH_PHASES=alone,mixed, BENCH_BASE_PORT=20600,
+ *                             BENCH_ACKNOWLEDGE=published|stored, BENCH_PIN=1)
  *
  * Run it under the integration lock (fixed ports). Needs scripts/infra.sh and the Dapr binaries.
  */
 
 import { createHmac } from "node:crypto";
 import { loadavg } from "node:os";
-import autocannon from "autocannon";
 import { demoChannels, type DemoChannel } from "../scripts/demo/channels.js";
 import { withPg } from "../test/integration/support/seed.js";
-import { percentile, printTable } from "./lib.js";
+import { pacedPosts, percentile, printTable } from "./lib.js";
 import { seedSentWhatsApp } from "./seed-sent.js";
-import { appPids, cpuSeconds, startBenchStack, type BenchStack } from "./stack.js";
+import { appPids, cpuSeconds, pinToCpus, startBenchStack, type BenchStack } from "./stack.js";
 
 const N = Number(process.env.BENCH_RECIPIENTS ?? 100_000);
 const SINGLES_PER_SECOND = Number(process.env.BENCH_SINGLES_PER_SECOND ?? 50);
@@ -27,6 +27,14 @@ const WEBHOOKS_PER_SECOND = Number(process.env.BENCH_WEBHOOKS_PER_SECOND ?? 1_00
 const PHASES = (process.env.BENCH_PHASES ?? "alone,mixed").split(",") as Array<"alone" | "mixed">;
 const BASE_PORT = Number(process.env.BENCH_BASE_PORT ?? 20_600);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 15 * 60_000);
+/** The API's WEBHOOK_ACKNOWLEDGE: answer a webhook once its events are published, or once stored. */
+const ACKNOWLEDGE = process.env.BENCH_ACKNOWLEDGE ?? "published";
+/**
+ * BENCH_PIN=1: the dispatcher, its daprd and the simulator on CPU 0, the API, its daprd and this
+ * process (the load generators) on CPU 1; PostgreSQL and RabbitMQ float. A stand-in for receivers
+ * on nodes of their own, as deployed, on this two-core machine: in both phases alike.
+ */
+const PIN = process.env.BENCH_PIN === "1";
 /** The campaign channel's rate: high enough that the channel's own limit never holds it back. */
 const CAMPAIGN_RATE_PER_MIN = 600_000;
 const WA_SECRET = "bench-meta-app-secret";
@@ -79,7 +87,7 @@ const S = await startBenchStack({
   basePort: BASE_PORT,
   // One WhatsApp channel takes the whole webhook load: its per-channel webhook rate (500/s by
   // default, a tenant's protection) is lifted, as in bench/webhooks.ts.
-  appEnv: { WEBHOOK_RATE_PER_CHANNEL: "1000000" },
+  appEnv: { WEBHOOK_RATE_PER_CHANNEL: "1000000", WEBHOOK_ACKNOWLEDGE: ACKNOWLEDGE },
 });
 try {
   // The campaign channel: Telegram, the singles on Telegram share it (the hard case: a
@@ -142,6 +150,14 @@ try {
     api: appPids(S, S.t.apiApp).app,
     "api daprd": appPids(S, S.t.apiApp).daprd,
   };
+  if (PIN)
+    pinToCpus({
+      0: [pids.dispatcher, pids["dispatcher daprd"], S.sim.pid],
+      1: [pids.api, pids["api daprd"], process.pid],
+    });
+  say(
+    `webhooks answered once ${ACKNOWLEDGE}; ${PIN ? "pinned: dispatcher, its daprd and the simulator on CPU 0, API, its daprd and the load generators on CPU 1" : "not pinned"}`,
+  );
   const figures: PhaseFigures[] = [];
   let nextReceipt = 0;
   let nextSingle = 0;
@@ -386,59 +402,32 @@ async function startWebhooks(
         },
       ],
     });
-  const latencies: number[] = [];
-  const statuses = new Map<number, number>();
-  const started = Date.now();
-  let last = started;
-  await new Promise<void>((resolve, reject) => {
-    const inst = autocannon(
-      {
-        url,
-        // Providers post receipts as they happen, not one after another's answer: enough
-        // connections that the receiver's latency does not cap the offered rate.
-        connections: 128,
-        overallRate: WEBHOOKS_PER_SECOND,
-        amount: available,
-        method: "POST",
-        requests: [
-          {
-            setupRequest(req) {
-              const b = body(next() % available);
-              return {
-                ...req,
-                body: b,
-                headers: {
-                  "content-type": "application/json",
-                  "x-hub-signature-256": `sha256=${createHmac("sha256", WA_SECRET).update(b).digest("hex")}`,
-                },
-              };
-            },
-          },
-        ],
-      },
-      (err: unknown) => (err ? reject(err instanceof Error ? err : new Error("autocannon failed")) : resolve()),
-    );
-    inst.on("response", (_c, statusCode, _b, responseTime) => {
-      last = Date.now();
-      latencies.push(responseTime);
-      statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
-    });
-    const stopper = setInterval(() => {
-      if (!running.on) {
-        clearInterval(stopper);
-        inst.stop();
-      }
-    }, 100);
+  // Providers post receipts as they happen, not one after another's answer: an open loop at the
+  // asked rate, through enough connections that the receiver's latency does not cap it.
+  const r = await pacedPosts({
+    url,
+    rate: WEBHOOKS_PER_SECOND,
+    connections: 128,
+    request: (i) => {
+      if (!running.on || i >= available) return undefined;
+      const b = body(next() % available);
+      return {
+        body: b,
+        headers: {
+          "content-type": "application/json",
+          "x-hub-signature-256": `sha256=${createHmac("sha256", WA_SECRET).update(b).digest("hex")}`,
+        },
+      };
+    },
   });
-  const sorted = latencies.sort((a, b) => a - b);
   return {
-    requests: sorted.length,
-    seconds: (last - started) / 1000,
-    perSecond: sorted.length / ((last - started) / 1000),
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    statuses: [...statuses].map(([k, n]) => `${k}×${n}`).join(", "),
+    requests: r.latencies.length,
+    seconds: r.seconds,
+    perSecond: r.latencies.length / r.seconds,
+    p50: percentile(r.latencies, 50),
+    p95: percentile(r.latencies, 95),
+    p99: percentile(r.latencies, 99),
+    statuses: [...r.statuses].map(([k, n]) => `${k}×${n}`).join(", "),
   };
 }
 

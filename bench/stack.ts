@@ -5,6 +5,7 @@
  * simulated providers do not share an event loop. Driven through the REST API with an API key.
  */
 
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { TEST_KEYS } from "../test/integration/support/seed.js";
@@ -116,4 +117,13 @@ export function cpuSeconds(pid: number | undefined): number {
 export function appPids(s: BenchStack, appId: string): { app?: number; daprd?: number } {
   const a = s.t.stack.apps.get(appId);
   return { app: a?.app?.pid, daprd: a?.daprd?.pid };
+}
+
+/**
+ * Pins each group of processes (every thread of each) to one CPU with taskset, so two groups do
+ * not take each other's core: a stand-in for processes on nodes of their own.
+ */
+export function pinToCpus(groups: Record<number, Array<number | undefined>>): void {
+  for (const [cpu, pids] of Object.entries(groups))
+    for (const pid of pids) if (pid) execFileSync("taskset", ["-a", "-p", "-c", cpu, String(pid)], { stdio: "ignore" });
 }

@@ -10,18 +10,19 @@
  *                                             BENCH_NODE_OPTIONS for the apps, BENCH_ACKNOWLEDGE=
  *                                             published|stored: the API's WEBHOOK_ACKNOWLEDGE,
  *                                             BENCH_RATE: offer that many webhooks/s in all
- *                                             instead of as many as the connections get answered)
+ *                                             instead of as many as the connections get answered,
+ *                                             BENCH_PIN=1: the API on a core of its own)
  *
  * Needs scripts/infra.sh and the Dapr binaries. Loopback only; bounded by BENCH_WEBHOOKS.
  */
 import { createHmac } from "node:crypto";
 import { loadavg } from "node:os";
 import autocannon from "autocannon";
-import { Pool } from "undici";
 import { startCampaignHarness } from "../test/integration/campaign/harness.js";
 import { withPg } from "../test/integration/support/seed.js";
 import { seedSentWhatsApp } from "./seed-sent.js";
-import { percentile } from "./lib.js";
+import { pinToCpus } from "./stack.js";
+import { pacedPosts, percentile } from "./lib.js";
 
 const N = Number(process.env.BENCH_WEBHOOKS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -35,6 +36,10 @@ const ACKNOWLEDGE = process.env.BENCH_ACKNOWLEDGE ?? "published";
 // at start + i ÷ rate through a pool of up to BENCH_CONNECTIONS connections, and times each from
 // its scheduled moment, so a request that waited for a free connection counts that wait.
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
+// BENCH_PIN=1: the API and its daprd on CPU 1; the dispatcher, its daprd and this process (the load
+// generator) on CPU 0; PostgreSQL and RabbitMQ float. A stand-in for receivers on nodes of their
+// own, as deployed, on this two-core machine.
+const PIN = process.env.BENCH_PIN === "1";
 const SECRET = "bench-meta-app-secret";
 const load = () =>
   loadavg()
@@ -108,6 +113,14 @@ try {
   const signatures = bodies.map((b) => `sha256=${createHmac("sha256", SECRET).update(b).digest("hex")}`);
 
   const url = H.h.t.stack.url(H.h.t.apiApp, `/webhooks/whatsapp/${channelId}`);
+  if (PIN) {
+    const api = H.h.t.stack.apps.get(H.h.t.apiApp);
+    const dispatcher = H.h.t.stack.apps.get(H.h.t.dispatcherApp);
+    pinToCpus({
+      0: [dispatcher?.app?.pid, dispatcher?.daprd?.pid, process.pid],
+      1: [api?.app?.pid, api?.daprd?.pid],
+    });
+  }
   // Warm the channel cache and the connections.
   await fetch(url, {
     method: "POST",
@@ -124,11 +137,26 @@ try {
   const started = Date.now();
   // autocannon reports completion on its one-second tick: time the load by its last response.
   let lastResponseAt = started;
+  let sendLag: number[] = [];
   const result = RATE
-    ? await pacedLoad(url, RATE, (i, latency, status) => {
-        lastResponseAt = Date.now();
-        latencies.push(latency);
-        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    ? await pacedPosts({
+        url,
+        rate: RATE,
+        connections: CONNECTIONS,
+        request: (i) =>
+          i < N
+            ? {
+                body: bodies[i]!,
+                headers: { "content-type": "application/json", "x-hub-signature-256": signatures[i]! },
+              }
+            : undefined,
+      }).then((r) => {
+        lastResponseAt = started + r.seconds * 1000;
+        latencies.push(...r.latencies);
+        for (const [k, n] of r.statuses) statuses.set(k, n);
+        sendLag = r.sendLag;
+        const non2xx = [...r.statuses].filter(([k]) => k < 200 || k >= 300).reduce((a, [, n]) => a + n, 0);
+        return { non2xx, errors: r.errors, timeouts: 0 };
       })
     : await new Promise<Pick<autocannon.Result, "non2xx" | "errors" | "timeouts">>((resolve, reject) => {
         const inst = autocannon(
@@ -166,42 +194,6 @@ try {
       });
   const loadEnded = lastResponseAt;
 
-  /** Sends request i at start + i ÷ rate (an open loop); latency from that moment. */
-  async function pacedLoad(
-    target: string,
-    rate: number,
-    onResponse: (i: number, latencyMs: number, status: number) => void,
-  ): Promise<{ non2xx: number; errors: number; timeouts: number }> {
-    const u = new URL(target);
-    const pool = new Pool(u.origin, { connections: CONNECTIONS, pipelining: 1 });
-    const counts = { non2xx: 0, errors: 0, timeouts: 0 };
-    const t0 = performance.now();
-    const inFlight: Promise<void>[] = [];
-    let sent = 0;
-    const one = async (i: number, due: number) => {
-      try {
-        const res = await pool.request({
-          path: u.pathname,
-          method: "POST",
-          headers: { "content-type": "application/json", "x-hub-signature-256": signatures[i]! },
-          body: bodies[i],
-        });
-        await res.body.dump();
-        if (res.statusCode < 200 || res.statusCode >= 300) counts.non2xx++;
-        onResponse(i, performance.now() - due, res.statusCode);
-      } catch {
-        counts.errors++;
-      }
-    };
-    while (sent < N) {
-      const dueNow = Math.min(N, Math.floor(((performance.now() - t0) * rate) / 1000) + 1);
-      for (; sent < dueNow; sent++) inFlight.push(one(sent, t0 + (sent * 1000) / rate));
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    await Promise.all(inFlight);
-    await pool.close();
-    return counts;
-  }
   const loadSeconds = (loadEnded - started) / 1000;
 
   // Receipt apply lag: until every message reads delivered.
@@ -222,10 +214,15 @@ try {
   const allApplied = Date.now();
   const metrics = await (await fetch(H.h.t.stack.url(H.h.t.dispatcherApp, "/metrics"))).text();
   const lagP = histogramQuantiles(metrics, "turumba_receipt_apply_lag_seconds", [0.5, 0.95, 0.99]);
+  // The receiver's own pauses over its life (start-up included): garbage collection and the event
+  // loop's delay, from prom-client's process metrics.
+  const apiMetrics = await (await fetch(H.h.t.stack.url(H.h.t.apiApp, "/metrics"))).text();
+  const metric = (re: RegExp) =>
+    [...apiMetrics.matchAll(re)].map((m) => `${m[1] ? `${m[1]} ` : ""}${Number(m[2]).toFixed(3)}`).join(", ");
 
   const sorted = latencies.sort((a, b) => a - b);
   say(
-    `webhooks: ${N} signed WhatsApp status webhooks, ${CONNECTIONS} connections${RATE ? `, ${RATE}/s offered` : ""}, answered once ${ACKNOWLEDGE}; load average ${loadBefore} → ${load()}`,
+    `webhooks: ${N} signed WhatsApp status webhooks, ${CONNECTIONS} connections${RATE ? `, ${RATE}/s offered` : ""}, answered once ${ACKNOWLEDGE}${PIN ? ", API pinned to CPU 1" : ""}; load average ${loadBefore} → ${load()}`,
   );
   say(
     `  responses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}  (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
@@ -234,11 +231,18 @@ try {
   say(
     `  latency ms: p50 ${percentile(sorted, 50).toFixed(1)}  p95 ${percentile(sorted, 95).toFixed(1)}  p99 ${percentile(sorted, 99).toFixed(1)}  max ${sorted.at(-1)?.toFixed(1)}`,
   );
+  if (sendLag.length > 0)
+    say(
+      `  of which the load generator's own lateness (due → handed over), ms: p50 ${percentile(sendLag, 50).toFixed(1)}  p95 ${percentile(sendLag, 95).toFixed(1)}  p99 ${percentile(sendLag, 99).toFixed(1)}  max ${sendLag.at(-1)?.toFixed(1)}`,
+    );
   say(
     `  applied: ${applied}/${N} delivered; last applied ${((allApplied - loadEnded) / 1000).toFixed(2)} s after the load ended (consumer ${(applied / ((allApplied - started) / 1000)).toFixed(0)} receipts/s)`,
   );
   say(
     `  receipt apply lag (receiver → status written), from the histogram: p50 ≤ ${lagP[0]} s  p95 ≤ ${lagP[1]} s  p99 ≤ ${lagP[2]} s`,
+  );
+  say(
+    `  API process: GC seconds by kind ${metric(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([\d.e+-]+)/gm)}; event-loop delay s max ${metric(/^nodejs_eventloop_lag_max_seconds()\s+([\d.e+-]+)/gm)}, p99 ${metric(/^nodejs_eventloop_lag_p99_seconds()\s+([\d.e+-]+)/gm)}`,
   );
 } finally {
   await H.stop();

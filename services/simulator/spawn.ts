@@ -10,6 +10,8 @@ export interface SimulatorProcess {
   http: string;
   smtpPort: number;
   smppPort: number;
+  /** The simulator's process id (benchmarks read its CPU time or pin it to a core). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function spawnSimulator(
   });
   return {
     ...ready,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
