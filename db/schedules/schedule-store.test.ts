@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventPublisher } from "../../core/publisher.js";
 import { putChannelQuota } from "../accounts/channel-quotas.js";
+import { EndpointStore } from "../callbacks/endpoint-store.js";
+import { SecretBox } from "../secret-box.js";
 import type { Database } from "../client.js";
 import { insertChannel, openMigratedEmbedded } from "../testkit/embedded.js";
 import { ScheduleStore } from "./schedule-store.js";
@@ -159,7 +161,7 @@ describe("schedule triggers carry the channel content", () => {
     expect(published).toHaveLength(1);
   });
 
-  it("a group firing whose recipients pass the quota creates its campaign failed, unpublished", async () => {
+  it("a group firing whose recipients pass the quota creates its campaign failed, unpublished, and stages its campaign.completed", async () => {
     const ch = await insertChannel(db, A, { channelType: "telegram", provider: "default" });
     await putChannelQuota(db.orm, A, "telegram", { dailyLimit: null, monthlyLimit: 2 }, now);
     const group = randomUUID();
@@ -174,6 +176,13 @@ describe("schedule triggers carry the channel content", () => {
       ]);
     }
     const id = await schedule(ch, { sendType: "group", body: "News", groupId: group });
+    // The account listens for campaign.completed: the failed campaign's is staged with it.
+    const box = SecretBox.fromKeyRing(`k1:${Buffer.alloc(32, 7).toString("base64")}`);
+    await new EndpointStore(db, box).create(
+      A,
+      { url: "https://example.com/hook", description: null, eventTypes: ["campaign.completed"] },
+      now,
+    );
     published.length = 0;
     expect((await new ScheduleStore(db, publisher).fire(id, at, null, now)).fired).toBe(true);
     const [g] = await sql<{ status: string; failure_reason: string | null }>(
@@ -185,5 +194,12 @@ describe("schedule triggers carry the channel content", () => {
       /^quota_exceeded: the monthly telegram quota of 2 has \d left \(this firing needs 3\)/,
     );
     expect(published).toEqual([]);
+    const staged = await sql<{ payload: { type: string; data: { status: string; counters: { total: number } } } }>(
+      `SELECT payload FROM callback_outbox WHERE account_id = $1`,
+      [A],
+    );
+    expect(staged.map((r) => [r.payload.type, r.payload.data.status, r.payload.data.counters.total])).toEqual([
+      ["campaign.completed", "failed", 3],
+    ]);
   });
 });

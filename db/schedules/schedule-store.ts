@@ -15,6 +15,9 @@ import { groupMessageEventSchema, TOPICS } from "../../core/events.js";
 import { type ChannelType } from "../../core/messages/vocabulary.js";
 import type { EventPublisher } from "../../core/publisher.js";
 import { reserveChannelQuota } from "../accounts/channel-quotas.js";
+import { campaignCompletedCallback } from "../../core/callbacks/campaign-callbacks.js";
+import { stageCallbacks } from "../callbacks/outbox.js";
+import { campaignState } from "../campaigns/counter-fold.js";
 import type { Database, Orm } from "../client.js";
 import { uuidv7 } from "../ids.js";
 import type { FallbackStrategy } from "../../core/messages/lifecycle.js";
@@ -206,12 +209,12 @@ export class ScheduleStore {
         const groupMessageId = uuidv7(now);
         // A campaign takes its recipients' quota when it is queued: over the quota, it is created failed.
         const refused = await overQuota(s.orm, String(r.account_id), channelType, total.rows[0]?.n ?? 0, now);
-        const ins = await s.query<{ id: string }>(
+        const ins = await s.query<Record<string, unknown>>(
           `INSERT INTO group_messages (id, account_id, name, channel_id, template_id, message_body, status, contact_group_ids, total_recipients,
                                        custom_values, metadata, queued_at, created_at, updated_at, scheduled_message_id, scheduled_for, channel_options,
                                        failure_reason)
            VALUES ($1, $2, $3, $4, $5, $6, $15, $7::jsonb, $8, $9::jsonb, $10::jsonb, $11, $11, $11, $12, $13, $14::jsonb, $16)
-           ON CONFLICT (scheduled_message_id, scheduled_for) WHERE scheduled_message_id IS NOT NULL DO NOTHING RETURNING id`,
+           ON CONFLICT (scheduled_message_id, scheduled_for) WHERE scheduled_message_id IS NOT NULL DO NOTHING RETURNING *`,
           [
             groupMessageId,
             r.account_id,
@@ -233,6 +236,9 @@ export class ScheduleStore {
         );
         created = ins.rows.length > 0;
         if (created && !refused) publish = { kind: "group", groupMessageId };
+        // Created failed, it never reaches the campaign actor that would say so: its one
+        // campaign.completed is staged here, with the row.
+        if (created && refused) await stageCallbacks(s, [campaignCompletedCallback(campaignState(ins.rows[0]!))]);
       }
       await s.query(
         `UPDATE scheduled_messages SET trigger_count = trigger_count + $2, last_triggered_at = $3, next_trigger_at = $4,
