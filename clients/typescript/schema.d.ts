@@ -6236,7 +6236,7 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
-      /** @description Rate limit exceeded, or (code quota_exceeded) the edit changes its recipients or its firing time and its next firing is then known to pass the channel type's daily or monthly quota, as on create; resets_at and Retry-After say when it resets */
+      /** @description Rate limit exceeded, or (code quota_exceeded) the edit changes its recipients or its firing time, or resumes a paused schedule, and its next firing is then known to pass the channel type's daily or monthly quota, as on create; resets_at and Retry-After say when it resets */
       429: {
         headers: {
           [name: string]: unknown;

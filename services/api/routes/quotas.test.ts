@@ -193,6 +193,36 @@ describe("/v1/quotas", () => {
     ).toEqual([one]);
   });
 
+  it("resuming a paused scheduled send whose next firing is known to pass the quota is refused; it stays paused", async () => {
+    // The e-mail quota is 1 a day (the tests above): a group of one fits tomorrow, of two no day.
+    const midnight = new Date(new Date().toISOString().slice(0, 10));
+    midnight.setUTCDate(midnight.getUTCDate() + 1);
+    const tomorrow = new Date(midnight.getTime() + 3_600_000);
+    const g = await api.call("POST", "/v1/contact-groups", { body: { name: "grows while paused" } });
+    const member = async (email: string) => {
+      const c = await api.call("POST", "/v1/contacts", { body: { name: email, email } });
+      await api.call("POST", `/v1/contact-groups/${String(g.body.id)}/members`, { body: { contact_ids: [c.body.id] } });
+    };
+    await member("g@example.org");
+    const created = await api.call("POST", "/v1/scheduled-messages", {
+      body: {
+        channel_id: mail,
+        message_body: "later",
+        scheduled_at: tomorrow.toISOString(),
+        send_type: "group",
+        contact_group_ids: [g.body.id],
+      },
+    });
+    expect(created.status).toBe(201);
+    const path = `/v1/scheduled-messages/${String(created.body.id)}`;
+    expect((await api.call("PATCH", path, { body: { status: "paused" } })).body.status).toBe("paused");
+    // The group grows past the limit while the schedule is paused.
+    await member("h@example.org");
+    const resumed = await api.call("PATCH", path, { body: { status: "pending" } });
+    expect(resumed).toMatchObject({ status: 429, body: { code: "quota_exceeded", period: "day", limit: 1 } });
+    expect((await api.call("GET", path)).body.status).toBe("paused");
+  });
+
   it("is for admins only; a quota removed no longer limits", async () => {
     const manager = await createApiKey(api.db.orm, api.accountId, "m", "manager", new Date());
     const asManager = await api.call("GET", "/v1/quotas", { headers: { "x-api-key": manager.key } });

@@ -31,6 +31,8 @@ import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from ".
 import { checkAttachments } from "../media/attachments.js";
 import { countGroupRecipients } from "../../../db/contacts/repository.js";
 import { refuseKnownOverrun } from "./quota-guard.js";
+import type { Response } from "express";
+import type { Orm } from "../../../db/client.js";
 import { checkedPatchedOptions } from "./patched-options.js";
 import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
 import { assertPatchedSendFits, assertSendFits, channelOptionsFor, templateSource } from "./send-content.js";
@@ -202,7 +204,7 @@ export const scheduledMessageRoutes: AnyRoute[] = [
       ...conflictResponse,
       429: {
         description:
-          "Rate limit exceeded, or (code quota_exceeded) the edit changes its recipients or its firing time and its next firing is then known to pass the channel type's daily or monthly quota, as on create; resets_at and Retry-After say when it resets",
+          "Rate limit exceeded, or (code quota_exceeded) the edit changes its recipients or its firing time, or resumes a paused schedule, and its next firing is then known to pass the channel type's daily or monthly quota, as on create; resets_at and Retry-After say when it resets",
         schema: errorSchema,
       },
     },
@@ -273,24 +275,29 @@ export const scheduledMessageRoutes: AnyRoute[] = [
         if (content.recurrence_max_count !== undefined) patch.recurrenceMaxCount = content.recurrence_max_count;
         await assertPatchedSendFits(ctx.db.orm, current, patch);
         // An edit of what the quota check depends on is checked again, as a create would be.
-        if (patch.contactGroupIds !== undefined || patch.scheduledAt !== undefined) {
-          const channel = await channelRef(ctx.db.orm, current.accountId, current.channelId);
-          await refuseKnownOverrun(
+        if (patch.contactGroupIds !== undefined || patch.scheduledAt !== undefined)
+          await refuseNextFiringOverrun(
             ctx.db.orm,
             res,
-            current.accountId,
-            channel.channelType as ChannelType,
-            current.sendType === "group"
-              ? await countGroupRecipients(ctx.db.orm, patch.contactGroupIds ?? current.contactGroupIds)
-              : 1,
+            current,
+            patch.contactGroupIds ?? current.contactGroupIds,
             patch.scheduledAt ?? current.nextTriggerAt ?? current.scheduledAt,
             now,
           );
-        }
         row = await updateScheduledMessage(ctx.db, principal, params.id, patch, now);
         if (row) await scheduledMessageEvent(ctx, "scheduled_message.updated", row, now, traceparent);
       }
       if (status !== undefined && row && status !== row.status) {
+        // A resume is checked like a create: the quota may have been used up while it was paused.
+        if (status === "pending" && row.status === "paused")
+          await refuseNextFiringOverrun(
+            ctx.db.orm,
+            res,
+            row,
+            row.contactGroupIds,
+            row.nextTriggerAt ?? row.scheduledAt,
+            now,
+          );
         const moved = await transitionScheduledMessage(ctx.db, principal, params.id, status, now);
         row = moved?.row;
         if (row) await scheduledMessageEvent(ctx, STATUS_EVENT[status]!, row, now, traceparent);
@@ -318,3 +325,24 @@ export const scheduledMessageRoutes: AnyRoute[] = [
     },
   }),
 ];
+
+/** Refused with 429 when the schedule's next firing, to these groups at this time, is known to pass the quota. */
+async function refuseNextFiringOverrun(
+  orm: Orm,
+  res: Response,
+  schedule: { accountId: string; channelId: string; sendType: string },
+  contactGroupIds: unknown,
+  firesAt: Date,
+  now: Date,
+): Promise<void> {
+  const channel = await channelRef(orm, schedule.accountId, schedule.channelId);
+  await refuseKnownOverrun(
+    orm,
+    res,
+    schedule.accountId,
+    channel.channelType as ChannelType,
+    schedule.sendType === "group" ? await countGroupRecipients(orm, contactGroupIds as string[]) : 1,
+    firesAt,
+    now,
+  );
+}
