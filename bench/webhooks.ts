@@ -241,6 +241,12 @@ try {
   say(
     `  receipt apply lag (receiver → status written), from the histogram: p50 ≤ ${lagP[0]} s  p95 ≤ ${lagP[1]} s  p99 ≤ ${lagP[2]} s`,
   );
+  // The receiver's own time per request (body read → answer), as its histogram has it: against
+  // the client's latency above, what is left is time before the handler runs or after it answers.
+  const handlerP = histogramQuantiles(apiMetrics, "turumba_webhook_response_seconds", [0.5, 0.95, 0.99]);
+  say(
+    `  receiver's own time (body read → answer), from its histogram: p50 ≤ ${handlerP[0]} s  p95 ≤ ${handlerP[1]} s  p99 ≤ ${handlerP[2]} s`,
+  );
   say(
     `  API process: GC seconds by kind ${metric(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([\d.e+-]+)/gm)}; event-loop delay s max ${metric(/^nodejs_eventloop_lag_max_seconds()\s+([\d.e+-]+)/gm)}, p99 ${metric(/^nodejs_eventloop_lag_p99_seconds()\s+([\d.e+-]+)/gm)}`,
   );
