@@ -114,7 +114,7 @@ export function cpuSeconds(pid: number | undefined): number {
 }
 
 /** The process ids of one app and its sidecar. */
-export function appPids(s: BenchStack, appId: string): { app?: number; daprd?: number } {
+export function appPids(s: Pick<BenchStack, "t">, appId: string): { app?: number; daprd?: number } {
   const a = s.t.stack.apps.get(appId);
   return { app: a?.app?.pid, daprd: a?.daprd?.pid };
 }

@@ -21,7 +21,7 @@ import autocannon from "autocannon";
 import { startCampaignHarness } from "../test/integration/campaign/harness.js";
 import { withPg } from "../test/integration/support/seed.js";
 import { seedSentWhatsApp } from "./seed-sent.js";
-import { pinToCpus } from "./stack.js";
+import { appPids, pinToCpus } from "./stack.js";
 import { pacedPosts, percentile } from "./lib.js";
 
 const N = Number(process.env.BENCH_WEBHOOKS ?? 20_000);
@@ -114,12 +114,9 @@ try {
 
   const url = H.h.t.stack.url(H.h.t.apiApp, `/webhooks/whatsapp/${channelId}`);
   if (PIN) {
-    const api = H.h.t.stack.apps.get(H.h.t.apiApp);
-    const dispatcher = H.h.t.stack.apps.get(H.h.t.dispatcherApp);
-    pinToCpus({
-      0: [dispatcher?.app?.pid, dispatcher?.daprd?.pid, process.pid],
-      1: [api?.app?.pid, api?.daprd?.pid],
-    });
+    const api = appPids(H.h, H.h.t.apiApp);
+    const dispatcher = appPids(H.h, H.h.t.dispatcherApp);
+    pinToCpus({ 0: [dispatcher.app, dispatcher.daprd, process.pid], 1: [api.app, api.daprd] });
   }
   // Warm the channel cache and the connections.
   await fetch(url, {

@@ -3,6 +3,7 @@
  * pause/resume/cancel lifecycle; the ScheduleActor arms the reminders.
  */
 
+import type { Response } from "express";
 import { badRequest, conflict, notFound } from "../../../core/errors.js";
 import type { ScheduledMessageEvent } from "../../../core/events.js";
 import type { ChannelType } from "../../../core/messages/vocabulary.js";
@@ -12,6 +13,7 @@ import type { ApiConfig } from "../config.js";
 import { listResource } from "../../../db/query/list.js";
 import { scheduledMessagesResource } from "../resources.js";
 import { deleteScoped, getScoped } from "../../../db/query/crud.js";
+import type { Orm } from "../../../db/client.js";
 import {
   canDeleteScheduled,
   createScheduledWithinCap,
@@ -31,8 +33,6 @@ import { scheduledCreate, scheduledJson, scheduledOut, scheduledUpdate } from ".
 import { checkAttachments } from "../media/attachments.js";
 import { countGroupRecipients } from "../../../db/contacts/repository.js";
 import { refuseKnownOverrun } from "./quota-guard.js";
-import type { Response } from "express";
-import type { Orm } from "../../../db/client.js";
 import { checkedPatchedOptions } from "./patched-options.js";
 import { channelRef, contactRef, groupRefs, templateRef } from "./references.js";
 import { assertPatchedSendFits, assertSendFits, channelOptionsFor, templateSource } from "./send-content.js";
@@ -276,28 +276,13 @@ export const scheduledMessageRoutes: AnyRoute[] = [
         await assertPatchedSendFits(ctx.db.orm, current, patch);
         // An edit of what the quota check depends on is checked again, as a create would be.
         if (patch.contactGroupIds !== undefined || patch.scheduledAt !== undefined)
-          await refuseNextFiringOverrun(
-            ctx.db.orm,
-            res,
-            current,
-            patch.contactGroupIds ?? current.contactGroupIds,
-            patch.scheduledAt ?? current.nextTriggerAt ?? current.scheduledAt,
-            now,
-          );
+          await refuseNextFiringOverrun(ctx.db.orm, res, current, now, patch);
         row = await updateScheduledMessage(ctx.db, principal, params.id, patch, now);
         if (row) await scheduledMessageEvent(ctx, "scheduled_message.updated", row, now, traceparent);
       }
       if (status !== undefined && row && status !== row.status) {
         // A resume is checked like a create: the quota may have been used up while it was paused.
-        if (status === "pending" && row.status === "paused")
-          await refuseNextFiringOverrun(
-            ctx.db.orm,
-            res,
-            row,
-            row.contactGroupIds,
-            row.nextTriggerAt ?? row.scheduledAt,
-            now,
-          );
+        if (status === "pending" && row.status === "paused") await refuseNextFiringOverrun(ctx.db.orm, res, row, now);
         const moved = await transitionScheduledMessage(ctx.db, principal, params.id, status, now);
         row = moved?.row;
         if (row) await scheduledMessageEvent(ctx, STATUS_EVENT[status]!, row, now, traceparent);
@@ -326,14 +311,16 @@ export const scheduledMessageRoutes: AnyRoute[] = [
   }),
 ];
 
-/** Refused with 429 when the schedule's next firing, to these groups at this time, is known to pass the quota. */
+/**
+ * Refused with 429 when the schedule's next firing, with the edit's groups and time if it changes
+ * them, is known to pass the channel type's quota.
+ */
 async function refuseNextFiringOverrun(
   orm: Orm,
   res: Response,
-  schedule: { accountId: string; channelId: string; sendType: string },
-  contactGroupIds: unknown,
-  firesAt: Date,
+  schedule: ScheduledMessageRow,
   now: Date,
+  change: { contactGroupIds?: string[]; scheduledAt?: Date } = {},
 ): Promise<void> {
   const channel = await channelRef(orm, schedule.accountId, schedule.channelId);
   await refuseKnownOverrun(
@@ -341,8 +328,10 @@ async function refuseNextFiringOverrun(
     res,
     schedule.accountId,
     channel.channelType as ChannelType,
-    schedule.sendType === "group" ? await countGroupRecipients(orm, contactGroupIds as string[]) : 1,
-    firesAt,
+    schedule.sendType === "group"
+      ? await countGroupRecipients(orm, change.contactGroupIds ?? schedule.contactGroupIds)
+      : 1,
+    change.scheduledAt ?? schedule.nextTriggerAt ?? schedule.scheduledAt,
     now,
   );
 }

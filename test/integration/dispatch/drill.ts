@@ -460,27 +460,7 @@ async function inboundSide(w: Workload): Promise<InboundResult> {
         : undefined,
     90_000,
   ).catch(() => undefined);
-  // An inbound message stored late, or a receipt accepted but not applied yet, may be held by a
-  // consumer the RabbitMQ component no longer reads (after a broker restart it re-subscribes every
-  // topic at once and can leave one behind, holding up to its prefetch of 64 deliveries); the
-  // broker gives them back when that consumer's delivery times out (consumer_timeout, 120 s,
-  // checked about once a minute). Wait that long before counting either as lost. The core of
-  // 2026-11-27 21:39 counted 18 inbound messages lost after 90 s that were still in such a hold.
-  const acceptedNotArrived = async () => {
-    const ids = [...w.channelIds]
-      .filter(([label]) => RECEIPT_PROVIDERS.includes(providerOf(label)))
-      .map(([, id]) => id);
-    const rows = await query<{ id: string | null }>(
-      db,
-      `SELECT provider_message_id AS id FROM messages WHERE direction = 'outbound' AND status = 'sent' AND channel_id = ANY($1::uuid[])`,
-      [ids],
-    );
-    const receipts = accountMissing(
-      rows.map((r) => r.id ?? "(no provider id)"),
-      await deliveries("receipt"),
-    ).accepted.length;
-    return receipts + (await inboundNotStored()).accepted.length;
-  };
+  /** The inbound messages the simulator sent (its ledger), and why those not stored are missing. */
   const inboundNotStored = async () => {
     const sent = await deliveries("inbound");
     const storedIds = new Set(
@@ -491,12 +471,43 @@ async function inboundSide(w: Workload): Promise<InboundResult> {
         )
       ).map((r) => r.id),
     );
-    return accountMissing(
+    const missing = accountMissing(
       [...new Set(sent.map((d) => d.id))].filter((id) => !storedIds.has(id)),
       sent,
     );
+    return { sent, missing };
   };
-  const heldAfterWait = (await inboundNotStored()).accepted.length;
+  /** Per provider that sends receipts: its outbound rows still `sent`, and why their receipts are missing. */
+  const receiptsNotApplied = async () => {
+    const receiptDeliveries = await deliveries("receipt");
+    const out: Record<string, { rows: number; missing: MissingAccount }> = {};
+    for (const p of RECEIPT_PROVIDERS) {
+      const ids = [...w.channelIds].filter(([label]) => providerOf(label) === p).map(([, id]) => id);
+      const rows = await query<{ id: string | null }>(
+        db,
+        `SELECT provider_message_id AS id FROM messages WHERE direction = 'outbound' AND status = 'sent' AND channel_id = ANY($1::uuid[])`,
+        [ids],
+      );
+      out[p] = {
+        rows: rows.length,
+        missing: accountMissing(
+          rows.map((r) => r.id ?? "(no provider id)"),
+          receiptDeliveries.filter((d) => d.provider === p),
+        ),
+      };
+    }
+    return out;
+  };
+  // An inbound message stored late, or a receipt accepted but not applied yet, may be held by a
+  // consumer the RabbitMQ component no longer reads (after a broker restart it re-subscribes every
+  // topic at once and can leave one behind, holding up to its prefetch of 64 deliveries); the
+  // broker gives them back when that consumer's delivery times out (consumer_timeout, 120 s,
+  // checked about once a minute). Wait that long before counting either as lost. The core of
+  // 2026-11-27 21:39 counted 18 inbound messages lost after 90 s that were still in such a hold.
+  const acceptedNotArrived = async () =>
+    (await inboundNotStored()).missing.accepted.length +
+    Object.values(await receiptsNotApplied()).reduce((n, r) => n + r.missing.accepted.length, 0);
+  const heldAfterWait = (await inboundNotStored()).missing.accepted.length;
   const heldWaitStarted = Date.now();
   await eventually(
     "accepted inbound stored and receipts applied",
@@ -507,36 +518,22 @@ async function inboundSide(w: Workload): Promise<InboundResult> {
     console.log(
       `[drill] ${heldAfterWait} accepted inbound messages were not stored after the redeliveries; waited ${((Date.now() - heldWaitStarted) / 1000).toFixed(1)} s for the broker to reclaim them`,
     );
-  // Every inbound message the simulator sent, by the id the receiver stores, against those stored.
-  const inboundDeliveries = await deliveries("inbound");
-  const missingInbound = await inboundNotStored();
-  const receiptDeliveries = await deliveries("receipt");
-  const missingReceipts: Record<string, MissingAccount> = {};
+  const inbound = await inboundNotStored();
+  const receipts = await receiptsNotApplied();
+  const missingInbound = inbound.missing;
+  const missingReceipts = Object.fromEntries(Object.entries(receipts).map(([p, r]) => [p, r.missing]));
+  const unreceipted = Object.fromEntries(Object.entries(receipts).map(([p, r]) => [p, r.rows]));
   const res = await fetch(`${w.H.h.sim.httpUrl}/_sim/stats`);
   const counters = Object.values(
     ((await res.json()) as { providers: Record<string, { webhooksRetried?: number; webhooksGivenUp?: number }> })
       .providers,
   );
-  const unreceipted: Record<string, number> = {};
-  for (const p of RECEIPT_PROVIDERS) {
-    const ids = [...w.channelIds].filter(([label]) => providerOf(label) === p).map(([, id]) => id);
-    const rows = await query<{ id: string | null }>(
-      db,
-      `SELECT provider_message_id AS id FROM messages WHERE direction = 'outbound' AND status = 'sent' AND channel_id = ANY($1::uuid[])`,
-      [ids],
-    );
-    unreceipted[p] = rows.length;
-    missingReceipts[p] = accountMissing(
-      rows.map((r) => r.id ?? "(no provider id)"),
-      receiptDeliveries.filter((d) => d.provider === p),
-    );
-  }
   // The ids behind the figures, so a run's log says which ones to look for.
   logMissing("inbound", missingInbound);
   for (const [p, m] of Object.entries(missingReceipts)) logMissing(`${p} receipts`, m);
   return {
     // By the simulator's ledger: every inbound message it sent, whatever the drill's loop saw.
-    sent: new Set(inboundDeliveries.map((d) => d.id)).size,
+    sent: new Set(inbound.sent.map((d) => d.id)).size,
     stored: await stored(),
     retried: counters.reduce((a, c) => a + (c.webhooksRetried ?? 0), 0),
     givenUp: counters.reduce((a, c) => a + (c.webhooksGivenUp ?? 0), 0),
