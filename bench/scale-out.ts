@@ -19,7 +19,7 @@ import { loadavg } from "node:os";
 import { uuidv7 } from "../db/ids.js";
 import { withPg } from "../test/integration/support/seed.js";
 import { printTable } from "./lib.js";
-import { appPids, cpuSeconds, startBenchStack, type BenchStack } from "./stack.js";
+import { appPids, cpuSeconds, dbStats, startBenchStack, type BenchStack } from "./stack.js";
 
 const N = Number(process.env.BENCH_MESSAGES ?? 30_000);
 const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 12);
@@ -65,13 +65,13 @@ for (const replicas of REPLICAS) {
     await enqueue(S, channels);
     const cpuBefore = S.dispatchers.map((d) => cpuSeconds(appPids(S, d).app) + cpuSeconds(appPids(S, d).daprd));
     const loadBefore = load();
-    const dbBefore = await dbStats(S);
+    const dbBefore = await dbStats(S.db);
     const started = Date.now();
     await nudge(S, channels);
     await waitAllSent(S);
     const seconds = (Date.now() - started) / 1000;
     await sleep(1_500); // backends flush their statistics at most once a second
-    const dbAfter = await dbStats(S);
+    const dbAfter = await dbStats(S.db);
     const perReplica: ReplicaFigures[] = [];
     for (const [i, d] of S.dispatchers.entries())
       perReplica.push({
@@ -177,22 +177,4 @@ async function sentBy(s: BenchStack, appId: string): Promise<number> {
     if (m) n += Number(m[1]);
   }
   return n;
-}
-
-/**
- * This database's row writes (inserted + updated + deleted) and commits, and the server's WAL
- * position: the figures a PostgreSQL sizing starts from. The WAL is the whole server's, so other
- * databases' writes during the run count in it (an upper bound on a shared server).
- */
-async function dbStats(s: BenchStack): Promise<{ rowWrites: number; commits: number; walBytes: number }> {
-  return withPg(s.db, async (c) => {
-    // Statistics are flushed by each backend at most once a second: take a fresh snapshot.
-    await c.query("SELECT pg_stat_clear_snapshot()");
-    const r = await c.query<{ w: string; x: string; wal: string }>(
-      `SELECT (tup_inserted + tup_updated + tup_deleted)::text AS w, xact_commit::text AS x,
-              pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS wal
-         FROM pg_stat_database WHERE datname = current_database()`,
-    );
-    return { rowWrites: Number(r.rows[0]!.w), commits: Number(r.rows[0]!.x), walBytes: Number(r.rows[0]!.wal) };
-  });
 }

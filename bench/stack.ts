@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { TEST_KEYS } from "../test/integration/support/seed.js";
+import { TEST_KEYS, withPg } from "../test/integration/support/seed.js";
 import { startTestStack, type TestStack } from "../test/integration/support/stack.js";
 import { spawnSimulator, type SimulatorProcess } from "./lib.js";
 
@@ -126,4 +126,22 @@ export function appPids(s: Pick<BenchStack, "t">, appId: string): { app?: number
 export function pinToCpus(groups: Record<number, Array<number | undefined>>): void {
   for (const [cpu, pids] of Object.entries(groups))
     for (const pid of pids) if (pid) execFileSync("taskset", ["-a", "-p", "-c", cpu, String(pid)], { stdio: "ignore" });
+}
+
+/**
+ * This database's row writes (inserted + updated + deleted) and commits, and the server's WAL
+ * position: the figures a PostgreSQL sizing starts from. The WAL is the whole server's, so other
+ * databases' writes during the run count in it (an upper bound on a shared server).
+ */
+export async function dbStats(db: string): Promise<{ rowWrites: number; commits: number; walBytes: number }> {
+  return withPg(db, async (c) => {
+    // Statistics are flushed by each backend at most once a second: take a fresh snapshot.
+    await c.query("SELECT pg_stat_clear_snapshot()");
+    const r = await c.query<{ w: string; x: string; wal: string }>(
+      `SELECT (tup_inserted + tup_updated + tup_deleted)::text AS w, xact_commit::text AS x,
+              pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS wal
+         FROM pg_stat_database WHERE datname = current_database()`,
+    );
+    return { rowWrites: Number(r.rows[0]!.w), commits: Number(r.rows[0]!.x), walBytes: Number(r.rows[0]!.wal) };
+  });
 }
