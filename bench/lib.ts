@@ -56,6 +56,8 @@ export interface PacedResult {
    * sends late, and that wait is counted in the request's latency, though the server never saw it.
    */
   sendLag: number[];
+  /** Each answered request's [scheduled moment after the start, latency], ms, in answer order. */
+  timeline: Array<[number, number]>;
 }
 
 /**
@@ -73,7 +75,15 @@ export async function pacedPosts(opts: {
 }): Promise<PacedResult> {
   const u = new URL(opts.url);
   const pool = new Pool(u.origin, { connections: opts.connections, pipelining: 1 });
-  const out: PacedResult = { sent: 0, latencies: [], statuses: new Map(), errors: 0, seconds: 0, sendLag: [] };
+  const out: PacedResult = {
+    sent: 0,
+    latencies: [],
+    statuses: new Map(),
+    errors: 0,
+    seconds: 0,
+    sendLag: [],
+    timeline: [],
+  };
   const t0 = performance.now();
   let lastAnswer = t0;
   const inFlight: Promise<void>[] = [];
@@ -88,6 +98,7 @@ export async function pacedPosts(opts: {
       await res.body.dump();
       lastAnswer = performance.now();
       out.latencies.push(lastAnswer - due);
+      out.timeline.push([due - t0, lastAnswer - due]);
       out.statuses.set(res.statusCode, (out.statuses.get(res.statusCode) ?? 0) + 1);
     } catch {
       out.errors++;

@@ -4,25 +4,30 @@
  * production stack (RabbitMQ, PostgreSQL, real sidecars). Each request is a distinct `delivered`
  * receipt for a distinct `sent` message, so every one is verified, de-duplicated, published and
  * applied by the status consumer. Prints sustained webhooks/s, latency percentiles, and how long
- * the consumer takes to apply them (receipt apply lag).
+ * the consumer takes to apply them (receipt apply lag); with a rate, whether the slow requests
+ * gather in moments; and where the machine's CPU went and how long each process waited for one.
  *
  *   node --import tsx bench/webhooks.ts      (BENCH_WEBHOOKS=20000, BENCH_CONNECTIONS=32,
  *                                             BENCH_NODE_OPTIONS for the apps, BENCH_ACKNOWLEDGE=
  *                                             published|stored: the API's WEBHOOK_ACKNOWLEDGE,
  *                                             BENCH_RATE: offer that many webhooks/s in all
  *                                             instead of as many as the connections get answered,
- *                                             BENCH_PIN=1: the API on a core of its own)
+ *                                             BENCH_WARMUP_SECONDS with a rate (3), BENCH_PIN=1: the
+ *                                             API on a core of its own, BENCH_PIN=path: the API and
+ *                                             PostgreSQL on a core of their own)
  *
  * Needs scripts/infra.sh and the Dapr binaries. Loopback only; bounded by BENCH_WEBHOOKS.
  */
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { loadavg } from "node:os";
 import autocannon from "autocannon";
 import { startCampaignHarness } from "../test/integration/campaign/harness.js";
 import { withPg } from "../test/integration/support/seed.js";
 import { seedSentWhatsApp } from "./seed-sent.js";
-import { appPids, pinToCpus } from "./stack.js";
+import { appPids, dbStats, pinToCpus } from "./stack.js";
 import { pacedPosts, percentile } from "./lib.js";
+import { printSched, schedBetween, schedSnapshot } from "./sched.js";
 
 const N = Number(process.env.BENCH_WEBHOOKS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -36,10 +41,17 @@ const ACKNOWLEDGE = process.env.BENCH_ACKNOWLEDGE ?? "published";
 // at start + i ÷ rate through a pool of up to BENCH_CONNECTIONS connections, and times each from
 // its scheduled moment, so a request that waited for a free connection counts that wait.
 const RATE = process.env.BENCH_RATE ? Number(process.env.BENCH_RATE) : undefined;
+// With a rate, BENCH_WARMUP_SECONDS (3) of the same load go first and are reported apart: the first
+// half-second after a quiet spell queues behind one-off work (the pools opening connections, code
+// not yet compiled), which is the receiver's start, not its steady state at that rate.
+const WARMUP = RATE ? Math.round(Number(process.env.BENCH_WARMUP_SECONDS ?? 3) * RATE) : 0;
 // BENCH_PIN=1: the API and its daprd on CPU 1; the dispatcher, its daprd and this process (the load
 // generator) on CPU 0; PostgreSQL and RabbitMQ float. A stand-in for receivers on nodes of their
-// own, as deployed, on this two-core machine.
-const PIN = process.env.BENCH_PIN === "1";
+// own, as deployed, on this two-core machine. BENCH_PIN=path: PostgreSQL joins the API on CPU 1
+// and RabbitMQ goes to CPU 0, so the request's whole path (API, PostgreSQL) has a core that no
+// other part of the stack runs on.
+const PIN = process.env.BENCH_PIN === "1" || process.env.BENCH_PIN === "path";
+const PIN_PATH = process.env.BENCH_PIN === "path";
 const SECRET = "bench-meta-app-secret";
 const load = () =>
   loadavg()
@@ -76,14 +88,15 @@ try {
   // N messages the provider has accepted (status sent, provider ids known).
   const wamid = (i: number) => `wamid.BENCH${String(i).padStart(8, "0")}`;
   await withPg(H.h.db, async (c) => {
-    await seedSentWhatsApp(c, { accountId: H.accountId, channelId }, N, wamid);
+    await seedSentWhatsApp(c, { accountId: H.accountId, channelId }, N + WARMUP, wamid);
     // Statistics as autovacuum keeps them in a running system (it analyzes a partition within a
     // minute of its first rows). Rows inserted a moment ago are unknown to the planner, which
     // then reads every row of the channel for each receipt lookup (BENCH_NO_ANALYZE=1 shows it).
     if (process.env.BENCH_NO_ANALYZE !== "1") await c.query("ANALYZE messages");
   });
 
-  const bodies = Array.from({ length: N }, (_, i) =>
+  // Bodies 0 … N-1 are the measured load, N … N+WARMUP-1 the warm-up's.
+  const bodies = Array.from({ length: N + WARMUP }, (_, i) =>
     JSON.stringify({
       object: "whatsapp_business_account",
       entry: [
@@ -113,10 +126,22 @@ try {
   const signatures = bodies.map((b) => `sha256=${createHmac("sha256", SECRET).update(b).digest("hex")}`);
 
   const url = H.h.t.stack.url(H.h.t.apiApp, `/webhooks/whatsapp/${channelId}`);
+  const api = appPids(H.h, H.h.t.apiApp);
+  const dispatcher = appPids(H.h, H.h.t.dispatcherApp);
+  const named = {
+    api: api.app,
+    "api daprd": api.daprd,
+    dispatcher: dispatcher.app,
+    "dispatcher daprd": dispatcher.daprd,
+    "bench (load generator)": process.pid,
+  };
   if (PIN) {
-    const api = appPids(H.h, H.h.t.apiApp);
-    const dispatcher = appPids(H.h, H.h.t.dispatcherApp);
-    pinToCpus({ 0: [dispatcher.app, dispatcher.daprd, process.pid], 1: [api.app, api.daprd] });
+    const others = PIN_PATH ? pidsOf("beam.smp") : [];
+    const database = PIN_PATH ? pidsOf("postgres") : [];
+    pinToCpus({
+      0: [dispatcher.app, dispatcher.daprd, process.pid, ...others],
+      1: [api.app, api.daprd, ...database],
+    });
   }
   // Warm the channel cache and the connections.
   await fetch(url, {
@@ -128,6 +153,24 @@ try {
     body: "{}",
   });
 
+  if (WARMUP > 0) {
+    const w = await pacedPosts({
+      url,
+      rate: RATE!,
+      connections: CONNECTIONS,
+      request: (i) =>
+        i < WARMUP
+          ? {
+              body: bodies[N + i]!,
+              headers: { "content-type": "application/json", "x-hub-signature-256": signatures[N + i]! },
+            }
+          : undefined,
+    });
+    say(
+      `warm-up: ${WARMUP} webhooks at ${RATE}/s, latency ms p50 ${percentile(w.latencies, 50).toFixed(1)}  p95 ${percentile(w.latencies, 95).toFixed(1)}  max ${w.latencies.at(-1)?.toFixed(1)}; ${slowWindows(w.timeline).trim()}`,
+    );
+  }
+
   let next = 0;
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
@@ -135,6 +178,9 @@ try {
   // autocannon reports completion on its one-second tick: time the load by its last response.
   let lastResponseAt = started;
   let sendLag: number[] = [];
+  let timeline: Array<[number, number]> = [];
+  const dbBefore = await dbStats(H.h.db);
+  const schedBefore = schedSnapshot(named);
   const result = RATE
     ? await pacedPosts({
         url,
@@ -152,6 +198,7 @@ try {
         latencies.push(...r.latencies);
         for (const [k, n] of r.statuses) statuses.set(k, n);
         sendLag = r.sendLag;
+        timeline = r.timeline;
         const non2xx = [...r.statuses].filter(([k]) => k < 200 || k >= 300).reduce((a, [, n]) => a + n, 0);
         return { non2xx, errors: r.errors, timeouts: 0 };
       })
@@ -190,12 +237,13 @@ try {
         });
       });
   const loadEnded = lastResponseAt;
+  const sched = schedBetween(schedBefore, schedSnapshot(named));
 
   const loadSeconds = (loadEnded - started) / 1000;
 
   // Receipt apply lag: until every message reads delivered.
   let applied = 0;
-  while (applied < N && Date.now() - loadEnded < 300_000) {
+  while (applied < N + WARMUP && Date.now() - loadEnded < 300_000) {
     applied = await withPg(
       H.h.db,
       async (c) =>
@@ -206,9 +254,12 @@ try {
           )
         ).rows[0]!.n,
     );
-    if (applied < N) await new Promise((r) => setTimeout(r, 100));
+    if (applied < N + WARMUP) await new Promise((r) => setTimeout(r, 100));
   }
   const allApplied = Date.now();
+  // Each backend reports its statistics at most once a second.
+  await new Promise((r) => setTimeout(r, 1_100));
+  const dbAfter = await dbStats(H.h.db);
   const metrics = await (await fetch(H.h.t.stack.url(H.h.t.dispatcherApp, "/metrics"))).text();
   const lagP = histogramQuantiles(metrics, "turumba_receipt_apply_lag_seconds", [0.5, 0.95, 0.99]);
   // The receiver's own pauses over its life (start-up included): garbage collection and the event
@@ -219,7 +270,7 @@ try {
 
   const sorted = latencies.sort((a, b) => a - b);
   say(
-    `webhooks: ${N} signed WhatsApp status webhooks, ${CONNECTIONS} connections${RATE ? `, ${RATE}/s offered` : ""}, answered once ${ACKNOWLEDGE}${PIN ? ", API pinned to CPU 1" : ""}; load average ${loadBefore} → ${load()}`,
+    `webhooks: ${N} signed WhatsApp status webhooks, ${CONNECTIONS} connections${RATE ? `, ${RATE}/s offered` : ""}, answered once ${ACKNOWLEDGE}${PIN_PATH ? ", API and PostgreSQL pinned to CPU 1" : PIN ? ", API pinned to CPU 1" : ""}; load average ${loadBefore} → ${load()}`,
   );
   say(
     `  responses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}  (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
@@ -233,7 +284,7 @@ try {
       `  of which the load generator's own lateness (due → handed over), ms: p50 ${percentile(sendLag, 50).toFixed(1)}  p95 ${percentile(sendLag, 95).toFixed(1)}  p99 ${percentile(sendLag, 99).toFixed(1)}  max ${sendLag.at(-1)?.toFixed(1)}`,
     );
   say(
-    `  applied: ${applied}/${N} delivered; last applied ${((allApplied - loadEnded) / 1000).toFixed(2)} s after the load ended (consumer ${(applied / ((allApplied - started) / 1000)).toFixed(0)} receipts/s)`,
+    `  applied: ${applied}/${N + WARMUP} delivered${WARMUP ? " (the warm-up's included)" : ""}; last applied ${((allApplied - loadEnded) / 1000).toFixed(2)} s after the load ended (consumer ${((applied - WARMUP) / ((allApplied - started) / 1000)).toFixed(0)} receipts/s)`,
   );
   say(
     `  receipt apply lag (receiver → status written), from the histogram: p50 ≤ ${lagP[0]} s  p95 ≤ ${lagP[1]} s  p99 ≤ ${lagP[2]} s`,
@@ -247,8 +298,49 @@ try {
   say(
     `  API process: GC seconds by kind ${metric(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([\d.e+-]+)/gm)}; event-loop delay s max ${metric(/^nodejs_eventloop_lag_max_seconds()\s+([\d.e+-]+)/gm)}, p99 ${metric(/^nodejs_eventloop_lag_p99_seconds()\s+([\d.e+-]+)/gm)}`,
   );
+  say(
+    `  PostgreSQL, intake to applied: ${((dbAfter.commits - dbBefore.commits) / N).toFixed(2)} commits and ${((dbAfter.rowWrites - dbBefore.rowWrites) / N).toFixed(1)} row writes per webhook, ${((dbAfter.walBytes - dbBefore.walBytes) / N).toFixed(0)} WAL bytes per webhook`,
+  );
+  if (timeline.length > 0) say(slowWindows(timeline));
+  printSched("where the CPU went during the load", sched);
 } finally {
   await H.stop();
+}
+
+/**
+ * Whether the slow requests (over 20 ms) are spread over the load or gathered in a few moments:
+ * the 100 ms windows (by scheduled send time) that hold them, and the worst of those windows.
+ */
+function slowWindows(timeline: Array<[number, number]>): string {
+  const windows = new Map<number, { n: number; slow: number; max: number }>();
+  for (const [at, ms] of timeline) {
+    const w = windows.get(Math.floor(at / 100)) ?? { n: 0, slow: 0, max: 0 };
+    w.n++;
+    if (ms > 20) w.slow++;
+    w.max = Math.max(w.max, ms);
+    windows.set(Math.floor(at / 100), w);
+  }
+  const slow = [...windows].filter(([, w]) => w.slow > 0).sort((a, b) => b[1].slow - a[1].slow);
+  const total = slow.reduce((a, [, w]) => a + w.slow, 0);
+  const top = slow.slice(0, Math.max(1, Math.ceil(windows.size / 20)));
+  const inTop = top.reduce((a, [, w]) => a + w.slow, 0);
+  return (
+    `  slow requests (> 20 ms): ${total} of ${timeline.length}, in ${slow.length} of ${windows.size} windows of 100 ms; ` +
+    `the worst ${top.length} windows hold ${total ? ((inTop / total) * 100).toFixed(0) : 0} % of them: ` +
+    top
+      .slice(0, 8)
+      .map(([k, w]) => `${(k / 10).toFixed(1)} s (${w.slow}/${w.n}, max ${w.max.toFixed(0)} ms)`)
+      .join(", ")
+  );
+}
+
+/** Every process running the named command (its backends and helpers forked later inherit a pin). */
+function pidsOf(command: string): number[] {
+  try {
+    return execFileSync("pgrep", ["-x", command], { encoding: "utf8" }).trim().split("\n").map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** Upper bucket bounds holding the given quantiles of a Prometheus histogram (summed over labels). */
