@@ -5,6 +5,7 @@
  */
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCan } from "../permissions";
 import { useState } from "react";
 import { z } from "zod";
 import { api, ApiProblem, fieldError, unwrap } from "../api";
@@ -92,6 +93,8 @@ export function Contacts() {
 
   const groupList = groups.data?.items ?? [];
   const chosen = target || groupList[0]?.id || "";
+  // Groups and imports need the manager role; a user sees the groups and contacts.
+  const canChange = useCan("manage");
   return (
     <div className="max-w-4xl space-y-8">
       <PageTitle>Contacts and groups</PageTitle>
@@ -104,7 +107,7 @@ export function Contacts() {
         ) : groups.error ? (
           <Failed error={groups.error} />
         ) : groupList.length === 0 ? (
-          <Empty>No groups yet. Create one, then import contacts into it.</Empty>
+          <Empty>{canChange ? "No groups yet. Create one, then import contacts into it." : "No groups yet."}</Empty>
         ) : (
           <table className="w-full text-left text-sm">
             <thead className="border-b border-slate-300 dark:border-slate-600">
@@ -123,109 +126,113 @@ export function Contacts() {
             </tbody>
           </table>
         )}
-        <form
-          className="mt-4 flex items-end gap-3"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate();
-          }}
-        >
-          <div className="flex-1">
-            <TextField
-              label="New group name"
-              name="group-name"
-              value={name}
-              onChange={setName}
-              error={nameError ?? fieldError(create.error, "name")}
-            />
-          </div>
-          <Button type="submit" disabled={create.isPending}>
-            Create group
-          </Button>
-        </form>
+        {canChange ? (
+          <form
+            className="mt-4 flex items-end gap-3"
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              create.mutate();
+            }}
+          >
+            <div className="flex-1">
+              <TextField
+                label="New group name"
+                name="group-name"
+                value={name}
+                onChange={setName}
+                error={nameError ?? fieldError(create.error, "name")}
+              />
+            </div>
+            <Button type="submit" disabled={create.isPending}>
+              Create group
+            </Button>
+          </form>
+        ) : null}
       </section>
 
-      <section aria-labelledby="import-title">
-        <h2 id="import-title" className="mb-2 text-lg font-semibold">
-          Import contacts from CSV
-        </h2>
-        <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">
-          A header row with at least one of name, email, phone; other columns are kept as the contact&apos;s metadata
-          (and become template variables).
-        </p>
-        <form
-          className="space-y-3"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            importing.mutate();
-          }}
-        >
-          <SelectField
-            label="Into group"
-            name="import-group"
-            value={chosen}
-            onChange={setTarget}
-            options={groupList.map((g) => ({ value: g.id, label: g.name }))}
-          />
-          <label className="block text-sm font-medium">
-            CSV file
-            <input
-              type="file"
-              accept=".csv,text/csv"
-              name="csv"
-              className="mt-1 block text-sm"
-              onChange={(e) => setFile(e.target.files?.[0])}
-            />
-          </label>
-          <Button type="submit" disabled={importing.isPending || !chosen}>
-            {importing.isPending ? "Importing…" : "Import"}
-          </Button>
-        </form>
-        {importing.isPending || importing.data ? (
-          <div
-            role="progressbar"
-            aria-label="Upload progress"
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={Math.round(progress * 100)}
-            className="mt-3 h-3 w-full overflow-hidden rounded bg-slate-200 dark:bg-slate-800"
+      {canChange ? (
+        <section aria-labelledby="import-title">
+          <h2 id="import-title" className="mb-2 text-lg font-semibold">
+            Import contacts from CSV
+          </h2>
+          <p className="mb-3 text-sm text-slate-700 dark:text-slate-300">
+            A header row with at least one of name, email, phone; other columns are kept as the contact&apos;s metadata
+            (and become template variables).
+          </p>
+          <form
+            className="space-y-3"
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              importing.mutate();
+            }}
           >
-            <div className="h-full bg-indigo-600" style={{ width: `${Math.round(progress * 100)}%` }} />
-          </div>
-        ) : null}
-        {importing.error ? (
-          <div className="mt-3">
-            <Failed error={importing.error} />
-          </div>
-        ) : null}
-        {importing.data ? (
-          <div className="mt-3" data-testid="import-result">
-            <p className="text-sm">
-              Imported {importing.data.imported}; rejected {importing.data.rejected}.
-            </p>
-            {importing.data.errors.length > 0 ? (
-              <table className="mt-2 w-full text-left text-sm" aria-label="Rejected rows">
-                <thead className="border-b border-slate-300 dark:border-slate-600">
-                  <tr>
-                    <th className="py-1">Line</th>
-                    <th>Reason</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {importing.data.errors.map((e) => (
-                    <tr key={e.line} className="border-b border-slate-200 dark:border-slate-800">
-                      <td className="py-1">{e.line}</td>
-                      <td>{e.detail}</td>
+            <SelectField
+              label="Into group"
+              name="import-group"
+              value={chosen}
+              onChange={setTarget}
+              options={groupList.map((g) => ({ value: g.id, label: g.name }))}
+            />
+            <label className="block text-sm font-medium">
+              CSV file
+              <input
+                type="file"
+                accept=".csv,text/csv"
+                name="csv"
+                className="mt-1 block text-sm"
+                onChange={(e) => setFile(e.target.files?.[0])}
+              />
+            </label>
+            <Button type="submit" disabled={importing.isPending || !chosen}>
+              {importing.isPending ? "Importing…" : "Import"}
+            </Button>
+          </form>
+          {importing.isPending || importing.data ? (
+            <div
+              role="progressbar"
+              aria-label="Upload progress"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={Math.round(progress * 100)}
+              className="mt-3 h-3 w-full overflow-hidden rounded bg-slate-200 dark:bg-slate-800"
+            >
+              <div className="h-full bg-indigo-600" style={{ width: `${Math.round(progress * 100)}%` }} />
+            </div>
+          ) : null}
+          {importing.error ? (
+            <div className="mt-3">
+              <Failed error={importing.error} />
+            </div>
+          ) : null}
+          {importing.data ? (
+            <div className="mt-3" data-testid="import-result">
+              <p className="text-sm">
+                Imported {importing.data.imported}; rejected {importing.data.rejected}.
+              </p>
+              {importing.data.errors.length > 0 ? (
+                <table className="mt-2 w-full text-left text-sm" aria-label="Rejected rows">
+                  <thead className="border-b border-slate-300 dark:border-slate-600">
+                    <tr>
+                      <th className="py-1">Line</th>
+                      <th>Reason</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : null}
-          </div>
-        ) : null}
-      </section>
+                  </thead>
+                  <tbody>
+                    {importing.data.errors.map((e) => (
+                      <tr key={e.line} className="border-b border-slate-200 dark:border-slate-800">
+                        <td className="py-1">{e.line}</td>
+                        <td>{e.detail}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : null}
+            </div>
+          ) : null}
+        </section>
+      ) : null}
 
       <section aria-labelledby="contacts-title">
         <h2 id="contacts-title" className="mb-2 text-lg font-semibold">

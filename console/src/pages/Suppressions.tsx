@@ -8,6 +8,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { components } from "../../../clients/typescript/index.js";
 import { api, ApiProblem, fieldError, unwrap } from "../api";
+import { useCan } from "../permissions";
 import { Button, PageTitle, SelectField, TextField } from "../ui/controls";
 import { Empty, Failed, Loading } from "../ui/states";
 
@@ -47,43 +48,47 @@ export function Suppressions() {
     mutationFn: (id: string) => unwrap(api().DELETE("/v1/suppressions/{id}", { params: { path: { id } } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: ["suppressions"] }),
   });
+  // Suppressing and lifting need the manager role; a user sees the list.
+  const canChange = useCan("manage");
   const placed = add.error instanceof ApiProblem && ["address", "scope", "note"].includes(add.error.field ?? "");
 
   return (
     <div className="max-w-5xl space-y-6">
       <PageTitle>Suppressions</PageTitle>
-      <form
-        className="grid items-start gap-3 md:grid-cols-4"
-        noValidate
-        aria-label="Suppress an address"
-        onSubmit={(e) => {
-          e.preventDefault();
-          add.mutate();
-        }}
-      >
-        <TextField
-          label="Address"
-          name="address"
-          value={address}
-          onChange={setAddress}
-          hint="Phone number, e-mail address, chat id or PSID"
-          error={fieldError(add.error, "address")}
-        />
-        <SelectField
-          label="Scope"
-          name="scope"
-          value={newScope}
-          onChange={(v) => setNewScope(v as Scope)}
-          options={SCOPES.map((s) => ({ value: s, label: s === "all" ? "every channel type" : s }))}
-          error={fieldError(add.error, "scope")}
-        />
-        <TextField label="Note" name="note" value={note} onChange={setNote} error={fieldError(add.error, "note")} />
-        <div className="pt-6">
-          <Button type="submit" disabled={add.isPending}>
-            Suppress
-          </Button>
-        </div>
-      </form>
+      {canChange ? (
+        <form
+          className="grid items-start gap-3 md:grid-cols-4"
+          noValidate
+          aria-label="Suppress an address"
+          onSubmit={(e) => {
+            e.preventDefault();
+            add.mutate();
+          }}
+        >
+          <TextField
+            label="Address"
+            name="address"
+            value={address}
+            onChange={setAddress}
+            hint="Phone number, e-mail address, chat id or PSID"
+            error={fieldError(add.error, "address")}
+          />
+          <SelectField
+            label="Scope"
+            name="scope"
+            value={newScope}
+            onChange={(v) => setNewScope(v as Scope)}
+            options={SCOPES.map((s) => ({ value: s, label: s === "all" ? "every channel type" : s }))}
+            error={fieldError(add.error, "scope")}
+          />
+          <TextField label="Note" name="note" value={note} onChange={setNote} error={fieldError(add.error, "note")} />
+          <div className="pt-6">
+            <Button type="submit" disabled={add.isPending}>
+              Suppress
+            </Button>
+          </div>
+        </form>
+      ) : null}
       {add.error && !placed ? <Failed error={add.error} /> : null}
       {lift.error ? <Failed error={lift.error} /> : null}
       <form role="search" className="max-w-xs" onSubmit={(e) => e.preventDefault()}>
@@ -110,9 +115,11 @@ export function Suppressions() {
               <th>Reason</th>
               <th>Note</th>
               <th>Since</th>
-              <th>
-                <span className="sr-only">Actions</span>
-              </th>
+              {canChange ? (
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -123,16 +130,18 @@ export function Suppressions() {
                 <td>{s.reason}</td>
                 <td>{s.note ?? "–"}</td>
                 <td>{new Date(s.created_at).toLocaleString()}</td>
-                <td className="text-right">
-                  <button
-                    type="button"
-                    className="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
-                    onClick={() => lift.mutate(s.id)}
-                    aria-label={`Lift ${s.address}`}
-                  >
-                    Lift
-                  </button>
-                </td>
+                {canChange ? (
+                  <td className="text-right">
+                    <button
+                      type="button"
+                      className="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
+                      onClick={() => lift.mutate(s.id)}
+                      aria-label={`Lift ${s.address}`}
+                    >
+                      Lift
+                    </button>
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>

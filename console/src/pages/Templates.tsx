@@ -9,6 +9,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, ApiProblem, fieldError, unwrap } from "../api";
+import { useCan } from "../permissions";
 import { Button, PageTitle, SelectField, TextField } from "../ui/controls";
 import { useSettled } from "../ui/settled";
 import { Empty, Failed, Loading } from "../ui/states";
@@ -83,6 +84,8 @@ export function Templates() {
   const errorOf = (field: string) => fieldError(save.error, field) ?? fieldError(preview.error, field);
   const placed = (err: unknown) => err instanceof ApiProblem && PLACED.includes((err.field ?? "").split(".")[0]!);
 
+  // Writing templates needs the manager role; a user sees the list.
+  const canChange = useCan("manage");
   return (
     <div className="max-w-5xl space-y-8">
       <PageTitle>Templates</PageTitle>
@@ -112,67 +115,75 @@ export function Templates() {
           </tbody>
         </table>
       )}
-      <section aria-labelledby="editor-title" className="grid gap-6 md:grid-cols-2">
-        <form
-          className="space-y-4"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate();
-          }}
-        >
-          <h2 id="editor-title" className="text-lg font-semibold">
-            New template
-          </h2>
-          <TextField label="Name" name="name" value={name} onChange={setName} error={fieldError(save.error, "name")} />
-          <label className="block text-sm font-medium">
-            Body
-            <textarea
-              name="body"
-              rows={5}
-              value={body}
-              onChange={(e) => setBody(e.target.value)}
-              className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100"
-            />
-          </label>
-          {(fieldError(save.error, "body") ?? fieldError(preview.error, "body")) ? (
-            <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-              {fieldError(save.error, "body") ?? fieldError(preview.error, "body")}
-            </p>
-          ) : null}
-          <SelectField
-            label="A missing variable"
-            name="fallback_strategy"
-            value={strategy}
-            onChange={(v) => setStrategy(v as Strategy)}
-            options={[
-              { value: "keep", label: "keeps its placeholder" },
-              { value: "use_default", label: "uses the default value" },
-              { value: "skip", label: "skips the recipient" },
-            ]}
-          />
-          <EmailFields draft={email} change={(p) => setEmail((d) => ({ ...d, ...p }))} errorOf={errorOf} />
-          <WhatsAppFields draft={whatsapp} change={(p) => setWhatsapp((d) => ({ ...d, ...p }))} errorOf={errorOf} />
-          {save.error && !placed(save.error) ? <Failed error={save.error} /> : null}
-          <Button type="submit" disabled={save.isPending}>
-            Save template
-          </Button>
-        </form>
-        <div className="space-y-3">
-          <h2 className="text-lg font-semibold">Preview</h2>
-          {(preview.data?.variables ?? []).map((v) => (
+      {canChange ? (
+        <section aria-labelledby="editor-title" className="grid gap-6 md:grid-cols-2">
+          <form
+            className="space-y-4"
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              save.mutate();
+            }}
+          >
+            <h2 id="editor-title" className="text-lg font-semibold">
+              New template
+            </h2>
             <TextField
-              key={v}
-              label={`Sample ${v}`}
-              name={`sample-${v}`}
-              value={samples[v] ?? ""}
-              onChange={(value) => setSamples((s) => ({ ...s, [v]: value }))}
+              label="Name"
+              name="name"
+              value={name}
+              onChange={setName}
+              error={fieldError(save.error, "name")}
             />
-          ))}
-          {preview.error && !placed(preview.error) ? <Failed error={preview.error} /> : null}
-          {preview.data ? <PreviewParts p={preview.data} /> : null}
-        </div>
-      </section>
+            <label className="block text-sm font-medium">
+              Body
+              <textarea
+                name="body"
+                rows={5}
+                value={body}
+                onChange={(e) => setBody(e.target.value)}
+                className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 dark:border-slate-600 dark:bg-slate-900 dark:text-slate-100"
+              />
+            </label>
+            {(fieldError(save.error, "body") ?? fieldError(preview.error, "body")) ? (
+              <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+                {fieldError(save.error, "body") ?? fieldError(preview.error, "body")}
+              </p>
+            ) : null}
+            <SelectField
+              label="A missing variable"
+              name="fallback_strategy"
+              value={strategy}
+              onChange={(v) => setStrategy(v as Strategy)}
+              options={[
+                { value: "keep", label: "keeps its placeholder" },
+                { value: "use_default", label: "uses the default value" },
+                { value: "skip", label: "skips the recipient" },
+              ]}
+            />
+            <EmailFields draft={email} change={(p) => setEmail((d) => ({ ...d, ...p }))} errorOf={errorOf} />
+            <WhatsAppFields draft={whatsapp} change={(p) => setWhatsapp((d) => ({ ...d, ...p }))} errorOf={errorOf} />
+            {save.error && !placed(save.error) ? <Failed error={save.error} /> : null}
+            <Button type="submit" disabled={save.isPending}>
+              Save template
+            </Button>
+          </form>
+          <div className="space-y-3">
+            <h2 className="text-lg font-semibold">Preview</h2>
+            {(preview.data?.variables ?? []).map((v) => (
+              <TextField
+                key={v}
+                label={`Sample ${v}`}
+                name={`sample-${v}`}
+                value={samples[v] ?? ""}
+                onChange={(value) => setSamples((s) => ({ ...s, [v]: value }))}
+              />
+            ))}
+            {preview.error && !placed(preview.error) ? <Failed error={preview.error} /> : null}
+            {preview.data ? <PreviewParts p={preview.data} /> : null}
+          </div>
+        </section>
+      ) : null}
     </div>
   );
 }

@@ -8,7 +8,8 @@
  * and WhatsApp parts previewed by the API, suppressions, quotas, webhook endpoints and media (each
  * page's empty state, an API error beside its field, then a row), a channel's webhook URL and
  * setup steps, a dead letter inspected and re-queued, and a manager's console (no links to admin
- * pages, an admin page opened by its address naming the role it needs). Every page passes
+ * pages, an admin page opened by its address naming the role it needs) and a user's (the lists of
+ * contacts, templates and suppressions without the forms that need the manager role). Every page passes
  * axe-core in both themes, reports no CSP violation, and is photographed (.build/screenshots,
  * outside git; README shows two of them, copied to docs/console by hand so a test run never
  * changes a tracked file).
@@ -616,6 +617,37 @@ describe("the console in Chromium", () => {
     await mp.getByRole("link", { name: "New campaign" }).waitFor();
     await context.close();
     csp.push(...managerCsp);
+  });
+
+  it("shows a user the lists of the manager's pages without the forms that would answer 403", async () => {
+    const made = await api("POST", "/v1/api-keys", { name: "support agent", role: "user" });
+    expect(made.status).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const up = await context.newPage();
+    const userCsp = watchCsp(up);
+    await up.goto(url("/console/signin"));
+    await up.getByLabel("API key", { exact: true }).fill(made.body.key as string);
+    await up.getByRole("button", { name: "Sign in" }).click();
+    await up.getByRole("heading", { name: "Overview" }).waitFor();
+    const nav = up.getByRole("navigation", { name: "Main" });
+
+    await nav.getByRole("link", { name: "Contacts" }).click();
+    await up.getByTestId("members-customers").waitFor();
+    expect(await up.getByLabel("New group name").count()).toBe(0);
+    expect(await up.getByRole("button", { name: /^(Create group|Import)$/ }).count()).toBe(0);
+    a11y.push(...(await checkPage(up, "contacts-user")));
+
+    await nav.getByRole("link", { name: "Templates" }).click();
+    await up.getByRole("cell", { name: "order ready", exact: true }).waitFor();
+    expect(await up.getByRole("button", { name: "Save template" }).count()).toBe(0);
+    expect(await up.getByRole("heading", { name: "New template" }).count()).toBe(0);
+
+    await nav.getByRole("link", { name: "Suppressions" }).click();
+    await up.getByRole("cell", { name: "+251911000777", exact: true }).waitFor();
+    expect(await up.getByRole("button", { name: /^(Suppress|Lift .*)$/ }).count()).toBe(0);
+    expect(await up.getByLabel("Address", { exact: true }).count()).toBe(0);
+    await context.close();
+    csp.push(...userCsp);
   });
 
   it("found no accessibility violation and no CSP violation on any page", () => {
