@@ -10,6 +10,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, ApiProblem, unwrap } from "../api";
+import { useCan } from "../permissions";
 import { Button, PageTitle } from "../ui/controls";
 import { Failed, Loading } from "../ui/states";
 import {
@@ -46,12 +47,14 @@ export function CampaignNew() {
   const change = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
   const channel = channels.data?.items.find((c) => c.id === draft.channelId);
   const recipients = recipientsOf(groups.data?.items ?? [], draft.groupIds);
+  // The throttle is the channel's rate limit: an admin's to change.
+  const canSetRate = useCan("admin");
 
   const create = useMutation({
     mutationFn: async (): Promise<Created> => {
       if (!channel) throw new Error("choose a channel");
       const rateLimit = Number(draft.rateLimit);
-      if (rateLimit !== channel.rate_limit)
+      if (canSetRate && rateLimit !== channel.rate_limit)
         await unwrap(
           api().PATCH("/v1/channels/{id}", { params: { path: { id: channel.id } }, body: { rate_limit: rateLimit } }),
         );
@@ -142,7 +145,7 @@ export function CampaignNew() {
         {step === "Channel" ? <ChannelStep {...props} channels={channels.data.items} /> : null}
         {step === "Message" ? <MessageStep {...props} /> : null}
         {step === "Recipients" ? <RecipientsStep {...props} groups={groups.data.items} /> : null}
-        {step === "Throttle" ? <ThrottleStep {...props} recipients={recipients} /> : null}
+        {step === "Throttle" ? <ThrottleStep {...props} recipients={recipients} canChange={canSetRate} /> : null}
         {step === "Schedule" ? <ScheduleStep {...props} /> : null}
         {step === "Review" ? <ReviewStep draft={draft} channel={channel} recipients={recipients} /> : null}
         {unplaced ? (

@@ -8,7 +8,8 @@
  * and WhatsApp parts previewed by the API, suppressions, quotas, webhook endpoints and media (each
  * page's empty state, an API error beside its field, then a row), a channel's webhook URL and
  * setup steps, a dead letter inspected and re-queued, and a manager's console (no links to admin
- * pages, an admin page opened by its address naming the role it needs) and a user's (the lists of
+ * pages, an admin page opened by its address naming the role it needs, the campaign wizard showing
+ * the channel's pace instead of a throttle only an admin may change) and a user's (the lists of
  * contacts, templates and suppressions without the forms that need the manager role). Every page passes
  * axe-core in both themes, reports no CSP violation, and is photographed (.build/screenshots,
  * outside git; README shows two of them, copied to docs/console by hand so a test run never
@@ -612,9 +613,22 @@ describe("the console in Chromium", () => {
     expect(await mp.getByRole("link", { name: "operator SMSC" }).count()).toBe(0);
     expect(await mp.getByRole("link", { name: "New channel" }).count()).toBe(0);
     expect(await mp.getByRole("button", { name: /^(Pause|Resume|Drain) / }).count()).toBe(0);
-    // A manager runs campaigns.
+    // A manager runs campaigns, at the pace an admin set on the channel.
     await nav.getByRole("link", { name: "Campaigns" }).click();
-    await mp.getByRole("link", { name: "New campaign" }).waitFor();
+    await mp.getByRole("link", { name: "New campaign" }).click();
+    const next = mp.getByRole("button", { name: "Next" });
+    await mp.getByLabel("Channel type").selectOption("telegram");
+    await mp.getByLabel("Channel", { exact: true }).selectOption({ label: "bot (telegram, active)" });
+    await next.click();
+    await mp.getByLabel("Message", { exact: true }).fill("Hello {NAME}");
+    await next.click();
+    await mp.getByLabel("two thousand (2000 contacts)").check();
+    await next.click();
+    await mp.getByTestId("campaign-rate").waitFor();
+    expect(await mp.getByTestId("campaign-rate").textContent()).toMatch(/^The channel sends 6000 messages a minute\./);
+    expect(await mp.getByLabel("Messages a minute").count()).toBe(0);
+    expect(await mp.getByTestId("campaign-duration").textContent()).toBe("2000 recipients take about 20 s.");
+    a11y.push(...(await checkPage(mp, "campaign-wizard-throttle-manager")));
     await context.close();
     csp.push(...managerCsp);
   });

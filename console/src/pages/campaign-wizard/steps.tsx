@@ -220,18 +220,34 @@ export function RecipientsStep({ draft, change, errors, groups }: StepProps & { 
   );
 }
 
-export function ThrottleStep({ draft, change, errors, recipients }: StepProps & { recipients: number }) {
+/**
+ * The throttle is the channel's rate limit, which only an admin may change (`PATCH /v1/channels`);
+ * anyone else sees the pace the campaign will go at, without a field the API would refuse.
+ */
+export function ThrottleStep({
+  draft,
+  change,
+  errors,
+  recipients,
+  canChange,
+}: StepProps & { recipients: number; canChange: boolean }) {
   return (
     <div className="max-w-md space-y-3">
-      <TextField
-        label="Messages a minute"
-        name="rate_limit"
-        type="number"
-        value={draft.rateLimit}
-        onChange={(rateLimit) => change({ rateLimit })}
-        hint="The channel's rate limit: the campaign fans out at this pace, and so do the channel's other sends."
-        error={errors.rate_limit}
-      />
+      {canChange ? (
+        <TextField
+          label="Messages a minute"
+          name="rate_limit"
+          type="number"
+          value={draft.rateLimit}
+          onChange={(rateLimit) => change({ rateLimit })}
+          hint="The channel's rate limit: the campaign fans out at this pace, and so do the channel's other sends."
+          error={errors.rate_limit}
+        />
+      ) : (
+        <p className="text-sm" data-testid="campaign-rate">
+          The channel sends {draft.rateLimit} messages a minute. Its rate limit is set on the channel, by an admin.
+        </p>
+      )}
       <p className="text-sm" data-testid="campaign-duration">
         {recipients} recipients take {duration(recipients, Number(draft.rateLimit))}.
       </p>
