@@ -572,16 +572,23 @@ describe("the console in Chromium", () => {
       .toEqual([{ id: expect.not.stringMatching(first!.id) as string, poison: true }]);
   });
 
-  it("shows a manager only the pages the role opens, and says which role an admin page needs", async () => {
-    const made = await api("POST", "/v1/api-keys", { name: "campaign manager", role: "manager" });
+  /** A browser context of its own, signed in with a new key of the role; its CSP reports join the run's. */
+  const signedInAs = async (name: string, role: "manager" | "user") => {
+    const made = await api("POST", "/v1/api-keys", { name, role });
     expect(made.status).toBe(201);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const mp = await context.newPage();
-    const managerCsp = watchCsp(mp);
-    await mp.goto(url("/console/signin"));
-    await mp.getByLabel("API key", { exact: true }).fill(made.body.key as string);
-    await mp.getByRole("button", { name: "Sign in" }).click();
-    await mp.getByRole("heading", { name: "Overview" }).waitFor();
+    const p = await context.newPage();
+    const reports = watchCsp(p);
+    context.on("close", () => csp.push(...reports));
+    await p.goto(url("/console/signin"));
+    await p.getByLabel("API key", { exact: true }).fill(made.body.key as string);
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.getByRole("heading", { name: "Overview" }).waitFor();
+    return { context, page: p };
+  };
+
+  it("shows a manager only the pages the role opens, and says which role an admin page needs", async () => {
+    const { context, page: mp } = await signedInAs("campaign manager", "manager");
 
     // Opened by its address, an admin page names the role it needs instead of the API's 403.
     await mp.goto(url("/console/quotas"));
@@ -630,19 +637,10 @@ describe("the console in Chromium", () => {
     expect(await mp.getByTestId("campaign-duration").textContent()).toBe("2000 recipients take about 20 s.");
     a11y.push(...(await checkPage(mp, "campaign-wizard-throttle-manager")));
     await context.close();
-    csp.push(...managerCsp);
   });
 
   it("shows a user the lists of the manager's pages without the forms that would answer 403", async () => {
-    const made = await api("POST", "/v1/api-keys", { name: "support agent", role: "user" });
-    expect(made.status).toBe(201);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const up = await context.newPage();
-    const userCsp = watchCsp(up);
-    await up.goto(url("/console/signin"));
-    await up.getByLabel("API key", { exact: true }).fill(made.body.key as string);
-    await up.getByRole("button", { name: "Sign in" }).click();
-    await up.getByRole("heading", { name: "Overview" }).waitFor();
+    const { context, page: up } = await signedInAs("support agent", "user");
     const nav = up.getByRole("navigation", { name: "Main" });
 
     await nav.getByRole("link", { name: "Contacts" }).click();
@@ -661,7 +659,6 @@ describe("the console in Chromium", () => {
     expect(await up.getByRole("button", { name: /^(Suppress|Lift .*)$/ }).count()).toBe(0);
     expect(await up.getByLabel("Address", { exact: true }).count()).toBe(0);
     await context.close();
-    csp.push(...userCsp);
   });
 
   it("found no accessibility violation and no CSP violation on any page", () => {
