@@ -4,7 +4,9 @@
  * (time on a CPU, time runnable on a run queue, timeslices) for every task on the machine, grouped
  * by process, and /proc/stat for the machine's busy share. A request that crosses the API, a
  * PostgreSQL backend and back waits once per wake-up for a CPU; the mean wait per timeslice of the
- * processes on its path is that wait, which no in-process histogram can see.
+ * processes on its path is that wait, which no in-process histogram can see. A task that exits
+ * between two snapshots (a pooled PostgreSQL connection closed when idle) takes its figures with
+ * it, so a group's figures are a lower bound.
  */
 
 import { readdirSync, readFileSync } from "node:fs";
