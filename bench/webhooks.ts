@@ -124,6 +124,10 @@ try {
     }),
   );
   const signatures = bodies.map((b) => `sha256=${createHmac("sha256", SECRET).update(b).digest("hex")}`);
+  const signedPost = (i: number) => ({
+    body: bodies[i]!,
+    headers: { "content-type": "application/json", "x-hub-signature-256": signatures[i]! },
+  });
 
   const url = H.h.t.stack.url(H.h.t.apiApp, `/webhooks/whatsapp/${channelId}`);
   const api = appPids(H.h, H.h.t.apiApp);
@@ -136,10 +140,10 @@ try {
     "bench (load generator)": process.pid,
   };
   if (PIN) {
-    const others = PIN_PATH ? pidsOf("beam.smp") : [];
+    const broker = PIN_PATH ? pidsOf("beam.smp") : [];
     const database = PIN_PATH ? pidsOf("postgres") : [];
     pinToCpus({
-      0: [dispatcher.app, dispatcher.daprd, process.pid, ...others],
+      0: [dispatcher.app, dispatcher.daprd, process.pid, ...broker],
       1: [api.app, api.daprd, ...database],
     });
   }
@@ -158,13 +162,7 @@ try {
       url,
       rate: RATE!,
       connections: CONNECTIONS,
-      request: (i) =>
-        i < WARMUP
-          ? {
-              body: bodies[N + i]!,
-              headers: { "content-type": "application/json", "x-hub-signature-256": signatures[N + i]! },
-            }
-          : undefined,
+      request: (i) => (i < WARMUP ? signedPost(N + i) : undefined),
     });
     say(
       `warm-up: ${WARMUP} webhooks at ${RATE}/s, latency ms p50 ${percentile(w.latencies, 50).toFixed(1)}  p95 ${percentile(w.latencies, 95).toFixed(1)}  max ${w.latencies.at(-1)?.toFixed(1)}; ${slowWindows(w.timeline).trim()}`,
@@ -186,13 +184,7 @@ try {
         url,
         rate: RATE,
         connections: CONNECTIONS,
-        request: (i) =>
-          i < N
-            ? {
-                body: bodies[i]!,
-                headers: { "content-type": "application/json", "x-hub-signature-256": signatures[i]! },
-              }
-            : undefined,
+        request: (i) => (i < N ? signedPost(i) : undefined),
       }).then((r) => {
         lastResponseAt = started + r.seconds * 1000;
         latencies.push(...r.latencies);

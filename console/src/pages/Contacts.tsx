@@ -5,10 +5,10 @@
  */
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCan } from "../permissions";
 import { useState } from "react";
 import { z } from "zod";
 import { api, ApiProblem, fieldError, unwrap } from "../api";
+import { useCan } from "../permissions";
 import { authHeaders } from "../session";
 import { Button, PageTitle, SelectField, TextField } from "../ui/controls";
 import { Empty, Failed, Loading } from "../ui/states";
